@@ -1,0 +1,253 @@
+//! Collection functions: lists, sets, maps and the boolean reducers.
+
+use std::collections::BTreeMap;
+
+use super::{FnCtx, int_arg, map_arg, seq_arg, string_arg};
+use crate::eval::value::Value;
+
+pub fn length(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let n = match &a[0] {
+        Value::List(v) | Value::Set(v) => v.len(),
+        Value::Map(m) => m.len(),
+        Value::String(s) => s.chars().count(),
+        other => return Err(format!("cannot take the length of a {}", other.type_name())),
+    };
+    Ok(Value::Number(n as f64))
+}
+
+pub fn element(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let items = seq_arg(&a[0], "the first argument")?;
+    if items.is_empty() {
+        return Err("cannot use element() on an empty list".into());
+    }
+    let i = int_arg(&a[1], "the index")?;
+    if i < 0 {
+        return Err("the index must not be negative".into());
+    }
+    // Terraform wraps around the end of the list.
+    Ok(items[i as usize % items.len()].clone())
+}
+
+pub fn index(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let items = seq_arg(&a[0], "the first argument")?;
+    items
+        .iter()
+        .position(|v| v == &a[1])
+        .map(|i| Value::Number(i as f64))
+        .ok_or_else(|| format!("{} is not in the list", a[1]))
+}
+
+pub fn contains(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(seq_arg(&a[0], "the first argument")?.contains(&a[1]).into())
+}
+
+pub fn concat(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let mut out = Vec::new();
+    for (i, v) in a.iter().enumerate() {
+        out.extend_from_slice(seq_arg(v, &format!("argument {}", i + 1))?);
+    }
+    Ok(Value::List(out))
+}
+
+pub fn flatten(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    fn walk(items: &[Value], out: &mut Vec<Value>) {
+        for v in items {
+            match v {
+                Value::List(inner) | Value::Set(inner) => walk(inner, out),
+                other => out.push(other.clone()),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(seq_arg(&a[0], "the argument")?, &mut out);
+    Ok(Value::List(out))
+}
+
+pub fn distinct(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let mut out: Vec<Value> = Vec::new();
+    for v in seq_arg(&a[0], "the argument")? {
+        if !out.contains(v) {
+            out.push(v.clone());
+        }
+    }
+    Ok(Value::List(out))
+}
+
+pub fn slice(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let items = seq_arg(&a[0], "the first argument")?;
+    let (start, end) = (int_arg(&a[1], "start index")?, int_arg(&a[2], "end index")?);
+    if start < 0 || end > items.len() as i64 || start > end {
+        return Err(format!("slice({start}, {end}) is out of range for a list of {} elements", items.len()));
+    }
+    Ok(Value::List(items[start as usize..end as usize].to_vec()))
+}
+
+pub fn sort(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let mut items = seq_arg(&a[0], "the argument")?
+        .iter()
+        .map(|v| string_arg(v, "each sorted element"))
+        .collect::<Result<Vec<_>, _>>()?;
+    items.sort();
+    Ok(Value::List(items.into_iter().map(Value::from).collect()))
+}
+
+pub fn reverse(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(Value::List(seq_arg(&a[0], "the argument")?.iter().rev().cloned().collect()))
+}
+
+pub fn keys(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(Value::List(map_arg(&a[0], "the argument")?.keys().map(|k| Value::from(k.as_str())).collect()))
+}
+
+pub fn values(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(Value::List(map_arg(&a[0], "the argument")?.values().cloned().collect()))
+}
+
+pub fn lookup(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let map = map_arg(&a[0], "the first argument")?;
+    let key = string_arg(&a[1], "the key")?;
+    match (map.get(&key), a.get(2)) {
+        (Some(v), _) => Ok(v.clone()),
+        (None, Some(default)) => Ok(default.clone()),
+        (None, None) => Err(format!("the map has no key {key:?} and no default was given")),
+    }
+}
+
+pub fn merge(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let mut out = BTreeMap::new();
+    for (i, v) in a.iter().enumerate() {
+        if v.is_null() {
+            continue;
+        }
+        for (k, item) in map_arg(v, &format!("argument {}", i + 1))? {
+            out.insert(k.clone(), item.clone());
+        }
+    }
+    Ok(Value::Map(out))
+}
+
+pub fn zipmap(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let keys = seq_arg(&a[0], "the keys")?;
+    let values = seq_arg(&a[1], "the values")?;
+    if keys.len() != values.len() {
+        return Err(format!("there are {} keys but {} values", keys.len(), values.len()));
+    }
+    let mut out = BTreeMap::new();
+    for (k, v) in keys.iter().zip(values) {
+        if k.is_unknown() {
+            return Ok(Value::Unknown);
+        }
+        out.insert(string_arg(k, "each key")?, v.clone());
+    }
+    Ok(Value::Map(out))
+}
+
+pub fn coalesce(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    a.iter()
+        .find(|v| !v.is_null() && v.as_str() != Some(""))
+        .cloned()
+        .ok_or_else(|| "no non-null, non-empty argument".to_string())
+}
+
+pub fn coalescelist(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    for v in a {
+        if !seq_arg(v, "each argument")?.is_empty() {
+            return Ok(v.clone());
+        }
+    }
+    Err("no non-empty list argument".into())
+}
+
+pub fn compact(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(Value::List(
+        seq_arg(&a[0], "the argument")?.iter().filter(|v| !v.is_null() && v.as_str() != Some("")).cloned().collect(),
+    ))
+}
+
+pub fn one(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    match seq_arg(&a[0], "the argument")? {
+        [] => Ok(Value::Null),
+        [v] => Ok(v.clone()),
+        items => Err(format!("must be a list of zero or one element, but has {}", items.len())),
+    }
+}
+
+pub fn chunklist(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let items = seq_arg(&a[0], "the first argument")?;
+    let size = int_arg(&a[1], "the chunk size")?;
+    if size <= 0 {
+        return Ok(Value::List(vec![Value::List(items.to_vec())]));
+    }
+    Ok(Value::List(items.chunks(size as usize).map(|c| Value::List(c.to_vec())).collect()))
+}
+
+fn bools(a: &[Value]) -> Result<Vec<Option<bool>>, String> {
+    let mut out = Vec::new();
+    for v in a {
+        for item in seq_arg(v, "each argument")? {
+            out.push(match item {
+                Value::Bool(b) => Some(*b),
+                Value::String(s) if s == "true" || s == "false" => Some(s == "true"),
+                Value::Unknown => None,
+                other => return Err(format!("elements must be bools, but got a {}", other.type_name())),
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub fn alltrue(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let items = bools(a)?;
+    if items.contains(&Some(false)) {
+        return Ok(false.into());
+    }
+    Ok(if items.contains(&None) { Value::Unknown } else { true.into() })
+}
+
+pub fn anytrue(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let items = bools(a)?;
+    if items.contains(&Some(true)) {
+        return Ok(true.into());
+    }
+    Ok(if items.contains(&None) { Value::Unknown } else { false.into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::eval::functions::test_call as call;
+    use crate::eval::value::Value;
+
+    fn list(items: &[&str]) -> Value {
+        Value::List(items.iter().map(|s| Value::from(*s)).collect())
+    }
+
+    #[test]
+    fn list_functions() {
+        assert_eq!(call("element", vec![list(&["a", "b"]), Value::Number(3.0)]).unwrap(), Value::from("b"));
+        assert_eq!(call("distinct", vec![list(&["a", "b", "a"])]).unwrap(), list(&["a", "b"]));
+        assert_eq!(call("flatten", vec![Value::List(vec![list(&["a"]), list(&["b", "c"])])]).unwrap(), list(&["a", "b", "c"]));
+        assert_eq!(call("compact", vec![list(&["a", "", "b"])]).unwrap(), list(&["a", "b"]));
+        assert!(call("slice", vec![list(&["a"]), Value::Number(0.0), Value::Number(2.0)]).is_err());
+        assert_eq!(call("index", vec![list(&["a", "b"]), "b".into()]).unwrap(), Value::Number(1.0));
+        assert_eq!(call("sort", vec![list(&["b", "a"])]).unwrap(), list(&["a", "b"]));
+    }
+
+    #[test]
+    fn map_functions_keep_unknown_values() {
+        let m = Value::Map([("a".to_string(), Value::Unknown)].into());
+        assert_eq!(call("keys", vec![m.clone()]).unwrap(), list(&["a"]));
+        assert_eq!(call("lookup", vec![m.clone(), "z".into(), "d".into()]).unwrap(), Value::from("d"));
+        let merged = call("merge", vec![m, Value::Map([("b".to_string(), Value::from("x"))].into())]).unwrap();
+        assert_eq!(merged.as_map().unwrap().len(), 2);
+        assert_eq!(call("zipmap", vec![list(&["k"]), list(&["v"])]).unwrap().get("k"), Some(&Value::from("v")));
+    }
+
+    #[test]
+    fn reducers_and_coalesce() {
+        assert_eq!(call("alltrue", vec![Value::List(vec![true.into(), Value::Unknown])]).unwrap(), Value::Unknown);
+        assert_eq!(call("anytrue", vec![Value::List(vec![true.into(), Value::Unknown])]).unwrap(), Value::Bool(true));
+        assert_eq!(call("coalesce", vec![Value::Null, "".into(), "x".into()]).unwrap(), Value::from("x"));
+        assert_eq!(call("one", vec![Value::List(vec![])]).unwrap(), Value::Null);
+        assert!(call("one", vec![list(&["a", "b"])]).is_err());
+    }
+}

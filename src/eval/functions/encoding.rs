@@ -1,0 +1,95 @@
+//! Encoding, type conversion and file functions.
+
+use base64::Engine as _;
+
+use super::{FnCtx, seq_arg, string_arg};
+use crate::eval::types::{Type, convert};
+use crate::eval::value::Value;
+
+pub fn jsonencode(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(a[0].to_json()?.to_string().into())
+}
+
+pub fn jsondecode(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let text = string_arg(&a[0], "the argument")?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("invalid JSON: {e}"))?;
+    Ok(Value::from_json(&json))
+}
+
+pub fn base64encode(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(base64::engine::general_purpose::STANDARD.encode(string_arg(&a[0], "the argument")?).into())
+}
+
+pub fn base64decode(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(string_arg(&a[0], "the argument")?.trim())
+        .map_err(|e| format!("invalid base64: {e}"))?;
+    String::from_utf8(bytes).map(Value::from).map_err(|_| "the decoded bytes are not valid UTF-8".into())
+}
+
+pub fn tostring(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    convert(&a[0], &Type::String)
+}
+
+pub fn tonumber(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    convert(&a[0], &Type::Number)
+}
+
+pub fn tobool(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    convert(&a[0], &Type::Bool)
+}
+
+pub fn tolist(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(Value::List(seq_arg(&a[0], "the argument")?.to_vec()))
+}
+
+pub fn toset(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(Value::set(seq_arg(&a[0], "the argument")?.to_vec()))
+}
+
+pub fn tomap(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    match &a[0] {
+        Value::Map(_) => Ok(a[0].clone()),
+        other => Err(format!("cannot convert a {} to a map", other.type_name())),
+    }
+}
+
+fn resolve(path: &str, ctx: &FnCtx) -> std::path::PathBuf {
+    let p = std::path::Path::new(path);
+    if p.is_absolute() { p.to_path_buf() } else { ctx.module_dir.join(p) }
+}
+
+pub fn file(a: &[Value], ctx: &FnCtx) -> Result<Value, String> {
+    let path = string_arg(&a[0], "the path")?;
+    std::fs::read_to_string(resolve(&path, ctx)).map(Value::from).map_err(|e| format!("cannot read {path:?}: {e}"))
+}
+
+pub fn fileexists(a: &[Value], ctx: &FnCtx) -> Result<Value, String> {
+    Ok(resolve(&string_arg(&a[0], "the path")?, ctx).is_file().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::eval::functions::test_call as call;
+    use crate::eval::value::Value;
+
+    #[test]
+    fn json_and_base64_round_trip() {
+        let v = Value::Map([("a".to_string(), Value::List(vec![Value::Number(1.0), Value::Bool(true)]))].into());
+        let text = call("jsonencode", vec![v.clone()]).unwrap();
+        assert_eq!(text, Value::from(r#"{"a":[1,true]}"#));
+        assert_eq!(call("jsondecode", vec![text]).unwrap(), v);
+        let b = call("base64encode", vec!["hello".into()]).unwrap();
+        assert_eq!(call("base64decode", vec![b]).unwrap(), Value::from("hello"));
+        assert!(call("jsondecode", vec!["{".into()]).is_err());
+    }
+
+    #[test]
+    fn conversions() {
+        assert_eq!(call("tonumber", vec!["42".into()]).unwrap(), Value::Number(42.0));
+        assert!(call("tobool", vec!["yes".into()]).is_err());
+        assert_eq!(call("toset", vec![Value::List(vec!["b".into(), "a".into(), "b".into()])]).unwrap(), Value::Set(vec!["a".into(), "b".into()]));
+        assert_eq!(call("fileexists", vec!["no/such/file".into()]).unwrap(), Value::Bool(false));
+        assert!(call("file", vec!["no/such/file".into()]).unwrap_err().contains("no/such/file"));
+    }
+}

@@ -1,0 +1,217 @@
+//! Terraform's built-in functions, as far as DR configurations use them.
+//!
+//! The registry owns arity checks and unknown propagation, so individual functions see only
+//! known arguments unless they declare themselves unknown-aware (`length` of a list whose
+//! elements are unknown is still known). `try`, `can` and `templatefile` need the evaluator and
+//! live there, not here.
+
+mod collections;
+mod encoding;
+mod numeric;
+mod strings;
+
+use std::path::Path;
+
+use super::value::Value;
+
+/// What a function may know about where it is called from.
+pub struct FnCtx<'a> {
+    /// `path.module` of the calling module, for `file()` and friends.
+    pub module_dir: &'a Path,
+}
+
+pub type FnImpl = fn(&[Value], &FnCtx) -> Result<Value, String>;
+
+pub struct FnDef {
+    pub name: &'static str,
+    pub min_args: usize,
+    /// `None` for variadic functions.
+    pub max_args: Option<usize>,
+    /// Receives arguments that contain unknowns (but never an argument that *is* unknown).
+    pub unknown_aware: bool,
+    pub call: FnImpl,
+}
+
+const fn f(name: &'static str, min: usize, max: usize, call: FnImpl) -> FnDef {
+    FnDef { name, min_args: min, max_args: Some(max), unknown_aware: false, call }
+}
+
+const fn variadic(name: &'static str, min: usize, call: FnImpl) -> FnDef {
+    FnDef { name, min_args: min, max_args: None, unknown_aware: false, call }
+}
+
+const fn aware(mut def: FnDef) -> FnDef {
+    def.unknown_aware = true;
+    def
+}
+
+/// Names the evaluator implements itself, listed so "did you mean" and docs know them.
+pub const SPECIAL_FUNCTIONS: &[&str] = &["can", "templatefile", "try"];
+
+pub static FUNCTIONS: &[FnDef] = &[
+    f("abs", 1, 1, numeric::abs),
+    aware(variadic("alltrue", 1, collections::alltrue)),
+    aware(variadic("anytrue", 1, collections::anytrue)),
+    f("base64decode", 1, 1, encoding::base64decode),
+    f("base64encode", 1, 1, encoding::base64encode),
+    f("ceil", 1, 1, numeric::ceil),
+    f("chomp", 1, 1, strings::chomp),
+    aware(f("chunklist", 2, 2, collections::chunklist)),
+    f("cidrhost", 2, 2, numeric::cidrhost),
+    f("cidrnetmask", 1, 1, numeric::cidrnetmask),
+    f("cidrsubnet", 3, 3, numeric::cidrsubnet),
+    f("cidrsubnets", 2, usize::MAX, numeric::cidrsubnets),
+    variadic("coalesce", 1, collections::coalesce),
+    aware(variadic("coalescelist", 1, collections::coalescelist)),
+    f("compact", 1, 1, collections::compact),
+    aware(variadic("concat", 0, collections::concat)),
+    f("contains", 2, 2, collections::contains),
+    f("distinct", 1, 1, collections::distinct),
+    aware(f("element", 2, 2, collections::element)),
+    f("endswith", 2, 2, strings::endswith),
+    f("file", 1, 1, encoding::file),
+    f("fileexists", 1, 1, encoding::fileexists),
+    f("flatten", 1, 1, collections::flatten),
+    f("floor", 1, 1, numeric::floor),
+    variadic("format", 1, strings::format),
+    variadic("formatlist", 1, strings::formatlist),
+    f("indent", 2, 2, strings::indent),
+    f("index", 2, 2, collections::index),
+    f("join", 2, 2, strings::join),
+    f("jsondecode", 1, 1, encoding::jsondecode),
+    f("jsonencode", 1, 1, encoding::jsonencode),
+    aware(f("keys", 1, 1, collections::keys)),
+    aware(f("length", 1, 1, collections::length)),
+    aware(f("lookup", 2, 3, collections::lookup)),
+    f("lower", 1, 1, strings::lower),
+    variadic("max", 1, numeric::max),
+    aware(variadic("merge", 0, collections::merge)),
+    variadic("min", 1, numeric::min),
+    aware(f("one", 1, 1, collections::one)),
+    f("parseint", 2, 2, numeric::parseint),
+    f("pow", 2, 2, numeric::pow),
+    f("range", 1, 3, numeric::range),
+    f("regex", 2, 2, strings::regex),
+    f("regexall", 2, 2, strings::regexall),
+    f("replace", 3, 3, strings::replace),
+    aware(f("reverse", 1, 1, collections::reverse)),
+    f("signum", 1, 1, numeric::signum),
+    aware(f("slice", 3, 3, collections::slice)),
+    f("sort", 1, 1, collections::sort),
+    f("split", 2, 2, strings::split),
+    f("startswith", 2, 2, strings::startswith),
+    f("strcontains", 2, 2, strings::strcontains),
+    f("strrev", 1, 1, strings::strrev),
+    f("substr", 3, 3, strings::substr),
+    f("sum", 1, 1, numeric::sum),
+    f("title", 1, 1, strings::title),
+    aware(f("tobool", 1, 1, encoding::tobool)),
+    aware(f("tolist", 1, 1, encoding::tolist)),
+    aware(f("tomap", 1, 1, encoding::tomap)),
+    aware(f("tonumber", 1, 1, encoding::tonumber)),
+    f("toset", 1, 1, encoding::toset),
+    aware(f("tostring", 1, 1, encoding::tostring)),
+    f("trim", 2, 2, strings::trim),
+    f("trimprefix", 2, 2, strings::trimprefix),
+    f("trimspace", 1, 1, strings::trimspace),
+    f("trimsuffix", 2, 2, strings::trimsuffix),
+    f("upper", 1, 1, strings::upper),
+    aware(f("values", 1, 1, collections::values)),
+    aware(f("zipmap", 2, 2, collections::zipmap)),
+];
+
+pub fn lookup(name: &str) -> Option<&'static FnDef> {
+    FUNCTIONS.iter().find(|d| d.name == name)
+}
+
+/// Every function name, sorted, including the evaluator's own.
+pub fn all_names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = FUNCTIONS.iter().map(|d| d.name).chain(SPECIAL_FUNCTIONS.iter().copied()).collect();
+    names.sort_unstable();
+    names
+}
+
+/// Calls a function: checks arity, propagates unknowns, then runs it.
+pub fn call(def: &FnDef, args: &[Value], ctx: &FnCtx) -> Result<Value, String> {
+    if args.len() < def.min_args || def.max_args.is_some_and(|max| args.len() > max) {
+        let expected = match def.max_args {
+            Some(max) if max == def.min_args => format!("{max}"),
+            Some(usize::MAX) | None => format!("at least {}", def.min_args),
+            Some(max) => format!("{} to {max}", def.min_args),
+        };
+        return Err(format!("{}() takes {expected} argument(s), but got {}", def.name, args.len()));
+    }
+    let unknown = if def.unknown_aware {
+        args.iter().any(Value::is_unknown)
+    } else {
+        args.iter().any(|a| !a.is_wholly_known())
+    };
+    if unknown {
+        return Ok(Value::Unknown);
+    }
+    (def.call)(args, ctx)
+}
+
+// Argument helpers shared by the function groups.
+
+pub(crate) fn string_arg(v: &Value, what: &str) -> Result<String, String> {
+    v.to_template_string().ok_or_else(|| format!("{what} must be a string, but got a {}", v.type_name()))
+}
+
+pub(crate) fn number_arg(v: &Value, what: &str) -> Result<f64, String> {
+    match v {
+        Value::Number(n) => Ok(*n),
+        Value::String(s) => s.trim().parse().map_err(|_| format!("{what} must be a number, but got {v}")),
+        _ => Err(format!("{what} must be a number, but got a {}", v.type_name())),
+    }
+}
+
+pub(crate) fn int_arg(v: &Value, what: &str) -> Result<i64, String> {
+    let n = number_arg(v, what)?;
+    if n.fract() != 0.0 {
+        return Err(format!("{what} must be a whole number, but got {n}"));
+    }
+    Ok(n as i64)
+}
+
+pub(crate) fn seq_arg<'v>(v: &'v Value, what: &str) -> Result<&'v [Value], String> {
+    v.as_seq().ok_or_else(|| format!("{what} must be a list or set, but got a {}", v.type_name()))
+}
+
+pub(crate) fn map_arg<'v>(v: &'v Value, what: &str) -> Result<&'v std::collections::BTreeMap<String, Value>, String> {
+    v.as_map().ok_or_else(|| format!("{what} must be a map or object, but got a {}", v.type_name()))
+}
+
+#[cfg(test)]
+pub(crate) fn test_call(name: &str, args: Vec<Value>) -> Result<Value, String> {
+    let ctx = FnCtx { module_dir: Path::new(".") };
+    call(lookup(name).expect("function exists"), &args, &ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_and_unique() {
+        let names: Vec<&str> = FUNCTIONS.iter().map(|d| d.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn unknowns_propagate_unless_the_function_copes() {
+        let list = Value::List(vec![Value::Unknown, Value::from("a")]);
+        assert_eq!(test_call("length", vec![list.clone()]).unwrap(), Value::Number(2.0));
+        assert_eq!(test_call("join", vec![",".into(), list]).unwrap(), Value::Unknown);
+        assert_eq!(test_call("upper", vec![Value::Unknown]).unwrap(), Value::Unknown);
+    }
+
+    #[test]
+    fn arity_errors_say_what_was_expected() {
+        let err = test_call("cidrsubnet", vec!["10.0.0.0/16".into()]).unwrap_err();
+        assert_eq!(err, "cidrsubnet() takes 3 argument(s), but got 1");
+    }
+}

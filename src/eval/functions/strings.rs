@@ -1,0 +1,284 @@
+//! String functions: case, trimming, searching, `format` verbs and RE2-style regexes.
+
+use std::collections::BTreeMap;
+
+use super::{FnCtx, int_arg, seq_arg, string_arg};
+use crate::eval::value::Value;
+
+fn s(args: &[Value], i: usize) -> Result<String, String> {
+    string_arg(&args[i], &format!("argument {}", i + 1))
+}
+
+pub fn lower(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(s(a, 0)?.to_lowercase().into())
+}
+
+pub fn upper(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(s(a, 0)?.to_uppercase().into())
+}
+
+pub fn title(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let mut out = String::new();
+    let mut at_word_start = true;
+    for c in s(a, 0)?.chars() {
+        if at_word_start && c.is_alphabetic() {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        at_word_start = !c.is_alphanumeric();
+    }
+    Ok(out.into())
+}
+
+pub fn trimspace(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(s(a, 0)?.trim().into())
+}
+
+pub fn chomp(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(s(a, 0)?.trim_end_matches(['\n', '\r']).into())
+}
+
+pub fn strrev(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(s(a, 0)?.chars().rev().collect::<String>().into())
+}
+
+pub fn trim(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let cutset: Vec<char> = s(a, 1)?.chars().collect();
+    Ok(s(a, 0)?.trim_matches(|c| cutset.contains(&c)).into())
+}
+
+pub fn trimprefix(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let (text, prefix) = (s(a, 0)?, s(a, 1)?);
+    Ok(text.strip_prefix(prefix.as_str()).unwrap_or(&text).into())
+}
+
+pub fn trimsuffix(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let (text, suffix) = (s(a, 0)?, s(a, 1)?);
+    Ok(text.strip_suffix(suffix.as_str()).unwrap_or(&text).into())
+}
+
+pub fn startswith(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(s(a, 0)?.starts_with(&s(a, 1)?).into())
+}
+
+pub fn endswith(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(s(a, 0)?.ends_with(&s(a, 1)?).into())
+}
+
+pub fn strcontains(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(s(a, 0)?.contains(&s(a, 1)?).into())
+}
+
+pub fn indent(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let pad = " ".repeat(int_arg(&a[0], "spaces")?.max(0) as usize);
+    Ok(s(a, 1)?.replace('\n', &format!("\n{pad}")).into())
+}
+
+pub fn substr(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let chars: Vec<char> = s(a, 0)?.chars().collect();
+    let len = chars.len() as i64;
+    let mut offset = int_arg(&a[1], "offset")?;
+    if offset < 0 {
+        offset += len;
+    }
+    if offset < 0 || offset > len {
+        return Err(format!("offset {offset} is outside the string of length {len}"));
+    }
+    let length = int_arg(&a[2], "length")?;
+    let end = if length < 0 { len } else { (offset + length).min(len) };
+    Ok(chars[offset as usize..end as usize].iter().collect::<String>().into())
+}
+
+pub fn join(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let sep = s(a, 0)?;
+    let parts = seq_arg(&a[1], "the list to join")?
+        .iter()
+        .filter(|v| !v.is_null())
+        .map(|v| string_arg(v, "each joined element"))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(parts.join(&sep).into())
+}
+
+pub fn split(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let (sep, text) = (s(a, 0)?, s(a, 1)?);
+    if text.is_empty() {
+        return Ok(Value::List(vec![Value::from("")]));
+    }
+    Ok(Value::List(text.split(sep.as_str()).map(Value::from).collect()))
+}
+
+pub fn replace(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let (text, search, with) = (s(a, 0)?, s(a, 1)?, s(a, 2)?);
+    // Terraform treats a search string wrapped in slashes as a regular expression.
+    if search.len() >= 2 && search.starts_with('/') && search.ends_with('/') {
+        let re = compile(&search[1..search.len() - 1])?;
+        return Ok(re.replace_all(&text, with.as_str()).into_owned().into());
+    }
+    Ok(text.replace(&search, &with).into())
+}
+
+fn compile(pattern: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(pattern).map_err(|e| format!("invalid regular expression: {e}"))
+}
+
+fn captures_value(re: &regex::Regex, caps: &regex::Captures) -> Value {
+    let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
+    if names.is_empty() {
+        return caps.get(0).map_or(Value::Null, |m| m.as_str().into());
+    }
+    if names.iter().all(Option::is_some) {
+        let map: BTreeMap<String, Value> = names
+            .iter()
+            .flatten()
+            .map(|n| (n.to_string(), caps.name(n).map_or(Value::Null, |m| m.as_str().into())))
+            .collect();
+        return Value::Map(map);
+    }
+    Value::List((1..caps.len()).map(|i| caps.get(i).map_or(Value::Null, |m| m.as_str().into())).collect())
+}
+
+pub fn regex(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let (pattern, text) = (s(a, 0)?, s(a, 1)?);
+    let re = compile(&pattern)?;
+    let caps = re.captures(&text).ok_or_else(|| format!("pattern {pattern:?} did not match {text:?}"))?;
+    Ok(captures_value(&re, &caps))
+}
+
+pub fn regexall(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let (pattern, text) = (s(a, 0)?, s(a, 1)?);
+    let re = compile(&pattern)?;
+    Ok(Value::List(re.captures_iter(&text).map(|c| captures_value(&re, &c)).collect()))
+}
+
+pub fn format(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    Ok(format_one(&s(a, 0)?, &a[1..])?.into())
+}
+
+/// `formatlist`: list arguments are iterated in step, other arguments repeat.
+pub fn formatlist(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+    let spec = s(a, 0)?;
+    let len = a[1..].iter().filter_map(Value::as_seq).map(<[Value]>::len).max();
+    let Some(len) = len else {
+        return Ok(Value::List(vec![format_one(&spec, &a[1..])?.into()]));
+    };
+    let mut out = Vec::with_capacity(len);
+    for i in 0..len {
+        let row = a[1..]
+            .iter()
+            .map(|v| match v.as_seq() {
+                Some(items) if items.len() == len => Ok(items[i].clone()),
+                Some(items) => Err(format!("all list arguments must have the same length ({len} and {})", items.len())),
+                None => Ok(v.clone()),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push(format_one(&spec, &row)?.into());
+    }
+    Ok(Value::List(out))
+}
+
+/// Implements the verbs DR configs use: `%s %d %f %.Nf %t %q %v %#v %%`, with widths.
+fn format_one(spec: &str, args: &[Value]) -> Result<String, String> {
+    let mut out = String::new();
+    let mut chars = spec.chars().peekable();
+    let mut next_arg = 0;
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            out.push('%');
+            continue;
+        }
+        let mut flags = String::new();
+        while let Some(&f) = chars.peek().filter(|f| "#-+ 0".contains(**f)) {
+            flags.push(f);
+            chars.next();
+        }
+        let mut width = String::new();
+        while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            width.push(d);
+            chars.next();
+        }
+        let mut precision = None;
+        if chars.peek() == Some(&'.') {
+            chars.next();
+            let mut p = String::new();
+            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                p.push(d);
+                chars.next();
+            }
+            precision = Some(p.parse::<usize>().unwrap_or(0));
+        }
+        let verb = chars.next().ok_or("format string ends with an incomplete verb")?;
+        let arg = args.get(next_arg).ok_or_else(|| format!("not enough arguments for the format string {spec:?}"))?;
+        next_arg += 1;
+        let text = match verb {
+            's' => string_arg(arg, "a %s argument")?,
+            'd' => format!("{}", int_arg(arg, "a %d argument")?),
+            'f' => format!("{:.*}", precision.unwrap_or(6), super::number_arg(arg, "a %f argument")?),
+            't' => match arg {
+                Value::Bool(b) => b.to_string(),
+                _ => return Err(format!("a %t argument must be a bool, but got a {}", arg.type_name())),
+            },
+            'q' => serde_json::Value::String(string_arg(arg, "a %q argument")?).to_string(),
+            'v' if flags.contains('#') => arg.to_json()?.to_string(),
+            'v' => arg.to_template_string().unwrap_or_else(|| arg.to_string()),
+            other => return Err(format!("unsupported format verb %{other}")),
+        };
+        let width: usize = width.parse().unwrap_or(0);
+        let pad = width.saturating_sub(text.chars().count());
+        if flags.contains('-') {
+            out.push_str(&text);
+            out.push_str(&" ".repeat(pad));
+        } else {
+            let fill = if flags.contains('0') { "0" } else { " " };
+            out.push_str(&fill.repeat(pad));
+            out.push_str(&text);
+        }
+    }
+    if next_arg < args.len() {
+        return Err(format!("too many arguments for the format string {spec:?}"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::eval::functions::test_call as call;
+    use crate::eval::value::Value;
+
+    #[test]
+    fn format_handles_common_verbs() {
+        let v = call("format", vec!["%s-%03d-%.1f %%".into(), "web".into(), Value::Number(7.0), Value::Number(2.26)]);
+        assert_eq!(v.unwrap(), Value::from("web-007-2.3 %"));
+        assert!(call("format", vec!["%s %s".into(), "a".into()]).is_err());
+    }
+
+    #[test]
+    fn formatlist_iterates_lists_in_step() {
+        let v = call("formatlist", vec!["%s=%s".into(), Value::List(vec!["a".into(), "b".into()]), "x".into()]).unwrap();
+        assert_eq!(v, Value::List(vec!["a=x".into(), "b=x".into()]));
+    }
+
+    #[test]
+    fn regex_returns_match_list_or_map() {
+        assert_eq!(call("regex", vec!["[a-z]+".into(), "123abc".into()]).unwrap(), Value::from("abc"));
+        let m = call("regex", vec!["(?P<az>[a-z]+)-(?P<n>\\d)".into(), "us-1".into()]).unwrap();
+        assert_eq!(m.get("n"), Some(&Value::from("1")));
+        assert_eq!(call("regexall", vec!["\\d".into(), "a1b2".into()]).unwrap(), Value::List(vec!["1".into(), "2".into()]));
+        assert!(call("regex", vec!["x".into(), "abc".into()]).is_err());
+    }
+
+    #[test]
+    fn substr_and_trim_family() {
+        assert_eq!(call("substr", vec!["hello".into(), Value::Number(1.0), Value::Number(3.0)]).unwrap(), Value::from("ell"));
+        assert_eq!(call("substr", vec!["hello".into(), Value::Number(-3.0), Value::Number(-1.0)]).unwrap(), Value::from("llo"));
+        assert_eq!(call("trim", vec!["?!hi!?".into(), "!?".into()]).unwrap(), Value::from("hi"));
+        assert_eq!(call("trimprefix", vec!["prod-db".into(), "prod-".into()]).unwrap(), Value::from("db"));
+        assert_eq!(call("title", vec!["hello world".into()]).unwrap(), Value::from("Hello World"));
+        assert_eq!(call("replace", vec!["a-b-c".into(), "/[-]/".into(), "_".into()]).unwrap(), Value::from("a_b_c"));
+    }
+}

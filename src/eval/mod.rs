@@ -1,0 +1,11 @@
+//! The expression language: values, type constraints, built-in functions and the evaluator.
+//!
+//! Nothing here knows about resources or AWS; callers hand the evaluator a [`expr::Scope`] of
+//! named root values (`var`, `local`, `aws_vpc`, `each`, ...).
+
+pub mod expr;
+pub mod functions;
+pub mod types;
+pub mod value;
+
+pub use value::Value;

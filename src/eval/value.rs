@@ -1,0 +1,239 @@
+//! The value model of the expression language: cty-like values including *unknown*.
+//!
+//! An unknown stands for something that exists only after apply (`aws_vpc.main.id`). It
+//! propagates through operators and most functions, and renders as `(known after apply)`.
+//! Maps and objects share one representation (sorted by key, as Terraform iterates them);
+//! tuples and lists share another. Sets are kept sorted and de-duplicated.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    /// Known only after apply.
+    Unknown,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    List(Vec<Value>),
+    Set(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+}
+
+impl Value {
+    pub fn string(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+
+    /// Builds a set: sorted by canonical form and de-duplicated.
+    pub fn set(mut items: Vec<Value>) -> Value {
+        items.sort_by(Value::total_cmp);
+        items.dedup();
+        Value::Set(items)
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Unknown => "unknown",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::Map(_) => "object",
+        }
+    }
+
+    /// True when neither this value nor anything inside it is unknown.
+    pub fn is_wholly_known(&self) -> bool {
+        match self {
+            Value::Unknown => false,
+            Value::List(v) | Value::Set(v) => v.iter().all(Value::is_wholly_known),
+            Value::Map(m) => m.values().all(Value::is_wholly_known),
+            _ => true,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Elements of a list, tuple or set.
+    pub fn as_seq(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(v) | Value::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.as_map().and_then(|m| m.get(key))
+    }
+
+    /// The string form used by templates and string conversion; `None` for non-primitives.
+    pub fn to_template_string(&self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(format_number(*n)),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A total order for sorting set members deterministically: numbers by value, strings
+    /// lexically, anything else by its rendering.
+    pub fn total_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
+            (Value::String(x), Value::String(y)) => x.cmp(y),
+            _ => (a.type_name(), a.to_string()).cmp(&(b.type_name(), b.to_string())),
+        }
+    }
+
+    pub fn to_json(&self) -> Result<serde_json::Value, String> {
+        Ok(match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Unknown => return Err("value is not known until apply".into()),
+            Value::Bool(b) => (*b).into(),
+            Value::Number(n) => number_to_json(*n),
+            Value::String(s) => s.clone().into(),
+            Value::List(v) | Value::Set(v) => {
+                serde_json::Value::Array(v.iter().map(Value::to_json).collect::<Result<_, _>>()?)
+            }
+            Value::Map(m) => serde_json::Value::Object(
+                m.iter().map(|(k, v)| Ok((k.clone(), v.to_json()?))).collect::<Result<_, String>>()?,
+            ),
+        })
+    }
+
+    pub fn from_json(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(a) => Value::List(a.iter().map(Value::from_json).collect()),
+            serde_json::Value::Object(o) => {
+                Value::Map(o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect())
+            }
+        }
+    }
+}
+
+fn number_to_json(n: f64) -> serde_json::Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        (n as i64).into()
+    } else {
+        serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    }
+}
+
+/// Integers print without a fraction, as Terraform prints them.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+impl fmt::Display for Value {
+    /// HCL-like rendering, used in messages and human output.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => write!(f, "null"),
+            Value::Unknown => write!(f, "(known after apply)"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Number(n) => write!(f, "{}", format_number(*n)),
+            Value::String(s) => write!(f, "{}", serde_json::Value::String(s.clone())),
+            Value::List(v) | Value::Set(v) => {
+                write!(f, "[")?;
+                for (i, item) in v.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                write!(f, "]")
+            }
+            Value::Map(m) => {
+                write!(f, "{{")?;
+                for (i, (k, v)) in m.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{k} = {v}")?;
+                }
+                write!(f, "}}")
+            }
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(n: f64) -> Self {
+        Value::Number(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_render_like_terraform() {
+        assert_eq!(Value::Number(3.0).to_string(), "3");
+        assert_eq!(Value::Number(2.5).to_string(), "2.5");
+    }
+
+    #[test]
+    fn sets_are_sorted_and_unique() {
+        let s = Value::set(vec!["b".into(), "a".into(), "b".into()]);
+        assert_eq!(s, Value::Set(vec!["a".into(), "b".into()]));
+    }
+
+    #[test]
+    fn unknown_is_detected_deeply() {
+        let v = Value::List(vec![Value::Map([("id".to_string(), Value::Unknown)].into())]);
+        assert!(!v.is_wholly_known());
+        assert!(v.to_json().is_err());
+    }
+}

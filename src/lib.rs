@@ -1,0 +1,8 @@
+//! drplan: a Terraform-style recovery planner for AWS.
+//!
+//! Data flows one way: [`config`] loads HCL into declarations, [`expand`] evaluates them into
+//! resource instances (with [`eval`] and checked against [`schema`]), [`graph`] orders them, and
+//! [`ops`] holds one function per CLI command. Rendering never computes; computing never prints.
+
+pub mod diag;
+pub mod eval;
