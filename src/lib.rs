@@ -6,3 +6,5 @@
 
 pub mod diag;
 pub mod eval;
+pub mod config;
+pub mod schema;

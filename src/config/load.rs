@@ -1,0 +1,188 @@
+//! Reading module directories from disk and resolving local module sources.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::decl::{Module, ModuleTree, decode_file};
+use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
+
+/// The result of loading: always a (possibly partial) tree, plus everything that was wrong.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub tree: ModuleTree,
+    pub diagnostics: Diagnostics,
+}
+
+/// Loads the root module in `dir` and every local module it calls.
+pub fn load(dir: &Path) -> Loaded {
+    let mut loader = Loader { out: Loaded::default(), by_path: HashMap::new(), stack: Vec::new() };
+    loader.out.tree.modules.push(Module::default());
+    if !dir.is_dir() {
+        loader.out.diagnostics.push(
+            Diagnostic::error("Configuration directory not found").detail(format!("{} is not a directory.", dir.display())),
+        );
+        return loader.out;
+    }
+    loader.load_module(dir, 0, None);
+    loader.out
+}
+
+struct Loader {
+    out: Loaded,
+    by_path: HashMap<PathBuf, usize>,
+    /// Directories being loaded, to catch a module that calls itself.
+    stack: Vec<PathBuf>,
+}
+
+impl Loader {
+    fn load_module(&mut self, dir: &Path, index: usize, called_from: Option<Span>) {
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        self.by_path.insert(canonical.clone(), index);
+        self.stack.push(canonical);
+        let mut module = Module { dir: dir.to_path_buf(), ..Module::default() };
+        let files = match config_files(dir) {
+            Ok(files) => files,
+            Err(e) => {
+                self.out.diagnostics.push(Diagnostic::error("Cannot read configuration directory").detail(format!("{}: {e}", dir.display())).at(called_from));
+                Vec::new()
+            }
+        };
+        if files.is_empty() {
+            self.out.diagnostics.push(
+                Diagnostic::error("No configuration files")
+                    .detail(format!("{} contains no .tf or .hcl files.", dir.display()))
+                    .at(called_from),
+            );
+        }
+        for path in files {
+            let text = match std::fs::read(&path) {
+                Ok(bytes) => String::from_utf8(bytes).map_err(|_| "the file is not valid UTF-8".to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            let text = match text {
+                Ok(t) => t,
+                Err(e) => {
+                    self.out.diagnostics.push(Diagnostic::error("Cannot read configuration file").detail(format!("{}: {e}", path.display())));
+                    continue;
+                }
+            };
+            let file = self.out.sources.add(path, text);
+            let parsed = hcl_edit::parser::parse_body(&self.out.sources.file(file).text);
+            match parsed {
+                Ok(body) => decode_file(&body, file, &mut module, index == 0, &mut self.out.diagnostics),
+                Err(e) => {
+                    let offset = e.location().offset();
+                    let len = self.out.sources.file(file).text[offset.min(self.out.sources.file(file).text.len())..]
+                        .chars()
+                        .next()
+                        .map_or(0, char::len_utf8);
+                    self.out.diagnostics.push(
+                        Diagnostic::error("Invalid syntax")
+                            .detail(syntax_detail(e.message()))
+                            .at(file.span(offset, offset + len)),
+                    );
+                }
+            }
+        }
+        check_duplicates(&module, &self.out.sources, &mut self.out.diagnostics);
+        self.resolve_calls(&mut module);
+        self.out.tree.modules[index] = module;
+        self.stack.pop();
+    }
+
+    fn resolve_calls(&mut self, module: &mut Module) {
+        let dir = module.dir.clone();
+        for call in &mut module.module_calls {
+            if !(call.source.starts_with("./") || call.source.starts_with("../")) {
+                self.out.diagnostics.push(
+                    Diagnostic::error("Unsupported module source")
+                        .detail(format!("The source {:?} is not a local path. drplan loads modules from local directories only, so a recovery never depends on a registry or Git host being reachable.", call.source))
+                        .at(call.span)
+                        .hint("vendor the module into the repository and use a path starting with ./ or ../"),
+                );
+                continue;
+            }
+            let child_dir = dir.join(&call.source);
+            if !child_dir.is_dir() {
+                self.out.diagnostics.push(
+                    Diagnostic::error("Module not found")
+                        .detail(format!("The module directory {} does not exist.", child_dir.display()))
+                        .at(call.span),
+                );
+                continue;
+            }
+            let canonical = child_dir.canonicalize().unwrap_or_else(|_| child_dir.clone());
+            if self.stack.contains(&canonical) {
+                self.out.diagnostics.push(
+                    Diagnostic::error("Module recursion")
+                        .detail(format!("The module {:?} calls itself, directly or through other modules.", call.source))
+                        .at(call.span),
+                );
+                continue;
+            }
+            if let Some(&existing) = self.by_path.get(&canonical) {
+                call.child = Some(existing);
+                continue;
+            }
+            let index = self.out.tree.modules.len();
+            self.out.tree.modules.push(Module::default());
+            call.child = Some(index);
+            self.load_module(&child_dir, index, Some(call.span));
+        }
+    }
+}
+
+/// hcl-edit's messages are terse ("expected `}`"); say what that means for a user.
+fn syntax_detail(message: &str) -> String {
+    let m = message.trim();
+    if m.is_empty() { "The configuration could not be parsed here.".into() } else { format!("The configuration could not be parsed here: {m}.") }
+}
+
+/// `*.tf` and `*.hcl` files in `dir`, sorted by name; hidden files are skipped.
+fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            p.is_file() && !name.starts_with('.') && (name.ends_with(".tf") || name.ends_with(".hcl"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn check_duplicates(module: &Module, sources: &SourceMap, diags: &mut Diagnostics) {
+    let mut seen: HashMap<(&str, String), Span> = HashMap::new();
+    let mut check = |kind: &'static str, key: String, span: Span, what: String| {
+        if let Some(first) = seen.get(&(kind, key.clone())) {
+            diags.push(
+                Diagnostic::error(format!("Duplicate {kind}"))
+                    .detail(format!("{what} was already declared at {}.", sources.short_location(*first)))
+                    .at(span),
+            );
+        } else {
+            seen.insert((kind, key), span);
+        }
+    };
+    for r in &module.resources {
+        let kind = if r.mode == super::Mode::Managed { "resource" } else { "data source" };
+        check(kind, r.address_base(), r.span, format!("A {} {kind} named \"{}\"", r.ty, r.name));
+    }
+    for v in &module.variables {
+        check("variable", v.name.clone(), v.span, format!("A variable named \"{}\"", v.name));
+    }
+    for l in &module.locals {
+        check("local value", l.name.clone(), l.span, format!("A local value named \"{}\"", l.name));
+    }
+    for o in &module.outputs {
+        check("output", o.name.clone(), o.span, format!("An output named \"{}\"", o.name));
+    }
+    for m in &module.module_calls {
+        check("module call", m.name.clone(), m.span, format!("A module call named \"{}\"", m.name));
+    }
+    for p in &module.providers {
+        check("provider configuration", p.key(), p.span, format!("A provider configuration {}", p.key()));
+    }
+}

@@ -1,0 +1,228 @@
+//! Static reference analysis: which declarations an expression or block body refers to.
+//!
+//! Used to order evaluation and to build dependency edges. Names bound by `for` expressions,
+//! template `for` directives and `dynamic` block iterators are not references.
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::structure::{Body, Structure};
+use hcl_edit::template::{Directive, Element, Template};
+
+use super::decl::{Expr, Mode};
+use crate::diag::{FileId, Span};
+use crate::eval::expr::is_resource_type;
+
+/// A declaration in the same module that an expression depends on.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    Var(String),
+    Local(String),
+    Module(String),
+    Resource(Mode, String, String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    pub target: Target,
+    /// A literal instance key right after the name (`aws_subnet.a[0]`, `aws_x.y["k"]`).
+    pub key: Option<String>,
+    /// For `module.net.vpc_id`, the output name.
+    pub output: Option<String>,
+    pub span: Option<Span>,
+}
+
+pub fn expr_refs(e: &Expr) -> Vec<Reference> {
+    let mut w = Walker { file: e.file, bound: Vec::new(), out: Vec::new() };
+    w.expr(&e.expr);
+    w.out
+}
+
+/// References from every attribute and nested block of a body (resource bodies).
+pub fn body_refs(body: &Body, file: FileId) -> Vec<Reference> {
+    let mut w = Walker { file, bound: Vec::new(), out: Vec::new() };
+    w.body(body);
+    w.out
+}
+
+struct Walker {
+    file: FileId,
+    bound: Vec<String>,
+    out: Vec<Reference>,
+}
+
+impl Walker {
+    fn body(&mut self, body: &Body) {
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => self.expr(&a.value),
+                Structure::Block(b) if b.ident.as_str() == "dynamic" => {
+                    let iterator = b
+                        .body
+                        .get_attribute("iterator")
+                        .and_then(|a| if let Expression::Variable(v) = &a.value { Some(v.as_str().to_string()) } else { None })
+                        .or_else(|| b.labels.first().map(|l| l.as_str().to_string()))
+                        .unwrap_or_default();
+                    if let Some(fe) = b.body.get_attribute("for_each") {
+                        self.expr(&fe.value);
+                    }
+                    self.bound.push(iterator);
+                    for inner in b.body.iter() {
+                        match inner {
+                            Structure::Attribute(a) if a.key.as_str() == "labels" => self.expr(&a.value),
+                            Structure::Block(c) if c.ident.as_str() == "content" => self.body(&c.body),
+                            _ => {}
+                        }
+                    }
+                    self.bound.pop();
+                }
+                Structure::Block(b) => self.body(&b.body),
+            }
+        }
+    }
+
+    fn template(&mut self, t: &Template) {
+        for el in t.iter() {
+            match el {
+                Element::Literal(_) => {}
+                Element::Interpolation(i) => self.expr(&i.expr),
+                Element::Directive(d) => match d.as_ref() {
+                    Directive::If(i) => {
+                        self.expr(&i.if_expr.cond_expr);
+                        self.template(&i.if_expr.template);
+                        if let Some(e) = &i.else_expr {
+                            self.template(&e.template);
+                        }
+                    }
+                    Directive::For(f) => {
+                        self.expr(&f.for_expr.collection_expr);
+                        let depth = self.bound.len();
+                        self.bound.extend(f.for_expr.key_var.iter().map(|k| k.as_str().to_string()));
+                        self.bound.push(f.for_expr.value_var.as_str().to_string());
+                        self.template(&f.for_expr.template);
+                        self.bound.truncate(depth);
+                    }
+                },
+            }
+        }
+    }
+
+    fn expr(&mut self, e: &Expression) {
+        match e {
+            Expression::Null(_) | Expression::Bool(_) | Expression::Number(_) | Expression::String(_) => {}
+            Expression::Array(items) => items.iter().for_each(|i| self.expr(i)),
+            Expression::Object(obj) => {
+                for (k, v) in obj.iter() {
+                    if let ObjectKey::Expression(k) = k
+                        && !matches!(k, Expression::Variable(_))
+                    {
+                        self.expr(k);
+                    }
+                    self.expr(v.expr());
+                }
+            }
+            Expression::StringTemplate(t) => self.template(t),
+            Expression::HeredocTemplate(h) => self.template(&h.template),
+            Expression::Parenthesis(p) => self.expr(p.inner()),
+            Expression::Variable(v) => self.reference(v.as_str(), &[], e),
+            Expression::Traversal(t) => {
+                for op in &t.operators {
+                    if let TraversalOperator::Index(i) = op.value() {
+                        self.expr(i);
+                    }
+                }
+                match &t.expr {
+                    Expression::Variable(v) => {
+                        let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
+                        self.reference(v.as_str(), &ops, e);
+                    }
+                    other => self.expr(other),
+                }
+            }
+            Expression::FuncCall(c) => c.args.iter().for_each(|a| self.expr(a)),
+            Expression::Conditional(c) => {
+                self.expr(&c.cond_expr);
+                self.expr(&c.true_expr);
+                self.expr(&c.false_expr);
+            }
+            Expression::UnaryOp(op) => self.expr(&op.expr),
+            Expression::BinaryOp(op) => {
+                self.expr(&op.lhs_expr);
+                self.expr(&op.rhs_expr);
+            }
+            Expression::ForExpr(f) => {
+                self.expr(&f.intro.collection_expr);
+                let depth = self.bound.len();
+                self.bound.extend(f.intro.key_var.iter().map(|k| k.as_str().to_string()));
+                self.bound.push(f.intro.value_var.as_str().to_string());
+                if let Some(k) = &f.key_expr {
+                    self.expr(k);
+                }
+                self.expr(&f.value_expr);
+                if let Some(c) = &f.cond {
+                    self.expr(&c.expr);
+                }
+                self.bound.truncate(depth);
+            }
+        }
+    }
+
+    fn reference(&mut self, root: &str, ops: &[&TraversalOperator], whole: &Expression) {
+        if self.bound.iter().any(|b| b == root) {
+            return;
+        }
+        let attr = |i: usize| match ops.get(i) {
+            Some(TraversalOperator::GetAttr(a)) => Some(a.as_str().to_string()),
+            _ => None,
+        };
+        let key_at = |i: usize| match ops.get(i) {
+            Some(TraversalOperator::Index(Expression::Number(n))) => n.value().as_u64().map(|n| n.to_string()),
+            Some(TraversalOperator::Index(Expression::String(s))) => Some(format!("{:?}", s.value())),
+            Some(TraversalOperator::LegacyIndex(i)) => Some(i.value().to_string()),
+            _ => None,
+        };
+        let (target, key, output) = match root {
+            "var" => match attr(0) {
+                Some(n) => (Target::Var(n), None, None),
+                None => return,
+            },
+            "local" => match attr(0) {
+                Some(n) => (Target::Local(n), None, None),
+                None => return,
+            },
+            "module" => match attr(0) {
+                Some(n) => (Target::Module(n), None, attr(1)),
+                None => return,
+            },
+            "data" => match (attr(0), attr(1)) {
+                (Some(t), Some(n)) => (Target::Resource(Mode::Data, t, n), key_at(2), None),
+                _ => return,
+            },
+            _ if is_resource_type(root) => match attr(0) {
+                Some(n) => (Target::Resource(Mode::Managed, root.to_string(), n), key_at(1), None),
+                None => return,
+            },
+            _ => return,
+        };
+        self.out.push(Reference { target, key, output, span: self.file.range(whole.span()) });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs(src: &str) -> Vec<(Target, Option<String>)> {
+        let e = Expr { file: FileId(0), expr: hcl_edit::parser::parse_expr(src).unwrap() };
+        expr_refs(&e).into_iter().map(|r| (r.target, r.key)).collect()
+    }
+
+    #[test]
+    fn finds_references_but_not_bound_names() {
+        let r = refs("[for s in aws_subnet.public : s.id if var.enabled]");
+        assert_eq!(r, vec![(Target::Resource(Mode::Managed, "aws_subnet".into(), "public".into()), None), (Target::Var("enabled".into()), None)]);
+        let r = refs("data.aws_ami.web[0].id");
+        assert_eq!(r, vec![(Target::Resource(Mode::Data, "aws_ami".into(), "web".into()), Some("0".into()))]);
+        assert_eq!(refs("\"${local.name}-${each.key}\""), vec![(Target::Local("name".into()), None)]);
+        assert_eq!(refs("module.net.vpc_id"), vec![(Target::Module("net".into()), None)]);
+    }
+}
