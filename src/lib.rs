@@ -8,3 +8,8 @@ pub mod diag;
 pub mod eval;
 pub mod config;
 pub mod schema;
+pub mod expand;
+pub mod graph;
+pub mod cli;
+pub mod error;
+pub mod ops;

@@ -1,0 +1,131 @@
+//! Command-line definitions (clap) and each command's thin `exec`, which calls one `ops`
+//! function and prints its result. Exit codes are decided in `main`.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{Error, plural};
+use crate::expand::inputs::VarArgs;
+use crate::ops::{self, LoadOptions, graph::GraphFormat};
+
+/// drplan: plan and rehearse the recovery of an AWS topology in a secondary region.
+///
+/// Describe in HCL (Terraform syntax) what must exist in the DR region; drplan checks it,
+/// shows its dependency graph and, in later commands, plans and applies it.
+#[derive(Debug, Parser)]
+#[command(name = "drplan", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a configuration: syntax, references, types, schemas and the dependency graph.
+    Validate(ValidateArgs),
+    /// Print the dependency graph of resource instances (DOT or Mermaid).
+    Graph(GraphArgs),
+}
+
+/// Options shared by every command that reads a configuration directory.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Configuration directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Set a root variable: --var NAME=VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = VarArgs::parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Read variables from a .tfvars or .tfvars.json file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// Workspace name, seen as drplan.workspace and terraform.workspace.
+    #[arg(long, default_value = "default", env = "DRPLAN_WORKSPACE")]
+    pub workspace: String,
+}
+
+impl ConfigArgs {
+    /// Clap gives --var and --var-file separately; Terraform applies them in command-line order.
+    fn load_options(&self, matches_order: &[String]) -> LoadOptions {
+        let mut vars = self.vars.iter();
+        let mut files = self.var_files.iter();
+        let mut items = Vec::new();
+        for flag in matches_order {
+            match flag.as_str() {
+                "var" => items.extend(vars.next().cloned().map(Ok)),
+                _ => items.extend(files.next().cloned().map(Err)),
+            }
+        }
+        items.extend(vars.cloned().map(Ok));
+        items.extend(files.cloned().map(Err));
+        LoadOptions { dir: self.dir.clone(), vars: VarArgs { items }, workspace: self.workspace.clone(), lenient_keys: true }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "dot")]
+    pub format: GraphFormat,
+}
+
+/// The order in which --var and --var-file appeared, from the raw arguments.
+pub fn var_flag_order(args: &[String]) -> Vec<String> {
+    args.iter()
+        .filter_map(|a| {
+            let flag = a.split('=').next().unwrap_or("");
+            match flag {
+                "--var" => Some("var".to_string()),
+                "--var-file" => Some("var-file".to_string()),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
+    let order = var_flag_order(raw_args);
+    match cli.command {
+        Command::Validate(args) => validate(&args.config.load_options(&order)),
+        Command::Graph(args) => {
+            let text = ops::graph::graph(&args.config.load_options(&order), args.format)?;
+            print(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn validate(opts: &LoadOptions) -> Result<ExitCode, Error> {
+    let (config, counts) = ops::validate::validate(opts)?;
+    if !config.warnings.is_empty() {
+        eprint!("{}", config.warnings.render(&config.loaded.sources));
+        eprintln!();
+    }
+    print(&format!(
+        "Success! {}, {}, {}.\n",
+        plural(counts.resources, "resource"),
+        plural(counts.data_sources, "data source"),
+        plural(counts.modules, "module")
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (drplan graph | head) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| Error::Io { context: "writing to standard output".into(), source: e }),
+    }
+}

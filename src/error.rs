@@ -1,0 +1,28 @@
+//! The library's error type. `main` maps each variant to an exit code in one place.
+
+use std::sync::Arc;
+
+use crate::diag::{Diagnostics, SourceMap};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration (or variables) has errors; every diagnostic is kept, with the sources
+    /// needed to render them.
+    #[error("{} in the configuration", plural(.diagnostics.error_count(), "error"))]
+    Config { diagnostics: Diagnostics, sources: Arc<SourceMap> },
+    /// The command line asked for something impossible.
+    #[error("{0}")]
+    Usage(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// "1 error", "3 errors".
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}

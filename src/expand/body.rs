@@ -1,0 +1,287 @@
+//! Evaluating a resource body against its schema: arguments, nested and `dynamic` blocks,
+//! type conversion, allowed values, required arguments, block counts and cross-argument rules.
+//! The result is the instance's configuration object, with defaults filled in and computed
+//! attributes unknown.
+
+use std::collections::BTreeMap;
+
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Block, Body, Structure};
+
+use crate::diag::{Diagnostic, Diagnostics, FileId, Span, did_you_mean};
+use crate::eval::Value;
+use crate::eval::expr::Evaluator;
+use crate::eval::types::convert;
+use crate::schema::{BlockSchema, Rule};
+
+pub(crate) struct BodyEval<'e, 'a> {
+    pub ev: &'e mut Evaluator<'a>,
+    pub file: FileId,
+    pub diags: &'e mut Diagnostics,
+}
+
+impl BodyEval<'_, '_> {
+    fn span(&self, s: &impl hcl_edit::Span) -> Option<Span> {
+        self.file.range(s.span())
+    }
+
+    /// Evaluates `body` as a block of `schema`; `header` is where whole-block errors point.
+    pub fn block(&mut self, body: &Body, schema: &BlockSchema, header: Option<Span>, context: &str) -> Value {
+        let mut out: BTreeMap<String, Value> = BTreeMap::new();
+        // Names the user wrote (with a non-null value), and where, for rules and messages.
+        let mut written: BTreeMap<String, Option<Span>> = BTreeMap::new();
+        let mut blocks: BTreeMap<String, (Vec<Value>, Vec<Option<Span>>, bool)> = BTreeMap::new();
+        for structure in body.iter() {
+            match structure {
+                Structure::Attribute(a) => self.attribute(a.key.as_str(), &a.key, &a.value, schema, context, &mut out, &mut written),
+                Structure::Block(b) if b.ident.as_str() == "dynamic" => self.dynamic(b, schema, context, &mut blocks),
+                Structure::Block(b) => {
+                    let name = b.ident.as_str();
+                    let Some(nested) = schema.blocks.get(name) else {
+                        self.unsupported_block(name, b, schema, context);
+                        continue;
+                    };
+                    if let Some(label) = b.labels.first() {
+                        self.diags.push(Diagnostic::error("Extraneous label").detail(format!("A {name} block takes no labels.")).at(self.span(label)));
+                    }
+                    let value = self.block(&b.body, &nested.block, self.span(&b.ident), &format!("block \"{name}\""));
+                    let entry = blocks.entry(name.to_string()).or_default();
+                    entry.0.push(value);
+                    entry.1.push(self.span(&b.ident));
+                }
+            }
+        }
+        for (name, nested) in &schema.blocks {
+            let (items, spans, unknown) = blocks.remove(name).unwrap_or_default();
+            if unknown {
+                written.insert(name.clone(), None);
+                out.insert(name.clone(), Value::Unknown);
+                continue;
+            }
+            if nested.max > 0 && items.len() > nested.max {
+                self.diags.push(
+                    Diagnostic::error(format!("Too many {name} blocks"))
+                        .detail(format!("No more than {} \"{name}\" block(s) are allowed in {context}.", nested.max))
+                        .at(spans.get(nested.max).copied().flatten()),
+                );
+            }
+            if items.len() < nested.min {
+                self.diags.push(
+                    Diagnostic::error(format!("Insufficient {name} blocks"))
+                        .detail(format!("At least {} \"{name}\" block(s) are required in {context}.", nested.min))
+                        .at(header),
+                );
+            }
+            if !items.is_empty() {
+                written.insert(name.clone(), spans.first().copied().flatten());
+            }
+            out.insert(name.clone(), Value::List(items));
+        }
+        for (name, attr) in &schema.attrs {
+            if out.contains_key(name) {
+                continue;
+            }
+            if attr.required {
+                self.diags.push(
+                    Diagnostic::error("Missing required argument")
+                        .detail(format!("The argument \"{name}\" is required in {context}, but no definition was found."))
+                        .at(header)
+                        .hint(format!("add {name} = <{}>", attr.ty)),
+                );
+            }
+            let fill = match (&attr.default, attr.computed) {
+                (Some(d), _) => d.clone(),
+                (None, true) => Value::Unknown,
+                (None, false) => Value::Null,
+            };
+            out.insert(name.clone(), fill);
+        }
+        self.rules(schema, &written, header, context);
+        Value::Map(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn attribute(&mut self, name: &str, key: &impl hcl_edit::Span, expr: &Expression, schema: &BlockSchema, context: &str, out: &mut BTreeMap<String, Value>, written: &mut BTreeMap<String, Option<Span>>) {
+        let key_span = self.span(key);
+        let Some(attr) = schema.attrs.get(name) else {
+            let d = Diagnostic::error("Unsupported argument").at(key_span);
+            let d = if schema.blocks.contains_key(name) {
+                d.detail(format!("\"{name}\" is a block in {context}, not an argument.")).hint(format!("write it as {name} {{ ... }}, or use a dynamic \"{name}\" block"))
+            } else {
+                let d = d.detail(format!("An argument named \"{name}\" is not expected in {context}."));
+                match did_you_mean(name, schema.settable_names()) {
+                    Some(s) => d.hint(format!("did you mean \"{s}\"?")),
+                    None => d,
+                }
+            };
+            self.diags.push(d);
+            return;
+        };
+        if !attr.required && !attr.optional {
+            self.diags.push(
+                Diagnostic::error("Value for unconfigurable attribute")
+                    .detail(format!("Can't configure a value for \"{name}\" in {context}: its value is decided by AWS when the resource is created."))
+                    .at(key_span),
+            );
+            return;
+        }
+        let value = match self.ev.eval(expr) {
+            Ok(v) => v,
+            Err(d) => {
+                self.diags.push(d);
+                out.insert(name.to_string(), Value::Unknown);
+                return;
+            }
+        };
+        let value = match convert(&value, &attr.ty) {
+            Ok(v) => v,
+            Err(msg) => {
+                self.diags.push(Diagnostic::error("Incorrect attribute value type").detail(format!("Inappropriate value for attribute \"{name}\": {msg}.")).at(self.span(expr)));
+                Value::Unknown
+            }
+        };
+        if let Value::String(s) = &value
+            && !attr.one_of.is_empty()
+            && !attr.one_of.contains(s)
+        {
+            self.diags.push(
+                Diagnostic::error("Invalid value")
+                    .detail(format!("\"{name}\" must be one of {}, but is {s:?}.", attr.one_of.join(", ")))
+                    .at(self.span(expr))
+                    .hint(match did_you_mean(s, attr.one_of.iter().map(String::as_str)) {
+                        Some(close) => format!("did you mean \"{close}\"?"),
+                        None => format!("allowed values: {}", attr.one_of.join(", ")),
+                    }),
+            );
+        }
+        if value.is_null() && attr.required {
+            self.diags.push(Diagnostic::error("Missing required argument").detail(format!("The argument \"{name}\" is required in {context}, but it is null.")).at(self.span(expr)));
+        }
+        if !value.is_null() {
+            written.insert(name.to_string(), key_span);
+        }
+        let value = if value.is_null() { attr.default.clone().unwrap_or(Value::Null) } else { value };
+        out.insert(name.to_string(), value);
+    }
+
+    fn unsupported_block(&mut self, name: &str, b: &Block, schema: &BlockSchema, context: &str) {
+        let d = Diagnostic::error("Unsupported block type").at(self.span(&b.ident));
+        let d = if schema.attrs.contains_key(name) {
+            d.detail(format!("\"{name}\" is an argument in {context}, not a block.")).hint(format!("write it as {name} = ..."))
+        } else {
+            let d = d.detail(format!("Blocks of type \"{name}\" are not expected in {context}."));
+            match did_you_mean(name, schema.blocks.keys().map(String::as_str)) {
+                Some(s) => d.hint(format!("did you mean \"{s}\"?")),
+                None => d,
+            }
+        };
+        self.diags.push(d);
+    }
+
+    /// `dynamic "ingress" { for_each = ..., iterator = rule, content { ... } }`
+    fn dynamic(&mut self, b: &Block, schema: &BlockSchema, context: &str, blocks: &mut BTreeMap<String, (Vec<Value>, Vec<Option<Span>>, bool)>) {
+        let Some(name) = b.labels.first().map(|l| l.as_str().to_string()) else {
+            self.diags.push(Diagnostic::error("Missing block label").detail("A dynamic block needs the name of the block type it generates: dynamic \"ingress\" { ... }.").at(self.span(&b.ident)));
+            return;
+        };
+        let Some(nested) = schema.blocks.get(&name) else {
+            self.unsupported_block(&name, b, schema, context);
+            return;
+        };
+        let iterator = match b.body.get_attribute("iterator").map(|a| &a.value) {
+            Some(Expression::Variable(v)) => v.as_str().to_string(),
+            Some(other) => {
+                self.diags.push(Diagnostic::error("Invalid iterator").detail("iterator must be a bare name.").at(self.span(other)));
+                return;
+            }
+            None => name.clone(),
+        };
+        let Some(for_each) = b.body.get_attribute("for_each") else {
+            self.diags.push(Diagnostic::error("Missing required argument").detail("A dynamic block needs a for_each argument.").at(self.span(&b.ident)));
+            return;
+        };
+        let Some(content) = b.body.get_blocks("content").next() else {
+            self.diags.push(Diagnostic::error("Missing content block").detail("A dynamic block needs a content block that describes each generated block.").at(self.span(&b.ident)));
+            return;
+        };
+        for s in b.body.iter() {
+            let known = match s {
+                Structure::Attribute(a) => ["for_each", "iterator", "labels"].contains(&a.key.as_str()),
+                Structure::Block(c) => c.ident.as_str() == "content",
+            };
+            if !known {
+                self.diags.push(Diagnostic::error("Unsupported argument").detail("A dynamic block takes for_each, iterator, labels and one content block.").at(self.span(s)));
+            }
+        }
+        let collection = match self.ev.eval(&for_each.value) {
+            Ok(v) => v,
+            Err(d) => {
+                self.diags.push(d);
+                return;
+            }
+        };
+        let entry = blocks.entry(name.clone()).or_default();
+        let pairs: Vec<(Value, Value)> = match &collection {
+            Value::Unknown => {
+                entry.2 = true;
+                return;
+            }
+            Value::Null => Vec::new(),
+            Value::List(items) => items.iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v.clone())).collect(),
+            Value::Set(items) => items.iter().map(|v| (v.clone(), v.clone())).collect(),
+            Value::Map(m) => m.iter().map(|(k, v)| (Value::from(k.as_str()), v.clone())).collect(),
+            other => {
+                self.diags.push(Diagnostic::error("Invalid dynamic for_each value").detail(format!("for_each must be a collection, but is a {}.", other.type_name())).at(self.span(&for_each.value)));
+                return;
+            }
+        };
+        let span = self.span(&b.ident);
+        for (key, value) in pairs {
+            self.ev.push(&iterator, Value::Map([("key".to_string(), key), ("value".to_string(), value)].into()));
+            let v = self.block(&content.body, &nested.block, span, &format!("block \"{name}\""));
+            self.ev.pop();
+            let entry = blocks.entry(name.clone()).or_default();
+            entry.0.push(v);
+            entry.1.push(span);
+        }
+    }
+
+    fn rules(&mut self, schema: &BlockSchema, written: &BTreeMap<String, Option<Span>>, header: Option<Span>, context: &str) {
+        for rule in &schema.rules {
+            match rule {
+                Rule::Conflicts(a, b) if written.contains_key(a) && written.contains_key(b) => {
+                    self.diags.push(
+                        Diagnostic::error("Conflicting configuration arguments")
+                            .detail(format!("\"{b}\": conflicts with {a} in {context}; set only one of them."))
+                            .at(written[b].or(header)),
+                    );
+                }
+                Rule::ExactlyOneOf(names) | Rule::AtLeastOneOf(names) => {
+                    let set: Vec<&String> = names.iter().filter(|n| written.contains_key(*n)).collect();
+                    if set.is_empty() {
+                        self.diags.push(
+                            Diagnostic::error("Missing required argument")
+                                .detail(format!("{context} needs one of: {}.", names.join(", ")))
+                                .at(header),
+                        );
+                    } else if set.len() > 1 && matches!(rule, Rule::ExactlyOneOf(_)) {
+                        let list: Vec<&str> = set.iter().map(|s| s.as_str()).collect();
+                        self.diags.push(
+                            Diagnostic::error("Invalid combination of arguments")
+                                .detail(format!("Only one of {} may be set in {context}, but {} are.", names.join(", "), list.join(" and ")))
+                                .at(written[set[1]].or(header)),
+                        );
+                    }
+                }
+                Rule::Requires(a, b) if written.contains_key(a) && !written.contains_key(b) => {
+                    self.diags.push(
+                        Diagnostic::error("Missing required argument")
+                            .detail(format!("\"{a}\" requires \"{b}\" to be set in {context}."))
+                            .at(written[a].or(header)),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+}

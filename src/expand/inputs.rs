@@ -1,0 +1,123 @@
+//! Root module input variable values, from every source Terraform users know, in Terraform's
+//! order of precedence (later wins): `TF_VAR_name`, `DRPLAN_VAR_name`, `terraform.tfvars`,
+//! `*.auto.tfvars` (sorted), then `--var` and `--var-file` in the order given.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hcl_edit::Span as _;
+use hcl_edit::structure::Structure;
+
+use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
+use crate::eval::Value;
+use crate::eval::expr::{Evaluator, Scope};
+
+/// A value given for a root variable, before conversion to its declared type.
+#[derive(Clone, Debug)]
+pub enum RawInput {
+    /// From the command line or the environment: parsed by the variable's type (a `string`
+    /// variable takes the text as is; others parse it as an HCL expression).
+    Text { text: String, origin: String },
+    /// From a variables file, already evaluated.
+    Value { value: Value, span: Option<Span> },
+}
+
+/// What the user asked for on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct VarArgs {
+    /// In command-line order: `Ok((name, value))` for `--var`, `Err(path)` for `--var-file`.
+    pub items: Vec<Result<(String, String), PathBuf>>,
+}
+
+impl VarArgs {
+    /// Parses one `--var NAME=VALUE`.
+    pub fn parse_var(arg: &str) -> Result<(String, String), String> {
+        match arg.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+            _ => Err(format!("invalid --var {arg:?}: expected NAME=VALUE")),
+        }
+    }
+}
+
+/// Collects raw inputs for the root module in `root_dir`. Files read are added to `sources`.
+pub fn collect(root_dir: &Path, args: &VarArgs, env: &[(String, String)], sources: &mut SourceMap, diags: &mut Diagnostics) -> BTreeMap<String, RawInput> {
+    let mut out = BTreeMap::new();
+    for prefix in ["TF_VAR_", "DRPLAN_VAR_"] {
+        for (k, v) in env {
+            if let Some(name) = k.strip_prefix(prefix) {
+                out.insert(name.to_string(), RawInput::Text { text: v.clone(), origin: format!("environment variable {k}") });
+            }
+        }
+    }
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(root_dir)
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars"))).collect())
+        .unwrap_or_default();
+    auto.sort();
+    let default_file = root_dir.join("terraform.tfvars");
+    if default_file.is_file() {
+        auto.insert(0, default_file);
+    }
+    for path in auto {
+        read_file(&path, sources, diags, &mut out);
+    }
+    for item in &args.items {
+        match item {
+            Ok((name, text)) => {
+                out.insert(name.clone(), RawInput::Text { text: text.clone(), origin: format!("--var {name}") });
+            }
+            Err(path) => read_file(path, sources, diags, &mut out),
+        }
+    }
+    out
+}
+
+fn read_file(path: &Path, sources: &mut SourceMap, diags: &mut Diagnostics, out: &mut BTreeMap<String, RawInput>) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(Diagnostic::error("Cannot read variables file").detail(format!("{}: {e}", path.display())));
+            return;
+        }
+    };
+    let file = sources.add(path.to_path_buf(), text);
+    let text = &sources.file(file).text;
+    if path.extension().is_some_and(|e| e == "json") {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(map)) => {
+                for (k, v) in map {
+                    out.insert(k, RawInput::Value { value: Value::from_json(&v), span: None });
+                }
+            }
+            _ => diags.push(Diagnostic::error("Invalid variables file").detail(format!("{} must hold a JSON object.", path.display()))),
+        }
+        return;
+    }
+    let body = match hcl_edit::parser::parse_body(text) {
+        Ok(b) => b,
+        Err(e) => {
+            let at = e.location().offset();
+            diags.push(Diagnostic::error("Invalid syntax").detail(format!("The variables file could not be parsed here: {}.", e.message())).at(file.span(at, at + 1)));
+            return;
+        }
+    };
+    let scope = Scope::default();
+    let dir = path.parent().unwrap_or(Path::new("."));
+    for s in body.iter() {
+        match s {
+            Structure::Attribute(a) => {
+                let span = file.range(a.value.span());
+                match Evaluator::new(&scope, file, dir).eval(&a.value) {
+                    Ok(value) => {
+                        out.insert(a.key.as_str().to_string(), RawInput::Value { value, span });
+                    }
+                    Err(d) => diags.push(
+                        Diagnostic::error("Variables not allowed")
+                            .detail(format!("A variables file may contain only constant values: {}", d.detail.unwrap_or(d.summary)))
+                            .at(d.span.or(span)),
+                    ),
+                }
+            }
+            Structure::Block(b) => diags.push(Diagnostic::error("Unexpected block").detail("A variables file contains only NAME = VALUE assignments.").at(file.range(b.ident.span()))),
+        }
+    }
+}

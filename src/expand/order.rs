@@ -1,0 +1,143 @@
+//! The evaluation order of one module's declarations, and the report of any cycle among them.
+
+use std::collections::{BTreeSet, HashMap};
+
+use petgraph::graph::DiGraph;
+
+use crate::config::refs::{Reference, Target, body_refs, expr_refs};
+use crate::config::Module;
+use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Node {
+    Var(usize),
+    Local(usize),
+    Provider(usize),
+    Recovery,
+    Resource(usize),
+    Module(usize),
+    Output(usize),
+}
+
+/// Per module (not per instance): nodes, their references, and an order (None on a cycle).
+pub(crate) struct ModulePlan {
+    pub nodes: Vec<Node>,
+    pub refs: Vec<Vec<Reference>>,
+    pub order: Option<Vec<usize>>,
+}
+
+fn describe(module: &Module, node: Node) -> (String, Span) {
+    match node {
+        Node::Var(i) => (format!("var.{}", module.variables[i].name), module.variables[i].span),
+        Node::Local(i) => (format!("local.{}", module.locals[i].name), module.locals[i].span),
+        Node::Provider(i) => (format!("provider.{}", module.providers[i].key()), module.providers[i].span),
+        Node::Recovery => ("recovery".to_string(), module.recovery.as_ref().map(|r| r.span).unwrap_or(Span { file: crate::diag::FileId(0), start: 0, end: 0 })),
+        Node::Resource(i) => (module.resources[i].address_base(), module.resources[i].span),
+        Node::Module(i) => (format!("module.{}", module.module_calls[i].name), module.module_calls[i].span),
+        Node::Output(i) => (format!("output.{}", module.outputs[i].name), module.outputs[i].span),
+    }
+}
+
+pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics) -> ModulePlan {
+    let mut nodes = Vec::new();
+    let mut refs: Vec<Vec<Reference>> = Vec::new();
+    let mut targets: HashMap<Target, usize> = HashMap::new();
+    let mut providers: HashMap<String, usize> = HashMap::new();
+    for (i, v) in module.variables.iter().enumerate() {
+        targets.insert(Target::Var(v.name.clone()), nodes.len());
+        nodes.push(Node::Var(i));
+        refs.push(Vec::new());
+    }
+    for (i, l) in module.locals.iter().enumerate() {
+        targets.insert(Target::Local(l.name.clone()), nodes.len());
+        nodes.push(Node::Local(i));
+        refs.push(expr_refs(&l.value));
+    }
+    for (i, p) in module.providers.iter().enumerate() {
+        providers.insert(p.key(), nodes.len());
+        nodes.push(Node::Provider(i));
+        refs.push(p.region.iter().flat_map(expr_refs).collect());
+    }
+    if let Some(r) = &module.recovery {
+        nodes.push(Node::Recovery);
+        refs.push(r.attrs.iter().flat_map(|(_, _, e)| expr_refs(e)).collect());
+    }
+    for (i, r) in module.resources.iter().enumerate() {
+        targets.insert(Target::Resource(r.mode, r.ty.clone(), r.name.clone()), nodes.len());
+        nodes.push(Node::Resource(i));
+        let mut rs = body_refs(&r.body, r.file);
+        rs.extend(r.count.iter().chain(&r.for_each).chain(&r.depends_on).flat_map(expr_refs));
+        refs.push(rs);
+    }
+    for (i, m) in module.module_calls.iter().enumerate() {
+        targets.insert(Target::Module(m.name.clone()), nodes.len());
+        nodes.push(Node::Module(i));
+        refs.push(m.inputs.iter().map(|(_, _, e)| e).chain(&m.count).chain(&m.for_each).chain(&m.depends_on).flat_map(expr_refs).collect());
+    }
+    for (i, o) in module.outputs.iter().enumerate() {
+        nodes.push(Node::Output(i));
+        refs.push(o.value.iter().chain(&o.depends_on).flat_map(expr_refs).collect());
+    }
+
+    let mut graph = DiGraph::<usize, ()>::new();
+    let ids: Vec<_> = (0..nodes.len()).map(|i| graph.add_node(i)).collect();
+    let mut preds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); nodes.len()];
+    for (n, rs) in refs.iter().enumerate() {
+        for r in rs {
+            if let Some(&t) = targets.get(&r.target) {
+                preds[n].insert(t);
+            }
+        }
+        // A resource waits for its provider's configuration (its region).
+        if let Node::Resource(i) = nodes[n] {
+            let key = module.resources[i].provider.as_ref().map_or("aws", |(k, _)| k.as_str());
+            if let Some(&p) = providers.get(key) {
+                preds[n].insert(p);
+            }
+        }
+        for &p in &preds[n] {
+            graph.add_edge(ids[p], ids[n], ());
+        }
+    }
+
+    // Kahn's algorithm, always taking the earliest-declared ready node: deterministic.
+    let mut remaining: Vec<usize> = preds.iter().map(BTreeSet::len).collect();
+    let mut succs: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (n, ps) in preds.iter().enumerate() {
+        for &p in ps {
+            succs[p].push(n);
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..nodes.len()).filter(|&n| remaining[n] == 0).collect();
+    let mut order = Vec::with_capacity(nodes.len());
+    while let Some(n) = ready.pop_first() {
+        order.push(n);
+        for &s in &succs[n] {
+            remaining[s] -= 1;
+            if remaining[s] == 0 {
+                ready.insert(s);
+            }
+        }
+    }
+    if order.len() == nodes.len() {
+        return ModulePlan { nodes, refs, order: Some(order) };
+    }
+    for scc in petgraph::algo::tarjan_scc(&graph) {
+        let self_loop = scc.len() == 1 && preds[graph[scc[0]]].contains(&graph[scc[0]]);
+        if scc.len() < 2 && !self_loop {
+            continue;
+        }
+        let mut members: Vec<usize> = scc.iter().map(|&id| graph[id]).collect();
+        members.sort_unstable();
+        let described: Vec<(String, Span)> = members.iter().map(|&n| describe(module, nodes[n])).collect();
+        let list: Vec<String> = described.iter().map(|(name, span)| format!("  {name} ({})", sources.short_location(*span))).collect();
+        let names: Vec<&str> = described.iter().map(|(n, _)| n.as_str()).collect();
+        diags.push(
+            Diagnostic::error("Cycle in configuration")
+                .detail(format!("These declarations depend on each other, so none can be evaluated first:\n{}", list.join("\n")))
+                .at(described[0].1)
+                .hint(if self_loop { format!("{} refers to itself", names[0]) } else { format!("break the cycle between {}", names.join(", ")) }),
+        );
+    }
+    ModulePlan { nodes, refs, order: None }
+}

@@ -1,0 +1,166 @@
+//! drplan's `recovery` block: which stack drplan owns, in which region it rebuilds, and the
+//! recovery objectives. Also the duration syntax ("15m", "1h30m") objectives are written in.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
+use crate::eval::Value;
+
+/// The evaluated `recovery` block.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Recovery {
+    pub stack: String,
+    /// The DR region, where every managed resource is built.
+    pub region: String,
+    /// The primary region: read-only, used by data sources only.
+    pub primary_region: Option<String>,
+    /// Recovery time objective, in seconds.
+    pub rto_seconds: Option<u64>,
+    /// Recovery point objective, in seconds.
+    pub rpo_seconds: Option<u64>,
+}
+
+const ARGUMENTS: &[&str] = &["stack", "region", "primary_region", "rto", "rpo"];
+
+/// Builds [`Recovery`] from evaluated arguments; reports every problem found.
+pub fn decode(header: Span, attrs: &BTreeMap<String, (Span, Value)>, diags: &mut Diagnostics) -> Option<Recovery> {
+    let mut ok = true;
+    for (name, (span, _)) in attrs {
+        if !ARGUMENTS.contains(&name.as_str()) {
+            let d = Diagnostic::error("Unsupported argument").detail(format!("An argument named \"{name}\" is not expected in the recovery block.")).at(*span);
+            diags.push(match did_you_mean(name, ARGUMENTS.iter().copied()) {
+                Some(s) => d.hint(format!("did you mean \"{s}\"?")),
+                None => d.hint(format!("the recovery block takes {}", ARGUMENTS.join(", "))),
+            });
+            ok = false;
+        }
+    }
+    let mut string = |name: &str, required: bool| -> Option<String> {
+        match attrs.get(name) {
+            Some((_, Value::String(s))) if !s.is_empty() => Some(s.clone()),
+            Some((span, v)) => {
+                let why = if v.is_unknown() { "must be known before apply".to_string() } else { format!("must be a non-empty string, but is {v}") };
+                diags.push(Diagnostic::error("Invalid recovery argument").detail(format!("\"{name}\" {why}.")).at(*span));
+                ok = false;
+                None
+            }
+            None if required => {
+                diags.push(Diagnostic::error("Missing required argument").detail(format!("The recovery block needs \"{name}\".")).at(header));
+                ok = false;
+                None
+            }
+            None => None,
+        }
+    };
+    let stack = string("stack", true);
+    let region = string("region", true);
+    let primary_region = string("primary_region", false);
+    let rto = string("rto", false);
+    let rpo = string("rpo", false);
+    let mut seconds = |name: &str, text: Option<String>| -> Option<u64> {
+        let text = text?;
+        match parse_duration(&text) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                diags.push(Diagnostic::error("Invalid duration").detail(format!("\"{name}\" = {text:?}: {e}.")).at(attrs.get(name).map(|(s, _)| *s)).hint("write durations like \"45s\", \"15m\", \"1h30m\" or \"2h\""));
+                ok = false;
+                None
+            }
+        }
+    };
+    let rto_seconds = seconds("rto", rto);
+    let rpo_seconds = seconds("rpo", rpo);
+    if let Some(stack) = &stack
+        && !stack.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        diags.push(
+            Diagnostic::error("Invalid stack name")
+                .detail(format!("The stack name {stack:?} goes into AWS tags and names; use only letters, digits, dashes and underscores."))
+                .at(attrs.get("stack").map(|(s, _)| *s)),
+        );
+        ok = false;
+    }
+    if let (Some(r), Some(p)) = (&region, &primary_region)
+        && r == p
+    {
+        diags.push(
+            Diagnostic::error("DR region equals primary region")
+                .detail(format!("region and primary_region are both {r:?}; drplan rebuilds in a region other than the one that failed."))
+                .at(attrs.get("region").map(|(s, _)| *s)),
+        );
+        ok = false;
+    }
+    if !ok {
+        return None;
+    }
+    Some(Recovery { stack: stack?, region: region?, primary_region, rto_seconds, rpo_seconds })
+}
+
+/// Parses "90s", "15m", "1h30m", "2h", "1d": units d, h, m, s, each at most once, in order.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("the duration is empty".into());
+    }
+    let mut total = 0u64;
+    let mut digits = String::new();
+    let mut last_unit = 0usize;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let Some(rank) = ['d', 'h', 'm', 's'].iter().position(|u| *u == c) else {
+            return Err(format!("unknown unit {c:?}"));
+        };
+        if digits.is_empty() {
+            return Err(format!("the unit {c:?} has no number before it"));
+        }
+        if rank + 1 <= last_unit {
+            return Err("units must appear once each, largest first (d, h, m, s)".into());
+        }
+        last_unit = rank + 1;
+        let n: u64 = digits.parse().map_err(|_| "the number is too large".to_string())?;
+        total = total.saturating_add(n.saturating_mul([86_400, 3_600, 60, 1][rank]));
+        digits.clear();
+    }
+    if !digits.is_empty() {
+        return Err(format!("the number {digits} has no unit"));
+    }
+    Ok(total)
+}
+
+/// "1h30m" style rendering of seconds, the inverse of [`parse_duration`].
+pub fn format_duration(seconds: u64) -> String {
+    if seconds == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    let mut rest = seconds;
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_round_trip() {
+        assert_eq!(parse_duration("15m"), Ok(900));
+        assert_eq!(parse_duration("1h30m"), Ok(5400));
+        assert_eq!(parse_duration("1d2h"), Ok(93_600));
+        assert!(parse_duration("15").is_err());
+        assert!(parse_duration("30m1h").is_err());
+        assert!(parse_duration("5x").is_err());
+        assert_eq!(format_duration(5400), "1h30m");
+        assert_eq!(format_duration(61), "1m1s");
+    }
+}
