@@ -216,7 +216,7 @@ impl Diagnostics {
 /// Closest candidate by edit distance, for "did you mean" hints.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let candidates: Vec<&str> = candidates.into_iter().collect();
-    let max = (name.len() / 3).max(2);
+    let max = (name.len() / 5).max(2);
     let closest = candidates
         .iter()
         .map(|c| (levenshtein(name, c), *c))
@@ -229,18 +229,26 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
     })
 }
 
+/// Optimal string alignment distance: edits, with a swap of neighbours counting as one.
 fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -261,5 +269,6 @@ mod tests {
         assert_eq!(did_you_mean("cidr", ["cidr_block", "tags"]), Some("cidr_block"));
         assert_eq!(did_you_mean("cidr_blok", ["cidr_block", "tags"]), Some("cidr_block"));
         assert_eq!(did_you_mean("zzzz", ["cidr_block"]), None);
+        assert_eq!(did_you_mean("aws_vcp", ["aws_eip", "aws_vpc"]), Some("aws_vpc"));
     }
 }

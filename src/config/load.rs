@@ -77,11 +77,11 @@ impl Loader {
                         .chars()
                         .next()
                         .map_or(0, char::len_utf8);
-                    self.out.diagnostics.push(
-                        Diagnostic::error("Invalid syntax")
-                            .detail(syntax_detail(e.message()))
-                            .at(file.span(offset, offset + len)),
-                    );
+                    let text = &self.out.sources.file(file).text;
+                    let (detail, at) = syntax_detail(e.message(), text, offset);
+                    let at = at.unwrap_or(offset);
+                    let d = Diagnostic::error("Invalid syntax").detail(detail).at(file.span(at, at + if at == offset { len } else { 1 }));
+                    self.out.diagnostics.push(d);
                 }
             }
         }
@@ -103,7 +103,7 @@ impl Loader {
                 );
                 continue;
             }
-            let child_dir = dir.join(&call.source);
+            let child_dir = normalize(&dir.join(&call.source));
             if !child_dir.is_dir() {
                 self.out.diagnostics.push(
                     Diagnostic::error("Module not found")
@@ -133,10 +133,41 @@ impl Loader {
     }
 }
 
+/// Removes `.` and resolves `..` lexically, so errors show `modules/vpc/main.tf`, not
+/// `examples/app/../../modules/vpc/main.tf`. A leading `..` is kept.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() { PathBuf::from(".") } else { out.iter().collect() }
+}
+
 /// hcl-edit's messages are terse ("expected `}`"); say what that means for a user.
-fn syntax_detail(message: &str) -> String {
+/// Returns the detail, and a better place to point at when one is evident.
+fn syntax_detail(message: &str, text: &str, offset: usize) -> (String, Option<usize>) {
     let m = message.trim();
-    if m.is_empty() { "The configuration could not be parsed here.".into() } else { format!("The configuration could not be parsed here: {m}.") }
+    let base = if m.is_empty() { "The configuration could not be parsed here.".to_string() } else { format!("The configuration could not be parsed here: {m}.") };
+    // A string left open swallows the rest of the line; the parser then complains elsewhere.
+    let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
+    let line = &text[line_start..line_end];
+    let quotes: Vec<usize> = line.char_indices().filter(|&(i, c)| c == '"' && !line[..i].ends_with('\\')).map(|(i, _)| i).collect();
+    if quotes.len() % 2 == 1 && !line.contains("${") {
+        let at = line_start + quotes[quotes.len() - 1];
+        return ("This string is not terminated: the closing \" is missing before the end of the line.".into(), Some(at));
+    }
+    if text[offset.min(text.len())..].trim().is_empty() && text.matches('{').count() > text.matches('}').count() {
+        return (format!("{base} The file ends before every block is closed: a closing }} is missing."), None);
+    }
+    (base, None)
 }
 
 /// `*.tf` and `*.hcl` files in `dir`, sorted by name; hidden files are skipped.
@@ -168,7 +199,7 @@ fn check_duplicates(module: &Module, sources: &SourceMap, diags: &mut Diagnostic
     };
     for r in &module.resources {
         let kind = if r.mode == super::Mode::Managed { "resource" } else { "data source" };
-        check(kind, r.address_base(), r.span, format!("A {} {kind} named \"{}\"", r.ty, r.name));
+        check(kind, r.address_base(), r.span, format!("A {kind} \"{}\" \"{}\"", r.ty, r.name));
     }
     for v in &module.variables {
         check("variable", v.name.clone(), v.span, format!("A variable named \"{}\"", v.name));

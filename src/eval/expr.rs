@@ -516,8 +516,10 @@ impl<'a> Evaluator<'a> {
                 None => d.hint("see docs/configuration.md for the list of supported functions"),
             });
         };
-        functions::call(def, &args, &FnCtx { module_dir: self.module_dir })
-            .map_err(|msg| self.err("Invalid function argument", format!("Invalid value for {name}(): {msg}."), whole))
+        functions::call(def, &args, &FnCtx { module_dir: self.module_dir }).map_err(|e| match e {
+            functions::CallError::Arity(msg) => self.err("Wrong number of function arguments", format!("{msg}."), whole),
+            functions::CallError::Invalid(msg) => self.err("Invalid function argument", format!("Invalid value for {name}(): {msg}."), whole),
+        })
     }
 
     fn single_arg<'e>(&self, call: &'e FuncCall, whole: &Expression) -> Result<&'e Expression> {

@@ -383,7 +383,7 @@ impl<'l> Engine<'l> {
         let mut attrs = BTreeMap::new();
         for (name, span, expr) in &decl.attrs {
             let (v, _) = self.eval_expr(frame, expr, &expr_refs(expr));
-            attrs.insert(name.clone(), (*span, v));
+            attrs.insert(name.clone(), (*span, expr.span().unwrap_or(*span), v));
         }
         self.out.recovery = recovery::decode(decl.span, &attrs, self.diags);
     }

@@ -25,9 +25,10 @@ pub struct Recovery {
 const ARGUMENTS: &[&str] = &["stack", "region", "primary_region", "rto", "rpo"];
 
 /// Builds [`Recovery`] from evaluated arguments; reports every problem found.
-pub fn decode(header: Span, attrs: &BTreeMap<String, (Span, Value)>, diags: &mut Diagnostics) -> Option<Recovery> {
+/// `attrs` maps each argument to (name span, value span, value).
+pub fn decode(header: Span, attrs: &BTreeMap<String, (Span, Span, Value)>, diags: &mut Diagnostics) -> Option<Recovery> {
     let mut ok = true;
-    for (name, (span, _)) in attrs {
+    for (name, (span, _, _)) in attrs {
         if !ARGUMENTS.contains(&name.as_str()) {
             let d = Diagnostic::error("Unsupported argument").detail(format!("An argument named \"{name}\" is not expected in the recovery block.")).at(*span);
             diags.push(match did_you_mean(name, ARGUMENTS.iter().copied()) {
@@ -39,8 +40,8 @@ pub fn decode(header: Span, attrs: &BTreeMap<String, (Span, Value)>, diags: &mut
     }
     let mut string = |name: &str, required: bool| -> Option<String> {
         match attrs.get(name) {
-            Some((_, Value::String(s))) if !s.is_empty() => Some(s.clone()),
-            Some((span, v)) => {
+            Some((_, _, Value::String(s))) if !s.is_empty() => Some(s.clone()),
+            Some((_, span, v)) => {
                 let why = if v.is_unknown() { "must be known before apply".to_string() } else { format!("must be a non-empty string, but is {v}") };
                 diags.push(Diagnostic::error("Invalid recovery argument").detail(format!("\"{name}\" {why}.")).at(*span));
                 ok = false;
@@ -64,7 +65,7 @@ pub fn decode(header: Span, attrs: &BTreeMap<String, (Span, Value)>, diags: &mut
         match parse_duration(&text) {
             Ok(s) => Some(s),
             Err(e) => {
-                diags.push(Diagnostic::error("Invalid duration").detail(format!("\"{name}\" = {text:?}: {e}.")).at(attrs.get(name).map(|(s, _)| *s)).hint("write durations like \"45s\", \"15m\", \"1h30m\" or \"2h\""));
+                diags.push(Diagnostic::error("Invalid duration").detail(format!("\"{name}\" = {text:?}: {e}.")).at(attrs.get(name).map(|(_, s, _)| *s)).hint("write durations like \"45s\", \"15m\", \"1h30m\" or \"2h\""));
                 ok = false;
                 None
             }
@@ -78,7 +79,7 @@ pub fn decode(header: Span, attrs: &BTreeMap<String, (Span, Value)>, diags: &mut
         diags.push(
             Diagnostic::error("Invalid stack name")
                 .detail(format!("The stack name {stack:?} goes into AWS tags and names; use only letters, digits, dashes and underscores."))
-                .at(attrs.get("stack").map(|(s, _)| *s)),
+                .at(attrs.get("stack").map(|(_, s, _)| *s)),
         );
         ok = false;
     }
@@ -88,7 +89,7 @@ pub fn decode(header: Span, attrs: &BTreeMap<String, (Span, Value)>, diags: &mut
         diags.push(
             Diagnostic::error("DR region equals primary region")
                 .detail(format!("region and primary_region are both {r:?}; drplan rebuilds in a region other than the one that failed."))
-                .at(attrs.get("region").map(|(s, _)| *s)),
+                .at(attrs.get("region").map(|(_, s, _)| *s)),
         );
         ok = false;
     }

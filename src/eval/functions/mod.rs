@@ -131,15 +131,22 @@ pub fn all_names() -> Vec<&'static str> {
     names
 }
 
+/// Why a call failed: the wrong number of arguments, or a bad argument value.
+#[derive(Debug, PartialEq)]
+pub enum CallError {
+    Arity(String),
+    Invalid(String),
+}
+
 /// Calls a function: checks arity, propagates unknowns, then runs it.
-pub fn call(def: &FnDef, args: &[Value], ctx: &FnCtx) -> Result<Value, String> {
+pub fn call(def: &FnDef, args: &[Value], ctx: &FnCtx) -> Result<Value, CallError> {
     if args.len() < def.min_args || def.max_args.is_some_and(|max| args.len() > max) {
         let expected = match def.max_args {
             Some(max) if max == def.min_args => format!("{max}"),
             Some(usize::MAX) | None => format!("at least {}", def.min_args),
             Some(max) => format!("{} to {max}", def.min_args),
         };
-        return Err(format!("{}() takes {expected} argument(s), but got {}", def.name, args.len()));
+        return Err(CallError::Arity(format!("{}() takes {expected} argument(s), but got {}", def.name, args.len())));
     }
     let unknown = if def.unknown_aware {
         args.iter().any(Value::is_unknown)
@@ -149,7 +156,7 @@ pub fn call(def: &FnDef, args: &[Value], ctx: &FnCtx) -> Result<Value, String> {
     if unknown {
         return Ok(Value::Unknown);
     }
-    (def.call)(args, ctx)
+    (def.call)(args, ctx).map_err(CallError::Invalid)
 }
 
 // Argument helpers shared by the function groups.
@@ -185,7 +192,9 @@ pub(crate) fn map_arg<'v>(v: &'v Value, what: &str) -> Result<&'v std::collectio
 #[cfg(test)]
 pub(crate) fn test_call(name: &str, args: Vec<Value>) -> Result<Value, String> {
     let ctx = FnCtx { module_dir: Path::new(".") };
-    call(lookup(name).expect("function exists"), &args, &ctx)
+    call(lookup(name).expect("function exists"), &args, &ctx).map_err(|e| match e {
+        CallError::Arity(m) | CallError::Invalid(m) => m,
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,114 @@
+# pilot-light: the database already runs in the DR region as a cross-region read replica of the
+# primary; recovery promotes it (drplan creates the replica if it is missing) and scales the web
+# tier up from zero around it.
+
+recovery {
+  stack          = "pilot"
+  region         = "eu-west-1"
+  primary_region = "eu-central-1"
+  rto            = "20m"
+  rpo            = "5m"
+}
+
+provider "aws" {
+  region = "eu-west-1"
+}
+
+provider "aws" {
+  alias  = "primary"
+  region = "eu-central-1"
+}
+
+variable "web_instance_count" {
+  type    = number
+  default = 2
+}
+
+variable "domain" {
+  type    = string
+  default = "shop.example.org"
+}
+
+data "aws_db_instance" "primary" {
+  provider               = aws.primary
+  db_instance_identifier = "shop-db"
+}
+
+data "aws_ami" "web" {
+  owners      = ["self"]
+  most_recent = true
+
+  filter {
+    name   = "tag:Role"
+    values = ["shop-web"]
+  }
+}
+
+data "aws_route53_zone" "public" {
+  name = var.domain
+}
+
+locals {
+  tags = { App = "shop", Pattern = "pilot-light" }
+}
+
+module "network" {
+  source = "../../modules/vpc"
+
+  name         = "shop-dr"
+  cidr_block   = "10.40.0.0/16"
+  azs          = ["eu-west-1a", "eu-west-1b"]
+  nat_gateways = false
+  tags         = local.tags
+}
+
+module "database" {
+  source = "../../modules/rds-recovery"
+
+  identifier     = "shop-db-dr"
+  subnet_ids     = module.network.private_subnet_ids
+  instance_class = data.aws_db_instance.primary.db_instance_class
+  multi_az       = false
+  recovery_source = {
+    type                   = "replica"
+    source_db_instance_arn = data.aws_db_instance.primary.db_instance_arn
+  }
+  tags = local.tags
+}
+
+module "web" {
+  source = "../../modules/web-tier"
+
+  name                = "shop-dr"
+  vpc_id              = module.network.vpc_id
+  public_subnet_ids   = module.network.public_subnet_ids
+  instance_subnet_ids = module.network.public_subnet_ids
+  ami_id              = data.aws_ami.web.id
+  instance_count      = var.web_instance_count
+  app_port            = 80
+  health_check_path   = "/"
+  user_data           = <<-EOT
+    #!/bin/bash
+    echo "DB_HOST=${module.database.address}" >> /etc/shop.env
+  EOT
+  tags                = local.tags
+}
+
+module "dns" {
+  source = "../../modules/dns-failover"
+
+  zone_id         = data.aws_route53_zone.public.zone_id
+  record_name     = var.domain
+  set_identifier  = "eu-west-1"
+  target_dns_name = module.web.lb_dns_name
+  target_zone_id  = module.web.lb_zone_id
+  tags            = local.tags
+}
+
+output "database_endpoint" {
+  value = module.database.endpoint
+}
+
+output "site" {
+  value = "https://${module.dns.fqdn}"
+}

@@ -1,0 +1,25 @@
+//! `drplan graph`: deterministic DOT and Mermaid for every example.
+
+use crate::harness::{drplan, name_of, settings, subdirs};
+
+#[test]
+fn example_graphs() {
+    for dir in subdirs("examples") {
+        for format in ["dot", "mermaid"] {
+            let args = ["graph", dir.as_str(), "--format", format];
+            let run = drplan(&args);
+            assert_eq!(run.code, 0, "{}", run.transcript(&args));
+            let again = drplan(&args);
+            assert_eq!(run.stdout, again.stdout, "graph output must be byte-identical run to run");
+            settings().bind(|| insta::assert_snapshot!(format!("graph-{}-{format}", name_of(&dir)), run.stdout));
+        }
+    }
+}
+
+#[test]
+fn a_cycle_names_every_address_with_its_location() {
+    let run = drplan(&["graph", "tests/fixtures/bad/cycle-between-resources"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("aws_security_group.a (tests/fixtures/bad/cycle-between-resources/main.tf:1)"), "{}", run.stderr);
+    assert!(run.stderr.contains("aws_security_group.b (tests/fixtures/bad/cycle-between-resources/main.tf:6)"), "{}", run.stderr);
+}

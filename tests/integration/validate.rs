@@ -1,0 +1,93 @@
+//! `drplan validate`: the examples pass; every bad configuration gets located diagnostics.
+
+use crate::harness::{drplan, drplan_with_env, name_of, settings, subdirs};
+
+/// Cases whose error is about the directory or the whole configuration, not a place in a file.
+const UNLOCATED: &[&str] = &["empty-directory", "missing-recovery-block"];
+
+#[test]
+fn bad_configurations_get_clear_located_errors() {
+    let cases = subdirs("tests/fixtures/bad");
+    assert!(cases.len() >= 40, "the corpus has {} cases", cases.len());
+    for dir in &cases {
+        let name = name_of(dir);
+        let args = ["validate", dir.as_str()];
+        let run = drplan(&args);
+        assert_eq!(run.code, 1, "{name}: expected failure\n{}", run.transcript(&args));
+        assert!(!run.stderr.contains("panicked"), "{name} panicked:\n{}", run.stderr);
+        assert!(run.stdout.is_empty(), "{name}: nothing on stdout on failure");
+        assert!(run.stderr.starts_with("Error: "), "{name}: {}", run.stderr);
+        if !UNLOCATED.contains(&name) {
+            assert!(run.stderr.contains(&format!("--> {dir}/")), "{name}: no file:line:col\n{}", run.stderr);
+            assert!(run.stderr.contains('^'), "{name}: no caret\n{}", run.stderr);
+        }
+        settings().bind(|| insta::assert_snapshot!(format!("validate-bad-{name}"), run.transcript(&args)));
+    }
+}
+
+#[test]
+fn every_diagnostic_is_reported_not_just_the_first() {
+    let run = drplan(&["validate", "tests/fixtures/bad/many-errors-in-one-file"]);
+    assert_eq!(run.stderr.matches("Error: ").count(), 5, "{}", run.stderr);
+    assert!(run.stderr.trim_end().ends_with("5 errors in the configuration."), "{}", run.stderr);
+}
+
+#[test]
+fn examples_validate() {
+    for dir in subdirs("examples") {
+        let args = ["validate", dir.as_str()];
+        let run = drplan(&args);
+        assert_eq!(run.code, 0, "{}", run.transcript(&args));
+        assert!(run.stdout.starts_with("Success! "), "{}", run.stdout);
+        settings().bind(|| insta::assert_snapshot!(format!("validate-example-{}", name_of(&dir)), run.transcript(&args)));
+    }
+}
+
+#[test]
+fn variable_sources_follow_terraform_precedence() {
+    let dir = "tests/fixtures/vars";
+    // terraform.tfvars says 2, a.auto.tfvars says 3: the auto file wins over the default file.
+    assert!(drplan(&["validate", dir]).stdout.starts_with("Success! 3 resources"));
+    // Environment variables are the weakest source.
+    let run = drplan_with_env(&["validate", dir], &[("DRPLAN_VAR_n", "7"), ("TF_VAR_n", "8")]);
+    assert!(run.stdout.starts_with("Success! 3 resources"), "{}", run.stdout);
+    // The command line is the strongest, applied in order.
+    let run = drplan(&["validate", dir, "--var", "n=4", "--var-file", "tests/fixtures/vars/five.tfvars"]);
+    assert!(run.stdout.starts_with("Success! 5 resources"), "{}", run.stdout);
+    let run = drplan(&["validate", dir, "--var-file", "tests/fixtures/vars/five.tfvars", "--var", "n=4"]);
+    assert!(run.stdout.starts_with("Success! 4 resources"), "{}", run.stdout);
+}
+
+#[test]
+fn environment_variables_apply_when_no_file_sets_the_variable() {
+    let dir = "tests/fixtures/vars";
+    let run = drplan_with_env(&["validate", dir], &[("DRPLAN_VAR_zone", "z9"), ("TF_VAR_zone", "ignored")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = drplan_with_env(&["validate", dir, "--var", "zone=bad zone"], &[]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("zone must not contain spaces"), "{}", run.stderr);
+}
+
+#[test]
+fn undeclared_command_line_variables_are_errors() {
+    let run = drplan(&["validate", "tests/fixtures/vars", "--var", "m=1"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("Value for undeclared variable"), "{}", run.stderr);
+    assert!(run.stderr.contains("did you mean \"n\"?"), "{}", run.stderr);
+}
+
+#[test]
+fn a_missing_directory_is_an_error_not_a_panic() {
+    let run = drplan(&["validate", "no/such/dir"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("Configuration directory not found"), "{}", run.stderr);
+}
+
+#[test]
+fn help_reads_well() {
+    let run = drplan(&["--help"]);
+    assert_eq!(run.code, 0);
+    settings().bind(|| insta::assert_snapshot!("help", run.stdout));
+    let run = drplan(&["validate", "--help"]);
+    settings().bind(|| insta::assert_snapshot!("help-validate", run.stdout));
+}
