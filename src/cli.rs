@@ -61,7 +61,12 @@ impl ConfigArgs {
         }
         items.extend(vars.cloned().map(Ok));
         items.extend(files.cloned().map(Err));
-        LoadOptions { dir: self.dir.clone(), vars: VarArgs { items }, workspace: self.workspace.clone(), lenient_keys: true }
+        LoadOptions {
+            dir: self.dir.clone(),
+            vars: VarArgs { items },
+            workspace: self.workspace.clone(),
+            lenient_keys: true,
+        }
     }
 }
 

@@ -217,12 +217,8 @@ impl Diagnostics {
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let candidates: Vec<&str> = candidates.into_iter().collect();
     let max = (name.len() / 5).max(2);
-    let closest = candidates
-        .iter()
-        .map(|c| (levenshtein(name, c), *c))
-        .filter(|(d, _)| *d <= max)
-        .min()
-        .map(|(_, c)| c);
+    let closest =
+        candidates.iter().map(|c| (levenshtein(name, c), *c)).filter(|(d, _)| *d <= max).min().map(|(_, c)| c);
     // A truncated name ("cidr" for "cidr_block") is far in edit distance but an obvious intent.
     closest.or_else(|| {
         candidates.iter().copied().filter(|c| name.len() >= 3 && c.starts_with(name)).min_by_key(|c| c.len())
@@ -236,8 +232,8 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

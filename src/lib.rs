@@ -4,12 +4,12 @@
 //! resource instances (with [`eval`] and checked against [`schema`]), [`graph`] orders them, and
 //! [`ops`] holds one function per CLI command. Rendering never computes; computing never prints.
 
-pub mod diag;
-pub mod eval;
+pub mod cli;
 pub mod config;
-pub mod schema;
+pub mod diag;
+pub mod error;
+pub mod eval;
 pub mod expand;
 pub mod graph;
-pub mod cli;
-pub mod error;
 pub mod ops;
+pub mod schema;

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::decl::{Module, ModuleTree, decode_file};
+use super::decl::{Module, ModuleTree};
+use super::decode::decode_file;
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
 
 /// The result of loading: always a (possibly partial) tree, plus everything that was wrong.
@@ -20,7 +21,8 @@ pub fn load(dir: &Path) -> Loaded {
     loader.out.tree.modules.push(Module::default());
     if !dir.is_dir() {
         loader.out.diagnostics.push(
-            Diagnostic::error("Configuration directory not found").detail(format!("{} is not a directory.", dir.display())),
+            Diagnostic::error("Configuration directory not found")
+                .detail(format!("{} is not a directory.", dir.display())),
         );
         return loader.out;
     }
@@ -44,7 +46,11 @@ impl Loader {
         let files = match config_files(dir) {
             Ok(files) => files,
             Err(e) => {
-                self.out.diagnostics.push(Diagnostic::error("Cannot read configuration directory").detail(format!("{}: {e}", dir.display())).at(called_from));
+                self.out.diagnostics.push(
+                    Diagnostic::error("Cannot read configuration directory")
+                        .detail(format!("{}: {e}", dir.display()))
+                        .at(called_from),
+                );
                 Vec::new()
             }
         };
@@ -63,7 +69,9 @@ impl Loader {
             let text = match text {
                 Ok(t) => t,
                 Err(e) => {
-                    self.out.diagnostics.push(Diagnostic::error("Cannot read configuration file").detail(format!("{}: {e}", path.display())));
+                    self.out.diagnostics.push(
+                        Diagnostic::error("Cannot read configuration file").detail(format!("{}: {e}", path.display())),
+                    );
                     continue;
                 }
             };
@@ -80,7 +88,9 @@ impl Loader {
                     let text = &self.out.sources.file(file).text;
                     let (detail, at) = syntax_detail(e.message(), text, offset);
                     let at = at.unwrap_or(offset);
-                    let d = Diagnostic::error("Invalid syntax").detail(detail).at(file.span(at, at + if at == offset { len } else { 1 }));
+                    let d = Diagnostic::error("Invalid syntax")
+                        .detail(detail)
+                        .at(file.span(at, at + if at == offset { len } else { 1 }));
                     self.out.diagnostics.push(d);
                 }
             }
@@ -116,7 +126,10 @@ impl Loader {
             if self.stack.contains(&canonical) {
                 self.out.diagnostics.push(
                     Diagnostic::error("Module recursion")
-                        .detail(format!("The module {:?} calls itself, directly or through other modules.", call.source))
+                        .detail(format!(
+                            "The module {:?} calls itself, directly or through other modules.",
+                            call.source
+                        ))
                         .at(call.span),
                 );
                 continue;
@@ -154,15 +167,23 @@ fn normalize(path: &Path) -> PathBuf {
 /// Returns the detail, and a better place to point at when one is evident.
 fn syntax_detail(message: &str, text: &str, offset: usize) -> (String, Option<usize>) {
     let m = message.trim();
-    let base = if m.is_empty() { "The configuration could not be parsed here.".to_string() } else { format!("The configuration could not be parsed here: {m}.") };
+    let base = if m.is_empty() {
+        "The configuration could not be parsed here.".to_string()
+    } else {
+        format!("The configuration could not be parsed here: {m}.")
+    };
     // A string left open swallows the rest of the line; the parser then complains elsewhere.
     let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
     let line = &text[line_start..line_end];
-    let quotes: Vec<usize> = line.char_indices().filter(|&(i, c)| c == '"' && !line[..i].ends_with('\\')).map(|(i, _)| i).collect();
+    let quotes: Vec<usize> =
+        line.char_indices().filter(|&(i, c)| c == '"' && !line[..i].ends_with('\\')).map(|(i, _)| i).collect();
     if quotes.len() % 2 == 1 && !line.contains("${") {
         let at = line_start + quotes[quotes.len() - 1];
-        return ("This string is not terminated: the closing \" is missing before the end of the line.".into(), Some(at));
+        return (
+            "This string is not terminated: the closing \" is missing before the end of the line.".into(),
+            Some(at),
+        );
     }
     if text[offset.min(text.len())..].trim().is_empty() && text.matches('{').count() > text.matches('}').count() {
         return (format!("{base} The file ends before every block is closed: a closing }} is missing."), None);

@@ -18,6 +18,7 @@
 //! ```
 
 mod decl;
+mod decode;
 mod load;
 pub mod refs;
 

@@ -59,7 +59,9 @@ impl Walker {
                     let iterator = b
                         .body
                         .get_attribute("iterator")
-                        .and_then(|a| if let Expression::Variable(v) = &a.value { Some(v.as_str().to_string()) } else { None })
+                        .and_then(|a| {
+                            if let Expression::Variable(v) = &a.value { Some(v.as_str().to_string()) } else { None }
+                        })
                         .or_else(|| b.labels.first().map(|l| l.as_str().to_string()))
                         .unwrap_or_default();
                     if let Some(fe) = b.body.get_attribute("for_each") {
@@ -219,7 +221,13 @@ mod tests {
     #[test]
     fn finds_references_but_not_bound_names() {
         let r = refs("[for s in aws_subnet.public : s.id if var.enabled]");
-        assert_eq!(r, vec![(Target::Resource(Mode::Managed, "aws_subnet".into(), "public".into()), None), (Target::Var("enabled".into()), None)]);
+        assert_eq!(
+            r,
+            vec![
+                (Target::Resource(Mode::Managed, "aws_subnet".into(), "public".into()), None),
+                (Target::Var("enabled".into()), None)
+            ]
+        );
         let r = refs("data.aws_ami.web[0].id");
         assert_eq!(r, vec![(Target::Resource(Mode::Data, "aws_ami".into(), "web".into()), Some("0".into()))]);
         assert_eq!(refs("\"${local.name}-${each.key}\""), vec![(Target::Local("name".into()), None)]);

@@ -49,7 +49,11 @@ impl fmt::Display for Type {
             Type::Object(attrs) => {
                 let parts: Vec<String> = attrs
                     .iter()
-                    .map(|(k, a)| if a.optional { format!("{k} = optional({})", a.ty) } else { format!("{k} = {}", a.ty) })
+                    .map(
+                        |(k, a)| {
+                            if a.optional { format!("{k} = optional({})", a.ty) } else { format!("{k} = {}", a.ty) }
+                        },
+                    )
                     .collect();
                 write!(f, "object({{{}}})", parts.join(", "))
             }
@@ -58,7 +62,10 @@ impl fmt::Display for Type {
 }
 
 /// Parses a type constraint expression. `default_eval` evaluates `optional(T, default)` defaults.
-pub fn parse_type(expr: &Expression, default_eval: &dyn Fn(&Expression) -> Result<Value, String>) -> Result<Type, String> {
+pub fn parse_type(
+    expr: &Expression,
+    default_eval: &dyn Fn(&Expression) -> Result<Value, String>,
+) -> Result<Type, String> {
     match expr {
         Expression::Variable(v) => match v.as_str() {
             "any" => Ok(Type::Any),
@@ -66,7 +73,9 @@ pub fn parse_type(expr: &Expression, default_eval: &dyn Fn(&Expression) -> Resul
             "number" => Ok(Type::Number),
             "bool" => Ok(Type::Bool),
             "list" | "set" | "map" => Ok(wrap(v.as_str(), Type::Any)),
-            other => Err(format!("\"{other}\" is not a type; expected string, number, bool, any, list(...), set(...), map(...), tuple([...]) or object({{...}})")),
+            other => Err(format!(
+                "\"{other}\" is not a type; expected string, number, bool, any, list(...), set(...), map(...), tuple([...]) or object({{...}})"
+            )),
         },
         Expression::FuncCall(call) => {
             let name = call.name.name.as_str();
@@ -93,7 +102,10 @@ pub fn parse_type(expr: &Expression, default_eval: &dyn Fn(&Expression) -> Resul
     }
 }
 
-fn parse_object_attr(expr: &Expression, default_eval: &dyn Fn(&Expression) -> Result<Value, String>) -> Result<ObjectAttr, String> {
+fn parse_object_attr(
+    expr: &Expression,
+    default_eval: &dyn Fn(&Expression) -> Result<Value, String>,
+) -> Result<ObjectAttr, String> {
     if let Expression::FuncCall(call) = expr
         && call.name.name.as_str() == "optional"
     {
@@ -157,14 +169,27 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
             _ => Err(format!("a bool is required{}, but got the string {}", at(path), value)),
         },
         (Value::List(items) | Value::Set(items), Type::List(inner)) => Ok(Value::List(
-            items.iter().enumerate().map(|(i, v)| convert_at(v, inner, &format!("{path}[{i}]"))).collect::<Result<_, _>>()?,
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| convert_at(v, inner, &format!("{path}[{i}]")))
+                .collect::<Result<_, _>>()?,
         )),
         (Value::List(items) | Value::Set(items), Type::Set(inner)) => Ok(Value::set(
-            items.iter().enumerate().map(|(i, v)| convert_at(v, inner, &format!("{path}[{i}]"))).collect::<Result<_, _>>()?,
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| convert_at(v, inner, &format!("{path}[{i}]")))
+                .collect::<Result<_, _>>()?,
         )),
         (Value::List(items) | Value::Set(items), Type::Tuple(types)) => {
             if items.len() != types.len() {
-                return Err(format!("a tuple of {} elements is required{}, but got {}", types.len(), at(path), items.len()));
+                return Err(format!(
+                    "a tuple of {} elements is required{}, but got {}",
+                    types.len(),
+                    at(path),
+                    items.len()
+                ));
             }
             Ok(Value::List(
                 items
@@ -216,8 +241,10 @@ mod tests {
 
     fn ty(src: &str) -> Type {
         let expr = hcl_edit::parser::parse_expr(src).unwrap();
-        parse_type(&expr, &|e| Ok(crate::eval::value::Value::from_json(&serde_json::json!(e.as_number().and_then(|n| n.as_f64())))))
-            .unwrap()
+        parse_type(&expr, &|e| {
+            Ok(crate::eval::value::Value::from_json(&serde_json::json!(e.as_number().and_then(|n| n.as_f64()))))
+        })
+        .unwrap()
     }
 
     #[test]

@@ -86,6 +86,20 @@ impl Value {
         }
     }
 
+    /// What `for` expressions, template `for` directives and `dynamic` blocks iterate: index and
+    /// element of a list, each set element as both key and value, key and value of a map.
+    /// `None` for anything that is not a collection (including unknown).
+    pub fn iteration_pairs(&self) -> Option<Vec<(Value, Value)>> {
+        match self {
+            Value::List(items) => {
+                Some(items.iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v.clone())).collect())
+            }
+            Value::Set(items) => Some(items.iter().map(|v| (v.clone(), v.clone())).collect()),
+            Value::Map(m) => Some(m.iter().map(|(k, v)| (Value::from(k.as_str()), v.clone())).collect()),
+            _ => None,
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.as_map().and_then(|m| m.get(key))
     }
@@ -150,11 +164,7 @@ fn number_to_json(n: f64) -> serde_json::Value {
 
 /// Integers print without a fraction, as Terraform prints them.
 pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
+    if n.fract() == 0.0 && n.abs() < 9.0e15 { format!("{}", n as i64) } else { format!("{n}") }
 }
 
 impl fmt::Display for Value {

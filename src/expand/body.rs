@@ -14,6 +14,15 @@ use crate::eval::expr::Evaluator;
 use crate::eval::types::convert;
 use crate::schema::{BlockSchema, Rule};
 
+/// Nested blocks of one type collected so far: values, where each was written, and whether a
+/// `dynamic` block made their number unknown.
+#[derive(Default)]
+struct Collected {
+    items: Vec<Value>,
+    spans: Vec<Option<Span>>,
+    unknown: bool,
+}
+
 pub(crate) struct BodyEval<'e, 'a> {
     pub ev: &'e mut Evaluator<'a>,
     pub file: FileId,
@@ -30,10 +39,12 @@ impl BodyEval<'_, '_> {
         let mut out: BTreeMap<String, Value> = BTreeMap::new();
         // Names the user wrote (with a non-null value), and where, for rules and messages.
         let mut written: BTreeMap<String, Option<Span>> = BTreeMap::new();
-        let mut blocks: BTreeMap<String, (Vec<Value>, Vec<Option<Span>>, bool)> = BTreeMap::new();
+        let mut blocks: BTreeMap<String, Collected> = BTreeMap::new();
         for structure in body.iter() {
             match structure {
-                Structure::Attribute(a) => self.attribute(a.key.as_str(), &a.key, &a.value, schema, context, &mut out, &mut written),
+                Structure::Attribute(a) => {
+                    self.attribute(a.key.as_str(), &a.key, &a.value, schema, context, &mut out, &mut written)
+                }
                 Structure::Block(b) if b.ident.as_str() == "dynamic" => self.dynamic(b, schema, context, &mut blocks),
                 Structure::Block(b) => {
                     let name = b.ident.as_str();
@@ -42,17 +53,21 @@ impl BodyEval<'_, '_> {
                         continue;
                     };
                     if let Some(label) = b.labels.first() {
-                        self.diags.push(Diagnostic::error("Extraneous label").detail(format!("A {name} block takes no labels.")).at(self.span(label)));
+                        self.diags.push(
+                            Diagnostic::error("Extraneous label")
+                                .detail(format!("A {name} block takes no labels."))
+                                .at(self.span(label)),
+                        );
                     }
                     let value = self.block(&b.body, &nested.block, self.span(&b.ident), &format!("block \"{name}\""));
                     let entry = blocks.entry(name.to_string()).or_default();
-                    entry.0.push(value);
-                    entry.1.push(self.span(&b.ident));
+                    entry.items.push(value);
+                    entry.spans.push(self.span(&b.ident));
                 }
             }
         }
         for (name, nested) in &schema.blocks {
-            let (items, spans, unknown) = blocks.remove(name).unwrap_or_default();
+            let Collected { items, spans, unknown } = blocks.remove(name).unwrap_or_default();
             if unknown {
                 written.insert(name.clone(), None);
                 out.insert(name.clone(), Value::Unknown);
@@ -84,7 +99,9 @@ impl BodyEval<'_, '_> {
             if attr.required {
                 self.diags.push(
                     Diagnostic::error("Missing required argument")
-                        .detail(format!("The argument \"{name}\" is required in {context}, but no definition was found."))
+                        .detail(format!(
+                            "The argument \"{name}\" is required in {context}, but no definition was found."
+                        ))
                         .at(header)
                         .hint(format!("add {name} = <{}>", attr.ty)),
                 );
@@ -101,12 +118,22 @@ impl BodyEval<'_, '_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn attribute(&mut self, name: &str, key: &impl hcl_edit::Span, expr: &Expression, schema: &BlockSchema, context: &str, out: &mut BTreeMap<String, Value>, written: &mut BTreeMap<String, Option<Span>>) {
+    fn attribute(
+        &mut self,
+        name: &str,
+        key: &impl hcl_edit::Span,
+        expr: &Expression,
+        schema: &BlockSchema,
+        context: &str,
+        out: &mut BTreeMap<String, Value>,
+        written: &mut BTreeMap<String, Option<Span>>,
+    ) {
         let key_span = self.span(key);
         let Some(attr) = schema.attrs.get(name) else {
             let d = Diagnostic::error("Unsupported argument").at(key_span);
             let d = if schema.blocks.contains_key(name) {
-                d.detail(format!("\"{name}\" is a block in {context}, not an argument.")).hint(format!("write it as {name} {{ ... }}, or use a dynamic \"{name}\" block"))
+                d.detail(format!("\"{name}\" is a block in {context}, not an argument."))
+                    .hint(format!("write it as {name} {{ ... }}, or use a dynamic \"{name}\" block"))
             } else {
                 let d = d.detail(format!("An argument named \"{name}\" is not expected in {context}."));
                 match did_you_mean(name, schema.settable_names()) {
@@ -136,7 +163,11 @@ impl BodyEval<'_, '_> {
         let value = match convert(&value, &attr.ty) {
             Ok(v) => v,
             Err(msg) => {
-                self.diags.push(Diagnostic::error("Incorrect attribute value type").detail(format!("Inappropriate value for attribute \"{name}\": {msg}.")).at(self.span(expr)));
+                self.diags.push(
+                    Diagnostic::error("Incorrect attribute value type")
+                        .detail(format!("Inappropriate value for attribute \"{name}\": {msg}."))
+                        .at(self.span(expr)),
+                );
                 Value::Unknown
             }
         };
@@ -155,7 +186,11 @@ impl BodyEval<'_, '_> {
             );
         }
         if value.is_null() && attr.required {
-            self.diags.push(Diagnostic::error("Missing required argument").detail(format!("The argument \"{name}\" is required in {context}, but it is null.")).at(self.span(expr)));
+            self.diags.push(
+                Diagnostic::error("Missing required argument")
+                    .detail(format!("The argument \"{name}\" is required in {context}, but it is null."))
+                    .at(self.span(expr)),
+            );
         }
         if !value.is_null() {
             written.insert(name.to_string(), key_span);
@@ -167,7 +202,8 @@ impl BodyEval<'_, '_> {
     fn unsupported_block(&mut self, name: &str, b: &Block, schema: &BlockSchema, context: &str) {
         let d = Diagnostic::error("Unsupported block type").at(self.span(&b.ident));
         let d = if schema.attrs.contains_key(name) {
-            d.detail(format!("\"{name}\" is an argument in {context}, not a block.")).hint(format!("write it as {name} = ..."))
+            d.detail(format!("\"{name}\" is an argument in {context}, not a block."))
+                .hint(format!("write it as {name} = ..."))
         } else {
             let d = d.detail(format!("Blocks of type \"{name}\" are not expected in {context}."));
             match did_you_mean(name, schema.blocks.keys().map(String::as_str)) {
@@ -179,9 +215,15 @@ impl BodyEval<'_, '_> {
     }
 
     /// `dynamic "ingress" { for_each = ..., iterator = rule, content { ... } }`
-    fn dynamic(&mut self, b: &Block, schema: &BlockSchema, context: &str, blocks: &mut BTreeMap<String, (Vec<Value>, Vec<Option<Span>>, bool)>) {
+    fn dynamic(&mut self, b: &Block, schema: &BlockSchema, context: &str, blocks: &mut BTreeMap<String, Collected>) {
         let Some(name) = b.labels.first().map(|l| l.as_str().to_string()) else {
-            self.diags.push(Diagnostic::error("Missing block label").detail("A dynamic block needs the name of the block type it generates: dynamic \"ingress\" { ... }.").at(self.span(&b.ident)));
+            self.diags.push(
+                Diagnostic::error("Missing block label")
+                    .detail(
+                        "A dynamic block needs the name of the block type it generates: dynamic \"ingress\" { ... }.",
+                    )
+                    .at(self.span(&b.ident)),
+            );
             return;
         };
         let Some(nested) = schema.blocks.get(&name) else {
@@ -191,17 +233,27 @@ impl BodyEval<'_, '_> {
         let iterator = match b.body.get_attribute("iterator").map(|a| &a.value) {
             Some(Expression::Variable(v)) => v.as_str().to_string(),
             Some(other) => {
-                self.diags.push(Diagnostic::error("Invalid iterator").detail("iterator must be a bare name.").at(self.span(other)));
+                self.diags.push(
+                    Diagnostic::error("Invalid iterator").detail("iterator must be a bare name.").at(self.span(other)),
+                );
                 return;
             }
             None => name.clone(),
         };
         let Some(for_each) = b.body.get_attribute("for_each") else {
-            self.diags.push(Diagnostic::error("Missing required argument").detail("A dynamic block needs a for_each argument.").at(self.span(&b.ident)));
+            self.diags.push(
+                Diagnostic::error("Missing required argument")
+                    .detail("A dynamic block needs a for_each argument.")
+                    .at(self.span(&b.ident)),
+            );
             return;
         };
         let Some(content) = b.body.get_blocks("content").next() else {
-            self.diags.push(Diagnostic::error("Missing content block").detail("A dynamic block needs a content block that describes each generated block.").at(self.span(&b.ident)));
+            self.diags.push(
+                Diagnostic::error("Missing content block")
+                    .detail("A dynamic block needs a content block that describes each generated block.")
+                    .at(self.span(&b.ident)),
+            );
             return;
         };
         for s in b.body.iter() {
@@ -210,7 +262,11 @@ impl BodyEval<'_, '_> {
                 Structure::Block(c) => c.ident.as_str() == "content",
             };
             if !known {
-                self.diags.push(Diagnostic::error("Unsupported argument").detail("A dynamic block takes for_each, iterator, labels and one content block.").at(self.span(s)));
+                self.diags.push(
+                    Diagnostic::error("Unsupported argument")
+                        .detail("A dynamic block takes for_each, iterator, labels and one content block.")
+                        .at(self.span(s)),
+                );
             }
         }
         let collection = match self.ev.eval(&for_each.value) {
@@ -220,20 +276,23 @@ impl BodyEval<'_, '_> {
                 return;
             }
         };
-        let entry = blocks.entry(name.clone()).or_default();
-        let pairs: Vec<(Value, Value)> = match &collection {
+        let pairs = match collection {
             Value::Unknown => {
-                entry.2 = true;
+                blocks.entry(name.clone()).or_default().unknown = true;
                 return;
             }
             Value::Null => Vec::new(),
-            Value::List(items) => items.iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v.clone())).collect(),
-            Value::Set(items) => items.iter().map(|v| (v.clone(), v.clone())).collect(),
-            Value::Map(m) => m.iter().map(|(k, v)| (Value::from(k.as_str()), v.clone())).collect(),
-            other => {
-                self.diags.push(Diagnostic::error("Invalid dynamic for_each value").detail(format!("for_each must be a collection, but is a {}.", other.type_name())).at(self.span(&for_each.value)));
-                return;
-            }
+            other => match other.iteration_pairs() {
+                Some(pairs) => pairs,
+                None => {
+                    self.diags.push(
+                        Diagnostic::error("Invalid dynamic for_each value")
+                            .detail(format!("for_each must be a collection, but is a {}.", other.type_name()))
+                            .at(self.span(&for_each.value)),
+                    );
+                    return;
+                }
+            },
         };
         let span = self.span(&b.ident);
         for (key, value) in pairs {
@@ -241,12 +300,18 @@ impl BodyEval<'_, '_> {
             let v = self.block(&content.body, &nested.block, span, &format!("block \"{name}\""));
             self.ev.pop();
             let entry = blocks.entry(name.clone()).or_default();
-            entry.0.push(v);
-            entry.1.push(span);
+            entry.items.push(v);
+            entry.spans.push(span);
         }
     }
 
-    fn rules(&mut self, schema: &BlockSchema, written: &BTreeMap<String, Option<Span>>, header: Option<Span>, context: &str) {
+    fn rules(
+        &mut self,
+        schema: &BlockSchema,
+        written: &BTreeMap<String, Option<Span>>,
+        header: Option<Span>,
+        context: &str,
+    ) {
         for rule in &schema.rules {
             match rule {
                 Rule::Conflicts(a, b) if written.contains_key(a) && written.contains_key(b) => {
@@ -268,7 +333,11 @@ impl BodyEval<'_, '_> {
                         let list: Vec<&str> = set.iter().map(|s| s.as_str()).collect();
                         self.diags.push(
                             Diagnostic::error("Invalid combination of arguments")
-                                .detail(format!("Only one of {} may be set in {context}, but {} are.", names.join(", "), list.join(" and ")))
+                                .detail(format!(
+                                    "Only one of {} may be set in {context}, but {} are.",
+                                    names.join(", "),
+                                    list.join(" and ")
+                                ))
                                 .at(written[set[1]].or(header)),
                         );
                     }

@@ -49,7 +49,9 @@ pub(crate) enum Keys {
     /// count/for_each was invalid: no instances, and references to it are unknown.
     Invalid,
     /// Unknown in lenient mode: one deferred instance, and references to it are unknown.
-    Deferred { counted: bool },
+    Deferred {
+        counted: bool,
+    },
 }
 
 impl Keys {
@@ -60,7 +62,9 @@ impl Keys {
             Keys::Count(n) => (0..*n).map(|i| (InstanceKey::Int(i), None)).collect(),
             Keys::ForEach(m) => m.iter().map(|(k, v)| (InstanceKey::Str(k.clone()), Some(v.clone()))).collect(),
             Keys::Invalid => Vec::new(),
-            Keys::Deferred { counted } => vec![(InstanceKey::Deferred, (!counted).then_some(Value::Unknown))],
+            Keys::Deferred { counted } => {
+                vec![(InstanceKey::Deferred, (!counted).then_some(Value::Unknown))]
+            }
         }
     }
 
@@ -85,11 +89,22 @@ pub(crate) fn bind(ev: &mut Evaluator, key: &InstanceKey, each: Option<&Value>) 
     match key {
         InstanceKey::None => {}
         InstanceKey::Int(i) => ev.push("count", Value::Map([("index".to_string(), Value::Number(*i as f64))].into())),
-        InstanceKey::Deferred if each.is_none() => ev.push("count", Value::Map([("index".to_string(), Value::Unknown)].into())),
-        InstanceKey::Deferred => ev.push("each", Value::Map([("key".to_string(), Value::Unknown), ("value".to_string(), Value::Unknown)].into())),
+        InstanceKey::Deferred if each.is_none() => {
+            ev.push("count", Value::Map([("index".to_string(), Value::Unknown)].into()))
+        }
+        InstanceKey::Deferred => ev.push(
+            "each",
+            Value::Map([("key".to_string(), Value::Unknown), ("value".to_string(), Value::Unknown)].into()),
+        ),
         InstanceKey::Str(k) => ev.push(
             "each",
-            Value::Map([("key".to_string(), Value::from(k.as_str())), ("value".to_string(), each.cloned().unwrap_or(Value::Null))].into()),
+            Value::Map(
+                [
+                    ("key".to_string(), Value::from(k.as_str())),
+                    ("value".to_string(), each.cloned().unwrap_or(Value::Null)),
+                ]
+                .into(),
+            ),
         ),
     }
 }
@@ -98,7 +113,13 @@ const UNKNOWN_HINT: &str = "use values known before apply: variables, locals, or
 
 /// Evaluates `count`/`for_each`. With `lenient`, a value not known yet defers expansion
 /// instead of being an error (Terraform's validate does the same).
-pub(crate) fn keys(ev: &mut Evaluator, count: Option<&Expr>, for_each: Option<&Expr>, lenient: bool, diags: &mut Diagnostics) -> Keys {
+pub(crate) fn keys(
+    ev: &mut Evaluator,
+    count: Option<&Expr>,
+    for_each: Option<&Expr>,
+    lenient: bool,
+    diags: &mut Diagnostics,
+) -> Keys {
     if let Some(c) = count {
         if for_each.is_some() {
             return Keys::Invalid; // reported by the decoder
@@ -120,12 +141,16 @@ pub(crate) fn keys(ev: &mut Evaluator, count: Option<&Expr>, for_each: Option<&E
             }
             Value::String(s) if s.parse::<usize>().is_ok() => Keys::Count(s.parse().unwrap_or(0)),
             other => {
-                diags.push(invalid(format!("The \"count\" argument must be a whole number of zero or more, but is {other}.")));
+                diags.push(invalid(format!(
+                    "The \"count\" argument must be a whole number of zero or more, but is {other}."
+                )));
                 Keys::Invalid
             }
         };
     }
-    let Some(fe) = for_each else { return Keys::Single };
+    let Some(fe) = for_each else {
+        return Keys::Single;
+    };
     let value = match ev.eval(&fe.expr) {
         Ok(v) => v,
         Err(d) => {
@@ -150,7 +175,10 @@ pub(crate) fn keys(ev: &mut Evaluator, count: Option<&Expr>, for_each: Option<&E
                         return Keys::Invalid;
                     }
                     other => {
-                        diags.push(invalid(format!("A \"for_each\" set must contain strings, but contains a {}.", other.type_name())));
+                        diags.push(invalid(format!(
+                            "A \"for_each\" set must contain strings, but contains a {}.",
+                            other.type_name()
+                        )));
                         return Keys::Invalid;
                     }
                 }
@@ -170,7 +198,10 @@ pub(crate) fn keys(ev: &mut Evaluator, count: Option<&Expr>, for_each: Option<&E
             Keys::Invalid
         }
         other => {
-            diags.push(invalid(format!("The \"for_each\" argument must be a map, or set of strings, but is {}.", if other.is_null() { "null".to_string() } else { format!("a {}", other.type_name()) })));
+            diags.push(invalid(format!(
+                "The \"for_each\" argument must be a map, or set of strings, but is {}.",
+                if other.is_null() { "null".to_string() } else { format!("a {}", other.type_name()) }
+            )));
             Keys::Invalid
         }
     }

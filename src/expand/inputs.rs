@@ -40,17 +40,31 @@ impl VarArgs {
 }
 
 /// Collects raw inputs for the root module in `root_dir`. Files read are added to `sources`.
-pub fn collect(root_dir: &Path, args: &VarArgs, env: &[(String, String)], sources: &mut SourceMap, diags: &mut Diagnostics) -> BTreeMap<String, RawInput> {
+pub fn collect(
+    root_dir: &Path,
+    args: &VarArgs,
+    env: &[(String, String)],
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, RawInput> {
     let mut out = BTreeMap::new();
     for prefix in ["TF_VAR_", "DRPLAN_VAR_"] {
         for (k, v) in env {
             if let Some(name) = k.strip_prefix(prefix) {
-                out.insert(name.to_string(), RawInput::Text { text: v.clone(), origin: format!("environment variable {k}") });
+                out.insert(
+                    name.to_string(),
+                    RawInput::Text { text: v.clone(), origin: format!("environment variable {k}") },
+                );
             }
         }
     }
     let mut auto: Vec<PathBuf> = std::fs::read_dir(root_dir)
-        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars"))).collect())
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars")))
+                .collect()
+        })
         .unwrap_or_default();
     auto.sort();
     let default_file = root_dir.join("terraform.tfvars");
@@ -88,7 +102,10 @@ fn read_file(path: &Path, sources: &mut SourceMap, diags: &mut Diagnostics, out:
                     out.insert(k, RawInput::Value { value: Value::from_json(&v), span: None });
                 }
             }
-            _ => diags.push(Diagnostic::error("Invalid variables file").detail(format!("{} must hold a JSON object.", path.display()))),
+            _ => diags.push(
+                Diagnostic::error("Invalid variables file")
+                    .detail(format!("{} must hold a JSON object.", path.display())),
+            ),
         }
         return;
     }
@@ -96,7 +113,11 @@ fn read_file(path: &Path, sources: &mut SourceMap, diags: &mut Diagnostics, out:
         Ok(b) => b,
         Err(e) => {
             let at = e.location().offset();
-            diags.push(Diagnostic::error("Invalid syntax").detail(format!("The variables file could not be parsed here: {}.", e.message())).at(file.span(at, at + 1)));
+            diags.push(
+                Diagnostic::error("Invalid syntax")
+                    .detail(format!("The variables file could not be parsed here: {}.", e.message()))
+                    .at(file.span(at, at + 1)),
+            );
             return;
         }
     };
@@ -112,12 +133,19 @@ fn read_file(path: &Path, sources: &mut SourceMap, diags: &mut Diagnostics, out:
                     }
                     Err(d) => diags.push(
                         Diagnostic::error("Variables not allowed")
-                            .detail(format!("A variables file may contain only constant values: {}", d.detail.unwrap_or(d.summary)))
+                            .detail(format!(
+                                "A variables file may contain only constant values: {}",
+                                d.detail.unwrap_or(d.summary)
+                            ))
                             .at(d.span.or(span)),
                     ),
                 }
             }
-            Structure::Block(b) => diags.push(Diagnostic::error("Unexpected block").detail("A variables file contains only NAME = VALUE assignments.").at(file.range(b.ident.span()))),
+            Structure::Block(b) => diags.push(
+                Diagnostic::error("Unexpected block")
+                    .detail("A variables file contains only NAME = VALUE assignments.")
+                    .at(file.range(b.ident.span())),
+            ),
         }
     }
 }

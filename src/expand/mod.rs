@@ -10,23 +10,23 @@
 mod body;
 mod count;
 pub mod inputs;
+mod instances;
 mod order;
 pub mod recovery;
+mod variables;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use crate::config::refs::{Reference, Target, expr_refs};
-use crate::config::{Loaded, Mode, Module, ResourceDecl};
-use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
+use crate::config::{Loaded, Mode, Module};
+use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::eval::Value;
 use crate::eval::expr::{Evaluator, Scope};
-use crate::eval::types::{Type, convert, parse_type};
-use crate::schema;
 
 pub use count::InstanceKey;
 use inputs::RawInput;
-use order::{Node, ModulePlan};
+use order::{ModulePlan, Node};
 pub use recovery::Recovery;
 
 /// Reads a data source's result; `Ok(None)` means "not known now" (attributes stay unknown).
@@ -111,7 +111,11 @@ pub fn expand(loaded: &Loaded, opts: &Options, diags: &mut Diagnostics) -> Expan
 
 impl Loaded {
     fn sources_empty(&self) -> bool {
-        self.tree.root().resources.is_empty() && self.tree.root().variables.is_empty() && self.tree.root().module_calls.is_empty() && self.tree.root().outputs.is_empty() && self.tree.root().locals.is_empty()
+        self.tree.root().resources.is_empty()
+            && self.tree.root().variables.is_empty()
+            && self.tree.root().module_calls.is_empty()
+            && self.tree.root().outputs.is_empty()
+            && self.tree.root().locals.is_empty()
     }
 }
 
@@ -128,8 +132,8 @@ struct ProviderConf {
     region: Option<String>,
 }
 
-/// Values passed into a child module's variables: value, dependencies, and where they were set.
-type ChildInputs = BTreeMap<String, (Value, BTreeSet<usize>)>;
+/// Named values with the instances they depend on: a child module's inputs, or its outputs.
+type ValuesWithDeps = BTreeMap<String, (Value, BTreeSet<usize>)>;
 
 struct Engine<'l> {
     loaded: &'l Loaded,
@@ -146,7 +150,7 @@ struct Frame<'m> {
     scope: Scope,
     exported: HashMap<Target, Exported>,
     providers: BTreeMap<String, ProviderConf>,
-    outputs: BTreeMap<String, (Value, BTreeSet<usize>)>,
+    outputs: ValuesWithDeps,
     all: BTreeSet<usize>,
 }
 
@@ -161,7 +165,14 @@ impl<'l> Engine<'l> {
     }
 
     /// Evaluates one module instance; returns its outputs and every instance it contains.
-    fn module(&mut self, index: usize, prefix: String, providers: BTreeMap<String, ProviderConf>, inputs: Option<ChildInputs>, root_dir: &Path) -> (BTreeMap<String, (Value, BTreeSet<usize>)>, BTreeSet<usize>) {
+    fn module(
+        &mut self,
+        index: usize,
+        prefix: String,
+        providers: BTreeMap<String, ProviderConf>,
+        inputs: Option<ValuesWithDeps>,
+        root_dir: &Path,
+    ) -> (ValuesWithDeps, BTreeSet<usize>) {
         let module = &self.loaded.tree.modules[index];
         let plan = self.plan(index);
         let mut scope = Scope::default();
@@ -182,7 +193,15 @@ impl<'l> Engine<'l> {
         for root in ["var", "local", "module", "data"] {
             scope.set(root, Value::Map(BTreeMap::new()));
         }
-        let mut frame = Frame { module, prefix, scope, exported: HashMap::new(), providers, outputs: BTreeMap::new(), all: BTreeSet::new() };
+        let mut frame = Frame {
+            module,
+            prefix,
+            scope,
+            exported: HashMap::new(),
+            providers,
+            outputs: BTreeMap::new(),
+            all: BTreeSet::new(),
+        };
         let Some(order) = &plan.order else {
             return (frame.outputs, frame.all);
         };
@@ -193,7 +212,9 @@ impl<'l> Engine<'l> {
                     let decl = &module.locals[i];
                     let (value, deps) = self.eval_expr(&frame, &decl.value, &expr_refs(&decl.value));
                     frame.scope.set_member("local", &decl.name, value);
-                    frame.exported.insert(Target::Local(decl.name.clone()), Exported { all: deps, ..Exported::default() });
+                    frame
+                        .exported
+                        .insert(Target::Local(decl.name.clone()), Exported { all: deps, ..Exported::default() });
                 }
                 Node::Provider(i) => self.provider(&mut frame, i),
                 Node::Recovery => self.recovery(&frame),
@@ -204,7 +225,12 @@ impl<'l> Engine<'l> {
                     let Some(expr) = &decl.value else { continue };
                     let (value, deps) = self.eval_expr(&frame, expr, &plan.refs[node]);
                     if frame.prefix.is_empty() {
-                        self.out.outputs.push(OutputValue { name: decl.name.clone(), value: value.clone(), sensitive: decl.sensitive, description: decl.description.clone() });
+                        self.out.outputs.push(OutputValue {
+                            name: decl.name.clone(),
+                            value: value.clone(),
+                            sensitive: decl.sensitive,
+                            description: decl.description.clone(),
+                        });
                     }
                     frame.outputs.insert(decl.name.clone(), (value, deps));
                 }
@@ -220,7 +246,9 @@ impl<'l> Engine<'l> {
     fn deps_of(frame: &Frame, refs: &[Reference]) -> BTreeSet<usize> {
         let mut deps = BTreeSet::new();
         for r in refs {
-            let Some(exp) = frame.exported.get(&r.target) else { continue };
+            let Some(exp) = frame.exported.get(&r.target) else {
+                continue;
+            };
             match (&r.key, &r.output) {
                 (Some(k), _) if exp.by_key.contains_key(k) => {
                     deps.insert(exp.by_key[k]);
@@ -244,124 +272,6 @@ impl<'l> Engine<'l> {
         }
     }
 
-    fn variable(&mut self, frame: &mut Frame, i: usize, inputs: Option<&ChildInputs>) {
-        let decl = &frame.module.variables[i];
-        let empty = Scope::default();
-        let default_eval = |e: &hcl_edit::expr::Expression| Evaluator::new(&empty, decl.span.file, &frame.module.dir).eval(e).map_err(|d| d.detail.unwrap_or(d.summary));
-        let ty = match &decl.type_expr {
-            None => Type::Any,
-            Some(t) => parse_type(&t.expr, &default_eval).unwrap_or_else(|msg| {
-                self.diags.push(Diagnostic::error("Invalid type specification").detail(format!("{msg}.")).at(t.span()));
-                Type::Any
-            }),
-        };
-        let mut deps = BTreeSet::new();
-        let mut at = decl.span;
-        let given: Option<Value> = match inputs {
-            Some(child) => child.get(&decl.name).map(|(v, d)| {
-                deps = d.clone();
-                v.clone()
-            }),
-            None => match self.opts.inputs.get(&decl.name) {
-                Some(RawInput::Value { value, span }) => {
-                    at = span.unwrap_or(decl.span);
-                    Some(value.clone())
-                }
-                Some(RawInput::Text { text, origin }) if matches!(ty, Type::String | Type::Any) => {
-                    let _ = origin;
-                    Some(Value::from(text.as_str()))
-                }
-                Some(RawInput::Text { text, origin }) => match hcl_edit::parser::parse_expr(text).map_err(|e| e.message().to_string()).and_then(|e| default_eval(&e)) {
-                    Ok(v) => Some(v),
-                    Err(msg) => {
-                        self.diags.push(Diagnostic::error("Invalid value for input variable").detail(format!("The value given by {origin} for variable \"{}\" is not a valid {ty}: {msg}.", decl.name)).at(decl.span));
-                        Some(Value::Unknown)
-                    }
-                },
-                None => None,
-            },
-        };
-        let value = match (given, &decl.default) {
-            (Some(v), _) => v,
-            (None, Some(d)) => default_eval(&d.expr).unwrap_or_else(|msg| {
-                self.diags.push(Diagnostic::error("Invalid default value for variable").detail(format!("{msg}.")).at(d.span()));
-                Value::Unknown
-            }),
-            (None, None) => {
-                if inputs.is_none() {
-                    self.diags.push(
-                        Diagnostic::error("No value for required variable")
-                            .detail(format!("The root module input variable \"{}\" is not set, and has no default value.", decl.name))
-                            .at(decl.span)
-                            .hint(format!("set it with --var {0}=..., a .tfvars file, or DRPLAN_VAR_{0}", decl.name)),
-                    );
-                }
-                Value::Unknown
-            }
-        };
-        let value = match convert(&value, &ty) {
-            Ok(v) => v,
-            Err(msg) => {
-                self.diags.push(Diagnostic::error("Invalid value for input variable").detail(format!("The given value is not suitable for variable \"{}\": {msg}.", decl.name)).at(at));
-                Value::Unknown
-            }
-        };
-        if value.is_null() && !decl.nullable {
-            self.diags.push(Diagnostic::error("Required variable not set").detail(format!("Variable \"{}\" is declared nullable = false, but its value is null.", decl.name)).at(at));
-        }
-        frame.scope.set_member("var", &decl.name, value.clone());
-        frame.exported.insert(Target::Var(decl.name.clone()), Exported { all: deps, ..Exported::default() });
-        if value.is_wholly_known() {
-            for v in &decl.validations {
-                self.validation(frame, decl, v);
-            }
-        }
-    }
-
-    fn validation(&mut self, frame: &Frame, decl: &crate::config::VariableDecl, v: &crate::config::Validation) {
-        let mut ev = Evaluator::new(&frame.scope, v.condition.file, &frame.module.dir);
-        let ok = match ev.eval(&v.condition.expr) {
-            Ok(Value::Bool(b)) => b,
-            Ok(Value::Unknown) => return,
-            Ok(other) => {
-                self.diags.push(Diagnostic::error("Invalid validation condition").detail(format!("The condition must be a bool, but is a {}.", other.type_name())).at(v.condition.span()));
-                return;
-            }
-            Err(d) => {
-                self.diags.push(d);
-                return;
-            }
-        };
-        if ok {
-            return;
-        }
-        let message = v.error_message.as_ref().and_then(|m| Evaluator::new(&frame.scope, m.file, &frame.module.dir).eval(&m.expr).ok()).and_then(|m| m.as_str().map(str::to_string));
-        self.diags.push(
-            Diagnostic::error("Invalid value for variable")
-                .detail(format!("{}\n\nThis was checked by the validation rule of variable \"{}\".", message.unwrap_or_else(|| "The validation condition is false.".into()), decl.name))
-                .at(v.condition.span()),
-        );
-    }
-
-    fn check_undeclared_inputs(&mut self, module: &Module) {
-        let declared: BTreeSet<&str> = module.variables.iter().map(|v| v.name.as_str()).collect();
-        for (name, raw) in &self.opts.inputs {
-            if declared.contains(name.as_str()) {
-                continue;
-            }
-            let hint = did_you_mean(name, declared.iter().copied()).map(|s| format!("did you mean \"{s}\"?"));
-            let d = match raw {
-                RawInput::Text { origin, .. } if origin.starts_with("--var") => Diagnostic::error("Value for undeclared variable").detail(format!("A variable named \"{name}\" was assigned on the command line, but the root module does not declare it.")),
-                RawInput::Value { span, .. } => Diagnostic::warning("Value for undeclared variable").detail(format!("The root module does not declare a variable named \"{name}\"; the value is ignored.")).at(*span),
-                RawInput::Text { .. } => continue,
-            };
-            self.diags.push(match hint {
-                Some(h) => d.hint(h),
-                None => d,
-            });
-        }
-    }
-
     fn provider(&mut self, frame: &mut Frame, i: usize) {
         let decl = &frame.module.providers[i];
         let region = decl.region.as_ref().and_then(|r| {
@@ -370,7 +280,11 @@ impl<'l> Engine<'l> {
                 Value::String(s) => Some(s),
                 Value::Unknown => None,
                 other => {
-                    self.diags.push(Diagnostic::error("Invalid provider region").detail(format!("region must be a string, but is a {}.", other.type_name())).at(r.span()));
+                    self.diags.push(
+                        Diagnostic::error("Invalid provider region")
+                            .detail(format!("region must be a string, but is a {}.", other.type_name()))
+                            .at(r.span()),
+                    );
                     None
                 }
             }
@@ -379,7 +293,9 @@ impl<'l> Engine<'l> {
     }
 
     fn recovery(&mut self, frame: &Frame) {
-        let Some(decl) = &frame.module.recovery else { return };
+        let Some(decl) = &frame.module.recovery else {
+            return;
+        };
         let mut attrs = BTreeMap::new();
         for (name, span, expr) in &decl.attrs {
             let (v, _) = self.eval_expr(frame, expr, &expr_refs(expr));
@@ -388,168 +304,11 @@ impl<'l> Engine<'l> {
         self.out.recovery = recovery::decode(decl.span, &attrs, self.diags);
     }
 
-    fn resource(&mut self, frame: &mut Frame, i: usize, refs: &[Reference]) {
-        let decl: &ResourceDecl = &frame.module.resources[i];
-        let target = Target::Resource(decl.mode, decl.ty.clone(), decl.name.clone());
-        let set_value = |frame: &mut Frame, v: Value| match decl.mode {
-            Mode::Managed => frame.scope.set_member(&decl.ty, &decl.name, v),
-            Mode::Data => frame.scope.set_member2("data", &decl.ty, &decl.name, v),
-        };
-        let Some(schema) = schema::lookup(decl.mode, &decl.ty) else {
-            let kind = if decl.mode == Mode::Managed { "resource" } else { "data source" };
-            let supported = schema::type_names(decl.mode);
-            let d = Diagnostic::error(format!("Unsupported {kind} type"))
-                .detail(format!("drplan does not support the {kind} type \"{}\". Supported: {}.", decl.ty, supported.join(", ")))
-                .at(decl.span);
-            self.diags.push(match did_you_mean(&decl.ty, supported.iter().copied()) {
-                Some(s) => d.hint(format!("did you mean \"{s}\"?")),
-                None => d,
-            });
-            set_value(frame, Value::Unknown);
-            return;
-        };
-        let provider_key = decl.provider.as_ref().map_or_else(|| "aws".to_string(), |(k, _)| k.clone());
-        let region = match frame.providers.get(&provider_key) {
-            Some(p) => p.region.clone(),
-            None if provider_key == "aws" => self.out.recovery.as_ref().map(|r| r.region.clone()),
-            None => {
-                let declared: Vec<&str> = frame.providers.keys().map(String::as_str).collect();
-                let d = Diagnostic::error("Provider configuration not present")
-                    .detail(format!("{} refers to provider {provider_key}, which is not declared.", decl.address_base()))
-                    .at(decl.provider.as_ref().map(|(_, s)| *s));
-                self.diags.push(match did_you_mean(&provider_key, declared) {
-                    Some(s) => d.hint(format!("did you mean {s}?")),
-                    None => d.hint(format!("declare provider \"aws\" {{ alias = \"{}\" }}", provider_key.trim_start_matches("aws."))),
-                });
-                None
-            }
-        };
-        let keys = {
-            let mut ev = Evaluator::new(&frame.scope, decl.file, &frame.module.dir);
-            count::keys(&mut ev, decl.count.as_ref(), decl.for_each.as_ref(), self.opts.lenient_keys, self.diags)
-        };
-        let deps = Self::deps_of(frame, refs);
-        let mut exported = Exported::default();
-        let mut values: Vec<(InstanceKey, Value)> = Vec::new();
-        for (key, each) in keys.iter() {
-            let mut ev = Evaluator::new(&frame.scope, decl.file, &frame.module.dir);
-            count::bind(&mut ev, &key, each.as_ref());
-            let config = body::BodyEval { ev: &mut ev, file: decl.file, diags: self.diags }.block(&decl.body, &schema.block, Some(decl.span), &format!("{} \"{}\"", if decl.mode == Mode::Managed { "resource" } else { "data" }, decl.ty));
-            let value = if decl.mode == Mode::Data {
-                match self.opts.data.read(&decl.ty, region.as_deref(), &config) {
-                    Ok(Some(v)) => v,
-                    Ok(None) => config.clone(),
-                    Err(msg) => {
-                        self.diags.push(Diagnostic::error("Data source lookup failed").detail(format!("{}: {msg}", decl.address_base())).at(decl.span));
-                        config.clone()
-                    }
-                }
-            } else {
-                config.clone()
-            };
-            let index = self.out.instances.len();
-            let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
-            self.out.instances.push(Instance {
-                addr,
-                module: frame.prefix.trim_end_matches('.').to_string(),
-                mode: decl.mode,
-                ty: decl.ty.clone(),
-                name: decl.name.clone(),
-                key: key.clone(),
-                span: decl.span,
-                config: value.clone(),
-                deps: deps.clone(),
-                lifecycle: decl.lifecycle.clone(),
-                provider: provider_key.clone(),
-                region: region.clone(),
-            });
-            exported.all.insert(index);
-            if let Some(k) = key.ref_key() {
-                exported.by_key.insert(k, index);
-            }
-            frame.all.insert(index);
-            values.push((key, value));
-        }
-        set_value(frame, keys.collect(values));
-        frame.exported.insert(target, exported);
-    }
-
-    fn module_call(&mut self, frame: &mut Frame, i: usize, root_dir: &Path) {
-        let call = &frame.module.module_calls[i];
-        let Some(child_index) = call.child else {
-            frame.scope.set_member("module", &call.name, Value::Unknown);
-            return;
-        };
-        let child = &self.loaded.tree.modules[child_index];
-        let keys = {
-            let mut ev = Evaluator::new(&frame.scope, call.span.file, &frame.module.dir);
-            count::keys(&mut ev, call.count.as_ref(), call.for_each.as_ref(), self.opts.lenient_keys, self.diags)
-        };
-        // What every input inherits: the call's own meta-arguments, not the other inputs.
-        let meta_refs: Vec<Reference> = call.count.iter().chain(&call.for_each).chain(&call.depends_on).flat_map(expr_refs).collect();
-        let call_deps = Self::deps_of(frame, &meta_refs);
-        let declared: BTreeSet<&str> = child.variables.iter().map(|v| v.name.as_str()).collect();
-        for (name, span, _) in &call.inputs {
-            if !declared.contains(name.as_str()) {
-                let d = Diagnostic::error("Unsupported argument").detail(format!("An argument named \"{name}\" is not expected here: module \"{}\" declares no variable \"{name}\".", call.name)).at(*span);
-                self.diags.push(match did_you_mean(name, declared.iter().copied()) {
-                    Some(s) => d.hint(format!("did you mean \"{s}\"?")),
-                    None => d,
-                });
-            }
-        }
-        for v in &child.variables {
-            if v.default.is_none() && !call.inputs.iter().any(|(n, _, _)| n == &v.name) {
-                self.diags.push(
-                    Diagnostic::error("Missing required argument")
-                        .detail(format!("The argument \"{}\" is required by module \"{}\", but no definition was found.", v.name, call.name))
-                        .at(call.span),
-                );
-            }
-        }
-        let mut providers = frame.providers.clone();
-        for (child_key, parent_key) in &call.providers {
-            match frame.providers.get(parent_key) {
-                Some(p) => {
-                    providers.insert(child_key.clone(), p.clone());
-                }
-                None => self.diags.push(Diagnostic::error("Provider configuration not present").detail(format!("module \"{}\" is passed provider {parent_key}, which is not declared.", call.name)).at(call.span)),
-            }
-        }
-        let mut exported = Exported::default();
-        let mut values = Vec::new();
-        for (key, each) in keys.iter() {
-            let mut child_inputs = ChildInputs::new();
-            {
-                let mut ev = Evaluator::new(&frame.scope, call.span.file, &frame.module.dir);
-                count::bind(&mut ev, &key, each.as_ref());
-                for (name, _, expr) in &call.inputs {
-                    let value = ev.eval(&expr.expr).unwrap_or_else(|d| {
-                        self.diags.push(d);
-                        Value::Unknown
-                    });
-                    let mut deps = Self::deps_of(frame, &expr_refs(expr));
-                    deps.extend(&call_deps);
-                    child_inputs.insert(name.clone(), (value, deps));
-                }
-            }
-            let prefix = format!("{}module.{}{}.", frame.prefix, call.name, key.suffix());
-            self.out.module_instances += 1;
-            let (outputs, all) = self.module(child_index, prefix, providers.clone(), Some(child_inputs), root_dir);
-            for (name, (_, deps)) in &outputs {
-                exported.outputs.entry(name.clone()).or_default().extend(deps);
-            }
-            exported.all.extend(&all);
-            frame.all.extend(&all);
-            values.push((key, Value::Map(outputs.into_iter().map(|(k, (v, _))| (k, v)).collect())));
-        }
-        frame.scope.set_member("module", &call.name, keys.collect(values));
-        frame.exported.insert(Target::Module(call.name.clone()), exported);
-    }
-
     /// Managed resources live in the DR region only; the primary region is read-only.
     fn check_regions(&mut self) {
-        let Some(recovery) = &self.out.recovery else { return };
+        let Some(recovery) = &self.out.recovery else {
+            return;
+        };
         for inst in &self.out.instances {
             if inst.mode != Mode::Managed {
                 continue;

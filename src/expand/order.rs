@@ -4,8 +4,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use petgraph::graph::DiGraph;
 
-use crate::config::refs::{Reference, Target, body_refs, expr_refs};
 use crate::config::Module;
+use crate::config::refs::{Reference, Target, body_refs, expr_refs};
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +31,10 @@ fn describe(module: &Module, node: Node) -> (String, Span) {
         Node::Var(i) => (format!("var.{}", module.variables[i].name), module.variables[i].span),
         Node::Local(i) => (format!("local.{}", module.locals[i].name), module.locals[i].span),
         Node::Provider(i) => (format!("provider.{}", module.providers[i].key()), module.providers[i].span),
-        Node::Recovery => ("recovery".to_string(), module.recovery.as_ref().map(|r| r.span).unwrap_or(Span { file: crate::diag::FileId(0), start: 0, end: 0 })),
+        Node::Recovery => (
+            "recovery".to_string(),
+            module.recovery.as_ref().map(|r| r.span).unwrap_or(Span { file: crate::diag::FileId(0), start: 0, end: 0 }),
+        ),
         Node::Resource(i) => (module.resources[i].address_base(), module.resources[i].span),
         Node::Module(i) => (format!("module.{}", module.module_calls[i].name), module.module_calls[i].span),
         Node::Output(i) => (format!("output.{}", module.outputs[i].name), module.outputs[i].span),
@@ -72,7 +75,16 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
     for (i, m) in module.module_calls.iter().enumerate() {
         targets.insert(Target::Module(m.name.clone()), nodes.len());
         nodes.push(Node::Module(i));
-        refs.push(m.inputs.iter().map(|(_, _, e)| e).chain(&m.count).chain(&m.for_each).chain(&m.depends_on).flat_map(expr_refs).collect());
+        refs.push(
+            m.inputs
+                .iter()
+                .map(|(_, _, e)| e)
+                .chain(&m.count)
+                .chain(&m.for_each)
+                .chain(&m.depends_on)
+                .flat_map(expr_refs)
+                .collect(),
+        );
     }
     for (i, o) in module.outputs.iter().enumerate() {
         nodes.push(Node::Output(i));
@@ -130,13 +142,21 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
         let mut members: Vec<usize> = scc.iter().map(|&id| graph[id]).collect();
         members.sort_unstable();
         let described: Vec<(String, Span)> = members.iter().map(|&n| describe(module, nodes[n])).collect();
-        let list: Vec<String> = described.iter().map(|(name, span)| format!("  {name} ({})", sources.short_location(*span))).collect();
+        let list: Vec<String> =
+            described.iter().map(|(name, span)| format!("  {name} ({})", sources.short_location(*span))).collect();
         let names: Vec<&str> = described.iter().map(|(n, _)| n.as_str()).collect();
         diags.push(
             Diagnostic::error("Cycle in configuration")
-                .detail(format!("These declarations depend on each other, so none can be evaluated first:\n{}", list.join("\n")))
+                .detail(format!(
+                    "These declarations depend on each other, so none can be evaluated first:\n{}",
+                    list.join("\n")
+                ))
                 .at(described[0].1)
-                .hint(if self_loop { format!("{} refers to itself", names[0]) } else { format!("break the cycle between {}", names.join(", ")) }),
+                .hint(if self_loop {
+                    format!("{} refers to itself", names[0])
+                } else {
+                    format!("break the cycle between {}", names.join(", "))
+                }),
         );
     }
     ModulePlan { nodes, refs, order: None }

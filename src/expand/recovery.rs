@@ -26,11 +26,17 @@ const ARGUMENTS: &[&str] = &["stack", "region", "primary_region", "rto", "rpo"];
 
 /// Builds [`Recovery`] from evaluated arguments; reports every problem found.
 /// `attrs` maps each argument to (name span, value span, value).
-pub fn decode(header: Span, attrs: &BTreeMap<String, (Span, Span, Value)>, diags: &mut Diagnostics) -> Option<Recovery> {
+pub fn decode(
+    header: Span,
+    attrs: &BTreeMap<String, (Span, Span, Value)>,
+    diags: &mut Diagnostics,
+) -> Option<Recovery> {
     let mut ok = true;
     for (name, (span, _, _)) in attrs {
         if !ARGUMENTS.contains(&name.as_str()) {
-            let d = Diagnostic::error("Unsupported argument").detail(format!("An argument named \"{name}\" is not expected in the recovery block.")).at(*span);
+            let d = Diagnostic::error("Unsupported argument")
+                .detail(format!("An argument named \"{name}\" is not expected in the recovery block."))
+                .at(*span);
             diags.push(match did_you_mean(name, ARGUMENTS.iter().copied()) {
                 Some(s) => d.hint(format!("did you mean \"{s}\"?")),
                 None => d.hint(format!("the recovery block takes {}", ARGUMENTS.join(", "))),
@@ -42,13 +48,23 @@ pub fn decode(header: Span, attrs: &BTreeMap<String, (Span, Span, Value)>, diags
         match attrs.get(name) {
             Some((_, _, Value::String(s))) if !s.is_empty() => Some(s.clone()),
             Some((_, span, v)) => {
-                let why = if v.is_unknown() { "must be known before apply".to_string() } else { format!("must be a non-empty string, but is {v}") };
-                diags.push(Diagnostic::error("Invalid recovery argument").detail(format!("\"{name}\" {why}.")).at(*span));
+                let why = if v.is_unknown() {
+                    "must be known before apply".to_string()
+                } else {
+                    format!("must be a non-empty string, but is {v}")
+                };
+                diags.push(
+                    Diagnostic::error("Invalid recovery argument").detail(format!("\"{name}\" {why}.")).at(*span),
+                );
                 ok = false;
                 None
             }
             None if required => {
-                diags.push(Diagnostic::error("Missing required argument").detail(format!("The recovery block needs \"{name}\".")).at(header));
+                diags.push(
+                    Diagnostic::error("Missing required argument")
+                        .detail(format!("The recovery block needs \"{name}\"."))
+                        .at(header),
+                );
                 ok = false;
                 None
             }
@@ -65,7 +81,12 @@ pub fn decode(header: Span, attrs: &BTreeMap<String, (Span, Span, Value)>, diags
         match parse_duration(&text) {
             Ok(s) => Some(s),
             Err(e) => {
-                diags.push(Diagnostic::error("Invalid duration").detail(format!("\"{name}\" = {text:?}: {e}.")).at(attrs.get(name).map(|(_, s, _)| *s)).hint("write durations like \"45s\", \"15m\", \"1h30m\" or \"2h\""));
+                diags.push(
+                    Diagnostic::error("Invalid duration")
+                        .detail(format!("\"{name}\" = {text:?}: {e}."))
+                        .at(attrs.get(name).map(|(_, s, _)| *s))
+                        .hint("write durations like \"45s\", \"15m\", \"1h30m\" or \"2h\""),
+                );
                 ok = false;
                 None
             }
@@ -119,7 +140,7 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         if digits.is_empty() {
             return Err(format!("the unit {c:?} has no number before it"));
         }
-        if rank + 1 <= last_unit {
+        if rank < last_unit {
             return Err("units must appear once each, largest first (d, h, m, s)".into());
         }
         last_unit = rank + 1;

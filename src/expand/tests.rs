@@ -17,7 +17,8 @@ fn expand_src(files: &[(&str, &str)], lenient: bool) -> (Expansion, Diagnostics)
     (exp, diags)
 }
 
-const REC: &str = "recovery {\n  stack = \"t\"\n  region = \"us-west-2\"\n  primary_region = \"us-east-1\"\n  rto = \"30m\"\n}\n";
+const REC: &str =
+    "recovery {\n  stack = \"t\"\n  region = \"us-west-2\"\n  primary_region = \"us-east-1\"\n  rto = \"30m\"\n}\n";
 
 fn addrs(e: &Expansion) -> Vec<&str> {
     e.instances.iter().map(|i| i.addr.as_str()).collect()
@@ -44,11 +45,23 @@ resource "aws_route_table_association" "a" {
 "#;
     let (e, d) = expand_src(&[("main.tf", src), ("r.tf", REC)], false);
     assert!(!d.has_errors(), "{d:?}");
-    assert_eq!(addrs(&e), ["aws_subnet.a[\"x\"]", "aws_subnet.a[\"y\"]", "aws_route_table_association.a[\"x\"]", "aws_route_table_association.a[\"y\"]"]);
+    assert_eq!(
+        addrs(&e),
+        [
+            "aws_subnet.a[\"x\"]",
+            "aws_subnet.a[\"y\"]",
+            "aws_route_table_association.a[\"x\"]",
+            "aws_route_table_association.a[\"y\"]"
+        ]
+    );
     let assoc = &e.instances[2];
     assert_eq!(assoc.config.get("subnet_id"), Some(&Value::Unknown));
     assert_eq!(e.instances[0].config.get("cidr_block"), Some(&Value::from("10.0.1.0/24")));
-    assert_eq!(e.instances[0].config.get("map_public_ip_on_launch"), Some(&Value::Bool(false)), "defaults are filled in");
+    assert_eq!(
+        e.instances[0].config.get("map_public_ip_on_launch"),
+        Some(&Value::Bool(false)),
+        "defaults are filled in"
+    );
     assert_eq!(e.instances[0].config.get("arn"), Some(&Value::Unknown), "computed attributes are unknown");
 }
 
@@ -150,7 +163,10 @@ fn recovery_block_is_decoded() {
     let (e, d) = expand_src(&[("r.tf", REC)], false);
     assert!(!d.has_errors(), "{d:?}");
     let r = e.recovery.unwrap();
-    assert_eq!((r.stack.as_str(), r.region.as_str(), r.primary_region.as_deref(), r.rto_seconds, r.rpo_seconds), ("t", "us-west-2", Some("us-east-1"), Some(1800), None));
+    assert_eq!(
+        (r.stack.as_str(), r.region.as_str(), r.primary_region.as_deref(), r.rto_seconds, r.rpo_seconds),
+        ("t", "us-west-2", Some("us-east-1"), Some(1800), None)
+    );
 }
 
 #[test]

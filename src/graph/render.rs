@@ -48,7 +48,8 @@ fn by_module(dag: &Dag) -> BTreeMap<&str, Vec<usize>> {
 }
 
 fn sorted_edges(dag: &Dag) -> Vec<(&str, &str)> {
-    let mut edges: Vec<(&str, &str)> = dag.edges.iter().map(|&(a, b)| (dag.nodes[a].as_str(), dag.nodes[b].as_str())).collect();
+    let mut edges: Vec<(&str, &str)> =
+        dag.edges.iter().map(|&(a, b)| (dag.nodes[a].as_str(), dag.nodes[b].as_str())).collect();
     edges.sort_unstable();
     edges
 }
@@ -62,7 +63,12 @@ pub fn dot(dag: &Dag) -> String {
     for (module, nodes) in by_module(dag) {
         let indent = if module.is_empty() { "  " } else { "    " };
         if !module.is_empty() {
-            let _ = writeln!(out, "  subgraph {} {{\n    label = {};", dot_quote(&format!("cluster_{module}")), dot_quote(module));
+            let _ = writeln!(
+                out,
+                "  subgraph {} {{\n    label = {};",
+                dot_quote(&format!("cluster_{module}")),
+                dot_quote(module)
+            );
         }
         for n in nodes {
             let name = &dag.nodes[n];
@@ -85,7 +91,8 @@ fn mermaid_label(s: &str) -> String {
 }
 
 pub fn mermaid(dag: &Dag) -> String {
-    let ids: BTreeMap<usize, String> = sorted_nodes(dag).into_iter().enumerate().map(|(i, n)| (n, format!("n{i}"))).collect();
+    let ids: BTreeMap<usize, String> =
+        sorted_nodes(dag).into_iter().enumerate().map(|(i, n)| (n, format!("n{i}"))).collect();
     let mut out = String::from("flowchart LR\n");
     for (m, (module, nodes)) in by_module(dag).into_iter().enumerate() {
         let indent = if module.is_empty() { "  " } else { "    " };
@@ -105,7 +112,8 @@ pub fn mermaid(dag: &Dag) -> String {
             out.push_str("  end\n");
         }
     }
-    let mut edges: Vec<(&String, &String, &str, &str)> = dag.edges.iter().map(|&(a, b)| (&ids[&a], &ids[&b], dag.nodes[a].as_str(), dag.nodes[b].as_str())).collect();
+    let mut edges: Vec<(&String, &String, &str, &str)> =
+        dag.edges.iter().map(|&(a, b)| (&ids[&a], &ids[&b], dag.nodes[a].as_str(), dag.nodes[b].as_str())).collect();
     edges.sort_by(|x, y| (x.2, x.3).cmp(&(y.2, y.3)));
     for (a, b, _, _) in edges {
         let _ = writeln!(out, "  {a} --> {b}");
@@ -119,7 +127,10 @@ mod tests {
 
     #[test]
     fn splits_nested_module_paths() {
-        assert_eq!(split_module("module.a.module.b[\"x.y\"].aws_vpc.main[0]"), ("module.a.module.b[\"x.y\"]", "aws_vpc.main[0]"));
+        assert_eq!(
+            split_module("module.a.module.b[\"x.y\"].aws_vpc.main[0]"),
+            ("module.a.module.b[\"x.y\"]", "aws_vpc.main[0]")
+        );
         assert_eq!(split_module("data.aws_ami.web"), ("", "data.aws_ami.web"));
     }
 

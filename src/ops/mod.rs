@@ -39,7 +39,11 @@ pub fn load_configuration(opts: &LoadOptions, data: &dyn DataReader) -> Result<C
     let mut diags = std::mem::take(&mut loaded.diagnostics);
     let env: Vec<(String, String)> = std::env::vars().collect();
     let raw = inputs::collect(&opts.dir, &opts.vars, &env, &mut loaded.sources, &mut diags);
-    let expansion = expand::expand(&loaded, &Options { workspace: opts.workspace.clone(), inputs: raw, data, lenient_keys: opts.lenient_keys }, &mut diags);
+    let expansion = expand::expand(
+        &loaded,
+        &Options { workspace: opts.workspace.clone(), inputs: raw, data, lenient_keys: opts.lenient_keys },
+        &mut diags,
+    );
     let graph = dag::from_expansion(&expansion);
     if let Err(cycles) = graph.topo_order() {
         for cycle in cycles {

@@ -17,6 +17,10 @@ pub struct Counts {
 pub fn validate(opts: &LoadOptions) -> Result<(Configuration, Counts), Error> {
     let config = load_configuration(opts, &NoData)?;
     let resources = config.expansion.instances.iter().filter(|i| i.mode == Mode::Managed).count();
-    let counts = Counts { resources, data_sources: config.expansion.instances.len() - resources, modules: config.expansion.module_instances };
+    let counts = Counts {
+        resources,
+        data_sources: config.expansion.instances.len() - resources,
+        modules: config.expansion.module_instances,
+    };
     Ok((config, counts))
 }

@@ -66,7 +66,11 @@ pub struct ResourceSchema {
 impl BlockSchema {
     /// Argument and block names a user may write, for "did you mean".
     pub fn settable_names(&self) -> impl Iterator<Item = &str> {
-        self.attrs.iter().filter(|(_, a)| a.required || a.optional).map(|(k, _)| k.as_str()).chain(self.blocks.keys().map(String::as_str))
+        self.attrs
+            .iter()
+            .filter(|(_, a)| a.required || a.optional)
+            .map(|(k, _)| k.as_str())
+            .chain(self.blocks.keys().map(String::as_str))
     }
 }
 
@@ -139,18 +143,32 @@ fn parse(text: &str) -> Result<Vec<ResourceSchema>, String> {
             "exactly_one_of" | "at_least_one_of" => {
                 let block = &mut stack.last_mut().ok_or_else(|| err("rule outside a schema"))?.1;
                 let names = words[1..].iter().map(ToString::to_string).collect();
-                block.rules.push(if words[0] == "exactly_one_of" { Rule::ExactlyOneOf(names) } else { Rule::AtLeastOneOf(names) });
+                block.rules.push(if words[0] == "exactly_one_of" {
+                    Rule::ExactlyOneOf(names)
+                } else {
+                    Rule::AtLeastOneOf(names)
+                });
             }
             name => {
                 let block = &mut stack.last_mut().ok_or_else(|| err("attribute outside a schema"))?.1;
                 let ty_text = words.get(1).ok_or_else(|| err("missing type"))?;
                 let ty_expr = hcl_edit::parser::parse_expr(ty_text).map_err(|e| err(&e.to_string()))?;
                 let ty = parse_type(&ty_expr, &|_| Err("no defaults in schema types".into())).map_err(|e| err(&e))?;
-                let mut attr = AttrSchema { ty, required: false, optional: false, computed: false, force_new: false, sensitive: false, default: None, one_of: Vec::new() };
+                let mut attr = AttrSchema {
+                    ty,
+                    required: false,
+                    optional: false,
+                    computed: false,
+                    force_new: false,
+                    sensitive: false,
+                    default: None,
+                    one_of: Vec::new(),
+                };
                 for flag in &words[2..] {
                     match flag.split_once('=') {
                         Some(("default", json)) => {
-                            attr.default = Some(Value::from_json(&serde_json::from_str(json).map_err(|_| err("bad default"))?));
+                            attr.default =
+                                Some(Value::from_json(&serde_json::from_str(json).map_err(|_| err("bad default"))?));
                         }
                         Some(("one_of", list)) => attr.one_of = list.split('|').map(ToString::to_string).collect(),
                         _ => match *flag {
@@ -198,7 +216,16 @@ fn split_words(line: &str) -> Vec<&str> {
 }
 
 fn finish(mode: Mode, ty: String, mut block: BlockSchema) -> ResourceSchema {
-    let computed_string = |ty: Type| AttrSchema { ty, required: false, optional: false, computed: true, force_new: false, sensitive: false, default: None, one_of: Vec::new() };
+    let computed_string = |ty: Type| AttrSchema {
+        ty,
+        required: false,
+        optional: false,
+        computed: true,
+        force_new: false,
+        sensitive: false,
+        default: None,
+        one_of: Vec::new(),
+    };
     block.attrs.entry("id".into()).or_insert_with(|| computed_string(Type::String));
     if mode == Mode::Managed && block.attrs.contains_key("tags") {
         block.attrs.entry("tags_all".into()).or_insert_with(|| computed_string(Type::Map(Box::new(Type::String))));
@@ -214,16 +241,42 @@ mod tests {
     fn every_type_the_docs_promise_is_present() {
         let managed = type_names(Mode::Managed);
         for ty in [
-            "aws_vpc", "aws_subnet", "aws_internet_gateway", "aws_eip", "aws_nat_gateway", "aws_route_table", "aws_route",
-            "aws_route_table_association", "aws_security_group", "aws_vpc_security_group_ingress_rule",
-            "aws_vpc_security_group_egress_rule", "aws_instance", "aws_ami_copy", "aws_lb", "aws_lb_target_group",
-            "aws_lb_listener", "aws_lb_target_group_attachment", "aws_db_subnet_group", "aws_db_instance",
-            "aws_db_snapshot_copy", "aws_route53_health_check", "aws_route53_record",
+            "aws_vpc",
+            "aws_subnet",
+            "aws_internet_gateway",
+            "aws_eip",
+            "aws_nat_gateway",
+            "aws_route_table",
+            "aws_route",
+            "aws_route_table_association",
+            "aws_security_group",
+            "aws_vpc_security_group_ingress_rule",
+            "aws_vpc_security_group_egress_rule",
+            "aws_instance",
+            "aws_ami_copy",
+            "aws_lb",
+            "aws_lb_target_group",
+            "aws_lb_listener",
+            "aws_lb_target_group_attachment",
+            "aws_db_subnet_group",
+            "aws_db_instance",
+            "aws_db_snapshot_copy",
+            "aws_route53_health_check",
+            "aws_route53_record",
         ] {
             assert!(managed.contains(&ty), "{ty} missing");
         }
         let data = type_names(Mode::Data);
-        for ty in ["aws_availability_zones", "aws_ami", "aws_db_instance", "aws_db_snapshot", "aws_route53_zone", "aws_lb", "aws_vpc", "aws_subnets"] {
+        for ty in [
+            "aws_availability_zones",
+            "aws_ami",
+            "aws_db_instance",
+            "aws_db_snapshot",
+            "aws_route53_zone",
+            "aws_lb",
+            "aws_vpc",
+            "aws_subnets",
+        ] {
             assert!(data.contains(&ty), "data {ty} missing");
         }
     }
@@ -234,11 +287,19 @@ mod tests {
         assert!(db.block.attrs["password"].sensitive);
         let pitr = &db.block.blocks["restore_to_point_in_time"];
         assert_eq!(pitr.max, 1);
-        assert!(pitr.block.rules.contains(&Rule::Conflicts("restore_time".into(), "use_latest_restorable_time".into())));
+        assert!(
+            pitr.block.rules.contains(&Rule::Conflicts("restore_time".into(), "use_latest_restorable_time".into()))
+        );
         let rec = lookup(Mode::Managed, "aws_route53_record").unwrap();
-        assert_eq!(rec.block.blocks["failover_routing_policy"].block.attrs["type"].one_of, vec!["PRIMARY", "SECONDARY"]);
+        assert_eq!(
+            rec.block.blocks["failover_routing_policy"].block.attrs["type"].one_of,
+            vec!["PRIMARY", "SECONDARY"]
+        );
         assert!(rec.block.attrs.contains_key("id"));
-        assert_eq!(lookup(Mode::Managed, "aws_vpc").unwrap().block.attrs["instance_tenancy"].default, Some(Value::from("default")));
+        assert_eq!(
+            lookup(Mode::Managed, "aws_vpc").unwrap().block.attrs["instance_tenancy"].default,
+            Some(Value::from("default"))
+        );
     }
 
     #[test]

@@ -20,6 +20,14 @@ fn example_graphs() {
 fn a_cycle_names_every_address_with_its_location() {
     let run = drplan(&["graph", "tests/fixtures/bad/cycle-between-resources"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("aws_security_group.a (tests/fixtures/bad/cycle-between-resources/main.tf:1)"), "{}", run.stderr);
-    assert!(run.stderr.contains("aws_security_group.b (tests/fixtures/bad/cycle-between-resources/main.tf:6)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("aws_security_group.a (tests/fixtures/bad/cycle-between-resources/main.tf:1)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("aws_security_group.b (tests/fixtures/bad/cycle-between-resources/main.tf:6)"),
+        "{}",
+        run.stderr
+    );
 }

@@ -12,7 +12,13 @@ pub struct Run {
 impl Run {
     /// The transcript a snapshot stores: command, exit code, both streams.
     pub fn transcript(&self, args: &[&str]) -> String {
-        format!("$ drplan {}\nexit: {}\n--- stdout\n{}--- stderr\n{}", args.join(" "), self.code, self.stdout, self.stderr)
+        format!(
+            "$ drplan {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+            args.join(" "),
+            self.code,
+            self.stdout,
+            self.stderr
+        )
     }
 }
 

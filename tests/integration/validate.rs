@@ -39,7 +39,8 @@ fn examples_validate() {
         let run = drplan(&args);
         assert_eq!(run.code, 0, "{}", run.transcript(&args));
         assert!(run.stdout.starts_with("Success! "), "{}", run.stdout);
-        settings().bind(|| insta::assert_snapshot!(format!("validate-example-{}", name_of(&dir)), run.transcript(&args)));
+        settings()
+            .bind(|| insta::assert_snapshot!(format!("validate-example-{}", name_of(&dir)), run.transcript(&args)));
     }
 }
 

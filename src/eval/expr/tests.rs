@@ -8,12 +8,21 @@ fn scope() -> Scope {
             [
                 ("azs".to_string(), Value::List(vec!["a".into(), "b".into()])),
                 ("name".to_string(), "web".into()),
-                ("ports".to_string(), Value::Map([("http".to_string(), Value::Number(80.0)), ("https".to_string(), Value::Number(443.0))].into())),
+                (
+                    "ports".to_string(),
+                    Value::Map(
+                        [("http".to_string(), Value::Number(80.0)), ("https".to_string(), Value::Number(443.0))].into(),
+                    ),
+                ),
             ]
             .into(),
         ),
     );
-    s.set_member("aws_vpc", "main", Value::Map([("id".to_string(), Value::Unknown), ("cidr_block".to_string(), "10.0.0.0/16".into())].into()));
+    s.set_member(
+        "aws_vpc",
+        "main",
+        Value::Map([("id".to_string(), Value::Unknown), ("cidr_block".to_string(), "10.0.0.0/16".into())].into()),
+    );
     s.set_member(
         "aws_subnet",
         "public",
@@ -52,7 +61,10 @@ fn unknowns_propagate_without_breaking_the_rest() {
     assert_eq!(ok("length(aws_subnet.public[*].id)"), "2");
     assert_eq!(ok("aws_vpc.main.cidr_block"), "\"10.0.0.0/16\"");
     assert_eq!(ok("upper(aws_vpc.main.id)"), "(known after apply)");
-    assert_eq!(ok("{ for s in aws_subnet.public : s.az => s.id }"), "{a = (known after apply), b = (known after apply)}");
+    assert_eq!(
+        ok("{ for s in aws_subnet.public : s.az => s.id }"),
+        "{a = (known after apply), b = (known after apply)}"
+    );
     assert_eq!(ok("false && aws_vpc.main.id == \"x\""), "false");
 }
 

@@ -189,7 +189,9 @@ fn bools(a: &[Value]) -> Result<Vec<Option<bool>>, String> {
                 Value::Bool(b) => Some(*b),
                 Value::String(s) if s == "true" || s == "false" => Some(s == "true"),
                 Value::Unknown => None,
-                other => return Err(format!("elements must be bools, but got a {}", other.type_name())),
+                other => {
+                    return Err(format!("elements must be bools, but got a {}", other.type_name()));
+                }
             });
         }
     }
@@ -225,7 +227,10 @@ mod tests {
     fn list_functions() {
         assert_eq!(call("element", vec![list(&["a", "b"]), Value::Number(3.0)]).unwrap(), Value::from("b"));
         assert_eq!(call("distinct", vec![list(&["a", "b", "a"])]).unwrap(), list(&["a", "b"]));
-        assert_eq!(call("flatten", vec![Value::List(vec![list(&["a"]), list(&["b", "c"])])]).unwrap(), list(&["a", "b", "c"]));
+        assert_eq!(
+            call("flatten", vec![Value::List(vec![list(&["a"]), list(&["b", "c"])])]).unwrap(),
+            list(&["a", "b", "c"])
+        );
         assert_eq!(call("compact", vec![list(&["a", "", "b"])]).unwrap(), list(&["a", "b"]));
         assert!(call("slice", vec![list(&["a"]), Value::Number(0.0), Value::Number(2.0)]).is_err());
         assert_eq!(call("index", vec![list(&["a", "b"]), "b".into()]).unwrap(), Value::Number(1.0));

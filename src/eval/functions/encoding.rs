@@ -88,7 +88,10 @@ mod tests {
     fn conversions() {
         assert_eq!(call("tonumber", vec!["42".into()]).unwrap(), Value::Number(42.0));
         assert!(call("tobool", vec!["yes".into()]).is_err());
-        assert_eq!(call("toset", vec![Value::List(vec!["b".into(), "a".into(), "b".into()])]).unwrap(), Value::Set(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            call("toset", vec![Value::List(vec!["b".into(), "a".into(), "b".into()])]).unwrap(),
+            Value::Set(vec!["a".into(), "b".into()])
+        );
         assert_eq!(call("fileexists", vec!["no/such/file".into()]).unwrap(), Value::Bool(false));
         assert!(call("file", vec!["no/such/file".into()]).unwrap_err().contains("no/such/file"));
     }

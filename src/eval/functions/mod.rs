@@ -148,11 +148,8 @@ pub fn call(def: &FnDef, args: &[Value], ctx: &FnCtx) -> Result<Value, CallError
         };
         return Err(CallError::Arity(format!("{}() takes {expected} argument(s), but got {}", def.name, args.len())));
     }
-    let unknown = if def.unknown_aware {
-        args.iter().any(Value::is_unknown)
-    } else {
-        args.iter().any(|a| !a.is_wholly_known())
-    };
+    let unknown =
+        if def.unknown_aware { args.iter().any(Value::is_unknown) } else { args.iter().any(|a| !a.is_wholly_known()) };
     if unknown {
         return Ok(Value::Unknown);
     }

@@ -159,7 +159,11 @@ pub fn cidrhost(a: &[Value], _: &FnCtx) -> Result<Value, String> {
         host += capacity;
     }
     if host < 0 || host >= capacity {
-        return Err(format!("host number {} does not fit in the {host_bits} host bits of /{}", int_arg(&a[1], "")?, p.len));
+        return Err(format!(
+            "host number {} does not fit in the {host_bits} host bits of /{}",
+            int_arg(&a[1], "")?,
+            p.len
+        ));
     }
     Ok(format_addr(p.addr | host as u128, p.bits).into())
 }
@@ -183,8 +187,14 @@ mod tests {
 
     #[test]
     fn cidr_functions_match_terraform() {
-        assert_eq!(call("cidrsubnet", vec!["10.0.0.0/16".into(), num(8.0), num(2.0)]).unwrap(), Value::from("10.0.2.0/24"));
-        assert_eq!(call("cidrsubnet", vec!["fd00::/56".into(), num(8.0), num(1.0)]).unwrap(), Value::from("fd00:0:0:1::/64"));
+        assert_eq!(
+            call("cidrsubnet", vec!["10.0.0.0/16".into(), num(8.0), num(2.0)]).unwrap(),
+            Value::from("10.0.2.0/24")
+        );
+        assert_eq!(
+            call("cidrsubnet", vec!["fd00::/56".into(), num(8.0), num(1.0)]).unwrap(),
+            Value::from("fd00:0:0:1::/64")
+        );
         assert_eq!(call("cidrhost", vec!["10.0.1.0/24".into(), num(5.0)]).unwrap(), Value::from("10.0.1.5"));
         assert_eq!(call("cidrhost", vec!["10.0.1.0/24".into(), num(-2.0)]).unwrap(), Value::from("10.0.1.254"));
         assert_eq!(call("cidrnetmask", vec!["172.16.0.0/12".into()]).unwrap(), Value::from("255.240.0.0"));

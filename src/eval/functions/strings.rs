@@ -221,7 +221,9 @@ fn format_one(spec: &str, args: &[Value]) -> Result<String, String> {
             'f' => format!("{:.*}", precision.unwrap_or(6), super::number_arg(arg, "a %f argument")?),
             't' => match arg {
                 Value::Bool(b) => b.to_string(),
-                _ => return Err(format!("a %t argument must be a bool, but got a {}", arg.type_name())),
+                _ => {
+                    return Err(format!("a %t argument must be a bool, but got a {}", arg.type_name()));
+                }
             },
             'q' => serde_json::Value::String(string_arg(arg, "a %q argument")?).to_string(),
             'v' if flags.contains('#') => arg.to_json()?.to_string(),
@@ -259,7 +261,8 @@ mod tests {
 
     #[test]
     fn formatlist_iterates_lists_in_step() {
-        let v = call("formatlist", vec!["%s=%s".into(), Value::List(vec!["a".into(), "b".into()]), "x".into()]).unwrap();
+        let v =
+            call("formatlist", vec!["%s=%s".into(), Value::List(vec!["a".into(), "b".into()]), "x".into()]).unwrap();
         assert_eq!(v, Value::List(vec!["a=x".into(), "b=x".into()]));
     }
 
@@ -268,14 +271,23 @@ mod tests {
         assert_eq!(call("regex", vec!["[a-z]+".into(), "123abc".into()]).unwrap(), Value::from("abc"));
         let m = call("regex", vec!["(?P<az>[a-z]+)-(?P<n>\\d)".into(), "us-1".into()]).unwrap();
         assert_eq!(m.get("n"), Some(&Value::from("1")));
-        assert_eq!(call("regexall", vec!["\\d".into(), "a1b2".into()]).unwrap(), Value::List(vec!["1".into(), "2".into()]));
+        assert_eq!(
+            call("regexall", vec!["\\d".into(), "a1b2".into()]).unwrap(),
+            Value::List(vec!["1".into(), "2".into()])
+        );
         assert!(call("regex", vec!["x".into(), "abc".into()]).is_err());
     }
 
     #[test]
     fn substr_and_trim_family() {
-        assert_eq!(call("substr", vec!["hello".into(), Value::Number(1.0), Value::Number(3.0)]).unwrap(), Value::from("ell"));
-        assert_eq!(call("substr", vec!["hello".into(), Value::Number(-3.0), Value::Number(-1.0)]).unwrap(), Value::from("llo"));
+        assert_eq!(
+            call("substr", vec!["hello".into(), Value::Number(1.0), Value::Number(3.0)]).unwrap(),
+            Value::from("ell")
+        );
+        assert_eq!(
+            call("substr", vec!["hello".into(), Value::Number(-3.0), Value::Number(-1.0)]).unwrap(),
+            Value::from("llo")
+        );
         assert_eq!(call("trim", vec!["?!hi!?".into(), "!?".into()]).unwrap(), Value::from("hi"));
         assert_eq!(call("trimprefix", vec!["prod-db".into(), "prod-".into()]).unwrap(), Value::from("db"));
         assert_eq!(call("title", vec!["hello world".into()]).unwrap(), Value::from("Hello World"));

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs drplan's whole test suite on a fresh machine: unit, integration (snapshot) and doc tests.
+# Installs what the tests need first, so it works from a clean clone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Tests drive the real binary and snapshot its output; insta must never write snapshots in CI.
+export INSTA_UPDATE="${INSTA_UPDATE:-no}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+cargo test --locked --all-targets
+cargo test --locked --doc

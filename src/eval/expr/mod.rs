@@ -1,0 +1,358 @@
+//! The evaluator: turns an hcl-edit expression into a [`Value`] within a [`Scope`].
+//!
+//! It implements the HCL expression language (operators, conditionals, `for` expressions,
+//! splats, templates with directives, indexing, function calls) plus the three functions that
+//! need the evaluator itself: `try`, `can` and `templatefile`. Unknown values flow through
+//! everything. Errors come back as located [`Diagnostic`]s.
+//!
+//! ```
+//! use drplan::eval::expr::{Evaluator, Scope};
+//! use drplan::eval::Value;
+//! use drplan::diag::FileId;
+//!
+//! let mut scope = Scope::default();
+//! scope.set("var", Value::Map([("azs".to_string(), Value::Number(2.0))].into()));
+//! let expr = hcl_edit::parser::parse_expr(r#"[for i in range(var.azs) : cidrsubnet("10.0.0.0/16", 8, i)]"#).unwrap();
+//! let value = Evaluator::new(&scope, FileId(0), std::path::Path::new(".")).eval(&expr).unwrap();
+//! assert_eq!(value.to_string(), r#"["10.0.0.0/24", "10.0.1.0/24"]"#);
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use hcl_edit::expr::{BinaryOperator, Expression, ForExpr, ObjectKey, UnaryOperator};
+
+use super::value::Value;
+use crate::diag::{Diagnostic, FileId, Span};
+
+/// Named root values visible to expressions.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    roots: HashMap<String, Value>,
+}
+
+impl Scope {
+    pub fn set(&mut self, name: impl Into<String>, value: Value) {
+        self.roots.insert(name.into(), value);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.roots.get(name)
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        self.roots.remove(name)
+    }
+
+    /// Sets `root.key` (e.g. `var.region`, `aws_vpc.main`), creating `root` as an object.
+    pub fn set_member(&mut self, root: &str, key: &str, value: Value) {
+        let entry = self.roots.entry(root.to_string()).or_insert_with(|| Value::Map(BTreeMap::new()));
+        if let Value::Map(m) = entry {
+            m.insert(key.to_string(), value);
+        }
+    }
+
+    /// Sets `root.a.b` (e.g. `data.aws_ami.web`).
+    pub fn set_member2(&mut self, root: &str, a: &str, b: &str, value: Value) {
+        let entry = self.roots.entry(root.to_string()).or_insert_with(|| Value::Map(BTreeMap::new()));
+        if let Value::Map(m) = entry
+            && let Value::Map(inner) = m.entry(a.to_string()).or_insert_with(|| Value::Map(BTreeMap::new()))
+        {
+            inner.insert(b.to_string(), value);
+        }
+    }
+}
+
+/// One step of a traversal, with index keys already evaluated.
+enum Step {
+    Attr(String, Option<Span>),
+    Index(Value, Option<Span>),
+    Splat { full: bool },
+}
+
+pub struct Evaluator<'a> {
+    scope: &'a Scope,
+    file: FileId,
+    module_dir: &'a Path,
+    /// Variables bound by `for` expressions, template `for` directives and `dynamic` blocks.
+    frames: Vec<(String, Value)>,
+}
+
+type Result<T> = std::result::Result<T, Diagnostic>;
+
+impl<'a> Evaluator<'a> {
+    pub fn new(scope: &'a Scope, file: FileId, module_dir: &'a Path) -> Self {
+        Evaluator { scope, file, module_dir, frames: Vec::new() }
+    }
+
+    /// Binds a local name (used for `dynamic` block iterators) until [`Evaluator::pop`].
+    pub fn push(&mut self, name: &str, value: Value) {
+        self.frames.push((name.to_string(), value));
+    }
+
+    pub fn pop(&mut self) {
+        self.frames.pop();
+    }
+
+    fn span_of(&self, e: &impl hcl_edit::Span) -> Option<Span> {
+        self.file.range(e.span())
+    }
+
+    fn err(&self, summary: &str, detail: impl Into<String>, at: &impl hcl_edit::Span) -> Diagnostic {
+        Diagnostic::error(summary).detail(detail).at(self.span_of(at))
+    }
+
+    pub fn eval(&mut self, expr: &Expression) -> Result<Value> {
+        match expr {
+            Expression::Null(_) => Ok(Value::Null),
+            Expression::Bool(b) => Ok(Value::Bool(*b.value())),
+            Expression::Number(n) => Ok(Value::Number(n.value().as_f64().unwrap_or(f64::NAN))),
+            Expression::String(s) => Ok(Value::String(s.value().clone())),
+            Expression::Array(items) => Ok(Value::List(items.iter().map(|e| self.eval(e)).collect::<Result<_>>()?)),
+            Expression::Object(obj) => {
+                let mut out = BTreeMap::new();
+                for (key, value) in obj.iter() {
+                    let name = match key {
+                        ObjectKey::Ident(id) => id.as_str().to_string(),
+                        // A bare word as a key is a literal name, as in Terraform.
+                        ObjectKey::Expression(Expression::Variable(v)) => v.as_str().to_string(),
+                        ObjectKey::Expression(e) => match self.eval(e)? {
+                            Value::Unknown => return Ok(Value::Unknown),
+                            k => k.to_template_string().ok_or_else(|| {
+                                self.err(
+                                    "Invalid object key",
+                                    format!("An object key must be a string, but this is a {}.", k.type_name()),
+                                    e,
+                                )
+                            })?,
+                        },
+                    };
+                    let v = self.eval(value.expr())?;
+                    out.insert(name, v);
+                }
+                Ok(Value::Map(out))
+            }
+            Expression::StringTemplate(t) => self.eval_template(t, expr),
+            Expression::HeredocTemplate(h) => self.eval_template(&h.template, expr),
+            Expression::Parenthesis(p) => self.eval(p.inner()),
+            Expression::Variable(v) => self.eval_traversal_parts(v.as_str(), self.span_of(v), &[], expr),
+            Expression::Traversal(t) => self.eval_traversal(t, expr),
+            Expression::FuncCall(call) => self.eval_call(call, expr),
+            Expression::Conditional(c) => {
+                let cond = self.eval(&c.cond_expr)?;
+                match self.truthy(&cond, &c.cond_expr, "Incorrect condition type")? {
+                    None => Ok(Value::Unknown),
+                    Some(true) => self.eval(&c.true_expr),
+                    Some(false) => self.eval(&c.false_expr),
+                }
+            }
+            Expression::UnaryOp(op) => {
+                let v = self.eval(&op.expr)?;
+                if v.is_unknown() {
+                    return Ok(Value::Unknown);
+                }
+                match op.operator.value() {
+                    UnaryOperator::Neg => Ok(Value::Number(-self.number(&v, &op.expr)?)),
+                    UnaryOperator::Not => {
+                        Ok(Value::Bool(!self.truthy(&v, &op.expr, "Invalid operand")?.unwrap_or(false)))
+                    }
+                }
+            }
+            Expression::BinaryOp(op) => self.eval_binary(*op.operator.value(), &op.lhs_expr, &op.rhs_expr, expr),
+            Expression::ForExpr(f) => self.eval_for(f),
+        }
+    }
+
+    fn truthy(&self, v: &Value, at: &Expression, summary: &str) -> Result<Option<bool>> {
+        match v {
+            Value::Unknown => Ok(None),
+            Value::Bool(b) => Ok(Some(*b)),
+            Value::String(s) if s == "true" || s == "false" => Ok(Some(s == "true")),
+            other => {
+                Err(self.err(summary, format!("A bool is required here, but this is a {}.", other.type_name()), at))
+            }
+        }
+    }
+
+    fn number(&self, v: &Value, at: &Expression) -> Result<f64> {
+        match v {
+            Value::Number(n) => Ok(*n),
+            Value::String(s) if s.trim().parse::<f64>().is_ok() => Ok(s.trim().parse().unwrap_or_default()),
+            other => Err(self.err(
+                "Invalid operand",
+                format!("A number is required here, but this is {}.", describe(other)),
+                at,
+            )),
+        }
+    }
+
+    fn eval_binary(
+        &mut self,
+        op: BinaryOperator,
+        lhs: &Expression,
+        rhs: &Expression,
+        whole: &Expression,
+    ) -> Result<Value> {
+        let l = self.eval(lhs)?;
+        // Short-circuit only on known values, as cty does; unknowns still taint the result.
+        if op == BinaryOperator::And && l == Value::Bool(false) {
+            return Ok(Value::Bool(false));
+        }
+        if op == BinaryOperator::Or && l == Value::Bool(true) {
+            return Ok(Value::Bool(true));
+        }
+        let r = self.eval(rhs)?;
+        if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) {
+            if !l.is_wholly_known() || !r.is_wholly_known() {
+                return Ok(Value::Unknown);
+            }
+            let equal = l == r
+                || (l.to_template_string().is_some()
+                    && l.to_template_string() == r.to_template_string()
+                    && l.type_name() == r.type_name());
+            return Ok(Value::Bool(if op == BinaryOperator::Eq { equal } else { !equal }));
+        }
+        if matches!(op, BinaryOperator::And | BinaryOperator::Or) {
+            let (a, b) = (self.truthy(&l, lhs, "Invalid operand")?, self.truthy(&r, rhs, "Invalid operand")?);
+            return Ok(match (op, a, b) {
+                (BinaryOperator::And, _, Some(false)) => Value::Bool(false),
+                (BinaryOperator::Or, _, Some(true)) => Value::Bool(true),
+                (_, Some(a), Some(b)) => Value::Bool(if op == BinaryOperator::And { a && b } else { a || b }),
+                _ => Value::Unknown,
+            });
+        }
+        if l.is_unknown() || r.is_unknown() {
+            return Ok(Value::Unknown);
+        }
+        let (a, b) = (self.number(&l, lhs)?, self.number(&r, rhs)?);
+        Ok(match op {
+            BinaryOperator::Plus => Value::Number(a + b),
+            BinaryOperator::Minus => Value::Number(a - b),
+            BinaryOperator::Mul => Value::Number(a * b),
+            BinaryOperator::Div | BinaryOperator::Mod if b == 0.0 => {
+                return Err(self.err("Division by zero", "The right-hand operand is zero.", whole));
+            }
+            BinaryOperator::Div => Value::Number(a / b),
+            BinaryOperator::Mod => Value::Number((a as i64 % b as i64) as f64),
+            BinaryOperator::Less => Value::Bool(a < b),
+            BinaryOperator::LessEq => Value::Bool(a <= b),
+            BinaryOperator::Greater => Value::Bool(a > b),
+            BinaryOperator::GreaterEq => Value::Bool(a >= b),
+            BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::And | BinaryOperator::Or => {
+                unreachable!("handled above")
+            }
+        })
+    }
+
+    fn eval_for(&mut self, f: &ForExpr) -> Result<Value> {
+        let collection = self.eval(&f.intro.collection_expr)?;
+        if collection.is_unknown() {
+            return Ok(Value::Unknown);
+        }
+        let Some(pairs) = collection.iteration_pairs() else {
+            return Err(self.err(
+                "Iteration over non-iterable value",
+                format!("A for expression needs a list, set or map, but this is {}.", describe(&collection)),
+                &f.intro.collection_expr,
+            ));
+        };
+        let key_var = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+        let value_var = f.intro.value_var.as_str().to_string();
+        let mut list = Vec::new();
+        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        let mut unknown = false;
+        for (k, v) in pairs {
+            let depth = self.frames.len();
+            if let Some(name) = &key_var {
+                self.frames.push((name.clone(), k));
+            }
+            self.frames.push((value_var.clone(), v));
+            let result = self.for_element(f, &mut list, &mut map, &mut unknown);
+            self.frames.truncate(depth);
+            result?;
+        }
+        if unknown {
+            return Ok(Value::Unknown);
+        }
+        Ok(if f.key_expr.is_some() { Value::Map(map) } else { Value::List(list) })
+    }
+
+    fn for_element(
+        &mut self,
+        f: &ForExpr,
+        list: &mut Vec<Value>,
+        map: &mut BTreeMap<String, Value>,
+        unknown: &mut bool,
+    ) -> Result<()> {
+        if let Some(cond) = &f.cond {
+            let c = self.eval(&cond.expr)?;
+            match self.truthy(&c, &cond.expr, "Invalid for expression condition")? {
+                None => {
+                    *unknown = true;
+                    return Ok(());
+                }
+                Some(false) => return Ok(()),
+                Some(true) => {}
+            }
+        }
+        let value = self.eval(&f.value_expr)?;
+        let Some(key_expr) = &f.key_expr else {
+            list.push(value);
+            return Ok(());
+        };
+        let key = match self.eval(key_expr)? {
+            Value::Unknown => {
+                *unknown = true;
+                return Ok(());
+            }
+            k => k.to_template_string().ok_or_else(|| {
+                self.err(
+                    "Invalid object key",
+                    format!("The key must be a string, but this is a {}.", k.type_name()),
+                    key_expr,
+                )
+            })?,
+        };
+        if f.grouping {
+            match map.entry(key).or_insert_with(|| Value::List(Vec::new())) {
+                Value::List(items) => items.push(value),
+                _ => unreachable!("grouped entries are lists"),
+            }
+        } else {
+            match map.entry(key) {
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                std::collections::btree_map::Entry::Occupied(slot) => {
+                    return Err(self.err(
+                        "Duplicate object key",
+                        format!("Two elements produce the key {:?}. Add an ellipsis (...) after the value to group them instead.", slot.key()),
+                        key_expr,
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Resource type names look like `aws_vpc`: a provider prefix and an underscore.
+pub fn is_resource_type(name: &str) -> bool {
+    name.starts_with("aws_")
+}
+
+pub(super) fn describe(v: &Value) -> String {
+    match v {
+        Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+            format!("the {} {v}", v.type_name())
+        }
+        other => format!("a {}", other.type_name()),
+    }
+}
+
+mod call;
+mod template;
+mod traversal;
+
+#[cfg(test)]
+mod tests;

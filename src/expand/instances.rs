@@ -1,0 +1,204 @@
+//! Expanding `resource`/`data` blocks and `module` calls into instances, per `count` or
+//! `for_each` key, and recording what references to them depend on.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::{Engine, Exported, Frame, Instance, InstanceKey, ValuesWithDeps, body, count};
+use crate::config::refs::{Reference, Target, expr_refs};
+use crate::config::{Mode, ResourceDecl};
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::eval::Value;
+use crate::eval::expr::Evaluator;
+use crate::schema;
+
+impl Engine<'_> {
+    pub(super) fn resource(&mut self, frame: &mut Frame, i: usize, refs: &[Reference]) {
+        let decl: &ResourceDecl = &frame.module.resources[i];
+        let target = Target::Resource(decl.mode, decl.ty.clone(), decl.name.clone());
+        let set_value = |frame: &mut Frame, v: Value| match decl.mode {
+            Mode::Managed => frame.scope.set_member(&decl.ty, &decl.name, v),
+            Mode::Data => frame.scope.set_member2("data", &decl.ty, &decl.name, v),
+        };
+        let Some(schema) = schema::lookup(decl.mode, &decl.ty) else {
+            let kind = if decl.mode == Mode::Managed { "resource" } else { "data source" };
+            let supported = schema::type_names(decl.mode);
+            let d = Diagnostic::error(format!("Unsupported {kind} type"))
+                .detail(format!(
+                    "drplan does not support the {kind} type \"{}\". Supported: {}.",
+                    decl.ty,
+                    supported.join(", ")
+                ))
+                .at(decl.span);
+            self.diags.push(match did_you_mean(&decl.ty, supported.iter().copied()) {
+                Some(s) => d.hint(format!("did you mean \"{s}\"?")),
+                None => d,
+            });
+            set_value(frame, Value::Unknown);
+            return;
+        };
+        let provider_key = decl.provider.as_ref().map_or_else(|| "aws".to_string(), |(k, _)| k.clone());
+        let region = match frame.providers.get(&provider_key) {
+            Some(p) => p.region.clone(),
+            None if provider_key == "aws" => self.out.recovery.as_ref().map(|r| r.region.clone()),
+            None => {
+                let declared: Vec<&str> = frame.providers.keys().map(String::as_str).collect();
+                let d = Diagnostic::error("Provider configuration not present")
+                    .detail(format!(
+                        "{} refers to provider {provider_key}, which is not declared.",
+                        decl.address_base()
+                    ))
+                    .at(decl.provider.as_ref().map(|(_, s)| *s));
+                self.diags.push(match did_you_mean(&provider_key, declared) {
+                    Some(s) => d.hint(format!("did you mean {s}?")),
+                    None => d.hint(format!(
+                        "declare provider \"aws\" {{ alias = \"{}\" }}",
+                        provider_key.trim_start_matches("aws.")
+                    )),
+                });
+                None
+            }
+        };
+        let keys = {
+            let mut ev = Evaluator::new(&frame.scope, decl.file, &frame.module.dir);
+            count::keys(&mut ev, decl.count.as_ref(), decl.for_each.as_ref(), self.opts.lenient_keys, self.diags)
+        };
+        let deps = Self::deps_of(frame, refs);
+        let mut exported = Exported::default();
+        let mut values: Vec<(InstanceKey, Value)> = Vec::new();
+        for (key, each) in keys.iter() {
+            let mut ev = Evaluator::new(&frame.scope, decl.file, &frame.module.dir);
+            count::bind(&mut ev, &key, each.as_ref());
+            let config = body::BodyEval { ev: &mut ev, file: decl.file, diags: self.diags }.block(
+                &decl.body,
+                &schema.block,
+                Some(decl.span),
+                &format!("{} \"{}\"", if decl.mode == Mode::Managed { "resource" } else { "data" }, decl.ty),
+            );
+            let value = if decl.mode == Mode::Data {
+                match self.opts.data.read(&decl.ty, region.as_deref(), &config) {
+                    Ok(Some(v)) => v,
+                    Ok(None) => config.clone(),
+                    Err(msg) => {
+                        self.diags.push(
+                            Diagnostic::error("Data source lookup failed")
+                                .detail(format!("{}: {msg}", decl.address_base()))
+                                .at(decl.span),
+                        );
+                        config.clone()
+                    }
+                }
+            } else {
+                config.clone()
+            };
+            let index = self.out.instances.len();
+            let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
+            self.out.instances.push(Instance {
+                addr,
+                module: frame.prefix.trim_end_matches('.').to_string(),
+                mode: decl.mode,
+                ty: decl.ty.clone(),
+                name: decl.name.clone(),
+                key: key.clone(),
+                span: decl.span,
+                config: value.clone(),
+                deps: deps.clone(),
+                lifecycle: decl.lifecycle.clone(),
+                provider: provider_key.clone(),
+                region: region.clone(),
+            });
+            exported.all.insert(index);
+            if let Some(k) = key.ref_key() {
+                exported.by_key.insert(k, index);
+            }
+            frame.all.insert(index);
+            values.push((key, value));
+        }
+        set_value(frame, keys.collect(values));
+        frame.exported.insert(target, exported);
+    }
+
+    pub(super) fn module_call(&mut self, frame: &mut Frame, i: usize, root_dir: &Path) {
+        let call = &frame.module.module_calls[i];
+        let Some(child_index) = call.child else {
+            frame.scope.set_member("module", &call.name, Value::Unknown);
+            return;
+        };
+        let child = &self.loaded.tree.modules[child_index];
+        let keys = {
+            let mut ev = Evaluator::new(&frame.scope, call.span.file, &frame.module.dir);
+            count::keys(&mut ev, call.count.as_ref(), call.for_each.as_ref(), self.opts.lenient_keys, self.diags)
+        };
+        // What every input inherits: the call's own meta-arguments, not the other inputs.
+        let meta_refs: Vec<Reference> =
+            call.count.iter().chain(&call.for_each).chain(&call.depends_on).flat_map(expr_refs).collect();
+        let call_deps = Self::deps_of(frame, &meta_refs);
+        let declared: BTreeSet<&str> = child.variables.iter().map(|v| v.name.as_str()).collect();
+        for (name, span, _) in &call.inputs {
+            if !declared.contains(name.as_str()) {
+                let d = Diagnostic::error("Unsupported argument").detail(format!("An argument named \"{name}\" is not expected here: module \"{}\" declares no variable \"{name}\".", call.name)).at(*span);
+                self.diags.push(match did_you_mean(name, declared.iter().copied()) {
+                    Some(s) => d.hint(format!("did you mean \"{s}\"?")),
+                    None => d,
+                });
+            }
+        }
+        for v in &child.variables {
+            if v.default.is_none() && !call.inputs.iter().any(|(n, _, _)| n == &v.name) {
+                self.diags.push(
+                    Diagnostic::error("Missing required argument")
+                        .detail(format!(
+                            "The argument \"{}\" is required by module \"{}\", but no definition was found.",
+                            v.name, call.name
+                        ))
+                        .at(call.span),
+                );
+            }
+        }
+        let mut providers = frame.providers.clone();
+        for (child_key, parent_key) in &call.providers {
+            match frame.providers.get(parent_key) {
+                Some(p) => {
+                    providers.insert(child_key.clone(), p.clone());
+                }
+                None => self.diags.push(
+                    Diagnostic::error("Provider configuration not present")
+                        .detail(format!(
+                            "module \"{}\" is passed provider {parent_key}, which is not declared.",
+                            call.name
+                        ))
+                        .at(call.span),
+                ),
+            }
+        }
+        let mut exported = Exported::default();
+        let mut values = Vec::new();
+        for (key, each) in keys.iter() {
+            let mut child_inputs = ValuesWithDeps::new();
+            {
+                let mut ev = Evaluator::new(&frame.scope, call.span.file, &frame.module.dir);
+                count::bind(&mut ev, &key, each.as_ref());
+                for (name, _, expr) in &call.inputs {
+                    let value = ev.eval(&expr.expr).unwrap_or_else(|d| {
+                        self.diags.push(d);
+                        Value::Unknown
+                    });
+                    let mut deps = Self::deps_of(frame, &expr_refs(expr));
+                    deps.extend(&call_deps);
+                    child_inputs.insert(name.clone(), (value, deps));
+                }
+            }
+            let prefix = format!("{}module.{}{}.", frame.prefix, call.name, key.suffix());
+            self.out.module_instances += 1;
+            let (outputs, all) = self.module(child_index, prefix, providers.clone(), Some(child_inputs), root_dir);
+            for (name, (_, deps)) in &outputs {
+                exported.outputs.entry(name.clone()).or_default().extend(deps);
+            }
+            exported.all.extend(&all);
+            frame.all.extend(&all);
+            values.push((key, Value::Map(outputs.into_iter().map(|(k, (v, _))| (k, v)).collect())));
+        }
+        frame.scope.set_member("module", &call.name, keys.collect(values));
+        frame.exported.insert(Target::Module(call.name.clone()), exported);
+    }
+}

@@ -1,0 +1,172 @@
+//! Input variables: values from the caller (or the command line for the root module),
+//! defaults, type conversion, `nullable` and `validation` blocks.
+
+use std::collections::BTreeSet;
+
+use super::inputs::RawInput;
+use super::{Engine, Exported, Frame, ValuesWithDeps};
+use crate::config::Module;
+use crate::config::refs::Target;
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::eval::Value;
+use crate::eval::expr::{Evaluator, Scope};
+use crate::eval::types::{Type, convert, parse_type};
+
+impl Engine<'_> {
+    pub(super) fn variable(&mut self, frame: &mut Frame, i: usize, inputs: Option<&ValuesWithDeps>) {
+        let decl = &frame.module.variables[i];
+        let empty = Scope::default();
+        let default_eval = |e: &hcl_edit::expr::Expression| {
+            Evaluator::new(&empty, decl.span.file, &frame.module.dir).eval(e).map_err(|d| d.detail.unwrap_or(d.summary))
+        };
+        let ty = match &decl.type_expr {
+            None => Type::Any,
+            Some(t) => parse_type(&t.expr, &default_eval).unwrap_or_else(|msg| {
+                self.diags.push(Diagnostic::error("Invalid type specification").detail(format!("{msg}.")).at(t.span()));
+                Type::Any
+            }),
+        };
+        let mut deps = BTreeSet::new();
+        let mut at = decl.span;
+        let given: Option<Value> = match inputs {
+            Some(child) => child.get(&decl.name).map(|(v, d)| {
+                deps = d.clone();
+                v.clone()
+            }),
+            None => {
+                match self.opts.inputs.get(&decl.name) {
+                    Some(RawInput::Value { value, span }) => {
+                        at = span.unwrap_or(decl.span);
+                        Some(value.clone())
+                    }
+                    Some(RawInput::Text { text, origin }) if matches!(ty, Type::String | Type::Any) => {
+                        let _ = origin;
+                        Some(Value::from(text.as_str()))
+                    }
+                    Some(RawInput::Text { text, origin }) => {
+                        match hcl_edit::parser::parse_expr(text)
+                            .map_err(|e| e.message().to_string())
+                            .and_then(|e| default_eval(&e))
+                        {
+                            Ok(v) => Some(v),
+                            Err(msg) => {
+                                self.diags.push(Diagnostic::error("Invalid value for input variable").detail(format!("The value given by {origin} for variable \"{}\" is not a valid {ty}: {msg}.", decl.name)).at(decl.span));
+                                Some(Value::Unknown)
+                            }
+                        }
+                    }
+                    None => None,
+                }
+            }
+        };
+        let value = match (given, &decl.default) {
+            (Some(v), _) => v,
+            (None, Some(d)) => default_eval(&d.expr).unwrap_or_else(|msg| {
+                self.diags.push(
+                    Diagnostic::error("Invalid default value for variable").detail(format!("{msg}.")).at(d.span()),
+                );
+                Value::Unknown
+            }),
+            (None, None) => {
+                if inputs.is_none() {
+                    self.diags.push(
+                        Diagnostic::error("No value for required variable")
+                            .detail(format!(
+                                "The root module input variable \"{}\" is not set, and has no default value.",
+                                decl.name
+                            ))
+                            .at(decl.span)
+                            .hint(format!("set it with --var {0}=..., a .tfvars file, or DRPLAN_VAR_{0}", decl.name)),
+                    );
+                }
+                Value::Unknown
+            }
+        };
+        let value = match convert(&value, &ty) {
+            Ok(v) => v,
+            Err(msg) => {
+                self.diags.push(
+                    Diagnostic::error("Invalid value for input variable")
+                        .detail(format!("The given value is not suitable for variable \"{}\": {msg}.", decl.name))
+                        .at(at),
+                );
+                Value::Unknown
+            }
+        };
+        if value.is_null() && !decl.nullable {
+            self.diags.push(
+                Diagnostic::error("Required variable not set")
+                    .detail(format!("Variable \"{}\" is declared nullable = false, but its value is null.", decl.name))
+                    .at(at),
+            );
+        }
+        frame.scope.set_member("var", &decl.name, value.clone());
+        frame.exported.insert(Target::Var(decl.name.clone()), Exported { all: deps, ..Exported::default() });
+        if value.is_wholly_known() {
+            for v in &decl.validations {
+                self.validation(frame, decl, v);
+            }
+        }
+    }
+
+    pub(super) fn validation(
+        &mut self,
+        frame: &Frame,
+        decl: &crate::config::VariableDecl,
+        v: &crate::config::Validation,
+    ) {
+        let mut ev = Evaluator::new(&frame.scope, v.condition.file, &frame.module.dir);
+        let ok = match ev.eval(&v.condition.expr) {
+            Ok(Value::Bool(b)) => b,
+            Ok(Value::Unknown) => return,
+            Ok(other) => {
+                self.diags.push(
+                    Diagnostic::error("Invalid validation condition")
+                        .detail(format!("The condition must be a bool, but is a {}.", other.type_name()))
+                        .at(v.condition.span()),
+                );
+                return;
+            }
+            Err(d) => {
+                self.diags.push(d);
+                return;
+            }
+        };
+        if ok {
+            return;
+        }
+        let message = v
+            .error_message
+            .as_ref()
+            .and_then(|m| Evaluator::new(&frame.scope, m.file, &frame.module.dir).eval(&m.expr).ok())
+            .and_then(|m| m.as_str().map(str::to_string));
+        self.diags.push(
+            Diagnostic::error("Invalid value for variable")
+                .detail(format!(
+                    "{}\n\nThis was checked by the validation rule of variable \"{}\".",
+                    message.unwrap_or_else(|| "The validation condition is false.".into()),
+                    decl.name
+                ))
+                .at(v.condition.span()),
+        );
+    }
+
+    pub(super) fn check_undeclared_inputs(&mut self, module: &Module) {
+        let declared: BTreeSet<&str> = module.variables.iter().map(|v| v.name.as_str()).collect();
+        for (name, raw) in &self.opts.inputs {
+            if declared.contains(name.as_str()) {
+                continue;
+            }
+            let hint = did_you_mean(name, declared.iter().copied()).map(|s| format!("did you mean \"{s}\"?"));
+            let d = match raw {
+                RawInput::Text { origin, .. } if origin.starts_with("--var") => Diagnostic::error("Value for undeclared variable").detail(format!("A variable named \"{name}\" was assigned on the command line, but the root module does not declare it.")),
+                RawInput::Value { span, .. } => Diagnostic::warning("Value for undeclared variable").detail(format!("The root module does not declare a variable named \"{name}\"; the value is ignored.")).at(*span),
+                RawInput::Text { .. } => continue,
+            };
+            self.diags.push(match hint {
+                Some(h) => d.hint(h),
+                None => d,
+            });
+        }
+    }
+}
