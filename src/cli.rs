@@ -13,8 +13,8 @@ use crate::ops::{self, LoadOptions, graph::GraphFormat};
 
 /// drplan: plan and rehearse the recovery of an AWS topology in a secondary region.
 ///
-/// Describe in HCL (Terraform syntax) what must exist in the DR region; drplan checks it,
-/// shows its dependency graph and, in later commands, plans and applies it.
+/// Describe in HCL (Terraform syntax) what must exist in the DR region; drplan checks the
+/// description and shows its dependency graph.
 #[derive(Debug, Parser)]
 #[command(name = "drplan", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {

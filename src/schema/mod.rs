@@ -12,6 +12,8 @@
 //! assert!(drplan::schema::lookup(drplan::config::Mode::Managed, "aws_s3_bucket").is_none());
 //! ```
 
+pub mod docs;
+
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 

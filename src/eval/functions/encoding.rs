@@ -59,9 +59,24 @@ fn resolve(path: &str, ctx: &FnCtx) -> std::path::PathBuf {
     if p.is_absolute() { p.to_path_buf() } else { ctx.module_dir.join(p) }
 }
 
+/// Larger files are refused: configuration files are small, and `/dev/zero` must not hang us.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a regular file of at most [`MAX_FILE_BYTES`] as UTF-8 text.
+pub fn read_text_file(path: &std::path::Path, shown: &str) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown:?}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("{shown:?} is not a regular file"));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!("{shown:?} is larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {shown:?}: {e}"))
+}
+
 pub fn file(a: &[Value], ctx: &FnCtx) -> Result<Value, String> {
     let path = string_arg(&a[0], "the path")?;
-    std::fs::read_to_string(resolve(&path, ctx)).map(Value::from).map_err(|e| format!("cannot read {path:?}: {e}"))
+    read_text_file(&resolve(&path, ctx), &path).map(Value::from)
 }
 
 pub fn fileexists(a: &[Value], ctx: &FnCtx) -> Result<Value, String> {
@@ -94,5 +109,6 @@ mod tests {
         );
         assert_eq!(call("fileexists", vec!["no/such/file".into()]).unwrap(), Value::Bool(false));
         assert!(call("file", vec!["no/such/file".into()]).unwrap_err().contains("no/such/file"));
+        assert!(call("file", vec!["/dev/zero".into()]).unwrap_err().contains("not a regular file"));
     }
 }

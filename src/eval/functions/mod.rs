@@ -6,7 +6,7 @@
 //! live there, not here.
 
 mod collections;
-mod encoding;
+pub(crate) mod encoding;
 mod numeric;
 mod strings;
 
@@ -219,5 +219,16 @@ mod tests {
     fn arity_errors_say_what_was_expected() {
         let err = test_call("cidrsubnet", vec!["10.0.0.0/16".into()]).unwrap_err();
         assert_eq!(err, "cidrsubnet() takes 3 argument(s), but got 1");
+    }
+}
+
+#[cfg(test)]
+mod doc_tests {
+    #[test]
+    fn every_function_is_documented() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/configuration.md")).unwrap();
+        for name in super::all_names() {
+            assert!(doc.contains(&format!("`{name}`")), "docs/configuration.md does not list {name}()");
+        }
     }
 }
