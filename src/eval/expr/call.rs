@@ -119,7 +119,7 @@ impl Evaluator<'_> {
             ));
         };
         let full = self.module_dir.join(rel);
-let text = functions::encoding::read_text_file(&full, rel)
+        let text = functions::encoding::read_text_file(&full, rel)
             .map_err(|e| self.err("Invalid function argument", format!("templatefile(): {e}."), whole))?;
         let template = hcl_edit::parser::parse_template(&text).map_err(|e| {
             self.err(
