@@ -9,12 +9,14 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::{Error, plural};
 use crate::expand::inputs::VarArgs;
+use crate::ops::plan::{LiveSource, PlanOptions};
 use crate::ops::{self, LoadOptions, graph::GraphFormat};
+use crate::render::{self, Format, Style};
 
 /// drplan: plan and rehearse the recovery of an AWS topology in a secondary region.
 ///
 /// Describe in HCL (Terraform syntax) what must exist in the DR region; drplan checks the
-/// description and shows its dependency graph.
+/// description, shows its dependency graph, and plans it against live state.
 #[derive(Debug, Parser)]
 #[command(name = "drplan", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
@@ -28,6 +30,49 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the dependency graph of resource instances (DOT or Mermaid).
     Graph(GraphArgs),
+    /// Compare the configuration with live state and show what recovery would do.
+    Plan(PlanArgs),
+    /// Show a plan saved with `drplan plan --out`.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Live state: a snapshot file recorded with `drplan snapshot`, or `empty` for an empty DR
+    /// region with no primary objects.
+    #[arg(long, value_name = "PATH|empty", value_parser = LiveSource::parse)]
+    pub live: Option<LiveSource>,
+    /// Save the plan (JSON) for `drplan show` and `drplan apply`.
+    #[arg(long, value_name = "PLANFILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Exit 0 when there are no changes, 2 when there are (1 is always an error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Plan only this resource or module and what it depends on (repeatable).
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// One line per resource (human format).
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan file written by `drplan plan --out`.
+    pub planfile: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Options shared by every command that reads a configuration directory.
@@ -103,12 +148,45 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
     let order = var_flag_order(raw_args);
     match cli.command {
         Command::Validate(args) => validate(&args.config.load_options(&order)),
+        Command::Plan(args) => plan(&args, &order),
+        Command::Show(args) => {
+            let plan = ops::plan::read_plan(&args.planfile)?;
+            print(&render::render(&plan, args.output.format, style(&args.output)))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Graph(args) => {
             let text = ops::graph::graph(&args.config.load_options(&order), args.format)?;
             print(&text)?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn style(out: &OutputArgs) -> Style {
+    use std::io::IsTerminal as _;
+    let color =
+        out.format == Format::Human && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    Style { color, compact: out.compact }
+}
+
+fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
+    let Some(live) = args.live.clone() else {
+        return Err(Error::Usage(
+            "reading live state from AWS is not available in this build yet; pass --live PATH (a recorded snapshot) or --live empty".into(),
+        ));
+    };
+    let opts = PlanOptions { load: args.config.load_options(order), live, targets: args.targets.clone() };
+    let planned = ops::plan::plan(&opts)?;
+    if !planned.config.warnings.is_empty() {
+        eprint!("{}", planned.config.warnings.render(&planned.config.loaded.sources));
+        eprintln!();
+    }
+    print(&render::render(&planned.plan, args.output.format, style(&args.output)))?;
+    if let Some(out) = &args.out {
+        ops::plan::write_plan(out, &planned.plan)?;
+        eprintln!("Saved the plan to {}. Apply exactly this plan with: drplan apply {}", out.display(), out.display());
+    }
+    Ok(if args.detailed_exitcode && planned.plan.summary.has_changes() { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
 fn validate(opts: &LoadOptions) -> Result<ExitCode, Error> {

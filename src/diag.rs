@@ -83,6 +83,11 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// Every file read, in the order it was read.
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

@@ -11,5 +11,8 @@ pub mod error;
 pub mod eval;
 pub mod expand;
 pub mod graph;
+pub mod live;
 pub mod ops;
+pub mod plan;
+pub mod render;
 pub mod schema;

@@ -3,7 +3,7 @@
 //! The result is the instance's configuration object, with defaults filled in and computed
 //! attributes unknown.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
@@ -27,6 +27,8 @@ pub(crate) struct BodyEval<'e, 'a> {
     pub ev: &'e mut Evaluator<'a>,
     pub file: FileId,
     pub diags: &'e mut Diagnostics,
+    /// Data-source arguments left unset are null (they are query inputs), not unknown.
+    pub data_source: bool,
 }
 
 impl BodyEval<'_, '_> {
@@ -35,7 +37,14 @@ impl BodyEval<'_, '_> {
     }
 
     /// Evaluates `body` as a block of `schema`; `header` is where whole-block errors point.
-    pub fn block(&mut self, body: &Body, schema: &BlockSchema, header: Option<Span>, context: &str) -> Value {
+    /// Returns the block's value and the names of the arguments and blocks it sets.
+    pub fn block(
+        &mut self,
+        body: &Body,
+        schema: &BlockSchema,
+        header: Option<Span>,
+        context: &str,
+    ) -> (Value, BTreeSet<String>) {
         let mut out: BTreeMap<String, Value> = BTreeMap::new();
         // Names the user wrote (with a non-null value), and where, for rules and messages.
         let mut written: BTreeMap<String, Option<Span>> = BTreeMap::new();
@@ -59,7 +68,8 @@ impl BodyEval<'_, '_> {
                                 .at(self.span(label)),
                         );
                     }
-                    let value = self.block(&b.body, &nested.block, self.span(&b.ident), &format!("block \"{name}\""));
+                    let (value, _) =
+                        self.block(&b.body, &nested.block, self.span(&b.ident), &format!("block \"{name}\""));
                     let entry = blocks.entry(name.to_string()).or_default();
                     entry.items.push(value);
                     entry.spans.push(self.span(&b.ident));
@@ -108,13 +118,14 @@ impl BodyEval<'_, '_> {
             }
             let fill = match (&attr.default, attr.computed) {
                 (Some(d), _) => d.clone(),
+                (None, true) if attr.optional && self.data_source => Value::Null,
                 (None, true) => Value::Unknown,
                 (None, false) => Value::Null,
             };
             out.insert(name.clone(), fill);
         }
         self.rules(schema, &written, header, context);
-        Value::Map(out)
+        (Value::Map(out), written.into_keys().collect())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -297,7 +308,7 @@ impl BodyEval<'_, '_> {
         let span = self.span(&b.ident);
         for (key, value) in pairs {
             self.ev.push(&iterator, Value::Map([("key".to_string(), key), ("value".to_string(), value)].into()));
-            let v = self.block(&content.body, &nested.block, span, &format!("block \"{name}\""));
+            let (v, _) = self.block(&content.body, &nested.block, span, &format!("block \"{name}\""));
             self.ev.pop();
             let entry = blocks.entry(name.clone()).or_default();
             entry.items.push(v);

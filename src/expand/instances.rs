@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::{Engine, Exported, Frame, Instance, InstanceKey, ValuesWithDeps, body, count};
-use crate::config::refs::{Reference, Target, expr_refs};
+use super::{Carried, Engine, Exported, Frame, Instance, InstanceKey, ManagedRef, ValuesWithDeps, body, count};
+use crate::config::refs::{Reference, Target, body_refs, expr_refs};
 use crate::config::{Mode, ResourceDecl};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::eval::Value;
@@ -64,35 +64,50 @@ impl Engine<'_> {
             count::keys(&mut ev, decl.count.as_ref(), decl.for_each.as_ref(), self.opts.lenient_keys, self.diags)
         };
         let deps = Self::deps_of(frame, refs);
+        let sensitive_attrs = Self::sensitive_attrs(frame, decl, &schema.block);
         let mut exported = Exported::default();
         let mut values: Vec<(InstanceKey, Value)> = Vec::new();
         for (key, each) in keys.iter() {
             let mut ev = Evaluator::new(&frame.scope, decl.file, &frame.module.dir);
             count::bind(&mut ev, &key, each.as_ref());
-            let config = body::BodyEval { ev: &mut ev, file: decl.file, diags: self.diags }.block(
+            let (config, written) = body::BodyEval {
+                ev: &mut ev,
+                file: decl.file,
+                diags: self.diags,
+                data_source: decl.mode == Mode::Data,
+            }
+            .block(
                 &decl.body,
                 &schema.block,
                 Some(decl.span),
                 &format!("{} \"{}\"", if decl.mode == Mode::Managed { "resource" } else { "data" }, decl.ty),
             );
-            let value = if decl.mode == Mode::Data {
-                match self.opts.data.read(&decl.ty, region.as_deref(), &config) {
+            let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
+            let value = match decl.mode {
+                Mode::Data => match self.opts.live.read_data(&decl.ty, region.as_deref(), &config) {
                     Ok(Some(v)) => v,
-                    Ok(None) => config.clone(),
+                    Ok(None) => unread(&config, &schema.block),
                     Err(msg) => {
                         self.diags.push(
                             Diagnostic::error("Data source lookup failed")
-                                .detail(format!("{}: {msg}", decl.address_base()))
+                                .detail(format!("{}: {msg}.", decl.address_base()))
                                 .at(decl.span),
                         );
                         config.clone()
                     }
+                },
+                Mode::Managed => {
+                    let managed = ManagedRef {
+                        addr: &addr,
+                        ty: &decl.ty,
+                        written: &written,
+                        lifecycle: &decl.lifecycle,
+                        recovery: self.out.recovery.as_ref(),
+                    };
+                    self.opts.live.planned_value(&managed, &config).unwrap_or_else(|| config.clone())
                 }
-            } else {
-                config.clone()
             };
             let index = self.out.instances.len();
-            let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
             self.out.instances.push(Instance {
                 addr,
                 module: frame.prefix.trim_end_matches('.').to_string(),
@@ -101,9 +116,11 @@ impl Engine<'_> {
                 name: decl.name.clone(),
                 key: key.clone(),
                 span: decl.span,
-                config: value.clone(),
+                config,
                 deps: deps.clone(),
                 lifecycle: decl.lifecycle.clone(),
+                sensitive_attrs: sensitive_attrs.clone(),
+                written,
                 provider: provider_key.clone(),
                 region: region.clone(),
             });
@@ -116,6 +133,31 @@ impl Engine<'_> {
         }
         set_value(frame, keys.collect(values));
         frame.exported.insert(target, exported);
+    }
+
+    /// Attributes sensitive in the schema, or whose expression reaches a sensitive value.
+    fn sensitive_attrs(frame: &Frame, decl: &ResourceDecl, schema: &crate::schema::BlockSchema) -> BTreeSet<String> {
+        let mut out: BTreeSet<String> =
+            schema.attrs.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k.clone()).collect();
+        for s in decl.body.iter() {
+            let (name, refs) = match s {
+                hcl_edit::structure::Structure::Attribute(a) => {
+                    let e = crate::config::Expr { file: decl.file, expr: a.value.clone() };
+                    (a.key.as_str().to_string(), expr_refs(&e))
+                }
+                hcl_edit::structure::Structure::Block(b) => {
+                    let name = match b.ident.as_str() {
+                        "dynamic" => b.labels.first().map(|l| l.as_str().to_string()).unwrap_or_default(),
+                        other => other.to_string(),
+                    };
+                    (name, body_refs(&b.body, decl.file))
+                }
+            };
+            if Self::sensitive_of(frame, &refs) {
+                out.insert(name);
+            }
+        }
+        out
     }
 
     pub(super) fn module_call(&mut self, frame: &mut Frame, i: usize, root_dir: &Path) {
@@ -185,20 +227,37 @@ impl Engine<'_> {
                     });
                     let mut deps = Self::deps_of(frame, &expr_refs(expr));
                     deps.extend(&call_deps);
-                    child_inputs.insert(name.clone(), (value, deps));
+                    let sensitive = Self::sensitive_of(frame, &expr_refs(expr));
+                    child_inputs.insert(name.clone(), Carried { value, deps, sensitive });
                 }
             }
             let prefix = format!("{}module.{}{}.", frame.prefix, call.name, key.suffix());
             self.out.module_instances += 1;
             let (outputs, all) = self.module(child_index, prefix, providers.clone(), Some(child_inputs), root_dir);
-            for (name, (_, deps)) in &outputs {
-                exported.outputs.entry(name.clone()).or_default().extend(deps);
+            for (name, out) in &outputs {
+                exported.outputs.entry(name.clone()).or_default().extend(&out.deps);
+                if out.sensitive {
+                    exported.sensitive_outputs.insert(name.clone());
+                }
             }
             exported.all.extend(&all);
             frame.all.extend(&all);
-            values.push((key, Value::Map(outputs.into_iter().map(|(k, (v, _))| (k, v)).collect())));
+            values.push((key, Value::Map(outputs.into_iter().map(|(k, c)| (k, c.value)).collect())));
         }
         frame.scope.set_member("module", &call.name, keys.collect(values));
         frame.exported.insert(Target::Module(call.name.clone()), exported);
     }
+}
+
+/// A data source not read yet: its computed attributes (including computed arguments left
+/// unset) are unknown until it is.
+fn unread(config: &Value, schema: &crate::schema::BlockSchema) -> Value {
+    let Some(m) = config.as_map() else { return config.clone() };
+    let mut out = m.clone();
+    for (name, attr) in &schema.attrs {
+        if attr.computed && out.get(name).is_none_or(Value::is_null) {
+            out.insert(name.clone(), Value::Unknown);
+        }
+    }
+    Value::Map(out)
 }

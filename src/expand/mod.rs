@@ -4,7 +4,7 @@
 //! declarations, with cycles reported by name and location), `count`/`for_each` expansion of
 //! resources and modules, input variables (types, defaults, validation), locals, outputs,
 //! providers and the `recovery` block, and the dependency sets between instances. Values that
-//! exist only after apply are unknown. Data sources are read through [`DataReader`], so the
+//! exist only after apply are unknown. Data sources are read through [`LiveView`], so the
 //! same expansion serves `validate` (nothing known) and `plan` (live inventory).
 
 mod body;
@@ -29,16 +29,34 @@ use inputs::RawInput;
 use order::{ModulePlan, Node};
 pub use recovery::Recovery;
 
-/// Reads a data source's result; `Ok(None)` means "not known now" (attributes stay unknown).
-pub trait DataReader {
-    fn read(&self, ty: &str, region: Option<&str>, config: &Value) -> Result<Option<Value>, String>;
+/// A managed instance as [`LiveView::planned_value`] sees it.
+pub struct ManagedRef<'a> {
+    pub addr: &'a str,
+    pub ty: &'a str,
+    /// Top-level arguments the configuration sets explicitly.
+    pub written: &'a BTreeSet<String>,
+    pub lifecycle: &'a crate::config::Lifecycle,
+    pub recovery: Option<&'a Recovery>,
 }
 
-/// The reader for `validate`: nothing is read, everything computed stays unknown.
-pub struct NoData;
+/// What the evaluation may know about the live world.
+pub trait LiveView {
+    /// Reads a data source; `Ok(None)` means "not known now" (attributes stay unknown).
+    fn read_data(&self, ty: &str, region: Option<&str>, config: &Value) -> Result<Option<Value>, String>;
 
-impl DataReader for NoData {
-    fn read(&self, _: &str, _: Option<&str>, _: &Value) -> Result<Option<Value>, String> {
+    /// The value references to a managed instance see. `None`: its configuration with computed
+    /// attributes unknown (it will be created or replaced). A plan returns the live object's
+    /// attributes for instances it keeps, so `aws_vpc.main.id` is known when the VPC exists.
+    fn planned_value(&self, _instance: &ManagedRef, _config: &Value) -> Option<Value> {
+        None
+    }
+}
+
+/// The view for `validate` and `graph`: nothing is read, everything computed stays unknown.
+pub struct NothingKnown;
+
+impl LiveView for NothingKnown {
+    fn read_data(&self, _: &str, _: Option<&str>, _: &Value) -> Result<Option<Value>, String> {
         Ok(None)
     }
 }
@@ -46,7 +64,7 @@ impl DataReader for NoData {
 pub struct Options<'a> {
     pub workspace: String,
     pub inputs: BTreeMap<String, RawInput>,
-    pub data: &'a dyn DataReader,
+    pub live: &'a dyn LiveView,
     /// Defer `count`/`for_each` values not known yet instead of reporting them (validate, graph).
     pub lenient_keys: bool,
 }
@@ -68,6 +86,11 @@ pub struct Instance {
     /// Indices (into [`Expansion::instances`]) of instances this one depends on.
     pub deps: BTreeSet<usize>,
     pub lifecycle: crate::config::Lifecycle,
+    /// Top-level attributes whose values must never be shown: sensitive in the schema, or
+    /// computed from a sensitive variable or output.
+    pub sensitive_attrs: BTreeSet<String>,
+    /// Top-level arguments and blocks the configuration sets explicitly.
+    pub written: BTreeSet<String>,
     /// `aws` or `aws.primary`.
     pub provider: String,
     /// The region the instance lives in, when known.
@@ -125,6 +148,9 @@ struct Exported {
     all: BTreeSet<usize>,
     by_key: BTreeMap<String, usize>,
     outputs: BTreeMap<String, BTreeSet<usize>>,
+    /// The value derives from a sensitive variable or output.
+    sensitive: bool,
+    sensitive_outputs: BTreeSet<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -132,8 +158,17 @@ struct ProviderConf {
     region: Option<String>,
 }
 
-/// Named values with the instances they depend on: a child module's inputs, or its outputs.
-type ValuesWithDeps = BTreeMap<String, (Value, BTreeSet<usize>)>;
+/// A value passed across a module boundary, with the instances it depends on and whether it
+/// derives from something sensitive.
+#[derive(Clone, Debug)]
+struct Carried {
+    value: Value,
+    deps: BTreeSet<usize>,
+    sensitive: bool,
+}
+
+/// A child module's inputs, or its outputs.
+type ValuesWithDeps = BTreeMap<String, Carried>;
 
 struct Engine<'l> {
     loaded: &'l Loaded,
@@ -210,11 +245,14 @@ impl<'l> Engine<'l> {
                 Node::Var(i) => self.variable(&mut frame, i, inputs.as_ref()),
                 Node::Local(i) => {
                     let decl = &module.locals[i];
-                    let (value, deps) = self.eval_expr(&frame, &decl.value, &expr_refs(&decl.value));
+                    let refs = expr_refs(&decl.value);
+                    let sensitive = Self::sensitive_of(&frame, &refs);
+                    let (value, deps) = self.eval_expr(&frame, &decl.value, &refs);
                     frame.scope.set_member("local", &decl.name, value);
-                    frame
-                        .exported
-                        .insert(Target::Local(decl.name.clone()), Exported { all: deps, ..Exported::default() });
+                    frame.exported.insert(
+                        Target::Local(decl.name.clone()),
+                        Exported { all: deps, sensitive, ..Exported::default() },
+                    );
                 }
                 Node::Provider(i) => self.provider(&mut frame, i),
                 Node::Recovery => self.recovery(&frame),
@@ -224,15 +262,16 @@ impl<'l> Engine<'l> {
                     let decl = &module.outputs[i];
                     let Some(expr) = &decl.value else { continue };
                     let (value, deps) = self.eval_expr(&frame, expr, &plan.refs[node]);
+                    let sensitive = decl.sensitive || Self::sensitive_of(&frame, &plan.refs[node]);
                     if frame.prefix.is_empty() {
                         self.out.outputs.push(OutputValue {
                             name: decl.name.clone(),
                             value: value.clone(),
-                            sensitive: decl.sensitive,
+                            sensitive,
                             description: decl.description.clone(),
                         });
                     }
-                    frame.outputs.insert(decl.name.clone(), (value, deps));
+                    frame.outputs.insert(decl.name.clone(), Carried { value, deps, sensitive });
                 }
             }
         }
@@ -258,6 +297,16 @@ impl<'l> Engine<'l> {
             }
         }
         deps
+    }
+
+    /// Whether any of the references reaches a sensitive variable or output.
+    fn sensitive_of(frame: &Frame, refs: &[Reference]) -> bool {
+        refs.iter().any(|r| {
+            frame.exported.get(&r.target).is_some_and(|exp| match &r.output {
+                Some(o) if exp.outputs.contains_key(o) => exp.sensitive_outputs.contains(o),
+                _ => exp.sensitive || !exp.sensitive_outputs.is_empty(),
+            })
+        })
     }
 
     fn eval_expr(&mut self, frame: &Frame, expr: &crate::config::Expr, refs: &[Reference]) -> (Value, BTreeSet<usize>) {

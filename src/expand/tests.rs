@@ -12,7 +12,8 @@ fn expand_src(files: &[(&str, &str)], lenient: bool) -> (Expansion, Diagnostics)
     }
     let mut loaded = config::load(dir.path());
     let mut diags = std::mem::take(&mut loaded.diagnostics);
-    let opts = Options { workspace: "default".into(), inputs: BTreeMap::new(), data: &NoData, lenient_keys: lenient };
+    let opts =
+        Options { workspace: "default".into(), inputs: BTreeMap::new(), live: &NothingKnown, lenient_keys: lenient };
     let exp = expand(&loaded, &opts, &mut diags);
     (exp, diags)
 }

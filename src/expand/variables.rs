@@ -27,11 +27,13 @@ impl Engine<'_> {
             }),
         };
         let mut deps = BTreeSet::new();
+        let mut sensitive = decl.sensitive;
         let mut at = decl.span;
         let given: Option<Value> = match inputs {
-            Some(child) => child.get(&decl.name).map(|(v, d)| {
-                deps = d.clone();
-                v.clone()
+            Some(child) => child.get(&decl.name).map(|c| {
+                deps = c.deps.clone();
+                sensitive |= c.sensitive;
+                c.value.clone()
             }),
             None => {
                 match self.opts.inputs.get(&decl.name) {
@@ -101,7 +103,7 @@ impl Engine<'_> {
             );
         }
         frame.scope.set_member("var", &decl.name, value.clone());
-        frame.exported.insert(Target::Var(decl.name.clone()), Exported { all: deps, ..Exported::default() });
+        frame.exported.insert(Target::Var(decl.name.clone()), Exported { all: deps, sensitive, ..Exported::default() });
         if value.is_wholly_known() {
             for v in &decl.validations {
                 self.validation(frame, decl, v);

@@ -1,6 +1,7 @@
 //! One function per CLI command, over the library. Commands print; ops compute and return data.
 
 pub mod graph;
+pub mod plan;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use crate::config::{self, Loaded};
 use crate::diag::Diagnostics;
 use crate::error::Error;
 use crate::expand::inputs::{self, VarArgs};
-use crate::expand::{self, DataReader, Expansion, Options};
+use crate::expand::{self, Expansion, LiveView, Options};
 use crate::graph::{self as dag, Dag};
 
 /// What every command that reads a configuration needs to know.
@@ -34,14 +35,14 @@ pub struct Configuration {
 }
 
 /// Loads, evaluates and orders a configuration, collecting every diagnostic.
-pub fn load_configuration(opts: &LoadOptions, data: &dyn DataReader) -> Result<Configuration, Error> {
+pub fn load_configuration(opts: &LoadOptions, live: &dyn LiveView) -> Result<Configuration, Error> {
     let mut loaded = config::load(&opts.dir);
     let mut diags = std::mem::take(&mut loaded.diagnostics);
     let env: Vec<(String, String)> = std::env::vars().collect();
     let raw = inputs::collect(&opts.dir, &opts.vars, &env, &mut loaded.sources, &mut diags);
     let expansion = expand::expand(
         &loaded,
-        &Options { workspace: opts.workspace.clone(), inputs: raw, data, lenient_keys: opts.lenient_keys },
+        &Options { workspace: opts.workspace.clone(), inputs: raw, live, lenient_keys: opts.lenient_keys },
         &mut diags,
     );
     let graph = dag::from_expansion(&expansion);

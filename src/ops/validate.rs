@@ -2,7 +2,7 @@
 
 use crate::config::Mode;
 use crate::error::Error;
-use crate::expand::NoData;
+use crate::expand::NothingKnown;
 
 use super::{Configuration, LoadOptions, load_configuration};
 
@@ -15,7 +15,7 @@ pub struct Counts {
 }
 
 pub fn validate(opts: &LoadOptions) -> Result<(Configuration, Counts), Error> {
-    let config = load_configuration(opts, &NoData)?;
+    let config = load_configuration(opts, &NothingKnown)?;
     let resources = config.expansion.instances.iter().filter(|i| i.mode == Mode::Managed).count();
     let counts = Counts {
         resources,

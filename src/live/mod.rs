@@ -1,0 +1,211 @@
+//! The live inventory: the cloud objects drplan can see in the DR and primary regions, with
+//! their ids, attributes and tags. The AWS backend and a recorded JSON snapshot produce the same
+//! [`LiveSnapshot`], so a plan from a snapshot is exactly the plan AWS would give.
+//!
+//! This module owns the snapshot format (`docs/live-state.md`), loading it, indexing it, and
+//! ownership: which objects belong to a stack (tags `drplan:stack`/`drplan:address`, or natural
+//! keys for types AWS cannot tag). Data-source queries over the inventory live in [`data`].
+//!
+//! ```
+//! let snap = drplan::live::LiveSnapshot::empty();
+//! let inv = drplan::live::Inventory::new(snap);
+//! assert_eq!(inv.owned("webapp").count(), 0);
+//! ```
+
+pub mod data;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+pub const FORMAT_VERSION: u32 = 1;
+/// Tag naming the stack that owns an object.
+pub const STACK_TAG: &str = "drplan:stack";
+/// Tag naming the resource address an object was created for.
+pub const ADDRESS_TAG: &str = "drplan:address";
+/// The "now" of `--live empty`: a fixed instant, so plans stay deterministic.
+pub const EMPTY_CAPTURED_AT: &str = "1970-01-01T00:00:00Z";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveSnapshot {
+    pub format_version: u32,
+    /// When the snapshot was taken (RFC 3339); offline plans use it as "now".
+    pub captured_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// Regions that were read.
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Regions that could not be read (a dead primary); data sources there stay unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unavailable_regions: Vec<UnavailableRegion>,
+    #[serde(default)]
+    pub objects: Vec<LiveObject>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnavailableRegion {
+    pub region: String,
+    pub reason: String,
+}
+
+/// One cloud object, in terraform-provider-aws attribute names.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveObject {
+    /// The resource type that manages it (`aws_vpc`), or a data-only type (`aws_ami`,
+    /// `aws_availability_zone`, `aws_db_snapshot`, `aws_route53_zone`).
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub region: String,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, serde_json::Value>,
+}
+
+impl LiveObject {
+    pub fn attr_str(&self, name: &str) -> Option<&str> {
+        self.attributes.get(name).and_then(serde_json::Value::as_str)
+    }
+}
+
+impl LiveSnapshot {
+    /// An empty DR region and no primary objects: a first plan of a full rebuild.
+    pub fn empty() -> Self {
+        LiveSnapshot {
+            format_version: FORMAT_VERSION,
+            captured_at: EMPTY_CAPTURED_AT.into(),
+            account_id: None,
+            regions: Vec::new(),
+            unavailable_regions: Vec::new(),
+            objects: Vec::new(),
+        }
+    }
+
+    /// Loads a snapshot file, with the line and column of any format error.
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Io { context: format!("reading live snapshot {}", path.display()), source: e })?;
+        let snap: LiveSnapshot = serde_json::from_str(&text).map_err(|e| {
+            Error::Usage(format!(
+                "{}:{}:{}: invalid live snapshot: {e}\nhint: see docs/live-state.md for the format",
+                path.display(),
+                e.line(),
+                e.column()
+            ))
+        })?;
+        if snap.format_version != FORMAT_VERSION {
+            return Err(Error::Usage(format!(
+                "{}: live snapshot format_version {} is not supported (this drplan reads version {FORMAT_VERSION})",
+                path.display(),
+                snap.format_version
+            )));
+        }
+        Ok(snap)
+    }
+
+    /// Objects sorted by (region, type, id): the canonical order files are written in.
+    pub fn sort(&mut self) {
+        self.objects.sort_by(|a, b| (&a.region, &a.ty, &a.id).cmp(&(&b.region, &b.ty, &b.id)));
+        self.regions.sort();
+    }
+}
+
+/// Types AWS cannot tag: drplan finds them by natural key instead, computed from attributes.
+pub fn natural_key(ty: &str, attrs: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let fields: &[&str] = match ty {
+        "aws_route53_record" => &["zone_id", "name", "type", "set_identifier"],
+        "aws_route_table_association" => &["route_table_id", "subnet_id", "gateway_id"],
+        "aws_route" => &["route_table_id", "destination_cidr_block", "destination_ipv6_cidr_block"],
+        "aws_lb_target_group_attachment" => &["target_group_arn", "target_id", "port"],
+        "aws_lb_listener" => &["load_balancer_arn", "port"],
+        _ => return None,
+    };
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            let v = attrs(f).unwrap_or_default();
+            // Route 53 names compare without the trailing dot, case-insensitively.
+            if *f == "name" { v.trim_end_matches('.').to_ascii_lowercase() } else { v }
+        })
+        .collect();
+    Some(parts.join("|"))
+}
+
+/// A snapshot with indexes for ownership and lookups.
+#[derive(Clone, Debug)]
+pub struct Inventory {
+    pub snapshot: LiveSnapshot,
+    by_address: HashMap<(String, String), Vec<usize>>,
+    by_natural_key: HashMap<(String, String, String), Vec<usize>>,
+}
+
+impl Inventory {
+    pub fn new(snapshot: LiveSnapshot) -> Self {
+        let mut by_address: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut by_natural_key: HashMap<(String, String, String), Vec<usize>> = HashMap::new();
+        for (i, o) in snapshot.objects.iter().enumerate() {
+            if let (Some(stack), Some(addr)) = (o.tags.get(STACK_TAG), o.tags.get(ADDRESS_TAG)) {
+                by_address.entry((stack.clone(), addr.clone())).or_default().push(i);
+            }
+            let attr = |f: &str| o.attributes.get(f).map(json_scalar);
+            if let Some(key) = natural_key(&o.ty, &attr) {
+                by_natural_key.entry((o.region.clone(), o.ty.clone(), key)).or_default().push(i);
+            }
+        }
+        Inventory { snapshot, by_address, by_natural_key }
+    }
+
+    pub fn objects(&self) -> &[LiveObject] {
+        &self.snapshot.objects
+    }
+
+    /// Objects tagged as owned by `stack`.
+    pub fn owned<'a>(&'a self, stack: &'a str) -> impl Iterator<Item = &'a LiveObject> + 'a {
+        self.snapshot.objects.iter().filter(move |o| o.tags.get(STACK_TAG).is_some_and(|s| s == stack))
+    }
+
+    /// Objects tagged with this stack and address (more than one is an error the caller reports).
+    pub fn by_owner(&self, stack: &str, address: &str) -> Vec<&LiveObject> {
+        self.by_address
+            .get(&(stack.to_string(), address.to_string()))
+            .map(|ix| ix.iter().map(|&i| &self.snapshot.objects[i]).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn by_natural_key(&self, region: &str, ty: &str, key: &str) -> Vec<&LiveObject> {
+        self.by_natural_key
+            .get(&(region.to_string(), ty.to_string(), key.to_string()))
+            .map(|ix| ix.iter().map(|&i| &self.snapshot.objects[i]).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn of_type<'a>(&'a self, ty: &'a str, region: &'a str) -> impl Iterator<Item = &'a LiveObject> + 'a {
+        self.snapshot.objects.iter().filter(move |o| o.ty == ty && o.region == region)
+    }
+
+    /// Nothing recorded at all (`--live empty`): nothing can be looked up.
+    pub fn is_empty(&self) -> bool {
+        self.snapshot.objects.is_empty() && self.snapshot.regions.is_empty()
+    }
+
+    pub fn region_unavailable(&self, region: &str) -> Option<&UnavailableRegion> {
+        self.snapshot.unavailable_regions.iter().find(|u| u.region == region)
+    }
+}
+
+/// A JSON scalar as the string natural keys and filters compare.
+pub fn json_scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,105 @@
+//! `drplan plan` and `drplan show`: compute a plan against live state, or read a saved one.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::{Configuration, LoadOptions, load_configuration};
+use crate::error::Error;
+use crate::live::{Inventory, LiveSnapshot};
+use crate::plan::Plan;
+use crate::plan::build::{self, BuildOptions, PlanView, hex};
+
+/// Where live state comes from.
+#[derive(Clone, Debug)]
+pub enum LiveSource {
+    /// An empty DR region and no primary objects.
+    Empty,
+    /// A recorded snapshot (see docs/live-state.md).
+    Snapshot(PathBuf),
+}
+
+impl LiveSource {
+    /// `--live empty` or `--live PATH`.
+    pub fn parse(arg: &str) -> Result<LiveSource, String> {
+        Ok(if arg == "empty" { LiveSource::Empty } else { LiveSource::Snapshot(PathBuf::from(arg)) })
+    }
+
+    pub fn read(&self) -> Result<LiveSnapshot, Error> {
+        match self {
+            LiveSource::Empty => Ok(LiveSnapshot::empty()),
+            LiveSource::Snapshot(path) => LiveSnapshot::load(path),
+        }
+    }
+}
+
+pub struct PlanOptions {
+    pub load: LoadOptions,
+    pub live: LiveSource,
+    pub targets: Vec<String>,
+}
+
+/// A computed plan and the configuration it came from (for warnings and their sources).
+pub struct Planned {
+    pub plan: Plan,
+    pub config: Configuration,
+}
+
+pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
+    let inventory = Inventory::new(opts.live.read()?);
+    let view = PlanView::new(&inventory);
+    let load = LoadOptions { lenient_keys: false, ..opts.load.clone() };
+    let config = load_configuration(&load, &view)?;
+    let build_opts = BuildOptions {
+        workspace: &opts.load.workspace,
+        targets: &opts.targets,
+        config_fingerprint: config_fingerprint(&config, &opts.load),
+    };
+    match build::build(&config.expansion, &inventory, &view, &build_opts) {
+        Ok(plan) => Ok(Planned { plan, config }),
+        Err(diagnostics) => {
+            Err(Error::Config { diagnostics: diagnostics.sorted(), sources: Arc::new(config.loaded.sources) })
+        }
+    }
+}
+
+/// SHA-256 of the configuration files (by name relative to their module, and content), the
+/// variable values given and the workspace: what apply must see unchanged.
+pub fn config_fingerprint(config: &Configuration, load: &LoadOptions) -> String {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for file in config.loaded.sources.files() {
+        let name = file.path.strip_prefix(&load.dir).unwrap_or(&file.path);
+        h.update(name.to_string_lossy().as_bytes());
+        h.update([0]);
+        h.update(file.text.as_bytes());
+        h.update([0]);
+    }
+    for item in &load.vars.items {
+        match item {
+            Ok((k, v)) => h.update(format!("var {k}={v}\n").as_bytes()),
+            Err(path) => h.update(format!("var-file {}\n", path.display()).as_bytes()),
+        }
+    }
+    let mut env: Vec<(String, String)> =
+        std::env::vars().filter(|(k, _)| k.starts_with("TF_VAR_") || k.starts_with("DRPLAN_VAR_")).collect();
+    env.sort();
+    for (k, v) in env {
+        h.update(format!("env {k}={v}\n").as_bytes());
+    }
+    h.update(format!("workspace {}\n", load.workspace).as_bytes());
+    hex(&h.finalize())
+}
+
+/// Reads a plan file written by `drplan plan --out`.
+pub fn read_plan(path: &Path) -> Result<Plan, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Io { context: format!("reading plan file {}", path.display()), source: e })?;
+    Plan::from_json(&text).map_err(|e| Error::Usage(format!("{} is not a drplan plan file: {e}", path.display())))
+}
+
+pub fn write_plan(path: &Path, plan: &Plan) -> Result<(), Error> {
+    std::fs::write(path, crate::render::json(plan))
+        .map_err(|e| Error::Io { context: format!("writing plan file {}", path.display()), source: e })
+}

@@ -1,0 +1,214 @@
+//! The plan: one serde model, computed here and only *read* by the renderers in
+//! [`crate::render`]. `resource_changes` has the shape of Terraform's `show -json` output, so
+//! policies written for Terraform plans (OPA, conftest) run on it unchanged; drplan adds
+//! `execution` (dependency order of the steps), `drift`, `warnings`, `recovery` and a
+//! `fingerprint` that `apply` uses to refuse a stale plan.
+//!
+//! Computing a plan: [`build::PlanView`] answers the evaluator's questions from the live
+//! inventory, [`diff`] compares one instance with its live object, [`build::build`] assembles.
+
+pub mod build;
+pub mod diff;
+mod json;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Mode;
+
+/// The plan format version. Readers refuse other major versions.
+pub const FORMAT_VERSION: &str = "1.0";
+/// `provider_name` in resource changes, as Terraform writes it.
+pub const PROVIDER_NAME: &str = "registry.terraform.io/hashicorp/aws";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    NoOp,
+    Create,
+    Read,
+    Update,
+    Delete,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: String,
+    pub drplan_version: String,
+    pub stack: String,
+    /// The DR region everything is built in.
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_region: Option<String>,
+    pub workspace: String,
+    /// When the live state was read (offline: the snapshot's `captured_at`).
+    pub live_captured_at: String,
+    pub fingerprint: Fingerprint,
+    /// `--target` addresses the plan was limited to (empty: everything).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    pub resource_changes: Vec<ResourceChange>,
+    pub output_changes: BTreeMap<String, OutputChange>,
+    /// Owned objects whose live attributes differ from the configuration (changed outside drplan).
+    pub drift: Vec<Drift>,
+    pub warnings: Vec<String>,
+    pub execution: Execution,
+    pub recovery: RecoverySection,
+    pub summary: Summary,
+}
+
+/// Hashes of what the plan was computed from; `apply` recomputes them and refuses a mismatch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// SHA-256 of every configuration and variables file, the variable values and the workspace.
+    pub config: String,
+    /// SHA-256 of the live objects the plan depends on (owned objects and data-source results).
+    pub live: String,
+    /// Those objects, as `region/type/id`, so a stale plan can say what changed.
+    pub live_objects: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceChange {
+    pub address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_address: Option<String>,
+    pub mode: Mode,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub name: String,
+    /// The `count` index (number) or `for_each` key (string); absent for single instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<serde_json::Value>,
+    pub provider_name: String,
+    pub change: Change,
+    /// Terraform's reasons: `replace_because_cannot_update`, `delete_because_no_resource_config`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_reason: Option<String>,
+    pub drplan: ChangeDetail,
+}
+
+impl ResourceChange {
+    pub fn is_replace(&self) -> bool {
+        self.change.actions.len() == 2
+    }
+
+    /// One word for the change: create, update, replace, delete, read or no-op.
+    pub fn verb(&self) -> &'static str {
+        match self.change.actions.as_slice() {
+            [_, _] => "replace",
+            [Action::Create] => "create",
+            [Action::Update] => "update",
+            [Action::Delete] => "delete",
+            [Action::Read] => "read",
+            _ => "no-op",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub actions: Vec<Action>,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+    pub after_unknown: serde_json::Value,
+    pub before_sensitive: serde_json::Value,
+    pub after_sensitive: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace_paths: Vec<Vec<String>>,
+}
+
+/// drplan's own detail about a change, read by the human and Markdown renderers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangeDetail {
+    pub region: String,
+    /// The live object's id, when one exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_id: Option<String>,
+    /// Attributes that change (update, replace), with whether each forces replacement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<AttributeChange>,
+    /// Attributes worth showing for a create: those the configuration sets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shown: Vec<String>,
+    /// Why, in words: "cidr_block forces replacement", "no longer declared".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeChange {
+    pub name: String,
+    pub forces_replacement: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputChange {
+    pub actions: Vec<Action>,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+    pub after_unknown: bool,
+    pub before_sensitive: bool,
+    pub after_sensitive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Drift {
+    pub address: String,
+    pub live_id: String,
+    pub attributes: Vec<String>,
+}
+
+/// The steps apply will run, in a valid dependency order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Execution {
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub address: String,
+    /// create, update, replace, delete or read.
+    pub action: String,
+    /// Steps that must finish first.
+    pub depends_on: Vec<String>,
+}
+
+/// Recovery objectives; estimates of what the plan achieves are added by the recovery issue.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecoverySection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rto_objective_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpo_objective_seconds: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+    pub read: usize,
+}
+
+impl Summary {
+    pub fn has_changes(&self) -> bool {
+        self.add + self.change + self.destroy > 0
+    }
+}
+
+impl Plan {
+    /// Reads a saved plan file.
+    pub fn from_json(text: &str) -> Result<Plan, String> {
+        let plan: Plan =
+            serde_json::from_str(text).map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
+        if plan.format_version.split('.').next() != FORMAT_VERSION.split('.').next() {
+            return Err(format!(
+                "plan format {} is not supported (this drplan reads {FORMAT_VERSION})",
+                plan.format_version
+            ));
+        }
+        Ok(plan)
+    }
+}

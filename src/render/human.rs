@@ -1,0 +1,377 @@
+//! The human plan: Terraform's layout (`+ create`, `~ update in-place`, `-/+ replace`,
+//! `- destroy`, `<= read`), calmer by default (only what the configuration sets is shown for a
+//! create), with line-by-line diffs of long strings and `(sensitive value)` for secrets.
+
+use std::fmt::Write as _;
+
+use serde_json::Value as Json;
+
+use super::Style;
+use super::value::{SENSITIVE, UNKNOWN, inline, is_blocks, mask_at, mask_index, scalar};
+use crate::expand::recovery::format_duration;
+use crate::plan::{Action, Plan, ResourceChange};
+
+struct Out {
+    text: String,
+    style: Style,
+}
+
+impl Out {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.style.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+
+    fn sym(&self, sym: &str) -> String {
+        let code = match sym {
+            "+" => "32",
+            "-" => "31",
+            "~" => "33",
+            "<=" => "36",
+            _ => "35",
+        };
+        self.paint(code, sym)
+    }
+
+    fn line(&mut self, indent: usize, sym: &str, rest: &str) {
+        let sym = if sym.is_empty() { " ".to_string() } else { self.sym(sym) };
+        let _ = writeln!(self.text, "{:indent$}{sym} {rest}", "");
+    }
+}
+
+pub fn render(plan: &Plan, style: Style) -> String {
+    let mut o = Out { text: String::new(), style };
+    let primary = plan.primary_region.as_deref().map(|p| format!(" (primary {p} is read-only)")).unwrap_or_default();
+    let _ = writeln!(
+        o.text,
+        "Stack \"{}\", workspace \"{}\": recovery into {}{primary}.",
+        plan.stack, plan.workspace, plan.region
+    );
+    let _ = writeln!(o.text, "Live state as of {}.", plan.live_captured_at);
+    let objectives: Vec<String> =
+        [("RTO", plan.recovery.rto_objective_seconds), ("RPO", plan.recovery.rpo_objective_seconds)]
+            .iter()
+            .filter_map(|(n, s)| s.map(|s| format!("{n} {}", format_duration(s))))
+            .collect();
+    if !objectives.is_empty() {
+        let _ = writeln!(o.text, "Objectives: {}.", objectives.join(", "));
+    }
+    o.text.push('\n');
+    for w in &plan.warnings {
+        let label = o.paint("1;33", "Warning:");
+        let _ = writeln!(o.text, "{label} {w}\n");
+    }
+    if !plan.drift.is_empty() {
+        let _ = writeln!(o.text, "Objects changed outside drplan (drift from the configuration):");
+        for d in &plan.drift {
+            let _ = writeln!(o.text, "  {} {} ({}): {}", o.sym("~"), d.address, d.live_id, d.attributes.join(", "));
+        }
+        o.text.push('\n');
+    }
+    let changes: Vec<&ResourceChange> = plan.resource_changes.iter().collect();
+    if changes.is_empty() {
+        let _ = writeln!(o.text, "No changes. The DR region matches the configuration.");
+    } else {
+        let _ = writeln!(o.text, "drplan will perform the following actions:\n");
+        for c in &changes {
+            if style.compact { compact(&mut o, c) } else { resource(&mut o, c) }
+        }
+        if style.compact {
+            o.text.push('\n');
+        }
+        let s = &plan.summary;
+        let read = if s.read > 0 { format!(" {} to read during apply.", s.read) } else { String::new() };
+        let _ = writeln!(
+            o.text,
+            "{} {} to add, {} to change, {} to destroy.{read}",
+            o.paint("1", "Plan:"),
+            s.add,
+            s.change,
+            s.destroy
+        );
+    }
+    if !plan.output_changes.is_empty() {
+        let _ = writeln!(o.text, "\nOutputs after apply:");
+        let width = plan.output_changes.keys().map(String::len).max().unwrap_or(0);
+        for (name, oc) in &plan.output_changes {
+            let value = if oc.after_sensitive {
+                SENSITIVE.to_string()
+            } else if oc.after_unknown {
+                UNKNOWN.to_string()
+            } else {
+                inline(&oc.after).unwrap_or_else(|| serde_json::to_string(&oc.after).unwrap_or_default())
+            };
+            let _ = writeln!(o.text, "  {name:width$} = {value}");
+        }
+    }
+    o.text
+}
+
+fn symbol(c: &ResourceChange) -> &'static str {
+    match c.change.actions.as_slice() {
+        [Action::Delete, Action::Create] => "-/+",
+        [Action::Create, Action::Delete] => "+/-",
+        [Action::Create] => "+",
+        [Action::Delete] => "-",
+        [Action::Update] => "~",
+        [Action::Read] => "<=",
+        _ => " ",
+    }
+}
+
+fn compact(o: &mut Out, c: &ResourceChange) {
+    let detail = match c.verb() {
+        "replace" => format!("  ({})", c.drplan.reasons.join("; ")),
+        "update" => {
+            format!("  ({})", c.drplan.attributes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "))
+        }
+        "delete" => format!("  ({}; {})", c.drplan.live_id.as_deref().unwrap_or("?"), c.drplan.reasons.join("; ")),
+        _ => String::new(),
+    };
+    let sym = symbol(c);
+    let _ = writeln!(o.text, "{}{} {}{detail}", " ".repeat(5 - sym.len()), o.sym(sym), c.address);
+}
+
+fn resource(o: &mut Out, c: &ResourceChange) {
+    let what = match c.verb() {
+        "create" => "will be created".to_string(),
+        "update" => "will be updated in-place".to_string(),
+        "replace" => "must be replaced".to_string(),
+        "delete" => "will be destroyed".to_string(),
+        "read" => "will be read during apply".to_string(),
+        _ => "has no changes".to_string(),
+    };
+    let _ = writeln!(o.text, "  {} {} {what}", o.paint("1", "#"), o.paint("1", &c.address));
+    for reason in &c.drplan.reasons {
+        let _ = writeln!(o.text, "  # ({reason})");
+    }
+    let kind = if c.change.actions == [Action::Read] { "data" } else { "resource" };
+    let sym = symbol(c);
+    // Pad before painting: colour codes would count towards the width.
+    let _ = writeln!(o.text, "{}{} {kind} \"{}\" \"{}\" {{", " ".repeat(3 - sym.len()), o.sym(sym), c.ty, c.name);
+    match c.verb() {
+        "create" | "read" => {
+            let names: Vec<&str> = c
+                .drplan
+                .shown
+                .iter()
+                .map(String::as_str)
+                .filter(|n| {
+                    !c.change.after.get(n).is_some_and(Json::is_null)
+                        || mask_at(&c.change.after_unknown, n) == &Json::Bool(true)
+                })
+                .collect();
+            body(o, 6, "+", &names, &c.change.after, &c.change.after_unknown, &c.change.after_sensitive);
+        }
+        "delete" => {
+            let names: Vec<&str> = ["id", "name", "identifier", "tags"]
+                .into_iter()
+                .filter(|n| c.change.before.get(n).is_some_and(|v| !v.is_null()))
+                .collect();
+            body(o, 6, "-", &names, &c.change.before, &Json::Bool(false), &c.change.before_sensitive);
+        }
+        _ => changed(o, c),
+    }
+    let _ = writeln!(o.text, "    }}\n");
+}
+
+/// Attribute lines for a create, read or delete, names aligned like `terraform fmt`.
+fn body(o: &mut Out, indent: usize, sym: &str, names: &[&str], obj: &Json, unknown: &Json, sensitive: &Json) {
+    let width =
+        names.iter().filter(|n| !is_blocks(obj.get(**n).unwrap_or(&Json::Null))).map(|n| n.len()).max().unwrap_or(0);
+    for name in names {
+        attribute(
+            o,
+            indent,
+            sym,
+            name,
+            obj.get(*name).unwrap_or(&Json::Null),
+            mask_at(unknown, name),
+            mask_at(sensitive, name),
+            width,
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn attribute(
+    o: &mut Out,
+    indent: usize,
+    sym: &str,
+    name: &str,
+    v: &Json,
+    unknown: &Json,
+    sensitive: &Json,
+    width: usize,
+) {
+    if sensitive == &Json::Bool(true) {
+        return o.line(indent, sym, &format!("{name:width$} = {SENSITIVE}"));
+    }
+    if unknown == &Json::Bool(true) {
+        return o.line(indent, sym, &format!("{name:width$} = {UNKNOWN}"));
+    }
+    if is_blocks(v) {
+        for (i, item) in v.as_array().into_iter().flatten().enumerate() {
+            o.line(indent, sym, &format!("{name} {{"));
+            let keys: Vec<&str> = item
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(k, val)| !val.is_null() || mask_at(mask_index(unknown, i), k) == &Json::Bool(true))
+                .map(|(k, _)| k.as_str())
+                .collect();
+            body(o, indent + 4, sym, &keys, item, mask_index(unknown, i), &Json::Bool(false));
+            let _ = writeln!(o.text, "{:w$}}}", "", w = indent + 2);
+        }
+        return;
+    }
+    if let Some(text) = inline(v) {
+        return o.line(indent, sym, &format!("{name:width$} = {text}"));
+    }
+    match v {
+        Json::String(s) => {
+            o.line(indent, sym, &format!("{name:width$} = <<-EOT"));
+            for l in s.lines() {
+                let _ = writeln!(o.text, "{:w$}{l}", "", w = indent + 6);
+            }
+            let _ = writeln!(o.text, "{:w$}EOT", "", w = indent + 4);
+        }
+        Json::Array(items) => {
+            o.line(indent, sym, &format!("{name:width$} = ["));
+            for (i, item) in items.iter().enumerate() {
+                let text = if mask_index(unknown, i) == &Json::Bool(true) {
+                    UNKNOWN.to_string()
+                } else {
+                    inline(item).unwrap_or_else(|| item.to_string())
+                };
+                o.line(indent + 4, sym, &format!("{text},"));
+            }
+            let _ = writeln!(o.text, "{:w$}]", "", w = indent + 2);
+        }
+        Json::Object(m) => {
+            o.line(indent, sym, &format!("{name:width$} = {{"));
+            let kw = m.keys().map(|k| k.len() + 2).max().unwrap_or(0);
+            for (k, item) in m {
+                let text = if mask_at(unknown, k) == &Json::Bool(true) {
+                    UNKNOWN.to_string()
+                } else {
+                    inline(item).unwrap_or_else(|| item.to_string())
+                };
+                o.line(indent + 4, sym, &format!("{:kw$} = {text}", scalar(&Json::String(k.clone()))));
+            }
+            let _ = writeln!(o.text, "{:w$}}}", "", w = indent + 2);
+        }
+        _ => {}
+    }
+}
+
+/// An update or replace: the id, then each changed attribute as before -> after.
+fn changed(o: &mut Out, c: &ResourceChange) {
+    let ch = &c.change;
+    if let Some(id) = ch.before.get("id").filter(|v| !v.is_null()) {
+        let width = c.drplan.attributes.iter().map(|a| a.name.len()).max().unwrap_or(0).max(2);
+        o.line(6, "", &format!("{:width$} = {}", "id", scalar(id)));
+    }
+    let width = c
+        .drplan
+        .attributes
+        .iter()
+        .filter(|a| !is_blocks(ch.after.get(&a.name).unwrap_or(&Json::Null)))
+        .map(|a| a.name.len())
+        .max()
+        .unwrap_or(0);
+    for a in &c.drplan.attributes {
+        let forces = if a.forces_replacement { o.paint("31", " # forces replacement") } else { String::new() };
+        let before = ch.before.get(&a.name).unwrap_or(&Json::Null);
+        let after = ch.after.get(&a.name).unwrap_or(&Json::Null);
+        let unknown = mask_at(&ch.after_unknown, &a.name);
+        if mask_at(&ch.after_sensitive, &a.name) == &Json::Bool(true) {
+            o.line(6, "~", &format!("{:width$} = {SENSITIVE}{forces}", a.name));
+            continue;
+        }
+        if is_blocks(before) || is_blocks(after) {
+            block_change(o, &a.name, before, after, unknown, &forces);
+            continue;
+        }
+        match (before, after) {
+            (Json::Object(b), Json::Object(af)) if unknown != &Json::Bool(true) => {
+                o.line(6, "~", &format!("{} = {{{forces}", a.name));
+                let keys: std::collections::BTreeSet<&String> = b.keys().chain(af.keys()).collect();
+                let kw = keys.iter().map(|k| k.len() + 2).max().unwrap_or(0);
+                for k in keys {
+                    let key = format!("{:kw$}", scalar(&Json::String(k.clone())));
+                    match (b.get(k), af.get(k)) {
+                        (Some(x), Some(y)) if x == y => {}
+                        (Some(x), Some(y)) => o.line(10, "~", &format!("{key} = {} -> {}", scalar(x), scalar(y))),
+                        (Some(x), None) => o.line(10, "-", &format!("{key} = {}", scalar(x))),
+                        (None, Some(y)) => o.line(10, "+", &format!("{key} = {}", scalar(y))),
+                        (None, None) => {}
+                    }
+                }
+                let _ = writeln!(o.text, "{:8}}}", "");
+            }
+            (Json::String(b), Json::String(af)) if b.contains('\n') || af.contains('\n') => {
+                o.line(6, "~", &format!("{} = <<-EOT{forces}", a.name));
+                for change in similar::TextDiff::from_lines(b, af).iter_all_changes() {
+                    let sym = match change.tag() {
+                        similar::ChangeTag::Delete => "-",
+                        similar::ChangeTag::Insert => "+",
+                        similar::ChangeTag::Equal => "",
+                    };
+                    o.line(10, sym, change.value().trim_end_matches('\n'));
+                }
+                let _ = writeln!(o.text, "{:10}EOT", "");
+            }
+            _ => {
+                let b = inline(before).unwrap_or_else(|| before.to_string());
+                let af = if unknown == &Json::Bool(true) {
+                    UNKNOWN.to_string()
+                } else {
+                    inline(after).unwrap_or_else(|| after.to_string())
+                };
+                o.line(6, "~", &format!("{:width$} = {b} -> {af}{forces}", a.name));
+            }
+        }
+    }
+    let shown = c.drplan.attributes.len() + usize::from(ch.before.get("id").is_some());
+    let total = ch.after.as_object().map_or(0, |m| m.values().filter(|v| !v.is_null()).count());
+    let hidden = total.saturating_sub(shown);
+    if hidden > 0 {
+        let _ =
+            writeln!(o.text, "        # ({hidden} unchanged attribute{} hidden)", if hidden == 1 { "" } else { "s" });
+    }
+}
+
+/// Nested blocks compare as sets: removed blocks with `-`, added with `+`.
+fn block_change(o: &mut Out, name: &str, before: &Json, after: &Json, unknown: &Json, forces: &str) {
+    let empty = Vec::new();
+    let before_items = before.as_array().unwrap_or(&empty);
+    let after_items = after.as_array().unwrap_or(&empty);
+    let _ = writeln!(o.text, "      # {name}:{forces}");
+    for item in before_items {
+        let kept = after_items.iter().any(|a| project_eq(a, item));
+        if !kept {
+            attribute(o, 6, "-", name, &Json::Array(vec![item.clone()]), &Json::Bool(false), &Json::Bool(false), 0);
+        }
+    }
+    for (i, item) in after_items.iter().enumerate() {
+        let existed = before_items.iter().any(|b| project_eq(item, b));
+        if !existed {
+            attribute(
+                o,
+                6,
+                "+",
+                name,
+                &Json::Array(vec![item.clone()]),
+                &Json::Array(vec![mask_index(unknown, i).clone()]),
+                &Json::Bool(false),
+                0,
+            );
+        }
+    }
+}
+
+/// Whether `full` matches `want` on the keys `want` sets.
+fn project_eq(want: &Json, full: &Json) -> bool {
+    let (Some(w), Some(f)) = (want.as_object(), full.as_object()) else { return want == full };
+    w.iter().filter(|(_, v)| !v.is_null()).all(|(k, v)| f.get(k) == Some(v))
+}

@@ -1,0 +1,38 @@
+//! Printers over the [`Plan`] model: human (Terraform-like), JSON and Markdown. They only read
+//! the plan; nothing here decides what changes.
+
+mod human;
+mod markdown;
+mod value;
+
+use crate::plan::Plan;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Style {
+    /// ANSI colours (a terminal, and NO_COLOR unset).
+    pub color: bool,
+    /// One line per resource.
+    pub compact: bool,
+}
+
+pub fn render(plan: &Plan, format: Format, style: Style) -> String {
+    match format {
+        Format::Human => human::render(plan, style),
+        Format::Json => json(plan),
+        Format::Markdown => markdown::render(plan),
+    }
+}
+
+/// The plan as pretty JSON: the same document `--out` writes.
+pub fn json(plan: &Plan) -> String {
+    let mut text = serde_json::to_string_pretty(plan).expect("a plan always serializes");
+    text.push('\n');
+    text
+}
