@@ -206,3 +206,22 @@ resource "aws_db_instance" "db" {
     assert!(lc.prevent_destroy && lc.create_before_destroy);
     assert_eq!(lc.ignore_changes, ["tags", "engine_version"]);
 }
+
+#[test]
+fn templatefile_paths_are_relative_to_the_working_directory_via_path_module() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.tftpl"), "db=${db}").unwrap();
+    std::fs::write(dir.path().join("r.tf"), REC).unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"aws_instance\" \"w\" {\n  user_data = templatefile(\"${path.module}/t.tftpl\", { db = \"x\" })\n}\n",
+    )
+    .unwrap();
+    let mut loaded = config::load(dir.path());
+    let mut diags = std::mem::take(&mut loaded.diagnostics);
+    let opts =
+        Options { workspace: "default".into(), inputs: BTreeMap::new(), live: &NothingKnown, lenient_keys: false };
+    let e = expand(&loaded, &opts, &mut diags);
+    assert!(!diags.has_errors(), "{diags:?}");
+    assert_eq!(e.instances[0].config.get("user_data"), Some(&Value::from("db=x")));
+}

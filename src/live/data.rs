@@ -219,13 +219,32 @@ fn result(ty: &str, o: &LiveObject, config: &Value) -> Value {
             ("master_username", "username"),
             ("vpc_security_groups", "vpc_security_group_ids"),
         ] {
-            if let Some(v) = o.attributes.get(resource_name) {
-                out.entry(data_name.to_string()).or_insert_with(|| Value::from_json(v));
+            if let Some(v) = o.attributes.get(resource_name)
+                && out.get(data_name).is_none_or(|x| x.is_null() || x.is_unknown())
+            {
+                out.insert(data_name.to_string(), Value::from_json(v));
             }
         }
     }
-    if ty == "aws_ami" {
-        out.entry("image_id".into()).or_insert_with(|| Value::from(o.id.as_str()));
+    // Attributes provider-aws derives from the id.
+    let id_alias = match ty {
+        "aws_ami" => Some("image_id"),
+        "aws_route53_zone" => Some("zone_id"),
+        "aws_lb" => Some("arn"),
+        "aws_db_snapshot" => Some("db_snapshot_identifier"),
+        "aws_db_instance" => Some("db_instance_identifier"),
+        _ => None,
+    };
+    if let Some(alias) = id_alias
+        && out.get(alias).is_none_or(|x| x.is_null() || x.is_unknown())
+    {
+        out.insert(alias.into(), Value::from(o.id.as_str()));
+    }
+    // Once read, everything is known: what the object does not have is null.
+    for v in out.values_mut() {
+        if v.is_unknown() {
+            *v = Value::Null;
+        }
     }
     Value::Map(out)
 }

@@ -162,7 +162,7 @@ fn block_differs(schema: &BlockSchema, want: &Value, have: &Value) -> Option<boo
     let mut h: Vec<String> = have.iter().map(|i| Value::Map(project(i)).to_string()).collect();
     w.sort();
     h.sort();
-    if w == h && want.iter().all(Value::is_wholly_known) {
+    if w == h && want_items.iter().all(|m| m.values().all(Value::is_wholly_known)) {
         return None;
     }
     // Which keys differ decides whether the change forces replacement.

@@ -150,14 +150,17 @@ fn resource(o: &mut Out, c: &ResourceChange) {
     let _ = writeln!(o.text, "{}{} {kind} \"{}\" \"{}\" {{", " ".repeat(3 - sym.len()), o.sym(sym), c.ty, c.name);
     match c.verb() {
         "create" | "read" => {
+            let ch = &c.change;
+            // Values that are null only because they are redacted or unknown are still shown.
             let names: Vec<&str> = c
                 .drplan
                 .shown
                 .iter()
                 .map(String::as_str)
                 .filter(|n| {
-                    !c.change.after.get(n).is_some_and(Json::is_null)
-                        || mask_at(&c.change.after_unknown, n) == &Json::Bool(true)
+                    !ch.after.get(n).is_some_and(Json::is_null)
+                        || mask_at(&ch.after_unknown, n) == &Json::Bool(true)
+                        || mask_at(&ch.after_sensitive, n) == &Json::Bool(true)
                 })
                 .collect();
             body(o, 6, "+", &names, &c.change.after, &c.change.after_unknown, &c.change.after_sensitive);
@@ -212,11 +215,12 @@ fn attribute(
     if is_blocks(v) {
         for (i, item) in v.as_array().into_iter().flatten().enumerate() {
             o.line(indent, sym, &format!("{name} {{"));
+            // Inside blocks, unknowns are mostly attributes AWS computes: only values are shown.
             let keys: Vec<&str> = item
                 .as_object()
                 .into_iter()
                 .flatten()
-                .filter(|(k, val)| !val.is_null() || mask_at(mask_index(unknown, i), k) == &Json::Bool(true))
+                .filter(|(k, val)| !val.is_null() && mask_at(mask_index(unknown, i), k) != &Json::Bool(true))
                 .map(|(k, _)| k.as_str())
                 .collect();
             body(o, indent + 4, sym, &keys, item, mask_index(unknown, i), &Json::Bool(false));
@@ -346,7 +350,35 @@ fn block_change(o: &mut Out, name: &str, before: &Json, after: &Json, unknown: &
     let empty = Vec::new();
     let before_items = before.as_array().unwrap_or(&empty);
     let after_items = after.as_array().unwrap_or(&empty);
-    let _ = writeln!(o.text, "      # {name}:{forces}");
+    // One block on each side (health_check, root_block_device): diff inside it.
+    if let ([b], [a]) = (before_items.as_slice(), after_items.as_slice())
+        && let (Some(bm), Some(am)) = (b.as_object(), a.as_object())
+    {
+        o.line(6, "~", &format!("{name} {{{forces}"));
+        let umask = mask_index(unknown, 0);
+        let keys: Vec<&String> =
+            am.iter().filter(|(k, v)| !v.is_null() && mask_at(umask, k) != &Json::Bool(true)).map(|(k, _)| k).collect();
+        let width = keys.iter().filter(|k| bm.get(**k) != Some(&am[**k])).map(|k| k.len()).max().unwrap_or(0);
+        let mut hidden = 0;
+        for k in keys {
+            let after_v = &am[k];
+            match bm.get(k) {
+                Some(before_v) if before_v == after_v => hidden += 1,
+                Some(before_v) => o.line(10, "~", &format!("{k:width$} = {} -> {}", scalar(before_v), scalar(after_v))),
+                None => o.line(10, "+", &format!("{k:width$} = {}", scalar(after_v))),
+            }
+        }
+        if hidden > 0 {
+            let _ = writeln!(
+                o.text,
+                "            # ({hidden} unchanged attribute{} hidden)",
+                if hidden == 1 { "" } else { "s" }
+            );
+        }
+        let _ = writeln!(o.text, "{:8}}}", "");
+        return;
+    }
+    let _ = writeln!(o.text, "      # {name} blocks:{forces}");
     for item in before_items {
         let kept = after_items.iter().any(|a| project_eq(a, item));
         if !kept {

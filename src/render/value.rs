@@ -17,7 +17,8 @@ pub fn inline(v: &Json) -> Option<String> {
         Json::Array(_) | Json::Object(_) => return None,
         other => scalar(other),
     };
-    (text.len() <= 80).then_some(text)
+    // Long strings stay on one line; long lists and maps go on several.
+    (text.len() <= 80 || v.is_string()).then_some(text)
 }
 
 pub fn scalar(v: &Json) -> String {

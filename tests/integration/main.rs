@@ -2,5 +2,6 @@
 
 mod graph;
 mod harness;
+mod plan;
 mod robustness;
 mod validate;

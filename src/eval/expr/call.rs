@@ -118,7 +118,8 @@ impl Evaluator<'_> {
                 whole,
             ));
         };
-        let full = self.module_dir.join(rel);
+        // Relative to the working directory, as in Terraform (configurations use path.module).
+        let full = std::path::PathBuf::from(rel);
         let text = functions::encoding::read_text_file(&full, rel)
             .map_err(|e| self.err("Invalid function argument", format!("templatefile(): {e}."), whole))?;
         let template = hcl_edit::parser::parse_template(&text).map_err(|e| {

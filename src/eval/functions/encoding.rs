@@ -54,9 +54,10 @@ pub fn tomap(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     }
 }
 
-fn resolve(path: &str, ctx: &FnCtx) -> std::path::PathBuf {
-    let p = std::path::Path::new(path);
-    if p.is_absolute() { p.to_path_buf() } else { ctx.module_dir.join(p) }
+/// As in Terraform, relative paths are relative to the working directory; configurations
+/// write `"${path.module}/file"` to be independent of it.
+fn resolve(path: &str, _ctx: &FnCtx) -> std::path::PathBuf {
+    std::path::PathBuf::from(path)
 }
 
 /// Larger files are refused: configuration files are small, and `/dev/zero` must not hang us.

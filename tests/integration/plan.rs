@@ -1,0 +1,238 @@
+//! `drplan plan` and `drplan show`: every example against every recorded state, in every
+//! format, snapshot-tested and byte-identical run to run; plus the behaviours users rely on.
+
+use crate::harness::{drplan, name_of, root, settings, subdirs};
+
+const FIXTURE: &str = "tests/fixtures/plans/app";
+const SECRET: &str = "hunter2-do-not-print";
+
+fn states(example: &str) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(root().join(example).join("live"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().trim_end_matches(".json").to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_example_state_is_planned_deterministically_in_every_format() {
+    for dir in subdirs("examples") {
+        let recorded = states(&dir);
+        for required in ["converged", "drifted", "empty", "partial"] {
+            assert!(recorded.iter().any(|s| s == required), "{dir} lacks live/{required}.json");
+        }
+        for state in &recorded {
+            let live = format!("{dir}/live/{state}.json");
+            for format in ["human", "json", "markdown"] {
+                let args = ["plan", dir.as_str(), "--live", live.as_str(), "--format", format];
+                let run = drplan(&args);
+                assert_eq!(run.code, 0, "{}", run.transcript(&args));
+                assert_eq!(
+                    run.stdout,
+                    drplan(&args).stdout,
+                    "{dir} {state} {format}: the plan must be byte-identical run to run"
+                );
+                let name = format!("plan-{}-{state}-{format}", name_of(&dir));
+                settings().bind(|| insta::assert_snapshot!(name, run.stdout));
+            }
+        }
+    }
+}
+
+#[test]
+fn converged_states_have_no_changes_and_detailed_exitcode_says_so() {
+    for dir in subdirs("examples") {
+        let converged = format!("{dir}/live/converged.json");
+        let run = drplan(&["plan", &dir, "--live", &converged, "--detailed-exitcode"]);
+        assert_eq!(run.code, 0, "{dir}: {}", run.stdout);
+        assert!(run.stdout.contains("No changes."), "{}", run.stdout);
+        let empty = format!("{dir}/live/empty.json");
+        let run = drplan(&["plan", &dir, "--live", &empty, "--detailed-exitcode"]);
+        assert_eq!(run.code, 2, "{dir}: changes present means exit 2");
+        // Without the flag, changes are not an error.
+        assert_eq!(drplan(&["plan", &dir, "--live", &empty]).code, 0);
+    }
+    let run = drplan(&["plan", "tests/fixtures/bad/unknown-argument", "--live", "empty", "--detailed-exitcode"]);
+    assert_eq!(run.code, 1, "errors are always exit 1");
+}
+
+#[test]
+fn drift_is_reported_and_foreign_objects_are_left_alone() {
+    let run =
+        drplan(&["plan", "examples/webapp-dr", "--live", "examples/webapp-dr/live/drifted.json", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let drift: Vec<&str> = plan["drift"].as_array().unwrap().iter().map(|d| d["address"].as_str().unwrap()).collect();
+    assert!(drift.contains(&"module.web.aws_instance.web[0]"), "{drift:?}");
+    let changes = plan["resource_changes"].as_array().unwrap();
+    let deleted: Vec<&str> = changes
+        .iter()
+        .filter(|c| c["change"]["actions"] == serde_json::json!(["delete"]))
+        .map(|c| c["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(deleted, ["aws_security_group.legacy_bastion"]);
+    assert!(
+        !run.stdout.contains("i-0foreign00000001"),
+        "an object without the stack's tags is never planned for deletion"
+    );
+}
+
+#[test]
+fn json_plan_has_terraforms_resource_changes_shape() {
+    let run =
+        drplan(&["plan", "examples/webapp-dr", "--live", "examples/webapp-dr/live/empty.json", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(plan["format_version"], "1.0");
+    for c in plan["resource_changes"].as_array().unwrap() {
+        for key in ["address", "mode", "type", "name", "provider_name", "change"] {
+            assert!(c.get(key).is_some(), "resource change lacks {key}: {c}");
+        }
+        for key in ["actions", "before", "after", "after_unknown", "before_sensitive", "after_sensitive"] {
+            assert!(c["change"].get(key).is_some(), "change lacks {key}: {c}");
+        }
+    }
+    let subnet = plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "module.network.aws_subnet.public[\"us-west-2a\"]")
+        .unwrap();
+    assert_eq!(subnet["module_address"], "module.network");
+    assert_eq!(subnet["index"], "us-west-2a");
+    assert_eq!(subnet["change"]["after"]["cidr_block"], "10.20.0.0/24");
+    assert_eq!(subnet["change"]["after_unknown"]["vpc_id"], true);
+    let steps = plan["execution"]["steps"].as_array().unwrap();
+    let pos = |a: &str| steps.iter().position(|s| s["address"] == a).unwrap();
+    assert!(pos("module.network.aws_vpc.this") < pos("module.network.aws_subnet.public[\"us-west-2a\"]"));
+    assert!(
+        steps[pos("module.database.aws_db_instance.this")]["depends_on"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == "module.database.aws_db_subnet_group.this")
+    );
+}
+
+#[test]
+fn secrets_never_appear_in_output_or_plan_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let planfile = dir.path().join("fx.plan.json");
+    let var = format!("db_password={SECRET}");
+    for format in ["human", "json", "markdown"] {
+        let run = drplan(&[
+            "plan",
+            FIXTURE,
+            "--live",
+            "tests/fixtures/plans/live/base.json",
+            "--var",
+            &var,
+            "--format",
+            format,
+            "--out",
+            planfile.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            !run.stdout.contains(SECRET) && !run.stdout.contains("hunter2"),
+            "{format} output leaks the secret:\n{}",
+            run.stdout
+        );
+        assert!(!std::fs::read_to_string(&planfile).unwrap().contains("hunter2"), "the plan file leaks the secret");
+    }
+    let human = drplan(&["plan", FIXTURE, "--live", "tests/fixtures/plans/live/base.json", "--var", &var]).stdout;
+    assert!(human.contains("password             = (sensitive value)"), "{human}");
+    assert!(
+        human.contains("tags                 = (sensitive value)"),
+        "values derived from a sensitive variable are sensitive too:\n{human}"
+    );
+    assert!(human.contains("connection = (sensitive value)"), "{human}");
+}
+
+#[test]
+fn saved_plans_show_exactly_what_was_planned() {
+    let dir = tempfile::tempdir().unwrap();
+    let planfile = dir.path().join("webapp.plan");
+    let planfile = planfile.to_str().unwrap();
+    let args = ["plan", "examples/webapp-dr", "--live", "examples/webapp-dr/live/partial.json"];
+    let run = drplan(&[&args[..], &["--out", planfile]].concat());
+    assert_eq!(run.code, 0);
+    assert!(run.stderr.contains("Saved the plan to"), "{}", run.stderr);
+    for format in ["human", "json", "markdown"] {
+        let shown = drplan(&["show", planfile, "--format", format]);
+        let direct = drplan(&[&args[..], &["--format", format]].concat());
+        assert_eq!(shown.stdout, direct.stdout, "show --format {format} must match the plan");
+    }
+    let plan: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(planfile).unwrap()).unwrap();
+    assert_eq!(plan["fingerprint"]["config"].as_str().unwrap().len(), 64);
+    assert!(!plan["fingerprint"]["live_objects"].as_array().unwrap().is_empty());
+    let bad = drplan(&["show", "Cargo.toml"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("is not a drplan plan file"), "{}", bad.stderr);
+}
+
+#[test]
+fn plan_errors_name_what_went_wrong() {
+    let var = "--var=db_password=x";
+    let run = drplan(&["plan", FIXTURE, "--live", "tests/fixtures/plans/live/no-primary-db.json", var]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("no aws_db_instance in us-east-1 matches db_instance_identifier = \"prod-db\""),
+        "{}",
+        run.stderr
+    );
+    let run = drplan(&["plan", FIXTURE, "--live", "tests/fixtures/plans/live/duplicate-owner.json", var]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("vpc-0fx and vpc-0fxdupe"), "both objects are named: {}", run.stderr);
+    let run = drplan(&["plan", FIXTURE, "--live", "tests/fixtures/plans/live/db-renamed.json", var]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("Instance cannot be destroyed") && run.stderr.contains("identifier forces replacement"),
+        "{}",
+        run.stderr
+    );
+    let run = drplan(&["plan", FIXTURE, "--live", "tests/fixtures/plans/live/malformed.json", var]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("malformed.json:1:") && run.stderr.contains("docs/live-state.md"), "{}", run.stderr);
+    let run = drplan(&["plan", FIXTURE, var]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("--live"), "{}", run.stderr);
+    let run = drplan(&["plan", FIXTURE, "--live", "empty", var, "--target", "aws_vpc.nope"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("No resource or module in the configuration matches --target aws_vpc.nope"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_dead_primary_region_is_planned_around_loudly() {
+    let run =
+        drplan(&["plan", FIXTURE, "--live", "tests/fixtures/plans/live/primary-down.json", "--var=db_password=x"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("Warning: Region us-east-1 could not be read (DescribeDBInstances timed out after 20s)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("<= data \"aws_db_instance\" \"primary\""), "{}", run.stdout);
+}
+
+#[test]
+fn targeting_plans_a_resource_and_its_dependencies_only() {
+    let run = drplan(&[
+        "plan",
+        "examples/webapp-dr",
+        "--live",
+        "examples/webapp-dr/live/empty.json",
+        "--target",
+        "module.database",
+        "--compact",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("+ module.database.aws_db_instance.this"));
+    assert!(run.stdout.contains("+ module.network.aws_subnet.private[\"us-west-2a\"]"), "dependencies are included");
+    assert!(!run.stdout.contains("module.web."), "{}", run.stdout);
+    assert!(run.stdout.contains("Resource targeting is in effect"));
+}
