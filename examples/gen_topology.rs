@@ -2,6 +2,11 @@
 //!
 //! `cargo run --release --example gen_topology -- --resources 10000 --out /tmp/topo-10k`
 //!
+//! It also writes `live.json`, a matching live snapshot: 70% of the cells exist (tagged as
+//! owned, with the attributes the configuration sets), every tenth existing cell has drifted
+//! (an instance type changed by hand), and the rest are missing, so a plan creates, updates and
+//! leaves alone in realistic proportions.
+//!
 //! The root module calls a local `cell` module once per cell (VPC, subnets, route table,
 //! security group and rule, instances with `count`, load balancer, target group, listener and
 //! attachments: 20 resources) and adds a health check and failover record per cell (2 more),
@@ -154,7 +159,67 @@ resource \"aws_route53_record\" \"cell_{cell}\" {{\n  zone_id         = data.aws
         }
         std::fs::write(out.join(format!("cells_{file_index:04}.tf")), text).expect("write cells");
     }
-    println!("wrote {} resources in {cells} cells to {}", cells * PER_CELL, out.display());
+    std::fs::write(out.join("live.json"), live_snapshot(cells)).expect("write live.json");
+    println!("wrote {} resources in {cells} cells to {} (and live.json)", cells * PER_CELL, out.display());
+}
+
+/// The live objects of the cells that exist, as JSON.
+fn live_snapshot(cells: usize) -> String {
+    let mut objects = vec![serde_json::json!({
+        "type": "aws_route53_zone", "region": "global", "id": "ZBENCH0000000",
+        "attributes": { "name": "bench.example.com.", "private_zone": false }
+    })];
+    let existing = cells * 7 / 10;
+    for cell in 0..existing {
+        let prefix = format!("module.cell_{cell}.");
+        let cidr = format!("10.{}.{}.0/24", cell >> 8, cell & 255);
+        let tags = |addr: &str, extra: serde_json::Value| {
+            let mut t = serde_json::json!({ "drplan:stack": "bench", "drplan:address": format!("{prefix}{addr}"), "Stack": "bench", "Cell": cell.to_string() });
+            if let (Some(t), Some(e)) = (t.as_object_mut(), extra.as_object()) {
+                t.extend(e.clone());
+            }
+            t
+        };
+        let obj = |ty: &str, id: String, addr: &str, extra_tags: serde_json::Value, attrs: serde_json::Value| serde_json::json!({ "type": ty, "region": "us-west-2", "id": id, "tags": tags(addr, extra_tags), "attributes": attrs });
+        objects.push(obj(
+            "aws_vpc",
+            format!("vpc-{cell:08x}"),
+            "aws_vpc.this",
+            serde_json::json!({"Name": format!("cell-{cell}")}),
+            serde_json::json!({"cidr_block": cidr, "enable_dns_hostnames": true}),
+        ));
+        objects.push(obj(
+            "aws_internet_gateway",
+            format!("igw-{cell:08x}"),
+            "aws_internet_gateway.this",
+            serde_json::json!({}),
+            serde_json::json!({"vpc_id": format!("vpc-{cell:08x}")}),
+        ));
+        for i in 0..2 {
+            let subnet = format!("10.{}.{}.{}/28", cell >> 8, cell & 255, i * 16);
+            objects.push(obj("aws_subnet", format!("subnet-{cell:08x}{i}"), &format!("aws_subnet.public[{i}]"), serde_json::json!({"Name": format!("cell-{cell}-public-{i}")}), serde_json::json!({"vpc_id": format!("vpc-{cell:08x}"), "cidr_block": subnet, "map_public_ip_on_launch": true})));
+        }
+        objects.push(obj(
+            "aws_security_group",
+            format!("sg-{cell:08x}"),
+            "aws_security_group.web",
+            serde_json::json!({}),
+            serde_json::json!({"name": format!("cell-{cell}-web"), "vpc_id": format!("vpc-{cell:08x}")}),
+        ));
+        for i in 0..4 {
+            let instance_type = if cell % 10 == 0 && i == 0 { "t3.large" } else { "t3.small" };
+            objects.push(obj("aws_instance", format!("i-{cell:08x}{i}"), &format!("aws_instance.web[{i}]"), serde_json::json!({"Name": format!("cell-{cell}-web-{i:02}")}), serde_json::json!({"ami": "ami-0123456789abcdef0", "instance_type": instance_type, "subnet_id": format!("subnet-{cell:08x}{}", i % 2)})));
+        }
+        objects.push(obj("aws_lb_target_group", format!("arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/cell-{cell}-web/{cell:016x}"), "aws_lb_target_group.web", serde_json::json!({}), serde_json::json!({"name": format!("cell-{cell}-web"), "port": 80, "protocol": "HTTP", "vpc_id": format!("vpc-{cell:08x}")})));
+    }
+    let snapshot = serde_json::json!({
+        "format_version": 1,
+        "captured_at": "2026-11-20T00:00:00Z",
+        "account_id": "123456789012",
+        "regions": ["global", "us-east-1", "us-west-2"],
+        "objects": objects,
+    });
+    serde_json::to_string(&snapshot).expect("serialize")
 }
 
 fn usage() -> ! {

@@ -225,3 +225,34 @@ fn templatefile_paths_are_relative_to_the_working_directory_via_path_module() {
     assert!(!diags.has_errors(), "{diags:?}");
     assert_eq!(e.instances[0].config.get("user_data"), Some(&Value::from("db=x")));
 }
+
+#[test]
+fn sensitivity_follows_values_through_locals_and_modules() {
+    let child = r#"
+variable "secret" { type = string }
+output "derived" { value = "x-${var.secret}" }
+output "plain" { value = "x" }
+"#;
+    let root = r#"
+variable "pw" {
+  type      = string
+  sensitive = true
+  default   = "s3cret"
+}
+locals { conn = "db:${var.pw}" }
+module "m" {
+  source = "./m"
+  secret = var.pw
+}
+resource "aws_db_instance" "a" {
+  instance_class = "db.t3.micro"
+  identifier     = module.m.plain
+  tags           = { c = local.conn }
+  engine         = module.m.derived
+}
+"#;
+    let (e, d) = expand_src(&[("main.tf", root), ("r.tf", REC), ("m/main.tf", child)], false);
+    assert!(!d.has_errors(), "{d:?}");
+    let s: Vec<&str> = e.instances[0].sensitive_attrs.iter().map(String::as_str).collect();
+    assert_eq!(s, ["engine", "password", "tags"], "schema-sensitive password, plus values derived from var.pw");
+}

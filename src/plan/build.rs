@@ -224,9 +224,11 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
         return Err(diags);
     }
     let live_objects: Vec<String> = live_objects.into_iter().collect();
+    let by_key: std::collections::HashMap<String, &LiveObject> =
+        inv.objects().iter().map(|o| (format!("{}/{}/{}", o.region, o.ty, o.id), o)).collect();
     let mut hasher = Sha256::new();
     for key in &live_objects {
-        if let Some(o) = inv.objects().iter().find(|o| format!("{}/{}/{}", o.region, o.ty, o.id) == *key) {
+        if let Some(o) = by_key.get(key) {
             hasher.update(serde_json::to_vec(o).unwrap_or_default());
         }
         hasher.update(key.as_bytes());
