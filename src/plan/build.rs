@@ -134,7 +134,7 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
                 None
             };
             if let Some(why) = why {
-                changes.push((i, data_read(inst, &region, why)));
+                changes.push((i, fresh(inst, &region, Action::Read, Some(why))));
             }
             continue;
         }
@@ -152,7 +152,7 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
             }
         };
         let Some(live) = live else {
-            changes.push((i, create(inst, &region)));
+            changes.push((i, fresh(inst, &region, Action::Create, None)));
             continue;
         };
         matched.insert(live.id.as_str());
@@ -326,42 +326,21 @@ fn base(inst: &Instance, region: &str, change: Change) -> ResourceChange {
     }
 }
 
-fn data_read(inst: &Instance, region: &str, why: String) -> ResourceChange {
+/// A change with nothing before it: a create, or a data source read during apply.
+fn fresh(inst: &Instance, region: &str, action: Action, why: Option<String>) -> ResourceChange {
     let (after, after_unknown, after_sensitive) = json::object(&inst.config, &inst.sensitive_attrs);
-    let mut c = base(
-        inst,
-        region,
-        Change {
-            actions: vec![Action::Read],
-            before: serde_json::Value::Null,
-            after,
-            after_unknown,
-            before_sensitive: false.into(),
-            after_sensitive,
-            replace_paths: Vec::new(),
-        },
-    );
+    let change = Change {
+        actions: vec![action],
+        before: serde_json::Value::Null,
+        after,
+        after_unknown,
+        before_sensitive: false.into(),
+        after_sensitive,
+        replace_paths: Vec::new(),
+    };
+    let mut c = base(inst, region, change);
     c.drplan.shown = inst.written.iter().cloned().collect();
-    c.drplan.reasons.push(why);
-    c
-}
-
-fn create(inst: &Instance, region: &str) -> ResourceChange {
-    let (after, after_unknown, after_sensitive) = json::object(&inst.config, &inst.sensitive_attrs);
-    let mut c = base(
-        inst,
-        region,
-        Change {
-            actions: vec![Action::Create],
-            before: serde_json::Value::Null,
-            after,
-            after_unknown,
-            before_sensitive: false.into(),
-            after_sensitive,
-            replace_paths: Vec::new(),
-        },
-    );
-    c.drplan.shown = inst.written.iter().cloned().collect();
+    c.drplan.reasons.extend(why);
     c
 }
 
