@@ -8,10 +8,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use drplan::cloud::Offline;
 use drplan::expand::inputs::VarArgs;
 use drplan::live::{ADDRESS_TAG, LiveObject, LiveSnapshot, STACK_TAG};
 use drplan::ops::LoadOptions;
-use drplan::ops::plan::{LiveSource, PlanOptions, plan};
+use drplan::ops::plan::{PlanOptions, plan};
 use drplan::plan::Action;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
@@ -34,7 +35,7 @@ fn main() {
                 workspace: "default".into(),
                 lenient_keys: false,
             },
-            live: LiveSource::Snapshot(work.path().to_path_buf()),
+            cloud: &Offline::Snapshot(work.path().to_path_buf()),
             targets: Vec::new(),
         };
         let planned = match plan(&opts) {

@@ -7,9 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::cloud::Offline;
 use crate::error::{Error, plural};
 use crate::expand::inputs::VarArgs;
-use crate::ops::plan::{LiveSource, PlanOptions};
+use crate::ops::plan::PlanOptions;
 use crate::ops::{self, LoadOptions, graph::GraphFormat};
 use crate::render::{self, Format, Style};
 
@@ -42,8 +43,8 @@ pub struct PlanArgs {
     pub config: ConfigArgs,
     /// Live state: a snapshot file recorded with `drplan snapshot`, or `empty` for an empty DR
     /// region with no primary objects.
-    #[arg(long, value_name = "PATH|empty", value_parser = LiveSource::parse)]
-    pub live: Option<LiveSource>,
+    #[arg(long, value_name = "PATH|empty", value_parser = Offline::parse)]
+    pub live: Option<Offline>,
     /// Save the plan (JSON) for `drplan show` and `drplan apply`.
     #[arg(long, value_name = "PLANFILE")]
     pub out: Option<PathBuf>,
@@ -175,7 +176,7 @@ fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
             "reading live state from AWS is not available in this build yet; pass --live PATH (a recorded snapshot) or --live empty".into(),
         ));
     };
-    let opts = PlanOptions { load: args.config.load_options(order), live, targets: args.targets.clone() };
+    let opts = PlanOptions { load: args.config.load_options(order), cloud: &live, targets: args.targets.clone() };
     let planned = ops::plan::plan(&opts)?;
     if !planned.config.warnings.is_empty() {
         eprint!("{}", planned.config.warnings.render(&planned.config.loaded.sources));

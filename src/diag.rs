@@ -44,7 +44,7 @@ impl FileId {
 }
 
 /// One file drplan has read, kept for rendering snippets.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
@@ -70,7 +70,7 @@ impl SourceFile {
 }
 
 /// Every file read during one run.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

@@ -5,6 +5,7 @@
 //! [`ops`] holds one function per CLI command. Rendering never computes; computing never prints.
 
 pub mod cli;
+pub mod cloud;
 pub mod config;
 pub mod diag;
 pub mod error;

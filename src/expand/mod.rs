@@ -67,6 +67,9 @@ pub struct Options<'a> {
     pub live: &'a dyn LiveView,
     /// Defer `count`/`for_each` values not known yet instead of reporting them (validate, graph).
     pub lenient_keys: bool,
+    /// Evaluate only the root module's variables, locals, providers and `recovery` block: enough
+    /// to know which stack and regions to read before planning.
+    pub settings_only: bool,
 }
 
 /// One resource or data-source instance after expansion.
@@ -111,6 +114,8 @@ pub struct Expansion {
     pub outputs: Vec<OutputValue>,
     pub recovery: Option<Recovery>,
     pub module_instances: usize,
+    /// Every region a root provider configuration names, plus the recovery regions.
+    pub regions: BTreeSet<String>,
 }
 
 /// Evaluates the whole tree. Problems go to `diags`; the expansion is as complete as they allow.
@@ -241,6 +246,11 @@ impl<'l> Engine<'l> {
             return (frame.outputs, frame.all);
         };
         for &node in order {
+            if self.opts.settings_only
+                && matches!(plan.nodes[node], Node::Resource(_) | Node::Module(_) | Node::Output(_))
+            {
+                continue;
+            }
             match plan.nodes[node] {
                 Node::Var(i) => self.variable(&mut frame, i, inputs.as_ref()),
                 Node::Local(i) => {
@@ -338,6 +348,9 @@ impl<'l> Engine<'l> {
                 }
             }
         });
+        if frame.prefix.is_empty() {
+            self.out.regions.extend(region.clone());
+        }
         frame.providers.insert(decl.key(), ProviderConf { region });
     }
 
@@ -351,6 +364,10 @@ impl<'l> Engine<'l> {
             attrs.insert(name.clone(), (*span, expr.span().unwrap_or(*span), v));
         }
         self.out.recovery = recovery::decode(decl.span, &attrs, self.diags);
+        if let Some(r) = &self.out.recovery {
+            self.out.regions.insert(r.region.clone());
+            self.out.regions.extend(r.primary_region.clone());
+        }
     }
 
     /// Managed resources live in the DR region only; the primary region is read-only.

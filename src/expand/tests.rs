@@ -12,8 +12,13 @@ fn expand_src(files: &[(&str, &str)], lenient: bool) -> (Expansion, Diagnostics)
     }
     let mut loaded = config::load(dir.path());
     let mut diags = std::mem::take(&mut loaded.diagnostics);
-    let opts =
-        Options { workspace: "default".into(), inputs: BTreeMap::new(), live: &NothingKnown, lenient_keys: lenient };
+    let opts = Options {
+        workspace: "default".into(),
+        inputs: BTreeMap::new(),
+        live: &NothingKnown,
+        lenient_keys: lenient,
+        settings_only: false,
+    };
     let exp = expand(&loaded, &opts, &mut diags);
     (exp, diags)
 }
@@ -219,8 +224,13 @@ fn templatefile_paths_are_relative_to_the_working_directory_via_path_module() {
     .unwrap();
     let mut loaded = config::load(dir.path());
     let mut diags = std::mem::take(&mut loaded.diagnostics);
-    let opts =
-        Options { workspace: "default".into(), inputs: BTreeMap::new(), live: &NothingKnown, lenient_keys: false };
+    let opts = Options {
+        workspace: "default".into(),
+        inputs: BTreeMap::new(),
+        live: &NothingKnown,
+        lenient_keys: false,
+        settings_only: false,
+    };
     let e = expand(&loaded, &opts, &mut diags);
     assert!(!diags.has_errors(), "{diags:?}");
     assert_eq!(e.instances[0].config.get("user_data"), Some(&Value::from("db=x")));

@@ -34,17 +34,58 @@ pub struct Configuration {
     pub warnings: Diagnostics,
 }
 
-/// Loads, evaluates and orders a configuration, collecting every diagnostic.
-pub fn load_configuration(opts: &LoadOptions, live: &dyn LiveView) -> Result<Configuration, Error> {
+/// A configuration read and parsed, with its variable values, not yet evaluated.
+pub struct Parsed {
+    pub loaded: Loaded,
+    inputs: std::collections::BTreeMap<String, expand::inputs::RawInput>,
+    diags: Diagnostics,
+    workspace: String,
+    lenient_keys: bool,
+}
+
+/// Reads and parses a configuration and its variable values.
+pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
     let mut loaded = config::load(&opts.dir);
     let mut diags = std::mem::take(&mut loaded.diagnostics);
     let env: Vec<(String, String)> = std::env::vars().collect();
-    let raw = inputs::collect(&opts.dir, &opts.vars, &env, &mut loaded.sources, &mut diags);
-    let expansion = expand::expand(
-        &loaded,
-        &Options { workspace: opts.workspace.clone(), inputs: raw, live, lenient_keys: opts.lenient_keys },
-        &mut diags,
-    );
+    let inputs = inputs::collect(&opts.dir, &opts.vars, &env, &mut loaded.sources, &mut diags);
+    Parsed { loaded, inputs, diags, workspace: opts.workspace.clone(), lenient_keys: opts.lenient_keys }
+}
+
+impl Parsed {
+    fn options<'a>(&self, live: &'a dyn LiveView, settings_only: bool) -> Options<'a> {
+        Options {
+            workspace: self.workspace.clone(),
+            inputs: self.inputs.clone(),
+            live,
+            lenient_keys: self.lenient_keys,
+            settings_only,
+        }
+    }
+
+    /// The root module's stack and regions (from `recovery` and `provider` blocks), evaluated
+    /// without resources: what to read from the cloud before planning.
+    pub fn settings(&self) -> Result<(expand::Recovery, std::collections::BTreeSet<String>), Error> {
+        let mut diags = self.diags.clone();
+        let exp = expand::expand(&self.loaded, &self.options(&expand::NothingKnown, true), &mut diags);
+        let diags = diags.sorted();
+        match exp.recovery {
+            Some(r) if !diags.has_errors() => Ok((r, exp.regions)),
+            _ => Err(Error::Config { diagnostics: diags, sources: Arc::new(self.loaded.sources.clone()) }),
+        }
+    }
+}
+
+/// Loads, evaluates and orders a configuration, collecting every diagnostic.
+pub fn load_configuration(opts: &LoadOptions, live: &dyn LiveView) -> Result<Configuration, Error> {
+    evaluate(parse_configuration(opts), live)
+}
+
+/// Evaluates a parsed configuration and orders its instances.
+pub fn evaluate(parsed: Parsed, live: &dyn LiveView) -> Result<Configuration, Error> {
+    let mut diags = parsed.diags.clone();
+    let expansion = expand::expand(&parsed.loaded, &parsed.options(live, false), &mut diags);
+    let loaded = parsed.loaded;
     let graph = dag::from_expansion(&expansion);
     if let Err(cycles) = graph.topo_order() {
         for cycle in cycles {

@@ -1,42 +1,20 @@
 //! `drplan plan` and `drplan show`: compute a plan against live state, or read a saved one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::{Configuration, LoadOptions, load_configuration};
+use super::{Configuration, LoadOptions, evaluate, parse_configuration};
+use crate::cloud::{Cloud, InventoryRequest};
 use crate::error::Error;
-use crate::live::{Inventory, LiveSnapshot};
+use crate::live::Inventory;
 use crate::plan::Plan;
 use crate::plan::build::{self, BuildOptions, PlanView, hex};
 
-/// Where live state comes from.
-#[derive(Clone, Debug)]
-pub enum LiveSource {
-    /// An empty DR region and no primary objects.
-    Empty,
-    /// A recorded snapshot (see docs/live-state.md).
-    Snapshot(PathBuf),
-}
-
-impl LiveSource {
-    /// `--live empty` or `--live PATH`.
-    pub fn parse(arg: &str) -> Result<LiveSource, String> {
-        Ok(if arg == "empty" { LiveSource::Empty } else { LiveSource::Snapshot(PathBuf::from(arg)) })
-    }
-
-    pub fn read(&self) -> Result<LiveSnapshot, Error> {
-        match self {
-            LiveSource::Empty => Ok(LiveSnapshot::empty()),
-            LiveSource::Snapshot(path) => LiveSnapshot::load(path),
-        }
-    }
-}
-
-pub struct PlanOptions {
+pub struct PlanOptions<'c> {
     pub load: LoadOptions,
-    pub live: LiveSource,
+    pub cloud: &'c dyn Cloud,
     pub targets: Vec<String>,
 }
 
@@ -47,10 +25,18 @@ pub struct Planned {
 }
 
 pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
-    let inventory = Inventory::new(opts.live.read()?);
-    let view = PlanView::new(&inventory);
     let load = LoadOptions { lenient_keys: false, ..opts.load.clone() };
-    let config = load_configuration(&load, &view)?;
+    let parsed = parse_configuration(&load);
+    let (recovery, regions) = parsed.settings()?;
+    let request = InventoryRequest {
+        stack: recovery.stack.clone(),
+        dr_region: recovery.region.clone(),
+        primary_region: recovery.primary_region.clone(),
+        regions,
+    };
+    let inventory = Inventory::new(opts.cloud.inventory(&request)?);
+    let view = PlanView::new(&inventory);
+    let config = evaluate(parsed, &view)?;
     let build_opts = BuildOptions {
         workspace: &opts.load.workspace,
         targets: &opts.targets,

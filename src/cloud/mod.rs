@@ -1,0 +1,53 @@
+//! The cloud seen through one trait: where live state comes from. The offline implementation
+//! reads a recorded snapshot; the AWS backend (issue 4) reads the regions themselves. Both return
+//! the same [`LiveSnapshot`] model, so planning never knows which one it talks to.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::error::Error;
+use crate::live::LiveSnapshot;
+
+/// What a plan needs read: the stack's owned objects in the DR region, and what data sources
+/// may query in every region the configuration names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InventoryRequest {
+    pub stack: String,
+    pub dr_region: String,
+    /// The primary region: read-only, time-boxed, and allowed to be dead.
+    pub primary_region: Option<String>,
+    /// Every region to read (including the two above).
+    pub regions: BTreeSet<String>,
+}
+
+/// The read side of the cloud.
+pub trait Cloud {
+    fn inventory(&self, request: &InventoryRequest) -> Result<LiveSnapshot, Error>;
+}
+
+/// Live state from a recorded snapshot (`--live PATH`) or nothing at all (`--live empty`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Offline {
+    /// An empty DR region and no primary objects.
+    Empty,
+    /// A recorded snapshot (see docs/live-state.md).
+    Snapshot(PathBuf),
+}
+
+impl Offline {
+    /// `--live empty` or `--live PATH`.
+    pub fn parse(arg: &str) -> Result<Offline, String> {
+        Ok(if arg == "empty" { Offline::Empty } else { Offline::Snapshot(PathBuf::from(arg)) })
+    }
+}
+
+impl Cloud for Offline {
+    /// A snapshot holds what was recorded; the request does not narrow it (objects of other
+    /// stacks are never matched by ownership anyway).
+    fn inventory(&self, _request: &InventoryRequest) -> Result<LiveSnapshot, Error> {
+        match self {
+            Offline::Empty => Ok(LiveSnapshot::empty()),
+            Offline::Snapshot(path) => LiveSnapshot::load(path),
+        }
+    }
+}
