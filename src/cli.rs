@@ -35,6 +35,44 @@ pub enum Command {
     Plan(PlanArgs),
     /// Show a plan saved with `drplan plan --out`.
     Show(ShowArgs),
+    /// Record the live state a plan needs (DR and primary regions) for offline and CI plans.
+    Snapshot(SnapshotArgs),
+}
+
+/// How to reach AWS.
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    /// Send every AWS call to this endpoint (moto, LocalStack). AWS_ENDPOINT_URL works too.
+    #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// How long the primary region may take to answer before planning goes on without it.
+    #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = parse_seconds)]
+    pub primary_timeout: u64,
+}
+
+impl AwsArgs {
+    fn cloud(&self) -> crate::cloud::aws::Aws {
+        crate::cloud::aws::Aws {
+            endpoint_url: self.endpoint_url.clone(),
+            primary_timeout: std::time::Duration::from_secs(self.primary_timeout),
+            ..Default::default()
+        }
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<u64, String> {
+    crate::expand::recovery::parse_duration(text).map_err(|e| format!("{e} (write e.g. 20s or 1m)"))
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Where to write the snapshot (JSON, see docs/live-state.md).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -42,7 +80,7 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Live state: a snapshot file recorded with `drplan snapshot`, or `empty` for an empty DR
-    /// region with no primary objects.
+    /// region with no primary objects. Without it, drplan reads AWS.
     #[arg(long, value_name = "PATH|empty", value_parser = Offline::parse)]
     pub live: Option<Offline>,
     /// Save the plan (JSON) for `drplan show` and `drplan apply`.
@@ -56,6 +94,8 @@ pub struct PlanArgs {
     /// Plan only this resource or module and what it depends on (repeatable).
     #[arg(long = "target", value_name = "ADDRESS")]
     pub targets: Vec<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +190,22 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Validate(args) => validate(&args.config.load_options(&order)),
         Command::Plan(args) => plan(&args, &order),
+        Command::Snapshot(args) => {
+            let snap = ops::snapshot::snapshot(&args.config.load_options(&order), &args.aws.cloud())?;
+            ops::snapshot::write(&args.out, &snap)?;
+            let unavailable: Vec<String> =
+                snap.unavailable_regions.iter().map(|u| format!("{} ({})", u.region, u.reason)).collect();
+            eprintln!(
+                "Recorded {} objects in {} to {}.",
+                snap.objects.len(),
+                snap.regions.join(", "),
+                args.out.display()
+            );
+            if !unavailable.is_empty() {
+                eprintln!("Warning: could not read {}.", unavailable.join(", "));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Show(args) => {
             let plan = ops::plan::read_plan(&args.planfile)?;
             print(&render::render(&plan, args.output.format, style(&args.output)))?;
@@ -171,12 +227,12 @@ fn style(out: &OutputArgs) -> Style {
 }
 
 fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
-    let Some(live) = args.live.clone() else {
-        return Err(Error::Usage(
-            "reading live state from AWS is not available in this build yet; pass --live PATH (a recorded snapshot) or --live empty".into(),
-        ));
+    let aws = args.aws.cloud();
+    let cloud: &dyn crate::cloud::Cloud = match &args.live {
+        Some(offline) => offline,
+        None => &aws,
     };
-    let opts = PlanOptions { load: args.config.load_options(order), cloud: &live, targets: args.targets.clone() };
+    let opts = PlanOptions { load: args.config.load_options(order), cloud, targets: args.targets.clone() };
     let planned = ops::plan::plan(&opts)?;
     if !planned.config.warnings.is_empty() {
         eprint!("{}", planned.config.warnings.render(&planned.config.loaded.sources));

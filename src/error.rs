@@ -14,6 +14,9 @@ pub enum Error {
     /// The command line asked for something impossible.
     #[error("{0}")]
     Usage(String),
+    /// An AWS API call failed: which operation, in which region, and why.
+    #[error("AWS {operation} in {region} failed: {message}")]
+    Cloud { operation: String, region: String, message: String },
     #[error("{context}: {source}")]
     Io {
         context: String,

@@ -2,6 +2,8 @@
 //! reads a recorded snapshot; the AWS backend (issue 4) reads the regions themselves. Both return
 //! the same [`LiveSnapshot`] model, so planning never knows which one it talks to.
 
+pub mod aws;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 

@@ -93,7 +93,8 @@ impl Engine<'_> {
                                 .detail(format!("{}: {msg}.", decl.address_base()))
                                 .at(decl.span),
                         );
-                        config.clone()
+                        // Unknown, not null: one failed lookup must not cascade into more errors.
+                        unread(&config, &schema.block)
                     }
                 },
                 Mode::Managed => {

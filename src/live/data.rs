@@ -30,7 +30,7 @@ pub fn read(inv: &Inventory, ty: &str, region: &str, config: &Value) -> Result<O
     };
     let most_recent = config.get("most_recent") == Some(&Value::Bool(true));
     let chosen = match candidates.len() {
-        0 => return Err(format!("no {ty} in {region} matches {}", describe(config))),
+        0 => return Err(format!("no {ty} in {object_region} matches {}", describe(config))),
         1 => candidates[0],
         n if most_recent => {
             let key = if ty == "aws_ami" { "creation_date" } else { "snapshot_create_time" };

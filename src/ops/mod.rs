@@ -2,6 +2,7 @@
 
 pub mod graph;
 pub mod plan;
+pub mod snapshot;
 pub mod validate;
 
 use std::path::PathBuf;

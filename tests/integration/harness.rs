@@ -74,3 +74,75 @@ pub fn subdirs(dir: &str) -> Vec<String> {
 pub fn name_of(path: &str) -> &str {
     Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or(path)
 }
+
+/// A moto_server on a free loopback port, stopped when dropped. Each test gets its own, so
+/// state never leaks between tests.
+pub struct Moto {
+    child: std::process::Child,
+    pub endpoint: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        use std::io::BufRead as _;
+        let bin = std::env::var("DRPLAN_MOTO_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| root().join(".venv/bin/moto_server"));
+        assert!(bin.exists(), "{} not found: run scripts/install-moto.sh (scripts/test.sh does it)", bin.display());
+        let mut child = Command::new(&bin)
+            .args(["-H", "127.0.0.1", "-p", "0"])
+            .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("moto_server starts");
+        let stderr = child.stderr.take().expect("piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // Keep draining so moto never blocks on a full pipe.
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(url) = line.split("Running on ").nth(1) {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        let endpoint = rx.recv_timeout(std::time::Duration::from_secs(30)).expect("moto_server printed its address");
+        Moto { child, endpoint }
+    }
+
+    /// The environment a drplan process needs to talk to this moto.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_MAX_ATTEMPTS", "1".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]
+    }
+
+    /// SDK configuration for seeding and inspecting moto from a test.
+    pub async fn sdk(&self, region: &str) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "test"))
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .load()
+            .await
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs drplan against a moto server.
+pub fn drplan_moto(moto: &Moto, args: &[&str]) -> Run {
+    let env = moto.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    drplan_with_env(args, &env)
+}

@@ -1,0 +1,30 @@
+//! `drplan snapshot`: record the live inventory a plan of this configuration needs (both
+//! regions), for offline and CI plans. Sensitive values are never read, so never written.
+
+use std::path::Path;
+
+use super::{LoadOptions, parse_configuration};
+use crate::cloud::{Cloud, InventoryRequest};
+use crate::error::Error;
+use crate::live::LiveSnapshot;
+
+pub fn snapshot(load: &LoadOptions, cloud: &dyn Cloud) -> Result<LiveSnapshot, Error> {
+    let parsed = parse_configuration(load);
+    let (recovery, regions) = parsed.settings()?;
+    let request = InventoryRequest {
+        stack: recovery.stack.clone(),
+        dr_region: recovery.region.clone(),
+        primary_region: recovery.primary_region.clone(),
+        regions,
+    };
+    let mut snap = cloud.inventory(&request)?;
+    snap.sort();
+    Ok(snap)
+}
+
+pub fn write(path: &Path, snap: &LiveSnapshot) -> Result<(), Error> {
+    let mut text = serde_json::to_string_pretty(snap).expect("a snapshot always serializes");
+    text.push('\n');
+    std::fs::write(path, text)
+        .map_err(|e| Error::Io { context: format!("writing live snapshot {}", path.display()), source: e })
+}
