@@ -1,0 +1,134 @@
+//! Executing a plan's steps: the scheduler, independent of AWS.
+//!
+//! A step starts as soon as its own dependencies are done (no waves); when concurrency is
+//! limited, the ready step with the longest remaining path to the end goes first; services have
+//! their own limits; retryable failures (throttling, 5xx, connection errors) are retried with
+//! jittered exponential backoff; a failed step stops only its dependents; cancellation stops
+//! new launches and lets running steps finish. Every start and end goes to a [`Journal`].
+//!
+//! What a step *does* is a [`Runner`]'s business: the AWS backend, or a fake in tests.
+
+pub mod journal;
+mod schedule;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use journal::{Journal, JournalEvent};
+pub use schedule::{Options, run};
+
+/// One unit of work, e.g. "create module.network.aws_vpc.this".
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepSpec {
+    pub address: String,
+    /// create, update, replace, delete or read.
+    pub action: String,
+    /// Indices of the steps that must succeed first.
+    pub deps: Vec<usize>,
+    /// The AWS service it calls (ec2, rds, elbv2, route53), for per-service limits.
+    pub service: String,
+    /// Expected duration, for ordering by the longest remaining path.
+    pub estimate: Duration,
+}
+
+/// Why a step failed, and whether trying again may help.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepError {
+    pub message: String,
+    /// Throttling, 5xx and connection errors: retried with backoff.
+    pub retryable: bool,
+}
+
+/// Performs steps.
+pub trait Runner: Send + Sync + 'static {
+    fn run(&self, step: &StepSpec) -> impl std::future::Future<Output = Result<(), StepError>> + Send;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Succeeded,
+    Failed,
+    /// Not run because a dependency failed.
+    Skipped,
+    /// Not started because the run was cancelled.
+    Cancelled,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub address: String,
+    pub action: String,
+    pub status: Status,
+    pub attempts: u32,
+    /// From the first attempt's start to the end, including retries.
+    #[serde(with = "millis")]
+    pub duration: Duration,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub outcomes: Vec<Outcome>,
+    #[serde(with = "millis")]
+    pub wall_time: Duration,
+}
+
+impl Report {
+    pub fn count(&self, status: Status) -> usize {
+        self.outcomes.iter().filter(|o| o.status == status).count()
+    }
+
+    pub fn succeeded(&self) -> bool {
+        self.outcomes.iter().all(|o| o.status == Status::Succeeded)
+    }
+}
+
+/// The critical path of a step graph: the longest chain of estimates, a lower bound on any
+/// schedule's makespan.
+pub fn critical_path(steps: &[StepSpec]) -> Duration {
+    let mut finish = vec![Duration::ZERO; steps.len()];
+    for i in topo_order(steps) {
+        let start = steps[i].deps.iter().map(|&d| finish[d]).max().unwrap_or_default();
+        finish[i] = start + steps[i].estimate;
+    }
+    finish.into_iter().max().unwrap_or_default()
+}
+
+/// Indices in an order where dependencies come first (steps are assumed acyclic).
+fn topo_order(steps: &[StepSpec]) -> Vec<usize> {
+    let mut indegree: Vec<usize> = steps.iter().map(|s| s.deps.len()).collect();
+    let mut dependents = vec![Vec::new(); steps.len()];
+    for (i, s) in steps.iter().enumerate() {
+        for &d in &s.deps {
+            dependents[d].push(i);
+        }
+    }
+    let mut ready: Vec<usize> = (0..steps.len()).filter(|&i| indegree[i] == 0).collect();
+    let mut order = Vec::with_capacity(steps.len());
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        for &j in &dependents[i] {
+            indegree[j] -= 1;
+            if indegree[j] == 0 {
+                ready.push(j);
+            }
+        }
+    }
+    order
+}
+
+mod millis {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_millis() as u64)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let ms: u64 = serde::Deserialize::deserialize(d)?;
+        Ok(Duration::from_millis(ms))
+    }
+}
