@@ -16,7 +16,7 @@ pub fn read(inv: &Inventory, ty: &str, region: &str, config: &Value) -> Result<O
     if inv.region_unavailable(object_region).is_some() {
         return Ok(None);
     }
-    let q = Query { config, account: inv.snapshot.account_id.as_deref() };
+    let q = Query::new(config, inv.snapshot.account_id.as_deref());
     let candidates: Vec<&LiveObject> = match ty {
         "aws_availability_zones" => return Ok(Some(availability_zones(inv, region, config))),
         "aws_subnets" => return Ok(Some(subnets(inv, region, config))),
@@ -56,6 +56,35 @@ pub fn read(inv: &Inventory, ty: &str, region: &str, config: &Value) -> Result<O
 struct Query<'a> {
     config: &'a Value,
     account: Option<&'a str>,
+    /// `name_regex`, compiled once per query (an invalid pattern matches nothing).
+    name_regex: Option<Option<regex::Regex>>,
+    /// `filter` blocks: name and the value patterns, compiled once per query.
+    filters: Vec<(String, Vec<regex::Regex>)>,
+}
+
+impl<'a> Query<'a> {
+    fn new(config: &'a Value, account: Option<&'a str>) -> Self {
+        let name_regex = config.get("name_regex").and_then(Value::as_str).map(|re| regex::Regex::new(re).ok());
+        let filters = config
+            .get("filter")
+            .and_then(Value::as_seq)
+            .unwrap_or(&[])
+            .iter()
+            .map(|f| {
+                let name = f.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+                let values = f
+                    .get("values")
+                    .and_then(Value::as_seq)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .filter_map(glob)
+                    .collect();
+                (name, values)
+            })
+            .collect();
+        Query { config, account, name_regex, filters }
+    }
 }
 
 impl Query<'_> {
@@ -80,21 +109,17 @@ impl Query<'_> {
 
     /// `filter { name = "tag:Role", values = ["web"] }` blocks, with `*`/`?` wildcards.
     fn filters_match(&self, o: &LiveObject) -> bool {
-        let Some(filters) = self.config.get("filter").and_then(Value::as_seq) else { return true };
-        filters.iter().all(|f| {
-            let name = f.get("name").and_then(Value::as_str).unwrap_or("");
-            let values: Vec<&str> =
-                f.get("values").and_then(Value::as_seq).unwrap_or(&[]).iter().filter_map(Value::as_str).collect();
+        self.filters.iter().all(|(name, values)| {
             let actual = match name.strip_prefix("tag:") {
                 Some(tag) => o.tags.get(tag).cloned(),
-                None if name == "tag-key" => return values.iter().any(|v| o.tags.keys().any(|k| glob(v, k))),
+                None if name == "tag-key" => return values.iter().any(|v| o.tags.keys().any(|k| v.is_match(k))),
                 None => o
                     .attributes
                     .get(&name.replace('-', "_"))
                     .map(super::json_scalar)
                     .or_else(|| (name == "id" || name.ends_with("-id")).then(|| o.id.clone())),
             };
-            actual.is_some_and(|a| values.iter().any(|v| glob(v, &a)))
+            actual.is_some_and(|a| values.iter().any(|v| v.is_match(&a)))
         })
     }
 
@@ -106,8 +131,8 @@ impl Query<'_> {
             || owners
                 .iter()
                 .any(|w| w == owner || w == alias || (w == "self" && self.account.is_some_and(|a| a == owner)));
-        let name_ok = match self.arg("name_regex") {
-            Some(re) => regex::Regex::new(re).is_ok_and(|re| re.is_match(o.attr_str("name").unwrap_or(""))),
+        let name_ok = match &self.name_regex {
+            Some(re) => re.as_ref().is_some_and(|re| re.is_match(o.attr_str("name").unwrap_or(""))),
             None => true,
         };
         owner_ok && name_ok && self.filters_match(o) && self.tags_match(o)
@@ -157,7 +182,7 @@ impl Query<'_> {
 }
 
 fn availability_zones(inv: &Inventory, region: &str, config: &Value) -> Value {
-    let q = Query { config, account: None };
+    let q = Query::new(config, None);
     let state = q.arg("state");
     let (exclude_names, exclude_ids) = (q.list("exclude_names"), q.list("exclude_zone_ids"));
     let mut zones: Vec<&LiveObject> = inv
@@ -181,7 +206,7 @@ fn availability_zones(inv: &Inventory, region: &str, config: &Value) -> Value {
 }
 
 fn subnets(inv: &Inventory, region: &str, config: &Value) -> Value {
-    let q = Query { config, account: None };
+    let q = Query::new(config, None);
     let mut ids: Vec<&str> = inv
         .of_type("aws_subnet", region)
         .filter(|o| q.filters_match(o) && q.tags_match(o))
@@ -266,9 +291,9 @@ fn describe(config: &Value) -> String {
     if parts.is_empty() { "the query (no arguments)".into() } else { parts.join(", ") }
 }
 
-fn glob(pattern: &str, text: &str) -> bool {
-    let re = format!("^{}$", regex::escape(pattern).replace("\\*", ".*").replace("\\?", "."));
-    regex::Regex::new(&re).is_ok_and(|r| r.is_match(text))
+/// An AWS filter value (`*` and `?` wildcards) as an anchored regex.
+fn glob(pattern: &str) -> Option<regex::Regex> {
+    regex::Regex::new(&format!("^{}$", regex::escape(pattern).replace("\\*", ".*").replace("\\?", "."))).ok()
 }
 
 #[cfg(test)]
