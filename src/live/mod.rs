@@ -118,16 +118,21 @@ impl LiveSnapshot {
     }
 }
 
-/// Types AWS cannot tag: drplan finds them by natural key instead, computed from attributes.
-pub fn natural_key(ty: &str, attrs: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    let fields: &[&str] = match ty {
+/// The attributes that identify an object of a type AWS cannot tag; `None` for taggable types.
+pub fn natural_key_fields(ty: &str) -> Option<&'static [&'static str]> {
+    Some(match ty {
         "aws_route53_record" => &["zone_id", "name", "type", "set_identifier"],
         "aws_route_table_association" => &["route_table_id", "subnet_id", "gateway_id"],
         "aws_route" => &["route_table_id", "destination_cidr_block", "destination_ipv6_cidr_block"],
         "aws_lb_target_group_attachment" => &["target_group_arn", "target_id", "port"],
         "aws_lb_listener" => &["load_balancer_arn", "port"],
         _ => return None,
-    };
+    })
+}
+
+/// Types AWS cannot tag: drplan finds them by natural key instead, computed from attributes.
+pub fn natural_key(ty: &str, attrs: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let fields = natural_key_fields(ty)?;
     let parts: Vec<String> = fields
         .iter()
         .map(|f| {

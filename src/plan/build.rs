@@ -11,7 +11,7 @@ use super::*;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::Value;
 use crate::expand::{Expansion, Instance, InstanceKey, LiveView, ManagedRef};
-use crate::live::{Inventory, LiveObject, data, natural_key};
+use crate::live::{Inventory, LiveObject, data, natural_key, natural_key_fields};
 use crate::schema;
 
 /// Answers the evaluator from the inventory, and remembers what it read for the fingerprint.
@@ -84,15 +84,13 @@ pub fn find_live<'i>(
             return Err(format!("{} objects in {region} are tagged as {addr}: {}", many.len(), ids.join(" and ")));
         }
     }
-    let attr = |f: &str| config.get(f).and_then(Value::to_template_string);
-    let needs_known = |f: &str| config.get(f).is_some_and(Value::is_unknown);
-    let Some(key) = natural_key(ty, &attr) else { return Ok(None) };
-    if ["zone_id", "name", "route_table_id", "subnet_id", "target_group_arn", "target_id", "load_balancer_arn"]
-        .iter()
-        .any(|f| needs_known(f))
-    {
+    // A key with a part not known yet (its object is being created) matches nothing.
+    let Some(fields) = natural_key_fields(ty) else { return Ok(None) };
+    if fields.iter().any(|f| config.get(f).is_some_and(|v| !v.is_wholly_known())) {
         return Ok(None);
     }
+    let attr = |f: &str| config.get(f).and_then(Value::to_template_string);
+    let Some(key) = natural_key(ty, &attr) else { return Ok(None) };
     Ok(inv.by_natural_key(region, ty, &key).into_iter().next())
 }
 
