@@ -122,12 +122,11 @@ fn read_file(path: &Path, sources: &mut SourceMap, diags: &mut Diagnostics, out:
         }
     };
     let scope = Scope::default();
-    let dir = path.parent().unwrap_or(Path::new("."));
     for s in body.iter() {
         match s {
             Structure::Attribute(a) => {
                 let span = file.range(a.value.span());
-                match Evaluator::new(&scope, file, dir).eval(&a.value) {
+                match Evaluator::new(&scope, file).eval(&a.value) {
                     Ok(value) => {
                         out.insert(a.key.as_str().to_string(), RawInput::Value { value, span });
                     }

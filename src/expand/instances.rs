@@ -60,7 +60,7 @@ impl Engine<'_> {
             }
         };
         let keys = {
-            let mut ev = Evaluator::new(&frame.scope, decl.file, &frame.module.dir);
+            let mut ev = Evaluator::new(&frame.scope, decl.file);
             count::keys(&mut ev, decl.count.as_ref(), decl.for_each.as_ref(), self.opts.lenient_keys, self.diags)
         };
         let deps = Self::deps_of(frame, refs);
@@ -68,7 +68,7 @@ impl Engine<'_> {
         let mut exported = Exported::default();
         let mut values: Vec<(InstanceKey, Value)> = Vec::new();
         for (key, each) in keys.iter() {
-            let mut ev = Evaluator::new(&frame.scope, decl.file, &frame.module.dir);
+            let mut ev = Evaluator::new(&frame.scope, decl.file);
             count::bind(&mut ev, &key, each.as_ref());
             let (config, written) = body::BodyEval {
                 ev: &mut ev,
@@ -169,7 +169,7 @@ impl Engine<'_> {
         };
         let child = &self.loaded.tree.modules[child_index];
         let keys = {
-            let mut ev = Evaluator::new(&frame.scope, call.span.file, &frame.module.dir);
+            let mut ev = Evaluator::new(&frame.scope, call.span.file);
             count::keys(&mut ev, call.count.as_ref(), call.for_each.as_ref(), self.opts.lenient_keys, self.diags)
         };
         // What every input inherits: the call's own meta-arguments, not the other inputs.
@@ -219,7 +219,7 @@ impl Engine<'_> {
         for (key, each) in keys.iter() {
             let mut child_inputs = ValuesWithDeps::new();
             {
-                let mut ev = Evaluator::new(&frame.scope, call.span.file, &frame.module.dir);
+                let mut ev = Evaluator::new(&frame.scope, call.span.file);
                 count::bind(&mut ev, &key, each.as_ref());
                 for (name, _, expr) in &call.inputs {
                     let value = ev.eval(&expr.expr).unwrap_or_else(|d| {

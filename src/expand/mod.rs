@@ -321,7 +321,7 @@ impl<'l> Engine<'l> {
 
     fn eval_expr(&mut self, frame: &Frame, expr: &crate::config::Expr, refs: &[Reference]) -> (Value, BTreeSet<usize>) {
         let deps = Self::deps_of(frame, refs);
-        let mut ev = Evaluator::new(&frame.scope, expr.file, &frame.module.dir);
+        let mut ev = Evaluator::new(&frame.scope, expr.file);
         match ev.eval(&expr.expr) {
             Ok(v) => (v, deps),
             Err(d) => {

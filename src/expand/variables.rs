@@ -17,7 +17,7 @@ impl Engine<'_> {
         let decl = &frame.module.variables[i];
         let empty = Scope::default();
         let default_eval = |e: &hcl_edit::expr::Expression| {
-            Evaluator::new(&empty, decl.span.file, &frame.module.dir).eval(e).map_err(|d| d.detail.unwrap_or(d.summary))
+            Evaluator::new(&empty, decl.span.file).eval(e).map_err(|d| d.detail.unwrap_or(d.summary))
         };
         let ty = match &decl.type_expr {
             None => Type::Any,
@@ -117,7 +117,7 @@ impl Engine<'_> {
         decl: &crate::config::VariableDecl,
         v: &crate::config::Validation,
     ) {
-        let mut ev = Evaluator::new(&frame.scope, v.condition.file, &frame.module.dir);
+        let mut ev = Evaluator::new(&frame.scope, v.condition.file);
         let ok = match ev.eval(&v.condition.expr) {
             Ok(Value::Bool(b)) => b,
             Ok(Value::Unknown) => return,
@@ -140,7 +140,7 @@ impl Engine<'_> {
         let message = v
             .error_message
             .as_ref()
-            .and_then(|m| Evaluator::new(&frame.scope, m.file, &frame.module.dir).eval(&m.expr).ok())
+            .and_then(|m| Evaluator::new(&frame.scope, m.file).eval(&m.expr).ok())
             .and_then(|m| m.as_str().map(str::to_string));
         self.diags.push(
             Diagnostic::error("Invalid value for variable")

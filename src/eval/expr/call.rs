@@ -4,7 +4,7 @@ use hcl_edit::expr::{Expression, FuncCall};
 
 use super::{Evaluator, Result, Scope};
 use crate::diag::did_you_mean;
-use crate::eval::functions::{self, FnCtx};
+use crate::eval::functions;
 use crate::eval::value::Value;
 
 impl Evaluator<'_> {
@@ -60,7 +60,7 @@ impl Evaluator<'_> {
                 None => d.hint("see docs/configuration.md for the list of supported functions"),
             });
         };
-        functions::call(def, &args, &FnCtx { module_dir: self.module_dir }).map_err(|e| match e {
+        functions::call(def, &args).map_err(|e| match e {
             functions::CallError::Arity(msg) => {
                 self.err("Wrong number of function arguments", format!("{msg}."), whole)
             }
@@ -133,7 +133,7 @@ impl Evaluator<'_> {
         for (k, v) in vars {
             scope.set(k.clone(), v.clone());
         }
-        let mut inner = Evaluator::new(&scope, self.file, self.module_dir);
+        let mut inner = Evaluator::new(&scope, self.file);
         let mut out = String::new();
         match inner.render_template(&template, &mut out, false) {
             Ok(true) => Ok(Value::String(out)),

@@ -13,12 +13,11 @@
 //! let mut scope = Scope::default();
 //! scope.set("var", Value::Map([("azs".to_string(), Value::Number(2.0))].into()));
 //! let expr = hcl_edit::parser::parse_expr(r#"[for i in range(var.azs) : cidrsubnet("10.0.0.0/16", 8, i)]"#).unwrap();
-//! let value = Evaluator::new(&scope, FileId(0), std::path::Path::new(".")).eval(&expr).unwrap();
+//! let value = Evaluator::new(&scope, FileId(0)).eval(&expr).unwrap();
 //! assert_eq!(value.to_string(), r#"["10.0.0.0/24", "10.0.1.0/24"]"#);
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 use hcl_edit::expr::{BinaryOperator, Expression, ForExpr, ObjectKey, UnaryOperator};
 
@@ -38,10 +37,6 @@ impl Scope {
 
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.roots.get(name)
-    }
-
-    pub fn remove(&mut self, name: &str) -> Option<Value> {
-        self.roots.remove(name)
     }
 
     /// Sets `root.key` (e.g. `var.region`, `aws_vpc.main`), creating `root` as an object.
@@ -73,7 +68,6 @@ enum Step {
 pub struct Evaluator<'a> {
     scope: &'a Scope,
     file: FileId,
-    module_dir: &'a Path,
     /// Variables bound by `for` expressions, template `for` directives and `dynamic` blocks.
     frames: Vec<(String, Value)>,
 }
@@ -81,8 +75,8 @@ pub struct Evaluator<'a> {
 type Result<T> = std::result::Result<T, Diagnostic>;
 
 impl<'a> Evaluator<'a> {
-    pub fn new(scope: &'a Scope, file: FileId, module_dir: &'a Path) -> Self {
-        Evaluator { scope, file, module_dir, frames: Vec::new() }
+    pub fn new(scope: &'a Scope, file: FileId) -> Self {
+        Evaluator { scope, file, frames: Vec::new() }
     }
 
     /// Binds a local name (used for `dynamic` block iterators) until [`Evaluator::pop`].

@@ -37,7 +37,7 @@ fn scope() -> Scope {
 fn eval(src: &str) -> std::result::Result<Value, Diagnostic> {
     let expr = hcl_edit::parser::parse_expr(src).unwrap_or_else(|e| panic!("{src}: {e}"));
     let scope = scope();
-    Evaluator::new(&scope, FileId(0), Path::new(".")).eval(&expr)
+    Evaluator::new(&scope, FileId(0)).eval(&expr)
 }
 
 fn ok(src: &str) -> String {

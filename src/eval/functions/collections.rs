@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{FnCtx, int_arg, map_arg, seq_arg, string_arg};
+use super::{int_arg, map_arg, seq_arg, string_arg};
 use crate::eval::value::Value;
 
-pub fn length(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn length(a: &[Value]) -> Result<Value, String> {
     let n = match &a[0] {
         Value::List(v) | Value::Set(v) => v.len(),
         Value::Map(m) => m.len(),
@@ -15,7 +15,7 @@ pub fn length(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(Value::Number(n as f64))
 }
 
-pub fn element(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn element(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the first argument")?;
     if items.is_empty() {
         return Err("cannot use element() on an empty list".into());
@@ -28,7 +28,7 @@ pub fn element(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(items[i as usize % items.len()].clone())
 }
 
-pub fn index(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn index(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the first argument")?;
     items
         .iter()
@@ -37,11 +37,11 @@ pub fn index(a: &[Value], _: &FnCtx) -> Result<Value, String> {
         .ok_or_else(|| format!("{} is not in the list", a[1]))
 }
 
-pub fn contains(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn contains(a: &[Value]) -> Result<Value, String> {
     Ok(seq_arg(&a[0], "the first argument")?.contains(&a[1]).into())
 }
 
-pub fn concat(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn concat(a: &[Value]) -> Result<Value, String> {
     let mut out = Vec::new();
     for (i, v) in a.iter().enumerate() {
         out.extend_from_slice(seq_arg(v, &format!("argument {}", i + 1))?);
@@ -49,7 +49,7 @@ pub fn concat(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(Value::List(out))
 }
 
-pub fn flatten(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn flatten(a: &[Value]) -> Result<Value, String> {
     fn walk(items: &[Value], out: &mut Vec<Value>) {
         for v in items {
             match v {
@@ -63,7 +63,7 @@ pub fn flatten(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(Value::List(out))
 }
 
-pub fn distinct(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn distinct(a: &[Value]) -> Result<Value, String> {
     let mut out: Vec<Value> = Vec::new();
     for v in seq_arg(&a[0], "the argument")? {
         if !out.contains(v) {
@@ -73,7 +73,7 @@ pub fn distinct(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(Value::List(out))
 }
 
-pub fn slice(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn slice(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the first argument")?;
     let (start, end) = (int_arg(&a[1], "start index")?, int_arg(&a[2], "end index")?);
     if start < 0 || end > items.len() as i64 || start > end {
@@ -82,7 +82,7 @@ pub fn slice(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(Value::List(items[start as usize..end as usize].to_vec()))
 }
 
-pub fn sort(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn sort(a: &[Value]) -> Result<Value, String> {
     let mut items = seq_arg(&a[0], "the argument")?
         .iter()
         .map(|v| string_arg(v, "each sorted element"))
@@ -91,19 +91,19 @@ pub fn sort(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(Value::List(items.into_iter().map(Value::from).collect()))
 }
 
-pub fn reverse(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn reverse(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(seq_arg(&a[0], "the argument")?.iter().rev().cloned().collect()))
 }
 
-pub fn keys(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn keys(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(map_arg(&a[0], "the argument")?.keys().map(|k| Value::from(k.as_str())).collect()))
 }
 
-pub fn values(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn values(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(map_arg(&a[0], "the argument")?.values().cloned().collect()))
 }
 
-pub fn lookup(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn lookup(a: &[Value]) -> Result<Value, String> {
     let map = map_arg(&a[0], "the first argument")?;
     let key = string_arg(&a[1], "the key")?;
     match (map.get(&key), a.get(2)) {
@@ -113,7 +113,7 @@ pub fn lookup(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     }
 }
 
-pub fn merge(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn merge(a: &[Value]) -> Result<Value, String> {
     let mut out = BTreeMap::new();
     for (i, v) in a.iter().enumerate() {
         if v.is_null() {
@@ -126,7 +126,7 @@ pub fn merge(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(Value::Map(out))
 }
 
-pub fn zipmap(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn zipmap(a: &[Value]) -> Result<Value, String> {
     let keys = seq_arg(&a[0], "the keys")?;
     let values = seq_arg(&a[1], "the values")?;
     if keys.len() != values.len() {
@@ -142,14 +142,14 @@ pub fn zipmap(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(Value::Map(out))
 }
 
-pub fn coalesce(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn coalesce(a: &[Value]) -> Result<Value, String> {
     a.iter()
         .find(|v| !v.is_null() && v.as_str() != Some(""))
         .cloned()
         .ok_or_else(|| "no non-null, non-empty argument".to_string())
 }
 
-pub fn coalescelist(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn coalescelist(a: &[Value]) -> Result<Value, String> {
     for v in a {
         if !seq_arg(v, "each argument")?.is_empty() {
             return Ok(v.clone());
@@ -158,13 +158,13 @@ pub fn coalescelist(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Err("no non-empty list argument".into())
 }
 
-pub fn compact(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn compact(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(
         seq_arg(&a[0], "the argument")?.iter().filter(|v| !v.is_null() && v.as_str() != Some("")).cloned().collect(),
     ))
 }
 
-pub fn one(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn one(a: &[Value]) -> Result<Value, String> {
     match seq_arg(&a[0], "the argument")? {
         [] => Ok(Value::Null),
         [v] => Ok(v.clone()),
@@ -172,7 +172,7 @@ pub fn one(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     }
 }
 
-pub fn chunklist(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn chunklist(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the first argument")?;
     let size = int_arg(&a[1], "the chunk size")?;
     if size <= 0 {
@@ -198,7 +198,7 @@ fn bools(a: &[Value]) -> Result<Vec<Option<bool>>, String> {
     Ok(out)
 }
 
-pub fn alltrue(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn alltrue(a: &[Value]) -> Result<Value, String> {
     let items = bools(a)?;
     if items.contains(&Some(false)) {
         return Ok(false.into());
@@ -206,7 +206,7 @@ pub fn alltrue(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(if items.contains(&None) { Value::Unknown } else { true.into() })
 }
 
-pub fn anytrue(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn anytrue(a: &[Value]) -> Result<Value, String> {
     let items = bools(a)?;
     if items.contains(&Some(true)) {
         return Ok(true.into());

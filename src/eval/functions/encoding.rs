@@ -2,62 +2,56 @@
 
 use base64::Engine as _;
 
-use super::{FnCtx, seq_arg, string_arg};
+use super::{seq_arg, string_arg};
 use crate::eval::types::{Type, convert};
 use crate::eval::value::Value;
 
-pub fn jsonencode(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn jsonencode(a: &[Value]) -> Result<Value, String> {
     Ok(a[0].to_json()?.to_string().into())
 }
 
-pub fn jsondecode(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn jsondecode(a: &[Value]) -> Result<Value, String> {
     let text = string_arg(&a[0], "the argument")?;
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("invalid JSON: {e}"))?;
     Ok(Value::from_json(&json))
 }
 
-pub fn base64encode(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn base64encode(a: &[Value]) -> Result<Value, String> {
     Ok(base64::engine::general_purpose::STANDARD.encode(string_arg(&a[0], "the argument")?).into())
 }
 
-pub fn base64decode(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn base64decode(a: &[Value]) -> Result<Value, String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(string_arg(&a[0], "the argument")?.trim())
         .map_err(|e| format!("invalid base64: {e}"))?;
     String::from_utf8(bytes).map(Value::from).map_err(|_| "the decoded bytes are not valid UTF-8".into())
 }
 
-pub fn tostring(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn tostring(a: &[Value]) -> Result<Value, String> {
     convert(&a[0], &Type::String)
 }
 
-pub fn tonumber(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn tonumber(a: &[Value]) -> Result<Value, String> {
     convert(&a[0], &Type::Number)
 }
 
-pub fn tobool(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn tobool(a: &[Value]) -> Result<Value, String> {
     convert(&a[0], &Type::Bool)
 }
 
-pub fn tolist(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn tolist(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(seq_arg(&a[0], "the argument")?.to_vec()))
 }
 
-pub fn toset(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn toset(a: &[Value]) -> Result<Value, String> {
     Ok(Value::set(seq_arg(&a[0], "the argument")?.to_vec()))
 }
 
-pub fn tomap(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn tomap(a: &[Value]) -> Result<Value, String> {
     match &a[0] {
         Value::Map(_) => Ok(a[0].clone()),
         other => Err(format!("cannot convert a {} to a map", other.type_name())),
     }
-}
-
-/// As in Terraform, relative paths are relative to the working directory; configurations
-/// write `"${path.module}/file"` to be independent of it.
-fn resolve(path: &str, _ctx: &FnCtx) -> std::path::PathBuf {
-    std::path::PathBuf::from(path)
 }
 
 /// Larger files are refused: configuration files are small, and `/dev/zero` must not hang us.
@@ -75,13 +69,15 @@ pub fn read_text_file(path: &std::path::Path, shown: &str) -> Result<String, Str
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {shown:?}: {e}"))
 }
 
-pub fn file(a: &[Value], ctx: &FnCtx) -> Result<Value, String> {
+pub fn file(a: &[Value]) -> Result<Value, String> {
     let path = string_arg(&a[0], "the path")?;
-    read_text_file(&resolve(&path, ctx), &path).map(Value::from)
+    read_text_file(std::path::Path::new(&path), &path).map(Value::from)
 }
 
-pub fn fileexists(a: &[Value], ctx: &FnCtx) -> Result<Value, String> {
-    Ok(resolve(&string_arg(&a[0], "the path")?, ctx).is_file().into())
+pub fn fileexists(a: &[Value]) -> Result<Value, String> {
+    // As in Terraform, relative paths are relative to the working directory; configurations
+    // write `"${path.module}/file"` to be independent of it.
+    Ok(std::path::Path::new(&string_arg(&a[0], "the path")?).is_file().into())
 }
 
 #[cfg(test)]

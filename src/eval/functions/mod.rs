@@ -10,17 +10,9 @@ pub(crate) mod encoding;
 mod numeric;
 mod strings;
 
-use std::path::Path;
-
 use super::value::Value;
 
-/// What a function may know about where it is called from.
-pub struct FnCtx<'a> {
-    /// `path.module` of the calling module, for `file()` and friends.
-    pub module_dir: &'a Path,
-}
-
-pub type FnImpl = fn(&[Value], &FnCtx) -> Result<Value, String>;
+pub type FnImpl = fn(&[Value]) -> Result<Value, String>;
 
 pub struct FnDef {
     pub name: &'static str,
@@ -139,7 +131,7 @@ pub enum CallError {
 }
 
 /// Calls a function: checks arity, propagates unknowns, then runs it.
-pub fn call(def: &FnDef, args: &[Value], ctx: &FnCtx) -> Result<Value, CallError> {
+pub fn call(def: &FnDef, args: &[Value]) -> Result<Value, CallError> {
     if args.len() < def.min_args || def.max_args.is_some_and(|max| args.len() > max) {
         let expected = match def.max_args {
             Some(max) if max == def.min_args => format!("{max}"),
@@ -153,7 +145,7 @@ pub fn call(def: &FnDef, args: &[Value], ctx: &FnCtx) -> Result<Value, CallError
     if unknown {
         return Ok(Value::Unknown);
     }
-    (def.call)(args, ctx).map_err(CallError::Invalid)
+    (def.call)(args).map_err(CallError::Invalid)
 }
 
 // Argument helpers shared by the function groups.
@@ -188,8 +180,7 @@ pub(crate) fn map_arg<'v>(v: &'v Value, what: &str) -> Result<&'v std::collectio
 
 #[cfg(test)]
 pub(crate) fn test_call(name: &str, args: Vec<Value>) -> Result<Value, String> {
-    let ctx = FnCtx { module_dir: Path::new(".") };
-    call(lookup(name).expect("function exists"), &args, &ctx).map_err(|e| match e {
+    call(lookup(name).expect("function exists"), &args).map_err(|e| match e {
         CallError::Arity(m) | CallError::Invalid(m) => m,
     })
 }

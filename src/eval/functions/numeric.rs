@@ -2,31 +2,31 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::{FnCtx, int_arg, number_arg, seq_arg, string_arg};
+use super::{int_arg, number_arg, seq_arg, string_arg};
 use crate::eval::value::Value;
 
 fn n(a: &[Value], i: usize) -> Result<f64, String> {
     number_arg(&a[i], &format!("argument {}", i + 1))
 }
 
-pub fn abs(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn abs(a: &[Value]) -> Result<Value, String> {
     Ok(n(a, 0)?.abs().into())
 }
 
-pub fn ceil(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn ceil(a: &[Value]) -> Result<Value, String> {
     Ok(n(a, 0)?.ceil().into())
 }
 
-pub fn floor(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn floor(a: &[Value]) -> Result<Value, String> {
     Ok(n(a, 0)?.floor().into())
 }
 
-pub fn signum(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn signum(a: &[Value]) -> Result<Value, String> {
     let x = n(a, 0)?;
     Ok(Value::Number(if x == 0.0 { 0.0 } else { x.signum() }))
 }
 
-pub fn pow(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn pow(a: &[Value]) -> Result<Value, String> {
     Ok(n(a, 0)?.powf(n(a, 1)?).into())
 }
 
@@ -34,15 +34,15 @@ fn numbers(a: &[Value]) -> Result<Vec<f64>, String> {
     a.iter().enumerate().map(|(i, v)| number_arg(v, &format!("argument {}", i + 1))).collect()
 }
 
-pub fn max(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn max(a: &[Value]) -> Result<Value, String> {
     Ok(numbers(a)?.into_iter().fold(f64::NEG_INFINITY, f64::max).into())
 }
 
-pub fn min(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn min(a: &[Value]) -> Result<Value, String> {
     Ok(numbers(a)?.into_iter().fold(f64::INFINITY, f64::min).into())
 }
 
-pub fn sum(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn sum(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the argument")?;
     if items.is_empty() {
         return Err("cannot sum an empty list".into());
@@ -50,7 +50,7 @@ pub fn sum(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(numbers(items)?.into_iter().sum::<f64>().into())
 }
 
-pub fn parseint(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn parseint(a: &[Value]) -> Result<Value, String> {
     let text = string_arg(&a[0], "the number")?;
     let base = int_arg(&a[1], "the base")?;
     if !(2..=62).contains(&base) {
@@ -61,7 +61,7 @@ pub fn parseint(a: &[Value], _: &FnCtx) -> Result<Value, String> {
         .map_err(|_| format!("cannot parse {text:?} as a base {base} integer"))
 }
 
-pub fn range(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn range(a: &[Value]) -> Result<Value, String> {
     let nums = numbers(a)?;
     let (start, end, step) = match nums.as_slice() {
         [end] => (0.0, *end, 1.0),
@@ -121,13 +121,13 @@ fn subnet(p: &Prefix, newbits: i64, netnum: i64) -> Result<(u128, u32), String> 
     Ok((p.addr | ((netnum as u128) << (p.bits - new_len)), new_len))
 }
 
-pub fn cidrsubnet(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn cidrsubnet(a: &[Value]) -> Result<Value, String> {
     let p = parse_prefix(&string_arg(&a[0], "the prefix")?)?;
     let (addr, len) = subnet(&p, int_arg(&a[1], "newbits")?, int_arg(&a[2], "netnum")?)?;
     Ok(format!("{}/{len}", format_addr(addr, p.bits)).into())
 }
 
-pub fn cidrsubnets(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn cidrsubnets(a: &[Value]) -> Result<Value, String> {
     let p = parse_prefix(&string_arg(&a[0], "the prefix")?)?;
     let host_bits = p.bits - p.len;
     let last = p.addr | if host_bits >= 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
@@ -150,7 +150,7 @@ pub fn cidrsubnets(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(Value::List(out))
 }
 
-pub fn cidrhost(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn cidrhost(a: &[Value]) -> Result<Value, String> {
     let p = parse_prefix(&string_arg(&a[0], "the prefix")?)?;
     let host_bits = p.bits - p.len;
     let capacity: i128 = if host_bits >= 127 { i128::MAX } else { 1i128 << host_bits };
@@ -168,7 +168,7 @@ pub fn cidrhost(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(format_addr(p.addr | host as u128, p.bits).into())
 }
 
-pub fn cidrnetmask(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn cidrnetmask(a: &[Value]) -> Result<Value, String> {
     let p = parse_prefix(&string_arg(&a[0], "the prefix")?)?;
     if p.bits != 32 {
         return Err("cidrnetmask() only supports IPv4 prefixes".into());

@@ -2,22 +2,22 @@
 
 use std::collections::BTreeMap;
 
-use super::{FnCtx, int_arg, seq_arg, string_arg};
+use super::{int_arg, seq_arg, string_arg};
 use crate::eval::value::Value;
 
 fn s(args: &[Value], i: usize) -> Result<String, String> {
     string_arg(&args[i], &format!("argument {}", i + 1))
 }
 
-pub fn lower(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn lower(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.to_lowercase().into())
 }
 
-pub fn upper(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn upper(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.to_uppercase().into())
 }
 
-pub fn title(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn title(a: &[Value]) -> Result<Value, String> {
     let mut out = String::new();
     let mut at_word_start = true;
     for c in s(a, 0)?.chars() {
@@ -31,51 +31,51 @@ pub fn title(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(out.into())
 }
 
-pub fn trimspace(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn trimspace(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.trim().into())
 }
 
-pub fn chomp(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn chomp(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.trim_end_matches(['\n', '\r']).into())
 }
 
-pub fn strrev(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn strrev(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.chars().rev().collect::<String>().into())
 }
 
-pub fn trim(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn trim(a: &[Value]) -> Result<Value, String> {
     let cutset: Vec<char> = s(a, 1)?.chars().collect();
     Ok(s(a, 0)?.trim_matches(|c| cutset.contains(&c)).into())
 }
 
-pub fn trimprefix(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn trimprefix(a: &[Value]) -> Result<Value, String> {
     let (text, prefix) = (s(a, 0)?, s(a, 1)?);
     Ok(text.strip_prefix(prefix.as_str()).unwrap_or(&text).into())
 }
 
-pub fn trimsuffix(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn trimsuffix(a: &[Value]) -> Result<Value, String> {
     let (text, suffix) = (s(a, 0)?, s(a, 1)?);
     Ok(text.strip_suffix(suffix.as_str()).unwrap_or(&text).into())
 }
 
-pub fn startswith(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn startswith(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.starts_with(&s(a, 1)?).into())
 }
 
-pub fn endswith(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn endswith(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.ends_with(&s(a, 1)?).into())
 }
 
-pub fn strcontains(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn strcontains(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.contains(&s(a, 1)?).into())
 }
 
-pub fn indent(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn indent(a: &[Value]) -> Result<Value, String> {
     let pad = " ".repeat(int_arg(&a[0], "spaces")?.max(0) as usize);
     Ok(s(a, 1)?.replace('\n', &format!("\n{pad}")).into())
 }
 
-pub fn substr(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn substr(a: &[Value]) -> Result<Value, String> {
     let chars: Vec<char> = s(a, 0)?.chars().collect();
     let len = chars.len() as i64;
     let mut offset = int_arg(&a[1], "offset")?;
@@ -90,7 +90,7 @@ pub fn substr(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(chars[offset as usize..end as usize].iter().collect::<String>().into())
 }
 
-pub fn join(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn join(a: &[Value]) -> Result<Value, String> {
     let sep = s(a, 0)?;
     let parts = seq_arg(&a[1], "the list to join")?
         .iter()
@@ -100,7 +100,7 @@ pub fn join(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(parts.join(&sep).into())
 }
 
-pub fn split(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn split(a: &[Value]) -> Result<Value, String> {
     let (sep, text) = (s(a, 0)?, s(a, 1)?);
     if text.is_empty() {
         return Ok(Value::List(vec![Value::from("")]));
@@ -108,7 +108,7 @@ pub fn split(a: &[Value], _: &FnCtx) -> Result<Value, String> {
     Ok(Value::List(text.split(sep.as_str()).map(Value::from).collect()))
 }
 
-pub fn replace(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn replace(a: &[Value]) -> Result<Value, String> {
     let (text, search, with) = (s(a, 0)?, s(a, 1)?, s(a, 2)?);
     // Terraform treats a search string wrapped in slashes as a regular expression.
     if search.len() >= 2 && search.starts_with('/') && search.ends_with('/') {
@@ -138,25 +138,25 @@ fn captures_value(re: &regex::Regex, caps: &regex::Captures) -> Value {
     Value::List((1..caps.len()).map(|i| caps.get(i).map_or(Value::Null, |m| m.as_str().into())).collect())
 }
 
-pub fn regex(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn regex(a: &[Value]) -> Result<Value, String> {
     let (pattern, text) = (s(a, 0)?, s(a, 1)?);
     let re = compile(&pattern)?;
     let caps = re.captures(&text).ok_or_else(|| format!("pattern {pattern:?} did not match {text:?}"))?;
     Ok(captures_value(&re, &caps))
 }
 
-pub fn regexall(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn regexall(a: &[Value]) -> Result<Value, String> {
     let (pattern, text) = (s(a, 0)?, s(a, 1)?);
     let re = compile(&pattern)?;
     Ok(Value::List(re.captures_iter(&text).map(|c| captures_value(&re, &c)).collect()))
 }
 
-pub fn format(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn format(a: &[Value]) -> Result<Value, String> {
     Ok(format_one(&s(a, 0)?, &a[1..])?.into())
 }
 
 /// `formatlist`: list arguments are iterated in step, other arguments repeat.
-pub fn formatlist(a: &[Value], _: &FnCtx) -> Result<Value, String> {
+pub fn formatlist(a: &[Value]) -> Result<Value, String> {
     let spec = s(a, 0)?;
     let len = a[1..].iter().filter_map(Value::as_seq).map(<[Value]>::len).max();
     let Some(len) = len else {
