@@ -265,7 +265,7 @@ impl<'l> Engine<'l> {
                     );
                 }
                 Node::Provider(i) => self.provider(&mut frame, i),
-                Node::Recovery => self.recovery(&frame),
+                Node::Recovery(_) => self.recovery(&frame),
                 Node::Resource(i) => self.resource(&mut frame, i, &plan.refs[node]),
                 Node::Module(i) => self.module_call(&mut frame, i, root_dir),
                 Node::Output(i) => {

@@ -13,7 +13,8 @@ pub(crate) enum Node {
     Var(usize),
     Local(usize),
     Provider(usize),
-    Recovery,
+    /// The `recovery` block, with its header's span.
+    Recovery(Span),
     Resource(usize),
     Module(usize),
     Output(usize),
@@ -31,10 +32,7 @@ fn describe(module: &Module, node: Node) -> (String, Span) {
         Node::Var(i) => (format!("var.{}", module.variables[i].name), module.variables[i].span),
         Node::Local(i) => (format!("local.{}", module.locals[i].name), module.locals[i].span),
         Node::Provider(i) => (format!("provider.{}", module.providers[i].key()), module.providers[i].span),
-        Node::Recovery => (
-            "recovery".to_string(),
-            module.recovery.as_ref().map(|r| r.span).unwrap_or(Span { file: crate::diag::FileId(0), start: 0, end: 0 }),
-        ),
+        Node::Recovery(span) => ("recovery".to_string(), span),
         Node::Resource(i) => (module.resources[i].address_base(), module.resources[i].span),
         Node::Module(i) => (format!("module.{}", module.module_calls[i].name), module.module_calls[i].span),
         Node::Output(i) => (format!("output.{}", module.outputs[i].name), module.outputs[i].span),
@@ -62,7 +60,7 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
         refs.push(p.region.iter().flat_map(expr_refs).collect());
     }
     if let Some(r) = &module.recovery {
-        nodes.push(Node::Recovery);
+        nodes.push(Node::Recovery(r.span));
         refs.push(r.attrs.iter().flat_map(|(_, _, e)| expr_refs(e)).collect());
     }
     for (i, r) in module.resources.iter().enumerate() {
