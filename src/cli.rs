@@ -191,15 +191,17 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
         Command::Validate(args) => validate(&args.config.load_options(&order)),
         Command::Plan(args) => plan(&args, &order),
         Command::Snapshot(args) => {
-            let snap = ops::snapshot::snapshot(&args.config.load_options(&order), &args.aws.cloud())?;
+            let aws = args.aws.cloud();
+            let snap = ops::snapshot::snapshot(&args.config.load_options(&order), &aws)?;
             ops::snapshot::write(&args.out, &snap)?;
             let unavailable: Vec<String> =
                 snap.unavailable_regions.iter().map(|u| format!("{} ({})", u.region, u.reason)).collect();
             eprintln!(
-                "Recorded {} objects in {} to {}.",
+                "Recorded {} objects in {} to {} ({} API calls).",
                 snap.objects.len(),
                 snap.regions.join(", "),
-                args.out.display()
+                args.out.display(),
+                aws.calls.load(std::sync::atomic::Ordering::Relaxed)
             );
             if !unavailable.is_empty() {
                 eprintln!("Warning: could not read {}.", unavailable.join(", "));
