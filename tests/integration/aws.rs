@@ -83,3 +83,14 @@ fn a_recorded_snapshot_plans_exactly_like_aws() {
     let changes = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap()["resource_changes"].clone();
     assert_eq!(changes(&from_aws.stdout), changes(&offline.stdout));
 }
+
+#[test]
+fn an_unreachable_dr_region_is_a_clear_error_naming_the_operation() {
+    // Nothing listens on this loopback port: every call fails to connect.
+    let env = [("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_MAX_ATTEMPTS", "1")];
+    let run = crate::harness::drplan_with_env(&["plan", FIXTURE, "--endpoint-url", "http://127.0.0.1:1"], &env);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.starts_with("Error: AWS "), "{}", run.stderr);
+    assert!(run.stderr.contains(" failed: "), "{}", run.stderr);
+    assert!(!run.stderr.contains("DispatchFailure("), "no SDK debug dump: {}", run.stderr);
+}
