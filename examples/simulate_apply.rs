@@ -87,7 +87,7 @@ fn main() {
             snap.objects.push(fabricate(
                 &c.ty,
                 &c.address,
-                &c.drplan.region,
+                drplan::live::home_region(&c.ty, &c.drplan.region),
                 &account,
                 &planned.plan.stack,
                 &after,

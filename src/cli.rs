@@ -1,6 +1,8 @@
 //! Command-line definitions (clap) and each command's thin `exec`, which calls one `ops`
 //! function and prints its result. Exit codes are decided in `main`.
 
+mod apply;
+
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +39,68 @@ pub enum Command {
     Show(ShowArgs),
     /// Record the live state a plan needs (DR and primary regions) for offline and CI plans.
     Snapshot(SnapshotArgs),
+    /// Build the DR region: plan, confirm, and execute concurrently in dependency order.
+    Apply(ApplyArgs),
+    /// Delete everything the stack owns in the DR region (never the primary region).
+    Destroy(DestroyArgs),
+}
+
+/// How apply and destroy execute.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Skip the interactive "yes" confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Steps running at once, over all services.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub parallelism: usize,
+    /// Steps running at once per AWS service, e.g. --service-limit rds=4 (repeatable).
+    #[arg(long = "service-limit", value_name = "SERVICE=N", value_parser = parse_limit)]
+    pub service_limits: Vec<(String, usize)>,
+    /// Plan and execute only this resource or module and what it depends on (repeatable).
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+fn parse_limit(text: &str) -> Result<(String, usize), String> {
+    let (k, v) = text.split_once('=').ok_or("expected SERVICE=N, e.g. rds=4")?;
+    Ok((k.to_string(), v.parse().map_err(|_| format!("{v:?} is not a number"))?))
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A configuration directory, or a plan file saved with `drplan plan --out` (applied exactly,
+    /// without asking, and refused when stale).
+    #[arg(value_name = "DIR|PLANFILE", default_value = ".")]
+    pub source: PathBuf,
+    #[command(flatten)]
+    pub vars: VarFlags,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Variables and workspace, for commands whose positional argument is not a directory.
+#[derive(Debug, Args)]
+pub struct VarFlags {
+    /// Set a root variable: --var NAME=VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = VarArgs::parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Read variables from a .tfvars or .tfvars.json file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// Workspace name, seen as drplan.workspace and terraform.workspace.
+    #[arg(long, default_value = "default", env = "DRPLAN_WORKSPACE")]
+    pub workspace: String,
 }
 
 /// How to reach AWS.
@@ -94,6 +158,9 @@ pub struct PlanArgs {
     /// Plan only this resource or module and what it depends on (repeatable).
     #[arg(long = "target", value_name = "ADDRESS")]
     pub targets: Vec<String>,
+    /// Plan the deletion of everything the stack owns (what `drplan destroy` would do).
+    #[arg(long)]
+    pub destroy: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
@@ -135,7 +202,7 @@ pub struct ConfigArgs {
 
 impl ConfigArgs {
     /// Clap gives --var and --var-file separately; Terraform applies them in command-line order.
-    fn load_options(&self, matches_order: &[String]) -> LoadOptions {
+    pub(crate) fn load_options(&self, matches_order: &[String]) -> LoadOptions {
         let mut vars = self.vars.iter();
         let mut files = self.var_files.iter();
         let mut items = Vec::new();
@@ -213,6 +280,16 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
             print(&render::render(&plan, args.output.format, style(&args.output)))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Apply(args) => {
+            let config = ConfigArgs {
+                dir: args.source.clone(),
+                vars: args.vars.vars.clone(),
+                var_files: args.vars.var_files.clone(),
+                workspace: args.vars.workspace.clone(),
+            };
+            apply::apply(&config, &args.run, &order, false)
+        }
+        Command::Destroy(args) => apply::apply(&args.config, &args.run, &order, true),
         Command::Graph(args) => {
             let text = ops::graph::graph(&args.config.load_options(&order), args.format)?;
             print(&text)?;
@@ -221,7 +298,7 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
     }
 }
 
-fn style(out: &OutputArgs) -> Style {
+pub(crate) fn style(out: &OutputArgs) -> Style {
     use std::io::IsTerminal as _;
     let color =
         out.format == Format::Human && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -234,7 +311,12 @@ fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
         Some(offline) => offline,
         None => &aws,
     };
-    let opts = PlanOptions { load: args.config.load_options(order), cloud, targets: args.targets.clone() };
+    let opts = PlanOptions {
+        load: args.config.load_options(order),
+        cloud,
+        targets: args.targets.clone(),
+        destroy: args.destroy,
+    };
     let planned = ops::plan::plan(&opts)?;
     if !planned.config.warnings.is_empty() {
         eprint!("{}", planned.config.warnings.render(&planned.config.loaded.sources));
@@ -242,7 +324,9 @@ fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
     }
     print(&render::render(&planned.plan, args.output.format, style(&args.output)))?;
     if let Some(out) = &args.out {
-        ops::plan::write_plan(out, &planned.plan)?;
+        let mut saved = planned.plan.clone();
+        saved.config_dir = Some(args.config.dir.to_string_lossy().into_owned());
+        ops::plan::write_plan(out, &saved)?;
         eprintln!("Saved the plan to {}. Apply exactly this plan with: drplan apply {}", out.display(), out.display());
     }
     Ok(if args.detailed_exitcode && planned.plan.summary.has_changes() { ExitCode::from(2) } else { ExitCode::SUCCESS })
@@ -263,7 +347,7 @@ fn validate(opts: &LoadOptions) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print(text: &str) -> Result<(), Error> {
+pub(crate) fn print(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         // A closed pipe (drplan graph | head) is not an error worth reporting.

@@ -17,6 +17,12 @@ pub enum Error {
     /// An AWS API call failed: which operation, in which region, and why.
     #[error("AWS {operation} in {region} failed: {message}")]
     Cloud { operation: String, region: String, message: String },
+    /// Apply or destroy ran, and not every step succeeded (the summary says which).
+    #[error("{verb} incomplete: {failed} failed, {skipped} skipped, {cancelled} not started")]
+    Incomplete { verb: String, failed: usize, skipped: usize, cancelled: usize },
+    /// The operator did not approve the plan.
+    #[error("{0} cancelled: only 'yes' approves")]
+    NotApproved(String),
     #[error("{context}: {source}")]
     Io {
         context: String,

@@ -40,6 +40,18 @@ pub struct StepError {
     pub retryable: bool,
 }
 
+impl StepError {
+    /// A failure trying again will not fix (bad argument, conflict, not found).
+    pub fn fatal(message: impl Into<String>) -> Self {
+        StepError { message: message.into(), retryable: false }
+    }
+
+    /// Throttling, a 5xx answer, a dropped connection, an object still busy.
+    pub fn retryable(message: impl Into<String>) -> Self {
+        StepError { message: message.into(), retryable: true }
+    }
+}
+
 /// Performs steps.
 pub trait Runner: Send + Sync + 'static {
     fn run(&self, step: &StepSpec) -> impl std::future::Future<Output = Result<(), StepError>> + Send;
@@ -84,6 +96,38 @@ impl Report {
     pub fn succeeded(&self) -> bool {
         self.outcomes.iter().all(|o| o.status == Status::Succeeded)
     }
+}
+
+/// The AWS service a resource type's steps call, for per-service limits.
+pub fn service_of(ty: &str) -> &'static str {
+    match ty {
+        t if t.starts_with("aws_lb") => "elbv2",
+        t if t.starts_with("aws_db_") => "rds",
+        t if t.starts_with("aws_route53_") => "route53",
+        _ => "ec2",
+    }
+}
+
+/// How long a step usually takes, for ordering by the longest remaining path: typical AWS
+/// provisioning times (the recovery issue documents and calibrates these).
+pub fn estimate(ty: &str, action: &str) -> Duration {
+    let secs = match (ty, action) {
+        (_, "read") => 1,
+        ("aws_db_instance", "delete") => 300,
+        ("aws_nat_gateway" | "aws_instance", "delete") => 60,
+        ("aws_lb", "delete") => 30,
+        (_, "delete") => 3,
+        ("aws_db_instance", "update") => 600,
+        ("aws_db_instance", _) => 1200,
+        ("aws_db_snapshot_copy" | "aws_ami_copy", _) => 600,
+        ("aws_lb", _) => 180,
+        ("aws_nat_gateway", _) => 120,
+        ("aws_instance", _) => 60,
+        ("aws_route53_record", _) => 60,
+        ("aws_vpc" | "aws_subnet" | "aws_internet_gateway" | "aws_route53_health_check", _) => 5,
+        _ => 3,
+    };
+    Duration::from_secs(secs)
 }
 
 /// The critical path of a step graph: the longest chain of estimates, a lower bound on any

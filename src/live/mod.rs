@@ -118,6 +118,11 @@ impl LiveSnapshot {
     }
 }
 
+/// Where a managed object of `ty` lives: Route 53 is global, everything else is in the DR region.
+pub fn home_region<'a>(ty: &str, dr_region: &'a str) -> &'a str {
+    if ty.starts_with("aws_route53_") { data::GLOBAL_REGION } else { dr_region }
+}
+
 /// The attributes that identify an object of a type AWS cannot tag; `None` for taggable types.
 pub fn natural_key_fields(ty: &str) -> Option<&'static [&'static str]> {
     Some(match ty {

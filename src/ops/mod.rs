@@ -1,5 +1,6 @@
 //! One function per CLI command, over the library. Commands print; ops compute and return data.
 
+pub mod apply;
 pub mod graph;
 pub mod plan;
 pub mod snapshot;
@@ -62,6 +63,14 @@ impl Parsed {
             lenient_keys: self.lenient_keys,
             settings_only,
         }
+    }
+
+    /// Evaluates the configuration against `live`, returning the expansion even when it has
+    /// errors (they are in the diagnostics). Apply re-evaluates this way before every step.
+    pub fn expand_with(&self, live: &dyn LiveView) -> (Expansion, Diagnostics) {
+        let mut diags = self.diags.clone();
+        let exp = expand::expand(&self.loaded, &self.options(live, false), &mut diags);
+        (exp, diags)
     }
 
     /// The root module's stack and regions (from `recovery` and `provider` blocks), evaluated

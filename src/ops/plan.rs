@@ -16,12 +16,16 @@ pub struct PlanOptions<'c> {
     pub load: LoadOptions,
     pub cloud: &'c dyn Cloud,
     pub targets: Vec<String>,
+    /// Plan the deletion of everything the stack owns.
+    pub destroy: bool,
 }
 
-/// A computed plan and the configuration it came from (for warnings and their sources).
+/// A computed plan, the configuration it came from (for warnings and their sources), and the
+/// live inventory it was computed against (apply starts from it).
 pub struct Planned {
     pub plan: Plan,
     pub config: Configuration,
+    pub inventory: Inventory,
 }
 
 pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
@@ -41,9 +45,10 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
         workspace: &opts.load.workspace,
         targets: &opts.targets,
         config_fingerprint: config_fingerprint(&config, &opts.load),
+        destroy: opts.destroy,
     };
     match build::build(&config.expansion, &inventory, &view, &build_opts) {
-        Ok(plan) => Ok(Planned { plan, config }),
+        Ok(plan) => Ok(Planned { plan, config, inventory }),
         Err(diagnostics) => {
             Err(Error::Config { diagnostics: diagnostics.sorted(), sources: Arc::new(config.loaded.sources) })
         }

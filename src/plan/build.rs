@@ -74,6 +74,7 @@ pub fn find_live<'i>(
     ty: &str,
     config: &Value,
 ) -> Result<Option<&'i LiveObject>, String> {
+    let region = crate::live::home_region(ty, region);
     let owned: Vec<&LiveObject> =
         inv.by_owner(stack, addr).into_iter().filter(|o| o.ty == ty && o.region == region).collect();
     match owned.as_slice() {
@@ -100,6 +101,8 @@ pub struct BuildOptions<'a> {
     pub targets: &'a [String],
     /// SHA-256 of the configuration, computed by the caller from the sources.
     pub config_fingerprint: String,
+    /// Plan the deletion of everything the stack owns instead.
+    pub destroy: bool,
 }
 
 pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOptions) -> Result<Plan, Diagnostics> {
@@ -112,6 +115,7 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
     };
     let selected = select_targets(exp, opts.targets, &mut diags);
     let mut changes: Vec<(usize, ResourceChange)> = Vec::new();
+    let mut deletes = Vec::new();
     let mut drift = Vec::new();
     let mut matched: HashSet<&str> = HashSet::new();
     let mut live_objects: BTreeSet<String> = view.read.borrow().clone();
@@ -121,6 +125,9 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
         }
         let Some(schema) = schema::lookup(inst.mode, &inst.ty) else { continue };
         let region = inst.region.clone().unwrap_or_else(|| recovery.region.clone());
+        if inst.mode == Mode::Data && opts.destroy {
+            continue;
+        }
         if inst.mode == Mode::Data {
             let why = if inv.is_empty() {
                 Some("no live state was given (--live empty)".to_string())
@@ -149,6 +156,27 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
                 continue;
             }
         };
+        if opts.destroy {
+            // Destroying: what exists is deleted (never data sources, never the primary).
+            if let Some(live) = live.filter(|l| l.region == recovery.region || l.region == data::GLOBAL_REGION) {
+                matched.insert(live.id.as_str());
+                live_objects.insert(format!("{}/{}/{}", live.region, live.ty, live.id));
+                if inst.lifecycle.prevent_destroy {
+                    diags.push(
+                        Diagnostic::error("Instance cannot be destroyed")
+                            .detail(format!("{} has lifecycle.prevent_destroy set, so it cannot be destroyed.", inst.addr))
+                            .at(inst.span)
+                            .hint("remove prevent_destroy if destroying it is intended, or destroy the other resources with --target"),
+                    );
+                    continue;
+                }
+                let mut d = delete(live, &inst.addr);
+                d.action_reason = None;
+                d.drplan.reasons = vec!["destroying the stack".into()];
+                deletes.push(d);
+            }
+            continue;
+        }
         let Some(live) = live else {
             changes.push((i, fresh(inst, &region, Action::Create, None)));
             continue;
@@ -183,10 +211,9 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
         });
         changes.push((i, update(inst, &region, live, &before, &diffs, replace)));
     }
-    let mut deletes = Vec::new();
     {
         for obj in inv.owned(&recovery.stack) {
-            if obj.region != recovery.region || matched.contains(obj.id.as_str()) {
+            if obj.region != crate::live::home_region(&obj.ty, &recovery.region) || matched.contains(obj.id.as_str()) {
                 continue;
             }
             let addr =
@@ -238,6 +265,8 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
         region: recovery.region.clone(),
         primary_region: recovery.primary_region.clone(),
         workspace: opts.workspace.into(),
+        config_dir: None,
+        destroy: opts.destroy,
         live_captured_at: inv.snapshot.captured_at.clone(),
         fingerprint: Fingerprint {
             config: opts.config_fingerprint.clone(),
@@ -473,8 +502,18 @@ fn execution(exp: &Expansion, changes: &[(usize, ResourceChange)], deletes: &[Re
             depends_on: deps.into_iter().collect(),
         });
     }
+    // Deletes follow what AWS refuses (see `teardown`); an object being replaced goes after
+    // the deletes that must precede its kind too.
     for d in deletes {
-        steps.push(Step { address: d.address.clone(), action: "delete".into(), depends_on: Vec::new() });
+        let before = super::teardown::deleted_before(&d.ty);
+        let depends_on = deletes
+            .iter()
+            .filter(|o| before.contains(o.ty.as_str()))
+            .map(|o| o.address.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        steps.push(Step { address: d.address.clone(), action: "delete".into(), depends_on });
     }
     Execution { steps }
 }

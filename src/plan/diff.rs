@@ -81,6 +81,11 @@ pub fn diff(
             continue;
         }
         let (Some(want), Some(have)) = (config.get(name), live.get(name)) else { continue };
+        // An empty collection for an attribute AWS computes means "AWS decides", as in
+        // terraform-provider-aws (vpc_security_group_ids = [] keeps the default group).
+        if attr.computed && want.as_seq().is_some_and(<[Value]>::is_empty) {
+            continue;
+        }
         let set_by_user = written.contains(name) || attr.default.is_some();
         if attr_differs(attr, want, have, set_by_user) {
             out.push(AttrDiff { name: name.clone(), forces_replacement: attr.force_new });
@@ -91,6 +96,11 @@ pub fn diff(
             continue;
         }
         let (Some(want), Some(have)) = (config.get(name), live.get(name)) else { continue };
+        // Blocks the configuration does not write are not managed here (rules may come from
+        // separate resources, as with aws_vpc_security_group_ingress_rule).
+        if !written.contains(name) && want.as_seq().is_some_and(<[Value]>::is_empty) {
+            continue;
+        }
         if let Some(forces) = block_differs(&nested.block, want, have) {
             out.push(AttrDiff { name: name.clone(), forces_replacement: forces || nested.force_new });
         }

@@ -10,6 +10,7 @@
 pub mod build;
 pub mod diff;
 mod json;
+pub mod teardown;
 
 use std::collections::BTreeMap;
 
@@ -42,6 +43,13 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_region: Option<String>,
     pub workspace: String,
+    /// The configuration directory, recorded in saved plan files so `drplan apply PLANFILE`
+    /// finds it (absent from rendered plans).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_dir: Option<String>,
+    /// A destroy plan (`drplan destroy`, `plan --destroy`): every owned object is deleted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub destroy: bool,
     /// When the live state was read (offline: the snapshot's `captured_at`).
     pub live_captured_at: String,
     pub fingerprint: Fingerprint,

@@ -3,6 +3,7 @@
 
 mod human;
 mod markdown;
+pub mod progress;
 mod value;
 
 use crate::plan::Plan;

@@ -19,10 +19,74 @@ fn stack_filter(stack: &str) -> Filter {
     Filter::builder().name(format!("tag:{STACK_TAG}")).values(stack).build()
 }
 
-pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
-    let c = Client::new(&r.conf);
-    let region = r.region.clone();
+/// Every EC2 unit: what a full read of a region covers.
+pub(super) const UNITS: &[&str] = &[
+    "azs",
+    "images",
+    "vpcs",
+    "subnets",
+    "internet_gateways",
+    "addresses",
+    "nat_gateways",
+    "route_tables",
+    "security_groups",
+    "security_group_rules",
+    "instances",
+];
 
+/// The live types a unit produces (a refresh of the unit replaces exactly these).
+pub(super) fn unit_types(unit: &str) -> &'static [&'static str] {
+    match unit {
+        "azs" => &["aws_availability_zone"],
+        "images" => &["aws_ami", "aws_ami_copy"],
+        "vpcs" => &["aws_vpc"],
+        "subnets" => &["aws_subnet"],
+        "internet_gateways" => &["aws_internet_gateway"],
+        "addresses" => &["aws_eip"],
+        "nat_gateways" => &["aws_nat_gateway"],
+        "route_tables" => &["aws_route_table", "aws_route_table_association", "aws_route"],
+        "security_groups" => &["aws_security_group"],
+        "security_group_rules" => &["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"],
+        "instances" => &["aws_instance"],
+        _ => &[],
+    }
+}
+
+/// Units read only where owned objects are (the DR region).
+fn owned_only(unit: &str) -> bool {
+    !matches!(unit, "azs" | "images" | "vpcs" | "subnets")
+}
+
+pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
+    for unit in UNITS {
+        read_unit(r, unit).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn read_unit(r: &mut RegionReader, unit: &str) -> Result<(), Error> {
+    if owned_only(unit) && !r.owned {
+        return Ok(());
+    }
+    let c = Client::new(&r.conf);
+    match unit {
+        "azs" => azs(r, &c).await,
+        "images" => images(r, &c).await,
+        "vpcs" => vpcs(r, &c).await,
+        "subnets" => subnets(r, &c).await,
+        "internet_gateways" => internet_gateways(r, &c).await,
+        "addresses" => addresses(r, &c).await,
+        "nat_gateways" => nat_gateways(r, &c).await,
+        "route_tables" => route_tables(r, &c).await,
+        "security_groups" => security_groups(r, &c).await,
+        "security_group_rules" => security_group_rules(r, &c).await,
+        "instances" => instances(r, &c).await,
+        _ => Ok(()),
+    }
+}
+
+async fn azs(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
     r.call();
     let azs = c
         .describe_availability_zones()
@@ -39,6 +103,11 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
         );
     }
 
+    Ok(())
+}
+
+async fn images(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
     let mut images = c.describe_images().owners("self").into_paginator().send();
     while let Some(page) = images.next().await {
         r.call();
@@ -59,6 +128,11 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
         }
     }
 
+    Ok(())
+}
+
+async fn vpcs(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
     let mut vpcs = c.describe_vpcs().into_paginator().send();
     while let Some(page) = vpcs.next().await {
         r.call();
@@ -77,6 +151,11 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
         }
     }
 
+    Ok(())
+}
+
+async fn subnets(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
     let mut subnets = c.describe_subnets().into_paginator().send();
     while let Some(page) = subnets.next().await {
         r.call();
@@ -94,11 +173,12 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
         }
     }
 
-    if !r.owned {
-        return Ok(());
-    }
-    let stack = r.stack.clone();
+    Ok(())
+}
 
+async fn internet_gateways(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
+    let stack = r.stack.clone();
     let mut igws = c.describe_internet_gateways().filters(stack_filter(&stack)).into_paginator().send();
     while let Some(page) = igws.next().await {
         r.call();
@@ -112,6 +192,12 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
         }
     }
 
+    Ok(())
+}
+
+async fn addresses(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
+    let stack = r.stack.clone();
     r.call();
     let addresses = c
         .describe_addresses()
@@ -132,6 +218,12 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
         );
     }
 
+    Ok(())
+}
+
+async fn nat_gateways(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
+    let stack = r.stack.clone();
     let mut nats = c.describe_nat_gateways().filter(stack_filter(&stack)).into_paginator().send();
     while let Some(page) = nats.next().await {
         r.call();
@@ -155,6 +247,12 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
         }
     }
 
+    Ok(())
+}
+
+async fn route_tables(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
+    let stack = r.stack.clone();
     let mut tables = c.describe_route_tables().filters(stack_filter(&stack)).into_paginator().send();
     while let Some(page) = tables.next().await {
         r.call();
@@ -175,6 +273,24 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
                 })
                 .map(strip_nulls)
                 .collect();
+            // Each route is also an `aws_route`, found by its natural key (table + destination).
+            for rt in t.routes().iter().filter(|rt| rt.gateway_id() != Some("local")) {
+                let dest = rt.destination_cidr_block().or(rt.destination_ipv6_cidr_block()).unwrap_or_default();
+                r.push(
+                    "aws_route",
+                    format!("{id}_{dest}"),
+                    Default::default(),
+                    json!({
+                        "route_table_id": id, "destination_cidr_block": rt.destination_cidr_block(),
+                        "destination_ipv6_cidr_block": rt.destination_ipv6_cidr_block(),
+                        "destination_prefix_list_id": rt.destination_prefix_list_id(), "gateway_id": rt.gateway_id(),
+                        "nat_gateway_id": rt.nat_gateway_id(), "network_interface_id": rt.network_interface_id(),
+                        "transit_gateway_id": rt.transit_gateway_id(), "vpc_peering_connection_id": rt.vpc_peering_connection_id(),
+                        "egress_only_gateway_id": rt.egress_only_internet_gateway_id(),
+                        "state": rt.state().map(|s| s.as_str()), "origin": rt.origin().map(|o| o.as_str()),
+                    }),
+                );
+            }
             for a in t.associations() {
                 if a.main() == Some(true) {
                     continue;
@@ -195,6 +311,12 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
         }
     }
 
+    Ok(())
+}
+
+async fn security_groups(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
+    let stack = r.stack.clone();
     let mut groups = c.describe_security_groups().filters(stack_filter(&stack)).into_paginator().send();
     while let Some(page) = groups.next().await {
         r.call();
@@ -205,13 +327,19 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
                 tags(g.tags()),
                 json!({
                     "name": g.group_name(), "description": g.description(), "vpc_id": g.vpc_id(), "owner_id": g.owner_id(),
-                    "ingress": g.ip_permissions().iter().map(permission).collect::<Vec<_>>(),
-                    "egress": g.ip_permissions_egress().iter().map(permission).collect::<Vec<_>>(),
+                    "ingress": g.ip_permissions().iter().map(|p| permission(p, g.group_id())).collect::<Vec<_>>(),
+                    "egress": g.ip_permissions_egress().iter().map(|p| permission(p, g.group_id())).collect::<Vec<_>>(),
                 }),
             );
         }
     }
 
+    Ok(())
+}
+
+async fn security_group_rules(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
+    let stack = r.stack.clone();
     r.call();
     let rules = c
         .describe_security_group_rules()
@@ -238,6 +366,12 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
         );
     }
 
+    Ok(())
+}
+
+async fn instances(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
+    let stack = r.stack.clone();
     let running = Filter::builder()
         .name("instance-state-name")
         .values("pending")
@@ -278,16 +412,19 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
     Ok(())
 }
 
-/// An ingress/egress rule as provider-aws's inline block.
-fn permission(p: &IpPermission) -> serde_json::Value {
+/// An ingress/egress rule as provider-aws's inline block: the group's own id is `self = true`.
+fn permission(p: &IpPermission, own_id: Option<&str>) -> serde_json::Value {
+    let groups: Vec<&str> = p.user_id_group_pairs().iter().filter_map(|g| g.group_id()).collect();
+    let is_self = own_id.is_some_and(|id| groups.contains(&id));
     strip_nulls(json!({
+        "self": is_self,
         "from_port": p.from_port().unwrap_or(0),
         "to_port": p.to_port().unwrap_or(0),
         "protocol": p.ip_protocol(),
         "cidr_blocks": p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).collect::<Vec<_>>(),
         "ipv6_cidr_blocks": p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6()).collect::<Vec<_>>(),
         "prefix_list_ids": p.prefix_list_ids().iter().filter_map(|r| r.prefix_list_id()).collect::<Vec<_>>(),
-        "security_groups": p.user_id_group_pairs().iter().filter_map(|g| g.group_id()).collect::<Vec<_>>(),
+        "security_groups": groups.iter().filter(|g| Some(**g) != own_id).collect::<Vec<_>>(),
         "description": p.ip_ranges().iter().find_map(|r| r.description()),
     }))
 }

@@ -10,6 +10,7 @@ mod ec2;
 mod elb;
 mod rds;
 mod route53;
+pub mod write;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -96,7 +97,87 @@ pub(crate) fn cloud_error<E: std::error::Error + 'static>(operation: &str, regio
     Error::Cloud { operation: operation.into(), region: region.into(), message }
 }
 
+/// A part of a region's inventory that can be re-read on its own: one service's batched reads
+/// of one or a few related types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Unit {
+    service: Service,
+    name: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Service {
+    Ec2,
+    Elb,
+    Rds,
+    Route53,
+}
+
+impl Unit {
+    /// The live types a read of this unit replaces.
+    pub fn types(&self) -> &'static [&'static str] {
+        match self.service {
+            Service::Ec2 => ec2::unit_types(self.name),
+            Service::Rds => rds::unit_types(self.name),
+            Service::Elb => &["aws_lb", "aws_lb_target_group", "aws_lb_listener", "aws_lb_target_group_attachment"],
+            Service::Route53 => &["aws_route53_zone", "aws_route53_record", "aws_route53_health_check"],
+        }
+    }
+}
+
+/// The unit whose read covers a managed type.
+pub fn unit_for_type(ty: &str) -> Option<Unit> {
+    let find = |service: Service, units: &[&'static str], types: fn(&str) -> &'static [&'static str]| {
+        units.iter().find(|u| types(u).contains(&ty)).map(|&name| Unit { service, name })
+    };
+    find(Service::Ec2, ec2::UNITS, ec2::unit_types).or_else(|| find(Service::Rds, rds::UNITS, rds::unit_types)).or_else(
+        || {
+            let elb = Unit { service: Service::Elb, name: "elbv2" };
+            let r53 = Unit { service: Service::Route53, name: "route53" };
+            [elb, r53].into_iter().find(|u| u.types().contains(&ty))
+        },
+    )
+}
+
 impl Aws {
+    /// Re-reads some units of the DR region (Route 53 units read the global service).
+    pub(crate) async fn read_units(
+        &self,
+        conf: &SdkConfig,
+        region: &str,
+        stack: &str,
+        units: &[Unit],
+    ) -> Result<Vec<LiveObject>, Error> {
+        let mut r = RegionReader {
+            region: region.into(),
+            conf: conf.clone(),
+            stack: stack.into(),
+            owned: true,
+            calls: self.calls.clone(),
+            objects: Vec::new(),
+        };
+        for unit in units {
+            match unit.service {
+                Service::Ec2 => ec2::read_unit(&mut r, unit.name).await?,
+                Service::Rds => rds::read_unit(&mut r, unit.name).await?,
+                Service::Elb => elb::read(&mut r).await?,
+                Service::Route53 => {
+                    let mut g = RegionReader {
+                        region: GLOBAL_REGION.into(),
+                        conf: conf.clone(),
+                        stack: stack.into(),
+                        owned: true,
+                        calls: self.calls.clone(),
+                        objects: Vec::new(),
+                    };
+                    route53::read(&mut g).await?;
+                    r.objects.extend(g.objects);
+                }
+            }
+        }
+        Ok(r.objects)
+    }
+
     async fn sdk_config(&self, region: &str) -> SdkConfig {
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_string()));
         if let Some(url) = &self.endpoint_url {

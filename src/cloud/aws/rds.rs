@@ -12,8 +12,35 @@ fn tags(t: &[Tag]) -> std::collections::BTreeMap<String, String> {
     tag_map(t.iter().map(|t| (t.key(), t.value())))
 }
 
+pub(super) const UNITS: &[&str] = &["db_instances", "db_subnet_groups", "db_snapshots"];
+
+pub(super) fn unit_types(unit: &str) -> &'static [&'static str] {
+    match unit {
+        "db_instances" => &["aws_db_instance"],
+        "db_subnet_groups" => &["aws_db_subnet_group"],
+        "db_snapshots" => &["aws_db_snapshot", "aws_db_snapshot_copy"],
+        _ => &[],
+    }
+}
+
 pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
+    for unit in UNITS {
+        read_unit(r, unit).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn read_unit(r: &mut RegionReader, unit: &str) -> Result<(), Error> {
     let c = Client::new(&r.conf);
+    match unit {
+        "db_instances" => db_instances(r, &c).await,
+        "db_subnet_groups" if r.owned => db_subnet_groups(r, &c).await,
+        "db_snapshots" => db_snapshots(r, &c).await,
+        _ => Ok(()),
+    }
+}
+
+async fn db_instances(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
     let region = r.region.clone();
 
     let mut pages = c.describe_db_instances().into_paginator().send();
@@ -46,7 +73,12 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
         }
     }
 
-    if r.owned {
+    Ok(())
+}
+
+async fn db_subnet_groups(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
+    {
         let mut groups = Vec::new();
         let mut pages = c.describe_db_subnet_groups().into_paginator().send();
         while let Some(page) = pages.next().await {
@@ -83,6 +115,11 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
         }
     }
 
+    Ok(())
+}
+
+async fn db_snapshots(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
     let mut pages = c.describe_db_snapshots().into_paginator().send();
     while let Some(page) = pages.next().await {
         r.call();

@@ -1,0 +1,113 @@
+//! `drplan apply` and `drplan destroy`: show the plan, ask for `yes`, execute with progress
+//! lines and a journal under `.drplan/`, and print the summary. Ctrl-C stops new steps and
+//! lets running ones finish; a second Ctrl-C exits at once.
+
+use std::io::{BufRead as _, IsTerminal as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use super::{ConfigArgs, RunArgs, print};
+use crate::apply::journal::FileJournal;
+use crate::apply::{self, Journal, JournalEvent, Status};
+use crate::cloud::aws::write::wait::Polling;
+use crate::error::Error;
+use crate::ops::apply::{ExecuteOptions, Source, execute, prepare};
+use crate::render::{self, Format, Style, progress};
+
+/// Writes the journal file and prints each event as a progress line.
+struct Progress {
+    file: FileJournal,
+}
+
+impl Journal for Progress {
+    fn record(&self, event: &JournalEvent) {
+        self.file.record(event);
+        println!("{}", progress::event_line(event));
+    }
+}
+
+pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destroy: bool) -> Result<ExitCode, Error> {
+    let verb = if destroy { "Destroy" } else { "Apply" };
+    let aws = run.aws.cloud();
+    let (source, dir) = if config.dir.is_file() {
+        let saved = crate::ops::plan::read_plan(&config.dir)?;
+        let dir = PathBuf::from(saved.config_dir.as_deref().unwrap_or("."));
+        (Source::PlanFile(config.dir.clone()), dir)
+    } else {
+        (Source::Dir, config.dir.clone())
+    };
+    let load = ConfigArgs { dir: dir.clone(), ..clone_args(config) }.load_options(order);
+    let prepared = prepare(&load, &aws, &source, destroy, &run.targets)?;
+    let config_warnings = &prepared.planned.config.warnings;
+    if !config_warnings.is_empty() {
+        eprint!("{}", config_warnings.render(&prepared.planned.config.loaded.sources));
+        eprintln!();
+    }
+    let plan = &prepared.planned.plan;
+    if plan.execution.steps.is_empty() {
+        print("No changes. The DR region matches the configuration.\n")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !prepared.from_file {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        print(&render::render(plan, Format::Human, Style { color, compact: false }))?;
+        if !run.auto_approve {
+            confirm(verb, plan)?;
+        }
+    }
+    let journal_dir = dir.join(".drplan");
+    let name = format!("{}-{}-{}.jsonl", verb.to_lowercase(), plan.stack, unix_time());
+    let file = FileJournal::create(&journal_dir, &name)
+        .map_err(|e| Error::Io { context: format!("creating the journal in {}", journal_dir.display()), source: e })?;
+    let journal_path = file.path.clone();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let schedule = apply::Options {
+        parallelism: run.parallelism.max(1),
+        service_limits: run.service_limits.iter().cloned().collect(),
+        cancel: cancel.clone(),
+        ..apply::Options::default()
+    };
+    let opts = ExecuteOptions { aws, schedule, polling: Polling::default(), interrupt: Some(cancel) };
+    let report = execute(prepared, &opts, Arc::new(Progress { file }))?;
+    print(&progress::summary(&report, verb))?;
+    print(&format!("Journal: {}\n", journal_path.display()))?;
+    if report.succeeded() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Error::Incomplete {
+            verb: verb.into(),
+            failed: report.count(Status::Failed),
+            skipped: report.count(Status::Skipped),
+            cancelled: report.count(Status::Cancelled),
+        })
+    }
+}
+
+fn clone_args(c: &ConfigArgs) -> ConfigArgs {
+    ConfigArgs {
+        dir: c.dir.clone(),
+        vars: c.vars.clone(),
+        var_files: c.var_files.clone(),
+        workspace: c.workspace.clone(),
+    }
+}
+
+fn confirm(verb: &str, plan: &crate::plan::Plan) -> Result<(), Error> {
+    let what = if plan.destroy { "destroy every object this stack owns in" } else { "perform these actions in" };
+    print(&format!(
+        "\nDo you want to {what} {}?\n  drplan will {what} the DR region as shown above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+        plan.region
+    ))?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::Io { context: "reading the confirmation".into(), source: e })?;
+    if answer.trim() == "yes" { Ok(()) } else { Err(Error::NotApproved(verb.into())) }
+}
+
+fn unix_time() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}

@@ -1,0 +1,221 @@
+//! `drplan apply` and `drplan destroy`: make a plan (or read a saved one and refuse it when
+//! stale), turn its steps into scheduler steps, and run them against AWS with the executor.
+//! Printing, prompting and Ctrl-C belong to the CLI; this module returns data.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::plan::{PlanOptions, Planned, plan, read_plan};
+use super::{LoadOptions, Parsed, parse_configuration};
+use crate::apply::{self, Journal, Report, StepSpec};
+use crate::cloud::aws::Aws;
+use crate::cloud::aws::write::{Executor, Resolve, Resolved, executor_config, wait::Polling};
+use crate::config::Mode;
+use crate::error::Error;
+use crate::expand::Recovery;
+use crate::live::Inventory;
+use crate::plan::build::{PlanView, find_live};
+use crate::plan::{Plan, diff};
+use crate::schema;
+
+/// Evaluates the configuration at apply time, for the executor.
+pub struct ConfigResolver {
+    parsed: Parsed,
+    recovery: Recovery,
+}
+
+impl Resolve for ConfigResolver {
+    fn resolve(&self, inventory: &Inventory, address: &str) -> Result<Resolved, String> {
+        let view = PlanView::new(inventory);
+        let (exp, diags) = self.parsed.expand_with(&view);
+        if diags.has_errors() {
+            let first = diags.0.iter().find(|d| d.severity == crate::diag::Severity::Error);
+            let text = first.map(|d| d.render(&self.parsed.loaded.sources)).unwrap_or_default();
+            return Err(format!("evaluating the configuration at apply time failed:\n{text}"));
+        }
+        let Some(inst) = exp.instances.iter().find(|i| i.addr == address) else {
+            return Err(format!("{address} is no longer in the configuration"));
+        };
+        if inst.mode == Mode::Data {
+            return Ok(Resolved {
+                config: inst.config.clone(),
+                live: None,
+                changed: Vec::new(),
+                create_before_destroy: false,
+            });
+        }
+        let r = &self.recovery;
+        let live = find_live(inventory, &r.stack, &r.region, &inst.addr, &inst.ty, &inst.config)?.cloned();
+        let mut changed = Vec::new();
+        if let (Some(live), Some(schema)) = (&live, schema::lookup(Mode::Managed, &inst.ty)) {
+            let before = diff::normalize_live(&schema.block, live);
+            changed = diff::diff(&schema.block, &inst.config, &before, &inst.written, &inst.lifecycle);
+            // A replica whose configuration no longer names its source is promoted (failover).
+            if inst.ty == "aws_db_instance"
+                && live.attr_str("replicate_source_db").is_some()
+                && inst.config.get("replicate_source_db").is_none_or(|v| v.is_null())
+                && !inst.lifecycle.ignore_changes.iter().any(|c| c == "replicate_source_db")
+            {
+                changed.push(diff::AttrDiff { name: "replicate_source_db".into(), forces_replacement: false });
+            }
+        }
+        Ok(Resolved {
+            config: inst.config.clone(),
+            live,
+            changed,
+            create_before_destroy: inst.lifecycle.create_before_destroy,
+        })
+    }
+}
+
+/// What `prepare` starts from: the configuration directory, or a saved plan file.
+pub enum Source {
+    Dir,
+    PlanFile(PathBuf),
+}
+
+/// A plan ready to execute, with what executing it needs.
+pub struct Prepared {
+    pub planned: Planned,
+    /// True when the plan came from a file (it was reviewed already: no prompt).
+    pub from_file: bool,
+    resolver: ConfigResolver,
+}
+
+/// Makes the plan, or checks a saved one against a fresh plan and refuses it when the
+/// configuration or the live objects it was computed from have changed.
+pub fn prepare(
+    load: &LoadOptions,
+    aws: &Aws,
+    source: &Source,
+    destroy: bool,
+    targets: &[String],
+) -> Result<Prepared, Error> {
+    let saved = match source {
+        Source::PlanFile(path) => Some(read_plan(path)?),
+        Source::Dir => None,
+    };
+    let (destroy, targets) = match &saved {
+        Some(p) => (p.destroy, p.targets.clone()),
+        None => (destroy, targets.to_vec()),
+    };
+    let load = match &saved {
+        Some(p) => LoadOptions { workspace: p.workspace.clone(), ..load.clone() },
+        None => load.clone(),
+    };
+    let fresh = plan(&PlanOptions { load: load.clone(), cloud: aws, targets, destroy })?;
+    if let (Some(saved), Source::PlanFile(path)) = (&saved, source) {
+        check_not_stale(saved, &fresh.plan, path)?;
+    }
+    let parsed = parse_configuration(&LoadOptions { lenient_keys: false, ..load });
+    let (recovery, _) = parsed.settings()?;
+    let from_file = saved.is_some();
+    let planned = match saved {
+        // Execute exactly the saved plan (the fresh one matched it).
+        Some(saved) => Planned { plan: saved, ..fresh },
+        None => fresh,
+    };
+    Ok(Prepared { planned, from_file, resolver: ConfigResolver { parsed, recovery } })
+}
+
+fn check_not_stale(saved: &Plan, fresh: &Plan, path: &Path) -> Result<(), Error> {
+    let name = path.display();
+    if saved.stack != fresh.stack || saved.region != fresh.region {
+        return Err(Error::Usage(format!(
+            "{name} is a plan for stack {} in {}, but the configuration is stack {} in {}",
+            saved.stack, saved.region, fresh.stack, fresh.region
+        )));
+    }
+    if saved.fingerprint.config != fresh.fingerprint.config {
+        return Err(Error::Usage(format!(
+            "{name} is stale: the configuration or its variables changed since it was made\nhint: run drplan plan --out {name} again and review the new plan"
+        )));
+    }
+    if saved.fingerprint.live != fresh.fingerprint.live {
+        let before: std::collections::BTreeSet<&String> = saved.fingerprint.live_objects.iter().collect();
+        let after: std::collections::BTreeSet<&String> = fresh.fingerprint.live_objects.iter().collect();
+        let mut what: Vec<String> = after.difference(&before).map(|o| format!("  + {o} (appeared)")).collect();
+        what.extend(before.difference(&after).map(|o| format!("  - {o} (gone)")));
+        if what.is_empty() {
+            what.push("  ~ one or more of the objects it read changed".into());
+        }
+        return Err(Error::Usage(format!(
+            "{name} is stale: live state changed since it was made:\n{}\nhint: run drplan plan --out {name} again and review the new plan",
+            what.join("\n")
+        )));
+    }
+    Ok(())
+}
+
+/// The scheduler's view of a plan's steps.
+pub fn steps(plan: &Plan) -> Vec<StepSpec> {
+    let index: std::collections::HashMap<&str, usize> =
+        plan.execution.steps.iter().enumerate().map(|(i, s)| (s.address.as_str(), i)).collect();
+    let types: std::collections::HashMap<&str, &str> =
+        plan.resource_changes.iter().map(|c| (c.address.as_str(), c.ty.as_str())).collect();
+    plan.execution
+        .steps
+        .iter()
+        .map(|s| {
+            let ty = types.get(s.address.as_str()).copied().unwrap_or_default();
+            StepSpec {
+                address: s.address.clone(),
+                action: s.action.clone(),
+                deps: s.depends_on.iter().filter_map(|d| index.get(d.as_str()).copied()).collect(),
+                service: apply::service_of(ty).into(),
+                estimate: apply::estimate(ty, &s.action),
+            }
+        })
+        .collect()
+}
+
+/// How to execute.
+pub struct ExecuteOptions {
+    pub aws: Aws,
+    pub schedule: apply::Options,
+    pub polling: Polling,
+    /// Set the flag on Ctrl-C (stop launching, let running steps finish); a second Ctrl-C
+    /// exits at once. `None` leaves signals alone (tests, embedding).
+    pub interrupt: Option<Arc<std::sync::atomic::AtomicBool>>,
+}
+
+/// Runs a prepared plan's steps against AWS and reports every outcome.
+pub fn execute<J: Journal>(prepared: Prepared, opts: &ExecuteOptions, journal: Arc<J>) -> Result<Report, Error> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
+    let plan = &prepared.planned.plan;
+    let steps = steps(plan);
+    let run_id = format!(
+        "{}{}",
+        &plan.fingerprint.config[..16.min(plan.fingerprint.config.len())],
+        &plan.fingerprint.live[..16.min(plan.fingerprint.live.len())]
+    );
+    rt.block_on(async {
+        if let Some(flag) = opts.interrupt.clone() {
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                    eprintln!("\nInterrupt received: no new steps will start; waiting for running steps to finish (Ctrl-C again to exit now).");
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        std::process::exit(130);
+                    }
+                }
+            });
+        }
+        let conf = executor_config(&opts.aws, &plan.region).await;
+        let executor = Executor::new(
+            opts.aws.clone(),
+            conf,
+            &plan.stack,
+            &run_id,
+            prepared.resolver,
+            &plan.resource_changes,
+            prepared.planned.inventory,
+            opts.polling,
+        );
+        Ok(apply::run(&steps, Arc::new(executor), journal, &opts.schedule).await)
+    })
+}
