@@ -60,6 +60,9 @@ pub struct RunArgs {
     /// Plan and execute only this resource or module and what it depends on (repeatable).
     #[arg(long = "target", value_name = "ADDRESS")]
     pub targets: Vec<String>,
+    /// Where the JSON-lines journal goes (default: .drplan/ in the configuration directory).
+    #[arg(long, value_name = "DIR")]
+    pub journal_dir: Option<PathBuf>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }

@@ -109,8 +109,9 @@ module "database" {
   security_group_ids = [aws_security_group.db.id]
   instance_class     = var.db_instance_class
   recovery_source = {
-    type                  = "point_in_time"
-    automated_backups_arn = var.replicated_backups_arn
+    type                          = "point_in_time"
+    automated_backups_arn         = var.replicated_backups_arn
+    source_db_instance_identifier = var.pitr_source_db_identifier
   }
   tags = local.tags
 }

@@ -53,3 +53,9 @@ variable "replicated_backups_arn" {
   type        = string
   default     = "arn:aws:rds:us-west-2:123456789012:auto-backup:ab-webappdb0123456789abcdef"
 }
+
+variable "pitr_source_db_identifier" {
+  description = "Restore from this instance in the DR region instead of the replicated backups (same-region restores, and emulators that cannot restore across regions)."
+  type        = string
+  default     = null
+}

@@ -27,6 +27,7 @@ variable "recovery_source" {
     type                        = string
     source_db_instance_arn      = optional(string)
     automated_backups_arn       = optional(string)
+    source_db_instance_identifier = optional(string)
     restore_time                = optional(string)
     snapshot_identifier         = optional(string)
   })
@@ -81,7 +82,8 @@ resource "aws_db_instance" "this" {
   dynamic "restore_to_point_in_time" {
     for_each = local.pitr ? [var.recovery_source] : []
     content {
-      source_db_instance_automated_backups_arn = restore_to_point_in_time.value.automated_backups_arn
+      source_db_instance_identifier            = restore_to_point_in_time.value.source_db_instance_identifier
+      source_db_instance_automated_backups_arn = restore_to_point_in_time.value.source_db_instance_identifier == null ? restore_to_point_in_time.value.automated_backups_arn : null
       restore_time                             = restore_to_point_in_time.value.restore_time
       use_latest_restorable_time               = restore_to_point_in_time.value.restore_time == null ? true : null
     }

@@ -1,8 +1,11 @@
 //! drplan's integration tests: one binary, driving the real `drplan` executable.
 
+mod apply;
 mod aws;
+mod faults;
 mod graph;
 mod harness;
 mod plan;
 mod robustness;
+mod seed;
 mod validate;

@@ -749,7 +749,16 @@ pub(super) async fn delete(cx: &Cx, live: &LiveObject) -> Result<(), StepError> 
         }
         "aws_nat_gateway" => {
             call!("DeleteNatGateway", c.delete_nat_gateway().nat_gateway_id(id), &["NatGatewayNotFound"])?;
-            nat_state(cx, id, "deleted", 30 * MINUTE).await
+            nat_state(cx, id, "deleted", 30 * MINUTE).await?;
+            // AWS releases the gateway's interface with it; make sure none outlives it.
+            if let Some(eni) = live.attr_str("network_interface_id") {
+                call!(
+                    "DeleteNetworkInterface",
+                    c.delete_network_interface().network_interface_id(eni),
+                    &["InvalidNetworkInterfaceID.NotFound"]
+                )?;
+            }
+            Ok(())
         }
         "aws_route_table" => {
             call!("DeleteRouteTable", c.delete_route_table().route_table_id(id), &["InvalidRouteTableID.NotFound"])
@@ -789,7 +798,8 @@ pub(super) async fn delete(cx: &Cx, live: &LiveObject) -> Result<(), StepError> 
         }
         "aws_instance" => {
             call!("TerminateInstances", c.terminate_instances().instance_ids(id), &["InvalidInstanceID.NotFound"])?;
-            instance_state(cx, id, &["terminated"], 20 * MINUTE).await
+            instance_state(cx, id, &["terminated"], 20 * MINUTE).await?;
+            release_interfaces(cx, id).await
         }
         "aws_ami_copy" => {
             cx.call();
@@ -815,6 +825,35 @@ pub(super) async fn delete(cx: &Cx, live: &LiveObject) -> Result<(), StepError> 
         }
         other => Err(StepError::fatal(format!("drplan cannot delete {other}"))),
     }
+}
+
+/// Network interfaces still attached to a terminated instance. AWS deletes an instance's
+/// primary interface with it; an interface that outlives it (some emulators, or one attached
+/// later with DeleteOnTermination off) would dangle in the VPC, so it goes too.
+async fn release_interfaces(cx: &Cx, instance: &str) -> Result<(), StepError> {
+    cx.call();
+    let out = cx
+        .ec2
+        .describe_network_interfaces()
+        .send()
+        .await
+        .map_err(|e| sdk_error("DescribeNetworkInterfaces", e))?;
+    for eni in out.network_interfaces() {
+        let Some(att) = eni.attachment().filter(|a| a.instance_id() == Some(instance)) else { continue };
+        let Some(eni_id) = eni.network_interface_id() else { continue };
+        if let Some(att_id) = att.attachment_id() {
+            cx.call();
+            let _ = cx.ec2.detach_network_interface().attachment_id(att_id).force(true).send().await;
+        }
+        cx.call();
+        match cx.ec2.delete_network_interface().network_interface_id(eni_id).send().await {
+            Err(e) if code_of(&e) != Some("InvalidNetworkInterfaceID.NotFound") => {
+                return Err(sdk_error("DeleteNetworkInterface", e));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// An object that already existed (a resumed run) may still be on its way up.

@@ -299,7 +299,17 @@ impl<R: Resolve> Executor<R> {
             let state = self.state.lock().await;
             // Only ever the DR region's (or Route 53's) object: ids can repeat across regions.
             let home = crate::live::home_region(&change.ty, &self.cx.region);
-            state.inventory.objects().iter().find(|o| o.ty == change.ty && o.id == id && o.region == home).cloned()
+            // Never an object this stack does not own, even one that shares the id.
+            let ours = |o: &LiveObject| {
+                o.tags.get(crate::live::STACK_TAG) == Some(&self.cx.stack)
+                    || crate::live::natural_key_fields(&o.ty).is_some()
+            };
+            state
+                .inventory
+                .objects()
+                .iter()
+                .find(|o| o.ty == change.ty && o.id == id && o.region == home && ours(o))
+                .cloned()
         };
         match live {
             // Already gone (a resumed destroy): nothing to do.

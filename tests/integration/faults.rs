@@ -1,0 +1,230 @@
+//! A loopback proxy between drplan and moto that records every call and injects faults:
+//! throttling answered instead of forwarding, 5xx answered *after* forwarding (the call took
+//! effect but the answer was lost: the case that duplicates objects on a blind retry),
+//! "creating"/"pending" states held for several polls, and delays.
+//!
+//! Plain threads and HTTP/1.1 framing by hand: the SDK sends Content-Length bodies, moto
+//! answers with Content-Length or closes the connection.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What to inject; every `n`-th mutating call (0 = never) gets the fault.
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    /// Answer 400 Throttling without forwarding.
+    pub throttle_every: usize,
+    /// Forward, then answer 500 (the effect happened, the answer is lost).
+    pub lose_answer_every: usize,
+    /// Hold each readiness state (instance running, DB available, LB active, NAT available)
+    /// at its in-progress value for this many polls per object kind.
+    pub hold_polls: usize,
+    /// Delay every answer by this much.
+    pub delay: Duration,
+}
+
+/// One call seen by the proxy.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub region: String,
+    /// ec2, rds, elasticloadbalancing, route53.
+    #[allow(dead_code)]
+    pub service: String,
+    pub action: String,
+}
+
+impl Call {
+    /// Whether the call can change anything (everything but Describe/List/Get).
+    pub fn mutating(&self) -> bool {
+        !(self.action.starts_with("Describe") || self.action.starts_with("List") || self.action.starts_with("Get"))
+    }
+}
+
+pub struct Proxy {
+    pub endpoint: String,
+    pub calls: Arc<Mutex<Vec<Call>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.endpoint.trim_start_matches("http://"));
+    }
+}
+
+struct Shared {
+    upstream: String,
+    faults: Faults,
+    calls: Arc<Mutex<Vec<Call>>>,
+    mutations: AtomicUsize,
+    held: Mutex<HashMap<&'static str, usize>>,
+}
+
+impl Proxy {
+    pub fn start(upstream: &str, faults: Faults) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let shared = Arc::new(Shared {
+            upstream: upstream.trim_start_matches("http://").to_string(),
+            faults,
+            calls: calls.clone(),
+            mutations: AtomicUsize::new(0),
+            held: Mutex::new(HashMap::new()),
+        });
+        let stop2 = stop.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let shared = shared.clone();
+                std::thread::spawn(move || {
+                    let _ = serve(conn, &shared);
+                });
+            }
+        });
+        Proxy { endpoint, calls, stop }
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+struct Request {
+    head: String,
+    body: Vec<u8>,
+}
+
+fn read_request(r: &mut BufReader<TcpStream>) -> std::io::Result<Option<Request>> {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        head.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let len = header(&head, "content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; len];
+    r.read_exact(&mut body)?;
+    Ok(Some(Request { head, body }))
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+fn classify(req: &Request) -> Call {
+    let auth = header(&req.head, "authorization").unwrap_or_default();
+    // Credential=AKID/20261123/us-west-2/ec2/aws4_request
+    let scope: Vec<&str> =
+        auth.split("Credential=").nth(1).unwrap_or_default().split(',').next().unwrap_or_default().split('/').collect();
+    let region = scope.get(2).copied().unwrap_or_default().to_string();
+    let service = scope.get(3).copied().unwrap_or_default().to_string();
+    let body = String::from_utf8_lossy(&req.body);
+    let action = body
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("Action="))
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            // Route 53 is REST: the method and the path say what it does.
+            let line = req.head.lines().next().unwrap_or_default();
+            let mut parts = line.split(' ');
+            let method = parts.next().unwrap_or_default();
+            let path = parts.next().unwrap_or_default();
+            if method == "GET" { format!("Get {path}") } else { format!("{method} {path}") }
+        });
+    Call { region, service, action }
+}
+
+fn respond(w: &mut TcpStream, status: &str, body: &[u8]) -> std::io::Result<()> {
+    write!(w, "HTTP/1.1 {status}\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n", body.len())?;
+    w.write_all(body)?;
+    w.flush()
+}
+
+fn forward(upstream: &str, req: &Request) -> std::io::Result<(String, Vec<u8>)> {
+    let mut up = TcpStream::connect(upstream)?;
+    let mut head = String::new();
+    for (i, line) in req.head.lines().enumerate() {
+        if i > 0 && line.to_ascii_lowercase().starts_with("connection:") {
+            continue;
+        }
+        if line.is_empty() {
+            break;
+        }
+        head.push_str(line);
+        head.push_str("\r\n");
+    }
+    head.push_str("connection: close\r\n\r\n");
+    up.write_all(head.as_bytes())?;
+    up.write_all(&req.body)?;
+    let mut raw = Vec::new();
+    up.read_to_end(&mut raw)?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = head.lines().next().unwrap_or_default().splitn(2, ' ').nth(1).unwrap_or("200 OK").to_string();
+    Ok((status, raw[split..].to_vec()))
+}
+
+/// In-progress versions of readiness markers, per describe action.
+const HOLDS: &[(&str, &str, &str)] = &[
+    ("DescribeInstances", "<name>running</name>", "<name>pending</name>"),
+    ("DescribeDBInstances", "<DBInstanceStatus>available</DBInstanceStatus>", "<DBInstanceStatus>creating</DBInstanceStatus>"),
+    ("DescribeLoadBalancers", "<Code>active</Code>", "<Code>provisioning</Code>"),
+    ("DescribeNatGateways", "<state>available</state>", "<state>pending</state>"),
+];
+
+fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
+    let mut writer = conn.try_clone()?;
+    let mut reader = BufReader::new(conn);
+    while let Some(req) = read_request(&mut reader)? {
+        let call = classify(&req);
+        shared.calls.lock().unwrap().push(call.clone());
+        let f = &shared.faults;
+        if !f.delay.is_zero() {
+            std::thread::sleep(f.delay);
+        }
+        let nth = if call.mutating() { shared.mutations.fetch_add(1, Ordering::SeqCst) + 1 } else { 0 };
+        if nth > 0 && f.throttle_every > 0 && nth % f.throttle_every == 0 {
+            let body = b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>x</RequestId></ErrorResponse>";
+            respond(&mut writer, "400 Bad Request", body)?;
+            continue;
+        }
+        let (status, mut body) = forward(&shared.upstream, &req)?;
+        if nth > 0 && f.lose_answer_every > 0 && (nth + 1) % f.lose_answer_every == 0 {
+            respond(&mut writer, "500 Internal Server Error", b"<ErrorResponse><Error><Code>InternalFailure</Code><Message>injected</Message></Error></ErrorResponse>")?;
+            continue;
+        }
+        if f.hold_polls > 0
+            && let Some((action, ready, pending)) = HOLDS.iter().find(|(a, _, _)| *a == call.action)
+        {
+            let text = String::from_utf8_lossy(&body).to_string();
+            if text.contains(ready) {
+                let mut held = shared.held.lock().unwrap();
+                let n = held.entry(action).or_default();
+                if *n < f.hold_polls {
+                    *n += 1;
+                    body = text.replace(ready, pending).into_bytes();
+                }
+            }
+        }
+        respond(&mut writer, &status, &body)?;
+    }
+    Ok(())
+}
