@@ -37,6 +37,7 @@ fn main() {
             },
             cloud: &Offline::Snapshot(work.path().to_path_buf()),
             targets: Vec::new(),
+            destroy: false,
         };
         let planned = match plan(&opts) {
             Ok(p) => p,

@@ -279,7 +279,9 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Show(args) => {
-            let plan = ops::plan::read_plan(&args.planfile)?;
+            let mut plan = ops::plan::read_plan(&args.planfile)?;
+            // Where the configuration lives is file metadata, not part of the plan shown.
+            plan.config_dir = None;
             print(&render::render(&plan, args.output.format, style(&args.output)))?;
             Ok(ExitCode::SUCCESS)
         }

@@ -58,7 +58,7 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
         }
     }
     let journal_dir = run.journal_dir.clone().unwrap_or_else(|| dir.join(".drplan"));
-    let name = format!("{}-{}-{}.jsonl", verb.to_lowercase(), plan.stack, unix_time());
+    let name = format!("{}-{}-{}-{}.jsonl", verb.to_lowercase(), plan.stack, unix_time(), std::process::id());
     let file = FileJournal::create(&journal_dir, &name)
         .map_err(|e| Error::Io { context: format!("creating the journal in {}", journal_dir.display()), source: e })?;
     let journal_path = file.path.clone();

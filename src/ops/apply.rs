@@ -9,7 +9,7 @@ use super::plan::{PlanOptions, Planned, plan, read_plan};
 use super::{LoadOptions, Parsed, parse_configuration};
 use crate::apply::{self, Journal, Report, StepSpec};
 use crate::cloud::aws::Aws;
-use crate::cloud::aws::write::{Executor, Resolve, Resolved, executor_config, wait::Polling};
+use crate::cloud::aws::write::{Executor, Resolve, Resolved, Setup, executor_config, wait::Polling};
 use crate::config::Mode;
 use crate::error::Error;
 use crate::expand::Recovery;
@@ -206,16 +206,16 @@ pub fn execute<J: Journal>(prepared: Prepared, opts: &ExecuteOptions, journal: A
             });
         }
         let conf = executor_config(&opts.aws, &plan.region).await;
-        let executor = Executor::new(
-            opts.aws.clone(),
+        let executor = Executor::new(Setup {
+            aws: opts.aws.clone(),
             conf,
-            &plan.stack,
-            &run_id,
-            prepared.resolver,
-            &plan.resource_changes,
-            prepared.planned.inventory,
-            opts.polling,
-        );
+            stack: plan.stack.clone(),
+            run_id,
+            resolver: prepared.resolver,
+            changes: plan.resource_changes.clone(),
+            inventory: prepared.planned.inventory,
+            polling: opts.polling,
+        });
         Ok(apply::run(&steps, Arc::new(executor), journal, &opts.schedule).await)
     })
 }

@@ -95,6 +95,9 @@ pub fn find_live<'i>(
     Ok(inv.by_natural_key(region, ty, &key).into_iter().next())
 }
 
+/// Live attributes that change without anyone changing the object.
+const VOLATILE: &[&str] = &["latest_restorable_time", "resource_record_set_count", "status", "instance_state", "state"];
+
 /// What `build` needs besides the expansion and the inventory.
 pub struct BuildOptions<'a> {
     pub workspace: &'a str,
@@ -254,7 +257,11 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
     let mut hasher = Sha256::new();
     for key in &live_objects {
         if let Some(o) = by_key.get(key) {
-            hasher.update(serde_json::to_vec(o).unwrap_or_default());
+            // Attributes that move on their own (a restorable time advancing every few
+            // minutes) would make every saved plan stale; they are not part of its basis.
+            let mut o = (*o).clone();
+            o.attributes.retain(|k, _| !VOLATILE.contains(&k.as_str()));
+            hasher.update(serde_json::to_vec(&o).unwrap_or_default());
         }
         hasher.update(key.as_bytes());
     }

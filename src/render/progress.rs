@@ -56,6 +56,9 @@ pub fn event_line(event: &JournalEvent) -> String {
                     format!("{address}: {} after {took} ({attempts} attempts)", done(action))
                 }
                 Status::Succeeded => format!("{address}: {} after {took}", done(action)),
+                Status::Failed if *attempts > 1 => {
+                    format!("{address}: FAILED after {took} ({attempts} attempts): {}", error.as_deref().unwrap_or(""))
+                }
                 Status::Failed => format!("{address}: FAILED after {took}: {}", error.as_deref().unwrap_or("")),
                 Status::Skipped => {
                     format!("{address}: skipped ({})", error.as_deref().unwrap_or("a dependency failed"))
@@ -81,11 +84,7 @@ pub fn summary(report: &Report, verb: &str) -> String {
     );
     let mut rows: Vec<_> = report.outcomes.iter().collect();
     rows.sort_by(|a, b| {
-        (&a.status != &Status::Failed, b.duration, &a.address).cmp(&(
-            &b.status != &Status::Failed,
-            a.duration,
-            &b.address,
-        ))
+        (a.status != Status::Failed, b.duration, &a.address).cmp(&(b.status != Status::Failed, a.duration, &b.address))
     });
     if !rows.is_empty() {
         let _ = writeln!(out);
@@ -156,7 +155,7 @@ mod tests {
         );
         let failed = text.find("aws_db_instance.db").unwrap();
         assert!(failed < text.find("aws_vpc.a").unwrap());
-        assert!(text.contains("FAILED     1m15s  RestoreDBInstanceToPointInTime: boom"), "{text}");
+        assert!(text.contains("FAILED         1m15s  RestoreDBInstanceToPointInTime: boom"), "{text}");
         assert_eq!(
             event_line(&JournalEvent::Start { address: "x".into(), action: "delete".into(), attempt: 2, at_ms: 0 }),
             "x: Destroying... (attempt 2)"

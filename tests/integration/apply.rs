@@ -79,7 +79,10 @@ impl<'a> Session<'a> {
             }
             if o["tags"]["drplan:stack"] == self.ex.stack {
                 let addr = o["tags"]["drplan:address"].as_str().unwrap().to_string();
-                by_addr.entry(format!("{} {}", o["type"].as_str().unwrap(), addr)).or_default().push(o["id"].to_string());
+                by_addr
+                    .entry(format!("{} {}", o["type"].as_str().unwrap(), addr))
+                    .or_default()
+                    .push(o["id"].to_string());
             }
         }
         let dups: Vec<_> = by_addr.iter().filter(|(_, ids)| ids.len() > 1).collect();
@@ -111,9 +114,10 @@ async fn leftovers(moto: &Moto, region: &str, foreign_vpc: &str) -> Vec<String> 
         }
     }
     for g in ec2.describe_internet_gateways().send().await.unwrap().internet_gateways() {
-        let attached_to_default = g.attachments().iter().any(|a| {
-            vpcs.vpcs().iter().any(|v| v.is_default() == Some(true) && v.vpc_id() == a.vpc_id())
-        });
+        let attached_to_default = g
+            .attachments()
+            .iter()
+            .any(|a| vpcs.vpcs().iter().any(|v| v.is_default() == Some(true) && v.vpc_id() == a.vpc_id()));
         if !attached_to_default {
             out.push(format!("internet gateway {}", g.internet_gateway_id().unwrap()));
         }
@@ -163,7 +167,9 @@ async fn leftovers(moto: &Moto, region: &str, foreign_vpc: &str) -> Vec<String> 
         }
     }
     for i in ec2.describe_images().owners("self").send().await.unwrap().images() {
-        if !i.name().unwrap_or_default().starts_with("webapp-2026") && !i.name().unwrap_or_default().starts_with("shop-web-2026") {
+        if !i.name().unwrap_or_default().starts_with("webapp-2026")
+            && !i.name().unwrap_or_default().starts_with("shop-web-2026")
+        {
             out.push(format!("image {}", i.name().unwrap_or_default()));
         }
     }
@@ -289,7 +295,13 @@ fn faults_converge_without_duplicates_and_never_write_the_primary() {
         }
     }
     let last = runs.last().unwrap();
-    assert_ok(last, "apply under faults");
+    let failures: Vec<&str> = runs
+        .iter()
+        .flat_map(|r| r.stdout.lines().chain(r.stderr.lines()))
+        .filter(|l| l.contains(": FAILED") || l.starts_with("Error"))
+        .collect();
+    assert_ok(last, &format!("apply under faults ({} runs; failures: {failures:#?})", runs.len()));
+    eprintln!("faults: converged after {} apply run(s); {} calls seen", runs.len(), proxy.calls().len());
     let all: String = runs.iter().map(|r| r.stdout.as_str()).collect();
     assert!(all.contains("(attempt 2)"), "faults were retried: {all}");
     assert_no_changes(&s, &moto);
@@ -315,7 +327,10 @@ fn killed_applies_resume_without_duplicates() {
     let proxy = Proxy::start(&moto.endpoint, Faults { delay: Duration::from_millis(25), ..Faults::default() });
     let s = Session::new(ex);
     let args = s.args(&["apply"]);
-    for kill_after_ms in [400u64, 900, 1500] {
+    // Kill when the run's journal shows this many step starts: early, middle, late.
+    for kill_at_starts in [2usize, 9, 16] {
+        let before: Vec<std::ffi::OsString> =
+            std::fs::read_dir(s.journal.path()).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_drplan"))
             .args(&args)
             .current_dir(crate::harness::root())
@@ -327,13 +342,39 @@ fn killed_applies_resume_without_duplicates() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(kill_after_ms));
-        child.kill().unwrap(); // SIGKILL
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let starts: usize = std::fs::read_dir(s.journal.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .filter(|e| !before.contains(&e.file_name()))
+                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .map(|t| t.matches("\"event\":\"start\"").count())
+                .sum();
+            if starts >= kill_at_starts || std::time::Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.kill().ok(); // SIGKILL
         child.wait().unwrap();
         s.owned(&moto);
     }
-    let journals = std::fs::read_dir(s.journal.path()).unwrap().count();
-    assert!(journals >= 3, "each killed run left its journal");
+    // The journals show runs cut off mid-step: a start with no end.
+    let mut interrupted = 0;
+    for entry in std::fs::read_dir(s.journal.path()).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let starts = text.matches("\"event\":\"start\"").count();
+        let ends = text.matches("\"event\":\"end\"").count();
+        if starts > ends {
+            interrupted += 1;
+        }
+    }
+    eprintln!(
+        "kill -9: {interrupted} runs were killed with steps in flight; owned after kills: {}",
+        s.owned(&moto).len()
+    );
+    assert!(interrupted >= 2, "the kills hit running applies ({interrupted})");
     let r = s.drplan(&moto.endpoint, &["apply"]);
     assert_ok(&r, "apply after kills");
     assert_no_changes(&s, &moto);

@@ -32,7 +32,6 @@ pub struct Faults {
 pub struct Call {
     pub region: String,
     /// ec2, rds, elasticloadbalancing, route53.
-    #[allow(dead_code)]
     pub service: String,
     pub action: String,
 }
@@ -137,19 +136,28 @@ fn classify(req: &Request) -> Call {
     let region = scope.get(2).copied().unwrap_or_default().to_string();
     let service = scope.get(3).copied().unwrap_or_default().to_string();
     let body = String::from_utf8_lossy(&req.body);
-    let action = body
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("Action="))
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            // Route 53 is REST: the method and the path say what it does.
-            let line = req.head.lines().next().unwrap_or_default();
-            let mut parts = line.split(' ');
-            let method = parts.next().unwrap_or_default();
-            let path = parts.next().unwrap_or_default();
-            if method == "GET" { format!("Get {path}") } else { format!("{method} {path}") }
-        });
+    let action = body.split('&').find_map(|kv| kv.strip_prefix("Action=")).map(str::to_string).unwrap_or_else(|| {
+        // Route 53 is REST: the method and the path say what it does.
+        let line = req.head.lines().next().unwrap_or_default();
+        let mut parts = line.split(' ');
+        let method = parts.next().unwrap_or_default();
+        let path = parts.next().unwrap_or_default();
+        if method == "GET" { format!("Get {path}") } else { format!("{method} {path}") }
+    });
     Call { region, service, action }
+}
+
+/// An error body in EC2's shape or the query/REST-XML shape of the other services.
+fn error_xml(ec2: bool, code: &str, message: &str) -> String {
+    if ec2 {
+        format!(
+            "<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>x</RequestID></Response>"
+        )
+    } else {
+        format!(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>x</RequestId></ErrorResponse>"
+        )
+    }
 }
 
 fn respond(w: &mut TcpStream, status: &str, body: &[u8]) -> std::io::Result<()> {
@@ -178,14 +186,18 @@ fn forward(upstream: &str, req: &Request) -> std::io::Result<(String, Vec<u8>)> 
     up.read_to_end(&mut raw)?;
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).unwrap_or(raw.len());
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status = head.lines().next().unwrap_or_default().splitn(2, ' ').nth(1).unwrap_or("200 OK").to_string();
+    let status = head.lines().next().unwrap_or_default().split_once(' ').map_or("200 OK", |x| x.1).to_string();
     Ok((status, raw[split..].to_vec()))
 }
 
 /// In-progress versions of readiness markers, per describe action.
 const HOLDS: &[(&str, &str, &str)] = &[
     ("DescribeInstances", "<name>running</name>", "<name>pending</name>"),
-    ("DescribeDBInstances", "<DBInstanceStatus>available</DBInstanceStatus>", "<DBInstanceStatus>creating</DBInstanceStatus>"),
+    (
+        "DescribeDBInstances",
+        "<DBInstanceStatus>available</DBInstanceStatus>",
+        "<DBInstanceStatus>creating</DBInstanceStatus>",
+    ),
     ("DescribeLoadBalancers", "<Code>active</Code>", "<Code>provisioning</Code>"),
     ("DescribeNatGateways", "<state>available</state>", "<state>pending</state>"),
 ];
@@ -202,13 +214,23 @@ fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
         }
         let nth = if call.mutating() { shared.mutations.fetch_add(1, Ordering::SeqCst) + 1 } else { 0 };
         if nth > 0 && f.throttle_every > 0 && nth % f.throttle_every == 0 {
-            let body = b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>x</RequestId></ErrorResponse>";
-            respond(&mut writer, "400 Bad Request", body)?;
+            // Each protocol's own error shape, as AWS sends it.
+            let (status, body) = if call.service == "ec2" {
+                ("503 Service Unavailable", error_xml(true, "RequestLimitExceeded", "Request limit exceeded."))
+            } else {
+                ("400 Bad Request", error_xml(false, "Throttling", "Rate exceeded"))
+            };
+            respond(&mut writer, status, body.as_bytes())?;
             continue;
         }
         let (status, mut body) = forward(&shared.upstream, &req)?;
         if nth > 0 && f.lose_answer_every > 0 && (nth + 1) % f.lose_answer_every == 0 {
-            respond(&mut writer, "500 Internal Server Error", b"<ErrorResponse><Error><Code>InternalFailure</Code><Message>injected</Message></Error></ErrorResponse>")?;
+            let body = error_xml(
+                call.service == "ec2",
+                "InternalError",
+                "injected: the call took effect, the answer was lost",
+            );
+            respond(&mut writer, "500 Internal Server Error", body.as_bytes())?;
             continue;
         }
         if f.hold_polls > 0

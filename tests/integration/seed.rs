@@ -85,7 +85,8 @@ pub async fn foreign(moto: &Moto, region: &str) -> (String, String) {
     let ec2 = aws_sdk_ec2::Client::new(&moto.sdk(region).await);
     let vpc = ec2.create_vpc().cidr_block("10.99.0.0/16").send().await.unwrap();
     let vpc = vpc.vpc().and_then(|v| v.vpc_id()).unwrap().to_string();
-    let sg = ec2.create_security_group().group_name("foreign").description("not ours").vpc_id(&vpc).send().await.unwrap();
+    let sg =
+        ec2.create_security_group().group_name("foreign").description("not ours").vpc_id(&vpc).send().await.unwrap();
     (vpc, sg.group_id().unwrap().to_string())
 }
 

@@ -208,24 +208,33 @@ pub(super) async fn create(cx: &Cx, ty: &str, address: &str, a: &Args<'_>) -> Re
             let p = rule_permission(a);
             let spec = tag_spec(ResourceType::SecurityGroupRule, &tags);
             cx.call();
-            if ty.ends_with("ingress_rule") {
-                c.authorize_security_group_ingress()
-                    .group_id(group)
-                    .ip_permissions(p)
-                    .tag_specifications(spec)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("AuthorizeSecurityGroupIngress", e))?;
-            } else {
+            let egress = ty.ends_with("egress_rule");
+            let result = if egress {
                 c.authorize_security_group_egress()
-                    .group_id(group)
+                    .group_id(&group)
                     .ip_permissions(p)
                     .tag_specifications(spec)
                     .send()
                     .await
-                    .map_err(|e| sdk_error("AuthorizeSecurityGroupEgress", e))?;
+                    .map(drop)
+                    .map_err(|e| (code_of(&e).map(str::to_string), sdk_error("AuthorizeSecurityGroupEgress", e)))
+            } else {
+                c.authorize_security_group_ingress()
+                    .group_id(&group)
+                    .ip_permissions(p)
+                    .tag_specifications(spec)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| (code_of(&e).map(str::to_string), sdk_error("AuthorizeSecurityGroupIngress", e)))
+            };
+            match result {
+                Err((Some(code), _)) if code == "InvalidPermission.Duplicate" => {
+                    adopt_rule(cx, &group, egress, a, &tags).await
+                }
+                Err((_, e)) => Err(e),
+                Ok(()) => Ok(()),
             }
-            Ok(())
         }
         "aws_instance" => create_instance(cx, address, a, &tags).await,
         "aws_ami_copy" => create_ami_copy(cx, a, &tags).await,
@@ -827,17 +836,79 @@ pub(super) async fn delete(cx: &Cx, live: &LiveObject) -> Result<(), StepError> 
     }
 }
 
+/// The security group's rules, as listed by DescribeSecurityGroupRules.
+async fn group_rules(cx: &Cx, group: &str) -> Result<Vec<aws_sdk_ec2::types::SecurityGroupRule>, StepError> {
+    let mut out = Vec::new();
+    let mut pages = cx.ec2.describe_security_group_rules().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        cx.call();
+        let page = page.map_err(|e| sdk_error("DescribeSecurityGroupRules", e))?;
+        out.extend(page.security_group_rules().iter().filter(|r| r.group_id() == Some(group)).cloned());
+    }
+    Ok(out)
+}
+
+/// A create interrupted after CreateSecurityGroup may have left AWS's default allow-all egress
+/// rule behind; a group whose configuration declares no inline egress must not keep it
+/// (unless a rule resource of this stack adopted it: then it is tagged).
+async fn revoke_default_egress(cx: &Cx, group: &str) -> Result<(), StepError> {
+    for r in group_rules(cx, group).await? {
+        let tagged = r.tags().iter().any(|t| t.key() == Some(crate::live::STACK_TAG));
+        if r.is_egress() == Some(true)
+            && r.ip_protocol() == Some("-1")
+            && r.cidr_ipv4() == Some("0.0.0.0/0")
+            && !tagged
+            && let Some(id) = r.security_group_rule_id()
+        {
+            cx.call();
+            match cx.ec2.revoke_security_group_egress().group_id(group).security_group_rule_ids(id).send().await {
+                Err(e) if code_of(&e) != Some("InvalidPermission.NotFound") => {
+                    return Err(sdk_error("RevokeSecurityGroupEgress", e));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A rule that already exists untagged (AWS's default allow-all egress, left in place by an
+/// interrupted security group create) is adopted: tagged as this address instead of failing
+/// with InvalidPermission.Duplicate. (A rule drplan created carries its tags from the start.)
+async fn adopt_rule(
+    cx: &Cx,
+    group: &str,
+    egress: bool,
+    a: &Args<'_>,
+    tags: &BTreeMap<String, String>,
+) -> Result<(), StepError> {
+    let want = (
+        a.str("ip_protocol").unwrap_or_else(|| "-1".into()),
+        a.str("cidr_ipv4"),
+        a.str("cidr_ipv6"),
+        a.str("referenced_security_group_id"),
+    );
+    let rule = group_rules(cx, group).await?.into_iter().find(|r| {
+        r.is_egress() == Some(egress)
+            && r.ip_protocol().map(str::to_string) == Some(want.0.clone())
+            && r.cidr_ipv4().map(str::to_string) == want.1
+            && r.cidr_ipv6().map(str::to_string) == want.2
+            && r.referenced_group_info().and_then(|g| g.group_id()).map(str::to_string) == want.3
+            && (want.0 == "-1" || (r.from_port() == a.int("from_port") && r.to_port() == a.int("to_port")))
+    });
+    match rule.and_then(|r| r.security_group_rule_id().map(str::to_string)) {
+        Some(id) => retag(cx, &id, &BTreeMap::new(), tags).await,
+        None => Err(StepError::fatal("InvalidPermission.Duplicate, but no matching rule was found to adopt")),
+    }
+}
+
 /// Network interfaces still attached to a terminated instance. AWS deletes an instance's
 /// primary interface with it; an interface that outlives it (some emulators, or one attached
 /// later with DeleteOnTermination off) would dangle in the VPC, so it goes too.
 async fn release_interfaces(cx: &Cx, instance: &str) -> Result<(), StepError> {
     cx.call();
-    let out = cx
-        .ec2
-        .describe_network_interfaces()
-        .send()
-        .await
-        .map_err(|e| sdk_error("DescribeNetworkInterfaces", e))?;
+    let out =
+        cx.ec2.describe_network_interfaces().send().await.map_err(|e| sdk_error("DescribeNetworkInterfaces", e))?;
     for eni in out.network_interfaces() {
         let Some(att) = eni.attachment().filter(|a| a.instance_id() == Some(instance)) else { continue };
         let Some(eni_id) = eni.network_interface_id() else { continue };
@@ -857,8 +928,9 @@ async fn release_interfaces(cx: &Cx, instance: &str) -> Result<(), StepError> {
 }
 
 /// An object that already existed (a resumed run) may still be on its way up.
-pub(super) async fn ready(cx: &Cx, live: &LiveObject) -> Result<(), StepError> {
+pub(super) async fn ready(cx: &Cx, live: &LiveObject, a: &Args<'_>) -> Result<(), StepError> {
     match live.ty.as_str() {
+        "aws_security_group" if a.blocks("egress").is_empty() => revoke_default_egress(cx, &live.id).await,
         "aws_instance" => instance_state(cx, &live.id, &["running"], 10 * MINUTE).await,
         "aws_nat_gateway" => nat_state(cx, &live.id, "available", 10 * MINUTE).await,
         "aws_ami_copy" => image_available(cx, &live.id).await,

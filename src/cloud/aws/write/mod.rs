@@ -170,9 +170,9 @@ async fn delete(cx: &Cx, live: &LiveObject) -> Result<(), StepError> {
 }
 
 /// Waits until an object found already existing (a resumed apply) is ready for dependents.
-async fn ready(cx: &Cx, live: &LiveObject) -> Result<(), StepError> {
+async fn ready(cx: &Cx, live: &LiveObject, a: &Args<'_>) -> Result<(), StepError> {
     match live.ty.as_str() {
-        t if ec2::handles(t) => ec2::ready(cx, live).await,
+        t if ec2::handles(t) => ec2::ready(cx, live, a).await,
         t if elb::handles(t) => elb::ready(cx, live).await,
         t if rds::handles(t) => rds::ready(cx, live).await,
         _ => Ok(()),
@@ -183,6 +183,21 @@ async fn ready(cx: &Cx, live: &LiveObject) -> Result<(), StepError> {
 struct State {
     inventory: Inventory,
     dirty: BTreeSet<Unit>,
+}
+
+/// Everything an executor starts from.
+pub struct Setup<R> {
+    pub aws: Aws,
+    /// The DR region's SDK configuration (see [`executor_config`]).
+    pub conf: aws_config::SdkConfig,
+    pub stack: String,
+    /// Identifies the plan being executed, for client tokens.
+    pub run_id: String,
+    pub resolver: R,
+    pub changes: Vec<ResourceChange>,
+    /// The live state the plan was checked against.
+    pub inventory: Inventory,
+    pub polling: Polling,
 }
 
 /// Performs plan steps against AWS. See the module documentation.
@@ -196,18 +211,8 @@ pub struct Executor<R: Resolve> {
 }
 
 impl<R: Resolve> Executor<R> {
-    /// `conf` is the DR region's SDK configuration; `inventory` the live state the plan was
-    /// checked against.
-    pub fn new(
-        aws: Aws,
-        conf: aws_config::SdkConfig,
-        stack: &str,
-        run_id: &str,
-        resolver: R,
-        changes: &[ResourceChange],
-        inventory: Inventory,
-        polling: Polling,
-    ) -> Self {
+    pub fn new(setup: Setup<R>) -> Self {
+        let Setup { aws, conf, stack, run_id, resolver, changes, inventory, polling } = setup;
         let region = conf.region().map(|r| r.to_string()).unwrap_or_default();
         let cx = Cx {
             ec2: aws_sdk_ec2::Client::new(&conf),
@@ -215,8 +220,8 @@ impl<R: Resolve> Executor<R> {
             rds: aws_sdk_rds::Client::new(&conf),
             r53: aws_sdk_route53::Client::new(&conf),
             region,
-            stack: stack.into(),
-            run_id: run_id.into(),
+            stack,
+            run_id,
             polling,
             calls: aws.calls.clone(),
         };
@@ -225,7 +230,7 @@ impl<R: Resolve> Executor<R> {
             aws,
             conf,
             resolver,
-            changes: changes.iter().map(|c| (c.address.clone(), c.clone())).collect(),
+            changes: changes.into_iter().map(|c| (c.address.clone(), c)).collect(),
             state: tokio::sync::Mutex::new(State { inventory, dirty: BTreeSet::new() }),
         }
     }
@@ -287,7 +292,7 @@ impl<R: Resolve> Executor<R> {
                     let names: Vec<String> = r.changed.iter().map(|d| d.name.clone()).collect();
                     update(&self.cx, ty, &args, live, &names).await?;
                 }
-                ready(&self.cx, live).await
+                ready(&self.cx, live, &args).await
             }
             None => create(&self.cx, ty, &change.address, &args).await,
         }

@@ -401,7 +401,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use aws_sdk_rds::operation::restore_db_instance_to_point_in_time::{
-        RestoreDBInstanceToPointInTimeError, RestoreDBInstanceToPointInTimeOutput,
+        RestoreDBInstanceToPointInTimeError, RestoreDbInstanceToPointInTimeOutput,
     };
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
 
@@ -426,7 +426,7 @@ mod tests {
                         .iter()
                         .any(|t| t.key() == Some("drplan:address") && t.value() == Some("aws_db_instance.db"))
             })
-            .then_output(|| RestoreDBInstanceToPointInTimeOutput::builder().build());
+            .then_output(|| RestoreDbInstanceToPointInTimeOutput::builder().build());
         let client = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&rule]);
         let s = |v: &str| Value::from(v);
         let config = Value::Map(BTreeMap::from([
