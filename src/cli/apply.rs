@@ -16,15 +16,59 @@ use crate::error::Error;
 use crate::ops::apply::{ExecuteOptions, Source, execute, prepare};
 use crate::render::{self, Format, Style, progress};
 
-/// Writes the journal file and prints each event as a progress line.
+/// Writes the journal file and shows progress: on a terminal, a live spinner per running step
+/// with its elapsed time (indicatif) above which finished steps scroll; otherwise plain lines,
+/// one per start and end, for logs and CI.
 struct Progress {
     file: FileJournal,
+    live: Option<Live>,
+}
+
+struct Live {
+    bars: indicatif::MultiProgress,
+    running: std::sync::Mutex<std::collections::HashMap<String, indicatif::ProgressBar>>,
+}
+
+impl Progress {
+    fn new(file: FileJournal) -> Self {
+        let live = std::io::stdout().is_terminal().then(|| Live {
+            bars: indicatif::MultiProgress::new(),
+            running: Default::default(),
+        });
+        Progress { file, live }
+    }
 }
 
 impl Journal for Progress {
     fn record(&self, event: &JournalEvent) {
         self.file.record(event);
-        println!("{}", progress::event_line(event));
+        let line = progress::event_line(event);
+        let Some(live) = &self.live else {
+            println!("{line}");
+            return;
+        };
+        let mut running = live.running.lock().expect("progress lock");
+        match event {
+            JournalEvent::Start { address, .. } => {
+                let bar = running.entry(address.clone()).or_insert_with(|| {
+                    let bar = live.bars.add(indicatif::ProgressBar::new_spinner());
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                    );
+                    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                    bar
+                });
+                bar.set_message(line);
+            }
+            JournalEvent::End { address, .. } => {
+                if let Some(bar) = running.remove(address) {
+                    bar.finish_and_clear();
+                    live.bars.remove(&bar);
+                }
+                let _ = live.bars.println(line);
+            }
+        }
     }
 }
 
@@ -70,7 +114,7 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
         ..apply::Options::default()
     };
     let opts = ExecuteOptions { aws, schedule, polling: Polling::default(), interrupt: Some(cancel) };
-    let report = execute(prepared, &opts, Arc::new(Progress { file }))?;
+    let report = execute(prepared, &opts, Arc::new(Progress::new(file)))?;
     print(&progress::summary(&report, verb))?;
     print(&format!("Journal: {}\n", journal_path.display()))?;
     if report.succeeded() {

@@ -281,7 +281,7 @@ fn faults_converge_without_duplicates_and_never_write_the_primary() {
     block_on(seed(&moto, ex));
     let proxy = Proxy::start(
         &moto.endpoint,
-        Faults { throttle_every: 5, lose_answer_every: 7, hold_polls: 3, delay: Duration::ZERO },
+        Faults { throttle_every: 5, lose_answer_every: 7, hold_polls: 3, ..Faults::default() },
     );
     let s = Session::new(ex);
     let mut runs = Vec::new();
@@ -403,4 +403,86 @@ fn a_stale_plan_file_is_refused() {
     let r = run(&moto.endpoint, &["apply", &file, "--journal-dir", &s.journal.path().display().to_string()]);
     assert_ok(&r, "apply PLANFILE");
     assert!(r.stdout.contains("Apply complete"), "{}", r.stdout);
+}
+
+/// A primary region that does not answer is time-boxed: the plan goes on without it, loudly.
+#[test]
+fn a_hanging_primary_region_is_time_boxed() {
+    let ex = &PILOT;
+    let moto = Moto::start();
+    block_on(seed(&moto, ex));
+    let slow = Some((ex.primary.to_string(), Duration::from_secs(8)));
+    let proxy = Proxy::start(&moto.endpoint, Faults { slow_region: slow, ..Faults::default() });
+    let s = Session::new(ex);
+    let started = std::time::Instant::now();
+    let r = s.drplan(&proxy.endpoint, &["plan", "--primary-timeout", "1s", "--compact"]);
+    let took = started.elapsed();
+    assert_ok(&r, "plan with a hanging primary");
+    assert!(took < Duration::from_secs(6), "the primary was waited for {took:?}");
+    assert!(
+        r.stdout.contains("Region eu-central-1 could not be read (no answer within 1s)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("data.aws_db_instance.primary"), "its data sources are read during apply: {}", r.stdout);
+}
+
+/// Ctrl-C stops new steps, lets running ones finish, and reports what was not started.
+#[test]
+fn ctrl_c_stops_launching_and_lets_running_steps_finish() {
+    let ex = &PILOT;
+    let moto = Moto::start();
+    block_on(seed(&moto, ex));
+    let proxy = Proxy::start(&moto.endpoint, Faults { delay: Duration::from_millis(40), ..Faults::default() });
+    let s = Session::new(ex);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_drplan"))
+        .args(s.args(&["apply"]))
+        .current_dir(crate::harness::root())
+        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let started: usize = std::fs::read_dir(s.journal.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .map(|t| t.matches("\"event\":\"start\"").count())
+            .sum();
+        if started >= 4 || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("Interrupt received"), "{stderr}");
+    assert!(stdout.contains("not started"), "the summary lists what never started: {stdout}");
+    assert!(!stdout.contains("FAILED"), "running steps finished normally: {stdout}");
+    // Every step that started also ended: nothing was abandoned mid-call.
+    for entry in std::fs::read_dir(s.journal.path()).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let ended: Vec<&str> = text.lines().filter(|l| l.contains("\"event\":\"end\"")).collect();
+        for start in text.lines().filter(|l| l.contains("\"event\":\"start\"")) {
+            let v: serde_json::Value = serde_json::from_str(start).unwrap();
+            let addr = v["address"].as_str().unwrap();
+            assert!(
+                ended.iter().any(|e| e.contains(&format!("\"address\":{}", serde_json::json!(addr)))),
+                "{addr} started and never ended"
+            );
+        }
+    }
+    assert_ok(&s.drplan(&moto.endpoint, &["apply"]), "apply after Ctrl-C");
+    assert_no_changes(&s, &moto);
+    s.owned(&moto);
 }

@@ -25,6 +25,8 @@ pub struct Faults {
     pub hold_polls: usize,
     /// Delay every answer by this much.
     pub delay: Duration,
+    /// Delay every answer from this region by this much (a region that hangs).
+    pub slow_region: Option<(String, Duration)>,
 }
 
 /// One call seen by the proxy.
@@ -211,6 +213,11 @@ fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
         let f = &shared.faults;
         if !f.delay.is_zero() {
             std::thread::sleep(f.delay);
+        }
+        if let Some((region, delay)) = &f.slow_region
+            && *region == call.region
+        {
+            std::thread::sleep(*delay);
         }
         let nth = if call.mutating() { shared.mutations.fetch_add(1, Ordering::SeqCst) + 1 } else { 0 };
         if nth > 0 && f.throttle_every > 0 && nth % f.throttle_every == 0 {
