@@ -31,10 +31,9 @@ struct Live {
 
 impl Progress {
     fn new(file: FileJournal) -> Self {
-        let live = std::io::stdout().is_terminal().then(|| Live {
-            bars: indicatif::MultiProgress::new(),
-            running: Default::default(),
-        });
+        let live = std::io::stdout()
+            .is_terminal()
+            .then(|| Live { bars: indicatif::MultiProgress::new(), running: Default::default() });
         Progress { file, live }
     }
 }

@@ -419,11 +419,7 @@ fn a_hanging_primary_region_is_time_boxed() {
     let took = started.elapsed();
     assert_ok(&r, "plan with a hanging primary");
     assert!(took < Duration::from_secs(6), "the primary was waited for {took:?}");
-    assert!(
-        r.stdout.contains("Region eu-central-1 could not be read (no answer within 1s)"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("Region eu-central-1 could not be read (no answer within 1s)"), "{}", r.stdout);
     assert!(r.stdout.contains("data.aws_db_instance.primary"), "its data sources are read during apply: {}", r.stdout);
 }
 
