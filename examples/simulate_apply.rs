@@ -38,6 +38,7 @@ fn main() {
             cloud: &Offline::Snapshot(work.path().to_path_buf()),
             targets: Vec::new(),
             destroy: false,
+            calibration: Default::default(),
         };
         let planned = match plan(&opts) {
             Ok(p) => p,

@@ -164,6 +164,12 @@ pub struct PlanArgs {
     /// Plan the deletion of everything the stack owns (what `drplan destroy` would do).
     #[arg(long)]
     pub destroy: bool,
+    /// Exit 3 when the plan's estimates breach the recovery block's rto or rpo.
+    #[arg(long)]
+    pub enforce_objectives: bool,
+    /// Calibrate step durations from apply journals (files or directories; repeatable).
+    #[arg(long, value_name = "JOURNAL")]
+    pub calibrate: Vec<PathBuf>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
@@ -321,6 +327,7 @@ fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
         cloud,
         targets: args.targets.clone(),
         destroy: args.destroy,
+        calibration: crate::recovery::Calibration::from_paths(&args.calibrate)?,
     };
     let planned = ops::plan::plan(&opts)?;
     if !planned.config.warnings.is_empty() {
@@ -333,6 +340,10 @@ fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
         saved.config_dir = Some(args.config.dir.to_string_lossy().into_owned());
         ops::plan::write_plan(out, &saved)?;
         eprintln!("Saved the plan to {}. Apply exactly this plan with: drplan apply {}", out.display(), out.display());
+    }
+    if args.enforce_objectives && planned.plan.recovery.breached() {
+        eprintln!("Error: the plan breaches a recovery objective (see the estimates above).");
+        return Ok(ExitCode::from(3));
     }
     Ok(if args.detailed_exitcode && planned.plan.summary.has_changes() { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }

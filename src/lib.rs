@@ -16,5 +16,6 @@ pub mod graph;
 pub mod live;
 pub mod ops;
 pub mod plan;
+pub mod recovery;
 pub mod render;
 pub mod schema;

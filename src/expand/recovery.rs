@@ -20,9 +20,13 @@ pub struct Recovery {
     pub rto_seconds: Option<u64>,
     /// Recovery point objective, in seconds.
     pub rpo_seconds: Option<u64>,
+    /// Overrides of the duration model, by resource type or address, in seconds.
+    pub durations: BTreeMap<String, u64>,
+    /// The declared replication lag of read replicas, for their RPO.
+    pub replica_lag_seconds: Option<u64>,
 }
 
-const ARGUMENTS: &[&str] = &["stack", "region", "primary_region", "rto", "rpo"];
+const ARGUMENTS: &[&str] = &["stack", "region", "primary_region", "rto", "rpo", "durations", "replica_lag"];
 
 /// Builds [`Recovery`] from evaluated arguments; reports every problem found.
 /// `attrs` maps each argument to (name span, value span, value).
@@ -94,6 +98,45 @@ pub fn decode(
     };
     let rto_seconds = seconds("rto", rto);
     let rpo_seconds = seconds("rpo", rpo);
+    let lag = match attrs.get("replica_lag") {
+        Some((_, _, Value::String(s))) => Some(s.clone()),
+        _ => None,
+    };
+    let replica_lag_seconds = seconds("replica_lag", lag);
+    // Overrides of the duration model: by resource type or by address.
+    let mut durations = BTreeMap::new();
+    if let Some((_, span, value)) = attrs.get("durations") {
+        match value.as_map() {
+            Some(map) => {
+                for (key, v) in map {
+                    match v.as_str().map(parse_duration) {
+                        Some(Ok(secs)) => {
+                            durations.insert(key.clone(), secs);
+                        }
+                        _ => {
+                            diags.push(
+                                Diagnostic::error("Invalid duration")
+                                    .detail(format!("durations[{key:?}] = {v}: expected a duration string."))
+                                    .at(*span)
+                                    .hint("write durations like \"45s\", \"15m\", \"1h30m\""),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+            }
+            None => {
+                diags.push(
+                    Diagnostic::error("Invalid recovery argument")
+                        .detail(format!(
+                            "\"durations\" must be a map of resource type or address to duration, but is {value}."
+                        ))
+                        .at(*span),
+                );
+                ok = false;
+            }
+        }
+    }
     if let Some(stack) = &stack
         && !stack.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
@@ -117,7 +160,15 @@ pub fn decode(
     if !ok {
         return None;
     }
-    Some(Recovery { stack: stack?, region: region?, primary_region, rto_seconds, rpo_seconds })
+    Some(Recovery {
+        stack: stack?,
+        region: region?,
+        primary_region,
+        rto_seconds,
+        rpo_seconds,
+        durations,
+        replica_lag_seconds,
+    })
 }
 
 /// Parses "90s", "15m", "1h30m", "2h", "1d": units d, h, m, s, each at most once, in order.

@@ -103,7 +103,8 @@ pub fn prepare(
         Some(p) => LoadOptions { workspace: p.workspace.clone(), ..load.clone() },
         None => load.clone(),
     };
-    let fresh = plan(&PlanOptions { load: load.clone(), cloud: aws, targets, destroy })?;
+    let calibration = crate::recovery::Calibration::default();
+    let fresh = plan(&PlanOptions { load: load.clone(), cloud: aws, targets, destroy, calibration })?;
     if let (Some(saved), Source::PlanFile(path)) = (&saved, source) {
         check_not_stale(saved, &fresh.plan, path)?;
     }

@@ -18,6 +18,8 @@ pub struct PlanOptions<'c> {
     pub targets: Vec<String>,
     /// Plan the deletion of everything the stack owns.
     pub destroy: bool,
+    /// Measured step durations for the RTO estimate.
+    pub calibration: crate::recovery::Calibration,
 }
 
 /// A computed plan, the configuration it came from (for warnings and their sources), and the
@@ -46,6 +48,7 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
         targets: &opts.targets,
         config_fingerprint: config_fingerprint(&config, &opts.load),
         destroy: opts.destroy,
+        calibration: &opts.calibration,
     };
     match build::build(&config.expansion, &inventory, &view, &build_opts) {
         Ok(plan) => Ok(Planned { plan, config, inventory }),

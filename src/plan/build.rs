@@ -106,6 +106,8 @@ pub struct BuildOptions<'a> {
     pub config_fingerprint: String,
     /// Plan the deletion of everything the stack owns instead.
     pub destroy: bool,
+    /// Measured step durations for the RTO estimate (`--calibrate`).
+    pub calibration: &'a crate::recovery::Calibration,
 }
 
 pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOptions) -> Result<Plan, Diagnostics> {
@@ -251,6 +253,8 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
     if diags.has_errors() {
         return Err(diags);
     }
+    let resource_changes: Vec<ResourceChange> = changes.into_iter().map(|(_, c)| c).chain(deletes).collect();
+    let assessment = crate::recovery::assess(&resource_changes, &execution, exp, recovery, inv, opts.calibration);
     let live_objects: Vec<String> = live_objects.into_iter().collect();
     let by_key: std::collections::HashMap<String, &LiveObject> =
         inv.objects().iter().map(|o| (format!("{}/{}/{}", o.region, o.ty, o.id), o)).collect();
@@ -281,7 +285,7 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
             live_objects,
         },
         targets: opts.targets.to_vec(),
-        resource_changes: changes.into_iter().map(|(_, c)| c).chain(deletes).collect(),
+        resource_changes,
         output_changes: outputs(exp),
         drift,
         warnings,
@@ -289,6 +293,11 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
         recovery: RecoverySection {
             rto_objective_seconds: recovery.rto_seconds,
             rpo_objective_seconds: recovery.rpo_seconds,
+            rto_estimate_seconds: assessment.rto_seconds,
+            critical_path: assessment.critical_path,
+            step_estimates: assessment.steps,
+            rpo_estimates: assessment.rpo,
+            verdicts: assessment.verdicts,
         },
         summary,
     })

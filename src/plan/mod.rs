@@ -183,13 +183,33 @@ pub struct Step {
     pub depends_on: Vec<String>,
 }
 
-/// Recovery objectives; estimates of what the plan achieves are added by the recovery issue.
+/// Recovery objectives and what this plan is estimated to achieve (see [`crate::recovery`]).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecoverySection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rto_objective_seconds: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rpo_objective_seconds: Option<u64>,
+    /// The critical path of this plan's steps.
+    #[serde(default)]
+    pub rto_estimate_seconds: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub critical_path: Vec<String>,
+    /// Every step's estimate and where it came from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub step_estimates: Vec<crate::recovery::StepEstimate>,
+    /// Per database recovered: how old its data may be.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rpo_estimates: Vec<crate::recovery::RpoEstimate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verdicts: Vec<crate::recovery::Verdict>,
+}
+
+impl RecoverySection {
+    /// True when an objective is known to be breached.
+    pub fn breached(&self) -> bool {
+        self.verdicts.iter().any(|v| v.met == Some(false))
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -55,6 +55,16 @@ pub fn render(plan: &Plan, style: Style) -> String {
     if !objectives.is_empty() {
         let _ = writeln!(o.text, "Objectives: {}.", objectives.join(", "));
     }
+    if !plan.destroy {
+        let _ = writeln!(o.text, "{}.", super::objectives::rto_line(&plan.recovery));
+        for line in super::objectives::rpo_lines(&plan.recovery) {
+            let _ = writeln!(o.text, "{line}.");
+        }
+        for line in super::objectives::verdict_lines(&plan.recovery) {
+            let painted = if line.contains("BREACHED") { o.paint("1;31", &line) } else { line };
+            let _ = writeln!(o.text, "{painted}.");
+        }
+    }
     o.text.push('\n');
     for w in &plan.warnings {
         let label = o.paint("1;33", "Warning:");

@@ -28,6 +28,29 @@ pub fn render(plan: &Plan) -> String {
             let _ = writeln!(out, "| {label} | {} |", crate::expand::recovery::format_duration(secs));
         }
     }
+    if !plan.destroy {
+        let _ = writeln!(
+            out,
+            "| Estimated recovery time | {} |",
+            crate::expand::recovery::format_duration(plan.recovery.rto_estimate_seconds)
+        );
+        if !plan.recovery.critical_path.is_empty() {
+            let path: Vec<String> = plan.recovery.critical_path.iter().map(|a| format!("`{a}`")).collect();
+            let _ = writeln!(out, "| Critical path | {} |", path.join(" → "));
+        }
+        for e in &plan.recovery.rpo_estimates {
+            let value = e.seconds.map(crate::expand::recovery::format_duration).unwrap_or_else(|| "unknown".into());
+            let _ = writeln!(out, "| Estimated recovery point, `{}` | {value} ({}) |", e.address, e.source);
+        }
+        for line in super::objectives::verdict_lines(&plan.recovery) {
+            let (name, rest) = line.split_once(": ").unwrap_or((&line, ""));
+            let _ = writeln!(
+                out,
+                "| {name} | {} |",
+                if rest.contains("BREACHED") { format!("**{rest}**") } else { rest.to_string() }
+            );
+        }
+    }
     out.push('\n');
     for w in &plan.warnings {
         let _ = writeln!(out, "> **Warning:** {w}\n");

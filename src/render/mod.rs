@@ -3,6 +3,7 @@
 
 mod human;
 mod markdown;
+pub mod objectives;
 pub mod progress;
 mod value;
 

@@ -236,3 +236,33 @@ fn targeting_plans_a_resource_and_its_dependencies_only() {
     assert!(!run.stdout.contains("module.web."), "{}", run.stdout);
     assert!(run.stdout.contains("Resource targeting is in effect"));
 }
+
+#[test]
+fn objectives_are_enforced_and_estimates_calibrated_from_journals() {
+    let args = ["plan", "examples/pilot-light", "--live", "examples/pilot-light/live/empty.json"];
+    let run = drplan(&[&args[..], &["--enforce-objectives"]].concat());
+    assert_eq!(run.code, 3, "the 20m RTO is breached by creating the replica: {}", run.stdout);
+    assert!(run.stdout.contains("RTO objective 20m: BREACHED (estimate 34m45s)"), "{}", run.stdout);
+    assert!(run.stderr.contains("breaches a recovery objective"), "{}", run.stderr);
+    // Without the flag, a breach is reported but is not an error.
+    assert_eq!(drplan(&args).code, 0);
+
+    // Measured: replicas took 12 minutes in past applies. The estimate follows, and says so.
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("apply-pilot-1.jsonl");
+    std::fs::write(
+        &journal,
+        r#"{"event":"end","address":"module.database.aws_db_instance.this","action":"create","status":"succeeded","attempts":1,"at_ms":1,"duration_ms":720000}"#,
+    )
+    .unwrap();
+    let journal = journal.to_str().unwrap();
+    let run = drplan(&[&args[..], &["--calibrate", journal, "--format", "json", "--enforce-objectives"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let r = &plan["recovery"];
+    assert_eq!(r["rto_estimate_seconds"], 5 + 5 + 5 + 720 + 180 + 90);
+    let db = r["step_estimates"].as_array().unwrap().iter().find(|s| s["address"] == "module.database.aws_db_instance.this").unwrap();
+    assert_eq!(db["seconds"], 720);
+    assert_eq!(db["source"], format!("measured: median of 1 creates in {journal}"));
+    assert_eq!(r["verdicts"][0], serde_json::json!({"objective": "rto", "objective_seconds": 1200, "estimate_seconds": 1005, "met": true}));
+}

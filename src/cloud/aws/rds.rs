@@ -12,13 +12,14 @@ fn tags(t: &[Tag]) -> std::collections::BTreeMap<String, String> {
     tag_map(t.iter().map(|t| (t.key(), t.value())))
 }
 
-pub(super) const UNITS: &[&str] = &["db_instances", "db_subnet_groups", "db_snapshots"];
+pub(super) const UNITS: &[&str] = &["db_instances", "db_subnet_groups", "db_snapshots", "db_automated_backups"];
 
 pub(super) fn unit_types(unit: &str) -> &'static [&'static str] {
     match unit {
         "db_instances" => &["aws_db_instance"],
         "db_subnet_groups" => &["aws_db_subnet_group"],
         "db_snapshots" => &["aws_db_snapshot", "aws_db_snapshot_copy"],
+        "db_automated_backups" => &["aws_db_instance_automated_backups"],
         _ => &[],
     }
 }
@@ -36,6 +37,8 @@ pub(super) async fn read_unit(r: &mut RegionReader, unit: &str) -> Result<(), Er
         "db_instances" => db_instances(r, &c).await,
         "db_subnet_groups" if r.owned => db_subnet_groups(r, &c).await,
         "db_snapshots" => db_snapshots(r, &c).await,
+        // Replicated automated backups (cross-region point-in-time restore) live in the DR region.
+        "db_automated_backups" if r.owned => db_automated_backups(r, &c).await,
         _ => Ok(()),
     }
 }
@@ -115,6 +118,34 @@ async fn db_subnet_groups(r: &mut RegionReader, c: &Client) -> Result<(), Error>
         }
     }
 
+    Ok(())
+}
+
+/// Automated backups replicated into this region: their restore window bounds the RPO of a
+/// point-in-time restore from them.
+async fn db_automated_backups(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
+    let region = r.region.clone();
+    let mut pages = c.describe_db_instance_automated_backups().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        r.call();
+        for b in page
+            .map_err(|err| cloud_error("DescribeDBInstanceAutomatedBackups", &region, err))?
+            .db_instance_automated_backups()
+        {
+            let arn = b.db_instance_automated_backups_arn().unwrap_or_default().to_string();
+            r.push(
+                "aws_db_instance_automated_backups",
+                arn.clone(),
+                Default::default(),
+                json!({
+                    "arn": arn, "db_instance_identifier": b.db_instance_identifier(), "source_region": b.region(),
+                    "dbi_resource_id": b.dbi_resource_id(), "status": b.status(),
+                    "restore_window_earliest_time": time(b.restore_window().and_then(|w| w.earliest_time())),
+                    "restore_window_latest_time": time(b.restore_window().and_then(|w| w.latest_time())),
+                }),
+            );
+        }
+    }
     Ok(())
 }
 

@@ -1,0 +1,61 @@
+//! Estimates against hand-computed critical paths and recovery points.
+
+use super::*;
+use crate::plan::Step;
+
+fn step(address: &str, deps: &[&str]) -> Step {
+    Step { address: address.into(), action: "create".into(), depends_on: deps.iter().map(|d| d.to_string()).collect() }
+}
+
+fn estimates(pairs: &[(&str, u64)]) -> Vec<StepEstimate> {
+    pairs.iter().map(|(a, s)| StepEstimate { address: (*a).into(), seconds: *s, source: "test".into() }).collect()
+}
+
+#[test]
+fn the_critical_path_is_the_longest_chain_of_estimates() {
+    // vpc(5) -> subnet(5) -> sng(5) -> db(1500) -> record(120)
+    //                  \-> lb(180) -----------------^
+    let execution = Execution {
+        steps: vec![
+            step("vpc", &[]),
+            step("subnet", &["vpc"]),
+            step("sng", &["subnet"]),
+            step("lb", &["subnet"]),
+            step("db", &["sng"]),
+            step("record", &["db", "lb"]),
+        ],
+    };
+    let est = estimates(&[("vpc", 5), ("subnet", 5), ("sng", 5), ("lb", 180), ("db", 1500), ("record", 120)]);
+    let (total, path) = critical_path(&execution, &est);
+    assert_eq!(total, 5 + 5 + 5 + 1500 + 120);
+    assert_eq!(path, ["vpc", "subnet", "sng", "db", "record"]);
+    // Make the load balancer slower than the database branch: the path moves.
+    let est = estimates(&[("vpc", 5), ("subnet", 5), ("sng", 5), ("lb", 2000), ("db", 1500), ("record", 120)]);
+    let (total, path) = critical_path(&execution, &est);
+    assert_eq!(total, 5 + 5 + 2000 + 120);
+    assert_eq!(path, ["vpc", "subnet", "lb", "record"]);
+    assert_eq!(critical_path(&Execution::default(), &[]), (0, Vec::new()));
+}
+
+#[test]
+fn overrides_beat_measurements_beat_the_model() {
+    let mut recovery = Recovery {
+        stack: "s".into(),
+        region: "us-west-2".into(),
+        primary_region: None,
+        rto_seconds: None,
+        rpo_seconds: None,
+        durations: BTreeMap::from([("aws_lb".to_string(), 240)]),
+        replica_lag_seconds: None,
+    };
+    let none = Calibration::default();
+    let e = estimate_step("module.web.aws_lb.this", "aws_lb", "create", None, &recovery, &none);
+    assert_eq!((e.seconds, e.source.as_str()), (240, "recovery.durations[\"aws_lb\"]"));
+    recovery.durations.insert("module.web.aws_lb.this".into(), 300);
+    let e = estimate_step("module.web.aws_lb.this", "aws_lb", "create", None, &recovery, &none);
+    assert_eq!(e.seconds, 300);
+    let e = estimate_step("aws_instance.a", "aws_instance", "create", None, &recovery, &none);
+    assert_eq!((e.seconds, e.source.as_str()), (180, "model: instance launch to running and status checks"));
+}
+
+use std::collections::BTreeMap;
