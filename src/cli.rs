@@ -43,6 +43,25 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete everything the stack owns in the DR region (never the primary region).
     Destroy(DestroyArgs),
+    /// Write the Markdown runbook for this recovery: objectives, topology, steps, checks.
+    Runbook(RunbookArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunbookArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Live state: a snapshot file, or `empty`. Without it, drplan reads AWS.
+    #[arg(long, value_name = "PATH|empty", value_parser = Offline::parse)]
+    pub live: Option<Offline>,
+    /// Write the runbook here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Calibrate step durations from apply journals (files or directories; repeatable).
+    #[arg(long, value_name = "JOURNAL")]
+    pub calibrate: Vec<PathBuf>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 /// How apply and destroy execute.
@@ -301,6 +320,30 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
             apply::apply(&config, &args.run, &order, false)
         }
         Command::Destroy(args) => apply::apply(&args.config, &args.run, &order, true),
+        Command::Runbook(args) => {
+            let aws = args.aws.cloud();
+            let cloud: &dyn crate::cloud::Cloud = match &args.live {
+                Some(offline) => offline,
+                None => &aws,
+            };
+            let opts = PlanOptions {
+                load: args.config.load_options(&order),
+                cloud,
+                targets: Vec::new(),
+                destroy: false,
+                calibration: crate::recovery::Calibration::from_paths(&args.calibrate)?,
+            };
+            let text = render::runbook::render(&ops::runbook::runbook(&opts)?);
+            match &args.out {
+                Some(path) => {
+                    std::fs::write(path, text)
+                        .map_err(|e| Error::Io { context: format!("writing {}", path.display()), source: e })?;
+                    eprintln!("Wrote the runbook to {}.", path.display());
+                }
+                None => print(&text)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Graph(args) => {
             let text = ops::graph::graph(&args.config.load_options(&order), args.format)?;
             print(&text)?;

@@ -115,3 +115,22 @@ output "database_endpoint" {
 output "load_balancer" {
   value = module.web.lb_dns_name
 }
+
+check "web" {
+  http {
+    url             = "http://${module.web.lb_dns_name}/"
+    expected_status = 200
+    timeout         = "15m"
+  }
+}
+
+check "database" {
+  tcp {
+    host = module.database.address
+    port = 5432
+  }
+}
+
+contacts {
+  owner = "ledger-team@example.com"
+}

@@ -114,3 +114,31 @@ output "database_endpoint" {
 output "site" {
   value = "https://${module.dns.fqdn}"
 }
+
+check "site" {
+  http {
+    url             = coalesce(var.smoke_test_url, "https://${var.domain}/")
+    expected_status = 200
+    body_contains   = "shop"
+    timeout         = "10m"
+    interval        = "15s"
+  }
+}
+
+check "dns" {
+  dns {
+    name = var.domain
+    type = "A"
+  }
+}
+
+variable "smoke_test_url" {
+  description = "URL the site check probes (default: the public site)."
+  type        = string
+  default     = null
+}
+
+contacts {
+  incident_commander = "shop-oncall@example.org"
+  escalation         = "Head of Platform, +44 20 7946 0000"
+}

@@ -125,3 +125,27 @@ module "dns" {
   target_zone_id  = module.web.lb_zone_id
   tags            = local.tags
 }
+
+# Smoke tests after recovery (drplan drill runs them; the runbook lists them).
+check "site" {
+  http {
+    url             = coalesce(var.smoke_test_url, "http://${module.web.lb_dns_name}/healthz")
+    expected_status = 200
+    timeout         = "10m"
+    interval        = "10s"
+  }
+}
+
+check "database" {
+  tcp {
+    host    = module.database.address
+    port    = 5432
+    timeout = "5m"
+  }
+}
+
+contacts {
+  incident_commander = "SRE on-call, PagerDuty service webapp-primary"
+  database_owner     = "dba-team@example.com"
+  aws_support        = "Enterprise Support case, severity: production system down"
+}

@@ -59,3 +59,9 @@ variable "pitr_source_db_identifier" {
   type        = string
   default     = null
 }
+
+variable "smoke_test_url" {
+  description = "URL the site check probes; by default the DR load balancer's health endpoint."
+  type        = string
+  default     = null
+}

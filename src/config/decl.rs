@@ -141,6 +141,24 @@ pub struct RecoveryDecl {
     pub attrs: Vec<(String, Span, Expr)>,
 }
 
+/// A smoke test run after recovery (`drplan drill`, the runbook's validation section):
+/// `check "name" { http { ... } }`, or `tcp { ... }`, or `dns { ... }`.
+#[derive(Clone, Debug)]
+pub struct CheckDecl {
+    pub name: String,
+    pub span: Span,
+    /// http, tcp or dns.
+    pub kind: String,
+    pub attrs: Vec<(String, Span, Expr)>,
+}
+
+/// Who to call: `contacts { primary = "...", escalation = "..." }` (root module only).
+#[derive(Clone, Debug)]
+pub struct ContactsDecl {
+    pub span: Span,
+    pub attrs: Vec<(String, Span, Expr)>,
+}
+
 /// Everything declared in one module directory.
 #[derive(Clone, Debug, Default)]
 pub struct Module {
@@ -152,6 +170,8 @@ pub struct Module {
     pub outputs: Vec<OutputDecl>,
     pub module_calls: Vec<ModuleCall>,
     pub resources: Vec<ResourceDecl>,
+    pub checks: Vec<CheckDecl>,
+    pub contacts: Option<ContactsDecl>,
 }
 
 /// The root module (index 0) and every module it calls, each loaded once.

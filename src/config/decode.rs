@@ -8,8 +8,19 @@ use hcl_edit::structure::{Block, Body, Structure};
 use super::decl::*;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Span, did_you_mean};
 
-const TOP_LEVEL_BLOCKS: &[&str] =
-    &["data", "locals", "module", "output", "provider", "recovery", "resource", "terraform", "variable"];
+const TOP_LEVEL_BLOCKS: &[&str] = &[
+    "check",
+    "contacts",
+    "data",
+    "locals",
+    "module",
+    "output",
+    "provider",
+    "recovery",
+    "resource",
+    "terraform",
+    "variable",
+];
 
 struct Decoder<'d> {
     file: FileId,
@@ -449,6 +460,62 @@ impl Decoder<'_> {
         Some(p)
     }
 
+    /// `check "name" { http { url = ... } }`: exactly one probe block per check.
+    fn check(&mut self, block: &Block) -> Option<CheckDecl> {
+        let labels = self.labels(block, &["name"])?;
+        let name = labels[0].clone();
+        let span = self.header_span(block)?;
+        check_name(self, &name, span, "check");
+        let mut probe: Option<CheckDecl> = None;
+        for structure in block.body.iter() {
+            match structure {
+                Structure::Block(b) if matches!(b.ident.as_str(), "http" | "tcp" | "dns") => {
+                    if probe.is_some() {
+                        self.error(
+                            Diagnostic::error("Too many probes")
+                                .detail(format!(
+                                    "check \"{name}\" has more than one probe block; write one check per probe."
+                                ))
+                                .at(self.span(&b.ident)),
+                        );
+                        continue;
+                    }
+                    let allowed: &[&str] = match b.ident.as_str() {
+                        "http" => &["url", "expected_status", "body_contains", "timeout", "interval", "method"],
+                        "tcp" => &["host", "port", "timeout", "interval"],
+                        _ => &["name", "type", "expect", "timeout", "interval"],
+                    };
+                    let mut attrs = Vec::new();
+                    for s in b.body.iter() {
+                        match s {
+                            Structure::Attribute(a) => {
+                                let key = a.key.as_str();
+                                if !allowed.contains(&key) {
+                                    self.unsupported_arg(key, &a.key, b.ident.as_str(), allowed);
+                                    continue;
+                                }
+                                let Some(k) = self.span(&a.key) else { continue };
+                                attrs.push((key.to_string(), k, self.expr(&a.value)));
+                            }
+                            Structure::Block(inner) => self.unsupported_block(inner, b.ident.as_str(), &[]),
+                        }
+                    }
+                    probe = Some(CheckDecl { name: name.clone(), span, kind: b.ident.as_str().to_string(), attrs });
+                }
+                Structure::Block(b) => self.unsupported_block(b, "check", &["http", "tcp", "dns"]),
+                Structure::Attribute(a) => self.unsupported_arg(a.key.as_str(), &a.key, "check", &[]),
+            }
+        }
+        if probe.is_none() {
+            self.error(
+                Diagnostic::error("Missing probe")
+                    .detail(format!("check \"{name}\" needs one http, tcp or dns block."))
+                    .at(span),
+            );
+        }
+        probe
+    }
+
     fn recovery(&mut self, block: &Block) -> Option<RecoveryDecl> {
         self.labels(block, &[])?;
         let span = self.header_span(block)?;
@@ -516,6 +583,29 @@ pub(crate) fn decode_file(body: &Body, file: FileId, module: &mut Module, is_roo
                 }
             }
             "terraform" => {}
+            "check" => module.checks.extend(d.check(block)),
+            "contacts" if !is_root => d.error(
+                Diagnostic::error("Unexpected contacts block")
+                    .detail("A contacts block belongs in the root module only.")
+                    .at(d.header_span(block)),
+            ),
+            "contacts" => {
+                if d.labels(block, &[]).is_some()
+                    && let Some(span) = d.header_span(block)
+                {
+                    let mut attrs = Vec::new();
+                    for s in block.body.iter() {
+                        match s {
+                            Structure::Attribute(a) => {
+                                let Some(k) = d.span(&a.key) else { continue };
+                                attrs.push((a.key.as_str().to_string(), k, d.expr(&a.value)));
+                            }
+                            Structure::Block(b) => d.unsupported_block(b, "contacts", &[]),
+                        }
+                    }
+                    module.contacts = Some(ContactsDecl { span, attrs });
+                }
+            }
             "recovery" if !is_root => d.error(
                 Diagnostic::error("Unexpected recovery block")
                     .detail("A recovery block belongs in the root module only; child modules inherit the root's stack and regions.")

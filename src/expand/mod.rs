@@ -100,6 +100,17 @@ pub struct Instance {
     pub region: Option<String>,
 }
 
+/// A root `check` block, evaluated (values referring to resources not yet created are unknown
+/// until after apply).
+#[derive(Clone, Debug)]
+pub struct CheckValue {
+    pub name: String,
+    /// http, tcp or dns.
+    pub kind: String,
+    pub span: Span,
+    pub args: BTreeMap<String, Value>,
+}
+
 #[derive(Clone, Debug)]
 pub struct OutputValue {
     pub name: String,
@@ -116,6 +127,10 @@ pub struct Expansion {
     pub module_instances: usize,
     /// Every region a root provider configuration names, plus the recovery regions.
     pub regions: BTreeSet<String>,
+    /// Root `check` blocks.
+    pub checks: Vec<CheckValue>,
+    /// The root `contacts` block: role -> who.
+    pub contacts: BTreeMap<String, String>,
 }
 
 /// Evaluates the whole tree. Problems go to `diags`; the expansion is as complete as they allow.
@@ -247,7 +262,7 @@ impl<'l> Engine<'l> {
         };
         for &node in order {
             if self.opts.settings_only
-                && matches!(plan.nodes[node], Node::Resource(_) | Node::Module(_) | Node::Output(_))
+                && matches!(plan.nodes[node], Node::Resource(_) | Node::Module(_) | Node::Output(_) | Node::Check(_))
             {
                 continue;
             }
@@ -268,6 +283,23 @@ impl<'l> Engine<'l> {
                 Node::Recovery(_) => self.recovery(&frame),
                 Node::Resource(i) => self.resource(&mut frame, i, &plan.refs[node]),
                 Node::Module(i) => self.module_call(&mut frame, i, root_dir),
+                Node::Check(i) => {
+                    // Checks run after recovery; only the root module's are collected.
+                    let decl = &module.checks[i];
+                    if frame.prefix.is_empty() {
+                        let mut args = BTreeMap::new();
+                        for (name, _, expr) in &decl.attrs {
+                            let (value, _) = self.eval_expr(&frame, expr, &plan.refs[node]);
+                            args.insert(name.clone(), value);
+                        }
+                        self.out.checks.push(CheckValue {
+                            name: decl.name.clone(),
+                            kind: decl.kind.clone(),
+                            span: decl.span,
+                            args,
+                        });
+                    }
+                }
                 Node::Output(i) => {
                     let decl = &module.outputs[i];
                     let Some(expr) = &decl.value else { continue };
@@ -367,6 +399,22 @@ impl<'l> Engine<'l> {
         if let Some(r) = &self.out.recovery {
             self.out.regions.insert(r.region.clone());
             self.out.regions.extend(r.primary_region.clone());
+        }
+        // The contacts block travels with the recovery settings (runbooks print it).
+        if let Some(contacts) = &frame.module.contacts {
+            for (name, span, expr) in &contacts.attrs {
+                let (v, _) = self.eval_expr(frame, expr, &expr_refs(expr));
+                match v.to_template_string() {
+                    Some(text) => {
+                        self.out.contacts.insert(name.clone(), text);
+                    }
+                    None => self.diags.push(
+                        Diagnostic::error("Invalid contact")
+                            .detail(format!("contacts.{name} must be a string known before apply, but is {v}."))
+                            .at(*span),
+                    ),
+                }
+            }
         }
     }
 

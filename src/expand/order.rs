@@ -18,6 +18,7 @@ pub(crate) enum Node {
     Resource(usize),
     Module(usize),
     Output(usize),
+    Check(usize),
 }
 
 /// Per module (not per instance): nodes, their references, and an order (None on a cycle).
@@ -36,6 +37,7 @@ fn describe(module: &Module, node: Node) -> (String, Span) {
         Node::Resource(i) => (module.resources[i].address_base(), module.resources[i].span),
         Node::Module(i) => (format!("module.{}", module.module_calls[i].name), module.module_calls[i].span),
         Node::Output(i) => (format!("output.{}", module.outputs[i].name), module.outputs[i].span),
+        Node::Check(i) => (format!("check.{}", module.checks[i].name), module.checks[i].span),
     }
 }
 
@@ -61,7 +63,8 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
     }
     if let Some(r) = &module.recovery {
         nodes.push(Node::Recovery(r.span));
-        refs.push(r.attrs.iter().flat_map(|(_, _, e)| expr_refs(e)).collect());
+        let contacts = module.contacts.iter().flat_map(|c| c.attrs.iter());
+        refs.push(r.attrs.iter().chain(contacts).flat_map(|(_, _, e)| expr_refs(e)).collect());
     }
     for (i, r) in module.resources.iter().enumerate() {
         targets.insert(Target::Resource(r.mode, r.ty.clone(), r.name.clone()), nodes.len());
@@ -87,6 +90,10 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
     for (i, o) in module.outputs.iter().enumerate() {
         nodes.push(Node::Output(i));
         refs.push(o.value.iter().chain(&o.depends_on).flat_map(expr_refs).collect());
+    }
+    for (i, c) in module.checks.iter().enumerate() {
+        nodes.push(Node::Check(i));
+        refs.push(c.attrs.iter().flat_map(|(_, _, e)| expr_refs(e)).collect());
     }
 
     let mut graph = DiGraph::<usize, ()>::new();

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod graph;
 pub mod plan;
+pub mod runbook;
 pub mod snapshot;
 pub mod validate;
 

@@ -171,7 +171,7 @@ fn age(now: Option<i64>, then: &str) -> Option<u64> {
     Some((now? - epoch(then)?).max(0) as u64)
 }
 
-fn known_str<'a>(v: Option<&'a Value>) -> Option<&'a str> {
+fn known_str(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str)
 }
 

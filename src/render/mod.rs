@@ -5,6 +5,7 @@ mod human;
 mod markdown;
 pub mod objectives;
 pub mod progress;
+pub mod runbook;
 mod value;
 
 use crate::plan::Plan;

@@ -261,8 +261,41 @@ fn objectives_are_enforced_and_estimates_calibrated_from_journals() {
     let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let r = &plan["recovery"];
     assert_eq!(r["rto_estimate_seconds"], 5 + 5 + 5 + 720 + 180 + 90);
-    let db = r["step_estimates"].as_array().unwrap().iter().find(|s| s["address"] == "module.database.aws_db_instance.this").unwrap();
+    let db = r["step_estimates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["address"] == "module.database.aws_db_instance.this")
+        .unwrap();
     assert_eq!(db["seconds"], 720);
     assert_eq!(db["source"], format!("measured: median of 1 creates in {journal}"));
-    assert_eq!(r["verdicts"][0], serde_json::json!({"objective": "rto", "objective_seconds": 1200, "estimate_seconds": 1005, "met": true}));
+    assert_eq!(
+        r["verdicts"][0],
+        serde_json::json!({"objective": "rto", "objective_seconds": 1200, "estimate_seconds": 1005, "met": true})
+    );
+}
+
+/// The runbook of every example, from its empty DR state: what on-call reads at 3 a.m.
+#[test]
+fn runbooks_of_every_example() {
+    for ex in ["webapp-dr", "pilot-light", "backup-restore"] {
+        let args = ["runbook", &format!("examples/{ex}"), "--live", &format!("examples/{ex}/live/empty.json")];
+        let args: Vec<&str> = args.iter().map(|s| s.as_ref()).collect();
+        let run = drplan(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        for section in [
+            "## 1. Objectives",
+            "## 2. Topology",
+            "```mermaid",
+            "## 3. Pre-flight",
+            "## 4. Recovery steps",
+            "## 5. DNS cutover",
+            "## 6. Post-recovery validation",
+            "## 7. Failback",
+            "## 8. Contacts",
+        ] {
+            assert!(run.stdout.contains(section), "{ex}: missing {section}");
+        }
+        settings().bind(|| insta::assert_snapshot!(format!("runbook-{ex}"), run.stdout));
+    }
 }
