@@ -45,6 +45,25 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Write the Markdown runbook for this recovery: objectives, topology, steps, checks.
     Runbook(RunbookArgs),
+    /// Rehearse: apply into an isolated workspace, run the checks, measure, clean up.
+    Drill(DrillArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Keep what the drill created (destroy it later with drplan destroy --workspace NAME).
+    #[arg(long)]
+    pub keep: bool,
+    /// Where the reports (Markdown and JSON) go (default: .drplan/ in the configuration directory).
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// Steps running at once, over all services.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub parallelism: usize,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -320,6 +339,7 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
             apply::apply(&config, &args.run, &order, false)
         }
         Command::Destroy(args) => apply::apply(&args.config, &args.run, &order, true),
+        Command::Drill(args) => apply::drill(&args, &order),
         Command::Runbook(args) => {
             let aws = args.aws.cloud();
             let cloud: &dyn crate::cloud::Cloud = match &args.live {

@@ -20,6 +20,9 @@ pub enum Error {
     /// Apply or destroy ran, and not every step succeeded (the summary says which).
     #[error("{verb} incomplete: {failed} failed, {skipped} skipped, {cancelled} not started")]
     Incomplete { verb: String, failed: usize, skipped: usize, cancelled: usize },
+    /// A drill ran and did not pass (the report says why); it cleaned up unless told to keep.
+    #[error("drill failed: {0}")]
+    DrillFailed(String),
     /// The operator did not approve the plan.
     #[error("{0} cancelled: only 'yes' approves")]
     NotApproved(String),

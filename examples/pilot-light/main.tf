@@ -120,15 +120,16 @@ check "site" {
     url             = coalesce(var.smoke_test_url, "https://${var.domain}/")
     expected_status = 200
     body_contains   = "shop"
-    timeout         = "10m"
+    timeout         = var.smoke_test_timeout
     interval        = "15s"
   }
 }
 
 check "dns" {
   dns {
-    name = var.domain
-    type = "A"
+    name    = coalesce(var.smoke_test_dns_name, var.domain)
+    type    = "A"
+    timeout = var.smoke_test_timeout
   }
 }
 
@@ -136,6 +137,18 @@ variable "smoke_test_url" {
   description = "URL the site check probes (default: the public site)."
   type        = string
   default     = null
+}
+
+variable "smoke_test_dns_name" {
+  description = "Name the DNS check resolves (default: the public domain)."
+  type        = string
+  default     = null
+}
+
+variable "smoke_test_timeout" {
+  description = "How long each check may take to pass."
+  type        = string
+  default     = "10m"
 }
 
 contacts {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use super::{ConfigArgs, RunArgs, print};
+use super::{ConfigArgs, DrillArgs, RunArgs, print};
 use crate::apply::journal::FileJournal;
 use crate::apply::{self, Journal, JournalEvent, Status};
 use crate::cloud::aws::write::wait::Polling;
@@ -153,4 +153,43 @@ fn confirm(verb: &str, plan: &crate::plan::Plan) -> Result<(), Error> {
 
 fn unix_time() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// `drplan drill`: never in the default workspace (that is the real recovery's).
+pub(super) fn drill(args: &DrillArgs, order: &[String]) -> Result<ExitCode, Error> {
+    let mut config = clone_args(&args.config);
+    if config.workspace == "default" {
+        config.workspace = "drill".into();
+    }
+    let load = config.load_options(order);
+    let dir = args.report_dir.clone().unwrap_or_else(|| config.dir.join(".drplan"));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::Io { context: format!("creating {}", dir.display()), source: e })?;
+    let stamp = format!("{}-{}", unix_time(), std::process::id());
+    let file = FileJournal::create(&dir, &format!("drill-{stamp}.jsonl"))
+        .map_err(|e| Error::Io { context: format!("creating the journal in {}", dir.display()), source: e })?;
+    let execute = ExecuteOptions {
+        aws: args.aws.cloud(),
+        schedule: apply::Options { parallelism: args.parallelism.max(1), ..apply::Options::default() },
+        polling: Polling::default(),
+        interrupt: None,
+    };
+    let opts = crate::ops::drill::DrillOptions { load, execute, keep: args.keep };
+    let started_at = crate::cloud::aws::now_rfc3339();
+    eprintln!(
+        "Drill of workspace \"{}\": applying, checking, then cleaning up{}.",
+        config.workspace,
+        if args.keep { " (no: --keep)" } else { "" }
+    );
+    let report = crate::ops::drill::drill(&opts, Arc::new(Progress::new(file)), started_at)?;
+    let markdown = render::drill::markdown(&report);
+    let md_path = dir.join(format!("drill-{stamp}.md"));
+    let json_path = dir.join(format!("drill-{stamp}.json"));
+    let json = serde_json::to_string_pretty(&report).expect("a report serializes") + "\n";
+    for (path, text) in [(&md_path, &markdown), (&json_path, &json)] {
+        std::fs::write(path, text)
+            .map_err(|e| Error::Io { context: format!("writing {}", path.display()), source: e })?;
+    }
+    print(&format!("\n{markdown}\nReports: {} and {}\n", md_path.display(), json_path.display()))?;
+    if report.passed { Ok(ExitCode::SUCCESS) } else { Err(Error::DrillFailed(report.failures.join("; "))) }
 }

@@ -396,6 +396,13 @@ impl<'l> Engine<'l> {
             attrs.insert(name.clone(), (*span, expr.span().unwrap_or(*span), v));
         }
         self.out.recovery = recovery::decode(decl.span, &attrs, self.diags);
+        // Another workspace (a drill) owns its own objects: the workspace is part of the
+        // ownership tag, so nothing collides with a real recovery of the same stack.
+        if let Some(r) = &mut self.out.recovery
+            && self.opts.workspace != "default"
+        {
+            r.stack = format!("{}@{}", r.stack, self.opts.workspace);
+        }
         if let Some(r) = &self.out.recovery {
             self.out.regions.insert(r.region.clone());
             self.out.regions.extend(r.primary_region.clone());

@@ -8,6 +8,7 @@
 //! This module computes the plan's `recovery` section; it neither prints nor talks to AWS.
 
 pub mod calibrate;
+pub mod checks;
 pub mod model;
 
 use std::collections::HashMap;

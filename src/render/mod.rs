@@ -1,6 +1,7 @@
 //! Printers over the [`Plan`] model: human (Terraform-like), JSON and Markdown. They only read
 //! the plan; nothing here decides what changes.
 
+pub mod drill;
 mod human;
 mod markdown;
 pub mod objectives;

@@ -280,7 +280,8 @@ where
     out
 }
 
-fn now_rfc3339() -> String {
+/// The clock as RFC 3339 (snapshots and drill reports).
+pub fn now_rfc3339() -> String {
     aws_smithy_types::DateTime::from(std::time::SystemTime::now())
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_else(|_| crate::live::EMPTY_CAPTURED_AT.into())

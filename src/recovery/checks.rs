@@ -1,0 +1,200 @@
+//! Running `check` blocks after a recovery: HTTP(S) (status, body), TCP connect, DNS
+//! resolution, each retried every `interval` until it passes or its `timeout` runs out.
+
+use std::collections::BTreeMap;
+use std::net::ToSocketAddrs;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::eval::Value;
+use crate::expand::CheckValue;
+use crate::expand::recovery::parse_duration;
+
+/// What one check did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub name: String,
+    pub kind: String,
+    /// What was probed: the URL, host:port or name.
+    pub target: String,
+    pub passed: bool,
+    pub attempts: u32,
+    /// From the first probe to passing (or giving up).
+    pub elapsed_ms: u64,
+    /// The last failure, when it never passed (or before it did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+fn text(args: &BTreeMap<String, Value>, key: &str) -> Option<String> {
+    args.get(key).filter(|v| !v.is_null()).and_then(Value::to_template_string)
+}
+
+fn duration(args: &BTreeMap<String, Value>, key: &str, default: u64) -> Duration {
+    Duration::from_secs(text(args, key).and_then(|t| parse_duration(&t).ok()).unwrap_or(default))
+}
+
+/// One probe: `Ok(())` passes, `Err(why)` fails this attempt.
+fn probe(check: &CheckValue, attempt_timeout: Duration) -> Result<(), String> {
+    let a = &check.args;
+    match check.kind.as_str() {
+        "http" => {
+            let url = text(a, "url").ok_or("url is not known")?;
+            let want = text(a, "expected_status").and_then(|s| s.parse::<u16>().ok()).unwrap_or(200);
+            let agent = ureq::AgentBuilder::new().timeout(attempt_timeout).redirects(0).build();
+            let method = text(a, "method").unwrap_or_else(|| "GET".into());
+            let (status, body) = match agent.request(&method, &url).call() {
+                Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+                Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+                Err(e) => return Err(e.to_string()),
+            };
+            if status != want {
+                return Err(format!("HTTP {status}, expected {want}"));
+            }
+            match text(a, "body_contains") {
+                Some(needle) if !body.contains(&needle) => Err(format!("the body does not contain {needle:?}")),
+                _ => Ok(()),
+            }
+        }
+        "tcp" => {
+            let host = text(a, "host").ok_or("host is not known")?;
+            let port = text(a, "port").ok_or("port is not known")?;
+            let addr = format!("{host}:{port}");
+            let addrs: Vec<_> = addr.to_socket_addrs().map_err(|e| format!("resolving {addr}: {e}"))?.collect();
+            let mut last = format!("{addr} resolves to nothing");
+            for sa in addrs {
+                match std::net::TcpStream::connect_timeout(&sa, attempt_timeout) {
+                    Ok(_) => return Ok(()),
+                    Err(e) => last = format!("connecting to {sa}: {e}"),
+                }
+            }
+            Err(last)
+        }
+        "dns" => {
+            let name = text(a, "name").ok_or("name is not known")?;
+            let ty = text(a, "type").unwrap_or_else(|| "A".into());
+            let ips: Vec<std::net::IpAddr> = (name.as_str(), 0)
+                .to_socket_addrs()
+                .map_err(|e| format!("resolving {name}: {e}"))?
+                .map(|s| s.ip())
+                .filter(|ip| if ty == "AAAA" { ip.is_ipv6() } else { ip.is_ipv4() })
+                .collect();
+            if ips.is_empty() {
+                return Err(format!("{name} has no {ty} record"));
+            }
+            match text(a, "expect") {
+                Some(want) if !ips.iter().any(|ip| ip.to_string() == want) => {
+                    Err(format!("{name} resolves to {ips:?}, not {want}"))
+                }
+                _ => Ok(()),
+            }
+        }
+        other => Err(format!("unknown probe {other}")),
+    }
+}
+
+fn target(check: &CheckValue) -> String {
+    let a = &check.args;
+    match check.kind.as_str() {
+        "http" => text(a, "url"),
+        "tcp" => Some(format!("{}:{}", text(a, "host").unwrap_or_default(), text(a, "port").unwrap_or_default())),
+        _ => text(a, "name"),
+    }
+    .unwrap_or_else(|| "(unknown)".into())
+}
+
+/// Runs one check until it passes or times out (default timeout 5m, interval 10s).
+pub fn run(check: &CheckValue) -> CheckResult {
+    let timeout = duration(&check.args, "timeout", 300);
+    let interval = duration(&check.args, "interval", 10);
+    let start = Instant::now();
+    let mut attempts = 0;
+    let mut last_error = None;
+    loop {
+        attempts += 1;
+        let left = timeout.saturating_sub(start.elapsed()).max(Duration::from_millis(200));
+        match probe(check, left.min(Duration::from_secs(10))) {
+            Ok(()) => {
+                return CheckResult {
+                    name: check.name.clone(),
+                    kind: check.kind.clone(),
+                    target: target(check),
+                    passed: true,
+                    attempts,
+                    elapsed_ms: start.elapsed().as_millis() as u64,
+                    last_error,
+                };
+            }
+            Err(e) => last_error = Some(e),
+        }
+        if start.elapsed() + interval > timeout {
+            return CheckResult {
+                name: check.name.clone(),
+                kind: check.kind.clone(),
+                target: target(check),
+                passed: false,
+                attempts,
+                elapsed_ms: start.elapsed().as_millis() as u64,
+                last_error,
+            };
+        }
+        std::thread::sleep(interval);
+    }
+}
+
+/// Runs every check concurrently (one thread each) and returns results in declaration order.
+pub fn run_all(checks: &[CheckValue]) -> Vec<CheckResult> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = checks.iter().map(|c| s.spawn(move || run(c))).collect();
+        handles.into_iter().map(|h| h.join().expect("check threads do not panic")).collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    fn check(kind: &str, args: &[(&str, &str)]) -> CheckValue {
+        CheckValue {
+            name: "t".into(),
+            kind: kind.into(),
+            span: crate::diag::Span { file: crate::diag::FileId(0), start: 0, end: 0 },
+            args: args.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect(),
+        }
+    }
+
+    #[test]
+    fn http_checks_compare_status_and_body_and_tcp_connects() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().take(3) {
+                let mut c = conn.unwrap();
+                let mut buf = [0u8; 1024];
+                let _ = c.read(&mut buf);
+                let _ = c.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 7\r\nconnection: close\r\n\r\nshop ok");
+            }
+        });
+        let url = format!("http://127.0.0.1:{port}/");
+        let ok =
+            run(&check("http", &[("url", &url), ("body_contains", "shop"), ("timeout", "5s"), ("interval", "1s")]));
+        assert!(ok.passed, "{ok:?}");
+        assert_eq!(ok.attempts, 1);
+        let wrong =
+            run(&check("http", &[("url", &url), ("body_contains", "bank"), ("timeout", "1s"), ("interval", "1s")]));
+        assert!(!wrong.passed);
+        assert_eq!(wrong.last_error.as_deref(), Some("the body does not contain \"bank\""));
+        let tcp = run(&check("tcp", &[("host", "127.0.0.1"), ("port", &port.to_string()), ("timeout", "2s")]));
+        assert!(tcp.passed, "{tcp:?}");
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let refused = run(&check(
+            "tcp",
+            &[("host", "127.0.0.1"), ("port", &closed.to_string()), ("timeout", "1s"), ("interval", "1s")],
+        ));
+        assert!(!refused.passed);
+        let dns = run(&check("dns", &[("name", "localhost"), ("timeout", "1s")]));
+        assert!(dns.passed, "{dns:?}");
+    }
+}
