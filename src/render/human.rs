@@ -57,6 +57,9 @@ pub fn render(plan: &Plan, style: Style) -> String {
     }
     if !plan.destroy {
         let _ = writeln!(o.text, "{}.", super::objectives::rto_line(&plan.recovery));
+        if let Some(line) = super::objectives::sources_line(&plan.recovery) {
+            let _ = writeln!(o.text, "{line}.");
+        }
         for line in super::objectives::rpo_lines(&plan.recovery) {
             let _ = writeln!(o.text, "{line}.");
         }

@@ -17,6 +17,25 @@ pub fn rto_line(r: &RecoverySection) -> String {
     )
 }
 
+/// Where the step durations came from: "Step durations: default model 31, measured 2".
+pub fn sources_line(r: &RecoverySection) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for s in &r.step_estimates {
+        let kind = if s.source.starts_with("model:") {
+            "default model (docs/recovery.md)"
+        } else if s.source.starts_with("measured:") {
+            "measured in journals"
+        } else {
+            "recovery.durations"
+        };
+        *counts.entry(kind).or_default() += 1;
+    }
+    (!counts.is_empty()).then(|| {
+        let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{k} for {n}")).collect();
+        format!("Step durations: {}", parts.join(", "))
+    })
+}
+
 /// One line per database: "Estimated recovery point: 12m for X (source)".
 pub fn rpo_lines(r: &RecoverySection) -> Vec<String> {
     r.rpo_estimates
