@@ -1,21 +1,25 @@
 //! EC2 and VPC writes: VPCs, subnets, internet gateways, Elastic IPs, NAT gateways, route
 //! tables, routes and associations, security groups and their rules, instances, AMI copies.
 //! Creates tag in the create call (TagSpecifications), so an object is never untagged.
+//! This module dispatches by type and handles networking; security group rules are in
+//! `rules`, instances and AMI copies in `compute`, waiting in `waiters`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_ec2::types::{
-    AttributeBooleanValue, IamInstanceProfileSpecification, InstanceMetadataOptionsRequest, InstanceType, IpPermission,
-    IpRange, Ipv6Range, PrefixListId, ResourceType, Tag, TagSpecification, UserIdGroupPair,
-};
-use base64::Engine;
+use aws_sdk_ec2::types::{AttributeBooleanValue, IpPermission, IpRange, ResourceType, Tag, TagSpecification};
+
+mod compute;
+mod rules;
+mod waiters;
 
 use super::args::{Args, owned_tags};
-use super::wait::{self, Poll};
 use super::{Cx, code_of, sdk_error};
 use crate::apply::StepError;
 use crate::live::LiveObject;
+use compute::{create_ami_copy, create_instance, short_hash, update_instance};
+use rules::{adopt_rule, authorize, live_permissions, permission, revoke, revoke_default_egress, rule_permission};
+use waiters::{image_available, instance_state, nat_state, release_interfaces};
 
 const TYPES: &[&str] = &[
     "aws_vpc",
@@ -37,9 +41,9 @@ pub(super) fn handles(ty: &str) -> bool {
     TYPES.contains(&ty)
 }
 
-const MINUTE: Duration = Duration::from_secs(60);
+pub(super) const MINUTE: Duration = Duration::from_secs(60);
 
-fn tag_spec(rt: ResourceType, tags: &BTreeMap<String, String>) -> TagSpecification {
+pub(super) fn tag_spec(rt: ResourceType, tags: &BTreeMap<String, String>) -> TagSpecification {
     let mut b = TagSpecification::builder().resource_type(rt);
     for (k, v) in tags {
         b = b.tags(Tag::builder().key(k).value(v).build());
@@ -47,7 +51,7 @@ fn tag_spec(rt: ResourceType, tags: &BTreeMap<String, String>) -> TagSpecificati
     b.build()
 }
 
-fn missing(what: &str) -> StepError {
+pub(super) fn missing(what: &str) -> StepError {
     StepError::fatal(format!("the response did not include the new {what}'s id"))
 }
 
@@ -242,113 +246,6 @@ pub(super) async fn create(cx: &Cx, ty: &str, address: &str, a: &Args<'_>) -> Re
     }
 }
 
-async fn create_instance(
-    cx: &Cx,
-    address: &str,
-    a: &Args<'_>,
-    tags: &BTreeMap<String, String>,
-) -> Result<(), StepError> {
-    let user_data = match (a.str("user_data"), a.str("user_data_base64")) {
-        (Some(plain), _) => Some(base64::engine::general_purpose::STANDARD.encode(plain)),
-        (None, b64) => b64,
-    };
-    let metadata = a.block("metadata_options").map(|m| {
-        InstanceMetadataOptionsRequest::builder()
-            .set_http_tokens(m.str("http_tokens").map(|t| t.as_str().into()))
-            .set_http_endpoint(m.str("http_endpoint").map(|t| t.as_str().into()))
-            .set_instance_metadata_tags(m.str("instance_metadata_tags").map(|t| t.as_str().into()))
-            .build()
-    });
-    let mut groups = a.strs("vpc_security_group_ids");
-    groups.sort();
-    cx.call();
-    let out = cx
-        .ec2
-        .run_instances()
-        .image_id(a.req("ami")?)
-        .instance_type(InstanceType::from(a.req("instance_type")?.as_str()))
-        .min_count(1)
-        .max_count(1)
-        .set_subnet_id(a.str("subnet_id"))
-        .set_security_group_ids((!groups.is_empty()).then_some(groups))
-        .set_key_name(a.str("key_name"))
-        .set_private_ip_address(a.str("private_ip"))
-        .set_user_data(user_data)
-        .set_metadata_options(metadata)
-        .set_ebs_optimized(a.bool("ebs_optimized"))
-        .set_iam_instance_profile(
-            a.str("iam_instance_profile").map(|p| IamInstanceProfileSpecification::builder().name(p).build()),
-        )
-        .client_token(client_token(cx, address))
-        .tag_specifications(tag_spec(ResourceType::Instance, tags))
-        .tag_specifications(tag_spec(ResourceType::Volume, tags))
-        .send()
-        .await
-        .map_err(|e| sdk_error("RunInstances", e))?;
-    let id = out.instances().first().and_then(|i| i.instance_id()).ok_or_else(|| missing("instance"))?;
-    if a.bool("source_dest_check") == Some(false) {
-        cx.call();
-        cx.ec2
-            .modify_instance_attribute()
-            .instance_id(id)
-            .source_dest_check(AttributeBooleanValue::builder().value(false).build())
-            .send()
-            .await
-            .map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
-    }
-    instance_state(cx, id, &["running"], 10 * MINUTE).await
-}
-
-/// Idempotency for RunInstances on real AWS: one token per stack, address and plan.
-fn client_token(cx: &Cx, address: &str) -> String {
-    short_hash(&format!("{}|{}|{}", cx.stack, address, cx.run_id))
-}
-
-fn short_hash(s: &str) -> String {
-    use sha2::{Digest, Sha256};
-    crate::plan::build::hex(&Sha256::digest(s.as_bytes())[..12])
-}
-
-async fn create_ami_copy(cx: &Cx, a: &Args<'_>, tags: &BTreeMap<String, String>) -> Result<(), StepError> {
-    let name = a.req("name")?;
-    // AMI names are unique per account and region: a copy made by a run that died before
-    // tagging it is found by name and adopted rather than copied twice.
-    let existing = find_image_by_name(cx, &name).await?;
-    let id = match existing {
-        Some(id) => id,
-        None => {
-            cx.call();
-            let out = cx
-                .ec2
-                .copy_image()
-                .name(&name)
-                .source_image_id(a.req("source_ami_id")?)
-                .source_region(a.req("source_ami_region")?)
-                .set_description(a.str("description"))
-                .set_encrypted(a.bool("encrypted"))
-                .set_kms_key_id(a.str("kms_key_id"))
-                .send()
-                .await
-                .map_err(|e| sdk_error("CopyImage", e))?;
-            out.image_id().ok_or_else(|| missing("image"))?.to_string()
-        }
-    };
-    retag(cx, &id, &BTreeMap::new(), tags).await?;
-    image_available(cx, &id).await
-}
-
-async fn find_image_by_name(cx: &Cx, name: &str) -> Result<Option<String>, StepError> {
-    let mut pages = cx.ec2.describe_images().owners("self").into_paginator().send();
-    while let Some(page) = pages.next().await {
-        cx.call();
-        let page = page.map_err(|e| sdk_error("DescribeImages", e))?;
-        if let Some(i) = page.images().iter().find(|i| i.name() == Some(name)) {
-            return Ok(i.image_id().map(str::to_string));
-        }
-    }
-    Ok(None)
-}
-
 async fn create_route(cx: &Cx, table: &str, r: &Args<'_>, v4: &str, v6: &str) -> Result<(), StepError> {
     cx.call();
     cx.ec2
@@ -385,117 +282,6 @@ async fn delete_route(cx: &Cx, table: &str, v4: Option<String>, v6: Option<Strin
     }
 }
 
-/// An inline `ingress`/`egress` block as an IpPermission; `self = true` means the group itself.
-fn permission(b: &Args, group_id: &str) -> IpPermission {
-    let mut groups = b.strs("security_groups");
-    if b.bool("self") == Some(true) {
-        groups.push(group_id.to_string());
-    }
-    let description = b.str("description");
-    IpPermission::builder()
-        .ip_protocol(b.str("protocol").unwrap_or_else(|| "-1".into()))
-        .set_from_port(b.int("from_port"))
-        .set_to_port(b.int("to_port"))
-        .set_ip_ranges(Some(
-            b.strs("cidr_blocks")
-                .into_iter()
-                .map(|c| IpRange::builder().cidr_ip(c).set_description(description.clone()).build())
-                .collect(),
-        ))
-        .set_ipv6_ranges(Some(
-            b.strs("ipv6_cidr_blocks")
-                .into_iter()
-                .map(|c| Ipv6Range::builder().cidr_ipv6(c).set_description(description.clone()).build())
-                .collect(),
-        ))
-        .set_prefix_list_ids(Some(
-            b.strs("prefix_list_ids").into_iter().map(|p| PrefixListId::builder().prefix_list_id(p).build()).collect(),
-        ))
-        .set_user_id_group_pairs(Some(
-            groups.into_iter().map(|g| UserIdGroupPair::builder().group_id(g).build()).collect(),
-        ))
-        .build()
-}
-
-/// A standalone rule resource as an IpPermission.
-fn rule_permission(a: &Args) -> IpPermission {
-    let description = a.str("description");
-    let mut b = IpPermission::builder()
-        .ip_protocol(a.str("ip_protocol").unwrap_or_else(|| "-1".into()))
-        .set_from_port(a.int("from_port"))
-        .set_to_port(a.int("to_port"));
-    if let Some(c) = a.str("cidr_ipv4") {
-        b = b.ip_ranges(IpRange::builder().cidr_ip(c).set_description(description.clone()).build());
-    }
-    if let Some(c) = a.str("cidr_ipv6") {
-        b = b.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(c).set_description(description.clone()).build());
-    }
-    if let Some(p) = a.str("prefix_list_id") {
-        b = b.prefix_list_ids(PrefixListId::builder().prefix_list_id(p).set_description(description.clone()).build());
-    }
-    if let Some(g) = a.str("referenced_security_group_id") {
-        b = b.user_id_group_pairs(UserIdGroupPair::builder().group_id(g).set_description(description).build());
-    }
-    b.build()
-}
-
-async fn authorize(cx: &Cx, id: &str, ingress: Vec<IpPermission>, egress: Vec<IpPermission>) -> Result<(), StepError> {
-    if !ingress.is_empty() {
-        cx.call();
-        cx.ec2
-            .authorize_security_group_ingress()
-            .group_id(id)
-            .set_ip_permissions(Some(ingress))
-            .send()
-            .await
-            .map_err(|e| sdk_error("AuthorizeSecurityGroupIngress", e))?;
-    }
-    if !egress.is_empty() {
-        cx.call();
-        cx.ec2
-            .authorize_security_group_egress()
-            .group_id(id)
-            .set_ip_permissions(Some(egress))
-            .send()
-            .await
-            .map_err(|e| sdk_error("AuthorizeSecurityGroupEgress", e))?;
-    }
-    Ok(())
-}
-
-/// Revokes rules one by one; a rule already gone is fine (a resumed or repeated update).
-async fn revoke(cx: &Cx, id: &str, ingress: Vec<IpPermission>, egress: Vec<IpPermission>) -> Result<(), StepError> {
-    for p in ingress {
-        cx.call();
-        match cx.ec2.revoke_security_group_ingress().group_id(id).ip_permissions(p).send().await {
-            Err(e) if code_of(&e) != Some("InvalidPermission.NotFound") => {
-                return Err(sdk_error("RevokeSecurityGroupIngress", e));
-            }
-            _ => {}
-        }
-    }
-    for p in egress {
-        cx.call();
-        match cx.ec2.revoke_security_group_egress().group_id(id).ip_permissions(p).send().await {
-            Err(e) if code_of(&e) != Some("InvalidPermission.NotFound") => {
-                return Err(sdk_error("RevokeSecurityGroupEgress", e));
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// The live object's recorded inline rules as configuration-shaped values, to revoke them.
-fn live_permissions(live: &LiveObject, key: &str) -> Vec<IpPermission> {
-    let rules = crate::eval::Value::from_json(live.attributes.get(key).unwrap_or(&serde_json::Value::Null));
-    Args(&rules)
-        .0
-        .as_seq()
-        .map(|items| items.iter().map(|r| permission(&Args(r), &live.id)).collect())
-        .unwrap_or_default()
-}
-
 async fn vpc_attributes(cx: &Cx, id: &str, a: &Args<'_>, changed: &[String]) -> Result<(), StepError> {
     let creating = changed.is_empty();
     for (name, value) in
@@ -529,7 +315,7 @@ async fn map_public_ip(cx: &Cx, id: &str, on: bool) -> Result<(), StepError> {
 }
 
 /// Brings an object's user tags to `want`; ownership tags are never removed.
-async fn retag(
+pub(super) async fn retag(
     cx: &Cx,
     id: &str,
     have: &BTreeMap<String, String>,
@@ -667,49 +453,6 @@ pub(super) async fn update(
     }
 }
 
-async fn update_instance(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[String]) -> Result<(), StepError> {
-    let id = live.id.as_str();
-    let has = |n: &str| changed.iter().any(|c| c == n);
-    let c = &cx.ec2;
-    if has("vpc_security_group_ids") {
-        cx.call();
-        c.modify_instance_attribute()
-            .instance_id(id)
-            .set_groups(Some(a.strs("vpc_security_group_ids")))
-            .send()
-            .await
-            .map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
-    }
-    if has("source_dest_check") {
-        cx.call();
-        c.modify_instance_attribute()
-            .instance_id(id)
-            .source_dest_check(
-                AttributeBooleanValue::builder().value(a.bool("source_dest_check").unwrap_or(true)).build(),
-            )
-            .send()
-            .await
-            .map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
-    }
-    if has("instance_type") {
-        // Resizing needs the instance stopped, as in Terraform.
-        cx.call();
-        c.stop_instances().instance_ids(id).send().await.map_err(|e| sdk_error("StopInstances", e))?;
-        instance_state(cx, id, &["stopped"], 10 * MINUTE).await?;
-        cx.call();
-        c.modify_instance_attribute()
-            .instance_id(id)
-            .instance_type(aws_sdk_ec2::types::AttributeValue::builder().value(a.req("instance_type")?).build())
-            .send()
-            .await
-            .map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
-        cx.call();
-        c.start_instances().instance_ids(id).send().await.map_err(|e| sdk_error("StartInstances", e))?;
-        instance_state(cx, id, &["running"], 10 * MINUTE).await?;
-    }
-    Ok(())
-}
-
 pub(super) async fn delete(cx: &Cx, live: &LiveObject) -> Result<(), StepError> {
     let id = live.id.as_str();
     let c = &cx.ec2;
@@ -836,97 +579,6 @@ pub(super) async fn delete(cx: &Cx, live: &LiveObject) -> Result<(), StepError> 
     }
 }
 
-/// The security group's rules, as listed by DescribeSecurityGroupRules.
-async fn group_rules(cx: &Cx, group: &str) -> Result<Vec<aws_sdk_ec2::types::SecurityGroupRule>, StepError> {
-    let mut out = Vec::new();
-    let mut pages = cx.ec2.describe_security_group_rules().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        cx.call();
-        let page = page.map_err(|e| sdk_error("DescribeSecurityGroupRules", e))?;
-        out.extend(page.security_group_rules().iter().filter(|r| r.group_id() == Some(group)).cloned());
-    }
-    Ok(out)
-}
-
-/// A create interrupted after CreateSecurityGroup may have left AWS's default allow-all egress
-/// rule behind; a group whose configuration declares no inline egress must not keep it
-/// (unless a rule resource of this stack adopted it: then it is tagged).
-async fn revoke_default_egress(cx: &Cx, group: &str) -> Result<(), StepError> {
-    for r in group_rules(cx, group).await? {
-        let tagged = r.tags().iter().any(|t| t.key() == Some(crate::live::STACK_TAG));
-        if r.is_egress() == Some(true)
-            && r.ip_protocol() == Some("-1")
-            && r.cidr_ipv4() == Some("0.0.0.0/0")
-            && !tagged
-            && let Some(id) = r.security_group_rule_id()
-        {
-            cx.call();
-            match cx.ec2.revoke_security_group_egress().group_id(group).security_group_rule_ids(id).send().await {
-                Err(e) if code_of(&e) != Some("InvalidPermission.NotFound") => {
-                    return Err(sdk_error("RevokeSecurityGroupEgress", e));
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A rule that already exists untagged (AWS's default allow-all egress, left in place by an
-/// interrupted security group create) is adopted: tagged as this address instead of failing
-/// with InvalidPermission.Duplicate. (A rule drplan created carries its tags from the start.)
-async fn adopt_rule(
-    cx: &Cx,
-    group: &str,
-    egress: bool,
-    a: &Args<'_>,
-    tags: &BTreeMap<String, String>,
-) -> Result<(), StepError> {
-    let want = (
-        a.str("ip_protocol").unwrap_or_else(|| "-1".into()),
-        a.str("cidr_ipv4"),
-        a.str("cidr_ipv6"),
-        a.str("referenced_security_group_id"),
-    );
-    let rule = group_rules(cx, group).await?.into_iter().find(|r| {
-        r.is_egress() == Some(egress)
-            && r.ip_protocol().map(str::to_string) == Some(want.0.clone())
-            && r.cidr_ipv4().map(str::to_string) == want.1
-            && r.cidr_ipv6().map(str::to_string) == want.2
-            && r.referenced_group_info().and_then(|g| g.group_id()).map(str::to_string) == want.3
-            && (want.0 == "-1" || (r.from_port() == a.int("from_port") && r.to_port() == a.int("to_port")))
-    });
-    match rule.and_then(|r| r.security_group_rule_id().map(str::to_string)) {
-        Some(id) => retag(cx, &id, &BTreeMap::new(), tags).await,
-        None => Err(StepError::fatal("InvalidPermission.Duplicate, but no matching rule was found to adopt")),
-    }
-}
-
-/// Network interfaces still attached to a terminated instance. AWS deletes an instance's
-/// primary interface with it; an interface that outlives it (some emulators, or one attached
-/// later with DeleteOnTermination off) would dangle in the VPC, so it goes too.
-async fn release_interfaces(cx: &Cx, instance: &str) -> Result<(), StepError> {
-    cx.call();
-    let out =
-        cx.ec2.describe_network_interfaces().send().await.map_err(|e| sdk_error("DescribeNetworkInterfaces", e))?;
-    for eni in out.network_interfaces() {
-        let Some(att) = eni.attachment().filter(|a| a.instance_id() == Some(instance)) else { continue };
-        let Some(eni_id) = eni.network_interface_id() else { continue };
-        if let Some(att_id) = att.attachment_id() {
-            cx.call();
-            let _ = cx.ec2.detach_network_interface().attachment_id(att_id).force(true).send().await;
-        }
-        cx.call();
-        match cx.ec2.delete_network_interface().network_interface_id(eni_id).send().await {
-            Err(e) if code_of(&e) != Some("InvalidNetworkInterfaceID.NotFound") => {
-                return Err(sdk_error("DeleteNetworkInterface", e));
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
 /// An object that already existed (a resumed run) may still be on its way up.
 pub(super) async fn ready(cx: &Cx, live: &LiveObject, a: &Args<'_>) -> Result<(), StepError> {
     match live.ty.as_str() {
@@ -936,76 +588,4 @@ pub(super) async fn ready(cx: &Cx, live: &LiveObject, a: &Args<'_>) -> Result<()
         "aws_ami_copy" => image_available(cx, &live.id).await,
         _ => Ok(()),
     }
-}
-
-async fn instance_state(cx: &Cx, id: &str, want: &[&str], timeout: Duration) -> Result<(), StepError> {
-    let what = format!("instance {id} to be {}", want.join(" or "));
-    wait::until(&what, &cx.polling, timeout, || async {
-        cx.call();
-        let out = cx.ec2.describe_instances().instance_ids(id).send().await;
-        let out = match out {
-            Err(e) if code_of(&e) == Some("InvalidInstanceID.NotFound") && want.contains(&"terminated") => {
-                return Ok(Poll::Ready(()));
-            }
-            other => other.map_err(|e| sdk_error("DescribeInstances", e))?,
-        };
-        let state = out
-            .reservations()
-            .iter()
-            .flat_map(|r| r.instances())
-            .find_map(|i| i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string()));
-        Ok(match state {
-            None if want.contains(&"terminated") => Poll::Ready(()),
-            Some(s) if want.contains(&s.as_str()) => Poll::Ready(()),
-            Some(s) if want.contains(&"running") && (s == "terminated" || s == "shutting-down") => {
-                return Err(StepError::fatal(format!("instance {id} went to {s} while starting")));
-            }
-            Some(s) => Poll::Pending(s),
-            None => Poll::Pending("not visible yet".into()),
-        })
-    })
-    .await
-}
-
-async fn nat_state(cx: &Cx, id: &str, want: &str, timeout: Duration) -> Result<(), StepError> {
-    let what = format!("NAT gateway {id} to be {want}");
-    wait::until(&what, &cx.polling, timeout, || async {
-        cx.call();
-        let out = cx.ec2.describe_nat_gateways().nat_gateway_ids(id).send().await;
-        let out = match out {
-            Err(e) if code_of(&e) == Some("NatGatewayNotFound") && want == "deleted" => return Ok(Poll::Ready(())),
-            other => other.map_err(|e| sdk_error("DescribeNatGateways", e))?,
-        };
-        let Some(n) = out.nat_gateways().first() else {
-            return Ok(if want == "deleted" { Poll::Ready(()) } else { Poll::Pending("not visible yet".into()) });
-        };
-        let state = n.state().map(|s| s.as_str().to_string()).unwrap_or_default();
-        if state == want {
-            Ok(Poll::Ready(()))
-        } else if state == "failed" && want == "available" {
-            Err(StepError::fatal(format!(
-                "NAT gateway {id} failed: {}",
-                n.failure_message().unwrap_or("no reason given")
-            )))
-        } else {
-            Ok(Poll::Pending(state))
-        }
-    })
-    .await
-}
-
-async fn image_available(cx: &Cx, id: &str) -> Result<(), StepError> {
-    let what = format!("image {id} to be available");
-    wait::until(&what, &cx.polling, 40 * MINUTE, || async {
-        cx.call();
-        let out = cx.ec2.describe_images().image_ids(id).send().await.map_err(|e| sdk_error("DescribeImages", e))?;
-        let state = out.images().first().and_then(|i| i.state()).map(|s| s.as_str().to_string());
-        match state.as_deref() {
-            Some("available") => Ok(Poll::Ready(())),
-            Some("failed") | Some("error") => Err(StepError::fatal(format!("image {id} copy failed"))),
-            Some(s) => Ok(Poll::Pending(s.to_string())),
-            None => Ok(Poll::Pending("not visible yet".into())),
-        }
-    })
-    .await
 }

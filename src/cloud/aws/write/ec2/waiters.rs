@@ -1,0 +1,106 @@
+//! Waiting for EC2 objects (instances, NAT gateways, images) and cleaning up what AWS should
+//! have removed with them (network interfaces).
+
+use std::time::Duration;
+
+use super::super::wait::{self, Poll};
+use super::super::{Cx, code_of, sdk_error};
+use super::MINUTE;
+use crate::apply::StepError;
+
+/// Network interfaces still attached to a terminated instance. AWS deletes an instance's
+/// primary interface with it; an interface that outlives it (some emulators, or one attached
+/// later with DeleteOnTermination off) would dangle in the VPC, so it goes too.
+pub(super) async fn release_interfaces(cx: &Cx, instance: &str) -> Result<(), StepError> {
+    cx.call();
+    let out =
+        cx.ec2.describe_network_interfaces().send().await.map_err(|e| sdk_error("DescribeNetworkInterfaces", e))?;
+    for eni in out.network_interfaces() {
+        let Some(att) = eni.attachment().filter(|a| a.instance_id() == Some(instance)) else { continue };
+        let Some(eni_id) = eni.network_interface_id() else { continue };
+        if let Some(att_id) = att.attachment_id() {
+            cx.call();
+            let _ = cx.ec2.detach_network_interface().attachment_id(att_id).force(true).send().await;
+        }
+        cx.call();
+        match cx.ec2.delete_network_interface().network_interface_id(eni_id).send().await {
+            Err(e) if code_of(&e) != Some("InvalidNetworkInterfaceID.NotFound") => {
+                return Err(sdk_error("DeleteNetworkInterface", e));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn instance_state(cx: &Cx, id: &str, want: &[&str], timeout: Duration) -> Result<(), StepError> {
+    let what = format!("instance {id} to be {}", want.join(" or "));
+    wait::until(&what, &cx.polling, timeout, || async {
+        cx.call();
+        let out = cx.ec2.describe_instances().instance_ids(id).send().await;
+        let out = match out {
+            Err(e) if code_of(&e) == Some("InvalidInstanceID.NotFound") && want.contains(&"terminated") => {
+                return Ok(Poll::Ready(()));
+            }
+            other => other.map_err(|e| sdk_error("DescribeInstances", e))?,
+        };
+        let state = out
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .find_map(|i| i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string()));
+        Ok(match state {
+            None if want.contains(&"terminated") => Poll::Ready(()),
+            Some(s) if want.contains(&s.as_str()) => Poll::Ready(()),
+            Some(s) if want.contains(&"running") && (s == "terminated" || s == "shutting-down") => {
+                return Err(StepError::fatal(format!("instance {id} went to {s} while starting")));
+            }
+            Some(s) => Poll::Pending(s),
+            None => Poll::Pending("not visible yet".into()),
+        })
+    })
+    .await
+}
+
+pub(super) async fn nat_state(cx: &Cx, id: &str, want: &str, timeout: Duration) -> Result<(), StepError> {
+    let what = format!("NAT gateway {id} to be {want}");
+    wait::until(&what, &cx.polling, timeout, || async {
+        cx.call();
+        let out = cx.ec2.describe_nat_gateways().nat_gateway_ids(id).send().await;
+        let out = match out {
+            Err(e) if code_of(&e) == Some("NatGatewayNotFound") && want == "deleted" => return Ok(Poll::Ready(())),
+            other => other.map_err(|e| sdk_error("DescribeNatGateways", e))?,
+        };
+        let Some(n) = out.nat_gateways().first() else {
+            return Ok(if want == "deleted" { Poll::Ready(()) } else { Poll::Pending("not visible yet".into()) });
+        };
+        let state = n.state().map(|s| s.as_str().to_string()).unwrap_or_default();
+        if state == want {
+            Ok(Poll::Ready(()))
+        } else if state == "failed" && want == "available" {
+            Err(StepError::fatal(format!(
+                "NAT gateway {id} failed: {}",
+                n.failure_message().unwrap_or("no reason given")
+            )))
+        } else {
+            Ok(Poll::Pending(state))
+        }
+    })
+    .await
+}
+
+pub(super) async fn image_available(cx: &Cx, id: &str) -> Result<(), StepError> {
+    let what = format!("image {id} to be available");
+    wait::until(&what, &cx.polling, 40 * MINUTE, || async {
+        cx.call();
+        let out = cx.ec2.describe_images().image_ids(id).send().await.map_err(|e| sdk_error("DescribeImages", e))?;
+        let state = out.images().first().and_then(|i| i.state()).map(|s| s.as_str().to_string());
+        match state.as_deref() {
+            Some("available") => Ok(Poll::Ready(())),
+            Some("failed") | Some("error") => Err(StepError::fatal(format!("image {id} copy failed"))),
+            Some(s) => Ok(Poll::Pending(s.to_string())),
+            None => Ok(Poll::Pending("not visible yet".into())),
+        }
+    })
+    .await
+}
