@@ -11,12 +11,12 @@ use crate::faults::{Faults, Proxy};
 use crate::harness::{Moto, Run, drplan_with_env};
 use crate::seed::{Example, LEDGER, PILOT, WEBAPP, foreign, seed};
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Runtime::new().unwrap().block_on(f)
 }
 
 /// Runs drplan against `endpoint` (moto, or the fault proxy in front of it).
-fn run(endpoint: &str, args: &[&str]) -> Run {
+pub(crate) fn run(endpoint: &str, args: &[&str]) -> Run {
     let env = [
         ("AWS_ENDPOINT_URL", endpoint),
         ("AWS_ACCESS_KEY_ID", "testing"),
@@ -27,13 +27,13 @@ fn run(endpoint: &str, args: &[&str]) -> Run {
     drplan_with_env(args, &env)
 }
 
-struct Session<'a> {
-    ex: &'a Example,
-    journal: tempfile::TempDir,
+pub(crate) struct Session<'a> {
+    pub ex: &'a Example,
+    pub journal: tempfile::TempDir,
 }
 
 impl<'a> Session<'a> {
-    fn new(ex: &'a Example) -> Self {
+    pub fn new(ex: &'a Example) -> Self {
         Session { ex, journal: tempfile::tempdir().unwrap() }
     }
 
@@ -54,7 +54,7 @@ impl<'a> Session<'a> {
     }
 
     /// The inventory as drplan records it.
-    fn snapshot(&self, moto: &Moto) -> serde_json::Value {
+    pub fn snapshot(&self, moto: &Moto) -> serde_json::Value {
         let file = self.journal.path().join("live.json");
         let mut args = self.args(&["snapshot"]);
         args.extend(["--out".into(), file.display().to_string()]);
@@ -93,7 +93,7 @@ impl<'a> Session<'a> {
     }
 }
 
-fn assert_ok(r: &Run, what: &str) {
+pub(crate) fn assert_ok(r: &Run, what: &str) {
     assert_eq!(r.code, 0, "{what} failed\n--- stdout\n{}\n--- stderr\n{}", r.stdout, r.stderr);
 }
 
@@ -481,142 +481,4 @@ fn ctrl_c_stops_launching_and_lets_running_steps_finish() {
     assert_ok(&s.drplan(&moto.endpoint, &["apply"]), "apply after Ctrl-C");
     assert_no_changes(&s, &moto);
     s.owned(&moto);
-}
-
-/// A tiny HTTP server on loopback answering every request with 200 and `body`.
-fn serve_http(body: &'static str) -> u16 {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut c) = conn else { continue };
-            let mut buf = [0u8; 2048];
-            let _ = c.read(&mut buf);
-            let _ = write!(c, "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
-        }
-    });
-    port
-}
-
-fn drill(moto: &Moto, s: &Session, url: &str, timeout: &str) -> (Run, serde_json::Value) {
-    let dir = s.journal.path().join(format!("drill-{}", url.len() + timeout.len()));
-    let args = [
-        "drill",
-        s.ex.dir,
-        "--var",
-        &format!("smoke_test_url={url}"),
-        "--var",
-        "smoke_test_dns_name=localhost",
-        "--var",
-        &format!("smoke_test_timeout={timeout}"),
-        "--report-dir",
-        dir.to_str().unwrap(),
-    ];
-    let r = run(&moto.endpoint, &args);
-    let json = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(Result::ok)
-        .find(|e| e.path().extension().is_some_and(|x| x == "json"))
-        .map(|e| serde_json::from_str(&std::fs::read_to_string(e.path()).unwrap()).unwrap())
-        .expect("a JSON report");
-    (r, json)
-}
-
-/// Objects of any drill workspace of this stack (`stack@workspace` ownership tags).
-fn drill_leftovers(s: &Session, moto: &Moto) -> Vec<String> {
-    // Read as the drill workspace, so reads filtered by the ownership tag see its objects.
-    let file = s.journal.path().join("drill-live.json");
-    let args = ["snapshot", s.ex.dir, "--workspace", "drill", "--out", file.to_str().unwrap()];
-    assert_ok(&run(&moto.endpoint, &args), "snapshot --workspace drill");
-    let snap: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    snap["objects"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|o| o["tags"]["drplan:stack"].as_str().is_some_and(|t| t.starts_with(&format!("{}@", s.ex.stack))))
-        .map(|o| format!("{} {}", o["type"], o["id"]))
-        .collect()
-}
-
-/// A drill of pilot-light: applied in its own workspace, checks against a loopback server
-/// pass, the cutover record is skipped, the report is truthful, and everything is destroyed.
-/// Then a drill whose check cannot pass: it reports failure, exits non-zero, still cleans up.
-#[test]
-fn drills_measure_report_and_always_clean_up() {
-    let ex = &PILOT;
-    let moto = Moto::start();
-    block_on(seed(&moto, ex));
-    let s = Session::new(ex);
-    let port = serve_http("shop is up");
-    let (r, report) = drill(&moto, &s, &format!("http://127.0.0.1:{port}/"), "30s");
-    assert_ok(&r, "a passing drill");
-    assert!(r.stdout.contains("# Drill PASSED: stack `pilot@drill`"), "{}", r.stdout);
-    assert_eq!(report["passed"], true);
-    assert_eq!(report["workspace"], "drill");
-    assert_eq!(report["skipped_cutover"], serde_json::json!(["module.dns.aws_route53_record.secondary"]));
-    let checks: Vec<(&str, bool)> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| (c["name"].as_str().unwrap(), c["passed"] == true))
-        .collect();
-    assert_eq!(checks, [("site", true), ("dns", true)]);
-    let measured = report["measured_rto_seconds"].as_f64().unwrap();
-    assert!(measured > 0.0 && measured < report["rto_estimate_seconds"].as_f64().unwrap());
-    assert!(report["apply"]["outcomes"].as_array().unwrap().iter().all(|o| o["status"] == "succeeded"));
-    assert!(report["cleanup"]["outcomes"].as_array().unwrap().iter().all(|o| o["status"] == "succeeded"));
-    assert!(drill_leftovers(&s, &moto).is_empty(), "{:?}", drill_leftovers(&s, &moto));
-    // The drill never touched the default workspace's records: no record was ever written.
-    let zone_records = block_on(async {
-        let r53 = aws_sdk_route53::Client::new(&moto.sdk("us-east-1").await);
-        let zones = r53.list_hosted_zones().send().await.unwrap();
-        let id = zones.hosted_zones()[0].id().to_string();
-        r53.list_resource_record_sets().hosted_zone_id(id).send().await.unwrap().resource_record_sets().len()
-    });
-    assert_eq!(zone_records, 2, "only SOA and NS: the failover record was never written");
-
-    // The detector is not vacuous: a drill with --keep leaves objects it sees.
-    let kept = run(
-        &moto.endpoint,
-        &[
-            "drill",
-            s.ex.dir,
-            "--keep",
-            "--var",
-            &format!("smoke_test_url=http://127.0.0.1:{port}/"),
-            "--var",
-            "smoke_test_dns_name=localhost",
-            "--report-dir",
-            s.journal.path().join("kept").to_str().unwrap(),
-        ],
-    );
-    assert_ok(&kept, "drill --keep");
-    assert!(drill_leftovers(&s, &moto).len() >= 20, "{:?}", drill_leftovers(&s, &moto));
-    assert_ok(
-        &run(
-            &moto.endpoint,
-            &[
-                "destroy",
-                s.ex.dir,
-                "--workspace",
-                "drill",
-                "--auto-approve",
-                "--journal-dir",
-                s.journal.path().to_str().unwrap(),
-            ],
-        ),
-        "destroy the kept drill",
-    );
-    assert!(drill_leftovers(&s, &moto).is_empty());
-
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let (r, report) = drill(&moto, &s, &format!("http://127.0.0.1:{closed}/"), "2s");
-    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("# Drill FAILED"), "{}", r.stdout);
-    assert!(r.stderr.contains("drill failed: check site (http"), "{}", r.stderr);
-    assert_eq!(report["passed"], false);
-    assert_eq!(report["measured_rto_seconds"], serde_json::Value::Null);
-    assert!(report["cleanup"]["outcomes"].as_array().unwrap().iter().all(|o| o["status"] == "succeeded"));
-    assert!(drill_leftovers(&s, &moto).is_empty(), "a failing drill still tears everything down");
 }

@@ -2,6 +2,7 @@
 
 mod apply;
 mod aws;
+mod drill;
 mod faults;
 mod graph;
 mod harness;
