@@ -113,8 +113,10 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
         ..apply::Options::default()
     };
     let opts = ExecuteOptions { aws, schedule, polling: Polling::default(), interrupt: Some(cancel) };
-    let report = execute(prepared, &opts, Arc::new(Progress::new(file)))?;
+    let executed = execute(prepared, &opts, Arc::new(Progress::new(file)))?;
+    let report = executed.report;
     print(&progress::summary(&report, verb))?;
+    print(&progress::outputs(&executed.outputs))?;
     print(&format!("Journal: {}\n", journal_path.display()))?;
     if report.succeeded() {
         Ok(ExitCode::SUCCESS)

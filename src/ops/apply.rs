@@ -66,6 +66,25 @@ impl Resolve for ConfigResolver {
             create_before_destroy: inst.lifecycle.create_before_destroy,
         })
     }
+
+    fn outputs(&self, inventory: &Inventory) -> Vec<(String, Option<serde_json::Value>, bool)> {
+        let view = PlanView::new(inventory);
+        let (exp, _) = self.parsed.expand_with(&view);
+        exp.outputs
+            .iter()
+            .map(|o| {
+                let value = if o.value.is_wholly_known() { o.value.to_json().ok() } else { None };
+                (o.name.clone(), if o.sensitive { None } else { value }, o.sensitive)
+            })
+            .collect()
+    }
+}
+
+/// What an execution did, and the outputs afterwards (empty unless every step succeeded).
+pub struct Executed {
+    pub report: Report,
+    /// (name, value, sensitive): values of sensitive outputs are never returned.
+    pub outputs: Vec<(String, Option<serde_json::Value>, bool)>,
 }
 
 /// What `prepare` starts from: the configuration directory, or a saved plan file.
@@ -181,7 +200,7 @@ pub struct ExecuteOptions {
 }
 
 /// Runs a prepared plan's steps against AWS and reports every outcome.
-pub fn execute<J: Journal>(prepared: Prepared, opts: &ExecuteOptions, journal: Arc<J>) -> Result<Report, Error> {
+pub fn execute<J: Journal>(prepared: Prepared, opts: &ExecuteOptions, journal: Arc<J>) -> Result<Executed, Error> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()
@@ -217,6 +236,14 @@ pub fn execute<J: Journal>(prepared: Prepared, opts: &ExecuteOptions, journal: A
             inventory: prepared.planned.inventory,
             polling: opts.polling,
         });
-        Ok(apply::run(&steps, Arc::new(executor), journal, &opts.schedule).await)
+        let executor = Arc::new(executor);
+        let report = apply::run(&steps, executor.clone(), journal, &opts.schedule).await;
+        // Outputs are worth a re-read only when the run completed (and not for a destroy).
+        let outputs = if report.succeeded() && !plan.destroy {
+            executor.outputs().await.unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        Ok(Executed { report, outputs })
     })
 }

@@ -85,7 +85,7 @@ pub fn drill<J: Journal>(opts: &DrillOptions, journal: Arc<J>, started_at: Strin
         failures: Vec::new(),
     };
     let started = Instant::now();
-    report.apply = execute(prepared, &opts.execute, journal.clone())?;
+    report.apply = execute(prepared, &opts.execute, journal.clone())?.report;
     if report.apply.succeeded() {
         // Evaluate the checks against what now exists (the load balancer's name, the DB host).
         let fresh = plan_now(opts, aws)?;
@@ -116,7 +116,7 @@ pub fn drill<J: Journal>(opts: &DrillOptions, journal: Arc<J>, started_at: Strin
     }
     if !opts.keep {
         let teardown = prepare(&opts.load, aws, &Source::Dir, true, &[])?;
-        let cleanup = execute(teardown, &opts.execute, journal)?;
+        let cleanup = execute(teardown, &opts.execute, journal)?.report;
         if !cleanup.succeeded() {
             report.failures.push("cleanup did not complete: run drplan destroy with the same --workspace".into());
         }

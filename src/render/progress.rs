@@ -112,6 +112,24 @@ pub fn summary(report: &Report, verb: &str) -> String {
     out
 }
 
+/// Outputs after a completed apply, as Terraform prints them; sensitive values never shown.
+pub fn outputs(outputs: &[(String, Option<serde_json::Value>, bool)]) -> String {
+    if outputs.is_empty() {
+        return String::new();
+    }
+    let width = outputs.iter().map(|(n, _, _)| n.len()).max().unwrap_or(0);
+    let mut out = String::from("\nOutputs:\n\n");
+    for (name, value, sensitive) in outputs {
+        let shown = match (value, sensitive) {
+            (_, true) => "(sensitive value)".to_string(),
+            (Some(v), false) => serde_json::to_string(v).unwrap_or_default(),
+            (None, false) => "(not known: a value it needs is missing)".to_string(),
+        };
+        let _ = writeln!(out, "{name:width$} = {shown}");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -219,6 +219,9 @@ fn lifecycle(ex: &Example) {
     assert_ok(&r, "apply from empty");
     assert!(r.stdout.contains("Apply complete"), "{}", r.stdout);
     assert!(r.stdout.contains("Creation complete after"), "progress lines are printed: {}", r.stdout);
+    assert!(r.stdout.contains("\nOutputs:\n"), "outputs are printed after apply: {}", r.stdout);
+    let shown = r.stdout.split("\nOutputs:\n").nth(1).unwrap_or_default();
+    assert!(!shown.contains("(not known"), "after apply every output is known: {shown}");
     assert_no_changes(&s, &moto);
     let owned = s.owned(&moto);
     assert!(owned.len() >= 20, "{owned:?}");

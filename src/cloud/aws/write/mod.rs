@@ -55,6 +55,12 @@ pub struct Resolved {
 /// [`crate::ops::apply`]; the executor knows nothing of HCL).
 pub trait Resolve: Send + Sync + 'static {
     fn resolve(&self, inventory: &Inventory, address: &str) -> Result<Resolved, String>;
+
+    /// The root outputs evaluated against `inventory`: (name, value, sensitive); unknown
+    /// values are `None`.
+    fn outputs(&self, _inventory: &Inventory) -> Vec<(String, Option<serde_json::Value>, bool)> {
+        Vec::new()
+    }
 }
 
 /// What every per-type operation needs: clients for the DR region, the stack, and how to poll.
@@ -263,6 +269,13 @@ impl<R: Resolve> Executor<R> {
         state.inventory = Inventory::new(snapshot);
         state.dirty.clear();
         Ok(())
+    }
+
+    /// The configuration's outputs after the run, from the inventory brought up to date.
+    pub async fn outputs(&self) -> Result<Vec<(String, Option<serde_json::Value>, bool)>, StepError> {
+        let mut state = self.state.lock().await;
+        self.refresh(&mut state).await?;
+        Ok(self.resolver.outputs(&state.inventory))
     }
 
     async fn mark_dirty(&self, ty: &str) {
