@@ -231,7 +231,7 @@ pub struct ShowArgs {
 }
 
 /// Options shared by every command that reads a configuration directory.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct ConfigArgs {
     /// Configuration directory.
     #[arg(default_value = ".")]

@@ -81,7 +81,7 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
     } else {
         (Source::Dir, config.dir.clone())
     };
-    let load = ConfigArgs { dir: dir.clone(), ..clone_args(config) }.load_options(order);
+    let load = ConfigArgs { dir: dir.clone(), ..config.clone() }.load_options(order);
     let prepared = prepare(&load, &aws, &source, destroy, &run.targets)?;
     let config_warnings = &prepared.planned.config.warnings;
     if !config_warnings.is_empty() {
@@ -130,15 +130,6 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
     }
 }
 
-fn clone_args(c: &ConfigArgs) -> ConfigArgs {
-    ConfigArgs {
-        dir: c.dir.clone(),
-        vars: c.vars.clone(),
-        var_files: c.var_files.clone(),
-        workspace: c.workspace.clone(),
-    }
-}
-
 fn confirm(verb: &str, plan: &crate::plan::Plan) -> Result<(), Error> {
     let what = if plan.destroy { "destroy every object this stack owns in" } else { "perform these actions in" };
     print(&format!(
@@ -159,7 +150,7 @@ fn unix_time() -> u64 {
 
 /// `drplan drill`: never in the default workspace (that is the real recovery's).
 pub(super) fn drill(args: &DrillArgs, order: &[String]) -> Result<ExitCode, Error> {
-    let mut config = clone_args(&args.config);
+    let mut config = args.config.clone();
     if config.workspace == "default" {
         config.workspace = "drill".into();
     }

@@ -74,6 +74,12 @@ impl<'a> Args<'a> {
     }
 }
 
+/// A live object's recorded attributes as a value, to read with [`Args`] (deleting a record
+/// or a target registration exactly as it is).
+pub fn live_value(live: &crate::live::LiveObject) -> Value {
+    Value::from_json(&serde_json::Value::Object(live.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect()))
+}
+
 /// The tags every object drplan creates carries: the user's, then ownership.
 pub fn owned_tags(args: &Args, stack: &str, address: &str) -> BTreeMap<String, String> {
     let mut tags = args.user_tags();

@@ -9,7 +9,7 @@ use aws_sdk_elasticloadbalancingv2::types::{Action, Matcher, Tag, TargetDescript
 
 use super::args::{Args, owned_tags};
 use super::wait::{self, Poll};
-use super::{Cx, code_of, sdk_error};
+use super::{Cx, code_of, gone_ok, live_value, sdk_error};
 use crate::apply::StepError;
 use crate::live::LiveObject;
 
@@ -221,52 +221,21 @@ pub(super) async fn update(
 pub(super) async fn delete(cx: &Cx, live: &LiveObject) -> Result<(), StepError> {
     let c = &cx.elb;
     let id = live.id.as_str();
-    let result = match live.ty.as_str() {
-        "aws_lb" => {
-            cx.call();
-            c.delete_load_balancer().load_balancer_arn(id).send().await.map(drop).map_err(|e| {
-                let code = code_of(&e).map(str::to_string);
-                (sdk_error("DeleteLoadBalancer", e), code)
-            })
-        }
+    const GONE: &[&str] = &["LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound"];
+    cx.call();
+    match live.ty.as_str() {
+        "aws_lb" => gone_ok("DeleteLoadBalancer", c.delete_load_balancer().load_balancer_arn(id).send().await, GONE)?,
         "aws_lb_target_group" => {
-            cx.call();
-            c.delete_target_group().target_group_arn(id).send().await.map(drop).map_err(|e| {
-                let code = code_of(&e).map(str::to_string);
-                (sdk_error("DeleteTargetGroup", e), code)
-            })
+            gone_ok("DeleteTargetGroup", c.delete_target_group().target_group_arn(id).send().await, GONE)?
         }
-        "aws_lb_listener" => {
-            cx.call();
-            c.delete_listener().listener_arn(id).send().await.map(drop).map_err(|e| {
-                let code = code_of(&e).map(str::to_string);
-                (sdk_error("DeleteListener", e), code)
-            })
-        }
+        "aws_lb_listener" => gone_ok("DeleteListener", c.delete_listener().listener_arn(id).send().await, GONE)?,
         "aws_lb_target_group_attachment" => {
-            let a = crate::eval::Value::from_json(&serde_json::Value::Object(
-                live.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            ));
-            let a = Args(&a);
-            cx.call();
-            c.deregister_targets()
-                .target_group_arn(a.req("target_group_arn")?)
-                .targets(target(&a)?)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| {
-                    let code = code_of(&e).map(str::to_string);
-                    (sdk_error("DeregisterTargets", e), code)
-                })
+            let value = live_value(live);
+            let a = Args(&value);
+            let req = c.deregister_targets().target_group_arn(a.req("target_group_arn")?).targets(target(&a)?);
+            gone_ok("DeregisterTargets", req.send().await, GONE)?
         }
         other => return Err(StepError::fatal(format!("drplan cannot delete {other}"))),
-    };
-    match result {
-        Ok(()) => {}
-        Err((_, Some(code)))
-            if matches!(code.as_str(), "LoadBalancerNotFound" | "TargetGroupNotFound" | "ListenerNotFound") => {}
-        Err((e, _)) => return Err(e),
     }
     if live.ty == "aws_lb" {
         lb_gone(cx, id).await?;

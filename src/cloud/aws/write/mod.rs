@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
-pub use args::Args;
+pub use args::{Args, live_value};
 use wait::Polling;
 
 use super::{Aws, Unit, unit_for_type};
@@ -137,6 +137,19 @@ where
         parts.push(format!("HTTP {}", status.unwrap_or_default()));
     }
     StepError { message: format!("{operation}: {}", parts.join(": ")), retryable }
+}
+
+/// A delete's result where "not found" (one of `codes`) means done: a resumed run may find
+/// the object already gone.
+pub(crate) fn gone_ok<T, E>(operation: &str, result: Result<T, SdkError<E>>, codes: &[&str]) -> Result<(), StepError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if e.code().is_some_and(|c| codes.contains(&c)) => Ok(()),
+        Err(e) => Err(sdk_error(operation, e)),
+    }
 }
 
 /// The error code of an SDK error, for "already gone" checks.

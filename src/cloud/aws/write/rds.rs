@@ -10,7 +10,7 @@ use aws_sdk_rds::types::Tag;
 
 use super::args::{Args, owned_tags};
 use super::wait::{self, Poll};
-use super::{Cx, code_of, sdk_error};
+use super::{Cx, code_of, gone_ok, sdk_error};
 use crate::apply::StepError;
 use crate::live::LiveObject;
 
@@ -289,17 +289,13 @@ pub(super) async fn delete(cx: &Cx, live: &LiveObject) -> Result<(), StepError> 
     match live.ty.as_str() {
         "aws_db_subnet_group" => {
             cx.call();
-            match c.delete_db_subnet_group().db_subnet_group_name(&live.id).send().await {
-                Err(e) if code_of(&e) != Some("DBSubnetGroupNotFoundFault") => Err(sdk_error("DeleteDBSubnetGroup", e)),
-                _ => Ok(()),
-            }
+            let result = c.delete_db_subnet_group().db_subnet_group_name(&live.id).send().await;
+            gone_ok("DeleteDBSubnetGroup", result, &["DBSubnetGroupNotFoundFault"])
         }
         "aws_db_snapshot_copy" => {
             cx.call();
-            match c.delete_db_snapshot().db_snapshot_identifier(&live.id).send().await {
-                Err(e) if code_of(&e) != Some("DBSnapshotNotFound") => Err(sdk_error("DeleteDBSnapshot", e)),
-                _ => Ok(()),
-            }
+            let result = c.delete_db_snapshot().db_snapshot_identifier(&live.id).send().await;
+            gone_ok("DeleteDBSnapshot", result, &["DBSnapshotNotFound"])
         }
         "aws_db_instance" => {
             let id = live.attr_str("identifier").unwrap_or(&live.id).to_string();

@@ -11,9 +11,8 @@ use aws_sdk_route53::types::{
 
 use super::args::{Args, owned_tags};
 use super::wait::{self, Poll};
-use super::{Cx, code_of, sdk_error};
+use super::{Cx, code_of, gone_ok, live_value, sdk_error};
 use crate::apply::StepError;
-use crate::eval::Value;
 use crate::live::LiveObject;
 
 pub(super) fn handles(ty: &str) -> bool {
@@ -224,17 +223,14 @@ pub(super) async fn delete(cx: &Cx, live: &LiveObject) -> Result<(), StepError> 
     match live.ty.as_str() {
         "aws_route53_record" => {
             // DELETE must name the record exactly as it is: build it from the live object.
-            let json = serde_json::Value::Object(live.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
-            let value = Value::from_json(&json);
+            let value = live_value(live);
             let zone = live.attr_str("zone_id").unwrap_or_default().to_string();
             change(cx, &zone, ChangeAction::Delete, record_set(&Args(&value))?).await
         }
         "aws_route53_health_check" => {
             cx.call();
-            match cx.r53.delete_health_check().health_check_id(&live.id).send().await {
-                Err(e) if code_of(&e) != Some("NoSuchHealthCheck") => Err(sdk_error("DeleteHealthCheck", e)),
-                _ => Ok(()),
-            }
+            let result = cx.r53.delete_health_check().health_check_id(&live.id).send().await;
+            gone_ok("DeleteHealthCheck", result, &["NoSuchHealthCheck"])
         }
         other => Err(StepError::fatal(format!("drplan cannot delete {other}"))),
     }

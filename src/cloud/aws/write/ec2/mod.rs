@@ -14,7 +14,7 @@ mod rules;
 mod waiters;
 
 use super::args::{Args, owned_tags};
-use super::{Cx, code_of, sdk_error};
+use super::{Cx, code_of, gone_ok, sdk_error};
 use crate::apply::StepError;
 use crate::live::LiveObject;
 use compute::{create_ami_copy, create_instance, short_hash, update_instance};
@@ -456,20 +456,10 @@ pub(super) async fn update(
 pub(super) async fn delete(cx: &Cx, live: &LiveObject) -> Result<(), StepError> {
     let id = live.id.as_str();
     let c = &cx.ec2;
-    let gone = |codes: &[&str], r: Result<(), StepError>, code: Option<String>| match r {
-        Err(_) if code.as_deref().is_some_and(|c| codes.contains(&c)) => Ok(()),
-        other => other,
-    };
     macro_rules! call {
         ($op:literal, $req:expr, $gone:expr) => {{
             cx.call();
-            match $req.send().await {
-                Ok(_) => Ok(()),
-                Err(e) => {
-                    let code = code_of(&e).map(str::to_string);
-                    gone($gone, Err(sdk_error($op, e)), code)
-                }
-            }
+            gone_ok($op, $req.send().await, $gone)
         }};
     }
     match live.ty.as_str() {
