@@ -113,10 +113,14 @@ pub fn decode(
                         Some(Ok(secs)) => {
                             durations.insert(key.clone(), secs);
                         }
-                        _ => {
+                        other => {
+                            let why = match other {
+                                Some(Err(e)) => e,
+                                _ => "expected a duration string".to_string(),
+                            };
                             diags.push(
                                 Diagnostic::error("Invalid duration")
-                                    .detail(format!("durations[{key:?}] = {v}: expected a duration string."))
+                                    .detail(format!("durations[{key:?}] = {v}: {why}."))
                                     .at(*span)
                                     .hint("write durations like \"45s\", \"15m\", \"1h30m\""),
                             );

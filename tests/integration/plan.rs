@@ -299,3 +299,14 @@ fn runbooks_of_every_example() {
         settings().bind(|| insta::assert_snapshot!(format!("runbook-{ex}"), run.stdout));
     }
 }
+
+#[test]
+fn a_journal_that_is_not_one_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("apply-x.jsonl");
+    std::fs::write(&journal, "{\"event\":\"end\"}\nnot json\n").unwrap();
+    let journal = journal.to_str().unwrap();
+    let run = drplan(&["plan", "examples/pilot-light", "--live", "empty", "--calibrate", journal]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains(&format!("{journal}:1: not a drplan journal line")), "{}", run.stderr);
+}
