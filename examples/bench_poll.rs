@@ -1,6 +1,6 @@
 //! Poll-overhead benchmark: how long after an object becomes ready does drplan notice, for
 //! waits from seconds (a security group) to tens of minutes (a database restore)? Runs the real
-//! waiter (`cloud::aws::write::wait::until` with the default polling) on tokio's virtual clock
+//! waiter (`resources::sdk::wait::until` with the default polling) on tokio's virtual clock
 //! against an object that turns ready at a given moment, so the figures are exact and the run
 //! takes no real time. Scheduler overhead (a step's end to its dependent's start) is measured
 //! separately, from apply journals against moto (docs/performance.md).
@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use drplan::cloud::aws::write::wait::{Poll, Polling, until};
+use drplan::resources::sdk::wait::{Poll, Polling, until};
 use tokio::time::Instant;
 
 #[tokio::main(flavor = "current_thread", start_paused = true)]

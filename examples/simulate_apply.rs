@@ -89,7 +89,7 @@ fn main() {
             snap.objects.push(fabricate(
                 &c.ty,
                 &c.address,
-                drplan::live::home_region(&c.ty, &c.drplan.region),
+                drplan::resources::home_region(&c.ty, &c.drplan.region),
                 &account,
                 &planned.plan.stack,
                 &after,

@@ -18,4 +18,5 @@ pub mod ops;
 pub mod plan;
 pub mod recovery;
 pub mod render;
+pub mod resources;
 pub mod schema;

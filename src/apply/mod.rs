@@ -8,6 +8,7 @@
 //!
 //! What a step *does* is a [`Runner`]'s business: the AWS backend, or a fake in tests.
 
+pub mod executor;
 pub mod journal;
 mod schedule;
 
@@ -96,38 +97,6 @@ impl Report {
     pub fn succeeded(&self) -> bool {
         self.outcomes.iter().all(|o| o.status == Status::Succeeded)
     }
-}
-
-/// The AWS service a resource type's steps call, for per-service limits.
-pub fn service_of(ty: &str) -> &'static str {
-    match ty {
-        t if t.starts_with("aws_lb") => "elbv2",
-        t if t.starts_with("aws_db_") => "rds",
-        t if t.starts_with("aws_route53_") => "route53",
-        _ => "ec2",
-    }
-}
-
-/// How long a step usually takes, for ordering by the longest remaining path: typical AWS
-/// provisioning times (the recovery issue documents and calibrates these).
-pub fn estimate(ty: &str, action: &str) -> Duration {
-    let secs = match (ty, action) {
-        (_, "read") => 1,
-        ("aws_db_instance", "delete") => 300,
-        ("aws_nat_gateway" | "aws_instance", "delete") => 60,
-        ("aws_lb", "delete") => 30,
-        (_, "delete") => 3,
-        ("aws_db_instance", "update") => 600,
-        ("aws_db_instance", _) => 1200,
-        ("aws_db_snapshot_copy" | "aws_ami_copy", _) => 600,
-        ("aws_lb", _) => 180,
-        ("aws_nat_gateway", _) => 120,
-        ("aws_instance", _) => 60,
-        ("aws_route53_record", _) => 60,
-        ("aws_vpc" | "aws_subnet" | "aws_internet_gateway" | "aws_route53_health_check", _) => 5,
-        _ => 3,
-    };
-    Duration::from_secs(secs)
 }
 
 /// The critical path of a step graph: the longest chain of estimates, a lower bound on any

@@ -11,10 +11,10 @@ use std::sync::atomic::AtomicBool;
 use super::{ConfigArgs, DrillArgs, RunArgs, print};
 use crate::apply::journal::FileJournal;
 use crate::apply::{self, Journal, JournalEvent, Status};
-use crate::cloud::aws::write::wait::Polling;
 use crate::error::Error;
 use crate::ops::apply::{ExecuteOptions, Source, execute, prepare};
 use crate::render::{self, Format, Style, progress};
+use crate::resources::sdk::Polling;
 
 /// Writes the journal file and shows progress: on a terminal, a live spinner per running step
 /// with its elapsed time (indicatif) above which finished steps scroll; otherwise plain lines,

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::error::Error;
-use crate::live::LiveSnapshot;
+use crate::live::{LiveObject, LiveSnapshot};
 
 /// What a plan needs read: the stack's owned objects in the DR region, and what data sources
 /// may query in every region the configuration names.
@@ -52,4 +52,25 @@ impl Cloud for Offline {
             Offline::Snapshot(path) => LiveSnapshot::load(path),
         }
     }
+}
+
+/// The write side of the cloud, symmetric to [`Cloud`]: performs one write on one object and
+/// re-reads what a write may have changed. The AWS backend dispatches to the resource-type
+/// registry; tests use an in-memory fake.
+pub trait Provider: Send + Sync + 'static {
+    /// Performs one write (create, update, delete, or waiting until ready) of a `ty` object.
+    fn apply<'a>(
+        &'a self,
+        ty: &'a str,
+        request: crate::resources::ApplyRequest<'a>,
+    ) -> crate::resources::BoxFuture<'a, Result<(), crate::apply::StepError>>;
+
+    /// Re-reads the objects of `ty`'s read unit that `narrow` covers, in the DR region (or
+    /// the global pseudo-region for global types). Returns the unit's types too, so the caller
+    /// knows which live objects the answer replaces.
+    fn reread<'a>(
+        &'a self,
+        ty: &'a str,
+        narrow: &'a crate::resources::sdk::Narrow,
+    ) -> crate::resources::BoxFuture<'a, Result<Vec<LiveObject>, crate::apply::StepError>>;
 }

@@ -9,6 +9,7 @@
 
 mod body;
 mod count;
+pub mod focus;
 pub mod inputs;
 mod instances;
 mod order;
@@ -70,6 +71,10 @@ pub struct Options<'a> {
     /// Evaluate only the root module's variables, locals, providers and `recovery` block: enough
     /// to know which stack and regions to read before planning.
     pub settings_only: bool,
+    /// Evaluate only the declarations one instance needs (apply-time resolution).
+    pub focus: Option<&'a focus::Focus>,
+    /// Module evaluation orders computed once and shared across evaluations.
+    pub plans: Option<&'a focus::Plans>,
 }
 
 /// One resource or data-source instance after expansion.
@@ -135,7 +140,9 @@ pub struct Expansion {
 
 /// Evaluates the whole tree. Problems go to `diags`; the expansion is as complete as they allow.
 pub fn expand(loaded: &Loaded, opts: &Options, diags: &mut Diagnostics) -> Expansion {
-    let mut engine = Engine { loaded, opts, diags, plans: HashMap::new(), out: Expansion::default() };
+    let local = focus::Plans::default();
+    let plans = opts.plans.unwrap_or(&local);
+    let mut engine = Engine { loaded, opts, diags, plans, planned: Default::default(), out: Expansion::default() };
     if loaded.tree.modules.is_empty() {
         return engine.out;
     }
@@ -194,7 +201,9 @@ struct Engine<'l> {
     loaded: &'l Loaded,
     opts: &'l Options<'l>,
     diags: &'l mut Diagnostics,
-    plans: HashMap<usize, std::rc::Rc<ModulePlan>>,
+    plans: &'l focus::Plans,
+    /// Modules whose plan this evaluation has fetched.
+    planned: std::collections::HashSet<usize>,
     out: Expansion,
 }
 
@@ -210,12 +219,12 @@ struct Frame<'m> {
 }
 
 impl<'l> Engine<'l> {
-    fn plan(&mut self, index: usize) -> std::rc::Rc<ModulePlan> {
-        if let Some(p) = self.plans.get(&index) {
-            return p.clone();
+    /// A module's evaluation order; its diagnostics (cycles) are reported once per evaluation.
+    fn plan(&mut self, index: usize) -> std::sync::Arc<ModulePlan> {
+        let (plan, diags) = self.plans.get(self.loaded, index);
+        if self.planned.insert(index) {
+            self.diags.extend(diags);
         }
-        let plan = std::rc::Rc::new(order::plan(&self.loaded.tree.modules[index], &self.loaded.sources, self.diags));
-        self.plans.insert(index, plan.clone());
         plan
     }
 
@@ -264,6 +273,9 @@ impl<'l> Engine<'l> {
             if self.opts.settings_only
                 && matches!(plan.nodes[node], Node::Resource(_) | Node::Module(_) | Node::Output(_) | Node::Check(_))
             {
+                continue;
+            }
+            if self.opts.focus.is_some_and(|f| !f.wants(index, node)) {
                 continue;
             }
             match plan.nodes[node] {

@@ -25,6 +25,8 @@ pub(crate) enum Node {
 pub(crate) struct ModulePlan {
     pub nodes: Vec<Node>,
     pub refs: Vec<Vec<Reference>>,
+    /// The nodes each node references within the module.
+    pub preds: Vec<BTreeSet<usize>>,
     pub order: Option<Vec<usize>>,
 }
 
@@ -137,7 +139,7 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
         }
     }
     if order.len() == nodes.len() {
-        return ModulePlan { nodes, refs, order: Some(order) };
+        return ModulePlan { nodes, refs, preds, order: Some(order) };
     }
     for scc in petgraph::algo::tarjan_scc(&graph) {
         let self_loop = scc.len() == 1 && preds[graph[scc[0]]].contains(&graph[scc[0]]);
@@ -164,5 +166,5 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
                 }),
         );
     }
-    ModulePlan { nodes, refs, order: None }
+    ModulePlan { nodes, refs, preds, order: None }
 }

@@ -18,6 +18,8 @@ fn expand_src(files: &[(&str, &str)], lenient: bool) -> (Expansion, Diagnostics)
         live: &NothingKnown,
         lenient_keys: lenient,
         settings_only: false,
+        focus: None,
+        plans: None,
     };
     let exp = expand(&loaded, &opts, &mut diags);
     (exp, diags)
@@ -230,6 +232,8 @@ fn templatefile_paths_are_relative_to_the_working_directory_via_path_module() {
         live: &NothingKnown,
         lenient_keys: false,
         settings_only: false,
+        focus: None,
+        plans: None,
     };
     let e = expand(&loaded, &opts, &mut diags);
     assert!(!diags.has_errors(), "{diags:?}");

@@ -118,37 +118,6 @@ impl LiveSnapshot {
     }
 }
 
-/// Where a managed object of `ty` lives: Route 53 is global, everything else is in the DR region.
-pub fn home_region<'a>(ty: &str, dr_region: &'a str) -> &'a str {
-    if ty.starts_with("aws_route53_") { data::GLOBAL_REGION } else { dr_region }
-}
-
-/// The attributes that identify an object of a type AWS cannot tag; `None` for taggable types.
-pub fn natural_key_fields(ty: &str) -> Option<&'static [&'static str]> {
-    Some(match ty {
-        "aws_route53_record" => &["zone_id", "name", "type", "set_identifier"],
-        "aws_route_table_association" => &["route_table_id", "subnet_id", "gateway_id"],
-        "aws_route" => &["route_table_id", "destination_cidr_block", "destination_ipv6_cidr_block"],
-        "aws_lb_target_group_attachment" => &["target_group_arn", "target_id", "port"],
-        "aws_lb_listener" => &["load_balancer_arn", "port"],
-        _ => return None,
-    })
-}
-
-/// Types AWS cannot tag: drplan finds them by natural key instead, computed from attributes.
-pub fn natural_key(ty: &str, attrs: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    let fields = natural_key_fields(ty)?;
-    let parts: Vec<String> = fields
-        .iter()
-        .map(|f| {
-            let v = attrs(f).unwrap_or_default();
-            // Route 53 names compare without the trailing dot, case-insensitively.
-            if *f == "name" { v.trim_end_matches('.').to_ascii_lowercase() } else { v }
-        })
-        .collect();
-    Some(parts.join("|"))
-}
-
 /// A snapshot with indexes for ownership and lookups.
 #[derive(Clone, Debug)]
 pub struct Inventory {
@@ -166,7 +135,7 @@ impl Inventory {
                 by_address.entry((stack.clone(), addr.clone())).or_default().push(i);
             }
             let attr = |f: &str| o.attributes.get(f).map(json_scalar);
-            if let Some(key) = natural_key(&o.ty, &attr) {
+            if let Some(key) = crate::resources::natural_key(&o.ty, &attr) {
                 by_natural_key.entry((o.region.clone(), o.ty.clone(), key)).or_default().push(i);
             }
         }

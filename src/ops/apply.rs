@@ -7,15 +7,19 @@ use std::sync::Arc;
 
 use super::plan::{PlanOptions, Planned, plan, read_plan};
 use super::{LoadOptions, Parsed, parse_configuration};
+use crate::apply::executor::{Executor, Resolve, Resolved};
 use crate::apply::{self, Journal, Report, StepSpec};
+use crate::cloud::Provider;
 use crate::cloud::aws::Aws;
-use crate::cloud::aws::write::{Executor, Resolve, Resolved, Setup, executor_config, wait::Polling};
+use crate::cloud::aws::provider::AwsProvider;
 use crate::config::Mode;
 use crate::error::Error;
 use crate::expand::Recovery;
 use crate::live::Inventory;
+use crate::plan::Plan;
 use crate::plan::build::{PlanView, find_live};
-use crate::plan::{Plan, diff};
+use crate::plan::decide::decide;
+use crate::resources::sdk::Polling;
 use crate::schema;
 
 /// Evaluates the configuration at apply time, for the executor.
@@ -27,7 +31,10 @@ pub struct ConfigResolver {
 impl Resolve for ConfigResolver {
     fn resolve(&self, inventory: &Inventory, address: &str) -> Result<Resolved, String> {
         let view = PlanView::new(inventory);
-        let (exp, diags) = self.parsed.expand_with(&view);
+        let (exp, diags) = match self.parsed.expand_focused(&view, address) {
+            Some(focused) => focused,
+            None => self.parsed.expand_with(&view),
+        };
         if diags.has_errors() {
             let first = diags.0.iter().find(|d| d.severity == crate::diag::Severity::Error);
             let text = first.map(|d| d.render(&self.parsed.loaded.sources)).unwrap_or_default();
@@ -36,35 +43,24 @@ impl Resolve for ConfigResolver {
         let Some(inst) = exp.instances.iter().find(|i| i.addr == address) else {
             return Err(format!("{address} is no longer in the configuration"));
         };
+        let mut resolved = Resolved {
+            config: inst.config.clone(),
+            live: None,
+            changed: Vec::new(),
+            replace: false,
+            create_before_destroy: inst.lifecycle.create_before_destroy,
+        };
         if inst.mode == Mode::Data {
-            return Ok(Resolved {
-                config: inst.config.clone(),
-                live: None,
-                changed: Vec::new(),
-                create_before_destroy: false,
-            });
+            return Ok(resolved);
         }
         let r = &self.recovery;
-        let live = find_live(inventory, &r.stack, &r.region, &inst.addr, &inst.ty, &inst.config)?.cloned();
-        let mut changed = Vec::new();
-        if let (Some(live), Some(schema)) = (&live, schema::lookup(Mode::Managed, &inst.ty)) {
-            let before = diff::normalize_live(&schema.block, live);
-            changed = diff::diff(&schema.block, &inst.config, &before, &inst.written, &inst.lifecycle);
-            // A replica whose configuration no longer names its source is promoted (failover).
-            if inst.ty == "aws_db_instance"
-                && live.attr_str("replicate_source_db").is_some()
-                && inst.config.get("replicate_source_db").is_none_or(|v| v.is_null())
-                && !inst.lifecycle.ignore_changes.iter().any(|c| c == "replicate_source_db")
-            {
-                changed.push(diff::AttrDiff { name: "replicate_source_db".into(), forces_replacement: false });
-            }
+        resolved.live = find_live(inventory, &r.stack, &r.region, &inst.addr, &inst.ty, &inst.config)?.cloned();
+        if let (Some(live), Some(schema)) = (&resolved.live, schema::lookup(Mode::Managed, &inst.ty)) {
+            let decision = decide(&inst.ty, &schema.block, &inst.config, &inst.written, &inst.lifecycle, live);
+            resolved.replace = decision.replace();
+            resolved.changed = decision.diffs.into_iter().map(|d| d.name).collect();
         }
-        Ok(Resolved {
-            config: inst.config.clone(),
-            live,
-            changed,
-            create_before_destroy: inst.lifecycle.create_before_destroy,
-        })
+        Ok(resolved)
     }
 
     fn outputs(&self, inventory: &Inventory) -> Vec<(String, Option<serde_json::Value>, bool)> {
@@ -171,19 +167,22 @@ fn check_not_stale(saved: &Plan, fresh: &Plan, path: &Path) -> Result<(), Error>
 pub fn steps(plan: &Plan) -> Vec<StepSpec> {
     let index: std::collections::HashMap<&str, usize> =
         plan.execution.steps.iter().enumerate().map(|(i, s)| (s.address.as_str(), i)).collect();
-    let types: std::collections::HashMap<&str, &str> =
-        plan.resource_changes.iter().map(|c| (c.address.as_str(), c.ty.as_str())).collect();
+    let changes: std::collections::HashMap<&str, &crate::plan::ResourceChange> =
+        plan.resource_changes.iter().map(|c| (c.address.as_str(), c)).collect();
     plan.execution
         .steps
         .iter()
         .map(|s| {
-            let ty = types.get(s.address.as_str()).copied().unwrap_or_default();
+            let change = changes.get(s.address.as_str()).copied();
+            let ty = change.map(|c| c.ty.as_str()).unwrap_or_default();
             StepSpec {
                 address: s.address.clone(),
                 action: s.action.clone(),
                 deps: s.depends_on.iter().filter_map(|d| index.get(d.as_str()).copied()).collect(),
-                service: apply::service_of(ty).into(),
-                estimate: apply::estimate(ty, &s.action),
+                service: crate::resources::service_of(ty).into(),
+                estimate: std::time::Duration::from_secs(
+                    crate::recovery::model_estimate(&s.address, ty, &s.action, change).seconds,
+                ),
             }
         })
         .collect()
@@ -201,6 +200,32 @@ pub struct ExecuteOptions {
 
 /// Runs a prepared plan's steps against AWS and reports every outcome.
 pub fn execute<J: Journal>(prepared: Prepared, opts: &ExecuteOptions, journal: Arc<J>) -> Result<Executed, Error> {
+    let plan = &prepared.planned.plan;
+    let run_id = format!(
+        "{}{}",
+        &plan.fingerprint.config[..16.min(plan.fingerprint.config.len())],
+        &plan.fingerprint.live[..16.min(plan.fingerprint.live.len())]
+    );
+    let (region, stack) = (plan.region.clone(), plan.stack.clone());
+    let (aws, polling) = (opts.aws.clone(), opts.polling);
+    let provider = move || async move { AwsProvider::new(&aws, &region, &stack, &run_id, polling).await };
+    execute_with(prepared, provider, opts, journal)
+}
+
+/// Runs a prepared plan's steps through the provider `make_provider` builds (inside the
+/// runtime), and reports every outcome.
+pub fn execute_with<J, P, F, Fut>(
+    prepared: Prepared,
+    make_provider: F,
+    opts: &ExecuteOptions,
+    journal: Arc<J>,
+) -> Result<Executed, Error>
+where
+    J: Journal,
+    P: Provider,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = P>,
+{
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()
@@ -208,11 +233,6 @@ pub fn execute<J: Journal>(prepared: Prepared, opts: &ExecuteOptions, journal: A
         .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
     let plan = &prepared.planned.plan;
     let steps = steps(plan);
-    let run_id = format!(
-        "{}{}",
-        &plan.fingerprint.config[..16.min(plan.fingerprint.config.len())],
-        &plan.fingerprint.live[..16.min(plan.fingerprint.live.len())]
-    );
     rt.block_on(async {
         if let Some(flag) = opts.interrupt.clone() {
             tokio::spawn(async move {
@@ -225,22 +245,12 @@ pub fn execute<J: Journal>(prepared: Prepared, opts: &ExecuteOptions, journal: A
                 }
             });
         }
-        let conf = executor_config(&opts.aws, &plan.region).await;
-        let executor = Executor::new(Setup {
-            aws: opts.aws.clone(),
-            conf,
-            stack: plan.stack.clone(),
-            run_id,
-            resolver: prepared.resolver,
-            changes: plan.resource_changes.clone(),
-            inventory: prepared.planned.inventory,
-            polling: opts.polling,
-        });
-        let executor = Arc::new(executor);
+        let provider = make_provider().await;
+        let executor = Arc::new(Executor::new(provider, prepared.resolver, plan, prepared.planned.inventory));
         let report = apply::run(&steps, executor.clone(), journal, &opts.schedule).await;
         // Outputs are worth a re-read only when the run completed (and not for a destroy).
         let outputs = if report.succeeded() && !plan.destroy {
-            executor.outputs().await.unwrap_or_default()
+            executor.outputs()
         } else {
             Vec::new()
         };

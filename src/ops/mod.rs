@@ -45,6 +45,9 @@ pub struct Parsed {
     diags: Diagnostics,
     workspace: String,
     lenient_keys: bool,
+    /// Evaluation orders and per-address foci, computed once (apply evaluates often).
+    plans: expand::focus::Plans,
+    foci: std::sync::Mutex<std::collections::HashMap<String, Arc<expand::focus::Focus>>>,
 }
 
 /// Reads and parses a configuration and its variable values.
@@ -53,18 +56,49 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
     let mut diags = std::mem::take(&mut loaded.diagnostics);
     let env: Vec<(String, String)> = std::env::vars().collect();
     let inputs = inputs::collect(&opts.dir, &opts.vars, &env, &mut loaded.sources, &mut diags);
-    Parsed { loaded, inputs, diags, workspace: opts.workspace.clone(), lenient_keys: opts.lenient_keys }
+    Parsed {
+        loaded,
+        inputs,
+        diags,
+        workspace: opts.workspace.clone(),
+        lenient_keys: opts.lenient_keys,
+        plans: Default::default(),
+        foci: Default::default(),
+    }
 }
 
 impl Parsed {
-    fn options<'a>(&self, live: &'a dyn LiveView, settings_only: bool) -> Options<'a> {
+    fn options<'a>(&'a self, live: &'a dyn LiveView, settings_only: bool) -> Options<'a> {
         Options {
             workspace: self.workspace.clone(),
             inputs: self.inputs.clone(),
             live,
             lenient_keys: self.lenient_keys,
             settings_only,
+            focus: None,
+            plans: Some(&self.plans),
         }
+    }
+
+    /// Evaluates only what the instance at `address` needs (see [`expand::focus`]); the
+    /// expansion holds that instance and what it references. `None` when the address names
+    /// no declaration.
+    pub fn expand_focused(&self, live: &dyn LiveView, address: &str) -> Option<(Expansion, Diagnostics)> {
+        let focus = {
+            let mut foci = self.foci.lock().unwrap_or_else(|e| e.into_inner());
+            match foci.get(address) {
+                Some(f) => f.clone(),
+                None => {
+                    let f = Arc::new(expand::focus::focus(&self.loaded, &self.plans, address)?);
+                    foci.insert(address.to_string(), f.clone());
+                    f
+                }
+            }
+        };
+        let mut diags = self.diags.clone();
+        let opts = Options { focus: Some(&focus), ..self.options(live, false) };
+        let exp = expand::expand(&self.loaded, &opts, &mut diags);
+        Some((exp, diags))
     }
 
     /// Evaluates the configuration against `live`, returning the expansion even when it has

@@ -5,13 +5,15 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use sha2::{Digest, Sha256};
 
-use super::diff::{self, AttrDiff};
+use super::decide::{Decision, decide};
+use super::diff;
 use super::json;
 use super::*;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::Value;
 use crate::expand::{Expansion, Instance, InstanceKey, LiveView, ManagedRef};
-use crate::live::{Inventory, LiveObject, data, natural_key, natural_key_fields};
+use crate::live::{Inventory, LiveObject, data};
+use crate::resources::{natural_key, natural_key_fields};
 use crate::schema;
 
 /// Answers the evaluator from the inventory, and remembers what it read for the fingerprint.
@@ -43,12 +45,11 @@ impl LiveView for PlanView<'_> {
         let recovery = m.recovery?;
         let live = find_live(self.inventory, &recovery.stack, &recovery.region, m.addr, m.ty, config).ok()??;
         let schema = &schema::lookup(crate::config::Mode::Managed, m.ty)?.block;
-        let live_value = diff::normalize_live(schema, live);
-        let diffs = diff::diff(schema, config, &live_value, m.written, m.lifecycle);
-        if diffs.iter().any(|d| d.forces_replacement) {
+        let decision = decide(m.ty, schema, config, m.written, m.lifecycle, live);
+        if decision.replace() {
             return None;
         }
-        Some(diff::planned(&live_value, config))
+        Some(decision.planned(config))
     }
 }
 
@@ -74,7 +75,7 @@ pub fn find_live<'i>(
     ty: &str,
     config: &Value,
 ) -> Result<Option<&'i LiveObject>, String> {
-    let region = crate::live::home_region(ty, region);
+    let region = crate::resources::home_region(ty, region);
     let owned: Vec<&LiveObject> =
         inv.by_owner(stack, addr).into_iter().filter(|o| o.ty == ty && o.region == region).collect();
     match owned.as_slice() {
@@ -188,14 +189,14 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
         };
         matched.insert(live.id.as_str());
         live_objects.insert(format!("{}/{}/{}", live.region, live.ty, live.id));
-        let before = diff::normalize_live(&schema.block, live);
-        let diffs = diff::diff(&schema.block, &inst.config, &before, &inst.written, &inst.lifecycle);
-        if diffs.is_empty() {
+        let decision = decide(&inst.ty, &schema.block, &inst.config, &inst.written, &inst.lifecycle, live);
+        if decision.is_empty() {
             continue;
         }
-        let replace = diffs.iter().any(|d| d.forces_replacement);
+        let replace = decision.replace();
         if replace && inst.lifecycle.prevent_destroy {
-            let why: Vec<String> = diffs.iter().filter(|d| d.forces_replacement).map(|d| d.name.clone()).collect();
+            let why: Vec<String> =
+                decision.diffs.iter().filter(|d| d.forces_replacement).map(|d| d.name.clone()).collect();
             diags.push(
                 Diagnostic::error("Instance cannot be destroyed")
                     .detail(format!(
@@ -209,16 +210,19 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
             );
             continue;
         }
-        drift.push(Drift {
-            address: inst.addr.clone(),
-            live_id: live.id.clone(),
-            attributes: diffs.iter().map(|d| d.name.clone()).collect(),
-        });
-        changes.push((i, update(inst, &region, live, &before, &diffs, replace)));
+        // What a type rule changes (a promotion) is planned, not drift.
+        let drifted: Vec<String> =
+            decision.diffs.iter().filter(|d| !decision.set_by_rule.contains(&d.name)).map(|d| d.name.clone()).collect();
+        if !drifted.is_empty() {
+            drift.push(Drift { address: inst.addr.clone(), live_id: live.id.clone(), attributes: drifted });
+        }
+        changes.push((i, update(inst, &region, live, &decision)));
     }
     {
         for obj in inv.owned(&recovery.stack) {
-            if obj.region != crate::live::home_region(&obj.ty, &recovery.region) || matched.contains(obj.id.as_str()) {
+            if obj.region != crate::resources::home_region(&obj.ty, &recovery.region)
+                || matched.contains(obj.id.as_str())
+            {
                 continue;
             }
             let addr =
@@ -387,16 +391,10 @@ fn fresh(inst: &Instance, region: &str, action: Action, why: Option<String>) -> 
     c
 }
 
-fn update(
-    inst: &Instance,
-    region: &str,
-    live: &LiveObject,
-    before: &Value,
-    diffs: &[AttrDiff],
-    replace: bool,
-) -> ResourceChange {
-    let after_value = if replace { inst.config.clone() } else { diff::planned(before, &inst.config) };
-    let (before_json, _, before_sensitive) = json::object(before, &inst.sensitive_attrs);
+fn update(inst: &Instance, region: &str, live: &LiveObject, decision: &Decision) -> ResourceChange {
+    let (diffs, replace) = (&decision.diffs, decision.replace());
+    let after_value = if replace { inst.config.clone() } else { decision.planned(&inst.config) };
+    let (before_json, _, before_sensitive) = json::object(&decision.before, &inst.sensitive_attrs);
     let (after, after_unknown, after_sensitive) = json::object(&after_value, &inst.sensitive_attrs);
     let actions = match (replace, inst.lifecycle.create_before_destroy) {
         (false, _) => vec![Action::Update],
@@ -418,6 +416,8 @@ fn update(
         c.action_reason = Some("replace_because_cannot_update".into());
         c.drplan.reasons =
             diffs.iter().filter(|d| d.forces_replacement).map(|d| format!("{} forces replacement", d.name)).collect();
+    } else {
+        c.drplan.reasons = decision.reasons.clone();
     }
     c
 }
@@ -518,10 +518,10 @@ fn execution(exp: &Expansion, changes: &[(usize, ResourceChange)], deletes: &[Re
             depends_on: deps.into_iter().collect(),
         });
     }
-    // Deletes follow what AWS refuses (see `teardown`); an object being replaced goes after
+    // Deletes follow what AWS refuses (each type's `deleted_first`, in `resources`); an object being replaced goes after
     // the deletes that must precede its kind too.
     for d in deletes {
-        let before = super::teardown::deleted_before(&d.ty);
+        let before = crate::resources::deleted_before(&d.ty);
         let depends_on = deletes
             .iter()
             .filter(|o| before.contains(o.ty.as_str()))

@@ -8,9 +8,9 @@
 //! inventory, [`diff`] compares one instance with its live object, [`build::build`] assembles.
 
 pub mod build;
+pub mod decide;
 pub mod diff;
 mod json;
-pub mod teardown;
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,8 @@
 //! Recovery objectives: what a plan will achieve. The RTO estimate is the critical path of the
 //! steps the plan actually contains, each step's duration taken from (in order) the
 //! `recovery.durations` overrides, durations measured in apply journals (`--calibrate`), or
-//! the default model in [`model`] (documented with its sources in docs/recovery.md). The RPO is
+//! the default model each resource type gives (`ResourceType::estimate`, documented with its
+//! sources in docs/recovery.md). The RPO is
 //! estimated per database from live state: how old the data it is recovered from is. Offline
 //! plans use the snapshot's `captured_at` as "now", so they stay deterministic.
 //!
@@ -9,7 +10,6 @@
 
 pub mod calibrate;
 pub mod checks;
-pub mod model;
 
 use std::collections::HashMap;
 
@@ -125,8 +125,23 @@ fn estimate_step(
     if let Some(m) = calibration.get(ty, action) {
         return make(m.seconds, format!("measured: median of {} {action}s in {}", m.samples, m.journals));
     }
-    let (seconds, why) = model::duration(ty, action, change);
-    make(seconds, format!("model: {why}"))
+    let e = model_estimate(address, ty, action, change);
+    make(e.seconds, format!("model: {}", e.why))
+}
+
+/// The resource type's default figure for a step.
+pub fn model_estimate(
+    address: &str,
+    ty: &str,
+    action: &str,
+    change: Option<&ResourceChange>,
+) -> crate::resources::Estimate {
+    let after = change.map(|c| &c.change.after).unwrap_or(&serde_json::Value::Null);
+    let changed: Vec<String> =
+        change.map(|c| c.drplan.attributes.iter().map(|a| a.name.clone()).collect()).unwrap_or_default();
+    let region = change.map(|c| c.drplan.region.as_str()).unwrap_or_default();
+    let view = crate::resources::StepView { address, action, after, changed: &changed, region };
+    crate::resources::estimate(ty, &view)
 }
 
 /// The longest chain of step estimates, and its addresses in order.

@@ -6,240 +6,38 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde_json::Value as Json;
-
 use crate::expand::recovery::format_duration;
 use crate::ops::runbook::Runbook;
 use crate::plan::ResourceChange;
+use crate::resources::{self, StepView};
 
-fn arg(c: &ResourceChange, key: &str) -> String {
-    match c.change.after.get(key) {
-        Some(Json::String(s)) => s.clone(),
-        Some(Json::Number(n)) => n.to_string(),
-        Some(Json::Bool(b)) => b.to_string(),
-        Some(Json::Array(items)) if !items.is_empty() && items.iter().all(Json::is_string) => {
-            items.iter().filter_map(Json::as_str).collect::<Vec<_>>().join(" ")
-        }
-        _ => format!("<{key} from an earlier step>"),
-    }
-}
-
-fn nested(c: &ResourceChange, block: &str, key: &str) -> Option<String> {
-    c.change.after.get(block)?.get(0)?.get(key).and_then(|v| match v {
-        Json::String(s) => Some(s.clone()),
-        Json::Bool(b) => Some(b.to_string()),
-        _ => None,
-    })
+/// A step as its resource type sees it.
+fn view<'a>(c: &'a ResourceChange, region: &'a str, changed: &'a [String]) -> StepView<'a> {
+    StepView { address: &c.address, action: c.verb(), after: &c.change.after, changed, region }
 }
 
 /// The AWS CLI command that does what drplan does for this step.
 fn cli(c: &ResourceChange, region: &str) -> String {
-    let r = format!("--region {region}");
-    let tag = format!("--tag-specifications 'ResourceType={{}},Tags=[{{Key=drplan:address,Value={}}}]'", c.address);
-    let spec = |rt: &str| tag.replace("{}", rt);
-    match (c.verb(), c.ty.as_str()) {
-        ("delete", _) => format!("# drplan deletes {} ({})", c.drplan.live_id.as_deref().unwrap_or("?"), c.ty),
-        ("update", _) => format!(
-            "# drplan modifies {} in place: {}",
-            c.drplan.live_id.as_deref().unwrap_or("?"),
-            c.drplan.attributes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
-        ),
-        (_, "aws_vpc") => format!("aws ec2 create-vpc --cidr-block {} {} {r}", arg(c, "cidr_block"), spec("vpc")),
-        (_, "aws_subnet") => format!(
-            "aws ec2 create-subnet --vpc-id {} --cidr-block {} --availability-zone {} {} {r}",
-            arg(c, "vpc_id"),
-            arg(c, "cidr_block"),
-            arg(c, "availability_zone"),
-            spec("subnet")
-        ),
-        (_, "aws_internet_gateway") => format!(
-            "aws ec2 create-internet-gateway {} {r} && aws ec2 attach-internet-gateway --internet-gateway-id <new id> --vpc-id {} {r}",
-            spec("internet-gateway"),
-            arg(c, "vpc_id")
-        ),
-        (_, "aws_eip") => format!("aws ec2 allocate-address --domain vpc {} {r}", spec("elastic-ip")),
-        (_, "aws_nat_gateway") => format!(
-            "aws ec2 create-nat-gateway --subnet-id {} --allocation-id {} {} {r}",
-            arg(c, "subnet_id"),
-            arg(c, "allocation_id"),
-            spec("natgateway")
-        ),
-        (_, "aws_route_table") => {
-            format!("aws ec2 create-route-table --vpc-id {} {} {r}", arg(c, "vpc_id"), spec("route-table"))
+    let changed: Vec<String> = c.drplan.attributes.iter().map(|a| a.name.clone()).collect();
+    match c.verb() {
+        "delete" => format!("# drplan deletes {} ({})", c.drplan.live_id.as_deref().unwrap_or("?"), c.ty),
+        "update" => {
+            format!("# drplan modifies {} in place: {}", c.drplan.live_id.as_deref().unwrap_or("?"), changed.join(", "))
         }
-        (_, "aws_route") => format!(
-            "aws ec2 create-route --route-table-id {} --destination-cidr-block {} {r}",
-            arg(c, "route_table_id"),
-            arg(c, "destination_cidr_block")
-        ),
-        (_, "aws_route_table_association") => format!(
-            "aws ec2 associate-route-table --route-table-id {} --subnet-id {} {r}",
-            arg(c, "route_table_id"),
-            arg(c, "subnet_id")
-        ),
-        (_, "aws_security_group") => format!(
-            "aws ec2 create-security-group --group-name {} --description \"{}\" --vpc-id {} {} {r}",
-            arg(c, "name"),
-            arg(c, "description"),
-            arg(c, "vpc_id"),
-            spec("security-group")
-        ),
-        (_, "aws_vpc_security_group_ingress_rule") => format!(
-            "aws ec2 authorize-security-group-ingress --group-id {} --ip-permissions IpProtocol={},FromPort={},ToPort={} {r}",
-            arg(c, "security_group_id"),
-            arg(c, "ip_protocol"),
-            arg(c, "from_port"),
-            arg(c, "to_port")
-        ),
-        (_, "aws_vpc_security_group_egress_rule") => format!(
-            "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions IpProtocol={} {r}",
-            arg(c, "security_group_id"),
-            arg(c, "ip_protocol")
-        ),
-        (_, "aws_instance") => format!(
-            "aws ec2 run-instances --image-id {} --instance-type {} --subnet-id {} --security-group-ids {} {} {r}",
-            arg(c, "ami"),
-            arg(c, "instance_type"),
-            arg(c, "subnet_id"),
-            arg(c, "vpc_security_group_ids"),
-            spec("instance")
-        ),
-        (_, "aws_ami_copy") => format!(
-            "aws ec2 copy-image --source-image-id {} --source-region {} --name {} {r}",
-            arg(c, "source_ami_id"),
-            arg(c, "source_ami_region"),
-            arg(c, "name")
-        ),
-        (_, "aws_lb") => format!(
-            "aws elbv2 create-load-balancer --name {} --subnets {} --security-groups {} {r}",
-            arg(c, "name"),
-            arg(c, "subnets"),
-            arg(c, "security_groups")
-        ),
-        (_, "aws_lb_target_group") => format!(
-            "aws elbv2 create-target-group --name {} --protocol {} --port {} --vpc-id {} {r}",
-            arg(c, "name"),
-            arg(c, "protocol"),
-            arg(c, "port"),
-            arg(c, "vpc_id")
-        ),
-        (_, "aws_lb_listener") => format!(
-            "aws elbv2 create-listener --load-balancer-arn {} --protocol {} --port {} --default-actions Type=forward,TargetGroupArn={} {r}",
-            arg(c, "load_balancer_arn"),
-            arg(c, "protocol"),
-            arg(c, "port"),
-            nested(c, "default_action", "target_group_arn").unwrap_or_else(|| "<target group arn>".into())
-        ),
-        (_, "aws_lb_target_group_attachment") => format!(
-            "aws elbv2 register-targets --target-group-arn {} --targets Id={},Port={} {r}",
-            arg(c, "target_group_arn"),
-            arg(c, "target_id"),
-            arg(c, "port")
-        ),
-        (_, "aws_db_subnet_group") => format!(
-            "aws rds create-db-subnet-group --db-subnet-group-name {} --db-subnet-group-description \"{}\" --subnet-ids {} {r}",
-            arg(c, "name"),
-            arg(c, "description"),
-            arg(c, "subnet_ids")
-        ),
-        (_, "aws_db_instance") => db_cli(c, &r),
-        (_, "aws_db_snapshot_copy") => format!(
-            "aws rds copy-db-snapshot --source-db-snapshot-identifier {} --target-db-snapshot-identifier {} {r}",
-            arg(c, "source_db_snapshot_identifier"),
-            arg(c, "target_db_snapshot_identifier")
-        ),
-        (_, "aws_route53_health_check") => format!(
-            "aws route53 create-health-check --caller-reference <unique> --health-check-config Type={},FullyQualifiedDomainName={},Port={},ResourcePath={}",
-            arg(c, "type"),
-            arg(c, "fqdn"),
-            arg(c, "port"),
-            arg(c, "resource_path")
-        ),
-        (_, "aws_route53_record") => format!(
-            "aws route53 change-resource-record-sets --hosted-zone-id {} --change-batch file://{}.json  # UPSERT {} {}",
-            arg(c, "zone_id"),
-            c.name,
-            arg(c, "name"),
-            arg(c, "type")
-        ),
-        (_, other) => format!("# {other}: see the plan's JSON for the arguments"),
+        _ => resources::get(&c.ty)
+            .and_then(|t| t.runbook(&view(c, region, &changed)).by_hand)
+            .unwrap_or_else(|| format!("# {}: see the plan's JSON for the arguments", c.ty)),
     }
-}
-
-fn db_cli(c: &ResourceChange, r: &str) -> String {
-    let common = format!(
-        "--db-instance-class {} --db-subnet-group-name {} {r}",
-        arg(c, "instance_class"),
-        arg(c, "db_subnet_group_name")
-    );
-    if c.change.after.get("restore_to_point_in_time").and_then(Json::as_array).is_some_and(|a| !a.is_empty()) {
-        let source = nested(c, "restore_to_point_in_time", "source_db_instance_automated_backups_arn")
-            .map(|a| format!("--source-db-instance-automated-backups-arn {a}"))
-            .or_else(|| {
-                nested(c, "restore_to_point_in_time", "source_db_instance_identifier")
-                    .map(|i| format!("--source-db-instance-identifier {i}"))
-            })
-            .unwrap_or_else(|| "--source-db-instance-identifier <source>".into());
-        let when = nested(c, "restore_to_point_in_time", "restore_time")
-            .map(|t| format!("--restore-time {t}"))
-            .unwrap_or_else(|| "--use-latest-restorable-time".into());
-        return format!(
-            "aws rds restore-db-instance-to-point-in-time --target-db-instance-identifier {} {source} {when} {common}",
-            arg(c, "identifier")
-        );
-    }
-    if !matches!(c.change.after.get("snapshot_identifier"), None | Some(Json::Null)) {
-        return format!(
-            "aws rds restore-db-instance-from-db-snapshot --db-instance-identifier {} --db-snapshot-identifier {} {common}",
-            arg(c, "identifier"),
-            arg(c, "snapshot_identifier")
-        );
-    }
-    if !matches!(c.change.after.get("replicate_source_db"), None | Some(Json::Null)) {
-        return format!(
-            "aws rds create-db-instance-read-replica --db-instance-identifier {} --source-db-instance-identifier {} {common}",
-            arg(c, "identifier"),
-            arg(c, "replicate_source_db")
-        );
-    }
-    format!("aws rds create-db-instance --db-instance-identifier {} {common}", arg(c, "identifier"))
 }
 
 /// How to see that the step worked.
 fn verify(c: &ResourceChange, region: &str) -> String {
-    let by_tag = |service: &str, op: &str, query: &str| {
-        format!(
-            "aws {service} {op} --filters Name=tag:drplan:address,Values='{}' --query '{query}' --region {region}",
-            c.address
-        )
-    };
     if c.verb() == "delete" {
         return "the object no longer appears in `drplan plan` (no owned object left for this address)".into();
     }
-    match c.ty.as_str() {
-        "aws_instance" => {
-            format!("{} → `running`", by_tag("ec2", "describe-instances", "Reservations[].Instances[].State.Name"))
-        }
-        "aws_db_instance" => format!(
-            "aws rds describe-db-instances --db-instance-identifier {} --query 'DBInstances[0].DBInstanceStatus' --region {region} → `available`",
-            arg(c, "identifier")
-        ),
-        "aws_lb" => format!(
-            "aws elbv2 describe-load-balancers --names {} --query 'LoadBalancers[0].State.Code' --region {region} → `active`",
-            arg(c, "name")
-        ),
-        "aws_nat_gateway" => format!("{} → `available`", by_tag("ec2", "describe-nat-gateways", "NatGateways[].State")),
-        "aws_lb_target_group_attachment" => format!(
-            "aws elbv2 describe-target-health --target-group-arn {} --region {region} → `healthy`",
-            arg(c, "target_group_arn")
-        ),
-        "aws_route53_record" => format!("dig +short {} → the DR load balancer's addresses", arg(c, "name")),
-        "aws_route53_health_check" => "aws route53 get-health-check-status --health-check-id <id> → `Success`".into(),
-        "aws_vpc" => by_tag("ec2", "describe-vpcs", "Vpcs[].State"),
-        "aws_subnet" => by_tag("ec2", "describe-subnets", "Subnets[].State"),
-        "aws_security_group" => by_tag("ec2", "describe-security-groups", "SecurityGroups[].GroupId"),
-        _ => "`drplan plan` shows no change for this address".into(),
-    }
+    resources::get(&c.ty)
+        .and_then(|t| t.runbook(&view(c, region, &[])).verify)
+        .unwrap_or_else(|| "`drplan plan` shows no change for this address".into())
 }
 
 fn what(c: &ResourceChange) -> String {
@@ -321,23 +119,8 @@ pub fn render(rb: &Runbook) -> String {
     }
     let mut capacity: BTreeMap<(String, &str), usize> = BTreeMap::new();
     for c in plan.resource_changes.iter().filter(|c| matches!(c.verb(), "create" | "replace")) {
-        match c.ty.as_str() {
-            "aws_instance" => {
-                *capacity
-                    .entry((
-                        format!("EC2 {} instances (On-Demand vCPU quota L-1216C47A)", arg(c, "instance_type")),
-                        "ec2",
-                    ))
-                    .or_default() += 1
-            }
-            "aws_eip" => *capacity.entry(("Elastic IPs (quota L-0263D0A3, default 5)".into(), "ec2")).or_default() += 1,
-            "aws_db_instance" => {
-                *capacity.entry((format!("RDS {} instances", arg(c, "instance_class")), "rds")).or_default() += 1
-            }
-            "aws_nat_gateway" => {
-                *capacity.entry(("NAT gateways (quota L-FE5A380F, 5 per AZ)".into(), "vpc")).or_default() += 1
-            }
-            _ => {}
+        if let Some(q) = resources::get(&c.ty).and_then(|t| t.capacity(&view(c, &plan.region, &[]))) {
+            *capacity.entry((q.what, q.service_code)).or_default() += 1;
         }
     }
     for ((what, service), n) in &capacity {
@@ -359,7 +142,7 @@ pub fn render(rb: &Runbook) -> String {
     let mut cutover = Vec::new();
     for (n, step) in plan.execution.steps.iter().enumerate() {
         let Some(c) = by_addr.get(step.address.as_str()) else { continue };
-        let is_cutover = c.ty == "aws_route53_record";
+        let is_cutover = resources::get(&c.ty).is_some_and(|t| t.moves_traffic());
         if is_cutover {
             cutover.push(*c);
         }
@@ -389,15 +172,16 @@ pub fn render(rb: &Runbook) -> String {
         );
     } else {
         for c in cutover {
-            let failover = nested(c, "failover_routing_policy", "type");
+            let v = view(c, &plan.region, &[]);
+            let failover = v.nested("failover_routing_policy", "type");
             let _ = writeln!(
                 out,
                 "- `{}` = `{}` {}",
                 c.address,
-                arg(c, "name"),
+                v.arg("name"),
                 failover
                     .as_deref()
-                    .map(|f| format!("(failover {f}, set `{}`)", arg(c, "set_identifier")))
+                    .map(|f| format!("(failover {f}, set `{}`)", v.arg("set_identifier")))
                     .unwrap_or_default()
             );
         }

@@ -6,15 +6,10 @@
 //! Credentials and profiles come from the standard AWS chain. `AWS_ENDPOINT_URL` (or
 //! `--endpoint-url`) points every service at another endpoint, which is how tests reach moto.
 
-mod ec2;
-mod elb;
-mod rds;
-mod route53;
-pub mod write;
+pub mod provider;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -23,6 +18,7 @@ use super::{Cloud, InventoryRequest};
 use crate::error::Error;
 use crate::live::data::GLOBAL_REGION;
 use crate::live::{FORMAT_VERSION, LiveObject, LiveSnapshot, UnavailableRegion};
+use crate::resources::sdk::{Narrow, ReadUnit, RegionReader};
 
 /// The AWS backend.
 #[derive(Clone, Debug)]
@@ -43,138 +39,30 @@ impl Default for Aws {
     }
 }
 
-/// One region being read: its SDK configuration and what was found.
-pub(crate) struct RegionReader {
-    pub region: String,
-    pub conf: SdkConfig,
-    pub stack: String,
-    /// Whether owned (managed) objects are read here: true only for the DR region.
-    pub owned: bool,
-    pub calls: Arc<AtomicUsize>,
-    pub objects: Vec<LiveObject>,
-}
-
-impl RegionReader {
-    pub fn call(&self) {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub fn push(
-        &mut self,
-        ty: &str,
-        id: impl Into<String>,
-        tags: BTreeMap<String, String>,
-        attributes: serde_json::Value,
-    ) {
-        let attributes = match attributes {
-            serde_json::Value::Object(m) => m.into_iter().filter(|(_, v)| !v.is_null()).collect(),
-            _ => BTreeMap::new(),
-        };
-        self.objects.push(LiveObject { ty: ty.into(), region: self.region.clone(), id: id.into(), tags, attributes });
-    }
-
-    pub fn owned_by_stack(&self, tags: &BTreeMap<String, String>) -> bool {
-        tags.get(crate::live::STACK_TAG).is_some_and(|s| *s == self.stack)
-    }
-}
-
-/// An SDK error as drplan reports it: the operation, the region, and the cause chain as
-/// sentences (the SDK's debug dump is left out), with a hint for missing credentials.
-pub(crate) fn cloud_error<E: std::error::Error + 'static>(operation: &str, region: &str, e: E) -> Error {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-    while let Some(err) = cur {
-        let text = err.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cur = err.source();
-    }
-    let mut message = parts.join(": ");
-    if message.contains("credentials") {
-        message.push_str("\nhint: configure AWS credentials for the DR account (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or SSO), or plan offline with --live");
-    }
-    Error::Cloud { operation: operation.into(), region: region.into(), message }
-}
-
-/// A part of a region's inventory that can be re-read on its own: one service's batched reads
-/// of one or a few related types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Unit {
-    service: Service,
-    name: &'static str,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Service {
-    Ec2,
-    Elb,
-    Rds,
-    Route53,
-}
-
-impl Unit {
-    /// The live types a read of this unit replaces.
-    pub fn types(&self) -> &'static [&'static str] {
-        match self.service {
-            Service::Ec2 => ec2::unit_types(self.name),
-            Service::Rds => rds::unit_types(self.name),
-            Service::Elb => &["aws_lb", "aws_lb_target_group", "aws_lb_listener", "aws_lb_target_group_attachment"],
-            Service::Route53 => &["aws_route53_zone", "aws_route53_record", "aws_route53_health_check"],
-        }
-    }
-}
-
-/// The unit whose read covers a managed type.
-pub fn unit_for_type(ty: &str) -> Option<Unit> {
-    let find = |service: Service, units: &[&'static str], types: fn(&str) -> &'static [&'static str]| {
-        units.iter().find(|u| types(u).contains(&ty)).map(|&name| Unit { service, name })
-    };
-    find(Service::Ec2, ec2::UNITS, ec2::unit_types).or_else(|| find(Service::Rds, rds::UNITS, rds::unit_types)).or_else(
-        || {
-            let elb = Unit { service: Service::Elb, name: "elbv2" };
-            let r53 = Unit { service: Service::Route53, name: "route53" };
-            [elb, r53].into_iter().find(|u| u.types().contains(&ty))
-        },
-    )
-}
-
 impl Aws {
-    /// Re-reads some units of the DR region (Route 53 units read the global service).
-    pub(crate) async fn read_units(
+    /// Re-reads one unit of the DR region (global units read the global service), narrowed
+    /// where the unit allows it.
+    pub(crate) async fn read_unit(
         &self,
         conf: &SdkConfig,
         region: &str,
         stack: &str,
-        units: &[Unit],
+        unit: &ReadUnit,
+        narrow: &Narrow,
     ) -> Result<Vec<LiveObject>, Error> {
+        let global = unit.service == crate::resources::Service::Route53;
         let mut r = RegionReader {
-            region: region.into(),
+            region: if global { GLOBAL_REGION.into() } else { region.into() },
             conf: conf.clone(),
             stack: stack.into(),
             owned: true,
             calls: self.calls.clone(),
             objects: Vec::new(),
         };
-        for unit in units {
-            match unit.service {
-                Service::Ec2 => ec2::read_unit(&mut r, unit.name).await?,
-                Service::Rds => rds::read_unit(&mut r, unit.name).await?,
-                Service::Elb => elb::read(&mut r).await?,
-                Service::Route53 => {
-                    let mut g = RegionReader {
-                        region: GLOBAL_REGION.into(),
-                        conf: conf.clone(),
-                        stack: stack.into(),
-                        owned: true,
-                        calls: self.calls.clone(),
-                        objects: Vec::new(),
-                    };
-                    route53::read(&mut g).await?;
-                    r.objects.extend(g.objects);
-                }
-            }
-        }
+        (unit.read)(&mut r, narrow).await?;
+        // Server-side filters may match a little more than asked (wildcards): keep exactly
+        // what the narrowing covers.
+        r.objects.retain(|o| !unit.types.contains(&o.ty.as_str()) || narrow.covers(o));
         Ok(r.objects)
     }
 
@@ -189,9 +77,12 @@ impl Aws {
     async fn read_region(&self, region: String, stack: String, owned: bool) -> Result<Vec<LiveObject>, Error> {
         let conf = self.sdk_config(&region).await;
         let mut r = RegionReader { region, conf, stack, owned, calls: self.calls.clone(), objects: Vec::new() };
-        ec2::read(&mut r).await?;
-        elb::read(&mut r).await?;
-        rds::read(&mut r).await?;
+        for unit in crate::resources::read_units() {
+            if unit.service == crate::resources::Service::Route53 || !(unit.everywhere || owned) {
+                continue;
+            }
+            (unit.read)(&mut r, &Narrow::All).await?;
+        }
         Ok(r.objects)
     }
 
@@ -205,7 +96,11 @@ impl Aws {
             calls: self.calls.clone(),
             objects: Vec::new(),
         };
-        route53::read(&mut r).await?;
+        for unit in crate::resources::read_units() {
+            if unit.service == crate::resources::Service::Route53 {
+                (unit.read)(&mut r, &Narrow::All).await?;
+            }
+        }
         Ok(r.objects)
     }
 
@@ -296,16 +191,4 @@ impl Cloud for Aws {
             .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
         rt.block_on(self.read_all(request))
     }
-}
-
-/// Tags from any SDK's tag list, as a sorted map.
-pub(crate) fn tag_map<'t>(
-    tags: impl IntoIterator<Item = (Option<&'t str>, Option<&'t str>)>,
-) -> BTreeMap<String, String> {
-    tags.into_iter().filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string()))).collect()
-}
-
-/// SDK timestamps as RFC 3339.
-pub(crate) fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<String> {
-    t.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
 }

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, PrefixListId, UserIdGroupPair};
 
-use super::super::args::Args;
-use super::super::{Cx, code_of, sdk_error};
 use super::retag;
 use crate::apply::StepError;
 use crate::live::LiveObject;
+use crate::resources::sdk::Args;
+use crate::resources::sdk::{Cx, code_of, sdk_error};
 
 /// An inline `ingress`/`egress` block as an IpPermission; `self = true` means the group itself.
 pub(super) fn permission(b: &Args, group_id: &str) -> IpPermission {

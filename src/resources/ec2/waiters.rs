@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use super::super::wait::{self, Poll};
-use super::super::{Cx, code_of, sdk_error};
 use super::MINUTE;
 use crate::apply::StepError;
+use crate::resources::sdk::wait::{self, Poll};
+use crate::resources::sdk::{Cx, code_of, sdk_error};
 
 /// Network interfaces still attached to a terminated instance. AWS deletes an instance's
 /// primary interface with it; an interface that outlives it (some emulators, or one attached

@@ -1,19 +1,79 @@
-//! Route 53 (global): hosted zones, their record sets (matched by natural key, since records
-//! cannot be tagged) and health checks (tags in batches of 10).
+//! Route 53 types (global), one module each: records and health checks. They share one read
+//! unit: hosted zones (for data sources), their record sets, and health checks (tags in
+//! batches of 10). Record changes are waited for until INSYNC.
+
+pub mod health_check;
+pub mod record;
+
+use std::time::Duration;
 
 use aws_sdk_route53::Client;
-use aws_sdk_route53::types::TagResourceType;
+use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecordSet, TagResourceType};
 use serde_json::json;
 
-use super::{RegionReader, cloud_error, tag_map};
+use super::sdk::wait::{self, Poll};
+use super::sdk::{
+    Args, Cx, Narrow, ReadUnit, RegionReader, cloud_error, code_of, gone_ok, live_value, owned_tags, prior, sdk_error,
+    tag_map,
+};
+use super::{BoxFuture, Service};
+use crate::apply::StepError;
 use crate::error::Error;
+use crate::live::ADDRESS_TAG;
+
+pub static UNIT: ReadUnit = ReadUnit {
+    name: "route53",
+    service: Service::Route53,
+    types: &["aws_route53_zone", record::TYPE, health_check::TYPE],
+    everywhere: false,
+    narrows: false,
+    read: list,
+};
+
+fn list<'a>(r: &'a mut RegionReader, _n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
+    Box::pin(read(r))
+}
+
+const CHANGE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+fn invalid(e: impl std::fmt::Display) -> StepError {
+    StepError::fatal(format!("invalid record: {e}"))
+}
+
+async fn change(cx: &Cx, zone: &str, action: ChangeAction, set: ResourceRecordSet) -> Result<(), StepError> {
+    let deleting = action == ChangeAction::Delete;
+    let op = if deleting { "ChangeResourceRecordSets (DELETE)" } else { "ChangeResourceRecordSets" };
+    let batch = ChangeBatch::builder()
+        .changes(Change::builder().action(action).resource_record_set(set).build().map_err(invalid)?)
+        .build()
+        .map_err(invalid)?;
+    cx.call();
+    let out = match cx.r53.change_resource_record_sets().hosted_zone_id(zone).change_batch(batch).send().await {
+        Ok(out) => out,
+        // Deleting what is already gone is success (a resumed destroy).
+        Err(e) if deleting && code_of(&e) == Some("InvalidChangeBatch") => return Ok(()),
+        Err(e) => return Err(sdk_error(op, e)),
+    };
+    let Some(info) = out.change_info() else { return Ok(()) };
+    let id = info.id().to_string();
+    wait::until(&format!("Route 53 change {id} to be INSYNC"), &cx.polling, CHANGE_TIMEOUT, || async {
+        cx.call();
+        let out = cx.r53.get_change().id(&id).send().await.map_err(|e| sdk_error("GetChange", e))?;
+        Ok(match out.change_info().map(|c| c.status().as_str()) {
+            Some("INSYNC") => Poll::Ready(()),
+            Some(s) => Poll::Pending(s.to_string()),
+            None => Poll::Pending("unknown".into()),
+        })
+    })
+    .await
+}
 
 /// `/hostedzone/Z123` -> `Z123`.
 fn zone_id(raw: &str) -> &str {
     raw.rsplit('/').next().unwrap_or(raw)
 }
 
-pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
+async fn read(r: &mut RegionReader) -> Result<(), Error> {
     let c = Client::new(&r.conf);
     let region = r.region.clone();
 
@@ -51,7 +111,7 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
                 let name = rs.name().trim_end_matches('.').to_string();
                 let set = rs.set_identifier().unwrap_or_default();
                 r.push(
-                    "aws_route53_record",
+                    record::TYPE,
                     format!("{id}_{name}_{ty}_{set}"),
                     Default::default(),
                     json!({
@@ -110,7 +170,7 @@ pub(super) async fn read(r: &mut RegionReader) -> Result<(), Error> {
         }
         let Some(cfg) = h.health_check_config() else { continue };
         r.push(
-            "aws_route53_health_check",
+            health_check::TYPE,
             h.id(),
             t,
             json!({

@@ -1,0 +1,189 @@
+//! Performing a plan's steps: the [`Runner`] the scheduler drives, over any [`Provider`].
+//!
+//! Values are resolved at apply time: before a step writes, its instance is evaluated again
+//! against the inventory as it is now (a [`Resolve`] implementation does that; the executor
+//! knows nothing of HCL), so a subnet sees the id of the VPC created a moment ago, as
+//! Terraform's apply-time evaluation does. After every write the step re-reads only the
+//! objects it may have changed (its address, or its parent's objects) and swaps in a new
+//! immutable inventory; the lock is held only for the swap, so steps run concurrently.
+//!
+//! Idempotency does not rely on client tokens (a token does not survive a crash): a create
+//! first looks for the object by its ownership tags or natural key and converges what it
+//! finds, so a step retried after a failure or a `kill -9` creates nothing twice.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use super::{Runner, StepError, StepSpec};
+use crate::cloud::Provider;
+use crate::eval::Value;
+use crate::live::{Inventory, LiveObject, STACK_TAG};
+use crate::plan::ResourceChange;
+use crate::resources::sdk::{Args, Narrow, live_value};
+use crate::resources::{self, ApplyRequest, Op};
+
+/// An instance evaluated against the inventory as it is now, and what must change.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub config: Value,
+    /// The object it manages, if one exists.
+    pub live: Option<LiveObject>,
+    /// Attributes that differ from `config` (from [`crate::plan::decide`]).
+    pub changed: Vec<String>,
+    /// Whether the change replaces the object.
+    pub replace: bool,
+    pub create_before_destroy: bool,
+}
+
+/// Evaluates the configuration at apply time.
+pub trait Resolve: Send + Sync + 'static {
+    fn resolve(&self, inventory: &Inventory, address: &str) -> Result<Resolved, String>;
+
+    /// The root outputs evaluated against `inventory`: (name, value, sensitive); unknown
+    /// values are `None`.
+    fn outputs(&self, _inventory: &Inventory) -> Vec<(String, Option<serde_json::Value>, bool)> {
+        Vec::new()
+    }
+}
+
+/// Performs plan steps through a provider. See the module documentation.
+pub struct Executor<P: Provider, R: Resolve> {
+    provider: P,
+    resolver: R,
+    stack: String,
+    region: String,
+    changes: HashMap<String, ResourceChange>,
+    inventory: Mutex<Arc<Inventory>>,
+}
+
+impl<P: Provider, R: Resolve> Executor<P, R> {
+    /// `inventory` is the live state the plan was checked against.
+    pub fn new(provider: P, resolver: R, plan: &crate::plan::Plan, inventory: Inventory) -> Self {
+        Executor {
+            provider,
+            resolver,
+            stack: plan.stack.clone(),
+            region: plan.region.clone(),
+            changes: plan.resource_changes.iter().map(|c| (c.address.clone(), c.clone())).collect(),
+            inventory: Mutex::new(Arc::new(inventory)),
+        }
+    }
+
+    /// The inventory as last seen.
+    pub fn inventory(&self) -> Arc<Inventory> {
+        self.inventory.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The configuration's outputs after the run.
+    pub fn outputs(&self) -> Vec<(String, Option<serde_json::Value>, bool)> {
+        self.resolver.outputs(&self.inventory())
+    }
+
+    fn resolve(&self, address: &str) -> Result<Resolved, StepError> {
+        self.resolver.resolve(&self.inventory(), address).map_err(StepError::fatal)
+    }
+
+    /// Re-reads what a write to `address` may have changed, and swaps in the new inventory.
+    async fn refresh(
+        &self,
+        ty: &str,
+        address: &str,
+        config: &Value,
+        prior: Option<&LiveObject>,
+    ) -> Result<(), StepError> {
+        let Some(t) = resources::get(ty) else { return Ok(()) };
+        let unit = t.read_unit();
+        let narrow = if unit.narrows { t.reread(address, config, prior) } else { Narrow::All };
+        let fresh = self.provider.reread(ty, &narrow).await?;
+        let home = resources::home_region(ty, &self.region).to_string();
+        let types: BTreeSet<&str> = unit.types.iter().copied().collect();
+        loop {
+            let old = self.inventory();
+            let mut snapshot = old.snapshot.clone();
+            snapshot.objects.retain(|o| !(o.region == home && types.contains(o.ty.as_str()) && narrow.covers(o)));
+            snapshot.objects.extend(fresh.iter().cloned());
+            snapshot.sort();
+            let new = Arc::new(Inventory::new(snapshot));
+            let mut current = self.inventory.lock().unwrap_or_else(|e| e.into_inner());
+            if Arc::ptr_eq(&current, &old) {
+                *current = new;
+                return Ok(());
+            }
+        }
+    }
+
+    async fn write(
+        &self,
+        ty: &str,
+        address: &str,
+        op: Op<'_>,
+        config: &Value,
+        prior: Option<&LiveObject>,
+    ) -> Result<(), StepError> {
+        self.provider.apply(ty, ApplyRequest { address, op, config: Args(config), prior }).await
+    }
+
+    async fn converge(&self, change: &ResourceChange) -> Result<(), StepError> {
+        let (ty, address) = (change.ty.as_str(), change.address.as_str());
+        let r = self.resolve(address)?;
+        let result = match &r.live {
+            Some(live) if r.replace => {
+                if r.create_before_destroy {
+                    return Err(StepError::fatal(format!(
+                        "{address}: create_before_destroy replacement is not supported yet; replace it in two applies"
+                    )));
+                }
+                self.write(ty, address, Op::Delete, &live_value(live), Some(live)).await?;
+                self.refresh(ty, address, &r.config, Some(live)).await?;
+                self.write(ty, address, Op::Create, &r.config, None).await
+            }
+            Some(live) => {
+                if !r.changed.is_empty() {
+                    self.write(ty, address, Op::Update(&r.changed), &r.config, Some(live)).await?;
+                }
+                self.write(ty, address, Op::Ready, &r.config, Some(live)).await
+            }
+            None => self.write(ty, address, Op::Create, &r.config, None).await,
+        };
+        // Whatever happened, what this step touched must be re-read before it is trusted.
+        self.refresh(ty, address, &r.config, r.live.as_ref()).await?;
+        result
+    }
+
+    /// Deletes the object the plan named, after checking it is still there and still ours.
+    async fn remove(&self, change: &ResourceChange) -> Result<(), StepError> {
+        let Some(id) = change.drplan.live_id.as_deref() else { return Ok(()) };
+        let (ty, address) = (change.ty.as_str(), change.address.as_str());
+        let planned = self.find(ty, id);
+        // Look again first: a resumed run may find it gone already.
+        let config = planned.as_ref().map(live_value).unwrap_or(Value::Null);
+        self.refresh(ty, address, &config, planned.as_ref()).await?;
+        let Some(live) = self.find(ty, id) else { return Ok(()) };
+        self.write(ty, address, Op::Delete, &live_value(&live), Some(&live)).await?;
+        self.refresh(ty, address, &config, Some(&live)).await
+    }
+
+    /// The DR region's (or Route 53's) object of `ty` with this id, if this stack owns it:
+    /// ids can repeat across regions, and an object that is not ours is never touched.
+    fn find(&self, ty: &str, id: &str) -> Option<LiveObject> {
+        let inventory = self.inventory();
+        let home = resources::home_region(ty, &self.region);
+        let ours = |o: &LiveObject| {
+            o.tags.get(STACK_TAG) == Some(&self.stack) || resources::natural_key_fields(&o.ty).is_some()
+        };
+        inventory.objects().iter().find(|o| o.ty == ty && o.id == id && o.region == home && ours(o)).cloned()
+    }
+}
+
+impl<P: Provider, R: Resolve> Runner for Executor<P, R> {
+    async fn run(&self, step: &StepSpec) -> Result<(), StepError> {
+        let Some(change) = self.changes.get(&step.address) else {
+            return Err(StepError::fatal(format!("{} is not in the plan", step.address)));
+        };
+        match step.action.as_str() {
+            "read" => self.resolve(&step.address).map(drop),
+            "delete" => self.remove(change).await,
+            _ => self.converge(change).await,
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The AWS backend's write side: a [`Provider`] that performs writes in the DR region (and
+//! Route 53) through the resource-type registry, and re-reads the objects a write touched.
+//!
+//! It never builds a client for any region but the DR region: the primary region is not
+//! reachable from here at all. (Route 53 is global; only records and health checks the plan
+//! names are touched.)
+
+use std::time::Duration;
+
+use super::Aws;
+use crate::apply::StepError;
+use crate::cloud::Provider;
+use crate::live::LiveObject;
+use crate::resources::sdk::{Cx, Narrow, Polling};
+use crate::resources::{self, ApplyRequest, BoxFuture};
+
+/// Writes through aws-sdk-rust.
+pub struct AwsProvider {
+    aws: Aws,
+    conf: aws_config::SdkConfig,
+    cx: Cx,
+}
+
+impl AwsProvider {
+    /// A provider for the DR region of `stack`; `run_id` identifies the plan executed (client
+    /// tokens).
+    pub async fn new(aws: &Aws, region: &str, stack: &str, run_id: &str, polling: Polling) -> Self {
+        let conf = executor_config(aws, region).await;
+        let cx = Cx::new(&conf, stack.into(), run_id.into(), polling, aws.calls.clone());
+        AwsProvider { aws: aws.clone(), conf, cx }
+    }
+}
+
+impl Provider for AwsProvider {
+    fn apply<'a>(&'a self, ty: &'a str, request: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
+        match resources::get(ty) {
+            Some(t) => t.apply(&self.cx, request),
+            None => Box::pin(async move { Err(StepError::fatal(format!("drplan cannot write {ty}"))) }),
+        }
+    }
+
+    fn reread<'a>(&'a self, ty: &'a str, narrow: &'a Narrow) -> BoxFuture<'a, Result<Vec<LiveObject>, StepError>> {
+        Box::pin(async move {
+            let Some(t) = resources::get(ty) else { return Ok(Vec::new()) };
+            self.aws
+                .read_unit(&self.conf, &self.cx.region, &self.cx.stack, t.read_unit(), narrow)
+                .await
+                .map_err(|e| StepError::retryable(e.to_string()))
+        })
+    }
+}
+
+/// The SDK configuration writes use: the DR region, and no SDK-level retries, because a blind
+/// retry of a create would duplicate it on an API without client tokens. Retries happen one
+/// level up, where the step looks for the object before creating it again.
+pub async fn executor_config(aws: &Aws, region: &str) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .connect_timeout(Duration::from_secs(10))
+                .build(),
+        );
+    if let Some(url) = &aws.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}

@@ -1,0 +1,128 @@
+//! The one place a change to a kept object is decided: for an instance and its live object,
+//! which attributes change and whether that replaces it, including the rules of its type
+//! (a read replica whose configuration drops `replicate_source_db` is promoted). Planning
+//! ([`super::build`]), the evaluator's view of planned values and apply all ask here, so a plan
+//! and its execution cannot disagree.
+
+use std::collections::BTreeSet;
+
+use super::diff::{self, AttrDiff};
+use crate::config::Lifecycle;
+use crate::eval::Value;
+use crate::live::LiveObject;
+use crate::schema::BlockSchema;
+
+/// What changes, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    /// The live object in the schema's shape.
+    pub before: Value,
+    pub diffs: Vec<AttrDiff>,
+    /// Type-specific changes, in words ("the read replica is promoted ...").
+    pub reasons: Vec<String>,
+    /// Attributes a type rule changes to what the configuration says, even when unset.
+    pub set_by_rule: Vec<String>,
+}
+
+impl Decision {
+    pub fn replace(&self) -> bool {
+        self.diffs.iter().any(|d| d.forces_replacement)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.diffs.is_empty()
+    }
+
+    /// What references to the object see after an in-place update: the live object with the
+    /// configuration's values where it sets them (and where a type rule changes them).
+    pub fn planned(&self, config: &Value) -> Value {
+        let mut after = diff::planned(&self.before, config);
+        if let Value::Map(m) = &mut after {
+            for name in &self.set_by_rule {
+                m.insert(name.clone(), config.get(name).cloned().unwrap_or(Value::Null));
+            }
+        }
+        after
+    }
+}
+
+/// Decides the change from `live` to the instance's configuration.
+pub fn decide(
+    ty: &str,
+    schema: &BlockSchema,
+    config: &Value,
+    written: &BTreeSet<String>,
+    lifecycle: &Lifecycle,
+    live: &LiveObject,
+) -> Decision {
+    let before = diff::normalize_live(schema, live);
+    let mut diffs = diff::diff(schema, config, &before, written, lifecycle);
+    let mut reasons = Vec::new();
+    let mut set_by_rule = Vec::new();
+    if let Some(t) = crate::resources::get(ty).filter(|_| !lifecycle.ignore_all_changes) {
+        for extra in t.extra_changes(live, config, &lifecycle.ignore_changes) {
+            if !diffs.iter().any(|d| d.name == extra.name) {
+                diffs.push(AttrDiff { name: extra.name.clone(), forces_replacement: false });
+            }
+            set_by_rule.push(extra.name);
+            reasons.push(extra.reason);
+        }
+    }
+    Decision { before, diffs, reasons, set_by_rule }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Mode;
+
+    fn replica(source: Option<&str>) -> LiveObject {
+        let mut attributes = std::collections::BTreeMap::new();
+        attributes.insert("identifier".to_string(), serde_json::json!("app-db"));
+        attributes.insert("instance_class".to_string(), serde_json::json!("db.t3.medium"));
+        if let Some(s) = source {
+            attributes.insert("replicate_source_db".to_string(), serde_json::json!(s));
+        }
+        LiveObject {
+            ty: "aws_db_instance".into(),
+            region: "us-west-2".into(),
+            id: "db-1".into(),
+            tags: Default::default(),
+            attributes,
+        }
+    }
+
+    fn config(source: Value) -> Value {
+        Value::Map(
+            [
+                ("identifier".to_string(), Value::from("app-db")),
+                ("instance_class".to_string(), Value::from("db.t3.medium")),
+                ("replicate_source_db".to_string(), source),
+            ]
+            .into(),
+        )
+    }
+
+    #[test]
+    fn a_replica_whose_source_is_dropped_is_promoted_in_place() {
+        let schema = &crate::schema::lookup(Mode::Managed, "aws_db_instance").unwrap().block;
+        let written: BTreeSet<String> = ["identifier".to_string(), "instance_class".to_string()].into();
+        let live = replica(Some("arn:aws:rds:us-east-1:123456789012:db:app"));
+        let d = decide("aws_db_instance", schema, &config(Value::Null), &written, &Lifecycle::default(), &live);
+        assert_eq!(d.diffs, [AttrDiff { name: "replicate_source_db".into(), forces_replacement: false }]);
+        assert!(!d.replace());
+        assert!(d.reasons[0].contains("promoted"), "{:?}", d.reasons);
+        assert_eq!(d.planned(&config(Value::Null)).get("replicate_source_db"), Some(&Value::Null));
+
+        // Still named: nothing to do. Ignored: nothing to do. Never a replica: nothing to do.
+        let kept = config(Value::from("arn:aws:rds:us-east-1:123456789012:db:app"));
+        assert!(decide("aws_db_instance", schema, &kept, &written, &Lifecycle::default(), &live).is_empty());
+        let ignore = Lifecycle { ignore_changes: vec!["replicate_source_db".into()], ..Lifecycle::default() };
+        assert!(decide("aws_db_instance", schema, &config(Value::Null), &written, &ignore, &live).is_empty());
+        let standalone = replica(None);
+        assert!(
+            decide("aws_db_instance", schema, &config(Value::Null), &written, &Lifecycle::default(), &standalone)
+                .is_empty()
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! `aws_eip`: allocated in the VPC domain; disassociated before release.
+
+use aws_sdk_ec2::Client;
+use serde_json::json;
+
+use super::*;
+use crate::error::Error;
+use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
+use crate::resources::{ApplyRequest, BoxFuture, Capacity, Op, ResourceType, RunbookText, Service, StepView};
+
+pub const TYPE: &str = "aws_eip";
+
+pub struct Eip;
+
+impl ResourceType for Eip {
+    fn name(&self) -> &'static str {
+        TYPE
+    }
+
+    fn service(&self) -> Service {
+        Service::Ec2
+    }
+
+    fn deleted_first(&self) -> &'static [&'static str] {
+        &[super::nat_gateway::TYPE]
+    }
+
+    fn capacity(&self, _step: &StepView) -> Option<Capacity> {
+        Some(Capacity { what: "Elastic IPs (quota L-0263D0A3, default 5)".into(), service_code: "ec2" })
+    }
+
+    fn runbook(&self, s: &StepView) -> RunbookText {
+        RunbookText {
+            by_hand: Some(format!(
+                "aws ec2 allocate-address --domain vpc {} --region {}",
+                s.tag_spec("elastic-ip"),
+                s.region
+            )),
+            verify: None,
+        }
+    }
+
+    fn read_unit(&self) -> &'static ReadUnit {
+        &UNIT
+    }
+
+    fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
+        Box::pin(async move {
+            let a = &req.config;
+            match req.op {
+                Op::Create => create(cx, req.address, a).await,
+                Op::Update(changed) => {
+                    let live = prior(req.prior)?;
+                    retag_if_changed(cx, a, live, changed).await?;
+                    Ok(())
+                }
+                Op::Delete => {
+                    let live = prior(req.prior)?;
+                    let id = live.id.as_str();
+                    let c = &cx.ec2;
+                    if let Some(assoc) = live.attr_str("association_id") {
+                        call!(
+                            cx,
+                            "DisassociateAddress",
+                            c.disassociate_address().association_id(assoc),
+                            &["InvalidAssociationID.NotFound"]
+                        )?;
+                    }
+                    call!(
+                        cx,
+                        "ReleaseAddress",
+                        c.release_address().allocation_id(id),
+                        &["InvalidAllocationID.NotFound"]
+                    )
+                }
+                Op::Ready => {
+                    let _ = a;
+                    Ok(())
+                }
+            }
+        })
+    }
+}
+
+pub static UNIT: ReadUnit =
+    ReadUnit { name: "addresses", service: Service::Ec2, types: &[TYPE], everywhere: false, narrows: true, read: list };
+
+fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
+    Box::pin(read(r, n))
+}
+
+async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
+    let c = &Client::new(&r.conf);
+    let region = r.region.clone();
+    let stack = r.stack.clone();
+    r.call();
+    let addresses = c
+        .describe_addresses()
+        .set_filters(Some(owned(&stack, n)))
+        .send()
+        .await
+        .map_err(|err| cloud_error("DescribeAddresses", &region, err))?;
+    for a in addresses.addresses() {
+        r.push(
+            TYPE,
+            a.allocation_id().unwrap_or_default(),
+            tags(a.tags()),
+            json!({
+                "domain": a.domain().map(|d| d.as_str()), "public_ip": a.public_ip(), "allocation_id": a.allocation_id(),
+                "association_id": a.association_id(), "instance": a.instance_id(), "network_interface": a.network_interface_id(),
+                "private_ip": a.private_ip_address(),
+            }),
+        );
+    }
+
+    Ok(())
+}
+
+async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+    let tags = cx.tags(a, address);
+    let c = &cx.ec2;
+    cx.call();
+    c.allocate_address()
+        .domain(a.str("domain").unwrap_or_else(|| "vpc".into()).as_str().into())
+        .set_address(a.str("address"))
+        .set_public_ipv4_pool(a.str("public_ipv4_pool"))
+        .tag_specifications(tag_spec(TagTarget::ElasticIp, &tags))
+        .send()
+        .await
+        .map_err(|e| sdk_error("AllocateAddress", e))?;
+    Ok(())
+}

@@ -1,0 +1,259 @@
+//! `aws_instance`: launched with a client token and its tags, waited for until running;
+//! resized stopped, as Terraform does; terminated with its interfaces.
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, Filter, IamInstanceProfileSpecification, InstanceMetadataOptionsRequest, InstanceType,
+};
+use base64::Engine;
+use serde_json::json;
+
+use super::*;
+use crate::error::Error;
+use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
+use crate::resources::{ApplyRequest, BoxFuture, Capacity, Estimate, Op, ResourceType, RunbookText, Service, StepView};
+
+pub const TYPE: &str = "aws_instance";
+
+pub struct Instance;
+
+impl ResourceType for Instance {
+    fn name(&self) -> &'static str {
+        TYPE
+    }
+
+    fn service(&self) -> Service {
+        Service::Ec2
+    }
+
+    fn deleted_first(&self) -> &'static [&'static str] {
+        &[crate::resources::elb::target_group_attachment::TYPE]
+    }
+
+    fn estimate(&self, step: &StepView) -> Estimate {
+        match step.action {
+            "delete" => Estimate::new(60, "termination"),
+            "read" => crate::resources::generic_estimate(step),
+            _ => Estimate::new(3 * 60, "instance launch to running and status checks"),
+        }
+    }
+
+    fn capacity(&self, step: &StepView) -> Option<Capacity> {
+        Some(Capacity {
+            what: format!("EC2 {} instances (On-Demand vCPU quota L-1216C47A)", step.arg("instance_type")),
+            service_code: "ec2",
+        })
+    }
+
+    fn runbook(&self, s: &StepView) -> RunbookText {
+        RunbookText {
+            by_hand: Some(format!(
+                "aws ec2 run-instances --image-id {} --instance-type {} --subnet-id {} --security-group-ids {} {} --region {}",
+                s.arg("ami"),
+                s.arg("instance_type"),
+                s.arg("subnet_id"),
+                s.arg("vpc_security_group_ids"),
+                s.tag_spec("instance"),
+                s.region
+            )),
+            verify: Some(format!(
+                "{} → `running`",
+                s.by_tag("ec2", "describe-instances", "Reservations[].Instances[].State.Name")
+            )),
+        }
+    }
+
+    fn read_unit(&self) -> &'static ReadUnit {
+        &UNIT
+    }
+
+    fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
+        Box::pin(async move {
+            let a = &req.config;
+            match req.op {
+                Op::Create => create(cx, req.address, a).await,
+                Op::Update(changed) => {
+                    let live = prior(req.prior)?;
+                    retag_if_changed(cx, a, live, changed).await?;
+                    update(cx, a, live, changed).await
+                }
+                Op::Delete => {
+                    let live = prior(req.prior)?;
+                    let id = live.id.as_str();
+                    let c = &cx.ec2;
+                    call!(
+                        cx,
+                        "TerminateInstances",
+                        c.terminate_instances().instance_ids(id),
+                        &["InvalidInstanceID.NotFound"]
+                    )?;
+                    waiters::instance_state(cx, id, &["terminated"], 20 * MINUTE).await?;
+                    waiters::release_interfaces(cx, id).await
+                }
+                Op::Ready => {
+                    let _ = a;
+                    waiters::instance_state(cx, &prior(req.prior)?.id, &["running"], 10 * MINUTE).await
+                }
+            }
+        })
+    }
+}
+
+pub static UNIT: ReadUnit =
+    ReadUnit { name: "instances", service: Service::Ec2, types: &[TYPE], everywhere: false, narrows: true, read: list };
+
+fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
+    Box::pin(read(r, n))
+}
+
+async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
+    let c = &Client::new(&r.conf);
+    let region = r.region.clone();
+    let stack = r.stack.clone();
+    let running = Filter::builder()
+        .name("instance-state-name")
+        .values("pending")
+        .values("running")
+        .values("stopping")
+        .values("stopped")
+        .build();
+    let mut instances =
+        c.describe_instances().set_filters(Some(owned(&stack, n))).filters(running).into_paginator().send();
+    while let Some(page) = instances.next().await {
+        r.call();
+        for res in page.map_err(|err| cloud_error("DescribeInstances", &region, err))?.reservations() {
+            for i in res.instances() {
+                let meta = i.metadata_options();
+                r.push(
+                    TYPE,
+                    i.instance_id().unwrap_or_default(),
+                    tags(i.tags()),
+                    json!({
+                        "ami": i.image_id(), "instance_type": i.instance_type().map(|t| t.as_str()), "subnet_id": i.subnet_id(),
+                        "vpc_security_group_ids": i.security_groups().iter().filter_map(|g| g.group_id()).collect::<Vec<_>>(),
+                        "key_name": i.key_name(), "private_ip": i.private_ip_address(), "public_ip": i.public_ip_address(),
+                        "availability_zone": i.placement().and_then(|p| p.availability_zone()),
+                        "instance_state": i.state().and_then(|s| s.name()).map(|n| n.as_str()),
+                        "ebs_optimized": i.ebs_optimized(), "source_dest_check": i.source_dest_check(),
+                        "monitoring": i.monitoring().and_then(|m| m.state()).map(|s| s.as_str() == "enabled"),
+                        "iam_instance_profile": i.iam_instance_profile().and_then(|p| p.arn()),
+                        "private_dns": i.private_dns_name(), "public_dns": i.public_dns_name(),
+                        "metadata_options": meta.map(|m| vec![strip_nulls(json!({
+                            "http_tokens": m.http_tokens().map(|t| t.as_str()), "http_endpoint": m.http_endpoint().map(|t| t.as_str()),
+                            "http_put_response_hop_limit": m.http_put_response_hop_limit(),
+                            "instance_metadata_tags": m.instance_metadata_tags().map(|t| t.as_str()),
+                        }))]),
+                    }),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+    let tags = cx.tags(a, address);
+    let c = &cx.ec2;
+    let _ = c;
+    launch(cx, address, a, &tags).await
+}
+
+async fn launch(cx: &Cx, address: &str, a: &Args<'_>, tags: &BTreeMap<String, String>) -> Result<(), StepError> {
+    let user_data = match (a.str("user_data"), a.str("user_data_base64")) {
+        (Some(plain), _) => Some(base64::engine::general_purpose::STANDARD.encode(plain)),
+        (None, b64) => b64,
+    };
+    let metadata = a.block("metadata_options").map(|m| {
+        InstanceMetadataOptionsRequest::builder()
+            .set_http_tokens(m.str("http_tokens").map(|t| t.as_str().into()))
+            .set_http_endpoint(m.str("http_endpoint").map(|t| t.as_str().into()))
+            .set_instance_metadata_tags(m.str("instance_metadata_tags").map(|t| t.as_str().into()))
+            .build()
+    });
+    let mut groups = a.strs("vpc_security_group_ids");
+    groups.sort();
+    cx.call();
+    let out = cx
+        .ec2
+        .run_instances()
+        .image_id(a.req("ami")?)
+        .instance_type(InstanceType::from(a.req("instance_type")?.as_str()))
+        .min_count(1)
+        .max_count(1)
+        .set_subnet_id(a.str("subnet_id"))
+        .set_security_group_ids((!groups.is_empty()).then_some(groups))
+        .set_key_name(a.str("key_name"))
+        .set_private_ip_address(a.str("private_ip"))
+        .set_user_data(user_data)
+        .set_metadata_options(metadata)
+        .set_ebs_optimized(a.bool("ebs_optimized"))
+        .set_iam_instance_profile(
+            a.str("iam_instance_profile").map(|p| IamInstanceProfileSpecification::builder().name(p).build()),
+        )
+        .client_token(client_token(cx, address))
+        .tag_specifications(tag_spec(TagTarget::Instance, tags))
+        .tag_specifications(tag_spec(TagTarget::Volume, tags))
+        .send()
+        .await
+        .map_err(|e| sdk_error("RunInstances", e))?;
+    let id = out.instances().first().and_then(|i| i.instance_id()).ok_or_else(|| missing("instance"))?;
+    if a.bool("source_dest_check") == Some(false) {
+        cx.call();
+        cx.ec2
+            .modify_instance_attribute()
+            .instance_id(id)
+            .source_dest_check(AttributeBooleanValue::builder().value(false).build())
+            .send()
+            .await
+            .map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
+    }
+    waiters::instance_state(cx, id, &["running"], 10 * MINUTE).await
+}
+
+/// Idempotency for RunInstances on real AWS: one token per stack, address and plan.
+fn client_token(cx: &Cx, address: &str) -> String {
+    short_hash(&format!("{}|{}|{}", cx.stack, address, cx.run_id))
+}
+
+async fn update(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[String]) -> Result<(), StepError> {
+    let id = live.id.as_str();
+    let has = |n: &str| changed.iter().any(|c| c == n);
+    let c = &cx.ec2;
+    if has("vpc_security_group_ids") {
+        cx.call();
+        c.modify_instance_attribute()
+            .instance_id(id)
+            .set_groups(Some(a.strs("vpc_security_group_ids")))
+            .send()
+            .await
+            .map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
+    }
+    if has("source_dest_check") {
+        cx.call();
+        c.modify_instance_attribute()
+            .instance_id(id)
+            .source_dest_check(
+                AttributeBooleanValue::builder().value(a.bool("source_dest_check").unwrap_or(true)).build(),
+            )
+            .send()
+            .await
+            .map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
+    }
+    if has("instance_type") {
+        // Resizing needs the instance stopped, as in Terraform.
+        cx.call();
+        c.stop_instances().instance_ids(id).send().await.map_err(|e| sdk_error("StopInstances", e))?;
+        waiters::instance_state(cx, id, &["stopped"], 10 * MINUTE).await?;
+        cx.call();
+        c.modify_instance_attribute()
+            .instance_id(id)
+            .instance_type(aws_sdk_ec2::types::AttributeValue::builder().value(a.req("instance_type")?).build())
+            .send()
+            .await
+            .map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
+        cx.call();
+        c.start_instances().instance_ids(id).send().await.map_err(|e| sdk_error("StartInstances", e))?;
+        waiters::instance_state(cx, id, &["running"], 10 * MINUTE).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! `aws_security_group` with inline `ingress`/`egress` rules. As Terraform does, AWS's
+//! default allow-all egress goes unless the configuration declares it.
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{IpPermission, IpRange};
+
+use super::rules::{authorize, live_permissions, permission, revoke};
+use serde_json::json;
+
+use super::*;
+use crate::error::Error;
+use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
+use crate::resources::{ApplyRequest, BoxFuture, Op, ResourceType, RunbookText, Service, StepView};
+
+pub const TYPE: &str = "aws_security_group";
+
+pub struct SecurityGroup;
+
+impl ResourceType for SecurityGroup {
+    fn name(&self) -> &'static str {
+        TYPE
+    }
+
+    fn service(&self) -> Service {
+        Service::Ec2
+    }
+
+    fn deleted_first(&self) -> &'static [&'static str] {
+        &[
+            super::instance::TYPE,
+            crate::resources::elb::lb::TYPE,
+            crate::resources::rds::db_instance::TYPE,
+            super::security_group_rule::INGRESS_TYPE,
+            super::security_group_rule::EGRESS_TYPE,
+        ]
+    }
+
+    fn runbook(&self, s: &StepView) -> RunbookText {
+        RunbookText {
+            by_hand: Some(format!(
+                "aws ec2 create-security-group --group-name {} --description \"{}\" --vpc-id {} {} --region {}",
+                s.arg("name"),
+                s.arg("description"),
+                s.arg("vpc_id"),
+                s.tag_spec("security-group"),
+                s.region
+            )),
+            verify: Some(s.by_tag("ec2", "describe-security-groups", "SecurityGroups[].GroupId")),
+        }
+    }
+
+    fn read_unit(&self) -> &'static ReadUnit {
+        &UNIT
+    }
+
+    fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
+        Box::pin(async move {
+            let a = &req.config;
+            match req.op {
+                Op::Create => create(cx, req.address, a).await,
+                Op::Update(changed) => {
+                    let live = prior(req.prior)?;
+                    retag_if_changed(cx, a, live, changed).await?;
+                    let id = live.id.as_str();
+                    let has = |n: &str| changed.iter().any(|c| c == n);
+                    if !(has("ingress") || has("egress")) {
+                        return Ok(());
+                    }
+                    if has("ingress") {
+                        revoke(cx, id, live_permissions(live, "ingress"), Vec::new()).await?;
+                        authorize(cx, id, a.blocks("ingress").iter().map(|b| permission(b, id)).collect(), Vec::new())
+                            .await?;
+                    }
+                    if has("egress") {
+                        revoke(cx, id, Vec::new(), live_permissions(live, "egress")).await?;
+                        authorize(cx, id, Vec::new(), a.blocks("egress").iter().map(|b| permission(b, id)).collect())
+                            .await?;
+                    }
+                    Ok(())
+                }
+                Op::Delete => {
+                    let live = prior(req.prior)?;
+                    let id = live.id.as_str();
+                    let c = &cx.ec2;
+                    // Rules that name other groups would keep both alive: revoke them first.
+                    let ingress = live_permissions(live, "ingress");
+                    let egress = live_permissions(live, "egress");
+                    revoke(cx, id, ingress, egress).await.ok();
+                    call!(cx, "DeleteSecurityGroup", c.delete_security_group().group_id(id), &["InvalidGroup.NotFound"])
+                }
+                Op::Ready => {
+                    let _ = a;
+                    let live = prior(req.prior)?;
+                    if a.blocks("egress").is_empty() {
+                        rules::revoke_default_egress(cx, &live.id).await
+                    } else {
+                        Ok(())
+                    }
+                }
+            }
+        })
+    }
+}
+
+pub static UNIT: ReadUnit = ReadUnit {
+    name: "security_groups",
+    service: Service::Ec2,
+    types: &[TYPE],
+    everywhere: false,
+    narrows: true,
+    read: list,
+};
+
+fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
+    Box::pin(read(r, n))
+}
+
+async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
+    let c = &Client::new(&r.conf);
+    let region = r.region.clone();
+    let stack = r.stack.clone();
+    let mut groups = c.describe_security_groups().set_filters(Some(owned(&stack, n))).into_paginator().send();
+    while let Some(page) = groups.next().await {
+        r.call();
+        for g in page.map_err(|err| cloud_error("DescribeSecurityGroups", &region, err))?.security_groups() {
+            r.push(
+                TYPE,
+                g.group_id().unwrap_or_default(),
+                tags(g.tags()),
+                json!({
+                    "name": g.group_name(), "description": g.description(), "vpc_id": g.vpc_id(), "owner_id": g.owner_id(),
+                    "ingress": g.ip_permissions().iter().map(|p| live_permission(p, g.group_id())).collect::<Vec<_>>(),
+                    "egress": g.ip_permissions_egress().iter().map(|p| live_permission(p, g.group_id())).collect::<Vec<_>>(),
+                }),
+            );
+        }
+    }
+
+    Ok(())
+}
+
+/// An ingress/egress rule as provider-aws's inline block: the group's own id is `self = true`.
+fn live_permission(p: &IpPermission, own_id: Option<&str>) -> serde_json::Value {
+    let groups: Vec<&str> = p.user_id_group_pairs().iter().filter_map(|g| g.group_id()).collect();
+    let is_self = own_id.is_some_and(|id| groups.contains(&id));
+    strip_nulls(json!({
+        "self": is_self,
+        "from_port": p.from_port().unwrap_or(0),
+        "to_port": p.to_port().unwrap_or(0),
+        "protocol": p.ip_protocol(),
+        "cidr_blocks": p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).collect::<Vec<_>>(),
+        "ipv6_cidr_blocks": p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6()).collect::<Vec<_>>(),
+        "prefix_list_ids": p.prefix_list_ids().iter().filter_map(|r| r.prefix_list_id()).collect::<Vec<_>>(),
+        "security_groups": groups.iter().filter(|g| Some(**g) != own_id).collect::<Vec<_>>(),
+        "description": p.ip_ranges().iter().find_map(|r| r.description()),
+    }))
+}
+
+async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+    let tags = cx.tags(a, address);
+    let c = &cx.ec2;
+    let name = match a.str("name") {
+        Some(n) => n,
+        None => format!("{}{}", a.str("name_prefix").unwrap_or_else(|| "drplan-".into()), short_hash(address)),
+    };
+    cx.call();
+    let out = c
+        .create_security_group()
+        .group_name(name)
+        .description(a.str("description").unwrap_or_else(|| "Managed by Terraform".into()))
+        .set_vpc_id(a.str("vpc_id"))
+        .tag_specifications(tag_spec(TagTarget::SecurityGroup, &tags))
+        .send()
+        .await
+        .map_err(|e| sdk_error("CreateSecurityGroup", e))?;
+    let id = out.group_id().ok_or_else(|| missing("security group"))?;
+    // As Terraform does: the default allow-all egress goes, the configured rules come.
+    let all = IpPermission::builder()
+        .ip_protocol("-1")
+        .from_port(0)
+        .to_port(0)
+        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    cx.call();
+    let revoked = c.revoke_security_group_egress().group_id(id).ip_permissions(all).send().await;
+    if let Err(e) = revoked
+        && code_of(&e) != Some("InvalidPermission.NotFound")
+    {
+        return Err(sdk_error("RevokeSecurityGroupEgress", e));
+    }
+    let ingress: Vec<IpPermission> = a.blocks("ingress").iter().map(|b| permission(b, id)).collect();
+    let egress: Vec<IpPermission> = a.blocks("egress").iter().map(|b| permission(b, id)).collect();
+    authorize(cx, id, ingress, egress).await
+}

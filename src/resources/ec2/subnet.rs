@@ -1,0 +1,138 @@
+//! `aws_subnet`: read with every subnet of the region (data sources query them).
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::AttributeBooleanValue;
+use serde_json::json;
+
+use super::*;
+use crate::error::Error;
+use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
+use crate::resources::{ApplyRequest, BoxFuture, Op, ResourceType, RunbookText, Service, StepView};
+
+pub const TYPE: &str = "aws_subnet";
+
+pub struct Subnet;
+
+impl ResourceType for Subnet {
+    fn name(&self) -> &'static str {
+        TYPE
+    }
+
+    fn service(&self) -> Service {
+        Service::Ec2
+    }
+
+    fn deleted_first(&self) -> &'static [&'static str] {
+        &[
+            super::instance::TYPE,
+            super::nat_gateway::TYPE,
+            crate::resources::elb::lb::TYPE,
+            crate::resources::rds::subnet_group::TYPE,
+            super::route_table_association::TYPE,
+        ]
+    }
+
+    fn runbook(&self, s: &StepView) -> RunbookText {
+        RunbookText {
+            by_hand: Some(format!(
+                "aws ec2 create-subnet --vpc-id {} --cidr-block {} --availability-zone {} {} --region {}",
+                s.arg("vpc_id"),
+                s.arg("cidr_block"),
+                s.arg("availability_zone"),
+                s.tag_spec("subnet"),
+                s.region
+            )),
+            verify: Some(s.by_tag("ec2", "describe-subnets", "Subnets[].State")),
+        }
+    }
+
+    fn read_unit(&self) -> &'static ReadUnit {
+        &UNIT
+    }
+
+    fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
+        Box::pin(async move {
+            let a = &req.config;
+            match req.op {
+                Op::Create => create(cx, req.address, a).await,
+                Op::Update(changed) => {
+                    let live = prior(req.prior)?;
+                    retag_if_changed(cx, a, live, changed).await?;
+                    if changed.iter().any(|c| c == "map_public_ip_on_launch") {
+                        map_public_ip(cx, &live.id, a.bool("map_public_ip_on_launch").unwrap_or(false)).await?;
+                    }
+                    Ok(())
+                }
+                Op::Delete => {
+                    let id = prior(req.prior)?.id.as_str();
+                    call!(cx, "DeleteSubnet", cx.ec2.delete_subnet().subnet_id(id), &["InvalidSubnetID.NotFound"])
+                }
+                Op::Ready => Ok(()),
+            }
+        })
+    }
+}
+
+pub static UNIT: ReadUnit =
+    ReadUnit { name: "subnets", service: Service::Ec2, types: &[TYPE], everywhere: true, narrows: true, read: list };
+
+fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
+    Box::pin(read(r, n))
+}
+
+async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
+    let c = &Client::new(&r.conf);
+    let region = r.region.clone();
+    let mut subnets = c.describe_subnets().set_filters(narrowed(&r.stack, n)).into_paginator().send();
+    while let Some(page) = subnets.next().await {
+        r.call();
+        for s in page.map_err(|err| cloud_error("DescribeSubnets", &region, err))?.subnets() {
+            r.push(
+                TYPE,
+                s.subnet_id().unwrap_or_default(),
+                tags(s.tags()),
+                json!({
+                    "vpc_id": s.vpc_id(), "cidr_block": s.cidr_block(), "availability_zone": s.availability_zone(),
+                    "availability_zone_id": s.availability_zone_id(), "map_public_ip_on_launch": s.map_public_ip_on_launch(),
+                    "assign_ipv6_address_on_creation": s.assign_ipv6_address_on_creation(), "arn": s.subnet_arn(), "owner_id": s.owner_id(),
+                }),
+            );
+        }
+    }
+
+    Ok(())
+}
+
+async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+    let tags = cx.tags(a, address);
+    let c = &cx.ec2;
+    cx.call();
+    let out = c
+        .create_subnet()
+        .vpc_id(a.req("vpc_id")?)
+        .set_cidr_block(a.str("cidr_block"))
+        .set_ipv6_cidr_block(a.str("ipv6_cidr_block"))
+        .set_availability_zone(a.str("availability_zone"))
+        .set_availability_zone_id(a.str("availability_zone_id"))
+        .tag_specifications(tag_spec(TagTarget::Subnet, &tags))
+        .send()
+        .await
+        .map_err(|e| sdk_error("CreateSubnet", e))?;
+    let id = out.subnet().and_then(|s| s.subnet_id()).ok_or_else(|| missing("subnet"))?.to_string();
+    if a.bool("map_public_ip_on_launch") == Some(true) {
+        map_public_ip(cx, &id, true).await?;
+    }
+    Ok(())
+}
+
+async fn map_public_ip(cx: &Cx, id: &str, on: bool) -> Result<(), StepError> {
+    cx.call();
+    cx.ec2
+        .modify_subnet_attribute()
+        .subnet_id(id)
+        .map_public_ip_on_launch(AttributeBooleanValue::builder().value(on).build())
+        .send()
+        .await
+        .map_err(|e| sdk_error("ModifySubnetAttribute", e))?;
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! `aws_vpc`: read with every VPC of the region (data sources query them), created with its
+//! DNS attributes, deleted last of the network.
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::AttributeBooleanValue;
+use serde_json::json;
+
+use super::*;
+use crate::error::Error;
+use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
+use crate::resources::{ApplyRequest, BoxFuture, Op, ResourceType, RunbookText, Service, StepView};
+
+pub const TYPE: &str = "aws_vpc";
+
+pub struct Vpc;
+
+impl ResourceType for Vpc {
+    fn name(&self) -> &'static str {
+        TYPE
+    }
+
+    fn service(&self) -> Service {
+        Service::Ec2
+    }
+
+    fn deleted_first(&self) -> &'static [&'static str] {
+        &[
+            super::subnet::TYPE,
+            super::internet_gateway::TYPE,
+            super::route_table::TYPE,
+            super::security_group::TYPE,
+            crate::resources::elb::target_group::TYPE,
+        ]
+    }
+
+    fn runbook(&self, s: &StepView) -> RunbookText {
+        RunbookText {
+            by_hand: Some(format!(
+                "aws ec2 create-vpc --cidr-block {} {} --region {}",
+                s.arg("cidr_block"),
+                s.tag_spec("vpc"),
+                s.region
+            )),
+            verify: Some(s.by_tag("ec2", "describe-vpcs", "Vpcs[].State")),
+        }
+    }
+
+    fn read_unit(&self) -> &'static ReadUnit {
+        &UNIT
+    }
+
+    fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
+        Box::pin(async move {
+            let a = &req.config;
+            match req.op {
+                Op::Create => create(cx, req.address, a).await,
+                Op::Update(changed) => {
+                    let live = prior(req.prior)?;
+                    retag_if_changed(cx, a, live, changed).await?;
+                    attributes(cx, &live.id, a, changed).await
+                }
+                Op::Delete => {
+                    let id = prior(req.prior)?.id.as_str();
+                    call!(cx, "DeleteVpc", cx.ec2.delete_vpc().vpc_id(id), &["InvalidVpcID.NotFound"])
+                }
+                Op::Ready => Ok(()),
+            }
+        })
+    }
+}
+
+pub static UNIT: ReadUnit =
+    ReadUnit { name: "vpcs", service: Service::Ec2, types: &[TYPE], everywhere: true, narrows: true, read: list };
+
+fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
+    Box::pin(read(r, n))
+}
+
+async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
+    let c = &Client::new(&r.conf);
+    let region = r.region.clone();
+    let mut vpcs = c.describe_vpcs().set_filters(narrowed(&r.stack, n)).into_paginator().send();
+    while let Some(page) = vpcs.next().await {
+        r.call();
+        for v in page.map_err(|err| cloud_error("DescribeVpcs", &region, err))?.vpcs() {
+            let id = v.vpc_id().unwrap_or_default();
+            let arn = format!("arn:aws:ec2:{}:{}:vpc/{id}", r.region, v.owner_id().unwrap_or_default());
+            r.push(
+                TYPE,
+                id,
+                tags(v.tags()),
+                json!({
+                    "cidr_block": v.cidr_block(), "instance_tenancy": v.instance_tenancy().map(|t| t.as_str()),
+                    "default": v.is_default(), "dhcp_options_id": v.dhcp_options_id(), "owner_id": v.owner_id(), "arn": arn,
+                }),
+            );
+        }
+    }
+
+    Ok(())
+}
+
+async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+    let tags = cx.tags(a, address);
+    let c = &cx.ec2;
+    cx.call();
+    let out = c
+        .create_vpc()
+        .cidr_block(a.req("cidr_block")?)
+        .set_instance_tenancy(a.str("instance_tenancy").map(|t| t.as_str().into()))
+        .tag_specifications(tag_spec(TagTarget::Vpc, &tags))
+        .send()
+        .await
+        .map_err(|e| sdk_error("CreateVpc", e))?;
+    let id = out.vpc().and_then(|v| v.vpc_id()).ok_or_else(|| missing("VPC"))?.to_string();
+    attributes(cx, &id, a, &[]).await?;
+    Ok(())
+}
+
+async fn attributes(cx: &Cx, id: &str, a: &Args<'_>, changed: &[String]) -> Result<(), StepError> {
+    let creating = changed.is_empty();
+    for (name, value) in
+        [("enable_dns_support", a.bool("enable_dns_support")), ("enable_dns_hostnames", a.bool("enable_dns_hostnames"))]
+    {
+        let Some(value) = value else { continue };
+        // On create, only what differs from AWS's defaults (support on, hostnames off).
+        let default = name == "enable_dns_support";
+        if (creating && value == default) || (!creating && !changed.iter().any(|c| c == name)) {
+            continue;
+        }
+        let flag = AttributeBooleanValue::builder().value(value).build();
+        let req = cx.ec2.modify_vpc_attribute().vpc_id(id);
+        let req = if default { req.enable_dns_support(flag) } else { req.enable_dns_hostnames(flag) };
+        cx.call();
+        req.send().await.map_err(|e| sdk_error("ModifyVpcAttribute", e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! `aws_lb`: created and waited for until active; deleted and waited for until gone.
+
+use super::*;
+use crate::resources::sdk::ReadUnit;
+use crate::resources::{ApplyRequest, BoxFuture, Estimate, Op, ResourceType, RunbookText, Service, StepView};
+
+pub const TYPE: &str = "aws_lb";
+
+pub struct Lb;
+
+impl ResourceType for Lb {
+    fn name(&self) -> &'static str {
+        TYPE
+    }
+
+    fn service(&self) -> Service {
+        Service::Elbv2
+    }
+
+    fn deleted_first(&self) -> &'static [&'static str] {
+        &[super::listener::TYPE, crate::resources::route53::record::TYPE]
+    }
+
+    fn estimate(&self, step: &StepView) -> Estimate {
+        match step.action {
+            "delete" => Estimate::new(30, "load balancer deletion"),
+            "read" => crate::resources::generic_estimate(step),
+            _ => Estimate::new(3 * 60, "load balancer provisioning"),
+        }
+    }
+
+    fn runbook(&self, s: &StepView) -> RunbookText {
+        RunbookText {
+            by_hand: Some(format!(
+                "aws elbv2 create-load-balancer --name {} --subnets {} --security-groups {} --region {}",
+                s.arg("name"),
+                s.arg("subnets"),
+                s.arg("security_groups"),
+                s.region
+            )),
+            verify: Some(format!(
+                "aws elbv2 describe-load-balancers --names {} --query 'LoadBalancers[0].State.Code' --region {} → `active`",
+                s.arg("name"),
+                s.region
+            )),
+        }
+    }
+
+    fn read_unit(&self) -> &'static ReadUnit {
+        &super::UNIT
+    }
+
+    fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
+        Box::pin(async move {
+            let a = &req.config;
+            let c = &cx.elb;
+            match req.op {
+                Op::Create => {
+                    let tags = tag_list(&cx.tags(a, req.address));
+                    let mut subnets = a.strs("subnets");
+                    subnets.sort();
+                    let mut groups = a.strs("security_groups");
+                    groups.sort();
+                    cx.call();
+                    let out = c
+                        .create_load_balancer()
+                        .name(a.req("name")?)
+                        .set_subnets(Some(subnets))
+                        .set_security_groups((!groups.is_empty()).then_some(groups))
+                        .set_scheme(a.bool("internal").map(|i| if i { "internal" } else { "internet-facing" }.into()))
+                        .set_type(a.str("load_balancer_type").map(|t| t.as_str().into()))
+                        .set_ip_address_type(a.str("ip_address_type").map(|t| t.as_str().into()))
+                        .set_tags(Some(tags))
+                        .send()
+                        .await
+                        .map_err(|e| sdk_error("CreateLoadBalancer", e))?;
+                    let arn = out
+                        .load_balancers()
+                        .first()
+                        .and_then(|l| l.load_balancer_arn())
+                        .ok_or_else(|| StepError::fatal("CreateLoadBalancer returned no load balancer"))?;
+                    lb_active(cx, arn).await
+                }
+                Op::Update(changed) => {
+                    let live = prior(req.prior)?;
+                    let has = |n: &str| changed.iter().any(|c| c == n);
+                    retag_if_changed(cx, a, live, changed).await?;
+                    if has("security_groups") {
+                        cx.call();
+                        c.set_security_groups()
+                            .load_balancer_arn(&live.id)
+                            .set_security_groups(Some(a.strs("security_groups")))
+                            .send()
+                            .await
+                            .map_err(|e| sdk_error("SetSecurityGroups", e))?;
+                    }
+                    if has("subnets") {
+                        cx.call();
+                        c.set_subnets()
+                            .load_balancer_arn(&live.id)
+                            .set_subnets(Some(a.strs("subnets")))
+                            .send()
+                            .await
+                            .map_err(|e| sdk_error("SetSubnets", e))?;
+                    }
+                    Ok(())
+                }
+                Op::Delete => {
+                    let live = prior(req.prior)?;
+                    let id = live.id.as_str();
+                    cx.call();
+                    gone_ok("DeleteLoadBalancer", c.delete_load_balancer().load_balancer_arn(id).send().await, GONE)?;
+                    lb_gone(cx, id).await
+                }
+                Op::Ready => lb_active(cx, &prior(req.prior)?.id).await,
+            }
+        })
+    }
+}
+
+const LB_TIMEOUT: Duration = Duration::from_secs(600);
+
+async fn lb_state(cx: &Cx, arn: &str) -> Result<Option<String>, StepError> {
+    cx.call();
+    match cx.elb.describe_load_balancers().load_balancer_arns(arn).send().await {
+        Ok(out) => Ok(out
+            .load_balancers()
+            .first()
+            .map(|l| l.state().and_then(|s| s.code()).map(|c| c.as_str().to_string()).unwrap_or_default())),
+        Err(e) if code_of(&e) == Some("LoadBalancerNotFound") => Ok(None),
+        Err(e) => Err(sdk_error("DescribeLoadBalancers", e)),
+    }
+}
+
+async fn lb_active(cx: &Cx, arn: &str) -> Result<(), StepError> {
+    wait::until(&format!("load balancer {arn} to be active"), &cx.polling, LB_TIMEOUT, || async {
+        Ok(match lb_state(cx, arn).await?.as_deref() {
+            Some("active") => Poll::Ready(()),
+            Some("failed") => return Err(StepError::fatal(format!("load balancer {arn} failed to provision"))),
+            Some(s) => Poll::Pending(s.to_string()),
+            None => Poll::Pending("not visible yet".into()),
+        })
+    })
+    .await
+}
+
+async fn lb_gone(cx: &Cx, arn: &str) -> Result<(), StepError> {
+    wait::until(&format!("load balancer {arn} to be deleted"), &cx.polling, LB_TIMEOUT, || async {
+        Ok(match lb_state(cx, arn).await? {
+            None => Poll::Ready(()),
+            Some(s) => Poll::Pending(s),
+        })
+    })
+    .await
+}

@@ -1,0 +1,396 @@
+//! The resource-type registry: one home per resource type.
+//!
+//! Each managed type drplan serves natively has one module (`ec2::vpc`, `rds::db_instance`, ...)
+//! implementing [`ResourceType`]: its schema link, the AWS service it calls, how its objects
+//! are identified (ownership tags, or a natural key for types AWS cannot tag), whether it is
+//! global, which types must be deleted before it, how long its steps take, its runbook text,
+//! the read unit that lists its objects, and its create/update/delete/ready calls. Nothing
+//! else in drplan matches on a type name: callers ask [`get`].
+//!
+//! The trait speaks in requests and responses per type (plan a change, apply it, read), the
+//! shape of OpenTofu's `providers.Interface`, so a type served through the Terraform plugin
+//! protocol can implement it generically.
+//!
+//! This module does not decide plans (see [`crate::plan::decide`]) nor schedule steps.
+//!
+//! ```
+//! let vpc = drplan::resources::get("aws_vpc").unwrap();
+//! assert_eq!(vpc.service().as_str(), "ec2");
+//! assert!(drplan::resources::get("aws_s3_bucket").is_none());
+//! ```
+
+pub mod ec2;
+pub mod elb;
+pub mod rds;
+pub mod route53;
+pub mod sdk;
+
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
+
+use serde_json::Value as Json;
+
+use crate::apply::StepError;
+use crate::eval::Value;
+use crate::live::LiveObject;
+use sdk::{Args, Cx, Narrow, ReadUnit};
+
+/// A boxed future, so the trait stays object-safe.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The AWS service a type's calls go to (per-service concurrency limits use it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Service {
+    Ec2,
+    Elbv2,
+    Rds,
+    Route53,
+}
+
+impl Service {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Ec2 => "ec2",
+            Service::Elbv2 => "elbv2",
+            Service::Rds => "rds",
+            Service::Route53 => "route53",
+        }
+    }
+}
+
+/// How drplan finds the object an address manages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Identity {
+    /// By the `drplan:stack` and `drplan:address` tags.
+    Tags,
+    /// AWS cannot tag it: by these attributes, from the configuration.
+    NaturalKey(&'static [&'static str]),
+}
+
+/// How long a step is expected to take, and why that figure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Estimate {
+    pub seconds: u64,
+    pub why: String,
+}
+
+impl Estimate {
+    pub fn new(seconds: u64, why: &str) -> Self {
+        Estimate { seconds, why: why.into() }
+    }
+}
+
+/// A planned step as a type sees it: to estimate its duration or write its runbook text.
+#[derive(Clone, Copy, Debug)]
+pub struct StepView<'a> {
+    pub address: &'a str,
+    /// create, update, replace, delete or read.
+    pub action: &'a str,
+    /// The planned arguments (Terraform's `after`; unknowns are null).
+    pub after: &'a Json,
+    /// Attributes an update changes.
+    pub changed: &'a [String],
+    pub region: &'a str,
+}
+
+impl StepView<'_> {
+    /// A planned argument as text for a command line, or a placeholder naming it.
+    pub fn arg(&self, key: &str) -> String {
+        match self.after.get(key) {
+            Some(Json::String(s)) => s.clone(),
+            Some(Json::Number(n)) => n.to_string(),
+            Some(Json::Bool(b)) => b.to_string(),
+            Some(Json::Array(items)) if !items.is_empty() && items.iter().all(Json::is_string) => {
+                items.iter().filter_map(Json::as_str).collect::<Vec<_>>().join(" ")
+            }
+            _ => format!("<{key} from an earlier step>"),
+        }
+    }
+
+    /// A key of the first nested `block`, when set.
+    pub fn nested(&self, block: &str, key: &str) -> Option<String> {
+        self.after.get(block)?.get(0)?.get(key).and_then(|v| match v {
+            Json::String(s) => Some(s.clone()),
+            Json::Bool(b) => Some(b.to_string()),
+            _ => None,
+        })
+    }
+
+    /// Whether an argument is set (not null, not an empty list).
+    pub fn is_set(&self, key: &str) -> bool {
+        self.after.get(key).is_some_and(|v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()))
+    }
+
+    /// `aws SERVICE OP --filters Name=tag:drplan:address,...`: finds this step's object.
+    pub fn by_tag(&self, service: &str, op: &str, query: &str) -> String {
+        format!(
+            "aws {service} {op} --filters Name=tag:drplan:address,Values='{}' --query '{query}' --region {}",
+            self.address, self.region
+        )
+    }
+
+    /// The resource's name in the configuration (`web` in `module.app.aws_instance.web[0]`).
+    pub fn name(&self) -> &str {
+        let path = self.address.split('[').next().unwrap_or(self.address);
+        path.rsplit('.').next().unwrap_or(path)
+    }
+
+    /// `--tag-specifications` for a create by hand.
+    pub fn tag_spec(&self, resource_type: &str) -> String {
+        format!(
+            "--tag-specifications 'ResourceType={resource_type},Tags=[{{Key=drplan:address,Value={}}}]'",
+            self.address
+        )
+    }
+}
+
+/// What a type says about a create step in the runbook.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunbookText {
+    /// The AWS CLI command that does what drplan does.
+    pub by_hand: Option<String>,
+    /// How to see that it worked.
+    pub verify: Option<String>,
+}
+
+/// A quota a create step consumes, for the runbook's pre-flight list.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Capacity {
+    pub what: String,
+    /// The Service Quotas service code.
+    pub service_code: &'static str,
+}
+
+/// What a write asks of a type.
+#[derive(Clone, Copy, Debug)]
+pub enum Op<'a> {
+    Create,
+    /// Change these attributes in place.
+    Update(&'a [String]),
+    Delete,
+    /// Wait until an object that already existed (a resumed apply) is ready for dependents.
+    Ready,
+}
+
+/// One write against one object.
+#[derive(Clone, Copy, Debug)]
+pub struct ApplyRequest<'a> {
+    pub address: &'a str,
+    pub op: Op<'a>,
+    /// The instance's arguments, evaluated at apply time (for a delete: the live object's).
+    pub config: Args<'a>,
+    /// The object as it is, for update, delete and ready.
+    pub prior: Option<&'a LiveObject>,
+}
+
+/// A type-specific planning rule, beyond the schema-driven diff (e.g. promotion of a replica).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtraChange {
+    pub name: String,
+    pub reason: String,
+}
+
+/// Everything drplan knows about one resource type. See the module documentation.
+pub trait ResourceType: Send + Sync {
+    /// The provider-aws type name, e.g. `aws_vpc`.
+    fn name(&self) -> &'static str;
+
+    fn service(&self) -> Service;
+
+    fn identity(&self) -> Identity {
+        Identity::Tags
+    }
+
+    /// Route 53 is global; everything else lives in the DR region.
+    fn global(&self) -> bool {
+        false
+    }
+
+    /// Types whose objects AWS requires gone before an object of this type can be deleted.
+    fn deleted_first(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The default duration of a step (calibration and overrides come first, in `recovery`).
+    fn estimate(&self, step: &StepView) -> Estimate {
+        generic_estimate(step)
+    }
+
+    /// Changes the schema diff cannot see, decided from the live object and the configuration.
+    fn extra_changes(&self, _prior: &LiveObject, _config: &Value, _ignored: &[String]) -> Vec<ExtraChange> {
+        Vec::new()
+    }
+
+    /// The runbook's text for a create step.
+    fn runbook(&self, _step: &StepView) -> RunbookText {
+        RunbookText::default()
+    }
+
+    /// The quota a create step consumes, if any worth checking before a recovery.
+    fn capacity(&self, _step: &StepView) -> Option<Capacity> {
+        None
+    }
+
+    /// Whether changing it moves traffic (the runbook's DNS cutover section).
+    fn moves_traffic(&self) -> bool {
+        false
+    }
+
+    /// The read unit that lists this type's objects.
+    fn read_unit(&self) -> &'static ReadUnit;
+
+    /// What to re-read after a write to `address`: only the objects that may have changed.
+    fn reread(&self, address: &str, _config: &Value, _prior: Option<&LiveObject>) -> Narrow {
+        Narrow::Address(address.to_string())
+    }
+
+    /// Performs one write.
+    fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>>;
+}
+
+/// Every natively served type, in one list.
+fn registry() -> &'static [&'static dyn ResourceType] {
+    static REGISTRY: [&dyn ResourceType; 22] = [
+        &ec2::vpc::Vpc,
+        &ec2::subnet::Subnet,
+        &ec2::internet_gateway::InternetGateway,
+        &ec2::eip::Eip,
+        &ec2::nat_gateway::NatGateway,
+        &ec2::route_table::RouteTable,
+        &ec2::route::Route,
+        &ec2::route_table_association::RouteTableAssociation,
+        &ec2::security_group::SecurityGroup,
+        &ec2::security_group_rule::INGRESS,
+        &ec2::security_group_rule::EGRESS,
+        &ec2::instance::Instance,
+        &ec2::ami_copy::AmiCopy,
+        &elb::lb::Lb,
+        &elb::target_group::TargetGroup,
+        &elb::listener::Listener,
+        &elb::target_group_attachment::TargetGroupAttachment,
+        &rds::subnet_group::DbSubnetGroup,
+        &rds::db_instance::DbInstance,
+        &rds::snapshot_copy::DbSnapshotCopy,
+        &route53::health_check::HealthCheck,
+        &route53::record::Record,
+    ];
+    &REGISTRY
+}
+
+fn index() -> &'static HashMap<&'static str, &'static dyn ResourceType> {
+    static INDEX: OnceLock<HashMap<&'static str, &'static dyn ResourceType>> = OnceLock::new();
+    INDEX.get_or_init(|| registry().iter().map(|t| (t.name(), *t)).collect())
+}
+
+/// The type's home, if drplan serves it natively.
+pub fn get(ty: &str) -> Option<&'static dyn ResourceType> {
+    index().get(ty).copied()
+}
+
+/// Every native type.
+pub fn all() -> impl Iterator<Item = &'static dyn ResourceType> {
+    registry().iter().copied()
+}
+
+/// Every read unit, in a fixed order: what a full read of a region covers.
+pub fn read_units() -> Vec<&'static ReadUnit> {
+    let mut seen = BTreeSet::new();
+    let mut units: Vec<&'static ReadUnit> = sdk::DATA_UNITS.to_vec();
+    units.extend(all().map(|t| t.read_unit()));
+    units.retain(|u| seen.insert(u.name));
+    units
+}
+
+/// The identifying attributes of a type AWS cannot tag; `None` for taggable (and unknown) types.
+pub fn natural_key_fields(ty: &str) -> Option<&'static [&'static str]> {
+    match get(ty)?.identity() {
+        Identity::NaturalKey(fields) => Some(fields),
+        Identity::Tags => None,
+    }
+}
+
+/// A natural key computed from attributes (`None` for taggable types).
+pub fn natural_key(ty: &str, attrs: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let fields = natural_key_fields(ty)?;
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            let v = attrs(f).unwrap_or_default();
+            // Route 53 names compare without the trailing dot, case-insensitively.
+            if *f == "name" { v.trim_end_matches('.').to_ascii_lowercase() } else { v }
+        })
+        .collect();
+    Some(parts.join("|"))
+}
+
+/// Where a managed object of `ty` lives: global types in the global pseudo-region, the rest in
+/// the DR region.
+pub fn home_region<'a>(ty: &str, dr_region: &'a str) -> &'a str {
+    if get(ty).is_some_and(|t| t.global()) { crate::live::data::GLOBAL_REGION } else { dr_region }
+}
+
+/// Every type that must be gone before `ty` (the transitive closure of `deleted_first`).
+pub fn deleted_before(ty: &str) -> BTreeSet<&'static str> {
+    let mut out = BTreeSet::new();
+    let mut stack: Vec<&'static str> = get(ty).map(|t| t.deleted_first().to_vec()).unwrap_or_default();
+    while let Some(t) = stack.pop() {
+        if out.insert(t) {
+            stack.extend(get(t).map(|t| t.deleted_first()).unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// The service a step of `ty` calls (`ec2` for types drplan does not know).
+pub fn service_of(ty: &str) -> &'static str {
+    get(ty).map_or("ec2", |t| t.service().as_str())
+}
+
+/// The default duration of a step: the type's, or a generic figure.
+pub fn estimate(ty: &str, step: &StepView) -> Estimate {
+    match get(ty) {
+        Some(t) => t.estimate(step),
+        None => generic_estimate(step),
+    }
+}
+
+/// The figure for a step nothing more is known about: a read, or one API call.
+pub fn generic_estimate(step: &StepView) -> Estimate {
+    match step.action {
+        "read" => Estimate::new(1, "a data source read"),
+        _ => Estimate::new(5, "an API call"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Mode;
+
+    #[test]
+    fn the_registry_and_the_schema_list_the_same_managed_types() {
+        let mut registered: Vec<&str> = all().map(|t| t.name()).collect();
+        registered.sort_unstable();
+        assert_eq!(registered, crate::schema::type_names(Mode::Managed));
+        assert_eq!(index().len(), registry().len(), "a type is registered twice");
+    }
+
+    #[test]
+    fn every_type_is_read_by_a_unit_that_lists_it() {
+        for t in all() {
+            assert!(t.read_unit().types.contains(&t.name()), "{}'s read unit does not produce it", t.name());
+        }
+    }
+
+    #[test]
+    fn teardown_puts_the_vpc_last_and_records_first() {
+        let vpc = deleted_before("aws_vpc");
+        for t in ["aws_instance", "aws_nat_gateway", "aws_eip", "aws_lb_listener", "aws_route53_record"] {
+            assert!(vpc.contains(t), "{t} must be deleted before the VPC");
+        }
+        assert!(deleted_before("aws_route53_record").is_empty());
+        assert!(!deleted_before("aws_instance").contains("aws_vpc"));
+    }
+}
