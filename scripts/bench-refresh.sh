@@ -5,15 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cells="${1:-32}"
-scripts/install-moto.sh >/dev/null
+moto_server=$(bash scripts/install-moto.sh)
+venv_python="$(dirname "$moto_server")/python"
 cargo build --release --quiet 2>/dev/null || cargo build --quiet
 bin=target/release/drplan; [ -x "$bin" ] || bin=target/debug/drplan
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-MOTO_EC2_LOAD_DEFAULT_AMIS=false .venv/bin/moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+MOTO_EC2_LOAD_DEFAULT_AMIS=false "$moto_server" -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
 moto=$!
 trap 'kill $moto' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/moto-api/data.json" >/dev/null && break; sleep 0.2; done
-objects=$(.venv/bin/python scripts/bench/seed_refresh.py "http://127.0.0.1:$port" "$cells")
+objects=$("$venv_python" scripts/bench/seed_refresh.py "http://127.0.0.1:$port" "$cells")
 dir=$(mktemp -d)
 cat > "$dir/main.tf" <<'HCL'
 recovery {

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 export INSTA_UPDATE="${INSTA_UPDATE:-no}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-# The AWS backend is tested against moto_server (a real AWS API emulator), pinned, in .venv/.
+# The AWS backend is tested against moto_server (a real AWS API emulator), pinned, under target/.
 DRPLAN_MOTO_SERVER="$(bash scripts/install-moto.sh)"
 export DRPLAN_MOTO_SERVER
 

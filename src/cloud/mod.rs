@@ -3,6 +3,7 @@
 //! the same [`LiveSnapshot`] model, so planning never knows which one it talks to.
 
 pub mod aws;
+pub mod memory;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -73,4 +74,22 @@ pub trait Provider: Send + Sync + 'static {
         ty: &'a str,
         narrow: &'a crate::resources::sdk::Narrow,
     ) -> crate::resources::BoxFuture<'a, Result<Vec<LiveObject>, crate::apply::StepError>>;
+}
+
+impl<P: Provider> Provider for std::sync::Arc<P> {
+    fn apply<'a>(
+        &'a self,
+        ty: &'a str,
+        request: crate::resources::ApplyRequest<'a>,
+    ) -> crate::resources::BoxFuture<'a, Result<(), crate::apply::StepError>> {
+        self.as_ref().apply(ty, request)
+    }
+
+    fn reread<'a>(
+        &'a self,
+        ty: &'a str,
+        narrow: &'a crate::resources::sdk::Narrow,
+    ) -> crate::resources::BoxFuture<'a, Result<Vec<LiveObject>, crate::apply::StepError>> {
+        self.as_ref().reread(ty, narrow)
+    }
 }

@@ -101,7 +101,7 @@ pub struct Prepared {
 /// configuration or the live objects it was computed from have changed.
 pub fn prepare(
     load: &LoadOptions,
-    aws: &Aws,
+    cloud: &dyn crate::cloud::Cloud,
     source: &Source,
     destroy: bool,
     targets: &[String],
@@ -119,7 +119,7 @@ pub fn prepare(
         None => load.clone(),
     };
     let calibration = crate::recovery::Calibration::default();
-    let fresh = plan(&PlanOptions { load: load.clone(), cloud: aws, targets, destroy, calibration })?;
+    let fresh = plan(&PlanOptions { load: load.clone(), cloud, targets, destroy, calibration })?;
     if let (Some(saved), Source::PlanFile(path)) = (&saved, source) {
         check_not_stale(saved, &fresh.plan, path)?;
     }
@@ -256,4 +256,86 @@ where
         };
         Ok(Executed { report, outputs })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::journal::NoJournal;
+    use crate::cloud::memory::InMemory;
+
+    const CONFIG: &str = r#"
+recovery {
+  stack  = "t"
+  region = "us-west-2"
+}
+
+provider "aws" {
+  region = "us-west-2"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = cidrsubnet(aws_vpc.main.cidr_block, 8, 1)
+}
+
+resource "aws_security_group" "web" {
+  name   = "web"
+  vpc_id = aws_vpc.main.id
+}
+"#;
+
+    fn run(cloud: &Arc<InMemory>, load: &LoadOptions, destroy: bool) -> (usize, Executed) {
+        let prepared = prepare(load, cloud.as_ref(), &Source::Dir, destroy, &[]).unwrap();
+        let s = prepared.planned.plan.summary;
+        let opts = ExecuteOptions {
+            aws: Aws::default(),
+            schedule: apply::Options::default(),
+            polling: Polling::default(),
+            interrupt: None,
+        };
+        let provider = cloud.clone();
+        let executed = execute_with(prepared, || async move { provider }, &opts, Arc::new(NoJournal)).unwrap();
+        (s.add + s.change + s.destroy, executed)
+    }
+
+    /// Apply through a provider: values known only after a create reach the steps that need
+    /// them, a re-plan finds nothing to do, and destroy removes dependents first.
+    #[test]
+    fn apply_resolves_created_ids_and_converges_then_destroys_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), CONFIG).unwrap();
+        let load = LoadOptions {
+            dir: dir.path().to_path_buf(),
+            vars: Default::default(),
+            workspace: "default".into(),
+            lenient_keys: false,
+        };
+        let cloud = Arc::new(InMemory::new("us-west-2", "t"));
+        let (changes, executed) = run(&cloud, &load, false);
+        assert_eq!(changes, 3);
+        assert!(executed.report.succeeded(), "{:?}", executed.report);
+        let objects = cloud.objects();
+        let vpc = objects.iter().find(|o| o.ty == "aws_vpc").unwrap();
+        let subnet = objects.iter().find(|o| o.ty == "aws_subnet").unwrap();
+        assert_eq!(subnet.attr_str("vpc_id"), Some(vpc.id.as_str()), "the subnet got the new VPC's id");
+        assert_eq!(subnet.attr_str("cidr_block"), Some("10.0.1.0/24"), "computed from the VPC's attributes");
+        assert_eq!(subnet.tags.get("drplan:address").map(String::as_str), Some("aws_subnet.a"));
+
+        let (changes, _) = run(&cloud, &load, false);
+        assert_eq!(changes, 0, "a second apply has nothing to do");
+
+        let (changes, executed) = run(&cloud, &load, true);
+        assert_eq!(changes, 3);
+        assert!(executed.report.succeeded(), "{:?}", executed.report);
+        assert!(cloud.objects().is_empty());
+        let writes = cloud.writes.lock().unwrap().clone();
+        let at = |w: &str| writes.iter().position(|x| x == w).unwrap();
+        assert!(at("delete aws_subnet aws_subnet.a") < at("delete aws_vpc aws_vpc.main"), "{writes:?}");
+        assert!(at("delete aws_security_group aws_security_group.web") < at("delete aws_vpc aws_vpc.main"));
+    }
 }

@@ -75,6 +75,25 @@ pub fn name_of(path: &str) -> &str {
     Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or(path)
 }
 
+/// The moto_server binary: `DRPLAN_MOTO_SERVER`, or the pinned one scripts/install-moto.sh
+/// installs under target/ (on first use, once per test run; later runs find it there).
+fn moto_server() -> PathBuf {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(bin) = std::env::var("DRPLAN_MOTO_SERVER") {
+            return PathBuf::from(bin);
+        }
+        let out = Command::new("bash")
+            .arg(root().join("scripts/install-moto.sh"))
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .expect("bash runs scripts/install-moto.sh");
+        assert!(out.status.success(), "scripts/install-moto.sh failed (it needs python3 and PyPI)");
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    })
+    .clone()
+}
+
 /// A moto_server on a free loopback port, stopped when dropped. Each test gets its own, so
 /// state never leaks between tests.
 pub struct Moto {
@@ -85,10 +104,7 @@ pub struct Moto {
 impl Moto {
     pub fn start() -> Moto {
         use std::io::BufRead as _;
-        let bin = std::env::var("DRPLAN_MOTO_SERVER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| root().join(".venv/bin/moto_server"));
-        assert!(bin.exists(), "{} not found: run scripts/install-moto.sh (scripts/test.sh does it)", bin.display());
+        let bin = moto_server();
         let mut child = Command::new(&bin)
             .args(["-H", "127.0.0.1", "-p", "0"])
             .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")

@@ -7,6 +7,7 @@ mod faults;
 mod graph;
 mod harness;
 mod plan;
+mod promote;
 mod robustness;
 mod seed;
 mod validate;

@@ -1,0 +1,122 @@
+//! Failing over a pilot light: a read replica whose configuration stops naming its source is
+//! promoted. The plan shows it as an in-place update with its reason (offline, against the
+//! recorded converged state), and apply performs it on moto: the instance has no replication
+//! source afterwards, and a re-plan has nothing left to do.
+
+use std::path::{Path, PathBuf};
+
+use crate::apply::{assert_ok, block_on, run};
+use crate::faults::{Faults, Proxy};
+use crate::harness::{Moto, drplan, root, settings};
+use crate::seed::{PILOT, seed};
+
+const REPLICA_LINE: &str = "  replicate_source_db = local.replica ? var.recovery_source.source_db_instance_arn : null";
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A copy of the pilot light whose database module no longer names the replica's source.
+fn failed_over_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples/pilot-light"), &dir.path().join("examples/pilot-light"));
+    copy_dir(&root().join("modules"), &dir.path().join("modules"));
+    let module = dir.path().join("modules/rds-recovery/main.tf");
+    let text = std::fs::read_to_string(&module).unwrap();
+    assert!(text.contains(REPLICA_LINE), "the module still sets replicate_source_db this way");
+    std::fs::write(&module, text.replace(REPLICA_LINE, "  replicate_source_db = null")).unwrap();
+    let config = dir.path().join("examples/pilot-light");
+    (dir, config)
+}
+
+#[test]
+fn dropping_the_replica_source_plans_a_promotion() {
+    let (_dir, config) = failed_over_copy();
+    let config = config.display().to_string();
+    let args = ["plan", &config, "--live", "examples/pilot-light/live/converged.json", "--detailed-exitcode"];
+    let r = drplan(&args);
+    assert_eq!(r.code, 2, "changes are planned\n{}{}", r.stdout, r.stderr);
+    settings().bind(|| insta::assert_snapshot!("promote-pilot-light-human", r.stdout));
+
+    let r = drplan(&["plan", &config, "--live", "examples/pilot-light/live/converged.json", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let changes = plan["resource_changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    let db = &changes[0];
+    assert_eq!(db["address"], "module.database.aws_db_instance.this");
+    assert_eq!(db["change"]["actions"], serde_json::json!(["update"]));
+    assert_eq!(db["change"]["after"]["replicate_source_db"], serde_json::Value::Null);
+    assert_eq!(db["drplan"]["attributes"], serde_json::json!([{ "name": "replicate_source_db", "forces_replacement": false }]));
+    assert!(plan["drift"].as_array().unwrap().is_empty(), "a promotion is planned, not drift: {}", plan["drift"]);
+    assert_eq!(plan["recovery"]["step_estimates"][0]["source"], "model: read replica promotion");
+}
+
+/// moto keeps reporting a promoted replica's source (`ReadReplicaSourceDBInstanceIdentifier`;
+/// AWS clears it), so the promotion is observed the way moto does record it: the instance is
+/// no longer a replica, so StopDBInstance (refused for replicas) succeeds. The calls drplan
+/// made are recorded on the way: a PromoteReadReplica in the DR region, nothing written to the
+/// primary.
+#[test]
+fn dropping_the_replica_source_applies_a_promotion() {
+    let moto = Moto::start();
+    block_on(seed(&moto, &PILOT));
+    let journal = tempfile::tempdir().unwrap();
+    let journal = journal.path().display().to_string();
+    let apply = |endpoint: &str, config: &str| {
+        run(endpoint, &["apply", config, "--auto-approve", "--journal-dir", &journal])
+    };
+    assert_ok(&apply(&moto.endpoint, PILOT.dir), "standby apply (builds the replica)");
+    assert!(block_on(replication_source(&moto)).is_some(), "the standby database is a replica");
+    assert!(!block_on(stops(&moto)), "a replica cannot be stopped");
+
+    let (_dir, config) = failed_over_copy();
+    let config = config.display().to_string();
+    let r = run(&moto.endpoint, &["plan", &config, "--detailed-exitcode", "--compact"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("module.database.aws_db_instance.this") && r.stdout.contains("1 to change"), "{}", r.stdout);
+
+    let proxy = Proxy::start(&moto.endpoint, Faults::default());
+    let r = apply(&proxy.endpoint, &config);
+    assert_ok(&r, "failover apply (promotes)");
+    let calls = proxy.calls();
+    assert!(
+        calls.iter().any(|c| c.action == "PromoteReadReplica" && c.region == PILOT.dr),
+        "a PromoteReadReplica was sent to the DR region: {calls:#?}"
+    );
+    // Route 53 lists health check tags with a POST (ListTagsForResources): a read.
+    let writes: Vec<_> = calls
+        .iter()
+        .filter(|c| c.mutating() && c.action != "POST /2013-04-01/tags/healthcheck")
+        .map(|c| c.action.as_str())
+        .collect();
+    assert_eq!(writes, ["PromoteReadReplica"], "the promotion is the only write");
+    assert!(calls.iter().all(|c| c.region != PILOT.primary || !c.mutating()), "the primary is never written");
+    assert!(block_on(stops(&moto)), "the promoted instance is standalone: it can be stopped");
+}
+
+/// The DR database's replication source, as RDS reports it.
+async fn replication_source(moto: &Moto) -> Option<String> {
+    let rds = aws_sdk_rds::Client::new(&moto.sdk(PILOT.dr).await);
+    let out = rds.describe_db_instances().db_instance_identifier("shop-db-dr").send().await.unwrap();
+    out.db_instances()[0].read_replica_source_db_instance_identifier().map(str::to_string)
+}
+
+/// Whether RDS accepts stopping the DR database (it refuses for a read replica); starts it
+/// again when it does.
+async fn stops(moto: &Moto) -> bool {
+    let rds = aws_sdk_rds::Client::new(&moto.sdk(PILOT.dr).await);
+    let stopped = rds.stop_db_instance().db_instance_identifier("shop-db-dr").send().await.is_ok();
+    if stopped {
+        rds.start_db_instance().db_instance_identifier("shop-db-dr").send().await.unwrap();
+    }
+    stopped
+}
