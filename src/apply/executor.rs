@@ -20,7 +20,7 @@ use crate::eval::Value;
 use crate::live::{Inventory, LiveObject, STACK_TAG};
 use crate::plan::ResourceChange;
 use crate::resources::sdk::{Args, Narrow, live_value};
-use crate::resources::{self, ApplyRequest, Op};
+use crate::resources::{self, ApplyRequest, Created, Op};
 
 /// An instance evaluated against the inventory as it is now, and what must change.
 #[derive(Clone, Debug)]
@@ -83,31 +83,56 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         self.resolver.resolve(&self.inventory(), address).map_err(StepError::fatal)
     }
 
-    /// Re-reads what a write to `address` may have changed, and swaps in the new inventory.
+    /// Re-reads what a write to `address` may have changed (by id where known) and swaps in
+    /// the new inventory. A narrowed read that fails (an id gone meanwhile) is retried by
+    /// address.
     async fn refresh(
         &self,
         ty: &str,
         address: &str,
         config: &Value,
         prior: Option<&LiveObject>,
+        created: Option<&str>,
     ) -> Result<(), StepError> {
         let Some(t) = resources::get(ty) else { return Ok(()) };
         let unit = t.read_unit();
-        let narrow = if unit.narrows { t.reread(address, config, prior) } else { Narrow::All };
-        let fresh = self.provider.reread(ty, &narrow).await?;
+        let narrow = if unit.narrows { t.reread(address, config, prior, created) } else { Narrow::All };
+        let (narrow, fresh) = match self.provider.reread(ty, &narrow).await {
+            Ok(fresh) => (narrow, fresh),
+            Err(_) if matches!(narrow, Narrow::Ids(_)) => {
+                let by_address = Narrow::Address(address.to_string());
+                let fresh = self.provider.reread(ty, &by_address).await?;
+                (by_address, fresh)
+            }
+            Err(e) => return Err(e),
+        };
+        self.merge(ty, unit.types, &narrow, fresh, &[]);
+        Ok(())
+    }
+
+    /// Swaps in an inventory where the objects `narrow` covers (and `gone`) are replaced by
+    /// `fresh`. Computed outside the lock; retried if another step swapped first.
+    fn merge(&self, ty: &str, types: &[&str], narrow: &Narrow, fresh: Vec<LiveObject>, gone: &[&str]) {
         let home = resources::home_region(ty, &self.region).to_string();
-        let types: BTreeSet<&str> = unit.types.iter().copied().collect();
+        let types: BTreeSet<&str> = types.iter().copied().collect();
+        let fresh_keys: BTreeSet<(&str, &str)> = fresh.iter().map(|o| (o.ty.as_str(), o.id.as_str())).collect();
         loop {
             let old = self.inventory();
             let mut snapshot = old.snapshot.clone();
-            snapshot.objects.retain(|o| !(o.region == home && types.contains(o.ty.as_str()) && narrow.covers(o)));
+            snapshot.objects.retain(|o| {
+                let mine = o.region == home && types.contains(o.ty.as_str());
+                !(mine
+                    && (narrow.covers(o)
+                        || gone.contains(&o.id.as_str())
+                        || fresh_keys.contains(&(o.ty.as_str(), o.id.as_str()))))
+            });
             snapshot.objects.extend(fresh.iter().cloned());
             snapshot.sort();
             let new = Arc::new(Inventory::new(snapshot));
             let mut current = self.inventory.lock().unwrap_or_else(|e| e.into_inner());
             if Arc::ptr_eq(&current, &old) {
                 *current = new;
-                return Ok(());
+                return;
             }
         }
     }
@@ -119,13 +144,25 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         op: Op<'_>,
         config: &Value,
         prior: Option<&LiveObject>,
-    ) -> Result<(), StepError> {
-        self.provider.apply(ty, ApplyRequest { address, op, config: Args(config), prior }).await
+    ) -> Result<Option<String>, StepError> {
+        let created = Created::default();
+        let request = ApplyRequest { address, op, config: Args(config), prior, created: &created };
+        self.provider.apply(ty, request).await?;
+        Ok(created.get())
+    }
+
+    /// Deletes `live` and drops it from the inventory (it is gone; nothing to re-read).
+    async fn delete(&self, ty: &str, address: &str, live: &LiveObject) -> Result<(), StepError> {
+        self.write(ty, address, Op::Delete, &live_value(live), Some(live)).await?;
+        let unit_types = resources::get(ty).map(|t| t.read_unit().types).unwrap_or_default();
+        self.merge(ty, unit_types, &Narrow::Ids(vec![live.id.clone()]), Vec::new(), &[]);
+        Ok(())
     }
 
     async fn converge(&self, change: &ResourceChange) -> Result<(), StepError> {
         let (ty, address) = (change.ty.as_str(), change.address.as_str());
         let r = self.resolve(address)?;
+        let mut prior = r.live.as_ref();
         let result = match &r.live {
             Some(live) if r.replace => {
                 if r.create_before_destroy {
@@ -133,34 +170,38 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
                         "{address}: create_before_destroy replacement is not supported yet; replace it in two applies"
                     )));
                 }
-                self.write(ty, address, Op::Delete, &live_value(live), Some(live)).await?;
-                self.refresh(ty, address, &r.config, Some(live)).await?;
+                self.delete(ty, address, live).await?;
+                prior = None;
                 self.write(ty, address, Op::Create, &r.config, None).await
             }
             Some(live) => {
-                if !r.changed.is_empty() {
-                    self.write(ty, address, Op::Update(&r.changed), &r.config, Some(live)).await?;
+                let updated = match r.changed.is_empty() {
+                    true => Ok(None),
+                    false => self.write(ty, address, Op::Update(&r.changed), &r.config, Some(live)).await,
+                };
+                match updated {
+                    Ok(_) => self.write(ty, address, Op::Ready, &r.config, Some(live)).await,
+                    Err(e) => Err(e),
                 }
-                self.write(ty, address, Op::Ready, &r.config, Some(live)).await
             }
             None => self.write(ty, address, Op::Create, &r.config, None).await,
         };
         // Whatever happened, what this step touched must be re-read before it is trusted.
-        self.refresh(ty, address, &r.config, r.live.as_ref()).await?;
-        result
+        let created = result.as_ref().ok().and_then(Option::as_deref);
+        self.refresh(ty, address, &r.config, prior, created).await?;
+        result.map(drop)
     }
 
-    /// Deletes the object the plan named, after checking it is still there and still ours.
+    /// Deletes the object the plan named, after checking (by id) that it is still there and
+    /// still ours.
     async fn remove(&self, change: &ResourceChange) -> Result<(), StepError> {
         let Some(id) = change.drplan.live_id.as_deref() else { return Ok(()) };
         let (ty, address) = (change.ty.as_str(), change.address.as_str());
         let planned = self.find(ty, id);
-        // Look again first: a resumed run may find it gone already.
         let config = planned.as_ref().map(live_value).unwrap_or(Value::Null);
-        self.refresh(ty, address, &config, planned.as_ref()).await?;
+        self.refresh(ty, address, &config, planned.as_ref(), None).await?;
         let Some(live) = self.find(ty, id) else { return Ok(()) };
-        self.write(ty, address, Op::Delete, &live_value(&live), Some(&live)).await?;
-        self.refresh(ty, address, &config, Some(&live)).await
+        self.delete(ty, address, &live).await
     }
 
     /// The DR region's (or Route 53's) object of `ty` with this id, if this stack owns it:

@@ -52,6 +52,7 @@ impl InMemory {
                 let id = format!("{}-{}", ty.trim_start_matches("aws_"), self.next_id.fetch_add(1, Ordering::Relaxed));
                 let tags = owned_tags(&req.config, &self.stack, req.address);
                 let region = resources::home_region(ty, &self.region).to_string();
+                req.created.set(&id);
                 objects.push(LiveObject { ty: ty.into(), region, id, tags, attributes: attributes(req.config.0)? });
             }
             Op::Update(_) => {

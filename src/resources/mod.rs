@@ -183,6 +183,22 @@ pub struct ApplyRequest<'a> {
     pub config: Args<'a>,
     /// The object as it is, for update, delete and ready.
     pub prior: Option<&'a LiveObject>,
+    /// Where a create reports the new object's id (so it is re-read by id, the cheapest way).
+    pub created: &'a Created,
+}
+
+/// The id of the object a create made, once known.
+#[derive(Debug, Default)]
+pub struct Created(std::sync::Mutex<Option<String>>);
+
+impl Created {
+    pub fn set(&self, id: &str) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(id.to_string());
+    }
+
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
 /// A type-specific planning rule, beyond the schema-driven diff (e.g. promotion of a replica).
@@ -241,9 +257,13 @@ pub trait ResourceType: Send + Sync {
     /// The read unit that lists this type's objects.
     fn read_unit(&self) -> &'static ReadUnit;
 
-    /// What to re-read after a write to `address`: only the objects that may have changed.
-    fn reread(&self, address: &str, _config: &Value, _prior: Option<&LiveObject>) -> Narrow {
-        Narrow::Address(address.to_string())
+    /// What to re-read after a write to `address`: only the objects that may have changed. By
+    /// id where it is known (the object created, or the one changed), else by address.
+    fn reread(&self, address: &str, _config: &Value, prior: Option<&LiveObject>, created: Option<&str>) -> Narrow {
+        match created.or(prior.map(|p| p.id.as_str())) {
+            Some(id) => Narrow::Ids(vec![id.to_string()]),
+            None => Narrow::Address(address.to_string()),
+        }
     }
 
     /// Performs one write.

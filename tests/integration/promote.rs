@@ -55,7 +55,10 @@ fn dropping_the_replica_source_plans_a_promotion() {
     assert_eq!(db["address"], "module.database.aws_db_instance.this");
     assert_eq!(db["change"]["actions"], serde_json::json!(["update"]));
     assert_eq!(db["change"]["after"]["replicate_source_db"], serde_json::Value::Null);
-    assert_eq!(db["drplan"]["attributes"], serde_json::json!([{ "name": "replicate_source_db", "forces_replacement": false }]));
+    assert_eq!(
+        db["drplan"]["attributes"],
+        serde_json::json!([{ "name": "replicate_source_db", "forces_replacement": false }])
+    );
     assert!(plan["drift"].as_array().unwrap().is_empty(), "a promotion is planned, not drift: {}", plan["drift"]);
     assert_eq!(plan["recovery"]["step_estimates"][0]["source"], "model: read replica promotion");
 }
@@ -71,9 +74,8 @@ fn dropping_the_replica_source_applies_a_promotion() {
     block_on(seed(&moto, &PILOT));
     let journal = tempfile::tempdir().unwrap();
     let journal = journal.path().display().to_string();
-    let apply = |endpoint: &str, config: &str| {
-        run(endpoint, &["apply", config, "--auto-approve", "--journal-dir", &journal])
-    };
+    let apply =
+        |endpoint: &str, config: &str| run(endpoint, &["apply", config, "--auto-approve", "--journal-dir", &journal]);
     assert_ok(&apply(&moto.endpoint, PILOT.dir), "standby apply (builds the replica)");
     assert!(block_on(replication_source(&moto)).is_some(), "the standby database is a replica");
     assert!(!block_on(stops(&moto)), "a replica cannot be stopped");
@@ -82,7 +84,11 @@ fn dropping_the_replica_source_applies_a_promotion() {
     let config = config.display().to_string();
     let r = run(&moto.endpoint, &["plan", &config, "--detailed-exitcode", "--compact"]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("module.database.aws_db_instance.this") && r.stdout.contains("1 to change"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("module.database.aws_db_instance.this") && r.stdout.contains("1 to change"),
+        "{}",
+        r.stdout
+    );
 
     let proxy = Proxy::start(&moto.endpoint, Faults::default());
     let r = apply(&proxy.endpoint, &config);

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::*;
 use crate::error::Error;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
-use crate::resources::{ApplyRequest, BoxFuture, Estimate, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Created, Estimate, Op, ResourceType, RunbookText, Service, StepView};
 
 pub const TYPE: &str = "aws_ami_copy";
 
@@ -55,7 +55,7 @@ impl ResourceType for AmiCopy {
         Box::pin(async move {
             let a = &req.config;
             match req.op {
-                Op::Create => create(cx, req.address, a).await,
+                Op::Create => create(cx, req.address, a, req.created).await,
                 Op::Update(changed) => {
                     let live = prior(req.prior)?;
                     retag_if_changed(cx, a, live, changed).await?;
@@ -118,7 +118,13 @@ fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), 
 async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);
     let region = r.region.clone();
-    let mut images = c.describe_images().owners("self").set_filters(narrowed(&r.stack, n)).into_paginator().send();
+    let mut images = c
+        .describe_images()
+        .owners("self")
+        .set_filters(narrowed(&r.stack, n))
+        .set_image_ids(ids(n))
+        .into_paginator()
+        .send();
     while let Some(page) = images.next().await {
         r.call();
         for i in page.map_err(|err| cloud_error("DescribeImages", &region, err))?.images() {
@@ -141,14 +147,14 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     Ok(())
 }
 
-async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Result<(), StepError> {
     let tags = cx.tags(a, address);
     let c = &cx.ec2;
     let _ = (c, address);
-    copy(cx, a, &tags).await
+    copy(cx, a, &tags, created).await
 }
 
-async fn copy(cx: &Cx, a: &Args<'_>, tags: &BTreeMap<String, String>) -> Result<(), StepError> {
+async fn copy(cx: &Cx, a: &Args<'_>, tags: &BTreeMap<String, String>, created: &Created) -> Result<(), StepError> {
     let name = a.req("name")?;
     // AMI names are unique per account and region: a copy made by a run that died before
     // tagging it is found by name and adopted rather than copied twice.
@@ -172,6 +178,7 @@ async fn copy(cx: &Cx, a: &Args<'_>, tags: &BTreeMap<String, String>) -> Result<
             out.image_id().ok_or_else(|| missing("image"))?.to_string()
         }
     };
+    created.set(&id);
     retag(cx, &id, &BTreeMap::new(), tags).await?;
     waiters::image_available(cx, &id).await
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::*;
 use crate::error::Error;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
-use crate::resources::{ApplyRequest, BoxFuture, Capacity, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Capacity, Created, Op, ResourceType, RunbookText, Service, StepView};
 
 pub const TYPE: &str = "aws_eip";
 
@@ -48,7 +48,7 @@ impl ResourceType for Eip {
         Box::pin(async move {
             let a = &req.config;
             match req.op {
-                Op::Create => create(cx, req.address, a).await,
+                Op::Create => create(cx, req.address, a, req.created).await,
                 Op::Update(changed) => {
                     let live = prior(req.prior)?;
                     retag_if_changed(cx, a, live, changed).await?;
@@ -97,6 +97,7 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let addresses = c
         .describe_addresses()
         .set_filters(Some(owned(&stack, n)))
+        .set_allocation_ids(ids(n))
         .send()
         .await
         .map_err(|err| cloud_error("DescribeAddresses", &region, err))?;
@@ -116,11 +117,12 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     Ok(())
 }
 
-async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Result<(), StepError> {
     let tags = cx.tags(a, address);
     let c = &cx.ec2;
     cx.call();
-    c.allocate_address()
+    let out = c
+        .allocate_address()
         .domain(a.str("domain").unwrap_or_else(|| "vpc".into()).as_str().into())
         .set_address(a.str("address"))
         .set_public_ipv4_pool(a.str("public_ipv4_pool"))
@@ -128,5 +130,8 @@ async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
         .send()
         .await
         .map_err(|e| sdk_error("AllocateAddress", e))?;
+    if let Some(id) = out.allocation_id() {
+        created.set(id);
+    }
     Ok(())
 }

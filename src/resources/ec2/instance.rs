@@ -11,7 +11,9 @@ use serde_json::json;
 use super::*;
 use crate::error::Error;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
-use crate::resources::{ApplyRequest, BoxFuture, Capacity, Estimate, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{
+    ApplyRequest, BoxFuture, Capacity, Created, Estimate, Op, ResourceType, RunbookText, Service, StepView,
+};
 
 pub const TYPE: &str = "aws_instance";
 
@@ -71,7 +73,7 @@ impl ResourceType for Instance {
         Box::pin(async move {
             let a = &req.config;
             match req.op {
-                Op::Create => create(cx, req.address, a).await,
+                Op::Create => create(cx, req.address, a, req.created).await,
                 Op::Update(changed) => {
                     let live = prior(req.prior)?;
                     retag_if_changed(cx, a, live, changed).await?;
@@ -117,8 +119,13 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
         .values("stopping")
         .values("stopped")
         .build();
-    let mut instances =
-        c.describe_instances().set_filters(Some(owned(&stack, n))).filters(running).into_paginator().send();
+    let mut instances = c
+        .describe_instances()
+        .set_filters(Some(owned(&stack, n)))
+        .filters(running)
+        .set_instance_ids(ids(n))
+        .into_paginator()
+        .send();
     while let Some(page) = instances.next().await {
         r.call();
         for res in page.map_err(|err| cloud_error("DescribeInstances", &region, err))?.reservations() {
@@ -151,14 +158,20 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     Ok(())
 }
 
-async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Result<(), StepError> {
     let tags = cx.tags(a, address);
     let c = &cx.ec2;
     let _ = c;
-    launch(cx, address, a, &tags).await
+    launch(cx, address, a, &tags, created).await
 }
 
-async fn launch(cx: &Cx, address: &str, a: &Args<'_>, tags: &BTreeMap<String, String>) -> Result<(), StepError> {
+async fn launch(
+    cx: &Cx,
+    address: &str,
+    a: &Args<'_>,
+    tags: &BTreeMap<String, String>,
+    created: &Created,
+) -> Result<(), StepError> {
     let user_data = match (a.str("user_data"), a.str("user_data_base64")) {
         (Some(plain), _) => Some(base64::engine::general_purpose::STANDARD.encode(plain)),
         (None, b64) => b64,
@@ -197,6 +210,7 @@ async fn launch(cx: &Cx, address: &str, a: &Args<'_>, tags: &BTreeMap<String, St
         .await
         .map_err(|e| sdk_error("RunInstances", e))?;
     let id = out.instances().first().and_then(|i| i.instance_id()).ok_or_else(|| missing("instance"))?;
+    created.set(id);
     if a.bool("source_dest_check") == Some(false) {
         cx.call();
         cx.ec2

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::*;
 use crate::error::Error;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
-use crate::resources::{ApplyRequest, BoxFuture, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Created, Op, ResourceType, RunbookText, Service, StepView};
 
 pub const TYPE: &str = "aws_internet_gateway";
 
@@ -45,7 +45,7 @@ impl ResourceType for InternetGateway {
         Box::pin(async move {
             let a = &req.config;
             match req.op {
-                Op::Create => create(cx, req.address, a).await,
+                Op::Create => create(cx, req.address, a, req.created).await,
                 Op::Update(changed) => {
                     let live = prior(req.prior)?;
                     retag_if_changed(cx, a, live, changed).await?;
@@ -120,7 +120,12 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);
     let region = r.region.clone();
     let stack = r.stack.clone();
-    let mut igws = c.describe_internet_gateways().set_filters(Some(owned(&stack, n))).into_paginator().send();
+    let mut igws = c
+        .describe_internet_gateways()
+        .set_filters(Some(owned(&stack, n)))
+        .set_internet_gateway_ids(ids(n))
+        .into_paginator()
+        .send();
     while let Some(page) = igws.next().await {
         r.call();
         for g in page.map_err(|err| cloud_error("DescribeInternetGateways", &region, err))?.internet_gateways() {
@@ -136,7 +141,7 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     Ok(())
 }
 
-async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Result<(), StepError> {
     let tags = cx.tags(a, address);
     let c = &cx.ec2;
     cx.call();
@@ -151,6 +156,7 @@ async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
         .and_then(|g| g.internet_gateway_id())
         .ok_or_else(|| missing("internet gateway"))?
         .to_string();
+    created.set(&id);
     if let Some(vpc) = a.str("vpc_id") {
         cx.call();
         c.attach_internet_gateway()

@@ -71,7 +71,15 @@ fn wildcard_safe(value: &str) -> String {
 /// Filters for a listing of every object (data sources read them too): none, unless the read
 /// is narrowed to one owned address.
 fn narrowed(stack: &str, n: &Narrow) -> Option<Vec<Filter>> {
-    matches!(n, Narrow::Address(_)).then(|| owned(stack, n))
+    matches!(n, Narrow::Address(_) | Narrow::Ids(_)).then(|| owned(stack, n))
+}
+
+/// The ids a read is narrowed to, for the describe call's id list (the cheapest lookup).
+fn ids(n: &Narrow) -> Option<Vec<String>> {
+    match n {
+        Narrow::Ids(ids) => Some(ids.clone()),
+        _ => None,
+    }
 }
 
 fn tag_spec(rt: TagTarget, tags: &BTreeMap<String, String>) -> TagSpecification {

@@ -6,7 +6,9 @@ use serde_json::json;
 use super::*;
 use crate::error::Error;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
-use crate::resources::{ApplyRequest, BoxFuture, Capacity, Estimate, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{
+    ApplyRequest, BoxFuture, Capacity, Created, Estimate, Op, ResourceType, RunbookText, Service, StepView,
+};
 
 pub const TYPE: &str = "aws_nat_gateway";
 
@@ -54,7 +56,7 @@ impl ResourceType for NatGateway {
         Box::pin(async move {
             let a = &req.config;
             match req.op {
-                Op::Create => create(cx, req.address, a).await,
+                Op::Create => create(cx, req.address, a, req.created).await,
                 Op::Update(changed) => {
                     let live = prior(req.prior)?;
                     retag_if_changed(cx, a, live, changed).await?;
@@ -103,7 +105,12 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);
     let region = r.region.clone();
     let stack = r.stack.clone();
-    let mut nats = c.describe_nat_gateways().set_filter(Some(owned(&stack, n))).into_paginator().send();
+    let mut nats = c
+        .describe_nat_gateways()
+        .set_filter(Some(owned(&stack, n)))
+        .set_nat_gateway_ids(ids(n))
+        .into_paginator()
+        .send();
     while let Some(page) = nats.next().await {
         r.call();
         for n in page.map_err(|err| cloud_error("DescribeNatGateways", &region, err))?.nat_gateways() {
@@ -129,7 +136,7 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     Ok(())
 }
 
-async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Result<(), StepError> {
     let tags = cx.tags(a, address);
     let c = &cx.ec2;
     cx.call();
@@ -144,5 +151,6 @@ async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
         .await
         .map_err(|e| sdk_error("CreateNatGateway", e))?;
     let id = out.nat_gateway().and_then(|n| n.nat_gateway_id()).ok_or_else(|| missing("NAT gateway"))?;
+    created.set(id);
     waiters::nat_state(cx, id, "available", 10 * MINUTE).await
 }

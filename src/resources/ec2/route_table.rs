@@ -8,7 +8,7 @@ use serde_json::json;
 use super::*;
 use crate::error::Error;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
-use crate::resources::{ApplyRequest, BoxFuture, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Created, Op, ResourceType, RunbookText, Service, StepView};
 
 pub const TYPE: &str = "aws_route_table";
 
@@ -47,7 +47,7 @@ impl ResourceType for RouteTable {
         Box::pin(async move {
             let a = &req.config;
             match req.op {
-                Op::Create => create(cx, req.address, a).await,
+                Op::Create => create(cx, req.address, a, req.created).await,
                 Op::Update(changed) => {
                     let live = prior(req.prior)?;
                     retag_if_changed(cx, a, live, changed).await?;
@@ -107,7 +107,7 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
         .set_filters(Some(owned(&stack, n)))
         .set_route_table_ids(match n {
             Narrow::Parent { id, .. } => Some(vec![id.clone()]),
-            _ => None,
+            other => ids(other),
         })
         .into_paginator()
         .send();
@@ -171,7 +171,7 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     Ok(())
 }
 
-async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Result<(), StepError> {
     let tags = cx.tags(a, address);
     let c = &cx.ec2;
     cx.call();
@@ -183,6 +183,7 @@ async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
         .await
         .map_err(|e| sdk_error("CreateRouteTable", e))?;
     let id = out.route_table().and_then(|t| t.route_table_id()).ok_or_else(|| missing("route table"))?;
+    created.set(id);
     for route in a.blocks("route") {
         super::route::create_route(cx, id, &route, "cidr_block", "ipv6_cidr_block").await?;
     }

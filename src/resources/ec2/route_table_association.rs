@@ -23,7 +23,7 @@ impl ResourceType for RouteTableAssociation {
         Identity::NaturalKey(&["route_table_id", "subnet_id", "gateway_id"])
     }
 
-    fn reread(&self, _address: &str, config: &Value, prior: Option<&LiveObject>) -> Narrow {
+    fn reread(&self, _address: &str, config: &Value, prior: Option<&LiveObject>, _created: Option<&str>) -> Narrow {
         let table = config.get("route_table_id").and_then(Value::to_template_string);
         let table = table.or_else(|| prior.and_then(|p| p.attr_str("route_table_id")).map(str::to_string));
         Narrow::Parent { id: table.unwrap_or_default(), attr: "route_table_id" }

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::*;
 use crate::error::Error;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
-use crate::resources::{ApplyRequest, BoxFuture, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Created, Op, ResourceType, RunbookText, Service, StepView};
 
 pub const TYPE: &str = "aws_security_group";
 
@@ -57,7 +57,7 @@ impl ResourceType for SecurityGroup {
         Box::pin(async move {
             let a = &req.config;
             match req.op {
-                Op::Create => create(cx, req.address, a).await,
+                Op::Create => create(cx, req.address, a, req.created).await,
                 Op::Update(changed) => {
                     let live = prior(req.prior)?;
                     retag_if_changed(cx, a, live, changed).await?;
@@ -119,7 +119,8 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);
     let region = r.region.clone();
     let stack = r.stack.clone();
-    let mut groups = c.describe_security_groups().set_filters(Some(owned(&stack, n))).into_paginator().send();
+    let mut groups =
+        c.describe_security_groups().set_filters(Some(owned(&stack, n))).set_group_ids(ids(n)).into_paginator().send();
     while let Some(page) = groups.next().await {
         r.call();
         for g in page.map_err(|err| cloud_error("DescribeSecurityGroups", &region, err))?.security_groups() {
@@ -156,7 +157,7 @@ fn live_permission(p: &IpPermission, own_id: Option<&str>) -> serde_json::Value 
     }))
 }
 
-async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Result<(), StepError> {
     let tags = cx.tags(a, address);
     let c = &cx.ec2;
     let name = match a.str("name") {
@@ -174,6 +175,7 @@ async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
         .await
         .map_err(|e| sdk_error("CreateSecurityGroup", e))?;
     let id = out.group_id().ok_or_else(|| missing("security group"))?;
+    created.set(id);
     // As Terraform does: the default allow-all egress goes, the configured rules come.
     let all = IpPermission::builder()
         .ip_protocol("-1")

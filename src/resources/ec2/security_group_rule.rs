@@ -100,6 +100,7 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let rules = c
         .describe_security_group_rules()
         .set_filters(Some(owned(&stack, n)))
+        .set_security_group_rule_ids(ids(n))
         .send()
         .await
         .map_err(|err| cloud_error("DescribeSecurityGroupRules", &region, err))?;

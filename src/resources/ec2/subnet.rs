@@ -7,7 +7,7 @@ use serde_json::json;
 use super::*;
 use crate::error::Error;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
-use crate::resources::{ApplyRequest, BoxFuture, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Created, Op, ResourceType, RunbookText, Service, StepView};
 
 pub const TYPE: &str = "aws_subnet";
 
@@ -54,7 +54,7 @@ impl ResourceType for Subnet {
         Box::pin(async move {
             let a = &req.config;
             match req.op {
-                Op::Create => create(cx, req.address, a).await,
+                Op::Create => create(cx, req.address, a, req.created).await,
                 Op::Update(changed) => {
                     let live = prior(req.prior)?;
                     retag_if_changed(cx, a, live, changed).await?;
@@ -83,7 +83,8 @@ fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), 
 async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);
     let region = r.region.clone();
-    let mut subnets = c.describe_subnets().set_filters(narrowed(&r.stack, n)).into_paginator().send();
+    let mut subnets =
+        c.describe_subnets().set_filters(narrowed(&r.stack, n)).set_subnet_ids(ids(n)).into_paginator().send();
     while let Some(page) = subnets.next().await {
         r.call();
         for s in page.map_err(|err| cloud_error("DescribeSubnets", &region, err))?.subnets() {
@@ -103,7 +104,7 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     Ok(())
 }
 
-async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Result<(), StepError> {
     let tags = cx.tags(a, address);
     let c = &cx.ec2;
     cx.call();
@@ -119,6 +120,7 @@ async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
         .await
         .map_err(|e| sdk_error("CreateSubnet", e))?;
     let id = out.subnet().and_then(|s| s.subnet_id()).ok_or_else(|| missing("subnet"))?.to_string();
+    created.set(&id);
     if a.bool("map_public_ip_on_launch") == Some(true) {
         map_public_ip(cx, &id, true).await?;
     }

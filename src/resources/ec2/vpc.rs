@@ -8,7 +8,7 @@ use serde_json::json;
 use super::*;
 use crate::error::Error;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
-use crate::resources::{ApplyRequest, BoxFuture, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Created, Op, ResourceType, RunbookText, Service, StepView};
 
 pub const TYPE: &str = "aws_vpc";
 
@@ -53,7 +53,7 @@ impl ResourceType for Vpc {
         Box::pin(async move {
             let a = &req.config;
             match req.op {
-                Op::Create => create(cx, req.address, a).await,
+                Op::Create => create(cx, req.address, a, req.created).await,
                 Op::Update(changed) => {
                     let live = prior(req.prior)?;
                     retag_if_changed(cx, a, live, changed).await?;
@@ -79,7 +79,7 @@ fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), 
 async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);
     let region = r.region.clone();
-    let mut vpcs = c.describe_vpcs().set_filters(narrowed(&r.stack, n)).into_paginator().send();
+    let mut vpcs = c.describe_vpcs().set_filters(narrowed(&r.stack, n)).set_vpc_ids(ids(n)).into_paginator().send();
     while let Some(page) = vpcs.next().await {
         r.call();
         for v in page.map_err(|err| cloud_error("DescribeVpcs", &region, err))?.vpcs() {
@@ -100,7 +100,7 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     Ok(())
 }
 
-async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
+async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Result<(), StepError> {
     let tags = cx.tags(a, address);
     let c = &cx.ec2;
     cx.call();
@@ -113,6 +113,7 @@ async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
         .await
         .map_err(|e| sdk_error("CreateVpc", e))?;
     let id = out.vpc().and_then(|v| v.vpc_id()).ok_or_else(|| missing("VPC"))?.to_string();
+    created.set(&id);
     attributes(cx, &id, a, &[]).await?;
     Ok(())
 }

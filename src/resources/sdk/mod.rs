@@ -71,6 +71,8 @@ pub enum Narrow {
     All,
     /// The objects tagged with this `drplan:address` (and the stack).
     Address(String),
+    /// The objects with these ids (the cheapest lookup, where the ids are known).
+    Ids(Vec<String>),
     /// The object with this id, and the objects whose `attr` names it (a route table's routes
     /// and associations).
     Parent { id: String, attr: &'static str },
@@ -82,6 +84,7 @@ impl Narrow {
         match self {
             Narrow::All => true,
             Narrow::Address(a) => o.tags.get(ADDRESS_TAG) == Some(a),
+            Narrow::Ids(ids) => ids.contains(&o.id),
             Narrow::Parent { id, attr } => o.id == *id || o.attr_str(attr) == Some(id.as_str()),
         }
     }
@@ -99,8 +102,8 @@ pub struct ReadUnit {
     pub types: &'static [&'static str],
     /// Read in every region (data sources query it), not only where owned objects are.
     pub everywhere: bool,
-    /// Whether the reader honours [`Narrow::Address`] and [`Narrow::Parent`]; if not, a
-    /// narrowed re-read reads the whole unit.
+    /// Whether the reader honours [`Narrow::Address`], [`Narrow::Ids`] and [`Narrow::Parent`];
+    /// if not, a narrowed re-read reads the whole unit.
     pub narrows: bool,
     pub read: ReadFn,
 }
