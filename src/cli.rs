@@ -212,11 +212,45 @@ pub struct PlanArgs {
     pub aws: AwsArgs,
 }
 
+/// `--format` of plan and show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Json,
+    Markdown,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Markdown => Format::Markdown,
+        }
+    }
+}
+
+/// `--format` of graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormatArg {
+    Dot,
+    Mermaid,
+}
+
+impl From<GraphFormatArg> for GraphFormat {
+    fn from(f: GraphFormatArg) -> GraphFormat {
+        match f {
+            GraphFormatArg::Dot => GraphFormat::Dot,
+            GraphFormatArg::Mermaid => GraphFormat::Mermaid,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    pub format: FormatArg,
     /// One line per resource (human format).
     #[arg(long)]
     pub compact: bool,
@@ -282,7 +316,7 @@ pub struct GraphArgs {
     pub config: ConfigArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "dot")]
-    pub format: GraphFormat,
+    pub format: GraphFormatArg,
 }
 
 /// The order in which --var and --var-file appeared, from the raw arguments.
@@ -326,7 +360,7 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
             let mut plan = ops::plan::read_plan(&args.planfile)?;
             // Where the configuration lives is file metadata, not part of the plan shown.
             plan.config_dir = None;
-            print(&render::render(&plan, args.output.format, style(&args.output)))?;
+            print(&render::render(&plan, args.output.format.into(), style(&args.output)))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Apply(args) => {
@@ -365,7 +399,7 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Graph(args) => {
-            let text = ops::graph::graph(&args.config.load_options(&order), args.format)?;
+            let text = ops::graph::graph(&args.config.load_options(&order), args.format.into())?;
             print(&text)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -375,7 +409,7 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
 pub(crate) fn style(out: &OutputArgs) -> Style {
     use std::io::IsTerminal as _;
     let color =
-        out.format == Format::Human && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        out.format == FormatArg::Human && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     Style { color, compact: out.compact }
 }
 
@@ -397,7 +431,7 @@ fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
         eprint!("{}", planned.config.warnings.render(&planned.config.loaded.sources));
         eprintln!();
     }
-    print(&render::render(&planned.plan, args.output.format, style(&args.output)))?;
+    print(&render::render(&planned.plan, args.output.format.into(), style(&args.output)))?;
     if let Some(out) = &args.out {
         let mut saved = planned.plan.clone();
         saved.config_dir = Some(args.config.dir.to_string_lossy().into_owned());

@@ -102,35 +102,12 @@ impl Report {
 /// The critical path of a step graph: the longest chain of estimates, a lower bound on any
 /// schedule's makespan.
 pub fn critical_path(steps: &[StepSpec]) -> Duration {
-    let mut finish = vec![Duration::ZERO; steps.len()];
-    for i in topo_order(steps) {
-        let start = steps[i].deps.iter().map(|&d| finish[d]).max().unwrap_or_default();
-        finish[i] = start + steps[i].estimate;
-    }
-    finish.into_iter().max().unwrap_or_default()
+    crate::graph::longest_path(&topo_order(steps), |i| steps[i].deps.iter().copied(), |i| steps[i].estimate).0
 }
 
 /// Indices in an order where dependencies come first (steps are assumed acyclic).
 fn topo_order(steps: &[StepSpec]) -> Vec<usize> {
-    let mut indegree: Vec<usize> = steps.iter().map(|s| s.deps.len()).collect();
-    let mut dependents = vec![Vec::new(); steps.len()];
-    for (i, s) in steps.iter().enumerate() {
-        for &d in &s.deps {
-            dependents[d].push(i);
-        }
-    }
-    let mut ready: Vec<usize> = (0..steps.len()).filter(|&i| indegree[i] == 0).collect();
-    let mut order = Vec::with_capacity(steps.len());
-    while let Some(i) = ready.pop() {
-        order.push(i);
-        for &j in &dependents[i] {
-            indegree[j] -= 1;
-            if indegree[j] == 0 {
-                ready.push(j);
-            }
-        }
-    }
-    order
+    crate::graph::kahn(steps.len(), |i| steps[i].deps.iter().copied()).unwrap_or_else(|_| (0..steps.len()).collect())
 }
 
 mod millis {

@@ -112,7 +112,8 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
         cancel: cancel.clone(),
         ..apply::Options::default()
     };
-    let opts = ExecuteOptions { aws, schedule, polling: Polling::default(), interrupt: Some(cancel) };
+    on_interrupt(cancel);
+    let opts = ExecuteOptions { aws, schedule, polling: Polling::default() };
     let executed = execute(prepared, &opts, Arc::new(Progress::new(file)))?;
     let report = executed.report;
     print(&progress::summary(&report, verb))?;
@@ -144,6 +145,34 @@ fn confirm(verb: &str, plan: &crate::plan::Plan) -> Result<(), Error> {
     if answer.trim() == "yes" { Ok(()) } else { Err(Error::NotApproved(verb.into())) }
 }
 
+/// Ctrl-C (or SIGTERM, what CI sends on cancel) sets `cancel`: no new steps start and running
+/// ones finish. A second one exits at once. The handlers are in place when this returns.
+fn on_interrupt(cancel: Arc<AtomicBool>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (ready, installed) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        rt.block_on(async {
+            let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+                return;
+            };
+            let _ = ready.send(());
+            for n in 0.. {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+                if n > 0 {
+                    std::process::exit(130);
+                }
+                cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+                eprintln!("\nInterrupt received: no new steps will start; waiting for running steps to finish (Ctrl-C again to exit now).");
+            }
+        });
+    });
+    let _ = installed.recv_timeout(std::time::Duration::from_secs(5));
+}
+
 fn unix_time() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
@@ -165,7 +194,6 @@ pub(super) fn drill(args: &DrillArgs, order: &[String]) -> Result<ExitCode, Erro
         aws: args.aws.cloud(),
         schedule: apply::Options { parallelism: args.parallelism.max(1), ..apply::Options::default() },
         polling: Polling::default(),
-        interrupt: None,
     };
     let opts = crate::ops::drill::DrillOptions { load, execute, keep: args.keep };
     let started_at = crate::cloud::aws::now_rfc3339();

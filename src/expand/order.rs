@@ -119,26 +119,8 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
         }
     }
 
-    // Kahn's algorithm, always taking the earliest-declared ready node: deterministic.
-    let mut remaining: Vec<usize> = preds.iter().map(BTreeSet::len).collect();
-    let mut succs: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-    for (n, ps) in preds.iter().enumerate() {
-        for &p in ps {
-            succs[p].push(n);
-        }
-    }
-    let mut ready: BTreeSet<usize> = (0..nodes.len()).filter(|&n| remaining[n] == 0).collect();
-    let mut order = Vec::with_capacity(nodes.len());
-    while let Some(n) = ready.pop_first() {
-        order.push(n);
-        for &s in &succs[n] {
-            remaining[s] -= 1;
-            if remaining[s] == 0 {
-                ready.insert(s);
-            }
-        }
-    }
-    if order.len() == nodes.len() {
+    // The earliest-declared ready node first: deterministic.
+    if let Ok(order) = crate::graph::kahn(nodes.len(), |n| preds[n].iter().copied()) {
         return ModulePlan { nodes, refs, preds, order: Some(order) };
     }
     for scc in petgraph::algo::tarjan_scc(&graph) {

@@ -17,8 +17,9 @@ use crate::error::Error;
 use crate::expand::Recovery;
 use crate::live::Inventory;
 use crate::plan::Plan;
-use crate::plan::build::{PlanView, find_live};
 use crate::plan::decide::decide;
+use crate::plan::view::{PlanView, find_live};
+use crate::resources::BoxFuture;
 use crate::resources::sdk::Polling;
 use crate::schema;
 
@@ -193,23 +194,23 @@ pub struct ExecuteOptions {
     pub aws: Aws,
     pub schedule: apply::Options,
     pub polling: Polling,
-    /// Set the flag on Ctrl-C (stop launching, let running steps finish); a second Ctrl-C
-    /// exits at once. `None` leaves signals alone (tests, embedding).
-    pub interrupt: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Runs a prepared plan's steps against AWS and reports every outcome.
 pub fn execute<J: Journal>(prepared: Prepared, opts: &ExecuteOptions, journal: Arc<J>) -> Result<Executed, Error> {
-    let plan = &prepared.planned.plan;
-    let run_id = format!(
-        "{}{}",
-        &plan.fingerprint.config[..16.min(plan.fingerprint.config.len())],
-        &plan.fingerprint.live[..16.min(plan.fingerprint.live.len())]
-    );
-    let (region, stack) = (plan.region.clone(), plan.stack.clone());
-    let (aws, polling) = (opts.aws.clone(), opts.polling);
-    let provider = move || async move { AwsProvider::new(&aws, &region, &stack, &run_id, polling).await };
-    execute_with(prepared, provider, opts, journal)
+    execute_with(prepared, aws_provider(opts), opts, journal)
+}
+
+/// Builds the AWS provider for a plan: its DR region and stack, and a run id (client tokens)
+/// from its fingerprints.
+pub fn aws_provider(opts: &ExecuteOptions) -> impl Fn(&Plan) -> BoxFuture<'static, AwsProvider> + '_ {
+    move |plan| {
+        let (aws, polling) = (opts.aws.clone(), opts.polling);
+        let (region, stack) = (plan.region.clone(), plan.stack.clone());
+        let f = &plan.fingerprint;
+        let run_id = format!("{}{}", &f.config[..16.min(f.config.len())], &f.live[..16.min(f.live.len())]);
+        Box::pin(async move { AwsProvider::new(&aws, &region, &stack, &run_id, polling).await })
+    }
 }
 
 /// Runs a prepared plan's steps through the provider `make_provider` builds (inside the
@@ -223,7 +224,7 @@ pub fn execute_with<J, P, F, Fut>(
 where
     J: Journal,
     P: Provider,
-    F: FnOnce() -> Fut,
+    F: FnOnce(&Plan) -> Fut,
     Fut: std::future::Future<Output = P>,
 {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -234,26 +235,11 @@ where
     let plan = &prepared.planned.plan;
     let steps = steps(plan);
     rt.block_on(async {
-        if let Some(flag) = opts.interrupt.clone() {
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    flag.store(true, std::sync::atomic::Ordering::SeqCst);
-                    eprintln!("\nInterrupt received: no new steps will start; waiting for running steps to finish (Ctrl-C again to exit now).");
-                    if tokio::signal::ctrl_c().await.is_ok() {
-                        std::process::exit(130);
-                    }
-                }
-            });
-        }
-        let provider = make_provider().await;
+        let provider = make_provider(plan).await;
         let executor = Arc::new(Executor::new(provider, prepared.resolver, plan, prepared.planned.inventory));
         let report = apply::run(&steps, executor.clone(), journal, &opts.schedule).await;
         // Outputs are worth a re-read only when the run completed (and not for a destroy).
-        let outputs = if report.succeeded() && !plan.destroy {
-            executor.outputs()
-        } else {
-            Vec::new()
-        };
+        let outputs = if report.succeeded() && !plan.destroy { executor.outputs() } else { Vec::new() };
         Ok(Executed { report, outputs })
     })
 }
@@ -292,14 +278,10 @@ resource "aws_security_group" "web" {
     fn run(cloud: &Arc<InMemory>, load: &LoadOptions, destroy: bool) -> (usize, Executed) {
         let prepared = prepare(load, cloud.as_ref(), &Source::Dir, destroy, &[]).unwrap();
         let s = prepared.planned.plan.summary;
-        let opts = ExecuteOptions {
-            aws: Aws::default(),
-            schedule: apply::Options::default(),
-            polling: Polling::default(),
-            interrupt: None,
-        };
+        let opts =
+            ExecuteOptions { aws: Aws::default(), schedule: apply::Options::default(), polling: Polling::default() };
         let provider = cloud.clone();
-        let executed = execute_with(prepared, || async move { provider }, &opts, Arc::new(NoJournal)).unwrap();
+        let executed = execute_with(prepared, |_| async move { provider }, &opts, Arc::new(NoJournal)).unwrap();
         (s.add + s.change + s.destroy, executed)
     }
 

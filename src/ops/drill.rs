@@ -8,39 +8,16 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
 use super::LoadOptions;
-use super::apply::{ExecuteOptions, Source, execute, prepare};
+use super::apply::{ExecuteOptions, Source, aws_provider, execute_with, prepare};
 use super::plan::{PlanOptions, plan};
 use crate::apply::{Journal, Report};
 use crate::cloud::aws::Aws;
+use crate::cloud::{Cloud, Provider};
 use crate::error::Error;
+use crate::plan::Plan;
 use crate::recovery::checks::{self, CheckResult};
-
-/// What a drill did, for the Markdown and JSON reports.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct DrillReport {
-    pub stack: String,
-    pub workspace: String,
-    pub region: String,
-    /// When the drill started (RFC 3339, wall clock: a drill is an event, not a plan).
-    pub started_at: String,
-    pub rto_objective_seconds: Option<u64>,
-    pub rto_estimate_seconds: u64,
-    /// Apply start to every check passing; `None` when the recovery did not complete.
-    pub measured_rto_seconds: Option<f64>,
-    pub apply: Report,
-    /// DNS cutover records a drill never applies.
-    pub skipped_cutover: Vec<String>,
-    pub checks: Vec<CheckResult>,
-    /// The destroy that cleaned up (absent with --keep).
-    pub cleanup: Option<Report>,
-    pub kept: bool,
-    pub passed: bool,
-    /// Why it failed, in one line each.
-    pub failures: Vec<String>,
-}
+use crate::recovery::drill::DrillReport;
 
 pub struct DrillOptions {
     pub load: LoadOptions,
@@ -48,13 +25,32 @@ pub struct DrillOptions {
     pub keep: bool,
 }
 
+/// A drill against AWS.
 pub fn drill<J: Journal>(opts: &DrillOptions, journal: Arc<J>, started_at: String) -> Result<DrillReport, Error> {
     let aws: &Aws = &opts.execute.aws;
-    let mut prepared = prepare(&opts.load, aws, &Source::Dir, false, &[])?;
+    drill_with(opts, aws, aws_provider(&opts.execute), journal, started_at)
+}
+
+/// A drill that reads through `cloud` and writes through the providers `make_provider` builds.
+pub fn drill_with<J, P, F, Fut>(
+    opts: &DrillOptions,
+    cloud: &dyn Cloud,
+    make_provider: F,
+    journal: Arc<J>,
+    started_at: String,
+) -> Result<DrillReport, Error>
+where
+    J: Journal,
+    P: Provider,
+    F: Fn(&Plan) -> Fut,
+    Fut: std::future::Future<Output = P>,
+{
+    let mut prepared = prepare(&opts.load, cloud, &Source::Dir, false, &[])?;
     let plan = &mut prepared.planned.plan;
-    // Route 53 records are the cutover: a drill must never move production traffic.
+    // What moves traffic (Route 53 records) is the cutover: a drill must never move production
+    // traffic.
     let records: BTreeSet<String> =
-        plan.resource_changes.iter().filter(|c| c.ty == "aws_route53_record").map(|c| c.address.clone()).collect();
+        plan.resource_changes.iter().filter(|c| moves_traffic(&c.ty)).map(|c| c.address.clone()).collect();
     let mut skipped: BTreeSet<String> = records.clone();
     loop {
         let before = skipped.len();
@@ -85,10 +81,10 @@ pub fn drill<J: Journal>(opts: &DrillOptions, journal: Arc<J>, started_at: Strin
         failures: Vec::new(),
     };
     let started = Instant::now();
-    report.apply = execute(prepared, &opts.execute, journal.clone())?.report;
+    report.apply = execute_with(prepared, &make_provider, &opts.execute, journal.clone())?.report;
     if report.apply.succeeded() {
         // Evaluate the checks against what now exists (the load balancer's name, the DB host).
-        let fresh = plan_now(opts, aws)?;
+        let fresh = plan_now(opts, cloud)?;
         report.checks = checks::run_all(&fresh.config.expansion.checks);
         let failed: Vec<&CheckResult> = report.checks.iter().filter(|c| !c.passed).collect();
         if failed.is_empty() {
@@ -115,8 +111,8 @@ pub fn drill<J: Journal>(opts: &DrillOptions, journal: Arc<J>, started_at: Strin
         report.failures.push(format!("measured recovery time {measured:.0}s exceeds the RTO objective {objective}s"));
     }
     if !opts.keep {
-        let teardown = prepare(&opts.load, aws, &Source::Dir, true, &[])?;
-        let cleanup = execute(teardown, &opts.execute, journal)?.report;
+        let teardown = prepare(&opts.load, cloud, &Source::Dir, true, &[])?;
+        let cleanup = execute_with(teardown, &make_provider, &opts.execute, journal)?.report;
         if !cleanup.succeeded() {
             report.failures.push("cleanup did not complete: run drplan destroy with the same --workspace".into());
         }
@@ -126,12 +122,61 @@ pub fn drill<J: Journal>(opts: &DrillOptions, journal: Arc<J>, started_at: Strin
     Ok(report)
 }
 
-fn plan_now(opts: &DrillOptions, aws: &Aws) -> Result<super::plan::Planned, Error> {
+fn moves_traffic(ty: &str) -> bool {
+    crate::resources::get(ty).is_some_and(|t| t.moves_traffic())
+}
+
+fn plan_now(opts: &DrillOptions, cloud: &dyn Cloud) -> Result<super::plan::Planned, Error> {
     plan(&PlanOptions {
         load: opts.load.clone(),
-        cloud: aws,
+        cloud,
         targets: Vec::new(),
         destroy: false,
         calibration: Default::default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::journal::NoJournal;
+    use crate::cloud::memory::InMemory;
+    use crate::resources::sdk::Polling;
+
+    /// A drill through a provider: applied in its own workspace, checked, measured and cleaned
+    /// up, leaving nothing behind.
+    #[test]
+    fn a_drill_applies_in_its_workspace_and_cleans_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = "recovery {\n  stack  = \"t\"\n  region = \"us-west-2\"\n  rto    = \"1h\"\n}\n\nresource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n\nresource \"aws_subnet\" \"a\" {\n  vpc_id     = aws_vpc.main.id\n  cidr_block = \"10.0.1.0/24\"\n}\n";
+        std::fs::write(dir.path().join("main.tf"), config).unwrap();
+        let opts = DrillOptions {
+            load: LoadOptions {
+                dir: dir.path().to_path_buf(),
+                vars: Default::default(),
+                workspace: "drill".into(),
+                lenient_keys: false,
+            },
+            execute: ExecuteOptions {
+                aws: Aws::default(),
+                schedule: crate::apply::Options::default(),
+                polling: Polling::default(),
+            },
+            keep: false,
+        };
+        let cloud = Arc::new(InMemory::new("us-west-2", "t@drill"));
+        let provider = |_: &Plan| {
+            let cloud = cloud.clone();
+            async move { cloud }
+        };
+        let report = drill_with(&opts, cloud.as_ref(), provider, Arc::new(NoJournal), "now".into()).unwrap();
+        assert!(report.passed, "{:?}", report.failures);
+        assert_eq!(report.workspace, "drill");
+        assert_eq!(report.apply.outcomes.len(), 2);
+        assert!(report.measured_rto_seconds.is_some());
+        assert_eq!(report.cleanup.as_ref().map(|c| c.outcomes.len()), Some(2));
+        assert!(cloud.objects().is_empty(), "the drill cleaned up");
+        let writes = cloud.writes.lock().unwrap().clone();
+        assert_eq!(writes.len(), 4, "{writes:?}");
+    }
 }

@@ -6,7 +6,7 @@ use crate::graph::render;
 
 use super::{LoadOptions, load_configuration};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GraphFormat {
     Dot,
     Mermaid,

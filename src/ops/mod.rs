@@ -16,7 +16,7 @@ use crate::diag::Diagnostics;
 use crate::error::Error;
 use crate::expand::inputs::{self, VarArgs};
 use crate::expand::{self, Expansion, LiveView, Options};
-use crate::graph::{self as dag, Dag};
+use crate::graph::Dag;
 
 /// What every command that reads a configuration needs to know.
 #[derive(Clone, Debug)]
@@ -122,6 +122,20 @@ impl Parsed {
     }
 }
 
+/// The instance graph: one node per resource or data-source instance, in expansion order.
+pub fn instance_graph(expansion: &Expansion) -> Dag {
+    let mut dag = Dag::default();
+    for inst in &expansion.instances {
+        dag.add(inst.addr.clone());
+    }
+    for (i, inst) in expansion.instances.iter().enumerate() {
+        for &d in &inst.deps {
+            dag.edge(d, i);
+        }
+    }
+    dag
+}
+
 /// Loads, evaluates and orders a configuration, collecting every diagnostic.
 pub fn load_configuration(opts: &LoadOptions, live: &dyn LiveView) -> Result<Configuration, Error> {
     evaluate(parse_configuration(opts), live)
@@ -132,7 +146,7 @@ pub fn evaluate(parsed: Parsed, live: &dyn LiveView) -> Result<Configuration, Er
     let mut diags = parsed.diags.clone();
     let expansion = expand::expand(&parsed.loaded, &parsed.options(live, false), &mut diags);
     let loaded = parsed.loaded;
-    let graph = dag::from_expansion(&expansion);
+    let graph = instance_graph(&expansion);
     if let Err(cycles) = graph.topo_order() {
         for cycle in cycles {
             let names: Vec<&str> = cycle.iter().map(|&n| graph.nodes[n].as_str()).collect();

@@ -10,7 +10,8 @@ use crate::cloud::{Cloud, InventoryRequest};
 use crate::error::Error;
 use crate::live::Inventory;
 use crate::plan::Plan;
-use crate::plan::build::{self, BuildOptions, PlanView, hex};
+use crate::plan::build::{self, BuildOptions, hex};
+use crate::plan::view::PlanView;
 
 pub struct PlanOptions<'c> {
     pub load: LoadOptions,
@@ -48,10 +49,12 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
         targets: &opts.targets,
         config_fingerprint: config_fingerprint(&config, &opts.load),
         destroy: opts.destroy,
-        calibration: &opts.calibration,
     };
     match build::build(&config.expansion, &inventory, &view, &build_opts) {
-        Ok(plan) => Ok(Planned { plan, config, inventory }),
+        Ok(mut plan) => {
+            crate::recovery::assess(&mut plan, &config.expansion, &inventory, &opts.calibration);
+            Ok(Planned { plan, config, inventory })
+        }
         Err(diagnostics) => {
             Err(Error::Config { diagnostics: diagnostics.sorted(), sources: Arc::new(config.loaded.sources) })
         }
@@ -94,6 +97,6 @@ pub fn read_plan(path: &Path) -> Result<Plan, Error> {
 }
 
 pub fn write_plan(path: &Path, plan: &Plan) -> Result<(), Error> {
-    std::fs::write(path, crate::render::json(plan))
+    std::fs::write(path, plan.to_json())
         .map_err(|e| Error::Io { context: format!("writing plan file {}", path.display()), source: e })
 }

@@ -1,27 +1,9 @@
 //! `drplan runbook`: the plan, the dependency graph, the checks and the contacts, gathered
-//! into the model [`crate::render::runbook`] prints.
+//! into the runbook model ([`crate::recovery::runbook`]) that [`crate::render::runbook`] prints.
 
 use super::plan::{PlanOptions, plan};
 use crate::error::Error;
-use crate::plan::Plan;
-
-/// A smoke test, with its arguments as text (unknown ones say so).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CheckSummary {
-    pub name: String,
-    pub kind: String,
-    pub args: Vec<(String, String)>,
-}
-
-/// Everything a runbook shows.
-#[derive(Clone, Debug)]
-pub struct Runbook {
-    pub plan: Plan,
-    /// The resource graph, as Mermaid.
-    pub topology: String,
-    pub checks: Vec<CheckSummary>,
-    pub contacts: Vec<(String, String)>,
-}
+use crate::recovery::runbook::{CheckSummary, Runbook};
 
 pub fn runbook(opts: &PlanOptions) -> Result<Runbook, Error> {
     let planned = plan(opts)?;

@@ -8,9 +8,11 @@
 //! inventory, [`diff`] compares one instance with its live object, [`build::build`] assembles.
 
 pub mod build;
+mod changes;
 pub mod decide;
 pub mod diff;
 mod json;
+pub mod view;
 
 use std::collections::BTreeMap;
 
@@ -197,12 +199,41 @@ pub struct RecoverySection {
     pub critical_path: Vec<String>,
     /// Every step's estimate and where it came from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub step_estimates: Vec<crate::recovery::StepEstimate>,
+    pub step_estimates: Vec<StepEstimate>,
     /// Per database recovered: how old its data may be.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub rpo_estimates: Vec<crate::recovery::RpoEstimate>,
+    pub rpo_estimates: Vec<RpoEstimate>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub verdicts: Vec<crate::recovery::Verdict>,
+    pub verdicts: Vec<Verdict>,
+}
+
+/// One step's expected duration and where the figure came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepEstimate {
+    pub address: String,
+    pub seconds: u64,
+    /// "model: ...", "recovery.durations", or "measured: ...".
+    pub source: String,
+}
+
+/// How much data a recovered database may lack.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RpoEstimate {
+    pub address: String,
+    /// `None` when it cannot be known from live state (the source says why).
+    pub seconds: Option<u64>,
+    pub source: String,
+}
+
+/// An objective against its estimate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// "rto" or "rpo".
+    pub objective: String,
+    pub objective_seconds: u64,
+    pub estimate_seconds: Option<u64>,
+    /// `None`: not known (an estimate is missing).
+    pub met: Option<bool>,
 }
 
 impl RecoverySection {
@@ -227,6 +258,13 @@ impl Summary {
 }
 
 impl Plan {
+    /// The plan as pretty JSON (saved plan files, `--format json`).
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a plan always serializes");
+        text.push('\n');
+        text
+    }
+
     /// Reads a saved plan file.
     pub fn from_json(text: &str) -> Result<Plan, String> {
         let plan: Plan =

@@ -10,46 +10,18 @@
 
 pub mod calibrate;
 pub mod checks;
+pub mod drill;
+pub mod runbook;
 
 use std::collections::HashMap;
-
-use serde::{Deserialize, Serialize};
 
 pub use calibrate::Calibration;
 
 use crate::eval::Value;
-use crate::expand::{Expansion, Instance, Recovery};
+use crate::expand::{Expansion, Recovery};
 use crate::live::Inventory;
-use crate::plan::{Execution, ResourceChange};
-
-/// One step's expected duration and where the figure came from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StepEstimate {
-    pub address: String,
-    pub seconds: u64,
-    /// "model: ...", "recovery.durations", or "measured: ...".
-    pub source: String,
-}
-
-/// How much data a recovered database may lack.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RpoEstimate {
-    pub address: String,
-    /// `None` when it cannot be known from live state (the source says why).
-    pub seconds: Option<u64>,
-    pub source: String,
-}
-
-/// An objective against its estimate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Verdict {
-    /// "rto" or "rpo".
-    pub objective: String,
-    pub objective_seconds: u64,
-    pub estimate_seconds: Option<u64>,
-    /// `None`: not known (an estimate is missing).
-    pub met: Option<bool>,
-}
+use crate::plan::{Execution, Plan, ResourceChange};
+pub use crate::plan::{RpoEstimate, StepEstimate, Verdict};
 
 /// The estimates for a plan.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -61,8 +33,19 @@ pub struct Assessment {
     pub verdicts: Vec<Verdict>,
 }
 
+/// Fills a finished plan's `recovery` section: the estimates against the objectives.
+pub fn assess(plan: &mut Plan, exp: &Expansion, inv: &Inventory, calibration: &Calibration) {
+    let Some(recovery) = &exp.recovery else { return };
+    let a = estimate(&plan.resource_changes, &plan.execution, exp, recovery, inv, calibration);
+    plan.recovery.rto_estimate_seconds = a.rto_seconds;
+    plan.recovery.critical_path = a.critical_path;
+    plan.recovery.step_estimates = a.steps;
+    plan.recovery.rpo_estimates = a.rpo;
+    plan.recovery.verdicts = a.verdicts;
+}
+
 /// Estimates RTO and RPO for a plan's changes and execution.
-pub fn assess(
+pub fn estimate(
     changes: &[ResourceChange],
     execution: &Execution,
     exp: &Expansion,
@@ -148,34 +131,14 @@ pub fn model_estimate(
 fn critical_path(execution: &Execution, steps: &[StepEstimate]) -> (u64, Vec<String>) {
     let index: HashMap<&str, usize> =
         execution.steps.iter().enumerate().map(|(i, s)| (s.address.as_str(), i)).collect();
-    // Steps are in dependency order (plan::build emits them so); finish times in one pass.
-    let mut finish = vec![0u64; steps.len()];
-    let mut via: Vec<Option<usize>> = vec![None; steps.len()];
-    for (i, s) in execution.steps.iter().enumerate() {
-        let (start, pred) = s
-            .depends_on
-            .iter()
-            .filter_map(|d| index.get(d.as_str()).copied())
-            .filter(|&d| d < i)
-            .map(|d| (finish[d], Some(d)))
-            .max()
-            .unwrap_or((0, None));
-        finish[i] = start + steps[i].seconds;
-        via[i] = pred;
-    }
-    let Some((end, _)) =
-        finish.iter().enumerate().map(|(i, f)| (i, *f)).max_by_key(|(i, f)| (*f, std::cmp::Reverse(*i)))
-    else {
-        return (0, Vec::new());
+    // Steps are in dependency order (plan::build emits them so).
+    let preds = |i: usize| {
+        let deps = &execution.steps[i].depends_on;
+        deps.iter().filter_map(|d| index.get(d.as_str()).copied()).filter(move |&d| d < i).collect::<Vec<_>>()
     };
-    let mut path = vec![execution.steps[end].address.clone()];
-    let mut cur = via[end];
-    while let Some(p) = cur {
-        path.push(execution.steps[p].address.clone());
-        cur = via[p];
-    }
-    path.reverse();
-    (finish[end], path)
+    let order: Vec<usize> = (0..steps.len()).collect();
+    let (total, path) = crate::graph::longest_path(&order, preds, |i| steps[i].seconds);
+    (total, path.into_iter().map(|i| execution.steps[i].address.clone()).collect())
 }
 
 /// RFC 3339 to seconds since the epoch.
@@ -183,113 +146,28 @@ fn epoch(text: &str) -> Option<i64> {
     aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime).ok().map(|t| t.secs())
 }
 
-fn age(now: Option<i64>, then: &str) -> Option<u64> {
-    Some((now? - epoch(then)?).max(0) as u64)
-}
-
-fn known_str(v: Option<&Value>) -> Option<&str> {
-    v.and_then(Value::as_str)
-}
-
-/// RPO per database the configuration recovers (a new empty database has none).
+/// RPO per database the configuration recovers: each resource type says how old the data a
+/// create of it recovers is (a new empty database, or a type that holds no data: nothing).
 fn rpo(exp: &Expansion, recovery: &Recovery, inv: &Inventory) -> Vec<RpoEstimate> {
     let now = epoch(&inv.snapshot.captured_at);
+    let all: Vec<(&str, &Value)> = exp.instances.iter().map(|i| (i.ty.as_str(), &i.config)).collect();
     let mut out = Vec::new();
-    for inst in exp.instances.iter().filter(|i| i.ty == "aws_db_instance" && i.mode == crate::config::Mode::Managed) {
-        let c = &inst.config;
-        let (seconds, source) = if let Some(pitr) =
-            c.get("restore_to_point_in_time").and_then(Value::as_seq).and_then(|s| s.first())
-        {
-            pitr_rpo(pitr, now, inv)
-        } else if let Some(snapshot) = c.get("snapshot_identifier").filter(|v| !v.is_null()) {
-            snapshot_rpo(snapshot, inst, &exp.instances, now, inv)
-        } else if c.get("replicate_source_db").is_some_and(|v| !v.is_null()) {
-            match recovery.replica_lag_seconds {
-                Some(lag) => (Some(lag), "read replica: declared replica_lag".to_string()),
-                None => (
-                    None,
-                    "read replica: replication lag is not in the live state; declare recovery.replica_lag".to_string(),
-                ),
-            }
-        } else {
-            continue;
+    for inst in exp.instances.iter().filter(|i| i.mode == crate::config::Mode::Managed) {
+        let Some(t) = crate::resources::get(&inst.ty) else { continue };
+        let deps = inst.deps.iter().map(|&d| &exp.instances[d]).map(|i| (i.ty.as_str(), &i.config)).collect();
+        let query = crate::resources::RecoveryPointQuery {
+            config: &inst.config,
+            deps,
+            all: &all,
+            inventory: inv,
+            now,
+            replica_lag: recovery.replica_lag_seconds,
         };
-        out.push(RpoEstimate { address: inst.addr.clone(), seconds, source });
+        if let Some((seconds, source)) = t.recovery_point(&query) {
+            out.push(RpoEstimate { address: inst.addr.clone(), seconds, source });
+        }
     }
     out
-}
-
-fn pitr_rpo(pitr: &Value, now: Option<i64>, inv: &Inventory) -> (Option<u64>, String) {
-    if let Some(t) = known_str(pitr.get("restore_time")) {
-        return (age(now, t), format!("point-in-time restore to restore_time {t}"));
-    }
-    if let Some(arn) = known_str(pitr.get("source_db_instance_automated_backups_arn")) {
-        let backups = inv
-            .objects()
-            .iter()
-            .find(|o| o.ty == "aws_db_instance_automated_backups" && o.attr_str("arn") == Some(arn));
-        return match backups.and_then(|b| b.attr_str("restore_window_latest_time").map(|t| (b, t))) {
-            Some((b, t)) => (
-                age(now, t),
-                format!(
-                    "latest restorable time {t} of the replicated backups of {} in {}",
-                    b.attr_str("db_instance_identifier").unwrap_or("?"),
-                    b.region
-                ),
-            ),
-            None => (None, format!("the replicated automated backups {arn} are not in the live state")),
-        };
-    }
-    let id = known_str(pitr.get("source_db_instance_identifier"));
-    let resource = known_str(pitr.get("source_dbi_resource_id"));
-    let source = inv.objects().iter().find(|o| {
-        o.ty == "aws_db_instance"
-            && ((id.is_some() && o.attr_str("identifier") == id)
-                || (resource.is_some() && o.attr_str("resource_id") == resource))
-    });
-    match source.and_then(|s| s.attr_str("latest_restorable_time").map(|t| (s, t))) {
-        Some((s, t)) => (
-            age(now, t),
-            format!("latest restorable time {t} of {} in {}", s.attr_str("identifier").unwrap_or("?"), s.region),
-        ),
-        None => (None, "the point-in-time restore source is not in the live state".to_string()),
-    }
-}
-
-fn snapshot_rpo(
-    snapshot: &Value,
-    inst: &Instance,
-    instances: &[Instance],
-    now: Option<i64>,
-    inv: &Inventory,
-) -> (Option<u64>, String) {
-    // A snapshot copy being made in this plan: the data is as old as the copy's source.
-    let wanted = match snapshot.as_str() {
-        Some(s) => Some(s.to_string()),
-        None => inst
-            .deps
-            .iter()
-            .map(|&d| &instances[d])
-            .find(|i| i.ty == "aws_db_snapshot_copy")
-            .or_else(|| instances.iter().find(|i| i.ty == "aws_db_snapshot_copy"))
-            .and_then(|copy| known_str(copy.config.get("source_db_snapshot_identifier")).map(str::to_string)),
-    };
-    let Some(wanted) = wanted else {
-        return (None, "the snapshot it restores from is not known at plan time".to_string());
-    };
-    let snap = inv.objects().iter().find(|o| {
-        (o.ty == "aws_db_snapshot" || o.ty == "aws_db_snapshot_copy")
-            && (o.attr_str("db_snapshot_arn") == Some(wanted.as_str())
-                || o.id == wanted
-                || wanted.rsplit(':').next() == Some(o.id.as_str()))
-    });
-    let time = snap.and_then(|s| {
-        s.attr_str("original_snapshot_create_time").or(s.attr_str("snapshot_create_time")).map(|t| (s, t))
-    });
-    match time {
-        Some((s, t)) => (age(now, t), format!("snapshot {} created {t}", s.id)),
-        None => (None, format!("snapshot {wanted} is not in the live state")),
-    }
 }
 
 #[cfg(test)]

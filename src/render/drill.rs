@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::progress::elapsed;
 use crate::apply::Status;
 use crate::expand::recovery::format_duration;
-use crate::ops::drill::DrillReport;
+use crate::recovery::drill::DrillReport;
 
 pub fn markdown(r: &DrillReport) -> String {
     let mut out = String::new();

@@ -11,7 +11,7 @@ mod value;
 
 use crate::plan::Plan;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Human,
     Json,
@@ -36,7 +36,5 @@ pub fn render(plan: &Plan, format: Format, style: Style) -> String {
 
 /// The plan as pretty JSON: the same document `--out` writes.
 pub fn json(plan: &Plan) -> String {
-    let mut text = serde_json::to_string_pretty(plan).expect("a plan always serializes");
-    text.push('\n');
-    text
+    plan.to_json()
 }

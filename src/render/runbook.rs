@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::expand::recovery::format_duration;
-use crate::ops::runbook::Runbook;
 use crate::plan::ResourceChange;
+use crate::recovery::runbook::Runbook;
 use crate::resources::{self, StepView};
 
 /// A step as its resource type sees it.

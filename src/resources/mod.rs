@@ -201,6 +201,20 @@ impl Created {
     }
 }
 
+/// What a type needs to estimate the recovery point of one planned instance.
+pub struct RecoveryPointQuery<'a> {
+    pub config: &'a Value,
+    /// (type, configuration) of the instances it depends on.
+    pub deps: Vec<(&'a str, &'a Value)>,
+    /// (type, configuration) of every instance in the plan.
+    pub all: &'a [(&'a str, &'a Value)],
+    pub inventory: &'a crate::live::Inventory,
+    /// "Now" in seconds since the epoch (offline: the snapshot's capture time).
+    pub now: Option<i64>,
+    /// `recovery.replica_lag`, when declared.
+    pub replica_lag: Option<u64>,
+}
+
 /// A type-specific planning rule, beyond the schema-driven diff (e.g. promotion of a replica).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExtraChange {
@@ -237,6 +251,12 @@ pub trait ResourceType: Send + Sync {
     /// Changes the schema diff cannot see, decided from the live object and the configuration.
     fn extra_changes(&self, _prior: &LiveObject, _config: &Value, _ignored: &[String]) -> Vec<ExtraChange> {
         Vec::new()
+    }
+
+    /// How old the data a create of this type recovers is: `Some((seconds, source))` for a
+    /// database recovered from something, `None` for everything else.
+    fn recovery_point(&self, _query: &RecoveryPointQuery) -> Option<(Option<u64>, String)> {
+        None
     }
 
     /// The runbook's text for a create step.

@@ -11,7 +11,8 @@ use super::*;
 use crate::eval::Value;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
 use crate::resources::{
-    ApplyRequest, BoxFuture, Capacity, Estimate, ExtraChange, Op, ResourceType, RunbookText, Service, StepView,
+    ApplyRequest, BoxFuture, Capacity, Estimate, ExtraChange, Op, RecoveryPointQuery, ResourceType, RunbookText,
+    Service, StepView,
 };
 
 pub const TYPE: &str = "aws_db_instance";
@@ -65,6 +66,10 @@ impl ResourceType for DbInstance {
             reason: "replicate_source_db is no longer set: the read replica is promoted to a standalone instance"
                 .into(),
         }]
+    }
+
+    fn recovery_point(&self, query: &RecoveryPointQuery) -> Option<(Option<u64>, String)> {
+        super::recovery_point::estimate(query)
     }
 
     fn capacity(&self, step: &StepView) -> Option<Capacity> {

@@ -2,6 +2,7 @@
 //! module holds what they share: tag lists, re-tagging, and sorted id lists for requests.
 
 pub mod db_instance;
+mod recovery_point;
 pub mod snapshot_copy;
 pub mod subnet_group;
 

@@ -1,0 +1,238 @@
+//! The change records a plan is made of: a create, an update or replacement, a delete, a
+//! deferred data-source read; the summary counts, the execution steps in dependency order, and
+//! the outputs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::decide::Decision;
+use super::json;
+use super::*;
+use crate::eval::Value;
+use crate::expand::{Expansion, Instance, InstanceKey};
+use crate::live::LiveObject;
+use crate::schema;
+
+fn index_json(key: &InstanceKey) -> Option<serde_json::Value> {
+    match key {
+        InstanceKey::Int(i) => Some((*i).into()),
+        InstanceKey::Str(s) => Some(s.clone().into()),
+        InstanceKey::None | InstanceKey::Deferred => None,
+    }
+}
+
+pub(super) fn base(inst: &Instance, region: &str, change: Change) -> ResourceChange {
+    ResourceChange {
+        address: inst.addr.clone(),
+        module_address: (!inst.module.is_empty()).then(|| inst.module.clone()),
+        mode: inst.mode,
+        ty: inst.ty.clone(),
+        name: inst.name.clone(),
+        index: index_json(&inst.key),
+        provider_name: PROVIDER_NAME.into(),
+        change,
+        action_reason: None,
+        drplan: ChangeDetail {
+            region: region.into(),
+            live_id: None,
+            attributes: Vec::new(),
+            shown: Vec::new(),
+            reasons: Vec::new(),
+        },
+    }
+}
+
+/// A change with nothing before it: a create, or a data source read during apply.
+pub(super) fn fresh(inst: &Instance, region: &str, action: Action, why: Option<String>) -> ResourceChange {
+    let (after, after_unknown, after_sensitive) = json::object(&inst.config, &inst.sensitive_attrs);
+    let change = Change {
+        actions: vec![action],
+        before: serde_json::Value::Null,
+        after,
+        after_unknown,
+        before_sensitive: false.into(),
+        after_sensitive,
+        replace_paths: Vec::new(),
+    };
+    let mut c = base(inst, region, change);
+    c.drplan.shown = inst.written.iter().cloned().collect();
+    c.drplan.reasons.extend(why);
+    c
+}
+
+pub(super) fn update(inst: &Instance, region: &str, live: &LiveObject, decision: &Decision) -> ResourceChange {
+    let (diffs, replace) = (&decision.diffs, decision.replace());
+    let after_value = if replace { inst.config.clone() } else { decision.planned(&inst.config) };
+    let (before_json, _, before_sensitive) = json::object(&decision.before, &inst.sensitive_attrs);
+    let (after, after_unknown, after_sensitive) = json::object(&after_value, &inst.sensitive_attrs);
+    let actions = match (replace, inst.lifecycle.create_before_destroy) {
+        (false, _) => vec![Action::Update],
+        (true, false) => vec![Action::Delete, Action::Create],
+        (true, true) => vec![Action::Create, Action::Delete],
+    };
+    let replace_paths = diffs.iter().filter(|d| d.forces_replacement).map(|d| vec![d.name.clone()]).collect();
+    let mut c = base(
+        inst,
+        region,
+        Change { actions, before: before_json, after, after_unknown, before_sensitive, after_sensitive, replace_paths },
+    );
+    c.drplan.live_id = Some(live.id.clone());
+    c.drplan.attributes = diffs
+        .iter()
+        .map(|d| AttributeChange { name: d.name.clone(), forces_replacement: d.forces_replacement })
+        .collect();
+    if replace {
+        c.action_reason = Some("replace_because_cannot_update".into());
+        c.drplan.reasons =
+            diffs.iter().filter(|d| d.forces_replacement).map(|d| format!("{} forces replacement", d.name)).collect();
+    } else {
+        c.drplan.reasons = decision.reasons.clone();
+    }
+    c
+}
+
+pub(super) fn delete(obj: &LiveObject, addr: &str) -> ResourceChange {
+    let schema = schema::lookup(Mode::Managed, &obj.ty);
+    let before = schema.map_or_else(|| Value::Map(BTreeMap::new()), |s| diff::normalize_live(&s.block, obj));
+    let sensitive: BTreeSet<String> = schema
+        .map(|s| s.block.attrs.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    let (before, _, before_sensitive) = json::object(&before, &sensitive);
+    let (module, name, index) = split_address(addr);
+    ResourceChange {
+        address: addr.into(),
+        module_address: module,
+        mode: Mode::Managed,
+        ty: obj.ty.clone(),
+        name,
+        index,
+        provider_name: PROVIDER_NAME.into(),
+        change: Change {
+            actions: vec![Action::Delete],
+            before,
+            after: serde_json::Value::Null,
+            after_unknown: false.into(),
+            before_sensitive,
+            after_sensitive: false.into(),
+            replace_paths: Vec::new(),
+        },
+        action_reason: Some("delete_because_no_resource_config".into()),
+        drplan: ChangeDetail {
+            region: obj.region.clone(),
+            live_id: Some(obj.id.clone()),
+            attributes: Vec::new(),
+            shown: Vec::new(),
+            reasons: vec!["owned by this stack but no longer in the configuration".into()],
+        },
+    }
+}
+
+/// `module.a.aws_x.y["k"]` -> (Some("module.a"), "y", Some("k")).
+pub(super) fn split_address(addr: &str) -> (Option<String>, String, Option<serde_json::Value>) {
+    let (path, index) = match addr.find('[') {
+        Some(i) if addr.ends_with(']') && !addr[..i].contains('[') => {
+            let raw = &addr[i + 1..addr.len() - 1];
+            let idx = serde_json::from_str::<serde_json::Value>(raw).ok();
+            (&addr[..i], idx)
+        }
+        _ => (addr, None),
+    };
+    let parts: Vec<&str> = path.rsplitn(3, '.').collect();
+    let name = parts.first().copied().unwrap_or(path).to_string();
+    let module = parts.get(2).map(|m| m.to_string()).filter(|m| m.starts_with("module."));
+    (module, name, index)
+}
+
+pub(super) fn summarize<'c>(changes: impl Iterator<Item = &'c ResourceChange>) -> Summary {
+    let mut s = Summary::default();
+    for c in changes {
+        match c.verb() {
+            "create" => s.add += 1,
+            "update" => s.change += 1,
+            "delete" => s.destroy += 1,
+            "replace" => {
+                s.add += 1;
+                s.destroy += 1;
+            }
+            "read" => s.read += 1,
+            _ => {}
+        }
+    }
+    s
+}
+
+/// Steps in dependency order; each depends on the nearest steps among its dependencies
+/// (dependencies with no change are already satisfied, so they are looked through).
+pub(super) fn execution(exp: &Expansion, changes: &[(usize, ResourceChange)], deletes: &[ResourceChange]) -> Execution {
+    let step_of: BTreeMap<usize, &ResourceChange> = changes.iter().map(|(i, c)| (*i, c)).collect();
+    let mut steps = Vec::new();
+    for (i, c) in changes {
+        let mut deps = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<usize> = exp.instances[*i].deps.iter().copied().collect();
+        while let Some(d) = stack.pop() {
+            if !seen.insert(d) {
+                continue;
+            }
+            match step_of.get(&d) {
+                Some(dc) => {
+                    deps.insert(dc.address.clone());
+                }
+                None => stack.extend(exp.instances[d].deps.iter().copied()),
+            }
+        }
+        steps.push(Step {
+            address: c.address.clone(),
+            action: c.verb().into(),
+            depends_on: deps.into_iter().collect(),
+        });
+    }
+    // Deletes follow what AWS refuses (each type's `deleted_first`, in `resources`); an object being replaced goes after
+    // the deletes that must precede its kind too.
+    for d in deletes {
+        let before = crate::resources::deleted_before(&d.ty);
+        let depends_on = deletes
+            .iter()
+            .filter(|o| before.contains(o.ty.as_str()))
+            .map(|o| o.address.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        steps.push(Step { address: d.address.clone(), action: "delete".into(), depends_on });
+    }
+    Execution { steps }
+}
+
+pub(super) fn outputs(exp: &Expansion) -> BTreeMap<String, OutputChange> {
+    exp.outputs
+        .iter()
+        .map(|o| {
+            let (after, after_unknown) = json::output(&o.value, o.sensitive);
+            // Without a state file the previous value is not known: outputs are always shown
+            // as computed by this plan, and never count as changes.
+            let change = OutputChange {
+                actions: vec![Action::Create],
+                before: serde_json::Value::Null,
+                after,
+                after_unknown,
+                before_sensitive: false,
+                after_sensitive: o.sensitive,
+            };
+            (o.name.clone(), change)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_split_like_terraform() {
+        assert_eq!(
+            split_address("module.net.aws_subnet.public[\"a\"]"),
+            (Some("module.net".into()), "public".into(), Some("a".into()))
+        );
+        assert_eq!(split_address("aws_eip.nat[1]"), (None, "nat".into(), Some(1.into())));
+        assert_eq!(split_address("aws_vpc.main"), (None, "main".into(), None));
+    }
+}

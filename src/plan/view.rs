@@ -1,0 +1,94 @@
+//! What the evaluator sees of the live world while planning: data sources read from the
+//! inventory, and the planned value of every kept resource (decided by [`super::decide`]); and
+//! the ownership lookup that finds the object an address manages.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use super::decide::decide;
+use crate::config::Mode;
+use crate::eval::Value;
+use crate::expand::{LiveView, ManagedRef};
+use crate::live::{Inventory, LiveObject, data};
+use crate::resources::{natural_key, natural_key_fields};
+use crate::schema;
+
+/// Answers the evaluator from the inventory, and remembers what it read for the fingerprint.
+pub struct PlanView<'a> {
+    pub inventory: &'a Inventory,
+    pub(super) read: RefCell<BTreeSet<String>>,
+}
+
+impl<'a> PlanView<'a> {
+    pub fn new(inventory: &'a Inventory) -> Self {
+        PlanView { inventory, read: RefCell::new(BTreeSet::new()) }
+    }
+}
+
+impl LiveView for PlanView<'_> {
+    fn read_data(&self, ty: &str, region: Option<&str>, config: &Value) -> Result<Option<Value>, String> {
+        let region = region.unwrap_or_default();
+        if self.inventory.is_empty() || !arguments_known(ty, config) {
+            return Ok(None); // read during apply, as Terraform defers it
+        }
+        let result = data::read(self.inventory, ty, region, config)?;
+        if let Some(id) = result.as_ref().and_then(|v| v.get("id")).and_then(Value::as_str) {
+            self.read.borrow_mut().insert(format!("{region}/{ty}/{id}"));
+        }
+        Ok(result)
+    }
+
+    fn planned_value(&self, m: &ManagedRef, config: &Value) -> Option<Value> {
+        let recovery = m.recovery?;
+        let live = find_live(self.inventory, &recovery.stack, &recovery.region, m.addr, m.ty, config).ok()??;
+        let schema = &schema::lookup(crate::config::Mode::Managed, m.ty)?.block;
+        let decision = decide(m.ty, schema, config, m.written, m.lifecycle, live);
+        if decision.replace() {
+            return None;
+        }
+        Some(decision.planned(config))
+    }
+}
+
+/// Whether a data source's arguments (not its results) are all known.
+pub fn arguments_known(ty: &str, config: &Value) -> bool {
+    let Some(schema) = schema::lookup(Mode::Data, ty) else { return true };
+    schema
+        .block
+        .attrs
+        .iter()
+        .filter(|(_, a)| a.required || a.optional)
+        .all(|(k, _)| config.get(k).is_none_or(Value::is_wholly_known))
+        && schema.block.blocks.keys().all(|k| config.get(k).is_none_or(Value::is_wholly_known))
+}
+
+/// The live object an instance manages: by ownership tags, else by natural key for types AWS
+/// cannot tag. Two objects claiming one address is an error naming both.
+pub fn find_live<'i>(
+    inv: &'i Inventory,
+    stack: &str,
+    region: &str,
+    addr: &str,
+    ty: &str,
+    config: &Value,
+) -> Result<Option<&'i LiveObject>, String> {
+    let region = crate::resources::home_region(ty, region);
+    let owned: Vec<&LiveObject> =
+        inv.by_owner(stack, addr).into_iter().filter(|o| o.ty == ty && o.region == region).collect();
+    match owned.as_slice() {
+        [one] => return Ok(Some(one)),
+        [] => {}
+        many => {
+            let ids: Vec<&str> = many.iter().map(|o| o.id.as_str()).collect();
+            return Err(format!("{} objects in {region} are tagged as {addr}: {}", many.len(), ids.join(" and ")));
+        }
+    }
+    // A key with a part not known yet (its object is being created) matches nothing.
+    let Some(fields) = natural_key_fields(ty) else { return Ok(None) };
+    if fields.iter().any(|f| config.get(f).is_some_and(|v| !v.is_wholly_known())) {
+        return Ok(None);
+    }
+    let attr = |f: &str| config.get(f).and_then(Value::to_template_string);
+    let Some(key) = natural_key(ty, &attr) else { return Ok(None) };
+    Ok(inv.by_natural_key(region, ty, &key).into_iter().next())
+}

@@ -1,0 +1,31 @@
+//! The drill report model: what a drill did and measured, written by `ops::drill` and printed
+//! by [`crate::render::drill`].
+
+use serde::{Deserialize, Serialize};
+
+use super::checks::CheckResult;
+use crate::apply::Report;
+
+/// What a drill did, for the Markdown and JSON reports.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DrillReport {
+    pub stack: String,
+    pub workspace: String,
+    pub region: String,
+    /// When the drill started (RFC 3339, wall clock: a drill is an event, not a plan).
+    pub started_at: String,
+    pub rto_objective_seconds: Option<u64>,
+    pub rto_estimate_seconds: u64,
+    /// Apply start to every check passing; `None` when the recovery did not complete.
+    pub measured_rto_seconds: Option<f64>,
+    pub apply: Report,
+    /// DNS cutover records a drill never applies.
+    pub skipped_cutover: Vec<String>,
+    pub checks: Vec<CheckResult>,
+    /// The destroy that cleaned up (absent with --keep).
+    pub cleanup: Option<Report>,
+    pub kept: bool,
+    pub passed: bool,
+    /// Why it failed, in one line each.
+    pub failures: Vec<String>,
+}
