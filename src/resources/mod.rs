@@ -37,6 +37,25 @@ use crate::eval::Value;
 use crate::live::LiveObject;
 use sdk::{Args, Cx, Narrow, ReadUnit};
 
+/// The `name`, `service` and `read_unit` of a type module's [`ResourceType`] implementation:
+/// `basics!(TYPE, Ec2, &UNIT);`.
+macro_rules! basics {
+    ($ty:expr, $service:ident, $unit:expr) => {
+        fn name(&self) -> &'static str {
+            $ty
+        }
+
+        fn service(&self) -> $crate::resources::Service {
+            $crate::resources::Service::$service
+        }
+
+        fn read_unit(&self) -> &'static $crate::resources::sdk::ReadUnit {
+            $unit
+        }
+    };
+}
+pub(crate) use basics;
+
 /// A boxed future, so the trait stays object-safe.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

@@ -15,13 +15,7 @@ pub const TYPE: &str = "aws_ami_copy";
 pub struct AmiCopy;
 
 impl ResourceType for AmiCopy {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Ec2
-    }
+    crate::resources::basics!(TYPE, Ec2, &UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::instance::TYPE]
@@ -45,10 +39,6 @@ impl ResourceType for AmiCopy {
             )),
             verify: None,
         }
-    }
-
-    fn read_unit(&self) -> &'static ReadUnit {
-        &UNIT
     }
 
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
@@ -93,10 +83,7 @@ impl ResourceType for AmiCopy {
                     }
                     Ok(())
                 }
-                Op::Ready => {
-                    let _ = a;
-                    waiters::image_available(cx, &prior(req.prior)?.id).await
-                }
+                Op::Ready => waiters::image_available(cx, &prior(req.prior)?.id).await,
             }
         })
     }
@@ -108,12 +95,8 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE, "aws_ami"],
     everywhere: true,
     narrows: true,
-    read: list,
+    read: |r, n| Box::pin(read(r, n)),
 };
-
-fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(read(r, n))
-}
 
 async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);
@@ -149,8 +132,6 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
 
 async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Result<(), StepError> {
     let tags = cx.tags(a, address);
-    let c = &cx.ec2;
-    let _ = (c, address);
     copy(cx, a, &tags, created).await
 }
 

@@ -13,13 +13,7 @@ pub const TYPE: &str = "aws_eip";
 pub struct Eip;
 
 impl ResourceType for Eip {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Ec2
-    }
+    crate::resources::basics!(TYPE, Ec2, &UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::nat_gateway::TYPE]
@@ -38,10 +32,6 @@ impl ResourceType for Eip {
             )),
             verify: None,
         }
-    }
-
-    fn read_unit(&self) -> &'static ReadUnit {
-        &UNIT
     }
 
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
@@ -73,21 +63,20 @@ impl ResourceType for Eip {
                         &["InvalidAllocationID.NotFound"]
                     )
                 }
-                Op::Ready => {
-                    let _ = a;
-                    Ok(())
-                }
+                Op::Ready => Ok(()),
             }
         })
     }
 }
 
-pub static UNIT: ReadUnit =
-    ReadUnit { name: "addresses", service: Service::Ec2, types: &[TYPE], everywhere: false, narrows: true, read: list };
-
-fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(read(r, n))
-}
+pub static UNIT: ReadUnit = ReadUnit {
+    name: "addresses",
+    service: Service::Ec2,
+    types: &[TYPE],
+    everywhere: false,
+    narrows: true,
+    read: |r, n| Box::pin(read(r, n)),
+};
 
 async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);

@@ -20,13 +20,7 @@ pub const TYPE: &str = "aws_instance";
 pub struct Instance;
 
 impl ResourceType for Instance {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Ec2
-    }
+    crate::resources::basics!(TYPE, Ec2, &UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {
         &[crate::resources::elb::target_group_attachment::TYPE]
@@ -65,10 +59,6 @@ impl ResourceType for Instance {
         }
     }
 
-    fn read_unit(&self) -> &'static ReadUnit {
-        &UNIT
-    }
-
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
         Box::pin(async move {
             let a = &req.config;
@@ -92,21 +82,20 @@ impl ResourceType for Instance {
                     waiters::instance_state(cx, id, &["terminated"], 20 * MINUTE).await?;
                     waiters::release_interfaces(cx, id).await
                 }
-                Op::Ready => {
-                    let _ = a;
-                    waiters::instance_state(cx, &prior(req.prior)?.id, &["running"], 10 * MINUTE).await
-                }
+                Op::Ready => waiters::instance_state(cx, &prior(req.prior)?.id, &["running"], 10 * MINUTE).await,
             }
         })
     }
 }
 
-pub static UNIT: ReadUnit =
-    ReadUnit { name: "instances", service: Service::Ec2, types: &[TYPE], everywhere: false, narrows: true, read: list };
-
-fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(read(r, n))
-}
+pub static UNIT: ReadUnit = ReadUnit {
+    name: "instances",
+    service: Service::Ec2,
+    types: &[TYPE],
+    everywhere: false,
+    narrows: true,
+    read: |r, n| Box::pin(read(r, n)),
+};
 
 async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);
@@ -160,8 +149,6 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
 
 async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Result<(), StepError> {
     let tags = cx.tags(a, address);
-    let c = &cx.ec2;
-    let _ = c;
     launch(cx, address, a, &tags, created).await
 }
 

@@ -13,13 +13,7 @@ pub const TYPE: &str = "aws_internet_gateway";
 pub struct InternetGateway;
 
 impl ResourceType for InternetGateway {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Ec2
-    }
+    crate::resources::basics!(TYPE, Ec2, &UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::nat_gateway::TYPE, super::eip::TYPE, super::instance::TYPE, crate::resources::elb::lb::TYPE]
@@ -35,10 +29,6 @@ impl ResourceType for InternetGateway {
             )),
             verify: None,
         }
-    }
-
-    fn read_unit(&self) -> &'static ReadUnit {
-        &UNIT
     }
 
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
@@ -94,10 +84,7 @@ impl ResourceType for InternetGateway {
                         &["InvalidInternetGatewayID.NotFound"]
                     )
                 }
-                Op::Ready => {
-                    let _ = a;
-                    Ok(())
-                }
+                Op::Ready => Ok(()),
             }
         })
     }
@@ -109,12 +96,8 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE],
     everywhere: false,
     narrows: true,
-    read: list,
+    read: |r, n| Box::pin(read(r, n)),
 };
-
-fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(read(r, n))
-}
 
 async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);

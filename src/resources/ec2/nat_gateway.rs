@@ -15,13 +15,7 @@ pub const TYPE: &str = "aws_nat_gateway";
 pub struct NatGateway;
 
 impl ResourceType for NatGateway {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Ec2
-    }
+    crate::resources::basics!(TYPE, Ec2, &UNIT);
 
     fn estimate(&self, step: &StepView) -> Estimate {
         match step.action {
@@ -46,10 +40,6 @@ impl ResourceType for NatGateway {
             )),
             verify: Some(format!("{} → `available`", s.by_tag("ec2", "describe-nat-gateways", "NatGateways[].State"))),
         }
-    }
-
-    fn read_unit(&self) -> &'static ReadUnit {
-        &UNIT
     }
 
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
@@ -79,10 +69,7 @@ impl ResourceType for NatGateway {
                     }
                     Ok(())
                 }
-                Op::Ready => {
-                    let _ = a;
-                    waiters::nat_state(cx, &prior(req.prior)?.id, "available", 10 * MINUTE).await
-                }
+                Op::Ready => waiters::nat_state(cx, &prior(req.prior)?.id, "available", 10 * MINUTE).await,
             }
         })
     }
@@ -94,12 +81,8 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE],
     everywhere: false,
     narrows: true,
-    read: list,
+    read: |r, n| Box::pin(read(r, n)),
 };
-
-fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(read(r, n))
-}
 
 async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::*;
 use crate::error::Error;
+use crate::eval::Value;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
 use crate::resources::{ApplyRequest, BoxFuture, Created, Op, ResourceType, RunbookText, Service, StepView};
 
@@ -15,13 +16,7 @@ pub const TYPE: &str = "aws_route_table";
 pub struct RouteTable;
 
 impl ResourceType for RouteTable {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Ec2
-    }
+    crate::resources::basics!(TYPE, Ec2, &UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::route_table_association::TYPE, super::route::TYPE]
@@ -37,10 +32,6 @@ impl ResourceType for RouteTable {
             )),
             verify: None,
         }
-    }
-
-    fn read_unit(&self) -> &'static ReadUnit {
-        &UNIT
     }
 
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
@@ -76,10 +67,7 @@ impl ResourceType for RouteTable {
                         &["InvalidRouteTableID.NotFound"]
                     )
                 }
-                Op::Ready => {
-                    let _ = a;
-                    Ok(())
-                }
+                Op::Ready => Ok(()),
             }
         })
     }
@@ -91,12 +79,8 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE, super::route_table_association::TYPE, super::route::TYPE],
     everywhere: false,
     narrows: true,
-    read: list,
+    read: |r, n| Box::pin(read(r, n)),
 };
-
-fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(read(r, n))
-}
 
 async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);
@@ -188,4 +172,12 @@ async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Resu
         super::route::create_route(cx, id, &route, "cidr_block", "ipv6_cidr_block").await?;
     }
     Ok(())
+}
+
+/// What to re-read after a write to something that lives in a route table (a route, an
+/// association): the table, with its routes and associations.
+pub(super) fn within_route_table(config: &Value, prior: Option<&LiveObject>) -> Narrow {
+    let table = config.get("route_table_id").and_then(Value::to_template_string);
+    let table = table.or_else(|| prior.and_then(|p| p.attr_str("route_table_id")).map(str::to_string));
+    Narrow::Parent { id: table.unwrap_or_default(), attr: "route_table_id" }
 }

@@ -3,30 +3,22 @@
 
 use super::*;
 use crate::eval::Value;
-use crate::resources::sdk::{Narrow, ReadUnit};
-use crate::resources::{ApplyRequest, BoxFuture, Identity, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::sdk::Narrow;
+use crate::resources::{ApplyRequest, BoxFuture, Identity, Op, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_route_table_association";
 
 pub struct RouteTableAssociation;
 
 impl ResourceType for RouteTableAssociation {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Ec2
-    }
+    crate::resources::basics!(TYPE, Ec2, &super::route_table::UNIT);
 
     fn identity(&self) -> Identity {
         Identity::NaturalKey(&["route_table_id", "subnet_id", "gateway_id"])
     }
 
     fn reread(&self, _address: &str, config: &Value, prior: Option<&LiveObject>, _created: Option<&str>) -> Narrow {
-        let table = config.get("route_table_id").and_then(Value::to_template_string);
-        let table = table.or_else(|| prior.and_then(|p| p.attr_str("route_table_id")).map(str::to_string));
-        Narrow::Parent { id: table.unwrap_or_default(), attr: "route_table_id" }
+        super::route_table::within_route_table(config, prior)
     }
 
     fn runbook(&self, s: &StepView) -> RunbookText {
@@ -39,10 +31,6 @@ impl ResourceType for RouteTableAssociation {
             )),
             verify: None,
         }
-    }
-
-    fn read_unit(&self) -> &'static ReadUnit {
-        &super::route_table::UNIT
     }
 
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
@@ -78,19 +66,15 @@ impl ResourceType for RouteTableAssociation {
                         &["InvalidAssociationID.NotFound"]
                     )
                 }
-                Op::Ready => {
-                    let _ = a;
-                    Ok(())
-                }
+                Op::Ready => Ok(()),
             }
         })
     }
 }
 
-async fn create(cx: &Cx, address: &str, a: &Args<'_>) -> Result<(), StepError> {
-    let tags = cx.tags(a, address);
+/// Associations cannot be tagged: the natural key (table and subnet or gateway) identifies them.
+async fn create(cx: &Cx, _address: &str, a: &Args<'_>) -> Result<(), StepError> {
     let c = &cx.ec2;
-    let _ = tags;
     cx.call();
     c.associate_route_table()
         .route_table_id(a.req("route_table_id")?)

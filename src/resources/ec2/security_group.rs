@@ -17,13 +17,7 @@ pub const TYPE: &str = "aws_security_group";
 pub struct SecurityGroup;
 
 impl ResourceType for SecurityGroup {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Ec2
-    }
+    crate::resources::basics!(TYPE, Ec2, &UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {
         &[
@@ -47,10 +41,6 @@ impl ResourceType for SecurityGroup {
             )),
             verify: Some(s.by_tag("ec2", "describe-security-groups", "SecurityGroups[].GroupId")),
         }
-    }
-
-    fn read_unit(&self) -> &'static ReadUnit {
-        &UNIT
     }
 
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
@@ -89,7 +79,6 @@ impl ResourceType for SecurityGroup {
                     call!(cx, "DeleteSecurityGroup", c.delete_security_group().group_id(id), &["InvalidGroup.NotFound"])
                 }
                 Op::Ready => {
-                    let _ = a;
                     let live = prior(req.prior)?;
                     if a.blocks("egress").is_empty() {
                         rules::revoke_default_egress(cx, &live.id).await
@@ -108,12 +97,8 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE],
     everywhere: false,
     narrows: true,
-    read: list,
+    read: |r, n| Box::pin(read(r, n)),
 };
-
-fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(read(r, n))
-}
 
 async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);

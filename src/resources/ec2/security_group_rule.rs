@@ -85,12 +85,8 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[INGRESS_TYPE, EGRESS_TYPE],
     everywhere: false,
     narrows: true,
-    read: list,
+    read: |r, n| Box::pin(read(r, n)),
 };
-
-fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(read(r, n))
-}
 
 async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);

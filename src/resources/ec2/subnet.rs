@@ -14,13 +14,7 @@ pub const TYPE: &str = "aws_subnet";
 pub struct Subnet;
 
 impl ResourceType for Subnet {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Ec2
-    }
+    crate::resources::basics!(TYPE, Ec2, &UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {
         &[
@@ -46,10 +40,6 @@ impl ResourceType for Subnet {
         }
     }
 
-    fn read_unit(&self) -> &'static ReadUnit {
-        &UNIT
-    }
-
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
         Box::pin(async move {
             let a = &req.config;
@@ -73,12 +63,14 @@ impl ResourceType for Subnet {
     }
 }
 
-pub static UNIT: ReadUnit =
-    ReadUnit { name: "subnets", service: Service::Ec2, types: &[TYPE], everywhere: true, narrows: true, read: list };
-
-fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(read(r, n))
-}
+pub static UNIT: ReadUnit = ReadUnit {
+    name: "subnets",
+    service: Service::Ec2,
+    types: &[TYPE],
+    everywhere: true,
+    narrows: true,
+    read: |r, n| Box::pin(read(r, n)),
+};
 
 async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);

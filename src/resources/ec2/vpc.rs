@@ -15,13 +15,7 @@ pub const TYPE: &str = "aws_vpc";
 pub struct Vpc;
 
 impl ResourceType for Vpc {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Ec2
-    }
+    crate::resources::basics!(TYPE, Ec2, &UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {
         &[
@@ -45,10 +39,6 @@ impl ResourceType for Vpc {
         }
     }
 
-    fn read_unit(&self) -> &'static ReadUnit {
-        &UNIT
-    }
-
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
         Box::pin(async move {
             let a = &req.config;
@@ -69,12 +59,14 @@ impl ResourceType for Vpc {
     }
 }
 
-pub static UNIT: ReadUnit =
-    ReadUnit { name: "vpcs", service: Service::Ec2, types: &[TYPE], everywhere: true, narrows: true, read: list };
-
-fn list<'a>(r: &'a mut RegionReader, n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(read(r, n))
-}
+pub static UNIT: ReadUnit = ReadUnit {
+    name: "vpcs",
+    service: Service::Ec2,
+    types: &[TYPE],
+    everywhere: true,
+    narrows: true,
+    read: |r, n| Box::pin(read(r, n)),
+};
 
 async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
     let c = &Client::new(&r.conf);

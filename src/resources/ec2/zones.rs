@@ -5,8 +5,8 @@ use aws_sdk_ec2::Client;
 use serde_json::json;
 
 use crate::error::Error;
-use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
-use crate::resources::{BoxFuture, Service};
+use crate::resources::Service;
+use crate::resources::sdk::{ReadUnit, RegionReader, cloud_error};
 
 pub static ZONES: ReadUnit = ReadUnit {
     name: "azs",
@@ -14,12 +14,8 @@ pub static ZONES: ReadUnit = ReadUnit {
     types: &["aws_availability_zone"],
     everywhere: true,
     narrows: false,
-    read: list,
+    read: |r, _| Box::pin(read(r)),
 };
-
-fn list<'a>(r: &'a mut RegionReader, _n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(read(r))
-}
 
 async fn read(r: &mut RegionReader) -> Result<(), Error> {
     let c = &Client::new(&r.conf);

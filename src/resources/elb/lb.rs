@@ -1,21 +1,14 @@
 //! `aws_lb`: created and waited for until active; deleted and waited for until gone.
 
 use super::*;
-use crate::resources::sdk::ReadUnit;
-use crate::resources::{ApplyRequest, BoxFuture, Estimate, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Estimate, Op, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_lb";
 
 pub struct Lb;
 
 impl ResourceType for Lb {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Elbv2
-    }
+    crate::resources::basics!(TYPE, Elbv2, &super::UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::listener::TYPE, crate::resources::route53::record::TYPE]
@@ -44,10 +37,6 @@ impl ResourceType for Lb {
                 s.region
             )),
         }
-    }
-
-    fn read_unit(&self) -> &'static ReadUnit {
-        &super::UNIT
     }
 
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {

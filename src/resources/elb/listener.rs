@@ -1,21 +1,14 @@
 //! `aws_lb_listener`: found by natural key (load balancer and port); modified in place.
 
 use super::*;
-use crate::resources::sdk::ReadUnit;
-use crate::resources::{ApplyRequest, BoxFuture, Identity, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Identity, Op, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_lb_listener";
 
 pub struct Listener;
 
 impl ResourceType for Listener {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Elbv2
-    }
+    crate::resources::basics!(TYPE, Elbv2, &super::UNIT);
 
     fn identity(&self) -> Identity {
         Identity::NaturalKey(&["load_balancer_arn", "port"])
@@ -35,18 +28,12 @@ impl ResourceType for Listener {
         }
     }
 
-    fn read_unit(&self) -> &'static ReadUnit {
-        &super::UNIT
-    }
-
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
         Box::pin(async move {
             let a = &req.config;
             let c = &cx.elb;
             match req.op {
                 Op::Create => {
-                    let tags = tag_list(&cx.tags(a, req.address));
-                    let _ = tags;
                     cx.call();
                     c.create_listener()
                         .load_balancer_arn(a.req("load_balancer_arn")?)
@@ -66,10 +53,8 @@ impl ResourceType for Listener {
                         .map_err(|e| sdk_error("CreateListener", e))?;
                     Ok(())
                 }
-                Op::Update(changed) => {
+                Op::Update(_) => {
                     let live = prior(req.prior)?;
-                    let has = |n: &str| changed.iter().any(|c| c == n);
-                    let _ = has;
                     cx.call();
                     c.modify_listener()
                         .listener_arn(&live.id)

@@ -16,12 +16,11 @@ use aws_sdk_elasticloadbalancingv2::Client;
 use aws_sdk_elasticloadbalancingv2::types::{Action, Matcher, Tag, TargetDescription};
 use serde_json::json;
 
+use super::Service;
 use super::sdk::wait::{self, Poll};
 use super::sdk::{
-    Args, Cx, Narrow, ReadUnit, RegionReader, cloud_error, code_of, gone_ok, live_value, prior, sdk_error, strip_nulls,
-    tag_map,
+    Args, Cx, ReadUnit, RegionReader, cloud_error, code_of, gone_ok, live_value, prior, sdk_error, strip_nulls, tag_map,
 };
-use super::{BoxFuture, Service};
 use crate::apply::StepError;
 use crate::error::Error;
 use crate::live::{ADDRESS_TAG, LiveObject};
@@ -34,12 +33,8 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[lb::TYPE, target_group::TYPE, listener::TYPE, target_group_attachment::TYPE],
     everywhere: true,
     narrows: false,
-    read: list,
+    read: |r, _| Box::pin(read(r)),
 };
-
-fn list<'a>(r: &'a mut RegionReader, _n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(read(r))
-}
 
 fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()

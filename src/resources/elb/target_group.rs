@@ -1,21 +1,14 @@
 //! `aws_lb_target_group`: its health check is modified in place.
 
 use super::*;
-use crate::resources::sdk::ReadUnit;
-use crate::resources::{ApplyRequest, BoxFuture, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Op, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_lb_target_group";
 
 pub struct TargetGroup;
 
 impl ResourceType for TargetGroup {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Elbv2
-    }
+    crate::resources::basics!(TYPE, Elbv2, &super::UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::listener::TYPE, super::target_group_attachment::TYPE, super::lb::TYPE]
@@ -33,10 +26,6 @@ impl ResourceType for TargetGroup {
             )),
             verify: None,
         }
-    }
-
-    fn read_unit(&self) -> &'static ReadUnit {
-        &super::UNIT
     }
 
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {

@@ -1,21 +1,14 @@
 //! `aws_lb_target_group_attachment`: a target registration, found by natural key.
 
 use super::*;
-use crate::resources::sdk::ReadUnit;
-use crate::resources::{ApplyRequest, BoxFuture, Estimate, Identity, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Estimate, Identity, Op, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_lb_target_group_attachment";
 
 pub struct TargetGroupAttachment;
 
 impl ResourceType for TargetGroupAttachment {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Elbv2
-    }
+    crate::resources::basics!(TYPE, Elbv2, &super::UNIT);
 
     fn identity(&self) -> Identity {
         Identity::NaturalKey(&["target_group_arn", "target_id", "port"])
@@ -45,18 +38,12 @@ impl ResourceType for TargetGroupAttachment {
         }
     }
 
-    fn read_unit(&self) -> &'static ReadUnit {
-        &super::UNIT
-    }
-
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
         Box::pin(async move {
             let a = &req.config;
             let c = &cx.elb;
             match req.op {
                 Op::Create => {
-                    let tags = tag_list(&cx.tags(a, req.address));
-                    let _ = tags;
                     cx.call();
                     c.register_targets()
                         .target_group_arn(a.req("target_group_arn")?)
@@ -66,17 +53,11 @@ impl ResourceType for TargetGroupAttachment {
                         .map_err(|e| sdk_error("RegisterTargets", e))?;
                     Ok(())
                 }
-                Op::Update(changed) => {
-                    let live = prior(req.prior)?;
-                    let has = |n: &str| changed.iter().any(|c| c == n);
-                    let _ = (live, has, c);
-                    Ok(())
-                }
+                // Every argument forces replacement: nothing is updated in place.
+                Op::Update(_) => Ok(()),
                 Op::Delete => {
                     let live = prior(req.prior)?;
-                    let id = live.id.as_str();
                     cx.call();
-                    let _ = id;
                     let value = live_value(live);
                     let a = Args(&value);
                     let req = c.deregister_targets().target_group_arn(a.req("target_group_arn")?).targets(target(&a)?);

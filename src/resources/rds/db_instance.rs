@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::*;
 use crate::eval::Value;
-use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
+use crate::resources::sdk::{ReadUnit, RegionReader, cloud_error};
 use crate::resources::{
     ApplyRequest, BoxFuture, Capacity, Estimate, ExtraChange, Op, RecoveryPointQuery, ResourceType, RunbookText,
     Service, StepView,
@@ -20,13 +20,7 @@ pub const TYPE: &str = "aws_db_instance";
 pub struct DbInstance;
 
 impl ResourceType for DbInstance {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Rds
-    }
+    crate::resources::basics!(TYPE, Rds, &UNIT);
 
     fn estimate(&self, step: &StepView) -> Estimate {
         const MIN: u64 = 60;
@@ -85,10 +79,6 @@ impl ResourceType for DbInstance {
                 s.region
             )),
         }
-    }
-
-    fn read_unit(&self) -> &'static ReadUnit {
-        &UNIT
     }
 
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
@@ -281,15 +271,13 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE],
     everywhere: true,
     narrows: false,
-    read: read_unit,
+    read: |r, _| {
+        Box::pin(async move {
+            let c = Client::new(&r.conf);
+            read(r, &c).await
+        })
+    },
 };
-
-fn read_unit<'a>(r: &'a mut RegionReader, _n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(async move {
-        let c = Client::new(&r.conf);
-        read(r, &c).await
-    })
-}
 
 async fn read(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
     let region = r.region.clone();
@@ -333,15 +321,13 @@ pub static AUTOMATED_BACKUPS: ReadUnit = ReadUnit {
     types: &["aws_db_instance_automated_backups"],
     everywhere: false,
     narrows: false,
-    read: read_backups_unit,
+    read: |r, _| {
+        Box::pin(async move {
+            let c = Client::new(&r.conf);
+            read_backups(r, &c).await
+        })
+    },
 };
-
-fn read_backups_unit<'a>(r: &'a mut RegionReader, _n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(async move {
-        let c = Client::new(&r.conf);
-        read_backups(r, &c).await
-    })
-}
 
 /// Replicated automated backups (cross-region point-in-time restore) live in the DR region.
 async fn read_backups(r: &mut RegionReader, c: &Client) -> Result<(), Error> {

@@ -5,7 +5,7 @@ use aws_sdk_rds::Client;
 use serde_json::json;
 
 use super::*;
-use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
+use crate::resources::sdk::{ReadUnit, RegionReader, cloud_error};
 use crate::resources::{ApplyRequest, BoxFuture, Estimate, Op, ResourceType, RunbookText, Service, StepView};
 
 pub const TYPE: &str = "aws_db_snapshot_copy";
@@ -13,13 +13,7 @@ pub const TYPE: &str = "aws_db_snapshot_copy";
 pub struct DbSnapshotCopy;
 
 impl ResourceType for DbSnapshotCopy {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Rds
-    }
+    crate::resources::basics!(TYPE, Rds, &UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::db_instance::TYPE]
@@ -42,10 +36,6 @@ impl ResourceType for DbSnapshotCopy {
             )),
             verify: None,
         }
-    }
-
-    fn read_unit(&self) -> &'static ReadUnit {
-        &UNIT
     }
 
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
@@ -73,10 +63,7 @@ impl ResourceType for DbSnapshotCopy {
                 }
                 Op::Update(changed) => {
                     let live = prior(req.prior)?;
-                    let has = |n: &str| changed.iter().any(|c| c == n);
-                    retag_if_changed(cx, a, live, changed).await?;
-                    let _ = (has, live);
-                    Ok(())
+                    retag_if_changed(cx, a, live, changed).await
                 }
                 Op::Delete => {
                     let live = prior(req.prior)?;
@@ -96,15 +83,13 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE, "aws_db_snapshot"],
     everywhere: true,
     narrows: false,
-    read: read_unit,
+    read: |r, _| {
+        Box::pin(async move {
+            let c = Client::new(&r.conf);
+            read(r, &c).await
+        })
+    },
 };
-
-fn read_unit<'a>(r: &'a mut RegionReader, _n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(async move {
-        let c = Client::new(&r.conf);
-        read(r, &c).await
-    })
-}
 
 async fn read(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
     let region = r.region.clone();

@@ -4,7 +4,7 @@ use aws_sdk_rds::Client;
 use serde_json::json;
 
 use super::*;
-use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
+use crate::resources::sdk::{ReadUnit, RegionReader, cloud_error};
 use crate::resources::{ApplyRequest, BoxFuture, Op, ResourceType, RunbookText, Service, StepView};
 
 pub const TYPE: &str = "aws_db_subnet_group";
@@ -12,13 +12,7 @@ pub const TYPE: &str = "aws_db_subnet_group";
 pub struct DbSubnetGroup;
 
 impl ResourceType for DbSubnetGroup {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Rds
-    }
+    crate::resources::basics!(TYPE, Rds, &UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::db_instance::TYPE]
@@ -35,10 +29,6 @@ impl ResourceType for DbSubnetGroup {
             )),
             verify: None,
         }
-    }
-
-    fn read_unit(&self) -> &'static ReadUnit {
-        &UNIT
     }
 
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
@@ -97,15 +87,13 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE],
     everywhere: false,
     narrows: false,
-    read: read_unit,
+    read: |r, _| {
+        Box::pin(async move {
+            let c = Client::new(&r.conf);
+            read(r, &c).await
+        })
+    },
 };
-
-fn read_unit<'a>(r: &'a mut RegionReader, _n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(async move {
-        let c = Client::new(&r.conf);
-        read(r, &c).await
-    })
-}
 
 async fn read(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
     let region = r.region.clone();

@@ -2,23 +2,16 @@
 //! natural key across a crash (tags are a separate call).
 
 use super::*;
-use crate::resources::sdk::ReadUnit;
 use aws_sdk_route53::types::{HealthCheckConfig, Tag};
 
-use crate::resources::{ApplyRequest, BoxFuture, Estimate, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Estimate, Op, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_route53_health_check";
 
 pub struct HealthCheck;
 
 impl ResourceType for HealthCheck {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Route53
-    }
+    crate::resources::basics!(TYPE, Route53, &super::UNIT);
 
     fn global(&self) -> bool {
         true
@@ -46,10 +39,6 @@ impl ResourceType for HealthCheck {
             )),
             verify: Some("aws route53 get-health-check-status --health-check-id <id> → `Success`".into()),
         }
-    }
-
-    fn read_unit(&self) -> &'static ReadUnit {
-        &super::UNIT
     }
 
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {

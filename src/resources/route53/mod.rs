@@ -11,12 +11,11 @@ use aws_sdk_route53::Client;
 use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecordSet, TagResourceType};
 use serde_json::json;
 
+use super::Service;
 use super::sdk::wait::{self, Poll};
 use super::sdk::{
-    Args, Cx, Narrow, ReadUnit, RegionReader, cloud_error, code_of, gone_ok, live_value, owned_tags, prior, sdk_error,
-    tag_map,
+    Args, Cx, ReadUnit, RegionReader, cloud_error, code_of, gone_ok, live_value, owned_tags, prior, sdk_error, tag_map,
 };
-use super::{BoxFuture, Service};
 use crate::apply::StepError;
 use crate::error::Error;
 use crate::live::ADDRESS_TAG;
@@ -27,12 +26,8 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &["aws_route53_zone", record::TYPE, health_check::TYPE],
     everywhere: false,
     narrows: false,
-    read: list,
+    read: |r, _| Box::pin(read(r)),
 };
-
-fn list<'a>(r: &'a mut RegionReader, _n: &'a Narrow) -> BoxFuture<'a, Result<(), Error>> {
-    Box::pin(read(r))
-}
 
 const CHANGE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 

@@ -2,23 +2,16 @@
 //! records cannot be tagged; written with UPSERT and waited for until INSYNC.
 
 use super::*;
-use crate::resources::sdk::ReadUnit;
 use aws_sdk_route53::types::{AliasTarget, ResourceRecord, ResourceRecordSet, RrType};
 
-use crate::resources::{ApplyRequest, BoxFuture, Estimate, Identity, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Estimate, Identity, Op, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_route53_record";
 
 pub struct Record;
 
 impl ResourceType for Record {
-    fn name(&self) -> &'static str {
-        TYPE
-    }
-
-    fn service(&self) -> Service {
-        Service::Route53
-    }
+    crate::resources::basics!(TYPE, Route53, &super::UNIT);
 
     fn global(&self) -> bool {
         true
@@ -58,24 +51,13 @@ impl ResourceType for Record {
         }
     }
 
-    fn read_unit(&self) -> &'static ReadUnit {
-        &super::UNIT
-    }
-
     fn apply<'a>(&'a self, cx: &'a Cx, req: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
         Box::pin(async move {
             let a = &req.config;
             match req.op {
-                Op::Create => {
-                    let address = req.address;
-                    let _ = address;
-                    change(cx, &a.req("zone_id")?, ChangeAction::Upsert, record_set(a)?).await
-                }
-                Op::Update(changed) => {
-                    let live = prior(req.prior)?;
-                    let _ = (live, changed);
-                    change(cx, &a.req("zone_id")?, ChangeAction::Upsert, record_set(a)?).await
-                }
+                Op::Create => change(cx, &a.req("zone_id")?, ChangeAction::Upsert, record_set(a)?).await,
+                // UPSERT writes the whole record set.
+                Op::Update(_) => change(cx, &a.req("zone_id")?, ChangeAction::Upsert, record_set(a)?).await,
                 Op::Delete => {
                     let live = prior(req.prior)?;
                     // DELETE must name the record exactly as it is: build it from the live object.
