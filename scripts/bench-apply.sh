@@ -3,7 +3,8 @@
 # Each group is 10 linked resources (VPC, internet gateway, 2 subnets, route table, 2 route
 # table associations, security group, 2 instances), as separate resource blocks.
 # Usage: scripts/bench-apply.sh [GROUPS...]   (default: 50 100, i.e. 500 and 1,000 resources)
-# DRPLAN_BIN picks the binary (default: target/release/drplan if built, else target/debug).
+# DRPLAN_BIN picks the binary (default: target/release/drplan if built, else target/debug);
+# DRPLAN_WRAP prefixes it (e.g. DRPLAN_WRAP='perf record -g -o /tmp/perf.data' to profile).
 # Prints per size: wall time, drplan's own CPU (user+sys), CPU per resource, moto's CPU, and
 # the wall-time ratio to the previous size.
 set -euo pipefail
@@ -97,7 +98,7 @@ for groups in "${sizes[@]}"; do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/moto-api/reset" -X POST >/dev/null && break; sleep 0.1; done
   moto_before=$(awk '{print $14 + $15}' "/proc/$moto/stat")
   out=$( { AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_EC2_METADATA_DISABLED=true \
-    /usr/bin/time -f '%e %U %S' "$bin" apply "$work/$groups" --auto-approve --journal-dir "$work/journal-$groups" >"$work/apply-$groups.log"; } 2>&1 | tail -1)
+    /usr/bin/time -f '%e %U %S' ${DRPLAN_WRAP:-} "$bin" apply "$work/$groups" --auto-approve --journal-dir "$work/journal-$groups" >"$work/apply-$groups.log"; } 2>&1 | tail -1)
   moto_after=$(awk '{print $14 + $15}' "/proc/$moto/stat")
   kill "$moto"; wait "$moto" 2>/dev/null || true
   grep -q "Apply complete" "$work/apply-$groups.log" || { tail -20 "$work/apply-$groups.log"; exit 1; }

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use super::{Runner, StepError, StepSpec};
 use crate::cloud::Provider;
 use crate::eval::Value;
-use crate::live::{Inventory, LiveObject, STACK_TAG};
+use crate::live::{ADDRESS_TAG, Inventory, LiveObject, STACK_TAG};
 use crate::plan::ResourceChange;
 use crate::resources::sdk::{Args, Narrow, live_value};
 use crate::resources::{self, ApplyRequest, Created, Op};
@@ -197,20 +197,26 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
     async fn remove(&self, change: &ResourceChange) -> Result<(), StepError> {
         let Some(id) = change.drplan.live_id.as_deref() else { return Ok(()) };
         let (ty, address) = (change.ty.as_str(), change.address.as_str());
-        let planned = self.find(ty, id);
+        let planned = self.find(ty, id, address);
         let config = planned.as_ref().map(live_value).unwrap_or(Value::Null);
         self.refresh(ty, address, &config, planned.as_ref(), None).await?;
-        let Some(live) = self.find(ty, id) else { return Ok(()) };
+        let Some(live) = self.find(ty, id, address) else { return Ok(()) };
         self.delete(ty, address, &live).await
     }
 
-    /// The DR region's (or Route 53's) object of `ty` with this id, if this stack owns it:
-    /// ids can repeat across regions, and an object that is not ours is never touched.
-    fn find(&self, ty: &str, id: &str) -> Option<LiveObject> {
+    /// The DR region's (or Route 53's) object of `ty` with this id, if this stack owns it as
+    /// `address` (both ownership tags; objects AWS cannot tag are deleted only when a fresh plan
+    /// of the configuration names them, which `ops::apply` checks): ids can repeat across
+    /// regions, and an object that is not ours is never touched.
+    fn find(&self, ty: &str, id: &str, address: &str) -> Option<LiveObject> {
         let inventory = self.inventory();
         let home = resources::home_region(ty, &self.region);
-        let ours = |o: &LiveObject| {
-            o.tags.get(STACK_TAG) == Some(&self.stack) || resources::natural_key_fields(&o.ty).is_some()
+        let ours = |o: &LiveObject| match resources::natural_key_fields(&o.ty) {
+            Some(_) => true,
+            None => {
+                o.tags.get(STACK_TAG) == Some(&self.stack)
+                    && o.tags.get(ADDRESS_TAG).map(String::as_str) == Some(address)
+            }
         };
         inventory.objects().iter().find(|o| o.ty == ty && o.id == id && o.region == home && ours(o)).cloned()
     }

@@ -146,9 +146,21 @@ impl Inventory {
         &self.snapshot.objects
     }
 
-    /// Objects tagged as owned by `stack`.
+    /// Objects owned by `stack`: tagged with the stack and an address, both.
     pub fn owned<'a>(&'a self, stack: &'a str) -> impl Iterator<Item = &'a LiveObject> + 'a {
-        self.snapshot.objects.iter().filter(move |o| o.tags.get(STACK_TAG).is_some_and(|s| s == stack))
+        self.snapshot
+            .objects
+            .iter()
+            .filter(move |o| o.tags.get(STACK_TAG).is_some_and(|s| s == stack) && o.tags.contains_key(ADDRESS_TAG))
+    }
+
+    /// Objects tagged with `stack` but no address: not owned (never changed or deleted), worth
+    /// a warning.
+    pub fn half_tagged<'a>(&'a self, stack: &'a str) -> impl Iterator<Item = &'a LiveObject> + 'a {
+        self.snapshot
+            .objects
+            .iter()
+            .filter(move |o| o.tags.get(STACK_TAG).is_some_and(|s| s == stack) && !o.tags.contains_key(ADDRESS_TAG))
     }
 
     /// Objects tagged with this stack and address (more than one is an error the caller reports).

@@ -161,7 +161,29 @@ fn check_not_stale(saved: &Plan, fresh: &Plan, path: &Path) -> Result<(), Error>
             what.join("\n")
         )));
     }
+    // Same configuration, same live state: the file must say what a fresh plan says. A file
+    // whose actions were edited is refused before any call.
+    if executable(saved) != executable(fresh) {
+        return Err(Error::Usage(format!(
+            "{name} does not match the plan its configuration and live state give: its changes or steps were edited, so it is not applied\nhint: run drplan plan --out {name} again and review the new plan"
+        )));
+    }
     Ok(())
+}
+
+/// What executing a plan does: each change's address, type, actions, live object and the
+/// attributes it changes, and the steps with their order. (Planned values are not in it: apply
+/// evaluates them again.)
+fn executable(plan: &Plan) -> serde_json::Value {
+    let changes: Vec<serde_json::Value> = plan
+        .resource_changes
+        .iter()
+        .map(|c| {
+            let attributes: Vec<&str> = c.drplan.attributes.iter().map(|a| a.name.as_str()).collect();
+            serde_json::json!([c.address, c.ty, c.change.actions, c.drplan.live_id, c.drplan.region, attributes])
+        })
+        .collect();
+    serde_json::json!({ "changes": changes, "steps": plan.execution.steps, "destroy": plan.destroy, "targets": plan.targets })
 }
 
 /// The scheduler's view of a plan's steps.
@@ -283,6 +305,97 @@ resource "aws_security_group" "web" {
         let provider = cloud.clone();
         let executed = execute_with(prepared, |_| async move { provider }, &opts, Arc::new(NoJournal)).unwrap();
         (s.add + s.change + s.destroy, executed)
+    }
+
+    /// Only objects with both ownership tags, of a type drplan manages, are ever planned for
+    /// deletion: a stack-only tag is reported, never trusted; an AMI or an unsupported type is
+    /// left alone whatever its tags.
+    #[test]
+    fn only_fully_owned_objects_of_managed_types_are_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), CONFIG).unwrap();
+        let load = LoadOptions {
+            dir: dir.path().to_path_buf(),
+            vars: Default::default(),
+            workspace: "default".into(),
+            lenient_keys: false,
+        };
+        let cloud = Arc::new(InMemory::new("us-west-2", "t"));
+        let object = |ty: &str, id: &str, tags: &[(&str, &str)]| crate::live::LiveObject {
+            ty: ty.into(),
+            region: "us-west-2".into(),
+            id: id.into(),
+            tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            attributes: Default::default(),
+        };
+        let both = [("drplan:stack", "t"), ("drplan:address", "aws_vpc.old")];
+        cloud.insert(object("aws_vpc", "vpc-half", &[("drplan:stack", "t")]));
+        cloud.insert(object(
+            "aws_s3_bucket",
+            "bucket",
+            &[("drplan:stack", "t"), ("drplan:address", "aws_s3_bucket.b")],
+        ));
+        cloud.insert(object("aws_ami", "ami-1", &[("drplan:stack", "t"), ("drplan:address", "data.aws_ami.web")]));
+        cloud.insert(object("aws_vpc", "vpc-old", &both));
+        let calibration = crate::recovery::Calibration::default();
+        let opts = PlanOptions { load, cloud: cloud.as_ref(), targets: vec![], destroy: true, calibration };
+        for destroy in [false, true] {
+            let planned = plan(&PlanOptions { destroy, ..opts.clone() }).unwrap();
+            let deleted: Vec<&str> = planned
+                .plan
+                .resource_changes
+                .iter()
+                .filter(|c| c.change.actions.contains(&crate::plan::Action::Delete))
+                .filter_map(|c| c.drplan.live_id.as_deref())
+                .collect();
+            assert_eq!(deleted, ["vpc-old"], "destroy: {destroy}");
+            let warning = planned.plan.warnings.iter().find(|w| w.contains("without drplan:address")).unwrap();
+            assert!(warning.contains("aws_vpc vpc-half"), "{warning}");
+        }
+    }
+
+    /// A saved plan is applied only as planned: the same file passes, one whose actions were
+    /// edited (a delete of an object nothing declares) is refused before any write.
+    #[test]
+    fn an_edited_plan_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), CONFIG).unwrap();
+        let load = LoadOptions {
+            dir: dir.path().to_path_buf(),
+            vars: Default::default(),
+            workspace: "default".into(),
+            lenient_keys: false,
+        };
+        let cloud = Arc::new(InMemory::new("us-west-2", "t"));
+        let calibration = crate::recovery::Calibration::default();
+        let planned = plan(&PlanOptions {
+            load: load.clone(),
+            cloud: cloud.as_ref(),
+            targets: vec![],
+            destroy: false,
+            calibration,
+        })
+        .unwrap();
+        let file = dir.path().join("saved.plan");
+        super::super::plan::write_plan(&file, &planned.plan).unwrap();
+        assert!(prepare(&load, cloud.as_ref(), &Source::PlanFile(file.clone()), false, &[]).is_ok());
+
+        let mut edited = planned.plan.clone();
+        let mut foreign = edited.resource_changes[0].clone();
+        foreign.address = "aws_route53_record.prod".into();
+        foreign.ty = "aws_route53_record".into();
+        foreign.change.actions = vec![crate::plan::Action::Delete];
+        foreign.drplan.live_id = Some("Z1_prod.example.com_A".into());
+        edited.resource_changes.push(foreign);
+        edited.execution.steps.push(crate::plan::Step {
+            address: "aws_route53_record.prod".into(),
+            action: "delete".into(),
+            depends_on: vec![],
+        });
+        super::super::plan::write_plan(&file, &edited).unwrap();
+        let err = prepare(&load, cloud.as_ref(), &Source::PlanFile(file), false, &[]).err().expect("refused");
+        assert!(err.to_string().contains("were edited"), "{err}");
+        assert!(cloud.writes.lock().unwrap().is_empty(), "nothing was written");
     }
 
     /// Apply through a provider: values known only after a create reach the steps that need

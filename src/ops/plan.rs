@@ -13,6 +13,7 @@ use crate::plan::Plan;
 use crate::plan::build::{self, BuildOptions, hex};
 use crate::plan::view::PlanView;
 
+#[derive(Clone)]
 pub struct PlanOptions<'c> {
     pub load: LoadOptions,
     pub cloud: &'c dyn Cloud,

@@ -86,7 +86,7 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
         resource_changes: p.changes.into_iter().map(|(_, c)| c).chain(p.deletes).collect(),
         output_changes: outputs(exp),
         drift: p.drift,
-        warnings: warnings(inv, opts.targets),
+        warnings: warnings(inv, &recovery.stack, opts.targets),
         execution,
         recovery: RecoverySection {
             rto_objective_seconds: recovery.rto_seconds,
@@ -210,7 +210,11 @@ fn plan_destroy<'i>(
 /// Owned objects no configuration instance manages: deleted (within the targets, if any).
 fn orphans<'i>(p: &mut Planned<'i>, recovery: &'i Recovery, inv: &'i Inventory, targets: &[String]) {
     for obj in inv.owned(&recovery.stack) {
-        if obj.region != crate::resources::home_region(&obj.ty, &recovery.region) || p.matched.contains(obj.id.as_str())
+        // Only types drplan manages are ever deleted: never a data-only object (an AMI, a
+        // snapshot) or a type it does not serve, whatever its tags say.
+        if obj.region != crate::resources::home_region(&obj.ty, &recovery.region)
+            || p.matched.contains(obj.id.as_str())
+            || crate::resources::get(&obj.ty).is_none()
         {
             continue;
         }
@@ -228,7 +232,7 @@ fn targets_address(t: &str, addr: &str) -> bool {
     addr == t || addr.starts_with(&format!("{t}[")) || addr.starts_with(&format!("{t}."))
 }
 
-fn warnings(inv: &Inventory, targets: &[String]) -> Vec<String> {
+fn warnings(inv: &Inventory, stack: &str, targets: &[String]) -> Vec<String> {
     let mut warnings: Vec<String> = inv
         .snapshot
         .unavailable_regions
@@ -237,6 +241,16 @@ fn warnings(inv: &Inventory, targets: &[String]) -> Vec<String> {
         .collect();
     if inv.is_empty() {
         warnings.push("No live state was given (--live empty): every resource is planned as new, and data sources are read during apply.".into());
+    }
+    let half: Vec<String> = inv.half_tagged(stack).map(|o| format!("{} {}", o.ty, o.id)).collect();
+    if !half.is_empty() {
+        warnings.push(format!(
+            "{} tagged drplan:stack = \"{stack}\" without drplan:address ({}): drplan does not own {} and never changes or deletes {}.",
+            crate::error::plural(half.len(), "object is").replace("objects is", "objects are"),
+            half.join(", "),
+            if half.len() == 1 { "it" } else { "them" },
+            if half.len() == 1 { "it" } else { "them" },
+        ));
     }
     if !targets.is_empty() {
         warnings.push("Resource targeting is in effect: this plan covers only the targeted resources and what they depend on, so it may not be the whole picture.".into());
