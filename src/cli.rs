@@ -153,6 +153,11 @@ pub struct AwsArgs {
     /// How long the primary region may take to answer before planning goes on without it.
     #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = parse_seconds)]
     pub primary_timeout: u64,
+    /// How long one AWS call may take (connecting, and each attempt) before it fails with the
+    /// operation and region named: an endpoint that accepts connections and never answers
+    /// cannot hang drplan.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_seconds)]
+    pub aws_timeout: u64,
 }
 
 impl AwsArgs {
@@ -160,6 +165,7 @@ impl AwsArgs {
         crate::cloud::aws::Aws {
             endpoint_url: self.endpoint_url.clone(),
             primary_timeout: std::time::Duration::from_secs(self.primary_timeout),
+            call_timeout: std::time::Duration::from_secs(self.aws_timeout.max(1)),
             ..Default::default()
         }
     }

@@ -1,6 +1,7 @@
-//! The cloud seen through one trait: where live state comes from. The offline implementation
-//! reads a recorded snapshot; the AWS backend (issue 4) reads the regions themselves. Both return
-//! the same [`LiveSnapshot`] model, so planning never knows which one it talks to.
+//! The cloud through two traits: [`Cloud`] (where live state comes from) and [`Provider`] (how
+//! one object is written). The offline implementation reads a recorded snapshot; the AWS
+//! backend reads and writes the regions themselves; [`memory`] does both in memory for tests.
+//! All return the same [`LiveSnapshot`] model, so planning never knows which one it talks to.
 
 pub mod aws;
 pub mod memory;

@@ -4,8 +4,10 @@
 //! `execution` (dependency order of the steps), `drift`, `warnings`, `recovery` and a
 //! `fingerprint` that `apply` uses to refuse a stale plan.
 //!
-//! Computing a plan: [`build::PlanView`] answers the evaluator's questions from the live
-//! inventory, [`diff`] compares one instance with its live object, [`build::build`] assembles.
+//! Computing a plan: [`view::PlanView`] answers the evaluator's questions from the live
+//! inventory, [`decide`] (over the schema-aware [`diff`] and the type's own rules) decides each
+//! kept object's change, [`build::build`] assembles. Recovery estimates are filled in
+//! afterwards by [`crate::recovery::assess`]; this module does not import it.
 
 pub mod build;
 mod changes;

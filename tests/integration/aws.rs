@@ -94,3 +94,27 @@ fn an_unreachable_dr_region_is_a_clear_error_naming_the_operation() {
     assert!(run.stderr.contains(" failed: "), "{}", run.stderr);
     assert!(!run.stderr.contains("DispatchFailure("), "no SDK debug dump: {}", run.stderr);
 }
+
+/// A DR endpoint that accepts connections and never answers: every call is time-boxed, so plan
+/// fails within the timeout, naming the operation, instead of hanging.
+#[test]
+fn a_dr_endpoint_that_never_answers_is_a_bounded_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    // Accept and hold every connection, answering nothing (the thread ends with the test binary).
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let env = [("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_MAX_ATTEMPTS", "1")];
+    let started = std::time::Instant::now();
+    let args = ["plan", FIXTURE, "--endpoint-url", &endpoint, "--aws-timeout", "2s"];
+    let run = crate::harness::drplan_with_env(&args, &env);
+    let took = started.elapsed();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(took < std::time::Duration::from_secs(30), "bounded: took {took:?}");
+    assert!(run.stderr.starts_with("Error: AWS "), "{}", run.stderr);
+    assert!(run.stderr.contains("timeout") || run.stderr.contains("timed out"), "{}", run.stderr);
+}

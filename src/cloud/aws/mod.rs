@@ -29,17 +29,36 @@ pub struct Aws {
     pub primary_timeout: Duration,
     /// When the snapshot was taken; `None` uses the clock.
     pub captured_at: Option<String>,
+    /// How long one call (each attempt, and connecting) may take.
+    pub call_timeout: Duration,
     /// API calls made, for the refresh benchmark.
     pub calls: Arc<AtomicUsize>,
 }
 
 impl Default for Aws {
     fn default() -> Self {
-        Aws { endpoint_url: None, primary_timeout: Duration::from_secs(20), captured_at: None, calls: Arc::default() }
+        Aws {
+            endpoint_url: None,
+            primary_timeout: Duration::from_secs(20),
+            captured_at: None,
+            call_timeout: Duration::from_secs(60),
+            calls: Arc::default(),
+        }
     }
 }
 
 impl Aws {
+    /// Connect and per-attempt timeouts for every call; the whole operation (retries
+    /// included) gets three attempts' worth.
+    pub(crate) fn timeouts(&self) -> aws_config::timeout::TimeoutConfig {
+        aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(self.call_timeout.min(Duration::from_secs(10)))
+            .read_timeout(self.call_timeout)
+            .operation_attempt_timeout(self.call_timeout)
+            .operation_timeout(self.call_timeout * 3)
+            .build()
+    }
+
     /// Re-reads one unit of the DR region (global units read the global service), narrowed
     /// where the unit allows it.
     pub(crate) async fn read_unit(
@@ -66,8 +85,11 @@ impl Aws {
         Ok(r.objects)
     }
 
+    /// The SDK configuration reads use: the region, the endpoint, and every call time-boxed.
     async fn sdk_config(&self, region: &str) -> SdkConfig {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_string()));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .timeout_config(self.timeouts());
         if let Some(url) = &self.endpoint_url {
             loader = loader.endpoint_url(url);
         }

@@ -5,8 +5,6 @@
 //! reachable from here at all. (Route 53 is global; only records and health checks the plan
 //! names are touched.)
 
-use std::time::Duration;
-
 use super::Aws;
 use crate::apply::StepError;
 use crate::cloud::Provider;
@@ -57,12 +55,7 @@ pub async fn executor_config(aws: &Aws, region: &str) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_string()))
         .retry_config(aws_config::retry::RetryConfig::disabled())
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .operation_attempt_timeout(Duration::from_secs(60))
-                .connect_timeout(Duration::from_secs(10))
-                .build(),
-        );
+        .timeout_config(aws.timeouts());
     if let Some(url) = &aws.endpoint_url {
         loader = loader.endpoint_url(url);
     }
