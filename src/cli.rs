@@ -346,6 +346,7 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
         Command::Plan(args) => plan(&args, &order),
         Command::Snapshot(args) => {
             let aws = args.aws.cloud();
+            ops::refuse_overwriting_inputs(&args.out, &args.config.load_options(&order), None)?;
             let snap = ops::snapshot::snapshot(&args.config.load_options(&order), &aws)?;
             ops::snapshot::write(&args.out, &snap)?;
             let unavailable: Vec<String> =
@@ -432,6 +433,13 @@ fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
         destroy: args.destroy,
         calibration: crate::recovery::Calibration::from_paths(&args.calibrate)?,
     };
+    if let Some(out) = &args.out {
+        let live = match &args.live {
+            Some(Offline::Snapshot(p)) => Some(p.as_path()),
+            _ => None,
+        };
+        ops::refuse_overwriting_inputs(out, &opts.load, live)?;
+    }
     let planned = ops::plan::plan(&opts)?;
     if !planned.config.warnings.is_empty() {
         eprint!("{}", planned.config.warnings.render(&planned.config.loaded.sources));

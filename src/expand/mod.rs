@@ -380,6 +380,10 @@ impl<'l> Engine<'l> {
         let region = decl.region.as_ref().and_then(|r| {
             let (v, _) = self.eval_expr(frame, r, &[]);
             match v {
+                Value::String(s) if !recovery::valid_region(&s) => {
+                    self.diags.push(recovery::invalid_region(&s, r.span()));
+                    None
+                }
                 Value::String(s) => Some(s),
                 Value::Unknown => None,
                 other => {

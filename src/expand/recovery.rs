@@ -30,6 +30,27 @@ const ARGUMENTS: &[&str] = &["stack", "region", "primary_region", "rto", "rpo", 
 
 /// Builds [`Recovery`] from evaluated arguments; reports every problem found.
 /// `attrs` maps each argument to (name span, value span, value).
+/// Whether `r` is an AWS region name: the partitions' own patterns (aws, aws-cn, aws-us-gov,
+/// the isolated ones), lower case, as AWS spells them.
+pub fn valid_region(r: &str) -> bool {
+    static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    PATTERN
+        .get_or_init(|| {
+            regex::Regex::new(r"^(us|eu|ap|sa|ca|me|af|il|mx|cn)(-(gov|iso|isob|isoe|isof))?-[a-z]+-[0-9]+$")
+                .expect("the region pattern compiles")
+        })
+        .is_match(r)
+}
+
+/// The error for a region name AWS does not have, with the lower-case spelling as a hint.
+pub fn invalid_region(r: &str, at: Option<crate::diag::Span>) -> Diagnostic {
+    let d = Diagnostic::error("Invalid region")
+        .detail(format!("{r:?} is not an AWS region name (like \"us-east-1\" or \"eu-central-1\")."))
+        .at(at);
+    let lower = r.to_ascii_lowercase();
+    if lower != r && valid_region(&lower) { d.hint(format!("region names are lower case: \"{lower}\"")) } else { d }
+}
+
 pub fn decode(
     header: Span,
     attrs: &BTreeMap<String, (Span, Span, Value)>,
@@ -150,6 +171,14 @@ pub fn decode(
                 .at(attrs.get("stack").map(|(_, s, _)| *s)),
         );
         ok = false;
+    }
+    for (name, value) in [("region", &region), ("primary_region", &primary_region)] {
+        if let Some(r) = value
+            && !valid_region(r)
+        {
+            diags.push(invalid_region(r, attrs.get(name).map(|(_, s, _)| *s)));
+            ok = false;
+        }
     }
     if let (Some(r), Some(p)) = (&region, &primary_region)
         && r == p

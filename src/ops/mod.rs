@@ -122,6 +122,39 @@ impl Parsed {
     }
 }
 
+/// Refuses an output path that is one of the command's inputs: a configuration or variables
+/// file of the configuration directory, a `--var-file`, or the `--live` snapshot. (With no
+/// state file, a configuration file overwritten by a plan would lose its objects.)
+pub fn refuse_overwriting_inputs(
+    out: &std::path::Path,
+    load: &LoadOptions,
+    live: Option<&std::path::Path>,
+) -> Result<(), Error> {
+    let canonical = |p: &std::path::Path| -> Option<PathBuf> {
+        match p.canonicalize() {
+            Ok(c) => Some(c),
+            // Not there yet: its directory, canonical, and its name.
+            Err(_) => {
+                let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+                Some(parent.canonicalize().ok()?.join(p.file_name()?))
+            }
+        }
+    };
+    let Some(target) = canonical(out) else { return Ok(()) };
+    let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let config_file = [".tf", ".tf.json", ".tfvars", ".tfvars.json", ".hcl"].iter().any(|ext| name.ends_with(ext));
+    let in_config_dir = target.parent().zip(load.dir.canonicalize().ok()).is_some_and(|(a, b)| a == b);
+    let var_files = load.vars.items.iter().filter_map(|i| i.as_ref().err());
+    let input = live.into_iter().chain(var_files.map(PathBuf::as_path)).any(|i| canonical(i).as_ref() == Some(&target));
+    if (config_file && in_config_dir) || input {
+        return Err(Error::Usage(format!(
+            "refusing to write {}: it is one of this command's inputs\nhint: write the output elsewhere (e.g. --out dr.plan)",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
 /// The instance graph: one node per resource or data-source instance, in expansion order.
 pub fn instance_graph(expansion: &Expansion) -> Dag {
     let mut dag = Dag::default();

@@ -310,3 +310,33 @@ fn a_journal_that_is_not_one_is_a_located_error() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains(&format!("{journal}:1: not a drplan journal line")), "{}", run.stderr);
 }
+
+/// `--out` never overwrites an input: a configuration file, the live snapshot. The refusal
+/// comes before anything is written, and the files are unchanged.
+#[test]
+fn plan_out_never_overwrites_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |from: &str, to: &str| {
+        let status = std::process::Command::new("cp")
+            .args(["-r", &root().join(from).display().to_string(), &dir.path().join(to).display().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    std::fs::create_dir_all(dir.path().join("examples")).unwrap();
+    copy("examples/webapp-dr", "examples/webapp-dr");
+    copy("modules", "modules");
+    let config = dir.path().join("examples/webapp-dr");
+    let main = config.join("main.tf");
+    let live = config.join("live/empty.json");
+    let before = (std::fs::read(&main).unwrap(), std::fs::read(&live).unwrap());
+    let (config, live_arg) = (config.display().to_string(), live.display().to_string());
+    for out in [main.display().to_string(), live_arg.clone()] {
+        let r = drplan(&["plan", &config, "--live", &live_arg, "--out", &out]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains("refusing to write") && r.stderr.contains("inputs"), "{}", r.stderr);
+    }
+    assert_eq!((std::fs::read(&main).unwrap(), std::fs::read(&live).unwrap()), before, "nothing was overwritten");
+    let saved = dir.path().join("dr.plan").display().to_string();
+    assert_eq!(drplan(&["plan", &config, "--live", &live_arg, "--out", &saved]).code, 0, "any other path is fine");
+}
