@@ -101,6 +101,16 @@ impl LiveSnapshot {
                 e.column()
             ))
         })?;
+        if aws_smithy_types::DateTime::from_str(&snap.captured_at, aws_smithy_types::date_time::Format::DateTime)
+            .is_err()
+        {
+            let line = text.lines().position(|l| l.contains("\"captured_at\"")).map_or(1, |n| n + 1);
+            return Err(Error::Usage(format!(
+                "{}:{line}: invalid live snapshot: captured_at {:?} is not an RFC 3339 time (like \"2026-11-21T16:40:00Z\"); offline plans use it as \"now\"",
+                path.display(),
+                snap.captured_at
+            )));
+        }
         if snap.format_version != FORMAT_VERSION {
             return Err(Error::Usage(format!(
                 "{}: live snapshot format_version {} is not supported (this drplan reads version {FORMAT_VERSION})",

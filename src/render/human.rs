@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde_json::Value as Json;
 
 use super::Style;
-use super::value::{SENSITIVE, UNKNOWN, inline, is_blocks, mask_at, mask_index, scalar};
+use super::value::{SENSITIVE, UNKNOWN, inline, is_blocks, mask_at, mask_index, printable, scalar};
 use crate::expand::recovery::format_duration;
 use crate::plan::{Action, Plan, ResourceChange};
 
@@ -76,7 +76,8 @@ pub fn render(plan: &Plan, style: Style) -> String {
     if !plan.drift.is_empty() {
         let _ = writeln!(o.text, "Objects changed outside drplan (drift from the configuration):");
         for d in &plan.drift {
-            let _ = writeln!(o.text, "  {} {} ({}): {}", o.sym("~"), d.address, d.live_id, d.attributes.join(", "));
+            let line = format!("{} ({}): {}", d.address, d.live_id, d.attributes.join(", "));
+            let _ = writeln!(o.text, "  {} {}", o.sym("~"), printable(&line));
         }
         o.text.push('\n');
     }
@@ -137,11 +138,14 @@ fn compact(o: &mut Out, c: &ResourceChange) {
         "update" => {
             format!("  ({})", c.drplan.attributes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "))
         }
-        "delete" => format!("  ({}; {})", c.drplan.live_id.as_deref().unwrap_or("?"), c.drplan.reasons.join("; ")),
+        "delete" => {
+            printable(&format!("  ({}; {})", c.drplan.live_id.as_deref().unwrap_or("?"), c.drplan.reasons.join("; ")))
+                .into_owned()
+        }
         _ => String::new(),
     };
     let sym = symbol(c);
-    let _ = writeln!(o.text, "{}{} {}{detail}", " ".repeat(5 - sym.len()), o.sym(sym), c.address);
+    let _ = writeln!(o.text, "{}{} {}{detail}", " ".repeat(5 - sym.len()), o.sym(sym), printable(&c.address));
 }
 
 fn resource(o: &mut Out, c: &ResourceChange) {
@@ -153,14 +157,21 @@ fn resource(o: &mut Out, c: &ResourceChange) {
         "read" => "will be read during apply".to_string(),
         _ => "has no changes".to_string(),
     };
-    let _ = writeln!(o.text, "  {} {} {what}", o.paint("1", "#"), o.paint("1", &c.address));
+    let _ = writeln!(o.text, "  {} {} {what}", o.paint("1", "#"), o.paint("1", &printable(&c.address)));
     for reason in &c.drplan.reasons {
         let _ = writeln!(o.text, "  # ({reason})");
     }
     let kind = if c.change.actions == [Action::Read] { "data" } else { "resource" };
     let sym = symbol(c);
     // Pad before painting: colour codes would count towards the width.
-    let _ = writeln!(o.text, "{}{} {kind} \"{}\" \"{}\" {{", " ".repeat(3 - sym.len()), o.sym(sym), c.ty, c.name);
+    let _ = writeln!(
+        o.text,
+        "{}{} {kind} \"{}\" \"{}\" {{",
+        " ".repeat(3 - sym.len()),
+        o.sym(sym),
+        printable(&c.ty),
+        printable(&c.name)
+    );
     match c.verb() {
         "create" | "read" => {
             let ch = &c.change;
@@ -248,7 +259,7 @@ fn attribute(
         Json::String(s) => {
             o.line(indent, sym, &format!("{name:width$} = <<-EOT"));
             for l in s.lines() {
-                let _ = writeln!(o.text, "{:w$}{l}", "", w = indent + 6);
+                let _ = writeln!(o.text, "{:w$}{}", "", printable(l), w = indent + 6);
             }
             let _ = writeln!(o.text, "{:w$}EOT", "", w = indent + 4);
         }

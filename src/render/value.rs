@@ -29,6 +29,17 @@ pub fn scalar(v: &Json) -> String {
     }
 }
 
+/// Text from the cloud (tags, ids, values) as it may be shown on a terminal: control characters
+/// (an escape sequence in a tag would drive the terminal) become `\u{..}` escapes.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect(),
+    )
+}
+
 /// Whether a JSON array holds nested blocks (objects) rather than values.
 pub fn is_blocks(v: &Json) -> bool {
     matches!(v, Json::Array(items) if !items.is_empty() && items.iter().all(Json::is_object))
@@ -49,5 +60,17 @@ pub fn mask_index(mask: &Json, i: usize) -> &Json {
         Json::Array(items) => items.get(i).unwrap_or(&FALSE),
         Json::Bool(true) => mask,
         _ => &FALSE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_from_the_cloud_are_escaped() {
+        assert_eq!(printable("vpc-1"), "vpc-1");
+        assert_eq!(printable("a\u{1b}[31mred"), "a\\u{1b}[31mred");
+        assert_eq!(scalar(&Json::String("\u{1b}]0;x\u{7}".into())), "\"\\u001b]0;x\\u0007\"");
     }
 }

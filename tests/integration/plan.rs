@@ -194,6 +194,14 @@ fn plan_errors_name_what_went_wrong() {
     let run = drplan(&["plan", FIXTURE, "--live", "tests/fixtures/plans/live/malformed.json", var]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("malformed.json:1:") && run.stderr.contains("docs/live-state.md"), "{}", run.stderr);
+    let run = drplan(&["plan", FIXTURE, "--live", "tests/fixtures/plans/live/bad-captured-at.json", var]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("bad-captured-at.json:3:")
+            && run.stderr.contains("\"yesterday at noon\" is not an RFC 3339 time"),
+        "{}",
+        run.stderr
+    );
     let run = drplan(&["plan", FIXTURE, var]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("--live"), "{}", run.stderr);
@@ -339,4 +347,14 @@ fn plan_out_never_overwrites_an_input() {
     assert_eq!((std::fs::read(&main).unwrap(), std::fs::read(&live).unwrap()), before, "nothing was overwritten");
     let saved = dir.path().join("dr.plan").display().to_string();
     assert_eq!(drplan(&["plan", &config, "--live", &live_arg, "--out", &saved]).code, 0, "any other path is fine");
+}
+
+/// Tags and ids come from the cloud: control characters in them (a terminal escape sequence)
+/// are printed escaped, never raw.
+#[test]
+fn control_characters_from_the_cloud_never_reach_the_terminal() {
+    let live = "tests/fixtures/plans/live/control-characters.json";
+    let run = drplan(&["plan", FIXTURE, "--live", live, "--var=db_password=x"]);
+    assert!(run.stdout.contains("aws_vpc.gone\\u{1b}[2J"), "the orphan is shown, escaped: {}", run.stdout);
+    assert!(!run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'), "{:?}", run.stdout);
 }
