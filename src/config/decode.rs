@@ -6,6 +6,8 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
 
 use super::decl::*;
+
+mod lifecycle;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Span, did_you_mean};
 
 const TOP_LEVEL_BLOCKS: &[&str] = &[
@@ -181,67 +183,6 @@ impl Decoder<'_> {
             );
         }
         text.map(|t| (t, span))
-    }
-
-    fn lifecycle(&mut self, block: &Block) -> Lifecycle {
-        let mut lc = Lifecycle::default();
-        for structure in block.body.iter() {
-            let Structure::Attribute(a) = structure else {
-                self.error(
-                    Diagnostic::error("Unsupported block type")
-                        .detail("Blocks of this type are not expected inside lifecycle.")
-                        .at(self.span(structure)),
-                );
-                continue;
-            };
-            match a.key.as_str() {
-                "prevent_destroy" => lc.prevent_destroy = self.literal_bool(&a.value, "prevent_destroy"),
-                "create_before_destroy" => {
-                    lc.create_before_destroy = self.literal_bool(&a.value, "create_before_destroy")
-                }
-                "ignore_changes" => match &a.value {
-                    Expression::Variable(v) if v.as_str() == "all" => lc.ignore_all_changes = true,
-                    Expression::Array(items) => {
-                        for item in items.iter() {
-                            match item {
-                                Expression::Variable(v) => lc.ignore_changes.push(v.as_str().to_string()),
-                                Expression::Traversal(t) => match &t.expr {
-                                    Expression::Variable(v) => lc.ignore_changes.push(v.as_str().to_string()),
-                                    other => self.error(
-                                        Diagnostic::error("Invalid ignore_changes entry")
-                                            .detail("Each entry must be an attribute name.")
-                                            .at(self.span(other)),
-                                    ),
-                                },
-                                Expression::String(s) => lc.ignore_changes.push(s.value().clone()),
-                                other => self.error(
-                                    Diagnostic::error("Invalid ignore_changes entry")
-                                        .detail("Each entry must be an attribute name.")
-                                        .at(self.span(other)),
-                                ),
-                            }
-                        }
-                    }
-                    other => self.error(
-                        Diagnostic::error("Invalid ignore_changes")
-                            .detail("ignore_changes must be a list of attribute names, or all.")
-                            .at(self.span(other)),
-                    ),
-                },
-                "replace_triggered_by" | "precondition" | "postcondition" => {}
-                other => {
-                    let d = Diagnostic::error("Unsupported argument")
-                        .detail(format!("An argument named \"{other}\" is not expected in a lifecycle block."))
-                        .at(self.span(&a.key));
-                    let d = match did_you_mean(other, ["prevent_destroy", "create_before_destroy", "ignore_changes"]) {
-                        Some(s) => d.hint(format!("did you mean \"{s}\"?")),
-                        None => d,
-                    };
-                    self.error(d);
-                }
-            }
-        }
-        lc
     }
 
     fn variable(&mut self, block: &Block) -> Option<VariableDecl> {
