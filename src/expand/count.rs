@@ -111,6 +111,10 @@ pub(crate) fn bind(ev: &mut Evaluator, key: &InstanceKey, each: Option<&Value>) 
 
 const UNKNOWN_HINT: &str = "use values known before apply: variables, locals, or keys written in the configuration; not attributes of resources that do not exist yet";
 
+/// The most instances one `count` may make: enough for any real topology, and a bound that
+/// keeps a typo (`count = 1e9`) from exhausting memory before it is reported.
+pub const MAX_INSTANCES: usize = 100_000;
+
 /// Evaluates `count`/`for_each`. With `lenient`, a value not known yet defers expansion
 /// instead of being an error (Terraform's validate does the same).
 pub(crate) fn keys(
@@ -132,11 +136,23 @@ pub(crate) fn keys(
             }
         };
         let invalid = |detail: String| Diagnostic::error("Invalid count argument").detail(detail).at(c.span());
+        let too_many = |n: String| {
+            invalid(format!("The \"count\" argument is {n}, more than the {MAX_INSTANCES} instances one resource or module may have."))
+                .hint("split the resource, or check the expression: a count this large is usually a mistake")
+        };
         return match value {
+            Value::Number(n) if n >= 0.0 && n.fract() == 0.0 && n > MAX_INSTANCES as f64 => {
+                diags.push(too_many(if n < 1e15 { format!("{n}") } else { format!("{n:e}") }));
+                Keys::Invalid
+            }
             Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => Keys::Count(n as usize),
             Value::Unknown if lenient => Keys::Deferred { counted: true },
             Value::Unknown => {
                 diags.push(invalid("The \"count\" value depends on values that are known only after apply, so drplan cannot predict how many instances will be created.".into()).hint(UNKNOWN_HINT));
+                Keys::Invalid
+            }
+            Value::String(s) if s.parse::<u128>().is_ok_and(|n| n > MAX_INSTANCES as u128) => {
+                diags.push(too_many(s));
                 Keys::Invalid
             }
             Value::String(s) if s.parse::<usize>().is_ok() => Keys::Count(s.parse().unwrap_or(0)),
