@@ -162,6 +162,18 @@ pub(crate) fn number_arg(v: &Value, what: &str) -> Result<f64, String> {
     }
 }
 
+/// The longest string a function may build (16 MiB): a documented limit, checked before
+/// allocating, so `indent(1e12, ...)` or `format("%999999999d", 1)` is an error, not an abort.
+pub const MAX_STRING_BYTES: usize = 16 << 20;
+
+/// An error when a string of `n` bytes would exceed [`MAX_STRING_BYTES`].
+pub(crate) fn check_len(n: usize, what: &str) -> Result<(), String> {
+    if n > MAX_STRING_BYTES {
+        return Err(format!("{what} would be {n} bytes, more than the {MAX_STRING_BYTES} a string may hold"));
+    }
+    Ok(())
+}
+
 pub(crate) fn int_arg(v: &Value, what: &str) -> Result<i64, String> {
     let n = number_arg(v, what)?;
     if n.fract() != 0.0 {

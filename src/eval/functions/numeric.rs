@@ -56,9 +56,38 @@ pub fn parseint(a: &[Value]) -> Result<Value, String> {
     if !(2..=62).contains(&base) {
         return Err(format!("the base must be between 2 and 62, but got {base}"));
     }
-    i64::from_str_radix(&text, base as u32)
+    parse_radix(&text, base as u32)
         .map(|v| Value::Number(v as f64))
-        .map_err(|_| format!("cannot parse {text:?} as a base {base} integer"))
+        .ok_or_else(|| format!("cannot parse {text:?} as a base {base} integer"))
+}
+
+/// An integer in base 2 to 62, as Terraform reads it: an optional sign, then digits 0-9, and
+/// letters; up to base 36 letters are case-insensitive, above it `a-z` are 10-35 and `A-Z`
+/// 36-61. `None` for an empty string, a digit out of range, or a value beyond 128 bits.
+fn parse_radix(text: &str, base: u32) -> Option<i128> {
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: i128 = 0;
+    for c in digits.chars() {
+        let d = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'a'..='z' => c as u32 - 'a' as u32 + 10,
+            'A'..='Z' if base <= 36 => c as u32 - 'A' as u32 + 10,
+            'A'..='Z' => c as u32 - 'A' as u32 + 36,
+            _ => return None,
+        };
+        if d >= base {
+            return None;
+        }
+        value = value.checked_mul(base as i128)?.checked_add(d as i128)?;
+    }
+    Some(if negative { -value } else { value })
 }
 
 pub fn range(a: &[Value]) -> Result<Value, String> {
@@ -210,6 +239,13 @@ mod tests {
         assert_eq!(call("range", vec![num(3.0)]).unwrap(), Value::List(vec![num(0.0), num(1.0), num(2.0)]));
         assert_eq!(call("range", vec![num(1.0), num(7.0), num(3.0)]).unwrap(), Value::List(vec![num(1.0), num(4.0)]));
         assert_eq!(call("parseint", vec!["ff".into(), num(16.0)]).unwrap(), num(255.0));
+        // Bases above 36 tell the cases apart (Terraform's vectors): "aA" is 10 * 62 + 36.
+        assert_eq!(call("parseint", vec!["aA".into(), num(62.0)]).unwrap(), num(656.0));
+        assert_eq!(call("parseint", vec!["FF".into(), num(16.0)]).unwrap(), num(255.0));
+        assert_eq!(call("parseint", vec!["-11".into(), num(2.0)]).unwrap(), num(-3.0));
+        assert!(call("parseint", vec!["12".into(), num(2.0)]).is_err());
+        assert!(call("parseint", vec!["".into(), num(10.0)]).is_err());
+        assert!(call("parseint", vec!["z".repeat(40).into(), num(62.0)]).is_err(), "beyond 128 bits");
         assert_eq!(call("sum", vec![Value::List(vec![num(1.0), num(2.5)])]).unwrap(), num(3.5));
         assert_eq!(call("ceil", vec![num(1.2)]).unwrap(), num(2.0));
     }

@@ -71,8 +71,12 @@ pub fn strcontains(a: &[Value]) -> Result<Value, String> {
 }
 
 pub fn indent(a: &[Value]) -> Result<Value, String> {
-    let pad = " ".repeat(int_arg(&a[0], "spaces")?.max(0) as usize);
-    Ok(s(a, 1)?.replace('\n', &format!("\n{pad}")).into())
+    let text = s(a, 1)?;
+    let spaces = int_arg(&a[0], "spaces")?.max(0) as usize;
+    let lines = text.matches('\n').count();
+    super::check_len(text.len().saturating_add(spaces.saturating_mul(lines)), "the indented string")?;
+    let pad = " ".repeat(spaces);
+    Ok(text.replace('\n', &format!("\n{pad}")).into())
 }
 
 pub fn substr(a: &[Value]) -> Result<Value, String> {
@@ -86,7 +90,7 @@ pub fn substr(a: &[Value]) -> Result<Value, String> {
         return Err(format!("offset {offset} is outside the string of length {len}"));
     }
     let length = int_arg(&a[2], "length")?;
-    let end = if length < 0 { len } else { (offset + length).min(len) };
+    let end = if length < 0 { len } else { offset.saturating_add(length).min(len) };
     Ok(chars[offset as usize..end as usize].iter().collect::<String>().into())
 }
 
@@ -210,7 +214,9 @@ fn format_one(spec: &str, args: &[Value]) -> Result<String, String> {
                 p.push(d);
                 chars.next();
             }
-            precision = Some(p.parse::<usize>().unwrap_or(0));
+            let n = p.parse::<usize>().unwrap_or(usize::MAX);
+            super::check_len(n, "the formatted number")?;
+            precision = Some(n);
         }
         let verb = chars.next().ok_or("format string ends with an incomplete verb")?;
         let arg = args.get(next_arg).ok_or_else(|| format!("not enough arguments for the format string {spec:?}"))?;
@@ -230,7 +236,8 @@ fn format_one(spec: &str, args: &[Value]) -> Result<String, String> {
             'v' => arg.to_template_string().unwrap_or_else(|| arg.to_string()),
             other => return Err(format!("unsupported format verb %{other}")),
         };
-        let width: usize = width.parse().unwrap_or(0);
+        let width: usize = if width.is_empty() { 0 } else { width.parse().unwrap_or(usize::MAX) };
+        super::check_len(width, "the padded value")?;
         let pad = width.saturating_sub(text.chars().count());
         if flags.contains('-') {
             out.push_str(&text);
@@ -251,6 +258,19 @@ fn format_one(spec: &str, args: &[Value]) -> Result<String, String> {
 mod tests {
     use crate::eval::functions::test_call as call;
     use crate::eval::value::Value;
+
+    /// Huge numeric arguments are errors or are clamped, never a panic or an abort.
+    #[test]
+    fn huge_arguments_are_bounded() {
+        let n = Value::Number;
+        assert_eq!(call("substr", vec!["hello".into(), n(1.0), n(1e19)]).unwrap(), Value::from("ello"));
+        let err = call("format", vec!["%.99999999999f".into(), n(1.0)]).unwrap_err();
+        assert!(err.contains("more than the 16777216"), "{err}");
+        assert!(call("format", vec!["%999999999999d".into(), n(1.0)]).is_err());
+        let err = call("indent", vec![n(1e12), "a\nb".into()]).unwrap_err();
+        assert!(err.contains("1000000000003 bytes"), "{err}");
+        assert_eq!(call("indent", vec![n(2.0), "a\nb".into()]).unwrap(), Value::from("a\n  b"));
+    }
 
     #[test]
     fn format_handles_common_verbs() {
