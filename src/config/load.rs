@@ -62,11 +62,7 @@ impl Loader {
             );
         }
         for path in files {
-            let text = match std::fs::read(&path) {
-                Ok(bytes) => String::from_utf8(bytes).map_err(|_| "the file is not valid UTF-8".to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            let text = match text {
+            let text = match read_config_file(&path) {
                 Ok(t) => t,
                 Err(e) => {
                     self.out.diagnostics.push(
@@ -191,18 +187,36 @@ fn syntax_detail(message: &str, text: &str, offset: usize) -> (String, Option<us
     (base, None)
 }
 
-/// `*.tf` and `*.hcl` files in `dir`, sorted by name; hidden files are skipped.
+/// Entries of `dir` named like configuration (`*.tf`, `*.hcl`, and `*.tf.json`, which is
+/// refused when read), sorted by name; hidden ones are skipped. Chosen by name alone, so a
+/// dangling link or a FIFO with such a name is reported, not silently left out.
 fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            p.is_file() && !name.starts_with('.') && (name.ends_with(".tf") || name.ends_with(".hcl"))
+            !name.starts_with('.') && [".tf", ".hcl", ".tf.json"].iter().any(|ext| name.ends_with(ext))
         })
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// A configuration file's text, or why it cannot be read. A missing target (a dangling or
+/// looping link), something not a regular file (a FIFO would block), Terraform's JSON syntax
+/// (not read yet) and non-UTF-8 text are all errors: with no state file, a file left out would
+/// have its objects planned for deletion.
+fn read_config_file(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{e} (a dangling or looping link?)"))?;
+    if !meta.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    if path.to_string_lossy().ends_with(".tf.json") {
+        return Err("Terraform's JSON syntax (*.tf.json) is not read yet; write it as HCL (*.tf)".into());
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|_| "the file is not valid UTF-8".to_string())
 }
 
 fn check_duplicates(module: &Module, sources: &SourceMap, diags: &mut Diagnostics) {

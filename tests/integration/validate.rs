@@ -92,3 +92,27 @@ fn help_reads_well() {
     let run = drplan(&["validate", "--help"]);
     settings().bind(|| insta::assert_snapshot!("help-validate", run.stdout));
 }
+
+/// A file named like configuration that cannot be read is an error, never silently left out:
+/// with no state file, its objects would be planned for deletion.
+#[test]
+fn unreadable_configuration_files_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), "recovery {\n  stack  = \"s\"\n  region = \"us-west-2\"\n}\n").unwrap();
+    std::fs::write(dir.path().join("extra.tf.json"), "{}").unwrap();
+    std::os::unix::fs::symlink("nowhere.tf", dir.path().join("dangling.tf")).unwrap();
+    std::os::unix::fs::symlink("loop.tf", dir.path().join("loop.tf")).unwrap();
+    let fifo = dir.path().join("pipe.tf");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let r = crate::harness::drplan(&["validate", &dir.path().display().to_string()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    for (file, why) in [
+        ("dangling.tf", "dangling or looping link"),
+        ("loop.tf", "dangling or looping link"),
+        ("extra.tf.json", "JSON syntax"),
+        ("pipe.tf", "not a regular file"),
+    ] {
+        assert!(r.stderr.contains(file) && r.stderr.contains(why), "{file}: {}", r.stderr);
+    }
+    assert!(r.stderr.contains("4 errors"), "{}", r.stderr);
+}
