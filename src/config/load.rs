@@ -30,6 +30,10 @@ pub fn load(dir: &Path) -> Loaded {
     loader.out
 }
 
+/// How deep module calls may nest: far beyond any real configuration, and a bound that keeps a
+/// generated chain of thousands of modules from exhausting the stack.
+pub const MAX_MODULE_DEPTH: usize = 64;
+
 struct Loader {
     out: Loaded,
     by_path: HashMap<PathBuf, usize>,
@@ -132,6 +136,18 @@ impl Loader {
             }
             if let Some(&existing) = self.by_path.get(&canonical) {
                 call.child = Some(existing);
+                continue;
+            }
+            if self.stack.len() >= MAX_MODULE_DEPTH {
+                self.out.diagnostics.push(
+                    Diagnostic::error("Modules nested too deeply")
+                        .detail(format!(
+                            "The module {:?} would be nested {} calls deep; drplan loads at most {MAX_MODULE_DEPTH}.",
+                            call.source,
+                            self.stack.len() + 1
+                        ))
+                        .at(call.span),
+                );
                 continue;
             }
             let index = self.out.tree.modules.len();

@@ -116,3 +116,28 @@ fn unreadable_configuration_files_are_errors() {
     }
     assert!(r.stderr.contains("4 errors"), "{}", r.stderr);
 }
+
+/// A chain of thousands of modules is a located error at the first call past the limit, not
+/// a stack overflow.
+#[test]
+fn deeply_chained_modules_are_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("main.tf"),
+        "recovery {\n  stack  = \"s\"\n  region = \"us-west-2\"\n}\n\nmodule \"m\" {\n  source = \"../m0\"\n}\n",
+    )
+    .unwrap();
+    for i in 0..5000 {
+        let m = dir.path().join(format!("m{i}"));
+        std::fs::create_dir_all(&m).unwrap();
+        std::fs::write(m.join("main.tf"), format!("module \"m\" {{\n  source = \"../m{}\"\n}}\n", i + 1)).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("m5000")).unwrap();
+    std::fs::write(dir.path().join("m5000/main.tf"), "locals {\n  x = 1\n}\n").unwrap();
+    let r = crate::harness::drplan(&["validate", &root.display().to_string()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("Modules nested too deeply") && r.stderr.contains("at most 64"), "{}", r.stderr);
+    assert!(r.stderr.contains("m62/main.tf:1:1"), "located at the 64th call: {}", r.stderr);
+}

@@ -63,10 +63,13 @@ pub fn flatten(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(out))
 }
 
+/// The first occurrence of each element, in order: linear, by a canonical key per value (a
+/// million elements take milliseconds, not minutes).
 pub fn distinct(a: &[Value]) -> Result<Value, String> {
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Value> = Vec::new();
     for v in seq_arg(&a[0], "the argument")? {
-        if !out.contains(v) {
+        if seen.insert(format!("{v:?}")) {
             out.push(v.clone());
         }
     }
@@ -227,6 +230,15 @@ mod tests {
     fn list_functions() {
         assert_eq!(call("element", vec![list(&["a", "b"]), Value::Number(3.0)]).unwrap(), Value::from("b"));
         assert_eq!(call("distinct", vec![list(&["a", "b", "a"])]).unwrap(), list(&["a", "b"]));
+        let mixed = Value::List(vec![
+            Value::Number(1.0),
+            Value::from("1"),
+            Value::Number(1.0),
+            Value::List(vec![Value::Number(1.0)]),
+            Value::List(vec![Value::Number(1.0)]),
+        ]);
+        let want = Value::List(vec![Value::Number(1.0), Value::from("1"), Value::List(vec![Value::Number(1.0)])]);
+        assert_eq!(call("distinct", vec![mixed]).unwrap(), want, "a number and a string are different values");
         assert_eq!(
             call("flatten", vec![Value::List(vec![list(&["a"]), list(&["b", "c"])])]).unwrap(),
             list(&["a", "b", "c"])
