@@ -138,63 +138,81 @@ fn format_addr(addr: u128, bits: u32) -> String {
     if bits == 32 { Ipv4Addr::from(addr as u32).to_string() } else { Ipv6Addr::from(addr).to_string() }
 }
 
+/// A whole number argument of the CIDR functions, exactly: beyond 2^63 or fractional is an error
+/// (a network number is never silently rounded or saturated).
+fn exact_int(v: &Value, what: &str) -> Result<i64, String> {
+    let n = super::number_arg(v, what)?;
+    if n.fract() != 0.0 || !(-9.223372036854775e18..9.223372036854775e18).contains(&n) {
+        return Err(format!("{what} must be a whole number within 64 bits, but got {n}"));
+    }
+    Ok(n as i64)
+}
+
+/// 2^bits as a u128, `None` for 2^128 (the whole IPv6 space).
+fn pow2(bits: u32) -> Option<u128> {
+    1u128.checked_shl(bits).filter(|_| bits < 128)
+}
+
 fn subnet(p: &Prefix, newbits: i64, netnum: i64) -> Result<(u128, u32), String> {
     let new_len = p.len as i64 + newbits;
     if newbits < 0 || new_len > p.bits as i64 {
         return Err(format!("cannot extend a /{} prefix by {newbits} bits (the address has {} bits)", p.len, p.bits));
     }
-    if newbits < 127 && (netnum < 0 || netnum as u128 >= 1u128 << newbits) {
+    let fits = netnum >= 0 && pow2(newbits as u32).is_none_or(|limit| (netnum as u128) < limit);
+    if !fits {
         return Err(format!("network number {netnum} does not fit in {newbits} bits"));
     }
     let new_len = new_len as u32;
-    Ok((p.addr | ((netnum as u128) << (p.bits - new_len)), new_len))
+    let shifted = (netnum as u128).checked_shl(p.bits - new_len).unwrap_or(0);
+    Ok((p.addr | shifted, new_len))
 }
 
 pub fn cidrsubnet(a: &[Value]) -> Result<Value, String> {
     let p = parse_prefix(&string_arg(&a[0], "the prefix")?)?;
-    let (addr, len) = subnet(&p, int_arg(&a[1], "newbits")?, int_arg(&a[2], "netnum")?)?;
+    let (addr, len) = subnet(&p, exact_int(&a[1], "newbits")?, exact_int(&a[2], "netnum")?)?;
     Ok(format!("{}/{len}", format_addr(addr, p.bits)).into())
 }
 
+/// Consecutive subnets, each aligned to its own size; an overflow of the address space (the
+/// second /1 of `::/0` ends it) means the next request does not fit.
 pub fn cidrsubnets(a: &[Value]) -> Result<Value, String> {
     let p = parse_prefix(&string_arg(&a[0], "the prefix")?)?;
     let host_bits = p.bits - p.len;
-    let last = p.addr | if host_bits >= 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
-    let mut next: u128 = p.addr;
+    let last = p.addr | pow2(host_bits).map_or(u128::MAX, |n| n - 1);
+    let mut next: Option<u128> = Some(p.addr);
     let mut out = Vec::new();
     for (i, v) in a[1..].iter().enumerate() {
-        let newbits = int_arg(v, &format!("newbits {}", i + 1))?;
+        let newbits = exact_int(v, &format!("newbits {}", i + 1))?;
         let len = p.len as i64 + newbits;
         if newbits < 1 || len > p.bits as i64 {
             return Err(format!("newbits {newbits} does not fit a /{} prefix", p.len));
         }
-        let size = 1u128 << (p.bits - len as u32);
-        let start = next.div_ceil(size) * size;
-        if start.checked_add(size - 1).is_none_or(|end| end > last) {
-            return Err(format!("not enough address space in /{} for all the requested subnets", p.len));
-        }
+        let no_room = || format!("not enough address space in /{} for all the requested subnets", p.len);
+        // Sizes below 2^128: a subnet of a prefix is at least one bit longer.
+        let size = pow2(p.bits - len as u32).ok_or_else(no_room)?;
+        let start = next.and_then(|n| n.div_ceil(size).checked_mul(size)).ok_or_else(no_room)?;
+        let end = start.checked_add(size - 1).filter(|end| *end <= last).ok_or_else(no_room)?;
         out.push(Value::from(format!("{}/{len}", format_addr(start, p.bits))));
-        next = start + size;
+        next = end.checked_add(1);
     }
     Ok(Value::List(out))
 }
 
+/// A host in a prefix; negative numbers count back from the end (-1 is the last address).
 pub fn cidrhost(a: &[Value]) -> Result<Value, String> {
     let p = parse_prefix(&string_arg(&a[0], "the prefix")?)?;
     let host_bits = p.bits - p.len;
-    let capacity: i128 = if host_bits >= 127 { i128::MAX } else { 1i128 << host_bits };
-    let mut host = int_arg(&a[1], "hostnum")? as i128;
-    if host < 0 {
-        host += capacity;
-    }
-    if host < 0 || host >= capacity {
-        return Err(format!(
-            "host number {} does not fit in the {host_bits} host bits of /{}",
-            int_arg(&a[1], "")?,
-            p.len
-        ));
-    }
-    Ok(format_addr(p.addr | host as u128, p.bits).into())
+    let host = exact_int(&a[1], "hostnum")?;
+    let last = pow2(host_bits).map_or(u128::MAX, |n| n - 1);
+    let offset = if host >= 0 {
+        Some(host as u128).filter(|h| *h <= last)
+    } else {
+        // -1 is `last`, -2 is `last - 1`, ...
+        (host.unsigned_abs() as u128 - 1).le(&last).then(|| last - (host.unsigned_abs() as u128 - 1))
+    };
+    let offset =
+        offset.ok_or_else(|| format!("host number {host} does not fit in the {host_bits} host bits of /{}", p.len))?;
+    Ok(format_addr(p.addr | offset, p.bits).into())
 }
 
 pub fn cidrnetmask(a: &[Value]) -> Result<Value, String> {
@@ -229,6 +247,29 @@ mod tests {
         assert_eq!(call("cidrnetmask", vec!["172.16.0.0/12".into()]).unwrap(), Value::from("255.240.0.0"));
         assert!(call("cidrsubnet", vec!["10.0.0.0/16".into(), num(8.0), num(256.0)]).is_err());
         assert!(call("cidrhost", vec!["10.0.1.0/24".into(), num(256.0)]).is_err());
+    }
+
+    /// IPv6 maths is exact over 128 bits (Terraform's vectors and the edge of the space).
+    #[test]
+    fn ipv6_prefixes_use_all_128_bits() {
+        let subnets = |args: Vec<Value>| call("cidrsubnets", args);
+        let strs = |v: &[&str]| Value::List(v.iter().map(|s| Value::from(*s)).collect());
+        assert_eq!(
+            subnets(vec!["fe80::/48".into(), num(16.0), num(16.0), num(16.0), num(32.0)]).unwrap(),
+            strs(&["fe80::/64", "fe80:0:0:1::/64", "fe80:0:0:2::/64", "fe80:0:0:3::/80"])
+        );
+        assert_eq!(subnets(vec!["::/0".into(), num(1.0), num(1.0)]).unwrap(), strs(&["::/1", "8000::/1"]));
+        assert!(subnets(vec!["::/0".into(), num(1.0), num(1.0), num(1.0)]).is_err(), "the space is full");
+        assert_eq!(
+            call("cidrhost", vec!["::/0".into(), num(-1.0)]).unwrap(),
+            Value::from("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")
+        );
+        assert_eq!(call("cidrhost", vec!["10.0.1.0/24".into(), num(-256.0)]).unwrap(), Value::from("10.0.1.0"));
+        assert!(call("cidrhost", vec!["10.0.1.0/24".into(), num(-257.0)]).is_err());
+        assert!(call("cidrsubnet", vec!["10.0.0.0/8".into(), num(8.0), num(-1.0)]).is_err(), "negative netnum");
+        assert!(call("cidrsubnet", vec!["::/0".into(), num(127.0), num(-1.0)]).is_err(), "negative netnum, wide");
+        assert!(call("cidrsubnet", vec!["::/0".into(), num(100.0), num(1e30)]).is_err(), "never saturated");
+        assert_eq!(call("cidrsubnet", vec!["::/0".into(), num(128.0), num(1.0)]).unwrap(), Value::from("::1/128"));
         let subnets = call("cidrsubnets", vec!["10.1.0.0/16".into(), num(4.0), num(4.0), num(8.0)]).unwrap();
         assert_eq!(subnets, Value::List(vec!["10.1.0.0/20".into(), "10.1.16.0/20".into(), "10.1.32.0/24".into()]));
     }
