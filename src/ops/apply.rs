@@ -297,6 +297,19 @@ resource "aws_security_group" "web" {
 }
 "#;
 
+    /// A directory holding [`CONFIG`], and the options that load it.
+    fn config_dir() -> (tempfile::TempDir, LoadOptions) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), CONFIG).unwrap();
+        let load = LoadOptions {
+            dir: dir.path().to_path_buf(),
+            vars: Default::default(),
+            workspace: "default".into(),
+            lenient_keys: false,
+        };
+        (dir, load)
+    }
+
     fn run(cloud: &Arc<InMemory>, load: &LoadOptions, destroy: bool) -> (usize, Executed) {
         let prepared = prepare(load, cloud.as_ref(), &Source::Dir, destroy, &[]).unwrap();
         let s = prepared.planned.plan.summary;
@@ -312,14 +325,7 @@ resource "aws_security_group" "web" {
     /// left alone whatever its tags.
     #[test]
     fn only_fully_owned_objects_of_managed_types_are_deleted() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("main.tf"), CONFIG).unwrap();
-        let load = LoadOptions {
-            dir: dir.path().to_path_buf(),
-            vars: Default::default(),
-            workspace: "default".into(),
-            lenient_keys: false,
-        };
+        let (_dir, load) = config_dir();
         let cloud = Arc::new(InMemory::new("us-west-2", "t"));
         let object = |ty: &str, id: &str, tags: &[(&str, &str)]| crate::live::LiveObject {
             ty: ty.into(),
@@ -358,14 +364,7 @@ resource "aws_security_group" "web" {
     /// edited (a delete of an object nothing declares) is refused before any write.
     #[test]
     fn an_edited_plan_file_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("main.tf"), CONFIG).unwrap();
-        let load = LoadOptions {
-            dir: dir.path().to_path_buf(),
-            vars: Default::default(),
-            workspace: "default".into(),
-            lenient_keys: false,
-        };
+        let (dir, load) = config_dir();
         let cloud = Arc::new(InMemory::new("us-west-2", "t"));
         let calibration = crate::recovery::Calibration::default();
         let planned = plan(&PlanOptions {
@@ -402,14 +401,7 @@ resource "aws_security_group" "web" {
     /// them, a re-plan finds nothing to do, and destroy removes dependents first.
     #[test]
     fn apply_resolves_created_ids_and_converges_then_destroys_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("main.tf"), CONFIG).unwrap();
-        let load = LoadOptions {
-            dir: dir.path().to_path_buf(),
-            vars: Default::default(),
-            workspace: "default".into(),
-            lenient_keys: false,
-        };
+        let (_dir, load) = config_dir();
         let cloud = Arc::new(InMemory::new("us-west-2", "t"));
         let (changes, executed) = run(&cloud, &load, false);
         assert_eq!(changes, 3);
