@@ -127,6 +127,16 @@ impl Diagnostic {
         Diagnostic { severity: Severity::Error, summary: summary.into(), detail: None, span: None, hint: None }
     }
 
+    /// The same problem with its message withheld, because it would show a sensitive value
+    /// (what Terraform does for errors and validation messages that include one).
+    pub fn redacted(self) -> Self {
+        Diagnostic {
+            detail: Some("The message is not shown because it would include a sensitive value.".into()),
+            hint: None,
+            ..self
+        }
+    }
+
     pub fn warning(summary: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary) }
     }

@@ -29,6 +29,8 @@ pub(crate) struct BodyEval<'e, 'a> {
     pub diags: &'e mut Diagnostics,
     /// Data-source arguments left unset are null (they are query inputs), not unknown.
     pub data_source: bool,
+    /// The body uses a sensitive value: evaluation errors are reported without their message.
+    pub redact: bool,
 }
 
 impl BodyEval<'_, '_> {
@@ -166,7 +168,7 @@ impl BodyEval<'_, '_> {
         let value = match self.ev.eval(expr) {
             Ok(v) => v,
             Err(d) => {
-                self.diags.push(d);
+                self.diags.push(if self.redact { d.redacted() } else { d });
                 out.insert(name.to_string(), Value::Unknown);
                 return;
             }

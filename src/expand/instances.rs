@@ -65,6 +65,7 @@ impl Engine<'_> {
         };
         let deps = Self::deps_of(frame, refs);
         let sensitive_attrs = Self::sensitive_attrs(frame, decl, &schema.block);
+        let redact = Self::sensitive_of(frame, refs);
         let mut exported = Exported::default();
         let mut values: Vec<(InstanceKey, Value)> = Vec::new();
         for (key, each) in keys.iter() {
@@ -75,6 +76,7 @@ impl Engine<'_> {
                 file: decl.file,
                 diags: self.diags,
                 data_source: decl.mode == Mode::Data,
+                redact,
             }
             .block(
                 &decl.body,

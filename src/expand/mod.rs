@@ -369,7 +369,7 @@ impl<'l> Engine<'l> {
         match ev.eval(&expr.expr) {
             Ok(v) => (v, deps),
             Err(d) => {
-                self.diags.push(d);
+                self.diags.push(if Self::sensitive_of(frame, refs) { d.redacted() } else { d });
                 (Value::Unknown, deps)
             }
         }

@@ -130,18 +130,22 @@ impl Engine<'_> {
                 return;
             }
             Err(d) => {
-                self.diags.push(d);
+                self.diags.push(if decl.sensitive { d.redacted() } else { d });
                 return;
             }
         };
         if ok {
             return;
         }
-        let message = v
-            .error_message
-            .as_ref()
-            .and_then(|m| Evaluator::new(&frame.scope, m.file).eval(&m.expr).ok())
-            .and_then(|m| m.as_str().map(str::to_string));
+        // As Terraform: a sensitive variable's message is not shown (it may interpolate it).
+        let message = if decl.sensitive {
+            Some("The error message included a sensitive value, so it will not be displayed.".to_string())
+        } else {
+            v.error_message
+                .as_ref()
+                .and_then(|m| Evaluator::new(&frame.scope, m.file).eval(&m.expr).ok())
+                .and_then(|m| m.as_str().map(str::to_string))
+        };
         self.diags.push(
             Diagnostic::error("Invalid value for variable")
                 .detail(format!(

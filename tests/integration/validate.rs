@@ -141,3 +141,15 @@ fn deeply_chained_modules_are_a_located_error() {
     assert!(r.stderr.contains("Modules nested too deeply") && r.stderr.contains("at most 64"), "{}", r.stderr);
     assert!(r.stderr.contains("m62/main.tf:1:1"), "located at the 64th call: {}", r.stderr);
 }
+
+/// Error messages never show a sensitive value: not a function's error about it, not a
+/// validation message that interpolates it (the snapshot of the same fixture shows the text).
+#[test]
+fn errors_about_sensitive_values_do_not_show_them() {
+    let r = drplan(&["validate", "tests/fixtures/bad/sensitive-value-in-errors"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("3 errors"), "{}", r.stderr);
+    assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
+    let r = drplan(&["validate", "tests/fixtures/bad/sensitive-value-in-errors", "--var", "secret=swordfish"]);
+    assert!(!r.stderr.contains("swordfish"), "{}", r.stderr);
+}
