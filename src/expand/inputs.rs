@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use hcl_edit::Span as _;
+use hcl_edit::expr::Expression;
 use hcl_edit::structure::Structure;
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
@@ -126,6 +127,16 @@ fn read_file(path: &Path, sources: &mut SourceMap, diags: &mut Diagnostics, out:
         match s {
             Structure::Attribute(a) => {
                 let span = file.range(a.value.span());
+                if let Some(bad) = non_constant(&a.value) {
+                    diags.push(
+                        Diagnostic::error("Variables not allowed")
+                            .detail(
+                                "A variables file may contain only constant values: no function calls or references.",
+                            )
+                            .at(file.range(bad.span()).or(span)),
+                    );
+                    continue;
+                }
                 match Evaluator::new(&scope, file).eval(&a.value) {
                     Ok(value) => {
                         out.insert(a.key.as_str().to_string(), RawInput::Value { value, span });
@@ -146,5 +157,37 @@ fn read_file(path: &Path, sources: &mut SourceMap, diags: &mut Diagnostics, out:
                     .at(file.range(b.ident.span())),
             ),
         }
+    }
+}
+
+/// The first part of a variable value that is not a constant: a function call, a reference,
+/// a conditional, a `for`, or a template that uses one. Variable files and `--var` hold constants only
+/// (as in Terraform), so a value can never read a file or another value.
+pub(super) fn non_constant(e: &Expression) -> Option<&Expression> {
+    use hcl_edit::template::Element;
+    // A template is constant when every interpolation in it is (directives are not).
+    let template = |t: &hcl_edit::template::Template| {
+        t.iter().all(|el| match el {
+            Element::Literal(_) => true,
+            Element::Interpolation(i) => non_constant(&i.expr).is_none(),
+            Element::Directive(_) => false,
+        })
+    };
+    match e {
+        Expression::Null(_) | Expression::Bool(_) | Expression::Number(_) | Expression::String(_) => None,
+        Expression::StringTemplate(t) if template(t) => None,
+        Expression::HeredocTemplate(h) if template(&h.template) => None,
+        Expression::Array(a) => a.iter().find_map(non_constant),
+        Expression::Object(o) => o.iter().find_map(|(k, v)| {
+            let key = match k {
+                hcl_edit::expr::ObjectKey::Expression(k) => non_constant(k),
+                hcl_edit::expr::ObjectKey::Ident(_) => None,
+            };
+            key.or_else(|| non_constant(v.expr()))
+        }),
+        Expression::Parenthesis(p) => non_constant(p.inner()),
+        Expression::UnaryOp(op) => non_constant(&op.expr),
+        Expression::BinaryOp(op) => non_constant(&op.lhs_expr).or_else(|| non_constant(&op.rhs_expr)),
+        other => Some(other),
     }
 }

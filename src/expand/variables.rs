@@ -46,10 +46,15 @@ impl Engine<'_> {
                         Some(Value::from(text.as_str()))
                     }
                     Some(RawInput::Text { text, origin }) => {
-                        match hcl_edit::parser::parse_expr(text)
-                            .map_err(|e| e.message().to_string())
-                            .and_then(|e| default_eval(&e))
-                        {
+                        match hcl_edit::parser::parse_expr(text).map_err(|e| e.message().to_string()).and_then(|e| {
+                            match super::inputs::non_constant(&e) {
+                                Some(_) => {
+                                    Err("only constant values are allowed (no function calls or references)"
+                                        .to_string())
+                                }
+                                None => default_eval(&e),
+                            }
+                        }) {
                             Ok(v) => Some(v),
                             Err(msg) => {
                                 self.diags.push(Diagnostic::error("Invalid value for input variable").detail(format!("The value given by {origin} for variable \"{}\" is not a valid {ty}: {msg}.", decl.name)).at(decl.span));
