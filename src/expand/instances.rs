@@ -59,7 +59,9 @@ impl Engine<'_> {
                 None
             }
         };
-        let keys = {
+        let keys = if self.sensitive_for_each(frame, decl.for_each.as_ref()) {
+            count::Keys::Invalid
+        } else {
             let mut ev = Evaluator::new(&frame.scope, decl.file);
             count::keys(&mut ev, decl.count.as_ref(), decl.for_each.as_ref(), self.opts.lenient_keys, self.diags)
         };
@@ -138,6 +140,22 @@ impl Engine<'_> {
         frame.exported.insert(target, exported);
     }
 
+    /// A `for_each` over a sensitive value is refused, as in Terraform: its keys become
+    /// instance addresses, which are shown everywhere and written into ownership tags.
+    fn sensitive_for_each(&mut self, frame: &Frame, for_each: Option<&crate::config::Expr>) -> bool {
+        let Some(fe) = for_each else { return false };
+        if !Self::sensitive_of(frame, &expr_refs(fe)) {
+            return false;
+        }
+        self.diags.push(
+            Diagnostic::error("Invalid for_each argument")
+                .detail("Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments: the keys would become instance addresses, which are shown in plans and written into the drplan:address tag.")
+                .at(fe.span())
+                .hint("iterate over a value that is not sensitive, such as a separate variable holding only the keys"),
+        );
+        true
+    }
+
     /// Attributes sensitive in the schema, or whose expression reaches a sensitive value.
     fn sensitive_attrs(frame: &Frame, decl: &ResourceDecl, schema: &crate::schema::BlockSchema) -> BTreeSet<String> {
         let mut out: BTreeSet<String> =
@@ -170,7 +188,9 @@ impl Engine<'_> {
             return;
         };
         let child = &self.loaded.tree.modules[child_index];
-        let keys = {
+        let keys = if self.sensitive_for_each(frame, call.for_each.as_ref()) {
+            count::Keys::Invalid
+        } else {
             let mut ev = Evaluator::new(&frame.scope, call.span.file);
             count::keys(&mut ev, call.count.as_ref(), call.for_each.as_ref(), self.opts.lenient_keys, self.diags)
         };

@@ -201,7 +201,7 @@ fn plan_destroy<'i>(
         );
         return;
     }
-    let mut d = delete(live, &inst.addr);
+    let mut d = delete(live, &inst.addr, &inst.sensitive_attrs);
     d.action_reason = None;
     d.drplan.reasons = vec!["destroying the stack".into()];
     p.deletes.push(d);
@@ -223,7 +223,7 @@ fn orphans<'i>(p: &mut Planned<'i>, recovery: &'i Recovery, inv: &'i Inventory, 
             continue;
         }
         p.depends_on(obj);
-        p.deletes.push(delete(obj, &addr));
+        p.deletes.push(delete(obj, &addr, &BTreeSet::new()));
     }
 }
 

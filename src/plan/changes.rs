@@ -90,12 +90,15 @@ pub(super) fn update(inst: &Instance, region: &str, live: &LiveObject, decision:
     c
 }
 
-pub(super) fn delete(obj: &LiveObject, addr: &str) -> ResourceChange {
+/// A delete of `obj`; `sensitive` adds the attributes the configuration marks sensitive (a
+/// destroy of a declared instance), so their live values are masked too.
+pub(super) fn delete(obj: &LiveObject, addr: &str, sensitive: &BTreeSet<String>) -> ResourceChange {
     let schema = schema::lookup(Mode::Managed, &obj.ty);
     let before = schema.map_or_else(|| Value::Map(BTreeMap::new()), |s| diff::normalize_live(&s.block, obj));
-    let sensitive: BTreeSet<String> = schema
-        .map(|s| s.block.attrs.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k.clone()).collect())
-        .unwrap_or_default();
+    let mut sensitive = sensitive.clone();
+    if let Some(s) = schema {
+        sensitive.extend(s.block.attrs.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k.clone()));
+    }
     let (before, _, before_sensitive) = json::object(&before, &sensitive);
     let (module, name, index) = split_address(addr);
     ResourceChange {

@@ -358,3 +358,16 @@ fn control_characters_from_the_cloud_never_reach_the_terminal() {
     assert!(run.stdout.contains("aws_vpc.gone\\u{1b}[2J"), "the orphan is shown, escaped: {}", run.stdout);
     assert!(!run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'), "{:?}", run.stdout);
 }
+
+/// Destroying: the live values of what the configuration marks sensitive (here tags built from
+/// a sensitive variable) are masked in every format.
+#[test]
+fn destroy_plans_mask_live_values_the_configuration_marks_sensitive() {
+    let dir = "tests/fixtures/plans/destroy-secret";
+    for format in ["human", "json", "markdown"] {
+        let run = drplan(&["plan", dir, "--live", &format!("{dir}/live.json"), "--destroy", "--format", format]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout.contains("aws_vpc.main"), "the VPC is destroyed: {}", run.stdout);
+        assert!(!run.stdout.contains("hunter2"), "{format} destroy plan leaks a sensitive live value:\n{}", run.stdout);
+    }
+}
