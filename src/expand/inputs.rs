@@ -31,11 +31,12 @@ pub struct VarArgs {
 }
 
 impl VarArgs {
-    /// Parses one `--var NAME=VALUE`.
+    /// Parses one `--var NAME=VALUE`. A malformed one is kept as an empty name and reported
+    /// later without its text: what was typed may be the secret itself (`--var hunter2`).
     pub fn parse_var(arg: &str) -> Result<(String, String), String> {
         match arg.split_once('=') {
             Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
-            _ => Err(format!("invalid --var {arg:?}: expected NAME=VALUE")),
+            _ => Ok((String::new(), String::new())),
         }
     }
 }
@@ -63,20 +64,31 @@ pub fn collect(
         .map(|rd| {
             rd.filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars")))
+                .filter(|p| {
+                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json")
+                })
                 .collect()
         })
         .unwrap_or_default();
     auto.sort();
-    let default_file = root_dir.join("terraform.tfvars");
-    if default_file.is_file() {
-        auto.insert(0, default_file);
+    // As Terraform: terraform.tfvars, terraform.tfvars.json, then the auto files by name.
+    for default in ["terraform.tfvars.json", "terraform.tfvars"] {
+        let file = root_dir.join(default);
+        if file.is_file() {
+            auto.insert(0, file);
+        }
     }
     for path in auto {
         read_file(&path, sources, diags, &mut out);
     }
     for item in &args.items {
         match item {
+            Ok((name, _)) if name.is_empty() => diags.push(
+                Diagnostic::error("Invalid --var")
+                    .detail("A --var is not NAME=VALUE. Its text is not shown: it may be a secret.")
+                    .hint("write --var NAME=VALUE, e.g. --var db_password=..."),
+            ),
             Ok((name, text)) => {
                 out.insert(name.clone(), RawInput::Text { text: text.clone(), origin: format!("--var {name}") });
             }
@@ -84,6 +96,24 @@ pub fn collect(
         }
     }
     out
+}
+
+/// "an array", "a string", ...: what a JSON value is, for messages.
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a bool",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// The byte offset of a 1-based line and column (serde_json's error position).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    (start + column.saturating_sub(1)).min(text.len())
 }
 
 fn read_file(path: &Path, sources: &mut SourceMap, diags: &mut Diagnostics, out: &mut BTreeMap<String, RawInput>) {
@@ -103,10 +133,24 @@ fn read_file(path: &Path, sources: &mut SourceMap, diags: &mut Diagnostics, out:
                     out.insert(k, RawInput::Value { value: Value::from_json(&v), span: None });
                 }
             }
-            _ => diags.push(
+            Ok(other) => diags.push(
                 Diagnostic::error("Invalid variables file")
-                    .detail(format!("{} must hold a JSON object.", path.display())),
+                    .detail(format!(
+                        "A .tfvars.json file must hold a JSON object of NAME: VALUE, but holds {}.",
+                        json_kind(&other)
+                    ))
+                    .at(file.span(0, 1)),
             ),
+            Err(e) => {
+                let at = offset_of(text, e.line(), e.column());
+                let reason = e.to_string();
+                let reason = reason.split(" at line ").next().unwrap_or(&reason).to_string();
+                diags.push(
+                    Diagnostic::error("Invalid variables file")
+                        .detail(format!("The file is not valid JSON: {reason}."))
+                        .at(file.span(at, (at + 1).min(text.len().max(1)))),
+                );
+            }
         }
         return;
     }

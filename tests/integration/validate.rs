@@ -153,3 +153,27 @@ fn errors_about_sensitive_values_do_not_show_them() {
     let r = drplan(&["validate", "tests/fixtures/bad/sensitive-value-in-errors", "--var", "secret=swordfish"]);
     assert!(!r.stderr.contains("swordfish"), "{}", r.stderr);
 }
+
+/// A malformed .tfvars.json is located (line and column, the reason); a malformed --var is
+/// reported without its text, which may be the secret itself; terraform.tfvars.json and
+/// *.auto.tfvars.json are read, as in Terraform.
+#[test]
+fn variable_file_and_flag_errors_are_located_and_never_echo_values() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), "recovery {\n  stack  = \"s\"\n  region = \"us-west-2\"\n}\n\nvariable \"n\" {\n  type = number\n}\n\nvariable \"m\" {\n  type    = number\n  default = 0\n}\n").unwrap();
+    std::fs::write(dir.path().join("terraform.tfvars.json"), "{ \"n\": 3 }\n").unwrap();
+    std::fs::write(dir.path().join("b.auto.tfvars.json"), "{ \"m\": 4 }\n").unwrap();
+    let config = dir.path().display().to_string();
+    let r = drplan(&["validate", &config]);
+    assert_eq!(r.code, 0, "the JSON variable files are read: {}", r.stderr);
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\n  \"n\": 3,\n  \"m\": [1,\n}\n").unwrap();
+    let r = drplan(&["validate", &config, "--var-file", &bad.display().to_string()]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("bad.json:4:1") && r.stderr.contains("not valid JSON"), "{}", r.stderr);
+
+    let r = drplan(&["validate", &config, "--var", "hunter2"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("Invalid --var") && !r.stderr.contains("hunter2"), "{}", r.stderr);
+}
