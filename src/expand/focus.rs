@@ -50,15 +50,6 @@ impl Focus {
     pub(crate) fn wants(&self, module: usize, node: usize) -> bool {
         self.needed.get(&module).is_some_and(|n| n.contains(&node))
     }
-
-    /// How many declarations it covers (for tests and diagnostics).
-    pub fn len(&self) -> usize {
-        self.needed.values().map(HashSet::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// The focus of the instance at `address`, or `None` when the address names no declaration.

@@ -252,9 +252,9 @@ pub trait ResourceType: Send + Sync {
         Identity::Tags
     }
 
-    /// Route 53 is global; everything else lives in the DR region.
+    /// Route 53 is global; everything else lives in the DR region. Its read unit says which.
     fn global(&self) -> bool {
-        false
+        self.read_unit().global
     }
 
     /// Types whose objects AWS requires gone before an object of this type can be deleted.

@@ -69,7 +69,7 @@ impl Aws {
         unit: &ReadUnit,
         narrow: &Narrow,
     ) -> Result<Vec<LiveObject>, Error> {
-        let global = unit.service == crate::resources::Service::Route53;
+        let global = unit.global;
         let mut r = RegionReader {
             region: if global { GLOBAL_REGION.into() } else { region.into() },
             conf: conf.clone(),
@@ -100,7 +100,7 @@ impl Aws {
         let conf = self.sdk_config(&region).await;
         let mut r = RegionReader { region, conf, stack, owned, calls: self.calls.clone(), objects: Vec::new() };
         for unit in crate::resources::read_units() {
-            if unit.service == crate::resources::Service::Route53 || !(unit.everywhere || owned) {
+            if unit.global || !(unit.everywhere || owned) {
                 continue;
             }
             (unit.read)(&mut r, &Narrow::All).await?;
@@ -118,10 +118,8 @@ impl Aws {
             calls: self.calls.clone(),
             objects: Vec::new(),
         };
-        for unit in crate::resources::read_units() {
-            if unit.service == crate::resources::Service::Route53 {
-                (unit.read)(&mut r, &Narrow::All).await?;
-            }
+        for unit in crate::resources::read_units().into_iter().filter(|u| u.global) {
+            (unit.read)(&mut r, &Narrow::All).await?;
         }
         Ok(r.objects)
     }

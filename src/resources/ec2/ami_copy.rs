@@ -95,6 +95,7 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE, "aws_ami"],
     everywhere: true,
     narrows: true,
+    global: false,
     read: |r, n| Box::pin(read(r, n)),
 };
 

@@ -75,6 +75,7 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE],
     everywhere: false,
     narrows: true,
+    global: false,
     read: |r, n| Box::pin(read(r, n)),
 };
 

@@ -79,6 +79,7 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE, super::route_table_association::TYPE, super::route::TYPE],
     everywhere: false,
     narrows: true,
+    global: false,
     read: |r, n| Box::pin(read(r, n)),
 };
 

@@ -85,6 +85,7 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[INGRESS_TYPE, EGRESS_TYPE],
     everywhere: false,
     narrows: true,
+    global: false,
     read: |r, n| Box::pin(read(r, n)),
 };
 

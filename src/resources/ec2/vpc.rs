@@ -65,6 +65,7 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE],
     everywhere: true,
     narrows: true,
+    global: false,
     read: |r, n| Box::pin(read(r, n)),
 };
 

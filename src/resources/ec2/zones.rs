@@ -14,6 +14,7 @@ pub static ZONES: ReadUnit = ReadUnit {
     types: &["aws_availability_zone"],
     everywhere: true,
     narrows: false,
+    global: false,
     read: |r, _| Box::pin(read(r)),
 };
 

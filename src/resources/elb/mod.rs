@@ -33,6 +33,7 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[lb::TYPE, target_group::TYPE, listener::TYPE, target_group_attachment::TYPE],
     everywhere: true,
     narrows: false,
+    global: false,
     read: |r, _| Box::pin(read(r)),
 };
 

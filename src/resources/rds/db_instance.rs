@@ -271,6 +271,7 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE],
     everywhere: true,
     narrows: false,
+    global: false,
     read: |r, _| {
         Box::pin(async move {
             let c = Client::new(&r.conf);
@@ -321,6 +322,7 @@ pub static AUTOMATED_BACKUPS: ReadUnit = ReadUnit {
     types: &["aws_db_instance_automated_backups"],
     everywhere: false,
     narrows: false,
+    global: false,
     read: |r, _| {
         Box::pin(async move {
             let c = Client::new(&r.conf);

@@ -83,6 +83,7 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE, "aws_db_snapshot"],
     everywhere: true,
     narrows: false,
+    global: false,
     read: |r, _| {
         Box::pin(async move {
             let c = Client::new(&r.conf);

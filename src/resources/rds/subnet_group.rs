@@ -87,6 +87,7 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &[TYPE],
     everywhere: false,
     narrows: false,
+    global: false,
     read: |r, _| {
         Box::pin(async move {
             let c = Client::new(&r.conf);

@@ -13,10 +13,6 @@ pub struct HealthCheck;
 impl ResourceType for HealthCheck {
     crate::resources::basics!(TYPE, Route53, &super::UNIT);
 
-    fn global(&self) -> bool {
-        true
-    }
-
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::record::TYPE]
     }

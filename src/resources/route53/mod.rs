@@ -26,6 +26,7 @@ pub static UNIT: ReadUnit = ReadUnit {
     types: &["aws_route53_zone", record::TYPE, health_check::TYPE],
     everywhere: false,
     narrows: false,
+    global: true,
     read: |r, _| Box::pin(read(r)),
 };
 

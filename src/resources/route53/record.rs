@@ -13,10 +13,6 @@ pub struct Record;
 impl ResourceType for Record {
     crate::resources::basics!(TYPE, Route53, &super::UNIT);
 
-    fn global(&self) -> bool {
-        true
-    }
-
     fn identity(&self) -> Identity {
         Identity::NaturalKey(&["zone_id", "name", "type", "set_identifier"])
     }

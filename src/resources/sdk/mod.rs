@@ -105,6 +105,8 @@ pub struct ReadUnit {
     /// Whether the reader honours [`Narrow::Address`], [`Narrow::Ids`] and [`Narrow::Parent`];
     /// if not, a narrowed re-read reads the whole unit.
     pub narrows: bool,
+    /// Read once for the account (Route 53), into the global pseudo-region, not per region.
+    pub global: bool,
     pub read: ReadFn,
 }
 
@@ -265,9 +267,4 @@ pub fn strip_nulls(v: serde_json::Value) -> serde_json::Value {
 /// The live object an update, delete or ready needs.
 pub fn prior(p: Option<&LiveObject>) -> Result<&LiveObject, StepError> {
     p.ok_or_else(|| StepError::fatal("no live object to change"))
-}
-
-/// The operation could not be done because the type does not support it.
-pub fn unsupported(ty: &str, op: &str) -> StepError {
-    StepError::fatal(format!("drplan cannot {op} {ty}"))
 }
