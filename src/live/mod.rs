@@ -101,9 +101,7 @@ impl LiveSnapshot {
                 e.column()
             ))
         })?;
-        if aws_smithy_types::DateTime::from_str(&snap.captured_at, aws_smithy_types::date_time::Format::DateTime)
-            .is_err()
-        {
+        if epoch_seconds(&snap.captured_at).is_none() {
             let line = text.lines().position(|l| l.contains("\"captured_at\"")).map_or(1, |n| n + 1);
             return Err(Error::Usage(format!(
                 "{}:{line}: invalid live snapshot: captured_at {:?} is not an RFC 3339 time (like \"2026-11-21T16:40:00Z\"); offline plans use it as \"now\"",
@@ -126,6 +124,11 @@ impl LiveSnapshot {
         self.objects.sort_by(|a, b| (&a.region, &a.ty, &a.id).cmp(&(&b.region, &b.ty, &b.id)));
         self.regions.sort();
     }
+}
+
+/// An RFC 3339 time (`2026-11-21T16:40:00Z`) as seconds since the epoch; `None` if it is not one.
+pub fn epoch_seconds(text: &str) -> Option<i64> {
+    aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime).ok().map(|t| t.secs())
 }
 
 /// A snapshot with indexes for ownership and lookups.

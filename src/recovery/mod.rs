@@ -141,15 +141,10 @@ fn critical_path(execution: &Execution, steps: &[StepEstimate]) -> (u64, Vec<Str
     (total, path.into_iter().map(|i| execution.steps[i].address.clone()).collect())
 }
 
-/// RFC 3339 to seconds since the epoch.
-fn epoch(text: &str) -> Option<i64> {
-    aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime).ok().map(|t| t.secs())
-}
-
 /// RPO per database the configuration recovers: each resource type says how old the data a
 /// create of it recovers is (a new empty database, or a type that holds no data: nothing).
 fn rpo(exp: &Expansion, recovery: &Recovery, inv: &Inventory) -> Vec<RpoEstimate> {
-    let now = epoch(&inv.snapshot.captured_at);
+    let now = crate::live::epoch_seconds(&inv.snapshot.captured_at);
     let all: Vec<(&str, &Value)> = exp.instances.iter().map(|i| (i.ty.as_str(), &i.config)).collect();
     let mut out = Vec::new();
     for inst in exp.instances.iter().filter(|i| i.mode == crate::config::Mode::Managed) {

@@ -27,12 +27,8 @@ pub(super) fn estimate(q: &RecoveryPointQuery) -> Option<(Option<u64>, String)> 
     })
 }
 
-fn epoch(text: &str) -> Option<i64> {
-    aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime).ok().map(|t| t.secs())
-}
-
 fn age(now: Option<i64>, then: &str) -> Option<u64> {
-    Some((now? - epoch(then)?).max(0) as u64)
+    Some((now? - crate::live::epoch_seconds(then)?).max(0) as u64)
 }
 
 fn known_str(v: Option<&Value>) -> Option<&str> {
