@@ -59,6 +59,7 @@ impl Engine<'_> {
                 None
             }
         };
+        let read_only = decl.mode == Mode::Managed && self.outside_dr_region(&decl.ty, region.as_deref());
         let keys = if self.sensitive_for_each(frame, decl.for_each.as_ref()) {
             count::Keys::Invalid
         } else {
@@ -108,6 +109,8 @@ impl Engine<'_> {
                         written: &written,
                         lifecycle: &decl.lifecycle,
                         recovery: self.out.recovery.as_ref(),
+                        region: region.as_deref(),
+                        read_only,
                     };
                     self.opts.live.planned_value(&managed, &config).unwrap_or_else(|| config.clone())
                 }
@@ -128,6 +131,7 @@ impl Engine<'_> {
                 written,
                 provider: provider_key.clone(),
                 region: region.clone(),
+                read_only,
             });
             exported.all.insert(index);
             if let Some(k) = key.ref_key() {

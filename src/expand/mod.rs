@@ -38,6 +38,10 @@ pub struct ManagedRef<'a> {
     pub written: &'a BTreeSet<String>,
     pub lifecycle: &'a crate::config::Lifecycle,
     pub recovery: Option<&'a Recovery>,
+    /// The region its provider names (the DR region when it names none).
+    pub region: Option<&'a str>,
+    /// A primary-side counterpart: looked up, never changed (see [`Instance::read_only`]).
+    pub read_only: bool,
 }
 
 /// What the evaluation may know about the live world.
@@ -103,6 +107,10 @@ pub struct Instance {
     pub provider: String,
     /// The region the instance lives in, when known.
     pub region: Option<String>,
+    /// A managed resource of a two-region root whose provider is another region than the DR
+    /// region (the primary): drplan never creates, changes or deletes it, and only looks it up
+    /// so references to it resolve to live values.
+    pub read_only: bool,
 }
 
 /// A root `check` block, evaluated (values referring to resources not yet created are unknown
@@ -441,32 +449,65 @@ impl<'l> Engine<'l> {
         }
     }
 
-    /// Managed resources live in the DR region only; the primary region is read-only.
+    /// Whether a managed resource of `ty` on a provider for `region` lies outside the DR
+    /// region. Global types (Route 53) are one service whatever provider reaches them.
+    pub(super) fn outside_dr_region(&self, ty: &str, region: Option<&str>) -> bool {
+        let (Some(recovery), Some(region)) = (&self.out.recovery, region) else { return false };
+        region != recovery.region && !crate::resources::get(ty).is_some_and(|t| t.global())
+    }
+
+    /// Managed resources live in the DR region only; the primary region is read-only. In a
+    /// two-region root, the primary's resources are read-only counterparts (said once), or
+    /// errors when the recovery block asks for that.
     fn check_regions(&mut self) {
         let Some(recovery) = &self.out.recovery else {
             return;
         };
-        for inst in &self.out.instances {
-            if inst.mode != Mode::Managed {
-                continue;
+        let outside: Vec<&Instance> = self.out.instances.iter().filter(|i| i.read_only).collect();
+        if outside.is_empty() {
+            return;
+        }
+        if !recovery.refuse_primary_resources {
+            let mut regions: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+            for inst in &outside {
+                regions.entry(inst.region.as_deref().unwrap_or_default()).or_default().insert(&inst.provider);
             }
-            if let Some(region) = &inst.region
-                && region != &recovery.region
-            {
-                let primary = recovery.primary_region.as_deref() == Some(region.as_str());
-                self.diags.push(
-                    Diagnostic::error("Managed resource outside the DR region")
-                        .detail(format!(
-                            "{} would be managed in {region} through provider {}, but the DR region is {}.{}",
-                            inst.addr.split('[').next().unwrap_or(&inst.addr),
-                            inst.provider,
-                            recovery.region,
-                            if primary { " That is the primary region, which drplan treats as read-only: it may be the region that failed, and drplan never changes it." } else { "" }
-                        ))
-                        .at(inst.span)
-                        .hint("only data sources may use another region's provider; remove the provider argument to build it in the DR region"),
-                );
-            }
+            let list: Vec<String> = regions
+                .iter()
+                .map(|(r, p)| format!("{r} (provider {})", p.iter().copied().collect::<Vec<_>>().join(", ")))
+                .collect();
+            self.diags.push(
+                Diagnostic::warning("Primary-side resources are read-only")
+                    .detail(format!(
+                        "{} use a provider for {}, not the DR region {}. drplan never creates, changes or deletes them: it looks them up so references resolve to live values, and the plan lists them as found or not found.",
+                        crate::error::plural(outside.len(), "managed resource instance"),
+                        list.join(" and "),
+                        recovery.region
+                    ))
+                    .at(outside[0].span)
+                    .hint("set primary_resources = \"refuse\" in the recovery block to make these errors instead"),
+            );
+            return;
+        }
+        let mut errors = Vec::new();
+        for inst in &outside {
+            let region = inst.region.as_deref().unwrap_or_default();
+            let primary = recovery.primary_region.as_deref() == Some(region);
+            errors.push(
+                Diagnostic::error("Managed resource outside the DR region")
+                    .detail(format!(
+                        "{} would be managed in {region} through provider {}, but the DR region is {}.{}",
+                        inst.addr.split('[').next().unwrap_or(&inst.addr),
+                        inst.provider,
+                        recovery.region,
+                        if primary { " That is the primary region, which drplan treats as read-only: it may be the region that failed, and drplan never changes it." } else { "" }
+                    ))
+                    .at(inst.span)
+                    .hint("primary_resources = \"refuse\" is set in the recovery block; remove it to plan these as read-only counterparts, or remove the provider argument to build them in the DR region"),
+            );
+        }
+        for e in errors {
+            self.diags.push(e);
         }
     }
 }

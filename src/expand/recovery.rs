@@ -24,9 +24,16 @@ pub struct Recovery {
     pub durations: BTreeMap<String, u64>,
     /// The declared replication lag of read replicas, for their RPO.
     pub replica_lag_seconds: Option<u64>,
+    /// Managed resources on another region's provider (a two-region root): planned as
+    /// read-only counterparts (the default) or refused.
+    #[serde(default)]
+    pub refuse_primary_resources: bool,
 }
 
-const ARGUMENTS: &[&str] = &["stack", "region", "primary_region", "rto", "rpo", "durations", "replica_lag"];
+/// `primary_resources` values: what to do with managed resources outside the DR region.
+const PRIMARY_RESOURCES: &[&str] = &["read-only", "refuse"];
+
+const ARGUMENTS: &[&str] = &["stack", "region", "primary_region", "rto", "rpo", "durations", "replica_lag", "primary_resources"];
 
 /// Builds [`Recovery`] from evaluated arguments; reports every problem found.
 /// `attrs` maps each argument to (name span, value span, value).
@@ -124,6 +131,20 @@ pub fn decode(
         _ => None,
     };
     let replica_lag_seconds = seconds("replica_lag", lag);
+    let refuse_primary_resources = match attrs.get("primary_resources") {
+        None => false,
+        Some((_, _, Value::String(s))) if PRIMARY_RESOURCES.contains(&s.as_str()) => s == "refuse",
+        Some((_, span, v)) => {
+            diags.push(
+                Diagnostic::error("Invalid recovery argument")
+                    .detail(format!("\"primary_resources\" must be \"read-only\" or \"refuse\", but is {v}."))
+                    .at(*span)
+                    .hint("\"read-only\" plans managed resources on another region's provider as read-only counterparts; \"refuse\" reports them as errors"),
+            );
+            ok = false;
+            false
+        }
+    };
     // Overrides of the duration model: by resource type or by address.
     let mut durations = BTreeMap::new();
     if let Some((_, span, value)) = attrs.get("durations") {
@@ -201,6 +222,7 @@ pub fn decode(
         rpo_seconds,
         durations,
         replica_lag_seconds,
+        refuse_primary_resources,
     })
 }
 

@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use sha2::{Digest, Sha256};
 
+use super::counterpart::{self, Counterpart, Lookup};
 use super::changes::{delete, execution, fresh, outputs, summarize, update};
 use super::decide::decide;
 use super::view::{PlanView, arguments_known, find_live};
@@ -41,6 +42,7 @@ struct Planned<'i> {
     matched: HashSet<&'i str>,
     /// `region/type/id` of every live object the plan depends on.
     live_objects: BTreeSet<String>,
+    counterparts: Vec<Counterpart>,
 }
 
 impl<'i> Planned<'i> {
@@ -86,6 +88,7 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
         resource_changes: p.changes.into_iter().map(|(_, c)| c).chain(p.deletes).collect(),
         output_changes: outputs(exp),
         drift: p.drift,
+        counterparts: p.counterparts,
         warnings: warnings(inv, &recovery.stack, opts.targets),
         execution,
         recovery: RecoverySection {
@@ -112,6 +115,13 @@ fn plan_instance<'i>(
     if inst.mode == Mode::Data {
         if !destroy && let Some(why) = deferred_read(inst, &region, inv) {
             p.changes.push((i, fresh(inst, &region, Action::Read, Some(why))));
+        }
+        return;
+    }
+    if inst.read_only {
+        if !destroy {
+            let c = look_up(p, inst, &region, inv);
+            p.counterparts.push(c);
         }
         return;
     }
@@ -162,6 +172,18 @@ fn plan_instance<'i>(
         p.drift.push(Drift { address: inst.addr.clone(), live_id: live.id.clone(), attributes: drifted });
     }
     p.changes.push((i, update(inst, &region, live, &decision)));
+}
+
+/// A primary-side counterpart: found (the plan depends on it) or not, never changed.
+fn look_up<'i>(p: &mut Planned<'i>, inst: &Instance, region: &str, inv: &'i Inventory) -> Counterpart {
+    let (live_id, how) = match counterpart::find(inv, &inst.ty, region, &inst.config) {
+        Lookup::Found(o, how) => {
+            p.depends_on(o);
+            (Some(o.id.clone()), how)
+        }
+        Lookup::NotFound(why) => (None, why),
+    };
+    Counterpart { address: inst.addr.clone(), ty: inst.ty.clone(), region: region.into(), live_id, how }
 }
 
 /// Why a data source is read during apply instead of now, if it is.

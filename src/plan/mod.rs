@@ -11,6 +11,7 @@
 
 pub mod build;
 mod changes;
+pub mod counterpart;
 pub mod decide;
 pub mod diff;
 mod json;
@@ -64,6 +65,9 @@ pub struct Plan {
     pub output_changes: BTreeMap<String, OutputChange>,
     /// Owned objects whose live attributes differ from the configuration (changed outside drplan).
     pub drift: Vec<Drift>,
+    /// Primary-side resources of a two-region root: never changed, looked up (found or not).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counterparts: Vec<counterpart::Counterpart>,
     pub warnings: Vec<String>,
     pub execution: Execution,
     pub recovery: RecoverySection,

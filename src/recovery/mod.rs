@@ -147,7 +147,7 @@ fn rpo(exp: &Expansion, recovery: &Recovery, inv: &Inventory) -> Vec<RpoEstimate
     let now = crate::live::epoch_seconds(&inv.snapshot.captured_at);
     let all: Vec<(&str, &Value)> = exp.instances.iter().map(|i| (i.ty.as_str(), &i.config)).collect();
     let mut out = Vec::new();
-    for inst in exp.instances.iter().filter(|i| i.mode == crate::config::Mode::Managed) {
+    for inst in exp.instances.iter().filter(|i| i.mode == crate::config::Mode::Managed && !i.read_only) {
         let Some(t) = crate::resources::get(&inst.ty) else { continue };
         let deps = inst.deps.iter().map(|&d| &exp.instances[d]).map(|i| (i.ty.as_str(), &i.config)).collect();
         let query = crate::resources::RecoveryPointQuery {

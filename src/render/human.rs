@@ -38,6 +38,27 @@ impl Out {
     }
 }
 
+/// Primary-side resources: said once, each found or not, never changed.
+fn counterparts(o: &mut Out, plan: &Plan) {
+    if plan.counterparts.is_empty() {
+        return;
+    }
+    let found = plan.counterparts.iter().filter(|c| c.live_id.is_some()).count();
+    let _ = writeln!(
+        o.text,
+        "Primary-side resources, read-only ({found} of {} found; drplan never changes them):",
+        plan.counterparts.len()
+    );
+    for c in &plan.counterparts {
+        let line = match &c.live_id {
+            Some(id) => format!("{} in {}: found {id} ({})", c.address, c.region, c.how),
+            None => format!("{} in {}: not found: {}", c.address, c.region, c.how),
+        };
+        let _ = writeln!(o.text, "  {} {}", if c.live_id.is_some() { "=" } else { "?" }, printable(&line));
+    }
+    o.text.push('\n');
+}
+
 pub fn render(plan: &Plan, style: Style) -> String {
     let mut o = Out { text: String::new(), style };
     let primary = plan.primary_region.as_deref().map(|p| format!(" (primary {p} is read-only)")).unwrap_or_default();
@@ -81,6 +102,7 @@ pub fn render(plan: &Plan, style: Style) -> String {
         }
         o.text.push('\n');
     }
+    counterparts(&mut o, plan);
     let changes: Vec<&ResourceChange> = plan.resource_changes.iter().collect();
     if changes.is_empty() {
         let _ = writeln!(o.text, "No changes. The DR region matches the configuration.");

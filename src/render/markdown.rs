@@ -55,6 +55,14 @@ pub fn render(plan: &Plan) -> String {
     for w in &plan.warnings {
         let _ = writeln!(out, "> **Warning:** {w}\n");
     }
+    if !plan.counterparts.is_empty() {
+        let found = plan.counterparts.iter().filter(|c| c.live_id.is_some()).count();
+        let _ = writeln!(
+            out,
+            "**Primary-side, read-only:** {found} of {} found; drplan never changes them.\n",
+            plan.counterparts.len()
+        );
+    }
     if !plan.drift.is_empty() {
         let _ = writeln!(out, "**Drift:** {} owned object(s) differ from the configuration.\n", plan.drift.len());
     }

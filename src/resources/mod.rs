@@ -252,6 +252,13 @@ pub trait ResourceType: Send + Sync {
         Identity::Tags
     }
 
+    /// Attributes that name one existing object of this type in its region (an RDS
+    /// identifier, a load balancer's name): how a primary-side counterpart of a two-region
+    /// root is found. Empty: by natural key, else by the configured tags.
+    fn lookup_key(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Route 53 is global; everything else lives in the DR region. Its read unit says which.
     fn global(&self) -> bool {
         self.read_unit().global

@@ -371,3 +371,58 @@ fn destroy_plans_mask_live_values_the_configuration_marks_sensitive() {
         assert!(!run.stdout.contains("hunter2"), "{format} destroy plan leaks a sensitive live value:\n{}", run.stdout);
     }
 }
+
+#[test]
+fn a_two_region_root_plans_its_dr_half_and_looks_the_primary_up_read_only() {
+    let dir = "tests/fixtures/plans/two-region";
+    for state in ["primary-up", "primary-down"] {
+        let live = format!("{dir}/live/{state}.json");
+        let args = ["plan", dir, "--live", live.as_str()];
+        let run = drplan(&args);
+        assert_eq!(run.code, 0, "{}", run.transcript(&args));
+        // Said once, not per resource.
+        assert_eq!(run.stderr.matches("Primary-side resources are read-only").count(), 1, "{}", run.stderr);
+        settings().bind(|| insta::assert_snapshot!(format!("plan-two-region-{state}"), run.stdout));
+    }
+    let live = format!("{dir}/live/primary-up.json");
+    let run = drplan(&["plan", dir, "--live", &live, "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let changed: Vec<&str> =
+        plan["resource_changes"].as_array().unwrap().iter().map(|c| c["address"].as_str().unwrap()).collect();
+    assert_eq!(changed, ["aws_vpc.dr", "aws_db_instance.replica"], "the primary's resources are never planned");
+    let replica = &plan["resource_changes"][1]["change"]["after"];
+    assert_eq!(replica["replicate_source_db"], "arn:aws:rds:us-east-1:123456789012:db:orders");
+    let found: Vec<(&str, bool)> = plan["counterparts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["address"].as_str().unwrap(), c["live_id"].is_string()))
+        .collect();
+    assert_eq!(
+        found,
+        [("aws_vpc.primary", true), ("aws_db_instance.primary", true), ("module.edge.aws_lb.web", false)]
+    );
+    // A saved plan of it applies nothing to the primary: its steps are the DR half only.
+    let steps: Vec<&str> =
+        plan["execution"]["steps"].as_array().unwrap().iter().filter_map(|s| s["address"].as_str()).collect();
+    assert!(steps.iter().all(|a| !a.contains("primary") && !a.contains("edge")), "{steps:?}");
+}
+
+#[test]
+fn primary_resources_can_be_refused_explicitly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = root().join("tests/fixtures/plans/two-region");
+    let main = std::fs::read_to_string(src.join("main.tf")).unwrap();
+    let main = main.replace("primary_region = \"us-east-1\"", "primary_region = \"us-east-1\"\n  primary_resources = \"refuse\"");
+    std::fs::write(tmp.path().join("main.tf"), main).unwrap();
+    std::fs::create_dir(tmp.path().join("edge")).unwrap();
+    std::fs::copy(src.join("edge/main.tf"), tmp.path().join("edge/main.tf")).unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let run = drplan(&["validate", dir]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stderr.matches("Managed resource outside the DR region").count(), 3, "{}", run.stderr);
+    let bad = std::fs::read_to_string(tmp.path().join("main.tf")).unwrap().replace("\"refuse\"", "\"sometimes\"");
+    std::fs::write(tmp.path().join("main.tf"), bad).unwrap();
+    let run = drplan(&["validate", dir]);
+    assert!(run.stderr.contains("\"primary_resources\" must be \"read-only\" or \"refuse\""), "{}", run.stderr);
+}

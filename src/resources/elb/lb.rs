@@ -10,6 +10,10 @@ pub struct Lb;
 impl ResourceType for Lb {
     crate::resources::basics!(TYPE, Elbv2, &super::UNIT);
 
+    fn lookup_key(&self) -> &'static [&'static str] {
+        &["name"]
+    }
+
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::listener::TYPE, crate::resources::route53::record::TYPE]
     }

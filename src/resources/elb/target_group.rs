@@ -10,6 +10,10 @@ pub struct TargetGroup;
 impl ResourceType for TargetGroup {
     crate::resources::basics!(TYPE, Elbv2, &super::UNIT);
 
+    fn lookup_key(&self) -> &'static [&'static str] {
+        &["name"]
+    }
+
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::listener::TYPE, super::target_group_attachment::TYPE, super::lb::TYPE]
     }

@@ -22,6 +22,10 @@ pub struct DbInstance;
 impl ResourceType for DbInstance {
     crate::resources::basics!(TYPE, Rds, &UNIT);
 
+    fn lookup_key(&self) -> &'static [&'static str] {
+        &["identifier"]
+    }
+
     fn estimate(&self, step: &StepView) -> Estimate {
         const MIN: u64 = 60;
         match step.action {
