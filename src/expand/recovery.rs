@@ -33,7 +33,8 @@ pub struct Recovery {
 /// `primary_resources` values: what to do with managed resources outside the DR region.
 const PRIMARY_RESOURCES: &[&str] = &["read-only", "refuse"];
 
-const ARGUMENTS: &[&str] = &["stack", "region", "primary_region", "rto", "rpo", "durations", "replica_lag", "primary_resources"];
+const ARGUMENTS: &[&str] =
+    &["stack", "region", "primary_region", "rto", "rpo", "durations", "replica_lag", "primary_resources"];
 
 /// Builds [`Recovery`] from evaluated arguments; reports every problem found.
 /// `attrs` maps each argument to (name span, value span, value).

@@ -8,8 +8,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use sha2::{Digest, Sha256};
 
-use super::counterpart::{self, Counterpart, Lookup};
 use super::changes::{delete, execution, fresh, outputs, summarize, update};
+use super::counterpart::{self, Counterpart, Lookup};
 use super::decide::decide;
 use super::view::{PlanView, arguments_known, find_live};
 use super::*;

@@ -45,8 +45,10 @@ pub fn find<'i>(inv: &'i Inventory, ty: &str, region: &str, config: &Value) -> L
         return Lookup::NotFound(format!("region {region} could not be read ({})", u.reason));
     }
     let key_fields = crate::resources::get(ty).map(|t| t.lookup_key()).unwrap_or_default();
-    let key_fields = if key_fields.is_empty() { crate::resources::natural_key_fields(ty).unwrap_or_default() } else { key_fields };
-    let known = |f: &str| config.get(f).filter(|v| v.is_wholly_known() && !v.is_null()).and_then(Value::to_template_string);
+    let key_fields =
+        if key_fields.is_empty() { crate::resources::natural_key_fields(ty).unwrap_or_default() } else { key_fields };
+    let known =
+        |f: &str| config.get(f).filter(|v| v.is_wholly_known() && !v.is_null()).and_then(Value::to_template_string);
     let key: Vec<(&str, String)> = key_fields.iter().filter_map(|f| known(f).map(|v| (*f, v))).collect();
     if !key.is_empty() && key.len() == key_fields.len() {
         let hits: Vec<&LiveObject> = inv
@@ -129,11 +131,11 @@ mod tests {
         let tags = |name: &str| config(&[("tags", config(&[("Name", name.into())]))]);
         assert!(matches!(find(&inv, "aws_vpc", "us-east-1", &tags("edge")), Lookup::Found(o, _) if o.id == "vpc-3"));
         let Lookup::NotFound(why) = find(&inv, "aws_vpc", "us-east-1", &tags("main")) else { panic!("ambiguous") };
-        assert_eq!(why, "2 objects match by tags Name = main");
+        assert_eq!(why, "2 objects match by tags Name = \"main\"");
         let Lookup::NotFound(why) = find(&inv, "aws_vpc", "us-east-1", &config(&[])) else { panic!() };
         assert_eq!(why, "it sets no tags to find it by");
         let Lookup::NotFound(why) = find(&inv, "aws_vpc", "eu-west-1", &tags("edge")) else { panic!() };
-        assert_eq!(why, "nothing matches by tags Name = edge");
+        assert_eq!(why, "nothing matches by tags Name = \"edge\"");
     }
 
     #[test]
@@ -142,7 +144,9 @@ mod tests {
         let cfg = config(&[("identifier", Value::Unknown)]);
         let Lookup::NotFound(why) = find(&inv, "aws_db_instance", "us-east-1", &cfg) else { panic!() };
         assert_eq!(why, "identifier is not known before apply");
-        inv.snapshot.unavailable_regions.push(crate::live::UnavailableRegion { region: "us-east-1".into(), reason: "timed out".into() });
+        inv.snapshot
+            .unavailable_regions
+            .push(crate::live::UnavailableRegion { region: "us-east-1".into(), reason: "timed out".into() });
         let Lookup::NotFound(why) = find(&inv, "aws_db_instance", "us-east-1", &cfg) else { panic!() };
         assert_eq!(why, "region us-east-1 could not be read (timed out)");
     }

@@ -41,7 +41,9 @@ impl LiveView for PlanView<'_> {
     fn planned_value(&self, m: &ManagedRef, config: &Value) -> Option<Value> {
         if m.read_only {
             let region = m.region?;
-            if let super::counterpart::Lookup::Found(o, _) = super::counterpart::find(self.inventory, m.ty, region, config) {
+            if let super::counterpart::Lookup::Found(o, _) =
+                super::counterpart::find(self.inventory, m.ty, region, config)
+            {
                 self.read.borrow_mut().insert(format!("{}/{}/{}", o.region, o.ty, o.id));
             }
             return super::counterpart::planned_value(self.inventory, m.ty, region, config);

@@ -47,6 +47,7 @@ fn overrides_beat_measurements_beat_the_model() {
         rpo_seconds: None,
         durations: BTreeMap::from([("aws_lb".to_string(), 240)]),
         replica_lag_seconds: None,
+        ..Recovery::default()
     };
     let none = Calibration::default();
     let e = estimate_step("module.web.aws_lb.this", "aws_lb", "create", None, &recovery, &none);

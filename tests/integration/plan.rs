@@ -413,7 +413,8 @@ fn primary_resources_can_be_refused_explicitly() {
     let tmp = tempfile::tempdir().unwrap();
     let src = root().join("tests/fixtures/plans/two-region");
     let main = std::fs::read_to_string(src.join("main.tf")).unwrap();
-    let main = main.replace("primary_region = \"us-east-1\"", "primary_region = \"us-east-1\"\n  primary_resources = \"refuse\"");
+    let main = main
+        .replace("primary_region = \"us-east-1\"", "primary_region = \"us-east-1\"\n  primary_resources = \"refuse\"");
     std::fs::write(tmp.path().join("main.tf"), main).unwrap();
     std::fs::create_dir(tmp.path().join("edge")).unwrap();
     std::fs::copy(src.join("edge/main.tf"), tmp.path().join("edge/main.tf")).unwrap();
