@@ -70,7 +70,8 @@ pub struct Options<'a> {
     pub workspace: String,
     pub inputs: BTreeMap<String, RawInput>,
     pub live: &'a dyn LiveView,
-    /// Defer `count`/`for_each` values not known yet instead of reporting them (validate, graph).
+    /// Validate mode (validate, graph): defer `count`/`for_each` values not known yet instead
+    /// of reporting them, and treat unset required root variables as unknown.
     pub lenient_keys: bool,
     /// Evaluate only the root module's variables, locals, providers and `recovery` block: enough
     /// to know which stack and regions to read before planning.
@@ -419,7 +420,7 @@ impl<'l> Engine<'l> {
             let (v, _) = self.eval_expr(frame, expr, &expr_refs(expr));
             attrs.insert(name.clone(), (*span, expr.span().unwrap_or(*span), v));
         }
-        self.out.recovery = recovery::decode(decl.span, &attrs, self.diags);
+        self.out.recovery = recovery::decode(decl.span, &attrs, self.opts.lenient_keys, self.diags);
         // Another workspace (a drill) owns its own objects: the workspace is part of the
         // ownership tag, so nothing collides with a real recovery of the same stack.
         if let Some(r) = &mut self.out.recovery

@@ -59,9 +59,12 @@ pub fn invalid_region(r: &str, at: Option<crate::diag::Span>) -> Diagnostic {
     if lower != r && valid_region(&lower) { d.hint(format!("region names are lower case: \"{lower}\"")) } else { d }
 }
 
+/// In validate mode (`unknown_ok`), an argument not known yet (an unset variable) is no error;
+/// there is then no [`Recovery`] to plan with, and nothing else is checked against it.
 pub fn decode(
     header: Span,
     attrs: &BTreeMap<String, (Span, Span, Value)>,
+    unknown_ok: bool,
     diags: &mut Diagnostics,
 ) -> Option<Recovery> {
     let mut ok = true;
@@ -80,6 +83,10 @@ pub fn decode(
     let mut string = |name: &str, required: bool| -> Option<String> {
         match attrs.get(name) {
             Some((_, _, Value::String(s))) if !s.is_empty() => Some(s.clone()),
+            Some((_, _, v)) if v.is_unknown() && unknown_ok => {
+                ok = false;
+                None
+            }
             Some((_, span, v)) => {
                 let why = if v.is_unknown() {
                     "must be known before apply".to_string()

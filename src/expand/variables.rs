@@ -75,7 +75,9 @@ impl Engine<'_> {
                 Value::Unknown
             }),
             (None, None) => {
-                if inputs.is_none() {
+                // `validate` checks a configuration without values, as `terraform validate`
+                // does: an unset required variable is unknown there, and an error only in a plan.
+                if inputs.is_none() && !self.opts.lenient_keys {
                     self.diags.push(
                         Diagnostic::error("No value for required variable")
                             .detail(format!(

@@ -177,3 +177,16 @@ fn variable_file_and_flag_errors_are_located_and_never_echo_values() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("Invalid --var") && !r.stderr.contains("hunter2"), "{}", r.stderr);
 }
+
+#[test]
+fn validate_treats_unset_required_variables_as_unknown_and_plan_requires_them() {
+    let dir = "tests/fixtures/plans/required-variable-unset";
+    let run = drplan(&["validate", dir]);
+    assert_eq!(run.code, 0, "as terraform validate, values are not needed: {}", run.stderr);
+    let run = drplan(&["plan", dir, "--live", "empty"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("Error: No value for required variable"), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("--> {dir}/main.tf:1:1")), "{}", run.stderr);
+    let run = drplan(&["plan", dir, "--live", "empty", "--var", "domain=dr.example.com"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
