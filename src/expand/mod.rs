@@ -275,13 +275,16 @@ impl<'l> Engine<'l> {
             outputs: BTreeMap::new(),
             all: BTreeSet::new(),
         };
-        let Some(order) = &plan.order else {
-            return (frame.outputs, frame.all);
-        };
-        for &node in order {
+        for &node in &plan.order {
+            if plan.cyclic.contains(&node) {
+                Self::stand_in_unknown(&mut frame, plan.nodes[node]);
+                continue;
+            }
             if self.opts.settings_only
                 && matches!(plan.nodes[node], Node::Resource(_) | Node::Module(_) | Node::Output(_) | Node::Check(_))
             {
+                // Not evaluated, but a local the settings do not need may still name it.
+                Self::stand_in_unknown(&mut frame, plan.nodes[node]);
                 continue;
             }
             if self.opts.focus.is_some_and(|f| !f.wants(index, node)) {
@@ -342,6 +345,23 @@ impl<'l> Engine<'l> {
             self.check_undeclared_inputs(module);
         }
         (frame.outputs, frame.all)
+    }
+
+    /// Binds a declaration that is skipped to unknown, so references to it evaluate.
+    fn stand_in_unknown(frame: &mut Frame, node: Node) {
+        match node {
+            Node::Resource(i) => {
+                let decl = &frame.module.resources[i];
+                match decl.mode {
+                    Mode::Managed => frame.scope.set_member(&decl.ty, &decl.name, Value::Unknown),
+                    Mode::Data => frame.scope.set_member2("data", &decl.ty, &decl.name, Value::Unknown),
+                }
+            }
+            Node::Module(i) => frame.scope.set_member("module", &frame.module.module_calls[i].name, Value::Unknown),
+            Node::Local(i) => frame.scope.set_member("local", &frame.module.locals[i].name, Value::Unknown),
+            Node::Var(i) => frame.scope.set_member("var", &frame.module.variables[i].name, Value::Unknown),
+            _ => {}
+        }
     }
 
     /// Instances a set of references stands for.

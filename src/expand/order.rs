@@ -27,7 +27,11 @@ pub(crate) struct ModulePlan {
     pub refs: Vec<Vec<Reference>>,
     /// The nodes each node references within the module.
     pub preds: Vec<BTreeSet<usize>>,
-    pub order: Option<Vec<usize>>,
+    /// Every node, dependencies first. On a cycle, its members come first and are not
+    /// evaluated (they are unknown), so the rest of the module still reports its own errors.
+    pub order: Vec<usize>,
+    /// Members of a cycle (already reported).
+    pub cyclic: BTreeSet<usize>,
 }
 
 fn describe(module: &Module, node: Node) -> (String, Span) {
@@ -40,6 +44,42 @@ fn describe(module: &Module, node: Node) -> (String, Span) {
         Node::Module(i) => (format!("module.{}", module.module_calls[i].name), module.module_calls[i].span),
         Node::Output(i) => (format!("output.{}", module.outputs[i].name), module.outputs[i].span),
         Node::Check(i) => (format!("check.{}", module.checks[i].name), module.checks[i].span),
+    }
+}
+
+/// `depends_on` names something this module does not declare: an error, as in Terraform
+/// (other references are checked when they are evaluated; depends_on is never evaluated).
+fn undeclared_depends_on(module: &Module, targets: &HashMap<Target, usize>, diags: &mut Diagnostics) {
+    let lists = module
+        .resources
+        .iter()
+        .map(|r| &r.depends_on)
+        .chain(module.module_calls.iter().map(|m| &m.depends_on))
+        .chain(module.outputs.iter().map(|o| &o.depends_on));
+    for r in lists.flatten().flat_map(expr_refs) {
+        if targets.contains_key(&r.target) {
+            continue;
+        }
+        let (summary, what) = match &r.target {
+            Target::Resource(crate::config::Mode::Managed, ty, name) => (
+                "Reference to undeclared resource",
+                format!("A managed resource \"{ty}\" \"{name}\" has not been declared in this module."),
+            ),
+            Target::Resource(_, ty, name) => (
+                "Reference to undeclared resource",
+                format!("A data resource \"{ty}\" \"{name}\" has not been declared in this module."),
+            ),
+            Target::Module(name) => (
+                "Reference to undeclared module",
+                format!("No module call named \"{name}\" is declared in this module."),
+            ),
+            _ => continue,
+        };
+        diags.push(
+            Diagnostic::error(summary)
+                .detail(format!("{what} depends_on can only name declared resources and modules."))
+                .at(r.span),
+        );
     }
 }
 
@@ -98,6 +138,7 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
         refs.push(c.attrs.iter().flat_map(|(_, _, e)| expr_refs(e)).collect());
     }
 
+    undeclared_depends_on(module, &targets, diags);
     let mut graph = DiGraph::<usize, ()>::new();
     let ids: Vec<_> = (0..nodes.len()).map(|i| graph.add_node(i)).collect();
     let mut preds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); nodes.len()];
@@ -121,8 +162,9 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
 
     // The earliest-declared ready node first: deterministic.
     if let Ok(order) = crate::graph::kahn(nodes.len(), |n| preds[n].iter().copied()) {
-        return ModulePlan { nodes, refs, preds, order: Some(order) };
+        return ModulePlan { nodes, refs, preds, order, cyclic: BTreeSet::new() };
     }
+    let mut cyclic = BTreeSet::new();
     for scc in petgraph::algo::tarjan_scc(&graph) {
         let self_loop = scc.len() == 1 && preds[graph[scc[0]]].contains(&graph[scc[0]]);
         if scc.len() < 2 && !self_loop {
@@ -130,6 +172,7 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
         }
         let mut members: Vec<usize> = scc.iter().map(|&id| graph[id]).collect();
         members.sort_unstable();
+        cyclic.extend(members.iter().copied());
         let described: Vec<(String, Span)> = members.iter().map(|&n| describe(module, nodes[n])).collect();
         let list: Vec<String> =
             described.iter().map(|(name, span)| format!("  {name} ({})", sources.short_location(*span))).collect();
@@ -148,5 +191,11 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
                 }),
         );
     }
-    ModulePlan { nodes, refs, preds, order: None }
+    // Cycle members have no predecessors here: they come first, as unknowns.
+    let order = crate::graph::kahn(nodes.len(), |n| {
+        let cut = cyclic.contains(&n);
+        preds[n].iter().copied().filter(move |_| !cut)
+    })
+    .unwrap_or_default();
+    ModulePlan { nodes, refs, preds, order, cyclic }
 }

@@ -427,3 +427,10 @@ fn primary_resources_can_be_refused_explicitly() {
     let run = drplan(&["validate", dir]);
     assert!(run.stderr.contains("\"primary_resources\" must be \"read-only\" or \"refuse\""), "{}", run.stderr);
 }
+
+#[test]
+fn a_root_local_may_read_a_data_source() {
+    let run = drplan(&["plan", "tests/fixtures/plans/local-from-data", "--live", "empty"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("aws_subnet.s will be created"), "{}", run.stdout);
+}
