@@ -106,6 +106,8 @@ pub struct ModuleCall {
     pub name: String,
     pub span: Span,
     pub source: String,
+    /// `version = "~> 5.0"` (registry sources), with its span.
+    pub version: Option<(String, Span)>,
     /// Index of the loaded child in [`ModuleTree::modules`], once resolved.
     pub child: Option<usize>,
     pub count: Option<Expr>,

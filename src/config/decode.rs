@@ -298,6 +298,7 @@ impl Decoder<'_> {
             name,
             span,
             source: String::new(),
+            version: None,
             child: None,
             count: None,
             for_each: None,
@@ -313,11 +314,10 @@ impl Decoder<'_> {
                         has_source = true;
                         m.source = self.literal_string(&a.value, "A module source")?;
                     }
-                    "version" => self.error(
-                        Diagnostic::error("Unsupported argument")
-                            .detail("drplan loads modules from local paths only, so \"version\" has no meaning.")
-                            .at(self.span(&a.key)),
-                    ),
+                    "version" => {
+                        let text = self.literal_string(&a.value, "A module version constraint")?;
+                        m.version = Some((text, self.span(&a.value)?));
+                    }
                     "count" => m.count = Some(self.expr(&a.value)),
                     "for_each" => m.for_each = Some(self.expr(&a.value)),
                     "depends_on" => m.depends_on = self.depends_on(&a.value),

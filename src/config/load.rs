@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::decl::{Module, ModuleTree};
+use super::decl::{Module, ModuleCall, ModuleTree};
 use super::decode::decode_file;
+use super::manifest::{self, Manifest};
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
 
 /// The result of loading: always a (possibly partial) tree, plus everything that was wrong.
@@ -17,7 +18,15 @@ pub struct Loaded {
 
 /// Loads the root module in `dir` and every local module it calls.
 pub fn load(dir: &Path) -> Loaded {
-    let mut loader = Loader { out: Loaded::default(), by_path: HashMap::new(), stack: Vec::new() };
+    let data_dir = std::env::var("TF_DATA_DIR").ok();
+    let mut loader = Loader {
+        out: Loaded::default(),
+        by_path: HashMap::new(),
+        stack: Vec::new(),
+        root: dir.to_path_buf(),
+        manifest: Manifest::read(dir, data_dir.as_deref()),
+        manifest_reported: false,
+    };
     loader.out.tree.modules.push(Module::default());
     if !dir.is_dir() {
         loader.out.diagnostics.push(
@@ -26,7 +35,7 @@ pub fn load(dir: &Path) -> Loaded {
         );
         return loader.out;
     }
-    loader.load_module(dir, 0, None);
+    loader.load_module(dir, 0, None, "");
     loader.out
 }
 
@@ -39,10 +48,15 @@ struct Loader {
     by_path: HashMap<PathBuf, usize>,
     /// Directories being loaded, to catch a module that calls itself.
     stack: Vec<PathBuf>,
+    root: PathBuf,
+    /// `terraform init`'s manifest of installed modules, read once.
+    manifest: Result<Option<Manifest>, String>,
+    manifest_reported: bool,
 }
 
 impl Loader {
-    fn load_module(&mut self, dir: &Path, index: usize, called_from: Option<Span>) {
+    /// `key` is the module's call path as Terraform's manifest spells it (`app.db`; root "").
+    fn load_module(&mut self, dir: &Path, index: usize, called_from: Option<Span>, key: &str) {
         let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
         self.by_path.insert(canonical.clone(), index);
         self.stack.push(canonical);
@@ -96,24 +110,31 @@ impl Loader {
             }
         }
         check_duplicates(&module, &self.out.sources, &mut self.out.diagnostics);
-        self.resolve_calls(&mut module);
+        self.resolve_calls(&mut module, key);
         self.out.tree.modules[index] = module;
         self.stack.pop();
     }
 
-    fn resolve_calls(&mut self, module: &mut Module) {
+    fn resolve_calls(&mut self, module: &mut Module, key: &str) {
         let dir = module.dir.clone();
         for call in &mut module.module_calls {
-            if !(call.source.starts_with("./") || call.source.starts_with("../")) {
-                self.out.diagnostics.push(
-                    Diagnostic::error("Unsupported module source")
-                        .detail(format!("The source {:?} is not a local path. drplan loads modules from local directories only, so a recovery never depends on a registry or Git host being reachable.", call.source))
-                        .at(call.span)
-                        .hint("vendor the module into the repository and use a path starting with ./ or ../"),
-                );
-                continue;
-            }
-            let child_dir = normalize(&dir.join(&call.source));
+            let call_key = if key.is_empty() { call.name.clone() } else { format!("{key}.{}", call.name) };
+            let child_dir = if manifest::is_local(&call.source) {
+                if let Some((_, span)) = &call.version {
+                    self.out.diagnostics.push(
+                        Diagnostic::error("Invalid module version")
+                            .detail(format!("Cannot apply a version constraint to module \"{}\" because it has a relative local path.", call.name))
+                            .at(*span)
+                            .hint("remove the version argument: a local module has no versions"),
+                    );
+                }
+                normalize(&dir.join(&call.source))
+            } else {
+                match self.installed(call, &call_key) {
+                    Some(d) => d,
+                    None => continue,
+                }
+            };
             if !child_dir.is_dir() {
                 self.out.diagnostics.push(
                     Diagnostic::error("Module not found")
@@ -153,8 +174,52 @@ impl Loader {
             let index = self.out.tree.modules.len();
             self.out.tree.modules.push(Module::default());
             call.child = Some(index);
-            self.load_module(&child_dir, index, Some(call.span));
+            self.load_module(&child_dir, index, Some(call.span), &call_key);
         }
+    }
+}
+
+impl Loader {
+    /// Where `terraform init` installed a registry or Git module; each way it can be missing or
+    /// out of date is a located error saying what to run.
+    fn installed(&mut self, call: &ModuleCall, key: &str) -> Option<PathBuf> {
+        let init = format!("run terraform init in {}", self.root.display());
+        let err = match &self.manifest {
+            // Said once, at the first call that needs it.
+            Err(_) if self.manifest_reported => return None,
+            Err(msg) => Diagnostic::error("Cannot read the module manifest").detail(format!("{msg}.")).hint(init),
+            Ok(None) => Diagnostic::error("Module not installed")
+                .detail(format!(
+                    "Module \"{}\" has source {:?}, which is not a local path, and there is no module manifest ({}/modules/modules.json). drplan reads registry and Git modules where terraform init installed them; it never downloads them, so a recovery does not depend on a registry or Git host.",
+                    call.name,
+                    call.source,
+                    std::env::var("TF_DATA_DIR").unwrap_or_else(|_| ".terraform".into())
+                ))
+                .hint(format!("{init}, or vendor the module and use a path starting with ./")),
+            Ok(Some(m)) => match m.get(key) {
+                None => Diagnostic::error("Module not installed")
+                    .detail(format!("{} lists no module \"{key}\": the configuration has changed since terraform init ran.", m.path.display()))
+                    .hint(init),
+                Some(i) if !manifest::same_source(&call.source, &i.source) => Diagnostic::error("Module source has changed")
+                    .detail(format!("Module \"{key}\" was installed from {:?}, but its source is now {:?}.", i.source, call.source))
+                    .hint(init),
+                Some(i) => match (&call.version, &i.version) {
+                    (Some((constraint, span)), Some(v)) => match manifest::satisfies(v, constraint) {
+                        Ok(true) => return Some(normalize(&self.root.join(&i.dir))),
+                        Ok(false) => Diagnostic::error("Module version requirements have changed")
+                            .detail(format!("The installed version {v} of module \"{key}\" does not match the constraint {constraint:?}."))
+                            .at(*span)
+                            .hint(format!("run terraform init -upgrade in {}", self.root.display())),
+                        Err(e) => Diagnostic::error("Invalid version constraint").detail(format!("{e}.")).at(*span),
+                    },
+                    _ => return Some(normalize(&self.root.join(&i.dir))),
+                },
+            },
+        };
+        self.manifest_reported = true;
+        let located = if err.span.is_some() { err } else { err.at(call.span) };
+        self.out.diagnostics.push(located);
+        None
     }
 }
 

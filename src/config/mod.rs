@@ -1,8 +1,8 @@
 //! Loading a configuration directory into a tree of modules made of declarations.
 //!
 //! This module owns reading `*.tf`/`*.hcl` files (sorted), parsing them with hcl-edit (which
-//! keeps source spans), decoding top-level blocks into typed declarations, resolving local
-//! module sources, and static checks that need no evaluation (duplicates, labels, meta-argument
+//! keeps source spans), decoding top-level blocks into typed declarations, resolving module
+//! sources (local paths, and registry or Git sources through `terraform init`'s manifest), and static checks that need no evaluation (duplicates, labels, meta-argument
 //! combinations). It does not evaluate expressions: see [`crate::expand`].
 //!
 //! ```
@@ -20,6 +20,7 @@
 mod decl;
 mod decode;
 mod load;
+pub mod manifest;
 pub mod refs;
 
 pub use decl::*;

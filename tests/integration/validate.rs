@@ -190,3 +190,61 @@ fn validate_treats_unset_required_variables_as_unknown_and_plan_requires_them() 
     let run = drplan(&["plan", dir, "--live", "empty", "--var", "domain=dr.example.com"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// Copies a fixture directory (with its hidden `.terraform`) into a temporary one.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn registry_and_git_modules_load_from_terraform_inits_manifest() {
+    let fixture = crate::harness::root().join("tests/fixtures/plans/registry-module");
+    let run = drplan(&["validate", fixture.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("3 resources"), "{}", run.stdout);
+
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&fixture, tmp.path());
+    let dir = tmp.path().to_str().unwrap();
+    let manifest = tmp.path().join(".terraform/modules/modules.json");
+    let original = std::fs::read_to_string(&manifest).unwrap();
+    let main = tmp.path().join("main.tf");
+    let main_text = std::fs::read_to_string(&main).unwrap();
+    let expect = |what: &str, needle: &str| {
+        let run = drplan(&["validate", dir]);
+        assert_eq!(run.code, 1, "{what}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{what}: {}", run.stderr);
+        assert!(run.stderr.contains("main.tf:"), "{what}: located: {}", run.stderr);
+        assert_eq!(run.stderr.matches("Error: ").count(), 1, "{what}: reported once: {}", run.stderr);
+    };
+    std::fs::write(&manifest, original.replace("5.8.1", "6.0.0")).unwrap();
+    expect("version", "The installed version 6.0.0 of module \"vpc\" does not match the constraint \"~> 5.0\"");
+    std::fs::write(&manifest, original.replace("vpc/aws", "rds/aws")).unwrap();
+    expect("source", "Module source has changed");
+    std::fs::write(&manifest, original.replace("\"Key\":\"dns\"", "\"Key\":\"other\"")).unwrap();
+    expect("entry", "lists no module \"dns\"");
+    std::fs::write(&manifest, "{ not json").unwrap();
+    expect("malformed", "Cannot read the module manifest");
+    std::fs::remove_file(&manifest).unwrap();
+    let run = drplan(&["validate", dir]);
+    assert_eq!(run.stderr.matches("Error: Module not installed").count(), 2, "{}", run.stderr);
+    assert!(run.stderr.contains("run terraform init in"), "{}", run.stderr);
+    std::fs::write(&manifest, &original).unwrap();
+    std::fs::write(
+        &main,
+        main_text
+            .replace("git::https://example.com/platform/dns-failover.git?ref=v1.2.0\"", "./dns\"\n  version = \"1.0\""),
+    )
+    .unwrap();
+    std::fs::create_dir(tmp.path().join("dns")).unwrap();
+    std::fs::copy(tmp.path().join(".terraform/modules/dns/main.tf"), tmp.path().join("dns/main.tf")).unwrap();
+    expect("local version", "Cannot apply a version constraint to module \"dns\" because it has a relative local path");
+}
