@@ -12,7 +12,9 @@
 //! assert_eq!(inv.owned("webapp").count(), 0);
 //! ```
 
+pub mod computed;
 pub mod data;
+mod policy_document;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

@@ -188,7 +188,10 @@ fn look_up<'i>(p: &mut Planned<'i>, inst: &Instance, region: &str, inv: &'i Inve
 
 /// Why a data source is read during apply instead of now, if it is.
 fn deferred_read(inst: &Instance, region: &str, inv: &Inventory) -> Option<String> {
-    if inv.is_empty() {
+    let computed = crate::live::computed::is_computed(&inst.ty);
+    if computed && arguments_known(&inst.ty, &inst.config) {
+        None
+    } else if inv.is_empty() && !computed {
         Some("no live state was given (--live empty)".to_string())
     } else if let Some(u) = inv.region_unavailable(region) {
         Some(format!("region {} could not be read: {}", u.region, u.reason))

@@ -28,7 +28,14 @@ impl<'a> PlanView<'a> {
 impl LiveView for PlanView<'_> {
     fn read_data(&self, ty: &str, region: Option<&str>, config: &Value) -> Result<Option<Value>, String> {
         let region = region.unwrap_or_default();
-        if self.inventory.is_empty() || !arguments_known(ty, config) {
+        if !arguments_known(ty, config) {
+            return Ok(None);
+        }
+        if let Some(v) = crate::live::computed::read(ty, region, config, self.inventory.snapshot.account_id.as_deref())?
+        {
+            return Ok(Some(v));
+        }
+        if self.inventory.is_empty() {
             return Ok(None); // read during apply, as Terraform defers it
         }
         let result = data::read(self.inventory, ty, region, config)?;

@@ -434,3 +434,20 @@ fn a_root_local_may_read_a_data_source() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("aws_subnet.s will be created"), "{}", run.stdout);
 }
+
+#[test]
+fn iam_policy_documents_render_as_terraform_renders_them() {
+    let dir = "tests/fixtures/oracle/iam-policy-document";
+    let run = drplan(&["plan", dir, "--live", "empty", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let want: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(root().join(dir).join("terraform-outputs.json")).unwrap())
+            .unwrap();
+    assert_eq!(want.len(), 8);
+    for (name, value) in &want {
+        assert_eq!(&plan["output_changes"][name]["after"], value, "output {name}");
+    }
+    // Computed locally, so not deferred to apply even without live state.
+    assert_eq!(plan["resource_changes"], serde_json::json!([]), "no read step");
+}
