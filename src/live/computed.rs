@@ -9,7 +9,10 @@ use crate::eval::Value;
 
 /// Whether drplan computes `ty` itself (never read from AWS, never deferred for lack of state).
 pub fn is_computed(ty: &str) -> bool {
-    matches!(ty, "aws_iam_policy_document" | "aws_region" | "aws_partition" | "aws_caller_identity")
+    matches!(
+        ty,
+        "aws_iam_policy_document" | "aws_region" | "aws_partition" | "aws_caller_identity" | "terraform_remote_state"
+    )
 }
 
 /// Computes `ty` if it is one of these; `Ok(None)` for any other type.

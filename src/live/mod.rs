@@ -15,6 +15,7 @@
 pub mod computed;
 pub mod data;
 mod policy_document;
+pub mod remote_state;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

@@ -31,7 +31,7 @@ pub struct ConfigResolver {
 
 impl Resolve for ConfigResolver {
     fn resolve(&self, inventory: &Inventory, address: &str) -> Result<Resolved, String> {
-        let view = PlanView::new(inventory);
+        let view = PlanView::new(inventory).rooted(&self.parsed.loaded.tree.root().dir);
         let (exp, diags) = match self.parsed.expand_focused(&view, address) {
             Some(focused) => focused,
             None => self.parsed.expand_with(&view),
@@ -65,7 +65,7 @@ impl Resolve for ConfigResolver {
     }
 
     fn outputs(&self, inventory: &Inventory) -> Vec<(String, Option<serde_json::Value>, bool)> {
-        let view = PlanView::new(inventory);
+        let view = PlanView::new(inventory).rooted(&self.parsed.loaded.tree.root().dir);
         let (exp, _) = self.parsed.expand_with(&view);
         exp.outputs
             .iter()

@@ -43,7 +43,7 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
         regions,
     };
     let inventory = Inventory::new(opts.cloud.inventory(&request)?);
-    let view = PlanView::new(&inventory);
+    let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir);
     let config = evaluate(parsed, &view)?;
     let build_opts = BuildOptions {
         workspace: &opts.load.workspace,

@@ -17,11 +17,19 @@ use crate::schema;
 pub struct PlanView<'a> {
     pub inventory: &'a Inventory,
     pub(super) read: RefCell<BTreeSet<String>>,
+    /// The root module's directory: local files data sources read (a remote state) are
+    /// relative to it.
+    root: std::path::PathBuf,
 }
 
 impl<'a> PlanView<'a> {
     pub fn new(inventory: &'a Inventory) -> Self {
-        PlanView { inventory, read: RefCell::new(BTreeSet::new()) }
+        PlanView { inventory, read: RefCell::new(BTreeSet::new()), root: ".".into() }
+    }
+
+    pub fn rooted(mut self, root: &std::path::Path) -> Self {
+        self.root = root.to_path_buf();
+        self
     }
 }
 
@@ -30,6 +38,11 @@ impl LiveView for PlanView<'_> {
         let region = region.unwrap_or_default();
         if !arguments_known(ty, config) {
             return Ok(None);
+        }
+        if ty == "terraform_remote_state" {
+            let (value, key) = crate::live::remote_state::read(&self.root, config)?;
+            self.read.borrow_mut().insert(key);
+            return Ok(Some(value));
         }
         if let Some(v) = crate::live::computed::read(ty, region, config, self.inventory.snapshot.account_id.as_deref())?
         {

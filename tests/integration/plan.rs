@@ -451,3 +451,22 @@ fn iam_policy_documents_render_as_terraform_renders_them() {
     // Computed locally, so not deferred to apply even without live state.
     assert_eq!(plan["resource_changes"], serde_json::json!([]), "no read step");
 }
+
+#[test]
+fn a_remote_state_lends_its_outputs_but_never_its_secrets() {
+    let dir = "tests/fixtures/plans/remote-state";
+    let run = drplan(&["plan", dir, "--live", "empty", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let after = &plan["resource_changes"][0]["change"]["after"];
+    assert_eq!(after["replicate_source_db"], "arn:aws:rds:us-east-1:123456789012:db:orders");
+    assert_eq!(after["tags"]["azs"], "us-east-1a,us-east-1b");
+    assert_eq!(after["tags"]["engine"], "postgres", "defaults fill missing outputs");
+    for format in ["human", "json", "markdown"] {
+        let run = drplan(&["plan", dir, "--live", "empty", "--format", format]);
+        assert!(
+            !run.stdout.contains("hunter2") && !run.stderr.contains("hunter2"),
+            "{format} shows a sensitive output"
+        );
+    }
+}
