@@ -14,6 +14,9 @@ pub struct Loaded {
     pub sources: SourceMap,
     pub tree: ModuleTree,
     pub diagnostics: Diagnostics,
+    /// A file failed to parse, so what it declares is missing: evaluation must not report
+    /// follow-on "undeclared" errors (Terraform stops at syntax errors altogether).
+    pub syntax_errors: bool,
 }
 
 /// Loads the root module in `dir` and every local module it calls.
@@ -102,7 +105,13 @@ impl Loader {
                     let text = &self.out.sources.file(file).text;
                     let (detail, at) = syntax_detail(e.message(), text, offset);
                     let at = at.unwrap_or(offset);
-                    let d = Diagnostic::error("Invalid syntax")
+                    self.out.syntax_errors = true;
+                    let summary = if detail.starts_with(SINGLE_LINE) {
+                        "Invalid single-argument block definition"
+                    } else {
+                        "Invalid syntax"
+                    };
+                    let d = Diagnostic::error(summary)
                         .detail(detail)
                         .at(file.span(at, at + if at == offset { len } else { 1 }));
                     self.out.diagnostics.push(d);
@@ -242,6 +251,8 @@ fn normalize(path: &Path) -> PathBuf {
 
 /// hcl-edit's messages are terse ("expected `}`"); say what that means for a user.
 /// Returns the detail, and a better place to point at when one is evident.
+const SINGLE_LINE: &str = "Single-line block syntax can include only one argument definition.";
+
 fn syntax_detail(message: &str, text: &str, offset: usize) -> (String, Option<usize>) {
     let m = message.trim();
     let base = if m.is_empty() {
@@ -262,10 +273,31 @@ fn syntax_detail(message: &str, text: &str, offset: usize) -> (String, Option<us
             Some(at),
         );
     }
+    if single_line_block_with_more(line, offset - line_start) {
+        return (
+            format!(
+                "{SINGLE_LINE} To define multiple arguments, use the multi-line block syntax with one argument definition per line."
+            ),
+            None,
+        );
+    }
     if text[offset.min(text.len())..].trim().is_empty() && text.matches('{').count() > text.matches('}').count() {
         return (format!("{base} The file ends before every block is closed: a closing }} is missing."), None);
     }
     (base, None)
+}
+
+/// `variable "x" { type = string  default = "a" }`: the parser stops at a second argument
+/// on the line of a block's opening brace.
+fn single_line_block_with_more(line: &str, at: usize) -> bool {
+    let Some(brace) = line[..at.min(line.len())].rfind('{') else { return false };
+    let between = &line[brace + 1..at.min(line.len())];
+    let rest = &line[at.min(line.len())..];
+    between.contains('=')
+        && rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && rest
+            .split_once('=')
+            .is_some_and(|(name, _)| name.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
 }
 
 /// Entries of `dir` named like configuration (`*.tf`, `*.hcl`, and `*.tf.json`, which is

@@ -21,19 +21,19 @@ impl Engine<'_> {
             Mode::Data => frame.scope.set_member2("data", &decl.ty, &decl.name, v),
         };
         let Some(schema) = schema::lookup(decl.mode, &decl.ty) else {
-            let kind = if decl.mode == Mode::Managed { "resource" } else { "data source" };
-            let supported = schema::type_names(decl.mode);
-            let d = Diagnostic::error(format!("Unsupported {kind} type"))
-                .detail(format!(
-                    "drplan does not support the {kind} type \"{}\". Supported: {}.",
-                    decl.ty,
-                    supported.join(", ")
-                ))
-                .at(decl.span);
-            self.diags.push(match did_you_mean(&decl.ty, supported.iter().copied()) {
-                Some(s) => d.hint(format!("did you mean \"{s}\"?")),
-                None => d,
-            });
+            // Once per block, however many module instances contain it; the list of supported
+            // types is added once, to the first such error (see `Engine::summarize_unsupported`).
+            if self.unsupported.insert(decl.span, (decl.mode, decl.ty.clone())).is_none() {
+                let kind = if decl.mode == Mode::Managed { "resource" } else { "data source" };
+                let supported = schema::type_names(decl.mode);
+                let d = Diagnostic::error(format!("Unsupported {kind} type"))
+                    .detail(format!("drplan does not serve the {kind} type \"{}\" yet.", decl.ty))
+                    .at(decl.span);
+                self.diags.push(match did_you_mean(&decl.ty, supported.iter().copied()) {
+                    Some(s) => d.hint(format!("did you mean \"{s}\"?")),
+                    None => d,
+                });
+            }
             set_value(frame, Value::Unknown);
             return;
         };

@@ -151,21 +151,61 @@ pub struct Expansion {
 pub fn expand(loaded: &Loaded, opts: &Options, diags: &mut Diagnostics) -> Expansion {
     let local = focus::Plans::default();
     let plans = opts.plans.unwrap_or(&local);
-    let mut engine = Engine { loaded, opts, diags, plans, planned: Default::default(), out: Expansion::default() };
+    let mut engine = Engine {
+        loaded,
+        opts,
+        diags,
+        plans,
+        planned: Default::default(),
+        unsupported: BTreeMap::new(),
+        out: Expansion::default(),
+    };
     if loaded.tree.modules.is_empty() {
         return engine.out;
     }
-    if loaded.tree.root().recovery.is_none() && !loaded.sources_empty() {
-        engine.diags.push(
-            Diagnostic::error("Missing recovery block")
-                .detail("The root module must declare recovery { stack = \"...\", region = \"...\" } so drplan knows which objects it owns and where to rebuild.")
-                .hint("add a recovery block; see docs/configuration.md"),
-        );
+    if loaded.tree.root().recovery.is_none() && !loaded.sources_empty() && !loaded.syntax_errors {
+        engine.diags.push(missing_recovery(loaded.tree.root()));
     }
     let root_dir = loaded.tree.root().dir.clone();
     engine.module(0, String::new(), BTreeMap::new(), None, &root_dir);
     engine.check_regions();
+    engine.summarize_unsupported();
+    if loaded.syntax_errors {
+        // What a broken file declares is missing; references to it are not the user's error.
+        engine.diags.0.retain(|d| !d.summary.starts_with("Reference to undeclared"));
+    }
     engine.out
+}
+
+fn schema_names(mode: Mode) -> Vec<&'static str> {
+    crate::schema::type_names(mode)
+}
+
+/// The error for a root module without `recovery`, at its first declaration, with the block
+/// to paste.
+fn missing_recovery(root: &Module) -> Diagnostic {
+    let first = root
+        .providers
+        .iter()
+        .map(|p| p.span)
+        .chain(root.resources.iter().map(|r| r.span))
+        .chain(root.module_calls.iter().map(|m| m.span))
+        .chain(root.variables.iter().map(|v| v.span))
+        .chain(root.locals.iter().map(|l| l.span))
+        .chain(root.outputs.iter().map(|o| o.span))
+        .min_by_key(|s| (s.file, s.start));
+    Diagnostic::error("Missing recovery block")
+        .detail(concat!(
+            "The root module must say which stack drplan owns and where it rebuilds. Add this block to a file of the root module (the values are examples):\n\n",
+            "recovery {\n",
+            "  stack          = \"orders\"    # names what drplan owns (its drplan:stack tag)\n",
+            "  region         = \"us-west-2\" # the DR region, where drplan builds\n",
+            "  primary_region = \"us-east-1\" # read-only: the region that may fail\n",
+            "  rto            = \"1h\"        # recovery time objective (optional)\n",
+            "  rpo            = \"15m\"       # recovery point objective (optional)\n",
+            "}"
+        ))
+        .at(first)
 }
 
 impl Loaded {
@@ -213,6 +253,8 @@ struct Engine<'l> {
     plans: &'l focus::Plans,
     /// Modules whose plan this evaluation has fetched.
     planned: std::collections::HashSet<usize>,
+    /// Blocks of types drplan does not serve, reported once each.
+    unsupported: BTreeMap<Span, (Mode, String)>,
     out: Expansion,
 }
 
@@ -467,6 +509,46 @@ impl<'l> Engine<'l> {
                     ),
                 }
             }
+        }
+    }
+
+    /// Adds, once, to the first unsupported-type error: how many blocks of how many types, and
+    /// which types drplan serves.
+    fn summarize_unsupported(&mut self) {
+        if self.unsupported.is_empty() {
+            return;
+        }
+        let types: BTreeSet<&(Mode, String)> = self.unsupported.values().collect();
+        let names: Vec<String> =
+            types.iter().map(|(m, t)| if *m == Mode::Data { format!("data.{t}") } else { t.clone() }).collect();
+        let summary = if self.unsupported.len() == 1 {
+            String::new()
+        } else {
+            format!(
+                "{} of {} unsupported {}: {}.",
+                crate::error::plural(self.unsupported.len(), "block"),
+                types.len(),
+                if types.len() == 1 { "type" } else { "types" },
+                names.join(", ")
+            )
+        };
+        let modes: BTreeSet<Mode> = types.iter().map(|(m, _)| *m).collect();
+        let supported: Vec<String> = modes
+            .iter()
+            .map(|m| {
+                let kind = if *m == Mode::Managed { "resource" } else { "data source" };
+                format!("Supported {kind} types: {}.", schema_names(*m).join(", "))
+            })
+            .collect();
+        let first = self
+            .diags
+            .0
+            .iter_mut()
+            .filter(|d| d.summary.starts_with("Unsupported ") && d.summary.ends_with(" type"))
+            .min_by_key(|d| d.span.map(|s| (s.file, s.start)));
+        if let Some(first) = first {
+            first.detail =
+                Some(format!("{} {summary} {}", first.detail.take().unwrap_or_default(), supported.join(" ")));
         }
     }
 

@@ -3,7 +3,7 @@
 use crate::harness::{drplan, drplan_with_env, name_of, settings, subdirs};
 
 /// Cases whose error is about the directory or the whole configuration, not a place in a file.
-const UNLOCATED: &[&str] = &["empty-directory", "missing-recovery-block"];
+const UNLOCATED: &[&str] = &["empty-directory"];
 
 #[test]
 fn bad_configurations_get_clear_located_errors() {
@@ -247,4 +247,13 @@ fn registry_and_git_modules_load_from_terraform_inits_manifest() {
     std::fs::create_dir(tmp.path().join("dns")).unwrap();
     std::fs::copy(tmp.path().join(".terraform/modules/dns/main.tf"), tmp.path().join("dns/main.tf")).unwrap();
     expect("local version", "Cannot apply a version constraint to module \"dns\" because it has a relative local path");
+}
+
+#[test]
+fn unsupported_types_are_reported_once_per_block_with_one_summary() {
+    let run = drplan(&["validate", "tests/fixtures/bad/unsupported-types-said-once"]);
+    // Four blocks (one in a module called twice), each once; the supported list once.
+    assert_eq!(run.stderr.matches("Error: Unsupported").count(), 4, "{}", run.stderr);
+    assert_eq!(run.stderr.matches("Supported resource types:").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("4 blocks of 3 unsupported types: aws_ecs_service, aws_s3_bucket, data.aws_iam_role."));
 }
