@@ -19,6 +19,8 @@ pub enum Target {
     Local(String),
     Module(String),
     Resource(Mode, String, String),
+    /// Not a declaration: the expression calls `sensitive()`, so its value is sensitive.
+    SensitiveCall,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,17 +31,19 @@ pub struct Reference {
     /// For `module.net.vpc_id`, the output name.
     pub output: Option<String>,
     pub span: Option<Span>,
+    /// Inside `nonsensitive(...)`: a dependency, but its sensitivity is removed.
+    pub unmasked: bool,
 }
 
 pub fn expr_refs(e: &Expr) -> Vec<Reference> {
-    let mut w = Walker { file: e.file, bound: Vec::new(), out: Vec::new() };
+    let mut w = Walker { file: e.file, bound: Vec::new(), out: Vec::new(), unmasking: 0 };
     w.expr(&e.expr);
     w.out
 }
 
 /// References from every attribute and nested block of a body (resource bodies).
 pub fn body_refs(body: &Body, file: FileId) -> Vec<Reference> {
-    let mut w = Walker { file, bound: Vec::new(), out: Vec::new() };
+    let mut w = Walker { file, bound: Vec::new(), out: Vec::new(), unmasking: 0 };
     w.body(body);
     w.out
 }
@@ -48,6 +52,8 @@ struct Walker {
     file: FileId,
     bound: Vec<String>,
     out: Vec<Reference>,
+    /// Depth of `nonsensitive(...)` calls around the current expression.
+    unmasking: usize,
 }
 
 impl Walker {
@@ -140,7 +146,24 @@ impl Walker {
                     other => self.expr(other),
                 }
             }
-            Expression::FuncCall(c) => c.args.iter().for_each(|a| self.expr(a)),
+            Expression::FuncCall(c) => {
+                let name = c.name.name.as_str();
+                let core = c.name.namespace.iter().all(|n| n.as_str() == "core");
+                if name == "sensitive" && core {
+                    let unmasked = self.unmasking > 0;
+                    self.out.push(Reference {
+                        target: Target::SensitiveCall,
+                        key: None,
+                        output: None,
+                        span: None,
+                        unmasked,
+                    });
+                }
+                let unmask = name == "nonsensitive" && core;
+                self.unmasking += usize::from(unmask);
+                c.args.iter().for_each(|a| self.expr(a));
+                self.unmasking -= usize::from(unmask);
+            }
             Expression::Conditional(c) => {
                 self.expr(&c.cond_expr);
                 self.expr(&c.true_expr);
@@ -205,7 +228,8 @@ impl Walker {
             },
             _ => return,
         };
-        self.out.push(Reference { target, key, output, span: self.file.range(whole.span()) });
+        let unmasked = self.unmasking > 0;
+        self.out.push(Reference { target, key, output, span: self.file.range(whole.span()), unmasked });
     }
 }
 

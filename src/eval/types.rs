@@ -231,6 +231,28 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
     }
 }
 
+/// Elements of one collection brought to one type, as cty's unification does when a tuple
+/// becomes a list or set: mixed primitives become strings when a string is among them
+/// (`tolist(["a", true])` is `["a", "true"]`); numbers and bools alone do not mix.
+pub fn unify(items: &[Value]) -> Result<Vec<Value>, String> {
+    let kinds: std::collections::BTreeSet<&str> =
+        items.iter().filter(|v| !v.is_null() && !v.is_unknown()).map(Value::type_name).collect();
+    if kinds.len() <= 1 {
+        return Ok(items.to_vec());
+    }
+    let primitive = kinds.iter().all(|k| matches!(*k, "string" | "number" | "bool"));
+    if primitive && kinds.contains("string") {
+        return items.iter().map(|v| convert(v, &Type::String)).collect();
+    }
+    if kinds.iter().all(|k| matches!(*k, "list" | "set")) || kinds.iter().all(|k| *k == "object") {
+        return Ok(items.to_vec());
+    }
+    Err(format!(
+        "all elements must have the same type, but they are {}",
+        kinds.into_iter().collect::<Vec<_>>().join(", ")
+    ))
+}
+
 fn at(path: &str) -> String {
     if path.is_empty() { String::new() } else { format!(" at {path}") }
 }

@@ -426,7 +426,10 @@ impl<'l> Engine<'l> {
 
     /// Whether any of the references reaches a sensitive variable or output.
     fn sensitive_of(frame: &Frame, refs: &[Reference]) -> bool {
-        refs.iter().any(|r| {
+        refs.iter().filter(|r| !r.unmasked).any(|r| {
+            if r.target == Target::SensitiveCall {
+                return true;
+            }
             frame.exported.get(&r.target).is_some_and(|exp| match &r.output {
                 Some(o) if exp.outputs.contains_key(o) => exp.sensitive_outputs.contains(o),
                 _ => exp.sensitive || !exp.sensitive_outputs.is_empty(),

@@ -10,10 +10,13 @@ use crate::eval::value::Value;
 impl Evaluator<'_> {
     pub(super) fn eval_call(&mut self, call: &FuncCall, whole: &Expression) -> Result<Value> {
         let name = call.name.name.as_str();
-        if call.name.is_namespaced() {
+        // `core::name` is Terraform's spelling of a built-in; other namespaces are providers'.
+        let core = call.name.namespace.len() == 1 && call.name.namespace[0].as_str() == "core";
+        if call.name.is_namespaced() && !core {
+            let spelled: Vec<&str> = call.name.namespace.iter().map(|n| n.as_str()).chain([name]).collect();
             return Err(self.err(
                 "Call to unknown function",
-                format!("Provider-defined functions such as \"{name}\" are not supported by drplan."),
+                format!("Provider-defined functions such as \"{}\" are not supported by drplan.", spelled.join("::")),
                 whole,
             ));
         }
@@ -48,6 +51,9 @@ impl Evaluator<'_> {
         }
         if name == "templatefile" {
             return self.templatefile(&args, whole);
+        }
+        if name == "templatestring" {
+            return self.templatestring(&args, whole);
         }
         let Some(def) = functions::lookup(name) else {
             let d = self.err(
@@ -122,9 +128,42 @@ impl Evaluator<'_> {
         let full = std::path::PathBuf::from(rel);
         let text = functions::encoding::read_text_file(&full, rel)
             .map_err(|e| self.err("Invalid function argument", format!("templatefile(): {e}."), whole))?;
-        let template = hcl_edit::parser::parse_template(&text).map_err(|e| {
+        self.render_text(&text, rel, vars, whole)
+    }
+
+    /// `templatestring(template, vars)`: a template given as a string value, rendered with
+    /// only the variables given, as templatefile renders a file.
+    pub(super) fn templatestring(&self, args: &[Value], whole: &Expression) -> Result<Value> {
+        let [template, vars] = args else {
+            return Err(self.err(
+                "Invalid function argument",
+                format!("templatestring() takes 2 arguments, but got {}.", args.len()),
+                whole,
+            ));
+        };
+        if !template.is_wholly_known() || !vars.is_wholly_known() {
+            return Ok(Value::Unknown);
+        }
+        let (Some(text), Some(vars)) = (template.as_str(), vars.as_map()) else {
+            return Err(self.err(
+                "Invalid function argument",
+                "templatestring() takes a template string and a map of variables.",
+                whole,
+            ));
+        };
+        self.render_text(text, "the template", vars, whole)
+    }
+
+    fn render_text(
+        &self,
+        text: &str,
+        rel: &str,
+        vars: &std::collections::BTreeMap<String, Value>,
+        whole: &Expression,
+    ) -> Result<Value> {
+        let template = hcl_edit::parser::parse_template(text).map_err(|e| {
             self.err(
-                "Invalid template file",
+                "Invalid template",
                 format!("{rel}:{}:{}: {}", e.location().line(), e.location().column(), e.message()),
                 whole,
             )

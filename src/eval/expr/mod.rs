@@ -227,7 +227,8 @@ impl<'a> Evaluator<'a> {
                 return Err(self.err("Division by zero", "The right-hand operand is zero.", whole));
             }
             BinaryOperator::Div => Value::Number(a / b),
-            BinaryOperator::Mod => Value::Number((a as i64 % b as i64) as f64),
+            // The remainder of truncated division, fractions included (11 % 5.1 is 0.8).
+            BinaryOperator::Mod => Value::Number(a % b),
             BinaryOperator::Less => Value::Bool(a < b),
             BinaryOperator::LessEq => Value::Bool(a <= b),
             BinaryOperator::Greater => Value::Bool(a > b),

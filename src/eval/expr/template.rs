@@ -27,24 +27,38 @@ impl Evaluator<'_> {
     }
 
     /// Appends the template's text to `out`; returns false when something was unknown.
-    pub(super) fn render_template(
+    /// `strip_first`/`strip_last`: the markers around this body (`%{ if c ~}`, `%{~ endif }`)
+    /// strip its first and last literal. Strip markers only ever trim literal text next to
+    /// them, never an interpolated value.
+    pub(super) fn render_template(&mut self, template: &Template, out: &mut String, strip_first: bool) -> Result<bool> {
+        self.render_body(template, out, strip_first, false)
+    }
+
+    fn render_body(
         &mut self,
         template: &Template,
         out: &mut String,
-        mut strip_next: bool,
+        strip_first: bool,
+        strip_last: bool,
     ) -> Result<bool> {
+        let elements: Vec<&Element> = template.iter().collect();
         let mut known = true;
-        for element in template.iter() {
+        for (j, element) in elements.iter().enumerate() {
             match element {
                 Element::Literal(lit) => {
-                    let text = lit.value();
-                    out.push_str(if strip_next { text.trim_start() } else { text });
-                    strip_next = false;
+                    let mut text = lit.value().as_str();
+                    let after_stripping = if j == 0 { strip_first } else { ends_stripping(elements[j - 1]) };
+                    if after_stripping {
+                        text = text.trim_start();
+                    }
+                    let before_stripping =
+                        if j + 1 == elements.len() { strip_last } else { starts_stripping(elements[j + 1]) };
+                    if before_stripping {
+                        text = text.trim_end();
+                    }
+                    out.push_str(text);
                 }
                 Element::Interpolation(i) => {
-                    if i.strip.strip_start() {
-                        trim_end_in_place(out);
-                    }
                     let v = self.eval(&i.expr)?;
                     match v.to_template_string() {
                         Some(s) => out.push_str(&s),
@@ -66,15 +80,8 @@ impl Evaluator<'_> {
                                 .hint("use jsonencode() or join() to turn it into a string"));
                         }
                     }
-                    strip_next = i.strip.strip_end();
                 }
-                Element::Directive(d) => {
-                    known &= self.render_directive(d, out)?;
-                    strip_next = match d.as_ref() {
-                        Directive::If(i) => i.endif_expr.strip.strip_end(),
-                        Directive::For(f) => f.endfor_expr.strip.strip_end(),
-                    };
-                }
+                Element::Directive(d) => known &= self.render_directive(d, out)?,
             }
         }
         Ok(known)
@@ -83,24 +90,24 @@ impl Evaluator<'_> {
     pub(super) fn render_directive(&mut self, d: &Directive, out: &mut String) -> Result<bool> {
         match d {
             Directive::If(i) => {
-                if i.if_expr.strip.strip_start() {
-                    trim_end_in_place(out);
-                }
                 let cond = self.eval(&i.if_expr.cond_expr)?;
                 match self.truthy(&cond, &i.if_expr.cond_expr, "Incorrect condition type")? {
                     None => Ok(false),
-                    Some(true) => self.render_template(&i.if_expr.template, out, i.if_expr.strip.strip_end()),
+                    Some(true) => {
+                        let closing =
+                            i.else_expr.as_ref().map_or(i.endif_expr.strip.strip_start(), |e| e.strip.strip_start());
+                        self.render_body(&i.if_expr.template, out, i.if_expr.strip.strip_end(), closing)
+                    }
                     Some(false) => match &i.else_expr {
-                        Some(e) => self.render_template(&e.template, out, e.strip.strip_end()),
+                        Some(e) => {
+                            self.render_body(&e.template, out, e.strip.strip_end(), i.endif_expr.strip.strip_start())
+                        }
                         None => Ok(true),
                     },
                 }
             }
             Directive::For(f) => {
                 let fe = &f.for_expr;
-                if fe.strip.strip_start() {
-                    trim_end_in_place(out);
-                }
                 let collection = self.eval(&fe.collection_expr)?;
                 if collection.is_unknown() {
                     return Ok(false);
@@ -119,7 +126,8 @@ impl Evaluator<'_> {
                         self.frames.push((kv.as_str().to_string(), k));
                     }
                     self.frames.push((fe.value_var.as_str().to_string(), v));
-                    let r = self.render_template(&fe.template, out, fe.strip.strip_end());
+                    let r =
+                        self.render_body(&fe.template, out, fe.strip.strip_end(), f.endfor_expr.strip.strip_start());
                     self.frames.truncate(depth);
                     known &= r?;
                 }
@@ -129,7 +137,26 @@ impl Evaluator<'_> {
     }
 }
 
-fn trim_end_in_place(s: &mut String) {
-    let len = s.trim_end().len();
-    s.truncate(len);
+/// Whether an element's opening marker strips the literal before it (`${~`, `%{~ if`).
+fn starts_stripping(e: &Element) -> bool {
+    match e {
+        Element::Literal(_) => false,
+        Element::Interpolation(i) => i.strip.strip_start(),
+        Element::Directive(d) => match d.as_ref() {
+            Directive::If(i) => i.if_expr.strip.strip_start(),
+            Directive::For(f) => f.for_expr.strip.strip_start(),
+        },
+    }
+}
+
+/// Whether an element's closing marker strips the literal after it (`~}` of `${ }`, endif, endfor).
+fn ends_stripping(e: &Element) -> bool {
+    match e {
+        Element::Literal(_) => false,
+        Element::Interpolation(i) => i.strip.strip_end(),
+        Element::Directive(d) => match d.as_ref() {
+            Directive::If(i) => i.endif_expr.strip.strip_end(),
+            Directive::For(f) => f.endfor_expr.strip.strip_end(),
+        },
+    }
 }

@@ -6,8 +6,16 @@ use super::{seq_arg, string_arg};
 use crate::eval::types::{Type, convert};
 use crate::eval::value::Value;
 
+/// Go's encoder, which Terraform uses, escapes `<`, `>` and `&` (and U+2028/U+2029).
 pub fn jsonencode(a: &[Value]) -> Result<Value, String> {
-    Ok(a[0].to_json()?.to_string().into())
+    let text = a[0].to_json()?.to_string();
+    Ok(text
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+        .into())
 }
 
 pub fn jsondecode(a: &[Value]) -> Result<Value, String> {
@@ -40,11 +48,11 @@ pub fn tobool(a: &[Value]) -> Result<Value, String> {
 }
 
 pub fn tolist(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::List(seq_arg(&a[0], "the argument")?.to_vec()))
+    Ok(Value::List(crate::eval::types::unify(seq_arg(&a[0], "the argument")?)?))
 }
 
 pub fn toset(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::set(seq_arg(&a[0], "the argument")?.to_vec()))
+    Ok(Value::set(crate::eval::types::unify(seq_arg(&a[0], "the argument")?)?))
 }
 
 pub fn tomap(a: &[Value]) -> Result<Value, String> {
@@ -52,6 +60,30 @@ pub fn tomap(a: &[Value]) -> Result<Value, String> {
         Value::Map(_) => Ok(a[0].clone()),
         other => Err(format!("cannot convert a {} to a map", other.type_name())),
     }
+}
+
+/// A CSV text with a header row: a list of objects, one per row, every value a string.
+pub fn csvdecode(a: &[Value]) -> Result<Value, String> {
+    let text = string_arg(&a[0], "the argument")?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) if !h.is_empty() => h.iter().map(str::to_string).collect(),
+        Ok(_) => return Err("missing header line".into()),
+        Err(e) => return Err(format!("invalid CSV: {e}")),
+    };
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| format!("invalid CSV on line {}: {e}", i + 2))?;
+        rows.push(Value::Map(headers.iter().cloned().zip(record.iter().map(Value::from)).collect()));
+    }
+    Ok(Value::List(rows))
+}
+
+/// `sensitive`, `nonsensitive` and `ephemeralasnull` return their argument: drplan marks
+/// sensitivity per declaration (an expression calling `sensitive()` is sensitive, see
+/// `config::refs`), and it has no ephemeral values.
+pub fn identity(a: &[Value]) -> Result<Value, String> {
+    Ok(a[0].clone())
 }
 
 /// Larger files are refused: configuration files are small, and `/dev/zero` must not hang us.

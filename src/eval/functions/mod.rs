@@ -1,4 +1,4 @@
-//! Terraform's built-in functions, as far as DR configurations use them.
+//! Terraform's built-in functions: every one `terraform metadata functions` lists (1.11).
 //!
 //! The registry owns arity checks and unknown propagation, so individual functions see only
 //! known arguments unless they declare themselves unknown-aware (`length` of a list whose
@@ -7,8 +7,14 @@
 
 mod collections;
 pub(crate) mod encoding;
+mod filesystem;
+mod format;
+mod hash;
 mod numeric;
+mod sets;
 mod strings;
+mod time;
+mod yaml;
 
 use super::value::Value;
 
@@ -38,14 +44,20 @@ const fn aware(mut def: FnDef) -> FnDef {
 }
 
 /// Names the evaluator implements itself, listed so "did you mean" and docs know them.
-pub const SPECIAL_FUNCTIONS: &[&str] = &["can", "templatefile", "try"];
+pub const SPECIAL_FUNCTIONS: &[&str] = &["can", "templatefile", "templatestring", "try"];
 
 pub static FUNCTIONS: &[FnDef] = &[
     f("abs", 1, 1, numeric::abs),
+    f("abspath", 1, 1, filesystem::abspath),
     aware(variadic("alltrue", 1, collections::alltrue)),
     aware(variadic("anytrue", 1, collections::anytrue)),
     f("base64decode", 1, 1, encoding::base64decode),
     f("base64encode", 1, 1, encoding::base64encode),
+    f("base64gzip", 1, 1, hash::base64gzip),
+    f("base64sha256", 1, 1, hash::base64sha256),
+    f("base64sha512", 1, 1, hash::base64sha512),
+    f("basename", 1, 1, filesystem::basename),
+    variadic("bcrypt", 1, time::unknown_until_apply),
     f("ceil", 1, 1, numeric::ceil),
     f("chomp", 1, 1, strings::chomp),
     aware(f("chunklist", 2, 2, collections::chunklist)),
@@ -58,35 +70,63 @@ pub static FUNCTIONS: &[FnDef] = &[
     f("compact", 1, 1, collections::compact),
     aware(variadic("concat", 0, collections::concat)),
     f("contains", 2, 2, collections::contains),
+    f("csvdecode", 1, 1, encoding::csvdecode),
+    f("dirname", 1, 1, filesystem::dirname),
     f("distinct", 1, 1, collections::distinct),
     aware(f("element", 2, 2, collections::element)),
     f("endswith", 2, 2, strings::endswith),
+    aware(f("ephemeralasnull", 1, 1, encoding::identity)),
     f("file", 1, 1, encoding::file),
+    f("filebase64", 1, 1, hash::filebase64),
+    f("filebase64sha256", 1, 1, hash::filebase64sha256),
+    f("filebase64sha512", 1, 1, hash::filebase64sha512),
     f("fileexists", 1, 1, encoding::fileexists),
+    f("filemd5", 1, 1, hash::filemd5),
+    f("fileset", 2, 2, filesystem::fileset),
+    f("filesha1", 1, 1, hash::filesha1),
+    f("filesha256", 1, 1, hash::filesha256),
+    f("filesha512", 1, 1, hash::filesha512),
     f("flatten", 1, 1, collections::flatten),
     f("floor", 1, 1, numeric::floor),
     variadic("format", 1, strings::format),
+    f("formatdate", 2, 2, time::formatdate),
     variadic("formatlist", 1, strings::formatlist),
     f("indent", 2, 2, strings::indent),
     f("index", 2, 2, collections::index),
+    aware(f("issensitive", 1, 1, time::unknown_until_apply)),
     f("join", 2, 2, strings::join),
     f("jsondecode", 1, 1, encoding::jsondecode),
     f("jsonencode", 1, 1, encoding::jsonencode),
     aware(f("keys", 1, 1, collections::keys)),
     aware(f("length", 1, 1, collections::length)),
+    f("log", 2, 2, numeric::log),
     aware(f("lookup", 2, 3, collections::lookup)),
     f("lower", 1, 1, strings::lower),
+    f("matchkeys", 3, 3, sets::matchkeys),
     variadic("max", 1, numeric::max),
+    f("md5", 1, 1, hash::md5),
     aware(variadic("merge", 0, collections::merge)),
     variadic("min", 1, numeric::min),
+    aware(f("nonsensitive", 1, 1, encoding::identity)),
     aware(f("one", 1, 1, collections::one)),
     f("parseint", 2, 2, numeric::parseint),
+    f("pathexpand", 1, 1, filesystem::pathexpand),
+    f("plantimestamp", 0, 0, time::unknown_until_apply),
     f("pow", 2, 2, numeric::pow),
     f("range", 1, 3, numeric::range),
     f("regex", 2, 2, strings::regex),
     f("regexall", 2, 2, strings::regexall),
     f("replace", 3, 3, strings::replace),
     aware(f("reverse", 1, 1, collections::reverse)),
+    f("rsadecrypt", 2, 2, hash::rsadecrypt),
+    aware(f("sensitive", 1, 1, encoding::identity)),
+    variadic("setintersection", 1, sets::setintersection),
+    variadic("setproduct", 1, sets::setproduct),
+    f("setsubtract", 2, 2, sets::setsubtract),
+    variadic("setunion", 1, sets::setunion),
+    f("sha1", 1, 1, hash::sha1),
+    f("sha256", 1, 1, hash::sha256),
+    f("sha512", 1, 1, hash::sha512),
     f("signum", 1, 1, numeric::signum),
     aware(f("slice", 3, 3, collections::slice)),
     f("sort", 1, 1, collections::sort),
@@ -96,6 +136,11 @@ pub static FUNCTIONS: &[FnDef] = &[
     f("strrev", 1, 1, strings::strrev),
     f("substr", 3, 3, strings::substr),
     f("sum", 1, 1, numeric::sum),
+    f("textdecodebase64", 2, 2, hash::textdecodebase64),
+    f("textencodebase64", 2, 2, hash::textencodebase64),
+    f("timeadd", 2, 2, time::timeadd),
+    f("timecmp", 2, 2, time::timecmp),
+    f("timestamp", 0, 0, time::unknown_until_apply),
     f("title", 1, 1, strings::title),
     aware(f("tobool", 1, 1, encoding::tobool)),
     aware(f("tolist", 1, 1, encoding::tolist)),
@@ -103,16 +148,24 @@ pub static FUNCTIONS: &[FnDef] = &[
     aware(f("tonumber", 1, 1, encoding::tonumber)),
     f("toset", 1, 1, encoding::toset),
     aware(f("tostring", 1, 1, encoding::tostring)),
+    f("transpose", 1, 1, sets::transpose),
     f("trim", 2, 2, strings::trim),
     f("trimprefix", 2, 2, strings::trimprefix),
     f("trimspace", 1, 1, strings::trimspace),
     f("trimsuffix", 2, 2, strings::trimsuffix),
     f("upper", 1, 1, strings::upper),
+    f("urlencode", 1, 1, hash::urlencode),
+    f("uuid", 0, 0, time::unknown_until_apply),
+    f("uuidv5", 2, 2, hash::uuidv5),
     aware(f("values", 1, 1, collections::values)),
+    f("yamldecode", 1, 1, yaml::yamldecode),
+    f("yamlencode", 1, 1, yaml::yamlencode),
     aware(f("zipmap", 2, 2, collections::zipmap)),
 ];
 
+/// A function by name; `core::name` is the same function (Terraform's namespaced spelling).
 pub fn lookup(name: &str) -> Option<&'static FnDef> {
+    let name = name.strip_prefix("core::").unwrap_or(name);
     FUNCTIONS.iter().find(|d| d.name == name)
 }
 

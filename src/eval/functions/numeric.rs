@@ -30,6 +30,16 @@ pub fn pow(a: &[Value]) -> Result<Value, String> {
     Ok(n(a, 0)?.powf(n(a, 1)?).into())
 }
 
+/// `log(number, base)`, in float64 as Terraform computes it.
+pub fn log(a: &[Value]) -> Result<Value, String> {
+    let (x, base) = (n(a, 0)?, n(a, 1)?);
+    let v = x.ln() / base.ln();
+    if !v.is_finite() {
+        return Err(format!("the logarithm of {x} in base {base} is not a finite number"));
+    }
+    Ok(v.into())
+}
+
 fn numbers(a: &[Value]) -> Result<Vec<f64>, String> {
     a.iter().enumerate().map(|(i, v)| number_arg(v, &format!("argument {}", i + 1))).collect()
 }

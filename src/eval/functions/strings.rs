@@ -156,7 +156,7 @@ pub fn regexall(a: &[Value]) -> Result<Value, String> {
 }
 
 pub fn format(a: &[Value]) -> Result<Value, String> {
-    Ok(format_one(&s(a, 0)?, &a[1..])?.into())
+    Ok(super::format::format_one(&s(a, 0)?, &a[1..])?.into())
 }
 
 /// `formatlist`: list arguments are iterated in step, other arguments repeat.
@@ -164,7 +164,7 @@ pub fn formatlist(a: &[Value]) -> Result<Value, String> {
     let spec = s(a, 0)?;
     let len = a[1..].iter().filter_map(Value::as_seq).map(<[Value]>::len).max();
     let Some(len) = len else {
-        return Ok(Value::List(vec![format_one(&spec, &a[1..])?.into()]));
+        return Ok(Value::List(vec![super::format::format_one(&spec, &a[1..])?.into()]));
     };
     let mut out = Vec::with_capacity(len);
     for i in 0..len {
@@ -176,82 +176,9 @@ pub fn formatlist(a: &[Value]) -> Result<Value, String> {
                 None => Ok(v.clone()),
             })
             .collect::<Result<Vec<_>, _>>()?;
-        out.push(format_one(&spec, &row)?.into());
+        out.push(super::format::format_one(&spec, &row)?.into());
     }
     Ok(Value::List(out))
-}
-
-/// Implements the verbs DR configs use: `%s %d %f %.Nf %t %q %v %#v %%`, with widths.
-fn format_one(spec: &str, args: &[Value]) -> Result<String, String> {
-    let mut out = String::new();
-    let mut chars = spec.chars().peekable();
-    let mut next_arg = 0;
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        if chars.peek() == Some(&'%') {
-            chars.next();
-            out.push('%');
-            continue;
-        }
-        let mut flags = String::new();
-        while let Some(&f) = chars.peek().filter(|f| "#-+ 0".contains(**f)) {
-            flags.push(f);
-            chars.next();
-        }
-        let mut width = String::new();
-        while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-            width.push(d);
-            chars.next();
-        }
-        let mut precision = None;
-        if chars.peek() == Some(&'.') {
-            chars.next();
-            let mut p = String::new();
-            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                p.push(d);
-                chars.next();
-            }
-            let n = p.parse::<usize>().unwrap_or(usize::MAX);
-            super::check_len(n, "the formatted number")?;
-            precision = Some(n);
-        }
-        let verb = chars.next().ok_or("format string ends with an incomplete verb")?;
-        let arg = args.get(next_arg).ok_or_else(|| format!("not enough arguments for the format string {spec:?}"))?;
-        next_arg += 1;
-        let text = match verb {
-            's' => string_arg(arg, "a %s argument")?,
-            'd' => format!("{}", int_arg(arg, "a %d argument")?),
-            'f' => format!("{:.*}", precision.unwrap_or(6), super::number_arg(arg, "a %f argument")?),
-            't' => match arg {
-                Value::Bool(b) => b.to_string(),
-                _ => {
-                    return Err(format!("a %t argument must be a bool, but got a {}", arg.type_name()));
-                }
-            },
-            'q' => serde_json::Value::String(string_arg(arg, "a %q argument")?).to_string(),
-            'v' if flags.contains('#') => arg.to_json()?.to_string(),
-            'v' => arg.to_template_string().unwrap_or_else(|| arg.to_string()),
-            other => return Err(format!("unsupported format verb %{other}")),
-        };
-        let width: usize = if width.is_empty() { 0 } else { width.parse().unwrap_or(usize::MAX) };
-        super::check_len(width, "the padded value")?;
-        let pad = width.saturating_sub(text.chars().count());
-        if flags.contains('-') {
-            out.push_str(&text);
-            out.push_str(&" ".repeat(pad));
-        } else {
-            let fill = if flags.contains('0') { "0" } else { " " };
-            out.push_str(&fill.repeat(pad));
-            out.push_str(&text);
-        }
-    }
-    if next_arg < args.len() {
-        return Err(format!("too many arguments for the format string {spec:?}"));
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
