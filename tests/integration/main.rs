@@ -2,6 +2,7 @@
 
 mod apply;
 mod aws;
+mod corpus;
 mod drill;
 mod faults;
 mod graph;

@@ -1,0 +1,61 @@
+//! Public DR repositories (tests/fixtures/real, each with SOURCE.md naming its origin, commit and
+//! what Terraform's own `validate` said): drplan must report every remaining problem located,
+//! once per cause, and nothing the repository does not have.
+
+use crate::harness::{drplan, name_of, settings, subdirs};
+
+/// Per repository: every kind of error drplan may report there. Anything else is a regression.
+const EXPECTED: &[(&str, &[&str])] = &[
+    // Terraform: valid. Only the types drplan does not serve yet (#12).
+    ("sachinaws-bit-terraform-disaster-recovery", &["Unsupported resource type"]),
+    // Terraform: valid but for a file outside the copied directory. Types for #12, and four
+    // aws_vpc IPv6 arguments the hand-written schema lacks (the provider schema fixes them).
+    (
+        "misa1313-terraform-warm-standby-dr",
+        &[
+            "Unsupported resource type",
+            "Unsupported data source type",
+            "Unsupported argument",
+            "Value for unconfigurable attribute",
+        ],
+    ),
+    // Terraform: invalid (15 x "Provider configuration not present"); drplan finds those and the
+    // references to resources the repository never declares.
+    (
+        "jdtweddle-multi-region-deployment",
+        &[
+            "Missing recovery block",
+            "Provider configuration not present",
+            "Reference to undeclared resource",
+            "Unsupported resource type",
+        ],
+    ),
+];
+
+#[test]
+fn real_repositories_get_located_errors_only_for_what_is_missing() {
+    let dirs = subdirs("tests/fixtures/real");
+    assert_eq!(dirs.len(), EXPECTED.len(), "every repository in the corpus has an expectation");
+    for dir in &dirs {
+        let name = name_of(dir);
+        let allowed = EXPECTED.iter().find(|(n, _)| *n == name).map(|(_, a)| *a).unwrap_or_else(|| panic!("{name}"));
+        let args = ["validate", dir.as_str()];
+        let run = drplan(&args);
+        assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
+        let errors: Vec<&str> = run.stderr.lines().filter_map(|l| l.strip_prefix("Error: ")).collect();
+        for e in &errors {
+            assert!(allowed.contains(e), "{name}: unexpected error {e:?}\n{}", run.stderr);
+        }
+        // Every error is located.
+        for block in run.stderr.split("\n\n").filter(|b| b.starts_with("Error: ")) {
+            assert!(block.contains("--> "), "{name}: an error without a location:\n{block}");
+        }
+        settings().bind(|| insta::assert_snapshot!(format!("corpus-{name}"), run.transcript(&args)));
+        // Plan stops on the same kinds of problems (nothing is planned while they remain).
+        let plan = drplan(&["plan", dir.as_str(), "--live", "empty"]);
+        assert_eq!(plan.code, 1, "{name}");
+        for e in plan.stderr.lines().filter_map(|l| l.strip_prefix("Error: ")) {
+            assert!(allowed.contains(&e), "{name}: plan reports {e:?}\n{}", plan.stderr);
+        }
+    }
+}
