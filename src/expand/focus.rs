@@ -33,7 +33,7 @@ impl Plans {
             .entry(index)
             .or_insert_with(|| {
                 let mut diags = Diagnostics::default();
-                let plan = order::plan(&loaded.tree.modules[index], &loaded.sources, &mut diags);
+                let plan = order::plan(&loaded.tree.modules[index], &loaded.tree.modules, &loaded.sources, &mut diags);
                 (Arc::new(plan), diags)
             })
             .clone()

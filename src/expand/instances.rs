@@ -185,6 +185,55 @@ impl Engine<'_> {
         out
     }
 
+    /// Module calls whose cycle is not real per output (see `module_cycles`): evaluated in
+    /// rounds, each seeing the outputs the previous round computed; every round but the last is
+    /// discarded (its instances and diagnostics), so only the final values remain.
+    pub(super) fn module_group(
+        &mut self,
+        frame: &mut Frame,
+        group: &[usize],
+        nodes: &[super::order::Node],
+        root_dir: &Path,
+    ) {
+        let calls: Vec<usize> = group
+            .iter()
+            .filter_map(|&n| if let super::order::Node::Module(i) = nodes[n] { Some(i) } else { None })
+            .collect();
+        for &i in &calls {
+            frame.scope.set_member("module", &frame.module.module_calls[i].name, Value::Unknown);
+        }
+        // Instances land at the same positions every round, so references a member takes from
+        // another member's previous round name the final round's instances, as long as the
+        // rounds agree on what they create (checked below).
+        let mut previous = None;
+        for round in 0..=calls.len() {
+            let last = round == calls.len();
+            let (instances, diags, modules) = (self.out.instances.len(), self.diags.0.len(), self.out.module_instances);
+            let (unsupported, planned) = (self.unsupported.clone(), self.planned.clone());
+            for &i in &calls {
+                self.module_call(frame, i, root_dir);
+            }
+            let made: Vec<String> = self.out.instances[instances..].iter().map(|i| i.addr.clone()).collect();
+            if last && previous.as_ref().is_some_and(|p| p != &made) {
+                let call = &frame.module.module_calls[calls[0]];
+                self.diags.push(
+                    crate::diag::Diagnostic::error("Cycle in configuration")
+                        .detail(format!("The module calls {} read each other's outputs, and their instances did not settle: which instances exist depends on the cycle itself.", calls.iter().map(|&i| format!("module.{}", frame.module.module_calls[i].name)).collect::<Vec<_>>().join(", ")))
+                        .at(call.span),
+                );
+            }
+            previous = Some(made);
+            if !last {
+                self.out.instances.truncate(instances);
+                self.diags.0.truncate(diags);
+                self.out.module_instances = modules;
+                self.unsupported = unsupported;
+                self.planned = planned;
+                frame.all.retain(|&ix| ix < instances);
+            }
+        }
+    }
+
     pub(super) fn module_call(&mut self, frame: &mut Frame, i: usize, root_dir: &Path) {
         let call = &frame.module.module_calls[i];
         let Some(child_index) = call.child else {

@@ -12,6 +12,7 @@ mod count;
 pub mod focus;
 pub mod inputs;
 mod instances;
+mod module_cycles;
 mod order;
 pub mod recovery;
 mod variables;
@@ -321,6 +322,15 @@ impl<'l> Engine<'l> {
             if plan.cyclic.contains(&node) {
                 Self::stand_in_unknown(&mut frame, plan.nodes[node]);
                 continue;
+            }
+            if !self.opts.settings_only && self.opts.focus.is_none_or(|f| f.wants(index, node)) {
+                if let Some(group) = plan.groups.get(&node) {
+                    self.module_group(&mut frame, group, &plan.nodes, root_dir);
+                    continue;
+                }
+                if plan.groups.values().any(|g| g.contains(&node)) {
+                    continue; // evaluated with its group
+                }
             }
             if self.opts.settings_only
                 && matches!(plan.nodes[node], Node::Resource(_) | Node::Module(_) | Node::Output(_) | Node::Check(_))

@@ -32,6 +32,9 @@ pub(crate) struct ModulePlan {
     pub order: Vec<usize>,
     /// Members of a cycle (already reported).
     pub cyclic: BTreeSet<usize>,
+    /// Module calls in a cycle that is not real per output: each group, by its first member
+    /// in `order`, is evaluated together to a fixpoint.
+    pub groups: std::collections::BTreeMap<usize, Vec<usize>>,
 }
 
 fn describe(module: &Module, node: Node) -> (String, Span) {
@@ -83,7 +86,7 @@ fn undeclared_depends_on(module: &Module, targets: &HashMap<Target, usize>, diag
     }
 }
 
-pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics) -> ModulePlan {
+pub(crate) fn plan(module: &Module, modules: &[Module], sources: &SourceMap, diags: &mut Diagnostics) -> ModulePlan {
     let mut nodes = Vec::new();
     let mut refs: Vec<Vec<Reference>> = Vec::new();
     let mut targets: HashMap<Target, usize> = HashMap::new();
@@ -162,9 +165,11 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
 
     // The earliest-declared ready node first: deterministic.
     if let Ok(order) = crate::graph::kahn(nodes.len(), |n| preds[n].iter().copied()) {
-        return ModulePlan { nodes, refs, preds, order, cyclic: BTreeSet::new() };
+        return ModulePlan { nodes, refs, preds, order, cyclic: BTreeSet::new(), groups: Default::default() };
     }
     let mut cyclic = BTreeSet::new();
+    let mut component = (0..nodes.len()).collect::<Vec<usize>>();
+    let mut resolvable: Vec<Vec<usize>> = Vec::new();
     for scc in petgraph::algo::tarjan_scc(&graph) {
         let self_loop = scc.len() == 1 && preds[graph[scc[0]]].contains(&graph[scc[0]]);
         if scc.len() < 2 && !self_loop {
@@ -172,6 +177,13 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
         }
         let mut members: Vec<usize> = scc.iter().map(|&id| graph[id]).collect();
         members.sort_unstable();
+        for &m in &members {
+            component[m] = members[0];
+        }
+        if !self_loop && super::module_cycles::resolvable(module, modules, &members, &nodes) {
+            resolvable.push(members);
+            continue;
+        }
         cyclic.extend(members.iter().copied());
         let described: Vec<(String, Span)> = members.iter().map(|&n| describe(module, nodes[n])).collect();
         let list: Vec<String> =
@@ -191,11 +203,19 @@ pub(crate) fn plan(module: &Module, sources: &SourceMap, diags: &mut Diagnostics
                 }),
         );
     }
-    // Cycle members have no predecessors here: they come first, as unknowns.
-    let order = crate::graph::kahn(nodes.len(), |n| {
-        let cut = cyclic.contains(&n);
-        preds[n].iter().copied().filter(move |_| !cut)
+    // Each cycle is one step of the order (its members together, in declaration order):
+    // members of a real cycle are unknowns, a resolvable group is evaluated to a fixpoint.
+    let component_order = crate::graph::kahn(nodes.len(), |n| {
+        let mine = component[n];
+        let members: Vec<usize> = (0..nodes.len()).filter(|&m| component[m] == mine).collect();
+        let outside: BTreeSet<usize> =
+            members.iter().flat_map(|&m| preds[m].iter().copied()).filter(|&p| component[p] != mine).collect();
+        // Only the component's representative carries its predecessors; the others follow it.
+        if n == mine { outside.into_iter().collect::<Vec<_>>() } else { vec![mine] }
     })
     .unwrap_or_default();
-    ModulePlan { nodes, refs, preds, order, cyclic }
+    let order: Vec<usize> = component_order;
+    debug_assert_eq!(order.len(), nodes.len(), "the condensed graph is acyclic");
+    let groups = resolvable.into_iter().map(|g| (g[0], g)).collect();
+    ModulePlan { nodes, refs, preds, order, cyclic, groups }
 }

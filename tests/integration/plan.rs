@@ -509,3 +509,19 @@ fn functions_match_terraform() {
         "outputs that differ from Terraform's (update the list when one is fixed)"
     );
 }
+
+#[test]
+fn module_calls_may_read_each_others_independent_outputs() {
+    let dir = "tests/fixtures/plans/module-cross-outputs";
+    let run = drplan(&["plan", dir, "--live", "empty", "--format", "json"]);
+    assert_eq!(run.code, 0, "not a cycle, as in Terraform: {}", run.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let steps = plan["execution"]["steps"].as_array().unwrap();
+    let deps = |addr: &str| -> Vec<&str> {
+        let step = steps.iter().find(|s| s["address"] == addr).unwrap_or_else(|| panic!("{addr}"));
+        step["depends_on"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect()
+    };
+    assert_eq!(deps("module.sec.aws_security_group.s"), ["module.net.aws_vpc.v"]);
+    assert_eq!(deps("module.net.aws_instance.web"), ["module.sec.aws_security_group.s"]);
+    assert_eq!(steps.len(), 3, "each instance once, however many rounds evaluated it");
+}
