@@ -28,7 +28,8 @@ pub struct Reference {
     pub target: Target,
     /// A literal instance key right after the name (`aws_subnet.a[0]`, `aws_x.y["k"]`).
     pub key: Option<String>,
-    /// For `module.net.vpc_id`, the output name.
+    /// For `module.net.vpc_id`, the output name; for `aws_db_instance.db[0].password`, the
+    /// attribute read.
     pub output: Option<String>,
     pub span: Option<Span>,
     /// Inside `nonsensitive(...)`: a dependency, but its sensitivity is removed.
@@ -218,12 +219,21 @@ impl Walker {
                 Some(n) => (Target::Module(n), None, attr(1)),
                 None => return,
             },
+            // For resources, `output` is the attribute read (after an index, if any).
             "data" => match (attr(0), attr(1)) {
-                (Some(t), Some(n)) => (Target::Resource(Mode::Data, t, n), key_at(2), None),
+                (Some(t), Some(n)) => {
+                    let key = key_at(2);
+                    let read = if key.is_some() { attr(3) } else { attr(2) };
+                    (Target::Resource(Mode::Data, t, n), key, read)
+                }
                 _ => return,
             },
             _ if is_resource_type(root) => match attr(0) {
-                Some(n) => (Target::Resource(Mode::Managed, root.to_string(), n), key_at(1), None),
+                Some(n) => {
+                    let key = key_at(1);
+                    let read = if key.is_some() { attr(2) } else { attr(1) };
+                    (Target::Resource(Mode::Managed, root.to_string(), n), key, read)
+                }
                 None => return,
             },
             _ => return,

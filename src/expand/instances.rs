@@ -69,7 +69,8 @@ impl Engine<'_> {
         let deps = Self::deps_of(frame, refs);
         let sensitive_attrs = Self::sensitive_attrs(frame, decl, &schema.block);
         let redact = Self::sensitive_of(frame, refs);
-        let mut exported = Exported::default();
+        // References to this resource's sensitive attributes are sensitive in turn.
+        let mut exported = Exported { sensitive_outputs: sensitive_attrs.clone(), ..Exported::default() };
         let mut values: Vec<(InstanceKey, Value)> = Vec::new();
         for (key, each) in keys.iter() {
             let mut ev = Evaluator::new(&frame.scope, decl.file);

@@ -380,7 +380,17 @@ impl<'l> Engine<'l> {
                     let decl = &module.outputs[i];
                     let Some(expr) = &decl.value else { continue };
                     let (value, deps) = self.eval_expr(&frame, expr, &plan.refs[node]);
-                    let sensitive = decl.sensitive || Self::sensitive_of(&frame, &plan.refs[node]);
+                    let derived = Self::sensitive_of(&frame, &plan.refs[node]);
+                    let sensitive = decl.sensitive || derived;
+                    if frame.prefix.is_empty() && derived && !decl.sensitive {
+                        // As Terraform: a root output must say it shows something sensitive.
+                        self.diags.push(
+                            Diagnostic::error("Output refers to sensitive values")
+                                .detail("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, Terraform requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.")
+                                .at(decl.span)
+                                .hint("add sensitive = true to this output block"),
+                        );
+                    }
                     if frame.prefix.is_empty() {
                         self.out.outputs.push(OutputValue {
                             name: decl.name.clone(),
@@ -440,8 +450,10 @@ impl<'l> Engine<'l> {
             if r.target == Target::SensitiveCall {
                 return true;
             }
-            frame.exported.get(&r.target).is_some_and(|exp| match &r.output {
-                Some(o) if exp.outputs.contains_key(o) => exp.sensitive_outputs.contains(o),
+            frame.exported.get(&r.target).is_some_and(|exp| match (&r.target, &r.output) {
+                // A resource's sensitive attributes: reading one (or the whole object) is sensitive.
+                (Target::Resource(..), Some(attr)) => exp.sensitive_outputs.contains(attr),
+                (_, Some(o)) if exp.outputs.contains_key(o) => exp.sensitive_outputs.contains(o),
                 _ => exp.sensitive || !exp.sensitive_outputs.is_empty(),
             })
         })

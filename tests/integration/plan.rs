@@ -525,3 +525,20 @@ fn module_calls_may_read_each_others_independent_outputs() {
     assert_eq!(deps("module.net.aws_instance.web"), ["module.sec.aws_security_group.s"]);
     assert_eq!(steps.len(), 3, "each instance once, however many rounds evaluated it");
 }
+
+#[test]
+fn values_derived_from_a_resources_sensitive_attribute_are_hidden() {
+    let dir = "tests/fixtures/plans/sensitive-derived";
+    for format in ["human", "json", "markdown"] {
+        let run = drplan(&["plan", dir, "--live", "empty", "--format", format]);
+        assert!(
+            !run.stdout.contains("hunter2") && !run.stderr.contains("hunter2"),
+            "{format}:\n{}{}",
+            run.stdout,
+            run.stderr
+        );
+        // The output reading it must be declared sensitive, as Terraform requires.
+        assert_eq!(run.code, 1, "{format}");
+        assert!(run.stderr.contains("Output refers to sensitive values"), "{}", run.stderr);
+    }
+}
