@@ -12,9 +12,9 @@ pub(super) fn estimate(q: &RecoveryPointQuery) -> Option<(Option<u64>, String)> 
     let (c, now, inv) = (q.config, q.now, q.inventory);
     Some(if let Some(pitr) = c.get("restore_to_point_in_time").and_then(Value::as_seq).and_then(|s| s.first()) {
         pitr_rpo(pitr, now, inv)
-    } else if let Some(snapshot) = c.get("snapshot_identifier").filter(|v| !v.is_null()) {
-        snapshot_rpo(snapshot, q)
     } else if c.get("replicate_source_db").is_some_and(|v| !v.is_null()) {
+        // Before the snapshot path: a replica's computed snapshot_identifier is unknown, not
+        // a snapshot it restores from.
         match q.replica_lag {
             Some(lag) => (Some(lag), "read replica: declared replica_lag".to_string()),
             None => (
@@ -22,6 +22,8 @@ pub(super) fn estimate(q: &RecoveryPointQuery) -> Option<(Option<u64>, String)> 
                 "read replica: replication lag is not in the live state; declare recovery.replica_lag".to_string(),
             ),
         }
+    } else if let Some(snapshot) = c.get("snapshot_identifier").filter(|v| !v.is_null()) {
+        snapshot_rpo(snapshot, q)
     } else {
         return None;
     })
