@@ -1,11 +1,26 @@
 //! Data sources drplan computes without calling AWS: `aws_region`, `aws_partition`,
-//! `aws_caller_identity` (the account from the live snapshot) and `aws_iam_policy_document`
-//! (see [`super::policy_document`]). They are pure functions of their arguments, the
-//! provider's region and the account, so a plan knows them even without live state.
+//! `aws_caller_identity` (the account from the live snapshot), `aws_iam_policy_document`
+//! (see [`super::policy_document`]) and `terraform_remote_state` (a local state file, see
+//! [`super::remote_state`]). They depend on their arguments, the provider's region, the account
+//! and the root module's directory only, so a plan knows them even without live state.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use crate::eval::Value;
+
+/// What a computed data source may use besides its arguments.
+pub struct Context<'a> {
+    /// The provider's region.
+    pub region: &'a str,
+    /// The account, from the live snapshot.
+    pub account_id: Option<&'a str>,
+    /// The root module's directory (local files are relative to it).
+    pub root: &'a Path,
+}
+
+/// A computed value, and the key it adds to a plan's fingerprint when it came from a file.
+pub type Computed = (Value, Option<String>);
 
 /// Whether drplan computes `ty` itself (never read from AWS, never deferred for lack of state).
 pub fn is_computed(ty: &str) -> bool {
@@ -16,7 +31,16 @@ pub fn is_computed(ty: &str) -> bool {
 }
 
 /// Computes `ty` if it is one of these; `Ok(None)` for any other type.
-pub fn read(ty: &str, region: &str, config: &Value, account_id: Option<&str>) -> Result<Option<Value>, String> {
+pub fn read(ty: &str, config: &Value, cx: &Context) -> Result<Option<Computed>, String> {
+    if ty == "terraform_remote_state" {
+        let (value, key) = super::remote_state::read(cx.root, config)?;
+        return Ok(Some((value, Some(key))));
+    }
+    Ok(pure(ty, cx.region, config, cx.account_id)?.map(|v| (v, None)))
+}
+
+/// The data sources that are functions of their arguments, region and account alone.
+fn pure(ty: &str, region: &str, config: &Value, account_id: Option<&str>) -> Result<Option<Value>, String> {
     let mut out = config.as_map().cloned().unwrap_or_default();
     let mut set = |k: &str, v: Value| {
         out.insert(k.to_string(), v);
@@ -133,11 +157,11 @@ mod tests {
     #[test]
     fn region_and_partition_match_the_provider() {
         // Values terraform-provider-aws 5.100.0 returned for us-west-2 (terraform plan).
-        let r = read("aws_region", "us-west-2", &Value::Map(BTreeMap::new()), None).unwrap().unwrap();
+        let r = pure("aws_region", "us-west-2", &Value::Map(BTreeMap::new()), None).unwrap().unwrap();
         assert_eq!(r.get("description"), Some(&Value::from("US West (Oregon)")));
         assert_eq!(r.get("endpoint"), Some(&Value::from("ec2.us-west-2.amazonaws.com")));
         assert_eq!(r.get("id"), Some(&Value::from("us-west-2")));
-        let p = read("aws_partition", "us-west-2", &Value::Map(BTreeMap::new()), None).unwrap().unwrap();
+        let p = pure("aws_partition", "us-west-2", &Value::Map(BTreeMap::new()), None).unwrap().unwrap();
         assert_eq!(p.get("reverse_dns_prefix"), Some(&Value::from("com.amazonaws")));
         assert_eq!(partition("cn-north-1").name, "aws-cn");
         assert_eq!(partition("us-gov-west-1").name, "aws-us-gov");
@@ -145,10 +169,10 @@ mod tests {
 
     #[test]
     fn caller_identity_knows_the_account_only() {
-        let c = read("aws_caller_identity", "us-west-2", &Value::Map(BTreeMap::new()), Some("123456789012")).unwrap();
+        let c = pure("aws_caller_identity", "us-west-2", &Value::Map(BTreeMap::new()), Some("123456789012")).unwrap();
         let c = c.unwrap();
         assert_eq!(c.get("account_id"), Some(&Value::from("123456789012")));
         assert_eq!(c.get("arn"), Some(&Value::Unknown));
-        assert!(read("aws_vpc", "us-west-2", &Value::Null, None).unwrap().is_none());
+        assert!(pure("aws_vpc", "us-west-2", &Value::Null, None).unwrap().is_none());
     }
 }

@@ -39,14 +39,14 @@ impl LiveView for PlanView<'_> {
         if !arguments_known(ty, config) {
             return Ok(None);
         }
-        if ty == "terraform_remote_state" {
-            let (value, key) = crate::live::remote_state::read(&self.root, config)?;
-            self.read.borrow_mut().insert(key);
+        let cx = crate::live::computed::Context {
+            region,
+            account_id: self.inventory.snapshot.account_id.as_deref(),
+            root: &self.root,
+        };
+        if let Some((value, key)) = crate::live::computed::read(ty, config, &cx)? {
+            self.read.borrow_mut().extend(key);
             return Ok(Some(value));
-        }
-        if let Some(v) = crate::live::computed::read(ty, region, config, self.inventory.snapshot.account_id.as_deref())?
-        {
-            return Ok(Some(v));
         }
         if self.inventory.is_empty() {
             return Ok(None); // read during apply, as Terraform defers it
@@ -60,13 +60,9 @@ impl LiveView for PlanView<'_> {
 
     fn planned_value(&self, m: &ManagedRef, config: &Value) -> Option<Value> {
         if m.read_only {
-            let region = m.region?;
-            if let super::counterpart::Lookup::Found(o, _) =
-                super::counterpart::find(self.inventory, m.ty, region, config)
-            {
-                self.read.borrow_mut().insert(format!("{}/{}/{}", o.region, o.ty, o.id));
-            }
-            return super::counterpart::planned_value(self.inventory, m.ty, region, config);
+            let (value, live) = super::counterpart::planned_value(self.inventory, m.ty, m.region?, config)?;
+            self.read.borrow_mut().insert(format!("{}/{}/{}", live.region, live.ty, live.id));
+            return Some(value);
         }
         let recovery = m.recovery?;
         let live = find_live(self.inventory, &recovery.stack, &recovery.region, m.addr, m.ty, config).ok()??;
