@@ -84,12 +84,18 @@ fn one(hits: Vec<&LiveObject>, how: String) -> Lookup<'_> {
     }
 }
 
-/// The value references to a counterpart see: its live attributes under the configuration
-/// when found; `None` (configuration, computed attributes unknown) when not.
-pub fn planned_value(inv: &Inventory, ty: &str, region: &str, config: &Value) -> Option<Value> {
+/// The value references to a counterpart see, and the object it came from: its live
+/// attributes under the configuration when found; `None` (configuration, computed attributes
+/// unknown) when not.
+pub fn planned_value<'i>(
+    inv: &'i Inventory,
+    ty: &str,
+    region: &str,
+    config: &Value,
+) -> Option<(Value, &'i LiveObject)> {
     let Lookup::Found(live, _) = find(inv, ty, region, config) else { return None };
     let schema = &schema::lookup(Mode::Managed, ty)?.block;
-    Some(diff::planned(&diff::normalize_live(schema, live), config))
+    Some((diff::planned(&diff::normalize_live(schema, live), config), live))
 }
 
 #[cfg(test)]
@@ -120,7 +126,7 @@ mod tests {
         let cfg = config(&[("identifier", "orders".into()), ("arn", Value::Unknown)]);
         let Lookup::Found(o, how) = find(&inv, "aws_db_instance", "us-east-1", &cfg) else { panic!("not found") };
         assert_eq!((o.id.as_str(), how.as_str()), ("db-1", "by identifier = \"orders\""));
-        let v = planned_value(&inv, "aws_db_instance", "us-east-1", &cfg).unwrap();
+        let (v, _) = planned_value(&inv, "aws_db_instance", "us-east-1", &cfg).unwrap();
         assert_eq!(v.get("arn"), Some(&Value::from("arn:aws:rds:us-east-1:1:db:orders")));
     }
 
