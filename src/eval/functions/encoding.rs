@@ -89,8 +89,8 @@ pub fn identity(a: &[Value]) -> Result<Value, String> {
 /// Larger files are refused: configuration files are small, and `/dev/zero` must not hang us.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Reads a regular file of at most [`MAX_FILE_BYTES`] as UTF-8 text.
-pub fn read_text_file(path: &std::path::Path, shown: &str) -> Result<String, String> {
+/// Reads a regular file of at most [`MAX_FILE_BYTES`].
+pub fn read_bytes_file(path: &std::path::Path, shown: &str) -> Result<Vec<u8>, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown:?}: {e}"))?;
     if !meta.is_file() {
         return Err(format!("{shown:?} is not a regular file"));
@@ -98,7 +98,13 @@ pub fn read_text_file(path: &std::path::Path, shown: &str) -> Result<String, Str
     if meta.len() > MAX_FILE_BYTES {
         return Err(format!("{shown:?} is larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024));
     }
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {shown:?}: {e}"))
+    std::fs::read(path).map_err(|e| format!("cannot read {shown:?}: {e}"))
+}
+
+/// Reads a regular file of at most [`MAX_FILE_BYTES`] as UTF-8 text.
+pub fn read_text_file(path: &std::path::Path, shown: &str) -> Result<String, String> {
+    String::from_utf8(read_bytes_file(path, shown)?)
+        .map_err(|_| format!("cannot read {shown:?}: stream did not contain valid UTF-8"))
 }
 
 pub fn file(a: &[Value]) -> Result<Value, String> {

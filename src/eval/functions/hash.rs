@@ -35,18 +35,10 @@ fn text(a: &[Value]) -> Result<Vec<u8>, String> {
     Ok(string_arg(&a[0], "the argument")?.into_bytes())
 }
 
-/// The bytes of a regular file of bounded size (see [`super::encoding::MAX_FILE_BYTES`]).
-pub fn read_file_bytes(a: &[Value]) -> Result<Vec<u8>, String> {
+/// The bytes of the file the first argument names (bounded, see [`super::encoding`]).
+fn read_file_bytes(a: &[Value]) -> Result<Vec<u8>, String> {
     let shown = string_arg(&a[0], "the path")?;
-    let path = std::path::Path::new(&shown);
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown:?}: {e}"))?;
-    if !meta.is_file() {
-        return Err(format!("{shown:?} is not a regular file"));
-    }
-    if meta.len() > super::encoding::MAX_FILE_BYTES {
-        return Err(format!("{shown:?} is larger than {} MiB", super::encoding::MAX_FILE_BYTES / 1024 / 1024));
-    }
-    std::fs::read(path).map_err(|e| format!("cannot read {shown:?}: {e}"))
+    super::encoding::read_bytes_file(std::path::Path::new(&shown), &shown)
 }
 
 macro_rules! digests {
