@@ -178,10 +178,6 @@ pub fn expand(loaded: &Loaded, opts: &Options, diags: &mut Diagnostics) -> Expan
     engine.out
 }
 
-fn schema_names(mode: Mode) -> Vec<&'static str> {
-    crate::schema::type_names(mode)
-}
-
 /// The error for a root module without `recovery`, at its first declaration, with the block
 /// to paste.
 fn missing_recovery(root: &Module) -> Diagnostic {
@@ -562,7 +558,7 @@ impl<'l> Engine<'l> {
             .iter()
             .map(|m| {
                 let kind = if *m == Mode::Managed { "resource" } else { "data source" };
-                format!("Supported {kind} types: {}.", schema_names(*m).join(", "))
+                format!("Supported {kind} types: {}.", crate::schema::type_names(*m).join(", "))
             })
             .collect();
         let first = self

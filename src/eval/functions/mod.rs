@@ -57,7 +57,7 @@ pub static FUNCTIONS: &[FnDef] = &[
     f("base64sha256", 1, 1, hash::base64sha256),
     f("base64sha512", 1, 1, hash::base64sha512),
     f("basename", 1, 1, filesystem::basename),
-    variadic("bcrypt", 1, time::unknown_until_apply),
+    variadic("bcrypt", 1, unknown_until_apply),
     f("ceil", 1, 1, numeric::ceil),
     f("chomp", 1, 1, strings::chomp),
     aware(f("chunklist", 2, 2, collections::chunklist)),
@@ -93,7 +93,7 @@ pub static FUNCTIONS: &[FnDef] = &[
     variadic("formatlist", 1, strings::formatlist),
     f("indent", 2, 2, strings::indent),
     f("index", 2, 2, collections::index),
-    aware(f("issensitive", 1, 1, time::unknown_until_apply)),
+    aware(f("issensitive", 1, 1, unknown_until_apply)),
     f("join", 2, 2, strings::join),
     f("jsondecode", 1, 1, encoding::jsondecode),
     f("jsonencode", 1, 1, encoding::jsonencode),
@@ -111,7 +111,7 @@ pub static FUNCTIONS: &[FnDef] = &[
     aware(f("one", 1, 1, collections::one)),
     f("parseint", 2, 2, numeric::parseint),
     f("pathexpand", 1, 1, filesystem::pathexpand),
-    f("plantimestamp", 0, 0, time::unknown_until_apply),
+    f("plantimestamp", 0, 0, unknown_until_apply),
     f("pow", 2, 2, numeric::pow),
     f("range", 1, 3, numeric::range),
     f("regex", 2, 2, strings::regex),
@@ -140,7 +140,7 @@ pub static FUNCTIONS: &[FnDef] = &[
     f("textencodebase64", 2, 2, hash::textencodebase64),
     f("timeadd", 2, 2, time::timeadd),
     f("timecmp", 2, 2, time::timecmp),
-    f("timestamp", 0, 0, time::unknown_until_apply),
+    f("timestamp", 0, 0, unknown_until_apply),
     f("title", 1, 1, strings::title),
     aware(f("tobool", 1, 1, encoding::tobool)),
     aware(f("tolist", 1, 1, encoding::tolist)),
@@ -155,7 +155,7 @@ pub static FUNCTIONS: &[FnDef] = &[
     f("trimsuffix", 2, 2, strings::trimsuffix),
     f("upper", 1, 1, strings::upper),
     f("urlencode", 1, 1, hash::urlencode),
-    f("uuid", 0, 0, time::unknown_until_apply),
+    f("uuid", 0, 0, unknown_until_apply),
     f("uuidv5", 2, 2, hash::uuidv5),
     aware(f("values", 1, 1, collections::values)),
     f("yamldecode", 1, 1, yaml::yamldecode),
@@ -164,6 +164,13 @@ pub static FUNCTIONS: &[FnDef] = &[
 ];
 
 /// A function by name; `core::name` is the same function (Terraform's namespaced spelling).
+/// Impure functions (`timestamp`, `uuid`, `bcrypt`, `plantimestamp`) are unknown until apply,
+/// as in a Terraform plan, so plans stay byte-identical; so is `issensitive` (sensitivity is
+/// tracked per declaration, not per value).
+fn unknown_until_apply(_: &[Value]) -> Result<Value, String> {
+    Ok(Value::Unknown)
+}
+
 pub fn lookup(name: &str) -> Option<&'static FnDef> {
     let name = name.strip_prefix("core::").unwrap_or(name);
     FUNCTIONS.iter().find(|d| d.name == name)

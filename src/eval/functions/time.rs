@@ -289,11 +289,6 @@ pub fn timecmp(a: &[Value]) -> Result<Value, String> {
     }))
 }
 
-/// Impure functions are unknown until apply, as in a Terraform plan.
-pub fn unknown_until_apply(_: &[Value]) -> Result<Value, String> {
-    Ok(Value::Unknown)
-}
-
 #[cfg(test)]
 mod tests {
     use crate::eval::functions::test_call as call;
