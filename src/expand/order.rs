@@ -203,18 +203,19 @@ pub(crate) fn plan(module: &Module, modules: &[Module], sources: &SourceMap, dia
                 }),
         );
     }
-    // Each cycle is one step of the order (its members together, in declaration order):
-    // members of a real cycle are unknowns, a resolvable group is evaluated to a fixpoint.
-    let component_order = crate::graph::kahn(nodes.len(), |n| {
-        let mine = component[n];
-        let members: Vec<usize> = (0..nodes.len()).filter(|&m| component[m] == mine).collect();
-        let outside: BTreeSet<usize> =
-            members.iter().flat_map(|&m| preds[m].iter().copied()).filter(|&p| component[p] != mine).collect();
-        // Only the component's representative carries its predecessors; the others follow it.
-        if n == mine { outside.into_iter().collect::<Vec<_>>() } else { vec![mine] }
-    })
-    .unwrap_or_default();
-    let order: Vec<usize> = component_order;
+    // Each cycle is one step of the order: its first member (the representative) waits for
+    // everything any member needs from outside the cycle, the other members wait for it.
+    // Members of a real cycle are unknowns; a resolvable group is evaluated to a fixpoint at
+    // its representative.
+    let mut step_preds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); nodes.len()];
+    for n in 0..nodes.len() {
+        let rep = component[n];
+        step_preds[rep].extend(preds[n].iter().copied().filter(|&p| component[p] != rep));
+        if n != rep {
+            step_preds[n].insert(rep);
+        }
+    }
+    let order = crate::graph::kahn(nodes.len(), |n| step_preds[n].iter().copied()).unwrap_or_default();
     debug_assert_eq!(order.len(), nodes.len(), "the condensed graph is acyclic");
     let groups = resolvable.into_iter().map(|g| (g[0], g)).collect();
     ModulePlan { nodes, refs, preds, order, cyclic, groups }
