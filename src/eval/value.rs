@@ -21,6 +21,30 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
 }
 
+/// The most memory one value may hold: 256 MiB, as estimated by [`Value::footprint`]. A
+/// documented limit (docs/configuration.md), checked as collections grow, so doubling a list
+/// through locals or nesting `for` over large ranges is a located error, not an abort.
+pub const MAX_VALUE_BYTES: usize = 256 << 20;
+
+/// Adds up the footprints of values as a collection is built, against [`MAX_VALUE_BYTES`].
+#[derive(Debug, Default)]
+pub struct Budget {
+    used: usize,
+}
+
+impl Budget {
+    /// Counts `v`; false once the total is over the limit (stop building).
+    pub fn add(&mut self, v: &Value) -> bool {
+        self.used = self.used.saturating_add(v.footprint(MAX_VALUE_BYTES));
+        self.used <= MAX_VALUE_BYTES
+    }
+
+    /// The message for a value that grew past the limit.
+    pub fn exceeded(what: &str) -> String {
+        format!("{what} would hold more than {} MiB, the most one value may hold", MAX_VALUE_BYTES >> 20)
+    }
+}
+
 impl Value {
     pub fn string(s: impl Into<String>) -> Value {
         Value::String(s.into())
@@ -44,6 +68,41 @@ impl Value {
             Value::Set(_) => "set",
             Value::Map(_) => "object",
         }
+    }
+
+    /// An estimate of the memory this value holds (a node's size plus its strings), counted
+    /// only until it passes `cap`: the cost is bounded by the cap, not by the value.
+    pub fn footprint(&self, cap: usize) -> usize {
+        const NODE: usize = std::mem::size_of::<Value>();
+        // Nodes are counted when their parent is reached, so the stack never holds more than
+        // the cap's worth of them.
+        let mut total = NODE;
+        let mut stack = vec![self];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::String(s) => total = total.saturating_add(s.len()),
+                Value::List(items) | Value::Set(items) => {
+                    total = total.saturating_add(items.len().saturating_mul(NODE));
+                    if total <= cap {
+                        stack.extend(items);
+                    }
+                }
+                Value::Map(m) => {
+                    total = total.saturating_add(m.len().saturating_mul(2 * NODE));
+                    if total <= cap {
+                        for (k, item) in m {
+                            total = total.saturating_add(k.len());
+                            stack.push(item);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if total > cap {
+                break;
+            }
+        }
+        total
     }
 
     /// True when neither this value nor anything inside it is unknown.
@@ -238,6 +297,20 @@ mod tests {
     fn sets_are_sorted_and_unique() {
         let s = Value::set(vec!["b".into(), "a".into(), "b".into()]);
         assert_eq!(s, Value::Set(vec!["a".into(), "b".into()]));
+    }
+
+    #[test]
+    fn footprints_count_nodes_and_strings_and_stop_at_the_cap() {
+        let node = std::mem::size_of::<Value>();
+        assert_eq!(Value::from("abcd").footprint(usize::MAX), node + 4);
+        let list = Value::List(vec![Value::from("ab"), Value::Number(1.0)]);
+        assert_eq!(list.footprint(usize::MAX), 3 * node + 2);
+        // A huge list is not walked past the cap.
+        let huge = Value::List(vec![Value::Null; 1_000_000]);
+        assert!(huge.footprint(1000) > 1000);
+        let mut budget = Budget::default();
+        assert!(budget.add(&list));
+        assert!(!budget.add(&Value::String("x".repeat(MAX_VALUE_BYTES))));
     }
 
     #[test]

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use hcl_edit::expr::{BinaryOperator, Expression, ForExpr, ObjectKey, UnaryOperator};
 
-use super::value::Value;
+use super::value::{Budget, Value};
 use crate::diag::{Diagnostic, FileId, Span};
 
 /// Named root values visible to expressions.
@@ -102,9 +102,21 @@ impl<'a> Evaluator<'a> {
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
             Expression::Number(n) => Ok(Value::Number(n.value().as_f64().unwrap_or(f64::NAN))),
             Expression::String(s) => Ok(Value::String(s.value().clone())),
-            Expression::Array(items) => Ok(Value::List(items.iter().map(|e| self.eval(e)).collect::<Result<_>>()?)),
+            Expression::Array(items) => {
+                let mut budget = Budget::default();
+                let mut out = Vec::with_capacity(items.len());
+                for e in items.iter() {
+                    let v = self.eval(e)?;
+                    if !budget.add(&v) {
+                        return Err(self.too_large("This list", expr));
+                    }
+                    out.push(v);
+                }
+                Ok(Value::List(out))
+            }
             Expression::Object(obj) => {
                 let mut out = BTreeMap::new();
+                let mut budget = Budget::default();
                 for (key, value) in obj.iter() {
                     let name = match key {
                         ObjectKey::Ident(id) => id.as_str().to_string(),
@@ -122,6 +134,9 @@ impl<'a> Evaluator<'a> {
                         },
                     };
                     let v = self.eval(value.expr())?;
+                    if !budget.add(&v) {
+                        return Err(self.too_large("This object", expr));
+                    }
                     out.insert(name, v);
                 }
                 Ok(Value::Map(out))
@@ -155,6 +170,12 @@ impl<'a> Evaluator<'a> {
             Expression::BinaryOp(op) => self.eval_binary(*op.operator.value(), &op.lhs_expr, &op.rhs_expr, expr),
             Expression::ForExpr(f) => self.eval_for(f),
         }
+    }
+
+    /// A value that grew past [`MAX_VALUE_BYTES`](crate::eval::value::MAX_VALUE_BYTES).
+    fn too_large(&self, what: &str, at: &impl hcl_edit::Span) -> Diagnostic {
+        self.err("Value too large", format!("{}.", Budget::exceeded(what)), at)
+            .hint("drplan bounds every value so a configuration cannot exhaust memory; build smaller collections")
     }
 
     fn truthy(&self, v: &Value, at: &Expression, summary: &str) -> Result<Option<bool>> {
@@ -256,13 +277,14 @@ impl<'a> Evaluator<'a> {
         let mut list = Vec::new();
         let mut map: BTreeMap<String, Value> = BTreeMap::new();
         let mut unknown = false;
+        let mut budget = Budget::default();
         for (k, v) in pairs {
             let depth = self.frames.len();
             if let Some(name) = &key_var {
                 self.frames.push((name.clone(), k));
             }
             self.frames.push((value_var.clone(), v));
-            let result = self.for_element(f, &mut list, &mut map, &mut unknown);
+            let result = self.for_element(f, &mut list, &mut map, &mut unknown, &mut budget);
             self.frames.truncate(depth);
             result?;
         }
@@ -278,6 +300,7 @@ impl<'a> Evaluator<'a> {
         list: &mut Vec<Value>,
         map: &mut BTreeMap<String, Value>,
         unknown: &mut bool,
+        budget: &mut Budget,
     ) -> Result<()> {
         if let Some(cond) = &f.cond {
             let c = self.eval(&cond.expr)?;
@@ -291,6 +314,9 @@ impl<'a> Evaluator<'a> {
             }
         }
         let value = self.eval(&f.value_expr)?;
+        if !budget.add(&value) {
+            return Err(self.too_large("The result of this for expression", &f.value_expr));
+        }
         let Some(key_expr) = &f.key_expr else {
             list.push(value);
             return Ok(());

@@ -57,11 +57,15 @@ impl Evaluator<'_> {
                         text = text.trim_end();
                     }
                     out.push_str(text);
+                    self.bounded(out, template)?;
                 }
                 Element::Interpolation(i) => {
                     let v = self.eval(&i.expr)?;
                     match v.to_template_string() {
-                        Some(s) => out.push_str(&s),
+                        Some(s) => {
+                            out.push_str(&s);
+                            self.bounded(out, &i.expr)?;
+                        }
                         None if !v.is_wholly_known() => known = false,
                         None if v.is_null() => {
                             return Err(self.err(
@@ -85,6 +89,15 @@ impl Evaluator<'_> {
             }
         }
         Ok(known)
+    }
+
+    /// Templates grow a string piece by piece (a `for` directive, a doubled local): it must
+    /// stay within [`MAX_STRING_BYTES`](crate::eval::functions::MAX_STRING_BYTES).
+    fn bounded(&self, out: &str, at: &impl hcl_edit::Span) -> Result<()> {
+        crate::eval::functions::check_len(out.len(), "This template's result").map_err(|msg| {
+            self.err("Value too large", format!("{msg}."), at)
+                .hint("drplan bounds every string so a configuration cannot exhaust memory")
+        })
     }
 
     pub(super) fn render_directive(&mut self, d: &Directive, out: &mut String) -> Result<bool> {

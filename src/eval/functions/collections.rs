@@ -42,6 +42,11 @@ pub fn contains(a: &[Value]) -> Result<Value, String> {
 }
 
 pub fn concat(a: &[Value]) -> Result<Value, String> {
+    // Checked before copying: concat(l, l, l, l) of a large l would otherwise allocate first.
+    let mut budget = crate::eval::value::Budget::default();
+    if !a.iter().all(|v| budget.add(v)) {
+        return Err(crate::eval::value::Budget::exceeded("the result"));
+    }
     let mut out = Vec::new();
     for (i, v) in a.iter().enumerate() {
         out.extend_from_slice(seq_arg(v, &format!("argument {}", i + 1))?);

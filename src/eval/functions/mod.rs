@@ -16,7 +16,7 @@ mod strings;
 mod time;
 mod yaml;
 
-use super::value::Value;
+use super::value::{Budget, MAX_VALUE_BYTES, Value};
 
 pub type FnImpl = fn(&[Value]) -> Result<Value, String>;
 
@@ -205,7 +205,15 @@ pub fn call(def: &FnDef, args: &[Value]) -> Result<Value, CallError> {
     if unknown {
         return Ok(Value::Unknown);
     }
-    (def.call)(args).map_err(CallError::Invalid)
+    let result = (def.call)(args).map_err(CallError::Invalid)?;
+    // One check for every function: nothing may return more than a value may hold.
+    if result.footprint(MAX_VALUE_BYTES) > MAX_VALUE_BYTES {
+        return Err(CallError::Invalid(Budget::exceeded("the result")));
+    }
+    if let Value::String(s) = &result {
+        check_len(s.len(), "the result").map_err(CallError::Invalid)?;
+    }
+    Ok(result)
 }
 
 // Argument helpers shared by the function groups.
