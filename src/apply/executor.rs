@@ -19,8 +19,9 @@ use crate::cloud::Provider;
 use crate::eval::Value;
 use crate::live::{ADDRESS_TAG, Inventory, LiveObject, STACK_TAG};
 use crate::plan::ResourceChange;
+use crate::plan::ownership;
 use crate::resources::sdk::{Args, Narrow, live_value};
-use crate::resources::{self, ApplyRequest, Created, Op};
+use crate::resources::{self, ApplyRequest, Created, Op, Proof};
 
 /// An instance evaluated against the inventory as it is now, and what must change.
 #[derive(Clone, Debug)]
@@ -201,7 +202,31 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         let config = planned.as_ref().map(live_value).unwrap_or(Value::Null);
         self.refresh(ty, address, &config, planned.as_ref(), None).await?;
         let Some(live) = self.find(ty, id, address) else { return Ok(()) };
+        self.still_proven(change, &live)?;
         self.delete(ty, address, &live).await
+    }
+
+    /// An object AWS cannot tag is deleted only as the plan proved it its own: while its parent
+    /// (a route's route table) is still this stack's, or while it is still exactly what the plan
+    /// recorded.
+    fn still_proven(&self, change: &ResourceChange, live: &LiveObject) -> Result<(), StepError> {
+        if resources::natural_key_fields(&live.ty).is_none() {
+            return Ok(());
+        }
+        let parent = match resources::get(&live.ty).map(|t| t.proof()) {
+            Some(Proof::Parent { attr, parent }) => {
+                let id = live.attr_str(attr).unwrap_or_default();
+                ownership::parent_owned(&self.inventory(), &self.stack, &live.region, parent, id)
+            }
+            _ => false,
+        };
+        if parent || crate::plan::recorded(live) == change.change.before {
+            return Ok(());
+        }
+        Err(StepError::fatal(format!(
+            "not deleted: {} {} changed since the plan was made, and drplan cannot otherwise prove it manages it; plan again",
+            live.ty, live.id
+        )))
     }
 
     /// The DR region's (or Route 53's) object of `ty` with this id, if this stack owns it as

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::changes::{delete, execution, fresh, outputs, summarize, update};
 use super::counterpart::{self, Counterpart, Lookup};
 use super::decide::decide;
+use super::ownership;
 use super::view::{PlanView, arguments_known, find_live};
 use super::*;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -43,6 +44,8 @@ struct Planned<'i> {
     /// `region/type/id` of every live object the plan depends on.
     live_objects: BTreeSet<String>,
     counterparts: Vec<Counterpart>,
+    /// Objects a destroy leaves because drplan cannot prove they are its own (warnings).
+    left: Vec<String>,
 }
 
 impl<'i> Planned<'i> {
@@ -89,7 +92,7 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
         output_changes: outputs(exp),
         drift: p.drift,
         counterparts: p.counterparts,
-        warnings: warnings(inv, &recovery.stack, opts.targets),
+        warnings: warnings(inv, &recovery.stack, opts.targets).into_iter().chain(p.left).collect(),
         execution,
         recovery: RecoverySection {
             rto_objective_seconds: recovery.rto_seconds,
@@ -137,7 +140,7 @@ fn plan_instance<'i>(
         }
     };
     if destroy {
-        plan_destroy(p, inst, live, recovery, diags);
+        plan_destroy(p, inst, live, recovery, inv, diags);
         return;
     }
     let Some(live) = live else {
@@ -148,6 +151,18 @@ fn plan_instance<'i>(
     p.depends_on(live);
     let decision = decide(&inst.ty, &schema.block, &inst.config, &inst.written, &inst.lifecycle, live);
     if decision.is_empty() {
+        return;
+    }
+    if let Some(why) = ownership::unproven(inv, &recovery.stack, live, &inst.config, false) {
+        diags.push(
+            Diagnostic::error("Object not proven drplan's")
+                .detail(format!(
+                    "{} would change the existing {} {}, but drplan cannot prove it manages it: {why}.",
+                    inst.addr, live.ty, live.id
+                ))
+                .at(inst.span)
+                .hint(ownership::hint(&inst.ty)),
+        );
         return;
     }
     if decision.replace() && inst.lifecycle.prevent_destroy {
@@ -208,6 +223,7 @@ fn plan_destroy<'i>(
     inst: &Instance,
     live: Option<&'i LiveObject>,
     recovery: &Recovery,
+    inv: &Inventory,
     diags: &mut Diagnostics,
 ) {
     let Some(live) = live.filter(|l| l.region == recovery.region || l.region == data::GLOBAL_REGION) else {
@@ -215,6 +231,19 @@ fn plan_destroy<'i>(
     };
     p.matched.insert(live.id.as_str());
     p.depends_on(live);
+    let unchanged = || {
+        schema::lookup(Mode::Managed, &inst.ty)
+            .is_some_and(|s| decide(&inst.ty, &s.block, &inst.config, &inst.written, &inst.lifecycle, live).is_empty())
+    };
+    if crate::resources::natural_key_fields(&inst.ty).is_some()
+        && let Some(why) = ownership::unproven(inv, &recovery.stack, live, &inst.config, unchanged())
+    {
+        p.left.push(format!(
+            "{} ({} {}) is left in place: drplan cannot prove it manages it: {why}.",
+            inst.addr, live.ty, live.id
+        ));
+        return;
+    }
     if inst.lifecycle.prevent_destroy {
         diags.push(
             Diagnostic::error("Instance cannot be destroyed")

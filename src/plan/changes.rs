@@ -90,6 +90,11 @@ pub(super) fn update(inst: &Instance, region: &str, live: &LiveObject, decision:
     c
 }
 
+/// A live object's attributes as a plan records them (`before`), sensitive ones masked.
+pub fn recorded(obj: &LiveObject) -> serde_json::Value {
+    delete(obj, "", &BTreeSet::new()).change.before
+}
+
 /// A delete of `obj`; `sensitive` adds the attributes the configuration marks sensitive (a
 /// destroy of a declared instance), so their live values are masked too.
 pub(super) fn delete(obj: &LiveObject, addr: &str, sensitive: &BTreeSet<String>) -> ResourceChange {

@@ -11,10 +11,12 @@
 
 pub mod build;
 mod changes;
+pub use changes::recorded;
 pub mod counterpart;
 pub mod decide;
 pub mod diff;
 mod json;
+pub mod ownership;
 pub mod view;
 
 use std::collections::BTreeMap;

@@ -88,6 +88,19 @@ pub enum Identity {
     NaturalKey(&'static [&'static str]),
 }
 
+/// How an object found by natural key (a type AWS cannot tag) is proven this stack's own before
+/// drplan changes or deletes it. An object exactly as the configuration declares it needs no
+/// proof: changing nothing, or deleting what the configuration itself describes, harms no one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proof {
+    /// Its key names a parent this stack owns (both tags): a route's route table. `attr` holds
+    /// the parent's id or ARN.
+    Parent { attr: &'static str, parent: &'static str },
+    /// Nothing but its content; `overwrite` names a boolean argument with which the
+    /// configuration claims an object that differs (provider-aws's `allow_overwrite`).
+    Content { overwrite: Option<&'static str> },
+}
+
 /// How long a step is expected to take, and why that figure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Estimate {
@@ -250,6 +263,18 @@ pub trait ResourceType: Send + Sync {
 
     fn identity(&self) -> Identity {
         Identity::Tags
+    }
+
+    /// The attribute that scopes reading this type: its objects are read only where the
+    /// evaluated configuration names that value (Route 53 records, in the zones the
+    /// configuration's records name), through [`sdk::Narrow::Parent`]. `None`: read with its unit.
+    fn read_scope(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// For a type found by natural key: how an object is proven this stack's own.
+    fn proof(&self) -> Proof {
+        Proof::Content { overwrite: None }
     }
 
     /// Attributes that name one existing object of this type in its region (an RDS

@@ -542,3 +542,34 @@ fn values_derived_from_a_resources_sensitive_attribute_are_hidden() {
         assert!(run.stderr.contains("Output refers to sensitive values"), "{}", run.stderr);
     }
 }
+
+/// Objects AWS cannot tag are changed or deleted only with a proof of ownership: an owned
+/// parent, content exactly as configured, or `allow_overwrite = true` (provider-aws's claim).
+#[test]
+fn objects_found_by_natural_key_are_touched_only_with_a_proof_of_ownership() {
+    let dir = "tests/fixtures/plans/foreign-natural-keys";
+    let live = format!("{dir}/live.json");
+    let refused = drplan(&["plan", dir, "--live", &live]);
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert_eq!(refused.stderr.matches("Error: Object not proven drplan's").count(), 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("aws_route.foreign would change the existing aws_route rtb-foreign_10.9.0.0/16"));
+    assert!(refused.stderr.contains("hint: set allow_overwrite = true"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains("aws_route.owned"), "the owned table's route is proven: {}", refused.stderr);
+
+    let claimed = ["plan", dir, "--live", &live, "--var", "overwrite=true", "--var", "foreign_table=rtb-owned"];
+    let run = drplan(&claimed);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("aws_route53_record.prod will be updated in-place"), "{}", run.stdout);
+
+    let destroy = drplan(&["plan", dir, "--live", &live, "--destroy", "--format", "json"]);
+    assert_eq!(destroy.code, 0, "{}", destroy.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&destroy.stdout).unwrap();
+    let deleted: Vec<&str> =
+        plan["resource_changes"].as_array().unwrap().iter().map(|c| c["address"].as_str().unwrap()).collect();
+    assert_eq!(deleted, ["aws_route.owned", "aws_route53_record.same", "aws_route_table.owned"]);
+    let warnings = plan["warnings"].to_string();
+    assert!(warnings.contains("aws_route.foreign (aws_route rtb-foreign_10.9.0.0/16) is left in place"), "{warnings}");
+    assert!(
+        warnings.contains("aws_route53_record.prod (aws_route53_record ZONE1_prod.example.com_A_) is left in place")
+    );
+}

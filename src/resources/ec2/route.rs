@@ -4,7 +4,7 @@
 use super::*;
 use crate::eval::Value;
 use crate::resources::sdk::Narrow;
-use crate::resources::{ApplyRequest, BoxFuture, Identity, Op, ResourceType, RunbookText, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Identity, Op, Proof, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_route";
 
@@ -15,6 +15,10 @@ impl ResourceType for Route {
 
     fn identity(&self) -> Identity {
         Identity::NaturalKey(&["route_table_id", "destination_cidr_block", "destination_ipv6_cidr_block"])
+    }
+
+    fn proof(&self) -> Proof {
+        Proof::Parent { attr: "route_table_id", parent: super::route_table::TYPE }
     }
 
     fn reread(&self, _address: &str, config: &Value, prior: Option<&LiveObject>, _created: Option<&str>) -> Narrow {

@@ -1,7 +1,7 @@
 //! `aws_lb_listener`: found by natural key (load balancer and port); modified in place.
 
 use super::*;
-use crate::resources::{ApplyRequest, BoxFuture, Identity, Op, ResourceType, RunbookText, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Identity, Op, Proof, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_lb_listener";
 
@@ -12,6 +12,10 @@ impl ResourceType for Listener {
 
     fn identity(&self) -> Identity {
         Identity::NaturalKey(&["load_balancer_arn", "port"])
+    }
+
+    fn proof(&self) -> Proof {
+        Proof::Parent { attr: "load_balancer_arn", parent: super::lb::TYPE }
     }
 
     fn runbook(&self, s: &StepView) -> RunbookText {

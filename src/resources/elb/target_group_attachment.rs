@@ -1,7 +1,7 @@
 //! `aws_lb_target_group_attachment`: a target registration, found by natural key.
 
 use super::*;
-use crate::resources::{ApplyRequest, BoxFuture, Estimate, Identity, Op, ResourceType, RunbookText, StepView};
+use crate::resources::{ApplyRequest, BoxFuture, Estimate, Identity, Op, Proof, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_lb_target_group_attachment";
 
@@ -12,6 +12,10 @@ impl ResourceType for TargetGroupAttachment {
 
     fn identity(&self) -> Identity {
         Identity::NaturalKey(&["target_group_arn", "target_id", "port"])
+    }
+
+    fn proof(&self) -> Proof {
+        Proof::Parent { attr: "target_group_arn", parent: super::target_group::TYPE }
     }
 
     fn estimate(&self, step: &StepView) -> Estimate {

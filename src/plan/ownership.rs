@@ -1,0 +1,119 @@
+//! Proof of ownership for objects AWS cannot tag (routes, listeners, Route 53 records), found
+//! by natural key: drplan changes or deletes one only when it is exactly what the configuration
+//! declares, or its parent is this stack's, or the configuration claims it (`allow_overwrite`).
+//! Each type says which proof applies ([`crate::resources::Proof`]); this module checks it
+//! against the inventory. Tagged objects are proven by their tags where they are found
+//! ([`super::view::find_live`]), not here.
+
+use crate::eval::Value;
+use crate::live::{ADDRESS_TAG, Inventory, LiveObject, STACK_TAG};
+use crate::resources::{self, Proof};
+
+/// Why `live` (found by natural key for an instance configured as `config`) cannot be proven
+/// this stack's; `None` when it can, or when its type is tagged. `unchanged`: the live object
+/// already is what the configuration declares.
+pub fn unproven(inv: &Inventory, stack: &str, live: &LiveObject, config: &Value, unchanged: bool) -> Option<String> {
+    resources::natural_key_fields(&live.ty)?;
+    if unchanged {
+        return None;
+    }
+    match resources::get(&live.ty)?.proof() {
+        Proof::Parent { attr, parent } => {
+            let id = live.attr_str(attr).unwrap_or_default();
+            (!parent_owned(inv, stack, &live.region, parent, id)).then(|| {
+                format!(
+                    "it differs from the configuration, and its {attr} ({id}) is not an {parent} this stack owns (tagged drplan:stack = \"{stack}\" and drplan:address)"
+                )
+            })
+        }
+        Proof::Content { overwrite } => {
+            let claimed = overwrite.is_some_and(|arg| config.get(arg) == Some(&Value::Bool(true)));
+            (!claimed).then(|| {
+                let claim = overwrite
+                    .map(|arg| format!(" and the configuration does not set {arg} = true"))
+                    .unwrap_or_default();
+                format!("it differs from the configuration, {} objects carry no ownership tags{claim}", live.ty)
+            })
+        }
+    }
+}
+
+/// What to do about an unproven object: the hint shown with the error.
+pub fn hint(ty: &str) -> String {
+    match resources::get(ty).map(|t| t.proof()) {
+        Some(Proof::Content { overwrite: Some(arg) }) => {
+            format!("set {arg} = true if drplan should take this object over, or give the resource another key")
+        }
+        Some(Proof::Parent { parent, .. }) => {
+            format!("declare the {parent} in this configuration, or make the object match the configuration")
+        }
+        _ => "make the object match the configuration, or give the resource another key".into(),
+    }
+}
+
+/// Whether the object of type `parent` with this id (or ARN) in `region` is tagged with this
+/// stack and an address.
+pub fn parent_owned(inv: &Inventory, stack: &str, region: &str, parent: &str, id: &str) -> bool {
+    inv.of_type(parent, region).any(|o| {
+        (o.id == id || o.attr_str("arn") == Some(id))
+            && o.tags.get(STACK_TAG).is_some_and(|s| s == stack)
+            && o.tags.contains_key(ADDRESS_TAG)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::live::LiveSnapshot;
+
+    fn object(ty: &str, id: &str, tags: &[(&str, &str)], attrs: serde_json::Value) -> LiveObject {
+        LiveObject {
+            ty: ty.into(),
+            region: "us-west-2".into(),
+            id: id.into(),
+            tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            attributes: serde_json::from_value::<BTreeMap<String, serde_json::Value>>(attrs).unwrap(),
+        }
+    }
+
+    fn inventory(objects: Vec<LiveObject>) -> Inventory {
+        Inventory::new(LiveSnapshot { objects, ..LiveSnapshot::empty() })
+    }
+
+    #[test]
+    fn a_route_is_proven_by_its_owned_route_table_only() {
+        let owned = object("aws_route_table", "rtb-1", &[(STACK_TAG, "s"), (ADDRESS_TAG, "aws_route_table.a")], json());
+        let half = object("aws_route_table", "rtb-2", &[(STACK_TAG, "s")], json());
+        let inv = inventory(vec![owned, half]);
+        let route = |table: &str| object("aws_route", "r", &[], serde_json::json!({ "route_table_id": table }));
+        assert_eq!(unproven(&inv, "s", &route("rtb-1"), &Value::Null, false), None);
+        let why = unproven(&inv, "s", &route("rtb-2"), &Value::Null, false).unwrap();
+        assert!(why.contains("rtb-2") && why.contains("not an aws_route_table this stack owns"), "{why}");
+        assert!(unproven(&inv, "other", &route("rtb-1"), &Value::Null, false).is_some());
+        // Exactly as configured needs no proof.
+        assert_eq!(unproven(&inv, "s", &route("rtb-2"), &Value::Null, true), None);
+    }
+
+    #[test]
+    fn a_record_that_differs_is_proven_only_by_allow_overwrite() {
+        let inv = inventory(Vec::new());
+        let record = object("aws_route53_record", "Z_www_A_", &[], serde_json::json!({ "name": "www" }));
+        let why = unproven(&inv, "s", &record, &Value::Null, false).unwrap();
+        assert!(why.contains("does not set allow_overwrite = true"), "{why}");
+        let claim = Value::Map([("allow_overwrite".to_string(), Value::Bool(true))].into());
+        assert_eq!(unproven(&inv, "s", &record, &claim, false), None);
+        assert!(hint("aws_route53_record").contains("allow_overwrite = true"));
+    }
+
+    #[test]
+    fn tagged_types_are_not_this_modules_concern() {
+        let vpc = object("aws_vpc", "vpc-1", &[], json());
+        assert_eq!(unproven(&inventory(Vec::new()), "s", &vpc, &Value::Null, false), None);
+    }
+
+    fn json() -> serde_json::Value {
+        serde_json::json!({})
+    }
+}
