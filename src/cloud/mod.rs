@@ -6,7 +6,7 @@
 pub mod aws;
 pub mod memory;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::error::Error;
@@ -24,9 +24,24 @@ pub struct InventoryRequest {
     pub regions: BTreeSet<String>,
 }
 
+/// Values that scope reading a type (its [`read_scope`](crate::resources::ResourceType::read_scope)
+/// attribute), per type: the zone ids the configuration's Route 53 records name.
+pub type Scopes = BTreeMap<&'static str, BTreeSet<String>>;
+
 /// The read side of the cloud.
 pub trait Cloud {
     fn inventory(&self, request: &InventoryRequest) -> Result<LiveSnapshot, Error>;
+
+    /// Whether some types are read only within scopes the evaluated configuration names, in a
+    /// second step ([`Cloud::scoped`]). A recorded snapshot already holds what was read.
+    fn reads_scoped(&self) -> bool {
+        false
+    }
+
+    /// The objects of scoped types within these scopes (with the scoping objects themselves).
+    fn scoped(&self, _request: &InventoryRequest, _scopes: &Scopes) -> Result<Vec<LiveObject>, Error> {
+        Ok(Vec::new())
+    }
 }
 
 /// Live state from a recorded snapshot (`--live PATH`) or nothing at all (`--live empty`).

@@ -111,6 +111,28 @@ impl Parsed {
 
     /// The root module's stack and regions (from `recovery` and `provider` blocks), evaluated
     /// without resources: what to read from the cloud before planning.
+    /// The values that scope reading some types ([`crate::cloud::Cloud::scoped`]): the
+    /// configuration evaluated against a first read of `live`, and each managed instance of a
+    /// scoped type asked for the value of its scoping attribute. Errors are left for the
+    /// evaluation that follows.
+    pub fn scopes(&self, live: &dyn LiveView) -> crate::cloud::Scopes {
+        let mut scopes = crate::cloud::Scopes::new();
+        let scoped = |ty: &str| crate::resources::get(ty).and_then(|t| Some((t.name(), t.read_scope()?)));
+        let declared = self.loaded.tree.modules.iter().flat_map(|m| &m.resources);
+        if !declared.into_iter().any(|r| r.mode == config::Mode::Managed && scoped(&r.ty).is_some()) {
+            return scopes;
+        }
+        let mut diags = self.diags.clone();
+        let exp = expand::expand(&self.loaded, &self.options(live, false), &mut diags);
+        for inst in exp.instances.iter().filter(|i| i.mode == config::Mode::Managed && !i.read_only) {
+            let Some((ty, attr)) = scoped(&inst.ty) else { continue };
+            if let Some(value) = inst.config.get(attr).and_then(crate::eval::Value::as_str) {
+                scopes.entry(ty).or_default().insert(value.to_string());
+            }
+        }
+        scopes
+    }
+
     pub fn settings(&self) -> Result<(expand::Recovery, std::collections::BTreeSet<String>), Error> {
         let mut diags = self.diags.clone();
         let exp = expand::expand(&self.loaded, &self.options(&expand::NothingKnown, true), &mut diags);

@@ -1,14 +1,15 @@
 //! `drplan plan` and `drplan show`: compute a plan against live state, or read a saved one.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::{Configuration, LoadOptions, evaluate, parse_configuration};
+use super::{Configuration, LoadOptions, Parsed, evaluate, parse_configuration};
 use crate::cloud::{Cloud, InventoryRequest};
 use crate::error::Error;
-use crate::live::Inventory;
+use crate::live::{Inventory, LiveSnapshot};
 use crate::plan::Plan;
 use crate::plan::build::{self, BuildOptions, hex};
 use crate::plan::view::PlanView;
@@ -42,7 +43,7 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
         primary_region: recovery.primary_region.clone(),
         regions,
     };
-    let inventory = Inventory::new(opts.cloud.inventory(&request)?);
+    let inventory = Inventory::new(read_live(&parsed, opts.cloud, &request)?);
     let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir);
     let config = evaluate(parsed, &view)?;
     let build_opts = BuildOptions {
@@ -60,6 +61,30 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
             Err(Error::Config { diagnostics: diagnostics.sorted(), sources: Arc::new(config.loaded.sources) })
         }
     }
+}
+
+/// Reads the live state a plan of `parsed` needs: the inventory, then, where the cloud scopes
+/// some reads, the objects within the scopes the configuration names (Route 53 records of the
+/// zones its records name, never every zone's), found by evaluating it against the first read.
+pub fn read_live(parsed: &Parsed, cloud: &dyn Cloud, request: &InventoryRequest) -> Result<LiveSnapshot, Error> {
+    let snapshot = cloud.inventory(request)?;
+    if !cloud.reads_scoped() {
+        return Ok(snapshot);
+    }
+    let inventory = Inventory::new(snapshot);
+    let scopes = parsed.scopes(&PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir));
+    let mut snapshot = inventory.snapshot;
+    if scopes.is_empty() {
+        return Ok(snapshot);
+    }
+    let known: HashSet<(String, String, String)> =
+        snapshot.objects.iter().map(|o| (o.region.clone(), o.ty.clone(), o.id.clone())).collect();
+    let fresh = cloud.scoped(request, &scopes)?;
+    snapshot
+        .objects
+        .extend(fresh.into_iter().filter(|o| !known.contains(&(o.region.clone(), o.ty.clone(), o.id.clone()))));
+    snapshot.sort();
+    Ok(snapshot)
 }
 
 /// SHA-256 of the configuration files (by name relative to their module, and content), the

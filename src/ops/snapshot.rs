@@ -1,5 +1,5 @@
 //! `drplan snapshot`: record the live inventory a plan of this configuration needs (both
-//! regions), for offline and CI plans. Sensitive values are never read, so never written.
+//! regions, and the Route 53 records of the zones it names), for offline and CI plans. Sensitive values are never read, so never written.
 
 use std::path::Path;
 
@@ -17,7 +17,7 @@ pub fn snapshot(load: &LoadOptions, cloud: &dyn Cloud) -> Result<LiveSnapshot, E
         primary_region: recovery.primary_region.clone(),
         regions,
     };
-    let mut snap = cloud.inventory(&request)?;
+    let mut snap = super::plan::read_live(&parsed, cloud, &request)?;
     snap.sort();
     Ok(snap)
 }

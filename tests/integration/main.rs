@@ -12,3 +12,4 @@ mod promote;
 mod robustness;
 mod seed;
 mod validate;
+mod zones;

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-use super::{Cloud, InventoryRequest};
+use super::{Cloud, InventoryRequest, Scopes};
 use crate::error::Error;
 use crate::live::data::GLOBAL_REGION;
 use crate::live::{FORMAT_VERSION, LiveObject, LiveSnapshot, UnavailableRegion};
@@ -202,13 +202,39 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_else(|_| crate::live::EMPTY_CAPTURED_AT.into())
 }
 
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })
+}
+
 impl Cloud for Aws {
     fn inventory(&self, request: &InventoryRequest) -> Result<LiveSnapshot, Error> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(4)
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
-        rt.block_on(self.read_all(request))
+        runtime()?.block_on(self.read_all(request))
+    }
+
+    fn reads_scoped(&self) -> bool {
+        true
+    }
+
+    /// One narrowed read of the type's unit per scope (a zone and its records).
+    fn scoped(&self, request: &InventoryRequest, scopes: &Scopes) -> Result<Vec<LiveObject>, Error> {
+        runtime()?.block_on(async {
+            let conf = self.sdk_config(&request.dr_region).await;
+            let mut objects = Vec::new();
+            for (ty, values) in scopes {
+                let Some(t) = crate::resources::get(ty) else { continue };
+                let Some(attr) = t.read_scope() else { continue };
+                for id in values {
+                    let narrow = Narrow::Parent { id: id.clone(), attr };
+                    objects.extend(
+                        self.read_unit(&conf, &request.dr_region, &request.stack, t.read_unit(), &narrow).await?,
+                    );
+                }
+            }
+            Ok(objects)
+        })
     }
 }

@@ -1,6 +1,8 @@
 //! Route 53 types (global), one module each: records and health checks. They share one read
-//! unit: hosted zones (for data sources), their record sets, and health checks (tags in
-//! batches of 10). Record changes are waited for until INSYNC.
+//! unit: hosted zones (for data sources), health checks (tags in batches of 10), and record
+//! sets only of the zones asked for ([`Narrow::Parent`] with a zone id): drplan reads the
+//! records of the zones its configuration names, never every zone of the account. Record
+//! changes are waited for until INSYNC.
 
 pub mod health_check;
 pub mod record;
@@ -14,7 +16,8 @@ use serde_json::json;
 use super::Service;
 use super::sdk::wait::{self, Poll};
 use super::sdk::{
-    Args, Cx, ReadUnit, RegionReader, cloud_error, code_of, gone_ok, live_value, owned_tags, prior, sdk_error, tag_map,
+    Args, Cx, Narrow, ReadUnit, RegionReader, cloud_error, code_of, gone_ok, live_value, owned_tags, prior, sdk_error,
+    tag_map,
 };
 use crate::apply::StepError;
 use crate::error::Error;
@@ -25,10 +28,13 @@ pub static UNIT: ReadUnit = ReadUnit {
     service: Service::Route53,
     types: &["aws_route53_zone", record::TYPE, health_check::TYPE],
     everywhere: false,
-    narrows: false,
+    narrows: true,
     global: true,
-    read: |r, _| Box::pin(read(r)),
+    read: |r, narrow| Box::pin(read(r, narrow)),
 };
+
+/// The attribute naming a record's zone: what scopes reading records.
+pub(crate) const ZONE_ATTR: &str = "zone_id";
 
 const CHANGE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
@@ -69,7 +75,12 @@ fn zone_id(raw: &str) -> &str {
     raw.rsplit('/').next().unwrap_or(raw)
 }
 
-async fn read(r: &mut RegionReader) -> Result<(), Error> {
+async fn read(r: &mut RegionReader, narrow: &Narrow) -> Result<(), Error> {
+    // A zone's records are read only when the zone is asked for; then nothing else is needed.
+    let records_of = match narrow {
+        Narrow::Parent { id, attr } if *attr == ZONE_ATTR => Some(zone_id(id).to_string()),
+        _ => None,
+    };
     let c = Client::new(&r.conf);
     let region = r.region.clone();
 
@@ -81,6 +92,9 @@ async fn read(r: &mut RegionReader) -> Result<(), Error> {
     }
     for z in &zones {
         let id = zone_id(z.id()).to_string();
+        if records_of.as_ref().is_some_and(|asked| *asked != id) {
+            continue;
+        }
         r.push(
             "aws_route53_zone",
             id.clone(),
@@ -91,6 +105,9 @@ async fn read(r: &mut RegionReader) -> Result<(), Error> {
                 "caller_reference": z.caller_reference(),
             }),
         );
+        if records_of.is_none() {
+            continue;
+        }
         let mut next: Option<(String, aws_sdk_route53::types::RrType, Option<String>)> = None;
         loop {
             let mut req = c.list_resource_record_sets().hosted_zone_id(&id);
@@ -134,6 +151,9 @@ async fn read(r: &mut RegionReader) -> Result<(), Error> {
         }
     }
 
+    if records_of.is_some() {
+        return Ok(());
+    }
     let mut checks = Vec::new();
     let mut pages = c.list_health_checks().into_paginator().send();
     while let Some(page) = pages.next().await {

@@ -4,7 +4,9 @@
 use super::*;
 use aws_sdk_route53::types::{AliasTarget, ResourceRecord, ResourceRecordSet, RrType};
 
-use crate::resources::{ApplyRequest, BoxFuture, Estimate, Identity, Op, ResourceType, RunbookText, StepView};
+use crate::eval::Value;
+use crate::live::LiveObject;
+use crate::resources::{ApplyRequest, BoxFuture, Estimate, Identity, Op, Proof, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_route53_record";
 
@@ -15,6 +17,20 @@ impl ResourceType for Record {
 
     fn identity(&self) -> Identity {
         Identity::NaturalKey(&["zone_id", "name", "type", "set_identifier"])
+    }
+
+    fn read_scope(&self) -> Option<&'static str> {
+        Some(ZONE_ATTR)
+    }
+
+    /// A record's zone: the zone and its records are read again.
+    fn reread(&self, _address: &str, config: &Value, prior: Option<&LiveObject>, _created: Option<&str>) -> Narrow {
+        let zone = config.get(ZONE_ATTR).and_then(Value::as_str).or_else(|| prior.and_then(|p| p.attr_str(ZONE_ATTR)));
+        Narrow::Parent { id: zone_id(zone.unwrap_or_default()).to_string(), attr: ZONE_ATTR }
+    }
+
+    fn proof(&self) -> Proof {
+        Proof::Content { overwrite: Some("allow_overwrite") }
     }
 
     fn moves_traffic(&self) -> bool {
