@@ -273,6 +273,14 @@ fn syntax_detail(message: &str, text: &str, offset: usize) -> (String, Option<us
             Some(at),
         );
     }
+    if let Some((start, number)) = number_out_of_range(text, offset) {
+        return (
+            format!(
+                "The number {number} is out of range: drplan's numbers are 64-bit floating point, up to about 1.8e308 (Terraform's go further)."
+            ),
+            Some(start),
+        );
+    }
     if single_line_block_with_more(line, offset - line_start) {
         return (
             format!(
@@ -285,6 +293,25 @@ fn syntax_detail(message: &str, text: &str, offset: usize) -> (String, Option<us
         return (format!("{base} The file ends before every block is closed: a closing }} is missing."), None);
     }
     (base, None)
+}
+
+/// A number literal around `offset` too large for an f64 (`1e999999`): the parser stops at its
+/// exponent. Its start and text.
+fn number_out_of_range(text: &str, offset: usize) -> Option<(usize, &str)> {
+    let offset = offset.min(text.len());
+    let is_digit = |c: char| c.is_ascii_digit() || c == '.';
+    let start = text[..offset].rfind(|c: char| !is_digit(c)).map_or(0, |i| i + 1);
+    let mut end = offset;
+    for (i, c) in text[offset..].char_indices() {
+        let sign_after_e = (c == '+' || c == '-') && i > 0 && text[offset..][..i].ends_with(['e', 'E']);
+        if !(is_digit(c) || c == 'e' || c == 'E' || sign_after_e) {
+            break;
+        }
+        end = offset + i + c.len_utf8();
+    }
+    let literal = &text[start..end];
+    let starts_as_number = literal.starts_with(|c: char| c.is_ascii_digit());
+    (starts_as_number && literal.parse::<f64>().is_ok_and(f64::is_infinite)).then_some((start, literal))
 }
 
 /// `variable "x" { type = string  default = "a" }`: the parser stops at a second argument
