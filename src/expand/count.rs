@@ -175,6 +175,17 @@ pub(crate) fn keys(
         }
     };
     let invalid = |detail: String| Diagnostic::error("Invalid for_each argument").detail(detail).at(fe.span());
+    let n = match &value {
+        Value::Map(m) => m.len(),
+        Value::Set(items) => items.len(),
+        _ => 0,
+    };
+    if n > MAX_INSTANCES {
+        diags.push(invalid(format!(
+            "The \"for_each\" value has {n} elements, more than the {MAX_INSTANCES} instances one resource or module may have."
+        )));
+        return Keys::Invalid;
+    }
     match value {
         // Keys must be known; values may be unknown, as in Terraform.
         Value::Map(m) => Keys::ForEach(m),
