@@ -47,25 +47,62 @@ impl FileId {
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
+    /// What spans index: the file's text, or the HCL translated from a `.tf.json` file.
     pub text: String,
     line_starts: Vec<usize>,
+    /// For a translated file: the text the user wrote, and where each span lands in it.
+    shown: Option<Box<Shown>>,
+}
+
+#[derive(Clone, Debug)]
+struct Shown {
+    text: String,
+    line_starts: Vec<usize>,
+    segments: Vec<crate::config::json::Segment>,
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    starts
 }
 
 impl SourceFile {
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset, in the text the user wrote.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line];
-        let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let (text, starts, offset) = self.shown_at(offset);
+        let offset = offset.min(text.len());
+        let line = starts.partition_point(|&s| s <= offset) - 1;
+        let start = starts[line];
+        let col = text.get(start..offset).map_or(offset - start, |s| s.chars().count());
         (line + 1, col + 1)
     }
 
-    /// The text of a 1-based line, without its newline.
+    /// Line and column just past the last character of a span ending at `end`: the column
+    /// after the one `end - 1` lands on (in a translated file, `end` itself may land elsewhere).
+    pub fn line_col_end(&self, start: usize, end: usize) -> (usize, usize) {
+        if end <= start || self.shown.is_none() {
+            return self.line_col(end);
+        }
+        let (line, col) = self.line_col(end - 1);
+        (line, col + 1)
+    }
+
+    /// The text of a 1-based line, without its newline, as the user wrote it.
     pub fn line_text(&self, line: usize) -> &str {
-        let start = self.line_starts[line - 1];
-        let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r'])
+        let (text, starts, _) = self.shown_at(0);
+        let start = starts[line - 1];
+        let end = starts.get(line).copied().unwrap_or(text.len());
+        text[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    /// The text shown to the user, its line starts, and `offset` (of `text`) translated there.
+    fn shown_at(&self, offset: usize) -> (&str, &[usize], usize) {
+        let Some(shown) = &self.shown else { return (&self.text, &self.line_starts, offset) };
+        let i = shown.segments.partition_point(|s| s.at <= offset).saturating_sub(1);
+        let mapped =
+            shown.segments.get(i).map_or(0, |s| if s.verbatim { s.from + (offset - s.at).min(s.len) } else { s.from });
+        (&shown.text, &shown.line_starts, mapped)
     }
 }
 
@@ -77,10 +114,23 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        self.files.push(SourceFile { path, text, line_starts });
+        let line_starts = line_starts(&text);
+        self.files.push(SourceFile { path, text, line_starts, shown: None });
         FileId(self.files.len() as u32 - 1)
+    }
+
+    /// A file read through a translation (Terraform's JSON syntax): spans index `translated`,
+    /// and diagnostics show `original` at the places `segments` map them to.
+    pub fn add_translated(
+        &mut self,
+        path: PathBuf,
+        original: String,
+        translated: crate::config::json::Translated,
+    ) -> FileId {
+        let shown = Shown { line_starts: line_starts(&original), text: original, segments: translated.segments };
+        let id = self.add(path, translated.hcl);
+        self.files[id.0 as usize].shown = Some(Box::new(shown));
+        id
     }
 
     /// Every file read, in the order it was read.
@@ -167,7 +217,7 @@ impl Diagnostic {
         if let Some(span) = self.span {
             let file = sources.file(span.file);
             let (line, col) = file.line_col(span.start as usize);
-            let (end_line, end_col) = file.line_col(span.end as usize);
+            let (end_line, end_col) = file.line_col_end(span.start as usize, span.end as usize);
             let text = file.line_text(line);
             let width = line.to_string().len();
             let carets = if end_line == line { end_col.saturating_sub(col).max(1) } else { 1 };

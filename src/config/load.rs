@@ -92,7 +92,33 @@ impl Loader {
                     continue;
                 }
             };
-            let file = self.out.sources.add(path, text);
+            let file = if path.to_string_lossy().ends_with(".tf.json") {
+                let invalid = |file: crate::diag::FileId, e: super::json::JsonError| {
+                    Diagnostic::error("Invalid JSON configuration")
+                        .detail(format!("{}.", e.message))
+                        .at(file.span(e.offset, e.offset + 1))
+                };
+                match super::json::translate(&text) {
+                    super::json::Outcome::Translated(translated, errors) => {
+                        let file = self.out.sources.add_translated(path, text, translated);
+                        for e in errors {
+                            self.out.diagnostics.push(invalid(file, e));
+                        }
+                        file
+                    }
+                    super::json::Outcome::NotJson(e) => {
+                        let file = self.out.sources.add(path, text);
+                        self.out.syntax_errors = true;
+                        self.out.diagnostics.push(
+                            invalid(file, e)
+                                .hint("Terraform's JSON syntax is strict JSON: no comments or trailing commas"),
+                        );
+                        continue;
+                    }
+                }
+            } else {
+                self.out.sources.add(path, text)
+            };
             let parsed = hcl_edit::parser::parse_body(&self.out.sources.file(file).text);
             match parsed {
                 Ok(body) => decode_file(&body, file, &mut module, index == 0, &mut self.out.diagnostics),
@@ -327,8 +353,8 @@ fn single_line_block_with_more(line: &str, at: usize) -> bool {
             .is_some_and(|(name, _)| name.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
 }
 
-/// Entries of `dir` named like configuration (`*.tf`, `*.hcl`, and `*.tf.json`, which is
-/// refused when read), sorted by name; hidden ones are skipped. Chosen by name alone, so a
+/// Entries of `dir` named like configuration (`*.tf`, `*.hcl`, and Terraform's JSON syntax,
+/// `*.tf.json`), sorted by name; hidden ones are skipped. Chosen by name alone, so a
 /// dangling link or a FIFO with such a name is reported, not silently left out.
 fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
@@ -344,16 +370,13 @@ fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// A configuration file's text, or why it cannot be read. A missing target (a dangling or
-/// looping link), something not a regular file (a FIFO would block), Terraform's JSON syntax
-/// (not read yet) and non-UTF-8 text are all errors: with no state file, a file left out would
+/// looping link), something not a regular file (a FIFO would block) and non-UTF-8 text are
+/// all errors: with no state file, a file left out would
 /// have its objects planned for deletion.
 fn read_config_file(path: &Path) -> Result<String, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{e} (a dangling or looping link?)"))?;
     if !meta.is_file() {
         return Err("it is not a regular file".into());
-    }
-    if path.to_string_lossy().ends_with(".tf.json") {
-        return Err("Terraform's JSON syntax (*.tf.json) is not read yet; write it as HCL (*.tf)".into());
     }
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|_| "the file is not valid UTF-8".to_string())

@@ -573,3 +573,28 @@ fn objects_found_by_natural_key_are_touched_only_with_a_proof_of_ownership() {
         warnings.contains("aws_route53_record.prod (aws_route53_record ZONE1_prod.example.com_A_) is left in place")
     );
 }
+
+/// Terraform's JSON syntax: the same configuration as `*.tf.json` and as `*.tf` plans the same,
+/// byte for byte (but for the fingerprint of the files), in every format.
+#[test]
+fn json_syntax_plans_exactly_like_hcl() {
+    let dir = "tests/fixtures/plans/json-syntax";
+    let plan_of = |syntax: &str, format: &str| {
+        let run = drplan(&["plan", &format!("{dir}/{syntax}"), "--live", "empty", "--format", format]);
+        assert_eq!(run.code, 0, "{syntax}: {}", run.stderr);
+        run.stdout
+    };
+    for format in ["human", "markdown"] {
+        assert_eq!(plan_of("json", format), plan_of("hcl", format), "{format}");
+    }
+    let without_fingerprint = |text: String| {
+        let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+        plan.as_object_mut().unwrap().remove("fingerprint");
+        plan
+    };
+    let json = without_fingerprint(plan_of("json", "json"));
+    assert_eq!(json, without_fingerprint(plan_of("hcl", "json")));
+    assert_eq!(json["resource_changes"].as_array().unwrap().len(), 5, "{json:#}");
+    let validate = drplan(&["validate", &format!("{dir}/json")]);
+    assert!(validate.stdout.contains("Success! 4 resources, 1 data source, 1 module"), "{}", validate.stdout);
+}

@@ -293,3 +293,26 @@ fn mutated_plan_files_never_panic() {
         });
     }
 }
+
+/// Terraform's JSON syntax: mutated `*.tf.json` files are translated, parsed and reported on.
+#[test]
+fn mutated_json_configurations_never_panic() {
+    let fixture = root().join("tests/fixtures/plans/json-syntax");
+    let seed = std::fs::read_to_string(fixture.join("json/main.tf.json")).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("json");
+    std::fs::create_dir_all(work.path().join("modules/net")).unwrap();
+    std::fs::copy(fixture.join("modules/net/main.tf"), work.path().join("modules/net/main.tf")).unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut rng = Rng(0x5eed_d2b1_a7e0_0005);
+    for i in 0..iterations(300) {
+        let text = mutate(&mut rng, &seed);
+        std::fs::write(dir.join("main.tf.json"), &text).unwrap();
+        let opts = load(&dir, VarArgs::default());
+        survive("json", i, &text, || {
+            if let Err(e) = load_configuration(&opts, &drplan::expand::NothingKnown) {
+                render_error(e);
+            }
+        });
+    }
+}

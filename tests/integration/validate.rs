@@ -99,7 +99,7 @@ fn help_reads_well() {
 fn unreadable_configuration_files_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.tf"), "recovery {\n  stack  = \"s\"\n  region = \"us-west-2\"\n}\n").unwrap();
-    std::fs::write(dir.path().join("extra.tf.json"), "{}").unwrap();
+    std::fs::write(dir.path().join("extra.tf.json"), "{,}").unwrap();
     std::os::unix::fs::symlink("nowhere.tf", dir.path().join("dangling.tf")).unwrap();
     std::os::unix::fs::symlink("loop.tf", dir.path().join("loop.tf")).unwrap();
     let fifo = dir.path().join("pipe.tf");
@@ -109,7 +109,7 @@ fn unreadable_configuration_files_are_errors() {
     for (file, why) in [
         ("dangling.tf", "dangling or looping link"),
         ("loop.tf", "dangling or looping link"),
-        ("extra.tf.json", "JSON syntax"),
+        ("extra.tf.json", "Invalid JSON configuration"),
         ("pipe.tf", "not a regular file"),
     ] {
         assert!(r.stderr.contains(file) && r.stderr.contains(why), "{file}: {}", r.stderr);
