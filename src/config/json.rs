@@ -11,7 +11,7 @@
 //! a nested block or an attribute comes from the type's schema, as Terraform asks the provider;
 //! a `"//"` property is a comment. This module owns that translation; it evaluates nothing.
 
-use jsonc_parser::ast::{Object, ObjectProp, StringLit, Value};
+use jsonc_parser::ast::{Array, Object, ObjectProp, StringLit, Value};
 use jsonc_parser::common::Ranged;
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 
@@ -221,7 +221,7 @@ impl<'j> Writer<'j> {
         match how_read(kind, &name) {
             Read::Template => self.expr(&prop.value, 0),
             Read::Expression => self.raw(&prop.value),
-            Read::Literal => self.literal(&prop.value),
+            Read::Literal => self.literal(&prop.value, 0),
             Read::References => self.references(&prop.value),
             Read::ReferenceMap => self.reference_map(&prop.value),
         }
@@ -246,16 +246,7 @@ impl<'j> Writer<'j> {
         match value {
             Value::StringLit(s) => self.template(s),
             Value::NumberLit(_) | Value::BooleanLit(_) | Value::NullKeyword(_) => self.copy(value.start(), value.end()),
-            Value::Array(items) => {
-                self.put("[", items.range.start);
-                for (i, item) in items.elements.iter().enumerate() {
-                    if i > 0 {
-                        self.put(", ", item.start());
-                    }
-                    self.expr(item, depth + 1);
-                }
-                self.put("]", items.range.end.saturating_sub(1));
-            }
+            Value::Array(items) => self.list(items, depth, Self::expr),
             Value::Object(obj) => {
                 self.put("{", obj.range.start);
                 for (i, prop) in obj.properties.iter().enumerate() {
@@ -303,18 +294,25 @@ impl<'j> Writer<'j> {
     /// (`"all"`).
     fn references(&mut self, value: &Value) {
         match value {
-            Value::Array(items) => {
-                self.put("[", items.range.start);
-                for (i, item) in items.elements.iter().enumerate() {
-                    if i > 0 {
-                        self.put(", ", item.start());
-                    }
-                    self.raw(item);
-                }
-                self.put("]", items.range.end.saturating_sub(1));
-            }
+            Value::Array(items) => self.list(items, 0, |w, item, _| w.raw(item)),
             other => self.raw(other),
         }
+    }
+
+    /// `[a, b]`, each element written by `element` one level deeper.
+    fn list(&mut self, items: &Array, depth: usize, element: fn(&mut Self, &Value, usize)) {
+        if depth > MAX_DEPTH {
+            self.error(items.range.start, format!("expressions nest more than {MAX_DEPTH} deep"));
+            return;
+        }
+        self.put("[", items.range.start);
+        for (i, item) in items.elements.iter().enumerate() {
+            if i > 0 {
+                self.put(", ", item.start());
+            }
+            element(self, item, depth + 1);
+        }
+        self.put("]", items.range.end.saturating_sub(1));
     }
 
     /// A module's `providers`: `{"aws.primary": "aws.dr"}` is `{ aws.primary = aws.dr }`.
@@ -333,22 +331,16 @@ impl<'j> Writer<'j> {
     }
 
     /// A value taken literally: `${` and `%{` in its strings are not templates.
-    fn literal(&mut self, value: &Value) {
+    fn literal(&mut self, value: &Value, depth: usize) {
         match value {
             Value::StringLit(s) => {
                 let raw = &self.json[s.range.start..s.range.end];
                 let escaped = raw.replace("${", "$${").replace("%{", "%%{");
                 self.put(&escaped, s.range.start);
             }
-            Value::Array(items) => {
-                self.put("[", items.range.start);
-                for (i, item) in items.elements.iter().enumerate() {
-                    if i > 0 {
-                        self.put(", ", item.start());
-                    }
-                    self.literal(item);
-                }
-                self.put("]", items.range.end.saturating_sub(1));
+            Value::Array(items) => self.list(items, depth, Self::literal),
+            Value::Object(obj) if depth > MAX_DEPTH => {
+                self.error(obj.range.start, format!("expressions nest more than {MAX_DEPTH} deep"));
             }
             Value::Object(obj) => {
                 self.put("{", obj.range.start);
@@ -358,7 +350,7 @@ impl<'j> Writer<'j> {
                     }
                     self.put(&hcl_string(&prop_name(prop)), prop.range.start);
                     self.put(" = ", prop.range.start);
-                    self.literal(&prop.value);
+                    self.literal(&prop.value, depth + 1);
                 }
                 self.put("}", obj.range.end.saturating_sub(1));
             }
