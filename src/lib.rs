@@ -4,6 +4,8 @@
 //! resource instances (with [`eval`] and checked against [`schema`]), [`graph`] orders them, and
 //! [`ops`] holds one function per CLI command. Rendering never computes; computing never prints.
 
+#![forbid(unsafe_code)]
+
 pub mod apply;
 pub mod cli;
 pub mod cloud;

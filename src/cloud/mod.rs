@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::error::Error;
+use crate::live::remote_state::S3Location;
 use crate::live::{LiveObject, LiveSnapshot};
 
 /// What a plan needs read: the stack's owned objects in the DR region, and what data sources
@@ -32,9 +33,10 @@ pub type Scopes = BTreeMap<&'static str, BTreeSet<String>>;
 pub trait Cloud {
     fn inventory(&self, request: &InventoryRequest) -> Result<LiveSnapshot, Error>;
 
-    /// Whether some types are read only within scopes the evaluated configuration names, in a
-    /// second step ([`Cloud::scoped`]). A recorded snapshot already holds what was read.
-    fn reads_scoped(&self) -> bool {
+    /// Whether some things are read in a second step, once the configuration is evaluated
+    /// against the inventory ([`Cloud::scoped`], [`Cloud::remote_states`]). A recorded snapshot
+    /// already holds what was read.
+    fn reads_after_evaluation(&self) -> bool {
         false
     }
 
@@ -42,6 +44,20 @@ pub trait Cloud {
     fn scoped(&self, _request: &InventoryRequest, _scopes: &Scopes) -> Result<Vec<LiveObject>, Error> {
         Ok(Vec::new())
     }
+
+    /// States kept in S3 that `terraform_remote_state` data sources read, as snapshot objects
+    /// ([`crate::live::remote_state::state_object`]), and the regions whose buckets did not
+    /// answer. Read-only and time-boxed like the rest of the primary region.
+    fn remote_states(&self, _request: &InventoryRequest, _at: &[S3Location]) -> Result<RemoteStates, Error> {
+        Ok(RemoteStates::default())
+    }
+}
+
+/// What [`Cloud::remote_states`] read.
+#[derive(Debug, Default)]
+pub struct RemoteStates {
+    pub objects: Vec<LiveObject>,
+    pub unavailable: Vec<crate::live::UnavailableRegion>,
 }
 
 /// Live state from a recorded snapshot (`--live PATH`) or nothing at all (`--live empty`).

@@ -1,8 +1,9 @@
 //! Data sources drplan computes without calling AWS: `aws_region`, `aws_partition`,
 //! `aws_caller_identity` (the account from the live snapshot), `aws_iam_policy_document`
-//! (see [`super::policy_document`]) and `terraform_remote_state` (a local state file, see
-//! [`super::remote_state`]). They depend on their arguments, the provider's region, the account
-//! and the root module's directory only, so a plan knows them even without live state.
+//! (see [`super::policy_document`]) and `terraform_remote_state` (a local state file, or an S3
+//! one read with the live state: see [`super::remote_state`]). They depend on their arguments,
+//! the provider's region, the account, the root module's directory and (for S3) the snapshot,
+//! so a plan knows them even without live state.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,6 +18,8 @@ pub struct Context<'a> {
     pub account_id: Option<&'a str>,
     /// The root module's directory (local files are relative to it).
     pub root: &'a Path,
+    /// The live state (remote states read from S3 are in it).
+    pub inventory: &'a super::Inventory,
 }
 
 /// A computed value, and the key it adds to a plan's fingerprint when it came from a file.
@@ -32,8 +35,8 @@ pub fn is_computed(ty: &str) -> bool {
 
 /// Computes `ty` if it is one of these; `Ok(None)` for any other type.
 pub fn read(ty: &str, config: &Value, cx: &Context) -> Result<Option<Computed>, String> {
-    if ty == "terraform_remote_state" {
-        let (value, key) = super::remote_state::read(cx.root, config)?;
+    if ty == super::remote_state::TYPE {
+        let (value, key) = super::remote_state::read(cx.root, cx.inventory, config)?;
         return Ok(Some((value, Some(key))));
     }
     Ok(pure(ty, cx.region, config, cx.account_id)?.map(|v| (v, None)))

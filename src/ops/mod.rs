@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::expand::inputs::{self, VarArgs};
 use crate::expand::{self, Expansion, LiveView, Options};
 use crate::graph::Dag;
+use crate::live::remote_state::{self, S3Location};
 
 /// What every command that reads a configuration needs to know.
 #[derive(Clone, Debug)]
@@ -48,6 +49,21 @@ pub struct Parsed {
     /// Evaluation orders and per-address foci, computed once (apply evaluates often).
     plans: expand::focus::Plans,
     foci: std::sync::Mutex<std::collections::HashMap<String, Arc<expand::focus::Focus>>>,
+}
+
+/// Reads that depend on the evaluated configuration: Route 53 records of the zones it names
+/// ([`crate::cloud::Cloud::scoped`]) and the S3 states its `terraform_remote_state` data
+/// sources read ([`crate::cloud::Cloud::remote_states`]).
+#[derive(Debug, Default)]
+pub struct SecondReads {
+    pub scopes: crate::cloud::Scopes,
+    pub remote_states: Vec<S3Location>,
+}
+
+impl SecondReads {
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_empty() && self.remote_states.is_empty()
+    }
 }
 
 /// Reads and parses a configuration and its variable values.
@@ -111,26 +127,36 @@ impl Parsed {
 
     /// The root module's stack and regions (from `recovery` and `provider` blocks), evaluated
     /// without resources: what to read from the cloud before planning.
-    /// The values that scope reading some types ([`crate::cloud::Cloud::scoped`]): the
-    /// configuration evaluated against a first read of `live`, and each managed instance of a
-    /// scoped type asked for the value of its scoping attribute. Errors are left for the
-    /// evaluation that follows.
-    pub fn scopes(&self, live: &dyn LiveView) -> crate::cloud::Scopes {
-        let mut scopes = crate::cloud::Scopes::new();
+    /// What a plan reads once the configuration is known ([`SecondReads`]): the configuration
+    /// evaluated against a first read of `live`, each managed instance of a scoped type asked
+    /// for its scoping attribute, each `terraform_remote_state` for its S3 location. Errors are
+    /// left for the evaluation that follows.
+    pub fn second_reads(&self, live: &dyn LiveView) -> SecondReads {
+        let mut reads = SecondReads::default();
         let scoped = |ty: &str| crate::resources::get(ty).and_then(|t| Some((t.name(), t.read_scope()?)));
-        let declared = self.loaded.tree.modules.iter().flat_map(|m| &m.resources);
-        if !declared.into_iter().any(|r| r.mode == config::Mode::Managed && scoped(&r.ty).is_some()) {
-            return scopes;
+        let remote_state = |mode: config::Mode, ty: &str| mode == config::Mode::Data && ty == remote_state::TYPE;
+        let mut declared = self.loaded.tree.modules.iter().flat_map(|m| &m.resources);
+        if !declared
+            .any(|r| (r.mode == config::Mode::Managed && scoped(&r.ty).is_some()) || remote_state(r.mode, &r.ty))
+        {
+            return reads;
         }
         let mut diags = self.diags.clone();
         let exp = expand::expand(&self.loaded, &self.options(live, false), &mut diags);
-        for inst in exp.instances.iter().filter(|i| i.mode == config::Mode::Managed && !i.read_only) {
-            let Some((ty, attr)) = scoped(&inst.ty) else { continue };
+        let mut states = std::collections::BTreeSet::new();
+        for inst in exp.instances.iter().filter(|i| !i.read_only) {
+            if remote_state(inst.mode, &inst.ty) {
+                // A bad configuration is reported when the data source is evaluated.
+                states.extend(S3Location::from_config(&inst.config).ok().flatten());
+                continue;
+            }
+            let Some((ty, attr)) = scoped(&inst.ty).filter(|_| inst.mode == config::Mode::Managed) else { continue };
             if let Some(value) = inst.config.get(attr).and_then(crate::eval::Value::as_str) {
-                scopes.entry(ty).or_default().insert(value.to_string());
+                reads.scopes.entry(ty).or_default().insert(value.to_string());
             }
         }
-        scopes
+        reads.remote_states = states.into_iter().collect();
+        reads
     }
 
     pub fn settings(&self) -> Result<(expand::Recovery, std::collections::BTreeSet<String>), Error> {

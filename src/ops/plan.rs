@@ -63,26 +63,35 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     }
 }
 
-/// Reads the live state a plan of `parsed` needs: the inventory, then, where the cloud scopes
-/// some reads, the objects within the scopes the configuration names (Route 53 records of the
-/// zones its records name, never every zone's), found by evaluating it against the first read.
+/// Reads the live state a plan of `parsed` needs: the inventory, then what depends on the
+/// configuration evaluated against that first read: the objects within the scopes it names
+/// (Route 53 records of the zones its records name, never every zone's) and the S3 states its
+/// `terraform_remote_state` data sources read. A recorded snapshot already holds both.
 pub fn read_live(parsed: &Parsed, cloud: &dyn Cloud, request: &InventoryRequest) -> Result<LiveSnapshot, Error> {
     let snapshot = cloud.inventory(request)?;
-    if !cloud.reads_scoped() {
+    if !cloud.reads_after_evaluation() {
         return Ok(snapshot);
     }
     let inventory = Inventory::new(snapshot);
-    let scopes = parsed.scopes(&PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir));
+    let reads = parsed.second_reads(&PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir));
     let mut snapshot = inventory.snapshot;
-    if scopes.is_empty() {
+    if reads.is_empty() {
         return Ok(snapshot);
     }
     let known: HashSet<(String, String, String)> =
         snapshot.objects.iter().map(|o| (o.region.clone(), o.ty.clone(), o.id.clone())).collect();
-    let fresh = cloud.scoped(request, &scopes)?;
-    snapshot
-        .objects
-        .extend(fresh.into_iter().filter(|o| !known.contains(&(o.region.clone(), o.ty.clone(), o.id.clone()))));
+    let mut fresh = if reads.scopes.is_empty() { Vec::new() } else { cloud.scoped(request, &reads.scopes)? };
+    if !reads.remote_states.is_empty() {
+        let states = cloud.remote_states(request, &reads.remote_states)?;
+        fresh.extend(states.objects);
+        for u in states.unavailable {
+            if snapshot.unavailable_regions.iter().all(|known| known.region != u.region) {
+                snapshot.unavailable_regions.push(u);
+            }
+        }
+    }
+    let new = fresh.into_iter().filter(|o| !known.contains(&(o.region.clone(), o.ty.clone(), o.id.clone())));
+    snapshot.objects.extend(new);
     snapshot.sort();
     Ok(snapshot)
 }

@@ -43,6 +43,7 @@ impl LiveView for PlanView<'_> {
             region,
             account_id: self.inventory.snapshot.account_id.as_deref(),
             root: &self.root,
+            inventory: self.inventory,
         };
         if let Some((value, key)) = crate::live::computed::read(ty, config, &cx)? {
             self.read.borrow_mut().extend(key);

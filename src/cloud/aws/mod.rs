@@ -7,6 +7,7 @@
 //! `--endpoint-url`) points every service at another endpoint, which is how tests reach moto.
 
 pub mod provider;
+mod state;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
@@ -215,8 +216,16 @@ impl Cloud for Aws {
         runtime()?.block_on(self.read_all(request))
     }
 
-    fn reads_scoped(&self) -> bool {
+    fn reads_after_evaluation(&self) -> bool {
         true
+    }
+
+    fn remote_states(
+        &self,
+        request: &InventoryRequest,
+        at: &[crate::live::remote_state::S3Location],
+    ) -> Result<crate::cloud::RemoteStates, Error> {
+        Ok(runtime()?.block_on(self.read_states(request.primary_region.as_deref(), at)))
     }
 
     /// One narrowed read of the type's unit per scope (a zone and its records).
