@@ -600,13 +600,15 @@ impl<'l> Engine<'l> {
                 .iter()
                 .map(|(r, p)| format!("{r} (provider {})", p.iter().copied().collect::<Vec<_>>().join(", ")))
                 .collect();
+            let (verb, them) = if outside.len() == 1 { ("uses", "it") } else { ("use", "them") };
             self.diags.push(
                 Diagnostic::warning("Primary-side resources are read-only")
                     .detail(format!(
-                        "{} use a provider for {}, not the DR region {}. drplan never creates, changes or deletes them: it looks them up so references resolve to live values, and the plan lists them as found or not found.",
+                        "{} {} a provider for {}, not the DR region {}. drplan never creates, changes or deletes {them}: it looks {them} up so references resolve to live values, and the plan lists {them} as found or not found.",
                         crate::error::plural(outside.len(), "managed resource instance"),
+                        verb,
                         list.join(" and "),
-                        recovery.region
+                        recovery.region,
                     ))
                     .at(outside[0].span)
                     .hint("set primary_resources = \"refuse\" in the recovery block to make these errors instead"),
