@@ -58,7 +58,18 @@ pub struct SourceFile {
 struct Shown {
     text: String,
     line_starts: Vec<usize>,
-    segments: Vec<crate::config::json::Segment>,
+    segments: Vec<Segment>,
+}
+
+/// One run of a translated file's text: `len` bytes at `at` in the translation come from `from`
+/// in the original, byte for byte when `verbatim`, else all from that one place (syntax the
+/// translation added).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub at: usize,
+    pub from: usize,
+    pub len: usize,
+    pub verbatim: bool,
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
@@ -125,10 +136,11 @@ impl SourceMap {
         &mut self,
         path: PathBuf,
         original: String,
-        translated: crate::config::json::Translated,
+        translated: String,
+        segments: Vec<Segment>,
     ) -> FileId {
-        let shown = Shown { line_starts: line_starts(&original), text: original, segments: translated.segments };
-        let id = self.add(path, translated.hcl);
+        let shown = Shown { line_starts: line_starts(&original), text: original, segments };
+        let id = self.add(path, translated);
         self.files[id.0 as usize].shown = Some(Box::new(shown));
         id
     }

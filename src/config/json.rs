@@ -16,17 +16,8 @@ use jsonc_parser::common::Ranged;
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 
 use crate::config::Mode;
+use crate::diag::Segment;
 use crate::schema::{self, BlockSchema};
-
-/// One run of translated text: `len` bytes at `at` in the translation come from `from` in the
-/// JSON, byte for byte when `verbatim`, else all from that one place (synthesized syntax).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Segment {
-    pub at: usize,
-    pub from: usize,
-    pub len: usize,
-    pub verbatim: bool,
-}
 
 /// HCL text and where each part of it came from.
 #[derive(Debug)]

@@ -100,7 +100,7 @@ impl Loader {
                 };
                 match super::json::translate(&text) {
                     super::json::Outcome::Translated(translated, errors) => {
-                        let file = self.out.sources.add_translated(path, text, translated);
+                        let file = self.out.sources.add_translated(path, text, translated.hcl, translated.segments);
                         for e in errors {
                             self.out.diagnostics.push(invalid(file, e));
                         }

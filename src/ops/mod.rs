@@ -125,8 +125,6 @@ impl Parsed {
         (exp, diags)
     }
 
-    /// The root module's stack and regions (from `recovery` and `provider` blocks), evaluated
-    /// without resources: what to read from the cloud before planning.
     /// What a plan reads once the configuration is known ([`SecondReads`]): the configuration
     /// evaluated against a first read of `live`, each managed instance of a scoped type asked
     /// for its scoping attribute, each `terraform_remote_state` for its S3 location. Errors are
@@ -159,6 +157,8 @@ impl Parsed {
         reads
     }
 
+    /// The root module's stack and regions (from `recovery` and `provider` blocks), evaluated
+    /// without resources: what to read from the cloud before planning.
     pub fn settings(&self) -> Result<(expand::Recovery, std::collections::BTreeSet<String>), Error> {
         let mut diags = self.diags.clone();
         let exp = expand::expand(&self.loaded, &self.options(&expand::NothingKnown, true), &mut diags);
