@@ -46,14 +46,11 @@ impl Engine<'_> {
                         Some(Value::from(text.as_str()))
                     }
                     Some(RawInput::Text { text, origin }) => {
-                        match hcl_edit::parser::parse_expr(text).map_err(|e| e.message().to_string()).and_then(|e| {
-                            match super::inputs::non_constant(&e) {
-                                Some(_) => {
-                                    Err("only constant values are allowed (no function calls or references)"
-                                        .to_string())
-                                }
-                                None => default_eval(&e),
+                        match value_expr(text).and_then(|e| match super::inputs::non_constant(&e) {
+                            Some(_) => {
+                                Err("only constant values are allowed (no function calls or references)".to_string())
                             }
+                            None => default_eval(&e),
                         }) {
                             Ok(v) => Some(v),
                             Err(msg) => {
@@ -181,5 +178,33 @@ impl Engine<'_> {
                 None => d,
             });
         }
+    }
+}
+
+/// A variable value given as text (`--var`, `TF_VAR_`) as an expression. Parsed as the value of
+/// a one-attribute body: hcl-edit's body parser is linear where its standalone expression
+/// parser backtracks exponentially on some malformed nestings (found by fuzzing), and the body
+/// form also refuses text that smuggles in a second attribute.
+fn value_expr(text: &str) -> Result<hcl_edit::expr::Expression, String> {
+    let body = hcl_edit::parser::parse_body(&format!("v = {text}\n")).map_err(|e| e.message().to_string())?;
+    let mut items = body.into_iter();
+    match (items.next(), items.next()) {
+        (Some(hcl_edit::structure::Structure::Attribute(a)), None) => Ok(a.value),
+        _ => Err("expected a single value".into()),
+    }
+}
+
+#[cfg(test)]
+mod value_text_tests {
+    use super::value_expr;
+
+    #[test]
+    fn values_given_as_text_parse_in_linear_time_and_alone() {
+        assert!(value_expr("[1, 2]").is_ok());
+        assert!(value_expr("{ a = 1 }").is_ok());
+        assert_eq!(value_expr("1\nother = 2").unwrap_err(), "expected a single value");
+        // A fuzzer's input that took minutes through the expression parser.
+        let nested = format!("[{}", r#"{n%me="a",2*QQQQQQQQQQ==Q=={ka3QQQQ+Q="a",1*QQQQ"#.repeat(40));
+        assert!(value_expr(&nested).is_err());
     }
 }

@@ -257,3 +257,16 @@ fn unsupported_types_are_reported_once_per_block_with_one_summary() {
     assert_eq!(run.stderr.matches("Supported resource types:").count(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("4 blocks of 3 unsupported types: aws_ecs_service, aws_s3_bucket, data.aws_iam_role."));
 }
+
+/// A `--var` value the fuzzer found (nested, unclosed objects): it took minutes to reject
+/// through hcl-edit's expression parser; now a prompt, located error.
+#[test]
+fn a_pathological_var_value_is_rejected_promptly() {
+    let text = std::fs::read_to_string(crate::harness::root().join("tests/fixtures/vars/slow-var.txt")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let decl = "variable \"l\" {\n  type    = list(object({ name = string }))\n  default = []\n}\nrecovery {\n  stack  = \"f\"\n  region = \"us-west-2\"\n}\n";
+    std::fs::write(dir.path().join("main.tf"), decl).unwrap();
+    let r = crate::harness::drplan(&["validate", &dir.path().display().to_string(), "--var", text.trim_end()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("Invalid value for input variable") && r.stderr.contains("main.tf:1:1"), "{}", r.stderr);
+}
