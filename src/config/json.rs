@@ -261,12 +261,14 @@ impl<'j> Writer<'j> {
         }
     }
 
-    /// A JSON string as an HCL template: the same text where JSON and HCL escapes agree.
+    /// A JSON string as an HCL template. Terraform parses the *decoded* string as a template,
+    /// so escapes belong to JSON, not to the template: without a backslash the JSON text is
+    /// the HCL text as it stands; otherwise the decoded value is written again, its literal
+    /// parts escaped for a quoted string and its `${...}`/`%{...}` sequences as they are.
     fn template(&mut self, s: &StringLit) {
         let raw = &self.json[s.range.start..s.range.end];
-        if raw.contains("\\/") || raw.contains("\\b") || raw.contains("\\f") {
-            let fixed = raw.replace("\\/", "/").replace("\\b", "\\u0008").replace("\\f", "\\u000c");
-            self.put(&fixed, s.range.start);
+        if raw.contains('\\') {
+            self.put(&quoted_template(&s.value), s.range.start);
         } else {
             self.copy(s.range.start, s.range.end);
         }
@@ -414,6 +416,63 @@ fn nested_block(kind: Kind, name: &str, value: &Value) -> Option<Nested> {
     }
 }
 
+/// `text` (a template's source) as an HCL quoted template: literal parts escaped, template
+/// sequences verbatim (their expressions may hold quotes of their own).
+fn quoted_template(text: &str) -> String {
+    let mut out = String::from("\"");
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        if rest.starts_with("$${") || rest.starts_with("%%{") {
+            out.push_str(&rest[..3]);
+            i += 3;
+        } else if rest.starts_with("${") || rest.starts_with("%{") {
+            let end = sequence_end(text, i + 2);
+            out.push_str(&text[i..end]);
+            i = end;
+        } else {
+            let c = rest.chars().next().unwrap_or(' ');
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+            i += c.len_utf8();
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Where a `${`/`%{` sequence whose body starts at `from` ends (just past its `}`), skipping
+/// braces inside quoted strings; the end of the text if it never closes (the parser then says
+/// what is wrong).
+fn sequence_end(text: &str, from: usize) -> usize {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i, mut in_string) = (1usize, from, false);
+    while i < bytes.len() {
+        match (in_string, bytes[i]) {
+            (true, b'\\') => i += 1,
+            (true, b'"') => in_string = false,
+            (false, b'"') => in_string = true,
+            (false, b'{') => depth += 1,
+            (false, b'}') => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    text.len()
+}
+
 fn prop_name(prop: &ObjectProp) -> String {
     prop.name.as_str().to_string()
 }
@@ -487,6 +546,18 @@ mod tests {
         assert!(out.contains("locals {\nx = \"${var.cidr[0]}\"\n}\n"), "{out}");
         assert!(!out.contains("comment"), "{out}");
         hcl_edit::parser::parse_body(&out).expect("the translation is HCL");
+    }
+
+    #[test]
+    fn escapes_belong_to_json_not_to_the_template() {
+        let out = hcl(r#"{"locals": {"l": "say \"${upper(\"y\")}\"\n", "m": "${x}"}}"#);
+        assert!(out.contains(r#"l = "say \"${upper("y")}\"\n""#), "{out}");
+        assert!(out.contains(r#"m = "${x}""#), "{out}");
+        hcl_edit::parser::parse_body(&out).expect("the translation is HCL");
+        assert_eq!(
+            quoted_template(r#"a ${f("}")} %{ if x }b%{ endif } $${lit}"#),
+            r#""a ${f("}")} %{ if x }b%{ endif } $${lit}""#
+        );
     }
 
     #[test]

@@ -604,3 +604,18 @@ fn json_syntax_plans_exactly_like_hcl() {
     let validate = drplan(&["validate", &format!("{dir}/json")]);
     assert!(validate.stdout.contains("Success! 4 resources, 1 data source, 1 module"), "{}", validate.stdout);
 }
+
+/// Strings in `*.tf.json` as Terraform 1.11.4 evaluates them (tests/fixtures/oracle/json-syntax).
+#[test]
+fn json_syntax_strings_match_terraform() {
+    let dir = "tests/fixtures/oracle/json-syntax";
+    let run = drplan(&["plan", dir, "--live", "empty", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let want: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(dir).join("terraform-outputs.json")).unwrap())
+            .unwrap();
+    for (name, value) in want.as_object().unwrap() {
+        assert_eq!(&plan["output_changes"][name]["after"], value, "output {name}");
+    }
+}
