@@ -437,13 +437,7 @@ fn a_root_local_may_read_a_data_source() {
 
 #[test]
 fn iam_policy_documents_render_as_terraform_renders_them() {
-    let dir = "tests/fixtures/oracle/iam-policy-document";
-    let run = drplan(&["plan", dir, "--live", "empty", "--format", "json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let want: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(root().join(dir).join("terraform-outputs.json")).unwrap())
-            .unwrap();
+    let (plan, want) = plan_and_oracle("tests/fixtures/oracle/iam-policy-document");
     assert_eq!(want.len(), 8);
     for (name, value) in &want {
         assert_eq!(&plan["output_changes"][name]["after"], value, "output {name}");
@@ -497,13 +491,7 @@ const KNOWN_DIFFERENCES: &[&str] = &[
 
 #[test]
 fn functions_match_terraform() {
-    let dir = "tests/fixtures/oracle/functions";
-    let run = drplan(&["plan", dir, "--live", "empty", "--format", "json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let want: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(root().join(dir).join("terraform-outputs.json")).unwrap())
-            .unwrap();
+    let (plan, want) = plan_and_oracle("tests/fixtures/oracle/functions");
     assert!(want.len() > 160, "{} cases", want.len());
     let differing: Vec<&str> = want
         .iter()
@@ -608,14 +596,18 @@ fn json_syntax_plans_exactly_like_hcl() {
 /// Strings in `*.tf.json` as Terraform 1.11.4 evaluates them (tests/fixtures/oracle/json-syntax).
 #[test]
 fn json_syntax_strings_match_terraform() {
-    let dir = "tests/fixtures/oracle/json-syntax";
-    let run = drplan(&["plan", dir, "--live", "empty", "--format", "json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let want: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join(dir).join("terraform-outputs.json")).unwrap())
-            .unwrap();
-    for (name, value) in want.as_object().unwrap() {
+    let (plan, want) = plan_and_oracle("tests/fixtures/oracle/json-syntax");
+    for (name, value) in &want {
         assert_eq!(&plan["output_changes"][name]["after"], value, "output {name}");
     }
+}
+
+/// An oracle directory planned by drplan (JSON), and the outputs Terraform computed for it
+/// (`terraform-outputs.json`).
+fn plan_and_oracle(dir: &str) -> (serde_json::Value, serde_json::Map<String, serde_json::Value>) {
+    let run = drplan(&["plan", dir, "--live", "empty", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan = serde_json::from_str(&run.stdout).unwrap();
+    let text = std::fs::read_to_string(root().join(dir).join("terraform-outputs.json")).unwrap();
+    (plan, serde_json::from_str(&text).unwrap())
 }
