@@ -50,6 +50,44 @@ pub fn drplan_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// Runs drplan like [`drplan`], but kills it and fails the test if it has not finished within
+/// `limit`: for inputs that once made it hang, so a regression fails instead of stalling CI.
+pub fn drplan_within(args: &[&str], limit: std::time::Duration) -> Run {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drplan"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("DRPLAN_WORKSPACE")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("drplan runs");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let deadline = std::time::Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("drplan {} did not finish within {limit:?}", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Run { code: status.code().unwrap_or(-1), stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() }
+}
+
 /// insta settings: snapshots in the top-level `snapshots/` directory.
 pub fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();

@@ -270,3 +270,35 @@ fn a_pathological_var_value_is_rejected_promptly() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("Invalid value for input variable") && r.stderr.contains("main.tf:1:1"), "{}", r.stderr);
 }
+
+/// Inputs the fuzzer found on which hcl-edit backtracked exponentially (operator chains around
+/// unclosed objects), as a `.tf` file, a tfvars file and a `--var`: each is a prompt, located
+/// error. The limit only turns a regression into a failure instead of a stalled CI; the parse
+/// itself takes well under a millisecond (vendor/hcl-edit/DRPLAN-PATCH.md).
+#[test]
+fn a_pathological_config_is_rejected_promptly() {
+    let limit = std::time::Duration::from_secs(60);
+    let recovery = "recovery {\n  stack  = \"f\"\n  region = \"us-west-2\"\n}\nvariable \"l\" {\n  type    = list(any)\n  default = []\n}\n";
+    for name in ["slow-parse-1.bin", "slow-parse-2.bin"] {
+        let bytes = std::fs::read(crate::harness::root().join("tests/fixtures/hostile").join(name)).unwrap();
+        // The `vars` fuzz target's format: one selector byte, then one `NAME=VALUE` per line.
+        let text = String::from_utf8_lossy(&bytes[1..]).into_owned();
+        let line = text.lines().max_by_key(|l| l.len()).unwrap();
+        let value = line.strip_prefix("l=").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().display().to_string();
+        std::fs::write(dir.path().join("main.tf"), format!("{recovery}locals {{\n  l = {value}\n}}\n")).unwrap();
+        let r = crate::harness::drplan_within(&["validate", &path], limit);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains("main.tf:11:"), "{name}: {}", r.stderr);
+        std::fs::write(dir.path().join("main.tf"), recovery).unwrap();
+        std::fs::write(dir.path().join("hostile.tfvars"), format!("l = {value}\n")).unwrap();
+        let tfvars = dir.path().join("hostile.tfvars").display().to_string();
+        let r = crate::harness::drplan_within(&["validate", &path, "--var-file", &tfvars], limit);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains("hostile.tfvars:1:"), "{name}: {}", r.stderr);
+        let r = crate::harness::drplan_within(&["validate", &path, "--var", line], limit);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains("Invalid value for input variable"), "{name}: {}", r.stderr);
+    }
+}
