@@ -18,6 +18,7 @@ pub mod graph;
 pub mod live;
 pub mod ops;
 pub mod plan;
+pub mod provider;
 pub mod recovery;
 pub mod render;
 pub mod resources;

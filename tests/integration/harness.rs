@@ -200,3 +200,22 @@ pub fn drplan_moto(moto: &Moto, args: &[&str]) -> Run {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     drplan_with_env(args, &env)
 }
+
+/// How to find an installed terraform-provider-aws for tests that run the real provider:
+/// `DRPLAN_TEST_PROVIDER_MIRROR` or `/opt/tf-plugins` as a filesystem mirror (where these
+/// machines keep it), through a CLI configuration as a user would write it. `None` if absent.
+pub fn provider_env() -> Option<drplan::provider::Env> {
+    let mirror = std::env::var_os("DRPLAN_TEST_PROVIDER_MIRROR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/tf-plugins"));
+    if !mirror.join("registry.terraform.io/hashicorp/aws").is_dir() {
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("drplan-test-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).ok()?;
+    let rc = dir.join("terraformrc");
+    let text =
+        format!("provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n", mirror.display());
+    std::fs::write(&rc, text).ok()?;
+    Some(drplan::provider::Env { cli_config_file: Some(rc), ..Default::default() })
+}

@@ -9,6 +9,7 @@ mod graph;
 mod harness;
 mod plan;
 mod promote;
+mod provider;
 mod remote_state;
 mod robustness;
 mod seed;

@@ -1,0 +1,260 @@
+//! Running a provider plugin: start the executable, read go-plugin's handshake line, connect a
+//! gRPC channel to the socket it names, and make `tfplugin5` calls, each time-boxed. The process
+//! is killed when the [`Plugin`] is dropped, as Terraform does when it is done with a provider.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tonic::codegen::http::uri::PathAndQuery;
+
+use super::wire;
+
+/// go-plugin's magic cookie for Terraform providers: without it a provider refuses to serve.
+const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
+const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+/// The largest message drplan accepts: provider-aws's whole schema is tens of MB.
+const MAX_MESSAGE: usize = 512 << 20;
+/// How much of the provider's stderr is kept for error messages.
+const STDERR_TAIL: usize = 4096;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    #[error("cannot start {}: {source}", .binary.display())]
+    Start { binary: PathBuf, source: std::io::Error },
+    #[error("{} did not start as a Terraform provider: {detail}{}", .binary.display(), tail(.stderr))]
+    Handshake { binary: PathBuf, detail: String, stderr: String },
+    #[error("the provider did not answer {method} within {} s", .limit.as_secs())]
+    Timeout { method: &'static str, limit: Duration },
+    #[error("the provider failed {method}: {status}")]
+    Rpc { method: &'static str, status: String },
+}
+
+fn tail(stderr: &str) -> String {
+    match stderr.trim() {
+        "" => String::new(),
+        t => format!("; it said: {t}"),
+    }
+}
+
+/// A running provider process and a gRPC channel to it.
+pub struct Plugin {
+    child: Child,
+    runtime: tokio::runtime::Runtime,
+    channel: tonic::transport::Channel,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Plugin {
+    /// Starts `binary` and connects to it; `limit` bounds the start and the handshake.
+    pub fn start(binary: &Path, limit: Duration) -> Result<Plugin, PluginError> {
+        let mut child = Command::new(binary)
+            .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+            .env("PLUGIN_PROTOCOL_VERSIONS", "5")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| PluginError::Start { binary: binary.to_path_buf(), source })?;
+        let stderr = Arc::new(Mutex::new(String::new()));
+        keep_tail(child.stderr.take(), stderr.clone());
+        let handshake_err = |detail: String, stderr: &Arc<Mutex<String>>| PluginError::Handshake {
+            binary: binary.to_path_buf(),
+            detail,
+            stderr: stderr.lock().map(|s| s.clone()).unwrap_or_default(),
+        };
+        let line = match first_line(child.stdout.take(), limit) {
+            Ok(line) => line,
+            Err(detail) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(handshake_err(detail, &stderr));
+            }
+        };
+        let socket = match parse_handshake(&line) {
+            Ok(socket) => socket,
+            Err(detail) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(handshake_err(detail, &stderr));
+            }
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| handshake_err(format!("no async runtime: {e}"), &stderr))?;
+        let connected = runtime.block_on(async { tokio::time::timeout(limit, connect(socket)).await });
+        let channel = match connected {
+            Ok(Ok(channel)) => channel,
+            Ok(Err(e)) => return Err(handshake_err(format!("cannot connect to its socket: {e}"), &stderr)),
+            Err(_) => return Err(PluginError::Timeout { method: "connect", limit }),
+        };
+        Ok(Plugin { child, runtime, channel, stderr })
+    }
+
+    /// `GetSchema`: every resource type's and data source's schema.
+    pub fn get_schema(&self, limit: Duration) -> Result<wire::GetSchemaResponse, PluginError> {
+        self.call("GetSchema", wire::method::GET_SCHEMA, wire::GetSchemaRequest {}, limit)
+    }
+
+    /// What the provider wrote to stderr lately (its own log), for diagnostics.
+    pub fn stderr_tail(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn call<Req, Resp>(
+        &self,
+        name: &'static str,
+        path: &'static str,
+        request: Req,
+        limit: Duration,
+    ) -> Result<Resp, PluginError>
+    where
+        Req: prost::Message + Send + Sync + 'static,
+        Resp: prost::Message + Default + Send + Sync + 'static,
+    {
+        let mut grpc = tonic::client::Grpc::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE)
+            .max_encoding_message_size(MAX_MESSAGE);
+        let rpc = |status: tonic::Status| PluginError::Rpc { method: name, status: status.message().to_string() };
+        let call = async {
+            grpc.ready().await.map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+            let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
+            grpc.unary(tonic::Request::new(request), PathAndQuery::from_static(path), codec).await
+        };
+        match self.runtime.block_on(async { tokio::time::timeout(limit, call).await }) {
+            Ok(Ok(response)) => Ok(response.into_inner()),
+            Ok(Err(status)) => Err(rpc(status)),
+            Err(_) => Err(PluginError::Timeout { method: name, limit }),
+        }
+    }
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        // Best effort: ask it to stop, then make sure it has.
+        let _ = self.call::<_, wire::StopResponse>(
+            "Stop",
+            wire::method::STOP,
+            wire::StopRequest {},
+            Duration::from_secs(2),
+        );
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The socket go-plugin's handshake line names: `1|5|unix|/tmp/plugin123|grpc|`.
+fn parse_handshake(line: &str) -> Result<Socket, String> {
+    let parts: Vec<&str> = line.trim().split('|').collect();
+    match parts.as_slice() {
+        ["1", "5", network, address, "grpc", ..] => match *network {
+            "unix" => Ok(Socket::Unix(PathBuf::from(address))),
+            "tcp" => Ok(Socket::Tcp(address.to_string())),
+            other => Err(format!("unsupported network {other:?}")),
+        },
+        ["1", version, ..] => Err(format!("it speaks plugin protocol {version}; drplan speaks 5")),
+        _ => Err(format!("unexpected handshake {:?}", line.trim())),
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Socket {
+    Unix(PathBuf),
+    Tcp(String),
+}
+
+async fn connect(socket: Socket) -> Result<tonic::transport::Channel, tonic::transport::Error> {
+    match socket {
+        Socket::Tcp(address) => tonic::transport::Endpoint::try_from(format!("http://{address}"))?.connect().await,
+        Socket::Unix(path) => {
+            // The URI is required but unused: every connection goes to the socket.
+            tonic::transport::Endpoint::from_static("http://provider.invalid")
+                .connect_with_connector(tower::service_fn(move |_| {
+                    let path = path.clone();
+                    async move {
+                        Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(
+                            tokio::net::UnixStream::connect(path).await?,
+                        ))
+                    }
+                }))
+                .await
+        }
+    }
+}
+
+/// The first line the process writes on stdout, within `limit`.
+fn first_line(stdout: Option<impl Read + Send + 'static>, limit: Duration) -> Result<String, String> {
+    let stdout = stdout.ok_or("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        let read = reader.read_line(&mut line).map(|_| line);
+        let _ = tx.send(read);
+        // Keep draining so the provider never blocks on a full pipe.
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(Ok(line)) if !line.is_empty() => Ok(line),
+        Ok(Ok(_)) => Err("it exited without a handshake".into()),
+        Ok(Err(e)) => Err(format!("cannot read its output: {e}")),
+        Err(_) => Err(format!("no handshake within {} s", limit.as_secs())),
+    }
+}
+
+/// Drains `stderr` in the background, keeping its last [`STDERR_TAIL`] bytes.
+fn keep_tail(stderr: Option<impl Read + Send + 'static>, into: Arc<Mutex<String>>) {
+    let Some(stderr) = stderr else { return };
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let Ok(mut buf) = into.lock() else { break };
+            buf.push_str(&line);
+            buf.push('\n');
+            if buf.len() > STDERR_TAIL {
+                let mut cut = buf.len() - STDERR_TAIL;
+                while !buf.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                buf.drain(..cut);
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handshake_lines() {
+        assert_eq!(parse_handshake("1|5|unix|/tmp/plugin1|grpc|\n"), Ok(Socket::Unix("/tmp/plugin1".into())));
+        assert_eq!(parse_handshake("1|5|tcp|127.0.0.1:1234|grpc|"), Ok(Socket::Tcp("127.0.0.1:1234".into())));
+        assert_eq!(
+            parse_handshake("1|6|unix|/tmp/p|grpc|").unwrap_err(),
+            "it speaks plugin protocol 6; drplan speaks 5"
+        );
+        assert!(parse_handshake("This binary is a plugin.").unwrap_err().starts_with("unexpected handshake"));
+    }
+
+    /// A program that is not a provider: a clear error, promptly, with what it printed.
+    #[test]
+    fn a_non_provider_is_refused_with_its_output() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fake = tmp.path().join("terraform-provider-aws");
+        std::fs::write(&fake, "#!/bin/sh\necho 'not a plugin' >&2\necho hello\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let err = Plugin::start(&fake, Duration::from_secs(20)).err().unwrap().to_string();
+        assert!(err.contains("did not start as a Terraform provider: unexpected handshake \"hello\""), "{err}");
+        let silent = tmp.path().join("silent");
+        std::fs::write(&silent, "#!/bin/sh\nexit 3\n").unwrap();
+        std::fs::set_permissions(&silent, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let err = Plugin::start(&silent, Duration::from_secs(20)).err().unwrap().to_string();
+        assert!(err.contains("it exited without a handshake"), "{err}");
+    }
+}

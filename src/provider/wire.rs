@@ -1,0 +1,173 @@
+//! The messages of the Terraform plugin protocol, version 5 (`tfplugin5`), that drplan sends and
+//! receives, written from the protocol's published definition (Terraform's
+//! `docs/plugin-protocol/tfplugin5.*.proto`) as prost messages: field numbers and types must
+//! match it exactly; names follow it. Only what drplan calls is here.
+
+use std::collections::BTreeMap;
+
+/// The gRPC method paths of the `tfplugin5.Provider` service drplan calls.
+pub mod method {
+    pub const GET_SCHEMA: &str = "/tfplugin5.Provider/GetSchema";
+    pub const STOP: &str = "/tfplugin5.Provider/Stop";
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Diagnostic {
+    #[prost(enumeration = "Severity", tag = "1")]
+    pub severity: i32,
+    #[prost(string, tag = "2")]
+    pub summary: String,
+    #[prost(string, tag = "3")]
+    pub detail: String,
+    #[prost(message, optional, tag = "4")]
+    pub attribute: Option<AttributePath>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, prost::Enumeration)]
+pub enum Severity {
+    Invalid = 0,
+    Error = 1,
+    Warning = 2,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct AttributePath {
+    #[prost(message, repeated, tag = "1")]
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Step {
+    #[prost(oneof = "Selector", tags = "1, 2, 3")]
+    pub selector: Option<Selector>,
+}
+
+#[derive(Clone, PartialEq, prost::Oneof)]
+pub enum Selector {
+    #[prost(string, tag = "1")]
+    AttributeName(String),
+    #[prost(string, tag = "2")]
+    ElementKeyString(String),
+    #[prost(int64, tag = "3")]
+    ElementKeyInt(i64),
+}
+
+/// `Schema`: a provider's, a resource type's or a data source's configuration schema.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Schema {
+    #[prost(int64, tag = "1")]
+    pub version: i64,
+    #[prost(message, optional, tag = "2")]
+    pub block: Option<Block>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Block {
+    #[prost(int64, tag = "1")]
+    pub version: i64,
+    #[prost(message, repeated, tag = "2")]
+    pub attributes: Vec<Attribute>,
+    #[prost(message, repeated, tag = "3")]
+    pub block_types: Vec<NestedBlock>,
+    #[prost(string, tag = "4")]
+    pub description: String,
+    #[prost(bool, tag = "6")]
+    pub deprecated: bool,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Attribute {
+    #[prost(string, tag = "1")]
+    pub name: String,
+    /// The attribute's cty type, JSON-encoded (`"string"`, `["list","string"]`, ...).
+    #[prost(bytes = "vec", tag = "2")]
+    pub r#type: Vec<u8>,
+    #[prost(string, tag = "3")]
+    pub description: String,
+    #[prost(bool, tag = "4")]
+    pub required: bool,
+    #[prost(bool, tag = "5")]
+    pub optional: bool,
+    #[prost(bool, tag = "6")]
+    pub computed: bool,
+    #[prost(bool, tag = "7")]
+    pub sensitive: bool,
+    #[prost(bool, tag = "9")]
+    pub deprecated: bool,
+    /// Sent to the provider, never stored in state (protocol 5.8 and later).
+    #[prost(bool, tag = "10")]
+    pub write_only: bool,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct NestedBlock {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(message, optional, tag = "2")]
+    pub block: Option<Block>,
+    #[prost(enumeration = "NestingMode", tag = "3")]
+    pub nesting: i32,
+    #[prost(int64, tag = "4")]
+    pub min_items: i64,
+    #[prost(int64, tag = "5")]
+    pub max_items: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, prost::Enumeration)]
+pub enum NestingMode {
+    Invalid = 0,
+    Single = 1,
+    List = 2,
+    Set = 3,
+    Map = 4,
+    Group = 5,
+}
+
+/// `GetProviderSchema.Request` (the RPC is `GetSchema`).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct GetSchemaRequest {}
+
+/// `GetProviderSchema.Response`. Ordered maps keep everything built from it deterministic.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct GetSchemaResponse {
+    #[prost(message, optional, tag = "1")]
+    pub provider: Option<Schema>,
+    #[prost(btree_map = "string, message", tag = "2")]
+    pub resource_schemas: BTreeMap<String, Schema>,
+    #[prost(btree_map = "string, message", tag = "3")]
+    pub data_source_schemas: BTreeMap<String, Schema>,
+    #[prost(message, repeated, tag = "4")]
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// `Stop.Request` / `Stop.Response`: asks the provider to end in-flight work.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct StopRequest {}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct StopResponse {
+    #[prost(string, tag = "1")]
+    pub error: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    /// Hand-encoded bytes of a `Schema.Attribute` as the protocol defines it, decoded by the
+    /// prost message: a wrong tag or wire type would drop or misread a field.
+    #[test]
+    fn field_numbers_match_the_protocol() {
+        // name(1)="id", type(2)="\"string\"", computed(6)=true, sensitive(7)=true
+        let mut bytes = vec![0x0a, 2, b'i', b'd', 0x12, 8];
+        bytes.extend_from_slice(b"\"string\"");
+        bytes.extend_from_slice(&[0x30, 1, 0x38, 1]);
+        let a = Attribute::decode(bytes.as_slice()).unwrap();
+        assert_eq!((a.name.as_str(), a.r#type.as_slice()), ("id", b"\"string\"".as_slice()));
+        assert!(a.computed && a.sensitive && !a.required && !a.optional);
+        // NestedBlock: type_name(1)="b", nesting(3)=LIST(2), min_items(4)=1, max_items(5)=3
+        let nb = NestedBlock::decode([0x0a, 1, b'b', 0x18, 2, 0x20, 1, 0x28, 3].as_slice()).unwrap();
+        assert_eq!((nb.nesting(), nb.min_items, nb.max_items), (NestingMode::List, 1, 3));
+    }
+}
