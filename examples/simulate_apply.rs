@@ -34,6 +34,7 @@ fn main() {
                 vars: VarArgs::default(),
                 workspace: "default".into(),
                 lenient_keys: false,
+                provider: drplan::provider::Env::from_process(),
             },
             cloud: &Offline::Snapshot(work.path().to_path_buf()),
             targets: Vec::new(),

@@ -306,6 +306,7 @@ impl ConfigArgs {
             vars: VarArgs { items },
             workspace: self.workspace.clone(),
             lenient_keys: true,
+            provider: crate::provider::Env::from_process(),
         }
     }
 }

@@ -20,20 +20,10 @@ impl Engine<'_> {
             Mode::Managed => frame.scope.set_member(&decl.ty, &decl.name, v),
             Mode::Data => frame.scope.set_member2("data", &decl.ty, &decl.name, v),
         };
-        let Some(schema) = schema::lookup(decl.mode, &decl.ty) else {
-            // Once per block, however many module instances contain it; the list of supported
-            // types is added once, to the first such error (see `Engine::summarize_unsupported`).
-            if self.unsupported.insert(decl.span, (decl.mode, decl.ty.clone())).is_none() {
-                let kind = if decl.mode == Mode::Managed { "resource" } else { "data source" };
-                let supported = schema::type_names(decl.mode);
-                let d = Diagnostic::error(format!("Unsupported {kind} type"))
-                    .detail(format!("drplan does not serve the {kind} type \"{}\" yet.", decl.ty))
-                    .at(decl.span);
-                self.diags.push(match did_you_mean(&decl.ty, supported.iter().copied()) {
-                    Some(s) => d.hint(format!("did you mean \"{s}\"?")),
-                    None => d,
-                });
-            }
+        let native = schema::lookup(decl.mode, &decl.ty);
+        let hosted = if native.is_none() { self.opts.hosted.lookup(decl.mode, &decl.ty) } else { None };
+        let Some(schema) = native.or(hosted) else {
+            self.unsupported_type(decl);
             set_value(frame, Value::Unknown);
             return;
         };
@@ -89,7 +79,15 @@ impl Engine<'_> {
                 &format!("{} \"{}\"", if decl.mode == Mode::Managed { "resource" } else { "data" }, decl.ty),
             );
             let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
+            let unmanaged =
+                self.out.recovery.as_ref().and_then(|r| r.unmanaged.matching(&decl.ty, &addr)).map(str::to_string);
+            if hosted.is_some() && unmanaged.is_none() {
+                self.not_planned_yet(decl);
+            }
             let value = match decl.mode {
+                // Left to other tools, and drplan cannot read it: what it computes is unknown to
+                // its dependents. (A native type's live object is read as usual below.)
+                _ if unmanaged.is_some() && hosted.is_some() => unread(&config, &schema.block),
                 Mode::Data => match self.opts.live.read_data(&decl.ty, region.as_deref(), &config) {
                     Ok(Some(v)) => v,
                     Ok(None) => unread(&config, &schema.block),
@@ -133,6 +131,7 @@ impl Engine<'_> {
                 provider: provider_key.clone(),
                 region: region.clone(),
                 read_only,
+                unmanaged,
             });
             exported.all.insert(index);
             if let Some(k) = key.ref_key() {
@@ -143,6 +142,59 @@ impl Engine<'_> {
         }
         set_value(frame, keys.collect(values));
         frame.exported.insert(target, exported);
+    }
+
+    /// A block of a type neither drplan nor the provider serves: said once per block, however
+    /// many module instances contain it; what the types have in common is added once, to the
+    /// first such error (see `Engine::summarize_unsupported`).
+    fn unsupported_type(&mut self, decl: &ResourceDecl) {
+        if self.unsupported.insert(decl.span, (decl.mode, decl.ty.clone())).is_some() {
+            return;
+        }
+        let kind = if decl.mode == Mode::Managed { "resource" } else { "data source" };
+        let native = schema::type_names(decl.mode);
+        let (detail, names): (String, Vec<&str>) = match &self.opts.hosted.status {
+            crate::provider::hosted::Status::Loaded { version, resources, data_sources } => {
+                let all = if decl.mode == Mode::Managed { resources } else { data_sources };
+                (
+                    format!(
+                        "terraform-provider-aws{} has no {kind} type \"{}\", and drplan does not serve it either.",
+                        if version.is_empty() { String::new() } else { format!(" {version}") },
+                        decl.ty
+                    ),
+                    all.iter().map(String::as_str).chain(native.iter().copied()).collect(),
+                )
+            }
+            _ => (format!("drplan does not serve the {kind} type \"{}\" natively.", decl.ty), native.clone()),
+        };
+        let d = Diagnostic::error(format!("Unsupported {kind} type")).detail(detail).at(decl.span);
+        self.diags.push(match did_you_mean(&decl.ty, names) {
+            Some(s) => d.hint(format!("did you mean \"{s}\"?")),
+            None => d,
+        });
+    }
+
+    /// A block of a type only the provider serves, not listed in `recovery.unmanaged`: drplan
+    /// validates it but cannot plan it yet. Said once per block.
+    fn not_planned_yet(&mut self, decl: &ResourceDecl) {
+        if !self.not_planned.insert(decl.span) {
+            return;
+        }
+        let version = match &self.opts.hosted.status {
+            crate::provider::hosted::Status::Loaded { version, .. } if !version.is_empty() => format!(" {version}"),
+            _ => String::new(),
+        };
+        let (kind, what) =
+            if decl.mode == Mode::Managed { ("resource", "changes to") } else { ("data source", "reads of") };
+        self.diags.push(
+            Diagnostic::error(format!("Provider-served {kind} type not planned yet"))
+                .detail(format!(
+                    "\"{}\" is a terraform-provider-aws{version} type, checked against its schema, but drplan cannot plan {what} it through the provider yet. Listing it in the recovery block's unmanaged setting leaves it to other tools: drplan plans around it (what it computes is unknown to its dependents) and the runbook lists it as a manual step.",
+                    decl.ty
+                ))
+                .at(decl.span)
+                .hint(format!("recovery {{ unmanaged = [\"{}\"] }}", decl.ty)),
+        );
     }
 
     /// A `for_each` over a sensitive value is refused, as in Terraform: its keys become
@@ -211,6 +263,7 @@ impl Engine<'_> {
             let last = round == calls.len();
             let (instances, diags, modules) = (self.out.instances.len(), self.diags.0.len(), self.out.module_instances);
             let (unsupported, planned) = (self.unsupported.clone(), self.planned.clone());
+            let not_planned = self.not_planned.clone();
             for &i in &calls {
                 self.module_call(frame, i, root_dir);
             }
@@ -229,6 +282,7 @@ impl Engine<'_> {
                 self.diags.0.truncate(diags);
                 self.out.module_instances = modules;
                 self.unsupported = unsupported;
+                self.not_planned = not_planned;
                 self.planned = planned;
                 frame.all.retain(|&ix| ix < instances);
             }

@@ -15,6 +15,7 @@ mod instances;
 mod module_cycles;
 mod order;
 pub mod recovery;
+pub mod unmanaged;
 mod variables;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -81,6 +82,8 @@ pub struct Options<'a> {
     pub focus: Option<&'a focus::Focus>,
     /// Module evaluation orders computed once and shared across evaluations.
     pub plans: Option<&'a focus::Plans>,
+    /// Schemas from terraform-provider-aws for the types drplan does not serve natively.
+    pub hosted: &'a crate::provider::Hosted,
 }
 
 /// One resource or data-source instance after expansion.
@@ -113,6 +116,9 @@ pub struct Instance {
     /// region (the primary): drplan never creates, changes or deletes it, and only looks it up
     /// so references to it resolve to live values.
     pub read_only: bool,
+    /// Left to other tools by this `recovery.unmanaged` entry: validated, planned around,
+    /// never created, changed or deleted.
+    pub unmanaged: Option<String>,
 }
 
 /// A root `check` block, evaluated (values referring to resources not yet created are unknown
@@ -159,6 +165,7 @@ pub fn expand(loaded: &Loaded, opts: &Options, diags: &mut Diagnostics) -> Expan
         plans,
         planned: Default::default(),
         unsupported: BTreeMap::new(),
+        not_planned: BTreeSet::new(),
         out: Expansion::default(),
     };
     if loaded.tree.modules.is_empty() {
@@ -252,6 +259,8 @@ struct Engine<'l> {
     planned: std::collections::HashSet<usize>,
     /// Blocks of types drplan does not serve, reported once each.
     unsupported: BTreeMap<Span, (Mode, String)>,
+    /// Blocks of provider-served types not listed as unmanaged, reported once each.
+    not_planned: BTreeSet<Span>,
     out: Expansion,
 }
 
@@ -554,8 +563,15 @@ impl<'l> Engine<'l> {
             )
         };
         let modes: BTreeSet<Mode> = types.iter().map(|(m, _)| *m).collect();
+        let provider = match &self.opts.hosted.status {
+            crate::provider::hosted::Status::Unavailable(why) => Some(why.clone()),
+            _ => None,
+        };
+        // With the provider's schemas loaded, the error already says the provider lacks it.
+        let loaded = matches!(self.opts.hosted.status, crate::provider::hosted::Status::Loaded { .. });
         let supported: Vec<String> = modes
             .iter()
+            .filter(|_| !loaded)
             .map(|m| {
                 let kind = if *m == Mode::Managed { "resource" } else { "data source" };
                 format!("Supported {kind} types: {}.", crate::schema::type_names(*m).join(", "))
@@ -568,8 +584,10 @@ impl<'l> Engine<'l> {
             .filter(|d| d.summary.starts_with("Unsupported ") && d.summary.ends_with(" type"))
             .min_by_key(|d| d.span.map(|s| (s.file, s.start)));
         if let Some(first) = first {
-            first.detail =
-                Some(format!("{} {summary} {}", first.detail.take().unwrap_or_default(), supported.join(" ")));
+            let parts =
+                [first.detail.take().unwrap_or_default(), summary, provider.unwrap_or_default(), supported.join(" ")];
+            let parts: Vec<&str> = parts.iter().map(String::as_str).filter(|p| !p.is_empty()).collect();
+            first.detail = Some(parts.join(" "));
         }
     }
 

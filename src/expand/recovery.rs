@@ -28,13 +28,16 @@ pub struct Recovery {
     /// read-only counterparts (the default) or refused.
     #[serde(default)]
     pub refuse_primary_resources: bool,
+    /// What the operator leaves to other tools (see [`super::unmanaged`]).
+    #[serde(skip)]
+    pub unmanaged: super::unmanaged::Unmanaged,
 }
 
 /// `primary_resources` values: what to do with managed resources outside the DR region.
 const PRIMARY_RESOURCES: &[&str] = &["read-only", "refuse"];
 
 const ARGUMENTS: &[&str] =
-    &["stack", "region", "primary_region", "rto", "rpo", "durations", "replica_lag", "primary_resources"];
+    &["stack", "region", "primary_region", "rto", "rpo", "durations", "replica_lag", "primary_resources", "unmanaged"];
 
 /// Builds [`Recovery`] from evaluated arguments; reports every problem found.
 /// `attrs` maps each argument to (name span, value span, value).
@@ -219,6 +222,8 @@ pub fn decode(
         );
         ok = false;
     }
+    let unmanaged = super::unmanaged::decode(attrs.get("unmanaged"), diags);
+    ok &= unmanaged.is_some();
     if !ok {
         return None;
     }
@@ -231,6 +236,7 @@ pub fn decode(
         durations,
         replica_lag_seconds,
         refuse_primary_resources,
+        unmanaged: unmanaged.unwrap_or_default(),
     })
 }
 

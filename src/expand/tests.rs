@@ -20,6 +20,7 @@ fn expand_src(files: &[(&str, &str)], lenient: bool) -> (Expansion, Diagnostics)
         settings_only: false,
         focus: None,
         plans: None,
+        hosted: &crate::provider::Hosted::default(),
     };
     let exp = expand(&loaded, &opts, &mut diags);
     (exp, diags)
@@ -234,6 +235,7 @@ fn templatefile_paths_are_relative_to_the_working_directory_via_path_module() {
         settings_only: false,
         focus: None,
         plans: None,
+        hosted: &crate::provider::Hosted::default(),
     };
     let e = expand(&loaded, &opts, &mut diags);
     assert!(!diags.has_errors(), "{diags:?}");

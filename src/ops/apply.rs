@@ -306,6 +306,7 @@ resource "aws_security_group" "web" {
             vars: Default::default(),
             workspace: "default".into(),
             lenient_keys: false,
+            provider: crate::provider::Env::off(),
         };
         (dir, load)
     }

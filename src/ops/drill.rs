@@ -156,6 +156,7 @@ mod tests {
                 vars: Default::default(),
                 workspace: "drill".into(),
                 lenient_keys: false,
+                provider: crate::provider::Env::off(),
             },
             execute: ExecuteOptions {
                 aws: Aws::default(),

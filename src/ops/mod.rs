@@ -27,6 +27,8 @@ pub struct LoadOptions {
     pub workspace: String,
     /// See [`Options::lenient_keys`]: true for validate and graph, false when planning.
     pub lenient_keys: bool,
+    /// Where terraform-provider-aws is, for the types drplan does not serve natively.
+    pub provider: crate::provider::Env,
 }
 
 /// A configuration that loaded and evaluated without errors.
@@ -49,6 +51,8 @@ pub struct Parsed {
     /// Evaluation orders and per-address foci, computed once (apply evaluates often).
     plans: expand::focus::Plans,
     foci: std::sync::Mutex<std::collections::HashMap<String, Arc<expand::focus::Focus>>>,
+    /// Provider schemas for the declared types drplan does not serve natively.
+    pub hosted: crate::provider::Hosted,
 }
 
 /// Reads that depend on the evaluated configuration: Route 53 records of the zones it names
@@ -72,6 +76,7 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
     let mut diags = std::mem::take(&mut loaded.diagnostics);
     let env: Vec<(String, String)> = std::env::vars().collect();
     let inputs = inputs::collect(&opts.dir, &opts.vars, &env, &mut loaded.sources, &mut diags);
+    let hosted = crate::provider::Hosted::load(&opts.dir, &non_native_types(&loaded), &opts.provider);
     Parsed {
         loaded,
         inputs,
@@ -80,7 +85,15 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
         lenient_keys: opts.lenient_keys,
         plans: Default::default(),
         foci: Default::default(),
+        hosted,
     }
+}
+
+/// The resource and data-source types the configuration declares that drplan does not serve
+/// natively: those the provider host is asked about.
+fn non_native_types(loaded: &Loaded) -> std::collections::BTreeSet<(config::Mode, String)> {
+    let declared = loaded.tree.modules.iter().flat_map(|m| &m.resources);
+    declared.filter(|r| crate::schema::lookup(r.mode, &r.ty).is_none()).map(|r| (r.mode, r.ty.clone())).collect()
 }
 
 impl Parsed {
@@ -93,6 +106,7 @@ impl Parsed {
             settings_only,
             focus: None,
             plans: Some(&self.plans),
+            hosted: &self.hosted,
         }
     }
 

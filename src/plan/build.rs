@@ -76,6 +76,7 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
     let execution = execution(exp, &p.changes, &p.deletes);
     let live_objects: Vec<String> = p.live_objects.into_iter().collect();
     let live = live_fingerprint(inv, &live_objects);
+    let unmanaged = if opts.destroy { Vec::new() } else { super::unmanaged::collect(exp, &selected) };
     Ok(Plan {
         format_version: FORMAT_VERSION.into(),
         drplan_version: env!("CARGO_PKG_VERSION").into(),
@@ -92,6 +93,7 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
         output_changes: outputs(exp),
         drift: p.drift,
         counterparts: p.counterparts,
+        unmanaged,
         warnings: warnings(inv, &recovery.stack, opts.targets).into_iter().chain(p.left).collect(),
         execution,
         recovery: RecoverySection {
@@ -113,6 +115,16 @@ fn plan_instance<'i>(
     destroy: bool,
     diags: &mut Diagnostics,
 ) {
+    if inst.unmanaged.is_some() {
+        // Left to other tools: if drplan once owned it, it is not an orphan to delete either.
+        if inst.mode == Mode::Managed
+            && let Ok(Some(live)) =
+                find_live(inv, &recovery.stack, &recovery.region, &inst.addr, &inst.ty, &inst.config)
+        {
+            p.matched.insert(live.id.as_str());
+        }
+        return;
+    }
     let Some(schema) = schema::lookup(inst.mode, &inst.ty) else { return };
     let region = inst.region.clone().unwrap_or_else(|| recovery.region.clone());
     if inst.mode == Mode::Data {

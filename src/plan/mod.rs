@@ -17,6 +17,7 @@ pub mod decide;
 pub mod diff;
 mod json;
 pub mod ownership;
+pub mod unmanaged;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -70,6 +71,9 @@ pub struct Plan {
     /// Primary-side resources of a two-region root: never changed, looked up (found or not).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub counterparts: Vec<counterpart::Counterpart>,
+    /// Resources left to other tools (`recovery.unmanaged`): never changed, planned around.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmanaged: Vec<unmanaged::Unmanaged>,
     pub warnings: Vec<String>,
     pub execution: Execution,
     pub recovery: RecoverySection,

@@ -33,9 +33,17 @@ pub struct Env {
     /// Where the provider's schema is cached (`DRPLAN_CACHE_DIR`, else the XDG cache
     /// directory); `None` turns caching off.
     pub cache_dir: Option<PathBuf>,
+    /// A schema document recorded with `terraform providers schema -json`
+    /// (`DRPLAN_PROVIDER_SCHEMA`): used instead of starting the provider, for offline CI.
+    pub schema_file: Option<PathBuf>,
 }
 
 impl Env {
+    /// The provider host turned off: types drplan does not serve natively are errors.
+    pub fn off() -> Env {
+        Env { explicit: Some(PathBuf::from(super::hosted::OFF)), ..Env::default() }
+    }
+
     pub fn from_process() -> Env {
         let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
         Env {
@@ -44,6 +52,7 @@ impl Env {
             cli_config_file: var("TF_CLI_CONFIG_FILE"),
             home: var("HOME"),
             xdg_data_home: var("XDG_DATA_HOME"),
+            schema_file: var("DRPLAN_PROVIDER_SCHEMA"),
             cache_dir: var("DRPLAN_CACHE_DIR")
                 .or_else(|| var("XDG_CACHE_HOME").map(|c| c.join("drplan")))
                 .or_else(|| var("HOME").map(|h| h.join(".cache/drplan"))),
@@ -58,7 +67,10 @@ pub fn locate(dir: &Path, env: &Env) -> Result<Located, NotFound> {
     let wanted = locked_version(dir);
     if let Some(binary) = &env.explicit {
         return match binary.is_file() {
-            true => Ok(Located { binary: binary.clone(), version: wanted.unwrap_or_default() }),
+            true => {
+                let version = wanted.or_else(|| version_in_name(binary)).unwrap_or_default();
+                Ok(Located { binary: binary.clone(), version })
+            }
             false => Err(NotFound { wanted, looked_in: vec![binary.clone()] }),
         };
     }
@@ -174,6 +186,13 @@ fn binary_in(dir: &Path) -> Option<PathBuf> {
     names.pop()
 }
 
+/// The version in a provider executable's name: `terraform-provider-aws_v5.100.0_x5`.
+fn version_in_name(binary: &Path) -> Option<String> {
+    let name = binary.file_name()?.to_str()?;
+    let v = name.strip_prefix("terraform-provider-aws_v")?;
+    Some(v.split('_').next()?.to_string())
+}
+
 /// `5.100.0` sorts after `5.99.1`; pre-release suffixes sort by their numbers too.
 fn version_key(v: &str) -> Vec<u64> {
     v.split(|c: char| !c.is_ascii_digit()).filter_map(|p| p.parse().ok()).collect()
@@ -239,6 +258,14 @@ mod tests {
         assert_eq!(err.looked_in[0], tmp.path().join(".terraform/providers").join(SOURCE_DIR));
         assert_eq!(err.looked_in[1], tmp.path().join("cache").join(SOURCE_DIR));
         assert!(err.looked_in.contains(&tmp.path().join("home/.terraform.d/plugins").join(SOURCE_DIR)));
+    }
+
+    #[test]
+    fn an_explicit_binary_takes_its_version_from_its_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let bin = install(tmp.path(), "5.100.0");
+        let env = Env { explicit: Some(bin.clone()), ..Env::default() };
+        assert_eq!(locate(tmp.path(), &env).unwrap(), Located { binary: bin, version: "5.100.0".into() });
     }
 
     #[test]

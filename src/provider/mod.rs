@@ -7,6 +7,7 @@
 //! by the provider binary so a plan does not start a 700 MB executable only to re-read it. It
 //! does not decide anything about plans: callers ask it for schemas and, later, for changes.
 
+pub mod hosted;
 pub mod locate;
 pub mod plugin;
 pub mod schema;
@@ -15,6 +16,7 @@ pub mod wire;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use hosted::Hosted;
 pub use locate::{Env, Located, NotFound};
 pub use plugin::{Plugin, PluginError};
 pub use schema::ProviderSchema;
@@ -59,6 +61,19 @@ pub fn load_schema(dir: &Path, env: &Env) -> Result<(Located, ProviderSchema), H
     Ok((located, schema))
 }
 
+/// A schema document in the format of `terraform providers schema -json`.
+pub fn read_schema_file(path: &Path) -> Result<ProviderSchema, String> {
+    let why = |e: &dyn std::fmt::Display| {
+        format!("Cannot read the provider schema {} (DRPLAN_PROVIDER_SCHEMA): {e}.", path.display())
+    };
+    let text = std::fs::read(path).map_err(|e| why(&e))?;
+    let doc: schema::Document = serde_json::from_slice(&text).map_err(|e| why(&e))?;
+    doc.provider_schemas
+        .get(schema::AWS_SOURCE)
+        .cloned()
+        .ok_or_else(|| why(&format!("it has no schema for {}", schema::AWS_SOURCE)))
+}
+
 /// `<cache>/provider-schema/<key>.json`, the key naming the binary, its size and mtime.
 fn cache_file(located: &Located, env: &Env) -> Option<PathBuf> {
     use sha2::Digest;
@@ -72,9 +87,7 @@ fn cache_file(located: &Located, env: &Env) -> Option<PathBuf> {
 }
 
 fn read_cache(path: &Path) -> Option<ProviderSchema> {
-    let text = std::fs::read(path).ok()?;
-    let doc: schema::Document = serde_json::from_slice(&text).ok()?;
-    doc.provider_schemas.get(schema::AWS_SOURCE).cloned()
+    read_schema_file(path).ok()
 }
 
 /// Best effort: a cache that cannot be written only costs the next run a provider start.

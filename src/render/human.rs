@@ -59,6 +59,24 @@ fn counterparts(o: &mut Out, plan: &Plan) {
     o.text.push('\n');
 }
 
+/// Resources left to other tools: listed with what waits for them, never changed.
+fn unmanaged(o: &mut Out, plan: &Plan) {
+    if plan.unmanaged.is_empty() {
+        return;
+    }
+    let _ =
+        writeln!(o.text, "Left to other tools (recovery.unmanaged; drplan never creates, changes or deletes them):");
+    for u in &plan.unmanaged {
+        let used = match u.dependents.as_slice() {
+            [] => String::new(),
+            deps => format!("; its values are unknown to {}", deps.join(", ")),
+        };
+        let line = format!("{} (matches \"{}\"{used})", u.address, u.entry);
+        let _ = writeln!(o.text, "  - {}", printable(&line));
+    }
+    o.text.push('\n');
+}
+
 pub fn render(plan: &Plan, style: Style) -> String {
     let mut o = Out { text: String::new(), style };
     let primary = plan.primary_region.as_deref().map(|p| format!(" (primary {p} is read-only)")).unwrap_or_default();
@@ -103,6 +121,7 @@ pub fn render(plan: &Plan, style: Style) -> String {
         o.text.push('\n');
     }
     counterparts(&mut o, plan);
+    unmanaged(&mut o, plan);
     let changes: Vec<&ResourceChange> = plan.resource_changes.iter().collect();
     if changes.is_empty() {
         let _ = writeln!(o.text, "No changes. The DR region matches the configuration.");

@@ -63,6 +63,10 @@ pub fn render(plan: &Plan) -> String {
             plan.counterparts.len()
         );
     }
+    if !plan.unmanaged.is_empty() {
+        let list: Vec<String> = plan.unmanaged.iter().map(|u| format!("`{}`", u.address)).collect();
+        let _ = writeln!(out, "**Left to other tools (unmanaged):** {}; drplan never changes them.\n", list.join(", "));
+    }
     if !plan.drift.is_empty() {
         let _ = writeln!(out, "**Drift:** {} owned object(s) differ from the configuration.\n", plan.drift.len());
     }

@@ -150,6 +150,18 @@ fn preflight(out: &mut String, rb: &Runbook) {
             plan.region, plan.region
         );
     }
+    for u in &plan.unmanaged {
+        let kind = if u.mode == crate::config::Mode::Data { "data source" } else { "resource" };
+        let before = match u.dependents.as_slice() {
+            [] => String::new(),
+            deps => format!(", before {}", deps.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ")),
+        };
+        let _ = writeln!(
+            out,
+            "- [ ] Manual: `{}` ({kind} `{}`) is left to other tools (`recovery.unmanaged`): make sure it is in place in `{}`{before}",
+            u.address, u.ty, plan.region
+        );
+    }
     let _ = writeln!(out, "- [ ] Review the plan: `drplan plan --out dr.plan` then `drplan show dr.plan`\n");
 }
 

@@ -34,6 +34,7 @@ pub fn drplan(args: &[&str]) -> Run {
 pub fn drplan_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_drplan"));
     cmd.args(args).current_dir(root()).env_remove("DRPLAN_WORKSPACE").env("NO_COLOR", "1");
+    without_provider(&mut cmd);
     for (k, _) in std::env::vars() {
         if k.starts_with("TF_VAR_") || k.starts_with("DRPLAN_VAR_") {
             cmd.env_remove(k);
@@ -50,6 +51,14 @@ pub fn drplan_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// Tests see the same messages on every machine: the provider host is off unless a test turns
+/// it on (`DRPLAN_PROVIDER_AWS` or `DRPLAN_PROVIDER_SCHEMA` in its own environment).
+const PROVIDER_OFF: &str = "none";
+
+fn without_provider(cmd: &mut Command) {
+    cmd.env("DRPLAN_PROVIDER_AWS", PROVIDER_OFF).env_remove("DRPLAN_PROVIDER_SCHEMA");
+}
+
 /// Runs drplan like [`drplan`], but kills it and fails the test if it has not finished within
 /// `limit`: for inputs that once made it hang, so a regression fails instead of stalling CI.
 pub fn drplan_within(args: &[&str], limit: std::time::Duration) -> Run {
@@ -60,6 +69,8 @@ pub fn drplan_within(args: &[&str], limit: std::time::Duration) -> Run {
         .current_dir(root())
         .env_remove("DRPLAN_WORKSPACE")
         .env("NO_COLOR", "1")
+        .env("DRPLAN_PROVIDER_AWS", PROVIDER_OFF)
+        .env_remove("DRPLAN_PROVIDER_SCHEMA")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

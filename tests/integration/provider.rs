@@ -53,3 +53,141 @@ fn provider_schema_equals_terraforms() {
     }
     assert_eq!(subset.provider, recorded.provider);
 }
+
+const UNMANAGED: &str = "tests/fixtures/plans/unmanaged";
+const RECORDED: &str = "tests/fixtures/provider/schema-subset.json";
+
+fn with_recorded_schema(args: &[&str]) -> crate::harness::Run {
+    crate::harness::drplan_with_env(args, &[("DRPLAN_PROVIDER_SCHEMA", RECORDED)])
+}
+
+/// Types only the provider serves, listed in `recovery.unmanaged`: validated against the
+/// provider's schema, planned around (unknown to what uses them), never in the changes, listed
+/// in every format and in the runbook's pre-flight as manual steps.
+#[test]
+fn unmanaged_types_are_validated_and_planned_around() {
+    let args = ["plan", UNMANAGED, "--live", "empty"];
+    let run = with_recorded_schema(&args);
+    assert_eq!(run.code, 0, "{}", run.transcript(&args));
+    crate::harness::settings().bind(|| insta::assert_snapshot!("plan-unmanaged-human", run.stdout));
+    let json = with_recorded_schema(&["plan", UNMANAGED, "--live", "empty", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let changed: Vec<&str> =
+        plan["resource_changes"].as_array().unwrap().iter().map(|c| c["address"].as_str().unwrap()).collect();
+    assert_eq!(changed, ["aws_vpc.main", "aws_security_group.web"]);
+    let unmanaged = plan["unmanaged"].as_array().unwrap();
+    assert_eq!(unmanaged.len(), 3);
+    assert_eq!(unmanaged[0]["address"], "aws_cloudwatch_metric_alarm.cpu");
+    assert_eq!(unmanaged[0]["entry"], "aws_cloudwatch_*");
+    assert_eq!(unmanaged[0]["dependents"], serde_json::json!(["aws_security_group.web"]));
+    let markdown = with_recorded_schema(&["plan", UNMANAGED, "--live", "empty", "--format", "markdown"]);
+    assert!(markdown.stdout.contains("**Left to other tools (unmanaged):** `aws_cloudwatch_metric_alarm.cpu`, `aws_iam_role.ops`, `aws_sns_topic.alerts`"), "{}", markdown.stdout);
+    let runbook = with_recorded_schema(&["runbook", UNMANAGED, "--live", "empty"]);
+    assert!(
+        runbook.stdout.contains("- [ ] Manual: `aws_cloudwatch_metric_alarm.cpu` (resource `aws_cloudwatch_metric_alarm`) is left to other tools (`recovery.unmanaged`): make sure it is in place in `us-west-2`, before `aws_security_group.web`"),
+        "{}",
+        runbook.stdout
+    );
+}
+
+/// A provider-served block is checked against the provider's schema like a native one; one
+/// not listed as unmanaged is refused with the setting as the hint; a type the provider lacks
+/// gets a suggestion from the provider's own type names.
+#[test]
+fn provider_served_blocks_are_checked_against_the_provider_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let main = std::fs::read_to_string(crate::harness::root().join(UNMANAGED).join("main.tf")).unwrap();
+    let bad = main
+        .replace("  period              = 60\n", "  period              = 60\n  treshold            = 1\n")
+        .replace("  name = \"dr-ops\"\n", "  name = \"dr-ops\"\n  tags = \"not a map\"\n")
+        + "\nresource \"aws_secretsmanager_secret\" \"db\" {\n  name = \"dr-db\"\n}\n\nresource \"aws_sns_topik\" \"x\" {}\n";
+    std::fs::write(tmp.path().join("main.tf"), bad).unwrap();
+    let dir = tmp.path().display().to_string();
+    let run = with_recorded_schema(&["validate", &dir]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let stderr = run.stderr.replace(&dir, "DIR");
+    crate::harness::settings().bind(|| insta::assert_snapshot!("validate-provider-served", stderr));
+    assert!(
+        stderr.contains("An argument named \"treshold\" is not expected in resource \"aws_cloudwatch_metric_alarm\"")
+    );
+    assert!(stderr.contains("hint: recovery { unmanaged = [\"aws_secretsmanager_secret\"] }"));
+    assert!(stderr.contains("did you mean \"aws_sns_topic\"?"));
+    assert!(stderr.contains("4 errors in the configuration."), "{stderr}");
+}
+
+/// Where provider-aws is installed, the same plan made with the provider host (the provider
+/// started, its schema cached, then read from the cache) is byte-identical to the one made
+/// from Terraform's recorded schema.
+#[test]
+fn the_provider_host_plans_exactly_like_the_recorded_schema() {
+    let Some(env) = crate::harness::provider_env() else {
+        eprintln!("terraform-provider-aws is not installed here: only the recorded schema is used");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let located = provider::locate::locate(tmp.path(), &env).unwrap();
+    let binary = located.binary.display().to_string();
+    let cache = tmp.path().join("cache").display().to_string();
+    let args = ["plan", UNMANAGED, "--live", "empty", "--format", "json"];
+    let recorded = with_recorded_schema(&args);
+    for round in ["started", "cached"] {
+        let run =
+            crate::harness::drplan_with_env(&args, &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)]);
+        assert_eq!(run.code, 0, "{round}: {}", run.stderr);
+        assert_eq!(run.stdout, recorded.stdout, "{round}");
+    }
+    assert_eq!(std::fs::read_dir(tmp.path().join("cache/provider-schema")).unwrap().count(), 1);
+}
+
+/// A native type can be left to other tools too: listed by address, the object drplan built
+/// earlier is read as usual (dependents see its live values, so a converged stack stays
+/// unchanged), and neither a plan nor a destroy ever deletes it.
+#[test]
+fn an_unmanaged_native_resource_is_read_but_never_deleted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = crate::harness::root().join("examples/webapp-dr");
+    // The example calls ../../modules: keep that layout.
+    std::os::unix::fs::symlink(crate::harness::root().join("modules"), tmp.path().join("modules")).unwrap();
+    let example = tmp.path().join("examples/webapp-dr");
+    std::fs::create_dir_all(&example).unwrap();
+    for f in ["main.tf", "outputs.tf", "variables.tf", "user_data.sh.tftpl"] {
+        std::fs::copy(root.join(f), example.join(f)).unwrap();
+    }
+    let main = std::fs::read_to_string(example.join("main.tf")).unwrap();
+    let main = main.replace(
+        "  rpo            = \"15m\"\n",
+        "  rpo            = \"15m\"\n  unmanaged      = [\"aws_security_group.db\"]\n",
+    );
+    std::fs::write(example.join("main.tf"), main).unwrap();
+    let dir = example.display().to_string();
+    let live = root.join("live/converged.json").display().to_string();
+    let plan = |extra: &[&str]| {
+        let mut args = vec!["plan", dir.as_str(), "--live", live.as_str(), "--format", "json"];
+        args.extend_from_slice(extra);
+        let run = crate::harness::drplan(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()
+    };
+    let converged = plan(&[]);
+    assert_eq!(converged["resource_changes"], serde_json::json!([]), "{converged:#}");
+    assert_eq!(converged["unmanaged"][0]["address"], "aws_security_group.db");
+    assert_eq!(converged["unmanaged"][0]["dependents"], serde_json::json!(["module.database.aws_db_instance.this"]));
+    let destroy = plan(&["--destroy"]);
+    let deleted: Vec<&str> =
+        destroy["resource_changes"].as_array().unwrap().iter().map(|c| c["address"].as_str().unwrap()).collect();
+    assert!(
+        deleted.contains(&"module.database.aws_db_instance.this") && !deleted.contains(&"aws_security_group.db"),
+        "{deleted:?}"
+    );
+    // Without the setting, the same destroy deletes it: the setting is what keeps it.
+    let run = crate::harness::drplan(&[
+        "plan",
+        "examples/webapp-dr",
+        "--live",
+        live.as_str(),
+        "--format",
+        "json",
+        "--destroy",
+    ]);
+    assert!(run.stdout.contains("\"address\": \"aws_security_group.db\""));
+}

@@ -147,6 +147,7 @@ fn mutated_configurations_never_panic() {
             vars: VarArgs::default(),
             workspace: "default".into(),
             lenient_keys: i % 2 == 0,
+            provider: drplan::provider::Env::off(),
         };
         let result = std::panic::catch_unwind(|| match load_configuration(&opts, &drplan::expand::NothingKnown) {
             Ok(_) => {}
@@ -191,7 +192,13 @@ fn render_error(e: drplan::error::Error) {
 }
 
 fn load(dir: &Path, vars: VarArgs) -> LoadOptions {
-    LoadOptions { dir: dir.to_path_buf(), vars, workspace: "default".into(), lenient_keys: false }
+    LoadOptions {
+        dir: dir.to_path_buf(),
+        vars,
+        workspace: "default".into(),
+        lenient_keys: false,
+        provider: drplan::provider::Env::off(),
+    }
 }
 
 /// Variable values from every source: mutated `terraform.tfvars`, `.tfvars.json` and `--var`.

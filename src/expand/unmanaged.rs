@@ -1,0 +1,156 @@
+//! `recovery { unmanaged = [...] }`: resources the operator leaves to other tools. Each entry is
+//! a resource type (`aws_sfn_state_machine`), a glob over types (`aws_ecs_*`) or an address
+//! (`aws_sns_topic.alerts`, `module.app.aws_sqs_queue.jobs`, with or without an instance key).
+//! Matching blocks are validated against their schema and planned around (their computed
+//! values are unknown to dependents), never created, changed or deleted; the runbook lists them
+//! as manual steps.
+
+use globset::{Glob, GlobMatcher};
+
+use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::eval::Value;
+
+/// The compiled entries of the setting.
+#[derive(Clone, Debug, Default)]
+pub struct Unmanaged {
+    entries: Vec<Entry>,
+}
+
+#[derive(Clone, Debug)]
+enum Entry {
+    Type(String),
+    TypeGlob(String, GlobMatcher),
+    Address(String),
+}
+
+/// Equal when written the same: the compiled globs follow from the text.
+impl PartialEq for Unmanaged {
+    fn eq(&self, other: &Self) -> bool {
+        self.written() == other.written()
+    }
+}
+
+impl Unmanaged {
+    /// The entry matching a resource of type `ty` at `addr` (`module.a.aws_x.y["k"]`), if any,
+    /// as written in the configuration.
+    pub fn matching(&self, ty: &str, addr: &str) -> Option<&str> {
+        let base = addr.find('[').map_or(addr, |i| &addr[..i]);
+        self.entries.iter().find_map(|e| match e {
+            Entry::Type(t) if t == ty => Some(t.as_str()),
+            Entry::TypeGlob(text, g) if g.is_match(ty) => Some(text.as_str()),
+            Entry::Address(a) if a == addr || a == base => Some(a.as_str()),
+            _ => None,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries as written, for the plan and the runbook.
+    pub fn written(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .map(|e| match e {
+                Entry::Type(t) | Entry::TypeGlob(t, _) | Entry::Address(t) => t.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Decodes the `unmanaged` argument: a list of strings, each a type, a type glob or an address.
+/// `None` when it is invalid (the reason is in `diags`).
+pub fn decode(value: Option<&(Span, Span, Value)>, diags: &mut Diagnostics) -> Option<Unmanaged> {
+    let Some((_, span, value)) = value else { return Some(Unmanaged::default()) };
+    let invalid = |diags: &mut Diagnostics, why: String| {
+        diags.push(
+            Diagnostic::error("Invalid recovery argument")
+                .detail(format!("\"unmanaged\" {why}."))
+                .at(*span)
+                .hint("list resource types (\"aws_sns_topic\"), type globs (\"aws_ecs_*\") or addresses (\"aws_sns_topic.alerts\")"),
+        );
+    };
+    let Some(items) = value.as_seq() else {
+        invalid(diags, format!("must be a list of strings, but is {value}"));
+        return None;
+    };
+    let mut entries = Vec::new();
+    for item in items {
+        let Some(text) = item.as_str() else {
+            invalid(diags, format!("must list strings, but lists {item}"));
+            return None;
+        };
+        match entry(text) {
+            Ok(e) => entries.push(e),
+            Err(why) => {
+                invalid(diags, format!("lists {text:?}: {why}"));
+                return None;
+            }
+        }
+    }
+    Some(Unmanaged { entries })
+}
+
+fn entry(text: &str) -> Result<Entry, String> {
+    let is_type =
+        |t: &str| t.starts_with("aws_") && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if text.contains(['*', '?', '[']) && !text.contains('.') {
+        let glob = Glob::new(text).map_err(|e| e.kind().to_string())?;
+        return Ok(Entry::TypeGlob(text.to_string(), glob.compile_matcher()));
+    }
+    if !text.contains('.') {
+        return if is_type(text) { Ok(Entry::Type(text.to_string())) } else { Err("not an AWS resource type".into()) };
+    }
+    // An address: [module.NAME[KEY].]...TYPE.NAME[KEY]
+    let base = text.find('[').map_or(text, |i| &text[..i]);
+    let parts: Vec<&str> = base.split('.').collect();
+    let resource_at = parts.len().checked_sub(2).ok_or("not an address")?;
+    let ident = |n: &str| {
+        n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    let module_parts_ok = parts[..resource_at].chunks(2).all(|c| c.len() == 2 && c[0] == "module" && ident(c[1]));
+    if !module_parts_ok || !is_type(parts[resource_at]) || !ident(parts[resource_at + 1]) {
+        return Err("not a resource address like \"aws_sns_topic.alerts\" or \"module.app.aws_sqs_queue.jobs\"".into());
+    }
+    Ok(Entry::Address(text.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::FileId;
+
+    fn set(items: &[&str]) -> Unmanaged {
+        let value = Value::List(items.iter().map(|s| Value::from(*s)).collect());
+        let mut diags = Diagnostics::default();
+        decode(Some(&(FileId(0).span(0, 0), FileId(0).span(0, 0), value)), &mut diags).unwrap()
+    }
+
+    #[test]
+    fn types_globs_and_addresses_match() {
+        let u = set(&["aws_sns_topic", "aws_ecs_*", "module.app.aws_sqs_queue.jobs", "aws_lambda_function.f[\"a\"]"]);
+        assert_eq!(u.matching("aws_sns_topic", "module.x.aws_sns_topic.t"), Some("aws_sns_topic"));
+        assert_eq!(u.matching("aws_ecs_service", "aws_ecs_service.web"), Some("aws_ecs_*"));
+        assert_eq!(
+            u.matching("aws_sqs_queue", "module.app.aws_sqs_queue.jobs[0]"),
+            Some("module.app.aws_sqs_queue.jobs")
+        );
+        assert_eq!(u.matching("aws_sqs_queue", "aws_sqs_queue.jobs"), None);
+        assert_eq!(
+            u.matching("aws_lambda_function", "aws_lambda_function.f[\"a\"]"),
+            Some("aws_lambda_function.f[\"a\"]")
+        );
+        assert_eq!(u.matching("aws_lambda_function", "aws_lambda_function.f[\"b\"]"), None);
+    }
+
+    #[test]
+    fn malformed_entries_are_errors() {
+        for bad in ["sns_topic", "aws_x.", "mod.a.aws_x.y", "aws_[", "AWS_VPC"] {
+            let value = Value::List(vec![Value::from(bad)]);
+            let mut diags = Diagnostics::default();
+            assert!(decode(Some(&(FileId(0).span(0, 0), FileId(0).span(0, 0), value)), &mut diags).is_none(), "{bad}");
+            assert!(diags.has_errors());
+        }
+    }
+}
