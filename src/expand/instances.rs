@@ -174,6 +174,55 @@ impl Engine<'_> {
         });
     }
 
+    /// Adds, once, to the first unsupported-type error: how many blocks of how many types, and
+    /// which types drplan serves.
+    pub(super) fn summarize_unsupported(&mut self) {
+        if self.unsupported.is_empty() {
+            return;
+        }
+        let types: BTreeSet<&(Mode, String)> = self.unsupported.values().collect();
+        let names: Vec<String> =
+            types.iter().map(|(m, t)| if *m == Mode::Data { format!("data.{t}") } else { t.clone() }).collect();
+        let summary = if self.unsupported.len() == 1 {
+            String::new()
+        } else {
+            format!(
+                "{} of {} unsupported {}: {}.",
+                crate::error::plural(self.unsupported.len(), "block"),
+                types.len(),
+                if types.len() == 1 { "type" } else { "types" },
+                names.join(", ")
+            )
+        };
+        let modes: BTreeSet<Mode> = types.iter().map(|(m, _)| *m).collect();
+        let provider = match &self.opts.hosted.status {
+            crate::provider::hosted::Status::Unavailable(why) => Some(why.clone()),
+            _ => None,
+        };
+        // With the provider's schemas loaded, the error already says the provider lacks it.
+        let loaded = matches!(self.opts.hosted.status, crate::provider::hosted::Status::Loaded { .. });
+        let supported: Vec<String> = modes
+            .iter()
+            .filter(|_| !loaded)
+            .map(|m| {
+                let kind = if *m == Mode::Managed { "resource" } else { "data source" };
+                format!("Supported {kind} types: {}.", crate::schema::type_names(*m).join(", "))
+            })
+            .collect();
+        let first = self
+            .diags
+            .0
+            .iter_mut()
+            .filter(|d| d.summary.starts_with("Unsupported ") && d.summary.ends_with(" type"))
+            .min_by_key(|d| d.span.map(|s| (s.file, s.start)));
+        if let Some(first) = first {
+            let parts =
+                [first.detail.take().unwrap_or_default(), summary, provider.unwrap_or_default(), supported.join(" ")];
+            let parts: Vec<&str> = parts.iter().map(String::as_str).filter(|p| !p.is_empty()).collect();
+            first.detail = Some(parts.join(" "));
+        }
+    }
+
     /// A block of a type only the provider serves, not listed in `recovery.unmanaged`: drplan
     /// validates it but cannot plan it yet. Said once per block.
     fn not_planned_yet(&mut self, decl: &ResourceDecl) {

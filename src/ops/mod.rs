@@ -4,6 +4,7 @@ pub mod apply;
 pub mod drill;
 pub mod graph;
 pub mod plan;
+mod provider_checks;
 pub mod runbook;
 pub mod snapshot;
 pub mod validate;
@@ -76,7 +77,7 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
     let mut diags = std::mem::take(&mut loaded.diagnostics);
     let env: Vec<(String, String)> = std::env::vars().collect();
     let inputs = inputs::collect(&opts.dir, &opts.vars, &env, &mut loaded.sources, &mut diags);
-    let hosted = crate::provider::Hosted::load(&opts.dir, &non_native_types(&loaded), &opts.provider);
+    let hosted = crate::provider::Hosted::load(&opts.dir, &declared_types(&loaded), &opts.provider);
     Parsed {
         loaded,
         inputs,
@@ -89,11 +90,10 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
     }
 }
 
-/// The resource and data-source types the configuration declares that drplan does not serve
-/// natively: those the provider host is asked about.
-fn non_native_types(loaded: &Loaded) -> std::collections::BTreeSet<(config::Mode, String)> {
-    let declared = loaded.tree.modules.iter().flat_map(|m| &m.resources);
-    declared.filter(|r| crate::schema::lookup(r.mode, &r.ty).is_none()).map(|r| (r.mode, r.ty.clone())).collect()
+/// The resource and data-source types the configuration declares: those the provider host is
+/// asked about.
+fn declared_types(loaded: &Loaded) -> std::collections::BTreeSet<(config::Mode, String)> {
+    loaded.tree.modules.iter().flat_map(|m| &m.resources).map(|r| (r.mode, r.ty.clone())).collect()
 }
 
 impl Parsed {
@@ -240,6 +240,9 @@ pub fn load_configuration(opts: &LoadOptions, live: &dyn LiveView) -> Result<Con
 pub fn evaluate(parsed: Parsed, live: &dyn LiveView) -> Result<Configuration, Error> {
     let mut diags = parsed.diags.clone();
     let expansion = expand::expand(&parsed.loaded, &parsed.options(live, false), &mut diags);
+    if !diags.has_errors() {
+        provider_checks::check(&parsed.hosted, &parsed.loaded, &expansion, &mut diags);
+    }
     let loaded = parsed.loaded;
     let graph = instance_graph(&expansion);
     if let Err(cycles) = graph.topo_order() {

@@ -16,6 +16,10 @@ pub const OFF: &str = "none";
 #[derive(Clone, Debug, Default)]
 pub struct Hosted {
     schemas: BTreeMap<(Mode, String), ResourceSchema>,
+    /// The same types in the provider's own form (nesting modes kept), for the wire.
+    blocks: BTreeMap<(Mode, String), super::schema::Block>,
+    /// The provider binary, when one was found: its own validations run then.
+    pub located: Option<super::Located>,
     pub status: Status,
 }
 
@@ -31,27 +35,32 @@ pub enum Status {
 }
 
 impl Hosted {
-    /// Loads the provider's schemas for `wanted` (types drplan does not serve natively),
-    /// from the configuration in `dir`.
-    pub fn load(dir: &Path, wanted: &BTreeSet<(Mode, String)>, env: &Env) -> Hosted {
-        if wanted.is_empty() {
+    /// Loads the provider's schemas for the `declared` types of a configuration. The provider
+    /// is needed for the types drplan does not serve natively; when it is installed, its schemas
+    /// of native types are kept too, so it can check every block as Terraform would.
+    pub fn load(dir: &Path, declared: &BTreeSet<(Mode, String)>, env: &Env) -> Hosted {
+        let needed = declared.iter().any(|(mode, ty)| crate::schema::lookup(*mode, ty).is_none());
+        let unavailable = |why: String| match needed {
+            true => Hosted { status: Status::Unavailable(why), ..Hosted::default() },
+            false => Hosted::default(),
+        };
+        if declared.is_empty() {
             return Hosted::default();
         }
         if let Some(file) = &env.schema_file {
             return match super::read_schema_file(file) {
-                Ok(schema) => Hosted::from_schema("", &schema, wanted),
-                Err(why) => Hosted { status: Status::Unavailable(why), ..Hosted::default() },
+                Ok(schema) => Hosted::from_schema("", &schema, declared),
+                Err(why) => unavailable(why),
             };
         }
         if env.explicit.as_deref().is_some_and(|p| p.as_os_str() == OFF) {
-            return Hosted {
-                status: Status::Unavailable(format!("The provider host is turned off (DRPLAN_PROVIDER_AWS={OFF}).")),
-                ..Hosted::default()
-            };
+            return unavailable(format!("The provider host is turned off (DRPLAN_PROVIDER_AWS={OFF})."));
         }
         match super::load_schema(dir, env) {
-            Ok((located, schema)) => Hosted::from_schema(&located.version, &schema, wanted),
-            Err(e) => Hosted { status: Status::Unavailable(unavailable(&e, dir)), ..Hosted::default() },
+            Ok((located, schema)) => {
+                Hosted { located: Some(located.clone()), ..Hosted::from_schema(&located.version, &schema, declared) }
+            }
+            Err(e) => unavailable(unavailable_text(&e, dir)),
         }
     }
 
@@ -60,12 +69,24 @@ impl Hosted {
             .iter()
             .filter_map(|(mode, ty)| Some(((*mode, ty.clone()), schema.resource_schema(*mode, ty)?)))
             .collect();
+        let blocks = wanted
+            .iter()
+            .filter_map(|(mode, ty)| {
+                let all = if *mode == Mode::Managed { &schema.resource_schemas } else { &schema.data_source_schemas };
+                Some(((*mode, ty.clone()), all.get(ty)?.block.clone()))
+            })
+            .collect();
         let status = Status::Loaded {
             version: version.to_string(),
             resources: schema.resource_schemas.keys().cloned().collect(),
             data_sources: schema.data_source_schemas.keys().cloned().collect(),
         };
-        Hosted { schemas, status }
+        Hosted { schemas, blocks, located: None, status }
+    }
+
+    /// The provider's own form of a type's schema, for encoding values on the wire.
+    pub fn block(&self, mode: Mode, ty: &str) -> Option<&super::schema::Block> {
+        self.blocks.get(&(mode, ty.to_string()))
     }
 
     /// The provider's schema for a type, if it was loaded and has one.
@@ -74,7 +95,7 @@ impl Hosted {
     }
 }
 
-fn unavailable(e: &HostError, dir: &Path) -> String {
+fn unavailable_text(e: &HostError, dir: &Path) -> String {
     match e {
         HostError::NotFound(nf) => {
             let looked: Vec<String> = nf.looked_in.iter().map(|p| p.display().to_string()).collect();

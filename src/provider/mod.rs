@@ -7,6 +7,7 @@
 //! by the provider binary so a plan does not start a 700 MB executable only to re-read it. It
 //! does not decide anything about plans: callers ask it for schemas and, later, for changes.
 
+pub mod codec;
 pub mod hosted;
 pub mod locate;
 pub mod plugin;

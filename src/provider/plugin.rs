@@ -100,6 +100,32 @@ impl Plugin {
         self.call("GetSchema", wire::method::GET_SCHEMA, wire::GetSchemaRequest {}, limit)
     }
 
+    /// `ValidateResourceTypeConfig` or `ValidateDataSourceConfig`: the provider's own checks of
+    /// one block's configuration (MessagePack, see [`super::codec`]).
+    pub fn validate(
+        &self,
+        data: bool,
+        type_name: &str,
+        config: Vec<u8>,
+        limit: Duration,
+    ) -> Result<Vec<wire::Diagnostic>, PluginError> {
+        let config = Some(wire::DynamicValue { msgpack: config, json: Vec::new() });
+        let response: wire::ValidateResponse = if data {
+            let request = wire::ValidateDataSourceRequest { type_name: type_name.to_string(), config };
+            self.call("ValidateDataSourceConfig", wire::method::VALIDATE_DATA_SOURCE, request, limit)?
+        } else {
+            let capabilities =
+                wire::ClientCapabilities { deferral_allowed: false, write_only_attributes_allowed: true };
+            let request = wire::ValidateResourceRequest {
+                type_name: type_name.to_string(),
+                config,
+                client_capabilities: Some(capabilities),
+            };
+            self.call("ValidateResourceTypeConfig", wire::method::VALIDATE_RESOURCE, request, limit)?
+        };
+        Ok(response.diagnostics)
+    }
+
     /// What the provider wrote to stderr lately (its own log), for diagnostics.
     pub fn stderr_tail(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()

@@ -9,6 +9,53 @@ use std::collections::BTreeMap;
 pub mod method {
     pub const GET_SCHEMA: &str = "/tfplugin5.Provider/GetSchema";
     pub const STOP: &str = "/tfplugin5.Provider/Stop";
+    pub const VALIDATE_RESOURCE: &str = "/tfplugin5.Provider/ValidateResourceTypeConfig";
+    pub const VALIDATE_DATA_SOURCE: &str = "/tfplugin5.Provider/ValidateDataSourceConfig";
+}
+
+/// A value in one of two encodings; drplan always sends MessagePack.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct DynamicValue {
+    #[prost(bytes = "vec", tag = "1")]
+    pub msgpack: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    pub json: Vec<u8>,
+}
+
+/// What the client (drplan) can handle, so the provider need not hold back.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ClientCapabilities {
+    #[prost(bool, tag = "1")]
+    pub deferral_allowed: bool,
+    #[prost(bool, tag = "2")]
+    pub write_only_attributes_allowed: bool,
+}
+
+/// `ValidateResourceTypeConfig.Request`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ValidateResourceRequest {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(message, optional, tag = "2")]
+    pub config: Option<DynamicValue>,
+    #[prost(message, optional, tag = "3")]
+    pub client_capabilities: Option<ClientCapabilities>,
+}
+
+/// `ValidateDataSourceConfig.Request`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ValidateDataSourceRequest {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(message, optional, tag = "2")]
+    pub config: Option<DynamicValue>,
+}
+
+/// The response of both validation calls.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ValidateResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]

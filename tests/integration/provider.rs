@@ -191,3 +191,71 @@ fn an_unmanaged_native_resource_is_read_but_never_deleted() {
     ]);
     assert!(run.stdout.contains("\"address\": \"aws_security_group.db\""));
 }
+
+/// Where provider-aws is installed, drplan asks it to validate every block, native types
+/// included, and reports what Terraform's `validate` reports, at the same lines.
+#[test]
+fn the_providers_validations_match_terraform() {
+    let dir = "tests/fixtures/oracle/provider-validate";
+    let text = std::fs::read_to_string(crate::harness::root().join(dir).join("terraform-validate.json")).unwrap();
+    let oracle: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut want: Vec<(String, u64)> = oracle["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["summary"].as_str().unwrap().to_string(), d["range"]["start"]["line"].as_u64().unwrap()))
+        .collect();
+    want.sort();
+    assert_eq!(want.len(), 5, "the recorded answer");
+    let Some(env) = crate::harness::provider_env() else {
+        eprintln!("terraform-provider-aws is not installed here: only the recorded answer is checked");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let binary = provider::locate::locate(tmp.path(), &env).unwrap().binary.display().to_string();
+    let cache = tmp.path().join("cache").display().to_string();
+    let run = crate::harness::drplan_with_env(
+        &["validate", dir],
+        &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // "Error: SUMMARY" followed by "  --> tests/.../main.tf:LINE:COL".
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let mut got: Vec<(String, u64)> = lines
+        .windows(2)
+        .filter_map(|w| {
+            let summary = w[0].strip_prefix("Error: ")?;
+            let at = w[1].trim().strip_prefix("--> ")?.strip_prefix(&format!("{dir}/main.tf:"))?;
+            Some((summary.to_string(), at.split(':').next()?.parse().ok()?))
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, want, "{}", run.stderr);
+    assert!(run.stderr.contains("aws_security_group.sg, name: reported by terraform-provider-aws."), "{}", run.stderr);
+}
+
+/// A provider's message may quote the value it refuses; a sensitive one is never printed.
+#[test]
+fn provider_messages_never_show_a_sensitive_value() {
+    let Some(env) = crate::harness::provider_env() else {
+        eprintln!("terraform-provider-aws is not installed here");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let binary = provider::locate::locate(tmp.path(), &env).unwrap().binary.display().to_string();
+    let config = "recovery {\n  stack     = \"s\"\n  region    = \"us-west-2\"\n  unmanaged = [\"aws_cloudwatch_metric_alarm\"]\n}\n\nvariable \"op\" {\n  type      = string\n  sensitive = true\n  default   = \"Secret-Operator-42\"\n}\n\nresource \"aws_cloudwatch_metric_alarm\" \"a\" {\n  alarm_name          = \"a\"\n  comparison_operator = var.op\n  evaluation_periods  = 1\n  threshold           = 1\n}\n";
+    std::fs::write(tmp.path().join("main.tf"), config).unwrap();
+    let dir = tmp.path().join("main.tf").parent().unwrap().display().to_string();
+    let cache = tmp.path().join("cache").display().to_string();
+    let run = crate::harness::drplan_with_env(
+        &["validate", &dir],
+        &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("expected comparison_operator to be one of"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("got (sensitive value)") && !run.stderr.contains("Secret-Operator-42"),
+        "{}",
+        run.stderr
+    );
+}
