@@ -47,6 +47,17 @@ impl BodyEval<'_, '_> {
         header: Option<Span>,
         context: &str,
     ) -> (Value, BTreeSet<String>) {
+        // Attributes written as blocks (Terraform's "attributes as blocks"): decoded as blocks,
+        // then converted back to the attribute's type below.
+        let as_blocks = attributes_as_blocks(body, schema);
+        let owned;
+        let original = schema;
+        let schema = if as_blocks.is_empty() {
+            schema
+        } else {
+            owned = with_blocks_for(schema, &as_blocks);
+            &owned
+        };
         let mut out: BTreeMap<String, Value> = BTreeMap::new();
         // Names the user wrote (with a non-null value), and where, for rules and messages.
         let mut written: BTreeMap<String, Option<Span>> = BTreeMap::new();
@@ -125,6 +136,13 @@ impl BodyEval<'_, '_> {
                 (None, false) => Value::Null,
             };
             out.insert(name.clone(), fill);
+        }
+        for name in &as_blocks {
+            if let (Some(value), Some(attr)) = (out.get(name), original.attrs.get(name))
+                && let Ok(converted) = convert(value, &attr.ty)
+            {
+                out.insert(name.clone(), converted);
+            }
         }
         self.rules(schema, &written, header, context);
         (Value::Map(out), written.into_keys().collect())
@@ -366,4 +384,66 @@ impl BodyEval<'_, '_> {
             }
         }
     }
+}
+
+/// Arguments of type list or set of objects that `body` writes as blocks (static or `dynamic`)
+/// and never as an argument: Terraform accepts that form for provider schemas
+/// (`ingress { ... }` on `aws_default_security_group`, `route { ... }` on route tables).
+fn attributes_as_blocks(body: &Body, schema: &BlockSchema) -> Vec<String> {
+    use crate::eval::types::Type;
+    let mut names: Vec<String> = Vec::new();
+    for structure in body.iter() {
+        let Structure::Block(b) = structure else { continue };
+        let name = match b.ident.as_str() {
+            "dynamic" => match b.labels.first() {
+                Some(l) => l.as_str().to_string(),
+                None => continue,
+            },
+            other => other.to_string(),
+        };
+        let objects = schema.attrs.get(&name).is_some_and(|a| {
+            (a.required || a.optional)
+                && matches!(&a.ty, Type::List(t) | Type::Set(t) if matches!(**t, Type::Object(_)))
+        });
+        if objects
+            && !schema.blocks.contains_key(&name)
+            && body.get_attribute(&name).is_none()
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// `schema` with each of `names` (list or set of objects) as a nested block whose arguments are
+/// the object's attributes, all optional, as Terraform decodes that form.
+fn with_blocks_for(schema: &BlockSchema, names: &[String]) -> BlockSchema {
+    use crate::eval::types::Type;
+    let mut out = schema.clone();
+    for name in names {
+        let Some(attr) = out.attrs.remove(name) else { continue };
+        let (Type::List(t) | Type::Set(t)) = &attr.ty else { continue };
+        let Type::Object(fields) = &**t else { continue };
+        let attrs = fields
+            .iter()
+            .map(|(k, f)| {
+                let a = crate::schema::AttrSchema {
+                    ty: f.ty.clone(),
+                    required: false,
+                    optional: true,
+                    computed: false,
+                    force_new: false,
+                    sensitive: attr.sensitive,
+                    default: None,
+                    one_of: Vec::new(),
+                };
+                (k.clone(), a)
+            })
+            .collect();
+        let block = BlockSchema { attrs, blocks: Default::default(), rules: Vec::new() };
+        out.blocks
+            .insert(name.clone(), crate::schema::NestedBlock { block, min: 0, max: 0, force_new: attr.force_new });
+    }
+    out
 }

@@ -272,3 +272,53 @@ resource "aws_db_instance" "a" {
     let s: Vec<&str> = e.instances[0].sensitive_attrs.iter().map(String::as_str).collect();
     assert_eq!(s, ["engine", "password", "tags"], "schema-sensitive password, plus values derived from var.pw");
 }
+
+/// Provider-served types: a block is checked against the provider's schema, and an argument of
+/// type list or set of objects may be written as blocks, static or `dynamic`, as Terraform
+/// allows (`ingress { ... }` on `aws_default_security_group`).
+#[test]
+fn attributes_may_be_written_as_blocks_for_provider_schemas() {
+    let schema: crate::provider::ProviderSchema = serde_json::from_str(
+        r#"{"resource_schemas":{"aws_default_security_group":{"version":1,"block":{"attributes":{
+            "vpc_id":{"type":"string","optional":true,"computed":true},
+            "ingress":{"type":["set",["object",{"from_port":"number","protocol":"string","cidr_blocks":["list","string"]}]],"optional":true,"computed":true}}}}}}"#,
+    )
+    .unwrap();
+    let declared = [(Mode::Managed, "aws_default_security_group".to_string())].into();
+    let hosted = crate::provider::Hosted::from_schema("5.100.0", &schema, &declared);
+    let dir = tempfile::tempdir().unwrap();
+    let main = format!(
+        "{REC}resource \"aws_default_security_group\" \"d\" {{\n  ingress {{\n    from_port = 443\n    protocol  = \"tcp\"\n  }}\n  dynamic \"ingress\" {{\n    for_each = [80]\n    content {{\n      from_port   = ingress.value\n      protocol    = \"tcp\"\n      cidr_blocks = [\"10.0.0.0/8\"]\n    }}\n  }}\n}}\n"
+    );
+    std::fs::write(dir.path().join("main.tf"), main).unwrap();
+    let mut loaded = config::load(dir.path());
+    let mut diags = std::mem::take(&mut loaded.diagnostics);
+    let opts = Options {
+        workspace: "default".into(),
+        inputs: BTreeMap::new(),
+        live: &NothingKnown,
+        lenient_keys: false,
+        settings_only: false,
+        focus: None,
+        plans: None,
+        hosted: &hosted,
+    };
+    let e = expand(&loaded, &opts, &mut diags);
+    let errors: Vec<&str> =
+        diags.0.iter().filter(|d| d.severity == crate::diag::Severity::Error).map(|d| d.summary.as_str()).collect();
+    assert_eq!(errors, ["Provider-served resource type not planned yet"], "only the missing unmanaged entry");
+    let ingress = e.instances[0].config.get("ingress").unwrap();
+    let rule = |port: f64, cidrs: Value| {
+        Value::Map(
+            [
+                ("cidr_blocks".to_string(), cidrs),
+                ("from_port".to_string(), Value::Number(port)),
+                ("protocol".to_string(), Value::from("tcp")),
+            ]
+            .into(),
+        )
+    };
+    let want = Value::set(vec![rule(443.0, Value::Null), rule(80.0, Value::List(vec![Value::from("10.0.0.0/8")]))]);
+    assert_eq!(ingress, &want);
+    assert!(e.instances[0].written.contains("ingress"));
+}

@@ -171,6 +171,7 @@ impl Query<'_> {
     fn vpc(&self, o: &LiveObject) -> bool {
         self.arg("id").is_none_or(|id| o.id == id)
             && self.arg("cidr_block").is_none_or(|c| o.attr_str("cidr_block") == Some(c))
+            && self.arg("dhcp_options_id").is_none_or(|d| o.attr_str("dhcp_options_id") == Some(d))
             && self
                 .config
                 .get("default")
