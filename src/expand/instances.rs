@@ -21,8 +21,14 @@ impl Engine<'_> {
             Mode::Data => frame.scope.set_member2("data", &decl.ty, &decl.name, v),
         };
         let native = schema::lookup(decl.mode, &decl.ty);
-        let hosted = if native.is_none() { self.opts.hosted.lookup(decl.mode, &decl.ty) } else { None };
-        let Some(schema) = native.or(hosted) else {
+        let provider_schema = self.opts.hosted.lookup(decl.mode, &decl.ty);
+        let hosted = if native.is_none() { provider_schema } else { None };
+        // A native type left to other tools is checked against the provider's schema when it is
+        // known: drplan does not manage it, so every argument Terraform accepts is fine.
+        let base = format!("{}{}", frame.prefix, decl.address_base());
+        let left = self.out.recovery.as_ref().is_some_and(|r| r.unmanaged.matching(&decl.ty, &base).is_some());
+        let schema = if left && native.is_some() { provider_schema.or(native) } else { native.or(hosted) };
+        let Some(schema) = schema else {
             self.unsupported_type(decl);
             set_value(frame, Value::Unknown);
             return;

@@ -322,3 +322,25 @@ fn native_schemas_agree_with_the_providers() {
     }
     assert!(problems.is_empty(), "{} disagreements:\n{}", problems.len(), problems.join("\n"));
 }
+
+/// A native type left to other tools is checked against the provider's schema: an argument
+/// drplan does not serve natively (an IPv6 IPAM pool on a VPC) is fine there, and still a
+/// located error on a VPC drplan manages.
+#[test]
+fn an_unmanaged_native_type_takes_the_providers_arguments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vpc = "resource \"aws_vpc\" \"v6\" {\n  cidr_block          = \"10.0.0.0/16\"\n  ipv6_ipam_pool_id   = \"ipam-pool-0123\"\n  ipv6_netmask_length = 56\n}\n";
+    let recovery = |unmanaged: &str| {
+        format!(
+            "recovery {{\n  stack     = \"u\"\n  region    = \"us-west-2\"\n  unmanaged = [{unmanaged}]\n}}\n\n{vpc}"
+        )
+    };
+    let dir = tmp.path().display().to_string();
+    std::fs::write(tmp.path().join("main.tf"), recovery("\"aws_vpc.v6\"")).unwrap();
+    let run = with_recorded_schema(&["validate", &dir]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    std::fs::write(tmp.path().join("main.tf"), recovery("")).unwrap();
+    let run = with_recorded_schema(&["validate", &dir]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr.matches("Error: Unsupported argument").count(), 2, "{}", run.stderr);
+}
