@@ -77,7 +77,13 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
     let mut diags = std::mem::take(&mut loaded.diagnostics);
     let env: Vec<(String, String)> = std::env::vars().collect();
     let inputs = inputs::collect(&opts.dir, &opts.vars, &env, &mut loaded.sources, &mut diags);
-    let hosted = crate::provider::Hosted::load(&opts.dir, &declared_types(&loaded), &opts.provider);
+    // Plans ask the provider about the types drplan does not serve only (see `provider_checks`);
+    // validate and graph ask about every block. A native type left to other tools is checked
+    // against the provider's schema, so with `unmanaged` set every type's schema is loaded.
+    let unmanaged =
+        loaded.tree.root().recovery.as_ref().is_some_and(|r| r.attrs.iter().any(|(n, _, _)| n == "unmanaged"));
+    let declared = declared_types(&loaded, opts.lenient_keys || unmanaged);
+    let hosted = crate::provider::Hosted::load(&opts.dir, &declared, &opts.provider);
     Parsed {
         loaded,
         inputs,
@@ -90,10 +96,12 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
     }
 }
 
-/// The resource and data-source types the configuration declares: those the provider host is
-/// asked about.
-fn declared_types(loaded: &Loaded) -> std::collections::BTreeSet<(config::Mode, String)> {
-    loaded.tree.modules.iter().flat_map(|m| &m.resources).map(|r| (r.mode, r.ty.clone())).collect()
+/// The resource and data-source types the configuration declares that the provider host is
+/// asked about: all of them, or (`native_too` false) those drplan does not serve natively.
+fn declared_types(loaded: &Loaded, native_too: bool) -> std::collections::BTreeSet<(config::Mode, String)> {
+    let declared = loaded.tree.modules.iter().flat_map(|m| &m.resources);
+    let wanted = declared.filter(|r| native_too || crate::schema::lookup(r.mode, &r.ty).is_none());
+    wanted.map(|r| (r.mode, r.ty.clone())).collect()
 }
 
 impl Parsed {
@@ -241,7 +249,13 @@ pub fn evaluate(parsed: Parsed, live: &dyn LiveView) -> Result<Configuration, Er
     let mut diags = parsed.diags.clone();
     let expansion = expand::expand(&parsed.loaded, &parsed.options(live, false), &mut diags);
     if !diags.has_errors() {
-        provider_checks::check(&parsed.hosted, &parsed.loaded, &expansion, &mut diags);
+        // Validate and graph evaluate leniently; plans do not.
+        let scope = if parsed.lenient_keys {
+            provider_checks::Scope::Everything
+        } else {
+            provider_checks::Scope::ProviderServed
+        };
+        provider_checks::check(&parsed.hosted, &parsed.loaded, &expansion, scope, &mut diags);
     }
     let loaded = parsed.loaded;
     let graph = instance_graph(&expansion);

@@ -10,10 +10,25 @@ use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::expand::Expansion;
 use crate::provider::{self, Hosted, codec, wire};
 
-/// Validates every provider-served instance; problems are added to `diags`.
-pub fn check(hosted: &Hosted, loaded: &Loaded, expansion: &Expansion, diags: &mut Diagnostics) {
+/// Which blocks the provider is asked about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every block it knows, as `terraform validate` does (`drplan validate` and `graph`).
+    Everything,
+    /// Only the types drplan does not serve natively (plans): a call per block costs about
+    /// 0.3 ms, which would make a 10,000-resource native plan several times slower.
+    ProviderServed,
+}
+
+/// Validates the instances `scope` names; problems are added to `diags`.
+pub fn check(hosted: &Hosted, loaded: &Loaded, expansion: &Expansion, scope: Scope, diags: &mut Diagnostics) {
     let Some(located) = &hosted.located else { return };
-    let served: Vec<_> = expansion.instances.iter().filter_map(|i| Some((i, hosted.block(i.mode, &i.ty)?))).collect();
+    let served: Vec<_> = expansion
+        .instances
+        .iter()
+        .filter(|i| scope == Scope::Everything || crate::schema::lookup(i.mode, &i.ty).is_none())
+        .filter_map(|i| Some((i, hosted.block(i.mode, &i.ty)?)))
+        .collect();
     if served.is_empty() {
         return;
     }
@@ -28,21 +43,24 @@ pub fn check(hosted: &Hosted, loaded: &Loaded, expansion: &Expansion, diags: &mu
             return;
         }
     };
-    // Identical blocks (instances of one `count`) are asked about once.
+    // Identical blocks (instances of one `count`) are asked about once; the rest all at once.
     let mut asked = std::collections::HashSet::new();
+    let mut asking = Vec::new();
+    let mut requests = Vec::new();
     for (inst, block) in served {
         let config = codec::encode_block(&codec::configuration(&inst.config, block, &inst.written), block);
-        if !asked.insert((inst.span, config.clone())) {
-            continue;
+        if asked.insert((inst.span, config.clone())) {
+            requests.push((inst.mode == Mode::Data, inst.ty.clone(), config));
+            asking.push(inst);
         }
-        let found = match plugin.validate(inst.mode == Mode::Data, &inst.ty, config, provider::CALL_LIMIT) {
+    }
+    let answers = plugin.validate_all(requests, provider::CALL_LIMIT);
+    for (inst, answer) in asking.into_iter().zip(answers) {
+        let found = match answer {
             Ok(found) => found,
             Err(e) => {
-                diags.push(
-                    Diagnostic::error("Provider validation failed")
-                        .detail(format!("{}: {e}.", inst.addr))
-                        .at(inst.span),
-                );
+                let d = Diagnostic::error("Provider validation failed").detail(format!("{}: {e}.", inst.addr));
+                diags.push(d.at(inst.span));
                 continue;
             }
         };

@@ -17,6 +17,8 @@ const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 /// The largest message drplan accepts: provider-aws's whole schema is tens of MB.
 const MAX_MESSAGE: usize = 512 << 20;
+/// Calls in flight at once when many are made together.
+const CONCURRENT_CALLS: usize = 32;
 /// How much of the provider's stderr is kept for error messages.
 const STDERR_TAIL: usize = 4096;
 
@@ -100,30 +102,36 @@ impl Plugin {
         self.call("GetSchema", wire::method::GET_SCHEMA, wire::GetSchemaRequest {}, limit)
     }
 
-    /// `ValidateResourceTypeConfig` or `ValidateDataSourceConfig`: the provider's own checks of
-    /// one block's configuration (MessagePack, see [`super::codec`]).
-    pub fn validate(
+    /// `ValidateResourceTypeConfig` or `ValidateDataSourceConfig`, the provider's own checks of
+    /// blocks (configurations in MessagePack, see [`super::codec`]), many at once (the provider
+    /// serves calls concurrently, as Terraform's parallel walk uses it): one answer per
+    /// `(data source?, type, configuration)`, in order.
+    pub fn validate_all(
         &self,
-        data: bool,
-        type_name: &str,
-        config: Vec<u8>,
+        items: Vec<(bool, String, Vec<u8>)>,
         limit: Duration,
-    ) -> Result<Vec<wire::Diagnostic>, PluginError> {
-        let config = Some(wire::DynamicValue { msgpack: config, json: Vec::new() });
-        let response: wire::ValidateResponse = if data {
-            let request = wire::ValidateDataSourceRequest { type_name: type_name.to_string(), config };
-            self.call("ValidateDataSourceConfig", wire::method::VALIDATE_DATA_SOURCE, request, limit)?
-        } else {
-            let capabilities =
-                wire::ClientCapabilities { deferral_allowed: false, write_only_attributes_allowed: true };
-            let request = wire::ValidateResourceRequest {
-                type_name: type_name.to_string(),
-                config,
-                client_capabilities: Some(capabilities),
-            };
-            self.call("ValidateResourceTypeConfig", wire::method::VALIDATE_RESOURCE, request, limit)?
-        };
-        Ok(response.diagnostics)
+    ) -> Vec<Result<Vec<wire::Diagnostic>, PluginError>> {
+        let channel = self.channel.clone();
+        self.runtime.block_on(async move {
+            let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_CALLS));
+            let mut tasks = tokio::task::JoinSet::new();
+            let total = items.len();
+            for (index, (data, type_name, config)) in items.into_iter().enumerate() {
+                let (channel, permits) = (channel.clone(), permits.clone());
+                tasks.spawn(async move {
+                    let _permit = permits.acquire_owned().await;
+                    (index, validate_call(channel, data, type_name, config, limit).await)
+                });
+            }
+            let mut out: Vec<Option<Result<Vec<wire::Diagnostic>, PluginError>>> = (0..total).map(|_| None).collect();
+            while let Some(joined) = tasks.join_next().await {
+                if let Ok((index, result)) = joined {
+                    out[index] = Some(result);
+                }
+            }
+            let unfinished = || PluginError::Rpc { method: "Validate", status: "the call did not finish".into() };
+            out.into_iter().map(|r| r.unwrap_or_else(|| Err(unfinished()))).collect()
+        })
     }
 
     /// What the provider wrote to stderr lately (its own log), for diagnostics.
@@ -142,20 +150,52 @@ impl Plugin {
         Req: prost::Message + Send + Sync + 'static,
         Resp: prost::Message + Default + Send + Sync + 'static,
     {
-        let mut grpc = tonic::client::Grpc::new(self.channel.clone())
-            .max_decoding_message_size(MAX_MESSAGE)
-            .max_encoding_message_size(MAX_MESSAGE);
-        let rpc = |status: tonic::Status| PluginError::Rpc { method: name, status: status.message().to_string() };
-        let call = async {
-            grpc.ready().await.map_err(|e| tonic::Status::unavailable(e.to_string()))?;
-            let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
-            grpc.unary(tonic::Request::new(request), PathAndQuery::from_static(path), codec).await
-        };
-        match self.runtime.block_on(async { tokio::time::timeout(limit, call).await }) {
-            Ok(Ok(response)) => Ok(response.into_inner()),
-            Ok(Err(status)) => Err(rpc(status)),
-            Err(_) => Err(PluginError::Timeout { method: name, limit }),
-        }
+        self.runtime.block_on(unary(self.channel.clone(), name, path, request, limit))
+    }
+}
+
+async fn validate_call(
+    channel: tonic::transport::Channel,
+    data: bool,
+    type_name: String,
+    config: Vec<u8>,
+    limit: Duration,
+) -> Result<Vec<wire::Diagnostic>, PluginError> {
+    let config = Some(wire::DynamicValue { msgpack: config, json: Vec::new() });
+    let response: wire::ValidateResponse = if data {
+        let request = wire::ValidateDataSourceRequest { type_name, config };
+        unary(channel, "ValidateDataSourceConfig", wire::method::VALIDATE_DATA_SOURCE, request, limit).await?
+    } else {
+        let capabilities = wire::ClientCapabilities { deferral_allowed: false, write_only_attributes_allowed: true };
+        let request = wire::ValidateResourceRequest { type_name, config, client_capabilities: Some(capabilities) };
+        unary(channel, "ValidateResourceTypeConfig", wire::method::VALIDATE_RESOURCE, request, limit).await?
+    };
+    Ok(response.diagnostics)
+}
+
+/// One unary call on `channel`, time-boxed.
+async fn unary<Req, Resp>(
+    channel: tonic::transport::Channel,
+    name: &'static str,
+    path: &'static str,
+    request: Req,
+    limit: Duration,
+) -> Result<Resp, PluginError>
+where
+    Req: prost::Message + Send + Sync + 'static,
+    Resp: prost::Message + Default + Send + Sync + 'static,
+{
+    let mut grpc =
+        tonic::client::Grpc::new(channel).max_decoding_message_size(MAX_MESSAGE).max_encoding_message_size(MAX_MESSAGE);
+    let call = async {
+        grpc.ready().await.map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+        let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
+        grpc.unary(tonic::Request::new(request), PathAndQuery::from_static(path), codec).await
+    };
+    match tokio::time::timeout(limit, call).await {
+        Ok(Ok(response)) => Ok(response.into_inner()),
+        Ok(Err(status)) => Err(PluginError::Rpc { method: name, status: status.message().to_string() }),
+        Err(_) => Err(PluginError::Timeout { method: name, limit }),
     }
 }
 

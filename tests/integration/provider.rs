@@ -232,6 +232,15 @@ fn the_providers_validations_match_terraform() {
     got.sort();
     assert_eq!(got, want, "{}", run.stderr);
     assert!(run.stderr.contains("aws_security_group.sg, name: reported by terraform-provider-aws."), "{}", run.stderr);
+    // A plan asks the provider about the types it serves only (native plans stay fast): the
+    // four provider-served blocks, not the security group.
+    let plan = crate::harness::drplan_with_env(
+        &["plan", dir, "--live", "empty"],
+        &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)],
+    );
+    assert_eq!(plan.code, 1, "{}", plan.stderr);
+    assert_eq!(plan.stderr.matches("Error: ").count(), 4, "{}", plan.stderr);
+    assert!(!plan.stderr.contains("cannot begin with sg-"), "{}", plan.stderr);
 }
 
 /// A provider's message may quote the value it refuses; a sensitive one is never printed.
@@ -339,6 +348,9 @@ fn an_unmanaged_native_type_takes_the_providers_arguments() {
     std::fs::write(tmp.path().join("main.tf"), recovery("\"aws_vpc.v6\"")).unwrap();
     let run = with_recorded_schema(&["validate", &dir]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = with_recorded_schema(&["plan", &dir, "--live", "empty"]);
+    assert_eq!(run.code, 0, "plan agrees with validate: {}", run.stderr);
+    assert!(run.stdout.contains("aws_vpc.v6 (matches \"aws_vpc.v6\")"), "{}", run.stdout);
     std::fs::write(tmp.path().join("main.tf"), recovery("")).unwrap();
     let run = with_recorded_schema(&["validate", &dir]);
     assert_eq!(run.code, 1);
