@@ -31,6 +31,9 @@ pub(crate) struct BodyEval<'e, 'a> {
     pub data_source: bool,
     /// The body uses a sensitive value: evaluation errors are reported without their message.
     pub redact: bool,
+    /// For a native type whose provider schema is known: drplan's schema, the provider's and the
+    /// block's address, so an argument only the provider has is explained as such (top level).
+    pub provider: Option<(&'e BlockSchema, &'e BlockSchema, &'e str)>,
 }
 
 impl BodyEval<'_, '_> {
@@ -162,7 +165,17 @@ impl BodyEval<'_, '_> {
         let key_span = self.span(key);
         let Some(attr) = schema.attrs.get(name) else {
             let d = Diagnostic::error("Unsupported argument").at(key_span);
-            let d = if schema.blocks.contains_key(name) {
+            let provider_has = self
+                .provider
+                .filter(|(ours, theirs, _)| std::ptr::eq(*ours, schema) && theirs.attrs.contains_key(name));
+            let d = if let Some((_, _, address)) = provider_has {
+                d.detail(format!(
+                    "drplan serves {context} natively, without the argument \"{name}\" (terraform-provider-aws has it)."
+                ))
+                .hint(format!(
+                    "remove it, or leave the resource to other tools: recovery {{ unmanaged = [\"{address}\"] }}"
+                ))
+            } else if schema.blocks.contains_key(name) {
                 d.detail(format!("\"{name}\" is a block in {context}, not an argument."))
                     .hint(format!("write it as {name} {{ ... }}, or use a dynamic \"{name}\" block"))
             } else {

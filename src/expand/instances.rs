@@ -77,6 +77,7 @@ impl Engine<'_> {
                 diags: self.diags,
                 data_source: decl.mode == Mode::Data,
                 redact,
+                provider: native.zip(provider_schema).map(|(n, p)| (&n.block, &p.block, base.as_str())),
             }
             .block(
                 &decl.body,

@@ -34,7 +34,7 @@ impl Unmanaged {
     /// The entry matching a resource of type `ty` at `addr` (`module.a.aws_x.y["k"]`), if any,
     /// as written in the configuration.
     pub fn matching(&self, ty: &str, addr: &str) -> Option<&str> {
-        let base = addr.find('[').map_or(addr, |i| &addr[..i]);
+        let base = without_instance_key(addr);
         self.entries.iter().find_map(|e| match e {
             Entry::Type(t) if t == ty => Some(t.as_str()),
             Entry::TypeGlob(text, g) if g.is_match(ty) => Some(text.as_str()),
@@ -101,8 +101,8 @@ fn entry(text: &str) -> Result<Entry, String> {
     if !text.contains('.') {
         return if is_type(text) { Ok(Entry::Type(text.to_string())) } else { Err("not an AWS resource type".into()) };
     }
-    // An address: [module.NAME[KEY].]...TYPE.NAME[KEY]
-    let base = text.find('[').map_or(text, |i| &text[..i]);
+    // An address: [module.NAME[KEY].]...TYPE.NAME[KEY]; keys are checked by matching only.
+    let base = without_keys(text);
     let parts: Vec<&str> = base.split('.').collect();
     let resource_at = parts.len().checked_sub(2).ok_or("not an address")?;
     let ident = |n: &str| {
@@ -114,6 +114,29 @@ fn entry(text: &str) -> Result<Entry, String> {
         return Err("not a resource address like \"aws_sns_topic.alerts\" or \"module.app.aws_sqs_queue.jobs\"".into());
     }
     Ok(Entry::Address(text.to_string()))
+}
+
+/// `module.a["x"].aws_b.c[0]` -> `module.a["x"].aws_b.c`: the address of the block.
+fn without_instance_key(addr: &str) -> &str {
+    match addr.strip_suffix(']').and_then(|a| a.rfind('[')) {
+        Some(i) if !addr[..i].ends_with(']') => &addr[..i],
+        _ => addr,
+    }
+}
+
+/// Every `[...]` removed (module and instance keys), for checking an address's shape.
+fn without_keys(text: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -142,6 +165,9 @@ mod tests {
             Some("aws_lambda_function.f[\"a\"]")
         );
         assert_eq!(u.matching("aws_lambda_function", "aws_lambda_function.f[\"b\"]"), None);
+        let keyed = set(&["module.net[0].aws_vpc.this"]);
+        assert_eq!(keyed.matching("aws_vpc", "module.net[0].aws_vpc.this"), Some("module.net[0].aws_vpc.this"));
+        assert_eq!(keyed.matching("aws_vpc", "module.net[1].aws_vpc.this"), None);
     }
 
     #[test]

@@ -355,4 +355,10 @@ fn an_unmanaged_native_type_takes_the_providers_arguments() {
     let run = with_recorded_schema(&["validate", &dir]);
     assert_eq!(run.code, 1);
     assert_eq!(run.stderr.matches("Error: Unsupported argument").count(), 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("drplan serves resource \"aws_vpc\" natively, without the argument \"ipv6_ipam_pool_id\" (terraform-provider-aws has it).")
+            && run.stderr.contains("hint: remove it, or leave the resource to other tools: recovery { unmanaged = [\"aws_vpc.v6\"] }"),
+        "{}",
+        run.stderr
+    );
 }
