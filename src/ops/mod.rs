@@ -52,8 +52,8 @@ pub struct Parsed {
     /// Evaluation orders and per-address foci, computed once (apply evaluates often).
     plans: expand::focus::Plans,
     foci: std::sync::Mutex<std::collections::HashMap<String, Arc<expand::focus::Focus>>>,
-    /// Provider schemas for the declared types drplan does not serve natively.
-    pub hosted: crate::provider::Hosted,
+    /// The provider's schemas of the declared types it is asked about (see `declared_types`).
+    hosted: crate::provider::Hosted,
 }
 
 /// Reads that depend on the evaluated configuration: Route 53 records of the zones it names

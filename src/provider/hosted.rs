@@ -1,7 +1,7 @@
-//! The schemas a configuration needs from the provider: every resource type and data source it
-//! declares that drplan does not serve natively, looked up once per command, or why they could
-//! not be (no provider installed, the host turned off). Expansion validates those blocks against
-//! these schemas exactly as it does native ones.
+//! The schemas a configuration needs from the provider, looked up once per command: those of
+//! the types it declares that drplan does not serve natively (expansion validates those blocks
+//! against them exactly as it does native ones), and of native types where the provider checks
+//! them too; or why there are none (no provider installed, the host turned off).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -28,7 +28,7 @@ pub enum Status {
     /// Every declared type is native: the provider was not started.
     #[default]
     NotNeeded,
-    /// The provider answered; `names` are all its types of each mode (for "did you mean").
+    /// The provider answered; with all its type names of each mode (for "did you mean").
     Loaded { version: String, resources: Vec<String>, data_sources: Vec<String> },
     /// Why there are no provider schemas (said once, with the first unsupported type).
     Unavailable(String),
