@@ -46,7 +46,6 @@ pub struct Plugin {
     child: Child,
     runtime: tokio::runtime::Runtime,
     channel: tonic::transport::Channel,
-    stderr: Arc<Mutex<String>>,
 }
 
 impl Plugin {
@@ -94,7 +93,7 @@ impl Plugin {
             Ok(Err(e)) => return Err(handshake_err(format!("cannot connect to its socket: {e}"), &stderr)),
             Err(_) => return Err(PluginError::Timeout { method: "connect", limit }),
         };
-        Ok(Plugin { child, runtime, channel, stderr })
+        Ok(Plugin { child, runtime, channel })
     }
 
     /// `GetSchema`: every resource type's and data source's schema.
@@ -132,11 +131,6 @@ impl Plugin {
             let unfinished = || PluginError::Rpc { method: "Validate", status: "the call did not finish".into() };
             out.into_iter().map(|r| r.unwrap_or_else(|| Err(unfinished()))).collect()
         })
-    }
-
-    /// What the provider wrote to stderr lately (its own log), for diagnostics.
-    pub fn stderr_tail(&self) -> String {
-        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     fn call<Req, Resp>(
