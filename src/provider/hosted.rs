@@ -111,3 +111,38 @@ fn unavailable_text(e: &HostError, dir: &Path) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wanted() -> BTreeSet<(Mode, String)> {
+        [(Mode::Managed, "aws_sns_topic".to_string())].into()
+    }
+
+    /// Without a provider, the reason names where drplan looked and what to run.
+    #[test]
+    fn a_missing_provider_says_where_it_looked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let env = Env { home: Some(tmp.path().join("home")), ..Env::default() };
+        let Status::Unavailable(why) = Hosted::load(tmp.path(), &wanted(), &env).status else { panic!("unavailable") };
+        assert!(why.contains("terraform-provider-aws, which was not found (looked in "), "{why}");
+        assert!(why.contains(&tmp.path().join("home/.terraform.d/plugins").display().to_string()), "{why}");
+        assert!(why.contains(&format!("run `terraform init` in {}", tmp.path().display())), "{why}");
+    }
+
+    /// A recorded schema that cannot be read is named, with the variable that pointed at it;
+    /// a configuration of native types only never needs one.
+    #[test]
+    fn an_unreadable_schema_file_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let env = Env { schema_file: Some(tmp.path().join("missing.json")), ..Env::default() };
+        let Status::Unavailable(why) = Hosted::load(tmp.path(), &wanted(), &env).status else { panic!("unavailable") };
+        assert!(
+            why.starts_with("Cannot read the provider schema ") && why.contains("(DRPLAN_PROVIDER_SCHEMA)"),
+            "{why}"
+        );
+        let native = [(Mode::Managed, "aws_vpc".to_string())].into();
+        assert_eq!(Hosted::load(tmp.path(), &native, &env).status, Status::NotNeeded);
+    }
+}
