@@ -12,22 +12,28 @@ fn expand_src(files: &[(&str, &str)], lenient: bool) -> (Expansion, Diagnostics)
     }
     let mut loaded = config::load(dir.path());
     let mut diags = std::mem::take(&mut loaded.diagnostics);
-    let opts = Options {
-        workspace: "default".into(),
-        inputs: BTreeMap::new(),
-        live: &NothingKnown,
-        lenient_keys: lenient,
-        settings_only: false,
-        focus: None,
-        plans: None,
-        hosted: &crate::provider::Hosted::default(),
-    };
+    let none = crate::provider::Hosted::default();
+    let opts = options(lenient, &none);
     let exp = expand(&loaded, &opts, &mut diags);
     (exp, diags)
 }
 
 const REC: &str =
     "recovery {\n  stack = \"t\"\n  region = \"us-west-2\"\n  primary_region = \"us-east-1\"\n  rto = \"30m\"\n}\n";
+
+/// Evaluation options for a whole configuration, nothing known live.
+fn options(lenient_keys: bool, hosted: &crate::provider::Hosted) -> Options<'_> {
+    Options {
+        workspace: "default".into(),
+        inputs: BTreeMap::new(),
+        live: &NothingKnown,
+        lenient_keys,
+        settings_only: false,
+        focus: None,
+        plans: None,
+        hosted,
+    }
+}
 
 fn addrs(e: &Expansion) -> Vec<&str> {
     e.instances.iter().map(|i| i.addr.as_str()).collect()
@@ -227,16 +233,8 @@ fn templatefile_paths_are_relative_to_the_working_directory_via_path_module() {
     .unwrap();
     let mut loaded = config::load(dir.path());
     let mut diags = std::mem::take(&mut loaded.diagnostics);
-    let opts = Options {
-        workspace: "default".into(),
-        inputs: BTreeMap::new(),
-        live: &NothingKnown,
-        lenient_keys: false,
-        settings_only: false,
-        focus: None,
-        plans: None,
-        hosted: &crate::provider::Hosted::default(),
-    };
+    let none = crate::provider::Hosted::default();
+    let opts = options(false, &none);
     let e = expand(&loaded, &opts, &mut diags);
     assert!(!diags.has_errors(), "{diags:?}");
     assert_eq!(e.instances[0].config.get("user_data"), Some(&Value::from("db=x")));
@@ -293,16 +291,7 @@ fn attributes_may_be_written_as_blocks_for_provider_schemas() {
     std::fs::write(dir.path().join("main.tf"), main).unwrap();
     let mut loaded = config::load(dir.path());
     let mut diags = std::mem::take(&mut loaded.diagnostics);
-    let opts = Options {
-        workspace: "default".into(),
-        inputs: BTreeMap::new(),
-        live: &NothingKnown,
-        lenient_keys: false,
-        settings_only: false,
-        focus: None,
-        plans: None,
-        hosted: &hosted,
-    };
+    let opts = options(false, &hosted);
     let e = expand(&loaded, &opts, &mut diags);
     let errors: Vec<&str> =
         diags.0.iter().filter(|d| d.severity == crate::diag::Severity::Error).map(|d| d.summary.as_str()).collect();
