@@ -92,21 +92,15 @@ const WITH_PROVIDER: &[(&str, &[&str])] = &[
 /// the expected kinds of error remain.
 #[test]
 fn real_repositories_with_the_provider() {
-    let Some(env) = crate::harness::provider_env() else {
+    let Some(installed) = crate::harness::InstalledProvider::find() else {
         eprintln!("terraform-provider-aws is not installed here");
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let binary = drplan::provider::locate::locate(tmp.path(), &env).unwrap().binary.display().to_string();
-    let cache = tmp.path().join("cache").display().to_string();
     for dir in subdirs("tests/fixtures/real") {
         let name = name_of(&dir);
         let allowed =
             WITH_PROVIDER.iter().find(|(n, _)| *n == name).map(|(_, a)| *a).unwrap_or_else(|| panic!("{name}"));
-        let run = crate::harness::drplan_with_env(
-            &["validate", &dir],
-            &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)],
-        );
+        let run = installed.drplan(&["validate", &dir]);
         assert_eq!(run.code, 1, "{name}");
         for e in run.stderr.lines().filter_map(|l| l.strip_prefix("Error: ")) {
             assert!(allowed.contains(&e), "{name}: unexpected error {e:?}\n{}", run.stderr);

@@ -212,21 +212,44 @@ pub fn drplan_moto(moto: &Moto, args: &[&str]) -> Run {
     drplan_with_env(args, &env)
 }
 
-/// How to find an installed terraform-provider-aws for tests that run the real provider:
-/// `DRPLAN_TEST_PROVIDER_MIRROR` or `/opt/tf-plugins` as a filesystem mirror (where these
-/// machines keep it), through a CLI configuration as a user would write it. `None` if absent.
-pub fn provider_env() -> Option<drplan::provider::Env> {
-    let mirror = std::env::var_os("DRPLAN_TEST_PROVIDER_MIRROR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/opt/tf-plugins"));
-    if !mirror.join("registry.terraform.io/hashicorp/aws").is_dir() {
-        return None;
+/// terraform-provider-aws installed on this machine, for tests that run the real provider:
+/// found through a CLI configuration naming `DRPLAN_TEST_PROVIDER_MIRROR` or `/opt/tf-plugins`
+/// (where these machines keep it) as a filesystem mirror, as a user would write it; each
+/// instance has a schema cache of its own.
+pub struct InstalledProvider {
+    pub binary: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl InstalledProvider {
+    /// `None` where the provider is not installed.
+    pub fn find() -> Option<InstalledProvider> {
+        let mirror = std::env::var_os("DRPLAN_TEST_PROVIDER_MIRROR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/opt/tf-plugins"));
+        if !mirror.join("registry.terraform.io/hashicorp/aws").is_dir() {
+            return None;
+        }
+        let dir = tempfile::tempdir().ok()?;
+        let rc = dir.path().join("terraformrc");
+        let text = format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
+            mirror.display()
+        );
+        std::fs::write(&rc, text).ok()?;
+        let env = drplan::provider::Env { cli_config_file: Some(rc), ..Default::default() };
+        let binary = drplan::provider::locate::locate(dir.path(), &env).ok()?.binary;
+        Some(InstalledProvider { binary, dir })
     }
-    let dir = std::env::temp_dir().join(format!("drplan-test-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).ok()?;
-    let rc = dir.join("terraformrc");
-    let text =
-        format!("provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n", mirror.display());
-    std::fs::write(&rc, text).ok()?;
-    Some(drplan::provider::Env { cli_config_file: Some(rc), ..Default::default() })
+
+    /// Where this instance's provider schema cache lives.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
+    /// Runs drplan with the provider host on, using this provider and this cache.
+    pub fn drplan(&self, args: &[&str]) -> Run {
+        let (binary, cache) = (self.binary.display().to_string(), self.cache_dir().display().to_string());
+        drplan_with_env(args, &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)])
+    }
 }

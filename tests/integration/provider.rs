@@ -31,13 +31,11 @@ fn terraforms_schema_document_reads_into_drplans_schemas() {
 /// recorded types equals Terraform's `providers schema -json`, field for field.
 #[test]
 fn provider_schema_equals_terraforms() {
-    let Some(env) = crate::harness::provider_env() else {
+    let Some(installed) = crate::harness::InstalledProvider::find() else {
         eprintln!("terraform-provider-aws is not installed here: only the recorded schema is checked");
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let located = provider::locate::locate(tmp.path(), &env).unwrap();
-    let plugin = provider::Plugin::start(&located.binary, provider::START_LIMIT).unwrap();
+    let plugin = provider::Plugin::start(&installed.binary, provider::START_LIMIT).unwrap();
     let live = schema::from_wire(&plugin.get_schema(provider::CALL_LIMIT).unwrap());
     assert!(live.resource_schemas.len() > 1000, "{} resource types", live.resource_schemas.len());
     let recorded = recorded();
@@ -120,23 +118,18 @@ fn provider_served_blocks_are_checked_against_the_provider_schema() {
 /// from Terraform's recorded schema.
 #[test]
 fn the_provider_host_plans_exactly_like_the_recorded_schema() {
-    let Some(env) = crate::harness::provider_env() else {
+    let Some(installed) = crate::harness::InstalledProvider::find() else {
         eprintln!("terraform-provider-aws is not installed here: only the recorded schema is used");
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let located = provider::locate::locate(tmp.path(), &env).unwrap();
-    let binary = located.binary.display().to_string();
-    let cache = tmp.path().join("cache").display().to_string();
     let args = ["plan", UNMANAGED, "--live", "empty", "--format", "json"];
     let recorded = with_recorded_schema(&args);
     for round in ["started", "cached"] {
-        let run =
-            crate::harness::drplan_with_env(&args, &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)]);
+        let run = installed.drplan(&args);
         assert_eq!(run.code, 0, "{round}: {}", run.stderr);
         assert_eq!(run.stdout, recorded.stdout, "{round}");
     }
-    assert_eq!(std::fs::read_dir(tmp.path().join("cache/provider-schema")).unwrap().count(), 1);
+    assert_eq!(std::fs::read_dir(installed.cache_dir().join("provider-schema")).unwrap().count(), 1);
 }
 
 /// A native type can be left to other tools too: listed by address, the object drplan built
@@ -207,17 +200,11 @@ fn the_providers_validations_match_terraform() {
         .collect();
     want.sort();
     assert_eq!(want.len(), 5, "the recorded answer");
-    let Some(env) = crate::harness::provider_env() else {
+    let Some(installed) = crate::harness::InstalledProvider::find() else {
         eprintln!("terraform-provider-aws is not installed here: only the recorded answer is checked");
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let binary = provider::locate::locate(tmp.path(), &env).unwrap().binary.display().to_string();
-    let cache = tmp.path().join("cache").display().to_string();
-    let run = crate::harness::drplan_with_env(
-        &["validate", dir],
-        &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)],
-    );
+    let run = installed.drplan(&["validate", dir]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     // "Error: SUMMARY" followed by "  --> tests/.../main.tf:LINE:COL".
     let lines: Vec<&str> = run.stderr.lines().collect();
@@ -234,10 +221,7 @@ fn the_providers_validations_match_terraform() {
     assert!(run.stderr.contains("aws_security_group.sg, name: reported by terraform-provider-aws."), "{}", run.stderr);
     // A plan asks the provider about the types it serves only (native plans stay fast): the
     // four provider-served blocks, not the security group.
-    let plan = crate::harness::drplan_with_env(
-        &["plan", dir, "--live", "empty"],
-        &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)],
-    );
+    let plan = installed.drplan(&["plan", dir, "--live", "empty"]);
     assert_eq!(plan.code, 1, "{}", plan.stderr);
     assert_eq!(plan.stderr.matches("Error: ").count(), 4, "{}", plan.stderr);
     assert!(!plan.stderr.contains("cannot begin with sg-"), "{}", plan.stderr);
@@ -246,20 +230,15 @@ fn the_providers_validations_match_terraform() {
 /// A provider's message may quote the value it refuses; a sensitive one is never printed.
 #[test]
 fn provider_messages_never_show_a_sensitive_value() {
-    let Some(env) = crate::harness::provider_env() else {
+    let Some(installed) = crate::harness::InstalledProvider::find() else {
         eprintln!("terraform-provider-aws is not installed here");
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let binary = provider::locate::locate(tmp.path(), &env).unwrap().binary.display().to_string();
     let config = "recovery {\n  stack     = \"s\"\n  region    = \"us-west-2\"\n  unmanaged = [\"aws_cloudwatch_metric_alarm\"]\n}\n\nvariable \"op\" {\n  type      = string\n  sensitive = true\n  default   = \"Secret-Operator-42\"\n}\n\nresource \"aws_cloudwatch_metric_alarm\" \"a\" {\n  alarm_name          = \"a\"\n  comparison_operator = var.op\n  evaluation_periods  = 1\n  threshold           = 1\n}\n";
     std::fs::write(tmp.path().join("main.tf"), config).unwrap();
-    let dir = tmp.path().join("main.tf").parent().unwrap().display().to_string();
-    let cache = tmp.path().join("cache").display().to_string();
-    let run = crate::harness::drplan_with_env(
-        &["validate", &dir],
-        &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)],
-    );
+    let dir = tmp.path().display().to_string();
+    let run = installed.drplan(&["validate", &dir]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("expected comparison_operator to be one of"), "{}", run.stderr);
     assert!(
@@ -358,6 +337,34 @@ fn an_unmanaged_native_type_takes_the_providers_arguments() {
     assert!(
         run.stderr.contains("drplan serves resource \"aws_vpc\" natively, without the argument \"ipv6_ipam_pool_id\" (terraform-provider-aws has it).")
             && run.stderr.contains("hint: remove it, or leave the resource to other tools: recovery { unmanaged = [\"aws_vpc.v6\"] }"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A provider binary that does not start as one: the blocks it would serve are located errors
+/// that say which binary failed and how.
+#[test]
+fn a_broken_provider_is_reported_at_the_blocks_it_would_serve() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let fake = tmp.path().join("terraform-provider-aws_v5.100.0_x5");
+    std::fs::write(&fake, "#!/bin/sh\necho hello\n").unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let main = std::fs::read_to_string(crate::harness::root().join(UNMANAGED).join("main.tf")).unwrap();
+    std::fs::write(tmp.path().join("main.tf"), main).unwrap();
+    let (dir, binary) = (tmp.path().display().to_string(), fake.display().to_string());
+    let cache = tmp.path().join("cache").display().to_string();
+    let run = crate::harness::drplan_with_env(
+        &["validate", &dir],
+        &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("--> {dir}/main.tf:")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "served by terraform-provider-aws, which failed: {binary} did not start as a Terraform provider: unexpected handshake \"hello\""
+        )),
         "{}",
         run.stderr
     );
