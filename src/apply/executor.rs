@@ -149,13 +149,27 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         let created = Created::default();
         let request = ApplyRequest { address, op, config: Args(config), prior, created: &created };
         self.provider.apply(ty, request).await?;
+        // A type served through the provider hands back the object it made or changed.
+        if let Some(object) = created.object() {
+            let gone: Vec<&str> = prior.map(|p| p.id.as_str()).into_iter().collect();
+            self.merge(ty, &[ty], &Narrow::Address(address.to_string()), vec![object], &gone);
+        }
         Ok(created.get())
     }
 
     /// Deletes `live` and drops it from the inventory (it is gone; nothing to re-read).
     async fn delete(&self, ty: &str, address: &str, live: &LiveObject) -> Result<(), StepError> {
-        self.write(ty, address, Op::Delete, &live_value(live), Some(live)).await?;
-        let unit_types = resources::get(ty).map(|t| t.read_unit().types).unwrap_or_default();
+        // A type the provider serves may need arguments AWS does not report back (a KMS key's
+        // deletion window): its configuration, while the address still declares it.
+        let config = match resources::get(ty) {
+            None => {
+                self.resolver.resolve(&self.inventory(), address).map(|r| r.config).unwrap_or_else(|_| live_value(live))
+            }
+            Some(_) => live_value(live),
+        };
+        self.write(ty, address, Op::Delete, &config, Some(live)).await?;
+        let served = [ty];
+        let unit_types = resources::get(ty).map_or(&served[..], |t| t.read_unit().types);
         self.merge(ty, unit_types, &Narrow::Ids(vec![live.id.clone()]), Vec::new(), &[]);
         Ok(())
     }
@@ -165,6 +179,10 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         let r = self.resolve(address)?;
         let mut prior = r.live.as_ref();
         let result = match &r.live {
+            // The provider decides at write time whether a served object changes or is replaced.
+            Some(live) if resources::get(ty).is_none() => {
+                self.write(ty, address, Op::Update(&[]), &r.config, Some(live)).await
+            }
             Some(live) if r.replace => {
                 if r.create_before_destroy {
                     return Err(StepError::fatal(format!(

@@ -40,6 +40,23 @@ pub trait Cloud {
         false
     }
 
+    /// Whether it reads AWS (else a recorded snapshot, or nothing): an offline plan's provider
+    /// host is configured so it cannot reach AWS either.
+    fn reaches_aws(&self) -> bool {
+        false
+    }
+
+    /// The endpoint every service is reached at, when overridden (moto, LocalStack).
+    fn endpoint_url(&self) -> Option<String> {
+        None
+    }
+
+    /// Every object in the DR region tagged with the stack, of any service: how objects of
+    /// types served through the provider host are found (see `provider::discover`).
+    fn tagged(&self, _request: &InventoryRequest) -> Result<Vec<Tagged>, Error> {
+        Ok(Vec::new())
+    }
+
     /// The objects of scoped types within these scopes (with the scoping objects themselves).
     fn scoped(&self, _request: &InventoryRequest, _scopes: &Scopes) -> Result<Vec<LiveObject>, Error> {
         Ok(Vec::new())
@@ -51,6 +68,13 @@ pub trait Cloud {
     fn remote_states(&self, _request: &InventoryRequest, _at: &[S3Location]) -> Result<RemoteStates, Error> {
         Ok(RemoteStates::default())
     }
+}
+
+/// An object the tagging API lists: its ARN and tags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tagged {
+    pub arn: String,
+    pub tags: BTreeMap<String, String>,
 }
 
 /// What [`Cloud::remote_states`] read.

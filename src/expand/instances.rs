@@ -88,7 +88,9 @@ impl Engine<'_> {
             let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
             let unmanaged =
                 self.out.recovery.as_ref().and_then(|r| r.unmanaged.matching(&decl.ty, &addr)).map(str::to_string);
-            if hosted.is_some() && unmanaged.is_none() {
+            // Managed types are planned through the provider when it is installed.
+            let plannable = decl.mode == Mode::Managed && self.opts.hosted.located.is_some();
+            if hosted.is_some() && unmanaged.is_none() && !plannable {
                 self.not_planned_yet(decl);
             }
             let value = match decl.mode {
@@ -230,8 +232,9 @@ impl Engine<'_> {
         }
     }
 
-    /// A block of a type only the provider serves, not listed in `recovery.unmanaged`: drplan
-    /// validates it but cannot plan it yet. Said once per block.
+    /// A block of a type only the provider serves, not listed in `recovery.unmanaged`, that
+    /// drplan cannot plan here: a data source (not read through the provider yet), or any type
+    /// when only the provider's recorded schema is at hand. Said once per block.
     fn not_planned_yet(&mut self, decl: &ResourceDecl) {
         if !self.not_planned.insert(decl.span) {
             return;
@@ -240,12 +243,17 @@ impl Engine<'_> {
             crate::provider::hosted::Status::Loaded { version, .. } if !version.is_empty() => format!(" {version}"),
             _ => String::new(),
         };
-        let (kind, what) =
-            if decl.mode == Mode::Managed { ("resource", "changes to") } else { ("data source", "reads of") };
+        let (kind, why) = match decl.mode {
+            Mode::Managed => (
+                "resource",
+                "drplan plans it through the provider, and only the provider's recorded schema (DRPLAN_PROVIDER_SCHEMA) is here, not the provider itself",
+            ),
+            Mode::Data => ("data source", "drplan cannot read it through the provider yet"),
+        };
         self.diags.push(
             Diagnostic::error(format!("Provider-served {kind} type not planned yet"))
                 .detail(format!(
-                    "\"{}\" is a terraform-provider-aws{version} type, checked against its schema, but drplan cannot plan {what} it through the provider yet. Listing it in the recovery block's unmanaged setting leaves it to other tools: drplan plans around it (what it computes is unknown to its dependents) and the runbook lists it as a manual step.",
+                    "\"{}\" is a terraform-provider-aws{version} type, checked against its schema, but {why}. Listing it in the recovery block's unmanaged setting leaves it to other tools: drplan plans around it (what it computes is unknown to its dependents) and the runbook lists it as a manual step.",
                     decl.ty
                 ))
                 .at(decl.span)

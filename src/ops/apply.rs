@@ -56,6 +56,14 @@ impl Resolve for ConfigResolver {
         }
         let r = &self.recovery;
         resolved.live = find_live(inventory, &r.stack, &r.region, &inst.addr, &inst.ty, &inst.config)?.cloned();
+        // A type the provider serves gets its configuration in the provider's form; the
+        // provider decides the change when the step writes.
+        if crate::resources::get(&inst.ty).is_none()
+            && let Some(block) = self.parsed.hosted().block(Mode::Managed, &inst.ty)
+        {
+            resolved.config = crate::plan::served::provider_config(block, inst, &r.stack);
+            return Ok(resolved);
+        }
         if let (Some(live), Some(schema)) = (&resolved.live, schema::lookup(Mode::Managed, &inst.ty)) {
             let decision = decide(&inst.ty, &schema.block, &inst.config, &inst.written, &inst.lifecycle, live);
             resolved.replace = decision.replace();
@@ -256,8 +264,9 @@ where
         .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
     let plan = &prepared.planned.plan;
     let steps = steps(plan);
+    let host = prepared.planned.host.clone();
     rt.block_on(async {
-        let provider = make_provider(plan).await;
+        let provider = crate::provider::write::WithHost::new(make_provider(plan).await, host, &plan.region);
         let executor = Arc::new(Executor::new(provider, prepared.resolver, plan, prepared.planned.inventory));
         let report = apply::run(&steps, executor.clone(), journal, &opts.schedule).await;
         // Outputs are worth a re-read only when the run completed (and not for a destroy).

@@ -40,6 +40,8 @@ pub struct Configuration {
     pub graph: Dag,
     /// Warnings only: errors make [`load_configuration`] fail.
     pub warnings: Diagnostics,
+    /// The provider's schemas of the declared types drplan does not serve natively.
+    pub hosted: crate::provider::Hosted,
 }
 
 /// A configuration read and parsed, with its variable values, not yet evaluated.
@@ -63,11 +65,13 @@ pub struct Parsed {
 pub struct SecondReads {
     pub scopes: crate::cloud::Scopes,
     pub remote_states: Vec<S3Location>,
+    /// Instances of types served through the provider host, to be found and read with it.
+    pub served: Vec<crate::provider::discover::Wanted>,
 }
 
 impl SecondReads {
     pub fn is_empty(&self) -> bool {
-        self.scopes.is_empty() && self.remote_states.is_empty()
+        self.scopes.is_empty() && self.remote_states.is_empty() && self.served.is_empty()
     }
 }
 
@@ -105,6 +109,11 @@ fn declared_types(loaded: &Loaded, native_too: bool) -> std::collections::BTreeS
 }
 
 impl Parsed {
+    /// The provider's schemas of the declared types it was asked about.
+    pub fn hosted(&self) -> &crate::provider::Hosted {
+        &self.hosted
+    }
+
     fn options<'a>(&'a self, live: &'a dyn LiveView, settings_only: bool) -> Options<'a> {
         Options {
             workspace: self.workspace.clone(),
@@ -158,6 +167,7 @@ impl Parsed {
         let mut declared = self.loaded.tree.modules.iter().flat_map(|m| &m.resources);
         if !declared
             .any(|r| (r.mode == config::Mode::Managed && scoped(&r.ty).is_some()) || remote_state(r.mode, &r.ty))
+            && !self.declares_served_types()
         {
             return reads;
         }
@@ -170,6 +180,15 @@ impl Parsed {
                 states.extend(S3Location::from_config(&inst.config).ok().flatten());
                 continue;
             }
+            if self.served(inst) {
+                let ids = crate::provider::discover::config_ids(&inst.config);
+                reads.served.push(crate::provider::discover::Wanted {
+                    address: inst.addr.clone(),
+                    ty: inst.ty.clone(),
+                    ids,
+                });
+                continue;
+            }
             let Some((ty, attr)) = scoped(&inst.ty).filter(|_| inst.mode == config::Mode::Managed) else { continue };
             if let Some(value) = inst.config.get(attr).and_then(crate::eval::Value::as_str) {
                 reads.scopes.entry(ty).or_default().insert(value.to_string());
@@ -177,6 +196,24 @@ impl Parsed {
         }
         reads.remote_states = states.into_iter().collect();
         reads
+    }
+
+    /// Whether the configuration declares managed types served through the provider host.
+    pub fn declares_served_types(&self) -> bool {
+        let mut declared = self.loaded.tree.modules.iter().flat_map(|m| &m.resources);
+        declared.any(|r| {
+            r.mode == config::Mode::Managed
+                && crate::resources::get(&r.ty).is_none()
+                && self.hosted.block(config::Mode::Managed, &r.ty).is_some()
+        })
+    }
+
+    /// Whether an instance is planned through the provider host.
+    fn served(&self, inst: &expand::Instance) -> bool {
+        inst.mode == config::Mode::Managed
+            && inst.unmanaged.is_none()
+            && crate::resources::get(&inst.ty).is_none()
+            && self.hosted.block(config::Mode::Managed, &inst.ty).is_some()
     }
 
     /// The root module's stack and regions (from `recovery` and `provider` blocks), evaluated
@@ -257,7 +294,7 @@ pub fn evaluate(parsed: Parsed, live: &dyn LiveView) -> Result<Configuration, Er
         };
         provider_checks::check(&parsed.hosted, &parsed.loaded, &expansion, scope, &mut diags);
     }
-    let loaded = parsed.loaded;
+    let (loaded, hosted) = (parsed.loaded, parsed.hosted);
     let graph = instance_graph(&expansion);
     if let Err(cycles) = graph.topo_order() {
         for cycle in cycles {
@@ -274,5 +311,5 @@ pub fn evaluate(parsed: Parsed, live: &dyn LiveView) -> Result<Configuration, Er
     if diags.has_errors() {
         return Err(Error::Config { diagnostics: diags, sources: Arc::new(loaded.sources) });
     }
-    Ok(Configuration { loaded, expansion, graph, warnings: diags })
+    Ok(Configuration { loaded, expansion, graph, warnings: diags, hosted })
 }

@@ -31,6 +31,9 @@ pub struct Planned {
     pub plan: Plan,
     pub config: Configuration,
     pub inventory: Inventory,
+    /// The configured provider host, when the plan has types only the provider serves (apply
+    /// writes them through the same process).
+    pub host: Option<Arc<crate::provider::Host>>,
 }
 
 pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
@@ -43,7 +46,8 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
         primary_region: recovery.primary_region.clone(),
         regions,
     };
-    let inventory = Inventory::new(read_live(&parsed, opts.cloud, &request)?);
+    let host = start_host(&parsed, &recovery.region, opts.cloud)?;
+    let inventory = Inventory::new(read_live(&parsed, opts.cloud, &request, host.as_ref())?);
     let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir);
     let config = evaluate(parsed, &view)?;
     let build_opts = BuildOptions {
@@ -51,11 +55,12 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
         targets: &opts.targets,
         config_fingerprint: config_fingerprint(&config, &opts.load),
         destroy: opts.destroy,
+        host: host.as_deref(),
     };
     match build::build(&config.expansion, &inventory, &view, &build_opts) {
         Ok(mut plan) => {
             crate::recovery::assess(&mut plan, &config.expansion, &inventory, &opts.calibration);
-            Ok(Planned { plan, config, inventory })
+            Ok(Planned { plan, config, inventory, host })
         }
         Err(diagnostics) => {
             Err(Error::Config { diagnostics: diagnostics.sorted(), sources: Arc::new(config.loaded.sources) })
@@ -63,11 +68,43 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     }
 }
 
+/// The provider host, configured for the DR region, when the configuration declares managed
+/// types only the provider serves and the provider is installed. Offline plans get a provider
+/// that cannot reach AWS.
+pub fn start_host(
+    parsed: &Parsed,
+    region: &str,
+    cloud: &dyn Cloud,
+) -> Result<Option<Arc<crate::provider::Host>>, Error> {
+    let hosted = parsed.hosted();
+    // Without the binary there is nothing to start: expansion says what that means per block.
+    if hosted.located.is_none() || !parsed.declares_served_types() {
+        return Ok(None);
+    }
+    let settings = crate::provider::host::Settings {
+        region: region.to_string(),
+        offline: !cloud.reaches_aws(),
+        endpoint_url: cloud.endpoint_url(),
+    };
+    crate::provider::Host::start(hosted, &settings).map(|h| Some(Arc::new(h))).map_err(|e| Error::Cloud {
+        operation: "terraform-provider-aws Configure".into(),
+        region: region.to_string(),
+        message: e.to_string(),
+    })
+}
+
 /// Reads the live state a plan of `parsed` needs: the inventory, then what depends on the
 /// configuration evaluated against that first read: the objects within the scopes it names
 /// (Route 53 records of the zones its records name, never every zone's) and the S3 states its
-/// `terraform_remote_state` data sources read. A recorded snapshot already holds both.
-pub fn read_live(parsed: &Parsed, cloud: &dyn Cloud, request: &InventoryRequest) -> Result<LiveSnapshot, Error> {
+/// `terraform_remote_state` data sources read, and (with the provider host) the objects of
+/// types the provider serves, found by tag or by their configured names. A recorded snapshot
+/// already holds all of it.
+pub fn read_live(
+    parsed: &Parsed,
+    cloud: &dyn Cloud,
+    request: &InventoryRequest,
+    host: Option<&Arc<crate::provider::Host>>,
+) -> Result<LiveSnapshot, Error> {
     let snapshot = cloud.inventory(request)?;
     if !cloud.reads_after_evaluation() {
         return Ok(snapshot);
@@ -81,6 +118,25 @@ pub fn read_live(parsed: &Parsed, cloud: &dyn Cloud, request: &InventoryRequest)
     let known: HashSet<(String, String, String)> =
         snapshot.objects.iter().map(|o| (o.region.clone(), o.ty.clone(), o.id.clone())).collect();
     let mut fresh = if reads.scopes.is_empty() { Vec::new() } else { cloud.scoped(request, &reads.scopes)? };
+    if let Some(host) = host.filter(|_| !reads.served.is_empty()) {
+        let tagged = cloud.tagged(request)?;
+        let found =
+            crate::provider::discover::discover(host, &request.dr_region, &request.stack, &tagged, &reads.served);
+        if !found.unreadable.is_empty() {
+            return Err(Error::Cloud {
+                operation: "terraform-provider-aws ImportResourceState".into(),
+                region: request.dr_region.clone(),
+                message: format!(
+                    "the stack's tags are on {}, but the provider could not read {}; planning {} as new would duplicate {}, so there is no plan (the provider log: set DRPLAN_PROVIDER_LOG=FILE and TF_LOG=debug)",
+                    found.unreadable.join(", "),
+                    if found.unreadable.len() == 1 { "it" } else { "them" },
+                    if found.unreadable.len() == 1 { "it" } else { "them" },
+                    if found.unreadable.len() == 1 { "it" } else { "them" },
+                ),
+            });
+        }
+        fresh.extend(found.objects);
+    }
     if !reads.remote_states.is_empty() {
         let states = cloud.remote_states(request, &reads.remote_states)?;
         fresh.extend(states.objects);

@@ -17,7 +17,8 @@ pub fn snapshot(load: &LoadOptions, cloud: &dyn Cloud) -> Result<LiveSnapshot, E
         primary_region: recovery.primary_region.clone(),
         regions,
     };
-    let mut snap = super::plan::read_live(&parsed, cloud, &request)?;
+    let host = super::plan::start_host(&parsed, &recovery.region, cloud)?;
+    let mut snap = super::plan::read_live(&parsed, cloud, &request, host.as_ref())?;
     snap.sort();
     Ok(snap)
 }

@@ -30,6 +30,8 @@ pub struct BuildOptions<'a> {
     pub config_fingerprint: String,
     /// Plan the deletion of everything the stack owns instead.
     pub destroy: bool,
+    /// The provider host, when the configuration has types drplan does not serve natively.
+    pub host: Option<&'a crate::provider::Host>,
 }
 
 /// What planning the instances produced, before assembly.
@@ -46,6 +48,10 @@ struct Planned<'i> {
     counterparts: Vec<Counterpart>,
     /// Objects a destroy leaves because drplan cannot prove they are its own (warnings).
     left: Vec<String>,
+    /// Instances the provider plans, all at once once the others are done.
+    served: Vec<super::served::Work<'i>>,
+    /// What planning them warns about.
+    served_warnings: Vec<String>,
 }
 
 impl<'i> Planned<'i> {
@@ -54,7 +60,12 @@ impl<'i> Planned<'i> {
     }
 }
 
-pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOptions) -> Result<Plan, Diagnostics> {
+pub fn build<'i>(
+    exp: &'i Expansion,
+    inv: &'i Inventory,
+    view: &PlanView,
+    opts: &BuildOptions,
+) -> Result<Plan, Diagnostics> {
     let mut diags = Diagnostics::default();
     let Some(recovery) = &exp.recovery else {
         diags.push(
@@ -65,9 +76,15 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
     let selected = select_targets(exp, opts.targets, &mut diags);
     let mut p = Planned { live_objects: view.read.borrow().clone(), ..Planned::default() };
     for (i, inst) in exp.instances.iter().enumerate().filter(|(i, _)| selected.contains(i)) {
-        plan_instance(&mut p, i, inst, recovery, inv, opts.destroy, &mut diags);
+        plan_instance(&mut p, i, inst, recovery, inv, opts, &mut diags);
     }
-    orphans(&mut p, recovery, inv, opts.targets);
+    if let Some(host) = opts.host {
+        let mut warnings = Vec::new();
+        super::served::plan(host, &recovery.stack, &p.served, &mut p.changes, &mut warnings, &mut diags);
+        p.served_warnings = warnings;
+        p.changes.sort_by_key(|(i, _)| *i);
+    }
+    orphans(&mut p, recovery, inv, opts);
     if diags.has_errors() {
         return Err(diags);
     }
@@ -94,7 +111,11 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
         drift: p.drift,
         counterparts: p.counterparts,
         unmanaged,
-        warnings: warnings(inv, &recovery.stack, opts.targets).into_iter().chain(p.left).collect(),
+        warnings: warnings(inv, &recovery.stack, opts.targets)
+            .into_iter()
+            .chain(p.left)
+            .chain(p.served_warnings)
+            .collect(),
         execution,
         recovery: RecoverySection {
             rto_objective_seconds: recovery.rto_seconds,
@@ -109,12 +130,13 @@ pub fn build(exp: &Expansion, inv: &Inventory, view: &PlanView, opts: &BuildOpti
 fn plan_instance<'i>(
     p: &mut Planned<'i>,
     i: usize,
-    inst: &Instance,
+    inst: &'i Instance,
     recovery: &Recovery,
     inv: &'i Inventory,
-    destroy: bool,
+    opts: &BuildOptions,
     diags: &mut Diagnostics,
 ) {
+    let destroy = opts.destroy;
     if inst.unmanaged.is_some() {
         // Left to other tools: if drplan once owned it, it is not an orphan to delete either.
         if inst.mode == Mode::Managed
@@ -125,7 +147,11 @@ fn plan_instance<'i>(
         }
         return;
     }
-    let Some(schema) = schema::lookup(inst.mode, &inst.ty) else { return };
+    let served = inst.mode == Mode::Managed && served_type(opts, &inst.ty);
+    let schema = schema::lookup(inst.mode, &inst.ty);
+    if schema.is_none() && !served {
+        return;
+    }
     let region = inst.region.clone().unwrap_or_else(|| recovery.region.clone());
     if inst.mode == Mode::Data {
         if !destroy && let Some(why) = deferred_read(inst, &region, inv) {
@@ -155,12 +181,18 @@ fn plan_instance<'i>(
         plan_destroy(p, inst, live, recovery, inv, diags);
         return;
     }
+    if let Some(live) = live {
+        p.matched.insert(live.id.as_str());
+        p.depends_on(live);
+    }
+    let Some(schema) = schema.filter(|_| !served) else {
+        p.served.push(super::served::Work { index: i, inst, region, live });
+        return;
+    };
     let Some(live) = live else {
         p.changes.push((i, fresh(inst, &region, Action::Create, None)));
         return;
     };
-    p.matched.insert(live.id.as_str());
-    p.depends_on(live);
     let decision = decide(&inst.ty, &schema.block, &inst.config, &inst.written, &inst.lifecycle, live);
     if decision.is_empty() {
         return;
@@ -273,14 +305,21 @@ fn plan_destroy<'i>(
     p.deletes.push(d);
 }
 
+/// Whether drplan plans `ty` through the provider host (it does not serve it natively and the
+/// host has its schema).
+fn served_type(opts: &BuildOptions, ty: &str) -> bool {
+    crate::resources::get(ty).is_none() && opts.host.is_some_and(|h| h.block(Mode::Managed, ty).is_some())
+}
+
 /// Owned objects no configuration instance manages: deleted (within the targets, if any).
-fn orphans<'i>(p: &mut Planned<'i>, recovery: &'i Recovery, inv: &'i Inventory, targets: &[String]) {
+fn orphans<'i>(p: &mut Planned<'i>, recovery: &'i Recovery, inv: &'i Inventory, opts: &BuildOptions) {
+    let targets = opts.targets;
     for obj in inv.owned(&recovery.stack) {
         // Only types drplan manages are ever deleted: never a data-only object (an AMI, a
         // snapshot) or a type it does not serve, whatever its tags say.
         if obj.region != crate::resources::home_region(&obj.ty, &recovery.region)
             || p.matched.contains(obj.id.as_str())
-            || crate::resources::get(&obj.ty).is_none()
+            || (crate::resources::get(&obj.ty).is_none() && !served_type(opts, &obj.ty))
         {
             continue;
         }

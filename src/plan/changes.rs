@@ -194,20 +194,48 @@ pub(super) fn execution(exp: &Expansion, changes: &[(usize, ResourceChange)], de
             depends_on: deps.into_iter().collect(),
         });
     }
-    // Deletes follow what AWS refuses (each type's `deleted_first`, in `resources`); an object being replaced goes after
-    // the deletes that must precede its kind too.
+    // Deletes follow what AWS refuses (each type's `deleted_first`, in `resources`), and, as in
+    // Terraform, an instance the configuration still declares is deleted after the deleted
+    // instances that depend on it (an alarm before the topic it notifies).
+    let dependents = dependents_deleted(exp, deletes);
     for d in deletes {
         let before = crate::resources::deleted_before(&d.ty);
-        let depends_on = deletes
-            .iter()
-            .filter(|o| before.contains(o.ty.as_str()))
-            .map(|o| o.address.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        steps.push(Step { address: d.address.clone(), action: "delete".into(), depends_on });
+        let mut depends_on: BTreeSet<String> =
+            deletes.iter().filter(|o| before.contains(o.ty.as_str())).map(|o| o.address.clone()).collect();
+        depends_on.extend(dependents.get(d.address.as_str()).into_iter().flatten().cloned());
+        depends_on.remove(&d.address);
+        steps.push(Step {
+            address: d.address.clone(),
+            action: "delete".into(),
+            depends_on: depends_on.into_iter().collect(),
+        });
     }
     Execution { steps }
+}
+
+/// For each deleted address the configuration declares: the deleted addresses whose instances
+/// depend on it, directly or through instances not being deleted.
+fn dependents_deleted<'d>(exp: &Expansion, deletes: &'d [ResourceChange]) -> BTreeMap<&'d str, BTreeSet<String>> {
+    let deleted: BTreeMap<&str, &str> = deletes.iter().map(|d| (d.address.as_str(), d.address.as_str())).collect();
+    let index: BTreeMap<&str, usize> =
+        exp.instances.iter().enumerate().map(|(i, inst)| (inst.addr.as_str(), i)).collect();
+    let mut out: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for d in deletes {
+        let Some(&start) = index.get(d.address.as_str()) else { continue };
+        let (mut stack, mut seen) = (exp.instances[start].deps.iter().copied().collect::<Vec<_>>(), BTreeSet::new());
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            match deleted.get(exp.instances[n].addr.as_str()) {
+                Some(dep) => {
+                    out.entry(*dep).or_default().insert(d.address.clone());
+                }
+                None => stack.extend(exp.instances[n].deps.iter().copied()),
+            }
+        }
+    }
+    out
 }
 
 pub(super) fn outputs(exp: &Expansion) -> BTreeMap<String, OutputChange> {

@@ -71,6 +71,52 @@ pub fn decide(
     Decision { before, diffs, reasons, set_by_rule }
 }
 
+/// A change to an object of a type the provider serves, as the provider planned it
+/// (`PlanResourceChange`): the top-level attributes whose planned value differs from the prior
+/// state (unknown counts as different), and those of them the provider says force replacement.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServedDecision {
+    pub changed: Vec<String>,
+    pub replace_because: Vec<String>,
+}
+
+impl ServedDecision {
+    pub fn replace(&self) -> bool {
+        !self.replace_because.is_empty()
+    }
+}
+
+/// Decides from the prior state and the provider's plan for it.
+pub fn decide_served(prior: &Value, planned: &Value, requires_replace: &[String]) -> ServedDecision {
+    let empty = std::collections::BTreeMap::new();
+    let (before, after) = match (prior, planned) {
+        (Value::Map(b), Value::Map(a)) => (b, a),
+        (Value::Map(b), _) => (b, &empty),
+        _ => return ServedDecision::default(),
+    };
+    let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let changed: Vec<String> = names
+        .into_iter()
+        .filter(|k| before.get(*k).unwrap_or(&Value::Null) != after.get(*k).unwrap_or(&Value::Null))
+        .cloned()
+        .collect();
+    let replace_because = requires_replace.iter().filter(|r| changed.contains(r)).cloned().collect();
+    ServedDecision { changed, replace_because }
+}
+
+/// The configuration a provider plans with under `lifecycle`: attributes named in
+/// `ignore_changes` keep their prior values (Terraform's rule), `ignore_changes = all` keeps
+/// every configurable one.
+pub fn served_config(config: Value, prior: &Value, lifecycle: &Lifecycle) -> Value {
+    let (Value::Map(mut fields), Value::Map(before)) = (config.clone(), prior) else { return config };
+    for (name, value) in fields.iter_mut() {
+        if lifecycle.ignore_all_changes || lifecycle.ignore_changes.iter().any(|i| i == name) {
+            *value = before.get(name).cloned().unwrap_or(Value::Null);
+        }
+    }
+    Value::Map(fields)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +147,23 @@ mod tests {
             ]
             .into(),
         )
+    }
+
+    /// What differs is changed; a replacement needs a differing attribute the provider named.
+    #[test]
+    fn a_served_decision_follows_the_provider() {
+        let map = |pairs: &[(&str, Value)]| Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect());
+        let prior = map(&[("name", Value::from("a")), ("arn", Value::from("arn:1")), ("policy", Value::from("{}"))]);
+        let same = decide_served(&prior, &prior, &["name".into()]);
+        assert_eq!(same, ServedDecision::default());
+        let renamed = map(&[("name", Value::from("b")), ("arn", Value::Unknown), ("policy", Value::from("{}"))]);
+        let d = decide_served(&prior, &renamed, &["name".into(), "policy".into()]);
+        assert_eq!(
+            (d.changed, d.replace_because),
+            (vec!["arn".to_string(), "name".to_string()], vec!["name".to_string()])
+        );
+        let ignore = Lifecycle { ignore_changes: vec!["name".into()], ..Lifecycle::default() };
+        assert_eq!(served_config(renamed, &prior, &ignore).get("name"), Some(&Value::from("a")));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod decide;
 pub mod diff;
 mod json;
 pub mod ownership;
+pub mod served;
 pub mod unmanaged;
 pub mod view;
 

@@ -67,7 +67,11 @@ impl LiveView for PlanView<'_> {
         }
         let recovery = m.recovery?;
         let live = find_live(self.inventory, &recovery.stack, &recovery.region, m.addr, m.ty, config).ok()??;
-        let schema = &schema::lookup(crate::config::Mode::Managed, m.ty)?.block;
+        let Some(schema) = schema::lookup(crate::config::Mode::Managed, m.ty).map(|s| &s.block) else {
+            // A type the provider serves: its state as found, with what the configuration sets.
+            // (The provider decides replacements later; references see the object as it is.)
+            return Some(super::diff::planned(&crate::resources::sdk::live_value(live), config));
+        };
         let decision = decide(m.ty, schema, config, m.written, m.lifecycle, live);
         if decision.replace() {
             return None;

@@ -25,6 +25,27 @@ pub fn decode_block(bytes: &[u8], block: &Block) -> Result<Value, String> {
     Ok(from_block(&mp, block))
 }
 
+/// A state recorded as JSON (a live snapshot's `attributes`) read with the type's schema, so sets,
+/// numbers and nested blocks come back as the provider's state had them.
+pub fn state_from_json(attributes: &serde_json::Map<String, J>, block: &Block) -> Value {
+    from_block(&json_to_mp(&J::Object(attributes.clone())), block)
+}
+
+fn json_to_mp(j: &J) -> Mp {
+    match j {
+        J::Null => Mp::Nil,
+        J::Bool(b) => Mp::Boolean(*b),
+        J::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Mp::from(i),
+            (None, Some(f)) => Mp::F64(f),
+            _ => Mp::Nil,
+        },
+        J::String(s) => Mp::from(s.as_str()),
+        J::Array(items) => Mp::Array(items.iter().map(json_to_mp).collect()),
+        J::Object(m) => Mp::Map(m.iter().map(|(k, v)| (Mp::from(k.as_str()), json_to_mp(v))).collect()),
+    }
+}
+
 /// The configuration of a block as Terraform sends it to a provider: what it does not set is
 /// null. drplan's evaluated blocks also carry computed attributes (unknown until apply); at the
 /// top level `written` says what the configuration sets, in nested blocks attributes only a
@@ -360,6 +381,18 @@ mod tests {
 
     /// Bytes Terraform itself sends for `{"name" = "a", "n" = 1}` under an object type with one
     /// unknown attribute: fixmap(3) "n" 1 "name" "a" "u" ext0.
+    #[test]
+    fn a_json_state_reads_back_with_its_types() {
+        let state = serde_json::json!({"name": "web", "ids": ["b", "a"], "size": 2.5, "rule": [{"port": 22}]});
+        let v = state_from_json(state.as_object().unwrap(), &block());
+        assert_eq!(v.get("name"), Some(&Value::from("web")));
+        assert_eq!(v.get("ids"), Some(&Value::set(vec![Value::from("a"), Value::from("b")])));
+        assert_eq!(v.get("size"), Some(&Value::Number(2.5)));
+        let port = Value::Map([("port".to_string(), Value::Number(22.0))].into());
+        assert_eq!(v.get("rule"), Some(&Value::List(vec![port])));
+        assert_eq!(v.get("arn"), Some(&Value::Null), "every schema attribute is present");
+    }
+
     #[test]
     fn terraform_bytes_decode() {
         let bytes = [0x83, 0xa1, b'n', 0x01, 0xa4, b'n', b'a', b'm', b'e', 0xa1, b'a', 0xa1, b'u', 0xd4, 0x00, 0x00];

@@ -18,6 +18,8 @@ pub struct Hosted {
     schemas: BTreeMap<(Mode, String), ResourceSchema>,
     /// The same types in the provider's own form (nesting modes kept), for the wire.
     blocks: BTreeMap<(Mode, String), super::schema::Block>,
+    /// The provider block's schema, for configuring it.
+    provider: Option<super::schema::Block>,
     /// The provider binary, when one was found: its own validations run then.
     pub located: Option<super::Located>,
     pub status: Status,
@@ -81,7 +83,17 @@ impl Hosted {
             resources: schema.resource_schemas.keys().cloned().collect(),
             data_sources: schema.data_source_schemas.keys().cloned().collect(),
         };
-        Hosted { schemas, blocks, located: None, status }
+        let provider = schema.provider.as_ref().map(|p| p.block.clone());
+        Hosted { schemas, blocks, provider, located: None, status }
+    }
+
+    /// Every loaded type's schema in the provider's own form.
+    pub fn blocks(&self) -> &BTreeMap<(Mode, String), super::schema::Block> {
+        &self.blocks
+    }
+
+    pub fn provider_block(&self) -> Option<&super::schema::Block> {
+        self.provider.as_ref()
     }
 
     /// The provider's own form of a type's schema, for encoding values on the wire.

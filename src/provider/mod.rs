@@ -8,15 +8,20 @@
 //! does not decide anything about plans: callers ask it for schemas and, later, for changes.
 
 pub mod codec;
+pub mod discover;
+pub mod host;
 pub mod hosted;
 pub mod locate;
 pub mod plugin;
+pub mod proposed;
 pub mod schema;
 pub mod wire;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use host::Host;
 pub use hosted::Hosted;
 pub use locate::{Env, Located, NotFound};
 pub use plugin::{Plugin, PluginError};

@@ -44,14 +44,24 @@ fn tail(stderr: &str) -> String {
 /// A running provider process and a gRPC channel to it.
 pub struct Plugin {
     child: Child,
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped (then shut down without blocking, which is allowed even
+    /// from inside another runtime).
+    runtime: Option<tokio::runtime::Runtime>,
     channel: tonic::transport::Channel,
+    /// The last of what the provider wrote on stderr, for errors when it fails.
+    stderr: Arc<Mutex<String>>,
 }
 
 impl Plugin {
     /// Starts `binary` and connects to it; `limit` bounds the start and the handshake.
     pub fn start(binary: &Path, limit: Duration) -> Result<Plugin, PluginError> {
+        Plugin::start_with(binary, limit, &[])
+    }
+
+    /// [`Plugin::start`] with extra environment variables for the provider process.
+    pub fn start_with(binary: &Path, limit: Duration, env: &[(&str, &str)]) -> Result<Plugin, PluginError> {
         let mut child = Command::new(binary)
+            .envs(env.iter().copied())
             .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
             .env("PLUGIN_PROTOCOL_VERSIONS", "5")
             .stdin(Stdio::null())
@@ -93,7 +103,7 @@ impl Plugin {
             Ok(Err(e)) => return Err(handshake_err(format!("cannot connect to its socket: {e}"), &stderr)),
             Err(_) => return Err(PluginError::Timeout { method: "connect", limit }),
         };
-        Ok(Plugin { child, runtime, channel })
+        Ok(Plugin { child, runtime: Some(runtime), channel, stderr })
     }
 
     /// `GetSchema`: every resource type's and data source's schema.
@@ -110,30 +120,39 @@ impl Plugin {
         items: Vec<(bool, String, Vec<u8>)>,
         limit: Duration,
     ) -> Vec<Result<Vec<wire::Diagnostic>, PluginError>> {
-        let channel = self.channel.clone();
-        self.runtime.block_on(async move {
-            let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_CALLS));
-            let mut tasks = tokio::task::JoinSet::new();
-            let total = items.len();
-            for (index, (data, type_name, config)) in items.into_iter().enumerate() {
-                let (channel, permits) = (channel.clone(), permits.clone());
-                tasks.spawn(async move {
-                    let _permit = permits.acquire_owned().await;
-                    (index, validate_call(channel, data, type_name, config, limit).await)
-                });
+        let dv = |config: Vec<u8>| Some(wire::DynamicValue { msgpack: config, json: Vec::new() });
+        let capabilities = wire::ClientCapabilities { deferral_allowed: false, write_only_attributes_allowed: true };
+        let (mut data, mut resources) = (Vec::new(), Vec::new());
+        for (index, (is_data, type_name, config)) in items.into_iter().enumerate() {
+            match is_data {
+                true => data.push((index, wire::ValidateDataSourceRequest { type_name, config: dv(config) })),
+                false => resources.push((
+                    index,
+                    wire::ValidateResourceRequest {
+                        type_name,
+                        config: dv(config),
+                        client_capabilities: Some(capabilities.clone()),
+                    },
+                )),
             }
-            let mut out: Vec<Option<Result<Vec<wire::Diagnostic>, PluginError>>> = (0..total).map(|_| None).collect();
-            while let Some(joined) = tasks.join_next().await {
-                if let Ok((index, result)) = joined {
-                    out[index] = Some(result);
-                }
-            }
-            let unfinished = || PluginError::Rpc { method: "Validate", status: "the call did not finish".into() };
-            out.into_iter().map(|r| r.unwrap_or_else(|| Err(unfinished()))).collect()
-        })
+        }
+        let (data_at, data): (Vec<usize>, Vec<_>) = data.into_iter().unzip();
+        let (resources_at, resources): (Vec<usize>, Vec<_>) = resources.into_iter().unzip();
+        let answers = |r: Result<wire::ValidateResponse, PluginError>| r.map(|r| r.diagnostics);
+        let data = self.call_many("ValidateDataSourceConfig", wire::method::VALIDATE_DATA_SOURCE, data, limit);
+        let resources = self.call_many("ValidateResourceTypeConfig", wire::method::VALIDATE_RESOURCE, resources, limit);
+        let mut out: Vec<(usize, Result<Vec<wire::Diagnostic>, PluginError>)> = data_at
+            .into_iter()
+            .zip(data.into_iter().map(answers))
+            .chain(resources_at.into_iter().zip(resources.into_iter().map(answers)))
+            .collect();
+        out.sort_by_key(|(index, _)| *index);
+        out.into_iter().map(|(_, r)| r).collect()
     }
 
-    fn call<Req, Resp>(
+    /// One call, waiting for it on the plugin's own runtime (never from inside another runtime:
+    /// use [`Plugin::call_async`] there).
+    pub fn call<Req, Resp>(
         &self,
         name: &'static str,
         path: &'static str,
@@ -144,27 +163,79 @@ impl Plugin {
         Req: prost::Message + Send + Sync + 'static,
         Resp: prost::Message + Default + Send + Sync + 'static,
     {
-        self.runtime.block_on(unary(self.channel.clone(), name, path, request, limit))
+        self.runtime().block_on(unary(self.channel.clone(), name, path, request, limit)).map_err(|e| self.explained(e))
     }
-}
 
-async fn validate_call(
-    channel: tonic::transport::Channel,
-    data: bool,
-    type_name: String,
-    config: Vec<u8>,
-    limit: Duration,
-) -> Result<Vec<wire::Diagnostic>, PluginError> {
-    let config = Some(wire::DynamicValue { msgpack: config, json: Vec::new() });
-    let response: wire::ValidateResponse = if data {
-        let request = wire::ValidateDataSourceRequest { type_name, config };
-        unary(channel, "ValidateDataSourceConfig", wire::method::VALIDATE_DATA_SOURCE, request, limit).await?
-    } else {
-        let capabilities = wire::ClientCapabilities { deferral_allowed: false, write_only_attributes_allowed: true };
-        let request = wire::ValidateResourceRequest { type_name, config, client_capabilities: Some(capabilities) };
-        unary(channel, "ValidateResourceTypeConfig", wire::method::VALIDATE_RESOURCE, request, limit).await?
-    };
-    Ok(response.diagnostics)
+    /// A broken connection usually means the provider crashed: what it said last explains why.
+    fn explained(&self, e: PluginError) -> PluginError {
+        match e {
+            PluginError::Rpc { method, status } if status.contains("transport") => {
+                let said = self.stderr.lock().map(|s| s.clone()).unwrap_or_default();
+                PluginError::Rpc { method, status: format!("{status}{}", tail(&said)) }
+            }
+            other => other,
+        }
+    }
+
+    /// Runs `f` to completion on the plugin's runtime (from outside any runtime).
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime().block_on(f)
+    }
+
+    fn runtime(&self) -> &tokio::runtime::Runtime {
+        self.runtime.as_ref().expect("the runtime lives as long as the plugin")
+    }
+
+    /// One call from any async context: the channel's connection is driven by the plugin's
+    /// runtime, so callers on another runtime (apply's) can await it.
+    pub async fn call_async<Req, Resp>(
+        &self,
+        name: &'static str,
+        path: &'static str,
+        request: Req,
+        limit: Duration,
+    ) -> Result<Resp, PluginError>
+    where
+        Req: prost::Message + Send + Sync + 'static,
+        Resp: prost::Message + Default + Send + Sync + 'static,
+    {
+        unary(self.channel.clone(), name, path, request, limit).await.map_err(|e| self.explained(e))
+    }
+
+    /// Many calls of one method, [`CONCURRENT_CALLS`] in flight, answers in order.
+    pub fn call_many<Req, Resp>(
+        &self,
+        name: &'static str,
+        path: &'static str,
+        requests: Vec<Req>,
+        limit: Duration,
+    ) -> Vec<Result<Resp, PluginError>>
+    where
+        Req: prost::Message + Send + Sync + 'static,
+        Resp: prost::Message + Default + Send + Sync + 'static,
+    {
+        let channel = self.channel.clone();
+        self.runtime().block_on(async move {
+            let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_CALLS));
+            let mut tasks = tokio::task::JoinSet::new();
+            let total = requests.len();
+            for (index, request) in requests.into_iter().enumerate() {
+                let (channel, permits) = (channel.clone(), permits.clone());
+                tasks.spawn(async move {
+                    let _permit = permits.acquire_owned().await;
+                    (index, unary::<Req, Resp>(channel, name, path, request, limit).await)
+                });
+            }
+            let mut out: Vec<Option<Result<Resp, PluginError>>> = (0..total).map(|_| None).collect();
+            while let Some(joined) = tasks.join_next().await {
+                if let Ok((index, result)) = joined {
+                    out[index] = Some(result);
+                }
+            }
+            let unfinished = || PluginError::Rpc { method: name, status: "the call did not finish".into() };
+            out.into_iter().map(|r| r.unwrap_or_else(|| Err(unfinished()))).collect()
+        })
+    }
 }
 
 /// One unary call on `channel`, time-boxed.
@@ -195,15 +266,21 @@ where
 
 impl Drop for Plugin {
     fn drop(&mut self) {
-        // Best effort: ask it to stop, then make sure it has.
-        let _ = self.call::<_, wire::StopResponse>(
-            "Stop",
-            wire::method::STOP,
-            wire::StopRequest {},
-            Duration::from_secs(2),
-        );
+        // Best effort: ask it to stop, then make sure it has. (Not from inside another
+        // runtime, where waiting on this one's is not allowed: killing it is enough there.)
+        if tokio::runtime::Handle::try_current().is_err() {
+            let _ = self.call::<_, wire::StopResponse>(
+                "Stop",
+                wire::method::STOP,
+                wire::StopRequest {},
+                Duration::from_secs(2),
+            );
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
@@ -266,12 +343,20 @@ fn first_line(stdout: Option<impl Read + Send + 'static>, limit: Duration) -> Re
     }
 }
 
-/// Drains `stderr` in the background, keeping its last [`STDERR_TAIL`] bytes.
+/// Drains `stderr` in the background, keeping its last [`STDERR_TAIL`] bytes, and copying
+/// every line to the file `DRPLAN_PROVIDER_LOG` names, if any (with `TF_LOG=debug`, the
+/// provider's own log).
 fn keep_tail(stderr: Option<impl Read + Send + 'static>, into: Arc<Mutex<String>>) {
     let Some(stderr) = stderr else { return };
+    let mut log = std::env::var_os("DRPLAN_PROVIDER_LOG")
+        .and_then(|p| std::fs::OpenOptions::new().create(true).append(true).open(p).ok());
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
+            if let Some(log) = log.as_mut() {
+                use std::io::Write;
+                let _ = writeln!(log, "{line}");
+            }
             let Ok(mut buf) = into.lock() else { break };
             buf.push_str(&line);
             buf.push('\n');

@@ -11,6 +11,12 @@ pub mod method {
     pub const STOP: &str = "/tfplugin5.Provider/Stop";
     pub const VALIDATE_RESOURCE: &str = "/tfplugin5.Provider/ValidateResourceTypeConfig";
     pub const VALIDATE_DATA_SOURCE: &str = "/tfplugin5.Provider/ValidateDataSourceConfig";
+    pub const CONFIGURE: &str = "/tfplugin5.Provider/Configure";
+    pub const PLAN_RESOURCE_CHANGE: &str = "/tfplugin5.Provider/PlanResourceChange";
+    pub const APPLY_RESOURCE_CHANGE: &str = "/tfplugin5.Provider/ApplyResourceChange";
+    pub const READ_RESOURCE: &str = "/tfplugin5.Provider/ReadResource";
+    pub const IMPORT_RESOURCE_STATE: &str = "/tfplugin5.Provider/ImportResourceState";
+    pub const READ_DATA_SOURCE: &str = "/tfplugin5.Provider/ReadDataSource";
 }
 
 /// A value in one of two encodings; drplan always sends MessagePack.
@@ -197,6 +203,154 @@ pub struct StopResponse {
     pub error: String,
 }
 
+/// `Configure.Request`: the provider block's values; called once, before anything else.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ConfigureRequest {
+    #[prost(string, tag = "1")]
+    pub terraform_version: String,
+    #[prost(message, optional, tag = "2")]
+    pub config: Option<DynamicValue>,
+    #[prost(message, optional, tag = "3")]
+    pub client_capabilities: Option<ClientCapabilities>,
+}
+
+/// The response of `Configure`, and of every call that answers only diagnostics.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ConfigureResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// `PlanResourceChange.Request`: the provider decides the planned state and what forces
+/// replacement.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PlanResourceChangeRequest {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(message, optional, tag = "2")]
+    pub prior_state: Option<DynamicValue>,
+    #[prost(message, optional, tag = "3")]
+    pub proposed_new_state: Option<DynamicValue>,
+    #[prost(message, optional, tag = "4")]
+    pub config: Option<DynamicValue>,
+    #[prost(bytes = "vec", tag = "5")]
+    pub prior_private: Vec<u8>,
+    #[prost(message, optional, tag = "7")]
+    pub client_capabilities: Option<ClientCapabilities>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PlanResourceChangeResponse {
+    #[prost(message, optional, tag = "1")]
+    pub planned_state: Option<DynamicValue>,
+    #[prost(message, repeated, tag = "2")]
+    pub requires_replace: Vec<AttributePath>,
+    #[prost(bytes = "vec", tag = "3")]
+    pub planned_private: Vec<u8>,
+    #[prost(message, repeated, tag = "4")]
+    pub diagnostics: Vec<Diagnostic>,
+    #[prost(bool, tag = "5")]
+    pub legacy_type_system: bool,
+}
+
+/// `ApplyResourceChange.Request`: a null planned state deletes.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ApplyResourceChangeRequest {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(message, optional, tag = "2")]
+    pub prior_state: Option<DynamicValue>,
+    #[prost(message, optional, tag = "3")]
+    pub planned_state: Option<DynamicValue>,
+    #[prost(message, optional, tag = "4")]
+    pub config: Option<DynamicValue>,
+    #[prost(bytes = "vec", tag = "5")]
+    pub planned_private: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ApplyResourceChangeResponse {
+    #[prost(message, optional, tag = "1")]
+    pub new_state: Option<DynamicValue>,
+    #[prost(bytes = "vec", tag = "2")]
+    pub private: Vec<u8>,
+    #[prost(message, repeated, tag = "3")]
+    pub diagnostics: Vec<Diagnostic>,
+    #[prost(bool, tag = "4")]
+    pub legacy_type_system: bool,
+}
+
+/// `ReadResource.Request`: refreshes a state; a null new state means the object is gone.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ReadResourceRequest {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(message, optional, tag = "2")]
+    pub current_state: Option<DynamicValue>,
+    #[prost(bytes = "vec", tag = "3")]
+    pub private: Vec<u8>,
+    #[prost(message, optional, tag = "5")]
+    pub client_capabilities: Option<ClientCapabilities>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ReadResourceResponse {
+    #[prost(message, optional, tag = "1")]
+    pub new_state: Option<DynamicValue>,
+    #[prost(message, repeated, tag = "2")]
+    pub diagnostics: Vec<Diagnostic>,
+    #[prost(bytes = "vec", tag = "3")]
+    pub private: Vec<u8>,
+}
+
+/// `ImportResourceState.Request`: a state (often only its id) for an existing object.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ImportResourceStateRequest {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(string, tag = "2")]
+    pub id: String,
+    #[prost(message, optional, tag = "3")]
+    pub client_capabilities: Option<ClientCapabilities>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ImportedResource {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(message, optional, tag = "2")]
+    pub state: Option<DynamicValue>,
+    #[prost(bytes = "vec", tag = "3")]
+    pub private: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ImportResourceStateResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub imported_resources: Vec<ImportedResource>,
+    #[prost(message, repeated, tag = "2")]
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// `ReadDataSource.Request`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ReadDataSourceRequest {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(message, optional, tag = "2")]
+    pub config: Option<DynamicValue>,
+    #[prost(message, optional, tag = "4")]
+    pub client_capabilities: Option<ClientCapabilities>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ReadDataSourceResponse {
+    #[prost(message, optional, tag = "1")]
+    pub state: Option<DynamicValue>,
+    #[prost(message, repeated, tag = "2")]
+    pub diagnostics: Vec<Diagnostic>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +370,16 @@ mod tests {
         // NestedBlock: type_name(1)="b", nesting(3)=LIST(2), min_items(4)=1, max_items(5)=3
         let nb = NestedBlock::decode([0x0a, 1, b'b', 0x18, 2, 0x20, 1, 0x28, 3].as_slice()).unwrap();
         assert_eq!((nb.nesting(), nb.min_items, nb.max_items), (NestingMode::List, 1, 3));
+        // PlanResourceChange.Response: planned_state(1){msgpack(1)=0xc0}, planned_private(3)="p",
+        // requires_replace(2){steps(1){attribute_name(1)="name"}}
+        let bytes = [0x0a, 3, 0x0a, 1, 0xc0, 0x1a, 1, b'p', 0x12, 8, 0x0a, 6, 0x0a, 4, b'n', b'a', b'm', b'e'];
+        let r = PlanResourceChangeResponse::decode(bytes.as_slice()).unwrap();
+        assert_eq!(r.planned_state.unwrap().msgpack, vec![0xc0]);
+        assert_eq!(r.planned_private, b"p");
+        assert_eq!(r.requires_replace[0].steps[0].selector, Some(Selector::AttributeName("name".into())));
+        // ReadDataSource.Request: client_capabilities is field 4 there (3 is provider_meta).
+        let req =
+            ReadDataSourceRequest { client_capabilities: Some(ClientCapabilities::default()), ..Default::default() };
+        assert_eq!(req.encode_to_vec(), vec![0x22, 0]);
     }
 }

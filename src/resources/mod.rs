@@ -219,17 +219,30 @@ pub struct ApplyRequest<'a> {
     pub created: &'a Created,
 }
 
-/// The id of the object a create made, once known.
+/// The id of the object a create made, once known; for types the provider serves, the object
+/// itself as the write left it (there is no read unit to re-read it with).
 #[derive(Debug, Default)]
-pub struct Created(std::sync::Mutex<Option<String>>);
+pub struct Created {
+    id: std::sync::Mutex<Option<String>>,
+    object: std::sync::Mutex<Option<LiveObject>>,
+}
 
 impl Created {
     pub fn set(&self, id: &str) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(id.to_string());
+        *self.id.lock().unwrap_or_else(|e| e.into_inner()) = Some(id.to_string());
     }
 
     pub fn get(&self) -> Option<String> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.id.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set_object(&self, object: LiveObject) {
+        self.set(&object.id);
+        *self.object.lock().unwrap_or_else(|e| e.into_inner()) = Some(object);
+    }
+
+    pub fn object(&self) -> Option<LiveObject> {
+        self.object.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 

@@ -13,5 +13,6 @@ mod provider;
 mod remote_state;
 mod robustness;
 mod seed;
+mod served;
 mod validate;
 mod zones;

@@ -8,6 +8,7 @@
 
 pub mod provider;
 mod state;
+mod tagging;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
@@ -218,6 +219,21 @@ impl Cloud for Aws {
 
     fn reads_after_evaluation(&self) -> bool {
         true
+    }
+
+    fn reaches_aws(&self) -> bool {
+        true
+    }
+
+    fn endpoint_url(&self) -> Option<String> {
+        self.endpoint_url.clone()
+    }
+
+    fn tagged(&self, request: &InventoryRequest) -> Result<Vec<crate::cloud::Tagged>, Error> {
+        runtime()?.block_on(async {
+            let conf = self.sdk_config(&request.dr_region).await;
+            tagging::tagged(&conf, &request.dr_region, &request.stack).await
+        })
     }
 
     fn remote_states(

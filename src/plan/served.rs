@@ -1,0 +1,155 @@
+//! Planning the instances of types drplan does not serve natively: the provider host
+//! ([`crate::provider::Host`]) plans each from its prior state (the live object found by its
+//! ownership tags, in the provider's state form) and its configuration, all at once, and
+//! [`super::decide::decide_served`] turns the provider's answer into a create, an update, a
+//! replacement or nothing. The change records have the same shape as native ones.
+
+use std::collections::BTreeSet;
+
+use super::changes::base;
+use super::decide::{ServedDecision, decide_served, served_config};
+use super::json;
+use super::*;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::eval::Value;
+use crate::expand::Instance;
+use crate::live::LiveObject;
+use crate::provider::host::{
+    PlanItem, PlannedState, object_state, restore_sensitive, restore_unread, with_ownership_tags,
+};
+use crate::provider::schema::Block;
+use crate::provider::{Host, codec};
+
+/// One instance to plan through the provider.
+pub(super) struct Work<'i> {
+    pub index: usize,
+    pub inst: &'i Instance,
+    pub region: String,
+    pub live: Option<&'i LiveObject>,
+}
+
+/// The configuration the provider is given for `inst` (its type's schema is `block`): what it
+/// sets, with ownership tags. Planning and apply's resolver both build it here.
+pub fn provider_config(block: &Block, inst: &Instance, stack: &str) -> Value {
+    let config = codec::configuration(&inst.config, block, &inst.written);
+    with_ownership_tags(config, block, stack, &inst.addr)
+}
+
+/// Plans every `work` item through `host`; changes go to `out`, refusals to `diags`.
+pub(super) fn plan(
+    host: &Host,
+    stack: &str,
+    work: &[Work],
+    out: &mut Vec<(usize, ResourceChange)>,
+    warnings: &mut Vec<String>,
+    diags: &mut Diagnostics,
+) {
+    let mut untaggable = BTreeSet::new();
+    let mut items = Vec::with_capacity(work.len());
+    let none = Block::default();
+    for w in work {
+        let block = host.block(Mode::Managed, &w.inst.ty).unwrap_or(&none);
+        let config = provider_config(block, w.inst, stack);
+        let prior = restore_sensitive(restore_unread(object_state(block, w.live), &config), &config, block);
+        items.push(PlanItem { ty: w.inst.ty.clone(), config: served_config(config, &prior, &w.inst.lifecycle), prior });
+    }
+    for ((w, item), answer) in work.iter().zip(&items).zip(host.plan_all(&items)) {
+        let planned = match answer {
+            Ok(planned) => planned,
+            Err(why) => {
+                diags.push(
+                    Diagnostic::error("The provider refused to plan this resource")
+                        .detail(format!("terraform-provider-aws {} planning {}: {why}", host.version, w.inst.addr))
+                        .at(w.inst.span),
+                );
+                continue;
+            }
+        };
+        let decision = decide_served(&item.prior, &planned.planned, &planned.requires_replace);
+        if w.live.is_some() && decision.changed.is_empty() {
+            continue;
+        }
+        if decision.replace() && w.inst.lifecycle.prevent_destroy {
+            diags.push(
+                Diagnostic::error("Instance cannot be destroyed")
+                    .detail(format!(
+                        "{} has lifecycle.prevent_destroy set, but the plan would replace it ({} forces replacement).",
+                        w.inst.addr,
+                        decision.replace_because.join(", ")
+                    ))
+                    .at(w.inst.span)
+                    .hint("revert the change, or remove prevent_destroy if replacing it is intended"),
+            );
+            continue;
+        }
+        if w.live.is_none() && host.block(Mode::Managed, &w.inst.ty).is_some_and(|b| !b.attributes.contains_key("tags"))
+        {
+            untaggable.insert(w.inst.addr.clone());
+        }
+        let sensitive = sensitive_attrs(host, w.inst);
+        out.push((w.index, change(w, &item.prior, &planned, &decision, &sensitive)));
+    }
+    if !untaggable.is_empty() {
+        let list: Vec<String> = untaggable.into_iter().collect();
+        let (obj, it) = if list.len() == 1 { ("this object", "it") } else { ("these objects", "them") };
+        warnings.push(format!(
+            "{}: AWS cannot tag {obj}, so drplan cannot find {it} again once created and every plan plans {it} as new (harmless only where creating {it} again is idempotent in AWS). List {it} in recovery.unmanaged to leave {it} to other tools.",
+            list.join(", ")
+        ));
+    }
+}
+
+/// The instance's sensitive attributes and those the provider's schema marks sensitive.
+fn sensitive_attrs(host: &Host, inst: &Instance) -> BTreeSet<String> {
+    let mut out = inst.sensitive_attrs.clone();
+    if let Some(block) = host.block(Mode::Managed, &inst.ty) {
+        out.extend(block.attributes.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k.clone()));
+    }
+    out
+}
+
+fn change(
+    w: &Work,
+    prior: &Value,
+    planned: &PlannedState,
+    decision: &ServedDecision,
+    sensitive: &BTreeSet<String>,
+) -> ResourceChange {
+    let (after, after_unknown, after_sensitive) = json::object(&planned.planned, sensitive);
+    let (before, before_sensitive) = match w.live {
+        Some(_) => {
+            let (before, _, mask) = json::object(prior, sensitive);
+            (before, mask)
+        }
+        None => (serde_json::Value::Null, false.into()),
+    };
+    let actions = match (w.live.is_some(), decision.replace(), w.inst.lifecycle.create_before_destroy) {
+        (false, _, _) => vec![Action::Create],
+        (true, false, _) => vec![Action::Update],
+        (true, true, false) => vec![Action::Delete, Action::Create],
+        (true, true, true) => vec![Action::Create, Action::Delete],
+    };
+    let replace_paths = decision.replace_because.iter().map(|n| vec![n.clone()]).collect();
+    let mut c = base(
+        w.inst,
+        &w.region,
+        Change { actions, before, after, after_unknown, before_sensitive, after_sensitive, replace_paths },
+    );
+    match w.live {
+        None => c.drplan.shown = w.inst.written.iter().cloned().collect(),
+        Some(live) => {
+            c.drplan.live_id = Some(live.id.clone());
+            c.drplan.shown = decision.changed.clone();
+            c.drplan.attributes = decision
+                .changed
+                .iter()
+                .map(|n| AttributeChange { name: n.clone(), forces_replacement: decision.replace_because.contains(n) })
+                .collect();
+            if decision.replace() {
+                c.action_reason = Some("replace_because_cannot_update".into());
+                c.drplan.reasons = decision.replace_because.iter().map(|n| format!("{n} forces replacement")).collect();
+            }
+        }
+    }
+    c
+}

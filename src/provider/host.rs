@@ -1,0 +1,564 @@
+//! A configured provider that plans, applies, reads and imports objects of the types drplan
+//! does not serve natively: `Configure` once (the DR region; offline, credentials and an
+//! endpoint that make sure nothing reaches AWS), then `PlanResourceChange`,
+//! `ApplyResourceChange`, `ReadResource`, `ImportResourceState` and `ReadDataSource` per object,
+//! values encoded with the type's schema ([`super::codec`]).
+//!
+//! This module speaks for the provider; it does not decide which objects are drplan's (the
+//! ownership tags it adds are the rule [`with_ownership_tags`] states, applied by callers) nor
+//! what a plan contains.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::schema::Block;
+use super::{CALL_LIMIT, HostError, Hosted, Plugin, START_LIMIT, codec, proposed, wire};
+use crate::config::Mode;
+use crate::eval::Value;
+
+/// How the provider is configured.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// The region it manages objects in (the DR region).
+    pub region: String,
+    /// Plans from a recorded snapshot or `--live empty`: the provider gets placeholder
+    /// credentials, skips every account lookup and talks to an endpoint that refuses
+    /// connections, so a plan can never reach AWS.
+    pub offline: bool,
+    /// Where every AWS service is reached, when overridden (moto, LocalStack).
+    pub endpoint_url: Option<String>,
+}
+
+/// Where an offline provider's calls go: the discard port on loopback, refused at once.
+const NOWHERE: &str = "http://127.0.0.1:9";
+
+/// A running, configured provider and the schemas of the types it serves for this command.
+pub struct Host {
+    plugin: Plugin,
+    blocks: BTreeMap<(Mode, String), Block>,
+    pub version: String,
+}
+
+/// What the provider planned for one object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedState {
+    /// The planned state (null: deleted); unknowns where the provider computes the value.
+    pub planned: Value,
+    /// Top-level attributes whose change the provider says replaces the object.
+    pub requires_replace: Vec<String>,
+    pub private: Vec<u8>,
+    pub warnings: Vec<String>,
+}
+
+/// One object to plan: its prior state (null for a create) and its configuration, in the form
+/// the provider expects ([`codec::configuration`], with [`with_ownership_tags`]).
+#[derive(Clone, Debug)]
+pub struct PlanItem {
+    pub ty: String,
+    pub prior: Value,
+    pub config: Value,
+}
+
+impl Host {
+    /// Starts the provider `hosted` located and configures it.
+    pub fn start(hosted: &Hosted, settings: &Settings) -> Result<Host, HostError> {
+        let located = hosted.located.as_ref().ok_or_else(|| {
+            HostError::Diagnostics("planning these types needs the provider binary, not only its schema".into())
+        })?;
+        let env: Vec<(&str, &str)> = match (settings.offline, &settings.endpoint_url) {
+            (true, _) => vec![("AWS_ENDPOINT_URL", NOWHERE), ("AWS_EC2_METADATA_DISABLED", "true")],
+            (false, Some(url)) => vec![("AWS_ENDPOINT_URL", url.as_str())],
+            (false, None) => Vec::new(),
+        };
+        let plugin = Plugin::start_with(&located.binary, START_LIMIT, &env)?;
+        let provider = hosted.provider_block().cloned().unwrap_or_default();
+        let config = codec::encode_block(&provider_config(settings), &provider);
+        let request = wire::ConfigureRequest {
+            terraform_version: env!("CARGO_PKG_VERSION").into(),
+            config: Some(dynamic(config)),
+            client_capabilities: Some(capabilities()),
+        };
+        let response: wire::ConfigureResponse =
+            plugin.call("Configure", wire::method::CONFIGURE, request, CALL_LIMIT)?;
+        errors(&response.diagnostics).map_err(HostError::Diagnostics)?;
+        Ok(Host { plugin, blocks: hosted.blocks().clone(), version: located.version.clone() })
+    }
+
+    /// Runs `f` to completion on the provider's runtime (from outside any runtime).
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.plugin.block_on(f)
+    }
+
+    /// The provider's schema of a type this command loaded.
+    pub fn block(&self, mode: Mode, ty: &str) -> Option<&Block> {
+        self.blocks.get(&(mode, ty.to_string()))
+    }
+
+    fn schema_of(&self, mode: Mode, ty: &str) -> Result<&Block, String> {
+        self.block(mode, ty).ok_or_else(|| format!("the provider has no schema for {ty}"))
+    }
+
+    /// Plans many objects at once (planning a configuration); answers in order.
+    pub fn plan_all(&self, items: &[PlanItem]) -> Vec<Result<PlannedState, String>> {
+        let requests: Vec<Result<wire::PlanResourceChangeRequest, String>> =
+            items.iter().map(|item| self.plan_request(item)).collect();
+        let sendable: Vec<wire::PlanResourceChangeRequest> = requests.iter().filter_map(|r| r.clone().ok()).collect();
+        let mut answers = self
+            .plugin
+            .call_many::<_, wire::PlanResourceChangeResponse>(
+                "PlanResourceChange",
+                wire::method::PLAN_RESOURCE_CHANGE,
+                sendable,
+                CALL_LIMIT,
+            )
+            .into_iter();
+        items
+            .iter()
+            .zip(requests)
+            .map(|(item, request)| {
+                request?;
+                let answer = answers.next().ok_or("the provider did not answer")?.map_err(|e| e.to_string())?;
+                self.planned(&item.ty, answer)
+            })
+            .collect()
+    }
+
+    /// Plans one object (at apply time, on apply's runtime).
+    pub async fn plan(&self, item: &PlanItem) -> Result<PlannedState, String> {
+        let request = self.plan_request(item)?;
+        let answer = self
+            .plugin
+            .call_async("PlanResourceChange", wire::method::PLAN_RESOURCE_CHANGE, request, CALL_LIMIT)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.planned(&item.ty, answer)
+    }
+
+    fn plan_request(&self, item: &PlanItem) -> Result<wire::PlanResourceChangeRequest, String> {
+        let block = self.schema_of(Mode::Managed, &item.ty)?;
+        let proposed = proposed::proposed_new(&item.prior, &item.config, block);
+        Ok(wire::PlanResourceChangeRequest {
+            type_name: item.ty.clone(),
+            prior_state: Some(dynamic(codec::encode_block(&item.prior, block))),
+            proposed_new_state: Some(dynamic(codec::encode_block(&proposed, block))),
+            config: Some(dynamic(codec::encode_block(&item.config, block))),
+            prior_private: Vec::new(),
+            client_capabilities: Some(capabilities()),
+        })
+    }
+
+    fn planned(&self, ty: &str, answer: wire::PlanResourceChangeResponse) -> Result<PlannedState, String> {
+        let warnings = errors(&answer.diagnostics)?;
+        let block = self.schema_of(Mode::Managed, ty)?;
+        let bytes = answer.planned_state.map(|d| d.msgpack).unwrap_or_default();
+        let planned = if bytes.is_empty() { Value::Null } else { codec::decode_block(&bytes, block)? };
+        let mut requires_replace: Vec<String> = answer
+            .requires_replace
+            .iter()
+            .filter_map(|p| match p.steps.first()?.selector.as_ref()? {
+                wire::Selector::AttributeName(name) => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        requires_replace.sort();
+        requires_replace.dedup();
+        Ok(PlannedState { planned, requires_replace, private: answer.planned_private, warnings })
+    }
+
+    /// Applies a planned change: creates or updates to `planned.planned`, or deletes when it is
+    /// null. Returns the new state (null once deleted).
+    pub async fn apply(
+        &self,
+        ty: &str,
+        prior: &Value,
+        planned: &PlannedState,
+        config: &Value,
+    ) -> Result<Value, String> {
+        let block = self.schema_of(Mode::Managed, ty)?;
+        let request = wire::ApplyResourceChangeRequest {
+            type_name: ty.to_string(),
+            prior_state: Some(dynamic(codec::encode_block(prior, block))),
+            planned_state: Some(dynamic(codec::encode_block(&planned.planned, block))),
+            config: Some(dynamic(codec::encode_block(config, block))),
+            planned_private: planned.private.clone(),
+        };
+        let answer: wire::ApplyResourceChangeResponse = self
+            .plugin
+            .call_async("ApplyResourceChange", wire::method::APPLY_RESOURCE_CHANGE, request, APPLY_LIMIT)
+            .await
+            .map_err(|e| e.to_string())?;
+        errors(&answer.diagnostics)?;
+        decode_state(answer.new_state, block)
+    }
+
+    /// Reads an object's current state from AWS; `None` when it no longer exists.
+    pub async fn read(&self, ty: &str, state: &Value) -> Result<Option<Value>, String> {
+        let block = self.schema_of(Mode::Managed, ty)?;
+        let request = wire::ReadResourceRequest {
+            type_name: ty.to_string(),
+            current_state: Some(dynamic(codec::encode_block(state, block))),
+            private: Vec::new(),
+            client_capabilities: Some(capabilities()),
+        };
+        let answer: wire::ReadResourceResponse = self
+            .plugin
+            .call_async("ReadResource", wire::method::READ_RESOURCE, request, CALL_LIMIT)
+            .await
+            .map_err(|e| e.to_string())?;
+        errors(&answer.diagnostics)?;
+        Ok(Some(decode_state(answer.new_state, block)?).filter(|v| !v.is_null()))
+    }
+
+    /// The state of the existing object `id` names (as `terraform import` takes it), read in
+    /// full; `None` when there is no such object.
+    pub async fn import(&self, ty: &str, id: &str) -> Result<Option<Value>, String> {
+        let block = self.schema_of(Mode::Managed, ty)?;
+        let request = wire::ImportResourceStateRequest {
+            type_name: ty.to_string(),
+            id: id.to_string(),
+            client_capabilities: Some(capabilities()),
+        };
+        let answer: wire::ImportResourceStateResponse = self
+            .plugin
+            .call_async("ImportResourceState", wire::method::IMPORT_RESOURCE_STATE, request, CALL_LIMIT)
+            .await
+            .map_err(|e| e.to_string())?;
+        errors(&answer.diagnostics)?;
+        let Some(imported) = answer.imported_resources.into_iter().find(|r| r.type_name == ty) else {
+            return Ok(None);
+        };
+        let state = decode_state(imported.state, block)?;
+        self.read(ty, &state).await
+    }
+
+    /// Reads a data source of a type drplan does not serve natively.
+    pub fn read_data(&self, ty: &str, config: &Value) -> Result<Value, String> {
+        let block = self.schema_of(Mode::Data, ty)?;
+        let request = wire::ReadDataSourceRequest {
+            type_name: ty.to_string(),
+            config: Some(dynamic(codec::encode_block(config, block))),
+            client_capabilities: Some(capabilities()),
+        };
+        let answer: wire::ReadDataSourceResponse = self
+            .plugin
+            .call("ReadDataSource", wire::method::READ_DATA_SOURCE, request, CALL_LIMIT)
+            .map_err(|e| e.to_string())?;
+        errors(&answer.diagnostics)?;
+        decode_state(answer.state, block)
+    }
+}
+
+/// Creating or deleting can take long (a KMS key's schedule, a bucket's contents): the
+/// provider's own per-type timeouts apply inside this.
+const APPLY_LIMIT: Duration = Duration::from_secs(3600);
+
+/// The provider block drplan configures.
+fn provider_config(settings: &Settings) -> Value {
+    let mut fields: BTreeMap<String, Value> = [("region".to_string(), Value::String(settings.region.clone()))].into();
+    if settings.endpoint_url.is_some() {
+        // An emulator answers what it does not implement with a 500, which the provider would
+        // retry 25 times with backoff: fail in seconds instead.
+        fields.insert("max_retries".into(), Value::Number(2.0));
+    }
+    if settings.offline {
+        for key in ["access_key", "secret_key"] {
+            fields.insert(key.into(), Value::String("offline".into()));
+        }
+        for key in ["skip_credentials_validation", "skip_requesting_account_id", "skip_region_validation"] {
+            fields.insert(key.into(), Value::Bool(true));
+        }
+        // A string in provider-aws's schema.
+        fields.insert("skip_metadata_api_check".into(), Value::String("true".into()));
+        fields.insert("max_retries".into(), Value::Number(1.0));
+    }
+    Value::Map(fields)
+}
+
+/// The tag holding a digest of the configuration an object was last written with.
+pub const CONFIG_TAG: &str = "drplan:config";
+
+/// A configuration with drplan's ownership tags added to `tags`, for types that have them: the
+/// provider writes them with the object, and they find it again on the next plan. A third tag,
+/// [`CONFIG_TAG`], records a digest of the rest of the configuration (see [`restore_unread`]).
+pub fn with_ownership_tags(config: Value, block: &Block, stack: &str, address: &str) -> Value {
+    let Value::Map(mut fields) = config else { return config };
+    if !block.attributes.contains_key("tags") {
+        return Value::Map(fields);
+    }
+    let mut tags = match fields.remove("tags") {
+        Some(Value::Map(tags)) => tags,
+        Some(Value::Unknown) => {
+            return Value::Map(fields.into_iter().chain([("tags".into(), Value::Unknown)]).collect());
+        }
+        _ => BTreeMap::new(),
+    };
+    let digest = config_digest(&fields).map_or(Value::Unknown, Value::String);
+    tags.insert(crate::live::STACK_TAG.into(), Value::String(stack.into()));
+    tags.insert(crate::live::ADDRESS_TAG.into(), Value::String(address.into()));
+    tags.insert(CONFIG_TAG.into(), digest);
+    fields.insert("tags".into(), Value::Map(tags));
+    Value::Map(fields)
+}
+
+/// SHA-256 of a configuration's arguments other than `tags`; `None` while some are unknown.
+fn config_digest(fields: &BTreeMap<String, Value>) -> Option<String> {
+    use sha2::Digest;
+    let json = Value::Map(fields.iter().filter(|(k, _)| *k != "tags").map(|(k, v)| (k.clone(), v.clone())).collect())
+        .to_json()
+        .ok()?;
+    let digest = sha2::Sha256::digest(json.to_string().as_bytes());
+    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// AWS does not report every argument back (a KMS key's `deletion_window_in_days`), so an
+/// object found again by import lacks them, where Terraform would have them from its state.
+/// When the object's [`CONFIG_TAG`] says it was last written with exactly this configuration,
+/// those arguments are as configured: they are filled in from `config` where the state read
+/// back has nothing. Otherwise nothing is assumed and the plan shows them as changes.
+pub fn restore_unread(prior: Value, config: &Value) -> Value {
+    let (Value::Map(mut state), Value::Map(fields)) = (prior.clone(), config) else { return prior };
+    let tag = |m: &BTreeMap<String, Value>| {
+        ["tags_all", "tags"].iter().find_map(|k| m.get(*k)?.get(CONFIG_TAG)?.as_str().map(str::to_string))
+    };
+    let wanted = fields.get("tags").and_then(|t| t.get(CONFIG_TAG)).and_then(Value::as_str);
+    if wanted.is_none() || tag(&state).as_deref() != wanted {
+        return prior;
+    }
+    for (name, value) in fields {
+        if !value.is_null() && state.get(name).is_some_and(Value::is_null) {
+            state.insert(name.clone(), value.clone());
+        }
+    }
+    Value::Map(state)
+}
+
+/// A live object's state as the provider keeps it (null when there is no object).
+pub fn object_state(block: &Block, live: Option<&crate::live::LiveObject>) -> Value {
+    let Some(live) = live else { return Value::Null };
+    let attributes: serde_json::Map<String, serde_json::Value> =
+        live.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    codec::state_from_json(&attributes, block)
+}
+
+/// What a sensitive string attribute of a live object holds instead of its value: a digest,
+/// so a recorded snapshot or an inventory never holds the secret, yet a plan can still tell
+/// whether the configuration's value is the one AWS has ([`restore_sensitive`]).
+const SENSITIVE_PREFIX: &str = "drplan-sensitive:sha256:";
+
+fn sensitive_digest(value: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(value.as_bytes());
+    format!("{SENSITIVE_PREFIX}{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// A state the provider returned as a live object: its `id`, its tags (`tags_all`, which holds
+/// the ownership tags, else `tags`) and every attribute, sensitive strings as digests (other
+/// sensitive values dropped).
+pub fn live_object(ty: &str, region: &str, state: &Value, block: &Block) -> crate::live::LiveObject {
+    let json = state.to_json().unwrap_or(serde_json::Value::Null);
+    let mut attributes: BTreeMap<String, serde_json::Value> = match json {
+        serde_json::Value::Object(m) => m.into_iter().filter(|(_, v)| !v.is_null()).collect(),
+        _ => BTreeMap::new(),
+    };
+    for name in block.attributes.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k) {
+        match attributes.remove(name) {
+            Some(serde_json::Value::String(secret)) => {
+                attributes.insert(name.clone(), serde_json::Value::String(sensitive_digest(&secret)));
+            }
+            _ => continue,
+        }
+    }
+    let tags = ["tags_all", "tags"]
+        .iter()
+        .find_map(|k| attributes.get(*k).and_then(serde_json::Value::as_object).filter(|m| !m.is_empty()))
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+        .unwrap_or_default();
+    crate::live::LiveObject {
+        ty: ty.to_string(),
+        region: region.to_string(),
+        id: attributes.get("id").and_then(serde_json::Value::as_str).unwrap_or_default().to_string(),
+        tags,
+        attributes,
+    }
+}
+
+/// A prior state whose sensitive strings are digests ([`live_object`]) with the configured
+/// value put back where it is the value AWS has (same digest), so an unchanged secret plans no
+/// change; a differing one stays a digest and plans its update.
+pub fn restore_sensitive(prior: Value, config: &Value, block: &Block) -> Value {
+    let Value::Map(mut state) = prior else { return prior };
+    for (name, _) in block.attributes.iter().filter(|(_, a)| a.sensitive) {
+        let (Some(Value::String(held)), Some(Value::String(wanted))) = (state.get(name), config.get(name)) else {
+            continue;
+        };
+        if held.starts_with(SENSITIVE_PREFIX) && *held == sensitive_digest(wanted) {
+            state.insert(name.clone(), Value::String(wanted.clone()));
+        }
+    }
+    Value::Map(state)
+}
+
+fn dynamic(msgpack: Vec<u8>) -> wire::DynamicValue {
+    wire::DynamicValue { msgpack, json: Vec::new() }
+}
+
+fn capabilities() -> wire::ClientCapabilities {
+    wire::ClientCapabilities { deferral_allowed: false, write_only_attributes_allowed: true }
+}
+
+fn decode_state(value: Option<wire::DynamicValue>, block: &Block) -> Result<Value, String> {
+    match value.map(|d| d.msgpack).unwrap_or_default() {
+        bytes if bytes.is_empty() => Ok(Value::Null),
+        bytes => codec::decode_block(&bytes, block),
+    }
+}
+
+/// The error diagnostics as one message, or the warnings.
+fn errors(diagnostics: &[wire::Diagnostic]) -> Result<Vec<String>, String> {
+    let text = |d: &wire::Diagnostic| {
+        let at = d.attribute.as_ref().map(path_text).filter(|p| !p.is_empty());
+        let detail = Some(d.detail.trim()).filter(|t| !t.is_empty() && *t != d.summary.trim());
+        let mut s = d.summary.trim().to_string();
+        if let Some(at) = at {
+            s = format!("{s} (at {at})");
+        }
+        if let Some(detail) = detail {
+            s = format!("{s}: {detail}");
+        }
+        s
+    };
+    let (errors, warnings): (Vec<&wire::Diagnostic>, Vec<&wire::Diagnostic>) =
+        diagnostics.iter().partition(|d| d.severity() == wire::Severity::Error);
+    match errors.is_empty() {
+        true => Ok(warnings.into_iter().map(text).collect()),
+        false => Err(errors.into_iter().map(text).collect::<Vec<_>>().join("; ")),
+    }
+}
+
+/// `a.b[0]["k"]`.
+pub fn path_text(path: &wire::AttributePath) -> String {
+    let mut out = String::new();
+    for step in &path.steps {
+        match &step.selector {
+            Some(wire::Selector::AttributeName(n)) if out.is_empty() => out.push_str(n),
+            Some(wire::Selector::AttributeName(n)) => out.push_str(&format!(".{n}")),
+            Some(wire::Selector::ElementKeyString(k)) => out.push_str(&format!("[{k:?}]")),
+            Some(wire::Selector::ElementKeyInt(i)) => out.push_str(&format!("[{i}]")),
+            None => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::schema::Attribute;
+
+    /// Ownership tags join the configuration's tags; a type without tags is left as it is.
+    #[test]
+    fn ownership_tags_are_added_where_a_type_has_tags() {
+        let tagged = Block {
+            attributes: [(
+                "tags".to_string(),
+                Attribute { ty: serde_json::json!(["map", "string"]), optional: true, ..Attribute::default() },
+            )]
+            .into(),
+            ..Block::default()
+        };
+        let config = Value::Map(
+            [("tags".to_string(), Value::Map([("team".to_string(), Value::String("sre".into()))].into()))].into(),
+        );
+        let got = with_ownership_tags(config.clone(), &tagged, "prod", "aws_sns_topic.alerts");
+        let tags = got.get("tags").unwrap();
+        assert_eq!(tags.get("drplan:stack"), Some(&Value::String("prod".into())));
+        assert_eq!(tags.get("drplan:address"), Some(&Value::String("aws_sns_topic.alerts".into())));
+        assert_eq!(tags.get("team"), Some(&Value::String("sre".into())));
+        assert_eq!(with_ownership_tags(config.clone(), &Block::default(), "prod", "x"), config);
+    }
+
+    /// Arguments AWS does not report back are taken as configured only when the object was
+    /// last written with this very configuration.
+    #[test]
+    fn unread_arguments_are_restored_only_for_the_same_configuration() {
+        let tagged = Block {
+            attributes: [(
+                "tags".to_string(),
+                Attribute { ty: serde_json::json!(["map", "string"]), optional: true, ..Attribute::default() },
+            )]
+            .into(),
+            ..Block::default()
+        };
+        let config = |window: f64| {
+            let c = Value::Map([("deletion_window_in_days".to_string(), Value::Number(window))].into());
+            with_ownership_tags(c, &tagged, "prod", "aws_kms_key.k")
+        };
+        let written = config(7.0);
+        let read_back = Value::Map(
+            [
+                ("deletion_window_in_days".to_string(), Value::Null),
+                ("tags_all".to_string(), written.get("tags").unwrap().clone()),
+            ]
+            .into(),
+        );
+        let restored = restore_unread(read_back.clone(), &written);
+        assert_eq!(restored.get("deletion_window_in_days"), Some(&Value::Number(7.0)));
+        let changed = config(10.0);
+        assert_eq!(restore_unread(read_back.clone(), &changed), read_back, "a new configuration assumes nothing");
+    }
+
+    /// Errors are joined with where they point; warnings are returned.
+    #[test]
+    fn diagnostics_become_one_message() {
+        let d = |severity: wire::Severity, summary: &str, detail: &str, at: Option<&str>| wire::Diagnostic {
+            severity: severity as i32,
+            summary: summary.into(),
+            detail: detail.into(),
+            attribute: at.map(|a| wire::AttributePath {
+                steps: vec![wire::Step { selector: Some(wire::Selector::AttributeName(a.into())) }],
+            }),
+        };
+        let warn = d(wire::Severity::Warning, "deprecated", "", None);
+        assert_eq!(errors(std::slice::from_ref(&warn)), Ok(vec!["deprecated".to_string()]));
+        let err = d(wire::Severity::Error, "invalid name", "must start with a letter", Some("name"));
+        assert_eq!(errors(&[warn, err]), Err("invalid name (at name): must start with a letter".to_string()));
+    }
+
+    /// A secret never reaches a live object; the configured value comes back only when it is
+    /// the one AWS holds.
+    #[test]
+    fn sensitive_strings_are_held_as_digests() {
+        let block = Block {
+            attributes: [
+                ("id".to_string(), Attribute { ty: "string".into(), computed: true, ..Attribute::default() }),
+                (
+                    "secret_string".to_string(),
+                    Attribute { ty: "string".into(), optional: true, sensitive: true, ..Attribute::default() },
+                ),
+            ]
+            .into(),
+            ..Block::default()
+        };
+        let state = Value::Map(
+            [("id".to_string(), Value::from("s-1")), ("secret_string".to_string(), Value::from("hunter2"))].into(),
+        );
+        let object = live_object("aws_secretsmanager_secret_version", "us-west-2", &state, &block);
+        let text = serde_json::to_string(&object).unwrap();
+        assert!(!text.contains("hunter2") && text.contains(SENSITIVE_PREFIX), "{text}");
+        let prior = object_state(&block, Some(&object));
+        let same = Value::Map([("secret_string".to_string(), Value::from("hunter2"))].into());
+        assert_eq!(restore_sensitive(prior.clone(), &same, &block).get("secret_string"), Some(&Value::from("hunter2")));
+        let other = Value::Map([("secret_string".to_string(), Value::from("rotated"))].into());
+        assert_eq!(restore_sensitive(prior.clone(), &other, &block), prior);
+    }
+
+    /// Offline, the provider is given everything it would otherwise ask AWS for.
+    #[test]
+    fn offline_settings_never_need_aws() {
+        let c = provider_config(&Settings { region: "us-west-2".into(), offline: true, endpoint_url: None });
+        assert_eq!(c.get("skip_credentials_validation"), Some(&Value::Bool(true)));
+        assert_eq!(c.get("access_key"), Some(&Value::String("offline".into())));
+        let online = provider_config(&Settings { region: "us-west-2".into(), offline: false, endpoint_url: None });
+        assert_eq!(online, Value::Map([("region".to_string(), Value::String("us-west-2".into()))].into()));
+    }
+}

@@ -1,0 +1,94 @@
+//! The provider host on apply's write side: a [`Provider`] that sends writes of the types
+//! drplan does not serve natively to terraform-provider-aws and everything else to the native
+//! provider it wraps. The provider decides at write time, from the object as it is now and the
+//! configuration evaluated now, what the write is (`PlanResourceChange`), then makes it
+//! (`ApplyResourceChange`); the new state is handed back as the object the step made, since
+//! these types have no read unit to re-read it with.
+
+use std::sync::Arc;
+
+use super::Host;
+use super::host::{PlanItem, PlannedState, live_object, object_state, restore_sensitive, restore_unread};
+use crate::apply::StepError;
+use crate::cloud::Provider;
+use crate::config::Mode;
+use crate::eval::Value;
+use crate::live::LiveObject;
+use crate::plan::decide::decide_served;
+use crate::resources::sdk::Narrow;
+use crate::resources::{self, ApplyRequest, BoxFuture, Op};
+
+/// `inner` for native types, the host for the rest.
+pub struct WithHost<P> {
+    inner: P,
+    host: Option<Arc<Host>>,
+    region: String,
+}
+
+impl<P: Provider> WithHost<P> {
+    pub fn new(inner: P, host: Option<Arc<Host>>, region: &str) -> Self {
+        WithHost { inner, host, region: region.to_string() }
+    }
+
+    fn served(&self, ty: &str) -> Option<&Host> {
+        let host = self.host.as_deref()?;
+        (resources::get(ty).is_none() && host.block(Mode::Managed, ty).is_some()).then_some(host)
+    }
+}
+
+impl<P: Provider> Provider for WithHost<P> {
+    fn apply<'a>(&'a self, ty: &'a str, request: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
+        match self.served(ty) {
+            Some(host) => Box::pin(write(host, ty, &self.region, request)),
+            None => self.inner.apply(ty, request),
+        }
+    }
+
+    fn reread<'a>(&'a self, ty: &'a str, narrow: &'a Narrow) -> BoxFuture<'a, Result<Vec<LiveObject>, StepError>> {
+        match self.served(ty) {
+            Some(_) => Box::pin(async { Ok(Vec::new()) }),
+            None => self.inner.reread(ty, narrow),
+        }
+    }
+}
+
+/// One write of a served type. Provider errors are not retried blindly: the provider already
+/// retries what AWS says is retryable, and a create retried here could duplicate an object.
+async fn write(host: &Host, ty: &str, region: &str, request: ApplyRequest<'_>) -> Result<(), StepError> {
+    let fail = |why: String| StepError::fatal(format!("terraform-provider-aws: {why}"));
+    let block = host.block(Mode::Managed, ty).cloned().unwrap_or_default();
+    let config = request.config.0.clone();
+    let prior = restore_sensitive(restore_unread(object_state(&block, request.prior), &config), &config, &block);
+    if let Op::Delete = request.op {
+        let gone = PlannedState {
+            planned: Value::Null,
+            requires_replace: Vec::new(),
+            private: Vec::new(),
+            warnings: Vec::new(),
+        };
+        host.apply(ty, &prior, &gone, &Value::Null).await.map_err(fail)?;
+        return Ok(());
+    }
+    let planned = host
+        .plan(&PlanItem { ty: ty.to_string(), prior: prior.clone(), config: config.clone() })
+        .await
+        .map_err(fail)?;
+    let decision = decide_served(&prior, &planned.planned, &planned.requires_replace);
+    let state = match (&prior, decision.changed.is_empty(), decision.replace()) {
+        (Value::Null, _, _) => host.apply(ty, &prior, &planned, &config).await.map_err(fail)?,
+        (_, true, _) => prior,
+        (_, false, false) => host.apply(ty, &prior, &planned, &config).await.map_err(fail)?,
+        (_, false, true) => {
+            // Delete, then create from nothing, as Terraform replaces without create_before_destroy.
+            let gone = PlannedState { planned: Value::Null, ..planned.clone() };
+            host.apply(ty, &prior, &gone, &Value::Null).await.map_err(fail)?;
+            let fresh = PlanItem { ty: ty.to_string(), prior: Value::Null, config: config.clone() };
+            let planned = host.plan(&fresh).await.map_err(fail)?;
+            host.apply(ty, &Value::Null, &planned, &config).await.map_err(fail)?
+        }
+    };
+    if !state.is_null() {
+        request.created.set_object(live_object(ty, region, &state, &block));
+    }
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! Types drplan does not serve natively, planned and applied through the real
+//! terraform-provider-aws (the provider host): an offline plan, and the whole lifecycle on moto
+//! (found again by tags or configured names, no changes after apply, a change planned by the
+//! provider, a recorded snapshot planned offline, destroy), with a secret that never shows.
+//! Skipped where the provider is not installed.
+
+use crate::harness::{InstalledProvider, Moto, Run};
+
+const DIR: &str = "tests/fixtures/plans/served";
+const SECRET: &str = "tok-3f9a-never-printed";
+
+fn provider() -> Option<InstalledProvider> {
+    let found = InstalledProvider::find();
+    if found.is_none() {
+        eprintln!("terraform-provider-aws is not installed here: the provider host is not exercised");
+    }
+    found
+}
+
+fn assert_ok(run: &Run, what: &str) {
+    assert_eq!(run.code, 0, "{what}:\n{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET), "{what} printed the secret");
+}
+
+/// Offline (`--live empty`), every type is planned by the provider: one create each, the
+/// provider's own values where the configuration leaves them, the sensitive value masked.
+#[test]
+fn served_types_plan_offline_through_the_provider() {
+    let Some(p) = provider() else { return };
+    let run = p.drplan(&["plan", DIR, "--live", "empty"]);
+    assert_ok(&run, "plan");
+    crate::harness::settings().bind(|| insta::assert_snapshot!("plan-served-human", run.stdout));
+    let run = p.drplan(&["plan", DIR, "--live", "empty", "--format", "json"]);
+    assert_ok(&run, "plan --format json");
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let changes = plan["resource_changes"].as_array().unwrap();
+    let actions: Vec<(&str, &str)> =
+        changes.iter().map(|c| (c["address"].as_str().unwrap(), c["change"]["actions"][0].as_str().unwrap())).collect();
+    assert_eq!(actions.len(), 7, "{actions:?}");
+    assert!(actions.iter().all(|(_, a)| *a == "create"), "{actions:?}");
+    let ssm = changes.iter().find(|c| c["address"] == "aws_ssm_parameter.token").unwrap();
+    assert_eq!(ssm["change"]["after_sensitive"]["value"], true);
+    // The provider planned what it computes as unknown, and its defaults.
+    let queue = changes.iter().find(|c| c["address"] == "aws_sqs_queue.pager").unwrap();
+    assert_eq!(queue["change"]["after_unknown"]["arn"], true, "{queue:#}");
+    assert_eq!(queue["change"]["after"]["fifo_queue"], false, "{queue:#}");
+}
+
+/// With `count` over a type AWS cannot tag, the plan says drplan cannot find it again.
+#[test]
+fn an_untaggable_served_type_is_called_out() {
+    let Some(p) = provider() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let main = std::fs::read_to_string(crate::harness::root().join(DIR).join("main.tf")).unwrap()
+        + "\nresource \"aws_sns_topic_subscription\" \"pager\" {\n  topic_arn = aws_sns_topic.alerts.arn\n  protocol  = \"sqs\"\n  endpoint  = aws_sqs_queue.pager.arn\n}\n";
+    std::fs::write(tmp.path().join("main.tf"), main).unwrap();
+    let run = p.drplan(&["plan", &tmp.path().display().to_string(), "--live", "empty"]);
+    assert_ok(&run, "plan");
+    assert!(
+        run.stdout
+            .contains("aws_sns_topic_subscription.pager: AWS cannot tag this object, so drplan cannot find it again"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// A stack of another name beside it: never touched.
+const FOREIGN: &str = r#"
+recovery {
+  stack  = "served-foreign"
+  region = "us-west-2"
+}
+
+provider "aws" {
+  region = "us-west-2"
+}
+
+resource "aws_sns_topic" "alerts" {
+  name = "foreign-alerts"
+}
+
+resource "aws_iam_role" "app" {
+  name               = "foreign-app"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }] })
+}
+"#;
+
+/// The lifecycle on moto: apply; a new plan finds every object again (by the tagging API, or
+/// by its configured name for IAM, which that API does not list) and has no changes; a changed
+/// argument is an update the provider plans; a recorded snapshot plans offline the same;
+/// destroy removes the stack's objects and leaves another stack's alone. The secret never
+/// appears in output, plan files, snapshots or journals.
+#[test]
+fn served_types_lifecycle_on_moto() {
+    let Some(p) = provider() else { return };
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, foreign, journal) = (tmp.path().join("stack"), tmp.path().join("foreign"), tmp.path().join("journal"));
+    for d in [&dir, &foreign, &journal] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::copy(crate::harness::root().join(DIR).join("main.tf"), dir.join("main.tf")).unwrap();
+    std::fs::write(foreign.join("main.tf"), FOREIGN).unwrap();
+    let (dir_s, foreign_s, journal_s) =
+        (dir.display().to_string(), foreign.display().to_string(), journal.display().to_string());
+    let run = |args: &[&str]| p.drplan_moto(&moto, args);
+    let apply = |d: &str| run(&["apply", d, "--auto-approve", "--journal-dir", &journal_s]);
+
+    assert_ok(&apply(&foreign_s), "apply the foreign stack");
+    assert_ok(&apply(&dir_s), "apply");
+    let again = run(&["plan", &dir_s, "--detailed-exitcode"]);
+    assert_ok(&again, "plan after apply (exit 0: no changes)");
+
+    let live = tmp.path().join("live.json").display().to_string();
+    assert_ok(&run(&["snapshot", &dir_s, "--out", &live]), "snapshot");
+    let recorded = std::fs::read_to_string(&live).unwrap();
+    assert!(recorded.contains("\"aws_sqs_queue\"") && recorded.contains("\"aws_iam_role\""), "{recorded}");
+    assert!(!recorded.contains(SECRET), "the snapshot holds the secret");
+    assert_ok(&p.drplan(&["plan", &dir_s, "--live", &live, "--detailed-exitcode"]), "offline plan from the snapshot");
+
+    let main = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    std::fs::write(dir.join("main.tf"), main.replace("team = \"sre\"", "team = \"ops\"")).unwrap();
+    let changed =
+        run(&["plan", &dir_s, "--format", "json", "--out", &tmp.path().join("plan.json").display().to_string()]);
+    assert_ok(&changed, "plan of a change");
+    let plan: serde_json::Value = serde_json::from_str(&changed.stdout).unwrap();
+    let updates: Vec<(&str, &str)> = plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["address"].as_str().unwrap(), c["change"]["actions"][0].as_str().unwrap()))
+        .collect();
+    assert_eq!(updates, [("aws_sns_topic.alerts", "update")]);
+    assert_ok(
+        &run(&["apply", &tmp.path().join("plan.json").display().to_string(), "--journal-dir", &journal_s]),
+        "apply the saved plan",
+    );
+    assert_ok(&run(&["plan", &dir_s, "--detailed-exitcode"]), "no changes after the update");
+
+    assert_ok(&run(&["destroy", &dir_s, "--auto-approve", "--journal-dir", &journal_s]), "destroy");
+    let after = run(&["plan", &dir_s, "--format", "json"]);
+    assert_ok(&after, "plan after destroy");
+    let plan: serde_json::Value = serde_json::from_str(&after.stdout).unwrap();
+    let creates = plan["resource_changes"].as_array().unwrap().iter().filter(|c| c["change"]["actions"][0] == "create");
+    assert_eq!(creates.count(), 7, "everything is gone, so everything is planned again");
+    assert_ok(&run(&["plan", &foreign_s, "--detailed-exitcode"]), "the foreign stack is untouched");
+    for entry in std::fs::read_dir(&journal).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        assert!(!text.contains(SECRET), "{} holds the secret", entry.path().display());
+    }
+    assert!(!std::fs::read_to_string(tmp.path().join("plan.json")).unwrap().contains(SECRET));
+}
