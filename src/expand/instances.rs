@@ -88,8 +88,8 @@ impl Engine<'_> {
             let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
             let unmanaged =
                 self.out.recovery.as_ref().and_then(|r| r.unmanaged.matching(&decl.ty, &addr)).map(str::to_string);
-            // Managed types are planned through the provider when it is installed.
-            let plannable = decl.mode == Mode::Managed && self.opts.hosted.located.is_some();
+            // Planned (and read) through the provider when it is installed.
+            let plannable = self.opts.hosted.located.is_some();
             if hosted.is_some() && unmanaged.is_none() && !plannable {
                 self.not_planned_yet(decl);
             }
@@ -248,7 +248,10 @@ impl Engine<'_> {
                 "resource",
                 "drplan plans it through the provider, and only the provider's recorded schema (DRPLAN_PROVIDER_SCHEMA) is here, not the provider itself",
             ),
-            Mode::Data => ("data source", "drplan cannot read it through the provider yet"),
+            Mode::Data => (
+                "data source",
+                "drplan reads it through the provider, and only the provider's recorded schema (DRPLAN_PROVIDER_SCHEMA) is here, not the provider itself",
+            ),
         };
         self.diags.push(
             Diagnostic::error(format!("Provider-served {kind} type not planned yet"))

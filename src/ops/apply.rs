@@ -27,11 +27,13 @@ use crate::schema;
 pub struct ConfigResolver {
     parsed: Parsed,
     recovery: Recovery,
+    /// Reads data sources drplan does not serve natively.
+    host: Option<Arc<crate::provider::Host>>,
 }
 
 impl Resolve for ConfigResolver {
     fn resolve(&self, inventory: &Inventory, address: &str) -> Result<Resolved, String> {
-        let view = PlanView::new(inventory).rooted(&self.parsed.loaded.tree.root().dir);
+        let view = PlanView::new(inventory).rooted(&self.parsed.loaded.tree.root().dir).with_host(self.host.clone());
         let (exp, diags) = match self.parsed.expand_focused(&view, address) {
             Some(focused) => focused,
             None => self.parsed.expand_with(&view),
@@ -73,7 +75,7 @@ impl Resolve for ConfigResolver {
     }
 
     fn outputs(&self, inventory: &Inventory) -> Vec<(String, Option<serde_json::Value>, bool)> {
-        let view = PlanView::new(inventory).rooted(&self.parsed.loaded.tree.root().dir);
+        let view = PlanView::new(inventory).rooted(&self.parsed.loaded.tree.root().dir).with_host(self.host.clone());
         let (exp, _) = self.parsed.expand_with(&view);
         exp.outputs
             .iter()
@@ -140,7 +142,8 @@ pub fn prepare(
         Some(saved) => Planned { plan: saved, ..fresh },
         None => fresh,
     };
-    Ok(Prepared { planned, from_file, resolver: ConfigResolver { parsed, recovery } })
+    let host = planned.host.clone();
+    Ok(Prepared { planned, from_file, resolver: ConfigResolver { parsed, recovery, host } })
 }
 
 fn check_not_stale(saved: &Plan, fresh: &Plan, path: &Path) -> Result<(), Error> {

@@ -198,13 +198,16 @@ impl Parsed {
         reads
     }
 
-    /// Whether the configuration declares managed types served through the provider host.
+    /// Whether the configuration declares types served through the provider host (managed
+    /// types, or data sources drplan neither reads nor computes itself).
     pub fn declares_served_types(&self) -> bool {
         let mut declared = self.loaded.tree.modules.iter().flat_map(|m| &m.resources);
         declared.any(|r| {
-            r.mode == config::Mode::Managed
-                && crate::resources::get(&r.ty).is_none()
-                && self.hosted.block(config::Mode::Managed, &r.ty).is_some()
+            let native = match r.mode {
+                config::Mode::Managed => crate::resources::get(&r.ty).is_some(),
+                config::Mode::Data => crate::schema::lookup(r.mode, &r.ty).is_some(),
+            };
+            !native && self.hosted.block(r.mode, &r.ty).is_some()
         })
     }
 

@@ -48,7 +48,7 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     };
     let host = start_host(&parsed, &recovery.region, opts.cloud)?;
     let inventory = Inventory::new(read_live(&parsed, opts.cloud, &request, host.as_ref())?);
-    let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir);
+    let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir).with_host(host.clone());
     let config = evaluate(parsed, &view)?;
     let build_opts = BuildOptions {
         workspace: &opts.load.workspace,
@@ -110,7 +110,9 @@ pub fn read_live(
         return Ok(snapshot);
     }
     let inventory = Inventory::new(snapshot);
-    let reads = parsed.second_reads(&PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir));
+    let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir).with_host(host.cloned());
+    let reads = parsed.second_reads(&view);
+    drop(view);
     let mut snapshot = inventory.snapshot;
     if reads.is_empty() {
         return Ok(snapshot);

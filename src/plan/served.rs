@@ -14,9 +14,8 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::Value;
 use crate::expand::Instance;
 use crate::live::LiveObject;
-use crate::provider::host::{
-    PlanItem, PlannedState, object_state, restore_sensitive, restore_unread, with_ownership_tags,
-};
+use crate::provider::host::{PlanItem, PlannedState, object_state, restore_sensitive};
+use crate::provider::ownership::{carrier, restore_unread, with_ownership_tags};
 use crate::provider::schema::Block;
 use crate::provider::{Host, codec};
 
@@ -82,8 +81,7 @@ pub(super) fn plan(
             );
             continue;
         }
-        if w.live.is_none() && host.block(Mode::Managed, &w.inst.ty).is_some_and(|b| !b.attributes.contains_key("tags"))
-        {
+        if w.live.is_none() && host.block(Mode::Managed, &w.inst.ty).is_some_and(|b| carrier(b).is_none()) {
             untaggable.insert(w.inst.addr.clone());
         }
         let sensitive = sensitive_attrs(host, w.inst);

@@ -20,11 +20,18 @@ pub struct PlanView<'a> {
     /// The root module's directory: local files data sources read (a remote state) are
     /// relative to it.
     root: std::path::PathBuf,
+    /// The provider host, which reads data sources drplan does not serve natively.
+    host: Option<std::sync::Arc<crate::provider::Host>>,
 }
 
 impl<'a> PlanView<'a> {
     pub fn new(inventory: &'a Inventory) -> Self {
-        PlanView { inventory, read: RefCell::new(BTreeSet::new()), root: ".".into() }
+        PlanView { inventory, read: RefCell::new(BTreeSet::new()), root: ".".into(), host: None }
+    }
+
+    pub fn with_host(mut self, host: Option<std::sync::Arc<crate::provider::Host>>) -> Self {
+        self.host = host;
+        self
     }
 
     pub fn rooted(mut self, root: &std::path::Path) -> Self {
@@ -48,6 +55,12 @@ impl LiveView for PlanView<'_> {
         if let Some((value, key)) = crate::live::computed::read(ty, config, &cx)? {
             self.read.borrow_mut().extend(key);
             return Ok(Some(value));
+        }
+        if let Some(host) = self.host.as_deref().filter(|h| h.block(Mode::Data, ty).is_some()) {
+            // On a thread of its own: the host waits on its runtime, which is not allowed on a
+            // thread that runs another (apply evaluates from inside one).
+            let read = std::thread::scope(|s| s.spawn(|| host.read_data(ty, config)).join());
+            return read.unwrap_or_else(|_| Err(format!("reading {ty} through the provider failed")));
         }
         if self.inventory.is_empty() {
             return Ok(None); // read during apply, as Terraform defers it

@@ -37,6 +37,8 @@ pub struct Host {
     plugin: Plugin,
     blocks: BTreeMap<(Mode, String), Block>,
     pub version: String,
+    /// Configured so that it cannot reach AWS (see [`Settings::offline`]).
+    pub offline: bool,
 }
 
 /// What the provider planned for one object.
@@ -81,7 +83,12 @@ impl Host {
         let response: wire::ConfigureResponse =
             plugin.call("Configure", wire::method::CONFIGURE, request, CALL_LIMIT)?;
         errors(&response.diagnostics).map_err(HostError::Diagnostics)?;
-        Ok(Host { plugin, blocks: hosted.blocks().clone(), version: located.version.clone() })
+        Ok(Host {
+            plugin,
+            blocks: hosted.blocks().clone(),
+            version: located.version.clone(),
+            offline: settings.offline,
+        })
     }
 
     /// Runs `f` to completion on the provider's runtime (from outside any runtime).
@@ -231,12 +238,19 @@ impl Host {
         self.read(ty, &state).await
     }
 
-    /// Reads a data source of a type drplan does not serve natively.
-    pub fn read_data(&self, ty: &str, config: &Value) -> Result<Value, String> {
+    /// Reads a data source of a type drplan does not serve natively, from its evaluated
+    /// configuration (computed attributes unknown). `Ok(None)` when it cannot be read now: an
+    /// argument is known only after apply, or the provider is offline. Blocking: call it from
+    /// outside any async runtime.
+    pub fn read_data(&self, ty: &str, config: &Value) -> Result<Option<Value>, String> {
         let block = self.schema_of(Mode::Data, ty)?;
+        let Some(config) = data_configuration(config, block) else { return Ok(None) };
+        if self.offline {
+            return Ok(None);
+        }
         let request = wire::ReadDataSourceRequest {
             type_name: ty.to_string(),
-            config: Some(dynamic(codec::encode_block(config, block))),
+            config: Some(dynamic(codec::encode_block(&config, block))),
             client_capabilities: Some(capabilities()),
         };
         let answer: wire::ReadDataSourceResponse = self
@@ -244,8 +258,36 @@ impl Host {
             .call("ReadDataSource", wire::method::READ_DATA_SOURCE, request, CALL_LIMIT)
             .map_err(|e| e.to_string())?;
         errors(&answer.diagnostics)?;
-        decode_state(answer.state, block)
+        decode_state(answer.state, block).map(Some)
     }
+}
+
+/// A data source's configuration as the provider takes it: the arguments, without what only the
+/// provider computes; `None` while an argument is not known yet.
+fn data_configuration(config: &Value, block: &Block) -> Option<Value> {
+    let Value::Map(fields) = config else { return Some(config.clone()) };
+    let mut out = BTreeMap::new();
+    for (name, attr) in &block.attributes {
+        let value = fields.get(name).cloned().unwrap_or(Value::Null);
+        match (attr.required || attr.optional, attr.computed, value.is_wholly_known()) {
+            (false, _, _) => {}
+            (true, false, false) => return None,
+            // Optional and computed, not set: the provider's to fill in.
+            (true, true, false) if value == Value::Unknown => {}
+            (true, true, false) => return None,
+            (true, _, true) => {
+                out.insert(name.clone(), value);
+            }
+        }
+    }
+    for name in block.block_types.keys() {
+        let value = fields.get(name).cloned().unwrap_or(Value::Null);
+        if !value.is_wholly_known() {
+            return None;
+        }
+        out.insert(name.clone(), value);
+    }
+    Some(Value::Map(out))
 }
 
 /// Creating or deleting can take long (a KMS key's schedule, a bucket's contents): the
@@ -272,64 +314,6 @@ fn provider_config(settings: &Settings) -> Value {
         fields.insert("max_retries".into(), Value::Number(1.0));
     }
     Value::Map(fields)
-}
-
-/// The tag holding a digest of the configuration an object was last written with.
-pub const CONFIG_TAG: &str = "drplan:config";
-
-/// A configuration with drplan's ownership tags added to `tags`, for types that have them: the
-/// provider writes them with the object, and they find it again on the next plan. A third tag,
-/// [`CONFIG_TAG`], records a digest of the rest of the configuration (see [`restore_unread`]).
-pub fn with_ownership_tags(config: Value, block: &Block, stack: &str, address: &str) -> Value {
-    let Value::Map(mut fields) = config else { return config };
-    if !block.attributes.contains_key("tags") {
-        return Value::Map(fields);
-    }
-    let mut tags = match fields.remove("tags") {
-        Some(Value::Map(tags)) => tags,
-        Some(Value::Unknown) => {
-            return Value::Map(fields.into_iter().chain([("tags".into(), Value::Unknown)]).collect());
-        }
-        _ => BTreeMap::new(),
-    };
-    let digest = config_digest(&fields).map_or(Value::Unknown, Value::String);
-    tags.insert(crate::live::STACK_TAG.into(), Value::String(stack.into()));
-    tags.insert(crate::live::ADDRESS_TAG.into(), Value::String(address.into()));
-    tags.insert(CONFIG_TAG.into(), digest);
-    fields.insert("tags".into(), Value::Map(tags));
-    Value::Map(fields)
-}
-
-/// SHA-256 of a configuration's arguments other than `tags`; `None` while some are unknown.
-fn config_digest(fields: &BTreeMap<String, Value>) -> Option<String> {
-    use sha2::Digest;
-    let json = Value::Map(fields.iter().filter(|(k, _)| *k != "tags").map(|(k, v)| (k.clone(), v.clone())).collect())
-        .to_json()
-        .ok()?;
-    let digest = sha2::Sha256::digest(json.to_string().as_bytes());
-    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// AWS does not report every argument back (a KMS key's `deletion_window_in_days`), so an
-/// object found again by import lacks them, where Terraform would have them from its state.
-/// When the object's [`CONFIG_TAG`] says it was last written with exactly this configuration,
-/// those arguments are as configured: they are filled in from `config` where the state read
-/// back has nothing. Otherwise nothing is assumed and the plan shows them as changes.
-pub fn restore_unread(prior: Value, config: &Value) -> Value {
-    let (Value::Map(mut state), Value::Map(fields)) = (prior.clone(), config) else { return prior };
-    let tag = |m: &BTreeMap<String, Value>| {
-        ["tags_all", "tags"].iter().find_map(|k| m.get(*k)?.get(CONFIG_TAG)?.as_str().map(str::to_string))
-    };
-    let wanted = fields.get("tags").and_then(|t| t.get(CONFIG_TAG)).and_then(Value::as_str);
-    if wanted.is_none() || tag(&state).as_deref() != wanted {
-        return prior;
-    }
-    for (name, value) in fields {
-        if !value.is_null() && state.get(name).is_some_and(Value::is_null) {
-            state.insert(name.clone(), value.clone());
-        }
-    }
-    Value::Map(state)
 }
 
 /// A live object's state as the provider keeps it (null when there is no object).
@@ -368,11 +352,7 @@ pub fn live_object(ty: &str, region: &str, state: &Value, block: &Block) -> crat
             _ => continue,
         }
     }
-    let tags = ["tags_all", "tags"]
-        .iter()
-        .find_map(|k| attributes.get(*k).and_then(serde_json::Value::as_object).filter(|m| !m.is_empty()))
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
-        .unwrap_or_default();
+    let tags = super::ownership::tags_of(state);
     crate::live::LiveObject {
         ty: ty.to_string(),
         region: region.to_string(),
@@ -454,58 +434,6 @@ pub fn path_text(path: &wire::AttributePath) -> String {
 mod tests {
     use super::*;
     use crate::provider::schema::Attribute;
-
-    /// Ownership tags join the configuration's tags; a type without tags is left as it is.
-    #[test]
-    fn ownership_tags_are_added_where_a_type_has_tags() {
-        let tagged = Block {
-            attributes: [(
-                "tags".to_string(),
-                Attribute { ty: serde_json::json!(["map", "string"]), optional: true, ..Attribute::default() },
-            )]
-            .into(),
-            ..Block::default()
-        };
-        let config = Value::Map(
-            [("tags".to_string(), Value::Map([("team".to_string(), Value::String("sre".into()))].into()))].into(),
-        );
-        let got = with_ownership_tags(config.clone(), &tagged, "prod", "aws_sns_topic.alerts");
-        let tags = got.get("tags").unwrap();
-        assert_eq!(tags.get("drplan:stack"), Some(&Value::String("prod".into())));
-        assert_eq!(tags.get("drplan:address"), Some(&Value::String("aws_sns_topic.alerts".into())));
-        assert_eq!(tags.get("team"), Some(&Value::String("sre".into())));
-        assert_eq!(with_ownership_tags(config.clone(), &Block::default(), "prod", "x"), config);
-    }
-
-    /// Arguments AWS does not report back are taken as configured only when the object was
-    /// last written with this very configuration.
-    #[test]
-    fn unread_arguments_are_restored_only_for_the_same_configuration() {
-        let tagged = Block {
-            attributes: [(
-                "tags".to_string(),
-                Attribute { ty: serde_json::json!(["map", "string"]), optional: true, ..Attribute::default() },
-            )]
-            .into(),
-            ..Block::default()
-        };
-        let config = |window: f64| {
-            let c = Value::Map([("deletion_window_in_days".to_string(), Value::Number(window))].into());
-            with_ownership_tags(c, &tagged, "prod", "aws_kms_key.k")
-        };
-        let written = config(7.0);
-        let read_back = Value::Map(
-            [
-                ("deletion_window_in_days".to_string(), Value::Null),
-                ("tags_all".to_string(), written.get("tags").unwrap().clone()),
-            ]
-            .into(),
-        );
-        let restored = restore_unread(read_back.clone(), &written);
-        assert_eq!(restored.get("deletion_window_in_days"), Some(&Value::Number(7.0)));
-        let changed = config(10.0);
-        assert_eq!(restore_unread(read_back.clone(), &changed), read_back, "a new configuration assumes nothing");
-    }
 
     /// Errors are joined with where they point; warnings are returned.
     #[test]

@@ -12,6 +12,7 @@ pub mod discover;
 pub mod host;
 pub mod hosted;
 pub mod locate;
+pub mod ownership;
 pub mod plugin;
 pub mod proposed;
 pub mod schema;

@@ -8,7 +8,8 @@
 use std::sync::Arc;
 
 use super::Host;
-use super::host::{PlanItem, PlannedState, live_object, object_state, restore_sensitive, restore_unread};
+use super::host::{PlanItem, PlannedState, live_object, object_state, restore_sensitive};
+use super::ownership::restore_unread;
 use crate::apply::StepError;
 use crate::cloud::Provider;
 use crate::config::Mode;

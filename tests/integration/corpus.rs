@@ -60,15 +60,14 @@ fn real_repositories_get_located_errors_only_for_what_is_missing() {
     }
 }
 
-/// With terraform-provider-aws installed, what is left in each repository: the data sources
-/// drplan cannot read through the provider yet, and what Terraform itself would say. (Every
-/// managed type is planned through the provider.)
+/// With terraform-provider-aws installed, what is left in each repository: what Terraform itself
+/// would say, and arguments drplan's native schemas lack. (Every other type is planned and read
+/// through the provider.)
 const WITH_PROVIDER: &[(&str, &[&str])] = &[
     ("sachinaws-bit-terraform-disaster-recovery", &[]),
     (
         "misa1313-terraform-warm-standby-dr",
         &[
-            "Provider-served data source type not planned yet",
             // file("../setup.sh"), outside the copied directory: Terraform says so too.
             "Invalid function argument",
             // Four aws_vpc IPv6 arguments drplan's native schema lacks.

@@ -111,6 +111,15 @@ fn served_types_lifecycle_on_moto() {
     let again = run(&["plan", &dir_s, "--detailed-exitcode"]);
     assert_ok(&again, "plan after apply (exit 0: no changes)");
 
+    // A data source drplan does not serve natively is read through the provider.
+    let data = "data \"aws_sns_topic\" \"by_name\" {\n  name = \"served-alerts\"\n}\n\noutput \"topic\" {\n  value = data.aws_sns_topic.by_name.arn\n}\n";
+    std::fs::write(dir.join("data.tf"), data).unwrap();
+    let read = run(&["plan", &dir_s, "--format", "json"]);
+    assert_ok(&read, "plan reading a data source through the provider");
+    let plan: serde_json::Value = serde_json::from_str(&read.stdout).unwrap();
+    assert_eq!(plan["output_changes"]["topic"]["after"], "arn:aws:sns:us-west-2:123456789012:served-alerts");
+    std::fs::remove_file(dir.join("data.tf")).unwrap();
+
     let live = tmp.path().join("live.json").display().to_string();
     assert_ok(&run(&["snapshot", &dir_s, "--out", &live]), "snapshot");
     let recorded = std::fs::read_to_string(&live).unwrap();
