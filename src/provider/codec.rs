@@ -221,6 +221,8 @@ fn from_block(mp: &Mp, block: &Block) -> Value {
     for (name, bt) in &block.block_types {
         let v = match fields.get(name.as_str()).copied().unwrap_or(&Mp::Nil) {
             Mp::Ext(..) => Value::Unknown,
+            // An absent single block is null, as Terraform shows it; absent lists and sets are empty.
+            Mp::Nil if bt.nesting_mode == "single" => Value::Null,
             Mp::Nil => Value::List(Vec::new()),
             Mp::Array(items) => {
                 let items = items.iter().map(|i| from_block(i, &bt.block)).collect();

@@ -60,6 +60,7 @@ pub fn proposed_new(prior: &Value, config: &Value, block: &Block) -> Value {
                         .collect(),
                 )
             }
+            _ if bt.nesting_mode == "single" => Value::Null,
             _ => Value::List(Vec::new()),
         };
         out.insert(name.clone(), value);
