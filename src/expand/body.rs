@@ -34,11 +34,24 @@ pub(crate) struct BodyEval<'e, 'a> {
     /// For a native type whose provider schema is known: drplan's schema, the provider's and the
     /// block's address, so an argument only the provider has is explained as such (top level).
     pub provider: Option<(&'e BlockSchema, &'e BlockSchema, &'e str)>,
+    /// A type the provider host serves: optional computed arguments left unset in nested blocks
+    /// are null, as Terraform sends them to the provider (which plans their values), not unknown.
+    pub served: bool,
+    /// How deep in nested blocks the evaluation is (0: the resource's own arguments).
+    pub depth: usize,
 }
 
 impl BodyEval<'_, '_> {
     fn span(&self, s: &impl hcl_edit::Span) -> Option<Span> {
         self.file.range(s.span())
+    }
+
+    /// [`BodyEval::block`] for the nested block `name`, one level deeper.
+    fn nested(&mut self, b: &Body, s: &BlockSchema, at: Option<Span>, name: &str) -> (Value, BTreeSet<String>) {
+        self.depth += 1;
+        let out = self.block(b, s, at, &format!("block \"{name}\""));
+        self.depth -= 1;
+        out
     }
 
     /// Evaluates `body` as a block of `schema`; `header` is where whole-block errors point.
@@ -84,8 +97,7 @@ impl BodyEval<'_, '_> {
                                 .at(self.span(label)),
                         );
                     }
-                    let (value, _) =
-                        self.block(&b.body, &nested.block, self.span(&b.ident), &format!("block \"{name}\""));
+                    let (value, _) = self.nested(&b.body, &nested.block, self.span(&b.ident), name);
                     let entry = blocks.entry(name.to_string()).or_default();
                     entry.items.push(value);
                     entry.spans.push(self.span(&b.ident));
@@ -134,7 +146,7 @@ impl BodyEval<'_, '_> {
             }
             let fill = match (&attr.default, attr.computed) {
                 (Some(d), _) => d.clone(),
-                (None, true) if attr.optional && self.data_source => Value::Null,
+                (None, true) if attr.optional && (self.data_source || (self.served && self.depth > 0)) => Value::Null,
                 (None, true) => Value::Unknown,
                 (None, false) => Value::Null,
             };
@@ -341,7 +353,7 @@ impl BodyEval<'_, '_> {
         let span = self.span(&b.ident);
         for (key, value) in pairs {
             self.ev.push(&iterator, Value::Map([("key".to_string(), key), ("value".to_string(), value)].into()));
-            let (v, _) = self.block(&content.body, &nested.block, span, &format!("block \"{name}\""));
+            let (v, _) = self.nested(&content.body, &nested.block, span, &name);
             self.ev.pop();
             let entry = blocks.entry(name.clone()).or_default();
             entry.items.push(v);

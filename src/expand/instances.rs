@@ -78,6 +78,8 @@ impl Engine<'_> {
                 data_source: decl.mode == Mode::Data,
                 redact,
                 provider: native.zip(provider_schema).map(|(n, p)| (&n.block, &p.block, base.as_str())),
+                served: decl.mode == Mode::Managed && crate::resources::get(&decl.ty).is_none(),
+                depth: 0,
             }
             .block(
                 &decl.body,

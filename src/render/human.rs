@@ -421,12 +421,22 @@ fn block_change(o: &mut Out, name: &str, before: &Json, after: &Json, unknown: &
     {
         o.line(6, "~", &format!("{name} {{{forces}"));
         let umask = mask_index(unknown, 0);
-        let keys: Vec<&String> =
-            am.iter().filter(|(k, v)| !v.is_null() && mask_at(umask, k) != &Json::Bool(true)).map(|(k, _)| k).collect();
-        let width = keys.iter().filter(|k| bm.get(**k) != Some(&am[**k])).map(|k| k.len()).max().unwrap_or(0);
+        // A known value that becomes unknown is a change; an attribute never known stays hidden.
+        let unknown_at = |k: &str| mask_at(umask, k) == &Json::Bool(true) && bm.get(k).is_some_and(|b| !b.is_null());
+        let keys: Vec<&String> = am
+            .iter()
+            .filter(|(k, v)| (!v.is_null() && mask_at(umask, k) != &Json::Bool(true)) || unknown_at(k))
+            .map(|(k, _)| k)
+            .collect();
+        let width =
+            keys.iter().filter(|k| unknown_at(k) || bm.get(**k) != Some(&am[**k])).map(|k| k.len()).max().unwrap_or(0);
         let mut hidden = 0;
         for k in keys {
             let after_v = &am[k];
+            if unknown_at(k) {
+                o.line(10, "~", &format!("{k:width$} = {} -> {UNKNOWN}", scalar(&bm[k])));
+                continue;
+            }
             match bm.get(k) {
                 Some(before_v) if before_v == after_v => hidden += 1,
                 Some(before_v) => o.line(10, "~", &format!("{k:width$} = {} -> {}", scalar(before_v), scalar(after_v))),
