@@ -92,7 +92,8 @@ pub struct RunArgs {
     /// Steps running at once, over all services.
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub parallelism: usize,
-    /// Steps running at once per AWS service, e.g. --service-limit rds=4 (repeatable).
+    /// Steps running at once per AWS service, e.g. --service-limit rds=4 (repeatable); `provider`
+    /// names the writes of types served through terraform-provider-aws.
     #[arg(long = "service-limit", value_name = "SERVICE=N", value_parser = parse_limit)]
     pub service_limits: Vec<(String, usize)>,
     /// Plan and execute only this resource or module and what it depends on (repeatable).

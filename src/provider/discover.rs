@@ -54,6 +54,11 @@ struct Lookup {
 /// while (an SQS queue named by its name instead of its URL), the right one answers at once.
 const LOOKUP_LIMIT: Duration = Duration::from_secs(30);
 
+/// How long a guess by configured name may take. A wrong guess can keep the provider retrying
+/// (an SQS queue named by its name, not its URL); an object missed this way is one whose name is
+/// taken, so its create fails in AWS rather than duplicating it.
+const GUESS_LIMIT: Duration = Duration::from_secs(5);
+
 /// What one lookup came to.
 enum Outcome {
     Found(LiveObject),
@@ -104,7 +109,8 @@ pub fn discover(host: &Arc<Host>, region: &str, stack: &str, tagged: &[Tagged], 
             let (host, permits, stack, region) = (host.clone(), permits.clone(), stack.clone(), region.clone());
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                let found = tokio::time::timeout(LOOKUP_LIMIT, find(&host, &lookup, &stack, &region)).await;
+                let limit = if lookup.arn.is_some() { LOOKUP_LIMIT } else { GUESS_LIMIT };
+                let found = tokio::time::timeout(limit, find(&host, &lookup, &stack, &region)).await;
                 (lookup, found.unwrap_or(Outcome::Unknown))
             });
         }

@@ -447,9 +447,10 @@ pub fn deleted_before(ty: &str) -> BTreeSet<&'static str> {
     out
 }
 
-/// The service a step of `ty` calls (`ec2` for types drplan does not know).
+/// The service a step of `ty` calls, for per-service limits; `provider` for every type not
+/// served natively (`--service-limit provider=N` bounds the provider host's writes).
 pub fn service_of(ty: &str) -> &'static str {
-    get(ty).map_or("ec2", |t| t.service().as_str())
+    get(ty).map_or("provider", |t| t.service().as_str())
 }
 
 /// The default duration of a step: the type's, or a generic figure.
