@@ -202,3 +202,19 @@ fn served_plans_match_terraforms() {
         }
     }
 }
+
+/// What the provider refuses while planning (a FIFO queue whose name lacks `.fifo`, which its
+/// validation alone cannot see) is a located error with the provider's words.
+#[test]
+fn a_plan_the_provider_refuses_is_a_located_error() {
+    let Some(p) = provider() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let config = "recovery {\n  stack  = \"r\"\n  region = \"us-west-2\"\n}\n\nprovider \"aws\" {\n  region = \"us-west-2\"\n}\n\nresource \"aws_sqs_queue\" \"jobs\" {\n  name       = \"jobs\"\n  fifo_queue = true\n}\n";
+    std::fs::write(tmp.path().join("main.tf"), config).unwrap();
+    let dir = tmp.path().display().to_string();
+    let run = p.drplan(&["plan", &dir, "--live", "empty"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("Error: The provider refused to plan this resource"), "{}", run.stderr);
+    assert!(run.stderr.contains("main.tf:10:1"), "{}", run.stderr);
+    assert!(run.stderr.contains("planning aws_sqs_queue.jobs: invalid queue name: jobs"), "{}", run.stderr);
+}
