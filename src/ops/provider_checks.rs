@@ -74,7 +74,7 @@ pub fn check(hosted: &Hosted, loaded: &Loaded, expansion: &Expansion, scope: Sco
 
 /// A provider diagnostic, at the attribute it names when the block sets it.
 fn finding(d: &wire::Diagnostic, addr: &str, decl: Option<&ResourceDecl>, block: Span) -> Diagnostic {
-    let path = path_text(d.attribute.as_ref());
+    let path = d.attribute.as_ref().map(wire::AttributePath::text).unwrap_or_default();
     let at = first_attribute(d.attribute.as_ref()).and_then(|name| attribute_span(decl?, &name)).unwrap_or(block);
     let detail = match (path.is_empty(), d.detail.trim().is_empty()) {
         (true, true) => format!("{addr}: reported by terraform-provider-aws."),
@@ -130,21 +130,6 @@ fn first_attribute(path: Option<&wire::AttributePath>) -> Option<String> {
         wire::Selector::AttributeName(n) => Some(n.clone()),
         _ => None,
     }
-}
-
-/// `ingress[0].cidr_blocks`, as Terraform writes attribute paths.
-fn path_text(path: Option<&wire::AttributePath>) -> String {
-    let mut out = String::new();
-    for step in path.map(|p| p.steps.as_slice()).unwrap_or_default() {
-        match &step.selector {
-            Some(wire::Selector::AttributeName(n)) if out.is_empty() => out.push_str(n),
-            Some(wire::Selector::AttributeName(n)) => out.push_str(&format!(".{n}")),
-            Some(wire::Selector::ElementKeyString(k)) => out.push_str(&format!("[{k:?}]")),
-            Some(wire::Selector::ElementKeyInt(i)) => out.push_str(&format!("[{i}]")),
-            None => {}
-        }
-    }
-    out
 }
 
 fn declaration(loaded: &Loaded, span: Span) -> Option<&ResourceDecl> {

@@ -396,7 +396,7 @@ fn decode_state(value: Option<wire::DynamicValue>, block: &Block) -> Result<Valu
 /// The error diagnostics as one message, or the warnings.
 fn errors(diagnostics: &[wire::Diagnostic]) -> Result<Vec<String>, String> {
     let text = |d: &wire::Diagnostic| {
-        let at = d.attribute.as_ref().map(path_text).filter(|p| !p.is_empty());
+        let at = d.attribute.as_ref().map(wire::AttributePath::text).filter(|p| !p.is_empty());
         let detail = Some(d.detail.trim()).filter(|t| !t.is_empty() && *t != d.summary.trim());
         let mut s = d.summary.trim().to_string();
         if let Some(at) = at {
@@ -413,21 +413,6 @@ fn errors(diagnostics: &[wire::Diagnostic]) -> Result<Vec<String>, String> {
         true => Ok(warnings.into_iter().map(text).collect()),
         false => Err(errors.into_iter().map(text).collect::<Vec<_>>().join("; ")),
     }
-}
-
-/// `a.b[0]["k"]`.
-pub fn path_text(path: &wire::AttributePath) -> String {
-    let mut out = String::new();
-    for step in &path.steps {
-        match &step.selector {
-            Some(wire::Selector::AttributeName(n)) if out.is_empty() => out.push_str(n),
-            Some(wire::Selector::AttributeName(n)) => out.push_str(&format!(".{n}")),
-            Some(wire::Selector::ElementKeyString(k)) => out.push_str(&format!("[{k:?}]")),
-            Some(wire::Selector::ElementKeyInt(i)) => out.push_str(&format!("[{i}]")),
-            None => {}
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -163,7 +163,7 @@ impl Plugin {
         Req: prost::Message + Send + Sync + 'static,
         Resp: prost::Message + Default + Send + Sync + 'static,
     {
-        self.runtime().block_on(unary(self.channel.clone(), name, path, request, limit)).map_err(|e| self.explained(e))
+        self.block_on(self.call_async(name, path, request, limit))
     }
 
     /// A broken connection usually means the provider crashed: what it said last explains why.

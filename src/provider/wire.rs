@@ -89,6 +89,23 @@ pub struct AttributePath {
     pub steps: Vec<Step>,
 }
 
+impl AttributePath {
+    /// `ingress[0].cidr_blocks`, as Terraform writes attribute paths.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for step in &self.steps {
+            match &step.selector {
+                Some(Selector::AttributeName(n)) if out.is_empty() => out.push_str(n),
+                Some(Selector::AttributeName(n)) => out.push_str(&format!(".{n}")),
+                Some(Selector::ElementKeyString(k)) => out.push_str(&format!("[{k:?}]")),
+                Some(Selector::ElementKeyInt(i)) => out.push_str(&format!("[{i}]")),
+                None => {}
+            }
+        }
+        out
+    }
+}
+
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct Step {
     #[prost(oneof = "Selector", tags = "1, 2, 3")]
