@@ -128,13 +128,13 @@ pub fn read_live(
             return Err(Error::Cloud {
                 operation: "terraform-provider-aws ImportResourceState".into(),
                 region: request.dr_region.clone(),
-                message: format!(
-                    "the stack's tags are on {}, but the provider could not read {}; planning {} as new would duplicate {}, so there is no plan (the provider log: set DRPLAN_PROVIDER_LOG=FILE and TF_LOG=debug)",
-                    found.unreadable.join(", "),
-                    if found.unreadable.len() == 1 { "it" } else { "them" },
-                    if found.unreadable.len() == 1 { "it" } else { "them" },
-                    if found.unreadable.len() == 1 { "it" } else { "them" },
-                ),
+                message: {
+                    let it = if found.unreadable.len() == 1 { "it" } else { "them" };
+                    format!(
+                        "the stack's tags are on {}, but the provider could not read {it}; planning {it} as new would duplicate {it}, so there is no plan (the provider log: set DRPLAN_PROVIDER_LOG=FILE and TF_LOG=debug)",
+                        found.unreadable.join(", ")
+                    )
+                },
             });
         }
         fresh.extend(found.objects);

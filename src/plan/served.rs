@@ -14,8 +14,8 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::Value;
 use crate::expand::Instance;
 use crate::live::LiveObject;
-use crate::provider::host::{PlanItem, PlannedState, object_state, restore_sensitive};
-use crate::provider::ownership::{carrier, restore_unread, with_ownership_tags};
+use crate::provider::host::{PlanItem, PlannedState, prior_state};
+use crate::provider::ownership::{carrier, with_ownership_tags};
 use crate::provider::schema::Block;
 use crate::provider::{Host, codec};
 
@@ -49,7 +49,7 @@ pub(super) fn plan(
     for w in work {
         let block = host.block(Mode::Managed, &w.inst.ty).unwrap_or(&none);
         let config = provider_config(block, w.inst, stack);
-        let prior = restore_sensitive(restore_unread(object_state(block, w.live), &config), &config, block);
+        let prior = prior_state(block, w.live, &config);
         items.push(PlanItem { ty: w.inst.ty.clone(), config: served_config(config, &prior, &w.inst.lifecycle), prior });
     }
     for ((w, item), answer) in work.iter().zip(&items).zip(host.plan_all(&items)) {

@@ -169,8 +169,9 @@ async fn find(host: &Arc<Host>, lookup: &Lookup, stack: &str, region: &str) -> O
             Ok(None) => Answer::Gone,
             Err(_) => Answer::Failed,
             Ok(Some(state)) => {
-                let block = host.block(Mode::Managed, &lookup.ty).cloned().unwrap_or_default();
-                let object = live_object(&lookup.ty, region, &state, &block);
+                let none = crate::provider::schema::Block::default();
+                let block = host.block(Mode::Managed, &lookup.ty).unwrap_or(&none);
+                let object = live_object(&lookup.ty, region, &state, block);
                 let tagged = object.tags.get(STACK_TAG).map(String::as_str) == Some(stack)
                     && object.tags.get(ADDRESS_TAG) == Some(&lookup.address);
                 let same_arn = lookup.arn.as_deref().is_some_and(|arn| object.attr_str("arn") == Some(arn));

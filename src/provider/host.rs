@@ -91,6 +91,21 @@ impl Host {
         })
     }
 
+    /// One call on apply's runtime (or any), its error as text.
+    async fn rpc<Req, Resp>(
+        &self,
+        name: &'static str,
+        path: &'static str,
+        request: Req,
+        limit: Duration,
+    ) -> Result<Resp, String>
+    where
+        Req: prost::Message + Send + Sync + 'static,
+        Resp: prost::Message + Default + Send + Sync + 'static,
+    {
+        self.plugin.call_async(name, path, request, limit).await.map_err(|e| e.to_string())
+    }
+
     /// Runs `f` to completion on the provider's runtime (from outside any runtime).
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.plugin.block_on(f)
@@ -133,11 +148,7 @@ impl Host {
     /// Plans one object (at apply time, on apply's runtime).
     pub async fn plan(&self, item: &PlanItem) -> Result<PlannedState, String> {
         let request = self.plan_request(item)?;
-        let answer = self
-            .plugin
-            .call_async("PlanResourceChange", wire::method::PLAN_RESOURCE_CHANGE, request, CALL_LIMIT)
-            .await
-            .map_err(|e| e.to_string())?;
+        let answer = self.rpc("PlanResourceChange", wire::method::PLAN_RESOURCE_CHANGE, request, CALL_LIMIT).await?;
         self.planned(&item.ty, answer)
     }
 
@@ -157,8 +168,7 @@ impl Host {
     fn planned(&self, ty: &str, answer: wire::PlanResourceChangeResponse) -> Result<PlannedState, String> {
         let warnings = errors(&answer.diagnostics)?;
         let block = self.schema_of(Mode::Managed, ty)?;
-        let bytes = answer.planned_state.map(|d| d.msgpack).unwrap_or_default();
-        let planned = if bytes.is_empty() { Value::Null } else { codec::decode_block(&bytes, block)? };
+        let planned = decode_state(answer.planned_state, block)?;
         let mut requires_replace: Vec<String> = answer
             .requires_replace
             .iter()
@@ -189,13 +199,21 @@ impl Host {
             config: Some(dynamic(codec::encode_block(config, block))),
             planned_private: planned.private.clone(),
         };
-        let answer: wire::ApplyResourceChangeResponse = self
-            .plugin
-            .call_async("ApplyResourceChange", wire::method::APPLY_RESOURCE_CHANGE, request, APPLY_LIMIT)
-            .await
-            .map_err(|e| e.to_string())?;
+        let answer: wire::ApplyResourceChangeResponse =
+            self.rpc("ApplyResourceChange", wire::method::APPLY_RESOURCE_CHANGE, request, APPLY_LIMIT).await?;
         errors(&answer.diagnostics)?;
         decode_state(answer.new_state, block)
+    }
+
+    /// Deletes the object `prior` is the state of.
+    pub async fn delete(&self, ty: &str, prior: &Value) -> Result<(), String> {
+        let gone = PlannedState {
+            planned: Value::Null,
+            requires_replace: Vec::new(),
+            private: Vec::new(),
+            warnings: Vec::new(),
+        };
+        self.apply(ty, prior, &gone, &Value::Null).await.map(drop)
     }
 
     /// Reads an object's current state from AWS; `None` when it no longer exists.
@@ -207,11 +225,8 @@ impl Host {
             private: Vec::new(),
             client_capabilities: Some(capabilities()),
         };
-        let answer: wire::ReadResourceResponse = self
-            .plugin
-            .call_async("ReadResource", wire::method::READ_RESOURCE, request, CALL_LIMIT)
-            .await
-            .map_err(|e| e.to_string())?;
+        let answer: wire::ReadResourceResponse =
+            self.rpc("ReadResource", wire::method::READ_RESOURCE, request, CALL_LIMIT).await?;
         errors(&answer.diagnostics)?;
         Ok(Some(decode_state(answer.new_state, block)?).filter(|v| !v.is_null()))
     }
@@ -225,11 +240,8 @@ impl Host {
             id: id.to_string(),
             client_capabilities: Some(capabilities()),
         };
-        let answer: wire::ImportResourceStateResponse = self
-            .plugin
-            .call_async("ImportResourceState", wire::method::IMPORT_RESOURCE_STATE, request, CALL_LIMIT)
-            .await
-            .map_err(|e| e.to_string())?;
+        let answer: wire::ImportResourceStateResponse =
+            self.rpc("ImportResourceState", wire::method::IMPORT_RESOURCE_STATE, request, CALL_LIMIT).await?;
         errors(&answer.diagnostics)?;
         let Some(imported) = answer.imported_resources.into_iter().find(|r| r.type_name == ty) else {
             return Ok(None);
@@ -360,6 +372,14 @@ pub fn live_object(ty: &str, region: &str, state: &Value, block: &Block) -> crat
         tags,
         attributes,
     }
+}
+
+/// The prior state a plan or a write of `live` starts from: its state as the provider keeps it,
+/// with what AWS does not report back and unchanged secrets taken from `config` where they may
+/// be (see [`super::ownership::restore_unread`] and [`restore_sensitive`]).
+pub fn prior_state(block: &Block, live: Option<&crate::live::LiveObject>, config: &Value) -> Value {
+    let state = super::ownership::restore_unread(object_state(block, live), config);
+    restore_sensitive(state, config, block)
 }
 
 /// A prior state whose sensitive strings are digests ([`live_object`]) with the configured

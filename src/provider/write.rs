@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use super::Host;
-use super::host::{PlanItem, PlannedState, live_object, object_state, restore_sensitive};
-use super::ownership::restore_unread;
+use super::host::{PlanItem, live_object, prior_state};
+use super::schema::Block;
 use crate::apply::StepError;
 use crate::cloud::Provider;
 use crate::config::Mode;
@@ -57,39 +57,29 @@ impl<P: Provider> Provider for WithHost<P> {
 /// retries what AWS says is retryable, and a create retried here could duplicate an object.
 async fn write(host: &Host, ty: &str, region: &str, request: ApplyRequest<'_>) -> Result<(), StepError> {
     let fail = |why: String| StepError::fatal(format!("terraform-provider-aws: {why}"));
-    let block = host.block(Mode::Managed, ty).cloned().unwrap_or_default();
+    let none = Block::default();
+    let block = host.block(Mode::Managed, ty).unwrap_or(&none);
     let config = request.config.0.clone();
-    let prior = restore_sensitive(restore_unread(object_state(&block, request.prior), &config), &config, &block);
+    let prior = prior_state(block, request.prior, &config);
     if let Op::Delete = request.op {
-        let gone = PlannedState {
-            planned: Value::Null,
-            requires_replace: Vec::new(),
-            private: Vec::new(),
-            warnings: Vec::new(),
-        };
-        host.apply(ty, &prior, &gone, &Value::Null).await.map_err(fail)?;
-        return Ok(());
+        return host.delete(ty, &prior).await.map_err(fail);
     }
-    let planned = host
-        .plan(&PlanItem { ty: ty.to_string(), prior: prior.clone(), config: config.clone() })
-        .await
-        .map_err(fail)?;
+    let item = PlanItem { ty: ty.to_string(), prior: prior.clone(), config: config.clone() };
+    let planned = host.plan(&item).await.map_err(fail)?;
     let decision = decide_served(&prior, &planned.planned, &planned.requires_replace);
-    let state = match (&prior, decision.changed.is_empty(), decision.replace()) {
-        (Value::Null, _, _) => host.apply(ty, &prior, &planned, &config).await.map_err(fail)?,
-        (_, true, _) => prior,
-        (_, false, false) => host.apply(ty, &prior, &planned, &config).await.map_err(fail)?,
-        (_, false, true) => {
-            // Delete, then create from nothing, as Terraform replaces without create_before_destroy.
-            let gone = PlannedState { planned: Value::Null, ..planned.clone() };
-            host.apply(ty, &prior, &gone, &Value::Null).await.map_err(fail)?;
-            let fresh = PlanItem { ty: ty.to_string(), prior: Value::Null, config: config.clone() };
-            let planned = host.plan(&fresh).await.map_err(fail)?;
-            host.apply(ty, &Value::Null, &planned, &config).await.map_err(fail)?
-        }
+    let state = if !prior.is_null() && decision.changed.is_empty() {
+        prior
+    } else if !prior.is_null() && decision.replace() {
+        // Delete, then create from nothing, as Terraform replaces without create_before_destroy.
+        host.delete(ty, &prior).await.map_err(fail)?;
+        let fresh = PlanItem { ty: ty.to_string(), prior: Value::Null, config: config.clone() };
+        let planned = host.plan(&fresh).await.map_err(fail)?;
+        host.apply(ty, &Value::Null, &planned, &config).await.map_err(fail)?
+    } else {
+        host.apply(ty, &prior, &planned, &config).await.map_err(fail)?
     };
     if !state.is_null() {
-        request.created.set_object(live_object(ty, region, &state, &block));
+        request.created.set_object(live_object(ty, region, &state, block));
     }
     Ok(())
 }
