@@ -231,7 +231,7 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         if resources::natural_key_fields(&live.ty).is_none() {
             return Ok(());
         }
-        let parent = match resources::get(&live.ty).map(|t| t.proof()) {
+        let parent = match resources::proof_of(&live.ty) {
             Some(Proof::Parent { attr, parent }) => {
                 let id = live.attr_str(attr).unwrap_or_default();
                 ownership::parent_owned(&self.inventory(), &self.stack, &live.region, parent, id)

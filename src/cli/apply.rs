@@ -90,7 +90,9 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
     }
     let plan = &prepared.planned.plan;
     if plan.execution.steps.is_empty() {
-        print("No changes. The DR region matches the configuration.\n")?;
+        // Nothing to do can still leave something to say (an object left in place).
+        let warnings: String = plan.warnings.iter().map(|w| format!("Warning: {w}\n\n")).collect();
+        print(&format!("{warnings}No changes. The DR region matches the configuration.\n"))?;
         return Ok(ExitCode::SUCCESS);
     }
     if !prepared.from_file {

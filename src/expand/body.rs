@@ -175,6 +175,18 @@ impl BodyEval<'_, '_> {
         written: &mut BTreeMap<String, Option<Span>>,
     ) {
         let key_span = self.span(key);
+        let provider_settable = self
+            .provider
+            .filter(|(ours, _, _)| std::ptr::eq(*ours, schema))
+            .and_then(|(_, theirs, _)| theirs.attrs.get(name))
+            .is_some_and(|a| a.required || a.optional);
+        // An argument the provider takes but drplan's native type does not serve, set to null,
+        // is unset (Terraform's rule): a registry module passing its variables' null defaults
+        // through (terraform-aws-modules/vpc's IPv6 arguments) is fine.
+        let native_lacks = schema.attrs.get(name).is_none_or(|a| !a.required && !a.optional);
+        if native_lacks && provider_settable && matches!(self.ev.eval(expr), Ok(Value::Null)) {
+            return;
+        }
         let Some(attr) = schema.attrs.get(name) else {
             let d = Diagnostic::error("Unsupported argument").at(key_span);
             let provider_has = self

@@ -150,7 +150,7 @@ impl Inventory {
             if let (Some(stack), Some(addr)) = (o.tags.get(STACK_TAG), o.tags.get(ADDRESS_TAG)) {
                 by_address.entry((stack.clone(), addr.clone())).or_default().push(i);
             }
-            let attr = |f: &str| o.attributes.get(f).map(json_scalar);
+            let attr = |f: &str| o.attributes.get(f).map(key_part_json);
             if let Some(key) = crate::resources::natural_key(&o.ty, &attr) {
                 by_natural_key.entry((o.region.clone(), o.ty.clone(), key)).or_default().push(i);
             }
@@ -208,11 +208,55 @@ impl Inventory {
     }
 }
 
+/// One part of a natural key, from a configured value: lists as their sorted members, and
+/// unset, false and empty all alike (AWS reads back `false` and `[]` for what was never set).
+pub fn key_part(value: &crate::eval::Value) -> String {
+    use crate::eval::Value;
+    match value {
+        Value::List(items) | Value::Set(items) => {
+            let mut parts: Vec<String> = items.iter().filter_map(Value::to_template_string).collect();
+            parts.sort();
+            parts.join(",")
+        }
+        Value::Bool(false) | Value::Null => String::new(),
+        other => other.to_template_string().unwrap_or_default(),
+    }
+}
+
+/// [`key_part`] of a read-back (JSON) value.
+pub fn key_part_json(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Array(items) => {
+            let mut parts: Vec<String> = items.iter().map(json_scalar).collect();
+            parts.sort();
+            parts.join(",")
+        }
+        serde_json::Value::Bool(false) | serde_json::Value::Null => String::new(),
+        other => json_scalar(other),
+    }
+}
+
 /// A JSON scalar as the string natural keys and filters compare.
 pub fn json_scalar(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => String::new(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Value;
+
+    #[test]
+    fn configured_and_read_back_key_parts_compare_equal() {
+        let list = Value::List(vec!["b".into(), "a".into()]);
+        assert_eq!(key_part(&list), key_part_json(&serde_json::json!(["a", "b"])));
+        assert_eq!(key_part(&Value::Null), key_part_json(&serde_json::json!(false)));
+        assert_eq!(key_part(&Value::Null), key_part_json(&serde_json::json!([])));
+        assert_eq!(key_part(&Value::Number(80.0)), key_part_json(&serde_json::json!(80)));
+        assert_eq!(key_part(&Value::from("x")), key_part_json(&serde_json::json!("x")));
     }
 }

@@ -57,7 +57,8 @@ impl Resolve for ConfigResolver {
             return Ok(resolved);
         }
         let r = &self.recovery;
-        resolved.live = find_live(inventory, &r.stack, &r.region, &inst.addr, &inst.ty, &inst.config)?.cloned();
+        resolved.live =
+            find_live(inventory, &r.stack, &r.region, &inst.addr, &inst.ty, &inst.config, &inst.written)?.cloned();
         // A type the provider serves gets its configuration in the provider's form; the
         // provider decides the change when the step writes.
         if crate::resources::get(&inst.ty).is_none()

@@ -67,11 +67,17 @@ pub struct SecondReads {
     pub remote_states: Vec<S3Location>,
     /// Instances of types served through the provider host, to be found and read with it.
     pub served: Vec<crate::provider::discover::Wanted>,
+    /// Instances of served types AWS cannot tag whose import ids are known, to be imported by
+    /// them ([`crate::provider::imports`]).
+    pub untagged: Vec<crate::provider::discover::Untagged>,
+    /// Whether the configuration declares instances of served types AWS cannot tag that drplan
+    /// finds by import id: their ids can depend on objects found by tag first.
+    pub declares_untagged: bool,
 }
 
 impl SecondReads {
     pub fn is_empty(&self) -> bool {
-        self.scopes.is_empty() && self.remote_states.is_empty() && self.served.is_empty()
+        self.scopes.is_empty() && self.remote_states.is_empty() && self.served.is_empty() && !self.declares_untagged
     }
 }
 
@@ -86,7 +92,10 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
     // against the provider's schema, so with `unmanaged` set every type's schema is loaded.
     let unmanaged =
         loaded.tree.root().recovery.as_ref().is_some_and(|r| r.attrs.iter().any(|(n, _, _)| n == "unmanaged"));
-    let declared = declared_types(&loaded, opts.lenient_keys || unmanaged);
+    // Once the provider is needed at all, its schemas of native types cost nothing more and
+    // tell an argument drplan does not serve from a misspelt one (and null from unset).
+    let needs_provider = !declared_types(&loaded, false).is_empty();
+    let declared = declared_types(&loaded, opts.lenient_keys || unmanaged || needs_provider);
     let hosted = crate::provider::Hosted::load(&opts.dir, &declared, &opts.provider);
     Parsed {
         loaded,
@@ -105,7 +114,16 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
 fn declared_types(loaded: &Loaded, native_too: bool) -> std::collections::BTreeSet<(config::Mode, String)> {
     let declared = loaded.tree.modules.iter().flat_map(|m| &m.resources);
     let wanted = declared.filter(|r| native_too || crate::schema::lookup(r.mode, &r.ty).is_none());
-    wanted.map(|r| (r.mode, r.ty.clone())).collect()
+    let mut types: std::collections::BTreeSet<_> = wanted.map(|r| (r.mode, r.ty.clone())).collect();
+    // Finding some objects takes a data source read: of the same type (by name), or one an
+    // untaggable type needs. Types the provider has no data source for are left out later.
+    let untaggable =
+        types.iter().filter_map(|(_, ty)| crate::provider::imports::find(ty)).flat_map(|u| u.data_sources());
+    let same = types.iter().filter(|(mode, ty)| *mode == config::Mode::Managed && crate::resources::get(ty).is_none());
+    let same = same.map(|(_, ty)| ty.clone());
+    let reads: Vec<_> = untaggable.map(|ty| ty.to_string()).chain(same).map(|ty| (config::Mode::Data, ty)).collect();
+    types.extend(reads);
+    types
 }
 
 impl Parsed {
@@ -180,12 +198,26 @@ impl Parsed {
                 states.extend(S3Location::from_config(&inst.config).ok().flatten());
                 continue;
             }
+            if self.served(inst)
+                && let Some(untaggable) = self.untaggable(&inst.ty)
+            {
+                reads.declares_untagged = true;
+                if let Some(import) = untaggable.import_id(&inst.config, &inst.written) {
+                    reads.untagged.push(crate::provider::discover::Untagged {
+                        address: inst.addr.clone(),
+                        ty: inst.ty.clone(),
+                        import,
+                    });
+                }
+                continue;
+            }
             if self.served(inst) {
                 let ids = crate::provider::discover::config_ids(&inst.config);
                 reads.served.push(crate::provider::discover::Wanted {
                     address: inst.addr.clone(),
                     ty: inst.ty.clone(),
                     ids,
+                    config: inst.config.clone(),
                 });
                 continue;
             }
@@ -209,6 +241,13 @@ impl Parsed {
             };
             !native && self.hosted.block(r.mode, &r.ty).is_some()
         })
+    }
+
+    /// The import facts of a served type AWS cannot tag (its schema has no tags), if drplan
+    /// knows how to find its objects again.
+    fn untaggable(&self, ty: &str) -> Option<&'static crate::provider::imports::Untaggable> {
+        let block = self.hosted.block(config::Mode::Managed, ty)?;
+        crate::provider::ownership::carrier(block).is_none().then(|| crate::provider::imports::find(ty)).flatten()
     }
 
     /// Whether an instance is planned through the provider host.

@@ -97,7 +97,8 @@ pub fn start_host(
 /// configuration evaluated against that first read: the objects within the scopes it names
 /// (Route 53 records of the zones its records name, never every zone's) and the S3 states its
 /// `terraform_remote_state` data sources read, and (with the provider host) the objects of
-/// types the provider serves, found by tag or by their configured names. A recorded snapshot
+/// types the provider serves, found by tag or by their configured names, then those AWS cannot
+/// tag, by the import ids their configuration implies. A recorded snapshot
 /// already holds all of it.
 pub fn read_live(
     parsed: &Parsed,
@@ -138,6 +139,21 @@ pub fn read_live(
             });
         }
         fresh.extend(found.objects);
+    }
+    if let Some(host) = host.filter(|_| reads.declares_untagged) {
+        // Their import ids can name objects just found by tag (a bucket's id): evaluate again.
+        let untagged = match fresh.is_empty() {
+            true => reads.untagged,
+            false => {
+                let mut known = snapshot.clone();
+                known.objects.extend(fresh.iter().cloned());
+                let inventory = Inventory::new(known);
+                let view =
+                    PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir).with_host(Some(host.clone()));
+                parsed.second_reads(&view).untagged
+            }
+        };
+        fresh.extend(crate::provider::discover::find_untagged(host, &request.dr_region, &untagged));
     }
     if !reads.remote_states.is_empty() {
         let states = cloud.remote_states(request, &reads.remote_states)?;

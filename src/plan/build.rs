@@ -80,7 +80,7 @@ pub fn build<'i>(
     }
     if let Some(host) = opts.host {
         let mut warnings = Vec::new();
-        super::served::plan(host, &recovery.stack, &p.served, &mut p.changes, &mut warnings, &mut diags);
+        super::served::plan(host, &recovery.stack, inv, &p.served, &mut p.changes, &mut warnings, &mut diags);
         p.served_warnings = warnings;
         p.changes.sort_by_key(|(i, _)| *i);
     }
@@ -141,7 +141,7 @@ fn plan_instance<'i>(
         // Left to other tools: if drplan once owned it, it is not an orphan to delete either.
         if inst.mode == Mode::Managed
             && let Ok(Some(live)) =
-                find_live(inv, &recovery.stack, &recovery.region, &inst.addr, &inst.ty, &inst.config)
+                find_live(inv, &recovery.stack, &recovery.region, &inst.addr, &inst.ty, &inst.config, &inst.written)
         {
             p.matched.insert(live.id.as_str());
         }
@@ -166,17 +166,20 @@ fn plan_instance<'i>(
         }
         return;
     }
-    let live = match find_live(inv, &recovery.stack, &recovery.region, &inst.addr, &inst.ty, &inst.config) {
-        Ok(l) => l,
-        Err(msg) => {
-            diags.push(
-                Diagnostic::error("Two objects claim the same address")
-                    .detail(format!("{msg}. drplan cannot tell which one it manages; delete or re-tag one of them."))
-                    .at(inst.span),
-            );
-            return;
-        }
-    };
+    let live =
+        match find_live(inv, &recovery.stack, &recovery.region, &inst.addr, &inst.ty, &inst.config, &inst.written) {
+            Ok(l) => l,
+            Err(msg) => {
+                diags.push(
+                    Diagnostic::error("Two objects claim the same address")
+                        .detail(format!(
+                            "{msg}. drplan cannot tell which one it manages; delete or re-tag one of them."
+                        ))
+                        .at(inst.span),
+                );
+                return;
+            }
+        };
     if destroy {
         plan_destroy(p, inst, live, recovery, inv, diags);
         return;
@@ -197,7 +200,7 @@ fn plan_instance<'i>(
     if decision.is_empty() {
         return;
     }
-    if let Some(why) = ownership::unproven(inv, &recovery.stack, live, &inst.config, false) {
+    if let Some(why) = ownership::unproven(inv, &recovery.stack, live, &inst.config, Some(false)) {
         diags.push(
             Diagnostic::error("Object not proven drplan's")
                 .detail(format!(
@@ -275,9 +278,10 @@ fn plan_destroy<'i>(
     };
     p.matched.insert(live.id.as_str());
     p.depends_on(live);
+    // A type the provider serves would need the provider's plan to tell: not known.
     let unchanged = || {
         schema::lookup(Mode::Managed, &inst.ty)
-            .is_some_and(|s| decide(&inst.ty, &s.block, &inst.config, &inst.written, &inst.lifecycle, live).is_empty())
+            .map(|s| decide(&inst.ty, &s.block, &inst.config, &inst.written, &inst.lifecycle, live).is_empty())
     };
     if crate::resources::natural_key_fields(&inst.ty).is_some()
         && let Some(why) = ownership::unproven(inv, &recovery.stack, live, &inst.config, unchanged())

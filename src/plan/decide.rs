@@ -86,8 +86,14 @@ impl ServedDecision {
     }
 }
 
-/// Decides from the prior state and the provider's plan for it.
-pub fn decide_served(prior: &Value, planned: &Value, requires_replace: &[String]) -> ServedDecision {
+/// Decides from the prior state and the provider's plan for it. `settled` attributes are not
+/// changes whatever the plan says of them ([`crate::provider::ownership::unread_defaults`]).
+pub fn decide_served(
+    prior: &Value,
+    planned: &Value,
+    requires_replace: &[String],
+    settled: &BTreeSet<String>,
+) -> ServedDecision {
     let empty = std::collections::BTreeMap::new();
     let (before, after) = match (prior, planned) {
         (Value::Map(b), Value::Map(a)) => (b, a),
@@ -98,6 +104,7 @@ pub fn decide_served(prior: &Value, planned: &Value, requires_replace: &[String]
     let changed: Vec<String> = names
         .into_iter()
         .filter(|k| before.get(*k).unwrap_or(&Value::Null) != after.get(*k).unwrap_or(&Value::Null))
+        .filter(|k| !settled.contains(*k))
         .cloned()
         .collect();
     let replace_because = requires_replace.iter().filter(|r| changed.contains(r)).cloned().collect();
@@ -154,10 +161,11 @@ mod tests {
     fn a_served_decision_follows_the_provider() {
         let map = |pairs: &[(&str, Value)]| Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect());
         let prior = map(&[("name", Value::from("a")), ("arn", Value::from("arn:1")), ("policy", Value::from("{}"))]);
-        let same = decide_served(&prior, &prior, &["name".into()]);
+        let none = BTreeSet::new();
+        let same = decide_served(&prior, &prior, &["name".into()], &none);
         assert_eq!(same, ServedDecision::default());
         let renamed = map(&[("name", Value::from("b")), ("arn", Value::Unknown), ("policy", Value::from("{}"))]);
-        let d = decide_served(&prior, &renamed, &["name".into(), "policy".into()]);
+        let d = decide_served(&prior, &renamed, &["name".into(), "policy".into()], &none);
         assert_eq!(
             (d.changed, d.replace_because),
             (vec!["arn".to_string(), "name".to_string()], vec!["name".to_string()])

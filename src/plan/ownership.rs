@@ -10,19 +10,27 @@ use crate::live::{ADDRESS_TAG, Inventory, LiveObject, STACK_TAG};
 use crate::resources::{self, Proof};
 
 /// Why `live` (found by natural key for an instance configured as `config`) cannot be proven
-/// this stack's; `None` when it can, or when its type is tagged. `unchanged`: the live object
-/// already is what the configuration declares.
-pub fn unproven(inv: &Inventory, stack: &str, live: &LiveObject, config: &Value, unchanged: bool) -> Option<String> {
-    resources::natural_key_fields(&live.ty)?;
-    if unchanged {
+/// this stack's; `None` when it can, or when its type is tagged. `unchanged`: whether the live
+/// object already is what the configuration declares (`None`: not known, as when destroying an
+/// object the provider serves, which is then not proven by its content).
+pub fn unproven(
+    inv: &Inventory,
+    stack: &str,
+    live: &LiveObject,
+    config: &Value,
+    unchanged: Option<bool>,
+) -> Option<String> {
+    let proof = resources::proof_of(&live.ty)?;
+    if unchanged == Some(true) {
         return None;
     }
-    match resources::get(&live.ty)?.proof() {
+    let differs = if unchanged.is_some() { "it differs from the configuration, and " } else { "" };
+    match proof {
         Proof::Parent { attr, parent } => {
             let id = live.attr_str(attr).unwrap_or_default();
             (!parent_owned(inv, stack, &live.region, parent, id)).then(|| {
                 format!(
-                    "it differs from the configuration, and its {attr} ({id}) is not an {parent} this stack owns (tagged drplan:stack = \"{stack}\" and drplan:address)"
+                    "{differs}its {attr} ({id}) is not an {parent} this stack owns (tagged drplan:stack = \"{stack}\" and drplan:address)"
                 )
             })
         }
@@ -32,7 +40,8 @@ pub fn unproven(inv: &Inventory, stack: &str, live: &LiveObject, config: &Value,
                 let claim = overwrite
                     .map(|arg| format!(" and the configuration does not set {arg} = true"))
                     .unwrap_or_default();
-                format!("it differs from the configuration, {} objects carry no ownership tags{claim}", live.ty)
+                let differs = if unchanged.is_some() { "it differs from the configuration, " } else { "" };
+                format!("{differs}{} objects carry no ownership tags{claim}", live.ty)
             })
         }
     }
@@ -40,7 +49,7 @@ pub fn unproven(inv: &Inventory, stack: &str, live: &LiveObject, config: &Value,
 
 /// What to do about an unproven object: the hint shown with the error.
 pub fn hint(ty: &str) -> String {
-    match resources::get(ty).map(|t| t.proof()) {
+    match resources::proof_of(ty) {
         Some(Proof::Content { overwrite: Some(arg) }) => {
             format!("set {arg} = true if drplan should take this object over, or give the resource another key")
         }
@@ -54,7 +63,7 @@ pub fn hint(ty: &str) -> String {
 /// Whether the object of type `parent` with this id (or ARN) in `region` is tagged with this
 /// stack and an address.
 pub fn parent_owned(inv: &Inventory, stack: &str, region: &str, parent: &str, id: &str) -> bool {
-    inv.of_type(parent, region).any(|o| {
+    inv.of_type(parent, resources::home_region(parent, region)).any(|o| {
         (o.id == id || o.attr_str("arn") == Some(id))
             && o.tags.get(STACK_TAG).is_some_and(|s| s == stack)
             && o.tags.contains_key(ADDRESS_TAG)
@@ -88,29 +97,29 @@ mod tests {
         let half = object("aws_route_table", "rtb-2", &[(STACK_TAG, "s")], json());
         let inv = inventory(vec![owned, half]);
         let route = |table: &str| object("aws_route", "r", &[], serde_json::json!({ "route_table_id": table }));
-        assert_eq!(unproven(&inv, "s", &route("rtb-1"), &Value::Null, false), None);
-        let why = unproven(&inv, "s", &route("rtb-2"), &Value::Null, false).unwrap();
+        assert_eq!(unproven(&inv, "s", &route("rtb-1"), &Value::Null, Some(false)), None);
+        let why = unproven(&inv, "s", &route("rtb-2"), &Value::Null, Some(false)).unwrap();
         assert!(why.contains("rtb-2") && why.contains("not an aws_route_table this stack owns"), "{why}");
-        assert!(unproven(&inv, "other", &route("rtb-1"), &Value::Null, false).is_some());
+        assert!(unproven(&inv, "other", &route("rtb-1"), &Value::Null, Some(false)).is_some());
         // Exactly as configured needs no proof.
-        assert_eq!(unproven(&inv, "s", &route("rtb-2"), &Value::Null, true), None);
+        assert_eq!(unproven(&inv, "s", &route("rtb-2"), &Value::Null, Some(true)), None);
     }
 
     #[test]
     fn a_record_that_differs_is_proven_only_by_allow_overwrite() {
         let inv = inventory(Vec::new());
         let record = object("aws_route53_record", "Z_www_A_", &[], serde_json::json!({ "name": "www" }));
-        let why = unproven(&inv, "s", &record, &Value::Null, false).unwrap();
+        let why = unproven(&inv, "s", &record, &Value::Null, Some(false)).unwrap();
         assert!(why.contains("does not set allow_overwrite = true"), "{why}");
         let claim = Value::Map([("allow_overwrite".to_string(), Value::Bool(true))].into());
-        assert_eq!(unproven(&inv, "s", &record, &claim, false), None);
+        assert_eq!(unproven(&inv, "s", &record, &claim, Some(false)), None);
         assert!(hint("aws_route53_record").contains("allow_overwrite = true"));
     }
 
     #[test]
     fn tagged_types_are_not_this_modules_concern() {
         let vpc = object("aws_vpc", "vpc-1", &[], json());
-        assert_eq!(unproven(&inventory(Vec::new()), "s", &vpc, &Value::Null, false), None);
+        assert_eq!(unproven(&inventory(Vec::new()), "s", &vpc, &Value::Null, Some(false)), None);
     }
 
     fn json() -> serde_json::Value {

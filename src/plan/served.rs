@@ -13,7 +13,7 @@ use super::*;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::Value;
 use crate::expand::Instance;
-use crate::live::LiveObject;
+use crate::live::{Inventory, LiveObject};
 use crate::provider::host::{PlanItem, PlannedState, prior_state};
 use crate::provider::ownership::{carrier, with_ownership_tags};
 use crate::provider::schema::Block;
@@ -38,6 +38,7 @@ pub fn provider_config(block: &Block, inst: &Instance, stack: &str) -> Value {
 pub(super) fn plan(
     host: &Host,
     stack: &str,
+    inv: &Inventory,
     work: &[Work],
     out: &mut Vec<(usize, ResourceChange)>,
     warnings: &mut Vec<String>,
@@ -64,8 +65,25 @@ pub(super) fn plan(
                 continue;
             }
         };
-        let decision = decide_served(&item.prior, &planned.planned, &planned.requires_replace);
+        let settled = crate::provider::ownership::unread_defaults(&item.prior, &item.config, &planned.planned);
+        let decision = decide_served(&item.prior, &planned.planned, &planned.requires_replace, &settled);
         if w.live.is_some() && decision.changed.is_empty() {
+            continue;
+        }
+        // Found by the import id its configuration implies (AWS cannot tag it): changed only
+        // when its parent is this stack's.
+        if let Some(live) = w.live
+            && let Some(why) = super::ownership::unproven(inv, stack, live, &item.config, Some(false))
+        {
+            diags.push(
+                Diagnostic::error("Object not proven drplan's")
+                    .detail(format!(
+                        "{} would change the existing {} {}, but drplan cannot prove it manages it: {why}.",
+                        w.inst.addr, live.ty, live.id
+                    ))
+                    .at(w.inst.span)
+                    .hint(super::ownership::hint(&w.inst.ty)),
+            );
             continue;
         }
         if decision.replace() && w.inst.lifecycle.prevent_destroy {
@@ -81,7 +99,11 @@ pub(super) fn plan(
             );
             continue;
         }
-        if w.live.is_none() && host.block(Mode::Managed, &w.inst.ty).is_some_and(|b| carrier(b).is_none()) {
+        let found_by_import = crate::provider::imports::find(&w.inst.ty).is_some();
+        if w.live.is_none()
+            && !found_by_import
+            && host.block(Mode::Managed, &w.inst.ty).is_some_and(|b| carrier(b).is_none())
+        {
             untaggable.insert(w.inst.addr.clone());
         }
         let sensitive = sensitive_attrs(host, w.inst);

@@ -79,7 +79,8 @@ impl LiveView for PlanView<'_> {
             return Some(value);
         }
         let recovery = m.recovery?;
-        let live = find_live(self.inventory, &recovery.stack, &recovery.region, m.addr, m.ty, config).ok()??;
+        let live =
+            find_live(self.inventory, &recovery.stack, &recovery.region, m.addr, m.ty, config, m.written).ok()??;
         let Some(schema) = schema::lookup(crate::config::Mode::Managed, m.ty).map(|s| &s.block) else {
             // A type the provider serves: its state as found, with what the configuration sets.
             // (The provider decides replacements later; references see the object as it is.)
@@ -114,6 +115,7 @@ pub fn find_live<'i>(
     addr: &str,
     ty: &str,
     config: &Value,
+    written: &std::collections::BTreeSet<String>,
 ) -> Result<Option<&'i LiveObject>, String> {
     let region = crate::resources::home_region(ty, region);
     let owned: Vec<&LiveObject> =
@@ -126,12 +128,15 @@ pub fn find_live<'i>(
             return Err(format!("{} objects in {region} are tagged as {addr}: {}", many.len(), ids.join(" and ")));
         }
     }
-    // A key with a part not known yet (its object is being created) matches nothing.
+    // A key with a part not known yet (its object is being created) matches nothing. An
+    // argument the configuration does not set is unset, even where references see it unknown
+    // (the provider computes it).
     let Some(fields) = natural_key_fields(ty) else { return Ok(None) };
-    if fields.iter().any(|f| config.get(f).is_some_and(|v| !v.is_wholly_known())) {
+    let field = |f: &str| config.get(f).filter(|v| v.is_wholly_known() || written.contains(f));
+    if fields.iter().any(|f| field(f).is_some_and(|v| !v.is_wholly_known())) {
         return Ok(None);
     }
-    let attr = |f: &str| config.get(f).and_then(Value::to_template_string);
+    let attr = |f: &str| Some(field(f).map(crate::live::key_part).unwrap_or_default());
     let Some(key) = natural_key(ty, &attr) else { return Ok(None) };
     Ok(inv.by_natural_key(region, ty, &key).into_iter().next())
 }

@@ -11,7 +11,9 @@
 //!   identifying arguments of the configuration (`name`, `bucket`, ...), as an `import` block
 //!   would name them; the object read back must carry both ownership tags.
 //!
-//! Types AWS cannot tag are not found this way; docs/configuration.md says what that means.
+//! Types AWS cannot tag ([`super::imports`]) are imported by the id their configuration implies
+//! ([`find_untagged`]); whether such an object is this stack's is proven at planning, by its
+//! owned parent or by being exactly as configured ([`crate::plan::ownership`]).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use std::time::Duration;
 
 use super::Host;
 use super::host::live_object;
+use super::imports::ImportId;
 use crate::cloud::Tagged;
 use crate::config::Mode;
 use crate::eval::Value;
@@ -30,16 +33,66 @@ pub const IMPORT_KEYS: &[&str] =
 
 /// An instance of a served type the configuration declares, and the import ids its
 /// configuration suggests.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Wanted {
     pub address: String,
     pub ty: String,
     pub ids: Vec<String>,
+    /// The instance's configuration: the provider's data source of the same type, given the
+    /// same arguments, may name the object's id where no configured value is it (a launch
+    /// template by its name, a listener rule by its listener and priority).
+    pub config: Value,
 }
 
 /// The import ids an instance's configuration suggests.
 pub fn config_ids(config: &Value) -> Vec<String> {
     IMPORT_KEYS.iter().filter_map(|k| config.get(k)?.as_str().map(str::to_string)).collect()
+}
+
+/// An instance of a type AWS cannot tag, and how to import its object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Untagged {
+    pub address: String,
+    pub ty: String,
+    pub import: ImportId,
+}
+
+/// Imports the objects that instances of types AWS cannot tag name by their configuration;
+/// those that do not exist, or cannot be read in time, are left out (planned as new).
+pub fn find_untagged(host: &Arc<Host>, region: &str, wanted: &[Untagged]) -> Vec<LiveObject> {
+    let mut objects = host.block_on(async {
+        let permits = Arc::new(tokio::sync::Semaphore::new(16));
+        let mut tasks = tokio::task::JoinSet::new();
+        for w in wanted {
+            let (host, permits, region, w) = (host.clone(), permits.clone(), region.to_string(), w.clone());
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                tokio::time::timeout(LOOKUP_LIMIT, import_untagged(&host, &region, &w)).await.ok().flatten()
+            });
+        }
+        let mut out = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            out.extend(joined.ok().flatten());
+        }
+        out
+    });
+    objects.sort_by(|a, b| (&a.ty, &a.id).cmp(&(&b.ty, &b.id)));
+    objects.dedup_by(|a, b| (&a.ty, &a.id) == (&b.ty, &b.id));
+    objects
+}
+
+async fn import_untagged(host: &Host, region: &str, wanted: &Untagged) -> Option<LiveObject> {
+    let id = match &wanted.import {
+        ImportId::Ready(id) => id.clone(),
+        ImportId::CurrentSecretVersion { secret_id } => {
+            let config = Value::Map([("secret_id".to_string(), Value::from(secret_id.as_str()))].into());
+            let current = host.read_data_async(super::imports::SECRET_VERSION, &config).await.ok()??;
+            format!("{secret_id}|{}", current.get("version_id")?.as_str()?)
+        }
+    };
+    let state = host.import(&wanted.ty, &id).await.ok()??;
+    let block = host.block(Mode::Managed, &wanted.ty)?;
+    Some(live_object(&wanted.ty, region, &state, block))
 }
 
 /// One lookup: a type, the ids to try in order, and what the state read back must show.
@@ -48,6 +101,7 @@ struct Lookup {
     address: String,
     ids: Vec<String>,
     arn: Option<String>,
+    config: Value,
 }
 
 /// How long finding one object may take: wrong guesses can be retried by the provider for a
@@ -89,17 +143,24 @@ pub fn discover(host: &Arc<Host>, region: &str, stack: &str, tagged: &[Tagged], 
         let Some(address) = t.tags.get(ADDRESS_TAG) else { continue };
         let Some(ty) = type_of_address(address).filter(|ty| served(ty)) else { continue };
         listed.insert(address.clone());
-        lookups.push(Lookup { ty, address: address.clone(), ids: arn_ids(&t.arn), arn: Some(t.arn.clone()) });
+        lookups.push(Lookup {
+            ty,
+            address: address.clone(),
+            ids: arn_ids(&t.arn),
+            arn: Some(t.arn.clone()),
+            config: Value::Null,
+        });
     }
     // A type the listing covers needs no guessing: its instances not listed do not exist.
     let covered: BTreeSet<&str> = lookups.iter().map(|l| l.ty.as_str()).collect();
     let guesses: Vec<&Wanted> = wanted
         .iter()
         .filter(|w| !listed.contains(&w.address) && !covered.contains(w.ty.as_str()))
-        .filter(|w| served(&w.ty) && !w.ids.is_empty())
+        .filter(|w| served(&w.ty))
         .collect();
     for w in guesses {
-        lookups.push(Lookup { ty: w.ty.clone(), address: w.address.clone(), ids: w.ids.clone(), arn: None });
+        let (ty, address, ids, config) = (w.ty.clone(), w.address.clone(), w.ids.clone(), w.config.clone());
+        lookups.push(Lookup { ty, address, ids, arn: None, config });
     }
     let (stack, region) = (stack.to_string(), region.to_string());
     let mut out = host.block_on(async {
@@ -146,7 +207,13 @@ async fn find(host: &Arc<Host>, lookup: &Lookup, stack: &str, region: &str) -> O
         // A wrong guess is an error or nothing.
         attempts.spawn(async move { (index, host.import(&ty, &id).await) });
     }
-    let mut answers: Vec<Option<Answer>> = (0..lookup.ids.len()).map(|_| None).collect();
+    let by_data = data_arguments(host, &lookup.ty, &lookup.config);
+    let tries = lookup.ids.len() + usize::from(by_data.is_some());
+    if let Some(arguments) = by_data {
+        let (host, ty, index) = (host.clone(), lookup.ty.clone(), lookup.ids.len());
+        attempts.spawn(async move { (index, import_as_data_finds(&host, &ty, &arguments).await) });
+    }
+    let mut answers: Vec<Option<Answer>> = (0..tries).map(|_| None).collect();
     let mut deadline: Option<tokio::time::Instant> = None;
     loop {
         if let Some(decided) = decide(&answers) {
@@ -183,6 +250,32 @@ async fn find(host: &Arc<Host>, lookup: &Lookup, stack: &str, region: &str) -> O
         }
         answers[index] = Some(answer);
     }
+}
+
+/// Arguments to look the instance's object up with through the provider's data source of the
+/// same type: the scalar arguments it takes that the configuration sets (`None` without any).
+/// Whatever it finds is still proven by its ownership tags before it is taken.
+fn data_arguments(host: &Host, ty: &str, config: &Value) -> Option<Value> {
+    let block = host.block(Mode::Data, ty)?;
+    let Value::Map(fields) = config else { return None };
+    let arguments: std::collections::BTreeMap<String, Value> = block
+        .attributes
+        .iter()
+        .filter(|(name, a)| (a.optional || a.required) && !matches!(name.as_str(), "id" | "tags" | "tags_all"))
+        .filter_map(|(name, _)| {
+            let value = fields.get(name)?;
+            matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_)).then(|| (name.clone(), value.clone()))
+        })
+        .collect();
+    (!arguments.is_empty()).then_some(Value::Map(arguments))
+}
+
+/// Imports the object the data source of type `ty` finds with `arguments` (by the id it says).
+async fn import_as_data_finds(host: &Host, ty: &str, arguments: &Value) -> Result<Option<Value>, String> {
+    let Some(found) = host.read_data_async(ty, arguments).await? else { return Ok(None) };
+    // Framework data sources may have no `id`; provider-aws imports those types by ARN.
+    let Some(id) = found.get("id").or_else(|| found.get("arn")).and_then(Value::as_str) else { return Ok(None) };
+    host.import(ty, id).await
 }
 
 /// One id's answer.

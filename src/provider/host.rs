@@ -255,6 +255,11 @@ impl Host {
     /// argument is known only after apply, or the provider is offline. Blocking: call it from
     /// outside any async runtime.
     pub fn read_data(&self, ty: &str, config: &Value) -> Result<Option<Value>, String> {
+        self.block_on(self.read_data_async(ty, config))
+    }
+
+    /// [`Host::read_data`], from within the provider's runtime.
+    pub async fn read_data_async(&self, ty: &str, config: &Value) -> Result<Option<Value>, String> {
         let block = self.schema_of(Mode::Data, ty)?;
         let Some(config) = data_configuration(config, block) else { return Ok(None) };
         if self.offline {
@@ -265,10 +270,8 @@ impl Host {
             config: Some(dynamic(codec::encode_block(&config, block))),
             client_capabilities: Some(capabilities()),
         };
-        let answer: wire::ReadDataSourceResponse = self
-            .plugin
-            .call("ReadDataSource", wire::method::READ_DATA_SOURCE, request, CALL_LIMIT)
-            .map_err(|e| e.to_string())?;
+        let answer: wire::ReadDataSourceResponse =
+            self.rpc("ReadDataSource", wire::method::READ_DATA_SOURCE, request, CALL_LIMIT).await?;
         errors(&answer.diagnostics)?;
         decode_state(answer.state, block).map(Some)
     }
@@ -358,6 +361,10 @@ pub fn live_object(ty: &str, region: &str, state: &Value, block: &Block) -> crat
     };
     for name in block.attributes.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k) {
         match attributes.remove(name) {
+            // Nothing secret about nothing: kept, so an unset secret reads back as unset.
+            Some(serde_json::Value::String(secret)) if secret.is_empty() => {
+                attributes.insert(name.clone(), serde_json::Value::String(secret));
+            }
             Some(serde_json::Value::String(secret)) => {
                 attributes.insert(name.clone(), serde_json::Value::String(sensitive_digest(&secret)));
             }

@@ -11,6 +11,7 @@ pub mod codec;
 pub mod discover;
 pub mod host;
 pub mod hosted;
+pub mod imports;
 pub mod locate;
 pub mod ownership;
 pub mod plugin;

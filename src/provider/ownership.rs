@@ -3,7 +3,7 @@
 //! adding them to a configuration, reading them back from a state, and the configuration digest
 //! tag that stands in for the state file Terraform would keep.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::schema::Block;
 use crate::eval::Value;
@@ -116,8 +116,7 @@ pub fn tags_of(value: &Value) -> BTreeMap<String, String> {
 /// back has nothing. Otherwise nothing is assumed and the plan shows them as changes.
 pub fn restore_unread(prior: Value, config: &Value) -> Value {
     let (Value::Map(mut state), Value::Map(fields)) = (prior.clone(), config) else { return prior };
-    let wanted = tags_of(config).get(CONFIG_TAG).cloned();
-    if wanted.is_none() || tags_of(&prior).get(CONFIG_TAG) != wanted.as_ref() {
+    if !written_with(&prior, config) {
         return prior;
     }
     for (name, value) in fields {
@@ -126,6 +125,42 @@ pub fn restore_unread(prior: Value, config: &Value) -> Value {
         }
     }
     Value::Map(state)
+}
+
+/// Whether the object (as read back) was last written with exactly this configuration.
+fn written_with(prior: &Value, config: &Value) -> bool {
+    let wanted = tags_of(config).get(CONFIG_TAG).cloned();
+    wanted.is_some() && tags_of(prior).get(CONFIG_TAG) == wanted.as_ref()
+}
+
+/// The arguments the configuration leaves unset whose planned value only fills in what the
+/// object read back lacks, on an object last written with exactly this configuration: AWS does
+/// not report them (an Auto Scaling group's `force_delete`), so the provider plans its defaults
+/// for them, which is what was written. They are not changes.
+pub fn unread_defaults(prior: &Value, config: &Value, planned: &Value) -> BTreeSet<String> {
+    let (Value::Map(state), Value::Map(fields), Value::Map(after)) = (prior, config, planned) else {
+        return BTreeSet::new();
+    };
+    if !written_with(prior, config) {
+        return BTreeSet::new();
+    }
+    let unset = |name: &String| fields.get(name).is_none_or(Value::is_null);
+    let fills = |name: &String, before: &Value| after.get(name).is_some_and(|a| fills_nulls(before, a));
+    state.iter().filter(|(name, before)| unset(name) && fills(name, before)).map(|(name, _)| name.clone()).collect()
+}
+
+/// Whether `after` equals `before` except where `before` has nothing (nested alike).
+fn fills_nulls(before: &Value, after: &Value) -> bool {
+    match (before, after) {
+        (Value::Null, _) => true,
+        (Value::Map(b), Value::Map(a)) => {
+            b.len() == a.len() && b.iter().all(|(k, v)| a.get(k).is_some_and(|av| fills_nulls(v, av)))
+        }
+        (Value::List(b), Value::List(a)) | (Value::Set(b), Value::Set(a)) => {
+            b.len() == a.len() && b.iter().zip(a).all(|(bv, av)| fills_nulls(bv, av))
+        }
+        _ => before == after,
+    }
 }
 
 #[cfg(test)]
@@ -210,5 +245,22 @@ mod tests {
         let restored = restore_unread(read_back.clone(), &written);
         assert_eq!(restored.get("deletion_window_in_days"), Some(&Value::Number(7.0)));
         assert_eq!(restore_unread(read_back.clone(), &config(10.0)), read_back, "a new configuration assumes nothing");
+        // Unset in both: the provider's default is what was written.
+        let mut unset = read_back.clone();
+        if let Value::Map(m) = &mut unset {
+            m.insert("force_delete".into(), Value::Null);
+        }
+        let mut planned = unset.clone();
+        if let Value::Map(m) = &mut planned {
+            m.insert("force_delete".into(), Value::Bool(false));
+        }
+        assert!(unread_defaults(&unset, &written, &planned).contains("force_delete"));
+        assert!(unread_defaults(&unset, &config(10.0), &planned).is_empty());
+        // A configured argument is never settled this way.
+        assert!(!unread_defaults(&unset, &written, &planned).contains("deletion_window_in_days"));
+        // Nested alike: a block read back with a null member, planned with the default.
+        let block = |v: Value| Value::List(vec![Value::Map([("preference".to_string(), v)].into())]);
+        assert!(fills_nulls(&block(Value::Null), &block(s(""))));
+        assert!(!fills_nulls(&block(s("open")), &block(s(""))));
     }
 }

@@ -24,10 +24,27 @@ fn cli(c: &ResourceChange, region: &str) -> String {
         "update" => {
             format!("# drplan modifies {} in place: {}", c.drplan.live_id.as_deref().unwrap_or("?"), changed.join(", "))
         }
-        _ => resources::get(&c.ty)
-            .and_then(|t| t.runbook(&view(c, region, &changed)).by_hand)
-            .unwrap_or_else(|| format!("# {}: see the plan's JSON for the arguments", c.ty)),
+        _ => match resources::get(&c.ty) {
+            Some(t) => t
+                .runbook(&view(c, region, &changed))
+                .by_hand
+                .unwrap_or_else(|| format!("# {}: see the plan's JSON for the arguments", c.ty)),
+            None => served_by_hand(c),
+        },
     }
+}
+
+/// A type applied through terraform-provider-aws has no CLI recipe here: its arguments, ownership
+/// tags included, are in the plan, and an object created with them is found by the next apply.
+fn served_by_hand(c: &ResourceChange) -> String {
+    let found = match crate::provider::imports::find(&c.ty) {
+        Some(u) => format!("drplan finds it by its {}", u.key.join(", ")),
+        None => "tags included: drplan finds it by them".into(),
+    };
+    format!(
+        "drplan show dr.plan --format json | jq '.resource_changes[] | select(.address == \"{}\") | .change.after'  # create the {} with these arguments (console or CLI); {found}",
+        c.address, c.ty
+    )
 }
 
 /// How to see that the step worked.

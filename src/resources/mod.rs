@@ -408,10 +408,22 @@ pub fn read_units() -> Vec<&'static ReadUnit> {
 }
 
 /// The identifying attributes of a type AWS cannot tag; `None` for taggable (and unknown) types.
+/// Types served through the provider that AWS cannot tag have one too
+/// ([`crate::provider::imports`]).
 pub fn natural_key_fields(ty: &str) -> Option<&'static [&'static str]> {
-    match get(ty)?.identity() {
+    let Some(native) = get(ty) else { return crate::provider::imports::find(ty).map(|u| u.key) };
+    match native.identity() {
         Identity::NaturalKey(fields) => Some(fields),
         Identity::Tags => None,
+    }
+}
+
+/// How an object of `ty` found by natural key is proven this stack's (`None` for tagged types).
+pub fn proof_of(ty: &str) -> Option<Proof> {
+    natural_key_fields(ty)?;
+    match get(ty) {
+        Some(native) => Some(native.proof()),
+        None => crate::provider::imports::find(ty).map(|u| u.proof()),
     }
 }
 

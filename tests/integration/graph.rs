@@ -1,15 +1,15 @@
 //! `drplan graph`: deterministic DOT and Mermaid for every example.
 
-use crate::harness::{drplan, name_of, settings, subdirs};
+use crate::harness::{drplan, name_of, settings};
 
 #[test]
 fn example_graphs() {
-    for dir in subdirs("examples") {
+    for (dir, runner) in crate::harness::examples() {
         for format in ["dot", "mermaid"] {
             let args = ["graph", dir.as_str(), "--format", format];
-            let run = drplan(&args);
+            let run = runner.drplan(&args);
             assert_eq!(run.code, 0, "{}", run.transcript(&args));
-            let again = drplan(&args);
+            let again = runner.drplan(&args);
             assert_eq!(run.stdout, again.stdout, "graph output must be byte-identical run to run");
             settings().bind(|| insta::assert_snapshot!(format!("graph-{}-{format}", name_of(&dir)), run.stdout));
         }

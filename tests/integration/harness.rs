@@ -32,8 +32,14 @@ pub fn drplan(args: &[&str]) -> Run {
 }
 
 pub fn drplan_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    drplan_in(&root(), args, env)
+}
+
+/// [`drplan_with_env`] from the directory `cwd`, as a user runs it inside a configuration
+/// (relative paths in `file()` and the like are relative to the working directory).
+pub fn drplan_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_drplan"));
-    cmd.args(args).current_dir(root()).env_remove("DRPLAN_WORKSPACE").env("NO_COLOR", "1");
+    cmd.args(args).current_dir(cwd).env_remove("DRPLAN_WORKSPACE").env("NO_COLOR", "1");
     without_provider(&mut cmd);
     for (k, _) in std::env::vars() {
         if k.starts_with("TF_VAR_") || k.starts_with("DRPLAN_VAR_") {
@@ -117,6 +123,40 @@ pub fn subdirs(dir: &str) -> Vec<String> {
         .map(|e| format!("{dir}/{}", e.file_name().to_string_lossy()))
         .collect();
     out.sort();
+    out
+}
+
+/// Examples that declare types only terraform-provider-aws serves: they are run with it.
+const PROVIDER_EXAMPLES: &[&str] = &["examples/warm-standby"];
+
+/// How drplan is run on an example.
+pub enum Runner {
+    Plain,
+    Provider(InstalledProvider),
+}
+
+impl Runner {
+    pub fn drplan(&self, args: &[&str]) -> Run {
+        match self {
+            Runner::Plain => drplan(args),
+            Runner::Provider(p) => p.drplan(args),
+        }
+    }
+}
+
+/// Every example with how to run drplan on it; those that need the provider are left out,
+/// with a message, where it is not installed.
+pub fn examples() -> Vec<(String, Runner)> {
+    let mut out = Vec::new();
+    for dir in subdirs("examples") {
+        if !PROVIDER_EXAMPLES.contains(&dir.as_str()) {
+            out.push((dir, Runner::Plain));
+        } else if let Some(p) = InstalledProvider::find() {
+            out.push((dir, Runner::Provider(p)));
+        } else {
+            eprintln!("{dir} needs terraform-provider-aws, which is not installed here: skipped");
+        }
+    }
     out
 }
 
@@ -251,6 +291,12 @@ impl InstalledProvider {
     pub fn drplan(&self, args: &[&str]) -> Run {
         let (binary, cache) = (self.binary.display().to_string(), self.cache_dir().display().to_string());
         drplan_with_env(args, &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)])
+    }
+
+    /// [`InstalledProvider::drplan`] from the directory `cwd`.
+    pub fn drplan_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        let (binary, cache) = (self.binary.display().to_string(), self.cache_dir().display().to_string());
+        drplan_in(cwd, args, &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)])
     }
 
     /// [`InstalledProvider::drplan`] against moto.

@@ -15,4 +15,5 @@ mod robustness;
 mod seed;
 mod served;
 mod validate;
+mod warm_standby;
 mod zones;

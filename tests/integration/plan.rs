@@ -1,7 +1,7 @@
 //! `drplan plan` and `drplan show`: every example against every recorded state, in every
 //! format, snapshot-tested and byte-identical run to run; plus the behaviours users rely on.
 
-use crate::harness::{drplan, name_of, root, settings, subdirs};
+use crate::harness::{drplan, name_of, root, settings};
 
 const FIXTURE: &str = "tests/fixtures/plans/app";
 const SECRET: &str = "hunter2-do-not-print";
@@ -18,7 +18,7 @@ fn states(example: &str) -> Vec<String> {
 
 #[test]
 fn every_example_state_is_planned_deterministically_in_every_format() {
-    for dir in subdirs("examples") {
+    for (dir, runner) in crate::harness::examples() {
         let recorded = states(&dir);
         for required in ["converged", "drifted", "empty", "partial"] {
             assert!(recorded.iter().any(|s| s == required), "{dir} lacks live/{required}.json");
@@ -27,11 +27,11 @@ fn every_example_state_is_planned_deterministically_in_every_format() {
             let live = format!("{dir}/live/{state}.json");
             for format in ["human", "json", "markdown"] {
                 let args = ["plan", dir.as_str(), "--live", live.as_str(), "--format", format];
-                let run = drplan(&args);
+                let run = runner.drplan(&args);
                 assert_eq!(run.code, 0, "{}", run.transcript(&args));
                 assert_eq!(
                     run.stdout,
-                    drplan(&args).stdout,
+                    runner.drplan(&args).stdout,
                     "{dir} {state} {format}: the plan must be byte-identical run to run"
                 );
                 let name = format!("plan-{}-{state}-{format}", name_of(&dir));
@@ -43,16 +43,16 @@ fn every_example_state_is_planned_deterministically_in_every_format() {
 
 #[test]
 fn converged_states_have_no_changes_and_detailed_exitcode_says_so() {
-    for dir in subdirs("examples") {
+    for (dir, runner) in crate::harness::examples() {
         let converged = format!("{dir}/live/converged.json");
-        let run = drplan(&["plan", &dir, "--live", &converged, "--detailed-exitcode"]);
+        let run = runner.drplan(&["plan", &dir, "--live", &converged, "--detailed-exitcode"]);
         assert_eq!(run.code, 0, "{dir}: {}", run.stdout);
         assert!(run.stdout.contains("No changes."), "{}", run.stdout);
         let empty = format!("{dir}/live/empty.json");
-        let run = drplan(&["plan", &dir, "--live", &empty, "--detailed-exitcode"]);
+        let run = runner.drplan(&["plan", &dir, "--live", &empty, "--detailed-exitcode"]);
         assert_eq!(run.code, 2, "{dir}: changes present means exit 2");
         // Without the flag, changes are not an error.
-        assert_eq!(drplan(&["plan", &dir, "--live", &empty]).code, 0);
+        assert_eq!(runner.drplan(&["plan", &dir, "--live", &empty]).code, 0);
     }
     let run = drplan(&["plan", "tests/fixtures/bad/unknown-argument", "--live", "empty", "--detailed-exitcode"]);
     assert_eq!(run.code, 1, "errors are always exit 1");

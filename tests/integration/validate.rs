@@ -34,9 +34,9 @@ fn every_diagnostic_is_reported_not_just_the_first() {
 
 #[test]
 fn examples_validate() {
-    for dir in subdirs("examples") {
+    for (dir, runner) in crate::harness::examples() {
         let args = ["validate", dir.as_str()];
-        let run = drplan(&args);
+        let run = runner.drplan(&args);
         assert_eq!(run.code, 0, "{}", run.transcript(&args));
         assert!(run.stdout.starts_with("Success! "), "{}", run.stdout);
         settings()
