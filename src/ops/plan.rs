@@ -123,8 +123,15 @@ pub fn read_live(
     let mut fresh = if reads.scopes.is_empty() { Vec::new() } else { cloud.scoped(request, &reads.scopes)? };
     if let Some(host) = host.filter(|_| !reads.served.is_empty()) {
         let tagged = cloud.tagged(request)?;
-        let found =
-            crate::provider::discover::discover(host, &request.dr_region, &request.stack, &tagged, &reads.served);
+        let account = snapshot.account_id.as_deref();
+        let found = crate::provider::discover::discover(
+            host,
+            &request.dr_region,
+            account,
+            &request.stack,
+            &tagged,
+            &reads.served,
+        );
         if !found.unreadable.is_empty() {
             return Err(Error::Cloud {
                 operation: "terraform-provider-aws ImportResourceState".into(),

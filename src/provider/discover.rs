@@ -135,7 +135,16 @@ pub struct Discovery {
 }
 
 /// Finds the stack's objects of served types. See the module documentation.
-pub fn discover(host: &Arc<Host>, region: &str, stack: &str, tagged: &[Tagged], wanted: &[Wanted]) -> Discovery {
+/// `account` (when known) lets an import id the configuration implies be exact (an IAM policy's
+/// ARN).
+pub fn discover(
+    host: &Arc<Host>,
+    region: &str,
+    account: Option<&str>,
+    stack: &str,
+    tagged: &[Tagged],
+    wanted: &[Wanted],
+) -> Discovery {
     let served = |ty: &str| crate::resources::get(ty).is_none() && host.block(Mode::Managed, ty).is_some();
     let mut lookups = Vec::new();
     let mut listed = BTreeSet::new();
@@ -159,7 +168,12 @@ pub fn discover(host: &Arc<Host>, region: &str, stack: &str, tagged: &[Tagged], 
         .filter(|w| served(&w.ty))
         .collect();
     for w in guesses {
-        let (ty, address, ids, config) = (w.ty.clone(), w.address.clone(), w.ids.clone(), w.config.clone());
+        let (ty, address, mut ids, mut config) = (w.ty.clone(), w.address.clone(), w.ids.clone(), w.config.clone());
+        if let Some(arn) = account.and_then(|a| super::imports::arn_guess(&ty, &config, a, region)) {
+            // Exact: no lookup through a data source (IAM's can take seconds to say "none").
+            ids.insert(0, arn);
+            config = Value::Null;
+        }
         lookups.push(Lookup { ty, address, ids, arn: None, config });
     }
     let (stack, region) = (stack.to_string(), region.to_string());

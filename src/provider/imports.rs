@@ -197,6 +197,26 @@ fn security_group_rule_id(config: &Value, text: &dyn Fn(&str) -> Option<String>)
     Some(parts.join("_"))
 }
 
+/// The import id of a taggable type that the tagging API may not list and that provider-aws
+/// imports by an ARN the configuration implies (an IAM policy, by
+/// `arn:PARTITION:iam::ACCOUNT:policy/PATH/NAME`): a guess exact enough that looking the object
+/// up by other means is not needed.
+pub fn arn_guess(ty: &str, config: &Value, account: &str, region: &str) -> Option<String> {
+    let partition = match region {
+        r if r.starts_with("cn-") => "aws-cn",
+        r if r.starts_with("us-gov-") => "aws-us-gov",
+        _ => "aws",
+    };
+    match ty {
+        "aws_iam_policy" => {
+            let name = config.get("name")?.as_str()?;
+            let path = config.get("path").and_then(Value::as_str).unwrap_or("/");
+            Some(format!("arn:{partition}:iam::{account}:policy{path}{name}"))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +261,21 @@ mod tests {
             version.import_id(&config(&[("secret_id", "arn:s".into())]), &BTreeSet::new()),
             Some(ImportId::CurrentSecretVersion { secret_id: "arn:s".into() })
         );
+    }
+
+    #[test]
+    fn an_iam_policy_is_guessed_by_its_arn() {
+        let c = config(&[("name", "app".into()), ("path", Value::Unknown)]);
+        assert_eq!(
+            arn_guess("aws_iam_policy", &c, "123456789012", "us-west-2").as_deref(),
+            Some("arn:aws:iam::123456789012:policy/app")
+        );
+        let c = config(&[("name", "app".into()), ("path", "/dr/".into())]);
+        assert_eq!(
+            arn_guess("aws_iam_policy", &c, "1", "cn-north-1").as_deref(),
+            Some("arn:aws-cn:iam::1:policy/dr/app")
+        );
+        assert_eq!(arn_guess("aws_sns_topic", &c, "1", "us-west-2"), None);
     }
 
     #[test]
