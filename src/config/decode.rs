@@ -135,6 +135,7 @@ impl Decoder<'_> {
             lifecycle: Lifecycle::default(),
         };
         check_name(self, &decl.name, span, "resource");
+        let mut provisioners = Vec::new();
         for structure in block.body.iter() {
             match structure {
                 Structure::Attribute(a) => match a.key.as_str() {
@@ -147,8 +148,30 @@ impl Decoder<'_> {
                 Structure::Block(b) if b.ident.as_str() == "lifecycle" && mode == Mode::Managed => {
                     decl.lifecycle = self.lifecycle(b)
                 }
+                // Terraform's meta-blocks for provisioners: valid, never run by drplan.
+                Structure::Block(b)
+                    if matches!(b.ident.as_str(), "provisioner" | "connection") && mode == Mode::Managed =>
+                {
+                    if b.ident.as_str() == "provisioner" {
+                        provisioners.push(b.labels.first().map(|l| l.as_str().to_string()).unwrap_or_default());
+                    }
+                }
                 Structure::Block(_) => decl.body.push(structure.clone()),
             }
+        }
+        if !provisioners.is_empty() {
+            self.error(
+                Diagnostic::warning("Provisioners are not run")
+                    .detail(format!(
+                        "drplan runs no provisioners: the {} of {}.{} {} ignored.",
+                        provisioners.iter().map(|p| format!("\"{p}\" provisioner")).collect::<Vec<_>>().join(", "),
+                        decl.ty,
+                        decl.name,
+                        if provisioners.len() == 1 { "is" } else { "are" }
+                    ))
+                    .at(span)
+                    .hint("run what it does as a step of your own, before or after drplan apply"),
+            );
         }
         if let (Some(_), Some(fe)) = (&decl.count, &decl.for_each) {
             self.error(

@@ -147,6 +147,10 @@ fn plan_instance<'i>(
         }
         return;
     }
+    // Graph-only (terraform_data, null_resource): nothing in the cloud to plan.
+    if inst.mode == Mode::Managed && crate::resources::graph_only::is(&inst.ty) {
+        return;
+    }
     let served = inst.mode == Mode::Managed && served_type(opts, &inst.ty);
     let schema = schema::lookup(inst.mode, &inst.ty);
     if schema.is_none() && !served {

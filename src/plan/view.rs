@@ -73,6 +73,9 @@ impl LiveView for PlanView<'_> {
     }
 
     fn planned_value(&self, m: &ManagedRef, config: &Value) -> Option<Value> {
+        if crate::resources::graph_only::is(m.ty) {
+            return Some(crate::resources::graph_only::value(m.ty, m.addr, config));
+        }
         if m.read_only {
             let (value, live) = super::counterpart::planned_value(self.inventory, m.ty, m.region?, config)?;
             self.read.borrow_mut().insert(format!("{}/{}/{}", live.region, live.ty, live.id));

@@ -611,3 +611,26 @@ fn plan_and_oracle(dir: &str) -> (serde_json::Value, serde_json::Map<String, ser
     let text = std::fs::read_to_string(root().join(dir).join("terraform-outputs.json")).unwrap();
     (plan, serde_json::from_str(&text).unwrap())
 }
+
+/// `terraform_data` and `null_resource` are nodes of the graph only: nothing is planned for
+/// them, references see `output` as the `input` and an `id` that is the same on every plan, and
+/// a provisioner is a located warning (drplan runs none), not an error.
+#[test]
+fn graph_only_resources_plan_nothing_and_pass_values_on() {
+    const DIR: &str = "tests/fixtures/plans/graph-only";
+    let validate = drplan(&["validate", DIR]);
+    assert_eq!(validate.code, 0, "{}", validate.stderr);
+    assert!(validate.stderr.contains("Warning: Provisioners are not run"), "{}", validate.stderr);
+    assert!(validate.stderr.contains("main.tf:14:1"), "{}", validate.stderr);
+    let run = drplan(&["plan", DIR, "--live", "empty", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let changes = plan["resource_changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "only the VPC is planned: {changes:#?}");
+    let vpc = &changes[0]["change"]["after"];
+    assert_eq!(vpc["cidr_block"], "10.9.0.0/16", "terraform_data.cidr.output is its input");
+    let id = vpc["tags"]["Waited"].as_str().unwrap().to_string();
+    assert!(!id.is_empty() && id.chars().all(|c| c.is_ascii_digit()), "{id}");
+    let again = drplan(&["plan", DIR, "--live", "empty", "--format", "json"]);
+    assert_eq!(run.stdout, again.stdout, "the id is the same on every plan");
+}

@@ -269,7 +269,8 @@ fn native_schemas_agree_with_the_providers() {
     for native in drplan::schema::all() {
         let prefix = if native.mode == Mode::Data { "data." } else { "" };
         let Some(theirs) = recorded.resource_schema(native.mode, &native.ty) else {
-            if native.ty != "terraform_remote_state" {
+            // Terraform's own and hashicorp/null's, not provider-aws's.
+            if !["terraform_remote_state", "terraform_data", "null_resource"].contains(&native.ty.as_str()) {
                 problems.push(format!("{prefix}{}: not a provider-aws type", native.ty));
             }
             continue;
