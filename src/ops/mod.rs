@@ -325,6 +325,16 @@ pub fn load_configuration(opts: &LoadOptions, live: &dyn LiveView) -> Result<Con
 
 /// Evaluates a parsed configuration and orders its instances.
 pub fn evaluate(parsed: Parsed, live: &dyn LiveView) -> Result<Configuration, Error> {
+    evaluate_with(parsed, live, None)
+}
+
+/// [`evaluate`], with the provider's validations asked of `running` when a provider was already
+/// started for this command (a plan's host) rather than of one started for them.
+pub fn evaluate_with(
+    parsed: Parsed,
+    live: &dyn LiveView,
+    running: Option<&crate::provider::Plugin>,
+) -> Result<Configuration, Error> {
     let mut diags = parsed.diags.clone();
     let expansion = expand::expand(&parsed.loaded, &parsed.options(live, false), &mut diags);
     if !diags.has_errors() {
@@ -334,7 +344,7 @@ pub fn evaluate(parsed: Parsed, live: &dyn LiveView) -> Result<Configuration, Er
         } else {
             provider_checks::Scope::ProviderServed
         };
-        provider_checks::check(&parsed.hosted, &parsed.loaded, &expansion, scope, &mut diags);
+        provider_checks::check(&parsed.hosted, &parsed.loaded, &expansion, scope, running, &mut diags);
     }
     let (loaded, hosted) = (parsed.loaded, parsed.hosted);
     let graph = instance_graph(&expansion);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::{Configuration, LoadOptions, Parsed, evaluate, parse_configuration};
+use super::{Configuration, LoadOptions, Parsed, evaluate_with, parse_configuration};
 use crate::cloud::{Cloud, InventoryRequest};
 use crate::error::Error;
 use crate::live::{Inventory, LiveSnapshot};
@@ -49,7 +49,7 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     let host = start_host(&parsed, &recovery.region, opts.cloud)?;
     let inventory = Inventory::new(read_live(&parsed, opts.cloud, &request, host.as_ref())?);
     let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir).with_host(host.clone());
-    let config = evaluate(parsed, &view)?;
+    let config = evaluate_with(parsed, &view, host.as_deref().map(|h| h.plugin()))?;
     let build_opts = BuildOptions {
         workspace: &opts.load.workspace,
         targets: &opts.targets,

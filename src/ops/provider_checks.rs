@@ -21,7 +21,16 @@ pub enum Scope {
 }
 
 /// Validates the instances `scope` names; problems are added to `diags`.
-pub fn check(hosted: &Hosted, loaded: &Loaded, expansion: &Expansion, scope: Scope, diags: &mut Diagnostics) {
+/// `running`: a provider already started for this command (a plan's host), asked instead of
+/// starting another.
+pub fn check(
+    hosted: &Hosted,
+    loaded: &Loaded,
+    expansion: &Expansion,
+    scope: Scope,
+    running: Option<&provider::Plugin>,
+    diags: &mut Diagnostics,
+) {
     let Some(located) = &hosted.located else { return };
     let served: Vec<_> = expansion
         .instances
@@ -32,16 +41,23 @@ pub fn check(hosted: &Hosted, loaded: &Loaded, expansion: &Expansion, scope: Sco
     if served.is_empty() {
         return;
     }
-    let plugin = match provider::Plugin::start(&located.binary, provider::START_LIMIT) {
-        Ok(p) => p,
-        Err(e) => {
-            diags.push(
-                Diagnostic::error("Provider unavailable")
-                    .detail(format!("terraform-provider-aws could not check the blocks it serves: {e}."))
-                    .at(served[0].0.span),
-            );
-            return;
-        }
+    let started;
+    let plugin = match running {
+        Some(p) => p,
+        None => match provider::Plugin::start(&located.binary, provider::START_LIMIT) {
+            Ok(p) => {
+                started = p;
+                &started
+            }
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error("Provider unavailable")
+                        .detail(format!("terraform-provider-aws could not check the blocks it serves: {e}."))
+                        .at(served[0].0.span),
+                );
+                return;
+            }
+        },
     };
     // Identical blocks (instances of one `count`) are asked about once; the rest all at once.
     let mut asked = std::collections::HashSet::new();

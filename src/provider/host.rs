@@ -106,6 +106,12 @@ impl Host {
         self.plugin.call_async(name, path, request, limit).await.map_err(|e| e.to_string())
     }
 
+    /// The provider process, for calls a configured provider answers as well as an unconfigured
+    /// one (validations).
+    pub fn plugin(&self) -> &Plugin {
+        &self.plugin
+    }
+
     /// Runs `f` to completion on the provider's runtime (from outside any runtime).
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.plugin.block_on(f)
