@@ -1,6 +1,6 @@
 //! `drplan plan` and `drplan show`: compute a plan against live state, or read a saved one.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -48,24 +48,57 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     };
     let host = start_host(&parsed, &recovery.region, opts.cloud)?;
     let inventory = Inventory::new(read_live(&parsed, opts.cloud, &request, host.as_ref())?);
-    let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir).with_host(host.clone());
-    let config = evaluate_with(parsed, &view, host.as_deref().map(|h| h.plugin()))?;
+    let (plan, config) = plan_once(parsed, opts, &inventory, host.as_ref(), BTreeSet::new())?;
+    // What refers to a provider-served object the provider replaces must see it unknown (a
+    // native one's replacement is known while evaluating): plan again knowing them.
+    let replaced = served_replacements(&plan, host.as_deref());
+    let (mut plan, config) = match replaced.is_empty() {
+        true => (plan, config),
+        false => plan_once(parse_configuration(&load), opts, &inventory, host.as_ref(), replaced)?,
+    };
+    crate::recovery::assess(&mut plan, &config.expansion, &inventory, &opts.calibration);
+    Ok(Planned { plan, config, inventory, host })
+}
+
+/// Evaluates the configuration against `inventory` and builds its plan; `replaced` names
+/// provider-served instances whose references are unknown.
+fn plan_once(
+    parsed: Parsed,
+    opts: &PlanOptions,
+    inventory: &Inventory,
+    host: Option<&Arc<crate::provider::Host>>,
+    replaced: BTreeSet<String>,
+) -> Result<(Plan, Configuration), Error> {
+    let view = PlanView::new(inventory)
+        .rooted(&parsed.loaded.tree.root().dir)
+        .with_host(host.cloned())
+        .with_replaced(replaced);
+    let config = evaluate_with(parsed, &view, host.map(|h| h.plugin()))?;
     let build_opts = BuildOptions {
         workspace: &opts.load.workspace,
         targets: &opts.targets,
         config_fingerprint: config_fingerprint(&config, &opts.load),
         destroy: opts.destroy,
-        host: host.as_deref(),
+        host: host.map(|h| h.as_ref()),
     };
-    match build::build(&config.expansion, &inventory, &view, &build_opts) {
-        Ok(mut plan) => {
-            crate::recovery::assess(&mut plan, &config.expansion, &inventory, &opts.calibration);
-            Ok(Planned { plan, config, inventory, host })
-        }
+    match build::build(&config.expansion, inventory, &view, &build_opts) {
+        Ok(plan) => Ok((plan, config)),
         Err(diagnostics) => {
             Err(Error::Config { diagnostics: diagnostics.sorted(), sources: Arc::new(config.loaded.sources) })
         }
     }
+}
+
+/// The provider-served instances the plan replaces.
+fn served_replacements(plan: &Plan, host: Option<&crate::provider::Host>) -> BTreeSet<String> {
+    let Some(host) = host else { return BTreeSet::new() };
+    let served =
+        |ty: &str| crate::resources::get(ty).is_none() && host.block(crate::config::Mode::Managed, ty).is_some();
+    plan.resource_changes
+        .iter()
+        .filter(|c| served(&c.ty) && c.change.actions.len() == 2)
+        .map(|c| c.address.clone())
+        .collect()
 }
 
 /// The provider host, configured for the DR region, when the configuration declares managed

@@ -22,11 +22,25 @@ pub struct PlanView<'a> {
     root: std::path::PathBuf,
     /// The provider host, which reads data sources drplan does not serve natively.
     host: Option<std::sync::Arc<crate::provider::Host>>,
+    /// Addresses of provider-served instances the provider plans to replace: references to them
+    /// are unknown until apply, as in Terraform (learnt from a first plan, see `ops::plan`).
+    replaced: BTreeSet<String>,
 }
 
 impl<'a> PlanView<'a> {
     pub fn new(inventory: &'a Inventory) -> Self {
-        PlanView { inventory, read: RefCell::new(BTreeSet::new()), root: ".".into(), host: None }
+        PlanView {
+            inventory,
+            read: RefCell::new(BTreeSet::new()),
+            root: ".".into(),
+            host: None,
+            replaced: BTreeSet::new(),
+        }
+    }
+
+    pub fn with_replaced(mut self, replaced: BTreeSet<String>) -> Self {
+        self.replaced = replaced;
+        self
     }
 
     pub fn with_host(mut self, host: Option<std::sync::Arc<crate::provider::Host>>) -> Self {
@@ -85,8 +99,11 @@ impl LiveView for PlanView<'_> {
         let live =
             find_live(self.inventory, &recovery.stack, &recovery.region, m.addr, m.ty, config, m.written).ok()??;
         let Some(schema) = schema::lookup(crate::config::Mode::Managed, m.ty).map(|s| &s.block) else {
-            // A type the provider serves: its state as found, with what the configuration sets.
-            // (The provider decides replacements later; references see the object as it is.)
+            // A type the provider serves: its state as found, with what the configuration sets,
+            // unless the provider will replace it.
+            if self.replaced.contains(m.addr) {
+                return None;
+            }
             return Some(super::diff::planned(&crate::resources::sdk::live_value(live), config));
         };
         let decision = decide(m.ty, schema, config, m.written, m.lifecycle, live);

@@ -233,3 +233,33 @@ fn warm_standby_plans_offline_from_recorded_states() {
     assert!(runbook.stdout.contains("select(.address == \"aws_autoscaling_group.web\")"), "{}", runbook.stdout);
     crate::harness::settings().bind(|| insta::assert_snapshot!("runbook-warm-standby", runbook.stdout));
 }
+
+/// A provider-served object the provider replaces is unknown to what refers to it, as in
+/// Terraform: a launch template renamed (which forces a new one) makes its group an update whose
+/// `launch_template.id` is known only after apply (before, the group kept the old id and the
+/// plan left it alone).
+#[test]
+fn references_to_a_replaced_served_object_are_unknown() {
+    let Some(p) = provider() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let example = root().join("examples/warm-standby");
+    let main = std::fs::read_to_string(example.join("main.tf")).unwrap();
+    let renamed = main.replacen("name          = \"${local.name}-web\"", "name          = \"${local.name}-web-v2\"", 1);
+    assert_ne!(main, renamed, "the launch template's name line changed");
+    std::fs::write(tmp.path().join("main.tf"), renamed).unwrap();
+    std::fs::copy(example.join("variables.tf"), tmp.path().join("variables.tf")).unwrap();
+    let live = example.join("live/converged.json").display().to_string();
+    let run = p.drplan(&["plan", &tmp.path().display().to_string(), "--live", &live, "--format", "json"]);
+    assert_ok(&run, "plan of the rename");
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        actions(&plan),
+        [
+            ("aws_launch_template.web".to_string(), "delete".to_string()),
+            ("aws_autoscaling_group.web".to_string(), "update".to_string())
+        ]
+    );
+    let group =
+        plan["resource_changes"].as_array().unwrap().iter().find(|c| c["address"] == "aws_autoscaling_group.web");
+    assert_eq!(group.unwrap()["change"]["after_unknown"]["launch_template"][0]["id"], true);
+}
