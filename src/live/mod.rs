@@ -48,6 +48,10 @@ pub struct LiveSnapshot {
     pub unavailable_regions: Vec<UnavailableRegion>,
     #[serde(default)]
     pub objects: Vec<LiveObject>,
+    /// The schema version, per type, of the provider states recorded here (types served through
+    /// terraform-provider-aws); a newer provider upgrades them before planning.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub provider_schema_versions: BTreeMap<String, i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -89,6 +93,7 @@ impl LiveSnapshot {
             regions: Vec::new(),
             unavailable_regions: Vec::new(),
             objects: Vec::new(),
+            provider_schema_versions: BTreeMap::new(),
         }
     }
 

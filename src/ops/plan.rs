@@ -47,7 +47,8 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
         regions,
     };
     let host = start_host(&parsed, &recovery.region, opts.cloud)?;
-    let inventory = Inventory::new(read_live(&parsed, opts.cloud, &request, host.as_ref())?);
+    let snapshot = upgrade_recorded(read_live(&parsed, opts.cloud, &request, host.as_ref())?, host.as_ref())?;
+    let inventory = Inventory::new(snapshot);
     let (plan, config) = plan_once(parsed, opts, &inventory, host.as_ref(), BTreeSet::new())?;
     // What refers to a provider-served object the provider replaces must see it unknown (a
     // native one's replacement is known while evaluating): plan again knowing them.
@@ -206,7 +207,47 @@ pub fn read_live(
     }
     let new = fresh.into_iter().filter(|o| !known.contains(&(o.region.clone(), o.ty.clone(), o.id.clone())));
     snapshot.objects.extend(new);
+    if let Some(host) = host {
+        // The schema each provider state was read under, so a newer provider can upgrade it.
+        for o in snapshot.objects.iter().filter(|o| crate::resources::get(&o.ty).is_none()) {
+            if let Some(version) = host.schema_version(&o.ty) {
+                snapshot.provider_schema_versions.insert(o.ty.clone(), version);
+            }
+        }
+    }
     snapshot.sort();
+    Ok(snapshot)
+}
+
+/// Brings provider states a snapshot recorded under an older schema of their type (a snapshot
+/// taken with an older provider) to the running provider's (`UpgradeResourceState`), before
+/// anything plans from them, as Terraform upgrades its state.
+pub fn upgrade_recorded(
+    mut snapshot: LiveSnapshot,
+    host: Option<&Arc<crate::provider::Host>>,
+) -> Result<LiveSnapshot, Error> {
+    let Some(host) = host else { return Ok(snapshot) };
+    for object in &mut snapshot.objects {
+        let (Some(&was), Some(now)) =
+            (snapshot.provider_schema_versions.get(&object.ty), host.schema_version(&object.ty))
+        else {
+            continue;
+        };
+        let Some(block) = host.block(crate::config::Mode::Managed, &object.ty).filter(|_| was < now) else { continue };
+        let recorded = serde_json::Value::Object(object.attributes.clone().into_iter().collect());
+        let state = host.upgrade(&object.ty, was, &recorded).map_err(|e| Error::Cloud {
+            operation: "terraform-provider-aws UpgradeResourceState".into(),
+            region: object.region.clone(),
+            message: format!(
+                "{} {} was recorded under schema version {was} of its type and this provider's is {now}, but the provider could not upgrade it: {e}; record the live state again (drplan snapshot)",
+                object.ty, object.id
+            ),
+        })?;
+        *object = crate::provider::host::live_object(&object.ty, &object.region, &state, block);
+    }
+    for (ty, version) in snapshot.provider_schema_versions.iter_mut() {
+        *version = host.schema_version(ty).unwrap_or(*version).max(*version);
+    }
     Ok(snapshot)
 }
 

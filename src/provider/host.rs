@@ -36,6 +36,8 @@ const NOWHERE: &str = "http://127.0.0.1:9";
 pub struct Host {
     plugin: Plugin,
     blocks: BTreeMap<(Mode, String), Block>,
+    /// Each managed type's schema version.
+    versions: BTreeMap<String, i64>,
     pub version: String,
     /// Configured so that it cannot reach AWS (see [`Settings::offline`]).
     pub offline: bool,
@@ -86,6 +88,7 @@ impl Host {
         Ok(Host {
             plugin,
             blocks: hosted.blocks().clone(),
+            versions: hosted.versions().clone(),
             version: located.version.clone(),
             offline: settings.offline,
         })
@@ -115,6 +118,29 @@ impl Host {
     /// Runs `f` to completion on the provider's runtime (from outside any runtime).
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.plugin.block_on(f)
+    }
+
+    /// The schema version of a managed type this command loaded.
+    pub fn schema_version(&self, ty: &str) -> Option<i64> {
+        self.versions.get(ty).copied()
+    }
+
+    /// A state recorded (as JSON) under schema `version` of `ty`, brought to the provider's
+    /// current schema (`UpgradeResourceState`). Blocking: call it from outside any runtime.
+    pub fn upgrade(&self, ty: &str, version: i64, recorded: &serde_json::Value) -> Result<Value, String> {
+        let block = self.schema_of(Mode::Managed, ty)?;
+        let request = wire::UpgradeResourceStateRequest {
+            type_name: ty.to_string(),
+            version,
+            raw_state: Some(wire::RawState {
+                json: serde_json::to_vec(recorded).unwrap_or_default(),
+                flatmap: Default::default(),
+            }),
+        };
+        let answer: wire::UpgradeResourceStateResponse =
+            self.block_on(self.rpc("UpgradeResourceState", wire::method::UPGRADE_RESOURCE_STATE, request, CALL_LIMIT))?;
+        errors(&answer.diagnostics)?;
+        decode_state(answer.upgraded_state, block)
     }
 
     /// The provider's schema of a type this command loaded.
@@ -367,8 +393,9 @@ pub fn live_object(ty: &str, region: &str, state: &Value, block: &Block) -> crat
     };
     for name in block.attributes.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k) {
         match attributes.remove(name) {
-            // Nothing secret about nothing: kept, so an unset secret reads back as unset.
-            Some(serde_json::Value::String(secret)) if secret.is_empty() => {
+            // Nothing secret about nothing: kept, so an unset secret reads back as unset; and a
+            // digest already (a recorded state upgraded) stays that digest.
+            Some(serde_json::Value::String(secret)) if secret.is_empty() || secret.starts_with(SENSITIVE_PREFIX) => {
                 attributes.insert(name.clone(), serde_json::Value::String(secret));
             }
             Some(serde_json::Value::String(secret)) => {

@@ -20,6 +20,9 @@ pub struct Hosted {
     blocks: BTreeMap<(Mode, String), super::schema::Block>,
     /// The provider block's schema, for configuring it.
     provider: Option<super::schema::Block>,
+    /// The schema version of each loaded managed type (states recorded under an older one are
+    /// upgraded by the provider).
+    versions: BTreeMap<String, i64>,
     /// The provider binary, when one was found: its own validations run then.
     pub located: Option<super::Located>,
     pub status: Status,
@@ -84,12 +87,21 @@ impl Hosted {
             data_sources: schema.data_source_schemas.keys().cloned().collect(),
         };
         let provider = schema.provider.as_ref().map(|p| p.block.clone());
-        Hosted { schemas, blocks, provider, located: None, status }
+        let versions = wanted
+            .iter()
+            .filter(|(mode, _)| *mode == Mode::Managed)
+            .filter_map(|(_, ty)| Some((ty.clone(), schema.resource_schemas.get(ty)?.version)))
+            .collect();
+        Hosted { schemas, blocks, provider, versions, located: None, status }
     }
 
     /// Every loaded type's schema in the provider's own form.
     pub fn blocks(&self) -> &BTreeMap<(Mode, String), super::schema::Block> {
         &self.blocks
+    }
+
+    pub fn versions(&self) -> &BTreeMap<String, i64> {
+        &self.versions
     }
 
     pub fn provider_block(&self) -> Option<&super::schema::Block> {

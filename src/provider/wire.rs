@@ -17,6 +17,7 @@ pub mod method {
     pub const READ_RESOURCE: &str = "/tfplugin5.Provider/ReadResource";
     pub const IMPORT_RESOURCE_STATE: &str = "/tfplugin5.Provider/ImportResourceState";
     pub const READ_DATA_SOURCE: &str = "/tfplugin5.Provider/ReadDataSource";
+    pub const UPGRADE_RESOURCE_STATE: &str = "/tfplugin5.Provider/UpgradeResourceState";
 }
 
 /// A value in one of two encodings; drplan always sends MessagePack.
@@ -345,6 +346,35 @@ pub struct ImportedResource {
 pub struct ImportResourceStateResponse {
     #[prost(message, repeated, tag = "1")]
     pub imported_resources: Vec<ImportedResource>,
+    #[prost(message, repeated, tag = "2")]
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// `RawState`: a state as stored, in JSON (or the legacy flatmap, unused here).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct RawState {
+    #[prost(bytes = "vec", tag = "1")]
+    pub json: Vec<u8>,
+    #[prost(map = "string, string", tag = "2")]
+    pub flatmap: std::collections::HashMap<String, String>,
+}
+
+/// `UpgradeResourceState.Request`: a state recorded under schema `version` of its type, to be
+/// brought to the provider's current schema.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct UpgradeResourceStateRequest {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(int64, tag = "2")]
+    pub version: i64,
+    #[prost(message, optional, tag = "3")]
+    pub raw_state: Option<RawState>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct UpgradeResourceStateResponse {
+    #[prost(message, optional, tag = "1")]
+    pub upgraded_state: Option<DynamicValue>,
     #[prost(message, repeated, tag = "2")]
     pub diagnostics: Vec<Diagnostic>,
 }

@@ -125,6 +125,7 @@ fn warm_standby_lifecycle_on_moto() {
         assert!(recorded.contains(&format!("\"{ty}\"")), "{ty} is not in the snapshot");
     }
     assert!(!recorded.contains(SECRET), "the snapshot holds the secret");
+    assert!(recorded.contains("\"provider_schema_versions\""), "the snapshot names the provider's schema versions");
     assert_ok(&p.drplan(&["plan", &dir_s, "--live", &live, "--detailed-exitcode"]), "offline plan from the snapshot");
 
     assert_ok(&run(&["destroy", &dir_s, "--auto-approve", "--journal-dir", &journal_s]), "destroy");
@@ -262,4 +263,40 @@ fn references_to_a_replaced_served_object_are_unknown() {
     let group =
         plan["resource_changes"].as_array().unwrap().iter().find(|c| c["address"] == "aws_autoscaling_group.web");
     assert_eq!(group.unwrap()["change"]["after_unknown"]["launch_template"][0]["id"], true);
+}
+
+/// A snapshot recorded with an older provider: its states are upgraded by the running provider
+/// (`UpgradeResourceState`) before planning, so a converged stack still plans no changes; a
+/// state the provider cannot upgrade is an error naming the object and what to do.
+#[test]
+fn recorded_states_of_an_older_schema_are_upgraded() {
+    let Some(p) = provider() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let converged = root().join("examples/warm-standby/live/converged.json");
+    let mut live: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(converged).unwrap()).unwrap();
+    let versions = &mut live["provider_schema_versions"];
+    assert_eq!(versions["aws_security_group_rule"], 2, "the recorded snapshot names its schema versions");
+    for ty in ["aws_autoscaling_group", "aws_cloudwatch_metric_alarm", "aws_security_group_rule"] {
+        versions[ty] = 0.into();
+    }
+    let old = tmp.path().join("old.json");
+    std::fs::write(&old, serde_json::to_string_pretty(&live).unwrap()).unwrap();
+    let old_s = old.display().to_string();
+    assert_ok(&p.drplan(&["plan", "examples/warm-standby", "--live", &old_s, "--detailed-exitcode"]), "upgraded");
+
+    for o in live["objects"].as_array_mut().unwrap() {
+        if o["type"] == "aws_cloudwatch_metric_alarm" {
+            o["attributes"]["evaluation_periods"] = serde_json::json!({ "not": "a number" });
+        }
+    }
+    std::fs::write(&old, serde_json::to_string_pretty(&live).unwrap()).unwrap();
+    let run = p.drplan(&["plan", "examples/warm-standby", "--live", &old_s]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("UpgradeResourceState"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("aws_cloudwatch_metric_alarm warm-dr-unhealthy-hosts was recorded under schema version 0"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("drplan snapshot"), "{}", run.stderr);
 }

@@ -158,6 +158,7 @@ impl Aws {
             regions: req.regions.iter().cloned().chain([GLOBAL_REGION.to_string()]).collect(),
             unavailable_regions: Vec::new(),
             objects: global?,
+            provider_schema_versions: Default::default(),
         };
         for ((region, is_dr), result) in regions.into_iter().zip(results) {
             match result {
