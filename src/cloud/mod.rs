@@ -57,6 +57,12 @@ pub trait Cloud {
         Ok(Vec::new())
     }
 
+    /// The confirmed subscriptions of an SNS topic in the DR region: how a subscription (which
+    /// cannot be tagged, and whose ARN AWS makes up) is named for the provider to import.
+    fn subscriptions(&self, _request: &InventoryRequest, _topic_arn: &str) -> Result<Vec<Subscription>, Error> {
+        Ok(Vec::new())
+    }
+
     /// The objects of scoped types within these scopes (with the scoping objects themselves).
     fn scoped(&self, _request: &InventoryRequest, _scopes: &Scopes) -> Result<Vec<LiveObject>, Error> {
         Ok(Vec::new())
@@ -75,6 +81,14 @@ pub trait Cloud {
 pub struct Tagged {
     pub arn: String,
     pub tags: BTreeMap<String, String>,
+}
+
+/// An SNS subscription ([`Cloud::subscriptions`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    pub arn: String,
+    pub protocol: String,
+    pub endpoint: String,
 }
 
 /// What [`Cloud::remote_states`] read.

@@ -194,6 +194,8 @@ pub fn read_live(
                 parsed.second_reads(&view).untagged
             }
         };
+        let list = |topic: &str| cloud.subscriptions(request, topic).unwrap_or_default();
+        let untagged = crate::provider::discover::name_subscriptions(untagged, &list);
         fresh.extend(crate::provider::discover::find_untagged(host, &request.dr_region, &untagged));
     }
     if !reads.remote_states.is_empty() {

@@ -44,7 +44,7 @@ pub(super) fn plan(
     warnings: &mut Vec<String>,
     diags: &mut Diagnostics,
 ) {
-    let mut untaggable = BTreeSet::new();
+    let mut not_found_again = BTreeSet::new();
     let mut items = Vec::with_capacity(work.len());
     let none = Block::default();
     for w in work {
@@ -65,7 +65,9 @@ pub(super) fn plan(
                 continue;
             }
         };
-        let settled = crate::provider::ownership::unread_defaults(&item.prior, &item.config, &planned.planned);
+        let untaggable = host.block(Mode::Managed, &w.inst.ty).is_some_and(|b| carrier(b).is_none());
+        let settled =
+            crate::provider::ownership::unread_defaults(&item.prior, &item.config, &planned.planned, untaggable);
         let decision = decide_served(&item.prior, &planned.planned, &planned.requires_replace, &settled);
         if w.live.is_some() && decision.changed.is_empty() {
             continue;
@@ -104,13 +106,13 @@ pub(super) fn plan(
             && !found_by_import
             && host.block(Mode::Managed, &w.inst.ty).is_some_and(|b| carrier(b).is_none())
         {
-            untaggable.insert(w.inst.addr.clone());
+            not_found_again.insert(w.inst.addr.clone());
         }
         let sensitive = sensitive_attrs(host, w.inst);
         out.push((w.index, change(w, &item.prior, &planned, &decision, &sensitive)));
     }
-    if !untaggable.is_empty() {
-        let list: Vec<String> = untaggable.into_iter().collect();
+    if !not_found_again.is_empty() {
+        let list: Vec<String> = not_found_again.into_iter().collect();
         let (obj, it) = if list.len() == 1 { ("this object", "it") } else { ("these objects", "them") };
         warnings.push(format!(
             "{}: AWS cannot tag {obj}, so drplan cannot find {it} again once created and every plan plans {it} as new (harmless only where creating {it} again is idempotent in AWS). List {it} in recovery.unmanaged to leave {it} to other tools.",

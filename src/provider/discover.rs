@@ -81,9 +81,34 @@ pub fn find_untagged(host: &Arc<Host>, region: &str, wanted: &[Untagged]) -> Vec
     objects
 }
 
+/// Names, by their ARNs, the subscriptions among `wanted` that their topics list (`list` gives a
+/// topic's subscriptions; each topic is asked once); one not listed is left unnamed (planned as
+/// new: SNS answers a repeated subscribe with the existing subscription).
+pub fn name_subscriptions(
+    wanted: Vec<Untagged>,
+    list: &dyn Fn(&str) -> Vec<crate::cloud::Subscription>,
+) -> Vec<Untagged> {
+    let mut listed: std::collections::BTreeMap<String, Vec<crate::cloud::Subscription>> = Default::default();
+    wanted
+        .into_iter()
+        .map(|mut w| {
+            if let ImportId::SnsSubscription { topic_arn, protocol, endpoint } = &w.import {
+                let subscriptions = listed.entry(topic_arn.clone()).or_insert_with(|| list(topic_arn));
+                let found = subscriptions.iter().find(|s| s.protocol == *protocol && s.endpoint == *endpoint);
+                if let Some(s) = found {
+                    w.import = ImportId::Ready(s.arn.clone());
+                }
+            }
+            w
+        })
+        .collect()
+}
+
 async fn import_untagged(host: &Host, region: &str, wanted: &Untagged) -> Option<LiveObject> {
     let id = match &wanted.import {
         ImportId::Ready(id) => id.clone(),
+        // Named by the caller from the topic's listing ([`name_subscriptions`]), or not found.
+        ImportId::SnsSubscription { .. } => return None,
         ImportId::CurrentSecretVersion { secret_id } => {
             let config = Value::Map([("secret_id".to_string(), Value::from(secret_id.as_str()))].into());
             let current = host.read_data_async(super::imports::SECRET_VERSION, &config).await.ok()??;
@@ -365,6 +390,29 @@ pub fn type_of_address(address: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_subscription_is_named_by_its_topics_listing() {
+        let wanted = |protocol: &str, endpoint: &str| Untagged {
+            address: "aws_sns_topic_subscription.s".into(),
+            ty: "aws_sns_topic_subscription".into(),
+            import: ImportId::SnsSubscription {
+                topic_arn: "arn:t".into(),
+                protocol: protocol.into(),
+                endpoint: endpoint.into(),
+            },
+        };
+        let asked = std::cell::Cell::new(0);
+        let list = |topic: &str| {
+            asked.set(asked.get() + 1);
+            assert_eq!(topic, "arn:t");
+            vec![crate::cloud::Subscription { arn: "arn:t:1".into(), protocol: "sqs".into(), endpoint: "arn:q".into() }]
+        };
+        let named = name_subscriptions(vec![wanted("sqs", "arn:q"), wanted("email", "a@b")], &list);
+        assert_eq!(named[0].import, ImportId::Ready("arn:t:1".into()));
+        assert!(matches!(named[1].import, ImportId::SnsSubscription { .. }), "not listed: left unnamed");
+        assert_eq!(asked.get(), 1, "each topic is listed once");
+    }
 
     #[test]
     fn an_address_names_its_type() {

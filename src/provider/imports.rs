@@ -23,6 +23,9 @@ pub enum IdForm {
     /// `secret_arn|version_id`, the version being the secret's current one (read through the
     /// provider's data source of the same name).
     CurrentSecretVersion,
+    /// The subscription's ARN, which AWS makes up: the topic's subscription with this protocol
+    /// and endpoint, as the topic lists them ([`crate::cloud::Cloud::subscriptions`]).
+    SnsSubscription,
 }
 
 /// One type AWS cannot tag that drplan can find again.
@@ -115,6 +118,12 @@ const TYPES: &[Untaggable] = &[
         parent: Some(("security_group_id", "aws_security_group")),
     },
     join("aws_sns_topic_policy", &["arn"], "", ("arn", "aws_sns_topic")),
+    Untaggable {
+        ty: "aws_sns_topic_subscription",
+        key: &["topic_arn", "protocol", "endpoint"],
+        id: IdForm::SnsSubscription,
+        parent: Some(("topic_arn", "aws_sns_topic")),
+    },
     join("aws_sqs_queue_policy", &["queue_url"], "", QUEUE),
     join("aws_sqs_queue_redrive_allow_policy", &["queue_url"], "", QUEUE),
     join("aws_sqs_queue_redrive_policy", &["queue_url"], "", QUEUE),
@@ -141,6 +150,8 @@ pub enum ImportId {
     Ready(String),
     /// Read the secret's current version first (its id is `secret_id|version_id`).
     CurrentSecretVersion { secret_id: String },
+    /// The topic's subscription with this protocol and endpoint.
+    SnsSubscription { topic_arn: String, protocol: String, endpoint: String },
 }
 
 impl Untaggable {
@@ -176,6 +187,11 @@ impl Untaggable {
                 Some(ImportId::Ready(parts?.join(sep)))
             }
             IdForm::CurrentSecretVersion => Some(ImportId::CurrentSecretVersion { secret_id: text("secret_id")? }),
+            IdForm::SnsSubscription => Some(ImportId::SnsSubscription {
+                topic_arn: text("topic_arn")?,
+                protocol: text("protocol")?,
+                endpoint: text("endpoint")?,
+            }),
             IdForm::SecurityGroupRule => security_group_rule_id(config, &text).map(ImportId::Ready),
         }
     }
@@ -236,7 +252,7 @@ mod tests {
     fn the_table_is_sorted_and_every_type_has_a_key() {
         assert!(TYPES.windows(2).all(|w| w[0].ty < w[1].ty));
         assert!(TYPES.iter().all(|u| !u.key.is_empty()));
-        assert!(find("aws_sns_topic_subscription").is_none());
+        assert!(find("aws_sns_topic").is_none());
     }
 
     #[test]

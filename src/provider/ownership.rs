@@ -136,12 +136,15 @@ fn written_with(prior: &Value, config: &Value) -> bool {
 /// The arguments the configuration leaves unset whose planned value only fills in what the
 /// object read back lacks, on an object last written with exactly this configuration: AWS does
 /// not report them (an Auto Scaling group's `force_delete`), so the provider plans its defaults
-/// for them, which is what was written. They are not changes.
-pub fn unread_defaults(prior: &Value, config: &Value, planned: &Value) -> BTreeSet<String> {
+/// for them, which is what was written. They are not changes. An object of a type AWS cannot
+/// tag (`untaggable`) carries no record of its configuration: its unset arguments are taken as
+/// the provider's defaults (an SNS subscription's `confirmation_timeout_in_minutes`), as a plan
+/// after `terraform import` would otherwise show them changing from nothing on every plan.
+pub fn unread_defaults(prior: &Value, config: &Value, planned: &Value, untaggable: bool) -> BTreeSet<String> {
     let (Value::Map(state), Value::Map(fields), Value::Map(after)) = (prior, config, planned) else {
         return BTreeSet::new();
     };
-    if !written_with(prior, config) {
+    if !untaggable && !written_with(prior, config) {
         return BTreeSet::new();
     }
     let unset = |name: &String| fields.get(name).is_none_or(Value::is_null);
@@ -254,10 +257,11 @@ mod tests {
         if let Value::Map(m) = &mut planned {
             m.insert("force_delete".into(), Value::Bool(false));
         }
-        assert!(unread_defaults(&unset, &written, &planned).contains("force_delete"));
-        assert!(unread_defaults(&unset, &config(10.0), &planned).is_empty());
+        assert!(unread_defaults(&unset, &written, &planned, false).contains("force_delete"));
+        assert!(unread_defaults(&unset, &config(10.0), &planned, false).is_empty());
+        assert!(unread_defaults(&unset, &config(10.0), &planned, true).contains("force_delete"), "untaggable");
         // A configured argument is never settled this way.
-        assert!(!unread_defaults(&unset, &written, &planned).contains("deletion_window_in_days"));
+        assert!(!unread_defaults(&unset, &written, &planned, false).contains("deletion_window_in_days"));
         // Nested alike: a block read back with a null member, planned with the default.
         let block = |v: Value| Value::List(vec![Value::Map([("preference".to_string(), v)].into())]);
         assert!(fills_nulls(&block(Value::Null), &block(s(""))));

@@ -66,7 +66,8 @@ async fn write(host: &Host, ty: &str, region: &str, request: ApplyRequest<'_>) -
     }
     let item = PlanItem { ty: ty.to_string(), prior: prior.clone(), config: config.clone() };
     let planned = host.plan(&item).await.map_err(fail)?;
-    let settled = crate::provider::ownership::unread_defaults(&prior, &config, &planned.planned);
+    let untaggable = super::ownership::carrier(block).is_none();
+    let settled = crate::provider::ownership::unread_defaults(&prior, &config, &planned.planned, untaggable);
     let decision = decide_served(&prior, &planned.planned, &planned.requires_replace, &settled);
     let state = if !prior.is_null() && decision.changed.is_empty() {
         prior

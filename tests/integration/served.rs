@@ -46,23 +46,26 @@ fn served_types_plan_offline_through_the_provider() {
     assert_eq!(queue["change"]["after"]["fifo_queue"], false, "{queue:#}");
 }
 
-/// With `count` over a type AWS cannot tag, the plan says drplan cannot find it again.
+/// A type AWS cannot tag whose import id the configuration does not imply (provider-aws cannot
+/// import an `aws_iam_policy_attachment` at all): the plan says drplan cannot find it again.
 #[test]
 fn an_untaggable_served_type_is_called_out() {
     let Some(p) = provider() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let main = std::fs::read_to_string(crate::harness::root().join(DIR).join("main.tf")).unwrap()
-        + "\nresource \"aws_sns_topic_subscription\" \"pager\" {\n  topic_arn = aws_sns_topic.alerts.arn\n  protocol  = \"sqs\"\n  endpoint  = aws_sqs_queue.pager.arn\n}\n";
+        + "\nresource \"aws_iam_policy_attachment\" \"read\" {\n  name       = \"read\"\n  roles      = [aws_iam_role.app.name]\n  policy_arn = \"arn:aws:iam::aws:policy/ReadOnlyAccess\"\n}\n";
     std::fs::write(tmp.path().join("main.tf"), main).unwrap();
     let run = p.drplan(&["plan", &tmp.path().display().to_string(), "--live", "empty"]);
     assert_ok(&run, "plan");
     assert!(
         run.stdout
-            .contains("aws_sns_topic_subscription.pager: AWS cannot tag this object, so drplan cannot find it again"),
+            .contains("aws_iam_policy_attachment.read: AWS cannot tag this object, so drplan cannot find it again"),
         "{}",
         run.stdout
     );
 }
+
+const SUBSCRIPTION: &str = "resource \"aws_sns_topic_subscription\" \"pager\" {\n  topic_arn = aws_sns_topic.alerts.arn\n  protocol  = \"sqs\"\n  endpoint  = aws_sqs_queue.pager.arn\n}\n";
 
 /// A stack of another name beside it: never touched.
 const FOREIGN: &str = r#"
@@ -100,6 +103,8 @@ fn served_types_lifecycle_on_moto() {
         std::fs::create_dir_all(d).unwrap();
     }
     std::fs::copy(crate::harness::root().join(DIR).join("main.tf"), dir.join("main.tf")).unwrap();
+    // A subscription: AWS cannot tag it and makes up its ARN; the topic's listing names it.
+    std::fs::write(dir.join("subscription.tf"), SUBSCRIPTION).unwrap();
     std::fs::write(foreign.join("main.tf"), FOREIGN).unwrap();
     let (dir_s, foreign_s, journal_s) =
         (dir.display().to_string(), foreign.display().to_string(), journal.display().to_string());
@@ -151,7 +156,7 @@ fn served_types_lifecycle_on_moto() {
     assert_ok(&after, "plan after destroy");
     let plan: serde_json::Value = serde_json::from_str(&after.stdout).unwrap();
     let creates = plan["resource_changes"].as_array().unwrap().iter().filter(|c| c["change"]["actions"][0] == "create");
-    assert_eq!(creates.count(), 7, "everything is gone, so everything is planned again");
+    assert_eq!(creates.count(), 8, "everything is gone, so everything is planned again");
     assert_ok(&run(&["plan", &foreign_s, "--detailed-exitcode"]), "the foreign stack is untouched");
     for entry in std::fs::read_dir(&journal).unwrap().flatten() {
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();

@@ -8,6 +8,7 @@
 
 pub mod provider;
 mod state;
+mod subscriptions;
 mod tagging;
 
 use std::sync::Arc;
@@ -234,6 +235,17 @@ impl Cloud for Aws {
         runtime()?.block_on(async {
             let conf = self.sdk_config(&request.dr_region).await;
             tagging::tagged(&conf, &request.dr_region, &request.stack).await
+        })
+    }
+
+    fn subscriptions(
+        &self,
+        request: &InventoryRequest,
+        topic_arn: &str,
+    ) -> Result<Vec<crate::cloud::Subscription>, Error> {
+        runtime()?.block_on(async {
+            let conf = self.sdk_config(&request.dr_region).await;
+            subscriptions::by_topic(&conf, &request.dr_region, topic_arn).await
         })
     }
 
