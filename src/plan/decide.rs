@@ -121,6 +121,12 @@ pub fn served_config(config: Value, prior: &Value, lifecycle: &Lifecycle) -> Val
             *value = before.get(name).cloned().unwrap_or(Value::Null);
         }
     }
+    // Named but not configured at all (no blocks of that kind): kept as they are too.
+    for name in &lifecycle.ignore_changes {
+        if let (false, Some(value)) = (fields.contains_key(name), before.get(name)) {
+            fields.insert(name.clone(), value.clone());
+        }
+    }
     Value::Map(fields)
 }
 
@@ -172,6 +178,21 @@ mod tests {
         );
         let ignore = Lifecycle { ignore_changes: vec!["name".into()], ..Lifecycle::default() };
         assert_eq!(served_config(renamed, &prior, &ignore).get("name"), Some(&Value::from("a")));
+    }
+
+    /// `ignore_changes` keeps the prior value, also of blocks the configuration has none of.
+    #[test]
+    fn ignored_changes_keep_the_prior_value() {
+        let block = Value::List(vec![Value::Map([("resource_type".to_string(), Value::from("volume"))].into())]);
+        let prior = Value::Map(
+            [("name".to_string(), Value::from("old")), ("tag_specifications".to_string(), block.clone())].into(),
+        );
+        let config = Value::Map([("name".to_string(), Value::from("new"))].into());
+        let lifecycle =
+            Lifecycle { ignore_changes: vec!["name".into(), "tag_specifications".into()], ..Lifecycle::default() };
+        let kept = served_config(config, &prior, &lifecycle);
+        assert_eq!(kept.get("name"), Some(&Value::from("old")));
+        assert_eq!(kept.get("tag_specifications"), Some(&block));
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub fn config_ids(config: &Value) -> Vec<String> {
 }
 
 /// An instance of a type AWS cannot tag, and how to import its object.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Untagged {
     pub address: String,
     pub ty: String,
@@ -109,13 +109,17 @@ async fn import_untagged(host: &Host, region: &str, wanted: &Untagged) -> Option
         ImportId::Ready(id) => id.clone(),
         // Named by the caller from the topic's listing ([`name_subscriptions`]), or not found.
         ImportId::SnsSubscription { .. } => return None,
+        ImportId::Read(_) => String::new(),
         ImportId::CurrentSecretVersion { secret_id } => {
             let config = Value::Map([("secret_id".to_string(), Value::from(secret_id.as_str()))].into());
             let current = host.read_data_async(super::imports::SECRET_VERSION, &config).await.ok()??;
             format!("{secret_id}|{}", current.get("version_id")?.as_str()?)
         }
     };
-    let state = host.import(&wanted.ty, &id).await.ok()??;
+    let state = match &wanted.import {
+        ImportId::Read(state) => host.read(&wanted.ty, state).await.ok()??,
+        _ => host.import(&wanted.ty, &id).await.ok()??,
+    };
     let block = host.block(Mode::Managed, &wanted.ty)?;
     Some(live_object(&wanted.ty, region, &state, block))
 }

@@ -7,7 +7,7 @@
 //! [`crate::plan::ownership`] checks the proof. A type AWS cannot tag that is not listed here
 //! is planned as new every time (the plan says so).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::eval::Value;
 use crate::resources::Proof;
@@ -26,6 +26,9 @@ pub enum IdForm {
     /// The subscription's ARN, which AWS makes up: the topic's subscription with this protocol
     /// and endpoint, as the topic lists them ([`crate::cloud::Cloud::subscriptions`]).
     SnsSubscription,
+    /// No import at all (provider-aws has none for the type): the key's values are a state the
+    /// provider's read refreshes, which it answers with nothing when there is no such object.
+    ReadByKey,
 }
 
 /// One type AWS cannot tag that drplan can find again.
@@ -56,6 +59,18 @@ const QUEUE: (&str, &str) = ("queue_url", "aws_sqs_queue");
 
 /// Sorted by type (binary search).
 const TYPES: &[Untaggable] = &[
+    Untaggable {
+        ty: "aws_acm_certificate_validation",
+        key: &["certificate_arn"],
+        id: IdForm::ReadByKey,
+        parent: Some(("certificate_arn", "aws_acm_certificate")),
+    },
+    Untaggable {
+        ty: "aws_autoscaling_attachment",
+        key: &["autoscaling_group_name", "lb_target_group_arn"],
+        id: IdForm::ReadByKey,
+        parent: Some(("autoscaling_group_name", "aws_autoscaling_group")),
+    },
     join(
         "aws_autoscaling_policy",
         &["autoscaling_group_name", "name"],
@@ -144,7 +159,7 @@ pub fn find(ty: &str) -> Option<&'static Untaggable> {
 }
 
 /// How an import has to be done.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ImportId {
     /// Import by this id.
     Ready(String),
@@ -152,6 +167,8 @@ pub enum ImportId {
     CurrentSecretVersion { secret_id: String },
     /// The topic's subscription with this protocol and endpoint.
     SnsSubscription { topic_arn: String, protocol: String, endpoint: String },
+    /// Refresh this state (the key's values, and an id so the provider takes it as existing).
+    Read(Value),
 }
 
 impl Untaggable {
@@ -193,6 +210,14 @@ impl Untaggable {
                 endpoint: text("endpoint")?,
             }),
             IdForm::SecurityGroupRule => security_group_rule_id(config, &text).map(ImportId::Ready),
+            IdForm::ReadByKey => {
+                let mut state: std::collections::BTreeMap<String, Value> = BTreeMap::new();
+                for k in self.key {
+                    state.insert(k.to_string(), Value::String(text(k)?));
+                }
+                state.insert("id".into(), Value::String(text(self.key[0])?));
+                Some(ImportId::Read(Value::Map(state)))
+            }
         }
     }
 }
@@ -271,6 +296,13 @@ mod tests {
         assert_eq!(
             versioning.import_id(&config(&[("bucket", "b".into())]), &BTreeSet::new()),
             Some(ImportId::Ready("b".into()))
+        );
+        let validation = find("aws_acm_certificate_validation").unwrap();
+        let c = config(&[("certificate_arn", "arn:c".into())]);
+        let Some(ImportId::Read(state)) = validation.import_id(&c, &all(&c)) else { panic!("a state to read") };
+        assert_eq!(
+            (state.get("certificate_arn"), state.get("id")),
+            (Some(&Value::from("arn:c")), Some(&Value::from("arn:c")))
         );
         let version = find("aws_secretsmanager_secret_version").unwrap();
         assert_eq!(

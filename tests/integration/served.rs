@@ -223,3 +223,77 @@ fn a_plan_the_provider_refuses_is_a_located_error() {
     assert!(run.stderr.contains("main.tf:10:1"), "{}", run.stderr);
     assert!(run.stderr.contains("planning aws_sqs_queue.jobs: invalid queue name: jobs"), "{}", run.stderr);
 }
+
+/// A type provider-aws cannot import at all, and AWS cannot tag: an Auto Scaling group's
+/// attachment to a target group is read back from its configured group and target group (the
+/// provider's own read says whether it exists), so after apply a plan has no changes.
+#[test]
+fn an_attachment_without_an_import_is_found_by_reading_it() {
+    let Some(p) = provider() else { return };
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("main.tf"), ATTACHMENT).unwrap();
+    let dir = tmp.path().display().to_string();
+    let journal = tmp.path().join("journal").display().to_string();
+    let run = |args: &[&str]| p.drplan_moto(&moto, args);
+    assert_ok(&run(&["apply", &dir, "--auto-approve", "--journal-dir", &journal]), "apply");
+    let again = run(&["plan", &dir, "--detailed-exitcode"]);
+    assert_ok(&again, "plan after apply (exit 0: no changes)");
+    assert!(!again.stdout.contains("AWS cannot tag"), "{}", again.stdout);
+    assert_ok(&run(&["destroy", &dir, "--auto-approve", "--journal-dir", &journal]), "destroy");
+}
+
+const ATTACHMENT: &str = r#"
+recovery {
+  stack  = "attached"
+  region = "us-west-2"
+}
+
+provider "aws" {
+  region = "us-west-2"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.50.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.50.1.0/24"
+  availability_zone = "us-west-2a"
+}
+
+resource "aws_lb_target_group" "web" {
+  name     = "attached-web"
+  port     = 80
+  protocol = "HTTP"
+  vpc_id   = aws_vpc.main.id
+}
+
+resource "aws_launch_template" "web" {
+  name          = "attached-web"
+  image_id      = "ami-12c6146b"
+  instance_type = "t3.micro"
+
+  # moto copies the template's own tags into its launch data (docs/aws.md).
+  lifecycle {
+    ignore_changes = [tag_specifications]
+  }
+}
+
+resource "aws_autoscaling_group" "web" {
+  name                = "attached-web"
+  min_size            = 0
+  max_size            = 1
+  vpc_zone_identifier = [aws_subnet.a.id]
+
+  launch_template {
+    id = aws_launch_template.web.id
+  }
+}
+
+resource "aws_autoscaling_attachment" "web" {
+  autoscaling_group_name = aws_autoscaling_group.web.name
+  lb_target_group_arn    = aws_lb_target_group.web.arn
+}
+"#;
