@@ -353,16 +353,17 @@ fn single_line_block_with_more(line: &str, at: usize) -> bool {
             .is_some_and(|(name, _)| name.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
 }
 
-/// Entries of `dir` named like configuration (`*.tf`, `*.hcl`, and Terraform's JSON syntax,
-/// `*.tf.json`), sorted by name; hidden ones are skipped. Chosen by name alone, so a
-/// dangling link or a FIFO with such a name is reported, not silently left out.
+/// Entries of `dir` named like configuration (`*.tf`, Terraform's JSON syntax `*.tf.json`,
+/// and `*.drplan.hcl` for blocks only drplan reads), sorted by name; hidden ones are skipped.
+/// Other `*.hcl` files are other tools' (`terragrunt.hcl`). Chosen by name alone, so a dangling
+/// link or a FIFO with such a name is reported, not silently left out.
 fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            !name.starts_with('.') && [".tf", ".hcl", ".tf.json"].iter().any(|ext| name.ends_with(ext))
+            !name.starts_with('.') && [".tf", ".tf.json", ".drplan.hcl"].iter().any(|ext| name.ends_with(ext))
         })
         .collect();
     files.sort();

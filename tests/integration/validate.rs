@@ -302,3 +302,32 @@ fn a_pathological_config_is_rejected_promptly() {
         assert!(r.stderr.contains("Invalid value for input variable"), "{name}: {}", r.stderr);
     }
 }
+
+/// Only `*.tf`, `*.tf.json` and `*.drplan.hcl` are configuration: a `terragrunt.hcl` beside it
+/// (another tool's file, not valid Terraform) is not read, and the `recovery` block may live in a
+/// `*.drplan.hcl` file of its own.
+#[test]
+fn other_tools_hcl_files_are_not_configuration() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("main.tf"), "provider \"aws\" {\n  region = \"us-west-2\"\n}\n\nresource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n").unwrap();
+    std::fs::write(
+        tmp.path().join("recovery.drplan.hcl"),
+        "recovery {\n  stack  = \"hcl\"\n  region = \"us-west-2\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("terragrunt.hcl"),
+        "include \"root\" {\n  path = find_in_parent_folders()\n}\ninputs = {\n",
+    )
+    .unwrap();
+    let dir = tmp.path().display().to_string();
+    let run = drplan(&["validate", &dir]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan = drplan(&["plan", &dir, "--live", "empty"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout.contains("Stack \"hcl\""),
+        "the recovery block in recovery.drplan.hcl is read: {}",
+        plan.stdout
+    );
+}
