@@ -105,23 +105,20 @@ pub fn name_subscriptions(
 }
 
 async fn import_untagged(host: &Host, region: &str, wanted: &Untagged) -> Option<LiveObject> {
-    let id = match &wanted.import {
-        ImportId::Ready(id) => id.clone(),
+    let ty = wanted.ty.as_str();
+    let state = match &wanted.import {
+        ImportId::Ready(id) => host.import(ty, id).await,
+        ImportId::Read(state) => host.read(ty, state).await,
         // Named by the caller from the topic's listing ([`name_subscriptions`]), or not found.
         ImportId::SnsSubscription { .. } => return None,
-        ImportId::Read(_) => String::new(),
         ImportId::CurrentSecretVersion { secret_id } => {
             let config = Value::Map([("secret_id".to_string(), Value::from(secret_id.as_str()))].into());
             let current = host.read_data_async(super::imports::SECRET_VERSION, &config).await.ok()??;
-            format!("{secret_id}|{}", current.get("version_id")?.as_str()?)
+            host.import(ty, &format!("{secret_id}|{}", current.get("version_id")?.as_str()?)).await
         }
     };
-    let state = match &wanted.import {
-        ImportId::Read(state) => host.read(&wanted.ty, state).await.ok()??,
-        _ => host.import(&wanted.ty, &id).await.ok()??,
-    };
-    let block = host.block(Mode::Managed, &wanted.ty)?;
-    Some(live_object(&wanted.ty, region, &state, block))
+    let block = host.block(Mode::Managed, ty)?;
+    Some(live_object(ty, region, &state.ok()??, block))
 }
 
 /// One lookup: a type, the ids to try in order, and what the state read back must show.
