@@ -10,16 +10,11 @@ const DIR: &str = "tests/fixtures/plans/served";
 const SECRET: &str = "tok-3f9a-never-printed";
 
 fn provider() -> Option<InstalledProvider> {
-    let found = InstalledProvider::find();
-    if found.is_none() {
-        eprintln!("terraform-provider-aws is not installed here: the provider host is not exercised");
-    }
-    found
+    InstalledProvider::for_test()
 }
 
 fn assert_ok(run: &Run, what: &str) {
-    assert_eq!(run.code, 0, "{what}:\n{}\n{}", run.stdout, run.stderr);
-    assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET), "{what} printed the secret");
+    crate::harness::assert_ok_without(run, what, SECRET);
 }
 
 /// Offline (`--live empty`), every type is planned by the provider: one create each, the
