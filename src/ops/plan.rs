@@ -224,7 +224,7 @@ pub fn read_live(
 /// Brings provider states a snapshot recorded under an older schema of their type (a snapshot
 /// taken with an older provider) to the running provider's (`UpgradeResourceState`), before
 /// anything plans from them, as Terraform upgrades its state.
-pub fn upgrade_recorded(
+fn upgrade_recorded(
     mut snapshot: LiveSnapshot,
     host: Option<&Arc<crate::provider::Host>>,
 ) -> Result<LiveSnapshot, Error> {
