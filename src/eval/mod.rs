@@ -5,7 +5,9 @@
 
 pub mod expr;
 pub mod functions;
+pub mod number;
 pub mod types;
 pub mod value;
 
+pub use number::Number;
 pub use value::Value;

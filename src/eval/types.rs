@@ -9,7 +9,8 @@ use std::fmt;
 
 use hcl_edit::expr::{Expression, ObjectKey};
 
-use super::value::{Value, format_number};
+use super::number::Number;
+use super::value::Value;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Type {
@@ -157,11 +158,11 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
         (Value::String(_), Type::String) | (Value::Number(_), Type::Number) | (Value::Bool(_), Type::Bool) => {
             Ok(value.clone())
         }
-        (Value::Number(n), Type::String) => Ok(Value::String(format_number(*n))),
+        (Value::Number(n), Type::String) => Ok(Value::String(n.to_string())),
         (Value::Bool(b), Type::String) => Ok(Value::String(b.to_string())),
-        (Value::String(s), Type::Number) => match s.trim().parse::<f64>() {
-            Ok(n) if n.is_finite() => Ok(Value::Number(n)),
-            _ => Err(format!("a number is required{}, but got the string {}", at(path), value)),
+        (Value::String(s), Type::Number) => match Number::parse(s.trim()) {
+            Some(n) => Ok(Value::Number(n)),
+            None => Err(format!("a number is required{}, but got the string {}", at(path), value)),
         },
         (Value::String(s), Type::Bool) => match s.as_str() {
             "true" => Ok(Value::Bool(true)),
@@ -274,7 +275,7 @@ mod tests {
         let t = ty("object({ name = string, port = optional(number, 80) })");
         let v = Value::Map([("name".to_string(), Value::from("web"))].into());
         let out = convert(&v, &t).unwrap();
-        assert_eq!(out.get("port"), Some(&Value::Number(80.0)));
+        assert_eq!(out.get("port"), Some(&Value::from(80.0)));
     }
 
     #[test]
@@ -287,7 +288,7 @@ mod tests {
 
     #[test]
     fn primitives_convert_like_terraform() {
-        assert_eq!(convert(&Value::Number(5.0), &Type::String).unwrap(), Value::from("5"));
+        assert_eq!(convert(&Value::from(5.0), &Type::String).unwrap(), Value::from("5"));
         assert_eq!(convert(&Value::from("true"), &Type::Bool).unwrap(), Value::Bool(true));
         assert!(convert(&Value::from("x"), &Type::Number).is_err());
         assert_eq!(convert(&Value::Unknown, &Type::Number).unwrap(), Value::Unknown);

@@ -8,13 +8,15 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::number::Number;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Null,
     /// Known only after apply.
     Unknown,
     Bool(bool),
-    Number(f64),
+    Number(Number),
     String(String),
     List(Vec<Value>),
     Set(Vec<Value>),
@@ -151,7 +153,7 @@ impl Value {
     pub fn iteration_pairs(&self) -> Option<Vec<(Value, Value)>> {
         match self {
             Value::List(items) => {
-                Some(items.iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v.clone())).collect())
+                Some(items.iter().enumerate().map(|(i, v)| (Value::Number(i.into()), v.clone())).collect())
             }
             Value::Set(items) => Some(items.iter().map(|v| (v.clone(), v.clone())).collect()),
             Value::Map(m) => Some(m.iter().map(|(k, v)| (Value::from(k.as_str()), v.clone())).collect()),
@@ -167,7 +169,7 @@ impl Value {
     pub fn to_template_string(&self) -> Option<String> {
         match self {
             Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(format_number(*n)),
+            Value::Number(n) => Some(n.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             _ => None,
         }
@@ -177,7 +179,7 @@ impl Value {
     /// lexically, anything else by its rendering.
     pub fn total_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
         match (a, b) {
-            (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
+            (Value::Number(x), Value::Number(y)) => x.compare(y),
             (Value::String(x), Value::String(y)) => x.cmp(y),
             _ => (a.type_name(), a.to_string()).cmp(&(b.type_name(), b.to_string())),
         }
@@ -188,7 +190,7 @@ impl Value {
             Value::Null => serde_json::Value::Null,
             Value::Unknown => return Err("value is not known until apply".into()),
             Value::Bool(b) => (*b).into(),
-            Value::Number(n) => number_to_json(*n),
+            Value::Number(n) => number_to_json(n),
             Value::String(s) => s.clone().into(),
             Value::List(v) | Value::Set(v) => {
                 serde_json::Value::Array(v.iter().map(Value::to_json).collect::<Result<_, _>>()?)
@@ -203,7 +205,7 @@ impl Value {
         match json {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::Number(n) => number_from_json(n),
             serde_json::Value::String(s) => Value::String(s.clone()),
             serde_json::Value::Array(a) => Value::List(a.iter().map(Value::from_json).collect()),
             serde_json::Value::Object(o) => {
@@ -213,17 +215,19 @@ impl Value {
     }
 }
 
-fn number_to_json(n: f64) -> serde_json::Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        (n as i64).into()
-    } else {
-        serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
+/// Integers exactly (up to 64 bits), other numbers as the nearest float64: JSON readers (and
+/// serde_json) hold no more.
+fn number_to_json(n: &Number) -> serde_json::Value {
+    match n.integer_parts() {
+        Some((false, m)) if m <= u128::from(u64::MAX) => (m as u64).into(),
+        Some((true, m)) if m <= 1 << 63 => n.to_i64().map_or(serde_json::Value::Null, Into::into),
+        _ => serde_json::Number::from_f64(n.to_f64()).map_or(serde_json::Value::Null, serde_json::Value::Number),
     }
 }
 
-/// Integers print without a fraction, as Terraform prints them.
-pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 { format!("{}", n as i64) } else { format!("{n}") }
+/// JSON numbers as Terraform reads them: their decimal text at 512 bits.
+fn number_from_json(n: &serde_json::Number) -> Value {
+    Number::parse(&n.to_string()).map_or(Value::Null, Value::Number)
 }
 
 impl fmt::Display for Value {
@@ -233,7 +237,7 @@ impl fmt::Display for Value {
             Value::Null => write!(f, "null"),
             Value::Unknown => write!(f, "(known after apply)"),
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Number(n) => write!(f, "{}", format_number(*n)),
+            Value::Number(n) => write!(f, "{n}"),
             Value::String(s) => write!(f, "{}", serde_json::Value::String(s.clone())),
             Value::List(v) | Value::Set(v) => {
                 write!(f, "[")?;
@@ -279,7 +283,19 @@ impl From<bool> for Value {
 
 impl From<f64> for Value {
     fn from(n: f64) -> Self {
-        Value::Number(n)
+        Value::Number(n.into())
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Self {
+        Value::Number(n.into())
+    }
+}
+
+impl From<usize> for Value {
+    fn from(n: usize) -> Self {
+        Value::Number(n.into())
     }
 }
 
@@ -289,8 +305,8 @@ mod tests {
 
     #[test]
     fn numbers_render_like_terraform() {
-        assert_eq!(Value::Number(3.0).to_string(), "3");
-        assert_eq!(Value::Number(2.5).to_string(), "2.5");
+        assert_eq!(Value::from(3.0).to_string(), "3");
+        assert_eq!(Value::from(2.5).to_string(), "2.5");
     }
 
     #[test]
@@ -303,7 +319,7 @@ mod tests {
     fn footprints_count_nodes_and_strings_and_stop_at_the_cap() {
         let node = std::mem::size_of::<Value>();
         assert_eq!(Value::from("abcd").footprint(usize::MAX), node + 4);
-        let list = Value::List(vec![Value::from("ab"), Value::Number(1.0)]);
+        let list = Value::List(vec![Value::from("ab"), Value::from(1.0)]);
         assert_eq!(list.footprint(usize::MAX), 3 * node + 2);
         // A huge list is not walked past the cap.
         let huge = Value::List(vec![Value::Null; 1_000_000]);

@@ -88,7 +88,7 @@ impl Keys {
 pub(crate) fn bind(ev: &mut Evaluator, key: &InstanceKey, each: Option<&Value>) {
     match key {
         InstanceKey::None => {}
-        InstanceKey::Int(i) => ev.push("count", Value::Map([("index".to_string(), Value::Number(*i as f64))].into())),
+        InstanceKey::Int(i) => ev.push("count", Value::Map([("index".to_string(), Value::from(*i))].into())),
         InstanceKey::Deferred if each.is_none() => {
             ev.push("count", Value::Map([("index".to_string(), Value::Unknown)].into()))
         }
@@ -141,11 +141,14 @@ pub(crate) fn keys(
                 .hint("split the resource, or check the expression: a count this large is usually a mistake")
         };
         return match value {
-            Value::Number(n) if n >= 0.0 && n.fract() == 0.0 && n > MAX_INSTANCES as f64 => {
-                diags.push(too_many(if n < 1e15 { format!("{n}") } else { format!("{n:e}") }));
+            Value::Number(n) if n.to_usize().is_some_and(|n| n <= MAX_INSTANCES) => {
+                Keys::Count(n.to_usize().unwrap_or_default())
+            }
+            Value::Number(n) if n.is_integer() && !n.is_negative() => {
+                let shown = n.to_string();
+                diags.push(too_many(if shown.len() < 16 { shown } else { format!("{:e}", n.to_f64()) }));
                 Keys::Invalid
             }
-            Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => Keys::Count(n as usize),
             Value::Unknown if lenient => Keys::Deferred { counted: true },
             Value::Unknown => {
                 diags.push(invalid("The \"count\" value depends on values that are known only after apply, so drplan cannot predict how many instances will be created.".into()).hint(UNKNOWN_HINT));

@@ -301,7 +301,7 @@ fn attributes_may_be_written_as_blocks_for_provider_schemas() {
         Value::Map(
             [
                 ("cidr_blocks".to_string(), cidrs),
-                ("from_port".to_string(), Value::Number(port)),
+                ("from_port".to_string(), Value::from(port)),
                 ("protocol".to_string(), Value::from("tcp")),
             ]
             .into(),

@@ -1,7 +1,8 @@
 //! Data sources drplan computes without calling AWS: `aws_region`, `aws_partition`,
 //! `aws_caller_identity` (the account from the live snapshot), `aws_iam_policy_document`
 //! (see [`super::policy_document`]) and `terraform_remote_state` (a local state file, or an S3
-//! one read with the live state: see [`super::remote_state`]). They depend on their arguments,
+//! one read with the live state: see [`super::remote_state`]) and `archive_file` (a zip written
+//! while planning: see [`super::archive`]). They depend on their arguments,
 //! the provider's region, the account, the root module's directory and (for S3) the snapshot,
 //! so a plan knows them even without live state.
 
@@ -29,12 +30,21 @@ pub type Computed = (Value, Option<String>);
 pub fn is_computed(ty: &str) -> bool {
     matches!(
         ty,
-        "aws_iam_policy_document" | "aws_region" | "aws_partition" | "aws_caller_identity" | "terraform_remote_state"
+        "aws_iam_policy_document"
+            | "aws_region"
+            | "aws_partition"
+            | "aws_caller_identity"
+            | "terraform_remote_state"
+            | "archive_file"
     )
 }
 
 /// Computes `ty` if it is one of these; `Ok(None)` for any other type.
 pub fn read(ty: &str, config: &Value, cx: &Context) -> Result<Option<Computed>, String> {
+    if ty == super::archive::TYPE {
+        let (value, key) = super::archive::read(config)?;
+        return Ok(Some((value, Some(key))));
+    }
     if ty == super::remote_state::TYPE {
         let (value, key) = super::remote_state::read(cx.root, cx.inventory, config)?;
         return Ok(Some((value, Some(key))));

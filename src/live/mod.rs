@@ -12,6 +12,7 @@
 //! assert_eq!(inv.owned("webapp").count(), 0);
 //! ```
 
+pub mod archive;
 pub mod computed;
 pub mod data;
 mod policy_document;
@@ -261,7 +262,7 @@ mod tests {
         assert_eq!(key_part(&list), key_part_json(&serde_json::json!(["a", "b"])));
         assert_eq!(key_part(&Value::Null), key_part_json(&serde_json::json!(false)));
         assert_eq!(key_part(&Value::Null), key_part_json(&serde_json::json!([])));
-        assert_eq!(key_part(&Value::Number(80.0)), key_part_json(&serde_json::json!(80)));
+        assert_eq!(key_part(&Value::from(80.0)), key_part_json(&serde_json::json!(80)));
         assert_eq!(key_part(&Value::from("x")), key_part_json(&serde_json::json!("x")));
     }
 }

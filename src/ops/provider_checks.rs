@@ -112,7 +112,7 @@ fn sensitive_strings(inst: &crate::expand::Instance) -> Vec<String> {
     fn strings(v: &crate::eval::Value, out: &mut Vec<String>) {
         match v {
             crate::eval::Value::String(s) if !s.is_empty() => out.push(s.clone()),
-            crate::eval::Value::Number(n) => out.push(crate::eval::Value::Number(*n).to_string()),
+            crate::eval::Value::Number(n) => out.push(n.to_string()),
             crate::eval::Value::List(items) | crate::eval::Value::Set(items) => {
                 items.iter().for_each(|i| strings(i, out))
             }

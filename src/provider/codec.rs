@@ -9,7 +9,7 @@ use rmpv::Value as Mp;
 use serde_json::Value as J;
 
 use super::schema::Block;
-use crate::eval::Value;
+use crate::eval::{Number, Value};
 
 /// A block's value (a map, or null) in MessagePack, every attribute and block type present.
 pub fn encode_block(value: &Value, block: &Block) -> Vec<u8> {
@@ -137,12 +137,12 @@ fn typed(value: &Value, ty: &J) -> Mp {
             "string" => match value {
                 Value::String(s) => Mp::from(s.as_str()),
                 Value::Bool(b) => Mp::from(if *b { "true" } else { "false" }),
-                Value::Number(n) => Mp::from(Value::Number(*n).to_string().as_str()),
+                Value::Number(n) => Mp::from(n.to_string().as_str()),
                 _ => Mp::Nil,
             },
             "number" => match value {
-                Value::Number(n) => number(*n),
-                Value::String(s) => s.trim().parse::<f64>().map_or(Mp::Nil, number),
+                Value::Number(n) => number(n),
+                Value::String(s) => Number::parse(s.trim()).map_or(Mp::Nil, |n| number(&n)),
                 _ => Mp::Nil,
             },
             "bool" => match value {
@@ -183,8 +183,13 @@ fn typed(value: &Value, ty: &J) -> Mp {
 }
 
 /// The smallest exact form: an integer when the number is one, else a float.
-fn number(n: f64) -> Mp {
-    if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 { Mp::from(n as i64) } else { Mp::F64(n) }
+/// As cty writes a number: an integer, a float64 when it is exactly one, else its decimal text.
+fn number(n: &Number) -> Mp {
+    if let Some(i) = n.to_i64() {
+        return Mp::from(i);
+    }
+    let f = n.to_f64();
+    if Number::from_f64(f).is_some_and(|exact| &exact == n) { Mp::F64(f) } else { Mp::from(n.to_string().as_str()) }
 }
 
 /// `dynamic`: `[type as JSON, value]`, the type inferred from the value.
@@ -264,12 +269,16 @@ fn from_typed(mp: &Mp, ty: &J) -> Value {
         }
         (_, Mp::String(s)) => {
             let s = s.as_str().unwrap_or_default();
-            if kind == "number" { s.parse().map_or(Value::Null, Value::Number) } else { Value::from(s) }
+            if kind == "number" { Number::parse(s).map_or(Value::Null, Value::Number) } else { Value::from(s) }
         }
         (_, Mp::Boolean(b)) => Value::Bool(*b),
-        (_, Mp::Integer(i)) => Value::Number(i.as_f64().unwrap_or(f64::NAN)),
-        (_, Mp::F64(f)) => Value::Number(*f),
-        (_, Mp::F32(f)) => Value::Number(f64::from(*f)),
+        (_, Mp::Integer(i)) => match (i.as_i64(), i.as_u64()) {
+            (Some(i), _) => Value::from(i),
+            (None, Some(u)) => Value::Number(u.into()),
+            _ => Value::Null,
+        },
+        (_, Mp::F64(f)) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        (_, Mp::F32(f)) => Number::from_f64(f64::from(*f)).map_or(Value::Null, Value::Number),
         ("set", Mp::Array(items)) => Value::set(items.iter().map(|i| from_typed(i, &elem)).collect()),
         ("tuple", Mp::Array(items)) => {
             let types = elem.as_array().cloned().unwrap_or_default();
@@ -318,11 +327,11 @@ mod tests {
         let v = Value::Map(
             [
                 ("name".to_string(), Value::from("web")),
-                ("size".to_string(), Value::Number(2.0)),
+                ("size".to_string(), Value::from(2.0)),
                 ("ids".to_string(), Value::set(vec![Value::from("b"), Value::Unknown])),
                 (
                     "rule".to_string(),
-                    Value::List(vec![Value::Map([("port".to_string(), Value::Number(443.0))].into())]),
+                    Value::List(vec![Value::Map([("port".to_string(), Value::from(443.0))].into())]),
                 ),
             ]
             .into(),
@@ -348,7 +357,7 @@ mod tests {
             .block
             .attributes
             .insert("arn".into(), serde_json::from_str(r#"{"type":"string","computed":true}"#).unwrap());
-        let rule = Value::Map([("port".to_string(), Value::Number(1.0)), ("arn".to_string(), Value::Unknown)].into());
+        let rule = Value::Map([("port".to_string(), Value::from(1.0)), ("arn".to_string(), Value::Unknown)].into());
         let v = Value::Map(
             [
                 ("name".into(), Value::from("x")),
@@ -371,7 +380,7 @@ mod tests {
         let v = Value::Map(
             [
                 ("name".into(), Value::from("x")),
-                ("any".into(), Value::List(vec![Value::from("a"), Value::Number(1.5)])),
+                ("any".into(), Value::List(vec![Value::from("a"), Value::from(1.5)])),
             ]
             .into(),
         );
@@ -389,8 +398,8 @@ mod tests {
         let v = state_from_json(state.as_object().unwrap(), &block());
         assert_eq!(v.get("name"), Some(&Value::from("web")));
         assert_eq!(v.get("ids"), Some(&Value::set(vec![Value::from("a"), Value::from("b")])));
-        assert_eq!(v.get("size"), Some(&Value::Number(2.5)));
-        let port = Value::Map([("port".to_string(), Value::Number(22.0))].into());
+        assert_eq!(v.get("size"), Some(&Value::from(2.5)));
+        let port = Value::Map([("port".to_string(), Value::from(22.0))].into());
         assert_eq!(v.get("rule"), Some(&Value::List(vec![port])));
         assert_eq!(v.get("arn"), Some(&Value::Null), "every schema attribute is present");
     }
@@ -403,7 +412,7 @@ mod tests {
         )
         .unwrap();
         let v = decode_block(&bytes, &b).unwrap();
-        assert_eq!(v.get("n"), Some(&Value::Number(1.0)));
+        assert_eq!(v.get("n"), Some(&Value::from(1.0)));
         assert_eq!(v.get("u"), Some(&Value::Unknown));
     }
 }

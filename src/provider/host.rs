@@ -347,7 +347,7 @@ fn provider_config(settings: &Settings) -> Value {
     if settings.endpoint_url.is_some() {
         // An emulator answers what it does not implement with a 500, which the provider would
         // retry 25 times with backoff: fail in seconds instead.
-        fields.insert("max_retries".into(), Value::Number(2.0));
+        fields.insert("max_retries".into(), Value::from(2i64));
     }
     if settings.offline {
         for key in ["access_key", "secret_key"] {
@@ -358,7 +358,7 @@ fn provider_config(settings: &Settings) -> Value {
         }
         // A string in provider-aws's schema.
         fields.insert("skip_metadata_api_check".into(), Value::String("true".into()));
-        fields.insert("max_retries".into(), Value::Number(1.0));
+        fields.insert("max_retries".into(), Value::from(1i64));
     }
     Value::Map(fields)
 }

@@ -333,8 +333,8 @@ mod tests {
             ("security_group_id", "sg-1".into()),
             ("type", "ingress".into()),
             ("protocol", "tcp".into()),
-            ("from_port", Value::Number(443.0)),
-            ("to_port", Value::Number(443.0)),
+            ("from_port", Value::from(443.0)),
+            ("to_port", Value::from(443.0)),
             ("cidr_blocks", Value::List(vec!["10.0.0.0/16".into(), "10.1.0.0/16".into()])),
         ]);
         assert_eq!(
@@ -351,8 +351,8 @@ mod tests {
             ("security_group_id", "sg-1".into()),
             ("type", "egress".into()),
             ("protocol", "-1".into()),
-            ("from_port", Value::Number(0.0)),
-            ("to_port", Value::Number(0.0)),
+            ("from_port", Value::from(0.0)),
+            ("to_port", Value::from(0.0)),
             ("self", Value::Bool(true)),
         ]);
         assert_eq!(rule.import_id(&c, &all(&c)), Some(ImportId::Ready("sg-1_egress_-1_0_0_self".into())));

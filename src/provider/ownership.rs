@@ -234,7 +234,7 @@ mod tests {
     #[test]
     fn unread_arguments_are_restored_only_for_the_same_configuration() {
         let config = |window: f64| {
-            let c = Value::Map([("deletion_window_in_days".to_string(), Value::Number(window))].into());
+            let c = Value::Map([("deletion_window_in_days".to_string(), Value::from(window))].into());
             with_ownership_tags(c, &map_tagged(), "prod", "aws_kms_key.k")
         };
         let written = config(7.0);
@@ -246,7 +246,7 @@ mod tests {
             .into(),
         );
         let restored = restore_unread(read_back.clone(), &written);
-        assert_eq!(restored.get("deletion_window_in_days"), Some(&Value::Number(7.0)));
+        assert_eq!(restored.get("deletion_window_in_days"), Some(&Value::from(7.0)));
         assert_eq!(restore_unread(read_back.clone(), &config(10.0)), read_back, "a new configuration assumes nothing");
         // Unset in both: the provider's default is what was written.
         let mut unset = read_back.clone();

@@ -11,7 +11,7 @@
 //! use drplan::diag::FileId;
 //!
 //! let mut scope = Scope::default();
-//! scope.set("var", Value::Map([("azs".to_string(), Value::Number(2.0))].into()));
+//! scope.set("var", Value::Map([("azs".to_string(), Value::from(2.0))].into()));
 //! let expr = hcl_edit::parser::parse_expr(r#"[for i in range(var.azs) : cidrsubnet("10.0.0.0/16", 8, i)]"#).unwrap();
 //! let value = Evaluator::new(&scope, FileId(0)).eval(&expr).unwrap();
 //! assert_eq!(value.to_string(), r#"["10.0.0.0/24", "10.0.1.0/24"]"#);
@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use hcl_edit::expr::{BinaryOperator, Expression, ForExpr, ObjectKey, UnaryOperator};
 
+use super::number::Number;
 use super::value::{Budget, Value};
 use crate::diag::{Diagnostic, FileId, Span};
 
@@ -100,7 +101,7 @@ impl<'a> Evaluator<'a> {
         match expr {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-            Expression::Number(n) => Ok(Value::Number(n.value().as_f64().unwrap_or(f64::NAN))),
+            Expression::Number(n) => self.number_literal(n.value(), expr),
             Expression::String(s) => Ok(Value::String(s.value().clone())),
             Expression::Array(items) => {
                 let mut budget = Budget::default();
@@ -142,7 +143,7 @@ impl<'a> Evaluator<'a> {
                 Ok(Value::Map(out))
             }
             Expression::StringTemplate(t) => self.eval_template(t, expr),
-            Expression::HeredocTemplate(h) => self.eval_template(&h.template, expr),
+            Expression::HeredocTemplate(h) => self.eval_template(&heredoc::prepare(h), expr),
             Expression::Parenthesis(p) => self.eval(p.inner()),
             Expression::Variable(v) => self.eval_traversal_parts(v.as_str(), self.span_of(v), &[], expr),
             Expression::Traversal(t) => self.eval_traversal(t, expr),
@@ -161,7 +162,7 @@ impl<'a> Evaluator<'a> {
                     return Ok(Value::Unknown);
                 }
                 match op.operator.value() {
-                    UnaryOperator::Neg => Ok(Value::Number(-self.number(&v, &op.expr)?)),
+                    UnaryOperator::Neg => Ok(Value::Number(self.number(&v, &op.expr)?.neg())),
                     UnaryOperator::Not => {
                         Ok(Value::Bool(!self.truthy(&v, &op.expr, "Invalid operand")?.unwrap_or(false)))
                     }
@@ -189,10 +190,26 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn number(&self, v: &Value, at: &Expression) -> Result<f64> {
+    /// A literal at 512 bits, as Terraform reads it. hcl-edit holds it as a u64 or the nearest
+    /// float64; the float's shortest digits are the literal's own unless it has more than 17.
+    fn number_literal(&self, n: &hcl_edit::Number, at: &Expression) -> Result<Value> {
+        let text = match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => u.to_string(),
+            (None, Some(i), _) => i.to_string(),
+            (None, None, Some(f)) => format!("{f}"),
+            (None, None, None) => String::new(),
+        };
+        Number::parse(&text)
+            .map(Value::Number)
+            .ok_or_else(|| self.err("Invalid number literal", format!("{text} is not a finite number."), at))
+    }
+
+    fn number(&self, v: &Value, at: &Expression) -> Result<Number> {
         match v {
-            Value::Number(n) => Ok(*n),
-            Value::String(s) if s.trim().parse::<f64>().is_ok() => Ok(s.trim().parse().unwrap_or_default()),
+            Value::Number(n) => Ok(n.clone()),
+            Value::String(s) if Number::parse(s.trim()).is_some() => {
+                Ok(Number::parse(s.trim()).unwrap_or_else(|| Number::from(0i64)))
+            }
             other => Err(self.err(
                 "Invalid operand",
                 format!("A number is required here, but this is {}.", describe(other)),
@@ -240,20 +257,21 @@ impl<'a> Evaluator<'a> {
             return Ok(Value::Unknown);
         }
         let (a, b) = (self.number(&l, lhs)?, self.number(&r, rhs)?);
+        let out_of_range = || self.err("Number out of range", "The result is too large or too small to hold.", whole);
         Ok(match op {
-            BinaryOperator::Plus => Value::Number(a + b),
-            BinaryOperator::Minus => Value::Number(a - b),
-            BinaryOperator::Mul => Value::Number(a * b),
-            BinaryOperator::Div | BinaryOperator::Mod if b == 0.0 => {
+            BinaryOperator::Plus => Value::Number(a.add(&b)),
+            BinaryOperator::Minus => Value::Number(a.sub(&b)),
+            BinaryOperator::Mul => Value::Number(a.mul(&b).ok_or_else(out_of_range)?),
+            BinaryOperator::Div | BinaryOperator::Mod if b.is_zero() => {
                 return Err(self.err("Division by zero", "The right-hand operand is zero.", whole));
             }
-            BinaryOperator::Div => Value::Number(a / b),
+            BinaryOperator::Div => Value::Number(a.div(&b).ok_or_else(out_of_range)?),
             // The remainder of truncated division, fractions included (11 % 5.1 is 0.8).
-            BinaryOperator::Mod => Value::Number(a % b),
-            BinaryOperator::Less => Value::Bool(a < b),
-            BinaryOperator::LessEq => Value::Bool(a <= b),
-            BinaryOperator::Greater => Value::Bool(a > b),
-            BinaryOperator::GreaterEq => Value::Bool(a >= b),
+            BinaryOperator::Mod => Value::Number(a.rem(&b).ok_or_else(out_of_range)?),
+            BinaryOperator::Less => Value::Bool(a.compare(&b).is_lt()),
+            BinaryOperator::LessEq => Value::Bool(a.compare(&b).is_le()),
+            BinaryOperator::Greater => Value::Bool(a.compare(&b).is_gt()),
+            BinaryOperator::GreaterEq => Value::Bool(a.compare(&b).is_ge()),
             BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::And | BinaryOperator::Or => {
                 unreachable!("handled above")
             }
@@ -372,6 +390,7 @@ pub(super) fn describe(v: &Value) -> String {
 }
 
 mod call;
+mod heredoc;
 mod template;
 mod traversal;
 

@@ -11,7 +11,7 @@ fn scope() -> Scope {
                 (
                     "ports".to_string(),
                     Value::Map(
-                        [("http".to_string(), Value::Number(80.0)), ("https".to_string(), Value::Number(443.0))].into(),
+                        [("http".to_string(), Value::from(80.0)), ("https".to_string(), Value::from(443.0))].into(),
                     ),
                 ),
             ]

@@ -14,7 +14,7 @@ impl Evaluator<'_> {
             steps.push(match op.value() {
                 TraversalOperator::GetAttr(id) => Step::Attr(id.as_str().to_string(), self.span_of(op)),
                 TraversalOperator::Index(e) => Step::Index(self.eval(e)?, self.span_of(op)),
-                TraversalOperator::LegacyIndex(i) => Step::Index(Value::Number(*i.value() as f64), self.span_of(op)),
+                TraversalOperator::LegacyIndex(i) => Step::Index(Value::Number((*i.value()).into()), self.span_of(op)),
                 TraversalOperator::AttrSplat(_) => Step::Splat { full: false },
                 TraversalOperator::FullSplat(_) => Step::Splat { full: true },
             });
@@ -183,17 +183,18 @@ impl Evaluator<'_> {
                         (_, Value::Unknown) => return Ok(Value::Unknown),
                         (Value::List(items), k) => {
                             let idx = match k {
-                                Value::Number(n) if n.fract() == 0.0 => Some(*n),
-                                Value::String(s) => s.parse::<f64>().ok(),
+                                Value::Number(n) if n.is_integer() => Some(n.clone()),
+                                Value::String(s) => crate::eval::Number::parse(s).filter(|n| n.is_integer()),
                                 _ => None,
                             };
                             match idx {
-                                Some(n) if n >= 0.0 && (n as usize) < items.len() => &items[n as usize],
+                                Some(n) if n.to_usize().is_some_and(|i| i < items.len()) => {
+                                    &items[n.to_usize().unwrap_or_default()]
+                                }
                                 Some(n) => {
                                     return Err(Diagnostic::error("Invalid index")
                                         .detail(format!(
-                                            "The index {} is out of range for a list of {} element(s).",
-                                            crate::eval::value::format_number(n),
+                                            "The index {n} is out of range for a list of {} element(s).",
                                             items.len()
                                         ))
                                         .at(*span));

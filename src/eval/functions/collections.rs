@@ -12,7 +12,7 @@ pub fn length(a: &[Value]) -> Result<Value, String> {
         Value::String(s) => s.chars().count(),
         other => return Err(format!("cannot take the length of a {}", other.type_name())),
     };
-    Ok(Value::Number(n as f64))
+    Ok(Value::from(n))
 }
 
 pub fn element(a: &[Value]) -> Result<Value, String> {
@@ -33,7 +33,7 @@ pub fn index(a: &[Value]) -> Result<Value, String> {
     items
         .iter()
         .position(|v| v == &a[1])
-        .map(|i| Value::Number(i as f64))
+        .map(Value::from)
         .ok_or_else(|| format!("{} is not in the list", a[1]))
 }
 
@@ -233,24 +233,24 @@ mod tests {
 
     #[test]
     fn list_functions() {
-        assert_eq!(call("element", vec![list(&["a", "b"]), Value::Number(3.0)]).unwrap(), Value::from("b"));
+        assert_eq!(call("element", vec![list(&["a", "b"]), Value::from(3.0)]).unwrap(), Value::from("b"));
         assert_eq!(call("distinct", vec![list(&["a", "b", "a"])]).unwrap(), list(&["a", "b"]));
         let mixed = Value::List(vec![
-            Value::Number(1.0),
+            Value::from(1.0),
             Value::from("1"),
-            Value::Number(1.0),
-            Value::List(vec![Value::Number(1.0)]),
-            Value::List(vec![Value::Number(1.0)]),
+            Value::from(1.0),
+            Value::List(vec![Value::from(1.0)]),
+            Value::List(vec![Value::from(1.0)]),
         ]);
-        let want = Value::List(vec![Value::Number(1.0), Value::from("1"), Value::List(vec![Value::Number(1.0)])]);
+        let want = Value::List(vec![Value::from(1.0), Value::from("1"), Value::List(vec![Value::from(1.0)])]);
         assert_eq!(call("distinct", vec![mixed]).unwrap(), want, "a number and a string are different values");
         assert_eq!(
             call("flatten", vec![Value::List(vec![list(&["a"]), list(&["b", "c"])])]).unwrap(),
             list(&["a", "b", "c"])
         );
         assert_eq!(call("compact", vec![list(&["a", "", "b"])]).unwrap(), list(&["a", "b"]));
-        assert!(call("slice", vec![list(&["a"]), Value::Number(0.0), Value::Number(2.0)]).is_err());
-        assert_eq!(call("index", vec![list(&["a", "b"]), "b".into()]).unwrap(), Value::Number(1.0));
+        assert!(call("slice", vec![list(&["a"]), Value::from(0.0), Value::from(2.0)]).is_err());
+        assert_eq!(call("index", vec![list(&["a", "b"]), "b".into()]).unwrap(), Value::from(1.0));
         assert_eq!(call("sort", vec![list(&["b", "a"])]).unwrap(), list(&["a", "b"]));
     }
 

@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn json_and_base64_round_trip() {
-        let v = Value::Map([("a".to_string(), Value::List(vec![Value::Number(1.0), Value::Bool(true)]))].into());
+        let v = Value::Map([("a".to_string(), Value::List(vec![Value::from(1.0), Value::Bool(true)]))].into());
         let text = call("jsonencode", vec![v.clone()]).unwrap();
         assert_eq!(text, Value::from(r#"{"a":[1,true]}"#));
         assert_eq!(call("jsondecode", vec![text]).unwrap(), v);
@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn conversions() {
-        assert_eq!(call("tonumber", vec!["42".into()]).unwrap(), Value::Number(42.0));
+        assert_eq!(call("tonumber", vec!["42".into()]).unwrap(), Value::from(42.0));
         assert!(call("tobool", vec!["yes".into()]).is_err());
         assert_eq!(
             call("toset", vec![Value::List(vec!["b".into(), "a".into(), "b".into()])]).unwrap(),

@@ -246,7 +246,7 @@ mod tests {
     #[test]
     fn verbs_match_terraform() {
         // Expected values from terraform console 1.11.4 (see tests/fixtures/oracle/functions).
-        let n = |x: f64| Value::Number(x);
+        let n = |x: f64| Value::from(x);
         assert_eq!(fmt("%[2]s %[1]s %[2]s", vec!["a".into(), "b".into()]), "b a b");
         assert_eq!(fmt("%x %X %o %b", vec![n(255.0), n(255.0), n(8.0), n(5.0)]), "ff FF 10 101");
         assert_eq!(fmt("%e %g %g", vec![n(123456.789), n(0.000012), n(100000000.0)]), "1.234568e+05 1.2e-05 1e+08");

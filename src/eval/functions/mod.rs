@@ -16,6 +16,7 @@ mod strings;
 mod time;
 mod yaml;
 
+use super::number::Number;
 use super::value::{Budget, MAX_VALUE_BYTES, Value};
 
 pub type FnImpl = fn(&[Value]) -> Result<Value, String>;
@@ -222,12 +223,18 @@ pub(crate) fn string_arg(v: &Value, what: &str) -> Result<String, String> {
     v.to_template_string().ok_or_else(|| format!("{what} must be a string, but got a {}", v.type_name()))
 }
 
-pub(crate) fn number_arg(v: &Value, what: &str) -> Result<f64, String> {
+/// A number argument exactly; a string converts as `tonumber` would.
+pub(crate) fn exact_number_arg(v: &Value, what: &str) -> Result<Number, String> {
     match v {
-        Value::Number(n) => Ok(*n),
-        Value::String(s) => s.trim().parse().map_err(|_| format!("{what} must be a number, but got {v}")),
+        Value::Number(n) => Ok(n.clone()),
+        Value::String(s) => Number::parse(s.trim()).ok_or_else(|| format!("{what} must be a number, but got {v}")),
         _ => Err(format!("{what} must be a number, but got a {}", v.type_name())),
     }
+}
+
+/// A number argument as the float64 Terraform's float functions (`pow`, `log`, `ceil`) use.
+pub(crate) fn number_arg(v: &Value, what: &str) -> Result<f64, String> {
+    exact_number_arg(v, what).map(|n| n.to_f64())
 }
 
 /// The longest string a function may build (16 MiB): a documented limit, checked before
@@ -243,11 +250,11 @@ pub(crate) fn check_len(n: usize, what: &str) -> Result<(), String> {
 }
 
 pub(crate) fn int_arg(v: &Value, what: &str) -> Result<i64, String> {
-    let n = number_arg(v, what)?;
-    if n.fract() != 0.0 {
+    let n = exact_number_arg(v, what)?;
+    if !n.is_integer() {
         return Err(format!("{what} must be a whole number, but got {n}"));
     }
-    Ok(n as i64)
+    n.to_i64().ok_or_else(|| format!("{what} must be a whole number within 64 bits, but got {n}"))
 }
 
 pub(crate) fn seq_arg<'v>(v: &'v Value, what: &str) -> Result<&'v [Value], String> {
@@ -281,7 +288,7 @@ mod tests {
     #[test]
     fn unknowns_propagate_unless_the_function_copes() {
         let list = Value::List(vec![Value::Unknown, Value::from("a")]);
-        assert_eq!(test_call("length", vec![list.clone()]).unwrap(), Value::Number(2.0));
+        assert_eq!(test_call("length", vec![list.clone()]).unwrap(), Value::from(2.0));
         assert_eq!(test_call("join", vec![",".into(), list]).unwrap(), Value::Unknown);
         assert_eq!(test_call("upper", vec![Value::Unknown]).unwrap(), Value::Unknown);
     }

@@ -2,32 +2,49 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::{int_arg, number_arg, seq_arg, string_arg};
+use num_bigint::BigUint;
+
+use super::{exact_number_arg, int_arg, number_arg, seq_arg, string_arg};
+use crate::eval::number::Number;
 use crate::eval::value::Value;
 
 fn n(a: &[Value], i: usize) -> Result<f64, String> {
     number_arg(&a[i], &format!("argument {}", i + 1))
 }
 
-pub fn abs(a: &[Value]) -> Result<Value, String> {
-    Ok(n(a, 0)?.abs().into())
+fn exact(a: &[Value], i: usize) -> Result<Number, String> {
+    exact_number_arg(&a[i], &format!("argument {}", i + 1))
 }
 
+pub fn abs(a: &[Value]) -> Result<Value, String> {
+    Ok(Value::Number(exact(a, 0)?.abs()))
+}
+
+/// `ceil` and `floor` work in float64 and return an integer, as Terraform's do.
 pub fn ceil(a: &[Value]) -> Result<Value, String> {
-    Ok(n(a, 0)?.ceil().into())
+    float_to_int(n(a, 0)?.ceil())
 }
 
 pub fn floor(a: &[Value]) -> Result<Value, String> {
-    Ok(n(a, 0)?.floor().into())
+    float_to_int(n(a, 0)?.floor())
+}
+
+fn float_to_int(f: f64) -> Result<Value, String> {
+    let whole = Number::from_f64(f).ok_or("the result is not a finite number")?;
+    Ok(Value::Number(match whole.integer_parts() {
+        Some((neg, m)) => Number::from_big_int(neg, BigUint::from(m)),
+        None => whole,
+    }))
 }
 
 pub fn signum(a: &[Value]) -> Result<Value, String> {
-    let x = n(a, 0)?;
-    Ok(Value::Number(if x == 0.0 { 0.0 } else { x.signum() }))
+    let x = exact(a, 0)?;
+    Ok(Value::from(if x.is_zero() { 0 } else if x.is_negative() { -1 } else { 1i64 }))
 }
 
 pub fn pow(a: &[Value]) -> Result<Value, String> {
-    Ok(n(a, 0)?.powf(n(a, 1)?).into())
+    let v = n(a, 0)?.powf(n(a, 1)?);
+    Number::from_f64(v).map(Value::Number).ok_or_else(|| "the result is not a finite number".into())
 }
 
 /// `log(number, base)`, in float64 as Terraform computes it.
@@ -40,24 +57,24 @@ pub fn log(a: &[Value]) -> Result<Value, String> {
     Ok(v.into())
 }
 
-fn numbers(a: &[Value]) -> Result<Vec<f64>, String> {
-    a.iter().enumerate().map(|(i, v)| number_arg(v, &format!("argument {}", i + 1))).collect()
+fn numbers(a: &[Value]) -> Result<Vec<Number>, String> {
+    a.iter().enumerate().map(|(i, v)| exact_number_arg(v, &format!("argument {}", i + 1))).collect()
 }
 
 pub fn max(a: &[Value]) -> Result<Value, String> {
-    Ok(numbers(a)?.into_iter().fold(f64::NEG_INFINITY, f64::max).into())
+    let most = numbers(a)?.into_iter().reduce(|m, x| if x.compare(&m).is_gt() { x } else { m });
+    most.map(Value::Number).ok_or_else(|| "at least one number is required".into())
 }
 
 pub fn min(a: &[Value]) -> Result<Value, String> {
-    Ok(numbers(a)?.into_iter().fold(f64::INFINITY, f64::min).into())
+    let least = numbers(a)?.into_iter().reduce(|m, x| if x.compare(&m).is_lt() { x } else { m });
+    least.map(Value::Number).ok_or_else(|| "at least one number is required".into())
 }
 
 pub fn sum(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the argument")?;
-    if items.is_empty() {
-        return Err("cannot sum an empty list".into());
-    }
-    Ok(numbers(items)?.into_iter().sum::<f64>().into())
+    let total = numbers(items)?.into_iter().reduce(|t, x| t.add(&x));
+    total.map(Value::Number).ok_or_else(|| "cannot sum an empty list".into())
 }
 
 pub fn parseint(a: &[Value]) -> Result<Value, String> {
@@ -67,7 +84,7 @@ pub fn parseint(a: &[Value]) -> Result<Value, String> {
         return Err(format!("the base must be between 2 and 62, but got {base}"));
     }
     parse_radix(&text, base as u32)
-        .map(|v| Value::Number(v as f64))
+        .map(|v| Value::Number(Number::from_big_int(v < 0, BigUint::from(v.unsigned_abs()))))
         .ok_or_else(|| format!("cannot parse {text:?} as a base {base} integer"))
 }
 
@@ -100,22 +117,35 @@ fn parse_radix(text: &str, base: u32) -> Option<i128> {
     Some(if negative { -value } else { value })
 }
 
+/// Each element is the previous one plus the step, in exact arithmetic, as Terraform adds them
+/// (`range(0, 1, 0.1)` has `0.3`, not `0.30000000000000004`).
 pub fn range(a: &[Value]) -> Result<Value, String> {
-    let nums = numbers(a)?;
-    let (start, end, step) = match nums.as_slice() {
-        [end] => (0.0, *end, 1.0),
-        [start, end] => (*start, *end, if end >= start { 1.0 } else { -1.0 }),
-        [start, end, step] => (*start, *end, *step),
-        _ => unreachable!("arity is checked by the registry"),
+    let mut nums = numbers(a)?.into_iter();
+    let (start, end, step) = match (nums.next(), nums.next(), nums.next()) {
+        (Some(end), None, None) => (Number::from(0i64), end, Number::from(1i64)),
+        (Some(start), Some(end), None) => {
+            let step = Number::from(if end.compare(&start).is_ge() { 1i64 } else { -1 });
+            (start, end, step)
+        }
+        (Some(start), Some(end), Some(step)) => (start, end, step),
+        _ => return Err("range() takes one to three numbers".into()),
     };
-    if step == 0.0 {
+    if step.is_zero() {
         return Err("the step must not be zero".into());
     }
-    let count = ((end - start) / step).ceil();
-    if count > 1_048_576.0 {
+    let count = end.sub(&start).to_f64() / step.to_f64();
+    if count.ceil() > 1_048_576.0 {
         return Err("range() would produce more than 1048576 elements".into());
     }
-    Ok(Value::List((0..count.max(0.0) as usize).map(|i| Value::Number(start + step * i as f64)).collect()))
+    let ascending = !step.is_negative();
+    let mut out = Vec::new();
+    let mut at = start;
+    while if ascending { at.compare(&end).is_lt() } else { at.compare(&end).is_gt() } {
+        let next = at.add(&step);
+        out.push(Value::Number(at));
+        at = next;
+    }
+    Ok(Value::List(out))
 }
 
 /// A parsed CIDR prefix: the address as an integer, its family width and prefix length.
@@ -151,11 +181,8 @@ fn format_addr(addr: u128, bits: u32) -> String {
 /// A whole number argument of the CIDR functions, exactly: beyond 2^63 or fractional is an error
 /// (a network number is never silently rounded or saturated).
 fn exact_int(v: &Value, what: &str) -> Result<i64, String> {
-    let n = super::number_arg(v, what)?;
-    if n.fract() != 0.0 || !(-9.223372036854775e18..9.223372036854775e18).contains(&n) {
-        return Err(format!("{what} must be a whole number within 64 bits, but got {n}"));
-    }
-    Ok(n as i64)
+    let n = exact_number_arg(v, what)?;
+    n.to_i64().ok_or_else(|| format!("{what} must be a whole number within 64 bits, but got {n}"))
 }
 
 /// 2^bits as a u128, `None` for 2^128 (the whole IPv6 space).
@@ -239,7 +266,7 @@ mod tests {
     use crate::eval::value::Value;
 
     fn num(x: f64) -> Value {
-        Value::Number(x)
+        Value::from(x)
     }
 
     #[test]

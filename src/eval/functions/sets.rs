@@ -116,13 +116,13 @@ mod tests {
         assert_eq!(i, Value::set(vec!["b".into()]));
         let d = call("setsubtract", vec![strs(&["a", "b", "c"]), strs(&["a", "c"])]).unwrap();
         assert_eq!(d, Value::set(vec!["b".into()]));
-        let mixed = call("setunion", vec![strs(&["a"]), Value::List(vec![Value::Number(1.0)])]).unwrap();
+        let mixed = call("setunion", vec![strs(&["a"]), Value::List(vec![Value::from(1.0)])]).unwrap();
         assert_eq!(mixed, Value::set(vec!["1".into(), "a".into()]), "unified to strings");
-        let p = call("setproduct", vec![strs(&["a", "b"]), Value::List(vec![Value::Number(1.0), Value::Number(2.0)])])
+        let p = call("setproduct", vec![strs(&["a", "b"]), Value::List(vec![Value::from(1.0), Value::from(2.0)])])
             .unwrap();
         let Value::List(rows) = p else { panic!("a list of lists") };
         assert_eq!(rows.len(), 4);
-        assert_eq!(rows[1], Value::List(vec!["a".into(), Value::Number(2.0)]));
+        assert_eq!(rows[1], Value::List(vec!["a".into(), Value::from(2.0)]));
     }
 
     #[test]

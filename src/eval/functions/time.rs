@@ -282,11 +282,7 @@ pub fn timeadd(a: &[Value]) -> Result<Value, String> {
 pub fn timecmp(a: &[Value]) -> Result<Value, String> {
     let x = parse(&string_arg(&a[0], "the first timestamp")?)?.epoch();
     let y = parse(&string_arg(&a[1], "the second timestamp")?)?.epoch();
-    Ok(Value::Number(match x.cmp(&y) {
-        std::cmp::Ordering::Less => -1.0,
-        std::cmp::Ordering::Equal => 0.0,
-        std::cmp::Ordering::Greater => 1.0,
-    }))
+    Ok(Value::from(x.cmp(&y) as i64))
 }
 
 #[cfg(test)]
@@ -327,11 +323,11 @@ mod tests {
         assert!(call("timeadd", vec![s("2017-11-22T00:00:00Z"), s("1 day")]).is_err());
         assert_eq!(
             call("timecmp", vec![s("2017-11-22T00:00:00Z"), s("2017-11-22T01:00:00+01:00")]).unwrap(),
-            Value::Number(0.0)
+            Value::from(0.0)
         );
         assert_eq!(
             call("timecmp", vec![s("2017-11-22T00:00:00Z"), s("2017-11-22T00:00:01Z")]).unwrap(),
-            Value::Number(-1.0)
+            Value::from(-1.0)
         );
         assert_eq!(call("timestamp", vec![]).unwrap(), Value::Unknown);
     }

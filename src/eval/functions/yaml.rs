@@ -9,7 +9,8 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
 use super::string_arg;
-use crate::eval::value::{Value, format_number};
+use crate::eval::number::Number;
+use crate::eval::value::Value;
 
 /// yaml.v2's preferred line width, past which quoted strings fold at a space.
 const BEST_WIDTH: usize = 80;
@@ -97,7 +98,7 @@ impl Writer {
         match v {
             Value::Null => self.push("null"),
             Value::Bool(b) => self.push(if *b { "true" } else { "false" }),
-            Value::Number(n) => self.push(&format_number(*n)),
+            Value::Number(n) => self.push(&n.to_string()),
             Value::Map(_) => {
                 self.push("{}");
                 return Ok(false);
@@ -281,13 +282,17 @@ fn bool_of(text: &str) -> Option<bool> {
     }
 }
 
-fn number(text: &str) -> Option<f64> {
+/// Exactly, as go-cty-yaml reads numbers (decimal text at 512 bits); `.inf` is not a number
+/// drplan can hold, so it stays a string (or is an error where tagged `!!float`).
+fn number(text: &str) -> Option<Number> {
     let t = text.replace('_', "");
     let (sign, digits) = match t.strip_prefix('-') {
         Some(rest) => (-1.0, rest.to_string()),
         None => (1.0, t.trim_start_matches('+').to_string()),
     };
-    let int = |s: &str, radix: u32| i128::from_str_radix(s, radix).ok().map(|n| sign * n as f64);
+    let int = |s: &str, radix: u32| {
+        u128::from_str_radix(s, radix).ok().map(|n| Number::from_big_int(sign < 0.0 && n != 0, n.into()))
+    };
     if let Some(hex) = digits.strip_prefix("0x") {
         return int(hex, 16);
     }
@@ -298,13 +303,18 @@ fn number(text: &str) -> Option<f64> {
         return int(&digits[1..], 8);
     }
     match digits.as_str() {
-        ".inf" | ".Inf" | ".INF" => return Some(sign * f64::INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return None,
+        ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN" => return None,
         _ => {}
     }
     let numeric = digits.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.')
         && digits.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
-    if numeric { digits.parse::<f64>().ok().filter(|n| n.is_finite()).map(|n| sign * n) } else { None }
+    if !numeric {
+        return None;
+    }
+    match digits.parse::<u64>() {
+        Ok(whole) => Some(Number::from_big_int(sign < 0.0 && whole != 0, whole.into())),
+        Err(_) => Number::parse(&format!("{}{digits}", if sign < 0.0 { "-" } else { "" })),
+    }
 }
 
 #[cfg(test)]
@@ -327,10 +337,10 @@ mod tests {
     fn encoding_matches_terraform() {
         // Each expected text is what terraform console 1.11.4 printed.
         let v = map(vec![
-            ("a", Value::Number(1.0)),
+            ("a", Value::from(1.0)),
             ("b", "x".into()),
             ("c", Value::List(vec![Value::Bool(true), Value::Null, "y: z".into()])),
-            ("d", map(vec![("e", Value::Number(1.5))])),
+            ("d", map(vec![("e", Value::from(1.5))])),
             ("k y", "multi\nline".into()),
         ]);
         assert_eq!(
@@ -339,11 +349,11 @@ mod tests {
         );
         assert_eq!(enc("hello".into()), "\"hello\"\n");
         assert_eq!(enc(Value::List(vec![])), "[]\n");
-        assert_eq!(enc(Value::Number(1.5e30)), "1500000000000000000000000000000\n...\n");
+        assert_eq!(enc(Value::from(1.5e30)), "1500000000000000000000000000000\n...\n");
         assert_eq!(enc(map(vec![("m", "a\nb\n\n".into())])), "\"m\": |+\n  a\n  b\n\n");
         let nested = Value::List(vec![
-            map(vec![("a", Value::Number(1.0)), ("b", Value::List(vec![Value::Number(1.0), Value::Number(2.0)]))]),
-            Value::List(vec![Value::Number(3.0), Value::List(vec![Value::Number(4.0)])]),
+            map(vec![("a", Value::from(1.0)), ("b", Value::List(vec![Value::from(1.0), Value::from(2.0)]))]),
+            Value::List(vec![Value::from(3.0), Value::List(vec![Value::from(4.0)])]),
             map(vec![]),
         ]);
         assert_eq!(enc(nested), "- \"a\": 1\n  \"b\":\n  - 1\n  - 2\n- - 3\n  - - 4\n- {}\n");
@@ -359,16 +369,16 @@ mod tests {
     fn decoding_resolves_scalars_as_yaml_1_1() {
         let v = call("yamldecode", vec!["a: 1\nb: [x, 2]\nc: ~\nd: yes\ne: '010'\nf: 0x1F\ng: !!str 5\nh: 1e3".into()])
             .unwrap();
-        assert_eq!(v.get("a"), Some(&Value::Number(1.0)));
-        assert_eq!(v.get("b"), Some(&Value::List(vec!["x".into(), Value::Number(2.0)])));
+        assert_eq!(v.get("a"), Some(&Value::from(1.0)));
+        assert_eq!(v.get("b"), Some(&Value::List(vec!["x".into(), Value::from(2.0)])));
         assert_eq!(v.get("c"), Some(&Value::Null));
         assert_eq!(v.get("d"), Some(&Value::Bool(true)));
         assert_eq!(v.get("e"), Some(&Value::from("010")));
-        assert_eq!(v.get("f"), Some(&Value::Number(31.0)));
+        assert_eq!(v.get("f"), Some(&Value::from(31.0)));
         assert_eq!(v.get("g"), Some(&Value::from("5")));
-        assert_eq!(v.get("h"), Some(&Value::Number(1000.0)));
+        assert_eq!(v.get("h"), Some(&Value::from(1000.0)));
         let aliases = call("yamldecode", vec!["- &a 1\n- *a\n".into()]).unwrap();
-        assert_eq!(aliases, Value::List(vec![Value::Number(1.0), Value::Number(1.0)]));
+        assert_eq!(aliases, Value::List(vec![Value::from(1.0), Value::from(1.0)]));
         assert!(call("yamldecode", vec!["a: [".into()]).unwrap_err().starts_with("invalid YAML"));
         assert!(call("yamldecode", vec!["".into()]).is_err());
     }

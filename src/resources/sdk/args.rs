@@ -38,7 +38,7 @@ impl<'a> Args<'a> {
 
     pub fn int(&self, key: &str) -> Option<i32> {
         match self.known(key)? {
-            Value::Number(n) => Some(*n as i32),
+            Value::Number(n) => n.to_i64().and_then(|n| i32::try_from(n).ok()),
             Value::String(s) => s.parse().ok(),
             _ => None,
         }
@@ -96,7 +96,7 @@ mod tests {
     fn unknown_arguments_are_errors_not_guesses() {
         let v = Value::Map(BTreeMap::from([
             ("a".to_string(), Value::Unknown),
-            ("n".to_string(), Value::Number(80.0)),
+            ("n".to_string(), Value::from(80.0)),
             ("tags".to_string(), Value::Map(BTreeMap::from([("drplan:stack".to_string(), Value::from("x"))]))),
         ]));
         let args = Args(&v);

@@ -744,7 +744,9 @@ fn heredoc<'i>(
         let mut heredoc = HeredocTemplate::new(Ident::new_unchecked(delim), template);
 
         if indented {
-            heredoc.dedent();
+            // drplan: keep the text as written, marked flush (indent 0); drplan's evaluator
+            // applies HCL's order, strip markers first and then the indentation (DRPLAN-PATCH.md).
+            heredoc.set_indent(0);
         }
 
         heredoc.set_trailing(trailing);
