@@ -60,7 +60,10 @@ impl Engine<'_> {
             count::Keys::Invalid
         } else {
             let mut ev = Evaluator::new(&frame.scope, decl.file);
-            count::keys(&mut ev, decl.count.as_ref(), decl.for_each.as_ref(), self.opts.lenient_keys, self.diags)
+            // A primary-side counterpart is never created: a count or for_each not known yet
+            // (it reads something the DR side creates) defers it instead of failing the DR plan.
+            let lenient = self.opts.lenient_keys || read_only;
+            count::keys(&mut ev, decl.count.as_ref(), decl.for_each.as_ref(), lenient, self.diags)
         };
         let deps = Self::deps_of(frame, refs);
         let sensitive_attrs = Self::sensitive_attrs(frame, decl, &schema.block);

@@ -546,7 +546,10 @@ impl<'l> Engine<'l> {
     /// region. Global types (Route 53) are one service whatever provider reaches them.
     pub(super) fn outside_dr_region(&self, ty: &str, region: Option<&str>) -> bool {
         let (Some(recovery), Some(region)) = (&self.out.recovery, region) else { return false };
-        region != recovery.region && !crate::resources::get(ty).is_some_and(|t| t.global())
+        // Graph-only types (random_id, terraform_data) have no region: never counterparts.
+        region != recovery.region
+            && !crate::resources::get(ty).is_some_and(|t| t.global())
+            && !crate::resources::graph_only::is(ty)
     }
 
     /// Managed resources live in the DR region only; the primary region is read-only. In a

@@ -25,6 +25,8 @@ pub struct PlanView<'a> {
     /// Addresses of provider-served instances the provider plans to replace: references to them
     /// are unknown until apply, as in Terraform (learnt from a first plan, see `ops::plan`).
     replaced: BTreeSet<String>,
+    /// What the provider planned for new served objects, by address and configuration.
+    planned_new: RefCell<std::collections::HashMap<(String, String), Option<Value>>>,
 }
 
 impl<'a> PlanView<'a> {
@@ -35,6 +37,7 @@ impl<'a> PlanView<'a> {
             root: ".".into(),
             host: None,
             replaced: BTreeSet::new(),
+            planned_new: RefCell::default(),
         }
     }
 
@@ -88,7 +91,8 @@ impl LiveView for PlanView<'_> {
 
     fn planned_value(&self, m: &ManagedRef, config: &Value) -> Option<Value> {
         if crate::resources::graph_only::is(m.ty) {
-            return Some(crate::resources::graph_only::value(m.ty, m.addr, config));
+            let stack = m.recovery.map(|r| r.stack.as_str()).unwrap_or_default();
+            return Some(crate::resources::graph_only::value(m.ty, stack, m.addr, config));
         }
         if m.read_only {
             let (value, live) = super::counterpart::planned_value(self.inventory, m.ty, m.region?, config)?;
@@ -96,21 +100,50 @@ impl LiveView for PlanView<'_> {
             return Some(value);
         }
         let recovery = m.recovery?;
-        let live =
-            find_live(self.inventory, &recovery.stack, &recovery.region, m.addr, m.ty, config, m.written).ok()??;
+        let found =
+            find_live(self.inventory, &recovery.stack, &recovery.region, m.addr, m.ty, config, m.written).ok()?;
         let Some(schema) = schema::lookup(crate::config::Mode::Managed, m.ty).map(|s| &s.block) else {
             // A type the provider serves: its state as found, with what the configuration sets,
-            // unless the provider will replace it.
+            // unless the provider will replace it; a new one as the provider plans it.
             if self.replaced.contains(m.addr) {
                 return None;
             }
-            return Some(super::diff::planned(&crate::resources::sdk::live_value(live), config));
+            return match found {
+                Some(live) => Some(super::diff::planned(&crate::resources::sdk::live_value(live), config)),
+                None => self.provider_planned(m, config),
+            };
         };
+        let live = found?;
         let decision = decide(m.ty, schema, config, m.written, m.lifecycle, live);
         if decision.replace() {
             return None;
         }
         Some(decision.planned(config))
+    }
+}
+
+impl PlanView<'_> {
+    /// A new provider-served object as the provider plans it, as Terraform's references see it:
+    /// what the provider knows while planning is known (the domain names of an ACM
+    /// certificate's `domain_validation_options`, so `for_each` over them has its keys), the
+    /// rest unknown. `None` without a provider, or when it refuses (planning reports that).
+    fn provider_planned(&self, m: &ManagedRef, config: &Value) -> Option<Value> {
+        let host = self.host.as_deref()?;
+        let block = host.block(Mode::Managed, m.ty)?;
+        let key = (m.addr.to_string(), config.to_string());
+        if let Some(known) = self.planned_new.borrow().get(&key) {
+            return known.clone();
+        }
+        let item = crate::provider::host::PlanItem {
+            ty: m.ty.to_string(),
+            prior: Value::Null,
+            config: crate::provider::codec::configuration(config, block, m.written),
+        };
+        // On a thread of its own, as read_data: apply evaluates from inside a runtime.
+        let answer = std::thread::scope(|s| s.spawn(|| host.plan_all(std::slice::from_ref(&item))).join());
+        let planned = answer.ok().and_then(|mut a| a.pop()).and_then(Result::ok).map(|p| p.planned);
+        self.planned_new.borrow_mut().insert(key, planned.clone());
+        planned
     }
 }
 

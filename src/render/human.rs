@@ -293,7 +293,8 @@ fn attribute(
         }
         return;
     }
-    if let Some(text) = inline(v) {
+    // A list or map with unknown elements goes on several lines, each unknown one shown as such.
+    if let Some(text) = inline(v).filter(|_| !any_unknown(unknown)) {
         return o.line(indent, sym, &format!("{name:width$} = {text}"));
     }
     match v {
@@ -481,4 +482,14 @@ fn block_change(o: &mut Out, name: &str, before: &Json, after: &Json, unknown: &
 fn project_eq(want: &Json, full: &Json) -> bool {
     let (Some(w), Some(f)) = (want.as_object(), full.as_object()) else { return want == full };
     w.iter().filter(|(_, v)| !v.is_null()).all(|(k, v)| f.get(k) == Some(v))
+}
+
+/// Whether an `after_unknown` mask marks anything unknown.
+fn any_unknown(mask: &Json) -> bool {
+    match mask {
+        Json::Bool(b) => *b,
+        Json::Array(items) => items.iter().any(any_unknown),
+        Json::Object(m) => m.values().any(any_unknown),
+        _ => false,
+    }
 }

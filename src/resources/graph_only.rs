@@ -1,4 +1,5 @@
-//! `terraform_data` and `null_resource`: Terraform's graph-only resources. They own no cloud
+//! `terraform_data` and `null_resource`: Terraform's graph-only resources, and `random_id`
+//! (hashicorp/random), whose value drplan derives rather than keeps. They own no cloud
 //! object, so drplan serves them natively as nodes of the graph: their `depends_on`, `triggers`
 //! and `triggers_replace` order what depends on them, references to them resolve at once
 //! (`terraform_data.x.output` is its `input`), and a plan never creates, changes or deletes
@@ -10,7 +11,7 @@
 use crate::eval::Value;
 
 /// The graph-only types.
-pub const TYPES: &[&str] = &["null_resource", "terraform_data"];
+pub const TYPES: &[&str] = &["null_resource", "random_id", "terraform_data"];
 
 /// Whether `ty` is graph-only.
 pub fn is(ty: &str) -> bool {
@@ -21,14 +22,59 @@ pub fn is(ty: &str) -> bool {
 /// `output` equal to `input` (`terraform_data`), and an `id` that is the same on every plan (in
 /// Terraform a random value kept in state; drplan has no state, so it derives one from the
 /// address).
-pub fn value(ty: &str, address: &str, config: &Value) -> Value {
+pub fn value(ty: &str, stack: &str, address: &str, config: &Value) -> Value {
     let Value::Map(fields) = config else { return config.clone() };
     let mut out = fields.clone();
+    if ty == "random_id" {
+        return random_id(stack, address, config).unwrap_or(Value::Unknown);
+    }
     if ty == "terraform_data" {
         out.insert("output".into(), fields.get("input").cloned().unwrap_or(Value::Null));
     }
     out.insert("id".into(), Value::String(stable_id(address)));
     Value::Map(out)
+}
+
+/// `random_id`: in Terraform random bytes kept in state. drplan keeps no state, so the bytes
+/// are a digest of the stack, the address and `keepers` (a new keeper value, new bytes, as a
+/// replacement would give): the same on every plan, different for every stack and address,
+/// which is what a bucket-name suffix needs. Not secret; `random_password` is not served.
+/// `None` (unknown) until the arguments are known.
+fn random_id(stack: &str, address: &str, config: &Value) -> Option<Value> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let arguments = ["byte_length", "keepers", "prefix"];
+    if arguments.iter().any(|a| config.get(a).is_some_and(|v| !v.is_wholly_known())) {
+        return None;
+    }
+    let length = match config.get("byte_length") {
+        Some(Value::Number(n)) => n.to_usize().filter(|n| (1..=1024).contains(n))?,
+        _ => return None,
+    };
+    let keepers = config.get("keepers").map(Value::to_string).unwrap_or_default();
+    let mut bytes = Vec::with_capacity(length);
+    let mut round = 0u32;
+    while bytes.len() < length {
+        let block = sha2::Sha256::digest(format!("{stack}\0{address}\0{keepers}\0{round}").as_bytes());
+        bytes.extend_from_slice(&block);
+        round += 1;
+    }
+    bytes.truncate(length);
+    let prefix = config.get("prefix").and_then(Value::as_str).unwrap_or_default().to_string();
+    let b64_url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let dec = num_bigint::BigUint::from_bytes_be(&bytes).to_string();
+    let mut out = config.as_map().cloned().unwrap_or_default();
+    for (k, v) in [
+        ("id", b64_url.clone()),
+        ("b64_url", format!("{prefix}{b64_url}")),
+        ("b64_std", format!("{prefix}{}", base64::engine::general_purpose::STANDARD.encode(&bytes))),
+        ("hex", format!("{prefix}{hex}")),
+        ("dec", format!("{prefix}{dec}")),
+    ] {
+        out.insert(k.to_string(), Value::from(v));
+    }
+    Some(Value::Map(out))
 }
 
 /// Decimal digits from the address's digest, as `null_resource` ids are digits.
@@ -46,13 +92,37 @@ mod tests {
     #[test]
     fn output_is_input_and_the_id_is_stable() {
         let config = Value::Map([("input".to_string(), Value::from("10.9.0.0/16"))].into());
-        let v = value("terraform_data", "terraform_data.cidr", &config);
+        let v = value("terraform_data", "s", "terraform_data.cidr", &config);
         assert_eq!(v.get("output"), Some(&Value::from("10.9.0.0/16")));
         let id = v.get("id").and_then(Value::as_str).unwrap().to_string();
         assert!(id.chars().all(|c| c.is_ascii_digit()) && !id.is_empty());
-        assert_eq!(value("terraform_data", "terraform_data.cidr", &config).get("id"), v.get("id"));
-        assert_ne!(value("null_resource", "null_resource.other", &config).get("id"), v.get("id"));
-        assert_eq!(value("null_resource", "null_resource.w", &config).get("output"), None);
+        assert_eq!(value("terraform_data", "s", "terraform_data.cidr", &config).get("id"), v.get("id"));
+        assert_ne!(value("null_resource", "s", "null_resource.other", &config).get("id"), v.get("id"));
+        assert_eq!(value("null_resource", "s", "null_resource.w", &config).get("output"), None);
         assert!(is("null_resource") && is("terraform_data") && !is("aws_vpc"));
+    }
+
+    #[test]
+    fn random_ids_are_stable_per_stack_address_and_keepers() {
+        let config = |keeper: &str| {
+            Value::Map(
+                [
+                    ("byte_length".to_string(), Value::from(4i64)),
+                    ("keepers".to_string(), Value::Map([("k".to_string(), Value::from(keeper))].into())),
+                ]
+                .into(),
+            )
+        };
+        let v = value("random_id", "prod", "random_id.suffix", &config("a"));
+        let hex = v.get("hex").and_then(Value::as_str).unwrap().to_string();
+        assert_eq!(hex.len(), 8);
+        assert_eq!(value("random_id", "prod", "random_id.suffix", &config("a")).get("hex"), v.get("hex"));
+        assert_ne!(value("random_id", "dev", "random_id.suffix", &config("a")).get("hex"), v.get("hex"));
+        assert_ne!(value("random_id", "prod", "random_id.suffix", &config("b")).get("hex"), v.get("hex"));
+        let dec: u64 = v.get("dec").and_then(Value::as_str).unwrap().parse().unwrap();
+        assert_eq!(format!("{dec:08x}"), hex);
+        assert_eq!(v.get("id"), v.get("b64_url"));
+        let unknown = Value::Map([("byte_length".to_string(), Value::Unknown)].into());
+        assert_eq!(value("random_id", "prod", "random_id.x", &unknown), Value::Unknown);
     }
 }

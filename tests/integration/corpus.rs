@@ -30,6 +30,9 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "Unsupported resource type",
         ],
     ),
+    // Terraform: not checked (its hashicorp/random is not on these machines). Without the
+    // provider, the types it serves.
+    ("jenny95-hub-mutiregion-disaster-recovery", &["Unsupported resource type", "Unsupported data source type"]),
 ];
 
 #[test]
@@ -68,6 +71,9 @@ const WITH_PROVIDER: &[(&str, &[&str], Option<usize>)] = &[
     ("sachinaws-bit-terraform-disaster-recovery", &[], Some(19)),
     // Its user data is `file("../setup.sh")`: tests/fixtures/real/setup.sh stands in for it.
     ("misa1313-terraform-warm-standby-dr", &[], Some(17)),
+    // A two-region root: the Tokyo half is planned (random_id derived), Mumbai's 34 instances
+    // read-only counterparts, one with a count not known from nothing deferred.
+    ("jenny95-hub-mutiregion-disaster-recovery", &[], Some(33)),
     (
         "jdtweddle-multi-region-deployment",
         &["Missing recovery block", "Provider configuration not present", "Reference to undeclared resource"],

@@ -292,3 +292,26 @@ resource "aws_autoscaling_attachment" "web" {
   lb_target_group_arn    = aws_lb_target_group.web.arn
 }
 "#;
+
+/// The standard ACM DNS validation pattern: `for_each` over a new certificate's
+/// `domain_validation_options` has its keys, because references see the provider's plan (which
+/// knows the domain names), as in Terraform; the record values stay unknown.
+#[test]
+fn for_each_over_a_new_certificates_validation_options_has_its_keys() {
+    let Some(p) = provider() else { return };
+    let run = p.drplan(&["plan", "tests/fixtures/plans/acm-validation", "--live", "empty", "--format", "json"]);
+    assert_ok(&run, "plan");
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let records: Vec<&serde_json::Value> = plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "aws_route53_record")
+        .collect();
+    let keys: Vec<&str> = records.iter().map(|c| c["index"].as_str().unwrap_or_default()).collect();
+    assert_eq!(keys, ["dr.example.com", "www.dr.example.com"]);
+    for r in records {
+        assert_eq!(r["change"]["after_unknown"]["records"], serde_json::json!([true]), "{r:#}");
+        assert_eq!(r["change"]["after_unknown"]["name"], true, "{r:#}");
+    }
+}
