@@ -33,6 +33,7 @@ fn main() {
                 dir: PathBuf::from(dir),
                 vars: VarArgs::default(),
                 workspace: "default".into(),
+                phase: None,
                 lenient_keys: false,
                 provider: drplan::provider::Env::from_process(),
             },

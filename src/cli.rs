@@ -143,6 +143,9 @@ pub struct VarFlags {
     /// Workspace name, seen as drplan.workspace and terraform.workspace.
     #[arg(long, default_value = "default", env = "DRPLAN_WORKSPACE")]
     pub workspace: String,
+    /// Failover phase, seen as drplan.phase; a saved plan is applied only in its own [default: standby]
+    #[arg(long, value_enum, env = "DRPLAN_PHASE")]
+    pub phase: Option<crate::recovery::Phase>,
 }
 
 /// How to reach AWS.
@@ -286,6 +289,9 @@ pub struct ConfigArgs {
     /// Workspace name, seen as drplan.workspace and terraform.workspace.
     #[arg(long, default_value = "default", env = "DRPLAN_WORKSPACE")]
     pub workspace: String,
+    /// Failover phase, seen as drplan.phase (and var.drplan_phase when declared) [default: standby]
+    #[arg(long, value_enum, env = "DRPLAN_PHASE")]
+    pub phase: Option<crate::recovery::Phase>,
 }
 
 impl ConfigArgs {
@@ -306,6 +312,7 @@ impl ConfigArgs {
             dir: self.dir.clone(),
             vars: VarArgs { items },
             workspace: self.workspace.clone(),
+            phase: self.phase,
             lenient_keys: true,
             provider: crate::provider::Env::from_process(),
         }
@@ -378,6 +385,7 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
                 vars: args.vars.vars.clone(),
                 var_files: args.vars.var_files.clone(),
                 workspace: args.vars.workspace.clone(),
+                phase: args.vars.phase,
             };
             apply::apply(&config, &args.run, &order, false)
         }

@@ -1,6 +1,6 @@
 # pilot-light: the database already runs in the DR region as a cross-region read replica of the
-# primary; recovery promotes it (drplan creates the replica if it is missing) and scales the web
-# tier up from zero around it.
+# primary (drplan creates the replica if it is missing); the failover phase
+# (`drplan apply --phase failover`) promotes it, with the web tier around it.
 
 recovery {
   stack          = "pilot"
@@ -9,7 +9,7 @@ recovery {
   rto            = "20m"
   rpo            = "5m"
   # Observed replication lag is not in the live state; this declared figure is the replica's RPO.
-  replica_lag    = "30s"
+  replica_lag = "30s"
 }
 
 provider "aws" {
@@ -75,7 +75,8 @@ module "database" {
     type                   = "replica"
     source_db_instance_arn = data.aws_db_instance.primary.db_instance_arn
   }
-  tags = local.tags
+  promoted = drplan.phase != "standby"
+  tags     = local.tags
 }
 
 module "web" {

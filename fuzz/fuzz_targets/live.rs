@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let example = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webapp-dr"));
     let cloud = Offline::Snapshot(path);
     let opts = PlanOptions {
-        load: LoadOptions { dir: example, vars: VarArgs::default(), workspace: "default".into(), lenient_keys: false, provider: drplan::provider::Env::off() },
+        load: LoadOptions { dir: example, vars: VarArgs::default(), workspace: "default".into(), phase: None, lenient_keys: false, provider: drplan::provider::Env::off() },
         cloud: &cloud,
         targets: Vec::new(),
         destroy: data.len() % 5 == 0,

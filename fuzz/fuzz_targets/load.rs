@@ -16,7 +16,7 @@ fn dir() -> &'static std::path::Path {
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     std::fs::write(dir().join("main.tf"), text).expect("write input");
-    let opts = LoadOptions { dir: dir().to_path_buf(), vars: VarArgs::default(), workspace: "default".into(), lenient_keys: data.len() % 2 == 0, provider: drplan::provider::Env::off() };
+    let opts = LoadOptions { dir: dir().to_path_buf(), vars: VarArgs::default(), workspace: "default".into(), phase: None, lenient_keys: data.len() % 2 == 0, provider: drplan::provider::Env::off() };
     if let Err(drplan::error::Error::Config { diagnostics, sources }) = load_configuration(&opts, &drplan::expand::NothingKnown) {
         let _ = diagnostics.render(&sources);
     }

@@ -83,7 +83,7 @@ fuzz_target!(|data: &[u8]| {
         1 => std::fs::write(&json, text).expect("write tfvars.json"),
         _ => vars.items = text.lines().map(|l| Ok(VarArgs::parse_var(l).unwrap_or_default())).collect(),
     }
-    let opts = LoadOptions { dir: dir.to_path_buf(), vars, workspace: "default".into(), lenient_keys: false, provider: drplan::provider::Env::off() };
+    let opts = LoadOptions { dir: dir.to_path_buf(), vars, workspace: "default".into(), phase: None, lenient_keys: false, provider: drplan::provider::Env::off() };
     if let Err(drplan::error::Error::Config { diagnostics, sources }) =
         load_configuration(&opts, &drplan::expand::NothingKnown)
     {

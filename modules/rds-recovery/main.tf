@@ -24,18 +24,24 @@ variable "instance_class" {
 variable "recovery_source" {
   description = "How the database is recovered."
   type = object({
-    type                        = string
-    source_db_instance_arn      = optional(string)
-    automated_backups_arn       = optional(string)
+    type                          = string
+    source_db_instance_arn        = optional(string)
+    automated_backups_arn         = optional(string)
     source_db_instance_identifier = optional(string)
-    restore_time                = optional(string)
-    snapshot_identifier         = optional(string)
+    restore_time                  = optional(string)
+    snapshot_identifier           = optional(string)
   })
 
   validation {
     condition     = contains(["point_in_time", "snapshot", "replica"], var.recovery_source.type)
     error_message = "recovery_source.type must be point_in_time, snapshot or replica."
   }
+}
+
+variable "promoted" {
+  description = "Whether a replica stops replicating and becomes standalone: the failover (set it to drplan.phase != \"standby\")."
+  type        = bool
+  default     = false
 }
 
 variable "multi_az" {
@@ -77,7 +83,7 @@ resource "aws_db_instance" "this" {
   apply_immediately      = true
 
   snapshot_identifier = local.snapshot ? var.recovery_source.snapshot_identifier : null
-  replicate_source_db = local.replica ? var.recovery_source.source_db_instance_arn : null
+  replicate_source_db = local.replica && !var.promoted ? var.recovery_source.source_db_instance_arn : null
 
   dynamic "restore_to_point_in_time" {
     for_each = local.pitr ? [var.recovery_source] : []

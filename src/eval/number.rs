@@ -339,11 +339,8 @@ struct Decimal {
 impl Decimal {
     /// The exact decimal form of `mant × 2^exp`.
     fn exact(mant: &BigUint, exp: i64) -> Decimal {
-        let (integer, fraction_digits) = if exp >= 0 {
-            (mant << exp as u64, 0)
-        } else {
-            (mant * BigUint::from(5u32).pow((-exp) as u32), -exp)
-        };
+        let (integer, fraction_digits) =
+            if exp >= 0 { (mant << exp as u64, 0) } else { (mant * BigUint::from(5u32).pow((-exp) as u32), -exp) };
         let text = integer.to_str_radix(10);
         let point = text.len() as i64 - fraction_digits;
         let mut digits = text.into_bytes();

@@ -70,6 +70,8 @@ impl LiveView for NothingKnown {
 
 pub struct Options<'a> {
     pub workspace: String,
+    /// Seen as `drplan.phase`.
+    pub phase: crate::recovery::Phase,
     pub inputs: BTreeMap<String, RawInput>,
     pub live: &'a dyn LiveView,
     /// Validate mode (validate, graph): defer `count`/`for_each` values not known yet instead
@@ -299,7 +301,9 @@ impl<'l> Engine<'l> {
         let mut scope = Scope::default();
         let ws = Value::Map([("workspace".to_string(), Value::from(self.opts.workspace.as_str()))].into());
         scope.set("terraform", ws.clone());
-        scope.set("drplan", ws);
+        let mut drplan = ws.as_map().cloned().unwrap_or_default();
+        drplan.insert("phase".into(), Value::from(self.opts.phase.as_str()));
+        scope.set("drplan", Value::Map(drplan));
         scope.set(
             "path",
             Value::Map(

@@ -25,6 +25,7 @@ const REC: &str =
 fn options(lenient_keys: bool, hosted: &crate::provider::Hosted) -> Options<'_> {
     Options {
         workspace: "default".into(),
+        phase: Default::default(),
         inputs: BTreeMap::new(),
         live: &NothingKnown,
         lenient_keys,

@@ -69,7 +69,8 @@ fn hex(bytes: &[u8]) -> String {
 
 fn parse_mode(text: &str) -> Result<u32, String> {
     let digits = text.trim_start_matches("0o");
-    u32::from_str_radix(digits, 8).map_err(|_| format!("output_file_mode {text:?} is not an octal mode such as \"0644\""))
+    u32::from_str_radix(digits, 8)
+        .map_err(|_| format!("output_file_mode {text:?} is not an octal mode such as \"0644\""))
 }
 
 /// One file of the archive: its name inside, content and mode.
@@ -239,7 +240,9 @@ mod tests {
     fn content_sources_and_bad_arguments() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("c.zip");
-        let source = |name: &str| Value::Map([("filename".to_string(), name.into()), ("content".to_string(), "x".into())].into());
+        let source = |name: &str| {
+            Value::Map([("filename".to_string(), name.into()), ("content".to_string(), "x".into())].into())
+        };
         let c = config(&[
             ("type", "zip".into()),
             ("source", Value::Set(vec![source("b.txt"), source("a.txt")])),

@@ -126,8 +126,16 @@ pub fn prepare(
         Some(p) => (p.destroy, p.targets.clone()),
         None => (destroy, targets.to_vec()),
     };
+    if let (Some(p), Some(asked)) = (&saved, load.phase)
+        && asked != p.phase
+    {
+        return Err(Error::Usage(format!(
+            "this plan is for the {} phase, not {asked}: plan again with --phase {asked}",
+            p.phase
+        )));
+    }
     let load = match &saved {
-        Some(p) => LoadOptions { workspace: p.workspace.clone(), ..load.clone() },
+        Some(p) => LoadOptions { workspace: p.workspace.clone(), phase: Some(p.phase), ..load.clone() },
         None => load.clone(),
     };
     let calibration = crate::recovery::Calibration::default();
@@ -318,6 +326,7 @@ resource "aws_security_group" "web" {
             dir: dir.path().to_path_buf(),
             vars: Default::default(),
             workspace: "default".into(),
+            phase: None,
             lenient_keys: false,
             provider: crate::provider::Env::off(),
         };

@@ -155,6 +155,7 @@ mod tests {
                 dir: dir.path().to_path_buf(),
                 vars: Default::default(),
                 workspace: "drill".into(),
+                phase: None,
                 lenient_keys: false,
                 provider: crate::provider::Env::off(),
             },

@@ -26,6 +26,8 @@ pub struct LoadOptions {
     pub dir: PathBuf,
     pub vars: VarArgs,
     pub workspace: String,
+    /// The failover phase (`--phase`); `None` when not given (standby, or a saved plan's own).
+    pub phase: Option<crate::recovery::Phase>,
     /// See [`Options::lenient_keys`]: true for validate and graph, false when planning.
     pub lenient_keys: bool,
     /// Where terraform-provider-aws is, for the types drplan does not serve natively.
@@ -50,6 +52,7 @@ pub struct Parsed {
     inputs: std::collections::BTreeMap<String, expand::inputs::RawInput>,
     diags: Diagnostics,
     workspace: String,
+    phase: crate::recovery::Phase,
     lenient_keys: bool,
     /// Evaluation orders and per-address foci, computed once (apply evaluates often).
     plans: expand::focus::Plans,
@@ -86,7 +89,9 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
     let mut loaded = config::load(&opts.dir);
     let mut diags = std::mem::take(&mut loaded.diagnostics);
     let env: Vec<(String, String)> = std::env::vars().collect();
-    let inputs = inputs::collect(&opts.dir, &opts.vars, &env, &mut loaded.sources, &mut diags);
+    let mut inputs = inputs::collect(&opts.dir, &opts.vars, &env, &mut loaded.sources, &mut diags);
+    let phase = opts.phase.unwrap_or_default();
+    phase_variable(&loaded, phase, &mut inputs, &mut diags);
     // Plans ask the provider about the types drplan does not serve only (see `provider_checks`);
     // validate and graph ask about every block. A native type left to other tools is checked
     // against the provider's schema, so with `unmanaged` set every type's schema is loaded.
@@ -102,11 +107,46 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
         inputs,
         diags,
         workspace: opts.workspace.clone(),
+        phase,
         lenient_keys: opts.lenient_keys,
         plans: Default::default(),
         foci: Default::default(),
         hosted,
     }
+}
+
+/// A root variable `drplan_phase`, when declared, is the phase (so `.tf` files that read it stay
+/// valid Terraform). A value set for it another way that differs is an error: `--phase` decides.
+fn phase_variable(
+    loaded: &Loaded,
+    phase: crate::recovery::Phase,
+    inputs: &mut std::collections::BTreeMap<String, expand::inputs::RawInput>,
+    diags: &mut Diagnostics,
+) {
+    use expand::inputs::RawInput;
+    let name = crate::recovery::phase::VARIABLE;
+    let Some(decl) = loaded.tree.root().variables.iter().find(|v| v.name == name) else { return };
+    let given = match inputs.get(name) {
+        Some(RawInput::Text { text, origin }) => Some((text.trim_matches('"').to_string(), origin.clone())),
+        Some(RawInput::Value { value, .. }) => {
+            Some((value.as_str().unwrap_or_default().to_string(), "a variables file".into()))
+        }
+        None => None,
+    };
+    if let Some((text, origin)) = given.filter(|(text, _)| text != phase.as_str()) {
+        diags.push(
+            crate::diag::Diagnostic::error("Phase set twice")
+                .detail(format!(
+                    "{name} is {text:?} from {origin}, but the phase is {phase:?}.",
+                    phase = phase.as_str()
+                ))
+                .at(Some(decl.span))
+                .hint(format!("choose the phase with --phase {text} instead of setting {name}")),
+        );
+        return;
+    }
+    let text = phase.as_str().to_string();
+    inputs.insert(name.to_string(), RawInput::Text { text, origin: "--phase".into() });
 }
 
 /// The resource and data-source types the configuration declares that the provider host is
@@ -135,6 +175,7 @@ impl Parsed {
     fn options<'a>(&'a self, live: &'a dyn LiveView, settings_only: bool) -> Options<'a> {
         Options {
             workspace: self.workspace.clone(),
+            phase: self.phase,
             inputs: self.inputs.clone(),
             live,
             lenient_keys: self.lenient_keys,

@@ -77,6 +77,7 @@ fn plan_once(
     let config = evaluate_with(parsed, &view, host.map(|h| h.plugin()))?;
     let build_opts = BuildOptions {
         workspace: &opts.load.workspace,
+        phase: opts.load.phase.unwrap_or_default(),
         targets: &opts.targets,
         config_fingerprint: config_fingerprint(&config, &opts.load),
         destroy: opts.destroy,
@@ -278,6 +279,7 @@ pub fn config_fingerprint(config: &Configuration, load: &LoadOptions) -> String 
         h.update(format!("env {k}={v}\n").as_bytes());
     }
     h.update(format!("workspace {}\n", load.workspace).as_bytes());
+    h.update(format!("phase {}\n", load.phase.unwrap_or_default()).as_bytes());
     hex(&h.finalize())
 }
 

@@ -25,6 +25,7 @@ const VOLATILE: &[&str] = &["latest_restorable_time", "resource_record_set_count
 /// What `build` needs besides the expansion and the inventory.
 pub struct BuildOptions<'a> {
     pub workspace: &'a str,
+    pub phase: crate::recovery::Phase,
     pub targets: &'a [String],
     /// SHA-256 of the configuration, computed by the caller from the sources.
     pub config_fingerprint: String,
@@ -101,6 +102,7 @@ pub fn build<'i>(
         region: recovery.region.clone(),
         primary_region: recovery.primary_region.clone(),
         workspace: opts.workspace.into(),
+        phase: opts.phase,
         config_dir: None,
         destroy: opts.destroy,
         live_captured_at: inv.snapshot.captured_at.clone(),

@@ -52,6 +52,9 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_region: Option<String>,
     pub workspace: String,
+    /// The failover phase it was planned for (`--phase`); a saved plan applies only in it.
+    #[serde(default)]
+    pub phase: crate::recovery::Phase,
     /// The configuration directory, recorded in saved plan files so `drplan apply PLANFILE`
     /// finds it (absent from rendered plans).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -329,10 +329,7 @@ mod tests {
                 ("name".to_string(), Value::from("web")),
                 ("size".to_string(), Value::from(2.0)),
                 ("ids".to_string(), Value::set(vec![Value::from("b"), Value::Unknown])),
-                (
-                    "rule".to_string(),
-                    Value::List(vec![Value::Map([("port".to_string(), Value::from(443.0))].into())]),
-                ),
+                ("rule".to_string(), Value::List(vec![Value::Map([("port".to_string(), Value::from(443.0))].into())])),
             ]
             .into(),
         );
@@ -378,11 +375,8 @@ mod tests {
         let mut b = block();
         b.block_types.clear();
         let v = Value::Map(
-            [
-                ("name".into(), Value::from("x")),
-                ("any".into(), Value::List(vec![Value::from("a"), Value::from(1.5)])),
-            ]
-            .into(),
+            [("name".into(), Value::from("x")), ("any".into(), Value::List(vec![Value::from("a"), Value::from(1.5)]))]
+                .into(),
         );
         let bytes = encode_block(&v, &b);
         let back = decode_block(&bytes, &b).unwrap();

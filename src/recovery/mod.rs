@@ -11,7 +11,10 @@
 pub mod calibrate;
 pub mod checks;
 pub mod drill;
+pub mod phase;
 pub mod runbook;
+
+pub use phase::Phase;
 
 use std::collections::HashMap;
 

@@ -80,9 +80,11 @@ fn unmanaged(o: &mut Out, plan: &Plan) {
 pub fn render(plan: &Plan, style: Style) -> String {
     let mut o = Out { text: String::new(), style };
     let primary = plan.primary_region.as_deref().map(|p| format!(" (primary {p} is read-only)")).unwrap_or_default();
+    // Standby is the everyday phase: named only when the plan is for another.
+    let phase = if plan.phase.is_standby() { String::new() } else { format!(", phase {}", plan.phase) };
     let _ = writeln!(
         o.text,
-        "Stack \"{}\", workspace \"{}\": recovery into {}{primary}.",
+        "Stack \"{}\", workspace \"{}\"{phase}: recovery into {}{primary}.",
         plan.stack, plan.workspace, plan.region
     );
     let _ = writeln!(o.text, "Live state as of {}.", plan.live_captured_at);

@@ -17,6 +17,9 @@ pub fn render(plan: &Plan) -> String {
     }
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| Workspace | `{}` |", plan.workspace);
+    if !plan.phase.is_standby() {
+        let _ = writeln!(out, "| Phase | `{}` |", plan.phase);
+    }
     if let Some(p) = &plan.primary_region {
         let _ = writeln!(out, "| Primary region (read-only) | `{p}` |");
     }

@@ -7,6 +7,7 @@ mod drill;
 mod faults;
 mod graph;
 mod harness;
+mod phases;
 mod plan;
 mod promote;
 mod provider;

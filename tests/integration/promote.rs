@@ -1,53 +1,36 @@
-//! Failing over a pilot light: a read replica whose configuration stops naming its source is
-//! promoted. The plan shows it as an in-place update with its reason (offline, against the
-//! recorded converged state), and apply performs it on moto: the instance has no replication
-//! source afterwards, and a re-plan has nothing left to do.
-
-use std::path::{Path, PathBuf};
+//! Failing over a pilot light: in the failover phase (`--phase failover`) the example's read
+//! replica stops naming its source, so it is promoted. The plan shows it as an in-place update
+//! with its reason (offline, against the recorded converged state), and apply performs it on
+//! moto: the instance has no replication source afterwards, and a re-plan has nothing left to do.
 
 use crate::apply::{assert_ok, block_on, run};
 use crate::faults::{Faults, Proxy};
-use crate::harness::{Moto, drplan, root, settings};
+use crate::harness::{Moto, drplan, settings};
 use crate::seed::{PILOT, seed};
 
-const REPLICA_LINE: &str = "  replicate_source_db = local.replica ? var.recovery_source.source_db_instance_arn : null";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-/// A copy of the pilot light whose database module no longer names the replica's source.
-fn failed_over_copy() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("examples/pilot-light"), &dir.path().join("examples/pilot-light"));
-    copy_dir(&root().join("modules"), &dir.path().join("modules"));
-    let module = dir.path().join("modules/rds-recovery/main.tf");
-    let text = std::fs::read_to_string(&module).unwrap();
-    assert!(text.contains(REPLICA_LINE), "the module still sets replicate_source_db this way");
-    std::fs::write(&module, text.replace(REPLICA_LINE, "  replicate_source_db = null")).unwrap();
-    let config = dir.path().join("examples/pilot-light");
-    (dir, config)
-}
+const CONFIG: &str = "examples/pilot-light";
 
 #[test]
-fn dropping_the_replica_source_plans_a_promotion() {
-    let (_dir, config) = failed_over_copy();
-    let config = config.display().to_string();
-    let args = ["plan", &config, "--live", "examples/pilot-light/live/converged.json", "--detailed-exitcode"];
+fn the_failover_phase_plans_a_promotion() {
+    let standby =
+        drplan(&["plan", CONFIG, "--live", "examples/pilot-light/live/converged.json", "--detailed-exitcode"]);
+    assert_eq!(standby.code, 0, "a converged standby has nothing to do\n{}{}", standby.stdout, standby.stderr);
+    let config = CONFIG;
+    let args = [
+        "plan",
+        config,
+        "--live",
+        "examples/pilot-light/live/converged.json",
+        "--detailed-exitcode",
+        "--phase",
+        "failover",
+    ];
     let r = drplan(&args);
     assert_eq!(r.code, 2, "changes are planned\n{}{}", r.stdout, r.stderr);
     settings().bind(|| insta::assert_snapshot!("promote-pilot-light-human", r.stdout));
 
-    let r = drplan(&["plan", &config, "--live", "examples/pilot-light/live/converged.json", "--format", "json"]);
+    let live = "examples/pilot-light/live/converged.json";
+    let r = drplan(&["plan", config, "--live", live, "--format", "json", "--phase", "failover"]);
     let plan: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let changes = plan["resource_changes"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "{changes:#?}");
@@ -69,20 +52,17 @@ fn dropping_the_replica_source_plans_a_promotion() {
 /// made are recorded on the way: a PromoteReadReplica in the DR region, nothing written to the
 /// primary.
 #[test]
-fn dropping_the_replica_source_applies_a_promotion() {
+fn the_failover_phase_applies_a_promotion() {
     let moto = Moto::start();
     block_on(seed(&moto, &PILOT));
     let journal = tempfile::tempdir().unwrap();
     let journal = journal.path().display().to_string();
-    let apply =
-        |endpoint: &str, config: &str| run(endpoint, &["apply", config, "--auto-approve", "--journal-dir", &journal]);
-    assert_ok(&apply(&moto.endpoint, PILOT.dir), "standby apply (builds the replica)");
+    let standby = run(&moto.endpoint, &["apply", PILOT.dir, "--auto-approve", "--journal-dir", &journal]);
+    assert_ok(&standby, "standby apply (builds the replica)");
     assert!(block_on(replication_source(&moto)).is_some(), "the standby database is a replica");
     assert!(!block_on(stops(&moto)), "a replica cannot be stopped");
 
-    let (_dir, config) = failed_over_copy();
-    let config = config.display().to_string();
-    let r = run(&moto.endpoint, &["plan", &config, "--detailed-exitcode", "--compact"]);
+    let r = run(&moto.endpoint, &["plan", CONFIG, "--detailed-exitcode", "--compact", "--phase", "failover"]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout.contains("module.database.aws_db_instance.this") && r.stdout.contains("1 to change"),
@@ -91,7 +71,8 @@ fn dropping_the_replica_source_applies_a_promotion() {
     );
 
     let proxy = Proxy::start(&moto.endpoint, Faults::default());
-    let r = apply(&proxy.endpoint, &config);
+    let r =
+        run(&proxy.endpoint, &["apply", CONFIG, "--auto-approve", "--journal-dir", &journal, "--phase", "failover"]);
     assert_ok(&r, "failover apply (promotes)");
     let calls = proxy.calls();
     assert!(

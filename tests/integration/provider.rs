@@ -270,7 +270,9 @@ fn native_schemas_agree_with_the_providers() {
         let prefix = if native.mode == Mode::Data { "data." } else { "" };
         let Some(theirs) = recorded.resource_schema(native.mode, &native.ty) else {
             // Terraform's own and hashicorp/null's, not provider-aws's.
-            if !["terraform_remote_state", "terraform_data", "null_resource", "archive_file", "random_id"].contains(&native.ty.as_str()) {
+            if !["terraform_remote_state", "terraform_data", "null_resource", "archive_file", "random_id"]
+                .contains(&native.ty.as_str())
+            {
                 problems.push(format!("{prefix}{}: not a provider-aws type", native.ty));
             }
             continue;

@@ -146,6 +146,7 @@ fn mutated_configurations_never_panic() {
             dir: dir.clone(),
             vars: VarArgs::default(),
             workspace: "default".into(),
+            phase: None,
             lenient_keys: i % 2 == 0,
             provider: drplan::provider::Env::off(),
         };
@@ -196,6 +197,7 @@ fn load(dir: &Path, vars: VarArgs) -> LoadOptions {
         dir: dir.to_path_buf(),
         vars,
         workspace: "default".into(),
+        phase: None,
         lenient_keys: false,
         provider: drplan::provider::Env::off(),
     }

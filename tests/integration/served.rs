@@ -302,12 +302,8 @@ fn for_each_over_a_new_certificates_validation_options_has_its_keys() {
     let run = p.drplan(&["plan", "tests/fixtures/plans/acm-validation", "--live", "empty", "--format", "json"]);
     assert_ok(&run, "plan");
     let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let records: Vec<&serde_json::Value> = plan["resource_changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["type"] == "aws_route53_record")
-        .collect();
+    let records: Vec<&serde_json::Value> =
+        plan["resource_changes"].as_array().unwrap().iter().filter(|c| c["type"] == "aws_route53_record").collect();
     let keys: Vec<&str> = records.iter().map(|c| c["index"].as_str().unwrap_or_default()).collect();
     assert_eq!(keys, ["dr.example.com", "www.dr.example.com"]);
     for r in records {

@@ -151,7 +151,10 @@ mod tests {
     #[test]
     fn strip_markers_act_per_line_before_the_indentation_is_removed() {
         assert_eq!(heredoc("  a\n  b\n"), r#""a\nb\n""#);
-        assert_eq!(heredoc("  %{ for x in [\"a\", \"b\"] ~}\n  item ${x}\n  %{ endfor ~}\n"), r#""  item a\n  item b\n""#);
+        assert_eq!(
+            heredoc("  %{ for x in [\"a\", \"b\"] ~}\n  item ${x}\n  %{ endfor ~}\n"),
+            r#""  item a\n  item b\n""#
+        );
         assert_eq!(heredoc("  x = ${~ \"v\" ~}\n  y\n"), r#""x =v  y\n""#);
         assert_eq!(heredoc("  a\n  %{~ if true ~}\n  b\n  %{~ endif }\n  c\n"), r#""  a\n  b\n\n  c\n""#);
         assert_eq!(heredoc("    a\n\n    b\n"), r#""a\n\nb\n""#, "blank lines do not count");

@@ -30,11 +30,7 @@ pub fn element(a: &[Value]) -> Result<Value, String> {
 
 pub fn index(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the first argument")?;
-    items
-        .iter()
-        .position(|v| v == &a[1])
-        .map(Value::from)
-        .ok_or_else(|| format!("{} is not in the list", a[1]))
+    items.iter().position(|v| v == &a[1]).map(Value::from).ok_or_else(|| format!("{} is not in the list", a[1]))
 }
 
 pub fn contains(a: &[Value]) -> Result<Value, String> {

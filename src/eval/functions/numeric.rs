@@ -39,7 +39,13 @@ fn float_to_int(f: f64) -> Result<Value, String> {
 
 pub fn signum(a: &[Value]) -> Result<Value, String> {
     let x = exact(a, 0)?;
-    Ok(Value::from(if x.is_zero() { 0 } else if x.is_negative() { -1 } else { 1i64 }))
+    Ok(Value::from(if x.is_zero() {
+        0
+    } else if x.is_negative() {
+        -1
+    } else {
+        1i64
+    }))
 }
 
 pub fn pow(a: &[Value]) -> Result<Value, String> {

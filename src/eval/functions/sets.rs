@@ -118,8 +118,8 @@ mod tests {
         assert_eq!(d, Value::set(vec!["b".into()]));
         let mixed = call("setunion", vec![strs(&["a"]), Value::List(vec![Value::from(1.0)])]).unwrap();
         assert_eq!(mixed, Value::set(vec!["1".into(), "a".into()]), "unified to strings");
-        let p = call("setproduct", vec![strs(&["a", "b"]), Value::List(vec![Value::from(1.0), Value::from(2.0)])])
-            .unwrap();
+        let p =
+            call("setproduct", vec![strs(&["a", "b"]), Value::List(vec![Value::from(1.0), Value::from(2.0)])]).unwrap();
         let Value::List(rows) = p else { panic!("a list of lists") };
         assert_eq!(rows.len(), 4);
         assert_eq!(rows[1], Value::List(vec!["a".into(), Value::from(2.0)]));

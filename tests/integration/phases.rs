@@ -1,0 +1,60 @@
+//! Failover phases (`--phase`): what a configuration says per phase is what a plan of that
+//! phase contains; the plan records its phase and a saved plan is applied only in it.
+
+use crate::harness::drplan;
+
+const DIR: &str = "tests/fixtures/plans/phases";
+
+fn plan_json(extra: &[&str]) -> serde_json::Value {
+    let run = drplan(&[&["plan", DIR, "--live", "empty", "--format", "json"], extra].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+fn addresses(plan: &serde_json::Value) -> Vec<&str> {
+    plan["resource_changes"].as_array().unwrap().iter().map(|c| c["address"].as_str().unwrap()).collect()
+}
+
+#[test]
+fn each_phase_plans_what_the_configuration_says_for_it() {
+    let standby = plan_json(&[]);
+    assert_eq!(standby["phase"], "standby");
+    assert_eq!(addresses(&standby), ["aws_vpc.dr"]);
+    assert_eq!(standby["resource_changes"][0]["change"]["after"]["tags"]["phase"], "standby");
+    let failover = plan_json(&["--phase", "failover"]);
+    assert_eq!(failover["phase"], "failover");
+    assert_eq!(addresses(&failover), ["aws_vpc.dr", "aws_subnet.web[0]", "aws_subnet.web[1]"]);
+    assert_eq!(failover["resource_changes"][0]["change"]["after"]["tags"]["phase"], "failover");
+    assert_eq!(failover["output_changes"]["phase"]["after"], "failover");
+    assert_ne!(standby["fingerprint"], failover["fingerprint"], "the phase is part of the fingerprint");
+    let human = drplan(&["plan", DIR, "--live", "empty", "--phase", "failback"]);
+    assert!(human.stdout.contains("workspace \"default\", phase failback: recovery into"), "{}", human.stdout);
+    let bad = drplan(&["plan", DIR, "--live", "empty", "--phase", "panic"]);
+    assert_eq!(bad.code, 2, "a usage error: {}", bad.stderr);
+}
+
+#[test]
+fn a_saved_plan_is_applied_only_in_its_phase() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("failover.plan");
+    let out = out.to_str().unwrap();
+    let run = drplan(&["plan", DIR, "--live", "empty", "--phase", "failover", "--out", out]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let shown = drplan(&["show", out, "--format", "json"]);
+    let saved: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(saved["phase"], "failover");
+    let refused = drplan(&["apply", out, "--phase", "standby", "--auto-approve"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("this plan is for the failover phase, not standby"), "{}", refused.stderr);
+}
+
+#[test]
+fn the_phase_variable_cannot_be_set_around_the_phase() {
+    let run = drplan(&["plan", DIR, "--live", "empty", "--var", "drplan_phase=failover"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stderr.contains("Error: Phase set twice"), "{}", run.stderr);
+    assert!(run.stderr.contains("hint: choose the phase with --phase failover"), "{}", run.stderr);
+    // The same value is no conflict.
+    let run = drplan(&["plan", DIR, "--live", "empty", "--phase", "failover", "--var", "drplan_phase=failover"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
