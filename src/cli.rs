@@ -2,6 +2,7 @@
 //! function and prints its result. Exit codes are decided in `main`.
 
 mod apply;
+pub mod terraform_flags;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -47,6 +48,8 @@ pub enum Command {
     Runbook(RunbookArgs),
     /// Rehearse: apply into an isolated workspace, run the checks, measure, clean up.
     Drill(DrillArgs),
+    /// Print drplan's version (as --version does).
+    Version,
 }
 
 #[derive(Debug, Args)]
@@ -352,6 +355,10 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
     let order = var_flag_order(raw_args);
     match cli.command {
         Command::Validate(args) => validate(&args.config.load_options(&order)),
+        Command::Version => {
+            print(&format!("drplan v{}\n", env!("CARGO_PKG_VERSION")))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Plan(args) => plan(&args, &order),
         Command::Snapshot(args) => {
             let aws = args.aws.cloud();

@@ -23,6 +23,10 @@ pub enum Error {
     /// A drill ran and did not pass (the report says why); it cleaned up unless told to keep.
     #[error("drill failed: {0}")]
     DrillFailed(String),
+    /// A failover's checks did not pass: the steps that move traffic were not applied
+    /// (everything else was).
+    #[error("traffic was not moved: {0}")]
+    TrafficNotMoved(String),
     /// The operator did not approve the plan.
     #[error("{0} cancelled: only 'yes' approves")]
     NotApproved(String),

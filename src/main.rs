@@ -7,8 +7,16 @@ use drplan::cli::{self, Cli};
 use drplan::error::Error;
 
 fn main() -> ExitCode {
-    let raw: Vec<String> = std::env::args().collect();
-    let cli = Cli::parse();
+    let raw = cli::terraform_flags::normalize(std::env::args().collect());
+    // A usage error exits 1, as in Terraform: clap's 2 would read as `--detailed-exitcode`'s
+    // "changes present" in a CI script. Help and version exit 0.
+    let cli = match Cli::try_parse_from(&raw) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
     match cli::exec(cli, &raw) {
         Ok(code) => code,
         Err(err) => report(&err),

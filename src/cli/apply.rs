@@ -12,7 +12,9 @@ use super::{ConfigArgs, DrillArgs, RunArgs, print};
 use crate::apply::journal::FileJournal;
 use crate::apply::{self, Journal, JournalEvent, Status};
 use crate::error::Error;
+use crate::ops::LoadOptions;
 use crate::ops::apply::{ExecuteOptions, Source, execute, prepare};
+use crate::ops::cutover;
 use crate::render::{self, Format, Style, progress};
 use crate::resources::sdk::Polling;
 
@@ -82,7 +84,7 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
         (Source::Dir, config.dir.clone())
     };
     let load = ConfigArgs { dir: dir.clone(), ..config.clone() }.load_options(order);
-    let prepared = prepare(&load, &aws, &source, destroy, &run.targets)?;
+    let mut prepared = prepare(&load, &aws, &source, destroy, &run.targets)?;
     let config_warnings = &prepared.planned.config.warnings;
     if !config_warnings.is_empty() {
         eprint!("{}", config_warnings.render(&prepared.planned.config.loaded.sources));
@@ -102,6 +104,15 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
             confirm(verb, plan)?;
         }
     }
+    // Failover and failback move traffic last, once everything else is built and checked.
+    let held = cutover::held_back(plan);
+    let stage_load = LoadOptions { phase: Some(plan.phase), workspace: plan.workspace.clone(), ..load.clone() };
+    if !held.is_empty() {
+        let list: Vec<&str> = held.iter().map(String::as_str).collect();
+        print(&format!("Traffic moves last: {} waits for every other step and every check.\n", list.join(", ")))?;
+        cutover::hold_back(&mut prepared.planned.plan, &held);
+    }
+    let plan = &prepared.planned.plan;
     let journal_dir = run.journal_dir.clone().unwrap_or_else(|| dir.join(".drplan"));
     let name = format!("{}-{}-{}-{}.jsonl", verb.to_lowercase(), plan.stack, unix_time(), std::process::id());
     let file = FileJournal::create(&journal_dir, &name)
@@ -116,10 +127,27 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
     };
     on_interrupt(cancel);
     let opts = ExecuteOptions { aws, schedule, polling: Polling::default() };
-    let executed = execute(prepared, &opts, Arc::new(Progress::new(file)))?;
-    let report = executed.report;
+    let journal = Arc::new(Progress::new(file));
+    let executed = execute(prepared, &opts, journal.clone())?;
+    let mut report = executed.report;
+    let mut outputs = executed.outputs;
+    if report.succeeded() && !held.is_empty() {
+        match move_traffic(&stage_load, &opts, &held, journal) {
+            Ok(moved) => {
+                report.outcomes.extend(moved.report.outcomes);
+                report.wall_time += moved.report.wall_time;
+                outputs = moved.outputs;
+            }
+            Err(e) => {
+                // What was built is reported before why traffic stayed where it was.
+                print(&progress::summary(&report, verb))?;
+                print(&format!("Journal: {}\n", journal_path.display()))?;
+                return Err(e);
+            }
+        }
+    }
     print(&progress::summary(&report, verb))?;
-    print(&progress::outputs(&executed.outputs))?;
+    print(&progress::outputs(&outputs))?;
     print(&format!("Journal: {}\n", journal_path.display()))?;
     if report.succeeded() {
         Ok(ExitCode::SUCCESS)
@@ -131,6 +159,32 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
             cancelled: report.count(Status::Cancelled),
         })
     }
+}
+
+/// The cutover stage: the checks against what now exists (progress on stderr), then, when all
+/// pass, a fresh plan that may hold only the held-back steps, executed into the same journal.
+fn move_traffic(
+    load: &LoadOptions,
+    opts: &ExecuteOptions,
+    held: &std::collections::BTreeSet<String>,
+    journal: Arc<Progress>,
+) -> Result<crate::ops::apply::Executed, Error> {
+    let now = cutover::checks_now(load, &opts.aws)?;
+    let checks = &now.config.expansion.checks;
+    print(&format!("Checking before moving traffic: {} check(s).\n", checks.len()))?;
+    let results = crate::recovery::checks::run_all_reporting(checks, &|line| eprintln!("{line}"));
+    for r in &results {
+        let verdict = if r.passed { "passed" } else { "FAILED" };
+        print(&format!("check {} ({} {}): {verdict} after {} attempt(s)\n", r.name, r.kind, r.target, r.attempts))?;
+    }
+    cutover::verdict(&results).map_err(|why| {
+        Error::TrafficNotMoved(format!(
+            "{why}\nEverything else is built. Fix it, then run the same drplan apply again: only the cutover is left."
+        ))
+    })?;
+    let prepared = prepare(load, &opts.aws, &Source::Dir, false, &[])?;
+    cutover::only_cutover(&prepared.planned.plan, held)?;
+    execute(prepared, opts, journal)
 }
 
 fn confirm(verb: &str, plan: &crate::plan::Plan) -> Result<(), Error> {

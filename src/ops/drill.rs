@@ -4,7 +4,6 @@
 //! to every check passing) against the estimate and the objective, and destroy what was
 //! created unless asked to keep it. A failing drill still cleans up.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -49,20 +48,7 @@ where
     let plan = &mut prepared.planned.plan;
     // What moves traffic (Route 53 records) is the cutover: a drill must never move production
     // traffic.
-    let records: BTreeSet<String> =
-        plan.resource_changes.iter().filter(|c| moves_traffic(&c.ty)).map(|c| c.address.clone()).collect();
-    let mut skipped: BTreeSet<String> = records.clone();
-    loop {
-        let before = skipped.len();
-        for s in &plan.execution.steps {
-            if s.depends_on.iter().any(|d| skipped.contains(d)) {
-                skipped.insert(s.address.clone());
-            }
-        }
-        if skipped.len() == before {
-            break;
-        }
-    }
+    let skipped = super::cutover::traffic_steps(plan);
     plan.execution.steps.retain(|s| !skipped.contains(&s.address));
     let mut report = DrillReport {
         stack: plan.stack.clone(),
@@ -120,10 +106,6 @@ where
     }
     report.passed = report.failures.is_empty();
     Ok(report)
-}
-
-fn moves_traffic(ty: &str) -> bool {
-    crate::resources::get(ty).is_some_and(|t| t.moves_traffic())
 }
 
 fn plan_now(opts: &DrillOptions, cloud: &dyn Cloud) -> Result<super::plan::Planned, Error> {

@@ -1,6 +1,7 @@
 //! One function per CLI command, over the library. Commands print; ops compute and return data.
 
 pub mod apply;
+pub mod cutover;
 pub mod drill;
 pub mod graph;
 pub mod plan;

@@ -106,6 +106,11 @@ fn target(check: &CheckValue) -> String {
 
 /// Runs one check until it passes or times out (default timeout 5m, interval 10s).
 pub fn run(check: &CheckValue) -> CheckResult {
+    run_reporting(check, &|_| {})
+}
+
+/// [`run`], telling `progress` about each failed attempt: its number, why, and the time left.
+pub fn run_reporting(check: &CheckValue, progress: &(dyn Fn(String) + Sync)) -> CheckResult {
     let timeout = duration(&check.args, "timeout", 300);
     let interval = duration(&check.args, "interval", 10);
     let start = Instant::now();
@@ -126,7 +131,11 @@ pub fn run(check: &CheckValue) -> CheckResult {
                     last_error,
                 };
             }
-            Err(e) => last_error = Some(e),
+            Err(e) => {
+                let left = timeout.saturating_sub(start.elapsed()).as_secs();
+                progress(format!("check {}: attempt {attempts} failed ({e}), {left}s left", check.name));
+                last_error = Some(e);
+            }
         }
         if start.elapsed() + interval > timeout {
             return CheckResult {
@@ -145,8 +154,13 @@ pub fn run(check: &CheckValue) -> CheckResult {
 
 /// Runs every check concurrently (one thread each) and returns results in declaration order.
 pub fn run_all(checks: &[CheckValue]) -> Vec<CheckResult> {
+    run_all_reporting(checks, &|_| {})
+}
+
+/// [`run_all`] with [`run_reporting`]'s progress.
+pub fn run_all_reporting(checks: &[CheckValue], progress: &(dyn Fn(String) + Sync)) -> Vec<CheckResult> {
     std::thread::scope(|s| {
-        let handles: Vec<_> = checks.iter().map(|c| s.spawn(move || run(c))).collect();
+        let handles: Vec<_> = checks.iter().map(|c| s.spawn(move || run_reporting(c, progress))).collect();
         handles.into_iter().map(|h| h.join().expect("check threads do not panic")).collect()
     })
 }

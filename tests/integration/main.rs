@@ -3,6 +3,7 @@
 mod apply;
 mod aws;
 mod corpus;
+mod cutover;
 mod drill;
 mod faults;
 mod graph;

@@ -30,7 +30,8 @@ fn each_phase_plans_what_the_configuration_says_for_it() {
     let human = drplan(&["plan", DIR, "--live", "empty", "--phase", "failback"]);
     assert!(human.stdout.contains("workspace \"default\", phase failback: recovery into"), "{}", human.stdout);
     let bad = drplan(&["plan", DIR, "--live", "empty", "--phase", "panic"]);
-    assert_eq!(bad.code, 2, "a usage error: {}", bad.stderr);
+    assert_eq!(bad.code, 1, "a usage error is exit 1, never --detailed-exitcode's 2: {}", bad.stderr);
+    assert!(bad.stderr.contains("invalid value 'panic' for '--phase <PHASE>'"), "{}", bad.stderr);
 }
 
 #[test]

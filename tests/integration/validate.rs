@@ -331,3 +331,20 @@ fn other_tools_hcl_files_are_not_configuration() {
         plan.stdout
     );
 }
+
+/// Terraform's CLI habits: a usage error exits 1 (2 is `--detailed-exitcode`'s "changes"),
+/// help and version 0, `drplan version`, and single-dash long flags (`-var`, `-json`).
+#[test]
+fn usage_errors_exit_1_and_terraform_spellings_work() {
+    let run = drplan(&["plan", "--no-such-flag"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(drplan(&["--help"]).code, 0);
+    let version = drplan(&["version"]);
+    assert_eq!(version.code, 0);
+    assert_eq!(version.stdout, format!("drplan v{}\n", env!("CARGO_PKG_VERSION")));
+    let dir = "tests/fixtures/plans/phases";
+    let run = drplan(&["plan", dir, "-var", "drplan_phase=standby", "-json", "-live", "empty"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(plan["phase"], "standby");
+}
