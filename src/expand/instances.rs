@@ -124,6 +124,7 @@ impl Engine<'_> {
                         recovery: self.out.recovery.as_ref(),
                         region: region.as_deref(),
                         read_only,
+                        decides_keys: decides_keys(frame.module, &target),
                     };
                     self.opts.live.planned_value(&managed, &config).unwrap_or_else(|| config.clone())
                 }
@@ -463,4 +464,11 @@ fn unread(config: &Value, schema: &crate::schema::BlockSchema) -> Value {
         }
     }
     Value::Map(out)
+}
+
+/// Whether a `count` or `for_each` in `module` reads `target` directly.
+fn decides_keys(module: &crate::config::Module, target: &Target) -> bool {
+    let resources = module.resources.iter().flat_map(|r| r.count.iter().chain(&r.for_each));
+    let calls = module.module_calls.iter().flat_map(|c| c.count.iter().chain(&c.for_each));
+    resources.chain(calls).flat_map(expr_refs).any(|r| &r.target == target)
 }

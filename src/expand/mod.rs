@@ -44,6 +44,9 @@ pub struct ManagedRef<'a> {
     pub region: Option<&'a str>,
     /// A primary-side counterpart: looked up, never changed (see [`Instance::read_only`]).
     pub read_only: bool,
+    /// A `count` or `for_each` of its module reads it: its instance keys may come from what
+    /// the provider knows while planning it (an ACM certificate's validation options).
+    pub decides_keys: bool,
 }
 
 /// What the evaluation may know about the live world.

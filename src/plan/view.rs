@@ -110,7 +110,10 @@ impl LiveView for PlanView<'_> {
             }
             return match found {
                 Some(live) => Some(super::diff::planned(&crate::resources::sdk::live_value(live), config)),
-                None => self.provider_planned(m, config),
+                // Only where instance keys are decided by it: one provider call per object
+                // otherwise would double a large plan's time for values shown as unknown anyway.
+                None if m.decides_keys => self.provider_planned(m, config),
+                None => None,
             };
         };
         let live = found?;
@@ -123,10 +126,10 @@ impl LiveView for PlanView<'_> {
 }
 
 impl PlanView<'_> {
-    /// A new provider-served object as the provider plans it, as Terraform's references see it:
-    /// what the provider knows while planning is known (the domain names of an ACM
-    /// certificate's `domain_validation_options`, so `for_each` over them has its keys), the
-    /// rest unknown. `None` without a provider, or when it refuses (planning reports that).
+    /// A new provider-served object as the provider plans it, as Terraform's references see it,
+    /// for objects a `count` or `for_each` reads: what the provider knows while planning is
+    /// known (the domain names of an ACM certificate's `domain_validation_options`, so
+    /// `for_each` over them has its keys), the rest unknown. `None` without a provider, or when it refuses (planning reports that).
     fn provider_planned(&self, m: &ManagedRef, config: &Value) -> Option<Value> {
         let host = self.host.as_deref()?;
         let block = host.block(Mode::Managed, m.ty)?;
