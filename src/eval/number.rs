@@ -22,8 +22,12 @@ pub const DECIMAL_PRECISION: u32 = 512;
 const INT_PRECISION: u32 = 64;
 /// Decimal exponents beyond this are refused, so `1e999999999` cannot exhaust memory.
 const MAX_DECIMAL_EXPONENT: i64 = 10_000;
-/// Binary exponents beyond this are out of range (Go's `big.Float` exponent is an int32).
-const MAX_BINARY_EXPONENT: i64 = i32::MAX as i64;
+/// Binary exponents beyond this (about 10^±30,000) are out of range: printing such a number
+/// takes a power of five that large, so squaring through locals must stop here, not hang.
+/// (Go's `big.Float` allows an int32 exponent; no configuration comes near either.)
+const MAX_BINARY_EXPONENT: i64 = 100_000;
+/// Digits beyond this in decimal text are refused: parsing is quadratic in them.
+const MAX_DIGITS: usize = 100_000;
 
 /// A finite number: `(-1)^neg × mant × 2^exp`, `mant` odd or zero, rounded to `prec` bits.
 #[derive(Clone, Debug)]
@@ -77,6 +81,9 @@ impl Number {
             Some(at) => (&rest[..at], rest[at + 1..].parse::<i64>().ok()?),
             None => (rest, 0),
         };
+        if digits_part.len() > MAX_DIGITS {
+            return None;
+        }
         let (int_part, frac_part) = digits_part.split_once('.').unwrap_or((digits_part, ""));
         let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
         if int_part.len() + frac_part.len() == 0 || !all_digits(int_part) || !all_digits(frac_part) {
@@ -485,5 +492,9 @@ mod tests {
         assert_eq!(n(".5").to_string(), "0.5");
         assert!(n("1").div(&n("0")).is_none());
         assert_eq!(n("1e9999").add(&n("1e-9999")), n("1e9999"));
+        // Squaring past the range is refused rather than left to print for ever.
+        let squared = (0..4).try_fold(n("1e-9999"), |x, _| x.mul(&x));
+        assert!(squared.is_none());
+        assert!(Number::parse(&"9".repeat(MAX_DIGITS + 1)).is_none());
     }
 }

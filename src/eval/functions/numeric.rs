@@ -148,6 +148,10 @@ pub fn range(a: &[Value]) -> Result<Value, String> {
     let mut at = start;
     while if ascending { at.compare(&end).is_lt() } else { at.compare(&end).is_gt() } {
         let next = at.add(&step);
+        // A step below the precision of the start (2^60 + 1 in float64) would never arrive.
+        if next == at || out.len() >= 1_048_576 {
+            return Err("range() cannot reach its end: the step is lost in the precision of the start".into());
+        }
         out.push(Value::Number(at));
         at = next;
     }
@@ -273,6 +277,15 @@ mod tests {
 
     fn num(x: f64) -> Value {
         Value::from(x)
+    }
+
+    #[test]
+    fn a_range_whose_step_is_lost_in_the_start_is_an_error_not_a_hang() {
+        let start = Value::Number(crate::eval::Number::from(2f64.powi(60)));
+        let end = Value::Number(crate::eval::Number::from(2f64.powi(60) + 4096.0));
+        let err = call("range", vec![start, end, num(1.0)]).unwrap_err();
+        assert!(err.contains("cannot reach its end"), "{err}");
+        assert_eq!(call("range", vec![num(0.0), num(1.0), num(0.25)]).unwrap().to_string(), "[0, 0.25, 0.5, 0.75]");
     }
 
     #[test]
