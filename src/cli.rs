@@ -89,9 +89,13 @@ pub struct RunbookArgs {
 /// How apply and destroy execute.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Skip the interactive "yes" confirmation.
+    /// Skip the interactive "yes" confirmation of the plan (not the approval gates).
     #[arg(long)]
     pub auto_approve: bool,
+    /// Approve the gates `recovery { approve = [...] }` sets (before the cutover, before the
+    /// steps it names) without asking: how a stopped apply resumes.
+    #[arg(long)]
+    pub approve_gates: bool,
     /// Steps running at once, over all services.
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub parallelism: usize,
@@ -394,9 +398,9 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
                 workspace: args.vars.workspace.clone(),
                 phase: args.vars.phase,
             };
-            apply::apply(&config, &args.run, &order, false)
+            apply::apply(&config, &args.run, raw_args, &order, false)
         }
-        Command::Destroy(args) => apply::apply(&args.config, &args.run, &order, true),
+        Command::Destroy(args) => apply::apply(&args.config, &args.run, raw_args, &order, true),
         Command::Drill(args) => apply::drill(&args, &order),
         Command::Runbook(args) => {
             let aws = args.aws.cloud();

@@ -27,6 +27,12 @@ pub enum Error {
     /// (everything else was).
     #[error("traffic was not moved: {0}")]
     TrafficNotMoved(String),
+    /// Apply stopped at an approval gate (`recovery.approve`): no terminal to ask, or the
+    /// operator said no. Everything before the gate is done; `resume` approves and goes on.
+    #[error(
+        "{why}: {steps} not applied.\nEverything before the gate is done (see the journal). To approve and resume, run:\n  {resume}"
+    )]
+    AwaitingApproval { why: String, steps: String, resume: String },
     /// The operator did not approve the plan.
     #[error("{0} cancelled: only 'yes' approves")]
     NotApproved(String),

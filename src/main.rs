@@ -23,7 +23,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// The one place errors become output and exit codes. Exit 1 for every error, as Terraform.
+/// The one place errors become output and exit codes. Exit 1 for every error, as Terraform,
+/// except 4 when apply stopped at an approval gate (a script can tell "waiting for a person").
 fn report(err: &Error) -> ExitCode {
     match err {
         Error::Config { diagnostics, sources } => {
@@ -32,5 +33,8 @@ fn report(err: &Error) -> ExitCode {
         }
         other => eprintln!("Error: {other}"),
     }
-    ExitCode::from(1)
+    match err {
+        Error::AwaitingApproval { .. } => ExitCode::from(4),
+        _ => ExitCode::from(1),
+    }
 }

@@ -13,8 +13,8 @@ use crate::apply::journal::FileJournal;
 use crate::apply::{self, Journal, JournalEvent, Status};
 use crate::error::Error;
 use crate::ops::LoadOptions;
-use crate::ops::apply::{ExecuteOptions, Source, execute, prepare};
-use crate::ops::cutover;
+use crate::ops::apply::{ExecuteOptions, Source, prepare};
+use crate::ops::stages::{Gate, Gatekeeper, Replan, apply_staged};
 use crate::render::{self, Format, Style, progress};
 use crate::resources::sdk::Polling;
 
@@ -73,7 +73,13 @@ impl Journal for Progress {
     }
 }
 
-pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destroy: bool) -> Result<ExitCode, Error> {
+pub(super) fn apply(
+    config: &ConfigArgs,
+    run: &RunArgs,
+    raw_args: &[String],
+    order: &[String],
+    destroy: bool,
+) -> Result<ExitCode, Error> {
     let verb = if destroy { "Destroy" } else { "Apply" };
     let aws = run.aws.cloud();
     let (source, dir) = if config.dir.is_file() {
@@ -84,7 +90,7 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
         (Source::Dir, config.dir.clone())
     };
     let load = ConfigArgs { dir: dir.clone(), ..config.clone() }.load_options(order);
-    let mut prepared = prepare(&load, &aws, &source, destroy, &run.targets)?;
+    let prepared = prepare(&load, &aws, &source, destroy, &run.targets)?;
     let config_warnings = &prepared.planned.config.warnings;
     if !config_warnings.is_empty() {
         eprint!("{}", config_warnings.render(&prepared.planned.config.loaded.sources));
@@ -104,15 +110,9 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
             confirm(verb, plan)?;
         }
     }
-    // Failover and failback move traffic last, once everything else is built and checked.
-    let held = cutover::held_back(plan);
+    // Later stages plan again from the directory, in the plan's own phase and workspace.
     let stage_load = LoadOptions { phase: Some(plan.phase), workspace: plan.workspace.clone(), ..load.clone() };
-    if !held.is_empty() {
-        let list: Vec<&str> = held.iter().map(String::as_str).collect();
-        print(&format!("Traffic moves last: {} waits for every other step and every check.\n", list.join(", ")))?;
-        cutover::hold_back(&mut prepared.planned.plan, &held);
-    }
-    let plan = &prepared.planned.plan;
+    let resume = resume_command(raw_args, matches!(source, Source::PlanFile(_)).then_some((&config.dir, &dir)));
     let journal_dir = run.journal_dir.clone().unwrap_or_else(|| dir.join(".drplan"));
     let name = format!("{}-{}-{}-{}.jsonl", verb.to_lowercase(), plan.stack, unix_time(), std::process::id());
     let file = FileJournal::create(&journal_dir, &name)
@@ -127,28 +127,18 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
     };
     on_interrupt(cancel);
     let opts = ExecuteOptions { aws, schedule, polling: Polling::default() };
-    let journal = Arc::new(Progress::new(file));
-    let executed = execute(prepared, &opts, journal.clone())?;
-    let mut report = executed.report;
-    let mut outputs = executed.outputs;
-    if report.succeeded() && !held.is_empty() {
-        match move_traffic(&stage_load, &opts, &held, journal) {
-            Ok(moved) => {
-                report.outcomes.extend(moved.report.outcomes);
-                report.wall_time += moved.report.wall_time;
-                outputs = moved.outputs;
-            }
-            Err(e) => {
-                // What was built is reported before why traffic stayed where it was.
-                print(&progress::summary(&report, verb))?;
-                print(&format!("Journal: {}\n", journal_path.display()))?;
-                return Err(e);
-            }
-        }
+    let keeper = Keeper { approve_gates: run.approve_gates, resume };
+    let replan = Replan { load: &stage_load, targets: &run.targets };
+    let staged = apply_staged(prepared, &replan, &opts, Arc::new(Progress::new(file)), &keeper)?;
+    let report = &staged.executed.report;
+    print(&progress::summary(report, verb))?;
+    if staged.stopped.is_none() {
+        print(&progress::outputs(&staged.executed.outputs))?;
     }
-    print(&progress::summary(&report, verb))?;
-    print(&progress::outputs(&outputs))?;
     print(&format!("Journal: {}\n", journal_path.display()))?;
+    if let Some(stopped) = staged.stopped {
+        return Err(stopped);
+    }
     if report.succeeded() {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -161,30 +151,62 @@ pub(super) fn apply(config: &ConfigArgs, run: &RunArgs, order: &[String], destro
     }
 }
 
-/// The cutover stage: the checks against what now exists (progress on stderr), then, when all
-/// pass, a fresh plan that may hold only the held-back steps, executed into the same journal.
-fn move_traffic(
-    load: &LoadOptions,
-    opts: &ExecuteOptions,
-    held: &std::collections::BTreeSet<String>,
-    journal: Arc<Progress>,
-) -> Result<crate::ops::apply::Executed, Error> {
-    let now = cutover::checks_now(load, &opts.aws)?;
-    let checks = &now.config.expansion.checks;
-    print(&format!("Checking before moving traffic: {} check(s).\n", checks.len()))?;
-    let results = crate::recovery::checks::run_all_reporting(checks, &|line| eprintln!("{line}"));
-    for r in &results {
-        let verdict = if r.passed { "passed" } else { "FAILED" };
-        print(&format!("check {} ({} {}): {verdict} after {} attempt(s)\n", r.name, r.kind, r.target, r.attempts))?;
+/// The CLI's side of the approval gates: `--approve-gates` approves; a terminal asks; otherwise
+/// apply stops with the command that resumes.
+struct Keeper {
+    approve_gates: bool,
+    resume: String,
+}
+
+impl Gatekeeper for Keeper {
+    fn say(&self, line: &str) {
+        println!("{line}");
     }
-    cutover::verdict(&results).map_err(|why| {
-        Error::TrafficNotMoved(format!(
-            "{why}\nEverything else is built. Fix it, then run the same drplan apply again: only the cutover is left."
-        ))
-    })?;
-    let prepared = prepare(load, &opts.aws, &Source::Dir, false, &[])?;
-    cutover::only_cutover(&prepared.planned.plan, held)?;
-    execute(prepared, opts, journal)
+
+    fn waiting(&self, line: &str) {
+        eprintln!("{line}");
+    }
+
+    fn approve(&self, gate: &Gate) -> Result<(), Error> {
+        let steps = gate.steps.join(", ");
+        let what = if gate.name == "cutover" { "the cutover (moves traffic)" } else { "these steps" };
+        if self.approve_gates {
+            eprintln!("Approval gate before {what}: {steps}: approved by --approve-gates.");
+            return Ok(());
+        }
+        let stopped = |why: String| Error::AwaitingApproval { why, steps: steps.clone(), resume: self.resume.clone() };
+        if !std::io::stdin().is_terminal() {
+            return Err(stopped(format!("approval needed before {what}, and there is no terminal to ask")));
+        }
+        print(&format!(
+            "\nApproval gate: {what}: {steps}.\n  Everything before it is done.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+        ))?;
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(|e| Error::Io { context: "reading the approval".into(), source: e })?;
+        if answer.trim() == "yes" { Ok(()) } else { Err(stopped(format!("{what} not approved"))) }
+    }
+}
+
+/// The command line that resumes a stopped apply: the same arguments with `--approve-gates`;
+/// a saved plan is replaced by its configuration directory (the plan is stale once its first
+/// stage ran, and the resumed run plans again).
+fn resume_command(raw_args: &[String], plan_file: Option<(&PathBuf, &PathBuf)>) -> String {
+    let mut args: Vec<String> = raw_args.iter().skip(1).cloned().collect();
+    if let Some((file, dir)) = plan_file
+        && let Some(arg) = args.iter_mut().find(|a| std::path::Path::new(a.as_str()) == file.as_path())
+    {
+        *arg = dir.display().to_string();
+    }
+    if !args.iter().any(|a| a == "--approve-gates") {
+        let at = args.iter().position(|a| a == "apply").map_or(0, |i| i + 1);
+        args.insert(at, "--approve-gates".into());
+    }
+    let quoted: Vec<String> =
+        args.iter().map(|a| shlex::try_quote(a).map(|q| q.into_owned()).unwrap_or_else(|_| a.clone())).collect();
+    format!("drplan {}", quoted.join(" "))
 }
 
 fn confirm(verb: &str, plan: &crate::plan::Plan) -> Result<(), Error> {

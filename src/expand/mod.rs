@@ -15,7 +15,7 @@ mod instances;
 mod module_cycles;
 mod order;
 pub mod recovery;
-pub mod unmanaged;
+pub mod selection;
 mod variables;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

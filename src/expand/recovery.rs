@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::selection::{self, Selection};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::eval::Value;
 
@@ -28,16 +29,49 @@ pub struct Recovery {
     /// read-only counterparts (the default) or refused.
     #[serde(default)]
     pub refuse_primary_resources: bool,
-    /// What the operator leaves to other tools (see [`super::unmanaged`]).
+    /// What the operator leaves to other tools (see [`super::selection`]).
     #[serde(skip)]
-    pub unmanaged: super::unmanaged::Unmanaged,
+    pub unmanaged: Selection,
+    /// Moves traffic besides the types that always do (Route 53): applied last in failover and
+    /// failback, once everything else is built and every check passes.
+    #[serde(skip)]
+    pub cutover: Selection,
+    /// Where apply stops for an operator's approval.
+    #[serde(skip)]
+    pub approve: Approval,
+}
+
+/// `recovery { approve = ["cutover", "aws_db_instance.db"] }`: apply stops before these steps
+/// until an operator approves (a prompt, or `--approve-gates` on the resumed run).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Approval {
+    /// Before the cutover (every step that moves traffic), after the checks passed.
+    pub cutover: bool,
+    /// Before these steps, whatever the phase.
+    pub steps: Selection,
+}
+
+impl Approval {
+    /// The `approve` keyword for the cutover.
+    pub const CUTOVER: &'static str = "cutover";
 }
 
 /// `primary_resources` values: what to do with managed resources outside the DR region.
 const PRIMARY_RESOURCES: &[&str] = &["read-only", "refuse"];
 
-const ARGUMENTS: &[&str] =
-    &["stack", "region", "primary_region", "rto", "rpo", "durations", "replica_lag", "primary_resources", "unmanaged"];
+const ARGUMENTS: &[&str] = &[
+    "stack",
+    "region",
+    "primary_region",
+    "rto",
+    "rpo",
+    "durations",
+    "replica_lag",
+    "primary_resources",
+    "unmanaged",
+    "cutover",
+    "approve",
+];
 
 /// Builds [`Recovery`] from evaluated arguments; reports every problem found.
 /// `attrs` maps each argument to (name span, value span, value).
@@ -222,8 +256,10 @@ pub fn decode(
         );
         ok = false;
     }
-    let unmanaged = super::unmanaged::decode(attrs.get("unmanaged"), diags);
-    ok &= unmanaged.is_some();
+    let unmanaged = selection::decode("unmanaged", attrs.get("unmanaged"), &[], diags);
+    let cutover = selection::decode("cutover", attrs.get("cutover"), &[], diags);
+    let approve = selection::decode("approve", attrs.get("approve"), &[Approval::CUTOVER], diags);
+    ok &= unmanaged.is_some() && cutover.is_some() && approve.is_some();
     if !ok {
         return None;
     }
@@ -237,6 +273,14 @@ pub fn decode(
         replica_lag_seconds,
         refuse_primary_resources,
         unmanaged: unmanaged.unwrap_or_default(),
+        cutover: cutover.unwrap_or_default(),
+        approve: Approval {
+            cutover: attrs
+                .get("approve")
+                .and_then(|(_, _, v)| v.as_seq())
+                .is_some_and(|items| items.iter().any(|i| i.as_str() == Some(Approval::CUTOVER))),
+            steps: approve.unwrap_or_default(),
+        },
     })
 }
 

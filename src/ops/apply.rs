@@ -413,6 +413,8 @@ resource "aws_security_group" "web" {
             address: "aws_route53_record.prod".into(),
             action: "delete".into(),
             depends_on: vec![],
+            cutover: false,
+            approval: false,
         });
         super::super::plan::write_plan(&file, &edited).unwrap();
         let err = prepare(&load, cloud.as_ref(), &Source::PlanFile(file), false, &[]).err().expect("refused");

@@ -48,7 +48,10 @@ where
     let plan = &mut prepared.planned.plan;
     // What moves traffic (Route 53 records) is the cutover: a drill must never move production
     // traffic.
-    let skipped = super::cutover::traffic_steps(plan);
+    let recovery = prepared.planned.config.expansion.recovery.as_ref();
+    let skipped = recovery
+        .map(|r| crate::plan::gates::moving_traffic(&plan.execution, &plan.resource_changes, r))
+        .unwrap_or_default();
     plan.execution.steps.retain(|s| !skipped.contains(&s.address));
     let mut report = DrillReport {
         stack: plan.stack.clone(),

@@ -1,13 +1,13 @@
 //! One function per CLI command, over the library. Commands print; ops compute and return data.
 
 pub mod apply;
-pub mod cutover;
 pub mod drill;
 pub mod graph;
 pub mod plan;
 mod provider_checks;
 pub mod runbook;
 pub mod snapshot;
+pub mod stages;
 pub mod validate;
 
 use std::path::PathBuf;

@@ -91,7 +91,9 @@ pub fn build<'i>(
     }
     p.deletes.sort_by(|a, b| a.address.cmp(&b.address));
     let summary = summarize(p.changes.iter().map(|(_, c)| c).chain(&p.deletes));
-    let execution = execution(exp, &p.changes, &p.deletes);
+    let mut execution = execution(exp, &p.changes, &p.deletes);
+    let changes: Vec<ResourceChange> = p.changes.into_iter().map(|(_, c)| c).chain(p.deletes).collect();
+    super::gates::mark(&mut execution, &changes, recovery, opts.phase, opts.destroy);
     let live_objects: Vec<String> = p.live_objects.into_iter().collect();
     let live = live_fingerprint(inv, &live_objects);
     let unmanaged = if opts.destroy { Vec::new() } else { super::unmanaged::collect(exp, &selected) };
@@ -108,7 +110,7 @@ pub fn build<'i>(
         live_captured_at: inv.snapshot.captured_at.clone(),
         fingerprint: Fingerprint { config: opts.config_fingerprint.clone(), live, live_objects },
         targets: opts.targets.to_vec(),
-        resource_changes: p.changes.into_iter().map(|(_, c)| c).chain(p.deletes).collect(),
+        resource_changes: changes,
         output_changes: outputs(exp),
         drift: p.drift,
         counterparts: p.counterparts,

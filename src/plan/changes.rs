@@ -192,6 +192,8 @@ pub(super) fn execution(exp: &Expansion, changes: &[(usize, ResourceChange)], de
             address: c.address.clone(),
             action: c.verb().into(),
             depends_on: deps.into_iter().collect(),
+            cutover: false,
+            approval: false,
         });
     }
     // Deletes follow what AWS refuses (each type's `deleted_first`, in `resources`), and, as in
@@ -208,6 +210,8 @@ pub(super) fn execution(exp: &Expansion, changes: &[(usize, ResourceChange)], de
             address: d.address.clone(),
             action: "delete".into(),
             depends_on: depends_on.into_iter().collect(),
+            cutover: false,
+            approval: false,
         });
     }
     Execution { steps }

@@ -15,6 +15,7 @@ pub use changes::recorded;
 pub mod counterpart;
 pub mod decide;
 pub mod diff;
+pub mod gates;
 mod json;
 pub mod ownership;
 pub mod served;
@@ -199,6 +200,13 @@ pub struct Step {
     pub action: String,
     /// Steps that must finish first.
     pub depends_on: Vec<String>,
+    /// Part of the cutover: applied after every other step and every check passed (failover
+    /// and failback; see [`gates`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cutover: bool,
+    /// Apply stops for an operator's approval before this step (`recovery.approve`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub approval: bool,
 }
 
 /// Recovery objectives and what this plan is estimated to achieve (see [`crate::recovery`]).

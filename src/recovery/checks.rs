@@ -35,6 +35,20 @@ fn duration(args: &BTreeMap<String, Value>, key: &str, default: u64) -> Duration
     Duration::from_secs(text(args, key).and_then(|t| parse_duration(&t).ok()).unwrap_or(default))
 }
 
+/// The time the checks add before a cutover: one retry interval of the slowest check (a service
+/// just built often fails its first probe); `None` without checks.
+pub fn estimate(checks: &[CheckValue]) -> Option<crate::plan::StepEstimate> {
+    let interval = checks.iter().map(|c| duration(&c.args, "interval", 10).as_secs()).max()?;
+    let timeout = checks.iter().map(|c| duration(&c.args, "timeout", 300).as_secs()).max().unwrap_or(300);
+    Some(crate::plan::StepEstimate {
+        address: format!("checks ({})", checks.len()),
+        seconds: interval,
+        source: format!(
+            "model: one retry interval of the slowest check ({interval}s); a check that never passes stops the cutover after its timeout ({timeout}s)"
+        ),
+    })
+}
+
 /// One probe: `Ok(())` passes, `Err(why)` fails this attempt.
 fn probe(check: &CheckValue, attempt_timeout: Duration) -> Result<(), String> {
     let a = &check.args;

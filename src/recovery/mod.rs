@@ -66,7 +66,8 @@ pub fn estimate(
             estimate_step(&s.address, ty, &s.action, change.copied(), recovery, calibration)
         })
         .collect();
-    let (rto_seconds, critical_path) = critical_path(execution, &steps);
+    let mut steps = steps;
+    let (rto_seconds, critical_path) = rto(execution, &mut steps, &exp.checks);
     let rpo = rpo(exp, recovery, inv);
     let mut verdicts = Vec::new();
     if let Some(target) = recovery.rto_seconds {
@@ -130,16 +131,41 @@ pub fn model_estimate(
     crate::resources::estimate(ty, &view)
 }
 
-/// The longest chain of step estimates, and its addresses in order.
-fn critical_path(execution: &Execution, steps: &[StepEstimate]) -> (u64, Vec<String>) {
+/// The RTO estimate and its critical path. With a gated cutover, the cutover starts once every
+/// other step is done and every check passed: the longest chain before it, the checks (added to
+/// `steps`), then the longest chain of the cutover.
+fn rto(
+    execution: &Execution,
+    steps: &mut Vec<StepEstimate>,
+    checks: &[crate::expand::CheckValue],
+) -> (u64, Vec<String>) {
+    if !execution.steps.iter().any(|s| s.cutover) {
+        return critical_path(execution, steps, |_| true);
+    }
+    let cutover = |i: usize| execution.steps[i].cutover;
+    let (before, mut path) = critical_path(execution, steps, |i| !cutover(i));
+    let (after, moved) = critical_path(execution, steps, cutover);
+    let checks = checks::estimate(checks);
+    let waited = checks.as_ref().map_or(0, |c| c.seconds);
+    if let Some(c) = checks {
+        path.push(c.address.clone());
+        steps.push(c);
+    }
+    path.extend(moved);
+    (before + waited + after, path)
+}
+
+/// The longest chain of step estimates among the steps `include` admits, and its addresses in
+/// order.
+fn critical_path(execution: &Execution, steps: &[StepEstimate], include: impl Fn(usize) -> bool) -> (u64, Vec<String>) {
     let index: HashMap<&str, usize> =
         execution.steps.iter().enumerate().map(|(i, s)| (s.address.as_str(), i)).collect();
     // Steps are in dependency order (plan::build emits them so).
     let preds = |i: usize| {
         let deps = &execution.steps[i].depends_on;
-        deps.iter().filter_map(|d| index.get(d.as_str()).copied()).filter(move |&d| d < i).collect::<Vec<_>>()
+        deps.iter().filter_map(|d| index.get(d.as_str()).copied()).filter(|&d| d < i && include(d)).collect::<Vec<_>>()
     };
-    let order: Vec<usize> = (0..steps.len()).collect();
+    let order: Vec<usize> = (0..execution.steps.len()).filter(|&i| include(i)).collect();
     let (total, path) = crate::graph::longest_path(&order, preds, |i| steps[i].seconds);
     (total, path.into_iter().map(|i| execution.steps[i].address.clone()).collect())
 }

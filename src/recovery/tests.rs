@@ -4,7 +4,8 @@ use super::*;
 use crate::plan::Step;
 
 fn step(address: &str, deps: &[&str]) -> Step {
-    Step { address: address.into(), action: "create".into(), depends_on: deps.iter().map(|d| d.to_string()).collect() }
+    let depends_on = deps.iter().map(|d| d.to_string()).collect();
+    Step { address: address.into(), action: "create".into(), depends_on, cutover: false, approval: false }
 }
 
 fn estimates(pairs: &[(&str, u64)]) -> Vec<StepEstimate> {
@@ -26,15 +27,36 @@ fn the_critical_path_is_the_longest_chain_of_estimates() {
         ],
     };
     let est = estimates(&[("vpc", 5), ("subnet", 5), ("sng", 5), ("lb", 180), ("db", 1500), ("record", 120)]);
-    let (total, path) = critical_path(&execution, &est);
+    let (total, path) = critical_path(&execution, &est, |_| true);
     assert_eq!(total, 5 + 5 + 5 + 1500 + 120);
     assert_eq!(path, ["vpc", "subnet", "sng", "db", "record"]);
     // Make the load balancer slower than the database branch: the path moves.
     let est = estimates(&[("vpc", 5), ("subnet", 5), ("sng", 5), ("lb", 2000), ("db", 1500), ("record", 120)]);
-    let (total, path) = critical_path(&execution, &est);
+    let (total, path) = critical_path(&execution, &est, |_| true);
     assert_eq!(total, 5 + 5 + 2000 + 120);
     assert_eq!(path, ["vpc", "subnet", "lb", "record"]);
-    assert_eq!(critical_path(&Execution::default(), &[]), (0, Vec::new()));
+    assert_eq!(critical_path(&Execution::default(), &[], |_| true), (0, Vec::new()));
+}
+
+#[test]
+fn a_gated_cutover_waits_for_every_other_step_and_the_checks() {
+    // The record depends only on the VPC, but as the cutover it waits for the slow database
+    // and for the checks: vpc(5) -> db(1500) -> checks(30) -> record(120).
+    let mut execution = Execution { steps: vec![step("vpc", &[]), step("db", &["vpc"]), step("record", &["vpc"])] };
+    let mut est = estimates(&[("vpc", 5), ("db", 1500), ("record", 120)]);
+    let (total, path) = rto(&execution, &mut est.clone(), &[]);
+    assert_eq!((total, path), (1505, vec!["vpc".to_string(), "db".into()]), "ungated: parallel branches");
+    execution.steps[2].cutover = true;
+    let check = crate::expand::CheckValue {
+        name: "site".into(),
+        kind: "http".into(),
+        span: crate::diag::FileId(0).span(0, 0),
+        args: BTreeMap::from([("interval".to_string(), crate::eval::Value::from("30s"))]),
+    };
+    let (total, path) = rto(&execution, &mut est, &[check]);
+    assert_eq!(total, 5 + 1500 + 30 + 120);
+    assert_eq!(path, ["vpc", "db", "checks (1)", "record"]);
+    assert!(est.iter().any(|e| e.address == "checks (1)" && e.source.contains("timeout (300s)")), "{est:?}");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use super::Style;
 use super::value::{SENSITIVE, UNKNOWN, inline, is_blocks, mask_at, mask_index, printable, scalar};
 use crate::expand::recovery::format_duration;
-use crate::plan::{Action, Plan, ResourceChange};
+use crate::plan::{Action, Plan, ResourceChange, Step};
 
 struct Out {
     text: String,
@@ -108,6 +108,9 @@ pub fn render(plan: &Plan, style: Style) -> String {
             let painted = if line.contains("BREACHED") { o.paint("1;31", &line) } else { line };
             let _ = writeln!(o.text, "{painted}.");
         }
+        for line in super::objectives::gate_lines(&plan.execution) {
+            let _ = writeln!(o.text, "{line}.");
+        }
     }
     o.text.push('\n');
     for w in &plan.warnings {
@@ -129,8 +132,11 @@ pub fn render(plan: &Plan, style: Style) -> String {
         let _ = writeln!(o.text, "No changes. The DR region matches the configuration.");
     } else {
         let _ = writeln!(o.text, "drplan will perform the following actions:\n");
+        let steps: std::collections::HashMap<&str, &Step> =
+            plan.execution.steps.iter().map(|s| (s.address.as_str(), s)).collect();
         for c in &changes {
-            if style.compact { compact(&mut o, c) } else { resource(&mut o, c) }
+            let step = steps.get(c.address.as_str()).copied();
+            if style.compact { compact(&mut o, c, step) } else { resource(&mut o, c, step) }
         }
         if style.compact {
             o.text.push('\n');
@@ -175,7 +181,17 @@ fn symbol(c: &ResourceChange) -> &'static str {
     }
 }
 
-fn compact(o: &mut Out, c: &ResourceChange) {
+/// "cutover", "approval": how a step is gated, for the compact line.
+fn gates(step: Option<&Step>) -> String {
+    let Some(step) = step else { return String::new() };
+    let marks: Vec<&str> = [(step.cutover, "cutover"), (step.approval, "approval")]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+    if marks.is_empty() { String::new() } else { format!("  [{}]", marks.join(", ")) }
+}
+
+fn compact(o: &mut Out, c: &ResourceChange, step: Option<&Step>) {
     let detail = match c.verb() {
         "replace" => format!("  ({})", c.drplan.reasons.join("; ")),
         "update" => {
@@ -188,10 +204,11 @@ fn compact(o: &mut Out, c: &ResourceChange) {
         _ => String::new(),
     };
     let sym = symbol(c);
-    let _ = writeln!(o.text, "{}{} {}{detail}", " ".repeat(5 - sym.len()), o.sym(sym), printable(&c.address));
+    let gated = gates(step);
+    let _ = writeln!(o.text, "{}{} {}{detail}{gated}", " ".repeat(5 - sym.len()), o.sym(sym), printable(&c.address));
 }
 
-fn resource(o: &mut Out, c: &ResourceChange) {
+fn resource(o: &mut Out, c: &ResourceChange, step: Option<&Step>) {
     let what = match c.verb() {
         "create" => "will be created".to_string(),
         "update" => "will be updated in-place".to_string(),
@@ -203,6 +220,12 @@ fn resource(o: &mut Out, c: &ResourceChange) {
     let _ = writeln!(o.text, "  {} {} {what}", o.paint("1", "#"), o.paint("1", &printable(&c.address)));
     for reason in &c.drplan.reasons {
         let _ = writeln!(o.text, "  # ({reason})");
+    }
+    if step.is_some_and(|s| s.cutover) {
+        let _ = writeln!(o.text, "  # (cutover: applied after every other step and every check passes)");
+    }
+    if step.is_some_and(|s| s.approval) {
+        let _ = writeln!(o.text, "  # (approval gate: apply stops for an operator's approval first)");
     }
     let kind = if c.change.actions == [Action::Read] { "data" } else { "resource" };
     let sym = symbol(c);

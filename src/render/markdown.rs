@@ -53,6 +53,10 @@ pub fn render(plan: &Plan) -> String {
                 if rest.contains("BREACHED") { format!("**{rest}**") } else { rest.to_string() }
             );
         }
+        for line in super::objectives::gate_lines(&plan.execution) {
+            let (name, rest) = line.split_once(": ").unwrap_or((&line, ""));
+            let _ = writeln!(out, "| {name} | {} |", rest.replace('|', "\\|"));
+        }
     }
     out.push('\n');
     for w in &plan.warnings {

@@ -3,7 +3,30 @@
 //! and Markdown printers (and the runbook).
 
 use crate::expand::recovery::format_duration;
-use crate::plan::RecoverySection;
+use crate::plan::{Execution, RecoverySection};
+
+/// The plan's gates, one line each: the cutover held until the checks pass, and where apply
+/// stops for approval.
+pub fn gate_lines(execution: &Execution) -> Vec<String> {
+    let list = |f: &dyn Fn(&crate::plan::Step) -> bool| -> Vec<&str> {
+        execution.steps.iter().filter(|s| f(s)).map(|s| s.address.as_str()).collect()
+    };
+    let cutover = list(&|s| s.cutover);
+    let before_cutover = execution.steps.iter().any(|s| s.cutover && s.approval);
+    let approvals = list(&|s| s.approval && !s.cutover);
+    let mut lines = Vec::new();
+    if !cutover.is_empty() {
+        let approved = if before_cutover { " and an operator approves" } else { "" };
+        lines.push(format!(
+            "Gated cutover: {} applied last, once every other step succeeded, every check passed{approved}",
+            cutover.join(", ")
+        ));
+    }
+    if !approvals.is_empty() {
+        lines.push(format!("Approval gate: apply stops for an operator before {}", approvals.join(", ")));
+    }
+    lines
+}
 
 /// "Estimated recovery time: 27m (critical path: a -> b -> c)".
 pub fn rto_line(r: &RecoverySection) -> String {

@@ -1,18 +1,18 @@
-//! `recovery { unmanaged = [...] }`: resources the operator leaves to other tools. Each entry is
-//! a resource type (`aws_sfn_state_machine`), a glob over types (`aws_ecs_*`) or an address
-//! (`aws_sns_topic.alerts`, `module.app.aws_sqs_queue.jobs`, with or without an instance key).
-//! Matching blocks are validated against their schema and planned around (their computed
-//! values are unknown to dependents), never created, changed or deleted; the runbook lists them
-//! as manual steps.
+//! Lists of resources in the `recovery` block: `unmanaged` (left to other tools), `cutover`
+//! (moves traffic, so applied last in failover and failback) and `approve` (apply stops for an
+//! operator's approval first). Each entry is a resource type (`aws_sfn_state_machine`), a glob
+//! over types (`aws_ecs_*`) or an address (`aws_sns_topic.alerts`,
+//! `module.app.aws_sqs_queue.jobs`, with or without an instance key). This module owns the
+//! entries' grammar and matching; what a setting means is its user's business.
 
 use globset::{Glob, GlobMatcher};
 
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::eval::Value;
 
-/// The compiled entries of the setting.
+/// The compiled entries of one setting.
 #[derive(Clone, Debug, Default)]
-pub struct Unmanaged {
+pub struct Selection {
     entries: Vec<Entry>,
 }
 
@@ -24,13 +24,13 @@ enum Entry {
 }
 
 /// Equal when written the same: the compiled globs follow from the text.
-impl PartialEq for Unmanaged {
+impl PartialEq for Selection {
     fn eq(&self, other: &Self) -> bool {
         self.written() == other.written()
     }
 }
 
-impl Unmanaged {
+impl Selection {
     /// The entry matching a resource of type `ty` at `addr` (`module.a.aws_x.y["k"]`), if any,
     /// as written in the configuration.
     pub fn matching(&self, ty: &str, addr: &str) -> Option<&str> {
@@ -58,16 +58,23 @@ impl Unmanaged {
     }
 }
 
-/// Decodes the `unmanaged` argument: a list of strings, each a type, a type glob or an address.
+/// Decodes the recovery argument `name`: a list of strings, each a type, a type glob or an
+/// address; strings in `keywords` are passed over here (their setting gives them a meaning).
 /// `None` when it is invalid (the reason is in `diags`).
-pub fn decode(value: Option<&(Span, Span, Value)>, diags: &mut Diagnostics) -> Option<Unmanaged> {
-    let Some((_, span, value)) = value else { return Some(Unmanaged::default()) };
+pub fn decode(
+    name: &str,
+    value: Option<&(Span, Span, Value)>,
+    keywords: &[&str],
+    diags: &mut Diagnostics,
+) -> Option<Selection> {
+    let Some((_, span, value)) = value else { return Some(Selection::default()) };
     let invalid = |diags: &mut Diagnostics, why: String| {
+        let also: String = keywords.iter().map(|k| format!(", {k:?}")).collect();
         diags.push(
             Diagnostic::error("Invalid recovery argument")
-                .detail(format!("\"unmanaged\" {why}."))
+                .detail(format!("\"{name}\" {why}."))
                 .at(*span)
-                .hint("list resource types (\"aws_sns_topic\"), type globs (\"aws_ecs_*\") or addresses (\"aws_sns_topic.alerts\")"),
+                .hint(format!("list resource types (\"aws_sns_topic\"), type globs (\"aws_ecs_*\") or addresses (\"aws_sns_topic.alerts\"){also}")),
         );
     };
     let Some(items) = value.as_seq() else {
@@ -80,6 +87,9 @@ pub fn decode(value: Option<&(Span, Span, Value)>, diags: &mut Diagnostics) -> O
             invalid(diags, format!("must list strings, but lists {item}"));
             return None;
         };
+        if keywords.contains(&text) {
+            continue;
+        }
         match entry(text) {
             Ok(e) => entries.push(e),
             Err(why) => {
@@ -88,7 +98,7 @@ pub fn decode(value: Option<&(Span, Span, Value)>, diags: &mut Diagnostics) -> O
             }
         }
     }
-    Some(Unmanaged { entries })
+    Some(Selection { entries })
 }
 
 fn entry(text: &str) -> Result<Entry, String> {
@@ -144,10 +154,10 @@ mod tests {
     use super::*;
     use crate::diag::FileId;
 
-    fn set(items: &[&str]) -> Unmanaged {
+    fn set(items: &[&str]) -> Selection {
         let value = Value::List(items.iter().map(|s| Value::from(*s)).collect());
         let mut diags = Diagnostics::default();
-        decode(Some(&(FileId(0).span(0, 0), FileId(0).span(0, 0), value)), &mut diags).unwrap()
+        decode("unmanaged", Some(&(FileId(0).span(0, 0), FileId(0).span(0, 0), value)), &[], &mut diags).unwrap()
     }
 
     #[test]
@@ -175,7 +185,8 @@ mod tests {
         for bad in ["sns_topic", "aws_x.", "mod.a.aws_x.y", "aws_[", "AWS_VPC"] {
             let value = Value::List(vec![Value::from(bad)]);
             let mut diags = Diagnostics::default();
-            assert!(decode(Some(&(FileId(0).span(0, 0), FileId(0).span(0, 0), value)), &mut diags).is_none(), "{bad}");
+            let at = (FileId(0).span(0, 0), FileId(0).span(0, 0), value);
+            assert!(decode("cutover", Some(&at), &["cutover"], &mut diags).is_none(), "{bad}");
             assert!(diags.has_errors());
         }
     }

@@ -1,0 +1,275 @@
+//! The staged apply. A plan's gated steps (marked in [`crate::plan::gates`]) run in stages:
+//!
+//! 1. **build**: every step that is neither cutover nor behind an approval gate;
+//! 2. **approved**: the steps `recovery.approve` names and what depends on them, once an
+//!    operator approved them;
+//! 3. **cutover**: the steps that move traffic (failover and failback), once every `check`
+//!    block passes against what now exists, and, when `approve` lists `"cutover"`, an operator
+//!    approved.
+//!
+//! Each later stage plans again (what earlier stages created is now known) and may contain
+//! only what was held back, or nothing is applied. When a check fails, nothing that moves
+//! traffic is applied and everything else stays built; when an approval is pending, apply stops
+//! and the same command with `--approve-gates` resumes: drplan has no state, so the resumed run
+//! finds what is built and does only the rest. This module decides the stages and their
+//! verdicts; asking and printing belong to the [`Gatekeeper`] the CLI passes in.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use super::LoadOptions;
+use super::apply::{ExecuteOptions, Executed, Prepared, Source, execute, prepare};
+use super::plan::{PlanOptions, Planned, plan};
+use crate::apply::Journal;
+use crate::cloud::Cloud;
+use crate::error::Error;
+use crate::plan::gates::with_dependents;
+use crate::plan::{Execution, Plan};
+use crate::recovery::checks::{self, CheckResult};
+
+/// An approval gate apply reached: its name (`cutover`, or `approval` for `approve`'s steps)
+/// and the steps it holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gate {
+    pub name: &'static str,
+    pub steps: Vec<String>,
+}
+
+/// The operator's side of a staged apply.
+pub trait Gatekeeper: Sync {
+    /// A line about the stages and the checks' verdicts.
+    fn say(&self, line: &str);
+    /// A line while a check is retried (attempt, last error, time left).
+    fn waiting(&self, line: &str) {
+        self.say(line)
+    }
+    /// `Ok` approves the gate; an error stops the apply (pending or declined).
+    fn approve(&self, gate: &Gate) -> Result<(), Error>;
+}
+
+/// The steps of each stage after the first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stages {
+    /// Behind `approve`'s gate: the steps it names and their dependents (not cutover).
+    pub approved: BTreeSet<String>,
+    /// The steps `approve` names, for the gate's prompt.
+    pub approval_roots: BTreeSet<String>,
+    pub cutover: BTreeSet<String>,
+    /// Whether the cutover waits for an approval as well as for the checks.
+    pub cutover_approval: bool,
+}
+
+impl Stages {
+    pub fn of(execution: &Execution) -> Stages {
+        let steps = &execution.steps;
+        let cutover: BTreeSet<String> = steps.iter().filter(|s| s.cutover).map(|s| s.address.clone()).collect();
+        let approval_roots: BTreeSet<String> =
+            steps.iter().filter(|s| s.approval && !s.cutover).map(|s| s.address.clone()).collect();
+        let approved = with_dependents(execution, approval_roots.clone()).difference(&cutover).cloned().collect();
+        let cutover_approval = steps.iter().any(|s| s.cutover && s.approval);
+        Stages { approved, approval_roots, cutover, cutover_approval }
+    }
+
+    /// Everything the build stage holds back.
+    pub fn later(&self) -> BTreeSet<String> {
+        self.approved.union(&self.cutover).cloned().collect()
+    }
+}
+
+/// What the apply did over all its stages; `stopped` says why it ended before the last stage
+/// (traffic not moved, an approval pending), with everything before it done and reported.
+pub struct Staged {
+    pub executed: Executed,
+    pub stopped: Option<Error>,
+}
+
+/// What a later stage re-plans with.
+pub struct Replan<'a> {
+    pub load: &'a LoadOptions,
+    pub targets: &'a [String],
+}
+
+/// Runs `prepared` in stages (see the module docs).
+pub fn apply_staged<J: Journal>(
+    mut prepared: Prepared,
+    replan: &Replan,
+    opts: &ExecuteOptions,
+    journal: Arc<J>,
+    keeper: &dyn Gatekeeper,
+) -> Result<Staged, Error> {
+    let stages = Stages::of(&prepared.planned.plan.execution);
+    let later = stages.later();
+    if !stages.cutover.is_empty() {
+        keeper
+            .say(&format!("Traffic moves last: {} waits for every other step and every check.", list(&stages.cutover)));
+    }
+    if !stages.approval_roots.is_empty() {
+        keeper.say(&format!("Approval needed before: {}.", list(&stages.approval_roots)));
+    }
+    hold_back(&mut prepared.planned.plan, &later);
+    let mut executed = execute(prepared, opts, journal.clone())?;
+    let run = |stage: Result<Executed, Error>, executed: &mut Executed| -> Result<bool, Error> {
+        let next = stage?;
+        executed.report.outcomes.extend(next.report.outcomes);
+        executed.report.wall_time += next.report.wall_time;
+        executed.outputs = next.outputs;
+        Ok(executed.report.succeeded())
+    };
+    if !executed.report.succeeded() {
+        return Ok(Staged { executed, stopped: None });
+    }
+    if !stages.approved.is_empty() {
+        let gate = Gate { name: "approval", steps: stages.approval_roots.iter().cloned().collect() };
+        if let Err(e) = keeper.approve(&gate) {
+            return Ok(Staged { executed, stopped: Some(e) });
+        }
+        let stage = next_stage(replan, opts, &later, &stages.cutover).and_then(|p| execute(p, opts, journal.clone()));
+        if !run(stage, &mut executed)? {
+            return Ok(Staged { executed, stopped: None });
+        }
+    }
+    if !stages.cutover.is_empty() {
+        if let Err(why) = checks_pass(replan.load, &opts.aws, keeper)? {
+            let stopped = Error::TrafficNotMoved(format!(
+                "{why}\nEverything else is built. Fix it, then run the same drplan apply again: only the cutover is left."
+            ));
+            return Ok(Staged { executed, stopped: Some(stopped) });
+        }
+        if stages.cutover_approval {
+            let gate = Gate { name: "cutover", steps: stages.cutover.iter().cloned().collect() };
+            if let Err(e) = keeper.approve(&gate) {
+                return Ok(Staged { executed, stopped: Some(e) });
+            }
+        }
+        let stage =
+            next_stage(replan, opts, &stages.cutover, &BTreeSet::new()).and_then(|p| execute(p, opts, journal.clone()));
+        run(stage, &mut executed)?;
+    }
+    Ok(Staged { executed, stopped: None })
+}
+
+/// A fresh plan for the next stage: it may contain only `allowed` steps (anything else means
+/// the DR region changed between stages), less the ones a still later stage holds.
+fn next_stage(
+    replan: &Replan,
+    opts: &ExecuteOptions,
+    allowed: &BTreeSet<String>,
+    held: &BTreeSet<String>,
+) -> Result<Prepared, Error> {
+    let mut prepared = prepare(replan.load, &opts.aws, &Source::Dir, false, replan.targets)?;
+    let other: Vec<&str> = prepared
+        .planned
+        .plan
+        .execution
+        .steps
+        .iter()
+        .map(|s| s.address.as_str())
+        .filter(|a| !allowed.contains(*a))
+        .collect();
+    if !other.is_empty() {
+        return Err(Error::TrafficNotMoved(format!(
+            "the DR region changed while applying ({} would change again); run drplan apply again",
+            other.join(", ")
+        )));
+    }
+    hold_back(&mut prepared.planned.plan, held);
+    Ok(prepared)
+}
+
+/// Removes the `held` steps from the plan's execution.
+fn hold_back(plan: &mut Plan, held: &BTreeSet<String>) {
+    plan.execution.steps.retain(|s| !held.contains(&s.address));
+}
+
+/// The `check` blocks, evaluated against what exists now and run with progress: `Ok(Err(why))`
+/// when any failed.
+fn checks_pass(load: &LoadOptions, cloud: &dyn Cloud, keeper: &dyn Gatekeeper) -> Result<Result<(), String>, Error> {
+    let now = checks_now(load, cloud)?;
+    let defined = &now.config.expansion.checks;
+    keeper.say(&format!("Checking before moving traffic: {} check(s).", defined.len()));
+    let results = checks::run_all_reporting(defined, &|line| keeper.waiting(&line));
+    for r in &results {
+        let verdict = if r.passed { "passed" } else { "FAILED" };
+        keeper.say(&format!("check {} ({} {}): {verdict} after {} attempt(s)", r.name, r.kind, r.target, r.attempts));
+    }
+    Ok(verdict(&results))
+}
+
+/// The `check` blocks evaluated against what exists now (a fresh plan of the same phase).
+pub fn checks_now(load: &LoadOptions, cloud: &dyn Cloud) -> Result<Planned, Error> {
+    plan(&PlanOptions {
+        load: load.clone(),
+        cloud,
+        targets: Vec::new(),
+        destroy: false,
+        calibration: Default::default(),
+    })
+}
+
+/// `Ok` when every check passed; otherwise what failed, for "traffic was not moved: ...".
+pub fn verdict(results: &[CheckResult]) -> Result<(), String> {
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| {
+            let why = c.last_error.as_deref().unwrap_or("no answer");
+            format!("check {} failed after {} attempts ({} {}): {why}", c.name, c.attempts, c.kind, c.target)
+        })
+        .collect();
+    if failed.is_empty() { Ok(()) } else { Err(failed.join("; ")) }
+}
+
+fn list(addresses: &BTreeSet<String>) -> String {
+    addresses.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Step;
+
+    fn result(name: &str, passed: bool) -> CheckResult {
+        CheckResult {
+            name: name.into(),
+            kind: "tcp".into(),
+            target: "127.0.0.1:9".into(),
+            passed,
+            attempts: 3,
+            elapsed_ms: 10,
+            last_error: (!passed).then(|| "connection refused".into()),
+        }
+    }
+
+    #[test]
+    fn the_verdict_names_every_failed_check() {
+        assert_eq!(verdict(&[result("site", true)]), Ok(()));
+        assert_eq!(verdict(&[]), Ok(()));
+        let why = verdict(&[result("site", false), result("db", true)]).unwrap_err();
+        assert_eq!(why, "check site failed after 3 attempts (tcp 127.0.0.1:9): connection refused");
+    }
+
+    fn step(address: &str, deps: &[&str], cutover: bool, approval: bool) -> Step {
+        let depends_on = deps.iter().map(|d| d.to_string()).collect();
+        Step { address: address.into(), action: "create".into(), depends_on, cutover, approval }
+    }
+
+    #[test]
+    fn approvals_hold_their_dependents_and_the_cutover_stays_last() {
+        let execution = Execution {
+            steps: vec![
+                step("aws_vpc.a", &[], false, false),
+                step("aws_db_instance.db", &["aws_vpc.a"], false, true),
+                step("aws_instance.app", &["aws_db_instance.db"], false, false),
+                step("aws_route53_record.www", &["aws_instance.app"], true, true),
+                step("aws_cloudwatch_metric_alarm.x", &["aws_route53_record.www"], true, false),
+            ],
+        };
+        let stages = Stages::of(&execution);
+        let set = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(stages.approval_roots, set(&["aws_db_instance.db"]));
+        assert_eq!(stages.approved, set(&["aws_db_instance.db", "aws_instance.app"]));
+        assert_eq!(stages.cutover, set(&["aws_cloudwatch_metric_alarm.x", "aws_route53_record.www"]));
+        assert!(stages.cutover_approval);
+        assert!(!stages.later().contains("aws_vpc.a"));
+    }
+}
