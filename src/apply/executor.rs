@@ -50,6 +50,8 @@ pub trait Resolve: Send + Sync + 'static {
 /// Performs plan steps through a provider. See the module documentation.
 pub struct Executor<P: Provider, R: Resolve> {
     provider: P,
+    /// Providers for other regions, by region: the failback phase's writes to the primary.
+    elsewhere: HashMap<String, P>,
     resolver: R,
     stack: String,
     region: String,
@@ -62,12 +64,32 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
     pub fn new(provider: P, resolver: R, plan: &crate::plan::Plan, inventory: Inventory) -> Self {
         Executor {
             provider,
+            elsewhere: HashMap::new(),
             resolver,
             stack: plan.stack.clone(),
             region: plan.region.clone(),
             changes: plan.resource_changes.iter().map(|c| (c.address.clone(), c.clone())).collect(),
             inventory: Mutex::new(Arc::new(inventory)),
         }
+    }
+
+    /// Writes the steps whose changes are in `region` (not the DR region) through `provider`.
+    pub fn with_region(mut self, region: &str, provider: P) -> Self {
+        self.elsewhere.insert(region.to_string(), provider);
+        self
+    }
+
+    /// The region a step writes in: the DR region, unless the plan put its change in a region
+    /// this executor has a provider for.
+    fn region_of(&self, address: &str) -> &str {
+        match self.changes.get(address).map(|c| c.drplan.region.as_str()) {
+            Some(r) if self.elsewhere.contains_key(r) => r,
+            _ => &self.region,
+        }
+    }
+
+    fn provider_of(&self, address: &str) -> &P {
+        self.elsewhere.get(self.region_of(address)).unwrap_or(&self.provider)
     }
 
     /// The inventory as last seen.
@@ -98,23 +120,25 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         let Some(t) = resources::get(ty) else { return Ok(()) };
         let unit = t.read_unit();
         let narrow = if unit.narrows { t.reread(address, config, prior, created) } else { Narrow::All };
-        let (narrow, fresh) = match self.provider.reread(ty, &narrow).await {
+        let provider = self.provider_of(address);
+        let (narrow, fresh) = match provider.reread(ty, &narrow).await {
             Ok(fresh) => (narrow, fresh),
             Err(_) if matches!(narrow, Narrow::Ids(_)) => {
                 let by_address = Narrow::Address(address.to_string());
-                let fresh = self.provider.reread(ty, &by_address).await?;
+                let fresh = provider.reread(ty, &by_address).await?;
                 (by_address, fresh)
             }
             Err(e) => return Err(e),
         };
-        self.merge(ty, unit.types, &narrow, fresh, &[]);
+        self.merge(ty, address, unit.types, &narrow, fresh, &[]);
         Ok(())
     }
 
-    /// Swaps in an inventory where the objects `narrow` covers (and `gone`) are replaced by
-    /// `fresh`. Computed outside the lock; retried if another step swapped first.
-    fn merge(&self, ty: &str, types: &[&str], narrow: &Narrow, fresh: Vec<LiveObject>, gone: &[&str]) {
-        let home = resources::home_region(ty, &self.region).to_string();
+    /// Swaps in an inventory where the objects `narrow` covers (and `gone`) in the region of
+    /// `address`'s step are replaced by `fresh`. Computed outside the lock; retried if another
+    /// step swapped first.
+    fn merge(&self, ty: &str, address: &str, types: &[&str], narrow: &Narrow, fresh: Vec<LiveObject>, gone: &[&str]) {
+        let home = resources::home_region(ty, self.region_of(address)).to_string();
         let types: BTreeSet<&str> = types.iter().copied().collect();
         let fresh_keys: BTreeSet<(&str, &str)> = fresh.iter().map(|o| (o.ty.as_str(), o.id.as_str())).collect();
         loop {
@@ -148,11 +172,11 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
     ) -> Result<Option<String>, StepError> {
         let created = Created::default();
         let request = ApplyRequest { address, op, config: Args(config), prior, created: &created };
-        self.provider.apply(ty, request).await?;
+        self.provider_of(address).apply(ty, request).await?;
         // A type served through the provider hands back the object it made or changed.
         if let Some(object) = created.object() {
             let gone: Vec<&str> = prior.map(|p| p.id.as_str()).into_iter().collect();
-            self.merge(ty, &[ty], &Narrow::Address(address.to_string()), vec![object], &gone);
+            self.merge(ty, address, &[ty], &Narrow::Address(address.to_string()), vec![object], &gone);
         }
         Ok(created.get())
     }
@@ -170,7 +194,7 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         self.write(ty, address, Op::Delete, &config, Some(live)).await?;
         let served = [ty];
         let unit_types = resources::get(ty).map_or(&served[..], |t| t.read_unit().types);
-        self.merge(ty, unit_types, &Narrow::Ids(vec![live.id.clone()]), Vec::new(), &[]);
+        self.merge(ty, address, unit_types, &Narrow::Ids(vec![live.id.clone()]), Vec::new(), &[]);
         Ok(())
     }
 
@@ -253,7 +277,7 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
     /// regions, and an object that is not ours is never touched.
     fn find(&self, ty: &str, id: &str, address: &str) -> Option<LiveObject> {
         let inventory = self.inventory();
-        let home = resources::home_region(ty, &self.region);
+        let home = resources::home_region(ty, self.region_of(address));
         let ours = |o: &LiveObject| match resources::natural_key_fields(&o.ty) {
             Some(_) => true,
             None => {

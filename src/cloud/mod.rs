@@ -23,6 +23,22 @@ pub struct InventoryRequest {
     pub primary_region: Option<String>,
     /// Every region to read (including the two above).
     pub regions: BTreeSet<String>,
+    /// Read the primary region's objects this stack owns as the DR region's are read: in the
+    /// failback phase, drplan builds there what `recovery.failback` lists.
+    pub owned_in_primary: bool,
+}
+
+impl InventoryRequest {
+    /// What a plan of `recovery` in `phase` reads.
+    pub fn new(recovery: &crate::expand::Recovery, regions: BTreeSet<String>, phase: crate::recovery::Phase) -> Self {
+        InventoryRequest {
+            stack: recovery.stack.clone(),
+            dr_region: recovery.region.clone(),
+            primary_region: recovery.primary_region.clone(),
+            regions,
+            owned_in_primary: phase == crate::recovery::Phase::Failback && !recovery.failback.is_empty(),
+        }
+    }
 }
 
 /// Values that scope reading a type (its [`read_scope`](crate::resources::ResourceType::read_scope)

@@ -55,7 +55,9 @@ impl Engine<'_> {
                 None
             }
         };
-        let read_only = decl.mode == Mode::Managed && self.outside_dr_region(&decl.ty, region.as_deref());
+        let read_only = decl.mode == Mode::Managed
+            && self.outside_dr_region(&decl.ty, region.as_deref())
+            && !self.written_in_failback(decl, &base);
         let keys = if self.sensitive_for_each(frame, decl.for_each.as_ref()) {
             count::Keys::Invalid
         } else {

@@ -559,6 +559,28 @@ impl<'l> Engine<'l> {
             && !crate::resources::graph_only::is(ty)
     }
 
+    /// Whether `decl` (at `base`, its address without instance keys) is one of the resources
+    /// `recovery.failback` lets drplan build outside the DR region, and the phase is failback.
+    /// Only natively served types can be: the provider host is configured for the DR region.
+    pub(super) fn written_in_failback(&mut self, decl: &crate::config::ResourceDecl, base: &str) -> bool {
+        let Some(recovery) = &self.out.recovery else { return false };
+        if recovery.failback.matching(&decl.ty, base).is_none() {
+            return false;
+        }
+        if crate::resources::get(&decl.ty).is_none() {
+            self.diags.push(
+                Diagnostic::error("Unsupported failback resource")
+                    .detail(format!(
+                        "{base} is listed in recovery.failback, but {} is served through terraform-provider-aws, which drplan runs for the DR region only; failback writes to the primary region are for natively served types (docs/resources.md).",
+                        decl.ty
+                    ))
+                    .at(decl.span),
+            );
+            return false;
+        }
+        self.opts.phase == crate::recovery::Phase::Failback
+    }
+
     /// Managed resources live in the DR region only; the primary region is read-only. In a
     /// two-region root, the primary's resources are read-only counterparts (said once), or
     /// errors when the recovery block asks for that.

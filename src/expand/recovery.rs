@@ -39,6 +39,11 @@ pub struct Recovery {
     /// Where apply stops for an operator's approval.
     #[serde(skip)]
     pub approve: Approval,
+    /// Resources on the primary region's provider that drplan builds and owns in the failback
+    /// phase (the way home: a replica of the DR database in the primary region). In every
+    /// other phase they are read-only counterparts, as the rest of the primary.
+    #[serde(skip)]
+    pub failback: Selection,
 }
 
 /// `recovery { approve = ["cutover", "aws_db_instance.db"] }`: apply stops before these steps
@@ -71,6 +76,7 @@ const ARGUMENTS: &[&str] = &[
     "unmanaged",
     "cutover",
     "approve",
+    "failback",
 ];
 
 /// Builds [`Recovery`] from evaluated arguments; reports every problem found.
@@ -259,7 +265,8 @@ pub fn decode(
     let unmanaged = selection::decode("unmanaged", attrs.get("unmanaged"), &[], diags);
     let cutover = selection::decode("cutover", attrs.get("cutover"), &[], diags);
     let approve = selection::decode("approve", attrs.get("approve"), &[Approval::CUTOVER], diags);
-    ok &= unmanaged.is_some() && cutover.is_some() && approve.is_some();
+    let failback = selection::decode("failback", attrs.get("failback"), &[], diags);
+    ok &= unmanaged.is_some() && cutover.is_some() && approve.is_some() && failback.is_some();
     if !ok {
         return None;
     }
@@ -281,6 +288,7 @@ pub fn decode(
                 .is_some_and(|items| items.iter().any(|i| i.as_str() == Some(Approval::CUTOVER))),
             steps: approve.unwrap_or_default(),
         },
+        failback: failback.unwrap_or_default(),
     })
 }
 

@@ -57,8 +57,9 @@ impl Resolve for ConfigResolver {
             return Ok(resolved);
         }
         let r = &self.recovery;
+        let region = inst.region.as_deref().unwrap_or(&r.region);
         resolved.live =
-            find_live(inventory, &r.stack, &r.region, &inst.addr, &inst.ty, &inst.config, &inst.written)?.cloned();
+            find_live(inventory, &r.stack, region, &inst.addr, &inst.ty, &inst.config, &inst.written)?.cloned();
         // A type the provider serves gets its configuration in the provider's form; the
         // provider decides the change when the step writes.
         if crate::resources::get(&inst.ty).is_none()
@@ -243,20 +244,21 @@ pub fn execute<J: Journal>(prepared: Prepared, opts: &ExecuteOptions, journal: A
     execute_with(prepared, aws_provider(opts), opts, journal)
 }
 
-/// Builds the AWS provider for a plan: its DR region and stack, and a run id (client tokens)
-/// from its fingerprints.
-pub fn aws_provider(opts: &ExecuteOptions) -> impl Fn(&Plan) -> BoxFuture<'static, AwsProvider> + '_ {
-    move |plan| {
+/// Builds the AWS provider for a plan in a region (its DR region, or the primary for the
+/// failback's writes): its stack, and a run id (client tokens) from its fingerprints.
+pub fn aws_provider(opts: &ExecuteOptions) -> impl Fn(&Plan, &str) -> BoxFuture<'static, AwsProvider> + '_ {
+    move |plan, region| {
         let (aws, polling) = (opts.aws.clone(), opts.polling);
-        let (region, stack) = (plan.region.clone(), plan.stack.clone());
+        let (region, stack) = (region.to_string(), plan.stack.clone());
         let f = &plan.fingerprint;
         let run_id = format!("{}{}", &f.config[..16.min(f.config.len())], &f.live[..16.min(f.live.len())]);
         Box::pin(async move { AwsProvider::new(&aws, &region, &stack, &run_id, polling).await })
     }
 }
 
-/// Runs a prepared plan's steps through the provider `make_provider` builds (inside the
-/// runtime), and reports every outcome.
+/// Runs a prepared plan's steps through the providers `make_provider` builds (inside the
+/// runtime): one for the DR region, and one for the primary when the plan writes there (the
+/// failback). Reports every outcome.
 pub fn execute_with<J, P, F, Fut>(
     prepared: Prepared,
     make_provider: F,
@@ -266,7 +268,7 @@ pub fn execute_with<J, P, F, Fut>(
 where
     J: Journal,
     P: Provider,
-    F: FnOnce(&Plan) -> Fut,
+    F: Fn(&Plan, &str) -> Fut,
     Fut: std::future::Future<Output = P>,
 {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -278,8 +280,21 @@ where
     let steps = steps(plan);
     let host = prepared.planned.host.clone();
     rt.block_on(async {
-        let provider = crate::provider::write::WithHost::new(make_provider(plan).await, host, &plan.region);
-        let executor = Arc::new(Executor::new(provider, prepared.resolver, plan, prepared.planned.inventory));
+        let provider =
+            crate::provider::write::WithHost::new(make_provider(plan, &plan.region).await, host, &plan.region);
+        let mut executor = Executor::new(provider, prepared.resolver, plan, prepared.planned.inventory);
+        let elsewhere: std::collections::BTreeSet<&str> = plan
+            .resource_changes
+            .iter()
+            .filter(|c| plan.failback_writes.contains(&c.address))
+            .map(|c| c.drplan.region.as_str())
+            .collect();
+        for region in elsewhere {
+            // Served types are refused outside the DR region while expanding: no host here.
+            let provider = crate::provider::write::WithHost::new(make_provider(plan, region).await, None, region);
+            executor = executor.with_region(region, provider);
+        }
+        let executor = Arc::new(executor);
         let report = apply::run(&steps, executor.clone(), journal, &opts.schedule).await;
         // Outputs are worth a re-read only when the run completed (and not for a destroy).
         let outputs = if report.succeeded() && !plan.destroy { executor.outputs() } else { Vec::new() };
@@ -339,7 +354,11 @@ resource "aws_security_group" "web" {
         let opts =
             ExecuteOptions { aws: Aws::default(), schedule: apply::Options::default(), polling: Polling::default() };
         let provider = cloud.clone();
-        let executed = execute_with(prepared, |_| async move { provider }, &opts, Arc::new(NoJournal)).unwrap();
+        let make = |_: &Plan, _: &str| {
+            let provider = provider.clone();
+            async move { provider }
+        };
+        let executed = execute_with(prepared, make, &opts, Arc::new(NoJournal)).unwrap();
         (s.add + s.change + s.destroy, executed)
     }
 

@@ -41,7 +41,7 @@ pub fn drill_with<J, P, F, Fut>(
 where
     J: Journal,
     P: Provider,
-    F: Fn(&Plan) -> Fut,
+    F: Fn(&Plan, &str) -> Fut,
     Fut: std::future::Future<Output = P>,
 {
     let mut prepared = prepare(&opts.load, cloud, &Source::Dir, false, &[])?;
@@ -152,7 +152,7 @@ mod tests {
             keep: false,
         };
         let cloud = Arc::new(InMemory::new("us-west-2", "t@drill"));
-        let provider = |_: &Plan| {
+        let provider = |_: &Plan, _: &str| {
             let cloud = cloud.clone();
             async move { cloud }
         };

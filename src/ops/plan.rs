@@ -40,12 +40,7 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     let load = LoadOptions { lenient_keys: false, ..opts.load.clone() };
     let parsed = parse_configuration(&load);
     let (recovery, regions) = parsed.settings()?;
-    let request = InventoryRequest {
-        stack: recovery.stack.clone(),
-        dr_region: recovery.region.clone(),
-        primary_region: recovery.primary_region.clone(),
-        regions,
-    };
+    let request = InventoryRequest::new(&recovery, regions, load.phase.unwrap_or_default());
     let host = start_host(&parsed, &recovery.region, opts.cloud)?;
     let snapshot = upgrade_recorded(read_live(&parsed, opts.cloud, &request, host.as_ref())?, host.as_ref())?;
     let inventory = Inventory::new(snapshot);

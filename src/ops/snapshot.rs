@@ -11,12 +11,7 @@ use crate::live::LiveSnapshot;
 pub fn snapshot(load: &LoadOptions, cloud: &dyn Cloud) -> Result<LiveSnapshot, Error> {
     let parsed = parse_configuration(load);
     let (recovery, regions) = parsed.settings()?;
-    let request = InventoryRequest {
-        stack: recovery.stack.clone(),
-        dr_region: recovery.region.clone(),
-        primary_region: recovery.primary_region.clone(),
-        regions,
-    };
+    let request = InventoryRequest::new(&recovery, regions, load.phase.unwrap_or_default());
     let host = super::plan::start_host(&parsed, &recovery.region, cloud)?;
     let mut snap = super::plan::read_live(&parsed, cloud, &request, host.as_ref())?;
     snap.sort();

@@ -94,6 +94,11 @@ pub fn build<'i>(
     let mut execution = execution(exp, &p.changes, &p.deletes);
     let changes: Vec<ResourceChange> = p.changes.into_iter().map(|(_, c)| c).chain(p.deletes).collect();
     super::gates::mark(&mut execution, &changes, recovery, opts.phase, opts.destroy);
+    let failback_writes = changes
+        .iter()
+        .filter(|c| c.verb() != "read" && c.drplan.region != crate::resources::home_region(&c.ty, &recovery.region))
+        .map(|c| c.address.clone())
+        .collect();
     let live_objects: Vec<String> = p.live_objects.into_iter().collect();
     let live = live_fingerprint(inv, &live_objects);
     let unmanaged = if opts.destroy { Vec::new() } else { super::unmanaged::collect(exp, &selected) };
@@ -120,6 +125,7 @@ pub fn build<'i>(
             .chain(p.left)
             .chain(p.served_warnings)
             .collect(),
+        failback_writes,
         execution,
         recovery: RecoverySection {
             rto_objective_seconds: recovery.rto_seconds,
@@ -174,20 +180,18 @@ fn plan_instance<'i>(
         }
         return;
     }
-    let live =
-        match find_live(inv, &recovery.stack, &recovery.region, &inst.addr, &inst.ty, &inst.config, &inst.written) {
-            Ok(l) => l,
-            Err(msg) => {
-                diags.push(
-                    Diagnostic::error("Two objects claim the same address")
-                        .detail(format!(
-                            "{msg}. drplan cannot tell which one it manages; delete or re-tag one of them."
-                        ))
-                        .at(inst.span),
-                );
-                return;
-            }
-        };
+    // The DR region, or the primary for what the failback phase builds there.
+    let live = match find_live(inv, &recovery.stack, &region, &inst.addr, &inst.ty, &inst.config, &inst.written) {
+        Ok(l) => l,
+        Err(msg) => {
+            diags.push(
+                Diagnostic::error("Two objects claim the same address")
+                    .detail(format!("{msg}. drplan cannot tell which one it manages; delete or re-tag one of them."))
+                    .at(inst.span),
+            );
+            return;
+        }
+    };
     if destroy {
         plan_destroy(p, inst, live, recovery, inv, diags);
         return;

@@ -80,6 +80,10 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmanaged: Vec<unmanaged::Unmanaged>,
     pub warnings: Vec<String>,
+    /// Changes outside the DR region: what the failback phase builds in the primary region
+    /// (`recovery.failback`). Empty in every other phase.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failback_writes: Vec<String>,
     pub execution: Execution,
     pub recovery: RecoverySection,
     pub summary: Summary,

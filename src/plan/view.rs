@@ -100,8 +100,8 @@ impl LiveView for PlanView<'_> {
             return Some(value);
         }
         let recovery = m.recovery?;
-        let found =
-            find_live(self.inventory, &recovery.stack, &recovery.region, m.addr, m.ty, config, m.written).ok()?;
+        let region = m.region.unwrap_or(&recovery.region);
+        let found = find_live(self.inventory, &recovery.stack, region, m.addr, m.ty, config, m.written).ok()?;
         let Some(schema) = schema::lookup(crate::config::Mode::Managed, m.ty).map(|s| &s.block) else {
             // A type the provider serves: its state as found, with what the configuration sets,
             // unless the provider will replace it; a new one as the provider plans it.

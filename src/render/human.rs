@@ -79,7 +79,11 @@ fn unmanaged(o: &mut Out, plan: &Plan) {
 
 pub fn render(plan: &Plan, style: Style) -> String {
     let mut o = Out { text: String::new(), style };
-    let primary = plan.primary_region.as_deref().map(|p| format!(" (primary {p} is read-only)")).unwrap_or_default();
+    let primary = match (plan.primary_region.as_deref(), plan.failback_writes.len()) {
+        (Some(p), 0) => format!(" (primary {p} is read-only)"),
+        (Some(p), n) => format!(" (primary {p}: the failback writes {n} object(s) there, marked below)"),
+        (None, _) => String::new(),
+    };
     // Standby is the everyday phase: named only when the plan is for another.
     let phase = if plan.phase.is_standby() { String::new() } else { format!(", phase {}", plan.phase) };
     let _ = writeln!(
@@ -108,7 +112,7 @@ pub fn render(plan: &Plan, style: Style) -> String {
             let painted = if line.contains("BREACHED") { o.paint("1;31", &line) } else { line };
             let _ = writeln!(o.text, "{painted}.");
         }
-        for line in super::objectives::gate_lines(&plan.execution) {
+        for line in super::objectives::gate_lines(plan) {
             let _ = writeln!(o.text, "{line}.");
         }
     }
@@ -135,8 +139,11 @@ pub fn render(plan: &Plan, style: Style) -> String {
         let steps: std::collections::HashMap<&str, &Step> =
             plan.execution.steps.iter().map(|s| (s.address.as_str(), s)).collect();
         for c in &changes {
-            let step = steps.get(c.address.as_str()).copied();
-            if style.compact { compact(&mut o, c, step) } else { resource(&mut o, c, step) }
+            let marks = Marks {
+                step: steps.get(c.address.as_str()).copied(),
+                failback_write: plan.failback_writes.contains(&c.address),
+            };
+            if style.compact { compact(&mut o, c, &marks) } else { resource(&mut o, c, &marks) }
         }
         if style.compact {
             o.text.push('\n');
@@ -181,17 +188,27 @@ fn symbol(c: &ResourceChange) -> &'static str {
     }
 }
 
-/// "cutover", "approval": how a step is gated, for the compact line.
-fn gates(step: Option<&Step>) -> String {
-    let Some(step) = step else { return String::new() };
-    let marks: Vec<&str> = [(step.cutover, "cutover"), (step.approval, "approval")]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect();
-    if marks.is_empty() { String::new() } else { format!("  [{}]", marks.join(", ")) }
+/// What the plan says of a change besides the change itself.
+struct Marks<'p> {
+    step: Option<&'p Step>,
+    /// A failback write to the primary region.
+    failback_write: bool,
 }
 
-fn compact(o: &mut Out, c: &ResourceChange, step: Option<&Step>) {
+impl Marks<'_> {
+    /// "cutover", "approval", "primary region", for the compact line.
+    fn compact(&self) -> String {
+        let (cutover, approval) = self.step.map_or((false, false), |s| (s.cutover, s.approval));
+        let marks: Vec<&str> =
+            [(cutover, "cutover"), (approval, "approval"), (self.failback_write, "writes to the primary region")]
+                .into_iter()
+                .filter_map(|(on, name)| on.then_some(name))
+                .collect();
+        if marks.is_empty() { String::new() } else { format!("  [{}]", marks.join(", ")) }
+    }
+}
+
+fn compact(o: &mut Out, c: &ResourceChange, marks: &Marks) {
     let detail = match c.verb() {
         "replace" => format!("  ({})", c.drplan.reasons.join("; ")),
         "update" => {
@@ -204,11 +221,11 @@ fn compact(o: &mut Out, c: &ResourceChange, step: Option<&Step>) {
         _ => String::new(),
     };
     let sym = symbol(c);
-    let gated = gates(step);
-    let _ = writeln!(o.text, "{}{} {}{detail}{gated}", " ".repeat(5 - sym.len()), o.sym(sym), printable(&c.address));
+    let marked = marks.compact();
+    let _ = writeln!(o.text, "{}{} {}{detail}{marked}", " ".repeat(5 - sym.len()), o.sym(sym), printable(&c.address));
 }
 
-fn resource(o: &mut Out, c: &ResourceChange, step: Option<&Step>) {
+fn resource(o: &mut Out, c: &ResourceChange, marks: &Marks) {
     let what = match c.verb() {
         "create" => "will be created".to_string(),
         "update" => "will be updated in-place".to_string(),
@@ -221,10 +238,14 @@ fn resource(o: &mut Out, c: &ResourceChange, step: Option<&Step>) {
     for reason in &c.drplan.reasons {
         let _ = writeln!(o.text, "  # ({reason})");
     }
-    if step.is_some_and(|s| s.cutover) {
+    if marks.failback_write {
+        let what = format!("  # (failback: writes to the primary region {})", c.drplan.region);
+        let _ = writeln!(o.text, "{}", o.paint("1;33", &what));
+    }
+    if marks.step.is_some_and(|s| s.cutover) {
         let _ = writeln!(o.text, "  # (cutover: applied after every other step and every check passes)");
     }
-    if step.is_some_and(|s| s.approval) {
+    if marks.step.is_some_and(|s| s.approval) {
         let _ = writeln!(o.text, "  # (approval gate: apply stops for an operator's approval first)");
     }
     let kind = if c.change.actions == [Action::Read] { "data" } else { "resource" };

@@ -53,7 +53,7 @@ pub fn render(plan: &Plan) -> String {
                 if rest.contains("BREACHED") { format!("**{rest}**") } else { rest.to_string() }
             );
         }
-        for line in super::objectives::gate_lines(&plan.execution) {
+        for line in super::objectives::gate_lines(plan) {
             let (name, rest) = line.split_once(": ").unwrap_or((&line, ""));
             let _ = writeln!(out, "| {name} | {} |", rest.replace('|', "\\|"));
         }

@@ -3,11 +3,12 @@
 //! and Markdown printers (and the runbook).
 
 use crate::expand::recovery::format_duration;
-use crate::plan::{Execution, RecoverySection};
+use crate::plan::{Plan, RecoverySection};
 
-/// The plan's gates, one line each: the cutover held until the checks pass, and where apply
-/// stops for approval.
-pub fn gate_lines(execution: &Execution) -> Vec<String> {
+/// The plan's gates, one line each: the cutover held until the checks pass, where apply stops
+/// for approval, and the failback's writes to the primary region.
+pub fn gate_lines(plan: &Plan) -> Vec<String> {
+    let execution = &plan.execution;
     let list = |f: &dyn Fn(&crate::plan::Step) -> bool| -> Vec<&str> {
         execution.steps.iter().filter(|s| f(s)).map(|s| s.address.as_str()).collect()
     };
@@ -24,6 +25,10 @@ pub fn gate_lines(execution: &Execution) -> Vec<String> {
     }
     if !approvals.is_empty() {
         lines.push(format!("Approval gate: apply stops for an operator before {}", approvals.join(", ")));
+    }
+    if !plan.failback_writes.is_empty() {
+        let primary = plan.primary_region.as_deref().unwrap_or("the primary region");
+        lines.push(format!("Writes to the primary region {primary} (failback): {}", plan.failback_writes.join(", ")));
     }
     lines
 }

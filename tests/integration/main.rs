@@ -5,6 +5,7 @@ mod aws;
 mod corpus;
 mod cutover;
 mod drill;
+mod failback;
 mod faults;
 mod graph;
 mod harness;

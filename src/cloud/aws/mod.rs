@@ -134,8 +134,9 @@ impl Aws {
             let is_primary = req.primary_region.as_deref() == Some(region.as_str());
             let timeout = if is_primary { Some(self.primary_timeout) } else { None };
             let (this, name, stack) = (self.clone(), region.clone(), req.stack.clone());
+            let owned = is_dr || (is_primary && req.owned_in_primary);
             tasks.push((region.clone(), is_dr, async move {
-                let fut = this.read_region(name, stack, is_dr);
+                let fut = this.read_region(name, stack, owned);
                 match timeout {
                     Some(t) => tokio::time::timeout(t, fut).await.unwrap_or_else(|_| {
                         Err(Error::Cloud {

@@ -1,7 +1,9 @@
-//! The AWS backend's write side: a [`Provider`] that performs writes in the DR region (and
+//! The AWS backend's write side: a [`Provider`] that performs writes in one region (and
 //! Route 53) through the resource-type registry, and re-reads the objects a write touched.
 //!
-//! It never builds a client for any region but the DR region: the primary region is not
+//! Each provider has clients for its own region only. Apply builds one for the DR region, and
+//! one for the primary only when the plan holds failback writes there (`plan.failback_writes`,
+//! possible in the failback phase alone): in every other plan the primary region is not
 //! reachable from here at all. (Route 53 is global; only records and health checks the plan
 //! names are touched.)
 
@@ -20,8 +22,8 @@ pub struct AwsProvider {
 }
 
 impl AwsProvider {
-    /// A provider for the DR region of `stack`; `run_id` identifies the plan executed (client
-    /// tokens).
+    /// A provider for `region` (the DR region of `stack`, or its primary for the failback);
+    /// `run_id` identifies the plan executed (client tokens).
     pub async fn new(aws: &Aws, region: &str, stack: &str, run_id: &str, polling: Polling) -> Self {
         let conf = executor_config(aws, region).await;
         let cx = Cx::new(&conf, stack.into(), run_id.into(), polling, aws.calls.clone());
