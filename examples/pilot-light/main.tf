@@ -1,6 +1,9 @@
-# pilot-light: the database already runs in the DR region as a cross-region read replica of the
-# primary (drplan creates the replica if it is missing); the failover phase
-# (`drplan apply --phase failover`) promotes it, with the web tier around it.
+# pilot-light: in standby the DR region runs only the database, as a cross-region read replica
+# of the primary, beside an idle load balancer with no web instances. The failover phase
+# (`drplan apply --phase failover`) promotes the replica and starts the web tier; traffic moves
+# (the Route 53 record) only once that is built and the checks pass. The failback phase
+# (`--phase failback`, once the primary region is back) builds a read replica of the DR
+# database in the primary region, the way home.
 
 recovery {
   stack          = "pilot"
@@ -10,6 +13,8 @@ recovery {
   rpo            = "5m"
   # Observed replication lag is not in the live state; this declared figure is the replica's RPO.
   replica_lag = "30s"
+  # Built in the primary region in the failback phase only (a write there, marked in the plan).
+  failback = ["aws_db_instance.home"]
 }
 
 provider "aws" {
@@ -22,8 +27,9 @@ provider "aws" {
 }
 
 variable "web_instance_count" {
-  type    = number
-  default = 2
+  description = "Web instances after a failover (standby runs none)."
+  type        = number
+  default     = 2
 }
 
 variable "domain" {
@@ -87,7 +93,7 @@ module "web" {
   public_subnet_ids   = module.network.public_subnet_ids
   instance_subnet_ids = module.network.public_subnet_ids
   ami_id              = data.aws_ami.web.id
-  instance_count      = var.web_instance_count
+  instance_count      = drplan.phase == "standby" ? 0 : var.web_instance_count
   app_port            = 80
   health_check_path   = "/"
   user_data           = <<-EOT
@@ -106,6 +112,19 @@ module "dns" {
   target_dns_name = module.web.lb_dns_name
   target_zone_id  = module.web.lb_zone_id
   tags            = local.tags
+}
+
+# The way home: a replica of the DR database in the primary region, in the failback phase only.
+# Promote it there (or let Terraform take it over) once it has caught up; drplan never deletes
+# what it built in the primary.
+resource "aws_db_instance" "home" {
+  provider            = aws.primary
+  count               = drplan.phase == "failback" ? 1 : 0
+  identifier          = "shop-db-home"
+  instance_class      = "db.t3.medium"
+  replicate_source_db = module.database.arn
+  skip_final_snapshot = true
+  tags                = local.tags
 }
 
 output "database_endpoint" {

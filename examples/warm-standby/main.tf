@@ -1,7 +1,9 @@
 # warm-standby: a scaled-down copy of the web tier runs in us-west-2 at all times (an Auto
 # Scaling group from a launch template behind the load balancer), with what it needs around it:
 # an instance role and profile, a KMS key, an encrypted versioned bucket, a secret, an alarm and
-# its topic. At failover the group is scaled up and DNS moves to this load balancer.
+# its topic. At failover (`drplan apply --phase failover`) the group is scaled up and DNS moves
+# to this load balancer; the phase is read through the root variable `drplan_phase`, so the
+# files stay valid Terraform.
 #
 # Only the networking and the load balancer are drplan-native; everything else is planned and
 # applied through terraform-provider-aws (docs/configuration.md, "Provider-served types").
@@ -270,7 +272,7 @@ resource "aws_autoscaling_group" "web" {
   name                = "${local.name}-web"
   min_size            = var.standby_capacity
   max_size            = var.failover_capacity
-  desired_capacity    = var.standby_capacity
+  desired_capacity    = var.drplan_phase == "standby" ? var.standby_capacity : var.failover_capacity
   vpc_zone_identifier = aws_subnet.public[*].id
   target_group_arns   = [aws_lb_target_group.web.arn]
   health_check_type   = "ELB"

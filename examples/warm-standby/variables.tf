@@ -35,6 +35,17 @@ variable "instance_type" {
   default = "t3.small"
 }
 
+variable "drplan_phase" {
+  description = "Set by drplan from --phase: standby, failover or failback."
+  type        = string
+  default     = "standby"
+
+  validation {
+    condition     = contains(["standby", "failover", "failback"], var.drplan_phase)
+    error_message = "The phase is standby, failover or failback."
+  }
+}
+
 variable "standby_capacity" {
   description = "Instances kept running in normal times."
   type        = number

@@ -27,12 +27,13 @@ variable "instance_type" {
 }
 
 variable "instance_count" {
-  type    = number
-  default = 2
+  description = "Web instances behind the load balancer (0 keeps a pilot light: the load balancer without instances)."
+  type        = number
+  default     = 2
 
   validation {
-    condition     = var.instance_count >= 1
-    error_message = "Run at least one web instance."
+    condition     = var.instance_count >= 0 && floor(var.instance_count) == var.instance_count
+    error_message = "The instance count is a whole number, 0 or more."
   }
 }
 

@@ -56,12 +56,18 @@ where
     let mut report = DrillReport {
         stack: plan.stack.clone(),
         workspace: plan.workspace.clone(),
+        phase: plan.phase,
         region: plan.region.clone(),
         started_at,
         rto_objective_seconds: plan.recovery.rto_objective_seconds,
         rto_estimate_seconds: plan.recovery.rto_estimate_seconds,
         measured_rto_seconds: None,
         apply: Report { outcomes: Vec::new(), wall_time: Default::default() },
+        approved_without_asking: crate::plan::gates::Stages::of(&plan.execution)
+            .approval_roots
+            .difference(&skipped)
+            .cloned()
+            .collect(),
         skipped_cutover: skipped.into_iter().collect(),
         checks: Vec::new(),
         cleanup: None,

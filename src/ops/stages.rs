@@ -23,8 +23,8 @@ use super::plan::{PlanOptions, Planned, plan};
 use crate::apply::Journal;
 use crate::cloud::Cloud;
 use crate::error::Error;
-use crate::plan::gates::with_dependents;
-use crate::plan::{Execution, Plan};
+use crate::plan::Plan;
+use crate::plan::gates::Stages;
 use crate::recovery::checks::{self, CheckResult};
 
 /// An approval gate apply reached: its name (`cutover`, or `approval` for `approve`'s steps)
@@ -45,35 +45,6 @@ pub trait Gatekeeper: Sync {
     }
     /// `Ok` approves the gate; an error stops the apply (pending or declined).
     fn approve(&self, gate: &Gate) -> Result<(), Error>;
-}
-
-/// The steps of each stage after the first.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Stages {
-    /// Behind `approve`'s gate: the steps it names and their dependents (not cutover).
-    pub approved: BTreeSet<String>,
-    /// The steps `approve` names, for the gate's prompt.
-    pub approval_roots: BTreeSet<String>,
-    pub cutover: BTreeSet<String>,
-    /// Whether the cutover waits for an approval as well as for the checks.
-    pub cutover_approval: bool,
-}
-
-impl Stages {
-    pub fn of(execution: &Execution) -> Stages {
-        let steps = &execution.steps;
-        let cutover: BTreeSet<String> = steps.iter().filter(|s| s.cutover).map(|s| s.address.clone()).collect();
-        let approval_roots: BTreeSet<String> =
-            steps.iter().filter(|s| s.approval && !s.cutover).map(|s| s.address.clone()).collect();
-        let approved = with_dependents(execution, approval_roots.clone()).difference(&cutover).cloned().collect();
-        let cutover_approval = steps.iter().any(|s| s.cutover && s.approval);
-        Stages { approved, approval_roots, cutover, cutover_approval }
-    }
-
-    /// Everything the build stage holds back.
-    pub fn later(&self) -> BTreeSet<String> {
-        self.approved.union(&self.cutover).cloned().collect()
-    }
 }
 
 /// What the apply did over all its stages; `stopped` says why it ended before the last stage
@@ -226,7 +197,6 @@ fn list(addresses: &BTreeSet<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Step;
 
     fn result(name: &str, passed: bool) -> CheckResult {
         CheckResult {
@@ -246,30 +216,5 @@ mod tests {
         assert_eq!(verdict(&[]), Ok(()));
         let why = verdict(&[result("site", false), result("db", true)]).unwrap_err();
         assert_eq!(why, "check site failed after 3 attempts (tcp 127.0.0.1:9): connection refused");
-    }
-
-    fn step(address: &str, deps: &[&str], cutover: bool, approval: bool) -> Step {
-        let depends_on = deps.iter().map(|d| d.to_string()).collect();
-        Step { address: address.into(), action: "create".into(), depends_on, cutover, approval }
-    }
-
-    #[test]
-    fn approvals_hold_their_dependents_and_the_cutover_stays_last() {
-        let execution = Execution {
-            steps: vec![
-                step("aws_vpc.a", &[], false, false),
-                step("aws_db_instance.db", &["aws_vpc.a"], false, true),
-                step("aws_instance.app", &["aws_db_instance.db"], false, false),
-                step("aws_route53_record.www", &["aws_instance.app"], true, true),
-                step("aws_cloudwatch_metric_alarm.x", &["aws_route53_record.www"], true, false),
-            ],
-        };
-        let stages = Stages::of(&execution);
-        let set = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
-        assert_eq!(stages.approval_roots, set(&["aws_db_instance.db"]));
-        assert_eq!(stages.approved, set(&["aws_db_instance.db", "aws_instance.app"]));
-        assert_eq!(stages.cutover, set(&["aws_cloudwatch_metric_alarm.x", "aws_route53_record.www"]));
-        assert!(stages.cutover_approval);
-        assert!(!stages.later().contains("aws_vpc.a"));
     }
 }

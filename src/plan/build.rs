@@ -96,7 +96,10 @@ pub fn build<'i>(
     super::gates::mark(&mut execution, &changes, recovery, opts.phase, opts.destroy);
     let failback_writes = changes
         .iter()
-        .filter(|c| c.verb() != "read" && c.drplan.region != crate::resources::home_region(&c.ty, &recovery.region))
+        .filter(|c| {
+            let home = |region: &str| crate::resources::home_region(&c.ty, region).to_string();
+            c.verb() != "read" && home(&c.drplan.region) != home(&recovery.region)
+        })
         .map(|c| c.address.clone())
         .collect();
     let live_objects: Vec<String> = p.live_objects.into_iter().collect();

@@ -1,7 +1,7 @@
 //! Which steps of a plan are gated, decided once while the plan is built: the **cutover** (steps
 //! that move traffic, and what depends on them) in the failover and failback phases, and the
-//! steps the `recovery` block's `approve` setting stops before. `apply` reads the marks (see
-//! [`crate::ops::stages`]); renderers show them; nothing else decides them.
+//! steps the `recovery` block's `approve` setting stops before, and the [`Stages`] apply runs
+//! them in (see [`crate::ops::stages`]). Renderers show them; nothing else decides them.
 //!
 //! In standby the DR side's records are part of the standby (failover routing moves traffic only
 //! when the primary's health check fails), so nothing is cutover; a destroy has no gates.
@@ -50,6 +50,35 @@ fn type_of<'c>(changes: &'c [ResourceChange], address: &str) -> Option<&'c str> 
     changes.iter().find(|c| c.address == address).map(|c| c.ty.as_str())
 }
 
+/// The steps of each stage after the first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stages {
+    /// Behind `approve`'s gate: the steps it names and their dependents (not cutover).
+    pub approved: BTreeSet<String>,
+    /// The steps `approve` names, for the gate's prompt.
+    pub approval_roots: BTreeSet<String>,
+    pub cutover: BTreeSet<String>,
+    /// Whether the cutover waits for an approval as well as for the checks.
+    pub cutover_approval: bool,
+}
+
+impl Stages {
+    pub fn of(execution: &Execution) -> Stages {
+        let steps = &execution.steps;
+        let cutover: BTreeSet<String> = steps.iter().filter(|s| s.cutover).map(|s| s.address.clone()).collect();
+        let approval_roots: BTreeSet<String> =
+            steps.iter().filter(|s| s.approval && !s.cutover).map(|s| s.address.clone()).collect();
+        let approved = with_dependents(execution, approval_roots.clone()).difference(&cutover).cloned().collect();
+        let cutover_approval = steps.iter().any(|s| s.cutover && s.approval);
+        Stages { approved, approval_roots, cutover, cutover_approval }
+    }
+
+    /// Everything the build stage holds back.
+    pub fn later(&self) -> BTreeSet<String> {
+        self.approved.union(&self.cutover).cloned().collect()
+    }
+}
+
 /// `roots` and every step that depends on one of them, transitively.
 pub fn with_dependents(execution: &Execution, roots: BTreeSet<String>) -> BTreeSet<String> {
     let mut held = roots;
@@ -63,5 +92,36 @@ pub fn with_dependents(execution: &Execution, roots: BTreeSet<String>) -> BTreeS
         if held.len() == before {
             return held;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Step;
+
+    fn step(address: &str, deps: &[&str], cutover: bool, approval: bool) -> Step {
+        let depends_on = deps.iter().map(|d| d.to_string()).collect();
+        Step { address: address.into(), action: "create".into(), depends_on, cutover, approval }
+    }
+
+    #[test]
+    fn approvals_hold_their_dependents_and_the_cutover_stays_last() {
+        let execution = Execution {
+            steps: vec![
+                step("aws_vpc.a", &[], false, false),
+                step("aws_db_instance.db", &["aws_vpc.a"], false, true),
+                step("aws_instance.app", &["aws_db_instance.db"], false, false),
+                step("aws_route53_record.www", &["aws_instance.app"], true, true),
+                step("aws_cloudwatch_metric_alarm.x", &["aws_route53_record.www"], true, false),
+            ],
+        };
+        let stages = Stages::of(&execution);
+        let set = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(stages.approval_roots, set(&["aws_db_instance.db"]));
+        assert_eq!(stages.approved, set(&["aws_db_instance.db", "aws_instance.app"]));
+        assert_eq!(stages.cutover, set(&["aws_cloudwatch_metric_alarm.x", "aws_route53_record.www"]));
+        assert!(stages.cutover_approval);
+        assert!(!stages.later().contains("aws_vpc.a"));
     }
 }

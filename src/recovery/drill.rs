@@ -11,16 +11,23 @@ use crate::apply::Report;
 pub struct DrillReport {
     pub stack: String,
     pub workspace: String,
+    /// The phase rehearsed (`drill --phase failover`).
+    #[serde(default)]
+    pub phase: super::Phase,
     pub region: String,
     /// When the drill started (RFC 3339, wall clock: a drill is an event, not a plan).
     pub started_at: String,
     pub rto_objective_seconds: Option<u64>,
     pub rto_estimate_seconds: u64,
-    /// Apply start to every check passing; `None` when the recovery did not complete.
+    /// Apply start to every check passing: the time to cutover-ready (traffic could move now);
+    /// `None` when the recovery did not complete.
     pub measured_rto_seconds: Option<f64>,
     pub apply: Report,
     /// DNS cutover records a drill never applies.
     pub skipped_cutover: Vec<String>,
+    /// Steps behind `recovery.approve` gates, which a drill applies without asking.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approved_without_asking: Vec<String>,
     pub checks: Vec<CheckResult>,
     /// The destroy that cleaned up (absent with --keep).
     pub cleanup: Option<Report>,

@@ -11,12 +11,16 @@ use crate::recovery::drill::DrillReport;
 pub fn markdown(r: &DrillReport) -> String {
     let mut out = String::new();
     let verdict = if r.passed { "PASSED" } else { "FAILED" };
-    let _ = writeln!(out, "# Drill {verdict}: stack `{}` in `{}` (workspace `{}`)\n", r.stack, r.region, r.workspace);
+    let _ = writeln!(
+        out,
+        "# Drill {verdict}: stack `{}` in `{}` (workspace `{}`, phase `{}`)\n",
+        r.stack, r.region, r.workspace, r.phase
+    );
     let _ = writeln!(out, "Started {}.\n", r.started_at);
     let _ = writeln!(out, "| | |\n|---|---|");
     let measured =
         r.measured_rto_seconds.map(|s| format_duration(s.round() as u64)).unwrap_or_else(|| "not reached".into());
-    let _ = writeln!(out, "| Measured recovery time (apply start to all checks passing) | {measured} |");
+    let _ = writeln!(out, "| Measured time to cutover-ready (apply start to all checks passing) | {measured} |");
     let _ = writeln!(out, "| Estimated recovery time | {} |", format_duration(r.rto_estimate_seconds));
     if let Some(o) = r.rto_objective_seconds {
         let met = match r.measured_rto_seconds {
@@ -45,6 +49,14 @@ pub fn markdown(r: &DrillReport) -> String {
             let _ = writeln!(out, "- {f}");
         }
         out.push('\n');
+    }
+    if !r.approved_without_asking.is_empty() {
+        let list: Vec<String> = r.approved_without_asking.iter().map(|a| format!("`{a}`")).collect();
+        let _ = writeln!(
+            out,
+            "## Approval gates\n\nA drill rehearses in its own workspace and does not stop for `recovery.approve`: applied without asking: {}.\n",
+            list.join(", ")
+        );
     }
     if !r.skipped_cutover.is_empty() {
         let _ = writeln!(out, "## Not applied: DNS cutover\n\nA drill never changes production DNS. Skipped:\n");

@@ -224,7 +224,7 @@ fn lifecycle(ex: &Example) {
     assert!(!shown.contains("(not known"), "after apply every output is known: {shown}");
     assert_no_changes(&s, &moto);
     let owned = s.owned(&moto);
-    assert!(owned.len() >= 20, "{owned:?}");
+    assert!(owned.len() >= 15, "{owned:?}");
 
     let drifted = block_on(make_drift(&moto, ex));
     let r = s.drplan(&moto.endpoint, &["plan", "--format", "json", "--detailed-exitcode"]);
@@ -382,7 +382,9 @@ fn killed_applies_resume_without_duplicates() {
     assert_ok(&r, "apply after kills");
     assert_no_changes(&s, &moto);
     let owned = s.owned(&moto);
-    assert_eq!(owned.keys().filter(|k| k.starts_with("aws_instance ")).count(), 2, "{owned:?}");
+    // A pilot light's standby runs no web instance; its network is whole, once.
+    assert_eq!(owned.keys().filter(|k| k.starts_with("aws_subnet ")).count(), 4, "{owned:?}");
+    assert_eq!(owned.keys().filter(|k| k.starts_with("aws_instance ")).count(), 0, "{owned:?}");
 }
 
 /// A saved plan applies exactly; after the live state changes it is refused as stale.

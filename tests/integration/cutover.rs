@@ -130,3 +130,42 @@ fn approval_gates_stop_apply_with_a_distinct_status_and_resume() {
     assert_eq!(block_on(present(&moto)), (1, 1, 1));
     assert_eq!(block_on(gate_records(&moto)), 1);
 }
+
+/// `drill --phase failover` rehearses that phase in its own workspace: everything but the
+/// cutover is applied, the checks run, the report gives the phase and the time to
+/// cutover-ready, and the approval gates are passed without asking (and said so).
+#[test]
+fn a_drill_rehearses_a_phase_up_to_cutover_ready() {
+    let moto = Moto::start();
+    block_on(async {
+        let r53 = aws_sdk_route53::Client::new(&moto.sdk("us-east-1").await);
+        r53.create_hosted_zone().name("gate.example.org").caller_reference("drill-test").send().await.unwrap();
+    });
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = format!("check_port={}", listener.local_addr().unwrap().port());
+    std::thread::spawn(move || for _ in listener.incoming() {});
+    let reports = tempfile::tempdir().unwrap();
+    let dir = reports.path().to_str().unwrap();
+    let gates = r#"gates=["aws_subnet.app", "cutover"]"#;
+    let args = ["drill", "tests/fixtures/plans/gates", "--phase", "failover", "--var", &port, "--var", gates];
+    let r = run(&moto.endpoint, &[&args[..], &["--report-dir", dir]].concat());
+    assert_ok(&r, "drill --phase failover");
+    assert!(r.stdout.contains("(workspace `drill`, phase `failover`)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("| Measured time to cutover-ready (apply start to all checks passing) |"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("applied without asking: `aws_subnet.app`"), "{}", r.stdout);
+    let json = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["phase"], "failover");
+    assert_eq!(report["skipped_cutover"], serde_json::json!(["aws_route53_record.app", "aws_security_group.edge"]));
+    assert!(report["measured_rto_seconds"].as_f64().is_some_and(|s| s > 0.0), "{report}");
+    assert_eq!(block_on(gate_records(&moto)), 0, "a drill never moves traffic");
+}

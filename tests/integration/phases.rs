@@ -59,3 +59,58 @@ fn the_phase_variable_cannot_be_set_around_the_phase() {
     let run = drplan(&["plan", DIR, "--live", "empty", "--phase", "failover", "--var", "drplan_phase=failover"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// pilot-light in each phase, from its recorded standby: standby has nothing to do, failover
+/// promotes the replica and starts the web tier, failback also builds a replica of the DR
+/// database in the primary region, marked as a write there. The runbook of the failback
+/// says so too.
+#[test]
+fn pilot_light_plans_each_phase() {
+    let live = "examples/pilot-light/live/converged.json";
+    for phase in ["standby", "failover", "failback"] {
+        let run = drplan(&["plan", "examples/pilot-light", "--live", live, "--phase", phase]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        crate::harness::settings().bind(|| insta::assert_snapshot!(format!("phase-pilot-light-{phase}"), run.stdout));
+    }
+    let failback = drplan(&["plan", "examples/pilot-light", "--live", live, "--phase", "failback", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&failback.stdout).unwrap();
+    assert_eq!(plan["failback_writes"], serde_json::json!(["aws_db_instance.home[0]"]));
+    let home = plan["resource_changes"].as_array().unwrap().iter().find(|c| c["address"] == "aws_db_instance.home[0]");
+    assert_eq!(home.unwrap()["drplan"]["region"], "eu-central-1");
+    let runbook = drplan(&["runbook", "examples/pilot-light", "--live", live, "--phase", "failback"]);
+    assert_eq!(runbook.code, 0, "{}", runbook.stderr);
+    assert!(
+        runbook.stdout.contains("### 4.2 `aws_db_instance.home[0]` (writes to the primary region)"),
+        "{}",
+        runbook.stdout
+    );
+    assert!(
+        runbook.stdout.contains("--region eu-central-1"),
+        "the by-hand command targets the primary: {}",
+        runbook.stdout
+    );
+    crate::harness::settings().bind(|| insta::assert_snapshot!("runbook-pilot-light-failback", runbook.stdout));
+}
+
+/// A gated plan says which steps wait, in the plan and in the runbook (offline).
+#[test]
+fn gates_are_shown_in_the_plan_and_the_runbook() {
+    let dir = "tests/fixtures/plans/gates";
+    let gates = r#"gates=["aws_subnet.app", "cutover"]"#;
+    let args = ["--live", "empty", "--phase", "failover", "--var", "check_port=9", "--var", gates];
+    let plan = drplan(&[&["plan", dir][..], &args].concat());
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    crate::harness::settings().bind(|| insta::assert_snapshot!("phase-gates-failover", plan.stdout));
+    let runbook = drplan(&[&["runbook", dir][..], &args].concat());
+    assert_eq!(runbook.code, 0, "{}", runbook.stderr);
+    let text = &runbook.stdout;
+    let approval = text.find("### Gate: approval").expect("the approval gate");
+    let subnet = text.find("`aws_subnet.app`\n").expect("the subnet step");
+    let checks = text.find("### Gate: checks before the cutover").expect("the cutover gate");
+    let record = text.find("`aws_route53_record.app` (DNS)").expect("the record step");
+    assert!(approval < subnet && subnet < checks && checks < record, "gates come where apply stops:\n{text}");
+    // The standby has no cutover; the approval applies in every phase.
+    let standby = drplan(&["plan", dir, "--live", "empty", "--var", "check_port=9", "--var", gates, "--compact"]);
+    assert!(standby.stdout.contains("+ aws_subnet.app  [approval]"), "{}", standby.stdout);
+    assert!(!standby.stdout.contains("cutover"), "{}", standby.stdout);
+}

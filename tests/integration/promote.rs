@@ -1,5 +1,5 @@
 //! Failing over a pilot light: in the failover phase (`--phase failover`) the example's read
-//! replica stops naming its source, so it is promoted. The plan shows it as an in-place update
+//! replica stops naming its source, so it is promoted, and the web tier starts. The plan shows it as an in-place update
 //! with its reason (offline, against the recorded converged state), and apply performs it on
 //! moto: the instance has no replication source afterwards, and a re-plan has nothing left to do.
 
@@ -33,7 +33,18 @@ fn the_failover_phase_plans_a_promotion() {
     let r = drplan(&["plan", config, "--live", live, "--format", "json", "--phase", "failover"]);
     let plan: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let changes = plan["resource_changes"].as_array().unwrap();
-    assert_eq!(changes.len(), 1, "{changes:#?}");
+    let addresses: Vec<&str> = changes.iter().map(|c| c["address"].as_str().unwrap()).collect();
+    assert_eq!(
+        addresses,
+        [
+            "module.database.aws_db_instance.this",
+            "module.web.aws_instance.web[0]",
+            "module.web.aws_instance.web[1]",
+            "module.web.aws_lb_target_group_attachment.web[\"0\"]",
+            "module.web.aws_lb_target_group_attachment.web[\"1\"]",
+        ],
+        "the promotion, and the web tier a pilot light does not run in standby"
+    );
     let db = &changes[0];
     assert_eq!(db["address"], "module.database.aws_db_instance.this");
     assert_eq!(db["change"]["actions"], serde_json::json!(["update"]));
@@ -80,12 +91,17 @@ fn the_failover_phase_applies_a_promotion() {
         "a PromoteReadReplica was sent to the DR region: {calls:#?}"
     );
     // Route 53 lists health check tags with a POST (ListTagsForResources): a read.
-    let writes: Vec<_> = calls
+    let mut writes: Vec<_> = calls
         .iter()
         .filter(|c| c.mutating() && c.action != "POST /2013-04-01/tags/healthcheck")
         .map(|c| c.action.as_str())
         .collect();
-    assert_eq!(writes, ["PromoteReadReplica"], "the promotion is the only write");
+    writes.sort();
+    assert_eq!(
+        writes,
+        ["PromoteReadReplica", "RegisterTargets", "RegisterTargets", "RunInstances", "RunInstances"],
+        "the promotion, and the web tier the standby did not run"
+    );
     assert!(calls.iter().all(|c| c.region != PILOT.primary || !c.mutating()), "the primary is never written");
     assert!(block_on(stops(&moto)), "the promoted instance is standalone: it can be stopped");
 }

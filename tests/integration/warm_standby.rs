@@ -212,6 +212,13 @@ fn warm_standby_plans_offline_from_recorded_states() {
     assert!(planned.contains(&("aws_s3_bucket_versioning.assets".to_string(), "update".to_string())));
 
     assert_ok(&plan("converged", &["--detailed-exitcode"]), "converged: no changes");
+    // The failover phase scales the group up (read through var.drplan_phase).
+    let failover = plan("converged", &["--phase", "failover", "--format", "json"]);
+    assert_ok(&failover, "plan of the failover");
+    let json: serde_json::Value = serde_json::from_str(&failover.stdout).unwrap();
+    assert_eq!(actions(&json), [("aws_autoscaling_group.web".to_string(), "update".to_string())]);
+    let group = &json["resource_changes"][0]["change"];
+    assert_eq!((&group["before"]["desired_capacity"], &group["after"]["desired_capacity"]), (&1.into(), &6.into()));
 
     let drifted = plan("drifted", &["--format", "json"]);
     assert_ok(&drifted, "plan of the drift");
