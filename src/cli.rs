@@ -2,6 +2,7 @@
 //! function and prints its result. Exit codes are decided in `main`.
 
 mod apply;
+mod readiness;
 pub mod terraform_flags;
 
 use std::io::Write as _;
@@ -48,6 +49,9 @@ pub enum Command {
     Runbook(RunbookArgs),
     /// Rehearse: apply into an isolated workspace, run the checks, measure, clean up.
     Drill(DrillArgs),
+    /// Would a failover work right now? Findings with evidence and fixes (read-only; plans the
+    /// failover phase unless --phase says otherwise). Exit 0 ready, 3 when a blocker is found.
+    Readiness(readiness::ReadinessArgs),
     /// Print drplan's version (as --version does).
     Version,
 }
@@ -402,6 +406,7 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
         }
         Command::Destroy(args) => apply::apply(&args.config, &args.run, raw_args, &order, true),
         Command::Drill(args) => apply::drill(&args, &order),
+        Command::Readiness(args) => readiness::exec(&args, &order),
         Command::Runbook(args) => {
             let aws = args.aws.cloud();
             let cloud: &dyn crate::cloud::Cloud = match &args.live {

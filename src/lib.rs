@@ -19,6 +19,7 @@ pub mod live;
 pub mod ops;
 pub mod plan;
 pub mod provider;
+pub mod readiness;
 pub mod recovery;
 pub mod render;
 pub mod resources;

@@ -37,9 +37,18 @@ variable "domain" {
   default = "shop.example.org"
 }
 
+# The primary's database, read only while replicating from it: a failover must not need the
+# region that failed (`drplan readiness` checks that).
 data "aws_db_instance" "primary" {
   provider               = aws.primary
+  count                  = drplan.phase == "standby" ? 1 : 0
   db_instance_identifier = "shop-db"
+}
+
+variable "db_instance_class" {
+  description = "The DR database's class (the primary's, kept here so a failover does not read it)."
+  type        = string
+  default     = "db.m6g.large"
 }
 
 data "aws_ami" "web" {
@@ -75,11 +84,11 @@ module "database" {
 
   identifier     = "shop-db-dr"
   subnet_ids     = module.network.private_subnet_ids
-  instance_class = data.aws_db_instance.primary.db_instance_class
+  instance_class = var.db_instance_class
   multi_az       = false
   recovery_source = {
     type                   = "replica"
-    source_db_instance_arn = data.aws_db_instance.primary.db_instance_arn
+    source_db_instance_arn = one(data.aws_db_instance.primary[*].db_instance_arn)
   }
   promoted = drplan.phase != "standby"
   tags     = local.tags

@@ -84,6 +84,19 @@ pub trait Cloud {
         Ok(Vec::new())
     }
 
+    /// The availability zones of `region` where each of these EC2 instance types is offered
+    /// (DescribeInstanceTypeOfferings), for `drplan readiness`. `None` when this cloud cannot
+    /// say (a recorded snapshot, nothing at all).
+    fn instance_type_offerings(&self, _region: &str, _types: &BTreeSet<String>) -> Option<Result<Offerings, Error>> {
+        None
+    }
+
+    /// Which of these AMIs exist in `region` (DescribeImages), for `drplan readiness`; `None`
+    /// when this cloud cannot say.
+    fn images(&self, _region: &str, _ids: &BTreeSet<String>) -> Option<Result<BTreeSet<String>, Error>> {
+        None
+    }
+
     /// States kept in S3 that `terraform_remote_state` data sources read, as snapshot objects
     /// ([`crate::live::remote_state::state_object`]), and the regions whose buckets did not
     /// answer. Read-only and time-boxed like the rest of the primary region.
@@ -91,6 +104,9 @@ pub trait Cloud {
         Ok(RemoteStates::default())
     }
 }
+
+/// Instance type -> the zones it is offered in ([`Cloud::instance_type_offerings`]).
+pub type Offerings = BTreeMap<String, BTreeSet<String>>;
 
 /// An object the tagging API lists: its ARN and tags.
 #[derive(Clone, Debug, PartialEq, Eq)]

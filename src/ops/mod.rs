@@ -5,6 +5,7 @@ pub mod drill;
 pub mod graph;
 pub mod plan;
 mod provider_checks;
+pub mod readiness;
 pub mod runbook;
 pub mod snapshot;
 pub mod stages;

@@ -1,4 +1,5 @@
-//! `drplan runbook`: the plan, the dependency graph, the checks and the contacts, gathered
+//! `drplan runbook`: the plan, the dependency graph, the checks, the contacts and the plan's
+//! readiness findings, gathered
 //! into the runbook model ([`crate::recovery::runbook`]) that [`crate::render::runbook`] prints.
 
 use super::plan::{PlanOptions, plan};
@@ -23,5 +24,6 @@ pub fn runbook(opts: &PlanOptions) -> Result<Runbook, Error> {
         })
         .collect();
     let contacts = exp.contacts.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    Ok(Runbook { plan: planned.plan, topology, checks, contacts })
+    let readiness = super::readiness::report(&planned, opts.cloud);
+    Ok(Runbook { plan: planned.plan, topology, checks, contacts, readiness })
 }

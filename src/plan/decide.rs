@@ -60,7 +60,7 @@ pub fn decide(
     let mut reasons = Vec::new();
     let mut set_by_rule = Vec::new();
     if let Some(t) = crate::resources::get(ty).filter(|_| !lifecycle.ignore_all_changes) {
-        for extra in t.extra_changes(live, config, &lifecycle.ignore_changes) {
+        for extra in t.extra_changes(live, config, written, &lifecycle.ignore_changes) {
             if !diffs.iter().any(|d| d.name == extra.name) {
                 diffs.push(AttrDiff { name: extra.name.clone(), forces_replacement: false });
             }
@@ -216,5 +216,16 @@ mod tests {
             decide("aws_db_instance", schema, &config(Value::Null), &written, &Lifecycle::default(), &standalone)
                 .is_empty()
         );
+        // An argument the configuration does not set is unknown only because AWS computes it:
+        // an unwritten snapshot_identifier is no restore (it once hid the promotion).
+        let mut computed = config(Value::Null);
+        if let Value::Map(m) = &mut computed {
+            m.insert("snapshot_identifier".into(), Value::Unknown);
+        }
+        let d = decide("aws_db_instance", schema, &computed, &written, &Lifecycle::default(), &live);
+        assert_eq!(d.diffs, [AttrDiff { name: "replicate_source_db".into(), forces_replacement: false }]);
+        let mut restoring = written.clone();
+        restoring.insert("snapshot_identifier".into());
+        assert!(decide("aws_db_instance", schema, &computed, &restoring, &Lifecycle::default(), &live).is_empty());
     }
 }

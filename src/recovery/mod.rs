@@ -186,6 +186,18 @@ fn rpo(exp: &Expansion, recovery: &Recovery, inv: &Inventory) -> Vec<RpoEstimate
             inventory: inv,
             now,
             replica_lag: recovery.replica_lag_seconds,
+            live: crate::plan::view::find_live(
+                inv,
+                &recovery.stack,
+                inst.region.as_deref().unwrap_or(&recovery.region),
+                &inst.addr,
+                &inst.ty,
+                &inst.config,
+                &inst.written,
+            )
+            .ok()
+            .flatten(),
+            written: &inst.written,
         };
         if let Some((seconds, source)) = t.recovery_point(&query) {
             out.push(RpoEstimate { address: inst.addr.clone(), seconds, source });

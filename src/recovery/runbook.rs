@@ -19,4 +19,6 @@ pub struct Runbook {
     pub topology: String,
     pub checks: Vec<CheckSummary>,
     pub contacts: Vec<(String, String)>,
+    /// What `drplan readiness` finds in this plan, for the pre-flight checks.
+    pub readiness: crate::readiness::Report,
 }

@@ -6,6 +6,7 @@ mod human;
 mod markdown;
 pub mod objectives;
 pub mod progress;
+pub mod readiness;
 pub mod runbook;
 mod value;
 

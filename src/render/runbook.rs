@@ -193,6 +193,18 @@ fn preflight(out: &mut String, rb: &Runbook) {
             u.address, u.ty, plan.region
         );
     }
+    let phase = format!(" --phase {}", plan.phase);
+    let r = &rb.readiness;
+    let verdict = if r.ready { "ready" } else { "NOT ready" };
+    let _ = writeln!(
+        out,
+        "- [ ] Readiness: `drplan readiness{phase}` says the region is ready (when this runbook was written: {verdict}, {} blocker(s), {} warning(s))",
+        r.count(crate::readiness::Severity::Blocker),
+        r.count(crate::readiness::Severity::Warning)
+    );
+    for f in &r.findings {
+        let _ = writeln!(out, "  - [ ] {:?} `{}` ({}): {}. Fix: {}", f.severity, f.address, f.rule, f.evidence, f.fix);
+    }
     let _ = writeln!(out, "- [ ] Review the plan: `drplan plan --out dr.plan` then `drplan show dr.plan`\n");
 }
 

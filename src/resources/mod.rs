@@ -196,6 +196,15 @@ pub struct Capacity {
     pub service_code: &'static str,
 }
 
+/// What a create of a type needs the DR region to offer, for `drplan readiness`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Need {
+    /// An EC2 instance type offered in the zones the configuration uses.
+    InstanceType(String),
+    /// An AMI that exists in the DR region.
+    Image(String),
+}
+
 /// What a write asks of a type.
 #[derive(Clone, Copy, Debug)]
 pub enum Op<'a> {
@@ -259,6 +268,10 @@ pub struct RecoveryPointQuery<'a> {
     pub now: Option<i64>,
     /// `recovery.replica_lag`, when declared.
     pub replica_lag: Option<u64>,
+    /// The object it manages, when it exists (a replica about to be promoted).
+    pub live: Option<&'a crate::live::LiveObject>,
+    /// The arguments the configuration sets (others are unknown only because AWS computes them).
+    pub written: &'a std::collections::BTreeSet<String>,
 }
 
 /// A type-specific planning rule, beyond the schema-driven diff (e.g. promotion of a replica).
@@ -313,8 +326,15 @@ pub trait ResourceType: Send + Sync {
         generic_estimate(step)
     }
 
-    /// Changes the schema diff cannot see, decided from the live object and the configuration.
-    fn extra_changes(&self, _prior: &LiveObject, _config: &Value, _ignored: &[String]) -> Vec<ExtraChange> {
+    /// Changes the schema diff cannot see, decided from the live object and the configuration
+    /// (`written`: the arguments it sets; the others are unknown only because AWS computes them).
+    fn extra_changes(
+        &self,
+        _prior: &LiveObject,
+        _config: &Value,
+        _written: &std::collections::BTreeSet<String>,
+        _ignored: &[String],
+    ) -> Vec<ExtraChange> {
         Vec::new()
     }
 
@@ -331,6 +351,18 @@ pub trait ResourceType: Send + Sync {
 
     /// The quota a create step consumes, if any worth checking before a recovery.
     fn capacity(&self, _step: &StepView) -> Option<Capacity> {
+        None
+    }
+
+    /// What a create or replace of it needs the DR region to offer (`drplan readiness`); known
+    /// values only.
+    fn needs(&self, _step: &StepView) -> Vec<Need> {
+        Vec::new()
+    }
+
+    /// The availability zone what is launched into it runs in (a subnet's), from its planned
+    /// or live attributes: the zones `drplan readiness` checks instance types against.
+    fn placement_zone(&self, _attrs: &dyn Fn(&str) -> Option<String>) -> Option<String> {
         None
     }
 

@@ -13,6 +13,7 @@ mod phases;
 mod plan;
 mod promote;
 mod provider;
+mod readiness;
 mod remote_state;
 mod robustness;
 mod seed;

@@ -6,6 +6,7 @@
 //! Credentials and profiles come from the standard AWS chain. `AWS_ENDPOINT_URL` (or
 //! `--endpoint-url`) points every service at another endpoint, which is how tests reach moto.
 
+mod offerings;
 pub mod provider;
 mod state;
 mod subscriptions;
@@ -248,6 +249,34 @@ impl Cloud for Aws {
             let conf = self.sdk_config(&request.dr_region).await;
             subscriptions::by_topic(&conf, &request.dr_region, topic_arn).await
         })
+    }
+
+    fn instance_type_offerings(
+        &self,
+        region: &str,
+        types: &std::collections::BTreeSet<String>,
+    ) -> Option<Result<crate::cloud::Offerings, Error>> {
+        let read = || {
+            runtime()?.block_on(async {
+                let conf = self.sdk_config(region).await;
+                offerings::by_zone(&conf, region, types).await
+            })
+        };
+        Some(read())
+    }
+
+    fn images(
+        &self,
+        region: &str,
+        ids: &std::collections::BTreeSet<String>,
+    ) -> Option<Result<std::collections::BTreeSet<String>, Error>> {
+        let read = || {
+            runtime()?.block_on(async {
+                let conf = self.sdk_config(region).await;
+                offerings::images(&conf, region, ids).await
+            })
+        };
+        Some(read())
     }
 
     fn remote_states(

@@ -41,6 +41,14 @@ impl ResourceType for Instance {
         })
     }
 
+    fn needs(&self, step: &StepView) -> Vec<crate::resources::Need> {
+        use crate::resources::Need;
+        let known = |key: &str| step.after.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        let mut needs: Vec<Need> = known("instance_type").map(Need::InstanceType).into_iter().collect();
+        needs.extend(known("ami").map(Need::Image));
+        needs
+    }
+
     fn runbook(&self, s: &StepView) -> RunbookText {
         RunbookText {
             by_hand: Some(format!(

@@ -14,6 +14,10 @@ pub const TYPE: &str = "aws_subnet";
 pub struct Subnet;
 
 impl ResourceType for Subnet {
+    fn placement_zone(&self, attrs: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+        attrs("availability_zone")
+    }
+
     crate::resources::basics!(TYPE, Ec2, &UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {

@@ -44,9 +44,17 @@ impl ResourceType for DbInstance {
 
     /// A replica whose configuration no longer names its source is promoted (failover): the
     /// schema diff sees nothing, since an unset argument means "AWS decides".
-    fn extra_changes(&self, prior: &LiveObject, config: &Value, ignored: &[String]) -> Vec<ExtraChange> {
+    fn extra_changes(
+        &self,
+        prior: &LiveObject,
+        config: &Value,
+        written: &std::collections::BTreeSet<String>,
+        ignored: &[String],
+    ) -> Vec<ExtraChange> {
         let unset = |k: &str| match config.get(k) {
             None | Some(Value::Null) => true,
+            // Not written and unknown: unknown only because AWS computes it.
+            Some(v) if !written.contains(k) && !v.is_wholly_known() => true,
             Some(v) => v.as_seq().is_some_and(<[Value]>::is_empty),
         };
         // A configuration that restores from a point in time or a snapshot never described a

@@ -22,8 +22,21 @@ pub(super) fn estimate(q: &RecoveryPointQuery) -> Option<(Option<u64>, String)> 
                 "read replica: replication lag is not in the live state; declare recovery.replica_lag".to_string(),
             ),
         }
-    } else if let Some(snapshot) = c.get("snapshot_identifier").filter(|v| !v.is_null()) {
+    } else if let Some(snapshot) = c
+        .get("snapshot_identifier")
+        .filter(|v| !v.is_null() && (v.is_wholly_known() || q.written.contains("snapshot_identifier")))
+    {
         snapshot_rpo(snapshot, q)
+    } else if q.live.and_then(|l| l.attr_str("replicate_source_db")).is_some_and(|s| !s.is_empty()) {
+        // A replica promoted (failover): it holds what had replicated when it stopped.
+        match q.replica_lag {
+            Some(lag) => (Some(lag), "read replica promoted: declared replica_lag".to_string()),
+            None => (
+                None,
+                "read replica promoted: replication lag is not in the live state; declare recovery.replica_lag"
+                    .to_string(),
+            ),
+        }
     } else {
         return None;
     })
