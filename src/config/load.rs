@@ -78,7 +78,7 @@ impl Loader {
         if files.is_empty() {
             self.out.diagnostics.push(
                 Diagnostic::error("No configuration files")
-                    .detail(format!("{} contains no .tf or .hcl files.", dir.display()))
+                    .detail(format!("{} contains no .tf, .tf.json or .drplan.hcl files.", dir.display()))
                     .at(called_from),
             );
         }

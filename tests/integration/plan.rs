@@ -633,3 +633,25 @@ fn an_archive_is_built_while_planning_with_a_stable_digest() {
     let run = drplan(&["validate", dir]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// A plan too long for one GitHub comment is cut, with a note, and stays valid Markdown: the
+/// tables stop at half the limit, the full plan's diff block is cut at a line and closed.
+#[test]
+fn a_markdown_plan_fits_a_github_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "recovery {\n  stack  = \"big\"\n  region = \"us-west-2\"\n}\n\nresource \"aws_vpc\" \"v\" {\n  count      = 1500\n  cidr_block = \"10.${count.index % 250}.0.0/16\"\n  tags       = { Name = \"a-fairly-long-name-for-vpc-${count.index}\" }\n}\n",
+    )
+    .unwrap();
+    let run = drplan(&["plan", dir.path().to_str().unwrap(), "--live", "empty", "--format", "markdown"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let md = &run.stdout;
+    assert!(md.chars().count() <= 65_536, "{} characters", md.chars().count());
+    assert!(md.starts_with("<!-- drplan-plan stack=big workspace=default -->\n"), "the hidden marker comes first");
+    assert!(md.contains("more: see the full plan |"), "the table is cut");
+    assert!(md.contains("... cut: the full plan is "), "the diff is cut with a note");
+    assert!(md.trim_end().ends_with("```\n\n</details>"), "the code block and details are closed");
+    assert!(!md.contains("What changes (graph)"), "no graph of 1,500 nodes");
+    assert!(md.contains("\n+   resource \"aws_vpc\" \"v\" {\n"), "change symbols in column 1 for GitHub's colours");
+}
