@@ -2,6 +2,7 @@
 //! function and prints its result. Exit codes are decided in `main`.
 
 mod apply;
+mod output;
 mod readiness;
 pub mod terraform_flags;
 
@@ -49,9 +50,20 @@ pub enum Command {
     Runbook(RunbookArgs),
     /// Rehearse: apply into an isolated workspace, run the checks, measure, clean up.
     Drill(DrillArgs),
-    /// Would a failover work right now? Findings with evidence and fixes (read-only; plans the
-    /// failover phase unless --phase says otherwise). Exit 0 ready, 3 when a blocker is found.
+    /// Would a failover work right now? Findings with evidence and fixes, read-only.
+    ///
+    /// Plans the failover phase unless --phase says otherwise. Exit 0 ready, 3 when a blocker is
+    /// found, 1 on errors.
     Readiness(readiness::ReadinessArgs),
+    /// Print the root module's outputs, evaluated from the live state (there is no state file).
+    ///
+    /// `--format json` and `--raw` as Terraform's `output -json` and `output -raw NAME`.
+    Output(output::OutputArgs),
+    /// Print a shell completion script: drplan completions bash > /etc/bash_completion.d/drplan
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
     /// Print drplan's version (as --version does).
     Version,
 }
@@ -334,6 +346,16 @@ impl ConfigArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
+    /// Output format: human, or json (Terraform's `validate -json` document, for editors).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ValidateFormatArg,
+}
+
+/// `--format` of validate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ValidateFormatArg {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -362,7 +384,7 @@ pub fn var_flag_order(args: &[String]) -> Vec<String> {
 pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
     let order = var_flag_order(raw_args);
     match cli.command {
-        Command::Validate(args) => validate(&args.config.load_options(&order)),
+        Command::Validate(args) => validate(&args.config.load_options(&order), args.format),
         Command::Version => {
             print(&format!("drplan v{}\n", env!("CARGO_PKG_VERSION")))?;
             Ok(ExitCode::SUCCESS)
@@ -407,6 +429,14 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
         Command::Destroy(args) => apply::apply(&args.config, &args.run, raw_args, &order, true),
         Command::Drill(args) => apply::drill(&args, &order),
         Command::Readiness(args) => readiness::exec(&args, &order),
+        Command::Output(args) => output::exec(&args, &order),
+        Command::Completions { shell } => {
+            use clap::CommandFactory as _;
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "drplan", &mut out);
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Runbook(args) => {
             let aws = args.aws.cloud();
             let cloud: &dyn crate::cloud::Cloud = match &args.live {
@@ -485,7 +515,19 @@ fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
     Ok(if args.detailed_exitcode && planned.plan.summary.has_changes() { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
-fn validate(opts: &LoadOptions) -> Result<ExitCode, Error> {
+fn validate(opts: &LoadOptions, format: ValidateFormatArg) -> Result<ExitCode, Error> {
+    if format == ValidateFormatArg::Json {
+        // As `terraform validate -json`: the document on stdout, valid or not; exit 1 if not.
+        let (text, valid) = match ops::validate::validate(opts) {
+            Ok((config, _)) => (render::validate::document(&config.warnings, &config.loaded.sources, &opts.dir), true),
+            Err(Error::Config { diagnostics, sources }) => {
+                (render::validate::document(&diagnostics, &sources, &opts.dir), false)
+            }
+            Err(other) => return Err(other),
+        };
+        print(&text)?;
+        return Ok(if valid { ExitCode::SUCCESS } else { ExitCode::from(1) });
+    }
     let (config, counts) = ops::validate::validate(opts)?;
     if !config.warnings.is_empty() {
         eprint!("{}", config.warnings.render(&config.loaded.sources));

@@ -99,6 +99,11 @@ impl SourceFile {
         (line, col + 1)
     }
 
+    /// A byte offset of `text` as a byte offset of the text the user wrote.
+    pub fn shown_offset(&self, offset: usize) -> usize {
+        self.shown_at(offset).2
+    }
+
     /// The text of a 1-based line, without its newline, as the user wrote it.
     pub fn line_text(&self, line: usize) -> &str {
         let (text, starts, _) = self.shown_at(0);

@@ -8,6 +8,7 @@ pub mod objectives;
 pub mod progress;
 pub mod readiness;
 pub mod runbook;
+pub mod validate;
 mod value;
 
 use crate::plan::Plan;

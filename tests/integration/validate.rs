@@ -348,3 +348,58 @@ fn usage_errors_exit_1_and_terraform_spellings_work() {
     let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(plan["phase"], "standby");
 }
+
+/// `validate -json` is Terraform's document: for the same files (drplan's recovery block in a
+/// `.drplan.hcl` file Terraform does not read), every field matches what `terraform validate
+/// -json` printed (committed), except the snippet's enclosing-block `context`, which drplan
+/// leaves null. Exit 1 when invalid, as Terraform.
+#[test]
+fn validate_json_is_terraforms_document() {
+    let dir = "tests/fixtures/oracle/validate-json";
+    let run = drplan(&["validate", dir, "-json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut ours: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let text = std::fs::read_to_string(format!("{dir}/terraform.json")).unwrap();
+    let mut terraform: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for doc in [&mut ours, &mut terraform] {
+        for d in doc["diagnostics"].as_array_mut().unwrap() {
+            d["snippet"].as_object_mut().unwrap().remove("context");
+        }
+    }
+    assert_eq!(ours, terraform);
+    assert!(run.stdout.starts_with("{\n  \"format_version\": \"1.0\",\n  \"valid\": false,"), "Terraform's order");
+
+    let ok = drplan(&["validate", "examples/webapp-dr", "--format", "json"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&ok.stdout).unwrap();
+    assert_eq!((doc["valid"].as_bool(), doc["error_count"].as_u64()), (Some(true), Some(0)));
+}
+
+/// Terraform's habits: `drplan output` (evaluated from the live state, as there is no state
+/// file), `-json` with Terraform's shape, `-raw NAME`; `completions` for the shells.
+#[test]
+fn outputs_and_completions_work_as_terraforms() {
+    let live = "examples/pilot-light/live/converged.json";
+    let all = drplan(&["output", "examples/pilot-light", "--live", live]);
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    assert_eq!(
+        all.stdout,
+        "database_endpoint = \"shop-db-dr.caa7280c06a.eu-west-1.rds.amazonaws.com:5432\"\nsite = \"https://shop.example.org\"\n"
+    );
+    let raw = drplan(&["output", "examples/pilot-light", "site", "--live", live, "-raw"]);
+    assert_eq!((raw.code, raw.stdout.as_str()), (0, "https://shop.example.org"));
+    let json = drplan(&["output", "examples/pilot-light", "--live", live, "-json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        doc["site"],
+        serde_json::json!({"sensitive": false, "type": "string", "value": "https://shop.example.org"})
+    );
+    let typo = drplan(&["output", "examples/pilot-light", "sit", "--live", live]);
+    assert_eq!(typo.code, 1);
+    assert!(typo.stderr.contains("did you mean \"site\"?"), "{}", typo.stderr);
+    for shell in ["bash", "zsh", "fish"] {
+        let script = drplan(&["completions", shell]);
+        assert_eq!(script.code, 0, "{}", script.stderr);
+        assert!(script.stdout.contains("readiness") && script.stdout.contains("approve-gates"), "{shell}");
+    }
+}

@@ -63,7 +63,14 @@ impl Evaluator<'_> {
                             .iter()
                             .filter_map(|s| if let Step::Attr(n, _) = s { Some(n.as_str()) } else { None })
                             .collect();
-                        return Err(undeclared(root, &path, &keys, *span));
+                        // From the root to the missing name, as Terraform highlights it.
+                        let whole = match (root_span, *span) {
+                            (Some(r), Some(s)) if r.file == s.file && r.start <= s.start => {
+                                Some(Span { end: s.end, ..r })
+                            }
+                            (_, s) => s,
+                        };
+                        return Err(undeclared(root, &path, &keys, whole));
                     }
                 }
             }
@@ -241,11 +248,14 @@ fn undeclared(root: &str, path: &[&str], declared: &[&str], span: Option<Span>) 
     let (summary, detail) = match root {
         "var" => (
             "Reference to undeclared input variable",
-            format!("An input variable named \"{last}\" has not been declared."),
+            format!(
+                "An input variable with the name \"{last}\" has not been declared. This variable can be declared with a variable \"{last}\" {{}} block."
+            ),
         ),
-        "local" => {
-            ("Reference to undeclared local value", format!("A local value named \"{last}\" has not been declared."))
-        }
+        "local" => (
+            "Reference to undeclared local value",
+            format!("A local value with the name \"{last}\" has not been declared."),
+        ),
         "module" => {
             ("Reference to undeclared module", format!("No module call named \"{last}\" is declared in this module."))
         }
