@@ -2,14 +2,6 @@
 # primary database snapshot and the web AMI into the DR region, restores the database from the
 # copy, and launches instances from the copied image.
 
-recovery {
-  stack          = "ledger"
-  region         = var.dr_region
-  primary_region = "us-east-2"
-  rto            = "2h"
-  rpo            = "24h"
-}
-
 provider "aws" {
   region = var.dr_region
 }
@@ -116,21 +108,3 @@ output "load_balancer" {
   value = module.web.lb_dns_name
 }
 
-check "web" {
-  http {
-    url             = "http://${module.web.lb_dns_name}/"
-    expected_status = 200
-    timeout         = "15m"
-  }
-}
-
-check "database" {
-  tcp {
-    host = module.database.address
-    port = 5432
-  }
-}
-
-contacts {
-  owner = "ledger-team@example.com"
-}

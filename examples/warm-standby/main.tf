@@ -12,20 +12,12 @@ terraform {
   required_version = ">= 1.5"
 }
 
-recovery {
-  stack          = "warm"
-  region         = var.dr_region
-  primary_region = var.primary_region
-  rto            = "20m"
-  rpo            = "15m"
-}
-
 provider "aws" {
   region = var.dr_region
 }
 
 locals {
-  name = "warm-${drplan.workspace == "default" ? "dr" : drplan.workspace}"
+  name = "warm-${terraform.workspace == "default" ? "dr" : terraform.workspace}"
   tags = { App = "warm", Environment = "dr" }
 }
 

@@ -6,14 +6,6 @@ terraform {
   required_version = ">= 1.5"
 }
 
-recovery {
-  stack          = "webapp"
-  region         = var.dr_region
-  primary_region = var.primary_region
-  rto            = "45m"
-  rpo            = "15m"
-}
-
 provider "aws" {
   region = var.dr_region
 }
@@ -50,7 +42,7 @@ data "aws_route53_zone" "public" {
 locals {
   # AZs come from a variable, not the data source, so plans stay byte-identical run to run.
   azs  = var.azs
-  name = "${var.app_name}-${drplan.workspace == "default" ? "dr" : drplan.workspace}"
+  name = "${var.app_name}-${terraform.workspace == "default" ? "dr" : terraform.workspace}"
   tags = {
     App         = var.app_name
     Environment = "dr"
@@ -126,26 +118,3 @@ module "dns" {
   tags            = local.tags
 }
 
-# Smoke tests after recovery (drplan drill runs them; the runbook lists them).
-check "site" {
-  http {
-    url             = coalesce(var.smoke_test_url, "http://${module.web.lb_dns_name}/healthz")
-    expected_status = 200
-    timeout         = "10m"
-    interval        = "10s"
-  }
-}
-
-check "database" {
-  tcp {
-    host    = module.database.address
-    port    = 5432
-    timeout = "5m"
-  }
-}
-
-contacts {
-  incident_commander = "SRE on-call, PagerDuty service webapp-primary"
-  database_owner     = "dba-team@example.com"
-  aws_support        = "Enterprise Support case, severity: production system down"
-}

@@ -157,9 +157,11 @@ fn an_rpo_over_the_objective_is_a_blocker_and_an_unknown_one_a_warning() {
     for module in ["vpc", "rds-recovery", "web-tier", "dns-failover"] {
         copy_tf(&root(&format!("modules/{module}")), &tmp.path().join("modules").join(module));
     }
-    let main = example.join("main.tf");
-    let text = std::fs::read_to_string(&main).unwrap();
-    std::fs::write(&main, text.replace("rpo            = \"5m\"", "rpo            = \"10s\"")).unwrap();
+    let settings = example.join("dr.drplan.hcl");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    let tighter = text.replace("rpo            = \"5m\"", "rpo            = \"10s\"");
+    assert_ne!(text, tighter, "the recovery block's rpo line changed");
+    std::fs::write(&settings, tighter).unwrap();
     let r = crate::ops::readiness::readiness(&load(&example, Phase::Failover, &[]), &live).unwrap();
     assert_eq!(found(&r), [(Severity::Blocker, "rpo", "module.database.aws_db_instance.this")]);
     // backup-restore's snapshot is not in its recorded state: the age is unknown, a warning.
@@ -170,12 +172,12 @@ fn an_rpo_over_the_objective_is_a_blocker_and_an_unknown_one_a_warning() {
     assert!(r.ready, "warnings do not block");
 }
 
-/// Copies the `.tf` files of `from` into `to`.
+/// Copies the configuration files of `from` (`.tf`, `.drplan.hcl`) into `to`.
 fn copy_tf(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "tf") {
+        if path.extension().is_some_and(|e| e == "tf" || e == "hcl") {
             std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
         }
     }

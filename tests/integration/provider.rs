@@ -143,15 +143,16 @@ fn an_unmanaged_native_resource_is_read_but_never_deleted() {
     std::os::unix::fs::symlink(crate::harness::root().join("modules"), tmp.path().join("modules")).unwrap();
     let example = tmp.path().join("examples/webapp-dr");
     std::fs::create_dir_all(&example).unwrap();
-    for f in ["main.tf", "outputs.tf", "variables.tf", "user_data.sh.tftpl"] {
+    for f in ["main.tf", "outputs.tf", "variables.tf", "user_data.sh.tftpl", "dr.drplan.hcl"] {
         std::fs::copy(root.join(f), example.join(f)).unwrap();
     }
-    let main = std::fs::read_to_string(example.join("main.tf")).unwrap();
-    let main = main.replace(
+    let settings = std::fs::read_to_string(example.join("dr.drplan.hcl")).unwrap();
+    let with = settings.replace(
         "  rpo            = \"15m\"\n",
         "  rpo            = \"15m\"\n  unmanaged      = [\"aws_security_group.db\"]\n",
     );
-    std::fs::write(example.join("main.tf"), main).unwrap();
+    assert_ne!(settings, with, "the recovery block's rpo line changed");
+    std::fs::write(example.join("dr.drplan.hcl"), with).unwrap();
     let dir = example.display().to_string();
     let live = root.join("live/converged.json").display().to_string();
     let plan = |extra: &[&str]| {

@@ -403,3 +403,60 @@ fn outputs_and_completions_work_as_terraforms() {
         assert!(script.stdout.contains("readiness") && script.stdout.contains("approve-gates"), "{shell}");
     }
 }
+
+/// Every example (and the modules it calls) is valid Terraform: drplan's own blocks live in
+/// `*.drplan.hcl` files, which Terraform does not read, and the phase is read through
+/// `var.drplan_phase`. Runs `terraform init` (from the provider mirror) and `terraform validate`
+/// where Terraform and the provider are installed, and says so where they are not.
+#[test]
+fn examples_are_valid_terraform() {
+    let mirror = std::env::var("DRPLAN_TEST_PROVIDER_MIRROR").unwrap_or_else(|_| "/opt/tf-plugins".into());
+    let terraform = std::process::Command::new("terraform").arg("version").output();
+    if terraform.is_err() || !std::path::Path::new(&mirror).join("registry.terraform.io/hashicorp/aws").is_dir() {
+        eprintln!(
+            "terraform or its provider mirror is not installed here: examples not checked with terraform validate"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let rc = tmp.path().join("terraformrc");
+    std::fs::write(
+        &rc,
+        format!("provider_installation {{\n  filesystem_mirror {{\n    path = \"{mirror}\"\n  }}\n}}\n"),
+    )
+    .unwrap();
+    let copy = |from: &str, to: &std::path::Path| {
+        let status = std::process::Command::new("cp")
+            .args(["-r", &crate::harness::root().join(from).display().to_string(), &to.display().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    copy("modules", &tmp.path().join("modules"));
+    std::fs::create_dir_all(tmp.path().join("examples")).unwrap();
+    for ex in crate::harness::subdirs("examples") {
+        let name = crate::harness::name_of(&ex).to_string();
+        let dir = tmp.path().join("examples").join(&name);
+        copy(&ex, &dir);
+        let terraform = |args: &[&str]| {
+            std::process::Command::new("terraform")
+                .args(args)
+                .current_dir(&dir)
+                .env("TF_CLI_CONFIG_FILE", &rc)
+                .env("TF_IN_AUTOMATION", "1")
+                .output()
+                .unwrap()
+        };
+        let init = terraform(&["init", "-backend=false", "-input=false", "-no-color"]);
+        assert!(init.status.success(), "{name}: {}", String::from_utf8_lossy(&init.stderr));
+        let validate = terraform(&["validate", "-no-color"]);
+        let out = String::from_utf8_lossy(&validate.stdout);
+        assert!(
+            validate.status.success(),
+            "{name} is not valid Terraform:\n{out}{}",
+            String::from_utf8_lossy(&validate.stderr)
+        );
+        assert!(out.contains("Success! The configuration is valid."), "{name}: {out}");
+        assert!(dir.join("dr.drplan.hcl").is_file(), "{name} keeps drplan's blocks apart");
+    }
+}

@@ -73,7 +73,9 @@ fn warm_standby_lifecycle_on_moto() {
     }
     let example = root().join("examples/warm-standby");
     std::fs::write(dir.join("main.tf"), for_moto(&std::fs::read_to_string(example.join("main.tf")).unwrap())).unwrap();
-    std::fs::copy(example.join("variables.tf"), dir.join("variables.tf")).unwrap();
+    for f in ["variables.tf", "dr.drplan.hcl"] {
+        std::fs::copy(example.join(f), dir.join(f)).unwrap();
+    }
     std::fs::write(foreign.join("main.tf"), FOREIGN).unwrap();
     let (dir_s, foreign_s, journal_s) =
         (dir.display().to_string(), foreign.display().to_string(), journal.display().to_string());
@@ -250,7 +252,9 @@ fn references_to_a_replaced_served_object_are_unknown() {
     let renamed = main.replacen("name          = \"${local.name}-web\"", "name          = \"${local.name}-web-v2\"", 1);
     assert_ne!(main, renamed, "the launch template's name line changed");
     std::fs::write(tmp.path().join("main.tf"), renamed).unwrap();
-    std::fs::copy(example.join("variables.tf"), tmp.path().join("variables.tf")).unwrap();
+    for f in ["variables.tf", "dr.drplan.hcl"] {
+        std::fs::copy(example.join(f), tmp.path().join(f)).unwrap();
+    }
     let live = example.join("live/converged.json").display().to_string();
     let run = p.drplan(&["plan", &tmp.path().display().to_string(), "--live", &live, "--format", "json"]);
     assert_ok(&run, "plan of the rename");
