@@ -48,7 +48,8 @@ pub trait Gatekeeper: Sync {
 }
 
 /// What the apply did over all its stages; `stopped` says why it ended before the last stage
-/// (traffic not moved, an approval pending), with everything before it done and reported.
+/// (traffic not moved, an approval pending, an error re-planning), with everything before it
+/// done and reported.
 pub struct Staged {
     pub executed: Executed,
     pub stopped: Option<Error>,
@@ -79,44 +80,51 @@ pub fn apply_staged<J: Journal>(
     }
     hold_back(&mut prepared.planned.plan, &later);
     let mut executed = execute(prepared, opts, journal.clone())?;
-    let run = |stage: Result<Executed, Error>, executed: &mut Executed| -> Result<bool, Error> {
-        let next = stage?;
+    // Whatever stops a later stage (a gate, a check, an error) is reported after what was built.
+    let stopped = match executed.report.succeeded() {
+        true => later_stages(&stages, replan, opts, journal, keeper, &mut executed).err(),
+        false => None,
+    };
+    Ok(Staged { executed, stopped })
+}
+
+/// The approved and cutover stages, each added to `executed`; `Ok` also when a stage's steps
+/// failed (the report says so, and nothing after it runs).
+fn later_stages<J: Journal>(
+    stages: &Stages,
+    replan: &Replan,
+    opts: &ExecuteOptions,
+    journal: Arc<J>,
+    keeper: &dyn Gatekeeper,
+    executed: &mut Executed,
+) -> Result<(), Error> {
+    let mut add = |next: Executed| {
         executed.report.outcomes.extend(next.report.outcomes);
         executed.report.wall_time += next.report.wall_time;
         executed.outputs = next.outputs;
-        Ok(executed.report.succeeded())
+        executed.report.succeeded()
     };
-    if !executed.report.succeeded() {
-        return Ok(Staged { executed, stopped: None });
-    }
     if !stages.approved.is_empty() {
-        let gate = Gate { name: "approval", steps: stages.approval_roots.iter().cloned().collect() };
-        if let Err(e) = keeper.approve(&gate) {
-            return Ok(Staged { executed, stopped: Some(e) });
-        }
-        let stage = next_stage(replan, opts, &later, &stages.cutover).and_then(|p| execute(p, opts, journal.clone()));
-        if !run(stage, &mut executed)? {
-            return Ok(Staged { executed, stopped: None });
+        keeper.approve(&Gate { name: "approval", steps: stages.approval_roots.iter().cloned().collect() })?;
+        let prepared = next_stage(replan, opts, &stages.later(), &stages.cutover)?;
+        if !add(execute(prepared, opts, journal.clone())?) {
+            return Ok(());
         }
     }
-    if !stages.cutover.is_empty() {
-        if let Err(why) = checks_pass(replan.load, &opts.aws, keeper)? {
-            let stopped = Error::TrafficNotMoved(format!(
-                "{why}\nEverything else is built. Fix it, then run the same drplan apply again: only the cutover is left."
-            ));
-            return Ok(Staged { executed, stopped: Some(stopped) });
-        }
-        if stages.cutover_approval {
-            let gate = Gate { name: "cutover", steps: stages.cutover.iter().cloned().collect() };
-            if let Err(e) = keeper.approve(&gate) {
-                return Ok(Staged { executed, stopped: Some(e) });
-            }
-        }
-        let stage =
-            next_stage(replan, opts, &stages.cutover, &BTreeSet::new()).and_then(|p| execute(p, opts, journal.clone()));
-        run(stage, &mut executed)?;
+    if stages.cutover.is_empty() {
+        return Ok(());
     }
-    Ok(Staged { executed, stopped: None })
+    checks_pass(replan.load, &opts.aws, keeper)?.map_err(|why| {
+        Error::TrafficNotMoved(format!(
+            "{why}\nEverything else is built. Fix it, then run the same drplan apply again: only the cutover is left."
+        ))
+    })?;
+    if stages.cutover_approval {
+        keeper.approve(&Gate { name: "cutover", steps: stages.cutover.iter().cloned().collect() })?;
+    }
+    let prepared = next_stage(replan, opts, &stages.cutover, &BTreeSet::new())?;
+    add(execute(prepared, opts, journal)?);
+    Ok(())
 }
 
 /// A fresh plan for the next stage: it may contain only `allowed` steps (anything else means

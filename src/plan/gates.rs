@@ -24,9 +24,11 @@ pub(super) fn mark(
         return;
     }
     let cutover = if phase.is_standby() { BTreeSet::new() } else { moving_traffic(execution, changes, recovery) };
+    let types = types(changes);
     for step in &mut execution.steps {
         step.cutover = cutover.contains(&step.address);
-        let asked = type_of(changes, &step.address)
+        let asked = types
+            .get(step.address.as_str())
             .is_some_and(|ty| recovery.approve.steps.matching(ty, &step.address).is_some());
         step.approval = asked || (step.cutover && recovery.approve.cutover);
     }
@@ -36,8 +38,9 @@ pub(super) fn mark(
 /// (Route 53 records and health checks) or that `recovery.cutover` lists, and every step that
 /// depends on one of them. A drill never runs these.
 pub fn moving_traffic(execution: &Execution, changes: &[ResourceChange], recovery: &Recovery) -> BTreeSet<String> {
+    let types = types(changes);
     let moves = |address: &str| {
-        type_of(changes, address).is_some_and(|ty| {
+        types.get(address).is_some_and(|ty| {
             crate::resources::get(ty).is_some_and(|t| t.moves_traffic())
                 || recovery.cutover.matching(ty, address).is_some()
         })
@@ -46,8 +49,9 @@ pub fn moving_traffic(execution: &Execution, changes: &[ResourceChange], recover
     with_dependents(execution, roots.map(|s| s.address.clone()).collect())
 }
 
-fn type_of<'c>(changes: &'c [ResourceChange], address: &str) -> Option<&'c str> {
-    changes.iter().find(|c| c.address == address).map(|c| c.ty.as_str())
+/// Each change's type, by address.
+fn types(changes: &[ResourceChange]) -> std::collections::HashMap<&str, &str> {
+    changes.iter().map(|c| (c.address.as_str(), c.ty.as_str())).collect()
 }
 
 /// The steps of each stage after the first.
