@@ -72,6 +72,7 @@ fn what(c: &ResourceChange) -> String {
 pub fn render(rb: &Runbook) -> String {
     let mut out = String::new();
     header(&mut out, rb);
+    declare(&mut out, rb);
     objectives(&mut out, rb);
     let _ = writeln!(out, "## 2. Topology\n\n```mermaid\n{}```\n", rb.topology);
     preflight(&mut out, rb);
@@ -79,7 +80,6 @@ pub fn render(rb: &Runbook) -> String {
     dns_cutover(&mut out, rb, &cutover);
     validation(&mut out, rb);
     failback(&mut out, rb);
-    contacts(&mut out, rb);
     out
 }
 
@@ -365,14 +365,37 @@ fn failback(out: &mut String, rb: &Runbook) {
     );
 }
 
-fn contacts(out: &mut String, rb: &Runbook) {
-    let _ = writeln!(out, "## 8. Contacts\n");
+/// First, before anything is changed: who to page, and the decision that starts the clock.
+fn declare(out: &mut String, rb: &Runbook) {
+    let plan = &rb.plan;
+    let _ = writeln!(
+        out,
+        "## 0. Page, and declare the {}\n",
+        if plan.phase.is_standby() { "recovery" } else { plan.phase.as_str() }
+    );
     if rb.contacts.is_empty() {
-        let _ = writeln!(out, "No `contacts` block in the configuration.");
+        let _ = writeln!(out, "No `contacts` block in the configuration: page your incident commander now.\n");
     } else {
         let _ = writeln!(out, "| role | who |\n|---|---|");
         for (role, who) in &rb.contacts {
             let _ = writeln!(out, "| {role} | {who} |");
         }
+        out.push('\n');
     }
+    use crate::recovery::Phase;
+    let (decide, announce) = match plan.phase {
+        Phase::Standby => ("to recover", format!("Recovering stack `{}` into `{}`", plan.stack, plan.region)),
+        Phase::Failover => ("to fail over", format!("Failing over stack `{}` to `{}`", plan.stack, plan.region)),
+        Phase::Failback => ("to fail back", format!("Failing back stack `{}` to `{}`", plan.stack, primary(rb))),
+    };
+    let _ = writeln!(
+        out,
+        "1. Page the people above; one person (the incident commander) decides {decide}.\n2. Confirm the primary region `{}` {}.\n3. Write down the time of the decision: the recovery point and the recovery time are measured from it.\n4. Say in the incident channel: \"{announce}, runbook generated from the state of {}\".\n",
+        primary(rb),
+        match plan.phase {
+            Phase::Failback => "is healthy and has been stable for long enough",
+            _ => "is impaired (AWS Health Dashboard, your own monitoring), not only one service of yours",
+        },
+        plan.live_captured_at
+    );
 }

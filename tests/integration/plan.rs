@@ -293,6 +293,7 @@ fn runbooks_of_every_example() {
         let run = drplan(&args);
         assert_eq!(run.code, 0, "{}", run.stderr);
         for section in [
+            "## 0. Page, and declare the recovery",
             "## 1. Objectives",
             "## 2. Topology",
             "```mermaid",
@@ -301,10 +302,12 @@ fn runbooks_of_every_example() {
             "## 5. DNS cutover",
             "## 6. Post-recovery validation",
             "## 7. Failback",
-            "## 8. Contacts",
         ] {
             assert!(run.stdout.contains(section), "{ex}: missing {section}");
         }
+        // Who to page comes first, before anything is looked at or changed.
+        let page = run.stdout.find("## 0. Page").unwrap();
+        assert!(page < run.stdout.find("## 1. Objectives").unwrap(), "{ex}: paging first");
         settings().bind(|| insta::assert_snapshot!(format!("runbook-{ex}"), run.stdout));
     }
 }
