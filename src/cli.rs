@@ -439,10 +439,7 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
         }
         Command::Runbook(args) => {
             let aws = args.aws.cloud();
-            let cloud: &dyn crate::cloud::Cloud = match &args.live {
-                Some(offline) => offline,
-                None => &aws,
-            };
+            let cloud = live_or_aws(args.live.as_ref(), &aws);
             let opts = PlanOptions {
                 load: args.config.load_options(&order),
                 cloud,
@@ -469,6 +466,15 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
     }
 }
 
+/// Where a read-only command reads live state: a recorded snapshot or nothing (`--live`), else
+/// AWS.
+fn live_or_aws<'a>(live: Option<&'a Offline>, aws: &'a crate::cloud::aws::Aws) -> &'a dyn crate::cloud::Cloud {
+    match live {
+        Some(offline) => offline,
+        None => aws,
+    }
+}
+
 pub(crate) fn style(out: &OutputArgs) -> Style {
     use std::io::IsTerminal as _;
     let color =
@@ -478,10 +484,7 @@ pub(crate) fn style(out: &OutputArgs) -> Style {
 
 fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
     let aws = args.aws.cloud();
-    let cloud: &dyn crate::cloud::Cloud = match &args.live {
-        Some(offline) => offline,
-        None => &aws,
-    };
+    let cloud = live_or_aws(args.live.as_ref(), &aws);
     let opts = PlanOptions {
         load: args.config.load_options(order),
         cloud,

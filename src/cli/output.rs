@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{AwsArgs, ConfigArgs, print};
+use super::{AwsArgs, ConfigArgs, live_or_aws, print};
 use crate::cloud::Offline;
 use crate::error::Error;
 use crate::ops::plan::{PlanOptions, plan};
@@ -38,10 +38,7 @@ pub enum OutputFormat {
 
 pub(super) fn exec(args: &OutputArgs, order: &[String]) -> Result<ExitCode, Error> {
     let aws = args.aws.cloud();
-    let cloud: &dyn crate::cloud::Cloud = match &args.live {
-        Some(offline) => offline,
-        None => &aws,
-    };
+    let cloud = live_or_aws(args.live.as_ref(), &aws);
     let opts = PlanOptions {
         load: args.config.load_options(order),
         cloud,

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{AwsArgs, ConfigArgs, FormatArg, print};
+use super::{AwsArgs, ConfigArgs, FormatArg, live_or_aws, print};
 use crate::cloud::Offline;
 use crate::error::Error;
 use crate::recovery::Phase;
@@ -26,10 +26,7 @@ pub struct ReadinessArgs {
 
 pub(super) fn exec(args: &ReadinessArgs, order: &[String]) -> Result<ExitCode, Error> {
     let aws = args.aws.cloud();
-    let cloud: &dyn crate::cloud::Cloud = match &args.live {
-        Some(offline) => offline,
-        None => &aws,
-    };
+    let cloud = live_or_aws(args.live.as_ref(), &aws);
     let mut load = args.config.load_options(order);
     load.phase = Some(load.phase.unwrap_or(Phase::Failover));
     let report = crate::ops::readiness::readiness(&load, cloud)?;
