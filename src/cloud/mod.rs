@@ -5,9 +5,12 @@
 
 pub mod aws;
 pub mod memory;
+mod questions;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+
+pub use questions::{Answers, DbOffer, Offerings, Questions, QuotaState};
 
 use crate::error::Error;
 use crate::live::remote_state::S3Location;
@@ -84,16 +87,9 @@ pub trait Cloud {
         Ok(Vec::new())
     }
 
-    /// The availability zones of `region` where each of these EC2 instance types is offered
-    /// (DescribeInstanceTypeOfferings), for `drplan readiness`. `None` when this cloud cannot
-    /// say (a recorded snapshot, nothing at all).
-    fn instance_type_offerings(&self, _region: &str, _types: &BTreeSet<String>) -> Option<Result<Offerings, Error>> {
-        None
-    }
-
-    /// Which of these AMIs exist in `region` (DescribeImages), for `drplan readiness`; `None`
-    /// when this cloud cannot say.
-    fn images(&self, _region: &str, _ids: &BTreeSet<String>) -> Option<Result<BTreeSet<String>, Error>> {
+    /// What `drplan readiness` asks the DR region (offerings, images, quotas, dry runs).
+    /// `None` when this cloud cannot say (a recorded snapshot, nothing at all).
+    fn answer(&self, _region: &str, _questions: &Questions) -> Option<Answers> {
         None
     }
 
@@ -104,9 +100,6 @@ pub trait Cloud {
         Ok(RemoteStates::default())
     }
 }
-
-/// Instance type -> the zones it is offered in ([`Cloud::instance_type_offerings`]).
-pub type Offerings = BTreeMap<String, BTreeSet<String>>;
 
 /// An object the tagging API lists: its ARN and tags.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use super::LoadOptions;
 use super::plan::{PlanOptions, Planned, plan};
 use crate::cloud::Cloud;
 use crate::error::Error;
-use crate::readiness::{Facts, Report, assess, capacity};
+use crate::readiness::{Facts, Report, assess};
 
 pub fn readiness(load: &LoadOptions, cloud: &dyn Cloud) -> Result<Report, Error> {
     let planned = plan(&PlanOptions {
@@ -22,16 +22,7 @@ pub fn readiness(load: &LoadOptions, cloud: &dyn Cloud) -> Result<Report, Error>
 
 /// The readiness of a plan already made (the runbook's pre-flight uses it too).
 pub fn report(planned: &Planned, cloud: &dyn Cloud) -> Report {
-    let mut facts = Facts {
-        plan: &planned.plan,
-        exp: &planned.config.expansion,
-        inventory: &planned.inventory,
-        offerings: None,
-        images: None,
-    };
-    let (types, images) = capacity::wanted(&facts);
-    let dr = &planned.plan.region;
-    facts.offerings = cloud.instance_type_offerings(dr, &types).map(|r| r.map_err(|e| e.to_string()));
-    facts.images = cloud.images(dr, &images).map(|r| r.map_err(|e| e.to_string()));
+    let mut facts = Facts::new(&planned.plan, &planned.config.expansion, &planned.inventory);
+    facts.answers = cloud.answer(&planned.plan.region, &facts.questions());
     assess(&facts)
 }

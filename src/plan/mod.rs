@@ -251,6 +251,9 @@ pub struct RpoEstimate {
     /// `None` when it cannot be known from live state (the source says why).
     pub seconds: Option<u64>,
     pub source: String,
+    /// Created from nothing: it recovers no data at all (no replica, snapshot or restore).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub empty: bool,
 }
 
 /// An objective against its estimate.

@@ -1,18 +1,22 @@
 //! Whether the DR region offers what the recovery launches: `instance-type` (each EC2 instance
-//! type offered in the zones the configuration uses, DescribeInstanceTypeOfferings) and `image`
-//! (each AMI exists in the DR region). What a create needs comes from its resource type
-//! ([`crate::resources::ResourceType::needs`]); types served through the provider are looked
-//! at by their `instance_type` and `image_id` arguments.
+//! type offered in the zones the configuration uses, DescribeInstanceTypeOfferings),
+//! `db-class` (each DB instance class orderable for its engine there,
+//! DescribeOrderableDBInstanceOptions) and `image` (each AMI exists in the DR region). What a
+//! create needs comes from its resource type ([`crate::resources::ResourceType::needs`]);
+//! types served through the provider are looked at by their `instance_type` and `image_id`
+//! arguments.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Facts, Finding, RuleRun, Severity};
+use crate::cloud::{Answers, DbOffer};
+use crate::plan::Plan;
 use crate::resources::{Need, StepView};
 
 /// Each create's needs, by address.
-pub fn needs(facts: &Facts) -> BTreeMap<String, Vec<Need>> {
+pub fn needs(plan: &Plan) -> BTreeMap<String, Vec<Need>> {
     let mut out = BTreeMap::new();
-    for c in facts.plan.resource_changes.iter().filter(|c| matches!(c.verb(), "create" | "replace")) {
+    for c in plan.resource_changes.iter().filter(|c| matches!(c.verb(), "create" | "replace")) {
         let view = StepView {
             address: &c.address,
             action: c.verb(),
@@ -36,21 +40,9 @@ pub fn needs(facts: &Facts) -> BTreeMap<String, Vec<Need>> {
     out
 }
 
-/// The instance types and AMIs the plan needs.
-pub fn wanted(facts: &Facts) -> (BTreeSet<String>, BTreeSet<String>) {
-    let (mut types, mut images) = (BTreeSet::new(), BTreeSet::new());
-    for need in needs(facts).into_values().flatten() {
-        match need {
-            Need::InstanceType(t) => types.insert(t),
-            Need::Image(i) => images.insert(i),
-        };
-    }
-    (types, images)
-}
-
 /// The zones the configuration launches into: its subnets' (planned or owned), as each type
 /// says ([`crate::resources::ResourceType::placement_zone`]).
-fn zones(facts: &Facts) -> BTreeSet<String> {
+pub fn zones(facts: &Facts) -> BTreeSet<String> {
     let dr = &facts.plan.region;
     let zone = |ty: &str, attr: &dyn Fn(&str) -> Option<String>| crate::resources::get(ty)?.placement_zone(attr);
     let mut zones = BTreeSet::new();
@@ -65,46 +57,49 @@ fn zones(facts: &Facts) -> BTreeSet<String> {
     zones
 }
 
-pub fn instance_types(facts: &Facts, findings: &mut Vec<Finding>, rules: &mut Vec<RuleRun>) {
-    let needs = needs(facts);
-    let zones = zones(facts);
-    let offerings = match &facts.offerings {
-        None => {
-            let scope = "not checked: offline (a recorded live state cannot say what AWS offers)".into();
-            rules.push(RuleRun { rule: "instance-type".into(), scope });
-            return;
-        }
-        Some(Err(e)) => {
-            rules.push(RuleRun { rule: "instance-type".into(), scope: format!("not checked: {e}") });
-            return;
-        }
-        Some(Ok(o)) => o,
+/// The answers, or why a rule could not look (offline, or the call failed).
+fn answered<'a, T>(
+    facts: &'a Facts,
+    rule: &str,
+    pick: impl Fn(&'a Answers) -> &'a Result<T, String>,
+    rules: &mut Vec<RuleRun>,
+) -> Option<&'a T> {
+    let scope = match facts.answers.as_ref().map(pick) {
+        None => "not checked: offline (a recorded live state cannot say what AWS offers)".to_string(),
+        Some(Err(e)) => format!("not checked: {e}"),
+        Some(Ok(found)) => return Some(found),
     };
+    rules.push(RuleRun { rule: rule.into(), scope });
+    None
+}
+
+/// Whether `offered` covers the zones used: `None` when it does, else the severity and why.
+fn short_of(what: &str, offered: &BTreeSet<String>, zones: &BTreeSet<String>, dr: &str) -> Option<(Severity, String)> {
+    let had = || offered.iter().map(String::as_str).collect::<Vec<_>>().join(", ");
+    let missing: Vec<&str> = zones.iter().filter(|z| !offered.contains(*z)).map(String::as_str).collect();
+    if offered.is_empty() {
+        Some((Severity::Blocker, format!("{what} is not offered in any zone of {dr}")))
+    } else if !zones.is_empty() && missing.len() == zones.len() {
+        let used = missing.join(", ");
+        Some((Severity::Blocker, format!("{what} is not offered in the zones used ({used}), only in {}", had())))
+    } else if missing.is_empty() {
+        None
+    } else {
+        Some((Severity::Warning, format!("{what} is not offered in {} (only in {})", missing.join(", "), had())))
+    }
+}
+
+pub fn instance_types(facts: &Facts, findings: &mut Vec<Finding>, rules: &mut Vec<RuleRun>) {
+    let Some(offerings) = answered(facts, "instance-type", |a| &a.offerings, rules) else { return };
+    let zones = zones(facts);
     let dr = &facts.plan.region;
     let mut types = BTreeSet::new();
-    for (address, need) in &needs {
-        for ty in need.iter().filter_map(|n| match n {
-            Need::InstanceType(t) => Some(t),
-            Need::Image(_) => None,
-        }) {
+    for (address, need) in &facts.needs {
+        for ty in need.iter().filter_map(|n| if let Need::InstanceType(t) = n { Some(t) } else { None }) {
             types.insert(ty.clone());
-            let offered = offerings.get(ty).cloned().unwrap_or_default();
-            let missing: Vec<&String> = zones.iter().filter(|z| !offered.contains(*z)).collect();
-            let usable = zones.is_empty() || zones.iter().any(|z| offered.contains(z));
-            let (severity, evidence) = if offered.is_empty() {
-                (Severity::Blocker, format!("{ty} is not offered in any zone of {dr}"))
-            } else if !usable {
-                let had: Vec<&str> = offered.iter().map(String::as_str).collect();
-                let used: Vec<&str> = zones.iter().map(String::as_str).collect();
-                let evidence =
-                    format!("{ty} is not offered in the zones used ({}), only in {}", used.join(", "), had.join(", "));
-                (Severity::Blocker, evidence)
-            } else if missing.is_empty() {
+            let Some((severity, evidence)) = short_of(ty, &offerings.get(ty).cloned().unwrap_or_default(), &zones, dr)
+            else {
                 continue;
-            } else {
-                let list: Vec<&str> = missing.iter().map(|z| z.as_str()).collect();
-                let had: Vec<&str> = offered.iter().map(String::as_str).collect();
-                (Severity::Warning, format!("{ty} is not offered in {} (only in {})", list.join(", "), had.join(", ")))
             };
             findings.push(Finding {
                 severity,
@@ -119,26 +114,51 @@ pub fn instance_types(facts: &Facts, findings: &mut Vec<Finding>, rules: &mut Ve
     rules.push(RuleRun { rule: "instance-type".into(), scope });
 }
 
+pub fn db_classes(facts: &Facts, findings: &mut Vec<Finding>, rules: &mut Vec<RuleRun>) {
+    let Some(offers) = answered(facts, "db-class", |a| &a.db_classes, rules) else { return };
+    let zones = zones(facts);
+    let dr = &facts.plan.region;
+    let (mut looked, mut unlisted) = (BTreeSet::new(), BTreeSet::new());
+    for (address, need) in &facts.needs {
+        for (engine, class) in need.iter().filter_map(|n| match n {
+            Need::DbClass { engine, class } => Some((engine, class)),
+            _ => None,
+        }) {
+            let key = (engine.clone(), class.clone());
+            let offered = match offers.get(&key) {
+                Some(DbOffer::Zones(z)) => z,
+                Some(DbOffer::EngineUnlisted) | None => {
+                    unlisted.insert(engine.clone());
+                    continue;
+                }
+            };
+            looked.insert(key);
+            let Some((severity, evidence)) = short_of(&format!("{class} ({engine})"), offered, &zones, dr) else {
+                continue;
+            };
+            findings.push(Finding {
+                severity,
+                address: address.clone(),
+                rule: "db-class".into(),
+                evidence,
+                fix: format!("choose a class orderable for {engine} in the zones you use (aws rds describe-orderable-db-instance-options --engine {engine} --db-instance-class {class} --region {dr})"),
+            });
+        }
+    }
+    let mut scope = format!("{} class(es) in {} zone(s)", looked.len(), zones.len());
+    if !unlisted.is_empty() {
+        let engines: Vec<&str> = unlisted.iter().map(String::as_str).collect();
+        scope.push_str(&format!("; not checked for {}: {dr} lists no orderable options for it", engines.join(", ")));
+    }
+    rules.push(RuleRun { rule: "db-class".into(), scope });
+}
+
 pub fn images(facts: &Facts, findings: &mut Vec<Finding>, rules: &mut Vec<RuleRun>) {
-    let found = match &facts.images {
-        None => {
-            let scope = "not checked: offline (a recorded live state lists only this account's AMIs)".into();
-            rules.push(RuleRun { rule: "image".into(), scope });
-            return;
-        }
-        Some(Err(e)) => {
-            rules.push(RuleRun { rule: "image".into(), scope: format!("not checked: {e}") });
-            return;
-        }
-        Some(Ok(f)) => f,
-    };
+    let Some(found) = answered(facts, "image", |a| &a.images, rules) else { return };
     let dr = &facts.plan.region;
     let mut looked = BTreeSet::new();
-    for (address, need) in needs(facts) {
-        for id in need.iter().filter_map(|n| match n {
-            Need::Image(i) => Some(i),
-            Need::InstanceType(_) => None,
-        }) {
+    for (address, need) in &facts.needs {
+        for id in need.iter().filter_map(|n| if let Need::Image(i) = n { Some(i) } else { None }) {
             looked.insert(id.clone());
             if found.contains(id) {
                 continue;

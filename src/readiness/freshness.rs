@@ -1,6 +1,7 @@
 //! `rpo`: how old the data a failover would recover is, against `recovery.rpo`. The figures
 //! are the plan's own RPO estimates (replica lag, latest restorable time of replicated
-//! backups, the newest snapshot copy; see docs/recovery.md).
+//! backups, the newest snapshot copy; see docs/recovery.md). A database the failover would
+//! create empty (the standby's replica is missing) is a blocker.
 
 use super::{Facts, Finding, RuleRun, Severity};
 use crate::expand::recovery::format_duration;
@@ -12,6 +13,16 @@ pub fn rpo(facts: &Facts, findings: &mut Vec<Finding>, rules: &mut Vec<RuleRun>)
         return;
     };
     for e in &r.rpo_estimates {
+        if e.empty {
+            findings.push(Finding {
+                severity: Severity::Blocker,
+                address: e.address.clone(),
+                rule: "rpo".into(),
+                evidence: format!("it would be {}: every row written before the failure is lost", e.source),
+                fix: "build what it recovers from before it is needed (apply the standby: the replica, the snapshot copy, replicated automated backups), or give it a recovery source (replicate_source_db, snapshot_identifier, restore_to_point_in_time)".into(),
+            });
+            continue;
+        }
         let (severity, evidence) = match e.seconds {
             Some(s) if s > objective => (
                 Severity::Blocker,

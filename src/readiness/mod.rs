@@ -1,21 +1,25 @@
 //! `drplan readiness`: would a failover work right now? The rules look at the plan of a phase
 //! (by default `failover`), the configuration it came from, the live inventory and a few cheap
 //! questions to AWS, and report findings, each with a severity, the address, the evidence and a
-//! fix. This module owns the report model and the order of findings; the rules live in
-//! [`primary`], [`capacity`] and [`freshness`]; `ops::readiness` gathers the facts and
-//! `render::readiness` prints. Nothing here writes anywhere.
+//! fix. This module owns the report model, the questions asked of AWS and the order of
+//! findings; the rules live in [`primary`], [`capacity`], [`quotas`], [`permissions`] and
+//! [`freshness`]; `ops::readiness` asks and `render::readiness` prints. Nothing here writes.
 
 pub mod capacity;
 pub mod freshness;
+pub mod permissions;
 pub mod primary;
+pub mod quotas;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cloud::{Answers, Questions};
 use crate::expand::Expansion;
 use crate::live::Inventory;
 use crate::plan::Plan;
+use crate::resources::{Amount, Need};
 
 /// How bad a finding is: a blocker means the failover would fail or breach an objective.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -70,10 +74,38 @@ pub struct Facts<'a> {
     pub plan: &'a Plan,
     pub exp: &'a Expansion,
     pub inventory: &'a Inventory,
-    /// Instance type -> zones offering it in the DR region, when AWS could be asked.
-    pub offerings: Option<Result<crate::cloud::Offerings, String>>,
-    /// The AMIs (of those the plan needs) that exist in the DR region, when AWS could be asked.
-    pub images: Option<Result<BTreeSet<String>, String>>,
+    /// What each create needs the DR region to offer, by address.
+    pub needs: BTreeMap<String, Vec<Need>>,
+    /// What AWS answered about the DR region; `None` offline.
+    pub answers: Option<Answers>,
+}
+
+impl<'a> Facts<'a> {
+    pub fn new(plan: &'a Plan, exp: &'a Expansion, inventory: &'a Inventory) -> Self {
+        Facts { plan, exp, inventory, needs: capacity::needs(plan), answers: None }
+    }
+
+    /// What the rules ask AWS about the DR region.
+    pub fn questions(&self) -> Questions {
+        let mut q = Questions::default();
+        for need in self.needs.values().flatten() {
+            match need {
+                Need::InstanceType(t) => q.instance_types.insert(t.clone()),
+                Need::Image(i) => q.images.insert(i.clone()),
+                Need::DbClass { engine, class } => q.db_classes.insert((engine.clone(), class.clone())),
+            };
+        }
+        for (_, capacity) in quotas::consumers(self) {
+            if !q.quotas.iter().any(|k| k.quota_code == capacity.quota.quota_code) {
+                q.quotas.push(capacity.quota);
+            }
+            if let Amount::VcpusOf(ty) = capacity.amount {
+                q.vcpus_of.insert(ty);
+            }
+        }
+        q.dry_runs = permissions::dry_runs(self);
+        q
+    }
 }
 
 /// Every rule over `facts`, in one report.
@@ -83,10 +115,11 @@ pub fn assess(facts: &Facts) -> Report {
     let need_primary = primary::dependencies(facts, &mut findings, &mut rules);
     primary::artifacts(facts, &mut findings, &mut rules);
     capacity::instance_types(facts, &mut findings, &mut rules);
+    capacity::db_classes(facts, &mut findings, &mut rules);
     capacity::images(facts, &mut findings, &mut rules);
+    quotas::quotas(facts, &mut findings, &mut rules);
+    permissions::permissions(facts, &mut findings, &mut rules);
     freshness::rpo(facts, &mut findings, &mut rules);
-    rules.push(RuleRun { rule: "quotas".into(), scope: "not checked yet (Service Quotas)".into() });
-    rules.push(RuleRun { rule: "permissions".into(), scope: "not checked yet (dry-run writes)".into() });
     findings.sort();
     findings.dedup();
     let plan = facts.plan;

@@ -1,9 +1,10 @@
-//! Each rule on recorded live states and small configurations, offline; `instance-type` and
-//! `image` through a cloud that answers what AWS would (the moto test asks moto).
+//! Each rule on recorded live states and small configurations, offline; the rules that ask
+//! AWS (`instance-type`, `db-class`, `image`, `quota`, `permission`) through a cloud that
+//! answers what AWS would (the moto test asks moto).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::cloud::{Cloud, InventoryRequest, Offerings, Offline};
+use crate::cloud::{self, Cloud, DbOffer, InventoryRequest, Offerings, Offline, Questions, QuotaState};
 use crate::error::Error;
 use crate::live::LiveSnapshot;
 use crate::ops::LoadOptions;
@@ -32,9 +33,17 @@ fn found(r: &Report) -> Vec<(Severity, &str, &str)> {
 }
 
 /// What AWS would answer about the DR region, over an empty inventory.
+#[derive(Default)]
 struct Answers {
     offerings: Offerings,
     images: BTreeSet<String>,
+    db: BTreeMap<(String, String), DbOffer>,
+    /// Quota code -> (limit, use); a quota not here fails as moto's unserved ones do.
+    quotas: BTreeMap<&'static str, (f64, crate::resources::Usage)>,
+    vcpus: BTreeMap<String, u64>,
+    denied: BTreeSet<&'static str>,
+    /// The dry runs asked for, by action.
+    asked: std::sync::Mutex<Vec<(String, &'static str)>>,
 }
 
 impl Cloud for Answers {
@@ -42,12 +51,28 @@ impl Cloud for Answers {
         Offline::Empty.inventory(request)
     }
 
-    fn instance_type_offerings(&self, _: &str, _: &BTreeSet<String>) -> Option<Result<Offerings, Error>> {
-        Some(Ok(self.offerings.clone()))
-    }
-
-    fn images(&self, _: &str, _: &BTreeSet<String>) -> Option<Result<BTreeSet<String>, Error>> {
-        Some(Ok(self.images.clone()))
+    fn answer(&self, _: &str, q: &Questions) -> Option<cloud::Answers> {
+        let permissions = q.dry_runs.iter().map(|(address, run, _)| {
+            self.asked.lock().unwrap().push((address.clone(), run.action));
+            let said = if self.denied.contains(run.action) {
+                crate::resources::Permission::Denied("not authorized".into())
+            } else {
+                crate::resources::Permission::Allowed
+            };
+            (address.clone(), run.action, said)
+        });
+        let quota = |code: &str| match self.quotas.get(code) {
+            Some((limit, usage)) => Ok(QuotaState { limit: *limit, usage: usage.clone() }),
+            None => Err("NoSuchResourceException".to_string()),
+        };
+        Some(cloud::Answers {
+            offerings: Ok(self.offerings.clone()),
+            images: Ok(self.images.clone()),
+            db_classes: Ok(q.db_classes.iter().filter_map(|k| Some((k.clone(), self.db.get(k)?.clone()))).collect()),
+            quotas: q.quotas.iter().map(|k| (k.quota_code, quota(k.quota_code))).collect(),
+            vcpus: Ok(self.vcpus.clone()),
+            permissions: permissions.collect(),
+        })
     }
 }
 
@@ -75,9 +100,13 @@ fn reading_or_copying_from_the_primary_is_a_blocker() {
         found(&r),
         [
             (Severity::Blocker, "primary-dependency", "aws_db_instance.db"),
+            (Severity::Blocker, "rpo", "aws_db_instance.db"),
             (Severity::Blocker, "primary-dependency", "data.aws_db_instance.primary[0]"),
         ]
     );
+    // With no replica in the DR region, the failover would create the database empty.
+    let rpo = r.findings.iter().find(|f| f.rule == "rpo").unwrap();
+    assert!(rpo.evidence.contains("empty"), "{}", rpo.evidence);
     assert_eq!(r.need_primary, ["aws_db_instance.db", "aws_instance.web[0]", "data.aws_db_instance.primary[0]"]);
     // The standby creates the replica from the primary: without a DR-side copy, it needs it.
     let recorded = Offline::Snapshot(root("examples/pilot-light/live/empty.json"));
@@ -126,9 +155,13 @@ fn instance_types_and_images_are_checked_against_what_the_region_offers() {
     let answers = |offered: &[&str], images: &[&str]| Answers {
         offerings: Offerings::from([("t3.micro".to_string(), zones(offered))]),
         images: images.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
     };
+    // Only the rules under test: the empty inventory also has no replica to promote (`rpo`).
     let check = |cloud: &Answers| {
-        crate::ops::readiness::readiness(&load(&dir, Phase::Failover, &[("ami", "ami-1")]), cloud).unwrap()
+        let mut r = crate::ops::readiness::readiness(&load(&dir, Phase::Failover, &[("ami", "ami-1")]), cloud).unwrap();
+        r.findings.retain(|f| f.rule == "instance-type" || f.rule == "image");
+        r
     };
     let r = check(&answers(&["us-west-2a", "us-west-2b"], &["ami-1"]));
     assert_eq!(found(&r), [], "offered in the subnet's zone, the AMI exists");
@@ -181,4 +214,151 @@ fn copy_tf(from: &std::path::Path, to: &std::path::Path) {
             std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
         }
     }
+}
+
+/// A DR region with a VPC, a NAT gateway, two instances and a database, in us-west-2a.
+const LAUNCHES: &str = r#"
+recovery {
+  stack  = "cap"
+  region = "us-west-2"
+}
+
+resource "aws_vpc" "dr" {
+  cidr_block = "10.9.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  vpc_id            = aws_vpc.dr.id
+  cidr_block        = "10.9.1.0/24"
+  availability_zone = "us-west-2a"
+}
+
+resource "aws_eip" "nat" {
+  domain = "vpc"
+}
+
+resource "aws_nat_gateway" "a" {
+  subnet_id     = aws_subnet.a.id
+  allocation_id = aws_eip.nat.id
+}
+
+resource "aws_instance" "web" {
+  count         = 2
+  ami           = "ami-1"
+  instance_type = "m5.large"
+  subnet_id     = aws_subnet.a.id
+}
+
+resource "aws_db_instance" "db" {
+  identifier          = "cap-db"
+  engine              = "postgres"
+  instance_class      = "db.r6g.large"
+  allocated_storage   = 20
+  username            = "app"
+  password            = "not-a-real-password-1"
+  skip_final_snapshot = true
+}
+"#;
+
+fn launches(cloud: &Answers) -> Report {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), LAUNCHES).unwrap();
+    crate::ops::readiness::readiness(&load(dir.path(), Phase::Failover, &[]), cloud).unwrap()
+}
+
+/// A region that offers everything LAUNCHES needs, with room in every quota.
+fn roomy() -> Answers {
+    let zones = |z: &[&str]| z.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    let usage = |region: u64, zones: &[(&str, u64)]| crate::resources::Usage {
+        region,
+        by_zone: zones.iter().map(|(z, n)| (z.to_string(), *n)).collect(),
+    };
+    Answers {
+        offerings: Offerings::from([("m5.large".to_string(), zones(&["us-west-2a"]))]),
+        images: zones(&["ami-1"]),
+        db: BTreeMap::from([(("postgres".into(), "db.r6g.large".into()), DbOffer::Zones(zones(&["us-west-2a"])))]),
+        quotas: BTreeMap::from([
+            ("L-F678F1CE", (5.0, usage(1, &[]))),
+            ("L-0263D0A3", (5.0, usage(0, &[]))),
+            ("L-FE5A380F", (5.0, usage(4, &[("us-west-2a", 4), ("us-west-2b", 0)]))),
+            ("L-1216C47A", (32.0, usage(28, &[]))),
+            ("L-7B6409FD", (40.0, usage(0, &[]))),
+        ]),
+        vcpus: BTreeMap::from([("m5.large".to_string(), 2)]),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn quotas_are_compared_with_what_the_region_uses_plus_what_the_plan_creates() {
+    let r = launches(&roomy());
+    assert_eq!(found(&r), [], "{:#?}", r.findings);
+    let scope = |r: &Report, rule: &str| r.rules.iter().find(|x| x.rule == rule).unwrap().scope.clone();
+    assert_eq!(scope(&r, "quota"), "5 quota(s)");
+
+    // 28 of 32 vCPUs used; two m5.large (2 vCPUs each) more is 32: still fits. One more vCPU in use does not.
+    let mut tight = roomy();
+    tight.quotas.get_mut("L-1216C47A").unwrap().1.region = 29;
+    let r = launches(&tight);
+    assert_eq!(found(&r), [(Severity::Blocker, "quota", "aws_instance.web[0]")]);
+    assert!(
+        r.findings[0].evidence.contains("needs 4 more of \"Running On-Demand Standard"),
+        "{}",
+        r.findings[0].evidence
+    );
+    assert!(r.findings[0].evidence.contains("us-west-2 uses 29 of 32"), "{}", r.findings[0].evidence);
+    assert!(r.findings[0].fix.contains("--quota-code L-1216C47A"));
+
+    // NAT gateways count per zone: the subnet's zone (us-west-2a) is full, another is not.
+    let mut full = roomy();
+    full.quotas.get_mut("L-FE5A380F").unwrap().1.by_zone.insert("us-west-2a".into(), 5);
+    let r = launches(&full);
+    assert_eq!(found(&r), [(Severity::Blocker, "quota", "aws_nat_gateway.a")]);
+    assert!(
+        r.findings[0]
+            .evidence
+            .contains("1 more of \"NAT gateways per Availability Zone\" (L-FE5A380F) in us-west-2a: it has 5 of 5")
+    );
+    let mut elsewhere = roomy();
+    elsewhere.quotas.get_mut("L-FE5A380F").unwrap().1.by_zone = BTreeMap::from([("us-west-2b".into(), 5)]);
+    assert_eq!(found(&launches(&elsewhere)), []);
+
+    // A quota AWS does not answer for is said, not passed.
+    let mut unserved = roomy();
+    unserved.quotas.remove("L-7B6409FD");
+    let r = launches(&unserved);
+    assert_eq!(found(&r), []);
+    assert_eq!(scope(&r, "quota"), "5 quota(s); L-7B6409FD not checked: NoSuchResourceException");
+}
+
+#[test]
+fn db_classes_are_checked_against_what_the_region_can_order() {
+    let mut cloud = roomy();
+    let key = ("postgres".to_string(), "db.r6g.large".to_string());
+    cloud.db.insert(key.clone(), DbOffer::Zones(["us-west-2b".to_string()].into()));
+    let r = launches(&cloud);
+    assert_eq!(found(&r), [(Severity::Blocker, "db-class", "aws_db_instance.db")]);
+    assert!(r.findings[0].evidence.contains("db.r6g.large (postgres) is not offered in the zones used (us-west-2a)"));
+    cloud.db.insert(key, DbOffer::EngineUnlisted);
+    let r = launches(&cloud);
+    assert_eq!(found(&r), []);
+    let scope = r.rules.iter().find(|x| x.rule == "db-class").unwrap().scope.clone();
+    assert_eq!(
+        scope,
+        "0 class(es) in 1 zone(s); not checked for postgres: us-west-2 lists no orderable options for it"
+    );
+}
+
+#[test]
+fn a_denied_dry_run_is_a_warning_and_each_action_is_tried_once() {
+    let mut cloud = roomy();
+    cloud.denied.insert("ec2:RunInstances");
+    let r = launches(&cloud);
+    assert_eq!(found(&r), [(Severity::Warning, "permission", "aws_instance.web[0]")]);
+    assert!(r.ready, "a denial is a warning: the failover may run as another role");
+    let asked = cloud.asked.lock().unwrap().clone();
+    assert_eq!(
+        asked,
+        [("aws_eip.nat".to_string(), "ec2:AllocateAddress"), ("aws_instance.web[0]".to_string(), "ec2:RunInstances")]
+    );
 }

@@ -84,6 +84,8 @@ pub fn estimate(
         let worst = rpo.iter().filter_map(|r| r.seconds).max();
         let unknown = rpo.iter().any(|r| r.seconds.is_none());
         let met = match worst {
+            // A database created empty has lost everything: no objective is met.
+            _ if rpo.iter().any(|r| r.empty) => Some(false),
             Some(w) if w > target => Some(false),
             _ if unknown => None,
             Some(_) => Some(true),
@@ -199,8 +201,8 @@ fn rpo(exp: &Expansion, recovery: &Recovery, inv: &Inventory) -> Vec<RpoEstimate
             .flatten(),
             written: &inst.written,
         };
-        if let Some((seconds, source)) = t.recovery_point(&query) {
-            out.push(RpoEstimate { address: inst.addr.clone(), seconds, source });
+        if let Some(p) = t.recovery_point(&query) {
+            out.push(RpoEstimate { address: inst.addr.clone(), seconds: p.seconds, source: p.source, empty: p.empty });
         }
     }
     out

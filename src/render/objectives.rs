@@ -69,6 +69,10 @@ pub fn rpo_lines(r: &RecoverySection) -> Vec<String> {
     r.rpo_estimates
         .iter()
         .map(|e| match e.seconds {
+            _ if e.empty => format!(
+                "Estimated recovery point: none for {}: it would be {}, recovering no data",
+                e.address, e.source
+            ),
             Some(s) => format!("Estimated recovery point: {} for {} ({})", format_duration(s), e.address, e.source),
             None => format!("Estimated recovery point: unknown for {} ({})", e.address, e.source),
         })
@@ -82,7 +86,12 @@ pub fn verdict_lines(r: &RecoverySection) -> Vec<String> {
         .map(|v| {
             let name = v.objective.to_uppercase();
             let target = format_duration(v.objective_seconds);
-            let estimate = v.estimate_seconds.map(format_duration).unwrap_or_else(|| "unknown".into());
+            let empty = v.objective == "rpo" && r.rpo_estimates.iter().any(|e| e.empty);
+            let estimate = match v.estimate_seconds {
+                _ if empty => "none: a database would be created empty".into(),
+                Some(s) => format_duration(s),
+                None => "unknown".into(),
+            };
             let verdict = match v.met {
                 Some(true) => "met",
                 Some(false) => "BREACHED",

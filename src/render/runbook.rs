@@ -168,16 +168,27 @@ fn preflight(out: &mut String, rb: &Runbook) {
             e.source
         );
     }
-    let mut capacity: BTreeMap<(String, &str), usize> = BTreeMap::new();
+    // Per quota: how many creates take one unit each, and how many instances of each type take vCPUs.
+    let mut capacity: BTreeMap<(&str, &str, &str, bool), BTreeMap<resources::Amount, usize>> = BTreeMap::new();
     for c in plan.resource_changes.iter().filter(|c| matches!(c.verb(), "create" | "replace")) {
         if let Some(q) = resources::get(&c.ty).and_then(|t| t.capacity(&view(c, &plan.region, &[]))) {
-            *capacity.entry((q.what, q.service_code)).or_default() += 1;
+            let key = (q.quota.name, q.quota.service_code, q.quota.quota_code, q.quota.per_zone);
+            *capacity.entry(key).or_default().entry(q.amount).or_default() += 1;
         }
     }
-    for ((what, service), n) in &capacity {
+    for ((name, service, code, per_zone), amounts) in &capacity {
+        let room = amounts
+            .iter()
+            .map(|(amount, n)| match amount {
+                resources::Amount::One => format!("{n} more"),
+                resources::Amount::VcpusOf(ty) => format!("the vCPUs of {n} x {ty}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let zones = if *per_zone { " (counted per Availability Zone)" } else { "" };
         let _ = writeln!(
             out,
-            "- [ ] Capacity: {n} x {what} in `{}` (`aws service-quotas list-service-quotas --service-code {service} --region {}`)",
+            "- [ ] Quota \"{name}\" has room for {room} in `{}`{zones} (`aws service-quotas get-service-quota --service-code {service} --quota-code {code} --region {}`; `drplan readiness` compares it with what the region uses)",
             plan.region, plan.region
         );
     }

@@ -19,6 +19,7 @@
 //! assert!(drplan::resources::get("aws_s3_bucket").is_none());
 //! ```
 
+pub mod capacity;
 pub mod ec2;
 pub mod elb;
 pub mod graph_only;
@@ -36,6 +37,7 @@ use serde_json::Value as Json;
 use crate::apply::StepError;
 use crate::eval::Value;
 use crate::live::LiveObject;
+pub use capacity::{Amount, Capacity, DryRun, Permission, Quota, Usage};
 use sdk::{Args, Cx, Narrow, ReadUnit};
 
 /// The `name`, `service` and `read_unit` of a type module's [`ResourceType`] implementation:
@@ -188,14 +190,6 @@ pub struct RunbookText {
     pub verify: Option<String>,
 }
 
-/// A quota a create step consumes, for the runbook's pre-flight list.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Capacity {
-    pub what: String,
-    /// The Service Quotas service code.
-    pub service_code: &'static str,
-}
-
 /// What a create of a type needs the DR region to offer, for `drplan readiness`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Need {
@@ -203,6 +197,8 @@ pub enum Need {
     InstanceType(String),
     /// An AMI that exists in the DR region.
     Image(String),
+    /// An RDS instance class orderable for the engine in the zones the configuration uses.
+    DbClass { engine: String, class: String },
 }
 
 /// What a write asks of a type.
@@ -274,6 +270,22 @@ pub struct RecoveryPointQuery<'a> {
     pub written: &'a std::collections::BTreeSet<String>,
 }
 
+/// How old the data a recovered database holds ([`ResourceType::recovery_point`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecoveryPoint {
+    /// `None` when it cannot be known from live state (the source says why).
+    pub seconds: Option<u64>,
+    pub source: String,
+    /// Created from nothing: it recovers no data.
+    pub empty: bool,
+}
+
+impl RecoveryPoint {
+    pub fn aged(seconds: Option<u64>, source: impl Into<String>) -> Self {
+        RecoveryPoint { seconds, source: source.into(), empty: false }
+    }
+}
+
 /// A type-specific planning rule, beyond the schema-driven diff (e.g. promotion of a replica).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExtraChange {
@@ -340,7 +352,7 @@ pub trait ResourceType: Send + Sync {
 
     /// How old the data a create of this type recovers is: `Some((seconds, source))` for a
     /// database recovered from something, `None` for everything else.
-    fn recovery_point(&self, _query: &RecoveryPointQuery) -> Option<(Option<u64>, String)> {
+    fn recovery_point(&self, _query: &RecoveryPointQuery) -> Option<RecoveryPoint> {
         None
     }
 
@@ -351,6 +363,12 @@ pub trait ResourceType: Send + Sync {
 
     /// The quota a create step consumes, if any worth checking before a recovery.
     fn capacity(&self, _step: &StepView) -> Option<Capacity> {
+        None
+    }
+
+    /// A dry run of a create's write, proving the caller may make it (`drplan readiness`);
+    /// only where AWS offers one that needs nothing created first.
+    fn dry_run(&self, _step: &StepView) -> Option<DryRun> {
         None
     }
 

@@ -209,11 +209,33 @@ async fn make_drift(moto: &Moto, ex: &Example) -> String {
     addr
 }
 
+/// `drplan readiness` for a failover finds exactly these blockers (rule, address), and says
+/// why each is one.
+fn assert_readiness(s: &Session, moto: &Moto, blockers: &[(&str, &str)]) {
+    let r = s.drplan(&moto.endpoint, &["readiness", "--format", "json"]);
+    assert_eq!(r.code, if blockers.is_empty() { 0 } else { 3 }, "{}\n{}", r.stdout, r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let found: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "blocker")
+        .map(|f| (f["rule"].as_str().unwrap(), f["address"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found, blockers, "{}", r.stdout);
+    for f in report["findings"].as_array().unwrap() {
+        assert!(!f["evidence"].as_str().unwrap().is_empty() && !f["fix"].as_str().unwrap().is_empty(), "{f}");
+    }
+    let scopes: Vec<&str> = report["rules"].as_array().unwrap().iter().map(|r| r["scope"].as_str().unwrap()).collect();
+    assert!(!scopes.iter().any(|s| s.contains("offline")), "moto was asked: {scopes:?}");
+}
+
 fn lifecycle(ex: &Example) {
     let moto = Moto::start();
     block_on(seed(&moto, ex));
     let (foreign_vpc, foreign_sg) = block_on(foreign(&moto, ex.dr));
     let s = Session::new(ex);
+    assert_readiness(&s, &moto, ex.unready_from_empty);
 
     let r = s.drplan(&moto.endpoint, &["apply"]);
     assert_ok(&r, "apply from empty");
@@ -225,6 +247,7 @@ fn lifecycle(ex: &Example) {
     assert_no_changes(&s, &moto);
     let owned = s.owned(&moto);
     assert!(owned.len() >= 15, "{owned:?}");
+    assert_readiness(&s, &moto, &[]);
 
     let drifted = block_on(make_drift(&moto, ex));
     let r = s.drplan(&moto.endpoint, &["plan", "--format", "json", "--detailed-exitcode"]);

@@ -36,12 +36,15 @@ pub struct Call {
     /// ec2, rds, elasticloadbalancing, route53.
     pub service: String,
     pub action: String,
+    /// EC2's DryRun flag: AWS checks the permission and does nothing.
+    pub dry_run: bool,
 }
 
 impl Call {
-    /// Whether the call can change anything (everything but Describe/List/Get).
+    /// Whether the call can change anything (everything but Describe/List/Get and dry runs).
     pub fn mutating(&self) -> bool {
-        !(self.action.starts_with("Describe") || self.action.starts_with("List") || self.action.starts_with("Get"))
+        let reads = ["Describe", "List", "Get"];
+        !(self.dry_run || reads.iter().any(|r| self.action.starts_with(r)))
     }
 }
 
@@ -138,7 +141,10 @@ fn classify(req: &Request) -> Call {
     let region = scope.get(2).copied().unwrap_or_default().to_string();
     let service = scope.get(3).copied().unwrap_or_default().to_string();
     let body = String::from_utf8_lossy(&req.body);
-    let action = body.split('&').find_map(|kv| kv.strip_prefix("Action=")).map(str::to_string).unwrap_or_else(|| {
+    // JSON protocols (Service Quotas) name the operation in X-Amz-Target: `Service.Operation`.
+    let target = header(&req.head, "x-amz-target").and_then(|t| t.rsplit('.').next()).map(str::to_string);
+    let query = body.split('&').find_map(|kv| kv.strip_prefix("Action=")).map(str::to_string);
+    let action = query.or(target).unwrap_or_else(|| {
         // Route 53 is REST: the method and the path say what it does.
         let line = req.head.lines().next().unwrap_or_default();
         let mut parts = line.split(' ');
@@ -146,7 +152,8 @@ fn classify(req: &Request) -> Call {
         let path = parts.next().unwrap_or_default();
         if method == "GET" { format!("Get {path}") } else { format!("{method} {path}") }
     });
-    Call { region, service, action }
+    let dry_run = body.split('&').any(|kv| kv == "DryRun=true");
+    Call { region, service, action, dry_run }
 }
 
 /// An error body in EC2's shape or the query/REST-XML shape of the other services.

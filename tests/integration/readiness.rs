@@ -1,7 +1,8 @@
-//! `drplan readiness` on moto: a region ready for a failover (exit 0), then one thing broken at
-//! a time, each named as a blocker (exit 3): an RPO breach, an instance type not offered in the
-//! zone used, a missing AMI, a read of the primary region in the failover phase. Nothing is
-//! ever written while checking.
+//! `drplan readiness` on moto: a region at its VPC quota before the standby exists, then a
+//! region ready for a failover (exit 0; quotas asked, RunInstances dry-run), then one thing
+//! broken at a time, each named as a blocker (exit 3): an RPO breach, an instance type not
+//! offered in the zone used, a missing AMI, a read of the primary region in the failover
+//! phase. Nothing is ever written while checking (dry runs write nothing).
 
 use crate::apply::{assert_ok, block_on, run};
 use crate::faults::{Faults, Proxy};
@@ -30,6 +31,25 @@ async fn primary_db(moto: &Moto) {
         .unwrap();
 }
 
+/// Fills us-west-2's VPC quota (moto's is 5) with VPCs not drplan's; returns their ids.
+async fn fill_vpc_quota(moto: &Moto) -> Vec<String> {
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk("us-west-2").await);
+    let have = ec2.describe_vpcs().send().await.unwrap().vpcs().len();
+    let mut ids = Vec::new();
+    for i in have..5 {
+        let vpc = ec2.create_vpc().cidr_block(format!("10.{}.0.0/16", 100 + i)).send().await.unwrap();
+        ids.push(vpc.vpc().unwrap().vpc_id().unwrap().to_string());
+    }
+    ids
+}
+
+async fn delete_vpcs(moto: &Moto, ids: &[String]) {
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk("us-west-2").await);
+    for id in ids {
+        ec2.delete_vpc().vpc_id(id).send().await.unwrap();
+    }
+}
+
 fn findings(run: &Run) -> Vec<(String, String, String)> {
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
     report["findings"]
@@ -43,11 +63,24 @@ fn findings(run: &Run) -> Vec<(String, String, String)> {
         .collect()
 }
 
+fn blocker(rule: &str, address: &str) -> (String, String, String) {
+    ("blocker".to_string(), rule.to_string(), address.to_string())
+}
+
 #[test]
 fn readiness_finds_what_would_break_a_failover() {
     let moto = Moto::start();
     block_on(primary_db(&moto));
     let ami = format!("ami={}", block_on(an_ami(&moto)));
+
+    // Before the standby exists, its plan creates a VPC: a region at its VPC quota cannot.
+    let others = block_on(fill_vpc_quota(&moto));
+    let full = run(&moto.endpoint, &["readiness", DIR, "--phase", "standby", "--format", "json", "--var", &ami]);
+    assert_eq!(full.code, 3, "{}", full.stderr);
+    assert!(findings(&full).contains(&blocker("quota", "aws_vpc.dr")), "{}", full.stdout);
+    assert!(full.stdout.contains("uses 5 of 5"), "{}", full.stdout);
+    block_on(delete_vpcs(&moto, &others));
+
     let standby = run(&moto.endpoint, &["apply", DIR, "--auto-approve", "--var", &ami]);
     assert_ok(&standby, "the standby (the replica)");
 
@@ -67,8 +100,9 @@ fn readiness_finds_what_would_break_a_failover() {
     };
     assert_eq!(scope("instance-type"), "1 type(s) in 1 zone(s)", "asked AWS, not skipped");
     assert_eq!(scope("image"), "1 AMI(s)");
-
-    let blocker = |rule: &str, address: &str| ("blocker".to_string(), rule.to_string(), address.to_string());
+    assert_eq!(scope("permission"), "1 action(s) dry-run", "RunInstances, honoured by moto");
+    // moto serves only the vpc quotas; the vCPU quota is said to be unchecked, not passed.
+    assert!(scope("quota").starts_with("1 quota(s); L-1216C47A not checked: "), "{}", scope("quota"));
     let breach = check(&["--var", "rpo=10s"]);
     assert_eq!(breach.code, 3, "{}", breach.stderr);
     assert_eq!(findings(&breach), [blocker("rpo", "aws_db_instance.db")]);
@@ -106,5 +140,6 @@ fn readiness_finds_what_would_break_a_failover() {
 
     let writes: Vec<String> = proxy.calls().into_iter().filter(|c| c.mutating()).map(|c| c.action).collect();
     assert!(writes.is_empty(), "readiness never writes, in any region: {writes:?}");
-    assert!(proxy.calls().iter().any(|c| c.action == "DescribeInstanceTypeOfferings" && c.region == "us-west-2"));
+    let asked = |action: &str| proxy.calls().iter().any(|c| c.action == action && c.region == "us-west-2");
+    assert!(asked("DescribeInstanceTypeOfferings") && asked("GetServiceQuota") && asked("RunInstances"));
 }

@@ -13,6 +13,9 @@ pub struct Example {
     pub primary: &'static str,
     /// Extra arguments moto needs (see docs/aws.md: moto cannot restore across regions).
     pub vars: &'static [&'static str],
+    /// `drplan readiness`'s blockers (rule, address) for a failover before the standby is
+    /// applied; after, it is ready.
+    pub unready_from_empty: &'static [(&'static str, &'static str)],
 }
 
 pub const WEBAPP: Example = Example {
@@ -21,9 +24,18 @@ pub const WEBAPP: Example = Example {
     dr: "us-west-2",
     primary: "us-east-1",
     vars: &["--var", "pitr_source_db_identifier=webapp-db-dr-source"],
+    // Everything it needs is in the DR region already: the AMI, the replicated backups.
+    unready_from_empty: &[],
 };
-pub const PILOT: Example =
-    Example { dir: "examples/pilot-light", stack: "pilot", dr: "eu-west-1", primary: "eu-central-1", vars: &[] };
+pub const PILOT: Example = Example {
+    dir: "examples/pilot-light",
+    stack: "pilot",
+    dr: "eu-west-1",
+    primary: "eu-central-1",
+    vars: &[],
+    // No replica to promote yet: the failover would create an empty database.
+    unready_from_empty: &[("rpo", "module.database.aws_db_instance.this")],
+};
 /// moto's us-west-1 has zones a and b (zone names are per account on AWS too).
 pub const LEDGER: Example = Example {
     dir: "examples/backup-restore",
@@ -31,6 +43,12 @@ pub const LEDGER: Example = Example {
     dr: "us-west-1",
     primary: "us-east-2",
     vars: &["--var", r#"azs=["us-west-1a","us-west-1b"]"#],
+    // The snapshot and the AMI are copied from the primary: no DR-side copy yet.
+    unready_from_empty: &[
+        ("primary-dependency", "aws_ami_copy.web"),
+        ("primary-dependency", "aws_db_snapshot_copy.ledger"),
+        ("primary-source", "aws_db_snapshot_copy.ledger"),
+    ],
 };
 
 async fn db(moto: &Moto, region: &str, id: &str) -> String {

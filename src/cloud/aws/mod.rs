@@ -251,32 +251,12 @@ impl Cloud for Aws {
         })
     }
 
-    fn instance_type_offerings(
-        &self,
-        region: &str,
-        types: &std::collections::BTreeSet<String>,
-    ) -> Option<Result<crate::cloud::Offerings, Error>> {
-        let read = || {
-            runtime()?.block_on(async {
-                let conf = self.sdk_config(region).await;
-                offerings::by_zone(&conf, region, types).await
-            })
-        };
-        Some(read())
-    }
-
-    fn images(
-        &self,
-        region: &str,
-        ids: &std::collections::BTreeSet<String>,
-    ) -> Option<Result<std::collections::BTreeSet<String>, Error>> {
-        let read = || {
-            runtime()?.block_on(async {
-                let conf = self.sdk_config(region).await;
-                offerings::images(&conf, region, ids).await
-            })
-        };
-        Some(read())
+    fn answer(&self, region: &str, questions: &crate::cloud::Questions) -> Option<crate::cloud::Answers> {
+        let rt = runtime().ok()?;
+        Some(rt.block_on(async {
+            let conf = self.sdk_config(region).await;
+            offerings::answer(&conf, region, questions).await
+        }))
     }
 
     fn remote_states(

@@ -1,15 +1,100 @@
-//! What the DR region offers, for `drplan readiness`: where EC2 instance types are offered
-//! (DescribeInstanceTypeOfferings by availability zone) and which AMIs exist (DescribeImages,
-//! filtered by id so a missing one is an answer, not an error).
+//! What the DR region offers and allows, for `drplan readiness` ([`Questions`]): where EC2
+//! instance types are offered (DescribeInstanceTypeOfferings by zone), which AMIs exist
+//! (DescribeImages, filtered by id so a missing one is an answer, not an error), where DB
+//! instance classes are orderable (DescribeOrderableDBInstanceOptions), each quota's limit
+//! (Service Quotas GetServiceQuota) and use (counted as its quota says), instance types'
+//! vCPUs, and dry runs. Every call reads; the dry runs write nothing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_config::SdkConfig;
 use aws_sdk_ec2::types::{Filter, LocationType};
 
-use crate::cloud::Offerings;
+use crate::cloud::{Answers, DbOffer, Offerings, Questions, QuotaState};
 use crate::error::Error;
 use crate::resources::sdk::cloud_error;
+
+/// Every answer, each on its own: one that fails leaves the others.
+pub async fn answer(conf: &SdkConfig, region: &str, q: &Questions) -> Answers {
+    let text = |e: Error| e.to_string();
+    let (offerings, images, db_classes, vcpus) = tokio::join!(
+        by_zone(conf, region, &q.instance_types),
+        images(conf, region, &q.images),
+        db_classes(conf, region, &q.db_classes),
+        crate::resources::ec2::quotas::instance_vcpus(conf, region, &q.vcpus_of),
+    );
+    let mut quotas = BTreeMap::new();
+    for quota in &q.quotas {
+        let state = async {
+            let limit = limit(conf, region, quota.service_code, quota.quota_code).await?;
+            Ok::<_, Error>(QuotaState { limit, usage: (quota.usage)(conf, region).await? })
+        };
+        quotas.insert(quota.quota_code, state.await.map_err(text));
+    }
+    let mut permissions = Vec::new();
+    for (address, dry_run, after) in &q.dry_runs {
+        permissions.push((address.clone(), dry_run.action, (dry_run.call)(conf, after).await));
+    }
+    Answers {
+        offerings: offerings.map_err(text),
+        images: images.map_err(text),
+        db_classes: db_classes.map_err(text),
+        quotas,
+        vcpus: vcpus.map_err(text),
+        permissions,
+    }
+}
+
+/// A quota's value as applied to this account.
+async fn limit(conf: &SdkConfig, region: &str, service: &str, code: &str) -> Result<f64, Error> {
+    let c = aws_sdk_servicequotas::Client::new(conf);
+    let out = c
+        .get_service_quota()
+        .service_code(service)
+        .quota_code(code)
+        .send()
+        .await
+        .map_err(|e| cloud_error("GetServiceQuota", region, e))?;
+    out.quota().and_then(|q| q.value()).ok_or_else(|| Error::Cloud {
+        operation: "GetServiceQuota".into(),
+        region: region.into(),
+        message: format!("{service}/{code} has no value"),
+    })
+}
+
+/// The zones where each (engine, class) is orderable; an engine the region lists nothing for
+/// is [`DbOffer::EngineUnlisted`], not "offered nowhere".
+async fn db_classes(
+    conf: &SdkConfig,
+    region: &str,
+    wanted: &BTreeSet<(String, String)>,
+) -> Result<BTreeMap<(String, String), DbOffer>, Error> {
+    let c = aws_sdk_rds::Client::new(conf);
+    let fail = |e| cloud_error("DescribeOrderableDBInstanceOptions", region, e);
+    let mut out = BTreeMap::new();
+    for (engine, class) in wanted {
+        let mut zones = BTreeSet::new();
+        let mut pages =
+            c.describe_orderable_db_instance_options().engine(engine).db_instance_class(class).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for o in page.map_err(fail)?.orderable_db_instance_options() {
+                zones.extend(o.availability_zones().iter().filter_map(|z| z.name().map(str::to_string)));
+            }
+        }
+        let offer = if !zones.is_empty() {
+            DbOffer::Zones(zones)
+        } else {
+            let any = c.describe_orderable_db_instance_options().engine(engine).max_records(20).send().await;
+            if any.map_err(fail)?.orderable_db_instance_options().is_empty() {
+                DbOffer::EngineUnlisted
+            } else {
+                DbOffer::Zones(zones)
+            }
+        };
+        out.insert((engine.clone(), class.clone()), offer);
+    }
+    Ok(out)
+}
 
 /// The zones of `region` offering each of `types` (a type offered nowhere is absent).
 pub async fn by_zone(conf: &SdkConfig, region: &str, types: &BTreeSet<String>) -> Result<Offerings, Error> {

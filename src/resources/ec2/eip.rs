@@ -5,8 +5,11 @@ use serde_json::json;
 
 use super::*;
 use crate::error::Error;
+use crate::resources::capacity::permission;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
-use crate::resources::{ApplyRequest, BoxFuture, Capacity, Created, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{
+    Amount, ApplyRequest, BoxFuture, Capacity, Created, DryRun, Op, ResourceType, RunbookText, Service, StepView,
+};
 
 pub const TYPE: &str = "aws_eip";
 
@@ -20,7 +23,21 @@ impl ResourceType for Eip {
     }
 
     fn capacity(&self, _step: &StepView) -> Option<Capacity> {
-        Some(Capacity { what: "Elastic IPs (quota L-0263D0A3, default 5)".into(), service_code: "ec2" })
+        Some(Capacity { quota: &super::quotas::ELASTIC_IPS, amount: Amount::One })
+    }
+
+    fn dry_run(&self, _step: &StepView) -> Option<DryRun> {
+        Some(DryRun {
+            action: "ec2:AllocateAddress",
+            call: |conf, _| {
+                Box::pin(async move {
+                    let c = Client::new(conf);
+                    permission(
+                        c.allocate_address().domain(aws_sdk_ec2::types::DomainType::Vpc).dry_run(true).send().await,
+                    )
+                })
+            },
+        })
     }
 
     fn runbook(&self, s: &StepView) -> RunbookText {

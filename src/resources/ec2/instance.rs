@@ -12,7 +12,8 @@ use super::*;
 use crate::error::Error;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
 use crate::resources::{
-    ApplyRequest, BoxFuture, Capacity, Created, Estimate, Op, ResourceType, RunbookText, Service, StepView,
+    Amount, ApplyRequest, BoxFuture, Capacity, Created, DryRun, Estimate, Op, Permission, ResourceType, RunbookText,
+    Service, StepView,
 };
 
 pub const TYPE: &str = "aws_instance";
@@ -35,10 +36,12 @@ impl ResourceType for Instance {
     }
 
     fn capacity(&self, step: &StepView) -> Option<Capacity> {
-        Some(Capacity {
-            what: format!("EC2 {} instances (On-Demand vCPU quota L-1216C47A)", step.arg("instance_type")),
-            service_code: "ec2",
-        })
+        let ty = step.after.get("instance_type")?.as_str()?;
+        Some(Capacity { quota: super::quotas::vcpu_quota(ty)?, amount: Amount::VcpusOf(ty.to_string()) })
+    }
+
+    fn dry_run(&self, _step: &StepView) -> Option<DryRun> {
+        Some(DryRun { action: "ec2:RunInstances", call: |conf, after| Box::pin(dry_run(conf, after)) })
     }
 
     fn needs(&self, step: &StepView) -> Vec<crate::resources::Need> {
@@ -266,4 +269,19 @@ async fn update(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[String]) ->
         waiters::instance_state(cx, id, &["running"], 10 * MINUTE).await?;
     }
     Ok(())
+}
+
+/// RunInstances with the planned image, type and subnet, as a dry run.
+async fn dry_run(conf: &aws_config::SdkConfig, after: &serde_json::Value) -> Permission {
+    let known = |k: &str| after.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let c = Client::new(conf);
+    let call = c
+        .run_instances()
+        .set_image_id(known("ami"))
+        .set_instance_type(known("instance_type").map(|t| InstanceType::from(t.as_str())))
+        .set_subnet_id(known("subnet_id"))
+        .min_count(1)
+        .max_count(1)
+        .dry_run(true);
+    crate::resources::capacity::permission(call.send().await)
 }

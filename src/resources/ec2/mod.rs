@@ -12,6 +12,7 @@ pub mod eip;
 pub mod instance;
 pub mod internet_gateway;
 pub mod nat_gateway;
+pub mod quotas;
 pub mod route;
 pub mod route_table;
 pub mod route_table_association;

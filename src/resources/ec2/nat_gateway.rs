@@ -7,7 +7,7 @@ use super::*;
 use crate::error::Error;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
 use crate::resources::{
-    ApplyRequest, BoxFuture, Capacity, Created, Estimate, Op, ResourceType, RunbookText, Service, StepView,
+    Amount, ApplyRequest, BoxFuture, Capacity, Created, Estimate, Op, ResourceType, RunbookText, Service, StepView,
 };
 
 pub const TYPE: &str = "aws_nat_gateway";
@@ -26,7 +26,7 @@ impl ResourceType for NatGateway {
     }
 
     fn capacity(&self, _step: &StepView) -> Option<Capacity> {
-        Some(Capacity { what: "NAT gateways (quota L-FE5A380F, 5 per AZ)".into(), service_code: "vpc" })
+        Some(Capacity { quota: &super::quotas::NAT_GATEWAYS, amount: Amount::One })
     }
 
     fn runbook(&self, s: &StepView) -> RunbookText {

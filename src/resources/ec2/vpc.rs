@@ -8,7 +8,9 @@ use serde_json::json;
 use super::*;
 use crate::error::Error;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
-use crate::resources::{ApplyRequest, BoxFuture, Created, Op, ResourceType, RunbookText, Service, StepView};
+use crate::resources::{
+    Amount, ApplyRequest, BoxFuture, Capacity, Created, Op, ResourceType, RunbookText, Service, StepView,
+};
 
 pub const TYPE: &str = "aws_vpc";
 
@@ -25,6 +27,10 @@ impl ResourceType for Vpc {
             super::security_group::TYPE,
             crate::resources::elb::target_group::TYPE,
         ]
+    }
+
+    fn capacity(&self, _step: &StepView) -> Option<Capacity> {
+        Some(Capacity { quota: &super::quotas::VPCS, amount: Amount::One })
     }
 
     fn runbook(&self, s: &StepView) -> RunbookText {

@@ -1,7 +1,9 @@
 //! `aws_lb`: created and waited for until active; deleted and waited for until gone.
 
 use super::*;
-use crate::resources::{ApplyRequest, BoxFuture, Estimate, Op, ResourceType, RunbookText, StepView};
+use crate::resources::{
+    Amount, ApplyRequest, BoxFuture, Capacity, Estimate, Op, Quota, ResourceType, RunbookText, StepView, Usage,
+};
 
 pub const TYPE: &str = "aws_lb";
 
@@ -24,6 +26,15 @@ impl ResourceType for Lb {
             "read" => crate::resources::generic_estimate(step),
             _ => Estimate::new(3 * 60, "load balancer provisioning"),
         }
+    }
+
+    fn capacity(&self, step: &StepView) -> Option<Capacity> {
+        let quota = match step.after.get("load_balancer_type").and_then(|t| t.as_str()).unwrap_or("application") {
+            "application" => &APPLICATION,
+            "network" => &NETWORK,
+            _ => return None,
+        };
+        Some(Capacity { quota, amount: Amount::One })
     }
 
     fn runbook(&self, s: &StepView) -> RunbookText {
@@ -145,4 +156,31 @@ async fn lb_gone(cx: &Cx, arn: &str) -> Result<(), StepError> {
         })
     })
     .await
+}
+
+pub static APPLICATION: Quota = Quota {
+    service_code: "elasticloadbalancing",
+    quota_code: "L-53DA6B97",
+    name: "Application Load Balancers per Region",
+    per_zone: false,
+    usage: |conf, region| Box::pin(count(conf, region, "application")),
+};
+
+pub static NETWORK: Quota = Quota {
+    service_code: "elasticloadbalancing",
+    quota_code: "L-69A177A2",
+    name: "Network Load Balancers per Region",
+    per_zone: false,
+    usage: |conf, region| Box::pin(count(conf, region, "network")),
+};
+
+/// The region's load balancers of one type, every owner's.
+async fn count(conf: &aws_config::SdkConfig, region: &str, ty: &str) -> Result<Usage, Error> {
+    let mut pages = Client::new(conf).describe_load_balancers().into_paginator().items().send();
+    let mut n = 0;
+    while let Some(lb) = pages.next().await {
+        let lb = lb.map_err(|e| cloud_error("DescribeLoadBalancers", region, e))?;
+        n += u64::from(lb.r#type().is_some_and(|t| t.as_str() == ty));
+    }
+    Ok(Usage { region: n, by_zone: Default::default() })
 }

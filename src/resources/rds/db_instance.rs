@@ -11,8 +11,8 @@ use super::*;
 use crate::eval::Value;
 use crate::resources::sdk::{ReadUnit, RegionReader, cloud_error};
 use crate::resources::{
-    ApplyRequest, BoxFuture, Capacity, Estimate, ExtraChange, Op, RecoveryPointQuery, ResourceType, RunbookText,
-    Service, StepView,
+    Amount, ApplyRequest, BoxFuture, Capacity, Estimate, ExtraChange, Op, RecoveryPointQuery, ResourceType,
+    RunbookText, Service, StepView,
 };
 
 pub const TYPE: &str = "aws_db_instance";
@@ -74,12 +74,20 @@ impl ResourceType for DbInstance {
         }]
     }
 
-    fn recovery_point(&self, query: &RecoveryPointQuery) -> Option<(Option<u64>, String)> {
+    fn recovery_point(&self, query: &RecoveryPointQuery) -> Option<crate::resources::RecoveryPoint> {
         super::recovery_point::estimate(query)
     }
 
-    fn capacity(&self, step: &StepView) -> Option<Capacity> {
-        Some(Capacity { what: format!("RDS {} instances", step.arg("instance_class")), service_code: "rds" })
+    fn capacity(&self, _step: &StepView) -> Option<Capacity> {
+        Some(Capacity { quota: &super::DB_INSTANCES, amount: Amount::One })
+    }
+
+    fn needs(&self, step: &StepView) -> Vec<crate::resources::Need> {
+        let known = |key: &str| step.after.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        match (known("engine"), known("instance_class")) {
+            (Some(engine), Some(class)) => vec![crate::resources::Need::DbClass { engine, class }],
+            _ => Vec::new(),
+        }
     }
 
     fn runbook(&self, s: &StepView) -> RunbookText {

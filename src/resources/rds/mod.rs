@@ -59,3 +59,22 @@ async fn retag_if_changed(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[S
     }
     Ok(())
 }
+
+pub static DB_INSTANCES: crate::resources::Quota = crate::resources::Quota {
+    service_code: "rds",
+    quota_code: "L-7B6409FD",
+    name: "DB instances",
+    per_zone: false,
+    usage: |conf, region| Box::pin(db_instances(conf, region)),
+};
+
+/// The region's DB instances, every owner's.
+async fn db_instances(conf: &aws_config::SdkConfig, region: &str) -> Result<crate::resources::Usage, Error> {
+    let mut pages = aws_sdk_rds::Client::new(conf).describe_db_instances().into_paginator().items().send();
+    let mut n = 0;
+    while let Some(db) = pages.next().await {
+        db.map_err(|e| crate::resources::sdk::cloud_error("DescribeDBInstances", region, e))?;
+        n += 1;
+    }
+    Ok(crate::resources::Usage { region: n, by_zone: Default::default() })
+}

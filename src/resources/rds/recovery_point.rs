@@ -5,41 +5,47 @@
 
 use crate::eval::Value;
 use crate::live::Inventory;
-use crate::resources::RecoveryPointQuery;
+use crate::resources::{RecoveryPoint, RecoveryPointQuery};
 
-/// The recovery point of one `aws_db_instance` (`None`: a new empty database).
-pub(super) fn estimate(q: &RecoveryPointQuery) -> Option<(Option<u64>, String)> {
+/// The recovery point of one `aws_db_instance`; `None` for one that exists and recovers
+/// nothing (it is not a recovery), empty for one a create makes from nothing.
+pub(super) fn estimate(q: &RecoveryPointQuery) -> Option<RecoveryPoint> {
     let (c, now, inv) = (q.config, q.now, q.inventory);
-    Some(if let Some(pitr) = c.get("restore_to_point_in_time").and_then(Value::as_seq).and_then(|s| s.first()) {
-        pitr_rpo(pitr, now, inv)
-    } else if c.get("replicate_source_db").is_some_and(|v| !v.is_null()) {
-        // Before the snapshot path: a replica's computed snapshot_identifier is unknown, not
-        // a snapshot it restores from.
-        match q.replica_lag {
-            Some(lag) => (Some(lag), "read replica: declared replica_lag".to_string()),
-            None => (
-                None,
-                "read replica: replication lag is not in the live state; declare recovery.replica_lag".to_string(),
-            ),
-        }
-    } else if let Some(snapshot) = c
-        .get("snapshot_identifier")
-        .filter(|v| !v.is_null() && (v.is_wholly_known() || q.written.contains("snapshot_identifier")))
-    {
-        snapshot_rpo(snapshot, q)
-    } else if q.live.and_then(|l| l.attr_str("replicate_source_db")).is_some_and(|s| !s.is_empty()) {
-        // A replica promoted (failover): it holds what had replicated when it stopped.
-        match q.replica_lag {
-            Some(lag) => (Some(lag), "read replica promoted: declared replica_lag".to_string()),
-            None => (
-                None,
-                "read replica promoted: replication lag is not in the live state; declare recovery.replica_lag"
-                    .to_string(),
-            ),
-        }
-    } else {
-        return None;
-    })
+    let (seconds, source) =
+        if let Some(pitr) = c.get("restore_to_point_in_time").and_then(Value::as_seq).and_then(|s| s.first()) {
+            pitr_rpo(pitr, now, inv)
+        } else if c.get("replicate_source_db").is_some_and(|v| !v.is_null()) {
+            // Before the snapshot path: a replica's computed snapshot_identifier is unknown, not
+            // a snapshot it restores from.
+            match q.replica_lag {
+                Some(lag) => (Some(lag), "read replica: declared replica_lag".to_string()),
+                None => (
+                    None,
+                    "read replica: replication lag is not in the live state; declare recovery.replica_lag".to_string(),
+                ),
+            }
+        } else if let Some(snapshot) = c
+            .get("snapshot_identifier")
+            .filter(|v| !v.is_null() && (v.is_wholly_known() || q.written.contains("snapshot_identifier")))
+        {
+            snapshot_rpo(snapshot, q)
+        } else if q.live.and_then(|l| l.attr_str("replicate_source_db")).is_some_and(|s| !s.is_empty()) {
+            // A replica promoted (failover): it holds what had replicated when it stopped.
+            match q.replica_lag {
+                Some(lag) => (Some(lag), "read replica promoted: declared replica_lag".to_string()),
+                None => (
+                    None,
+                    "read replica promoted: replication lag is not in the live state; declare recovery.replica_lag"
+                        .to_string(),
+                ),
+            }
+        } else if q.live.is_none() {
+            let source = "created empty: no replica to promote, no snapshot, no point-in-time restore";
+            return Some(RecoveryPoint { seconds: None, source: source.into(), empty: true });
+        } else {
+            return None;
+        };
+    Some(RecoveryPoint::aged(seconds, source))
 }
 
 fn age(now: Option<i64>, then: &str) -> Option<u64> {
