@@ -199,6 +199,7 @@ fn executable(plan: &Plan) -> serde_json::Value {
     let changes: Vec<serde_json::Value> = plan
         .resource_changes
         .iter()
+        .filter(|c| c.verb() != "no-op")
         .map(|c| {
             let attributes: Vec<&str> = c.drplan.attributes.iter().map(|a| a.name.as_str()).collect();
             serde_json::json!([c.address, c.ty, c.change.actions, c.drplan.live_id, c.drplan.region, attributes])

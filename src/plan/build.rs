@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use sha2::{Digest, Sha256};
 
-use super::changes::{delete, execution, fresh, outputs, summarize, update};
+use super::changes::{delete, execution, fresh, outputs, summarize, unchanged, update};
 use super::counterpart::{self, Counterpart, Lookup};
 use super::decide::decide;
 use super::ownership;
@@ -40,6 +40,8 @@ pub struct BuildOptions<'a> {
 struct Planned<'i> {
     /// (instance index, change) for creates, updates, replacements and deferred reads.
     changes: Vec<(usize, ResourceChange)>,
+    /// (instance index, no-op) for instances whose live object already matches.
+    unchanged: Vec<(usize, ResourceChange)>,
     deletes: Vec<ResourceChange>,
     drift: Vec<Drift>,
     /// Ids of live objects an instance manages (never deleted as orphans).
@@ -51,8 +53,6 @@ struct Planned<'i> {
     left: Vec<String>,
     /// Instances the provider plans, all at once once the others are done.
     served: Vec<super::served::Work<'i>>,
-    /// What planning them warns about.
-    served_warnings: Vec<String>,
 }
 
 impl<'i> Planned<'i> {
@@ -79,11 +79,12 @@ pub fn build<'i>(
     for (i, inst) in exp.instances.iter().enumerate().filter(|(i, _)| selected.contains(i)) {
         plan_instance(&mut p, i, inst, recovery, inv, opts, &mut diags);
     }
+    let mut served = super::served::Out::default();
     if let Some(host) = opts.host {
-        let mut warnings = Vec::new();
-        super::served::plan(host, &recovery.stack, inv, &p.served, &mut p.changes, &mut warnings, &mut diags);
-        p.served_warnings = warnings;
+        super::served::plan(host, &recovery.stack, inv, &p.served, &mut served, &mut diags);
+        p.changes.append(&mut served.changes);
         p.changes.sort_by_key(|(i, _)| *i);
+        p.unchanged.append(&mut served.unchanged);
     }
     orphans(&mut p, recovery, inv, opts);
     if diags.has_errors() {
@@ -92,13 +93,13 @@ pub fn build<'i>(
     p.deletes.sort_by(|a, b| a.address.cmp(&b.address));
     let summary = summarize(p.changes.iter().map(|(_, c)| c).chain(&p.deletes));
     let mut execution = execution(exp, &p.changes, &p.deletes);
-    let changes: Vec<ResourceChange> = p.changes.into_iter().map(|(_, c)| c).chain(p.deletes).collect();
+    let changes = with_unchanged(p.changes, p.unchanged, p.deletes);
     super::gates::mark(&mut execution, &changes, recovery, opts.phase, opts.destroy);
     let failback_writes = changes
         .iter()
         .filter(|c| {
             let home = |region: &str| crate::resources::home_region(&c.ty, region).to_string();
-            c.verb() != "read" && home(&c.drplan.region) != home(&recovery.region)
+            !matches!(c.verb(), "read" | "no-op") && home(&c.drplan.region) != home(&recovery.region)
         })
         .map(|c| c.address.clone())
         .collect();
@@ -126,7 +127,7 @@ pub fn build<'i>(
         warnings: warnings(inv, &recovery.stack, opts.targets)
             .into_iter()
             .chain(p.left)
-            .chain(p.served_warnings)
+            .chain(served.warnings)
             .collect(),
         failback_writes,
         execution,
@@ -213,6 +214,7 @@ fn plan_instance<'i>(
     };
     let decision = decide(&inst.ty, &schema.block, &inst.config, &inst.written, &inst.lifecycle, live);
     if decision.is_empty() {
+        p.unchanged.push((i, unchanged(inst, &region, &live.id, &decision.before, &sensitive_of(schema, inst))));
         return;
     }
     if let Some(why) = ownership::unproven(inv, &recovery.stack, live, &inst.config, Some(false)) {
@@ -249,6 +251,24 @@ fn plan_instance<'i>(
         p.drift.push(Drift { address: inst.addr.clone(), live_id: live.id.clone(), attributes: drifted });
     }
     p.changes.push((i, update(inst, &region, live, &decision)));
+}
+
+/// Every change in instance order (no-ops among them, as Terraform lists them), deletes last.
+fn with_unchanged(
+    changes: Vec<(usize, ResourceChange)>,
+    unchanged: Vec<(usize, ResourceChange)>,
+    deletes: Vec<ResourceChange>,
+) -> Vec<ResourceChange> {
+    let mut all: Vec<(usize, ResourceChange)> = changes.into_iter().chain(unchanged).collect();
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, c)| c).chain(deletes).collect()
+}
+
+/// The attributes masked in a plan: the configuration's sensitive ones and the schema's.
+fn sensitive_of(schema: &schema::ResourceSchema, inst: &Instance) -> BTreeSet<String> {
+    let mut out = inst.sensitive_attrs.clone();
+    out.extend(schema.block.attrs.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k.clone()));
+    out
 }
 
 /// A primary-side counterpart: found (the plan depends on it) or not, never changed.

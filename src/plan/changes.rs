@@ -90,6 +90,31 @@ pub(super) fn update(inst: &Instance, region: &str, live: &LiveObject, decision:
     c
 }
 
+/// An instance whose live object already matches: Terraform's `no-op`, with the live object
+/// (in the schema's shape, sensitive attributes masked) as both before and after, so policies
+/// that check every resource see the unchanged ones too.
+pub(super) fn unchanged(
+    inst: &Instance,
+    region: &str,
+    live_id: &str,
+    before: &Value,
+    sensitive: &BTreeSet<String>,
+) -> ResourceChange {
+    let (value, _, mask) = json::object(before, sensitive);
+    let change = Change {
+        actions: vec![Action::NoOp],
+        before: value.clone(),
+        after: value,
+        after_unknown: serde_json::json!({}),
+        before_sensitive: mask.clone(),
+        after_sensitive: mask,
+        replace_paths: Vec::new(),
+    };
+    let mut c = base(inst, region, change);
+    c.drplan.live_id = Some(live_id.to_string());
+    c
+}
+
 /// A live object's attributes as a plan records them (`before`), sensitive ones masked.
 pub fn recorded(obj: &LiveObject) -> serde_json::Value {
     delete(obj, "", &BTreeSet::new()).change.before

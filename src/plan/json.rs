@@ -1,6 +1,6 @@
-//! Values as plan JSON: unknowns become `null` with a `true` in the `after_unknown` mask, and
-//! sensitive attributes become `null` with a `true` in the sensitivity mask, so no secret is
-//! ever written to a plan file.
+//! Values as plan JSON: unknowns are left out of objects (and `null` in lists) with a `true` in
+//! the `after_unknown` mask, as Terraform writes them; sensitive attributes become `null` with
+//! a `true` in the sensitivity mask, so no secret is ever written to a plan file.
 
 use std::collections::BTreeSet;
 
@@ -21,7 +21,9 @@ fn with_unknowns(v: &Value) -> (Json, Json) {
             let mut masks = Map::new();
             for (k, item) in m {
                 let (val, mask) = with_unknowns(item);
-                vals.insert(k.clone(), val);
+                if !matches!(item, Value::Unknown) {
+                    vals.insert(k.clone(), val);
+                }
                 if mask != Json::Bool(false) {
                     masks.insert(k.clone(), mask);
                 }
@@ -61,6 +63,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn unknown_list_elements_stay_in_place() {
+        let v = Value::Map([("ids".to_string(), Value::List(vec!["a".into(), Value::Unknown]))].into());
+        let (val, unknown, _) = object(&v, &BTreeSet::new());
+        assert_eq!(val, serde_json::json!({"ids": ["a", null]}));
+        assert_eq!(unknown, serde_json::json!({"ids": [false, true]}));
+    }
+
+    #[test]
     fn unknowns_and_secrets_are_masked() {
         let v = Value::Map(
             [
@@ -71,7 +81,7 @@ mod tests {
             .into(),
         );
         let (val, unknown, sensitive) = object(&v, &["password".to_string()].into());
-        assert_eq!(val, serde_json::json!({"id": null, "password": null, "name": "db"}));
+        assert_eq!(val, serde_json::json!({"password": null, "name": "db"}));
         assert_eq!(unknown, serde_json::json!({"id": true}));
         assert_eq!(sensitive, serde_json::json!({"password": true}));
         assert!(!val.to_string().contains("hunter2"));

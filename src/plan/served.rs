@@ -34,16 +34,17 @@ pub fn provider_config(block: &Block, inst: &Instance, stack: &str) -> Value {
     with_ownership_tags(config, block, stack, &inst.addr)
 }
 
+/// What planning the served instances produced: (instance index, change) pairs.
+#[derive(Default)]
+pub(super) struct Out {
+    pub changes: Vec<(usize, ResourceChange)>,
+    /// No-ops: the live object already matches.
+    pub unchanged: Vec<(usize, ResourceChange)>,
+    pub warnings: Vec<String>,
+}
+
 /// Plans every `work` item through `host`; changes go to `out`, refusals to `diags`.
-pub(super) fn plan(
-    host: &Host,
-    stack: &str,
-    inv: &Inventory,
-    work: &[Work],
-    out: &mut Vec<(usize, ResourceChange)>,
-    warnings: &mut Vec<String>,
-    diags: &mut Diagnostics,
-) {
+pub(super) fn plan(host: &Host, stack: &str, inv: &Inventory, work: &[Work], out: &mut Out, diags: &mut Diagnostics) {
     let mut not_found_again = BTreeSet::new();
     let mut items = Vec::with_capacity(work.len());
     let none = Block::default();
@@ -69,7 +70,10 @@ pub(super) fn plan(
         let settled =
             crate::provider::ownership::unread_defaults(&item.prior, &item.config, &planned.planned, untaggable);
         let decision = decide_served(&item.prior, &planned.planned, &planned.requires_replace, &settled);
-        if w.live.is_some() && decision.changed.is_empty() {
+        let sensitive = sensitive_attrs(host, w.inst);
+        if let Some(live) = w.live.filter(|_| decision.changed.is_empty()) {
+            out.unchanged
+                .push((w.index, super::changes::unchanged(w.inst, &w.region, &live.id, &item.prior, &sensitive)));
             continue;
         }
         // Found by the import id its configuration implies (AWS cannot tag it): changed only
@@ -108,13 +112,12 @@ pub(super) fn plan(
         {
             not_found_again.insert(w.inst.addr.clone());
         }
-        let sensitive = sensitive_attrs(host, w.inst);
-        out.push((w.index, change(w, &item.prior, &planned, &decision, &sensitive)));
+        out.changes.push((w.index, change(w, &item.prior, &planned, &decision, &sensitive)));
     }
     if !not_found_again.is_empty() {
         let list: Vec<String> = not_found_again.into_iter().collect();
         let (obj, it) = if list.len() == 1 { ("this object", "it") } else { ("these objects", "them") };
-        warnings.push(format!(
+        out.warnings.push(format!(
             "{}: AWS cannot tag {obj}, so drplan cannot find {it} again once created and every plan plans {it} as new (harmless only where creating {it} again is idempotent in AWS). List {it} in recovery.unmanaged to leave {it} to other tools.",
             list.join(", ")
         ));

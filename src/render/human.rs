@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde_json::Value as Json;
 
 use super::Style;
-use super::value::{SENSITIVE, UNKNOWN, inline, is_blocks, mask_at, mask_index, printable, scalar};
+use super::value::{SENSITIVE, UNKNOWN, inline, is_blocks, mask_at, mask_index, printable, scalar, with_unknown_slots};
 use crate::expand::recovery::format_duration;
 use crate::plan::{Action, Plan, ResourceChange, Step};
 
@@ -131,7 +131,7 @@ pub fn render(plan: &Plan, style: Style) -> String {
     }
     counterparts(&mut o, plan);
     unmanaged(&mut o, plan);
-    let changes: Vec<&ResourceChange> = plan.resource_changes.iter().collect();
+    let changes: Vec<&ResourceChange> = plan.resource_changes.iter().filter(|c| c.verb() != "no-op").collect();
     if changes.is_empty() {
         let _ = writeln!(o.text, "No changes. The DR region matches the configuration.");
     } else {
@@ -139,6 +139,10 @@ pub fn render(plan: &Plan, style: Style) -> String {
         let steps: std::collections::HashMap<&str, &Step> =
             plan.execution.steps.iter().map(|s| (s.address.as_str(), s)).collect();
         for c in &changes {
+            // Terraform's JSON leaves unknown attributes out; the renderer shows them.
+            let mut shown = (*c).clone();
+            shown.change.after = with_unknown_slots(&c.change.after, &c.change.after_unknown);
+            let c = &shown;
             let marks = Marks {
                 step: steps.get(c.address.as_str()).copied(),
                 failback_write: plan.failback_writes.contains(&c.address),

@@ -54,6 +54,29 @@ pub fn mask_at<'m>(mask: &'m Json, key: &str) -> &'m Json {
     }
 }
 
+/// `value` with a `null` wherever the unknown mask marks an attribute the plan JSON leaves out
+/// (as Terraform does), so a renderer can show it as known after apply.
+pub fn with_unknown_slots(value: &Json, unknown: &Json) -> Json {
+    match (value, unknown) {
+        (Json::Object(obj), Json::Object(mask)) => {
+            let mut out = obj.clone();
+            for (k, m) in mask {
+                let slot = out.entry(k.clone()).or_insert(Json::Null);
+                *slot = with_unknown_slots(slot, m);
+            }
+            Json::Object(out)
+        }
+        (Json::Array(items), Json::Array(masks)) => Json::Array(
+            items
+                .iter()
+                .zip(masks.iter().chain(std::iter::repeat(&Json::Bool(false))))
+                .map(|(v, m)| with_unknown_slots(v, m))
+                .collect(),
+        ),
+        _ => value.clone(),
+    }
+}
+
 pub fn mask_index(mask: &Json, i: usize) -> &Json {
     static FALSE: Json = Json::Bool(false);
     match mask {
@@ -66,6 +89,16 @@ pub fn mask_index(mask: &Json, i: usize) -> &Json {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn left_out_unknowns_get_a_slot() {
+        let after = serde_json::json!({"name": "web", "tags": {"a": "b"}, "ids": ["x", null]});
+        let unknown = serde_json::json!({"id": true, "tags": {"alarm": true}, "ids": [false, true]});
+        assert_eq!(
+            with_unknown_slots(&after, &unknown),
+            serde_json::json!({"id": null, "name": "web", "tags": {"a": "b", "alarm": null}, "ids": ["x", null]})
+        );
+    }
 
     #[test]
     fn control_characters_from_the_cloud_are_escaped() {

@@ -258,13 +258,11 @@ fn lifecycle(ex: &Example) {
         serde_json::json!([{ "address": drifted, "live_id": plan["drift"][0]["live_id"], "attributes": ["map_public_ip_on_launch"] }]),
         "the drift is shown exactly"
     );
-    let changes: Vec<(&str, &str)> = plan["resource_changes"]
-        .as_array()
-        .unwrap()
+    let changes: Vec<(String, String)> = crate::harness::changes(&plan)
         .iter()
-        .map(|c| (c["address"].as_str().unwrap(), c["change"]["actions"][0].as_str().unwrap()))
+        .map(|c| (c["address"].as_str().unwrap().into(), c["change"]["actions"][0].as_str().unwrap().into()))
         .collect();
-    assert_eq!(changes, [(drifted.as_str(), "update")]);
+    assert_eq!(changes, [(drifted.clone(), "update".to_string())]);
     assert_ok(&s.drplan(&moto.endpoint, &["apply"]), "apply fixing drift");
     assert_no_changes(&s, &moto);
     assert_eq!(s.owned(&moto), owned, "fixing drift changed nothing else");

@@ -52,9 +52,17 @@ fn plans_against_aws_match_owned_objects_and_read_both_regions() {
     let run = drplan_moto(&moto, &["plan", FIXTURE, "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let changes = plan["resource_changes"].as_array().unwrap();
+    let changes = crate::harness::changes(&plan);
     let addrs: Vec<&str> = changes.iter().map(|c| c["address"].as_str().unwrap()).collect();
     assert_eq!(addrs, ["aws_subnet.a", "aws_route53_record.db"], "the owned VPC matches; nothing foreign is touched");
+    let vpc = plan["resource_changes"].as_array().unwrap().iter().find(|c| c["type"] == "aws_vpc").unwrap();
+    assert_eq!(
+        vpc["change"]["actions"],
+        serde_json::json!(["no-op"]),
+        "unchanged resources are listed, as Terraform does"
+    );
+    assert_eq!(vpc["change"]["before"], vpc["change"]["after"]);
+    assert_eq!(vpc["change"]["after"]["id"], vpc_id.as_str());
     let subnet = &changes[0]["change"]["after"];
     assert_eq!(subnet["vpc_id"], vpc_id.as_str(), "a kept resource's id is known to its dependents");
     assert_eq!(subnet["availability_zone"], "us-west-2a", "data sources read the DR region");

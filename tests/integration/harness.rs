@@ -325,3 +325,9 @@ impl InstalledProvider {
         drplan_with_env(args, &env)
     }
 }
+
+/// A JSON plan's resource changes that change something (Terraform lists `no-op`s too).
+pub fn changes(plan: &serde_json::Value) -> Vec<serde_json::Value> {
+    let all = plan["resource_changes"].as_array().cloned().unwrap_or_default();
+    all.into_iter().filter(|c| c["change"]["actions"] != serde_json::json!(["no-op"])).collect()
+}

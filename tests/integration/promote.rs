@@ -32,7 +32,7 @@ fn the_failover_phase_plans_a_promotion() {
     let live = "examples/pilot-light/live/converged.json";
     let r = drplan(&["plan", config, "--live", live, "--format", "json", "--phase", "failover"]);
     let plan: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let changes = plan["resource_changes"].as_array().unwrap();
+    let changes = crate::harness::changes(&plan);
     let addresses: Vec<&str> = changes.iter().map(|c| c["address"].as_str().unwrap()).collect();
     assert_eq!(
         addresses,

@@ -133,13 +133,11 @@ fn served_types_lifecycle_on_moto() {
         run(&["plan", &dir_s, "--format", "json", "--out", &tmp.path().join("plan.json").display().to_string()]);
     assert_ok(&changed, "plan of a change");
     let plan: serde_json::Value = serde_json::from_str(&changed.stdout).unwrap();
-    let updates: Vec<(&str, &str)> = plan["resource_changes"]
-        .as_array()
-        .unwrap()
+    let updates: Vec<(String, String)> = crate::harness::changes(&plan)
         .iter()
-        .map(|c| (c["address"].as_str().unwrap(), c["change"]["actions"][0].as_str().unwrap()))
+        .map(|c| (c["address"].as_str().unwrap().into(), c["change"]["actions"][0].as_str().unwrap().into()))
         .collect();
-    assert_eq!(updates, [("aws_sns_topic.alerts", "update")]);
+    assert_eq!(updates, [("aws_sns_topic.alerts".to_string(), "update".to_string())]);
     assert_ok(
         &run(&["apply", &tmp.path().join("plan.json").display().to_string(), "--journal-dir", &journal_s]),
         "apply the saved plan",

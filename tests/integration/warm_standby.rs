@@ -55,8 +55,7 @@ resource "aws_s3_bucket_versioning" "logs" {
 "#;
 
 fn actions(plan: &serde_json::Value) -> Vec<(String, String)> {
-    let changes = plan["resource_changes"].as_array().cloned().unwrap_or_default();
-    changes
+    crate::harness::changes(plan)
         .iter()
         .map(|c| (c["address"].as_str().unwrap().to_string(), c["change"]["actions"][0].as_str().unwrap().to_string()))
         .collect()
@@ -219,7 +218,7 @@ fn warm_standby_plans_offline_from_recorded_states() {
     assert_ok(&failover, "plan of the failover");
     let json: serde_json::Value = serde_json::from_str(&failover.stdout).unwrap();
     assert_eq!(actions(&json), [("aws_autoscaling_group.web".to_string(), "update".to_string())]);
-    let group = &json["resource_changes"][0]["change"];
+    let group = &crate::harness::changes(&json)[0]["change"].clone();
     assert_eq!((&group["before"]["desired_capacity"], &group["after"]["desired_capacity"]), (&1.into(), &6.into()));
 
     let drifted = plan("drifted", &["--format", "json"]);
