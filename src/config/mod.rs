@@ -19,6 +19,7 @@
 
 mod decl;
 mod decode;
+pub mod describe;
 pub mod json;
 mod load;
 pub mod manifest;

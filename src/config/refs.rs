@@ -37,14 +37,59 @@ pub struct Reference {
 }
 
 pub fn expr_refs(e: &Expr) -> Vec<Reference> {
-    let mut w = Walker { file: e.file, bound: Vec::new(), out: Vec::new(), unmasking: 0 };
+    let mut w = Walker { file: e.file, bound: Vec::new(), out: Vec::new(), meta: Vec::new(), unmasking: 0 };
     w.expr(&e.expr);
     w.out
 }
 
+/// The references of an expression as Terraform's JSON configuration lists them: each
+/// traversal from its longest form to the object (`aws_subnet.a[0].id`, `aws_subnet.a[0]`,
+/// `aws_subnet.a`), and `count.index`, `each.key`, `path.module` and the like; no duplicates.
+pub fn terraform_refs(expr: &Expression, file: FileId) -> Vec<String> {
+    let mut w = Walker { file, bound: Vec::new(), out: Vec::new(), meta: Vec::new(), unmasking: 0 };
+    w.expr(expr);
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    for r in &w.out {
+        let base = match &r.target {
+            Target::Var(n) => format!("var.{n}"),
+            Target::Local(n) => format!("local.{n}"),
+            Target::Module(n) => {
+                if let Some(o) = &r.output {
+                    push(format!("module.{n}.{o}"));
+                }
+                push(format!("module.{n}"));
+                continue;
+            }
+            Target::Resource(Mode::Managed, t, n) => format!("{t}.{n}"),
+            Target::Resource(Mode::Data, t, n) => format!("data.{t}.{n}"),
+            Target::SensitiveCall => continue,
+        };
+        let keyed = r.key.as_ref().map(|k| format!("{base}[{k}]"));
+        if matches!(r.target, Target::Resource(..))
+            && let Some(o) = &r.output
+        {
+            push(format!("{}.{o}", keyed.as_deref().unwrap_or(&base)));
+        }
+        push(keyed.unwrap_or_default());
+        push(base);
+    }
+    out.retain(|s| !s.is_empty());
+    for m in w.meta {
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    }
+    out
+}
+
 /// References from every attribute and nested block of a body (resource bodies).
 pub fn body_refs(body: &Body, file: FileId) -> Vec<Reference> {
-    let mut w = Walker { file, bound: Vec::new(), out: Vec::new(), unmasking: 0 };
+    let mut w = Walker { file, bound: Vec::new(), out: Vec::new(), meta: Vec::new(), unmasking: 0 };
     w.body(body);
     w.out
 }
@@ -53,6 +98,8 @@ struct Walker {
     file: FileId,
     bound: Vec<String>,
     out: Vec<Reference>,
+    /// `count.index`, `each.key`, `path.module` and the like (not declarations).
+    meta: Vec<String>,
     /// Depth of `nonsensitive(...)` calls around the current expression.
     unmasking: usize,
 }
@@ -200,6 +247,10 @@ impl Walker {
             Some(TraversalOperator::GetAttr(a)) => Some(a.as_str().to_string()),
             _ => None,
         };
+        if let ("count" | "each" | "path" | "terraform" | "self", Some(a)) = (root, attr(0)) {
+            self.meta.push(format!("{root}.{a}"));
+            return;
+        }
         let key_at = |i: usize| match ops.get(i) {
             Some(TraversalOperator::Index(Expression::Number(n))) => n.value().as_u64().map(|n| n.to_string()),
             Some(TraversalOperator::Index(Expression::String(s))) => Some(format!("{:?}", s.value())),
@@ -266,5 +317,16 @@ mod tests {
         assert_eq!(r, vec![(Target::Resource(Mode::Data, "aws_ami".into(), "web".into()), Some("0".into()))]);
         assert_eq!(refs("\"${local.name}-${each.key}\""), vec![(Target::Local("name".into()), None)]);
         assert_eq!(refs("module.net.vpc_id"), vec![(Target::Module("net".into()), None)]);
+    }
+
+    #[test]
+    fn references_as_terraform_lists_them() {
+        let tf = |src: &str| terraform_refs(&hcl_edit::parser::parse_expr(src).unwrap(), FileId(0));
+        assert_eq!(tf("aws_subnet.public[0].id"), ["aws_subnet.public[0].id", "aws_subnet.public[0]", "aws_subnet.public"]);
+        assert_eq!(tf("cidrsubnet(var.cidr, 8, count.index)"), ["var.cidr", "count.index"]);
+        assert_eq!(tf("module.app.dns_name"), ["module.app.dns_name", "module.app"]);
+        assert_eq!(tf("aws_subnet.public[*].id"), ["aws_subnet.public"]);
+        assert_eq!(tf("[for s in data.aws_subnet.x : s.id]"), ["data.aws_subnet.x"]);
+        assert_eq!(tf("\"a\""), Vec::<String>::new());
     }
 }

@@ -77,6 +77,7 @@ fn plan_once(
         config_fingerprint: config_fingerprint(&config, &opts.load),
         destroy: opts.destroy,
         host: host.map(|h| h.as_ref()),
+        configuration: describe_configuration(&config, host.map(|h| h.as_ref())),
     };
     match build::build(&config.expansion, inventory, &view, &build_opts) {
         Ok(plan) => Ok((plan, config)),
@@ -84,6 +85,19 @@ fn plan_once(
             Err(Error::Config { diagnostics: diagnostics.sorted(), sources: Arc::new(config.loaded.sources) })
         }
     }
+}
+
+/// The configuration as Terraform's JSON plan describes it; attributes either schema (drplan's
+/// or the provider's) marks sensitive are never written.
+fn describe_configuration(config: &Configuration, host: Option<&crate::provider::Host>) -> serde_json::Value {
+    let sensitive = |mode: crate::config::Mode, ty: &str, attr: &str| {
+        crate::schema::lookup(mode, ty).and_then(|s| s.block.attrs.get(attr)).is_some_and(|a| a.sensitive)
+            || host
+                .and_then(|h| h.block(mode, ty))
+                .and_then(|b| b.attributes.get(attr))
+                .is_some_and(|a| a.sensitive)
+    };
+    crate::config::describe::describe(&config.loaded.tree, crate::plan::PROVIDER_NAME, &sensitive)
 }
 
 /// The provider-served instances the plan replaces.

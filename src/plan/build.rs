@@ -33,6 +33,8 @@ pub struct BuildOptions<'a> {
     pub destroy: bool,
     /// The provider host, when the configuration has types drplan does not serve natively.
     pub host: Option<&'a crate::provider::Host>,
+    /// The configuration as Terraform's JSON plan describes it ([`crate::config::describe`]).
+    pub configuration: serde_json::Value,
 }
 
 /// What planning the instances produced, before assembly.
@@ -106,8 +108,10 @@ pub fn build<'i>(
     let live_objects: Vec<String> = p.live_objects.into_iter().collect();
     let live = live_fingerprint(inv, &live_objects);
     let unmanaged = if opts.destroy { Vec::new() } else { super::unmanaged::collect(exp, &selected) };
+    let output_changes = outputs(exp);
     Ok(Plan {
         format_version: FORMAT_VERSION.into(),
+        terraform_version: super::terraform::TERRAFORM_FORMAT.into(),
         drplan_version: env!("CARGO_PKG_VERSION").into(),
         stack: recovery.stack.clone(),
         region: recovery.region.clone(),
@@ -119,8 +123,17 @@ pub fn build<'i>(
         live_captured_at: inv.snapshot.captured_at.clone(),
         fingerprint: Fingerprint { config: opts.config_fingerprint.clone(), live, live_objects },
         targets: opts.targets.to_vec(),
+        planned_values: super::terraform::planned_values(&changes, &output_changes),
+        resource_drift: super::terraform::resource_drift(&changes, &p.drift),
+        prior_state: super::terraform::prior_state(&changes),
+        configuration: opts.configuration.clone(),
+        relevant_attributes: super::terraform::relevant_attributes(&opts.configuration, &p.drift),
+        timestamp: inv.snapshot.captured_at.clone(),
+        applyable: summary.has_changes(),
+        complete: opts.targets.is_empty(),
+        errored: false,
         resource_changes: changes,
-        output_changes: outputs(exp),
+        output_changes,
         drift: p.drift,
         counterparts: p.counterparts,
         unmanaged,

@@ -50,7 +50,17 @@ fn normalize_block(schema: &BlockSchema, attrs: &BTreeMap<String, serde_json::Va
                 .iter()
                 .filter_map(|i| i.as_object())
                 .map(|o| {
-                    Value::Map(normalize_block(&nested.block, &o.iter().map(|(k, v)| (k.clone(), v.clone())).collect()))
+                    let mut item =
+                        normalize_block(&nested.block, &o.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+                    // The provider reads an unset nested argument as its default (`[]`, `""`).
+                    for (k, attr) in &nested.block.attrs {
+                        if let Some(d) = &attr.default
+                            && item.get(k).is_none_or(|v| *v == Value::Null)
+                        {
+                            item.insert(k.clone(), d.clone());
+                        }
+                    }
+                    Value::Map(item)
                 })
                 .collect();
             out.insert(name.clone(), Value::List(items));

@@ -19,6 +19,7 @@ pub mod gates;
 mod json;
 pub mod ownership;
 pub mod served;
+pub mod terraform;
 pub mod unmanaged;
 pub mod view;
 
@@ -28,8 +29,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Mode;
 
-/// The plan format version. Readers refuse other major versions.
-pub const FORMAT_VERSION: &str = "1.0";
+/// The plan format version: Terraform's JSON plan format version, whose fields drplan writes.
+/// Readers refuse other major versions.
+pub const FORMAT_VERSION: &str = "1.2";
 /// `provider_name` in resource changes, as Terraform writes it.
 pub const PROVIDER_NAME: &str = "registry.terraform.io/hashicorp/aws";
 
@@ -46,6 +48,9 @@ pub enum Action {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub format_version: String,
+    /// The Terraform release whose JSON plan format this follows ([`terraform::TERRAFORM_FORMAT`]).
+    #[serde(default)]
+    pub terraform_version: String,
     pub drplan_version: String,
     pub stack: String,
     /// The DR region everything is built in.
@@ -69,8 +74,35 @@ pub struct Plan {
     /// `--target` addresses the plan was limited to (empty: everything).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<String>,
+    /// Every resource as it will be after apply, by module (what policy tools read).
+    #[serde(default)]
+    pub planned_values: terraform::Values,
+    /// Owned objects changed outside drplan, as Terraform reports drift.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_drift: Vec<ResourceChange>,
+    /// One record per declared instance, unchanged ones (`no-op`) too, then the deletes.
     pub resource_changes: Vec<ResourceChange>,
     pub output_changes: BTreeMap<String, OutputChange>,
+    /// The live objects the plan starts from; absent when nothing exists yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_state: Option<terraform::PriorState>,
+    /// The configuration, as Terraform's JSON plan describes it ([`crate::config::describe`]).
+    #[serde(default)]
+    pub configuration: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relevant_attributes: Vec<terraform::RelevantAttribute>,
+    /// Terraform's plan timestamp: here when the live state was read, so plans stay
+    /// byte-identical.
+    #[serde(default)]
+    pub timestamp: String,
+    /// Whether applying it would change anything.
+    #[serde(default)]
+    pub applyable: bool,
+    /// False when `--target` limited it.
+    #[serde(default)]
+    pub complete: bool,
+    #[serde(default)]
+    pub errored: bool,
     /// Owned objects whose live attributes differ from the configuration (changed outside drplan).
     pub drift: Vec<Drift>,
     /// Primary-side resources of a two-region root: never changed, looked up (found or not).

@@ -331,3 +331,22 @@ pub fn changes(plan: &serde_json::Value) -> Vec<serde_json::Value> {
     let all = plan["resource_changes"].as_array().cloned().unwrap_or_default();
     all.into_iter().filter(|c| c["change"]["actions"] != serde_json::json!(["no-op"])).collect()
 }
+
+/// The checkov binary: `DRPLAN_CHECKOV`, or the pinned one scripts/install-checkov.sh installs
+/// under target/ (on first use, once per test run; later runs find it there).
+pub fn checkov() -> PathBuf {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(bin) = std::env::var("DRPLAN_CHECKOV") {
+            return PathBuf::from(bin);
+        }
+        let out = Command::new("bash")
+            .arg(root().join("scripts/install-checkov.sh"))
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .expect("bash runs scripts/install-checkov.sh");
+        assert!(out.status.success(), "scripts/install-checkov.sh failed (it needs python3 and PyPI)");
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    })
+    .clone()
+}

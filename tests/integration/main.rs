@@ -11,6 +11,7 @@ mod graph;
 mod harness;
 mod phases;
 mod plan;
+mod policy;
 mod promote;
 mod provider;
 mod readiness;

@@ -83,7 +83,8 @@ fn json_plan_has_terraforms_resource_changes_shape() {
     let run =
         drplan(&["plan", "examples/webapp-dr", "--live", "examples/webapp-dr/live/empty.json", "--format", "json"]);
     let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(plan["format_version"], "1.0");
+    assert_eq!(plan["format_version"], "1.2");
+    assert_eq!(plan["terraform_version"], "1.11.4");
     for c in plan["resource_changes"].as_array().unwrap() {
         for key in ["address", "mode", "type", "name", "provider_name", "change"] {
             assert!(c.get(key).is_some(), "resource change lacks {key}: {c}");

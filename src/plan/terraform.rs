@@ -1,0 +1,295 @@
+//! The parts of Terraform's JSON plan (`terraform show -json`) that restate the changes for
+//! policy tools: `planned_values` (every resource as it will be), `prior_state` (what exists),
+//! `resource_drift` and `relevant_attributes`. Checkov and OPA policies read these, not
+//! `resource_changes`. Derived from the change records only; the `configuration` object comes
+//! from [`crate::config::describe`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use super::{Action, Drift, OutputChange, ResourceChange};
+
+/// The Terraform release whose JSON plan format drplan writes (`terraform_version`).
+pub const TERRAFORM_FORMAT: &str = "1.11.4";
+
+/// `planned_values` and `prior_state.values`: outputs and the module tree of resources.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Values {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<String, OutputValue>,
+    pub root_module: ModuleValues,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputValue {
+    pub sensitive: bool,
+    /// Absent while unknown, and always for a sensitive output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Json>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModuleValues {
+    /// `module.a.module.b`; absent for the root module.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<ResourceValues>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub child_modules: Vec<ModuleValues>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceValues {
+    pub address: String,
+    pub mode: crate::config::Mode,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<Json>,
+    pub provider_name: String,
+    pub values: Json,
+    pub sensitive_values: Json,
+}
+
+/// `prior_state`: the live objects the plan starts from, in Terraform's state shape.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PriorState {
+    pub format_version: String,
+    pub terraform_version: String,
+    pub values: Values,
+}
+
+/// An entry of `relevant_attributes`: an attribute of a resource that matters to the plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RelevantAttribute {
+    pub resource: String,
+    pub attribute: Vec<Json>,
+}
+
+/// What every resource will be after apply (deleted ones are gone), and the outputs.
+pub fn planned_values(changes: &[ResourceChange], outputs: &BTreeMap<String, OutputChange>) -> Values {
+    let resources = changes.iter().filter(|c| c.verb() != "delete").map(|c| {
+        let sensitive = mask(&c.change.after_sensitive);
+        (c, resource(c, &c.change.after, sensitive))
+    });
+    let outputs = outputs
+        .iter()
+        .map(|(name, o)| {
+            let value = (!o.after_unknown && !o.after_sensitive).then(|| o.after.clone());
+            (name.clone(), OutputValue { sensitive: o.after_sensitive, value })
+        })
+        .collect();
+    Values { outputs, root_module: tree(resources) }
+}
+
+/// What exists before apply: the live object of every change that has one. `None` when
+/// nothing does (a plan from scratch), as Terraform leaves `prior_state` out.
+pub fn prior_state(changes: &[ResourceChange]) -> Option<PriorState> {
+    let existing: Vec<_> = changes
+        .iter()
+        .filter(|c| c.change.actions != [Action::Create] && c.change.actions != [Action::Read])
+        .filter(|c| !c.change.before.is_null())
+        .map(|c| (c, resource(c, &c.change.before, mask(&c.change.before_sensitive))))
+        .collect();
+    if existing.is_empty() {
+        return None;
+    }
+    Some(PriorState {
+        format_version: "1.0".into(),
+        terraform_version: TERRAFORM_FORMAT.into(),
+        values: Values { outputs: BTreeMap::new(), root_module: tree(existing.into_iter()) },
+    })
+}
+
+/// Drift as Terraform reports it: each drifted object changing from what the configuration
+/// says (drplan keeps no state, so that is the last thing it applied) to what is live.
+pub fn resource_drift(changes: &[ResourceChange], drift: &[Drift]) -> Vec<ResourceChange> {
+    drift
+        .iter()
+        .filter_map(|d| {
+            let c = changes.iter().find(|c| c.address == d.address)?;
+            let mut was = c.change.before.clone();
+            for a in &d.attributes {
+                if let (Some(slot), Some(v)) = (was.get_mut(a), c.change.after.get(a)) {
+                    *slot = v.clone();
+                }
+            }
+            let mut out = c.clone();
+            out.change.actions = vec![Action::Update];
+            out.change.after = c.change.before.clone();
+            out.change.before = was;
+            out.change.after_unknown = serde_json::json!({});
+            out.change.after_sensitive = c.change.before_sensitive.clone();
+            out.change.replace_paths = Vec::new();
+            out.action_reason = None;
+            Some(out)
+        })
+        .collect()
+}
+
+/// The resource attributes the plan depends on: those the configuration's expressions read
+/// (`configuration`, as Terraform finds them) and the drifted ones; sorted, no duplicates.
+pub fn relevant_attributes(configuration: &Json, drift: &[Drift]) -> Vec<RelevantAttribute> {
+    let mut found = std::collections::BTreeSet::new();
+    read_attributes(&configuration["root_module"], "", &mut found);
+    for d in drift {
+        found.extend(d.attributes.iter().map(|a| (d.address.clone(), vec![a.clone()])));
+    }
+    found
+        .into_iter()
+        .map(|(resource, path)| RelevantAttribute { resource, attribute: path.into_iter().map(Json::from).collect() })
+        .collect()
+}
+
+/// (resource address, attribute path) for every resource reference in a module's
+/// expressions, and in its module calls' modules.
+fn read_attributes(module: &Json, prefix: &str, out: &mut std::collections::BTreeSet<(String, Vec<String>)>) {
+    let mut lists = Vec::new();
+    collect_references(module, &mut lists);
+    for list in lists {
+        // Each reference is listed from its longest form down to the object: keep the longest.
+        let extends = |o: &str, r: &str| o.strip_prefix(r).is_some_and(|rest| rest.starts_with(['.', '[']));
+        let longest = list.iter().filter(|r| !list.iter().any(|o| extends(o, r)));
+        out.extend(longest.filter_map(|r| split_reference(r)).map(|(res, path)| (format!("{prefix}{res}"), path)));
+    }
+    for (name, call) in module["module_calls"].as_object().into_iter().flatten() {
+        read_attributes(&call["module"], &format!("{prefix}module.{name}."), out);
+    }
+}
+
+/// Every `references` list in a module's resources and outputs (not in its module calls).
+fn collect_references(v: &Json, out: &mut Vec<Vec<String>>) {
+    match v {
+        Json::Object(m) => {
+            if let Some(Json::Array(refs)) = m.get("references") {
+                out.push(refs.iter().filter_map(|r| r.as_str().map(str::to_string)).collect());
+            }
+            m.iter().filter(|(k, _)| *k != "module_calls").for_each(|(_, v)| collect_references(v, out));
+        }
+        Json::Array(items) => items.iter().for_each(|v| collect_references(v, out)),
+        _ => {}
+    }
+}
+
+/// `aws_subnet.a[0].id` -> (`aws_subnet.a[0]`, [`id`]); `None` for what is not a resource.
+fn split_reference(r: &str) -> Option<(String, Vec<String>)> {
+    let (data, rest) = match r.strip_prefix("data.") {
+        Some(rest) => ("data.", rest),
+        None => ("", r),
+    };
+    let mut parts = rest.splitn(3, '.');
+    let (ty, name) = (parts.next()?, parts.next()?);
+    if ["var", "local", "module", "count", "each", "path", "terraform", "self"].contains(&ty) {
+        return None;
+    }
+    let attribute = parts.next().map(|a| a.split('.').map(str::to_string).collect()).unwrap_or_default();
+    Some((format!("{data}{ty}.{name}"), attribute))
+}
+
+fn mask(m: &Json) -> Json {
+    if m.is_object() { m.clone() } else { Json::Object(Default::default()) }
+}
+
+fn resource(c: &ResourceChange, values: &Json, sensitive_values: Json) -> ResourceValues {
+    ResourceValues {
+        address: c.address.clone(),
+        mode: c.mode,
+        ty: c.ty.clone(),
+        name: c.name.clone(),
+        index: c.index.clone(),
+        provider_name: c.provider_name.clone(),
+        values: values.clone(),
+        sensitive_values,
+    }
+}
+
+/// Resources grouped into their modules (`module.a`, then `module.a.module.b` inside it),
+/// each list sorted by address.
+fn tree<'c>(resources: impl Iterator<Item = (&'c ResourceChange, ResourceValues)>) -> ModuleValues {
+    let mut by_module: BTreeMap<String, Vec<ResourceValues>> = BTreeMap::new();
+    for (c, r) in resources {
+        by_module.entry(c.module_address.clone().unwrap_or_default()).or_default().push(r);
+    }
+    for list in by_module.values_mut() {
+        list.sort_by(|a, b| a.address.cmp(&b.address));
+    }
+    let mut root = ModuleValues { resources: by_module.remove("").unwrap_or_default(), ..ModuleValues::default() };
+    for (address, resources) in by_module {
+        insert(&mut root, &address, resources);
+    }
+    root
+}
+
+/// Puts a module's resources at its place in the tree, creating the modules on the way.
+fn insert(parent: &mut ModuleValues, address: &str, resources: Vec<ResourceValues>) {
+    let prefix_len = parent.address.as_ref().map_or(0, |a| a.len() + 1);
+    let rest = &address[prefix_len..];
+    // The next step: `module.name` or `module.name[key]`, up to the following `.module.`.
+    let step_len = rest.find(".module.").unwrap_or(rest.len());
+    let child_address = address[..prefix_len + step_len].to_string();
+    let pos = match parent.child_modules.iter().position(|m| m.address.as_deref() == Some(&child_address)) {
+        Some(p) => p,
+        None => {
+            parent.child_modules.push(ModuleValues { address: Some(child_address.clone()), ..ModuleValues::default() });
+            parent.child_modules.sort_by(|a, b| a.address.cmp(&b.address));
+            parent.child_modules.iter().position(|m| m.address.as_deref() == Some(&child_address)).unwrap_or(0)
+        }
+    };
+    let child = &mut parent.child_modules[pos];
+    if child_address == address {
+        child.resources = resources;
+    } else {
+        insert(child, address, resources);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rv(addr: &str) -> ResourceValues {
+        ResourceValues {
+            address: addr.into(),
+            mode: crate::config::Mode::Managed,
+            ty: "aws_vpc".into(),
+            name: "x".into(),
+            index: None,
+            provider_name: String::new(),
+            values: Json::Null,
+            sensitive_values: Json::Null,
+        }
+    }
+
+    #[test]
+    fn relevant_attributes_are_what_expressions_read() {
+        let config = serde_json::json!({"root_module": {"module_calls": {"app": {"module": {"resources": [
+            {"expressions": {"subnet_id": {"references": ["aws_subnet.public[0].id", "aws_subnet.public[0]", "aws_subnet.public"]},
+             "subnets": {"references": ["aws_subnet.public"]}, "name": {"references": ["var.name"]}}}
+        ]}}}}});
+        let found: Vec<(String, Json)> =
+            relevant_attributes(&config, &[]).into_iter().map(|r| (r.resource, Json::from(r.attribute))).collect();
+        assert_eq!(
+            found,
+            [
+                ("module.app.aws_subnet.public".to_string(), serde_json::json!([])),
+                ("module.app.aws_subnet.public[0]".to_string(), serde_json::json!(["id"])),
+            ]
+        );
+    }
+
+    #[test]
+    fn modules_nest_like_terraform() {
+        let mut root = ModuleValues::default();
+        insert(&mut root, "module.a.module.b[\"k\"]", vec![rv("module.a.module.b[\"k\"].aws_vpc.x")]);
+        insert(&mut root, "module.a", vec![rv("module.a.aws_vpc.x")]);
+        assert_eq!(root.child_modules.len(), 1);
+        let a = &root.child_modules[0];
+        assert_eq!(a.address.as_deref(), Some("module.a"));
+        assert_eq!(a.resources[0].address, "module.a.aws_vpc.x");
+        assert_eq!(a.child_modules[0].address.as_deref(), Some("module.a.module.b[\"k\"]"));
+    }
+}
