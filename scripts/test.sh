@@ -11,6 +11,9 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # The AWS backend is tested against moto_server (a real AWS API emulator), pinned, under target/.
 DRPLAN_MOTO_SERVER="$(bash scripts/install-moto.sh)"
 export DRPLAN_MOTO_SERVER
+# Policy tests run Checkov (PyPI checkov, pinned) on real plans.
+DRPLAN_CHECKOV="$(bash scripts/install-checkov.sh)"
+export DRPLAN_CHECKOV
 
 cargo test --locked --all-targets
 cargo test --locked --doc

@@ -77,11 +77,8 @@ fn module(tree: &ModuleTree, index: usize, sensitive: IsSensitive) -> Json {
             let child_sensitive = |name: &str| {
                 c.child.is_some_and(|i| tree.modules[i].variables.iter().any(|v| v.name == name && v.sensitive))
             };
-            let expressions: Map<String, Json> = c
-                .inputs
-                .iter()
-                .map(|(name, _, e)| (name.clone(), expression(e, child_sensitive(name))))
-                .collect();
+            let expressions: Map<String, Json> =
+                c.inputs.iter().map(|(name, _, e)| (name.clone(), expression(e, child_sensitive(name)))).collect();
             let mut entry = json!({ "source": c.source });
             insert_nonempty(entry.as_object_mut().expect("an object"), "expressions", Json::Object(expressions));
             if let Some((v, _)) = &c.version {
@@ -138,7 +135,8 @@ fn meta_arguments(entry: &mut Json, count: Option<&Expr>, for_each: Option<&Expr
     if let Some(f) = for_each {
         entry["for_each_expression"] = expression(f, false);
     }
-    let deps: Vec<String> = depends_on.iter().flat_map(|d| terraform_refs(&d.expr, d.file).into_iter().take(1)).collect();
+    let deps: Vec<String> =
+        depends_on.iter().flat_map(|d| terraform_refs(&d.expr, d.file).into_iter().take(1)).collect();
     if !deps.is_empty() {
         entry["depends_on"] = deps.into();
     }

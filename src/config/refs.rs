@@ -322,7 +322,10 @@ mod tests {
     #[test]
     fn references_as_terraform_lists_them() {
         let tf = |src: &str| terraform_refs(&hcl_edit::parser::parse_expr(src).unwrap(), FileId(0));
-        assert_eq!(tf("aws_subnet.public[0].id"), ["aws_subnet.public[0].id", "aws_subnet.public[0]", "aws_subnet.public"]);
+        assert_eq!(
+            tf("aws_subnet.public[0].id"),
+            ["aws_subnet.public[0].id", "aws_subnet.public[0]", "aws_subnet.public"]
+        );
         assert_eq!(tf("cidrsubnet(var.cidr, 8, count.index)"), ["var.cidr", "count.index"]);
         assert_eq!(tf("module.app.dns_name"), ["module.app.dns_name", "module.app"]);
         assert_eq!(tf("aws_subnet.public[*].id"), ["aws_subnet.public"]);

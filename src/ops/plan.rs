@@ -92,10 +92,7 @@ fn plan_once(
 fn describe_configuration(config: &Configuration, host: Option<&crate::provider::Host>) -> serde_json::Value {
     let sensitive = |mode: crate::config::Mode, ty: &str, attr: &str| {
         crate::schema::lookup(mode, ty).and_then(|s| s.block.attrs.get(attr)).is_some_and(|a| a.sensitive)
-            || host
-                .and_then(|h| h.block(mode, ty))
-                .and_then(|b| b.attributes.get(attr))
-                .is_some_and(|a| a.sensitive)
+            || host.and_then(|h| h.block(mode, ty)).and_then(|b| b.attributes.get(attr)).is_some_and(|a| a.sensitive)
     };
     crate::config::describe::describe(&config.loaded.tree, crate::plan::PROVIDER_NAME, &sensitive)
 }

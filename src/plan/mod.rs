@@ -1,6 +1,7 @@
 //! The plan: one serde model, computed here and only *read* by the renderers in
-//! [`crate::render`]. `resource_changes` has the shape of Terraform's `show -json` output, so
-//! policies written for Terraform plans (OPA, conftest) run on it unchanged; drplan adds
+//! [`crate::render`]. It is Terraform's `show -json` plan format (`resource_changes` with
+//! no-ops, `planned_values`, `prior_state`, `configuration`, ...: see [`terraform`]), so
+//! policies written for Terraform plans (Checkov, OPA, conftest) run on it; drplan adds
 //! `execution` (dependency order of the steps), `drift`, `warnings`, `recovery` and a
 //! `fingerprint` that `apply` uses to refuse a stale plan.
 //!

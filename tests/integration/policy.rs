@@ -129,13 +129,19 @@ fn the_json_plan_matches_terraforms_show_json() {
         ours_cfg["provider_config"]["aws"]["expressions"]["region"],
         theirs_cfg["provider_config"]["aws"]["expressions"]["region"]
     );
-    let (call, tf_call) = (&ours_cfg["root_module"]["module_calls"]["app"], &theirs_cfg["root_module"]["module_calls"]["app"]);
+    let (call, tf_call) =
+        (&ours_cfg["root_module"]["module_calls"]["app"], &theirs_cfg["root_module"]["module_calls"]["app"]);
     assert_eq!(call["source"], tf_call["source"]);
     assert_eq!(call["expressions"], tf_call["expressions"]);
     assert_eq!(ours_cfg["root_module"]["outputs"], theirs_cfg["root_module"]["outputs"]);
     assert_eq!(call["module"]["outputs"], tf_call["module"]["outputs"]);
     let by_address = |m: &Json| -> std::collections::BTreeMap<String, Json> {
-        m["resources"].as_array().unwrap().iter().map(|r| (r["address"].as_str().unwrap().to_string(), r.clone())).collect()
+        m["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["address"].as_str().unwrap().to_string(), r.clone()))
+            .collect()
     };
     let (ours_res, theirs_res) = (by_address(&call["module"]), by_address(&tf_call["module"]));
     assert_eq!(ours_res.keys().collect::<Vec<_>>(), theirs_res.keys().collect::<Vec<_>>());
@@ -225,8 +231,7 @@ fn rego_denials(plan: &Json) -> Vec<String> {
     engine.add_policy("drplan.rego".into(), policy).unwrap();
     engine.set_input(regorus::Value::from_json_str(&plan.to_string()).unwrap());
     let denials = engine.eval_rule("data.drplan.plan.deny".into()).unwrap();
-    let mut out: Vec<String> =
-        denials.as_set().unwrap().iter().map(|v| v.as_string().unwrap().to_string()).collect();
+    let mut out: Vec<String> = denials.as_set().unwrap().iter().map(|v| v.as_string().unwrap().to_string()).collect();
     out.sort();
     out
 }
