@@ -23,6 +23,7 @@ pub fn needs(plan: &Plan) -> BTreeMap<String, Vec<Need>> {
             after: &c.change.after,
             changed: &[],
             region: &c.drplan.region,
+            stack: "",
         };
         let needs = match crate::resources::get(&c.ty) {
             Some(t) => t.needs(&view),

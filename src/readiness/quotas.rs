@@ -26,8 +26,14 @@ pub fn consumers<'a>(facts: &Facts<'a>) -> Vec<(&'a ResourceChange, crate::resou
     let creates = facts.plan.resource_changes.iter().filter(|c| c.verb() == "create" && &c.drplan.region == dr);
     creates
         .filter_map(|c| {
-            let view =
-                StepView { address: &c.address, action: "create", after: &c.change.after, changed: &[], region: dr };
+            let view = StepView {
+                address: &c.address,
+                action: "create",
+                after: &c.change.after,
+                changed: &[],
+                region: dr,
+                stack: "",
+            };
             Some((c, crate::resources::get(&c.ty)?.capacity(&view)?))
         })
         .collect()

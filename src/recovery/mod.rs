@@ -129,7 +129,7 @@ pub fn model_estimate(
     let changed: Vec<String> =
         change.map(|c| c.drplan.attributes.iter().map(|a| a.name.clone()).collect()).unwrap_or_default();
     let region = change.map(|c| c.drplan.region.as_str()).unwrap_or_default();
-    let view = crate::resources::StepView { address, action, after, changed: &changed, region };
+    let view = crate::resources::StepView { address, action, after, changed: &changed, region, stack: "" };
     crate::resources::estimate(ty, &view)
 }
 

@@ -6,18 +6,20 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use serde_json::Value as Json;
+
 use crate::expand::recovery::format_duration;
 use crate::plan::ResourceChange;
 use crate::recovery::runbook::Runbook;
 use crate::resources::{self, StepView};
 
 /// A step as its resource type sees it.
-fn view<'a>(c: &'a ResourceChange, region: &'a str, changed: &'a [String]) -> StepView<'a> {
-    StepView { address: &c.address, action: c.verb(), after: &c.change.after, changed, region }
+fn view<'a>(c: &'a ResourceChange, region: &'a str, changed: &'a [String], stack: &'a str) -> StepView<'a> {
+    StepView { address: &c.address, action: c.verb(), after: &c.change.after, changed, region, stack }
 }
 
 /// The AWS CLI command that does what drplan does for this step.
-fn cli(c: &ResourceChange, region: &str) -> String {
+fn cli(c: &ResourceChange, region: &str, stack: &str) -> String {
     let changed: Vec<String> = c.drplan.attributes.iter().map(|a| a.name.clone()).collect();
     match c.verb() {
         "delete" => format!("# drplan deletes {} ({})", c.drplan.live_id.as_deref().unwrap_or("?"), c.ty),
@@ -26,7 +28,7 @@ fn cli(c: &ResourceChange, region: &str) -> String {
         }
         _ => match resources::get(&c.ty) {
             Some(t) => t
-                .runbook(&view(c, region, &changed))
+                .runbook(&view(c, region, &changed, stack))
                 .by_hand
                 .unwrap_or_else(|| format!("# {}: see the plan's JSON for the arguments", c.ty)),
             None => served_by_hand(c),
@@ -48,13 +50,103 @@ fn served_by_hand(c: &ResourceChange) -> String {
 }
 
 /// How to see that the step worked.
-fn verify(c: &ResourceChange, region: &str) -> String {
+fn verify(c: &ResourceChange, region: &str, stack: &str) -> String {
+    let v = view(c, region, &[], stack);
     if c.verb() == "delete" {
-        return "the object no longer appears in `drplan plan` (no owned object left for this address)".into();
+        return match taggable(c) {
+            true => format!("`{}` prints nothing", v.by_ownership_tags()),
+            false => format!("`drplan plan --target '{}'` plans no delete for it", c.address),
+        };
     }
-    resources::get(&c.ty)
-        .and_then(|t| t.runbook(&view(c, region, &[])).verify)
-        .unwrap_or_else(|| "`drplan plan` shows no change for this address".into())
+    if let Some(cmd) = resources::get(&c.ty).and_then(|t| t.runbook(&v).verify) {
+        // A type's check may end with what it prints: `command → `available``.
+        return match cmd.split_once(" → ") {
+            Some((cmd, expect)) => format!("`{cmd}` prints {expect}"),
+            None => format!("`{cmd}`"),
+        };
+    }
+    match taggable(c) {
+        true => format!("`{}` prints its ARN", v.by_ownership_tags()),
+        false => {
+            format!("`drplan plan --target '{}' --detailed-exitcode` exits 0 (nothing left to do for it)", c.address)
+        }
+    }
+}
+
+/// Whether the object carries tags (so both ownership tags find it).
+fn taggable(c: &ResourceChange) -> bool {
+    let has_tags = |v: &serde_json::Value| v.as_object().is_some_and(|o| o.contains_key("tags"));
+    has_tags(&c.change.after) || has_tags(&c.change.before) || c.change.after_unknown.get("tags").is_some()
+}
+
+/// How to undo the step if it must be undone.
+fn rollback(c: &ResourceChange) -> String {
+    let changed: Vec<String> = c.drplan.attributes.iter().map(|a| format!("`{}`", a.name)).collect();
+    match c.verb() {
+        "create" if taggable(c) => format!(
+            "delete what the step created (found by its ownership tags); `drplan destroy --target '{}'` does it",
+            c.address
+        ),
+        "create" => format!("undo what the step created; `drplan destroy --target '{}'` does it", c.address),
+        "update" => format!(
+            "set {} back to the values under `before` in `drplan show dr.plan --format json`",
+            changed.join(", ")
+        ),
+        "replace" => "the old object is gone once the replacement is created: there is no way back to it; fix forward (a new plan and apply)".into(),
+        "delete" => "a delete cannot be undone: `drplan apply` creates it again from the configuration (its data only from a backup or snapshot)".into(),
+        _ => "nothing to undo (nothing is written)".into(),
+    }
+}
+
+const LATER: &str = "(known after an earlier step)";
+
+/// A planned value for reading: unset (null) arguments left out, unknown ones named.
+fn readable(v: &Json, unknown: &Json) -> Json {
+    match v {
+        Json::Object(o) => {
+            let mut out: serde_json::Map<String, Json> =
+                o.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k.clone(), readable(x, &unknown[k]))).collect();
+            for (k, m) in unknown.as_object().into_iter().flatten() {
+                if m == &Json::Bool(true) {
+                    out.insert(k.clone(), LATER.into());
+                }
+            }
+            Json::Object(out)
+        }
+        Json::Array(items) => Json::Array(
+            items.iter().enumerate().map(|(i, x)| readable(x, unknown.get(i).unwrap_or(&Json::Null))).collect(),
+        ),
+        _ if unknown == &Json::Bool(true) => LATER.into(),
+        other => other.clone(),
+    }
+}
+
+/// Every argument apply sends for the step (ownership tags included; secrets never), for a
+/// by-hand command that cannot carry them all.
+fn arguments(c: &ResourceChange, stack: &str) -> Option<String> {
+    let after = c.change.after.as_object()?;
+    let names: Vec<&str> = match c.verb() {
+        "create" | "replace" => c.drplan.shown.iter().map(String::as_str).collect(),
+        "update" => c.drplan.attributes.iter().map(|a| a.name.as_str()).collect(),
+        _ => return None,
+    };
+    let mut args = serde_json::Map::new();
+    for n in names {
+        let sensitive = c.change.after_sensitive.get(n) == Some(&Json::Bool(true));
+        let value = match (sensitive, after.get(n)) {
+            (true, _) => "(sensitive: from the configuration, never written here)".into(),
+            (false, Some(v)) if !v.is_null() => {
+                readable(v, c.change.after_unknown.get(n).unwrap_or(&Json::Bool(false)))
+            }
+            _ => LATER.into(),
+        };
+        args.insert(n.to_string(), value);
+    }
+    if taggable(c) && c.verb() != "update" {
+        let v = view(c, "", &[], stack);
+        args.insert("tags".into(), serde_json::json!(v.tags()));
+    }
+    serde_json::to_string_pretty(&args).ok()
 }
 
 fn what(c: &ResourceChange) -> String {
@@ -171,7 +263,7 @@ fn preflight(out: &mut String, rb: &Runbook) {
     // Per quota: how many creates take one unit each, and how many instances of each type take vCPUs.
     let mut capacity: BTreeMap<(&str, &str, &str, bool), BTreeMap<resources::Amount, usize>> = BTreeMap::new();
     for c in plan.resource_changes.iter().filter(|c| matches!(c.verb(), "create" | "replace")) {
-        if let Some(q) = resources::get(&c.ty).and_then(|t| t.capacity(&view(c, &plan.region, &[]))) {
+        if let Some(q) = resources::get(&c.ty).and_then(|t| t.capacity(&view(c, &plan.region, &[], &plan.stack))) {
             let key = (q.quota.name, q.quota.service_code, q.quota.quota_code, q.quota.per_zone);
             *capacity.entry(key).or_default().entry(q.amount).or_default() += 1;
         }
@@ -268,8 +360,15 @@ fn steps<'p>(out: &mut String, rb: &'p Runbook) -> Vec<&'p ResourceChange> {
             "- **Expected duration:** {}",
             estimates.get(step.address.as_str()).map(|s| format_duration(*s)).unwrap_or_else(|| "-".into())
         );
-        let _ = writeln!(out, "- **By hand:** `{}`", cli(c, region));
-        let _ = writeln!(out, "- **Verify:** {}\n", verify(c, region));
+        let _ = writeln!(out, "- **By hand:** `{}`", cli(c, region, &plan.stack));
+        let _ = writeln!(out, "- **Verify:** {}", verify(c, region, &plan.stack));
+        let _ = writeln!(out, "- **Rollback:** {}\n", rollback(c));
+        if let Some(args) = arguments(c, &plan.stack) {
+            let _ = writeln!(
+                out,
+                "<details><summary>Every argument apply sends</summary>\n\n```json\n{args}\n```\n\n</details>\n"
+            );
+        }
     }
     cutover
 }
@@ -308,7 +407,7 @@ fn dns_cutover(out: &mut String, rb: &Runbook, cutover: &[&ResourceChange]) {
         );
     } else {
         for c in cutover.iter().copied() {
-            let v = view(c, &plan.region, &[]);
+            let v = view(c, &plan.region, &[], &plan.stack);
             let failover = v.nested("failover_routing_policy", "type");
             let _ = writeln!(
                 out,

@@ -27,7 +27,7 @@ pub mod rds;
 pub mod route53;
 pub mod sdk;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
@@ -128,6 +128,9 @@ pub struct StepView<'a> {
     /// Attributes an update changes.
     pub changed: &'a [String],
     pub region: &'a str,
+    /// The stack (`drplan:stack`), for the ownership tags of a create by hand; empty where
+    /// nothing is tagged (estimates, readiness).
+    pub stack: &'a str,
 }
 
 impl StepView<'_> {
@@ -142,6 +145,16 @@ impl StepView<'_> {
             }
             _ => format!("<{key} from an earlier step>"),
         }
+    }
+
+    /// A string argument, or `default` when unset.
+    pub fn arg_or(&self, key: &str, default: &str) -> String {
+        self.after.get(key).and_then(Json::as_str).unwrap_or(default).to_string()
+    }
+
+    /// An argument as JSON, when set.
+    pub fn json(&self, key: &str) -> Option<&Json> {
+        self.after.get(key).filter(|v| !v.is_null())
     }
 
     /// A key of the first nested `block`, when set.
@@ -161,8 +174,10 @@ impl StepView<'_> {
     /// `aws SERVICE OP --filters Name=tag:drplan:address,...`: finds this step's object.
     pub fn by_tag(&self, service: &str, op: &str, query: &str) -> String {
         format!(
-            "aws {service} {op} --filters Name=tag:drplan:address,Values='{}' --query '{query}' --region {}",
-            self.address, self.region
+            "aws {service} {op} --filters Name=tag:drplan:stack,Values={} Name=tag:drplan:address,Values={} --query '{query}' --region {}",
+            shell_quote(self.stack),
+            shell_quote(self.address),
+            self.region
         )
     }
 
@@ -172,13 +187,49 @@ impl StepView<'_> {
         path.rsplit('.').next().unwrap_or(path)
     }
 
-    /// `--tag-specifications` for a create by hand.
-    pub fn tag_spec(&self, resource_type: &str) -> String {
+    /// The tags apply sets: the configuration's and both ownership tags (`drplan:stack` and
+    /// `drplan:address`, which `drplan apply` finds the object by afterwards).
+    pub fn tags(&self) -> BTreeMap<String, String> {
+        let mut tags: BTreeMap<String, String> = self
+            .after
+            .get("tags")
+            .and_then(Json::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect();
+        tags.insert(crate::live::STACK_TAG.into(), self.stack.into());
+        tags.insert(crate::live::ADDRESS_TAG.into(), self.address.into());
+        tags
+    }
+
+    /// `--tags` as RDS, ELBv2 and most services take them (a JSON list of Key/Value).
+    pub fn tags_arg(&self) -> String {
+        let tags: Vec<Json> = self.tags().into_iter().map(|(k, v)| serde_json::json!({"Key": k, "Value": v})).collect();
+        format!("--tags {}", shell_quote(&Json::Array(tags).to_string()))
+    }
+
+    /// The object a create by hand made, by both ownership tags: prints its ARN once it exists.
+    pub fn by_ownership_tags(&self) -> String {
         format!(
-            "--tag-specifications 'ResourceType={resource_type},Tags=[{{Key=drplan:address,Value={}}}]'",
-            self.address
+            "aws resourcegroupstaggingapi get-resources --tag-filters Key=drplan:stack,Values={} Key=drplan:address,Values={} --query 'ResourceTagMappingList[].ResourceARN' --region {}",
+            shell_quote(self.stack),
+            shell_quote(self.address),
+            self.region
         )
     }
+
+    /// `--tag-specifications` for a create by hand (JSON, so any tag value survives).
+    pub fn tag_spec(&self, resource_type: &str) -> String {
+        let tags: Vec<Json> = self.tags().into_iter().map(|(k, v)| serde_json::json!({"Key": k, "Value": v})).collect();
+        let spec = serde_json::json!({"ResourceType": resource_type, "Tags": tags});
+        format!("--tag-specifications {}", shell_quote(&spec.to_string()))
+    }
+}
+
+/// `s` in single quotes for a POSIX shell.
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 /// What a type says about a create step in the runbook.

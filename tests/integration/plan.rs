@@ -309,7 +309,35 @@ fn runbooks_of_every_example() {
         // Who to page comes first, before anything is looked at or changed.
         let page = run.stdout.find("## 0. Page").unwrap();
         assert!(page < run.stdout.find("## 1. Objectives").unwrap(), "{ex}: paging first");
+        by_hand_steps_are_complete(ex, &run.stdout);
         settings().bind(|| insta::assert_snapshot!(format!("runbook-{ex}"), run.stdout));
+    }
+}
+
+/// Every recovery step can be followed by hand: a command, a verification that is a command,
+/// a rollback note, and, for what AWS tags, both ownership tags (so `drplan apply` afterwards
+/// finds what a person made instead of making it twice).
+fn by_hand_steps_are_complete(ex: &str, runbook: &str) {
+    let steps = runbook.split("## 4. Recovery steps").nth(1).unwrap().split("## 5.").next().unwrap();
+    for step in steps.split("\n### 4.").skip(1) {
+        let title = step.lines().next().unwrap();
+        assert!(step.contains("- **By hand:** `"), "{ex} {title}: no command");
+        assert!(step.contains("- **Verify:** `"), "{ex} {title}: the verification is not a command");
+        assert!(step.contains("- **Rollback:** "), "{ex} {title}: no rollback note");
+        assert!(!step.contains("shows no change for this address"), "{ex} {title}");
+        let by_hand = step.lines().find(|l| l.starts_with("- **By hand:**")).unwrap();
+        if by_hand.contains("drplan:address") {
+            assert!(by_hand.contains("\"drplan:stack\""), "{ex} {title}: only one ownership tag: {by_hand}");
+        }
+        // A group with inline rules (the web tier's load balancer group has them).
+        if title.contains("aws_security_group.lb`") {
+            assert!(by_hand.contains("authorize-security-group-ingress"), "{ex} {title}: rules missing: {by_hand}");
+        }
+    }
+    if ex == "webapp-dr" {
+        assert!(steps.contains("create-route --route-table-id <new RouteTableId> --destination-cidr-block 0.0.0.0/0"));
+        assert!(steps.contains("modify-vpc-attribute --vpc-id <new VpcId> --enable-dns-hostnames"));
+        assert!(steps.contains("--vpc-security-group-ids"), "the database's security groups");
     }
 }
 

@@ -55,11 +55,12 @@ impl ResourceType for Instance {
     fn runbook(&self, s: &StepView) -> RunbookText {
         RunbookText {
             by_hand: Some(format!(
-                "aws ec2 run-instances --image-id {} --instance-type {} --subnet-id {} --security-group-ids {} {} --region {}",
+                "aws ec2 run-instances --image-id {} --instance-type {} --subnet-id {} --security-group-ids {}{} {} --region {}",
                 s.arg("ami"),
                 s.arg("instance_type"),
                 s.arg("subnet_id"),
                 s.arg("vpc_security_group_ids"),
+                optional_args(s),
                 s.tag_spec("instance"),
                 s.region
             )),
@@ -284,4 +285,24 @@ async fn dry_run(conf: &aws_config::SdkConfig, after: &serde_json::Value) -> Per
         .max_count(1)
         .dry_run(true);
     crate::resources::capacity::permission(call.send().await)
+}
+
+/// The run-instances arguments the configuration may set besides the required ones.
+fn optional_args(s: &StepView) -> String {
+    let mut out = String::new();
+    if let Some(key) = s.json("key_name").and_then(serde_json::Value::as_str) {
+        out.push_str(&format!(" --key-name {key}"));
+    }
+    if let Some(profile) = s.json("iam_instance_profile").and_then(serde_json::Value::as_str) {
+        out.push_str(&format!(" --iam-instance-profile Name={profile}"));
+    }
+    if let Some(tokens) = s.nested("metadata_options", "http_tokens") {
+        out.push_str(&format!(" --metadata-options HttpTokens={tokens}"));
+    }
+    match s.json("user_data").and_then(serde_json::Value::as_str) {
+        Some(data) if data.contains('\n') => out.push_str(" --user-data file://user-data.txt (user_data below, saved)"),
+        Some(data) => out.push_str(&format!(" --user-data {}", crate::resources::shell_quote(data))),
+        None => {}
+    }
+    out
 }

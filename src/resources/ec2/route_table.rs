@@ -25,10 +25,11 @@ impl ResourceType for RouteTable {
     fn runbook(&self, s: &StepView) -> RunbookText {
         RunbookText {
             by_hand: Some(format!(
-                "aws ec2 create-route-table --vpc-id {} {} --region {}",
+                "aws ec2 create-route-table --vpc-id {} {} --region {}{}",
                 s.arg("vpc_id"),
                 s.tag_spec("route-table"),
-                s.region
+                s.region,
+                routes_by_hand(s)
             )),
             verify: None,
         }
@@ -181,4 +182,50 @@ pub(super) fn within_route_table(config: &Value, prior: Option<&LiveObject>) -> 
     let table = config.get("route_table_id").and_then(Value::to_template_string);
     let table = table.or_else(|| prior.and_then(|p| p.attr_str("route_table_id")).map(str::to_string));
     Narrow::Parent { id: table.unwrap_or_default(), attr: "route_table_id" }
+}
+
+/// `create-route` for each inline route (its destination and target, as configured; a target
+/// made by an earlier step is a placeholder naming it).
+fn routes_by_hand(s: &StepView) -> String {
+    const DESTINATIONS: &[&str] = &["cidr_block", "ipv6_cidr_block", "destination_prefix_list_id"];
+    const TARGETS: &[&str] = &[
+        "gateway_id",
+        "nat_gateway_id",
+        "network_interface_id",
+        "transit_gateway_id",
+        "vpc_peering_connection_id",
+        "vpc_endpoint_id",
+        "egress_only_gateway_id",
+        "carrier_gateway_id",
+        "local_gateway_id",
+        "core_network_arn",
+    ];
+    let routes = s.json("route").and_then(serde_json::Value::as_array).cloned().unwrap_or_default();
+    let flag = |k: &str| {
+        let k = if k == "cidr_block" || k == "ipv6_cidr_block" { format!("destination_{k}") } else { k.to_string() };
+        k.replace('_', "-")
+    };
+    let mut out = String::new();
+    for r in &routes {
+        let set = |k: &&&str| r.get(**k).is_some_and(|v| !v.is_null() && v != "");
+        let unknown_target = TARGETS.iter().find(|k| r.get(**k).is_none());
+        let value = |k: &str| {
+            r.get(k).and_then(|v| v.as_str()).map_or_else(|| format!("<{k} from an earlier step>"), str::to_string)
+        };
+        let Some(dest) = DESTINATIONS.iter().find(set) else { continue };
+        // A target known only after an earlier step is left out of the plan's values.
+        let target = TARGETS
+            .iter()
+            .find(set)
+            .or(unknown_target)
+            .map(|t| format!(" --{} {}", flag(t), value(t)))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            " && aws ec2 create-route --route-table-id <new RouteTableId> --{} {}{target} --region {}",
+            flag(dest),
+            value(dest),
+            s.region
+        ));
+    }
+    out
 }

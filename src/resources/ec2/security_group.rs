@@ -32,12 +32,13 @@ impl ResourceType for SecurityGroup {
     fn runbook(&self, s: &StepView) -> RunbookText {
         RunbookText {
             by_hand: Some(format!(
-                "aws ec2 create-security-group --group-name {} --description \"{}\" --vpc-id {} {} --region {}",
+                "aws ec2 create-security-group --group-name {} --description \"{}\" --vpc-id {} {} --region {}{}",
                 s.arg("name"),
                 s.arg("description"),
                 s.arg("vpc_id"),
                 s.tag_spec("security-group"),
-                s.region
+                s.region,
+                rules_by_hand(s)
             )),
             verify: Some(s.by_tag("ec2", "describe-security-groups", "SecurityGroups[].GroupId")),
         }
@@ -179,4 +180,67 @@ async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Resu
     let ingress: Vec<IpPermission> = a.blocks("ingress").iter().map(|b| permission(b, id)).collect();
     let egress: Vec<IpPermission> = a.blocks("egress").iter().map(|b| permission(b, id)).collect();
     authorize(cx, id, ingress, egress).await
+}
+
+/// The rules apply sets after creating the group: AWS's default allow-all egress is revoked
+/// (as Terraform does) and the configured ingress and egress authorized.
+fn rules_by_hand(s: &StepView) -> String {
+    let region = s.region;
+    let permissions = |block: &str| -> Vec<serde_json::Value> {
+        let rules = s.json(block).and_then(serde_json::Value::as_array).cloned().unwrap_or_default();
+        rules.iter().map(ip_permission).collect()
+    };
+    let mut out = format!(
+        " && aws ec2 revoke-security-group-egress --group-id <new GroupId> --ip-permissions '[{{\"IpProtocol\":\"-1\",\"IpRanges\":[{{\"CidrIp\":\"0.0.0.0/0\"}}]}}]' --region {region}"
+    );
+    for (block, op) in [("ingress", "authorize-security-group-ingress"), ("egress", "authorize-security-group-egress")]
+    {
+        let p = permissions(block);
+        if !p.is_empty() {
+            let json = crate::resources::shell_quote(&serde_json::Value::Array(p).to_string());
+            out.push_str(&format!(
+                " && aws ec2 {op} --group-id <new GroupId> --ip-permissions {json} --region {region}"
+            ));
+        }
+    }
+    out
+}
+
+/// One rule block as the EC2 API's IpPermission.
+fn ip_permission(rule: &serde_json::Value) -> serde_json::Value {
+    let list = |k: &str| -> Vec<String> {
+        rule.get(k)
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    };
+    let description = rule.get("description").and_then(|d| d.as_str()).filter(|d| !d.is_empty());
+    let with_description = |key: &str, v: String| {
+        let mut o = json!({ key: v });
+        if let Some(d) = description {
+            o["Description"] = d.into();
+        }
+        o
+    };
+    let mut p = json!({ "IpProtocol": rule.get("protocol").cloned().unwrap_or(json!("-1")) });
+    if rule.get("protocol").and_then(|v| v.as_str()) != Some("-1") {
+        p["FromPort"] = rule.get("from_port").cloned().unwrap_or_default();
+        p["ToPort"] = rule.get("to_port").cloned().unwrap_or_default();
+    }
+    let v4: Vec<_> = list("cidr_blocks").into_iter().map(|c| with_description("CidrIp", c)).collect();
+    let v6: Vec<_> = list("ipv6_cidr_blocks").into_iter().map(|c| with_description("CidrIpv6", c)).collect();
+    let groups: Vec<_> = list("security_groups").into_iter().map(|g| with_description("GroupId", g)).collect();
+    let prefixes: Vec<_> = list("prefix_list_ids").into_iter().map(|g| with_description("PrefixListId", g)).collect();
+    for (k, v) in [("IpRanges", v4), ("Ipv6Ranges", v6), ("UserIdGroupPairs", groups), ("PrefixListIds", prefixes)] {
+        if !v.is_empty() {
+            p[k] = v.into();
+        }
+    }
+    if rule.get("self").and_then(|v| v.as_bool()) == Some(true) {
+        let pairs = p["UserIdGroupPairs"].as_array().cloned().unwrap_or_default();
+        p["UserIdGroupPairs"] = pairs.into_iter().chain([json!({"GroupId": "<new GroupId>"})]).collect();
+    }
+    p
 }

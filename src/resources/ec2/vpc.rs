@@ -36,10 +36,25 @@ impl ResourceType for Vpc {
     fn runbook(&self, s: &StepView) -> RunbookText {
         RunbookText {
             by_hand: Some(format!(
-                "aws ec2 create-vpc --cidr-block {} {} --region {}",
+                "aws ec2 create-vpc --cidr-block {} --instance-tenancy {} {} --region {r}{}",
                 s.arg("cidr_block"),
+                s.arg_or("instance_tenancy", "default"),
                 s.tag_spec("vpc"),
-                s.region
+                // What differs from what AWS gives a new VPC (DNS support on, hostnames off).
+                [("enable_dns_support", true), ("enable_dns_hostnames", false)]
+                    .iter()
+                    .filter_map(|(k, aws)| s
+                        .json(k)
+                        .and_then(serde_json::Value::as_bool)
+                        .filter(|v| v != aws)
+                        .map(|v| (k, v)))
+                    .map(|(k, v)| format!(
+                        " && aws ec2 modify-vpc-attribute --vpc-id <new VpcId> --{} '{{\"Value\":{v}}}' --region {}",
+                        k.replace('_', "-"),
+                        s.region
+                    ))
+                    .collect::<String>(),
+                r = s.region
             )),
             verify: Some(s.by_tag("ec2", "describe-vpcs", "Vpcs[].State")),
         }

@@ -40,10 +40,11 @@ impl ResourceType for Lb {
     fn runbook(&self, s: &StepView) -> RunbookText {
         RunbookText {
             by_hand: Some(format!(
-                "aws elbv2 create-load-balancer --name {} --subnets {} --security-groups {} --region {}",
+                "aws elbv2 create-load-balancer --name {} --subnets {} --security-groups {} {} --region {}",
                 s.arg("name"),
                 s.arg("subnets"),
                 s.arg("security_groups"),
+                s.tags_arg(),
                 s.region
             )),
             verify: Some(format!(

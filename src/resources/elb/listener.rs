@@ -21,11 +21,12 @@ impl ResourceType for Listener {
     fn runbook(&self, s: &StepView) -> RunbookText {
         RunbookText {
             by_hand: Some(format!(
-                "aws elbv2 create-listener --load-balancer-arn {} --protocol {} --port {} --default-actions Type=forward,TargetGroupArn={} --region {}",
+                "aws elbv2 create-listener --load-balancer-arn {} --protocol {} --port {} --default-actions Type=forward,TargetGroupArn={} {} --region {}",
                 s.arg("load_balancer_arn"),
                 s.arg("protocol"),
                 s.arg("port"),
                 s.nested("default_action", "target_group_arn").unwrap_or_else(|| "<target group arn>".into()),
+                s.tags_arg(),
                 s.region
             )),
             verify: None,

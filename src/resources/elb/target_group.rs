@@ -21,11 +21,12 @@ impl ResourceType for TargetGroup {
     fn runbook(&self, s: &StepView) -> RunbookText {
         RunbookText {
             by_hand: Some(format!(
-                "aws elbv2 create-target-group --name {} --protocol {} --port {} --vpc-id {} --region {}",
+                "aws elbv2 create-target-group --name {} --protocol {} --port {} --vpc-id {} {} --region {}",
                 s.arg("name"),
                 s.arg("protocol"),
                 s.arg("port"),
                 s.arg("vpc_id"),
+                s.tags_arg(),
                 s.region
             )),
             verify: None,

@@ -424,10 +424,20 @@ pub(crate) fn restore_point_in_time(
 /// The AWS CLI equivalent of the create, by recovery path.
 fn by_hand(s: &StepView) -> String {
     let r = format!("--region {}", s.region);
+    let flag = |key: &str, name: &str| match s.json(key).and_then(serde_json::Value::as_bool) {
+        Some(true) => format!(" --{name}"),
+        Some(false) => format!(" --no-{name}"),
+        None => String::new(),
+    };
     let common = format!(
-        "--db-instance-class {} --db-subnet-group-name {} {r}",
+        "--db-instance-class {} --db-subnet-group-name {} --vpc-security-group-ids {}{}{}{} {} {r}",
         s.arg("instance_class"),
-        s.arg("db_subnet_group_name")
+        s.arg("db_subnet_group_name"),
+        s.arg("vpc_security_group_ids"),
+        flag("multi_az", "multi-az"),
+        flag("publicly_accessible", "publicly-accessible"),
+        flag("deletion_protection", "deletion-protection"),
+        s.tags_arg()
     );
     if s.is_set("restore_to_point_in_time") {
         let source = s
@@ -461,7 +471,15 @@ fn by_hand(s: &StepView) -> String {
             s.arg("replicate_source_db")
         );
     }
-    format!("aws rds create-db-instance --db-instance-identifier {} {common}", s.arg("identifier"))
+    format!(
+        "aws rds create-db-instance --db-instance-identifier {} --engine {} --engine-version {} --allocated-storage {} --master-username {} --master-user-password <from the configuration>{} {common}",
+        s.arg("identifier"),
+        s.arg("engine"),
+        s.arg("engine_version"),
+        s.arg("allocated_storage"),
+        s.arg("username"),
+        flag("storage_encrypted", "storage-encrypted")
+    )
 }
 
 /// Waits for a status, or (`None`) for the instance to be gone.

@@ -29,9 +29,10 @@ impl ResourceType for DbSnapshotCopy {
     fn runbook(&self, s: &StepView) -> RunbookText {
         RunbookText {
             by_hand: Some(format!(
-                "aws rds copy-db-snapshot --source-db-snapshot-identifier {} --target-db-snapshot-identifier {} --region {}",
+                "aws rds copy-db-snapshot --source-db-snapshot-identifier {} --target-db-snapshot-identifier {} {} --region {}",
                 s.arg("source_db_snapshot_identifier"),
                 s.arg("target_db_snapshot_identifier"),
+                s.tags_arg(),
                 s.region
             )),
             verify: None,

@@ -21,10 +21,11 @@ impl ResourceType for DbSubnetGroup {
     fn runbook(&self, s: &StepView) -> RunbookText {
         RunbookText {
             by_hand: Some(format!(
-                "aws rds create-db-subnet-group --db-subnet-group-name {} --db-subnet-group-description \"{}\" --subnet-ids {} --region {}",
+                "aws rds create-db-subnet-group --db-subnet-group-name {} --db-subnet-group-description \"{}\" --subnet-ids {} {} --region {}",
                 s.arg("name"),
                 s.arg("description"),
                 s.arg("subnet_ids"),
+                s.tags_arg(),
                 s.region
             )),
             verify: None,
