@@ -476,10 +476,13 @@ fn live_or_aws<'a>(live: Option<&'a Offline>, aws: &'a crate::cloud::aws::Aws) -
 }
 
 pub(crate) fn style(out: &OutputArgs) -> Style {
-    use std::io::IsTerminal as _;
-    let color =
-        out.format == FormatArg::Human && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    Style { color, compact: out.compact }
+    Style { color: out.format == FormatArg::Human && stdout_color(), compact: out.compact }
+}
+
+/// Whether to colour standard output, decided once for every command: a terminal, unless
+/// `NO_COLOR` or `TERM=dumb`; `CLICOLOR_FORCE` colours anyway (anstream's rules, as clap's).
+pub(crate) fn stdout_color() -> bool {
+    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
 }
 
 fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {

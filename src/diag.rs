@@ -295,38 +295,17 @@ impl Diagnostics {
     }
 }
 
-/// Closest candidate by edit distance, for "did you mean" hints.
+/// Closest candidate by edit distance (optimal string alignment: a swap of neighbours counts as
+/// one edit), for "did you mean" hints.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let candidates: Vec<&str> = candidates.into_iter().collect();
     let max = (name.len() / 5).max(2);
     let closest =
-        candidates.iter().map(|c| (levenshtein(name, c), *c)).filter(|(d, _)| *d <= max).min().map(|(_, c)| c);
+        candidates.iter().map(|c| (strsim::osa_distance(name, c), *c)).filter(|(d, _)| *d <= max).min().map(|(_, c)| c);
     // A truncated name ("cidr" for "cidr_block") is far in edit distance but an obvious intent.
     closest.or_else(|| {
         candidates.iter().copied().filter(|c| name.len() >= 3 && c.starts_with(name)).min_by_key(|c| c.len())
     })
-}
-
-/// Optimal string alignment distance: edits, with a swap of neighbours counting as one.
-fn levenshtein(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 #[cfg(test)]

@@ -104,8 +104,7 @@ pub(super) fn apply(
         return Ok(ExitCode::SUCCESS);
     }
     if !prepared.from_file {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        print(&render::render(plan, Format::Human, Style { color, compact: false }))?;
+        print(&render::render(plan, Format::Human, Style { color: super::stdout_color(), compact: false }))?;
         if !run.auto_approve {
             confirm(verb, plan)?;
         }

@@ -22,7 +22,7 @@ pub enum Format {
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Style {
-    /// ANSI colours (a terminal, and NO_COLOR unset).
+    /// ANSI colours (decided by `cli::stdout_color`: a terminal, NO_COLOR unset, ...).
     pub color: bool,
     /// One line per resource.
     pub compact: bool,
