@@ -360,7 +360,10 @@ fn steps<'p>(out: &mut String, rb: &'p Runbook) -> Vec<&'p ResourceChange> {
             "- **Expected duration:** {}",
             estimates.get(step.address.as_str()).map(|s| format_duration(*s)).unwrap_or_else(|| "-".into())
         );
-        let _ = writeln!(out, "- **By hand:** `{}`", cli(c, region, &plan.stack));
+        // One command per line, in a block a person can copy (placeholders like <new VpcId>
+        // are filled from the output of the command before).
+        let commands = cli(c, region, &plan.stack).replace(" && ", "\n  ");
+        let _ = writeln!(out, "- **By hand:**\n\n  ```sh\n  {commands}\n  ```\n");
         let _ = writeln!(out, "- **Verify:** {}", verify(c, region, &plan.stack));
         let _ = writeln!(out, "- **Rollback:** {}\n", rollback(c));
         if let Some(args) = arguments(c, &plan.stack) {

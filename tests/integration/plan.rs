@@ -321,11 +321,11 @@ fn by_hand_steps_are_complete(ex: &str, runbook: &str) {
     let steps = runbook.split("## 4. Recovery steps").nth(1).unwrap().split("## 5.").next().unwrap();
     for step in steps.split("\n### 4.").skip(1) {
         let title = step.lines().next().unwrap();
-        assert!(step.contains("- **By hand:** `"), "{ex} {title}: no command");
+        assert!(step.contains("- **By hand:**\n\n  ```sh\n  "), "{ex} {title}: no command");
         assert!(step.contains("- **Verify:** `"), "{ex} {title}: the verification is not a command");
         assert!(step.contains("- **Rollback:** "), "{ex} {title}: no rollback note");
         assert!(!step.contains("shows no change for this address"), "{ex} {title}");
-        let by_hand = step.lines().find(|l| l.starts_with("- **By hand:**")).unwrap();
+        let by_hand = step.split("```sh").nth(1).unwrap().split("```").next().unwrap();
         if by_hand.contains("drplan:address") {
             assert!(by_hand.contains("\"drplan:stack\""), "{ex} {title}: only one ownership tag: {by_hand}");
         }
