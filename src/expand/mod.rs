@@ -158,6 +158,8 @@ pub struct Expansion {
     pub checks: Vec<CheckValue>,
     /// The root `contacts` block: role -> who.
     pub contacts: BTreeMap<String, String>,
+    /// Root module variables: (value, sensitive), for the plan's `variables`.
+    pub root_variables: BTreeMap<String, (Value, bool)>,
 }
 
 /// Evaluates the whole tree. Problems go to `diags`; the expansion is as complete as they allow.

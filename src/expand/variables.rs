@@ -106,6 +106,9 @@ impl Engine<'_> {
                     .at(at),
             );
         }
+        if inputs.is_none() {
+            self.out.root_variables.insert(decl.name.clone(), (value.clone(), sensitive));
+        }
         frame.scope.set_member("var", &decl.name, value.clone());
         frame.exported.insert(Target::Var(decl.name.clone()), Exported { all: deps, sensitive, ..Exported::default() });
         if value.is_wholly_known() {

@@ -123,6 +123,7 @@ pub fn build<'i>(
         live_captured_at: inv.snapshot.captured_at.clone(),
         fingerprint: Fingerprint { config: opts.config_fingerprint.clone(), live, live_objects },
         targets: opts.targets.to_vec(),
+        variables: super::terraform::variables(&exp.root_variables),
         planned_values: super::terraform::planned_values(&changes, &output_changes),
         resource_drift: super::terraform::resource_drift(&changes, &p.drift),
         prior_state: super::terraform::prior_state(&changes),

@@ -75,6 +75,10 @@ pub struct Plan {
     /// `--target` addresses the plan was limited to (empty: everything).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<String>,
+    /// Root variable values, as Terraform writes them; sensitive ones (and unknown ones) are
+    /// left out, since a plan never holds a secret.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<String, terraform::VariableValue>,
     /// Every resource as it will be after apply, by module (what policy tools read).
     #[serde(default)]
     pub planned_values: terraform::Values,

@@ -14,6 +14,20 @@ use super::{Action, Drift, OutputChange, ResourceChange};
 /// The Terraform release whose JSON plan format drplan writes (`terraform_version`).
 pub const TERRAFORM_FORMAT: &str = "1.11.4";
 
+/// A root variable's value in `variables`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VariableValue {
+    pub value: Json,
+}
+
+/// The root variables a plan may show: known and not sensitive.
+pub fn variables(root: &BTreeMap<String, (crate::eval::Value, bool)>) -> BTreeMap<String, VariableValue> {
+    root.iter()
+        .filter(|(_, (_, sensitive))| !sensitive)
+        .filter_map(|(name, (v, _))| Some((name.clone(), VariableValue { value: v.to_json().ok()? })))
+        .collect()
+}
+
 /// `planned_values` and `prior_state.values`: outputs and the module tree of resources.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Values {
