@@ -55,7 +55,12 @@ impl ResourceType for Instance {
     fn runbook(&self, s: &StepView) -> RunbookText {
         RunbookText {
             by_hand: Some(format!(
-                "aws ec2 run-instances --image-id {} --instance-type {} --subnet-id {} --security-group-ids {}{} {} --region {}",
+                "{}aws ec2 run-instances --image-id {} --instance-type {} --subnet-id {} --security-group-ids {}{} {} --region {}",
+                if multi_line_user_data(s) {
+                    "# save user_data (under \"Every argument apply sends\") as user-data.txt && "
+                } else {
+                    ""
+                },
                 s.arg("ami"),
                 s.arg("instance_type"),
                 s.arg("subnet_id"),
@@ -287,6 +292,11 @@ async fn dry_run(conf: &aws_config::SdkConfig, after: &serde_json::Value) -> Per
     crate::resources::capacity::permission(call.send().await)
 }
 
+/// User data too long for a command line: the runbook has it saved to a file first.
+fn multi_line_user_data(s: &StepView) -> bool {
+    s.json("user_data").and_then(serde_json::Value::as_str).is_some_and(|d| d.contains('\n'))
+}
+
 /// The run-instances arguments the configuration may set besides the required ones.
 fn optional_args(s: &StepView) -> String {
     let mut out = String::new();
@@ -300,7 +310,7 @@ fn optional_args(s: &StepView) -> String {
         out.push_str(&format!(" --metadata-options HttpTokens={tokens}"));
     }
     match s.json("user_data").and_then(serde_json::Value::as_str) {
-        Some(data) if data.contains('\n') => out.push_str(" --user-data file://user-data.txt (user_data below, saved)"),
+        Some(_) if multi_line_user_data(s) => out.push_str(" --user-data file://user-data.txt"),
         Some(data) => out.push_str(&format!(" --user-data {}", crate::resources::shell_quote(data))),
         None => {}
     }
