@@ -20,6 +20,7 @@
 mod decl;
 mod decode;
 pub mod describe;
+pub mod fmt;
 pub mod json;
 mod load;
 pub mod manifest;

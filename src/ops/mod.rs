@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod drill;
+pub mod fmt;
 pub mod graph;
 pub mod plan;
 mod provider_checks;

@@ -7,6 +7,7 @@ mod cutover;
 mod drill;
 mod failback;
 mod faults;
+mod fmt;
 mod graph;
 mod harness;
 mod phases;
