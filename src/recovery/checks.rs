@@ -49,6 +49,48 @@ pub fn estimate(checks: &[CheckValue]) -> Option<crate::plan::StepEstimate> {
     })
 }
 
+/// One HTTP request (no redirects followed), bounded by `timeout` as a whole: the status and
+/// the body. Uses the SDK's stack: hyper with rustls and the system's trusted roots.
+fn http_request(method: &str, url: &str, timeout: Duration) -> Result<(u16, String), String> {
+    use http_body_util::BodyExt as _;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_native_roots(std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+            .map_err(|e| format!("loading the trusted roots: {e}"))?
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build::<_, http_body_util::Empty<hyper::body::Bytes>>(https);
+        let method = hyper::Method::from_bytes(method.as_bytes()).map_err(|e| format!("method {method}: {e}"))?;
+        let request = hyper::Request::builder()
+            .method(method)
+            .uri(url)
+            .header("user-agent", concat!("drplan/", env!("CARGO_PKG_VERSION")))
+            .body(http_body_util::Empty::new())
+            .map_err(|e| format!("{url}: {e}"))?;
+        let exchange = async {
+            let response = client.request(request).await.map_err(|e| describe(&e))?;
+            let status = response.status().as_u16();
+            let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+            Ok::<_, String>((status, String::from_utf8_lossy(&body).into_owned()))
+        };
+        tokio::time::timeout(timeout, exchange).await.map_err(|_| format!("no answer within {}s", timeout.as_secs()))?
+    })
+}
+
+/// A client error with its causes (hyper's own message is only the outermost one).
+fn describe(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    out
+}
+
 /// One probe: `Ok(())` passes, `Err(why)` fails this attempt.
 fn probe(check: &CheckValue, attempt_timeout: Duration) -> Result<(), String> {
     let a = &check.args;
@@ -56,13 +98,8 @@ fn probe(check: &CheckValue, attempt_timeout: Duration) -> Result<(), String> {
         "http" => {
             let url = text(a, "url").ok_or("url is not known")?;
             let want = text(a, "expected_status").and_then(|s| s.parse::<u16>().ok()).unwrap_or(200);
-            let agent = ureq::AgentBuilder::new().timeout(attempt_timeout).redirects(0).build();
             let method = text(a, "method").unwrap_or_else(|| "GET".into());
-            let (status, body) = match agent.request(&method, &url).call() {
-                Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
-                Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
-                Err(e) => return Err(e.to_string()),
-            };
+            let (status, body) = http_request(&method, &url, attempt_timeout)?;
             if status != want {
                 return Err(format!("HTTP {status}, expected {want}"));
             }
@@ -224,5 +261,29 @@ mod tests {
         assert!(!refused.passed);
         let dns = run(&check("dns", &[("name", "localhost"), ("timeout", "1s")]));
         assert!(dns.passed, "{dns:?}");
+    }
+
+    #[test]
+    fn http_requests_read_status_and_body_and_are_bounded() {
+        use std::io::{Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 5\r\n\r\ndown!");
+        });
+        let url = format!("http://127.0.0.1:{port}/health");
+        assert_eq!(http_request("GET", &url, Duration::from_secs(5)), Ok((503, "down!".to_string())));
+
+        // A server that accepts and never answers: the attempt ends at its timeout.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}/", silent.local_addr().unwrap().port());
+        let started = std::time::Instant::now();
+        let err = http_request("GET", &url, Duration::from_millis(300)).unwrap_err();
+        assert!(err.contains("no answer within"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        drop(silent);
     }
 }
