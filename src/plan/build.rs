@@ -129,6 +129,7 @@ pub fn build<'i>(
         prior_state: super::terraform::prior_state(&changes),
         configuration: opts.configuration.clone(),
         relevant_attributes: super::terraform::relevant_attributes(&opts.configuration, &p.drift),
+        checks: super::terraform::checks(exp.checks.iter().map(|c| c.name.as_str())),
         timestamp: inv.snapshot.captured_at.clone(),
         applyable: summary.has_changes(),
         complete: opts.targets.is_empty(),

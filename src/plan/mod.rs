@@ -96,6 +96,10 @@ pub struct Plan {
     pub configuration: serde_json::Value,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relevant_attributes: Vec<terraform::RelevantAttribute>,
+    /// The configuration's `check` blocks as Terraform lists checkable objects: their status is
+    /// `unknown` in a plan (drplan's probes run after apply, in a drill or before a cutover).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<terraform::CheckResult>,
     /// Terraform's plan timestamp: here when the live state was read, so plans stay
     /// byte-identical.
     #[serde(default)]

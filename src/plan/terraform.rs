@@ -14,6 +14,45 @@ use super::{Action, Drift, OutputChange, ResourceChange};
 /// The Terraform release whose JSON plan format drplan writes (`terraform_version`).
 pub const TERRAFORM_FORMAT: &str = "1.11.4";
 
+/// An entry of `checks`: a check block and its status (Terraform's `checks` format).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub address: CheckAddress,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<CheckInstance>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckAddress {
+    pub kind: String,
+    pub name: String,
+    pub to_display: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckInstance {
+    pub address: Json,
+    pub status: String,
+}
+
+/// The `check` blocks, by name: not run by a plan, so `unknown`.
+pub fn checks<'n>(names: impl Iterator<Item = &'n str>) -> Vec<CheckResult> {
+    names
+        .map(|name| {
+            let display = format!("check.{name}");
+            CheckResult {
+                address: CheckAddress { kind: "check".into(), name: name.into(), to_display: display.clone() },
+                status: "unknown".into(),
+                instances: vec![CheckInstance {
+                    address: serde_json::json!({ "to_display": display }),
+                    status: "unknown".into(),
+                }],
+            }
+        })
+        .collect()
+}
+
 /// A root variable's value in `variables`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VariableValue {

@@ -49,6 +49,51 @@ pub fn estimate(checks: &[CheckValue]) -> Option<crate::plan::StepEstimate> {
     })
 }
 
+/// The shell command that does what a probe does, for a person at a terminal: `curl` for http,
+/// `nc -z` for tcp, `dig` for dns. `args` are the probe's arguments as text; a value not known
+/// before apply becomes a `<name>` placeholder.
+pub fn by_hand(kind: &str, args: &[(String, String)]) -> Option<String> {
+    let arg = |k: &str| {
+        args.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.starts_with('('))
+            .unwrap_or_else(|| format!("<{k}>"))
+    };
+    let given = |k: &str| args.iter().any(|(n, _)| n == k);
+    let quote = crate::resources::shell_quote;
+    Some(match kind {
+        "http" => {
+            let want = if given("expected_status") { arg("expected_status") } else { "200".into() };
+            let method = if given("method") { format!(" -X {}", arg("method")) } else { String::new() };
+            let body = if given("body_contains") {
+                format!(
+                    " && curl -sS --max-time 10{method} {} | grep -F {}",
+                    quote(&arg("url")),
+                    quote(&arg("body_contains"))
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "curl -sS -o /dev/null -w '%{{http_code}}\\n' --max-time 10{method} {}  # prints {want}{body}",
+                quote(&arg("url"))
+            )
+        }
+        "tcp" => format!("nc -z -w 5 {} {}  # exits 0", arg("host"), arg("port")),
+        "dns" => {
+            let ty = if given("type") { arg("type") } else { "A".into() };
+            let expect = if given("expect") {
+                format!("  # includes {}", arg("expect"))
+            } else {
+                "  # prints an address".into()
+            };
+            format!("dig +short {} {ty}{expect}", arg("name"))
+        }
+        _ => return None,
+    })
+}
+
 /// One HTTP request (no redirects followed), bounded by `timeout` as a whole: the status and
 /// the body. Uses the SDK's stack: hyper with rustls and the system's trusted roots.
 fn http_request(method: &str, url: &str, timeout: Duration) -> Result<(u16, String), String> {
@@ -285,5 +330,22 @@ mod tests {
         assert!(err.contains("no answer within"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(5));
         drop(silent);
+    }
+
+    #[test]
+    fn probes_by_hand_are_shell_commands() {
+        let args = |kv: &[(&str, &str)]| kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        assert_eq!(
+            by_hand("http", &args(&[("url", "https://dr.example.com/health"), ("expected_status", "204")])).unwrap(),
+            "curl -sS -o /dev/null -w '%{http_code}\\n' --max-time 10 'https://dr.example.com/health'  # prints 204"
+        );
+        assert_eq!(
+            by_hand("tcp", &args(&[("host", "(known after apply)"), ("port", "5432")])).unwrap(),
+            "nc -z -w 5 <host> 5432  # exits 0"
+        );
+        assert_eq!(
+            by_hand("dns", &args(&[("name", "app.example.com")])).unwrap(),
+            "dig +short app.example.com A  # prints an address"
+        );
     }
 }

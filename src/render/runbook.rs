@@ -443,7 +443,16 @@ fn validation(out: &mut String, rb: &Runbook) {
             let args: Vec<String> = c.args.iter().map(|(k, v)| format!("{k} = `{v}`")).collect();
             let _ = writeln!(out, "| `{}` | {} | {} |", c.name, c.kind, args.join(", "));
         }
-        let _ = writeln!(out, "\n`drplan drill` runs these until they pass or time out.\n");
+        let _ = writeln!(
+            out,
+            "\n`drplan drill` runs these until they pass or time out. By hand (a `<name>` is a value known once the steps above ran, e.g. from `drplan output`):\n\n```sh"
+        );
+        for c in &rb.checks {
+            if let Some(cmd) = crate::recovery::checks::by_hand(&c.kind, &c.args) {
+                let _ = writeln!(out, "# {}\n{cmd}", c.name);
+            }
+        }
+        let _ = writeln!(out, "```\n");
     }
 }
 

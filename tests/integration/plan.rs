@@ -85,6 +85,12 @@ fn json_plan_has_terraforms_resource_changes_shape() {
     let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(plan["format_version"], "1.2");
     assert_eq!(plan["terraform_version"], "1.11.4");
+    // The check blocks, as Terraform lists checkable objects: not run by a plan.
+    assert_eq!(
+        plan["checks"][0]["address"],
+        serde_json::json!({"kind": "check", "name": "site", "to_display": "check.site"})
+    );
+    assert_eq!(plan["checks"][0]["status"], "unknown");
     for c in plan["resource_changes"].as_array().unwrap() {
         for key in ["address", "mode", "type", "name", "provider_name", "change"] {
             assert!(c.get(key).is_some(), "resource change lacks {key}: {c}");
