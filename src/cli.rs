@@ -2,6 +2,7 @@
 //! function and prints its result. Exit codes are decided in `main`.
 
 mod apply;
+mod fmt;
 mod output;
 mod readiness;
 pub mod terraform_flags;
@@ -67,30 +68,9 @@ pub enum Command {
     /// Rewrite configuration files in the canonical layout, as `terraform fmt` does.
     ///
     /// Lists the files it changed. Exit 0, or 3 with --check when a file is not formatted.
-    Fmt(FmtArgs),
+    Fmt(fmt::FmtArgs),
     /// Print drplan's version (as --version does).
     Version,
-}
-
-#[derive(Debug, Args)]
-pub struct FmtArgs {
-    /// Files or directories (default: the current directory).
-    pub targets: Vec<std::path::PathBuf>,
-    /// Check only: write nothing, exit 3 if a file is not formatted.
-    #[arg(long)]
-    pub check: bool,
-    /// Print the changes as a unified diff.
-    #[arg(long)]
-    pub diff: bool,
-    /// Also format the subdirectories.
-    #[arg(long)]
-    pub recursive: bool,
-    /// Write the results back (--write=false to only list or diff).
-    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
-    pub write: bool,
-    /// List the files whose formatting changes (--list=false for silence).
-    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
-    pub list: bool,
 }
 
 #[derive(Debug, Args)]
@@ -410,7 +390,7 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
     let order = var_flag_order(raw_args);
     match cli.command {
         Command::Validate(args) => validate(&args.config.load_options(&order), args.format),
-        Command::Fmt(args) => fmt(&args),
+        Command::Fmt(args) => fmt::exec(&args),
         Command::Version => {
             print(&format!("drplan v{}\n", env!("CARGO_PKG_VERSION")))?;
             Ok(ExitCode::SUCCESS)
@@ -509,29 +489,6 @@ pub(crate) fn style(out: &OutputArgs) -> Style {
 /// `NO_COLOR` or `TERM=dumb`; `CLICOLOR_FORCE` colours anyway (anstream's rules, as clap's).
 pub(crate) fn stdout_color() -> bool {
     anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
-}
-
-fn fmt(args: &FmtArgs) -> Result<ExitCode, Error> {
-    let opts = ops::fmt::FmtOptions {
-        targets: args.targets.clone(),
-        recursive: args.recursive,
-        write: args.write && !args.check,
-    };
-    let changed = ops::fmt::fmt(&opts)?;
-    let mut out = String::new();
-    for f in &changed {
-        // As Terraform lists them: `main.tf`, not `./main.tf`.
-        let name = f.path.strip_prefix(".").unwrap_or(&f.path).display().to_string();
-        if args.list {
-            out.push_str(&format!("{name}\n"));
-        }
-        if args.diff {
-            let diff = similar::TextDiff::from_lines(&f.before, &f.after);
-            out.push_str(&diff.unified_diff().header(&format!("old/{name}"), &format!("new/{name}")).to_string());
-        }
-    }
-    print(&out)?;
-    Ok(if args.check && !changed.is_empty() { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }
 
 fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
