@@ -241,7 +241,61 @@ fn heredoc_marker(rest: &str) -> Option<&str> {
     (len > 0 && after[len..].starts_with(['\n', '\r'])).then(|| &after[..len])
 }
 
-/// A heredoc: its opening line, its body as one literal, its closing marker line.
+/// A heredoc body: literal text, and its interpolations and directives as tokens (so they are
+/// spaced like any expression, as `terraform fmt` does).
+fn template_body(body: &str, out: &mut Vec<Token>) {
+    let mut lit_start = 0;
+    let mut i = 0;
+    while i < body.len() {
+        let rest = &body[i..];
+        if rest.starts_with("$${") || rest.starts_with("%%{") {
+            i += 3;
+            continue;
+        }
+        if !(rest.starts_with("${") || rest.starts_with("%{")) {
+            i += rest.chars().next().map_or(1, char::len_utf8);
+            continue;
+        }
+        let Some(close) = closing_brace(&rest[2..]) else { break };
+        if i > lit_start {
+            out.push(Token { kind: Kind::Lit, text: body[lit_start..i].to_string() });
+        }
+        let strip_open = rest[2..].starts_with('~');
+        let inner_start = 2 + usize::from(strip_open);
+        let strip_close = rest[..2 + close].ends_with('~');
+        let inner_end = 2 + close - usize::from(strip_close);
+        out.push(Token { kind: Kind::TemplateOpen, text: rest[..inner_start].to_string() });
+        out.extend(tokens(&rest[inner_start..inner_end.max(inner_start)]));
+        out.push(Token { kind: Kind::TemplateClose, text: if strip_close { "~}".into() } else { "}".into() } });
+        i += 2 + close + 1;
+        lit_start = i;
+    }
+    if body.len() > lit_start {
+        out.push(Token { kind: Kind::Lit, text: body[lit_start..].to_string() });
+    }
+}
+
+/// The offset of the `}` that closes an interpolation whose text starts at `s` (after `${`),
+/// skipping nested braces and quoted strings; `None` when it is not closed on the text given.
+fn closing_brace(s: &str) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, c) in s.char_indices() {
+        match (in_string, c) {
+            (true, '\\') if !escaped => escaped = true,
+            (true, '"') if !escaped => in_string = false,
+            (true, _) => escaped = false,
+            (false, '"') => in_string = true,
+            (false, '{') => depth += 1,
+            (false, '}') if depth == 0 => return Some(i),
+            (false, '}') => depth -= 1,
+            (false, '\n') => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A heredoc: its opening line, its body (literal text and interpolations), its closing marker line.
 fn heredoc(src: &str, i: usize, out: &mut Vec<Token>) -> usize {
     let marker = heredoc_marker(&src[i..]).unwrap_or_default().to_string();
     let open_end = src[i..].find('\n').map_or(src.len(), |e| i + e + 1);
@@ -250,9 +304,7 @@ fn heredoc(src: &str, i: usize, out: &mut Vec<Token>) -> usize {
     while pos < src.len() {
         let line_end = src[pos..].find('\n').map_or(src.len(), |e| pos + e);
         if src[pos..line_end].trim() == marker {
-            if pos > open_end {
-                out.push(Token { kind: Kind::Lit, text: src[open_end..pos].to_string() });
-            }
+            template_body(&src[open_end..pos], out);
             out.push(Token { kind: Kind::CHeredoc, text: src[pos..line_end].trim_end().to_string() });
             return line_end;
         }

@@ -1,8 +1,9 @@
 //! `drplan fmt`: the canonical layout of `terraform fmt` (HashiCorp's hclwrite rules): two
 //! spaces per bracket level, one space between tokens except where the rules say none
 //! (`a.b`, `f(x)`, `[0]`, `-1`, `${x}`), `=` aligned down runs of one-line arguments and line
-//! comments aligned after them. Comments, blank lines, heredoc bodies and string contents are
-//! kept. It formats tokens; a file that does not parse is refused before (see `ops::fmt`).
+//! comments aligned after them. Comments, blank lines and literal text (strings, heredoc bodies)
+//! are kept; interpolations in them are spaced like any expression. It formats tokens; a file
+//! that does not parse is refused before (see `ops::fmt`).
 //!
 //! Like `terraform fmt`, it also rewrites what Terraform 0.11 needed and 0.12 made redundant: an
 //! argument that is only an interpolation (`"${var.x}"` becomes `var.x`) and a variable's quoted
