@@ -16,14 +16,7 @@ pub fn dry_runs(facts: &Facts) -> Vec<(String, DryRun, Json)> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for c in facts.plan.resource_changes.iter().filter(|c| c.verb() == "create" && &c.drplan.region == dr) {
-        let view = StepView {
-            address: &c.address,
-            action: "create",
-            after: &c.change.after,
-            changed: &[],
-            region: dr,
-            stack: "",
-        };
+        let view = StepView::create(&c.address, &c.change.after, dr);
         let Some(run) = crate::resources::get(&c.ty).and_then(|t| t.dry_run(&view)) else { continue };
         if seen.insert(run.action) {
             out.push((c.address.clone(), run, c.change.after.clone()));

@@ -26,14 +26,7 @@ pub fn consumers<'a>(facts: &Facts<'a>) -> Vec<(&'a ResourceChange, crate::resou
     let creates = facts.plan.resource_changes.iter().filter(|c| c.verb() == "create" && &c.drplan.region == dr);
     creates
         .filter_map(|c| {
-            let view = StepView {
-                address: &c.address,
-                action: "create",
-                after: &c.change.after,
-                changed: &[],
-                region: dr,
-                stack: "",
-            };
+            let view = StepView::create(&c.address, &c.change.after, dr);
             Some((c, crate::resources::get(&c.ty)?.capacity(&view)?))
         })
         .collect()

@@ -133,7 +133,12 @@ pub struct StepView<'a> {
     pub stack: &'a str,
 }
 
-impl StepView<'_> {
+impl<'a> StepView<'a> {
+    /// A planned create as readiness looks at it (nothing tagged, nothing changed).
+    pub fn create(address: &'a str, after: &'a Json, region: &'a str) -> Self {
+        StepView { address, action: "create", after, changed: &[], region, stack: "" }
+    }
+
     /// A planned argument as text for a command line, or a placeholder naming it.
     pub fn arg(&self, key: &str) -> String {
         match self.after.get(key) {

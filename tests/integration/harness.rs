@@ -174,19 +174,28 @@ pub fn name_of(path: &str) -> &str {
 /// installs under target/ (on first use, once per test run; later runs find it there).
 fn moto_server() -> PathBuf {
     static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Ok(bin) = std::env::var("DRPLAN_MOTO_SERVER") {
-            return PathBuf::from(bin);
-        }
-        let out = Command::new("bash")
-            .arg(root().join("scripts/install-moto.sh"))
-            .stderr(std::process::Stdio::inherit())
-            .output()
-            .expect("bash runs scripts/install-moto.sh");
-        assert!(out.status.success(), "scripts/install-moto.sh failed (it needs python3 and PyPI)");
-        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-    })
-    .clone()
+    BIN.get_or_init(|| pinned_tool("DRPLAN_MOTO_SERVER", "scripts/install-moto.sh")).clone()
+}
+
+/// The checkov binary: `DRPLAN_CHECKOV`, or the pinned one scripts/install-checkov.sh installs
+/// under target/ (on first use, once per test run; later runs find it there).
+pub fn checkov() -> PathBuf {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| pinned_tool("DRPLAN_CHECKOV", "scripts/install-checkov.sh")).clone()
+}
+
+/// A tool from PyPI: the path in `env`, or what `script` installs (it prints the binary's path).
+fn pinned_tool(env: &str, script: &str) -> PathBuf {
+    if let Ok(bin) = std::env::var(env) {
+        return PathBuf::from(bin);
+    }
+    let out = Command::new("bash")
+        .arg(root().join(script))
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("bash runs {script}: {e}"));
+    assert!(out.status.success(), "{script} failed (it needs python3 and PyPI)");
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
 /// A moto_server on a free loopback port, stopped when dropped. Each test gets its own, so
@@ -330,23 +339,4 @@ impl InstalledProvider {
 pub fn changes(plan: &serde_json::Value) -> Vec<serde_json::Value> {
     let all = plan["resource_changes"].as_array().cloned().unwrap_or_default();
     all.into_iter().filter(|c| c["change"]["actions"] != serde_json::json!(["no-op"])).collect()
-}
-
-/// The checkov binary: `DRPLAN_CHECKOV`, or the pinned one scripts/install-checkov.sh installs
-/// under target/ (on first use, once per test run; later runs find it there).
-pub fn checkov() -> PathBuf {
-    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Ok(bin) = std::env::var("DRPLAN_CHECKOV") {
-            return PathBuf::from(bin);
-        }
-        let out = Command::new("bash")
-            .arg(root().join("scripts/install-checkov.sh"))
-            .stderr(std::process::Stdio::inherit())
-            .output()
-            .expect("bash runs scripts/install-checkov.sh");
-        assert!(out.status.success(), "scripts/install-checkov.sh failed (it needs python3 and PyPI)");
-        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-    })
-    .clone()
 }
