@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use sha2::{Digest, Sha256};
 
-use super::changes::{delete, execution, fresh, outputs, summarize, unchanged, update};
+use super::changes::{delete, execution, fresh, outputs, summarize, unchanged, update, with_schema_secrets};
 use super::counterpart::{self, Counterpart, Lookup};
 use super::decide::decide;
 use super::ownership;
@@ -229,7 +229,8 @@ fn plan_instance<'i>(
     };
     let decision = decide(&inst.ty, &schema.block, &inst.config, &inst.written, &inst.lifecycle, live);
     if decision.is_empty() {
-        p.unchanged.push((i, unchanged(inst, &region, &live.id, &decision.before, &sensitive_of(schema, inst))));
+        let masked = with_schema_secrets(&inst.ty, &inst.sensitive_attrs);
+        p.unchanged.push((i, unchanged(inst, &region, &live.id, &decision.before, &masked)));
         return;
     }
     if let Some(why) = ownership::unproven(inv, &recovery.stack, live, &inst.config, Some(false)) {
@@ -277,13 +278,6 @@ fn with_unchanged(
     let mut all: Vec<(usize, ResourceChange)> = changes.into_iter().chain(unchanged).collect();
     all.sort_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, c)| c).chain(deletes).collect()
-}
-
-/// The attributes masked in a plan: the configuration's sensitive ones and the schema's.
-fn sensitive_of(schema: &schema::ResourceSchema, inst: &Instance) -> BTreeSet<String> {
-    let mut out = inst.sensitive_attrs.clone();
-    out.extend(schema.block.attrs.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k.clone()));
-    out
 }
 
 /// A primary-side counterpart: found (the plan depends on it) or not, never changed.

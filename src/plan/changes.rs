@@ -115,6 +115,15 @@ pub(super) fn unchanged(
     c
 }
 
+/// `sensitive` and the attributes drplan's schema for `ty` marks sensitive: what a plan masks.
+pub(super) fn with_schema_secrets(ty: &str, sensitive: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut out = sensitive.clone();
+    if let Some(s) = schema::lookup(Mode::Managed, ty) {
+        out.extend(s.block.attrs.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k.clone()));
+    }
+    out
+}
+
 /// A live object's attributes as a plan records them (`before`), sensitive ones masked.
 pub fn recorded(obj: &LiveObject) -> serde_json::Value {
     delete(obj, "", &BTreeSet::new()).change.before
@@ -125,11 +134,7 @@ pub fn recorded(obj: &LiveObject) -> serde_json::Value {
 pub(super) fn delete(obj: &LiveObject, addr: &str, sensitive: &BTreeSet<String>) -> ResourceChange {
     let schema = schema::lookup(Mode::Managed, &obj.ty);
     let before = schema.map_or_else(|| Value::Map(BTreeMap::new()), |s| diff::normalize_live(&s.block, obj));
-    let mut sensitive = sensitive.clone();
-    if let Some(s) = schema {
-        sensitive.extend(s.block.attrs.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k.clone()));
-    }
-    let (before, _, before_sensitive) = json::object(&before, &sensitive);
+    let (before, _, before_sensitive) = json::object(&before, &with_schema_secrets(&obj.ty, sensitive));
     let (module, name, index) = split_address(addr);
     ResourceChange {
         address: addr.into(),

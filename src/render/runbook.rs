@@ -100,24 +100,18 @@ fn rollback(c: &ResourceChange) -> String {
 
 const LATER: &str = "(known after an earlier step)";
 
-/// A planned value for reading: unset (null) arguments left out, unknown ones named.
+/// A planned value for reading: unknown values named, unset (null) arguments left out.
 fn readable(v: &Json, unknown: &Json) -> Json {
+    without_nulls(super::value::with_unknown_as(v, unknown, &LATER.into()))
+}
+
+fn without_nulls(v: Json) -> Json {
     match v {
         Json::Object(o) => {
-            let mut out: serde_json::Map<String, Json> =
-                o.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k.clone(), readable(x, &unknown[k]))).collect();
-            for (k, m) in unknown.as_object().into_iter().flatten() {
-                if m == &Json::Bool(true) {
-                    out.insert(k.clone(), LATER.into());
-                }
-            }
-            Json::Object(out)
+            Json::Object(o.into_iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k, without_nulls(x))).collect())
         }
-        Json::Array(items) => Json::Array(
-            items.iter().enumerate().map(|(i, x)| readable(x, unknown.get(i).unwrap_or(&Json::Null))).collect(),
-        ),
-        _ if unknown == &Json::Bool(true) => LATER.into(),
-        other => other.clone(),
+        Json::Array(items) => Json::Array(items.into_iter().map(without_nulls).collect()),
+        other => other,
     }
 }
 

@@ -57,12 +57,18 @@ pub fn mask_at<'m>(mask: &'m Json, key: &str) -> &'m Json {
 /// `value` with a `null` wherever the unknown mask marks an attribute the plan JSON leaves out
 /// (as Terraform does), so a renderer can show it as known after apply.
 pub fn with_unknown_slots(value: &Json, unknown: &Json) -> Json {
+    with_unknown_as(value, unknown, &Json::Null)
+}
+
+/// `value` with `placeholder` wherever the unknown mask says `true`.
+pub fn with_unknown_as(value: &Json, unknown: &Json, placeholder: &Json) -> Json {
     match (value, unknown) {
+        (_, Json::Bool(true)) => placeholder.clone(),
         (Json::Object(obj), Json::Object(mask)) => {
             let mut out = obj.clone();
             for (k, m) in mask {
                 let slot = out.entry(k.clone()).or_insert(Json::Null);
-                *slot = with_unknown_slots(slot, m);
+                *slot = with_unknown_as(slot, m, placeholder);
             }
             Json::Object(out)
         }
@@ -70,7 +76,7 @@ pub fn with_unknown_slots(value: &Json, unknown: &Json) -> Json {
             items
                 .iter()
                 .zip(masks.iter().chain(std::iter::repeat(&Json::Bool(false))))
-                .map(|(v, m)| with_unknown_slots(v, m))
+                .map(|(v, m)| with_unknown_as(v, m, placeholder))
                 .collect(),
         ),
         _ => value.clone(),
