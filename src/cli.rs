@@ -86,6 +86,11 @@ pub struct DrillArgs {
     /// Steps running at once, over all services.
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub parallelism: usize,
+    /// When the failure was declared (RFC 3339, e.g. 2026-12-04T06:00:00Z): `sql` checks with
+    /// `max_age` measure the recovery point as how much older than this the newest row is
+    /// (default: when this command started).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub failure_declared_at: Option<std::time::SystemTime>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
@@ -130,8 +135,20 @@ pub struct RunArgs {
     /// Where the JSON-lines journal goes (default: .drplan/ in the configuration directory).
     #[arg(long, value_name = "DIR")]
     pub journal_dir: Option<PathBuf>,
+    /// When the failure was declared (RFC 3339, e.g. 2026-12-04T06:00:00Z): `sql` checks with
+    /// `max_age` measure the recovery point as how much older than this the newest row is
+    /// (default: when this command started).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub failure_declared_at: Option<std::time::SystemTime>,
     #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+fn parse_time(text: &str) -> Result<std::time::SystemTime, String> {
+    aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime)
+        .ok()
+        .and_then(|t| std::time::SystemTime::try_from(t).ok())
+        .ok_or_else(|| format!("{text:?} is not an RFC 3339 time, like 2026-12-04T06:00:00Z"))
 }
 
 fn parse_limit(text: &str) -> Result<(String, usize), String> {

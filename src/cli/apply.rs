@@ -125,7 +125,9 @@ pub(super) fn apply(
         ..apply::Options::default()
     };
     on_interrupt(cancel);
-    let opts = ExecuteOptions { aws, schedule, polling: Polling::default() };
+    // A failover applied without --failure-declared-at declares the failure now.
+    let declared_at = Some(run.failure_declared_at.unwrap_or_else(std::time::SystemTime::now));
+    let opts = ExecuteOptions { aws, schedule, polling: Polling::default(), declared_at };
     let keeper = Keeper { approve_gates: run.approve_gates, resume };
     let replan = Replan { load: &stage_load, targets: &run.targets };
     let staged = apply_staged(prepared, &replan, &opts, Arc::new(Progress::new(file)), &keeper)?;
@@ -271,6 +273,7 @@ pub(super) fn drill(args: &DrillArgs, order: &[String]) -> Result<ExitCode, Erro
         aws: args.aws.cloud(),
         schedule: apply::Options { parallelism: args.parallelism.max(1), ..apply::Options::default() },
         polling: Polling::default(),
+        declared_at: args.failure_declared_at,
     };
     let opts = crate::ops::drill::DrillOptions { load, execute, keep: args.keep };
     let started_at = crate::cloud::aws::now_rfc3339();

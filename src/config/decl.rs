@@ -144,12 +144,12 @@ pub struct RecoveryDecl {
 }
 
 /// A smoke test run after recovery (`drplan drill`, the runbook's validation section):
-/// `check "name" { http { ... } }`, or `tcp { ... }`, or `dns { ... }`.
+/// `check "name" { http { ... } }`, or `tcp`, `dns` or `sql { ... }`.
 #[derive(Clone, Debug)]
 pub struct CheckDecl {
     pub name: String,
     pub span: Span,
-    /// http, tcp or dns.
+    /// http, tcp, dns or sql.
     pub kind: String,
     pub attrs: Vec<(String, Span, Expr)>,
 }

@@ -433,7 +433,7 @@ impl Decoder<'_> {
         let mut probe: Option<CheckDecl> = None;
         for structure in block.body.iter() {
             match structure {
-                Structure::Block(b) if matches!(b.ident.as_str(), "http" | "tcp" | "dns") => {
+                Structure::Block(b) if PROBES.contains(&b.ident.as_str()) => {
                     if probe.is_some() {
                         self.error(
                             Diagnostic::error("Too many probes")
@@ -447,6 +447,7 @@ impl Decoder<'_> {
                     let allowed: &[&str] = match b.ident.as_str() {
                         "http" => &["url", "expected_status", "body_contains", "timeout", "interval", "method"],
                         "tcp" => &["host", "port", "timeout", "interval"],
+                        "sql" => SQL_ARGS,
                         _ => &["name", "type", "expect", "timeout", "interval"],
                     };
                     let mut attrs = Vec::new();
@@ -464,20 +465,46 @@ impl Decoder<'_> {
                             Structure::Block(inner) => self.unsupported_block(inner, b.ident.as_str(), &[]),
                         }
                     }
+                    if b.ident.as_str() == "sql" {
+                        self.sql_probe_complete(&name, &attrs, span);
+                    }
                     probe = Some(CheckDecl { name: name.clone(), span, kind: b.ident.as_str().to_string(), attrs });
                 }
-                Structure::Block(b) => self.unsupported_block(b, "check", &["http", "tcp", "dns"]),
+                Structure::Block(b) => self.unsupported_block(b, "check", PROBES),
                 Structure::Attribute(a) => self.unsupported_arg(a.key.as_str(), &a.key, "check", &[]),
             }
         }
         if probe.is_none() {
             self.error(
                 Diagnostic::error("Missing probe")
-                    .detail(format!("check \"{name}\" needs one http, tcp or dns block."))
+                    .detail(format!("check \"{name}\" needs one http, tcp, dns or sql block."))
                     .at(span),
             );
         }
         probe
+    }
+
+    /// A `sql` probe needs an engine, a host, a query and one source of credentials.
+    fn sql_probe_complete(&mut self, name: &str, attrs: &[(String, Span, Expr)], span: Span) {
+        let has = |k: &str| attrs.iter().any(|(n, _, _)| n == k);
+        let mut missing: Vec<&str> = ["engine", "host", "query"].into_iter().filter(|k| !has(k)).collect();
+        match (has("password"), has("secret_id")) {
+            (true, true) => self.error(
+                Diagnostic::error("Conflicting credentials")
+                    .detail(format!("check \"{name}\" sets both password and secret_id; use one."))
+                    .at(span),
+            ),
+            (true, false) if !has("username") => missing.push("username"),
+            (false, false) => missing.push("password or secret_id"),
+            _ => {}
+        }
+        if !missing.is_empty() {
+            self.error(
+                Diagnostic::error("Missing sql probe arguments")
+                    .detail(format!("check \"{name}\"'s sql block needs {}.", missing.join(", ")))
+                    .at(span),
+            );
+        }
     }
 
     fn recovery(&mut self, block: &Block) -> Option<RecoveryDecl> {
@@ -495,6 +522,28 @@ impl Decoder<'_> {
         Some(r)
     }
 }
+
+/// The probe blocks a `check` may hold (one of them).
+const PROBES: &[&str] = &["http", "tcp", "dns", "sql"];
+
+/// A `sql` probe's arguments.
+const SQL_ARGS: &[&str] = &[
+    "engine",
+    "host",
+    "port",
+    "database",
+    "username",
+    "password",
+    "secret_id",
+    "query",
+    "min_rows",
+    "expect",
+    "max_age",
+    "tls",
+    "ca_file",
+    "timeout",
+    "interval",
+];
 
 fn check_name(d: &mut Decoder, name: &str, span: Span, what: &str) {
     let valid = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')

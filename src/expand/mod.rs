@@ -8,6 +8,7 @@
 //! same expansion serves `validate` (nothing known) and `plan` (live inventory).
 
 mod body;
+mod checks;
 mod count;
 pub mod focus;
 pub mod inputs;
@@ -132,10 +133,13 @@ pub struct Instance {
 #[derive(Clone, Debug)]
 pub struct CheckValue {
     pub name: String,
-    /// http, tcp or dns.
+    /// http, tcp, dns or sql.
     pub kind: String,
     pub span: Span,
     pub args: BTreeMap<String, Value>,
+    /// Arguments whose value is sensitive (it refers to a sensitive value, or it is a password):
+    /// never shown.
+    pub sensitive_args: BTreeSet<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -376,19 +380,9 @@ impl<'l> Engine<'l> {
                 Node::Module(i) => self.module_call(&mut frame, i, root_dir),
                 Node::Check(i) => {
                     // Checks run after recovery; only the root module's are collected.
-                    let decl = &module.checks[i];
                     if frame.prefix.is_empty() {
-                        let mut args = BTreeMap::new();
-                        for (name, _, expr) in &decl.attrs {
-                            let (value, _) = self.eval_expr(&frame, expr, &plan.refs[node]);
-                            args.insert(name.clone(), value);
-                        }
-                        self.out.checks.push(CheckValue {
-                            name: decl.name.clone(),
-                            kind: decl.kind.clone(),
-                            span: decl.span,
-                            args,
-                        });
+                        let check = self.check(&frame, &module.checks[i]);
+                        self.out.checks.push(check);
                     }
                 }
                 Node::Output(i) => {

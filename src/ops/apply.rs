@@ -238,6 +238,9 @@ pub struct ExecuteOptions {
     pub aws: Aws,
     pub schedule: apply::Options,
     pub polling: Polling,
+    /// When the failure was declared: `sql` checks measure the recovery point from it (see
+    /// [`crate::recovery::checks::Context`]).
+    pub declared_at: Option<std::time::SystemTime>,
 }
 
 /// Runs a prepared plan's steps against AWS and reports every outcome.
@@ -352,8 +355,12 @@ resource "aws_security_group" "web" {
     fn run(cloud: &Arc<InMemory>, load: &LoadOptions, destroy: bool) -> (usize, Executed) {
         let prepared = prepare(load, cloud.as_ref(), &Source::Dir, destroy, &[]).unwrap();
         let s = prepared.planned.plan.summary;
-        let opts =
-            ExecuteOptions { aws: Aws::default(), schedule: apply::Options::default(), polling: Polling::default() };
+        let opts = ExecuteOptions {
+            aws: Aws::default(),
+            schedule: apply::Options::default(),
+            polling: Polling::default(),
+            declared_at: None,
+        };
         let provider = cloud.clone();
         let make = |_: &Plan, _: &str| {
             let provider = provider.clone();

@@ -12,6 +12,7 @@ use super::apply::{ExecuteOptions, Source, aws_provider, execute_with, prepare};
 use super::plan::{PlanOptions, plan};
 use crate::apply::{Journal, Report};
 use crate::cloud::aws::Aws;
+use crate::cloud::aws::secrets::AwsSecrets;
 use crate::cloud::{Cloud, Provider};
 use crate::error::Error;
 use crate::plan::Plan;
@@ -62,6 +63,10 @@ where
         rto_objective_seconds: plan.recovery.rto_objective_seconds,
         rto_estimate_seconds: plan.recovery.rto_estimate_seconds,
         measured_rto_seconds: None,
+        rpo_objective_seconds: plan.recovery.rpo_objective_seconds,
+        rpo_estimate_seconds: plan.recovery.rpo_estimates.iter().filter_map(|e| e.seconds).max(),
+        measured_rpo_seconds: None,
+        failure_declared_at: None,
         apply: Report { outcomes: Vec::new(), wall_time: Default::default() },
         approved_without_asking: crate::plan::gates::Stages::of(&plan.execution)
             .approval_roots
@@ -76,11 +81,17 @@ where
         failures: Vec::new(),
     };
     let started = Instant::now();
+    // A drill declares the failure when it starts, unless told when it was.
+    let declared_at = opts.execute.declared_at.unwrap_or_else(std::time::SystemTime::now);
+    report.failure_declared_at = Some(crate::cloud::aws::rfc3339(declared_at));
     report.apply = execute_with(prepared, &make_provider, &opts.execute, journal.clone())?.report;
     if report.apply.succeeded() {
         // Evaluate the checks against what now exists (the load balancer's name, the DB host).
         let fresh = plan_now(opts, cloud)?;
-        report.checks = checks::run_all(&fresh.config.expansion.checks);
+        let secrets = AwsSecrets { aws: &opts.execute.aws, region: fresh.plan.region.clone() };
+        let ctx = checks::Context { secrets: &secrets, declared_at: Some(declared_at) };
+        report.checks = checks::run_all(&fresh.config.expansion.checks, &ctx);
+        report.measured_rpo_seconds = checks::measured_rpo(&report.checks).map(|(s, _)| s);
         let failed: Vec<&CheckResult> = report.checks.iter().filter(|c| !c.passed).collect();
         if failed.is_empty() {
             report.measured_rto_seconds = Some(started.elapsed().as_secs_f64());
@@ -105,6 +116,7 @@ where
     {
         report.failures.push(format!("measured recovery time {measured:.0}s exceeds the RTO objective {objective}s"));
     }
+    report.failures.extend(checks::rpo_breach(&report.checks, report.rpo_objective_seconds));
     if !opts.keep {
         let teardown = prepare(&opts.load, cloud, &Source::Dir, true, &[])?;
         let cleanup = execute_with(teardown, &make_provider, &opts.execute, journal)?.report;
@@ -154,6 +166,7 @@ mod tests {
                 aws: Aws::default(),
                 schedule: crate::apply::Options::default(),
                 polling: Polling::default(),
+                declared_at: None,
             },
             keep: false,
         };

@@ -19,7 +19,14 @@ pub fn runbook(opts: &PlanOptions) -> Result<Runbook, Error> {
             args: c
                 .args
                 .iter()
-                .map(|(k, v)| (k.clone(), v.to_template_string().unwrap_or_else(|| "(known after apply)".into())))
+                .map(|(k, v)| {
+                    let shown = if c.sensitive_args.contains(k) {
+                        "(sensitive)".into()
+                    } else {
+                        v.to_template_string().unwrap_or_else(|| "(known after apply)".into())
+                    };
+                    (k.clone(), shown)
+                })
                 .collect(),
         })
         .collect();

@@ -22,6 +22,7 @@ use super::apply::{ExecuteOptions, Executed, Prepared, Source, execute, prepare}
 use super::plan::{PlanOptions, Planned, plan};
 use crate::apply::Journal;
 use crate::cloud::Cloud;
+use crate::cloud::aws::secrets::AwsSecrets;
 use crate::error::Error;
 use crate::plan::Plan;
 use crate::plan::gates::Stages;
@@ -114,7 +115,7 @@ fn later_stages<J: Journal>(
     if stages.cutover.is_empty() {
         return Ok(());
     }
-    checks_pass(replan.load, &opts.aws, keeper)?.map_err(|why| {
+    checks_pass(replan.load, opts, keeper)?.map_err(|why| {
         Error::TrafficNotMoved(format!(
             "{why}\nEverything else is built. Fix it, then run the same drplan apply again: only the cutover is left."
         ))
@@ -162,16 +163,26 @@ fn hold_back(plan: &mut Plan, held: &BTreeSet<String>) {
 
 /// The `check` blocks, evaluated against what exists now and run with progress: `Ok(Err(why))`
 /// when any failed.
-fn checks_pass(load: &LoadOptions, cloud: &dyn Cloud, keeper: &dyn Gatekeeper) -> Result<Result<(), String>, Error> {
-    let now = checks_now(load, cloud)?;
+fn checks_pass(
+    load: &LoadOptions,
+    opts: &ExecuteOptions,
+    keeper: &dyn Gatekeeper,
+) -> Result<Result<(), String>, Error> {
+    let now = checks_now(load, &opts.aws)?;
     let defined = &now.config.expansion.checks;
     keeper.say(&format!("Checking before moving traffic: {} check(s).", defined.len()));
-    let results = checks::run_all_reporting(defined, &|line| keeper.waiting(&line));
+    let secrets = AwsSecrets { aws: &opts.aws, region: now.plan.region.clone() };
+    let ctx = checks::Context { secrets: &secrets, declared_at: opts.declared_at };
+    let results = checks::run_all_reporting(defined, &ctx, &|line| keeper.waiting(&line));
     for r in &results {
         let verdict = if r.passed { "passed" } else { "FAILED" };
-        keeper.say(&format!("check {} ({} {}): {verdict} after {} attempt(s)", r.name, r.kind, r.target, r.attempts));
+        let seen = r.observed.as_ref().map(|o| format!(" ({o})")).unwrap_or_default();
+        keeper.say(&format!(
+            "check {} ({} {}): {verdict} after {} attempt(s){seen}",
+            r.name, r.kind, r.target, r.attempts
+        ));
     }
-    Ok(verdict(&results))
+    Ok(verdict(&results, now.plan.recovery.rpo_objective_seconds))
 }
 
 /// The `check` blocks evaluated against what exists now (a fresh plan of the same phase).
@@ -185,8 +196,9 @@ pub fn checks_now(load: &LoadOptions, cloud: &dyn Cloud) -> Result<Planned, Erro
     })
 }
 
-/// `Ok` when every check passed; otherwise what failed, for "traffic was not moved: ...".
-pub fn verdict(results: &[CheckResult]) -> Result<(), String> {
+/// `Ok` when every check passed and the data they measured is within the RPO objective;
+/// otherwise what failed, for "traffic was not moved: ...".
+pub fn verdict(results: &[CheckResult], rpo_objective: Option<u64>) -> Result<(), String> {
     let failed: Vec<String> = results
         .iter()
         .filter(|c| !c.passed)
@@ -194,6 +206,9 @@ pub fn verdict(results: &[CheckResult]) -> Result<(), String> {
             let why = c.last_error.as_deref().unwrap_or("no answer");
             format!("check {} failed after {} attempts ({} {}): {why}", c.name, c.attempts, c.kind, c.target)
         })
+        .chain(checks::rpo_breach(results, rpo_objective).map(|why| {
+            format!("{why}: the restored data is older than recovery.rpo allows (raise rpo to accept this loss)")
+        }))
         .collect();
     if failed.is_empty() { Ok(()) } else { Err(failed.join("; ")) }
 }
@@ -215,14 +230,21 @@ mod tests {
             attempts: 3,
             elapsed_ms: 10,
             last_error: (!passed).then(|| "connection refused".into()),
+            observed: None,
+            measured_rpo_seconds: None,
         }
     }
 
     #[test]
-    fn the_verdict_names_every_failed_check() {
-        assert_eq!(verdict(&[result("site", true)]), Ok(()));
-        assert_eq!(verdict(&[]), Ok(()));
-        let why = verdict(&[result("site", false), result("db", true)]).unwrap_err();
+    fn the_verdict_names_every_failed_check_and_a_breached_rpo() {
+        assert_eq!(verdict(&[result("site", true)], None), Ok(()));
+        assert_eq!(verdict(&[], Some(60)), Ok(()));
+        let why = verdict(&[result("site", false), result("db", true)], None).unwrap_err();
         assert_eq!(why, "check site failed after 3 attempts (tcp 127.0.0.1:9): connection refused");
+        // Every check passed, but the data they measured is older than the objective.
+        let orders = CheckResult { measured_rpo_seconds: Some(600.0), ..result("orders", true) };
+        let why = verdict(&[orders.clone()], Some(300)).unwrap_err();
+        assert!(why.starts_with("measured recovery point 10m (check orders) exceeds the RPO objective 5m"), "{why}");
+        assert_eq!(verdict(&[orders], Some(600)), Ok(()));
     }
 }

@@ -22,6 +22,18 @@ pub struct DrillReport {
     /// Apply start to every check passing: the time to cutover-ready (traffic could move now);
     /// `None` when the recovery did not complete.
     pub measured_rto_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpo_objective_seconds: Option<u64>,
+    /// The plan's worst estimated recovery point (from backup and replication metadata).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpo_estimate_seconds: Option<u64>,
+    /// The worst recovery point the `sql` checks measured (their `max_age` probes): how much
+    /// older than the failure's declaration the newest restored row was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_rpo_seconds: Option<f64>,
+    /// When the failure was declared for that measure (RFC 3339; the drill's start by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_declared_at: Option<String>,
     pub apply: Report,
     /// DNS cutover records a drill never applies.
     pub skipped_cutover: Vec<String>,

@@ -52,6 +52,7 @@ fn a_gated_cutover_waits_for_every_other_step_and_the_checks() {
         kind: "http".into(),
         span: crate::diag::FileId(0).span(0, 0),
         args: BTreeMap::from([("interval".to_string(), crate::eval::Value::from("30s"))]),
+        sensitive_args: Default::default(),
     };
     let (total, path) = rto(&execution, &mut est, &[check]);
     assert_eq!(total, 5 + 1500 + 30 + 120);

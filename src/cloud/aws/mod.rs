@@ -8,6 +8,7 @@
 
 mod offerings;
 pub mod provider;
+pub mod secrets;
 mod state;
 mod subscriptions;
 mod tagging;
@@ -203,7 +204,12 @@ where
 
 /// The clock as RFC 3339 (snapshots and drill reports).
 pub fn now_rfc3339() -> String {
-    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+    rfc3339(std::time::SystemTime::now())
+}
+
+/// A time as RFC 3339 (UTC).
+pub fn rfc3339(time: std::time::SystemTime) -> String {
+    aws_smithy_types::DateTime::from(time)
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_else(|_| crate::live::EMPTY_CAPTURED_AT.into())
 }

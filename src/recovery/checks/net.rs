@@ -1,66 +1,14 @@
-//! Running `check` blocks after a recovery: HTTP(S) (status, body), TCP connect, DNS
-//! resolution, each retried every `interval` until it passes or its `timeout` runs out.
+//! The network probes: `http` (status and body), `tcp` (connect) and `dns` (resolve).
 
 use std::collections::BTreeMap;
 use std::net::ToSocketAddrs;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
+use super::text;
 use crate::eval::Value;
-use crate::expand::CheckValue;
-use crate::expand::recovery::parse_duration;
 
-/// What one check did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckResult {
-    pub name: String,
-    pub kind: String,
-    /// What was probed: the URL, host:port or name.
-    pub target: String,
-    pub passed: bool,
-    pub attempts: u32,
-    /// From the first probe to passing (or giving up).
-    pub elapsed_ms: u64,
-    /// The last failure, when it never passed (or before it did).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_error: Option<String>,
-}
-
-fn text(args: &BTreeMap<String, Value>, key: &str) -> Option<String> {
-    args.get(key).filter(|v| !v.is_null()).and_then(Value::to_template_string)
-}
-
-fn duration(args: &BTreeMap<String, Value>, key: &str, default: u64) -> Duration {
-    Duration::from_secs(text(args, key).and_then(|t| parse_duration(&t).ok()).unwrap_or(default))
-}
-
-/// The time the checks add before a cutover: one retry interval of the slowest check (a service
-/// just built often fails its first probe); `None` without checks.
-pub fn estimate(checks: &[CheckValue]) -> Option<crate::plan::StepEstimate> {
-    let interval = checks.iter().map(|c| duration(&c.args, "interval", 10).as_secs()).max()?;
-    let timeout = checks.iter().map(|c| duration(&c.args, "timeout", 300).as_secs()).max().unwrap_or(300);
-    Some(crate::plan::StepEstimate {
-        address: format!("checks ({})", checks.len()),
-        seconds: interval,
-        source: format!(
-            "model: one retry interval of the slowest check ({interval}s); a check that never passes stops the cutover after its timeout ({timeout}s)"
-        ),
-    })
-}
-
-/// The shell command that does what a probe does, for a person at a terminal: `curl` for http,
-/// `nc -z` for tcp, `dig` for dns. `args` are the probe's arguments as text; a value not known
-/// before apply becomes a `<name>` placeholder.
-pub fn by_hand(kind: &str, args: &[(String, String)]) -> Option<String> {
-    let arg = |k: &str| {
-        args.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .filter(|v| !v.starts_with('('))
-            .unwrap_or_else(|| format!("<{k}>"))
-    };
-    let given = |k: &str| args.iter().any(|(n, _)| n == k);
+/// The command for an http, tcp or dns probe (see [`super::by_hand`]).
+pub fn by_hand(kind: &str, arg: &dyn Fn(&str) -> String, given: &dyn Fn(&str) -> bool) -> Option<String> {
     let quote = crate::resources::shell_quote;
     Some(match kind {
         "http" => {
@@ -93,7 +41,6 @@ pub fn by_hand(kind: &str, args: &[(String, String)]) -> Option<String> {
         _ => return None,
     })
 }
-
 /// One HTTP request (no redirects followed), bounded by `timeout` as a whole: the status and
 /// the body. Uses the SDK's stack: hyper with rustls and the system's trusted roots.
 fn http_request(method: &str, url: &str, timeout: Duration) -> Result<(u16, String), String> {
@@ -116,7 +63,7 @@ fn http_request(method: &str, url: &str, timeout: Duration) -> Result<(u16, Stri
             .body(http_body_util::Empty::new())
             .map_err(|e| format!("{url}: {e}"))?;
         let exchange = async {
-            let response = client.request(request).await.map_err(|e| describe(&e))?;
+            let response = client.request(request).await.map_err(|e| super::describe(&e))?;
             let status = response.status().as_u16();
             let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
             Ok::<_, String>((status, String::from_utf8_lossy(&body).into_owned()))
@@ -125,21 +72,9 @@ fn http_request(method: &str, url: &str, timeout: Duration) -> Result<(u16, Stri
     })
 }
 
-/// A client error with its causes (hyper's own message is only the outermost one).
-fn describe(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    out
-}
-
-/// One probe: `Ok(())` passes, `Err(why)` fails this attempt.
-fn probe(check: &CheckValue, attempt_timeout: Duration) -> Result<(), String> {
-    let a = &check.args;
-    match check.kind.as_str() {
+/// One http, tcp or dns probe: `Ok(())` passes, `Err(why)` fails this attempt.
+pub fn probe(kind: &str, a: &BTreeMap<String, Value>, attempt_timeout: Duration) -> Result<(), String> {
+    match kind {
         "http" => {
             let url = text(a, "url").ok_or("url is not known")?;
             let want = text(a, "expected_status").and_then(|s| s.parse::<u16>().ok()).unwrap_or(200);
@@ -190,9 +125,8 @@ fn probe(check: &CheckValue, attempt_timeout: Duration) -> Result<(), String> {
     }
 }
 
-fn target(check: &CheckValue) -> String {
-    let a = &check.args;
-    match check.kind.as_str() {
+pub fn target(kind: &str, a: &BTreeMap<String, Value>) -> String {
+    match kind {
         "http" => text(a, "url"),
         "tcp" => Some(format!("{}:{}", text(a, "host").unwrap_or_default(), text(a, "port").unwrap_or_default())),
         _ => text(a, "name"),
@@ -200,79 +134,14 @@ fn target(check: &CheckValue) -> String {
     .unwrap_or_else(|| "(unknown)".into())
 }
 
-/// Runs one check until it passes or times out (default timeout 5m, interval 10s).
-pub fn run(check: &CheckValue) -> CheckResult {
-    run_reporting(check, &|_| {})
-}
-
-/// [`run`], telling `progress` about each failed attempt: its number, why, and the time left.
-pub fn run_reporting(check: &CheckValue, progress: &(dyn Fn(String) + Sync)) -> CheckResult {
-    let timeout = duration(&check.args, "timeout", 300);
-    let interval = duration(&check.args, "interval", 10);
-    let start = Instant::now();
-    let mut attempts = 0;
-    let mut last_error = None;
-    loop {
-        attempts += 1;
-        let left = timeout.saturating_sub(start.elapsed()).max(Duration::from_millis(200));
-        match probe(check, left.min(Duration::from_secs(10))) {
-            Ok(()) => {
-                return CheckResult {
-                    name: check.name.clone(),
-                    kind: check.kind.clone(),
-                    target: target(check),
-                    passed: true,
-                    attempts,
-                    elapsed_ms: start.elapsed().as_millis() as u64,
-                    last_error,
-                };
-            }
-            Err(e) => {
-                let left = timeout.saturating_sub(start.elapsed()).as_secs();
-                progress(format!("check {}: attempt {attempts} failed ({e}), {left}s left", check.name));
-                last_error = Some(e);
-            }
-        }
-        if start.elapsed() + interval > timeout {
-            return CheckResult {
-                name: check.name.clone(),
-                kind: check.kind.clone(),
-                target: target(check),
-                passed: false,
-                attempts,
-                elapsed_ms: start.elapsed().as_millis() as u64,
-                last_error,
-            };
-        }
-        std::thread::sleep(interval);
-    }
-}
-
-/// Runs every check concurrently (one thread each) and returns results in declaration order.
-pub fn run_all(checks: &[CheckValue]) -> Vec<CheckResult> {
-    run_all_reporting(checks, &|_| {})
-}
-
-/// [`run_all`] with [`run_reporting`]'s progress.
-pub fn run_all_reporting(checks: &[CheckValue], progress: &(dyn Fn(String) + Sync)) -> Vec<CheckResult> {
-    std::thread::scope(|s| {
-        let handles: Vec<_> = checks.iter().map(|c| s.spawn(move || run_reporting(c, progress))).collect();
-        handles.into_iter().map(|h| h.join().expect("check threads do not panic")).collect()
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::{Context, check, run as run_with};
     use super::*;
     use std::io::{Read, Write};
 
-    fn check(kind: &str, args: &[(&str, &str)]) -> CheckValue {
-        CheckValue {
-            name: "t".into(),
-            kind: kind.into(),
-            span: crate::diag::Span { file: crate::diag::FileId(0), start: 0, end: 0 },
-            args: args.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect(),
-        }
+    fn run(check: &crate::expand::CheckValue) -> super::super::CheckResult {
+        run_with(check, &Context::default())
     }
 
     #[test]
@@ -335,16 +204,17 @@ mod tests {
     #[test]
     fn probes_by_hand_are_shell_commands() {
         let args = |kv: &[(&str, &str)]| kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        let hand = super::super::by_hand;
         assert_eq!(
-            by_hand("http", &args(&[("url", "https://dr.example.com/health"), ("expected_status", "204")])).unwrap(),
+            hand("http", &args(&[("url", "https://dr.example.com/health"), ("expected_status", "204")])).unwrap(),
             "curl -sS -o /dev/null -w '%{http_code}\\n' --max-time 10 'https://dr.example.com/health'  # prints 204"
         );
         assert_eq!(
-            by_hand("tcp", &args(&[("host", "(known after apply)"), ("port", "5432")])).unwrap(),
+            hand("tcp", &args(&[("host", "(known after apply)"), ("port", "5432")])).unwrap(),
             "nc -z -w 5 <host> 5432  # exits 0"
         );
         assert_eq!(
-            by_hand("dns", &args(&[("name", "app.example.com")])).unwrap(),
+            hand("dns", &args(&[("name", "app.example.com")])).unwrap(),
             "dig +short app.example.com A  # prints an address"
         );
     }

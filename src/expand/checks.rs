@@ -1,0 +1,56 @@
+//! Evaluating a root `check` block: its arguments, which of them are sensitive, and the values
+//! a check cannot run with (an unknown engine, a duration that does not parse), reported at
+//! their location while planning rather than when the drill runs.
+
+use std::collections::BTreeMap;
+
+use super::{CheckValue, Engine, Frame};
+use crate::config::CheckDecl;
+use crate::config::refs::expr_refs;
+use crate::diag::Diagnostic;
+use crate::eval::Value;
+use crate::recovery::checks::{ENGINES, TLS_MODES};
+
+/// Arguments that hold a secret whatever they refer to.
+const ALWAYS_SENSITIVE: &[&str] = &["password"];
+
+impl Engine<'_> {
+    pub(super) fn check(&mut self, frame: &Frame, decl: &CheckDecl) -> CheckValue {
+        let mut args = BTreeMap::new();
+        let mut sensitive_args = std::collections::BTreeSet::new();
+        for (name, key_span, expr) in &decl.attrs {
+            let refs = expr_refs(expr);
+            let (value, _) = self.eval_expr(frame, expr, &refs);
+            let sensitive = ALWAYS_SENSITIVE.contains(&name.as_str()) || Self::sensitive_of(frame, &refs);
+            if sensitive {
+                sensitive_args.insert(name.clone());
+            } else if let Some(d) = invalid(name, &value) {
+                self.diags.push(d.at(*key_span));
+            }
+            args.insert(name.clone(), value);
+        }
+        CheckValue { name: decl.name.clone(), kind: decl.kind.clone(), span: decl.span, args, sensitive_args }
+    }
+}
+
+/// Why a known argument value cannot work, if it cannot.
+fn invalid(name: &str, value: &Value) -> Option<Diagnostic> {
+    let text = value.to_template_string()?;
+    let one_of = |allowed: &[&str]| {
+        (!allowed.contains(&text.as_str())).then(|| {
+            Diagnostic::error("Invalid check argument")
+                .detail(format!("{name} = {text:?} is not one of: {}.", allowed.join(", ")))
+        })
+    };
+    match name {
+        "engine" => one_of(ENGINES),
+        "tls" => one_of(TLS_MODES),
+        "timeout" | "interval" | "max_age" => crate::expand::recovery::parse_duration(&text)
+            .err()
+            .map(|e| Diagnostic::error("Invalid check argument").detail(format!("{name} = {text:?}: {e}"))),
+        "min_rows" | "port" | "expected_status" => text.parse::<u64>().is_err().then(|| {
+            Diagnostic::error("Invalid check argument").detail(format!("{name} = {text:?} is not a whole number."))
+        }),
+        _ => None,
+    }
+}
