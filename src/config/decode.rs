@@ -484,19 +484,13 @@ impl Decoder<'_> {
         probe
     }
 
-    /// A `sql` probe needs an engine, a host, a query and one source of credentials.
+    /// A `sql` probe needs an engine, a host, a query and a source of credentials (which one
+    /// is decided once values are known: a null argument is an unset one).
     fn sql_probe_complete(&mut self, name: &str, attrs: &[(String, Span, Expr)], span: Span) {
         let has = |k: &str| attrs.iter().any(|(n, _, _)| n == k);
         let mut missing: Vec<&str> = ["engine", "host", "query"].into_iter().filter(|k| !has(k)).collect();
-        match (has("password"), has("secret_id")) {
-            (true, true) => self.error(
-                Diagnostic::error("Conflicting credentials")
-                    .detail(format!("check \"{name}\" sets both password and secret_id; use one."))
-                    .at(span),
-            ),
-            (true, false) if !has("username") => missing.push("username"),
-            (false, false) => missing.push("password or secret_id"),
-            _ => {}
+        if !has("password") && !has("secret_id") {
+            missing.push("password or secret_id");
         }
         if !missing.is_empty() {
             self.error(

@@ -29,8 +29,29 @@ impl Engine<'_> {
             }
             args.insert(name.clone(), value);
         }
+        if decl.kind == "sql"
+            && let Some(d) = credentials_conflict(&args)
+        {
+            self.diags.push(d.at(decl.span));
+        }
         CheckValue { name: decl.name.clone(), kind: decl.kind.clone(), span: decl.span, args, sensitive_args }
     }
+}
+
+/// Exactly one source of credentials, and a user name with a password.
+fn credentials_conflict(args: &BTreeMap<String, Value>) -> Option<Diagnostic> {
+    let set = |k: &str| args.get(k).is_some_and(|v| !v.is_null());
+    let known_null = |k: &str| args.get(k).is_none_or(|v| v.is_null());
+    let detail = if set("password") && set("secret_id") {
+        "sets both password and secret_id; use one (a null argument is unset)."
+    } else if known_null("password") && known_null("secret_id") {
+        "has neither a password nor a secret_id (both are null)."
+    } else if set("password") && known_null("username") {
+        "has a password but no username."
+    } else {
+        return None;
+    };
+    Some(Diagnostic::error("Invalid sql check credentials").detail(format!("The sql probe {detail}")))
 }
 
 /// Why a known argument value cannot work, if it cannot.

@@ -8,6 +8,30 @@ use crate::apply::Status;
 use crate::expand::recovery::format_duration;
 use crate::recovery::drill::DrillReport;
 
+/// The recovery point rows: what the `sql` checks measured, the plan's estimate, the objective.
+fn recovery_point(out: &mut String, r: &DrillReport) {
+    let measured = match r.measured_rpo_seconds {
+        Some(s) => format_duration(s.round() as u64),
+        None if r.checks.is_empty() => "not measured (no checks ran)".into(),
+        None => "not measured (no `sql` check with `max_age`)".into(),
+    };
+    let _ = writeln!(out, "| Measured recovery point (newest restored row to the failure) | {measured} |");
+    if let Some(declared) = &r.failure_declared_at {
+        let _ = writeln!(out, "| Failure declared at | {declared} |");
+    }
+    if let Some(e) = r.rpo_estimate_seconds {
+        let _ = writeln!(out, "| Estimated recovery point (backup and replication metadata) | {} |", format_duration(e));
+    }
+    if let Some(o) = r.rpo_objective_seconds {
+        let met = match r.measured_rpo_seconds {
+            Some(m) if m <= o as f64 => "met",
+            Some(_) => "**BREACHED**",
+            None => "not measured",
+        };
+        let _ = writeln!(out, "| RPO objective | {} ({met}) |", format_duration(o));
+    }
+}
+
 pub fn markdown(r: &DrillReport) -> String {
     let mut out = String::new();
     let verdict = if r.passed { "PASSED" } else { "FAILED" };
@@ -30,6 +54,7 @@ pub fn markdown(r: &DrillReport) -> String {
         };
         let _ = writeln!(out, "| RTO objective | {} ({met}) |", format_duration(o));
     }
+    recovery_point(&mut out, r);
     let _ = writeln!(
         out,
         "| Apply | {} of {} steps succeeded in {} |",
@@ -71,18 +96,19 @@ pub fn markdown(r: &DrillReport) -> String {
     } else {
         let _ = writeln!(
             out,
-            "| check | probe | target | result | attempts | time | last error |\n|---|---|---|---|---:|---:|---|"
+            "| check | probe | target | result | attempts | time | saw | last error |\n|---|---|---|---|---:|---:|---|---|"
         );
         for c in &r.checks {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | `{}` | {} | {} | {} | {} |",
+                "| `{}` | {} | `{}` | {} | {} | {} | {} | {} |",
                 c.name,
                 c.kind,
                 c.target,
                 if c.passed { "passed" } else { "**failed**" },
                 c.attempts,
                 elapsed(Duration::from_millis(c.elapsed_ms)),
+                c.observed.as_deref().unwrap_or(""),
                 c.last_error.as_deref().filter(|_| !c.passed).unwrap_or("")
             );
         }

@@ -4,6 +4,8 @@ mod apply;
 mod aws;
 mod corpus;
 mod cutover;
+mod data_checks;
+mod databases;
 mod drill;
 mod failback;
 mod faults;

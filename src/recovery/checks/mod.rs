@@ -121,7 +121,11 @@ pub(crate) fn describe(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
-        out.push_str(&format!(": {s}"));
+        // Some clients repeat the cause inside their own message.
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(&format!(": {text}"));
+        }
         source = s.source();
     }
     out
