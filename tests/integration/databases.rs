@@ -77,19 +77,22 @@ fn run(cmd: &mut Command, what: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// PostgreSQL refuses to run as root: as root, its commands run as the `postgres` user.
+/// PostgreSQL refuses to run as root: as root, its commands run as the `postgres` user (set
+/// on the process itself, so the server is our child and stops when we signal it).
 fn as_postgres_user(program: &Path) -> Command {
-    let root = std::env::var("USER").is_ok_and(|u| u == "root") || unsafe_is_root();
-    if root {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(program);
-        c
-    } else {
-        Command::new(program)
+    use std::os::unix::process::CommandExt as _;
+    let mut c = Command::new(program);
+    if is_root() {
+        let id = |flag: &str| -> u32 {
+            let out = Command::new("id").args([flag, "postgres"]).output().expect("id runs");
+            String::from_utf8_lossy(&out.stdout).trim().parse().expect("a postgres user exists (Debian's package)")
+        };
+        c.gid(id("-g")).uid(id("-u"));
     }
+    c
 }
 
-fn unsafe_is_root() -> bool {
+fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
@@ -122,7 +125,7 @@ impl Postgres {
         let (ca, cert, key) = certificate(dir.path());
         let pwfile = dir.path().join("pw");
         std::fs::write(&pwfile, PASSWORD).unwrap();
-        if unsafe_is_root() {
+        if is_root() {
             run(Command::new("chown").args(["-R", "postgres"]).arg(dir.path()), "chown the server directory");
         }
         use std::os::unix::fs::PermissionsExt as _;
@@ -171,7 +174,7 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        // runuser passes signals on to postgres; a fast shutdown (SIGINT) then the wait.
+        // A fast shutdown (SIGINT), then the wait.
         let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
@@ -200,7 +203,7 @@ impl Mariadb {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         let (_, cert, key) = certificate(dir.path());
-        let user = if unsafe_is_root() { "root" } else { "" };
+        let user = if is_root() { "root" } else { "" };
         let mut install = Command::new("mariadb-install-db");
         install.arg(format!("--datadir={}", data.display())).args(["--auth-root-authentication-method=socket"]);
         if !user.is_empty() {
