@@ -15,5 +15,9 @@ export DRPLAN_MOTO_SERVER
 DRPLAN_CHECKOV="$(bash scripts/install-checkov.sh)"
 export DRPLAN_CHECKOV
 
+# Data checks are tested against real PostgreSQL and MariaDB servers (Debian's packages), which
+# the tests start on loopback themselves.
+bash scripts/install-databases.sh
+
 cargo test --locked --all-targets
 cargo test --locked --doc

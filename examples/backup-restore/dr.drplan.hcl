@@ -18,10 +18,20 @@ check "web" {
   }
 }
 
-check "database" {
-  tcp {
-    host = module.database.address
-    port = 5432
+# The restored ledger holds the day's entries: at least one journal entry, the newest no older
+# than the RPO allows before the failure was declared (drplan drill reports the measured RPO).
+check "ledger_data" {
+  sql {
+    engine   = "postgres"
+    host     = module.database.address
+    port     = 5432
+    database = "ledger"
+    username = "ledger_readonly"
+    password = var.db_password # sensitive; -var or TF_VAR_db_password
+    query    = "select created_at from journal_entries order by created_at desc limit 1000"
+    min_rows = 1
+    max_age  = "24h"
+    timeout  = "10m"
   }
 }
 

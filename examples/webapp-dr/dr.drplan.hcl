@@ -20,11 +20,18 @@ check "site" {
   }
 }
 
-check "database" {
-  tcp {
-    host    = module.database.address
-    port    = 5432
-    timeout = "5m"
+# The restored database holds recent orders: the newest one at most 15 minutes older than the
+# moment the failure was declared (the RPO), measured and reported by drplan drill.
+check "orders_data" {
+  sql {
+    engine    = "postgres"
+    host      = module.database.address
+    port      = 5432
+    database  = "webapp"
+    secret_id = var.db_check_secret
+    query     = "select max(updated_at) from orders"
+    max_age   = "15m"
+    timeout   = "5m"
   }
 }
 

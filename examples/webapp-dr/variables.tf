@@ -65,3 +65,9 @@ variable "smoke_test_url" {
   type        = string
   default     = null
 }
+
+variable "db_check_secret" {
+  description = "Secrets Manager secret (replicated to the DR region) with the read-only user the data check logs in as: JSON with username and password."
+  type        = string
+  default     = "webapp/db-readonly"
+}

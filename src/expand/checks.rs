@@ -38,22 +38,23 @@ impl Engine<'_> {
     }
 }
 
-/// Exactly one source of credentials, and a user name with a password.
+/// At most one source of credentials, and a user name with a password. None at all is left
+/// to the check to report when it runs: planning does not need them (the password is often
+/// given only to the drill).
 fn credentials_conflict(args: &BTreeMap<String, Value>) -> Option<Diagnostic> {
     let set = |k: &str| args.get(k).is_some_and(|v| !v.is_null());
     let known_null = |k: &str| args.get(k).is_none_or(|v| v.is_null());
-    let detail = if set("password") && set("secret_id") {
-        "sets both password and secret_id; use one (a null argument is unset)."
-    } else if known_null("password") && known_null("secret_id") {
-        "has neither a password nor a secret_id (both are null)."
-    } else if set("password") && known_null("username") {
-        "has a password but no username."
-    } else {
-        return None;
+    let error = |detail: &str| {
+        Some(Diagnostic::error("Invalid sql check credentials").detail(format!("The sql probe {detail}")))
     };
-    Some(Diagnostic::error("Invalid sql check credentials").detail(format!("The sql probe {detail}")))
+    if set("password") && set("secret_id") {
+        error("sets both password and secret_id; use one (a null argument is unset).")
+    } else if set("password") && known_null("username") {
+        error("has a password but no username.")
+    } else {
+        None
+    }
 }
-
 /// Why a known argument value cannot work, if it cannot.
 fn invalid(name: &str, value: &Value) -> Option<Diagnostic> {
     let text = value.to_template_string()?;

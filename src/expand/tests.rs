@@ -312,3 +312,59 @@ fn attributes_may_be_written_as_blocks_for_provider_schemas() {
     assert_eq!(ingress, &want);
     assert!(e.instances[0].written.contains("ingress"));
 }
+
+#[test]
+fn sql_checks_hide_sensitive_arguments_and_refuse_values_that_cannot_work() {
+    let src = r#"
+variable "pw" {
+  type      = string
+  sensitive = true
+  default   = "hunter2"
+}
+check "orders" {
+  sql {
+    engine   = "postgres"
+    host     = "db.local"
+    database = "shop-${var.pw}"
+    username = "app"
+    password = var.pw
+    query    = "select 1"
+    expect   = "1"
+  }
+}
+check "bad" {
+  sql {
+    engine    = "oracle"
+    host      = "db.local"
+    password  = "p"
+    secret_id = "s"
+    query     = "select 1"
+    max_age   = "soon"
+    tls       = "on"
+    min_rows  = "many"
+  }
+}
+check "incomplete" {
+  sql {
+    engine = "mysql"
+    query  = "select 1"
+  }
+}
+"#;
+    let (e, d) = expand_src(&[("main.tf", src), ("r.tf", REC)], false);
+    let orders = e.checks.iter().find(|c| c.name == "orders").unwrap();
+    let hidden: Vec<&str> = orders.sensitive_args.iter().map(String::as_str).collect();
+    assert_eq!(hidden, ["database", "password"], "what refers to a sensitive value, and the password");
+    let text = format!("{d:?}");
+    for want in [
+        "engine = \\\"oracle\\\" is not one of: postgres",
+        "tls = \\\"on\\\" is not one of: require, verify-full, disable",
+        "max_age = \\\"soon\\\"",
+        "min_rows = \\\"many\\\" is not a whole number",
+        "sets both password and secret_id",
+        "check \\\"incomplete\\\"'s sql block needs host, password or secret_id",
+    ] {
+        assert!(text.contains(want), "{want} in {text}");
+    }
+    assert!(!text.contains("hunter2"));
+}

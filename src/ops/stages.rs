@@ -243,7 +243,7 @@ mod tests {
         assert_eq!(why, "check site failed after 3 attempts (tcp 127.0.0.1:9): connection refused");
         // Every check passed, but the data they measured is older than the objective.
         let orders = CheckResult { measured_rpo_seconds: Some(600.0), ..result("orders", true) };
-        let why = verdict(&[orders.clone()], Some(300)).unwrap_err();
+        let why = verdict(std::slice::from_ref(&orders), Some(300)).unwrap_err();
         assert!(why.starts_with("measured recovery point 10m (check orders) exceeds the RPO objective 5m"), "{why}");
         assert_eq!(verdict(&[orders], Some(600)), Ok(()));
     }

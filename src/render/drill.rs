@@ -20,7 +20,8 @@ fn recovery_point(out: &mut String, r: &DrillReport) {
         let _ = writeln!(out, "| Failure declared at | {declared} |");
     }
     if let Some(e) = r.rpo_estimate_seconds {
-        let _ = writeln!(out, "| Estimated recovery point (backup and replication metadata) | {} |", format_duration(e));
+        let _ =
+            writeln!(out, "| Estimated recovery point (backup and replication metadata) | {} |", format_duration(e));
     }
     if let Some(o) = r.rpo_objective_seconds {
         let met = match r.measured_rpo_seconds {

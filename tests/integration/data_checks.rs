@@ -101,7 +101,11 @@ fn postgres_data_checks_prove_the_data_and_measure_the_recovery_point() {
     assert_eq!(ok.check()["measured_rpo_seconds"].as_f64(), Some(measured));
     assert_eq!(ok.report["rpo_objective_seconds"], 3600);
     assert!(ok.check()["observed"].as_str().unwrap().starts_with("3 rows, newest "), "{}", ok.check());
-    assert!(ok.run.stdout.contains("| Measured recovery point (newest restored row to the failure) | 5m"), "{}", ok.run.stdout);
+    assert!(
+        ok.run.stdout.contains("| Measured recovery point (newest restored row to the failure) | 5m"),
+        "{}",
+        ok.run.stdout
+    );
     assert!(ok.run.stdout.contains("| RPO objective | 1h (met) |"), "{}", ok.run.stdout);
     ok.assert_secret_kept(PASSWORD);
 
@@ -223,7 +227,7 @@ fn stale_data_holds_the_cutover_back() {
     );
     let moto = moto_with_zone();
     let vars = [
-        format!("engine=postgres"),
+        "engine=postgres".to_string(),
         format!("db_port={}", pg.port),
         format!("db_password={PASSWORD}"),
         "max_age=5m".to_string(),

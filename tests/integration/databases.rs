@@ -39,19 +39,32 @@ fn certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
         assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     };
     let os = |s: &'static str| std::ffi::OsStr::new(s);
-    openssl(&[os("req"), os("-x509"), os("-newkey"), os("rsa:2048"), os("-nodes"), os("-days"), os("2")]
-        .into_iter()
-        .chain([os("-subj"), os("/CN=drplan test CA"), os("-keyout"), ca_key.as_os_str(), os("-out"), ca.as_os_str()])
-        .collect::<Vec<_>>());
-    openssl(&[os("req"), os("-new"), os("-newkey"), os("rsa:2048"), os("-nodes"), os("-subj"), os("/CN=localhost")]
-        .into_iter()
-        .chain([os("-keyout"), key.as_os_str(), os("-out"), csr.as_os_str()])
-        .collect::<Vec<_>>());
-    openssl(&[os("x509"), os("-req"), os("-days"), os("2"), os("-in"), csr.as_os_str(), os("-CA"), ca.as_os_str()]
-        .into_iter()
-        .chain([os("-CAkey"), ca_key.as_os_str(), os("-CAcreateserial"), os("-extfile"), ext.as_os_str()])
-        .chain([os("-out"), cert.as_os_str()])
-        .collect::<Vec<_>>());
+    openssl(
+        &[os("req"), os("-x509"), os("-newkey"), os("rsa:2048"), os("-nodes"), os("-days"), os("2")]
+            .into_iter()
+            .chain([
+                os("-subj"),
+                os("/CN=drplan test CA"),
+                os("-keyout"),
+                ca_key.as_os_str(),
+                os("-out"),
+                ca.as_os_str(),
+            ])
+            .collect::<Vec<_>>(),
+    );
+    openssl(
+        &[os("req"), os("-new"), os("-newkey"), os("rsa:2048"), os("-nodes"), os("-subj"), os("/CN=localhost")]
+            .into_iter()
+            .chain([os("-keyout"), key.as_os_str(), os("-out"), csr.as_os_str()])
+            .collect::<Vec<_>>(),
+    );
+    openssl(
+        &[os("x509"), os("-req"), os("-days"), os("2"), os("-in"), csr.as_os_str(), os("-CA"), ca.as_os_str()]
+            .into_iter()
+            .chain([os("-CAkey"), ca_key.as_os_str(), os("-CAcreateserial"), os("-extfile"), ext.as_os_str()])
+            .chain([os("-out"), cert.as_os_str()])
+            .collect::<Vec<_>>(),
+    );
     (ca, cert, key)
 }
 
@@ -212,7 +225,8 @@ impl Mariadb {
         run(&mut install, "mariadb-install-db");
         let port = free_port();
         let socket = dir.path().join("mysqld.sock");
-        let mariadbd = ["/usr/sbin/mariadbd", "mariadbd"].into_iter().find(|p| Path::new(p).exists()).unwrap_or("mariadbd");
+        let mariadbd =
+            ["/usr/sbin/mariadbd", "mariadbd"].into_iter().find(|p| Path::new(p).exists()).unwrap_or("mariadbd");
         let mut cmd = Command::new(mariadbd);
         cmd.arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
@@ -237,7 +251,9 @@ impl Mariadb {
     /// Runs `sql` as root over the Unix socket, returning what the client printed.
     pub fn sql(&self, sql: &str) -> String {
         let mut c = Command::new("mariadb");
-        c.arg("--no-defaults").arg(format!("--socket={}", self.socket.display())).args(["-uroot", "-N", "-B", "-e", sql]);
+        c.arg("--no-defaults")
+            .arg(format!("--socket={}", self.socket.display()))
+            .args(["-uroot", "-N", "-B", "-e", sql]);
         run(&mut c, "mariadb")
     }
 }

@@ -136,7 +136,8 @@ fn expectations(args: &BTreeMap<String, Value>) -> Result<Expectations, String> 
 fn credentials(args: &BTreeMap<String, Value>, ctx: &Context) -> Result<(String, Secret), String> {
     let username = text(args, "username");
     let Some(id) = text(args, "secret_id") else {
-        let password = text(args, "password").ok_or("password is not known")?;
+        let password = text(args, "password")
+            .ok_or("no credentials: password and secret_id are both null or unknown (set one, e.g. with --var)")?;
         return Ok((username.ok_or("username is not known")?, Secret(password)));
     };
     let secret = Secret(ctx.secrets.secret_string(&id)?);
@@ -342,7 +343,7 @@ pub fn by_hand(arg: &dyn Fn(&str) -> String, given: &dyn Fn(&str) -> bool) -> St
     };
     let mut expect = Vec::new();
     if given("min_rows") {
-        expect.push(format!("at least {} rows", arg("min_rows")));
+        expect.push(format!("at least {} row(s)", arg("min_rows")));
     }
     if given("expect") {
         expect.push(arg("expect"));

@@ -25,7 +25,7 @@ pub fn query(conn: &Connection, query: &str, timeout: Duration) -> Result<Rows, 
         let run = async {
             match conn.engine {
                 Engine::Postgres => postgres(conn, query, timeout).await,
-                Engine::Mysql => mysql(conn, query).await,
+                Engine::Mysql => mysql(conn, query, timeout).await,
             }
         };
         tokio::time::timeout(timeout, run).await.map_err(|_| format!("no answer within {}s", timeout.as_secs()))?
@@ -81,7 +81,7 @@ async fn postgres(conn: &Connection, query: &str, timeout: Duration) -> Result<R
     Ok(rows)
 }
 
-async fn mysql(conn: &Connection, query: &str) -> Result<Rows, String> {
+async fn mysql(conn: &Connection, query: &str, timeout: Duration) -> Result<Rows, String> {
     use mysql_async::prelude::Queryable as _;
     let ssl = match &conn.tls {
         Tls::Disable => None,
@@ -107,6 +107,11 @@ async fn mysql(conn: &Connection, query: &str) -> Result<Rows, String> {
     let result = async {
         c.query_drop("SET SESSION TRANSACTION READ ONLY").await?;
         c.query_drop("SET time_zone = '+00:00'").await?;
+        // The server stops the query at the timeout too: MySQL's variable, else MariaDB's.
+        let ms = timeout.as_millis();
+        if c.query_drop(format!("SET SESSION max_execution_time = {ms}")).await.is_err() {
+            let _ = c.query_drop(format!("SET SESSION max_statement_time = {}", ms as f64 / 1000.0)).await;
+        }
         c.query_drop("START TRANSACTION READ ONLY").await?;
         let mut rows = Rows { count: 0, first: None };
         let mut result = c.query_iter(query).await?;
