@@ -272,6 +272,10 @@ pub struct RecoverySection {
     /// Per database recovered: how old its data may be.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rpo_estimates: Vec<RpoEstimate>,
+    /// The `sql` checks with `max_age`: they measure the recovery point on the restored data
+    /// (drills report it; a failover's cutover waits for it), as "name (max_age 15m)".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rpo_measured_by: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub verdicts: Vec<Verdict>,
 }

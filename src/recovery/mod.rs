@@ -45,6 +45,7 @@ pub fn assess(plan: &mut Plan, exp: &Expansion, inv: &Inventory, calibration: &C
     plan.recovery.step_estimates = a.steps;
     plan.recovery.rpo_estimates = a.rpo;
     plan.recovery.verdicts = a.verdicts;
+    plan.recovery.rpo_measured_by = checks::measuring_rpo(&exp.checks);
 }
 
 /// Estimates RTO and RPO for a plan's changes and execution.

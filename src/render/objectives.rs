@@ -64,7 +64,8 @@ pub fn sources_line(r: &RecoverySection) -> Option<String> {
     })
 }
 
-/// One line per database: "Estimated recovery point: 12m for X (source)".
+/// One line per database: "Estimated recovery point: 12m for X (source)", then which checks
+/// will measure it on the restored data.
 pub fn rpo_lines(r: &RecoverySection) -> Vec<String> {
     r.rpo_estimates
         .iter()
@@ -76,6 +77,12 @@ pub fn rpo_lines(r: &RecoverySection) -> Vec<String> {
             Some(s) => format!("Estimated recovery point: {} for {} ({})", format_duration(s), e.address, e.source),
             None => format!("Estimated recovery point: unknown for {} ({})", e.address, e.source),
         })
+        .chain((!r.rpo_measured_by.is_empty()).then(|| {
+            format!(
+                "Measured recovery point: by check {} on the restored data, in drills and before the cutover",
+                r.rpo_measured_by.join(", check ")
+            )
+        }))
         .collect()
 }
 

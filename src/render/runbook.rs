@@ -442,7 +442,7 @@ fn validation(out: &mut String, rb: &Runbook) {
             "\n`drplan drill` runs these until they pass or time out. By hand (a `<name>` is a value known once the steps above ran, e.g. from `drplan output`):\n\n```sh"
         );
         for c in &rb.checks {
-            if let Some(cmd) = crate::recovery::checks::by_hand(&c.kind, &c.args) {
+            if let Some(cmd) = crate::recovery::checks::by_hand(&c.kind, &c.args, &rb.plan.region) {
                 let _ = writeln!(out, "# {}\n{cmd}", c.name);
             }
         }

@@ -100,8 +100,9 @@ pub fn estimate(checks: &[CheckValue]) -> Option<crate::plan::StepEstimate> {
 
 /// The shell command that does what a probe does, for a person at a terminal: `curl` for http,
 /// `nc -z` for tcp, `dig` for dns, `psql` or `mysql` for sql. `args` are the probe's arguments
-/// as text; a value not known before apply becomes a `<name>` placeholder.
-pub fn by_hand(kind: &str, args: &[(String, String)]) -> Option<String> {
+/// as text; a value not known before apply becomes a `<name>` placeholder. `region` is the DR
+/// region (where a check's secret is read).
+pub fn by_hand(kind: &str, args: &[(String, String)], region: &str) -> Option<String> {
     let arg = |k: &str| {
         args.iter()
             .find(|(n, _)| n == k)
@@ -111,7 +112,7 @@ pub fn by_hand(kind: &str, args: &[(String, String)]) -> Option<String> {
     };
     let given = |k: &str| args.iter().any(|(n, _)| n == k);
     match kind {
-        "sql" => Some(sql::by_hand(&arg, &given)),
+        "sql" => Some(sql::by_hand(&arg, &given, region)),
         _ => net::by_hand(kind, &arg, &given),
     }
 }
@@ -211,6 +212,20 @@ pub fn run_all_reporting(checks: &[CheckValue], ctx: &Context, progress: &(dyn F
         let handles: Vec<_> = checks.iter().map(|c| s.spawn(move || run_reporting(c, ctx, progress))).collect();
         handles.into_iter().map(|h| h.join().expect("check threads do not panic")).collect()
     })
+}
+
+/// The checks that will measure the recovery point (`sql` with `max_age`), for the plan:
+/// "orders (max_age 15m)".
+pub fn measuring_rpo(checks: &[CheckValue]) -> Vec<String> {
+    checks
+        .iter()
+        .filter(|c| c.kind == "sql")
+        .filter_map(|c| {
+            let age = c.args.get("max_age").filter(|v| !v.is_null())?;
+            let shown = age.to_template_string().unwrap_or_else(|| "(known after apply)".into());
+            Some(format!("{} (max_age {shown})", c.name))
+        })
+        .collect()
 }
 
 /// The worst measured recovery point among `results`, with the check that measured it.

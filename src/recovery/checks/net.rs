@@ -204,7 +204,7 @@ mod tests {
     #[test]
     fn probes_by_hand_are_shell_commands() {
         let args = |kv: &[(&str, &str)]| kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
-        let hand = super::super::by_hand;
+        let hand = |kind: &str, args: &[(String, String)]| super::super::by_hand(kind, args, "us-west-2");
         assert_eq!(
             hand("http", &args(&[("url", "https://dr.example.com/health"), ("expected_status", "204")])).unwrap(),
             "curl -sS -o /dev/null -w '%{http_code}\\n' --max-time 10 'https://dr.example.com/health'  # prints 204"

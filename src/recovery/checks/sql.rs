@@ -286,14 +286,14 @@ pub fn target(args: &BTreeMap<String, Value>) -> String {
 
 /// The query at a terminal: `psql` or `mysql`, read-only, the password from the secret or a
 /// `<password>` placeholder (never the value).
-pub fn by_hand(arg: &dyn Fn(&str) -> String, given: &dyn Fn(&str) -> bool) -> String {
+pub fn by_hand(arg: &dyn Fn(&str) -> String, given: &dyn Fn(&str) -> bool, region: &str) -> String {
     let quote = crate::resources::shell_quote;
     let mysql = Engine::parse(&arg("engine")) == Some(Engine::Mysql);
     let (user_var, pass_var) = if mysql { ("DB_USER", "MYSQL_PWD") } else { ("DB_USER", "PGPASSWORD") };
     let mut lines = Vec::new();
     if given("secret_id") {
         lines.push(format!(
-            "SECRET=\"$(aws secretsmanager get-secret-value --secret-id {} --query SecretString --output text)\"",
+            "SECRET=\"$(aws secretsmanager get-secret-value --region {region} --secret-id {} --query SecretString --output text)\"",
             quote(&arg("secret_id"))
         ));
         lines.push(format!("export {pass_var}=\"$(printf %s \"$SECRET\" | jq -r .password)\""));
@@ -473,8 +473,8 @@ mod tests {
         let arg = |k: &str| args.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()).unwrap_or_default();
         let given = |k: &str| args.iter().any(|(n, _)| *n == k);
         assert_eq!(
-            by_hand(&arg, &given),
-            "SECRET=\"$(aws secretsmanager get-secret-value --secret-id 'arn:aws:secretsmanager:eu-west-1:1:secret:db' --query SecretString --output text)\"\n\
+            by_hand(&arg, &given, "eu-west-1"),
+            "SECRET=\"$(aws secretsmanager get-secret-value --region eu-west-1 --secret-id 'arn:aws:secretsmanager:eu-west-1:1:secret:db' --query SecretString --output text)\"\n\
              export PGPASSWORD=\"$(printf %s \"$SECRET\" | jq -r .password)\"\n\
              DB_USER=\"$(printf %s \"$SECRET\" | jq -r .username)\"\n\
              psql \"host=orders.abc.eu-west-1.rds.amazonaws.com port=5432 user=$DB_USER dbname=shop sslmode=require\" -At -c 'BEGIN READ ONLY' -c 'select max(updated_at) from orders' -c ROLLBACK  # prints a time at most 15m before the failure"
