@@ -24,6 +24,8 @@ pub struct Questions {
     pub vcpus_of: BTreeSet<String>,
     /// (address, the dry run, the step's planned arguments): one per action.
     pub dry_runs: Vec<(String, DryRun, Json)>,
+    /// Secrets Manager secrets the `sql` checks log in with (name or ARN).
+    pub secrets: BTreeSet<String>,
 }
 
 /// Where a DB instance class is orderable for an engine.
@@ -50,4 +52,7 @@ pub struct Answers {
     pub vcpus: Result<BTreeMap<String, u64>, String>,
     /// (address, action, what the dry run said).
     pub permissions: Vec<(String, &'static str, Permission)>,
+    /// By secret id: whether it exists in the DR region (DescribeSecret: metadata, never the
+    /// value).
+    pub secrets: BTreeMap<String, Result<bool, String>>,
 }

@@ -2,10 +2,11 @@
 //! (by default `failover`), the configuration it came from, the live inventory and a few cheap
 //! questions to AWS, and report findings, each with a severity, the address, the evidence and a
 //! fix. This module owns the report model, the questions asked of AWS and the order of
-//! findings; the rules live in [`primary`], [`capacity`], [`quotas`], [`permissions`] and
-//! [`freshness`]; `ops::readiness` asks and `render::readiness` prints. Nothing here writes.
+//! findings; the rules live in [`primary`], [`capacity`], [`quotas`], [`permissions`],
+//! [`freshness`] and [`data`]; `ops::readiness` asks and `render::readiness` prints. Nothing here writes.
 
 pub mod capacity;
+pub mod data;
 pub mod freshness;
 pub mod permissions;
 pub mod primary;
@@ -104,6 +105,7 @@ impl<'a> Facts<'a> {
             }
         }
         q.dry_runs = permissions::dry_runs(self);
+        q.secrets = data::secrets(self);
         q
     }
 }
@@ -120,6 +122,7 @@ pub fn assess(facts: &Facts) -> Report {
     quotas::quotas(facts, &mut findings, &mut rules);
     permissions::permissions(facts, &mut findings, &mut rules);
     freshness::rpo(facts, &mut findings, &mut rules);
+    data::checks(facts, &mut findings, &mut rules);
     findings.sort();
     findings.dedup();
     let plan = facts.plan;

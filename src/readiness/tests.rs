@@ -44,6 +44,8 @@ struct Answers {
     denied: BTreeSet<&'static str>,
     /// The dry runs asked for, by action.
     asked: std::sync::Mutex<Vec<(String, &'static str)>>,
+    /// Secrets that exist in the DR region.
+    secrets: BTreeSet<String>,
 }
 
 impl Cloud for Answers {
@@ -72,6 +74,7 @@ impl Cloud for Answers {
             quotas: q.quotas.iter().map(|k| (k.quota_code, quota(k.quota_code))).collect(),
             vcpus: Ok(self.vcpus.clone()),
             permissions: permissions.collect(),
+            secrets: q.secrets.iter().map(|id| (id.clone(), Ok(self.secrets.contains(id)))).collect(),
         })
     }
 }
@@ -199,7 +202,9 @@ fn an_rpo_over_the_objective_is_a_blocker_and_an_unknown_one_a_warning() {
     assert_eq!(found(&r), [(Severity::Blocker, "rpo", "module.database.aws_db_instance.this")]);
     // backup-restore's snapshot is not in its recorded state: the age is unknown, a warning.
     let live = Offline::Snapshot(root("examples/backup-restore/live/converged.json"));
-    let r = crate::ops::readiness::readiness(&load(&root("examples/backup-restore"), Phase::Failover, &[]), &live);
+    // (With the data check's password given: without, `data-check` warns that it has none.)
+    let vars = [("db_password", "x")];
+    let r = crate::ops::readiness::readiness(&load(&root("examples/backup-restore"), Phase::Failover, &vars), &live);
     let r = r.unwrap();
     assert_eq!(found(&r), [(Severity::Warning, "rpo", "module.database.aws_db_instance.this")]);
     assert!(r.ready, "warnings do not block");
@@ -361,4 +366,37 @@ fn a_denied_dry_run_is_a_warning_and_each_action_is_tried_once() {
         asked,
         [("aws_eip.nat".to_string(), "ec2:AllocateAddress"), ("aws_instance.web[0]".to_string(), "ec2:RunInstances")]
     );
+}
+
+#[test]
+fn a_data_check_whose_secret_is_missing_in_the_dr_region_is_a_blocker() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = |name: &str, credentials: &str| {
+        format!(
+            "check \"{name}\" {{\n  sql {{\n    engine = \"postgres\"\n    host = \"db.local\"\n    query = \"select 1\"\n    {credentials}\n  }}\n}}\n"
+        )
+    };
+    let config = [
+        "recovery {\n  stack = \"t\"\n  region = \"us-west-2\"\n}\n".to_string(),
+        "variable \"pw\" {\n  type = string\n  sensitive = true\n  default = null\n}\n".into(),
+        sql("replicated", "secret_id = \"orders/ro\""),
+        sql("missing", "secret_id = \"orders/gone\""),
+        sql("unset", "password = var.pw\n    username = \"ro\""),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("main.tf"), config).unwrap();
+    let cloud = Answers { secrets: BTreeSet::from(["orders/ro".to_string()]), ..Default::default() };
+    let r = crate::ops::readiness::readiness(&load(dir.path(), Phase::Failover, &[]), &cloud).unwrap();
+    let data: Vec<_> = found(&r).into_iter().filter(|(_, rule, _)| *rule == "data-check").collect();
+    assert_eq!(
+        data,
+        [(Severity::Blocker, "data-check", "check.missing"), (Severity::Warning, "data-check", "check.unset")]
+    );
+    let missing = r.findings.iter().find(|f| f.address == "check.missing").unwrap();
+    assert!(missing.evidence.starts_with("its secret orders/gone does not exist in us-west-2"), "{}", missing.evidence);
+    let scope = |r: &Report| r.rules.iter().find(|x| x.rule == "data-check").unwrap().scope.clone();
+    assert_eq!(scope(&r), "3 sql check(s)");
+    let offline = crate::ops::readiness::readiness(&load(dir.path(), Phase::Failover, &[]), &Offline::Empty).unwrap();
+    assert_eq!(scope(&offline), "3 sql check(s); secrets not checked: offline");
+    assert!(!offline.findings.iter().any(|f| f.address == "check.missing"), "offline, nothing is claimed");
 }

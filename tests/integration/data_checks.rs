@@ -164,6 +164,19 @@ fn postgres_data_checks_prove_the_data_and_measure_the_recovery_point() {
     from_sm.assert_secret_kept(PASSWORD);
     let missing = drill(&moto, &[("engine", "postgres"), ("db_port", &port), ("secret_id", "nope")], &[]);
     assert!(missing.error().contains("secretsmanager:GetSecretValue nope in us-west-2"), "{}", missing.error());
+    // Readiness says so any day, before a failover: the secret must exist in the DR region.
+    let ready = |secret: &str| -> serde_json::Value {
+        let var = format!("secret_id={secret}");
+        let args =
+            ["readiness", DIR, "--format", "json", "--var", "engine=postgres", "--var", "db_port=5432", "--var", &var];
+        serde_json::from_str(&run(&moto.endpoint, &args).stdout).unwrap()
+    };
+    let data_findings = |r: &serde_json::Value| -> Vec<String> {
+        let all = r["findings"].as_array().unwrap().iter();
+        all.filter(|f| f["rule"] == "data-check").map(|f| format!("{} {}", f["severity"], f["address"])).collect()
+    };
+    assert_eq!(data_findings(&ready("orders-db")), Vec::<String>::new());
+    assert_eq!(data_findings(&ready("nope")), ["\"blocker\" \"check.orders\""]);
 
     // A server that accepts and never answers: each attempt and the check are time-boxed.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -3,7 +3,8 @@
 //! (DescribeImages, filtered by id so a missing one is an answer, not an error), where DB
 //! instance classes are orderable (DescribeOrderableDBInstanceOptions), each quota's limit
 //! (Service Quotas GetServiceQuota) and use (counted as its quota says), instance types'
-//! vCPUs, and dry runs. Every call reads; the dry runs write nothing.
+//! vCPUs, dry runs, and whether the data checks' secrets exist (DescribeSecret). Every call
+//! reads; the dry runs write nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,13 +36,28 @@ pub async fn answer(conf: &SdkConfig, region: &str, q: &Questions) -> Answers {
     for (address, dry_run, after) in &q.dry_runs {
         permissions.push((address.clone(), dry_run.action, (dry_run.call)(conf, after).await));
     }
+    let mut secrets = BTreeMap::new();
+    for id in &q.secrets {
+        secrets.insert(id.clone(), secret_exists(conf, region, id).await.map_err(text));
+    }
     Answers {
+        secrets,
         offerings: offerings.map_err(text),
         images: images.map_err(text),
         db_classes: db_classes.map_err(text),
         quotas,
         vcpus: vcpus.map_err(text),
         permissions,
+    }
+}
+
+/// Whether a secret exists in the region (DescribeSecret reads its metadata, not its value).
+async fn secret_exists(conf: &SdkConfig, region: &str, id: &str) -> Result<bool, Error> {
+    let c = aws_sdk_secretsmanager::Client::new(conf);
+    match c.describe_secret().secret_id(id).send().await {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(false),
+        Err(e) => Err(cloud_error("DescribeSecret", region, e)),
     }
 }
 
