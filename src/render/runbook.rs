@@ -429,7 +429,7 @@ fn validation(out: &mut String, rb: &Runbook) {
     if rb.checks.is_empty() {
         let _ = writeln!(
             out,
-            "The configuration declares no `check` blocks. Add them (http, tcp, dns) so `drplan drill` and this section can verify the recovery.\n"
+            "The configuration declares no `check` blocks. Add them (http, tcp, dns, sql) so `drplan drill` and this section can verify the recovery.\n"
         );
     } else {
         let _ = writeln!(out, "| check | probe | arguments |\n|---|---|---|");

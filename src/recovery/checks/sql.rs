@@ -284,63 +284,84 @@ pub fn target(args: &BTreeMap<String, Value>) -> String {
     format!("{scheme}://{host}:{port}/{db}")
 }
 
+/// A probe's arguments as text (`<name>` when not known) and whether each is given.
+type Arg<'a> = &'a dyn Fn(&str) -> String;
+type Given<'a> = &'a dyn Fn(&str) -> bool;
+
 /// The query at a terminal: `psql` or `mysql`, read-only, the password from the secret or a
 /// `<password>` placeholder (never the value).
-pub fn by_hand(arg: &dyn Fn(&str) -> String, given: &dyn Fn(&str) -> bool, region: &str) -> String {
-    let quote = crate::resources::shell_quote;
+pub fn by_hand(arg: Arg, given: Given, region: &str) -> String {
     let mysql = Engine::parse(&arg("engine")) == Some(Engine::Mysql);
-    let (user_var, pass_var) = if mysql { ("DB_USER", "MYSQL_PWD") } else { ("DB_USER", "PGPASSWORD") };
-    let mut lines = Vec::new();
-    if given("secret_id") {
-        lines.push(format!(
+    let mut lines = credential_lines(arg, given, region, if mysql { "MYSQL_PWD" } else { "PGPASSWORD" });
+    let command = if mysql { mysql_command(arg, given) } else { psql_command(arg, given) };
+    lines.push(format!("{command}{}", expectation_comment(arg, given)));
+    lines.join("\n")
+}
+
+/// `DB_USER` and the client's password variable, from the secret or the arguments.
+fn credential_lines(arg: Arg, given: Given, region: &str, password_var: &str) -> Vec<String> {
+    let quote = crate::resources::shell_quote;
+    if !given("secret_id") {
+        return vec![
+            format!("export {password_var}='<password>'  # from the variable the check's password names"),
+            format!("DB_USER={}", quote(&arg("username"))),
+        ];
+    }
+    let user =
+        if given("username") { quote(&arg("username")) } else { "\"$(printf %s \"$SECRET\" | jq -r .username)\"".into() };
+    vec![
+        format!(
             "SECRET=\"$(aws secretsmanager get-secret-value --region {region} --secret-id {} --query SecretString --output text)\"",
             quote(&arg("secret_id"))
-        ));
-        lines.push(format!("export {pass_var}=\"$(printf %s \"$SECRET\" | jq -r .password)\""));
-        let user = if given("username") {
-            quote(&arg("username"))
-        } else {
-            "\"$(printf %s \"$SECRET\" | jq -r .username)\"".into()
-        };
-        lines.push(format!("{user_var}={user}"));
-    } else {
-        lines.push(format!("export {pass_var}='<password>'  # from the variable the check's password names"));
-        lines.push(format!("{user_var}={}", quote(&arg("username"))));
-    }
-    let tls = if given("tls") { arg("tls") } else { "require".into() };
-    let query = arg("query");
-    let command = if mysql {
-        let port = if given("port") { arg("port") } else { "3306".into() };
-        let ssl = match tls.as_str() {
-            "disable" => " --ssl-mode=DISABLED".to_string(),
-            "verify-full" if given("ca_file") => {
-                format!(" --ssl-mode=VERIFY_IDENTITY --ssl-ca={}", quote(&arg("ca_file")))
-            }
-            "verify-full" => " --ssl-mode=VERIFY_IDENTITY".to_string(),
-            _ => " --ssl-mode=REQUIRED".to_string(),
-        };
-        let db = if given("database") { format!(" -D {}", quote(&arg("database"))) } else { String::new() };
-        format!(
-            "mysql -h {} -P {port} -u \"$DB_USER\"{db}{ssl} --batch --skip-column-names -e {}",
-            arg("host"),
-            quote(&format!("START TRANSACTION READ ONLY; {}; ROLLBACK", query.trim_end_matches(';')))
-        )
-    } else {
-        let port = if given("port") { arg("port") } else { "5432".into() };
-        let mut conninfo = format!("host={} port={port} user=$DB_USER", arg("host"));
-        if given("database") {
-            conninfo.push_str(&format!(" dbname={}", arg("database")));
-        }
-        conninfo.push_str(match tls.as_str() {
-            "disable" => " sslmode=disable",
-            "verify-full" => " sslmode=verify-full",
-            _ => " sslmode=require",
-        });
-        if tls == "verify-full" && given("ca_file") {
-            conninfo.push_str(&format!(" sslrootcert={}", arg("ca_file")));
-        }
-        format!("psql \"{conninfo}\" -At -c 'BEGIN READ ONLY' -c {} -c ROLLBACK", quote(query.trim_end_matches(';')))
+        ),
+        format!("export {password_var}=\"$(printf %s \"$SECRET\" | jq -r .password)\""),
+        format!("DB_USER={user}"),
+    ]
+}
+
+fn tls_mode(arg: Arg, given: Given) -> String {
+    if given("tls") { arg("tls") } else { "require".into() }
+}
+
+fn mysql_command(arg: Arg, given: Given) -> String {
+    let quote = crate::resources::shell_quote;
+    let port = if given("port") { arg("port") } else { "3306".into() };
+    let ssl = match tls_mode(arg, given).as_str() {
+        "disable" => " --ssl-mode=DISABLED".to_string(),
+        "verify-full" if given("ca_file") => format!(" --ssl-mode=VERIFY_IDENTITY --ssl-ca={}", quote(&arg("ca_file"))),
+        "verify-full" => " --ssl-mode=VERIFY_IDENTITY".to_string(),
+        _ => " --ssl-mode=REQUIRED".to_string(),
     };
+    let db = if given("database") { format!(" -D {}", quote(&arg("database"))) } else { String::new() };
+    let statements = format!("START TRANSACTION READ ONLY; {}; ROLLBACK", arg("query").trim_end_matches(';'));
+    format!(
+        "mysql -h {} -P {port} -u \"$DB_USER\"{db}{ssl} --batch --skip-column-names -e {}",
+        arg("host"),
+        quote(&statements)
+    )
+}
+
+fn psql_command(arg: Arg, given: Given) -> String {
+    let port = if given("port") { arg("port") } else { "5432".into() };
+    let mut conninfo = format!("host={} port={port} user=$DB_USER", arg("host"));
+    if given("database") {
+        conninfo.push_str(&format!(" dbname={}", arg("database")));
+    }
+    let tls = tls_mode(arg, given);
+    conninfo.push_str(match tls.as_str() {
+        "disable" => " sslmode=disable",
+        "verify-full" => " sslmode=verify-full",
+        _ => " sslmode=require",
+    });
+    if tls == "verify-full" && given("ca_file") {
+        conninfo.push_str(&format!(" sslrootcert={}", arg("ca_file")));
+    }
+    let query = crate::resources::shell_quote(arg("query").trim_end_matches(';'));
+    format!("psql \"{conninfo}\" -At -c 'BEGIN READ ONLY' -c {query} -c ROLLBACK")
+}
+
+/// `  # prints at least 1000 row(s); a time at most 15m before the failure`.
+fn expectation_comment(arg: Arg, given: Given) -> String {
     let mut expect = Vec::new();
     if given("min_rows") {
         expect.push(format!("at least {} row(s)", arg("min_rows")));
@@ -351,9 +372,7 @@ pub fn by_hand(arg: &dyn Fn(&str) -> String, given: &dyn Fn(&str) -> bool, regio
     if given("max_age") {
         expect.push(format!("a time at most {} before the failure", arg("max_age")));
     }
-    let comment = if expect.is_empty() { String::new() } else { format!("  # prints {}", expect.join("; ")) };
-    lines.push(format!("{command}{comment}"));
-    lines.join("\n")
+    if expect.is_empty() { String::new() } else { format!("  # prints {}", expect.join("; ")) }
 }
 
 #[cfg(test)]
