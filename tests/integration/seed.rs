@@ -115,6 +115,14 @@ pub async fn seed(moto: &Moto, ex: &Example) {
             db(moto, "us-west-2", "webapp-db-dr-source").await;
             ami(moto, "us-west-2", "webapp-2026-11-20", Some("web")).await;
             zone(moto, "example.com").await;
+            // The data check's credentials, replicated to the DR region (readiness looks).
+            aws_sdk_secretsmanager::Client::new(&moto.sdk("us-west-2").await)
+                .create_secret()
+                .name("webapp/db-readonly")
+                .secret_string(r#"{"username":"webapp_ro","password":"seeded-ro-password"}"#)
+                .send()
+                .await
+                .unwrap();
         }
         "pilot" => {
             db(moto, "eu-central-1", "shop-db").await;
