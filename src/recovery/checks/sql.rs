@@ -307,8 +307,11 @@ fn credential_lines(arg: Arg, given: Given, region: &str, password_var: &str) ->
             format!("DB_USER={}", quote(&arg("username"))),
         ];
     }
-    let user =
-        if given("username") { quote(&arg("username")) } else { "\"$(printf %s \"$SECRET\" | jq -r .username)\"".into() };
+    let user = if given("username") {
+        quote(&arg("username"))
+    } else {
+        "\"$(printf %s \"$SECRET\" | jq -r .username)\"".into()
+    };
     vec![
         format!(
             "SECRET=\"$(aws secretsmanager get-secret-value --region {region} --secret-id {} --query SecretString --output text)\"",
