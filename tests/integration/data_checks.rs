@@ -214,8 +214,10 @@ fn mysql_data_checks_prove_the_data_and_measure_the_recovery_point() {
 
     let few = drill(&moto, &with(&[("query", "select id from orders"), ("min_rows", "3")]), &[]);
     assert_eq!(few.error(), "the query returned 2 rows, expected at least 3");
-    let exact = drill(&moto, &with(&[("query", "select count(*) from orders"), ("min_rows", "1")]), &[]);
-    assert_eq!(exact.check()["observed"], "1 row");
+    let exact = drill(&moto, &with(&[("query", "select count(*) from orders"), ("expect", "2")]), &[]);
+    assert_eq!(exact.check()["observed"], "1 row, first value \"2\"", "{}", exact.check());
+    let inexact = drill(&moto, &with(&[("query", "select count(*) from orders"), ("expect", "5")]), &[]);
+    assert_eq!(inexact.error(), "the query returned \"2\", expected \"5\"");
     let old = drill(&moto, &with(&[("max_age", "1m")]), &[]);
     assert!(old.error().contains("max_age is 1m"), "{}", old.error());
 
@@ -227,6 +229,21 @@ fn mysql_data_checks_prove_the_data_and_measure_the_recovery_point() {
     let write = drill(&moto, &with(&[("query", "insert into orders (updated_at) values (now())")]), &[]);
     assert!(write.error().to_lowercase().contains("read only"), "{}", write.error());
     assert_eq!(db.sql("select count(*) from shop.orders"), "2\n", "nothing was written");
+
+    let ca: &'static str = db.ca.to_str().unwrap().to_string().leak();
+    let verified = drill(&moto, &with(&[("tls", "verify-full"), ("ca_file", ca), ("min_rows", "1")]), &[]);
+    assert_eq!(verified.check()["passed"], true, "{}", verified.check());
+    let unverified = drill(&moto, &with(&[("tls", "verify-full")]), &[]);
+    assert!(unverified.error().contains("certificate"), "an unknown CA is refused: {}", unverified.error());
+
+    // A server that accepts and never answers (MySQL's server speaks first: it waits forever).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port().to_string();
+    let held = std::thread::spawn(move || silent.incoming().take(8).filter_map(Result::ok).collect::<Vec<_>>());
+    let hung = drill(&moto, &[("engine", "mysql"), ("db_port", &silent_port), ("db_password", PASSWORD)], &[]);
+    assert!(hung.error().contains("no answer within"), "{}", hung.error());
+    assert!(hung.check()["elapsed_ms"].as_u64().unwrap() < 6_000, "{}", hung.check());
+    drop(held);
 }
 
 /// A failover holds the traffic back while the restored data is older than `max_age` allows,

@@ -206,6 +206,8 @@ impl Drop for Postgres {
 pub struct Mariadb {
     child: Child,
     pub port: u16,
+    /// The CA that signed the server's certificate (for `tls = "verify-full"`).
+    pub ca: PathBuf,
     socket: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -215,7 +217,7 @@ impl Mariadb {
         ensure_installed();
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        let (_, cert, key) = certificate(dir.path());
+        let (ca, cert, key) = certificate(dir.path());
         let user = if is_root() { "root" } else { "" };
         let mut install = Command::new("mariadb-install-db");
         install.arg(format!("--datadir={}", data.display())).args(["--auth-root-authentication-method=socket"]);
@@ -240,7 +242,7 @@ impl Mariadb {
         }
         let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("mariadbd starts");
         wait_for_port(port, "mariadbd", &mut child);
-        let db = Mariadb { child, port, socket, _dir: dir };
+        let db = Mariadb { child, port, ca, socket, _dir: dir };
         db.sql(&format!(
             "CREATE DATABASE {DATABASE}; CREATE USER '{USER}'@'%' IDENTIFIED BY '{PASSWORD}'; \
              GRANT ALL ON {DATABASE}.* TO '{USER}'@'%';"
