@@ -135,11 +135,6 @@ pub struct RunArgs {
     /// Where the JSON-lines journal goes (default: .drplan/ in the configuration directory).
     #[arg(long, value_name = "DIR")]
     pub journal_dir: Option<PathBuf>,
-    /// When the failure was declared (RFC 3339, e.g. 2026-12-04T06:00:00Z): `sql` checks with
-    /// `max_age` measure the recovery point as how much older than this the newest row is
-    /// (default: when this command started).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub failure_declared_at: Option<std::time::SystemTime>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
@@ -164,6 +159,11 @@ pub struct ApplyArgs {
     pub source: PathBuf,
     #[command(flatten)]
     pub vars: VarFlags,
+    /// When the failure was declared (RFC 3339, e.g. 2026-12-04T06:00:00Z): `sql` checks with
+    /// `max_age` measure the recovery point as how much older than this the newest row is
+    /// (default: when this command started).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub failure_declared_at: Option<std::time::SystemTime>,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -447,9 +447,10 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
                 workspace: args.vars.workspace.clone(),
                 phase: args.vars.phase,
             };
-            apply::apply(&config, &args.run, raw_args, &order, false)
+            let what = apply::Verb::Apply { declared_at: args.failure_declared_at };
+            apply::apply(&config, &args.run, raw_args, &order, what)
         }
-        Command::Destroy(args) => apply::apply(&args.config, &args.run, raw_args, &order, true),
+        Command::Destroy(args) => apply::apply(&args.config, &args.run, raw_args, &order, apply::Verb::Destroy),
         Command::Drill(args) => apply::drill(&args, &order),
         Command::Readiness(args) => readiness::exec(&args, &order),
         Command::Output(args) => output::exec(&args, &order),

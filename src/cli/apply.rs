@@ -73,13 +73,24 @@ impl Journal for Progress {
     }
 }
 
+/// What `apply` runs: an apply (with when the failure was declared, for the data checks before
+/// a cutover), or a destroy.
+pub(super) enum Verb {
+    Apply { declared_at: Option<std::time::SystemTime> },
+    Destroy,
+}
+
 pub(super) fn apply(
     config: &ConfigArgs,
     run: &RunArgs,
     raw_args: &[String],
     order: &[String],
-    destroy: bool,
+    what: Verb,
 ) -> Result<ExitCode, Error> {
+    let (destroy, declared_at) = match what {
+        Verb::Apply { declared_at } => (false, declared_at),
+        Verb::Destroy => (true, None),
+    };
     let verb = if destroy { "Destroy" } else { "Apply" };
     let aws = run.aws.cloud();
     let (source, dir) = if config.dir.is_file() {
@@ -126,7 +137,7 @@ pub(super) fn apply(
     };
     on_interrupt(cancel);
     // A failover applied without --failure-declared-at declares the failure now.
-    let declared_at = Some(run.failure_declared_at.unwrap_or_else(std::time::SystemTime::now));
+    let declared_at = Some(declared_at.unwrap_or_else(std::time::SystemTime::now));
     let opts = ExecuteOptions { aws, schedule, polling: Polling::default(), declared_at };
     let keeper = Keeper { approve_gates: run.approve_gates, resume };
     let replan = Replan { load: &stage_load, targets: &run.targets };
