@@ -275,6 +275,14 @@ fn stale_data_holds_the_cutover_back() {
     }
     assert_eq!(records(&moto), 0, "the record that moves traffic was not applied");
 
+    // The check allows the age, but recovery.rpo does not: still held.
+    let lenient: Vec<&str> = apply.iter().map(|a| if *a == "max_age=5m" { "max_age=1h" } else { a }).collect();
+    let beyond_rpo = run(&moto.endpoint, &[&lenient[..], &["--var", "rpo=5m"]].concat());
+    assert_eq!(beyond_rpo.code, 1, "{}\n{}", beyond_rpo.stdout, beyond_rpo.stderr);
+    assert!(beyond_rpo.stdout.contains("check orders (sql postgres://127.0.0.1:"), "it passed: {}", beyond_rpo.stdout);
+    assert!(beyond_rpo.stderr.contains("exceeds the RPO objective 5m"), "{}", beyond_rpo.stderr);
+    assert_eq!(records(&moto), 0);
+
     // The failure was declared 8 minutes ago: 2 minutes of data lost, within max_age.
     let declared = rfc3339(SystemTime::now() - Duration::from_secs(480));
     let moved = run(&moto.endpoint, &[&apply[..], &["--failure-declared-at", &declared]].concat());
