@@ -23,6 +23,8 @@ pub struct DrillOptions {
     pub load: LoadOptions,
     pub execute: ExecuteOptions,
     pub keep: bool,
+    /// Told about each failed check attempt while the checks retry (the CLI prints it).
+    pub check_progress: Box<dyn Fn(String) + Sync>,
 }
 
 /// A drill against AWS.
@@ -90,7 +92,7 @@ where
         let fresh = plan_now(opts, cloud)?;
         let secrets = AwsSecrets { aws: &opts.execute.aws, region: fresh.plan.region.clone() };
         let ctx = checks::Context { secrets: &secrets, declared_at: Some(declared_at) };
-        report.checks = checks::run_all(&fresh.config.expansion.checks, &ctx);
+        report.checks = checks::run_all_reporting(&fresh.config.expansion.checks, &ctx, &opts.check_progress);
         report.measured_rpo_seconds = checks::measured_rpo(&report.checks).map(|(s, _)| s);
         let failed: Vec<&CheckResult> = report.checks.iter().filter(|c| !c.passed).collect();
         if failed.is_empty() {
@@ -169,6 +171,7 @@ mod tests {
                 declared_at: None,
             },
             keep: false,
+            check_progress: Box::new(|_| {}),
         };
         let cloud = Arc::new(InMemory::new("us-west-2", "t@drill"));
         let provider = |_: &Plan, _: &str| {

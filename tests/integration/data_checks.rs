@@ -113,6 +113,8 @@ fn postgres_data_checks_prove_the_data_and_measure_the_recovery_point() {
     assert_eq!(few.run.code, 1);
     assert_eq!(few.error(), "the query returned 3 rows, expected at least 10");
     assert!(few.run.stderr.contains("drill failed: check orders (sql postgres://127.0.0.1"), "{}", few.run.stderr);
+    let progress = "check orders: attempt 1 failed (the query returned 3 rows, expected at least 10), ";
+    assert!(few.run.stderr.contains(progress), "progress while the check retries: {}", few.run.stderr);
 
     let old = drill(&moto, &with(&[("max_age", "2m")]), &[]);
     assert_eq!(old.run.code, 1);
