@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use super::sql_engines::{self, Rows};
 use super::{Context, Seen, text};
+use crate::cloud::aws::rfc3339;
 use crate::eval::Value;
 use crate::expand::recovery::{format_duration, parse_duration};
 
@@ -267,12 +268,6 @@ fn parse_timestamp(value: &str) -> Result<SystemTime, String> {
     let shift = Duration::from_secs(offset_secs.unsigned_abs());
     let shifted = if offset_secs >= 0 { utc.checked_sub(shift) } else { utc.checked_add(shift) };
     shifted.ok_or_else(bad)
-}
-
-fn rfc3339(t: SystemTime) -> String {
-    aws_smithy_types::DateTime::from(t)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_else(|_| "(unrepresentable time)".into())
 }
 
 /// `postgres://host:port/database`: never a user name or password.
