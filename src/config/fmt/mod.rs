@@ -165,33 +165,24 @@ fn space_between(subject: &Token, before: Option<Kind>, after: &Token) -> bool {
 /// Aligns `=` down each run of one-line arguments, then line comments down each run of lines
 /// that have one.
 fn align(lines: &mut [Line]) {
+    align_column(lines, |l| l.assign);
+    align_column(lines, |l| l.comment);
+}
+
+/// Pads the token `cell` picks (the `=`, the comment) so that it starts in one column down each
+/// run of consecutive lines that have one.
+fn align_column(lines: &mut [Line], cell: fn(&Line) -> Option<usize>) {
     let width = |line: &Line, upto: usize| -> usize {
         line.tokens[..upto].iter().map(|(sp, t)| sp + t.text.chars().count()).sum()
     };
     let mut run_start = None;
     for i in 0..=lines.len() {
-        let cell = lines.get(i).and_then(|l| l.assign);
-        match (cell, run_start) {
+        match (lines.get(i).and_then(cell), run_start) {
             (Some(_), None) => run_start = Some(i),
             (None, Some(start)) => {
-                let max = lines[start..i].iter().map(|l| width(l, l.assign.unwrap_or(0))).max().unwrap_or(0);
+                let max = lines[start..i].iter().map(|l| width(l, cell(l).unwrap_or(0))).max().unwrap_or(0);
                 for l in &mut lines[start..i] {
-                    let at = l.assign.unwrap_or(0);
-                    l.tokens[at].0 = max - width(l, at) + 1;
-                }
-                run_start = None;
-            }
-            _ => {}
-        }
-    }
-    for i in 0..=lines.len() {
-        let cell = lines.get(i).and_then(|l| l.comment);
-        match (cell, run_start) {
-            (Some(_), None) => run_start = Some(i),
-            (None, Some(start)) => {
-                let max = lines[start..i].iter().map(|l| width(l, l.comment.unwrap_or(0))).max().unwrap_or(0);
-                for l in &mut lines[start..i] {
-                    let at = l.comment.unwrap_or(0);
+                    let at = cell(l).unwrap_or(0);
                     l.tokens[at].0 = max - width(l, at) + 1;
                 }
                 run_start = None;
