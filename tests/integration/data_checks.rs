@@ -67,6 +67,15 @@ fn moto_with_zone() -> Moto {
     moto
 }
 
+/// A loopback port that accepts connections and never says anything (held open for the test
+/// binary's life): a database that hangs.
+fn silent_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    std::thread::spawn(move || listener.incoming().take(8).filter_map(Result::ok).collect::<Vec<_>>());
+    port
+}
+
 fn rfc3339(t: SystemTime) -> String {
     aws_smithy_types::DateTime::from(t).fmt(aws_smithy_types::date_time::Format::DateTime).unwrap()
 }
@@ -181,15 +190,12 @@ fn postgres_data_checks_prove_the_data_and_measure_the_recovery_point() {
     assert_eq!(data_findings(&ready("nope")), ["\"blocker\" \"check.orders\""]);
 
     // A server that accepts and never answers: each attempt and the check are time-boxed.
-    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let silent_port = silent.local_addr().unwrap().port().to_string();
-    let held = std::thread::spawn(move || silent.incoming().take(8).filter_map(Result::ok).collect::<Vec<_>>());
+    let silent_port = silent_server();
     let started = Instant::now();
     let hung = drill(&moto, &[("engine", "postgres"), ("db_port", &silent_port), ("db_password", PASSWORD)], &[]);
     assert!(hung.error().contains("no answer within"), "{}", hung.error());
     assert!(hung.check()["elapsed_ms"].as_u64().unwrap() < 6_000, "{}", hung.check());
     assert!(started.elapsed() < Duration::from_secs(60));
-    drop(held);
 }
 
 /// MariaDB (the MySQL protocol): pass with the measured recovery point, too few rows, too old,
@@ -239,13 +245,10 @@ fn mysql_data_checks_prove_the_data_and_measure_the_recovery_point() {
     assert!(unverified.error().contains("certificate"), "an unknown CA is refused: {}", unverified.error());
 
     // A server that accepts and never answers (MySQL's server speaks first: it waits forever).
-    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let silent_port = silent.local_addr().unwrap().port().to_string();
-    let held = std::thread::spawn(move || silent.incoming().take(8).filter_map(Result::ok).collect::<Vec<_>>());
+    let silent_port = silent_server();
     let hung = drill(&moto, &[("engine", "mysql"), ("db_port", &silent_port), ("db_password", PASSWORD)], &[]);
     assert!(hung.error().contains("no answer within"), "{}", hung.error());
     assert!(hung.check()["elapsed_ms"].as_u64().unwrap() < 6_000, "{}", hung.check());
-    drop(held);
 }
 
 /// A failover holds the traffic back while the restored data is older than `max_age` allows,
