@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use super::LoadOptions;
 use super::apply::{ExecuteOptions, Source, aws_provider, execute_with, prepare};
-use super::plan::{PlanOptions, plan};
 use crate::apply::{Journal, Report};
 use crate::cloud::aws::Aws;
 use crate::cloud::aws::secrets::AwsSecrets;
@@ -89,7 +88,7 @@ where
     report.apply = execute_with(prepared, &make_provider, &opts.execute, journal.clone())?.report;
     if report.apply.succeeded() {
         // Evaluate the checks against what now exists (the load balancer's name, the DB host).
-        let fresh = plan_now(opts, cloud)?;
+        let fresh = super::stages::checks_now(&opts.load, cloud)?;
         let secrets = AwsSecrets { aws: &opts.execute.aws, region: fresh.plan.region.clone() };
         let ctx = checks::Context { secrets: &secrets, declared_at: Some(declared_at) };
         report.checks = checks::run_all_reporting(&fresh.config.expansion.checks, &ctx, &opts.check_progress);
@@ -129,16 +128,6 @@ where
     }
     report.passed = report.failures.is_empty();
     Ok(report)
-}
-
-fn plan_now(opts: &DrillOptions, cloud: &dyn Cloud) -> Result<super::plan::Planned, Error> {
-    plan(&PlanOptions {
-        load: opts.load.clone(),
-        cloud,
-        targets: Vec::new(),
-        destroy: false,
-        calibration: Default::default(),
-    })
 }
 
 #[cfg(test)]
