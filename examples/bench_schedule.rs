@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use drplan::apply::journal::NoJournal;
-use drplan::apply::{Options, Runner, StepError, StepSpec, critical_path, run};
+use drplan::apply::{Options, Runner, StepSpec, critical_path, run};
+use drplan::resources::StepError;
 
 /// Injected latencies: DB restore 20 s, instance 5 s, load balancer 8 s, everything else 1 s.
 fn latency(address: &str) -> (Duration, &'static str) {

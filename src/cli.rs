@@ -190,7 +190,7 @@ pub struct VarFlags {
     pub workspace: String,
     /// Failover phase, seen as drplan.phase; a saved plan is applied only in its own [default: standby]
     #[arg(long, value_enum, env = "DRPLAN_PHASE")]
-    pub phase: Option<crate::recovery::Phase>,
+    pub phase: Option<crate::expand::Phase>,
 }
 
 /// How to reach AWS.
@@ -221,7 +221,7 @@ impl AwsArgs {
 }
 
 fn parse_seconds(text: &str) -> Result<u64, String> {
-    crate::expand::recovery::parse_duration(text).map_err(|e| format!("{e} (write e.g. 20s or 1m)"))
+    crate::timefmt::parse_duration(text).map_err(|e| format!("{e} (write e.g. 20s or 1m)"))
 }
 
 #[derive(Debug, Args)]
@@ -336,7 +336,7 @@ pub struct ConfigArgs {
     pub workspace: String,
     /// Failover phase, seen as drplan.phase (and var.drplan_phase when declared) [default: standby]
     #[arg(long, value_enum, env = "DRPLAN_PHASE")]
-    pub phase: Option<crate::recovery::Phase>,
+    pub phase: Option<crate::expand::Phase>,
 }
 
 impl ConfigArgs {

@@ -24,3 +24,4 @@ pub mod recovery;
 pub mod render;
 pub mod resources;
 pub mod schema;
+pub mod timefmt;

@@ -14,12 +14,13 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use super::{Runner, StepError, StepSpec};
+use super::{Runner, StepSpec};
 use crate::cloud::Provider;
 use crate::eval::Value;
 use crate::live::{ADDRESS_TAG, Inventory, LiveObject, STACK_TAG};
 use crate::plan::ResourceChange;
 use crate::plan::ownership;
+use crate::resources::StepError;
 use crate::resources::sdk::{Args, Narrow, live_value};
 use crate::resources::{self, ApplyRequest, Created, Op, Proof};
 
@@ -153,7 +154,7 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
             });
             snapshot.objects.extend(fresh.iter().cloned());
             snapshot.sort();
-            let new = Arc::new(Inventory::new(snapshot));
+            let new = Arc::new(Inventory::new(snapshot, crate::resources::natural_key));
             let mut current = self.inventory.lock().unwrap_or_else(|e| e.into_inner());
             if Arc::ptr_eq(&current, &old) {
                 *current = new;

@@ -11,10 +11,13 @@
 pub mod executor;
 pub mod journal;
 mod schedule;
+pub mod served;
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use crate::resources::StepError;
 
 pub use journal::{Journal, JournalEvent};
 pub use schedule::{Options, run};
@@ -31,26 +34,6 @@ pub struct StepSpec {
     pub service: String,
     /// Expected duration, for ordering by the longest remaining path.
     pub estimate: Duration,
-}
-
-/// Why a step failed, and whether trying again may help.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StepError {
-    pub message: String,
-    /// Throttling, 5xx and connection errors: retried with backoff.
-    pub retryable: bool,
-}
-
-impl StepError {
-    /// A failure trying again will not fix (bad argument, conflict, not found).
-    pub fn fatal(message: impl Into<String>) -> Self {
-        StepError { message: message.into(), retryable: false }
-    }
-
-    /// Throttling, a 5xx answer, a dropped connection, an object still busy.
-    pub fn retryable(message: impl Into<String>) -> Self {
-        StepError { message: message.into(), retryable: true }
-    }
 }
 
 /// Performs steps.

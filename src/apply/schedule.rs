@@ -10,7 +10,8 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::journal::{Journal, JournalEvent};
-use super::{Outcome, Report, Runner, Status, StepError, StepSpec, topo_order};
+use super::{Outcome, Report, Runner, Status, StepSpec, topo_order};
+use crate::resources::StepError;
 
 #[derive(Clone, Debug)]
 pub struct Options {

@@ -288,7 +288,7 @@ pub(super) fn drill(args: &DrillArgs, order: &[String]) -> Result<ExitCode, Erro
     };
     let check_progress = Box::new(|line: String| eprintln!("{line}"));
     let opts = crate::ops::drill::DrillOptions { load, execute, keep: args.keep, check_progress };
-    let started_at = crate::cloud::aws::now_rfc3339();
+    let started_at = crate::timefmt::now_rfc3339();
     eprintln!(
         "Drill of workspace \"{}\": applying, checking, then cleaning up{}.",
         config.workspace,

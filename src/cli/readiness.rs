@@ -7,7 +7,7 @@ use clap::Args;
 use super::{AwsArgs, ConfigArgs, FormatArg, live_or_aws, print};
 use crate::cloud::Offline;
 use crate::error::Error;
-use crate::recovery::Phase;
+use crate::expand::Phase;
 
 #[derive(Debug, Args)]
 pub struct ReadinessArgs {

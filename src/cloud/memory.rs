@@ -8,10 +8,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Cloud, InventoryRequest, Provider};
-use crate::apply::StepError;
 use crate::error::Error;
 use crate::eval::Value;
 use crate::live::{LiveObject, LiveSnapshot};
+use crate::resources::StepError;
 use crate::resources::sdk::{Narrow, owned_tags};
 use crate::resources::{self, ApplyRequest, BoxFuture, Op};
 

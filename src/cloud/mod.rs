@@ -31,22 +31,24 @@ pub struct InventoryRequest {
     pub owned_in_primary: bool,
 }
 
-impl InventoryRequest {
-    /// What a plan of `recovery` in `phase` reads.
-    pub fn new(recovery: &crate::expand::Recovery, regions: BTreeSet<String>, phase: crate::recovery::Phase) -> Self {
-        InventoryRequest {
-            stack: recovery.stack.clone(),
-            dr_region: recovery.region.clone(),
-            primary_region: recovery.primary_region.clone(),
-            regions,
-            owned_in_primary: phase == crate::recovery::Phase::Failback && !recovery.failback.is_empty(),
-        }
-    }
-}
-
 /// Values that scope reading a type (its [`read_scope`](crate::resources::ResourceType::read_scope)
 /// attribute), per type: the zone ids the configuration's Route 53 records name.
 pub type Scopes = BTreeMap<&'static str, BTreeSet<String>>;
+
+/// A source of secret strings by id (a Secrets Manager ARN or name).
+pub trait Secrets: Sync {
+    /// The secret's current string value; the error says which call failed, never the value.
+    fn secret_string(&self, id: &str) -> Result<String, String>;
+}
+
+/// No secrets store: offline runs and tests without AWS.
+pub struct NoSecrets;
+
+impl Secrets for NoSecrets {
+    fn secret_string(&self, id: &str) -> Result<String, String> {
+        Err(format!("reading secret {id}: no AWS access in this run"))
+    }
+}
 
 /// The read side of the cloud.
 pub trait Cloud {
@@ -159,7 +161,7 @@ pub trait Provider: Send + Sync + 'static {
         &'a self,
         ty: &'a str,
         request: crate::resources::ApplyRequest<'a>,
-    ) -> crate::resources::BoxFuture<'a, Result<(), crate::apply::StepError>>;
+    ) -> crate::resources::BoxFuture<'a, Result<(), crate::resources::StepError>>;
 
     /// Re-reads the objects of `ty`'s read unit that `narrow` covers, in the DR region (or
     /// the global pseudo-region for global types). Returns the unit's types too, so the caller
@@ -168,7 +170,7 @@ pub trait Provider: Send + Sync + 'static {
         &'a self,
         ty: &'a str,
         narrow: &'a crate::resources::sdk::Narrow,
-    ) -> crate::resources::BoxFuture<'a, Result<Vec<LiveObject>, crate::apply::StepError>>;
+    ) -> crate::resources::BoxFuture<'a, Result<Vec<LiveObject>, crate::resources::StepError>>;
 }
 
 impl<P: Provider> Provider for std::sync::Arc<P> {
@@ -176,7 +178,7 @@ impl<P: Provider> Provider for std::sync::Arc<P> {
         &'a self,
         ty: &'a str,
         request: crate::resources::ApplyRequest<'a>,
-    ) -> crate::resources::BoxFuture<'a, Result<(), crate::apply::StepError>> {
+    ) -> crate::resources::BoxFuture<'a, Result<(), crate::resources::StepError>> {
         self.as_ref().apply(ty, request)
     }
 
@@ -184,7 +186,7 @@ impl<P: Provider> Provider for std::sync::Arc<P> {
         &'a self,
         ty: &'a str,
         narrow: &'a crate::resources::sdk::Narrow,
-    ) -> crate::resources::BoxFuture<'a, Result<Vec<LiveObject>, crate::apply::StepError>> {
+    ) -> crate::resources::BoxFuture<'a, Result<Vec<LiveObject>, crate::resources::StepError>> {
         self.as_ref().reread(ty, narrow)
     }
 }

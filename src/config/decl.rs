@@ -8,12 +8,7 @@ use hcl_edit::structure::Body;
 
 use crate::diag::{FileId, Span};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Managed,
-    Data,
-}
+pub use crate::schema::Mode;
 
 /// An expression together with the file it was written in.
 #[derive(Clone, Debug)]

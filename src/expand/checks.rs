@@ -9,7 +9,12 @@ use crate::config::CheckDecl;
 use crate::config::refs::expr_refs;
 use crate::diag::Diagnostic;
 use crate::eval::Value;
-use crate::recovery::checks::{ENGINES, TLS_MODES};
+
+/// The engines a check names, with the RDS engine names that speak the same protocol.
+pub const ENGINES: &[&str] = &["postgres", "postgresql", "aurora-postgresql", "mysql", "mariadb", "aurora-mysql"];
+
+/// How a check's connection is encrypted.
+pub const TLS_MODES: &[&str] = &["require", "verify-full", "disable"];
 
 /// Arguments that hold a secret whatever they refer to.
 const ALWAYS_SENSITIVE: &[&str] = &["password"];
@@ -67,7 +72,7 @@ fn invalid(name: &str, value: &Value) -> Option<Diagnostic> {
     match name {
         "engine" => one_of(ENGINES),
         "tls" => one_of(TLS_MODES),
-        "timeout" | "interval" | "max_age" => crate::expand::recovery::parse_duration(&text)
+        "timeout" | "interval" | "max_age" => crate::timefmt::parse_duration(&text)
             .err()
             .map(|e| Diagnostic::error("Invalid check argument").detail(format!("{name} = {text:?}: {e}"))),
         "min_rows" | "port" | "expected_status" => text.parse::<u64>().is_err().then(|| {

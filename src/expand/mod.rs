@@ -8,13 +8,14 @@
 //! same expansion serves `validate` (nothing known) and `plan` (live inventory).
 
 mod body;
-mod checks;
+pub mod checks;
 mod count;
 pub mod focus;
 pub mod inputs;
 mod instances;
 mod module_cycles;
 mod order;
+pub mod phase;
 pub mod recovery;
 mod regions;
 pub mod selection;
@@ -32,6 +33,7 @@ use crate::eval::expr::{Evaluator, Scope};
 pub use count::InstanceKey;
 use inputs::RawInput;
 use order::{ModulePlan, Node};
+pub use phase::Phase;
 pub use recovery::Recovery;
 
 /// A managed instance as [`LiveView::planned_value`] sees it.
@@ -76,7 +78,7 @@ impl LiveView for NothingKnown {
 pub struct Options<'a> {
     pub workspace: String,
     /// Seen as `drplan.phase`.
-    pub phase: crate::recovery::Phase,
+    pub phase: crate::expand::Phase,
     pub inputs: BTreeMap<String, RawInput>,
     pub live: &'a dyn LiveView,
     /// Validate mode (validate, graph): defer `count`/`for_each` values not known yet instead

@@ -37,7 +37,7 @@ impl Engine<'_> {
             );
             return false;
         }
-        self.opts.phase == crate::recovery::Phase::Failback
+        self.opts.phase == crate::expand::Phase::Failback
     }
 
     /// Managed resources live in the DR region only; the primary region is read-only. In a

@@ -346,7 +346,7 @@ mod tests {
                 &[],
             ),
         ];
-        Inventory::new(s)
+        Inventory::new(s, crate::live::no_natural_keys)
     }
 
     fn config(pairs: serde_json::Value) -> Value {

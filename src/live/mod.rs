@@ -8,7 +8,7 @@
 //!
 //! ```
 //! let snap = drplan::live::LiveSnapshot::empty();
-//! let inv = drplan::live::Inventory::new(snap);
+//! let inv = drplan::live::Inventory::new(snap, drplan::resources::natural_key);
 //! assert_eq!(inv.owned("webapp").count(), 0);
 //! ```
 
@@ -31,7 +31,7 @@ pub const STACK_TAG: &str = "drplan:stack";
 /// Tag naming the resource address an object was created for.
 pub const ADDRESS_TAG: &str = "drplan:address";
 /// The "now" of `--live empty`: a fixed instant, so plans stay deterministic.
-pub const EMPTY_CAPTURED_AT: &str = "1970-01-01T00:00:00Z";
+pub const EMPTY_CAPTURED_AT: &str = crate::timefmt::EPOCH;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -110,7 +110,7 @@ impl LiveSnapshot {
                 e.column()
             ))
         })?;
-        if epoch_seconds(&snap.captured_at).is_none() {
+        if crate::timefmt::epoch_seconds(&snap.captured_at).is_none() {
             let line = text.lines().position(|l| l.contains("\"captured_at\"")).map_or(1, |n| n + 1);
             return Err(Error::Usage(format!(
                 "{}:{line}: invalid live snapshot: captured_at {:?} is not an RFC 3339 time (like \"2026-11-21T16:40:00Z\"); offline plans use it as \"now\"",
@@ -135,11 +135,6 @@ impl LiveSnapshot {
     }
 }
 
-/// An RFC 3339 time (`2026-11-21T16:40:00Z`) as seconds since the epoch; `None` if it is not one.
-pub fn epoch_seconds(text: &str) -> Option<i64> {
-    aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime).ok().map(|t| t.secs())
-}
-
 /// A snapshot with indexes for ownership and lookups.
 #[derive(Clone, Debug)]
 pub struct Inventory {
@@ -148,8 +143,17 @@ pub struct Inventory {
     by_natural_key: HashMap<(String, String, String), Vec<usize>>,
 }
 
+/// How a type AWS cannot tag is keyed: the registry's answer (`resources::natural_key`), handed
+/// in because the registry sits above this model. `None` for taggable types.
+pub type NaturalKeyOf = fn(ty: &str, attrs: &dyn Fn(&str) -> Option<String>) -> Option<String>;
+
+/// For inventories whose objects are never looked up by natural key (remote states, tests).
+pub fn no_natural_keys(_ty: &str, _attrs: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    None
+}
+
 impl Inventory {
-    pub fn new(snapshot: LiveSnapshot) -> Self {
+    pub fn new(snapshot: LiveSnapshot, natural_key: NaturalKeyOf) -> Self {
         let mut by_address: HashMap<(String, String), Vec<usize>> = HashMap::new();
         let mut by_natural_key: HashMap<(String, String, String), Vec<usize>> = HashMap::new();
         for (i, o) in snapshot.objects.iter().enumerate() {
@@ -157,7 +161,7 @@ impl Inventory {
                 by_address.entry((stack.clone(), addr.clone())).or_default().push(i);
             }
             let attr = |f: &str| o.attributes.get(f).map(key_part_json);
-            if let Some(key) = crate::resources::natural_key(&o.ty, &attr) {
+            if let Some(key) = natural_key(&o.ty, &attr) {
                 by_natural_key.entry((o.region.clone(), o.ty.clone(), key)).or_default().push(i);
             }
         }

@@ -208,7 +208,7 @@ mod tests {
     }
 
     fn empty() -> Inventory {
-        Inventory::new(LiveSnapshot::empty())
+        Inventory::new(LiveSnapshot::empty(), crate::live::no_natural_keys)
     }
 
     #[test]
@@ -247,7 +247,10 @@ mod tests {
         assert_eq!(dr.key, "env:/dr/app/terraform.tfstate");
         let object = state_object(&at, Ok(STATE.into()));
         assert!(!serde_json::to_string(&object).unwrap().contains("hunter2"));
-        let inv = Inventory::new(LiveSnapshot { objects: vec![object], ..LiveSnapshot::empty() });
+        let inv = Inventory::new(
+            LiveSnapshot { objects: vec![object], ..LiveSnapshot::empty() },
+            crate::live::no_natural_keys,
+        );
         let (v, key) = read(Path::new("."), &inv, &s3_config("default")).unwrap();
         assert_eq!(v.get("outputs").unwrap().get("db_arn"), Some(&Value::from("arn:aws:rds:us-east-1:1:db:orders")));
         assert_eq!(v.get("outputs").unwrap().get("password"), Some(&Value::Unknown));
@@ -258,14 +261,16 @@ mod tests {
     fn an_s3_state_that_could_not_be_read_is_unknown_only_when_its_region_is_down() {
         let at = S3Location::from_config(&s3_config("default")).unwrap().unwrap();
         let failed = state_object(&at, Err("NoSuchKey".into()));
-        let inv = Inventory::new(LiveSnapshot { objects: vec![failed.clone()], ..LiveSnapshot::empty() });
+        let inv = Inventory::new(
+            LiveSnapshot { objects: vec![failed.clone()], ..LiveSnapshot::empty() },
+            crate::live::no_natural_keys,
+        );
         assert!(read(Path::new("."), &inv, &s3_config("default")).unwrap_err().contains("NoSuchKey"));
         let down = UnavailableRegion { region: "us-east-1".into(), reason: "no answer within 20s".into() };
-        let inv = Inventory::new(LiveSnapshot {
-            objects: vec![failed],
-            unavailable_regions: vec![down],
-            ..LiveSnapshot::empty()
-        });
+        let inv = Inventory::new(
+            LiveSnapshot { objects: vec![failed], unavailable_regions: vec![down], ..LiveSnapshot::empty() },
+            crate::live::no_natural_keys,
+        );
         let (v, _) = read(Path::new("."), &inv, &s3_config("default")).unwrap();
         assert_eq!(v.get("outputs"), Some(&Value::Unknown));
         // --live empty: nothing was read, so the outputs are known only later.

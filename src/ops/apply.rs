@@ -284,8 +284,7 @@ where
     let steps = steps(plan);
     let host = prepared.planned.host.clone();
     rt.block_on(async {
-        let provider =
-            crate::provider::write::WithHost::new(make_provider(plan, &plan.region).await, host, &plan.region);
+        let provider = crate::apply::served::WithHost::new(make_provider(plan, &plan.region).await, host, &plan.region);
         let mut executor = Executor::new(provider, prepared.resolver, plan, prepared.planned.inventory);
         let elsewhere: std::collections::BTreeSet<&str> = plan
             .resource_changes
@@ -295,7 +294,7 @@ where
             .collect();
         for region in elsewhere {
             // Served types are refused outside the DR region while expanding: no host here.
-            let provider = crate::provider::write::WithHost::new(make_provider(plan, region).await, None, region);
+            let provider = crate::apply::served::WithHost::new(make_provider(plan, region).await, None, region);
             executor = executor.with_region(region, provider);
         }
         let executor = Arc::new(executor);

@@ -84,7 +84,7 @@ where
     let started = Instant::now();
     // A drill declares the failure when it starts, unless told when it was.
     let declared_at = opts.execute.declared_at.unwrap_or_else(std::time::SystemTime::now);
-    report.failure_declared_at = Some(crate::cloud::aws::rfc3339(declared_at));
+    report.failure_declared_at = Some(crate::timefmt::rfc3339(declared_at));
     report.apply = execute_with(prepared, &make_provider, &opts.execute, journal.clone())?.report;
     if report.apply.succeeded() {
         // Evaluate the checks against what now exists (the load balancer's name, the DB host).

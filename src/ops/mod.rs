@@ -30,7 +30,7 @@ pub struct LoadOptions {
     pub vars: VarArgs,
     pub workspace: String,
     /// The failover phase (`--phase`); `None` when not given (standby, or a saved plan's own).
-    pub phase: Option<crate::recovery::Phase>,
+    pub phase: Option<crate::expand::Phase>,
     /// See [`Options::lenient_keys`]: true for validate and graph, false when planning.
     pub lenient_keys: bool,
     /// Where terraform-provider-aws is, for the types drplan does not serve natively.
@@ -55,7 +55,7 @@ pub struct Parsed {
     inputs: std::collections::BTreeMap<String, expand::inputs::RawInput>,
     diags: Diagnostics,
     workspace: String,
-    phase: crate::recovery::Phase,
+    phase: crate::expand::Phase,
     lenient_keys: bool,
     /// Evaluation orders and per-address foci, computed once (apply evaluates often).
     plans: expand::focus::Plans,
@@ -74,7 +74,7 @@ pub struct SecondReads {
     /// Instances of types served through the provider host, to be found and read with it.
     pub served: Vec<crate::provider::discover::Wanted>,
     /// Instances of served types AWS cannot tag whose import ids are known, to be imported by
-    /// them ([`crate::provider::imports`]).
+    /// them ([`crate::resources::imports`]).
     pub untagged: Vec<crate::provider::discover::Untagged>,
     /// Whether the configuration declares instances of served types AWS cannot tag that drplan
     /// finds by import id: their ids can depend on objects found by tag first.
@@ -122,12 +122,12 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
 /// valid Terraform). A value set for it another way that differs is an error: `--phase` decides.
 fn phase_variable(
     loaded: &Loaded,
-    phase: crate::recovery::Phase,
+    phase: crate::expand::Phase,
     inputs: &mut std::collections::BTreeMap<String, expand::inputs::RawInput>,
     diags: &mut Diagnostics,
 ) {
     use expand::inputs::RawInput;
-    let name = crate::recovery::phase::VARIABLE;
+    let name = crate::expand::phase::VARIABLE;
     let Some(decl) = loaded.tree.root().variables.iter().find(|v| v.name == name) else { return };
     let given = match inputs.get(name) {
         Some(RawInput::Text { text, origin }) => Some((text.trim_matches('"').to_string(), origin.clone())),
@@ -161,7 +161,7 @@ fn declared_types(loaded: &Loaded, native_too: bool) -> std::collections::BTreeS
     // Finding some objects takes a data source read: of the same type (by name), or one an
     // untaggable type needs. Types the provider has no data source for are left out later.
     let untaggable =
-        types.iter().filter_map(|(_, ty)| crate::provider::imports::find(ty)).flat_map(|u| u.data_sources());
+        types.iter().filter_map(|(_, ty)| crate::resources::imports::find(ty)).flat_map(|u| u.data_sources());
     let same = types.iter().filter(|(mode, ty)| *mode == config::Mode::Managed && crate::resources::get(ty).is_none());
     let same = same.map(|(_, ty)| ty.clone());
     let reads: Vec<_> = untaggable.map(|ty| ty.to_string()).chain(same).map(|ty| (config::Mode::Data, ty)).collect();
@@ -289,9 +289,9 @@ impl Parsed {
 
     /// The import facts of a served type AWS cannot tag (its schema has no tags), if drplan
     /// knows how to find its objects again.
-    fn untaggable(&self, ty: &str) -> Option<&'static crate::provider::imports::Untaggable> {
+    fn untaggable(&self, ty: &str) -> Option<&'static crate::resources::imports::Untaggable> {
         let block = self.hosted.block(config::Mode::Managed, ty)?;
-        crate::provider::ownership::carrier(block).is_none().then(|| crate::provider::imports::find(ty)).flatten()
+        crate::provider::ownership::carrier(block).is_none().then(|| crate::resources::imports::find(ty)).flatten()
     }
 
     /// Whether an instance is planned through the provider host.

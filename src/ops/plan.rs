@@ -11,7 +11,7 @@ use crate::cloud::{Cloud, InventoryRequest};
 use crate::error::Error;
 use crate::live::{Inventory, LiveSnapshot};
 use crate::plan::Plan;
-use crate::plan::build::{self, BuildOptions, hex};
+use crate::plan::build::{self, BuildOptions};
 use crate::plan::view::PlanView;
 
 #[derive(Clone)]
@@ -40,10 +40,10 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     let load = LoadOptions { lenient_keys: false, ..opts.load.clone() };
     let parsed = parse_configuration(&load);
     let (recovery, regions) = parsed.settings()?;
-    let request = InventoryRequest::new(&recovery, regions, load.phase.unwrap_or_default());
+    let request = recovery.inventory_request(regions, load.phase.unwrap_or_default());
     let host = start_host(&parsed, &recovery.region, opts.cloud)?;
     let snapshot = upgrade_recorded(read_live(&parsed, opts.cloud, &request, host.as_ref())?, host.as_ref())?;
-    let inventory = Inventory::new(snapshot);
+    let inventory = Inventory::new(snapshot, crate::resources::natural_key);
     let (plan, config) = plan_once(parsed, opts, &inventory, host.as_ref(), BTreeSet::new())?;
     // What refers to a provider-served object the provider replaces must see it unknown (a
     // native one's replacement is known while evaluating): plan again knowing them.
@@ -151,7 +151,7 @@ pub fn read_live(
     if !cloud.reads_after_evaluation() {
         return Ok(snapshot);
     }
-    let inventory = Inventory::new(snapshot);
+    let inventory = Inventory::new(snapshot, crate::resources::natural_key);
     let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir).with_host(host.cloned());
     let reads = parsed.second_reads(&view);
     drop(view);
@@ -195,7 +195,7 @@ pub fn read_live(
             false => {
                 let mut known = snapshot.clone();
                 known.objects.extend(fresh.iter().cloned());
-                let inventory = Inventory::new(known);
+                let inventory = Inventory::new(known, crate::resources::natural_key);
                 let view =
                     PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir).with_host(Some(host.clone()));
                 parsed.second_reads(&view).untagged
@@ -286,7 +286,7 @@ pub fn config_fingerprint(config: &Configuration, load: &LoadOptions) -> String 
     }
     h.update(format!("workspace {}\n", load.workspace).as_bytes());
     h.update(format!("phase {}\n", load.phase.unwrap_or_default()).as_bytes());
-    hex(&h.finalize())
+    hex::encode(h.finalize())
 }
 
 /// Reads a plan file written by `drplan plan --out`.

@@ -4,14 +4,14 @@
 use std::path::Path;
 
 use super::{LoadOptions, parse_configuration};
-use crate::cloud::{Cloud, InventoryRequest};
+use crate::cloud::Cloud;
 use crate::error::Error;
 use crate::live::LiveSnapshot;
 
 pub fn snapshot(load: &LoadOptions, cloud: &dyn Cloud) -> Result<LiveSnapshot, Error> {
     let parsed = parse_configuration(load);
     let (recovery, regions) = parsed.settings()?;
-    let request = InventoryRequest::new(&recovery, regions, load.phase.unwrap_or_default());
+    let request = recovery.inventory_request(regions, load.phase.unwrap_or_default());
     let host = super::plan::start_host(&parsed, &recovery.region, cloud)?;
     let mut snap = super::plan::read_live(&parsed, cloud, &request, host.as_ref())?;
     snap.sort();

@@ -25,7 +25,7 @@ const VOLATILE: &[&str] = &["latest_restorable_time", "resource_record_set_count
 /// What `build` needs besides the expansion and the inventory.
 pub struct BuildOptions<'a> {
     pub workspace: &'a str,
-    pub phase: crate::recovery::Phase,
+    pub phase: crate::expand::Phase,
     pub targets: &'a [String],
     /// SHA-256 of the configuration, computed by the caller from the sources.
     pub config_fingerprint: String,
@@ -426,11 +426,7 @@ fn live_fingerprint(inv: &Inventory, live_objects: &[String]) -> String {
         }
         hasher.update(key.as_bytes());
     }
-    hex(&hasher.finalize())
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(hasher.finalize())
 }
 
 /// Targets and everything they depend on; an unknown target is an error.

@@ -109,7 +109,7 @@ mod tests {
             "objects": objects,
         }))
         .unwrap();
-        Inventory::new(snap)
+        Inventory::new(snap, crate::resources::natural_key)
     }
 
     fn config(pairs: &[(&str, Value)]) -> Value {

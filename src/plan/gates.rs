@@ -9,8 +9,8 @@
 use std::collections::BTreeSet;
 
 use super::{Execution, ResourceChange};
+use crate::expand::Phase;
 use crate::expand::Recovery;
-use crate::recovery::Phase;
 
 /// Marks `execution`'s steps: `cutover` and `approval`.
 pub(super) fn mark(

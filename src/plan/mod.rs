@@ -61,7 +61,7 @@ pub struct Plan {
     pub workspace: String,
     /// The failover phase it was planned for (`--phase`); a saved plan applies only in it.
     #[serde(default)]
-    pub phase: crate::recovery::Phase,
+    pub phase: crate::expand::Phase,
     /// The configuration directory, recorded in saved plan files so `drplan apply PLANFILE`
     /// finds it (absent from rendered plans).
     #[serde(default, skip_serializing_if = "Option::is_none")]

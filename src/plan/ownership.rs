@@ -88,7 +88,7 @@ mod tests {
     }
 
     fn inventory(objects: Vec<LiveObject>) -> Inventory {
-        Inventory::new(LiveSnapshot { objects, ..LiveSnapshot::empty() })
+        Inventory::new(LiveSnapshot { objects, ..LiveSnapshot::empty() }, crate::resources::natural_key)
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub(super) fn plan(host: &Host, stack: &str, inv: &Inventory, work: &[Work], out
             );
             continue;
         }
-        let found_by_import = crate::provider::imports::find(&w.inst.ty).is_some();
+        let found_by_import = crate::resources::imports::find(&w.inst.ty).is_some();
         if w.live.is_none()
             && !found_by_import
             && host.block(Mode::Managed, &w.inst.ty).is_some_and(|b| carrier(b).is_none())

@@ -21,11 +21,11 @@ use std::time::Duration;
 
 use super::Host;
 use super::host::live_object;
-use super::imports::ImportId;
 use crate::cloud::Tagged;
 use crate::config::Mode;
 use crate::eval::Value;
 use crate::live::{ADDRESS_TAG, LiveObject, STACK_TAG};
+use crate::resources::imports::ImportId;
 
 /// Arguments whose configured value is the import id of many provider-aws types.
 pub const IMPORT_KEYS: &[&str] =
@@ -113,7 +113,7 @@ async fn import_untagged(host: &Host, region: &str, wanted: &Untagged) -> Option
         ImportId::SnsSubscription { .. } => return None,
         ImportId::CurrentSecretVersion { secret_id } => {
             let config = Value::Map([("secret_id".to_string(), Value::from(secret_id.as_str()))].into());
-            let current = host.read_data_async(super::imports::SECRET_VERSION, &config).await.ok()??;
+            let current = host.read_data_async(crate::resources::imports::SECRET_VERSION, &config).await.ok()??;
             host.import(ty, &format!("{secret_id}|{}", current.get("version_id")?.as_str()?)).await
         }
     };
@@ -195,7 +195,7 @@ pub fn discover(
         .collect();
     for w in guesses {
         let (ty, address, mut ids, mut config) = (w.ty.clone(), w.address.clone(), w.ids.clone(), w.config.clone());
-        if let Some(arn) = account.and_then(|a| super::imports::arn_guess(&ty, &config, a, region)) {
+        if let Some(arn) = account.and_then(|a| crate::resources::imports::arn_guess(&ty, &config, a, region)) {
             // Exact: no lookup through a data source (IAM's can take seconds to say "none").
             ids.insert(0, arn);
             config = Value::Null;

@@ -11,14 +11,12 @@ pub mod codec;
 pub mod discover;
 pub mod host;
 pub mod hosted;
-pub mod imports;
 pub mod locate;
 pub mod ownership;
 pub mod plugin;
 pub mod proposed;
 pub mod schema;
 pub mod wire;
-pub mod write;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! create empty (the standby's replica is missing) is a blocker.
 
 use super::{Facts, Finding, RuleRun, Severity};
-use crate::expand::recovery::format_duration;
+use crate::timefmt::format_duration;
 
 pub fn rpo(facts: &Facts, findings: &mut Vec<Finding>, rules: &mut Vec<RuleRun>) {
     let r = &facts.plan.recovery;

@@ -57,7 +57,7 @@ pub struct Report {
     pub region: String,
     pub primary_region: Option<String>,
     pub workspace: String,
-    pub phase: crate::recovery::Phase,
+    pub phase: crate::expand::Phase,
     pub live_captured_at: String,
     /// No blocker found.
     pub ready: bool,

@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cloud::{self, Cloud, DbOffer, InventoryRequest, Offerings, Offline, Questions, QuotaState};
 use crate::error::Error;
+use crate::expand::Phase;
 use crate::live::LiveSnapshot;
 use crate::ops::LoadOptions;
 use crate::readiness::{Report, Severity};
-use crate::recovery::Phase;
 
 fn load(dir: &std::path::Path, phase: Phase, vars: &[(&str, &str)]) -> LoadOptions {
     LoadOptions {

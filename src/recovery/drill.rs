@@ -13,7 +13,7 @@ pub struct DrillReport {
     pub workspace: String,
     /// The phase rehearsed (`drill --phase failover`).
     #[serde(default)]
-    pub phase: super::Phase,
+    pub phase: crate::expand::Phase,
     pub region: String,
     /// When the drill started (RFC 3339, wall clock: a drill is an event, not a plan).
     pub started_at: String,

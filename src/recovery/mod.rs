@@ -11,10 +11,7 @@
 pub mod calibrate;
 pub mod checks;
 pub mod drill;
-pub mod phase;
 pub mod runbook;
-
-pub use phase::Phase;
 
 use std::collections::HashMap;
 
@@ -176,7 +173,7 @@ fn critical_path(execution: &Execution, steps: &[StepEstimate], include: impl Fn
 /// RPO per database the configuration recovers: each resource type says how old the data a
 /// create of it recovers is (a new empty database, or a type that holds no data: nothing).
 fn rpo(exp: &Expansion, recovery: &Recovery, inv: &Inventory) -> Vec<RpoEstimate> {
-    let now = crate::live::epoch_seconds(&inv.snapshot.captured_at);
+    let now = crate::timefmt::epoch_seconds(&inv.snapshot.captured_at);
     let all: Vec<(&str, &Value)> = exp.instances.iter().map(|i| (i.ty.as_str(), &i.config)).collect();
     let mut out = Vec::new();
     for inst in exp.instances.iter().filter(|i| i.mode == crate::config::Mode::Managed && !i.read_only) {

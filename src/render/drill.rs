@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::progress::elapsed;
 use crate::apply::Status;
-use crate::expand::recovery::format_duration;
 use crate::recovery::drill::DrillReport;
+use crate::timefmt::format_duration;
 
 /// The recovery point rows: what the `sql` checks measured, the plan's estimate, the objective.
 fn recovery_point(out: &mut String, r: &DrillReport) {

@@ -8,8 +8,8 @@ use serde_json::Value as Json;
 
 use super::Style;
 use super::value::{SENSITIVE, UNKNOWN, inline, is_blocks, mask_at, mask_index, printable, scalar, with_unknown_slots};
-use crate::expand::recovery::format_duration;
 use crate::plan::{Action, Plan, ResourceChange, Step};
+use crate::timefmt::format_duration;
 
 struct Out {
     text: String,

@@ -35,21 +35,21 @@ pub fn render(plan: &Plan) -> String {
         [("RTO objective", plan.recovery.rto_objective_seconds), ("RPO objective", plan.recovery.rpo_objective_seconds)]
     {
         if let Some(secs) = secs {
-            let _ = writeln!(out, "| {label} | {} |", crate::expand::recovery::format_duration(secs));
+            let _ = writeln!(out, "| {label} | {} |", crate::timefmt::format_duration(secs));
         }
     }
     if !plan.destroy {
         let _ = writeln!(
             out,
             "| Estimated recovery time | {} |",
-            crate::expand::recovery::format_duration(plan.recovery.rto_estimate_seconds)
+            crate::timefmt::format_duration(plan.recovery.rto_estimate_seconds)
         );
         if !plan.recovery.critical_path.is_empty() {
             let path: Vec<String> = plan.recovery.critical_path.iter().map(|a| format!("`{a}`")).collect();
             let _ = writeln!(out, "| Critical path | {} |", path.join(" → "));
         }
         for e in &plan.recovery.rpo_estimates {
-            let value = e.seconds.map(crate::expand::recovery::format_duration).unwrap_or_else(|| "unknown".into());
+            let value = e.seconds.map(crate::timefmt::format_duration).unwrap_or_else(|| "unknown".into());
             let _ = writeln!(out, "| Estimated recovery point, `{}` | {value} ({}) |", e.address, e.source);
         }
         for line in super::objectives::verdict_lines(&plan.recovery) {

@@ -2,8 +2,8 @@
 //! per database with its source, and each objective's verdict. One wording, used by the human
 //! and Markdown printers (and the runbook).
 
-use crate::expand::recovery::format_duration;
 use crate::plan::{Plan, RecoverySection};
+use crate::timefmt::format_duration;
 
 /// The plan's gates, one line each: the cutover held until the checks pass, where apply stops
 /// for approval, and the failback's writes to the primary region.

@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 
 use serde_json::Value as Json;
 
-use crate::expand::recovery::format_duration;
 use crate::plan::ResourceChange;
 use crate::recovery::runbook::Runbook;
 use crate::resources::{self, StepView};
+use crate::timefmt::format_duration;
 
 /// A step as its resource type sees it.
 fn view<'a>(c: &'a ResourceChange, region: &'a str, changed: &'a [String], stack: &'a str) -> StepView<'a> {
@@ -39,7 +39,7 @@ fn cli(c: &ResourceChange, region: &str, stack: &str) -> String {
 /// A type applied through terraform-provider-aws has no CLI recipe here: its arguments, ownership
 /// tags included, are in the plan, and an object created with them is found by the next apply.
 fn served_by_hand(c: &ResourceChange) -> String {
-    let found = match crate::provider::imports::find(&c.ty) {
+    let found = match crate::resources::imports::find(&c.ty) {
         Some(u) => format!("drplan finds it by its {}", u.key.join(", ")),
         None => "tags included: drplan finds it by them".into(),
     };
@@ -498,7 +498,7 @@ fn declare(out: &mut String, rb: &Runbook) {
         }
         out.push('\n');
     }
-    use crate::recovery::Phase;
+    use crate::expand::Phase;
     let (decide, announce) = match plan.phase {
         Phase::Standby => ("to recover", format!("Recovering stack `{}` into `{}`", plan.stack, plan.region)),
         Phase::Failover => ("to fail over", format!("Failing over stack `{}` to `{}`", plan.stack, plan.region)),

@@ -23,9 +23,11 @@ pub mod capacity;
 pub mod ec2;
 pub mod elb;
 pub mod graph_only;
+pub mod imports;
 pub mod rds;
 pub mod route53;
 pub mod sdk;
+mod write;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
@@ -34,11 +36,11 @@ use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
-use crate::apply::StepError;
 use crate::eval::Value;
 use crate::live::LiveObject;
 pub use capacity::{Amount, Capacity, DryRun, Permission, Quota, Usage};
-use sdk::{Args, Cx, Narrow, ReadUnit};
+use sdk::{Cx, Narrow, ReadUnit};
+pub use write::{ApplyRequest, Created, Op, StepError};
 
 /// The `name`, `service` and `read_unit` of a type module's [`ResourceType`] implementation:
 /// `basics!(TYPE, Ec2, &UNIT);`.
@@ -257,57 +259,6 @@ pub enum Need {
     DbClass { engine: String, class: String },
 }
 
-/// What a write asks of a type.
-#[derive(Clone, Copy, Debug)]
-pub enum Op<'a> {
-    Create,
-    /// Change these attributes in place.
-    Update(&'a [String]),
-    Delete,
-    /// Wait until an object that already existed (a resumed apply) is ready for dependents.
-    Ready,
-}
-
-/// One write against one object.
-#[derive(Clone, Copy, Debug)]
-pub struct ApplyRequest<'a> {
-    pub address: &'a str,
-    pub op: Op<'a>,
-    /// The instance's arguments, evaluated at apply time (for a delete: the live object's).
-    pub config: Args<'a>,
-    /// The object as it is, for update, delete and ready.
-    pub prior: Option<&'a LiveObject>,
-    /// Where a create reports the new object's id (so it is re-read by id, the cheapest way).
-    pub created: &'a Created,
-}
-
-/// The id of the object a create made, once known; for types the provider serves, the object
-/// itself as the write left it (there is no read unit to re-read it with).
-#[derive(Debug, Default)]
-pub struct Created {
-    id: std::sync::Mutex<Option<String>>,
-    object: std::sync::Mutex<Option<LiveObject>>,
-}
-
-impl Created {
-    pub fn set(&self, id: &str) {
-        *self.id.lock().unwrap_or_else(|e| e.into_inner()) = Some(id.to_string());
-    }
-
-    pub fn get(&self) -> Option<String> {
-        self.id.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    pub fn set_object(&self, object: LiveObject) {
-        self.set(&object.id);
-        *self.object.lock().unwrap_or_else(|e| e.into_inner()) = Some(object);
-    }
-
-    pub fn object(&self) -> Option<LiveObject> {
-        self.object.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-}
-
 /// What a type needs to estimate the recovery point of one planned instance.
 pub struct RecoveryPointQuery<'a> {
     pub config: &'a Value,
@@ -516,9 +467,9 @@ pub fn read_units() -> Vec<&'static ReadUnit> {
 
 /// The identifying attributes of a type AWS cannot tag; `None` for taggable (and unknown) types.
 /// Types served through the provider that AWS cannot tag have one too
-/// ([`crate::provider::imports`]).
+/// ([`crate::resources::imports`]).
 pub fn natural_key_fields(ty: &str) -> Option<&'static [&'static str]> {
-    let Some(native) = get(ty) else { return crate::provider::imports::find(ty).map(|u| u.key) };
+    let Some(native) = get(ty) else { return imports::find(ty).map(|u| u.key) };
     match native.identity() {
         Identity::NaturalKey(fields) => Some(fields),
         Identity::Tags => None,
@@ -530,7 +481,7 @@ pub fn proof_of(ty: &str) -> Option<Proof> {
     natural_key_fields(ty)?;
     match get(ty) {
         Some(native) => Some(native.proof()),
-        None => crate::provider::imports::find(ty).map(|u| u.proof()),
+        None => imports::find(ty).map(|u| u.proof()),
     }
 }
 

@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
+use super::Mode;
 use super::{BlockSchema, Rule, all};
-use crate::config::Mode;
 
 pub fn markdown() -> String {
     let mut out = String::from(

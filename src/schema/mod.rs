@@ -7,9 +7,9 @@
 //! happens in [`crate::expand`] where the values are evaluated.
 //!
 //! ```
-//! let vpc = drplan::schema::lookup(drplan::config::Mode::Managed, "aws_vpc").unwrap();
+//! let vpc = drplan::schema::lookup(drplan::schema::Mode::Managed, "aws_vpc").unwrap();
 //! assert!(vpc.block.attrs["cidr_block"].force_new);
-//! assert!(drplan::schema::lookup(drplan::config::Mode::Managed, "aws_s3_bucket").is_none());
+//! assert!(drplan::schema::lookup(drplan::schema::Mode::Managed, "aws_s3_bucket").is_none());
 //! ```
 
 pub mod docs;
@@ -17,9 +17,16 @@ pub mod docs;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use crate::config::Mode;
 use crate::eval::Value;
 use crate::eval::types::{Type, parse_type};
+
+/// Whether a block declares a managed resource or a data source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Managed,
+    Data,
+}
 
 #[derive(Clone, Debug)]
 pub struct AttrSchema {

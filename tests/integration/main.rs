@@ -1,6 +1,7 @@
 //! drplan's integration tests: one binary, driving the real `drplan` executable.
 
 mod apply;
+mod architecture;
 mod aws;
 mod corpus;
 mod cutover;

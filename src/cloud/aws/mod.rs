@@ -157,7 +157,7 @@ impl Aws {
         let (results, global) = tokio::join!(futures_join_all(futures), global);
         let mut snapshot = LiveSnapshot {
             format_version: FORMAT_VERSION,
-            captured_at: self.captured_at.clone().unwrap_or_else(now_rfc3339),
+            captured_at: self.captured_at.clone().unwrap_or_else(crate::timefmt::now_rfc3339),
             account_id: None,
             regions: req.regions.iter().cloned().chain([GLOBAL_REGION.to_string()]).collect(),
             unavailable_regions: Vec::new(),
@@ -200,18 +200,6 @@ where
         out.push(h.await.expect("reader task panicked"));
     }
     out
-}
-
-/// The clock as RFC 3339 (snapshots and drill reports).
-pub fn now_rfc3339() -> String {
-    rfc3339(std::time::SystemTime::now())
-}
-
-/// A time as RFC 3339 (UTC).
-pub fn rfc3339(time: std::time::SystemTime) -> String {
-    aws_smithy_types::DateTime::from(time)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_else(|_| crate::live::EMPTY_CAPTURED_AT.into())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {

@@ -8,9 +8,9 @@
 //! names are touched.)
 
 use super::Aws;
-use crate::apply::StepError;
 use crate::cloud::Provider;
 use crate::live::LiveObject;
+use crate::resources::StepError;
 use crate::resources::sdk::{Cx, Narrow, Polling};
 use crate::resources::{self, ApplyRequest, BoxFuture};
 

@@ -2,7 +2,7 @@
 //! DR region, one time-boxed call. The value goes to the check and nowhere else.
 
 use super::Aws;
-use crate::recovery::checks::Secrets;
+use crate::cloud::Secrets;
 
 /// Reads secrets in `region` with `aws`'s endpoint and time limits.
 pub struct AwsSecrets<'a> {

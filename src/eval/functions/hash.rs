@@ -10,8 +10,8 @@ use sha2::Digest as _;
 use super::string_arg;
 use crate::eval::value::Value;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+fn hex_of(bytes: &[u8]) -> String {
+    hex::encode(bytes)
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -53,10 +53,10 @@ macro_rules! digests {
 }
 
 digests! {
-    md5, filemd5, md5_of, hex;
-    sha1, filesha1, sha1_of, hex;
-    sha256, filesha256, sha256_of, hex;
-    sha512, filesha512, sha512_of, hex;
+    md5, filemd5, md5_of, hex_of;
+    sha1, filesha1, sha1_of, hex_of;
+    sha256, filesha256, sha256_of, hex_of;
+    sha512, filesha512, sha512_of, hex_of;
     base64sha256, filebase64sha256, sha256_of, b64;
     base64sha512, filebase64sha512, sha512_of, b64;
 }

@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::eval::Value;
 use crate::expand::CheckValue;
-use crate::expand::recovery::parse_duration;
+use crate::timefmt::parse_duration;
 
-pub use sql::{ENGINES, TLS_MODES};
+pub use crate::cloud::{NoSecrets, Secrets};
 
 /// What one check did.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,21 +53,6 @@ pub struct Context<'a> {
     /// `--failure-declared-at`): the measured recovery point is how much older than this the
     /// newest row is. `None` measures from the moment of the check.
     pub declared_at: Option<SystemTime>,
-}
-
-/// A source of secret strings by id (a Secrets Manager ARN or name).
-pub trait Secrets: Sync {
-    /// The secret's current string value; the error says which call failed, never the value.
-    fn secret_string(&self, id: &str) -> Result<String, String>;
-}
-
-/// No secrets store: offline runs and tests without AWS.
-pub struct NoSecrets;
-
-impl Secrets for NoSecrets {
-    fn secret_string(&self, id: &str) -> Result<String, String> {
-        Err(format!("reading secret {id}: no AWS access in this run"))
-    }
 }
 
 impl Default for Context<'_> {
@@ -243,8 +228,8 @@ pub fn rpo_breach(results: &[CheckResult], rpo_objective: Option<u64>) -> Option
     (measured > objective as f64).then(|| {
         format!(
             "measured recovery point {} (check {check}) exceeds the RPO objective {}",
-            crate::expand::recovery::format_duration(measured.round() as u64),
-            crate::expand::recovery::format_duration(objective)
+            crate::timefmt::format_duration(measured.round() as u64),
+            crate::timefmt::format_duration(objective)
         )
     })
 }

@@ -12,15 +12,10 @@ use std::time::{Duration, SystemTime};
 
 use super::sql_engines::{self, Rows};
 use super::{Context, Seen, text};
-use crate::cloud::aws::rfc3339;
 use crate::eval::Value;
-use crate::expand::recovery::{format_duration, parse_duration};
-
-/// The engines a check names, with the RDS engine names that speak the same protocol.
-pub const ENGINES: &[&str] = &["postgres", "postgresql", "aurora-postgresql", "mysql", "mariadb", "aurora-mysql"];
-
-/// How a check's connection is encrypted.
-pub const TLS_MODES: &[&str] = &["require", "verify-full", "disable"];
+use crate::expand::checks::{ENGINES, TLS_MODES};
+use crate::timefmt::rfc3339;
+use crate::timefmt::{format_duration, parse_duration};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Engine {

@@ -30,8 +30,8 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{Filter, ResourceType as TagTarget, Tag, TagSpecification};
 
 use super::sdk::{Args, Cx, Narrow, code_of, prior, sdk_error, strip_nulls, tag_map};
-use crate::apply::StepError;
 use crate::live::{ADDRESS_TAG, LiveObject, STACK_TAG};
+use crate::resources::StepError;
 
 pub(crate) const MINUTE: Duration = Duration::from_secs(60);
 
@@ -140,5 +140,5 @@ async fn retag_if_changed(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[S
 
 pub(super) fn short_hash(s: &str) -> String {
     use sha2::{Digest, Sha256};
-    crate::plan::build::hex(&Sha256::digest(s.as_bytes())[..12])
+    hex::encode(&Sha256::digest(s.as_bytes())[..12])
 }

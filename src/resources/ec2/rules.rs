@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, PrefixListId, UserIdGroupPair};
 
 use super::retag;
-use crate::apply::StepError;
 use crate::live::LiveObject;
+use crate::resources::StepError;
 use crate::resources::sdk::Args;
 use crate::resources::sdk::{Cx, code_of, sdk_error};
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::MINUTE;
-use crate::apply::StepError;
+use crate::resources::StepError;
 use crate::resources::sdk::wait::{self, Poll};
 use crate::resources::sdk::{Cx, code_of, sdk_error};
 

@@ -21,9 +21,9 @@ use super::sdk::wait::{self, Poll};
 use super::sdk::{
     Args, Cx, ReadUnit, RegionReader, cloud_error, code_of, gone_ok, live_value, prior, sdk_error, strip_nulls, tag_map,
 };
-use crate::apply::StepError;
 use crate::error::Error;
 use crate::live::{ADDRESS_TAG, LiveObject};
+use crate::resources::StepError;
 
 const GONE: &[&str] = &["LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound"];
 

@@ -12,9 +12,9 @@ use aws_sdk_rds::types::Tag;
 
 use super::sdk::wait::{self, Poll};
 use super::sdk::{Args, Cx, code_of, gone_ok, owned_tags, prior, sdk_error, tag_map, time};
-use crate::apply::StepError;
 use crate::error::Error;
 use crate::live::{ADDRESS_TAG, LiveObject};
+use crate::resources::StepError;
 
 const SNAPSHOT_COPY: Duration = Duration::from_secs(120 * 60);
 

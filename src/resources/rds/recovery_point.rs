@@ -49,7 +49,7 @@ pub(super) fn estimate(q: &RecoveryPointQuery) -> Option<RecoveryPoint> {
 }
 
 fn age(now: Option<i64>, then: &str) -> Option<u64> {
-    Some((now? - crate::live::epoch_seconds(then)?).max(0) as u64)
+    Some((now? - crate::timefmt::epoch_seconds(then)?).max(0) as u64)
 }
 
 fn known_str(v: Option<&Value>) -> Option<&str> {

@@ -143,7 +143,7 @@ fn health_check_config(a: &Args) -> Result<HealthCheckConfig, StepError> {
 /// One caller reference per stack and address: the health check's natural key.
 pub(crate) fn caller_reference(stack: &str, address: &str) -> String {
     use sha2::{Digest, Sha256};
-    format!("drplan-{}", crate::plan::build::hex(&Sha256::digest(format!("{stack}|{address}").as_bytes())[..16]))
+    format!("drplan-{}", hex::encode(&Sha256::digest(format!("{stack}|{address}").as_bytes())[..16]))
 }
 
 async fn tag_health_check(

@@ -19,9 +19,9 @@ use super::sdk::{
     Args, Cx, Narrow, ReadUnit, RegionReader, cloud_error, code_of, gone_ok, live_value, owned_tags, prior, sdk_error,
     tag_map,
 };
-use crate::apply::StepError;
 use crate::error::Error;
 use crate::live::ADDRESS_TAG;
+use crate::resources::StepError;
 
 pub static UNIT: ReadUnit = ReadUnit {
     name: "route53",

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::apply::StepError;
 use crate::eval::Value;
 use crate::live::{ADDRESS_TAG, STACK_TAG};
+use crate::resources::StepError;
 
 /// A resource's (or nested block's) evaluated arguments.
 #[derive(Clone, Copy, Debug)]

@@ -19,9 +19,9 @@ pub use args::{Args, live_value, owned_tags};
 pub use wait::Polling;
 
 use super::{BoxFuture, Service};
-use crate::apply::StepError;
 use crate::error::Error;
 use crate::live::{ADDRESS_TAG, LiveObject, STACK_TAG};
+use crate::resources::StepError;
 
 /// What every write needs: clients for the DR region, the stack, and how to poll.
 #[derive(Clone, Debug)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::apply::StepError;
+use crate::resources::StepError;
 
 /// How a wait polls.
 #[derive(Clone, Copy, Debug)]

@@ -3,14 +3,14 @@
 //! provider-aws's documentation of each type), the key that matches a configured instance with
 //! the object read back, and the owned parent that proves the object this stack's.
 //!
-//! This module only knows these facts per type; [`super::discover`] imports the objects,
+//! This module only knows these facts per type; [`crate::provider::discover`] imports the objects,
 //! [`crate::plan::ownership`] checks the proof. A type AWS cannot tag that is not listed here
 //! is planned as new every time (the plan says so).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::Proof;
 use crate::eval::Value;
-use crate::resources::Proof;
 
 /// How the import id is made from the configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

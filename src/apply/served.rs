@@ -1,4 +1,4 @@
-//! The provider host on apply's write side: a [`Provider`] that sends writes of the types
+//! Writes of provider-served types at apply time: a [`Provider`] that sends writes of the types
 //! drplan does not serve natively to terraform-provider-aws and everything else to the native
 //! provider it wraps. The provider decides at write time, from the object as it is now and the
 //! configuration evaluated now, what the write is (`PlanResourceChange`), then makes it
@@ -7,15 +7,15 @@
 
 use std::sync::Arc;
 
-use super::Host;
-use super::host::{PlanItem, live_object, prior_state};
-use super::schema::Block;
-use crate::apply::StepError;
 use crate::cloud::Provider;
 use crate::config::Mode;
 use crate::eval::Value;
 use crate::live::LiveObject;
 use crate::plan::decide::decide_served;
+use crate::provider::Host;
+use crate::provider::host::{PlanItem, live_object, prior_state};
+use crate::provider::schema::Block;
+use crate::resources::StepError;
 use crate::resources::sdk::Narrow;
 use crate::resources::{self, ApplyRequest, BoxFuture, Op};
 
@@ -66,7 +66,7 @@ async fn write(host: &Host, ty: &str, region: &str, request: ApplyRequest<'_>) -
     }
     let item = PlanItem { ty: ty.to_string(), prior: prior.clone(), config: config.clone() };
     let planned = host.plan(&item).await.map_err(fail)?;
-    let untaggable = super::ownership::carrier(block).is_none();
+    let untaggable = crate::provider::ownership::carrier(block).is_none();
     let settled = crate::provider::ownership::unread_defaults(&prior, &config, &planned.planned, untaggable);
     let decision = decide_served(&prior, &planned.planned, &planned.requires_replace, &settled);
     let state = if !prior.is_null() && decision.changed.is_empty() {
