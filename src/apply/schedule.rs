@@ -83,142 +83,195 @@ struct Finished {
 
 /// Runs `steps` (acyclic; `deps` index into `steps`) and reports every step's outcome.
 pub async fn run<R: Runner, J: Journal>(steps: &[StepSpec], runner: Arc<R>, journal: Arc<J>, opts: &Options) -> Report {
-    let started = Instant::now();
-    let since = move || started.elapsed().as_millis() as u64;
-    let rank = remaining_path(steps);
-    let mut waiting: Vec<usize> = steps.iter().map(|s| s.deps.len()).collect();
-    let mut dependents = vec![Vec::new(); steps.len()];
-    for (i, s) in steps.iter().enumerate() {
-        for &d in &s.deps {
-            dependents[d].push(i);
-        }
-    }
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; steps.len()];
-    let mut heap: BinaryHeap<(Duration, std::cmp::Reverse<usize>)> = BinaryHeap::new();
-    let mut fifo: VecDeque<usize> = VecDeque::new();
-    let push_ready = |i: usize, heap: &mut BinaryHeap<_>, fifo: &mut VecDeque<usize>| {
-        if opts.fifo { fifo.push_back(i) } else { heap.push((rank[i], std::cmp::Reverse(i))) }
-    };
-    for (i, _) in waiting.iter().enumerate().filter(|(_, w)| **w == 0) {
-        push_ready(i, &mut heap, &mut fifo);
-    }
-    let mut in_flight: BTreeMap<String, usize> = BTreeMap::new();
+    let mut s = Scheduler::new(steps, journal, opts);
     let mut tasks: JoinSet<Finished> = JoinSet::new();
     loop {
-        // Launch every ready step the limits allow, best first.
         if !opts.cancel.load(Ordering::SeqCst) {
-            let mut held = Vec::new();
-            while tasks.len() < opts.parallelism.max(1) {
-                let next = if opts.fifo { fifo.pop_front() } else { heap.pop().map(|(_, std::cmp::Reverse(i))| i) };
-                let Some(i) = next else { break };
-                let service = &steps[i].service;
-                let limit = opts.service_limits.get(service).copied().unwrap_or(usize::MAX);
-                if in_flight.get(service).copied().unwrap_or(0) >= limit {
-                    held.push(i);
-                    continue;
-                }
-                *in_flight.entry(service.clone()).or_default() += 1;
-                let (runner, journal, step, opts) = (runner.clone(), journal.clone(), steps[i].clone(), opts.clone());
-                tasks.spawn(async move {
-                    let t0 = Instant::now();
-                    let mut attempt = 0;
-                    loop {
-                        attempt += 1;
-                        journal.record(&JournalEvent::Start {
-                            address: step.address.clone(),
-                            action: step.action.clone(),
-                            attempt,
-                            at_ms: started.elapsed().as_millis() as u64,
-                        });
-                        match runner.run(&step).await {
-                            Err(e) if e.retryable && attempt < opts.max_attempts => {
-                                tokio::time::sleep(backoff(&opts, i, attempt)).await;
-                            }
-                            result => return Finished { index: i, result, attempts: attempt, duration: t0.elapsed() },
-                        }
-                    }
-                });
-            }
-            for i in held {
-                push_ready(i, &mut heap, &mut fifo);
-            }
+            s.launch_ready(&mut tasks, &runner);
         }
         let Some(joined) = tasks.join_next().await else { break };
-        let done = joined.expect("step tasks do not panic");
-        let step = &steps[done.index];
-        *in_flight.entry(step.service.clone()).or_default() -= 1;
+        s.finish(joined.expect("step tasks do not panic"));
+    }
+    s.report()
+}
+
+/// What a run knows between launches: which steps wait on how many others, what is ready
+/// (by priority, or first-come in `fifo` mode), what runs per service, and every outcome.
+struct Scheduler<'a, J> {
+    steps: &'a [StepSpec],
+    opts: &'a Options,
+    journal: Arc<J>,
+    started: Instant,
+    rank: Vec<Duration>,
+    waiting: Vec<usize>,
+    dependents: Vec<Vec<usize>>,
+    outcomes: Vec<Option<Outcome>>,
+    heap: BinaryHeap<(Duration, std::cmp::Reverse<usize>)>,
+    fifo: VecDeque<usize>,
+    in_flight: BTreeMap<String, usize>,
+}
+
+impl<'a, J: Journal> Scheduler<'a, J> {
+    fn new(steps: &'a [StepSpec], journal: Arc<J>, opts: &'a Options) -> Self {
+        let mut dependents = vec![Vec::new(); steps.len()];
+        for (i, s) in steps.iter().enumerate() {
+            for &d in &s.deps {
+                dependents[d].push(i);
+            }
+        }
+        let mut s = Scheduler {
+            steps,
+            opts,
+            journal,
+            started: Instant::now(),
+            rank: remaining_path(steps),
+            waiting: steps.iter().map(|s| s.deps.len()).collect(),
+            dependents,
+            outcomes: vec![None; steps.len()],
+            heap: BinaryHeap::new(),
+            fifo: VecDeque::new(),
+            in_flight: BTreeMap::new(),
+        };
+        let ready: Vec<usize> = (0..steps.len()).filter(|&i| s.waiting[i] == 0).collect();
+        for i in ready {
+            s.push_ready(i);
+        }
+        s
+    }
+
+    fn push_ready(&mut self, i: usize) {
+        if self.opts.fifo { self.fifo.push_back(i) } else { self.heap.push((self.rank[i], std::cmp::Reverse(i))) }
+    }
+
+    fn pop_ready(&mut self) -> Option<usize> {
+        if self.opts.fifo { self.fifo.pop_front() } else { self.heap.pop().map(|(_, std::cmp::Reverse(i))| i) }
+    }
+
+    /// Launches every ready step the limits allow, best first.
+    fn launch_ready<R: Runner>(&mut self, tasks: &mut JoinSet<Finished>, runner: &Arc<R>) {
+        let mut held = Vec::new();
+        while tasks.len() < self.opts.parallelism.max(1) {
+            let Some(i) = self.pop_ready() else { break };
+            let service = &self.steps[i].service;
+            let limit = self.opts.service_limits.get(service).copied().unwrap_or(usize::MAX);
+            if self.in_flight.get(service).copied().unwrap_or(0) >= limit {
+                held.push(i);
+                continue;
+            }
+            *self.in_flight.entry(service.clone()).or_default() += 1;
+            let (runner, journal, step, opts) =
+                (runner.clone(), self.journal.clone(), self.steps[i].clone(), self.opts.clone());
+            tasks.spawn(attempt(runner, journal, step, i, opts, self.started));
+        }
+        for i in held {
+            self.push_ready(i);
+        }
+    }
+
+    /// Records a finished step and releases (or, on failure, skips) what depends on it.
+    fn finish(&mut self, done: Finished) {
+        let step = &self.steps[done.index];
+        *self.in_flight.entry(step.service.clone()).or_default() -= 1;
         let (status, error) = match &done.result {
             Ok(()) => (Status::Succeeded, None),
             Err(e) => (Status::Failed, Some(e.message.clone())),
         };
-        journal.record(&JournalEvent::End {
-            address: step.address.clone(),
-            action: step.action.clone(),
-            status: status.clone(),
-            attempts: done.attempts,
-            at_ms: since(),
-            duration_ms: done.duration.as_millis() as u64,
-            error: error.clone(),
-        });
-        outcomes[done.index] = Some(Outcome {
-            address: step.address.clone(),
-            action: step.action.clone(),
-            status: status.clone(),
-            attempts: done.attempts,
-            duration: done.duration,
-            error,
-        });
+        self.record(done.index, status.clone(), done.attempts, done.duration, error);
         if status == Status::Succeeded {
-            for &j in &dependents[done.index] {
-                waiting[j] -= 1;
-                if waiting[j] == 0 && outcomes[j].is_none() {
-                    push_ready(j, &mut heap, &mut fifo);
+            for j in self.dependents[done.index].clone() {
+                self.waiting[j] -= 1;
+                if self.waiting[j] == 0 && self.outcomes[j].is_none() {
+                    self.push_ready(j);
                 }
             }
         } else {
-            // Only what depends on the failure stops; independent branches go on.
-            let mut stack = dependents[done.index].clone();
-            while let Some(j) = stack.pop() {
-                if outcomes[j].is_some() {
-                    continue;
-                }
-                let error = Some(format!("not run: {} failed", step.address));
-                journal.record(&JournalEvent::End {
-                    address: steps[j].address.clone(),
-                    action: steps[j].action.clone(),
-                    status: Status::Skipped,
-                    attempts: 0,
-                    at_ms: since(),
-                    duration_ms: 0,
-                    error: error.clone(),
-                });
-                outcomes[j] = Some(Outcome {
-                    address: steps[j].address.clone(),
-                    action: steps[j].action.clone(),
-                    status: Status::Skipped,
-                    attempts: 0,
-                    duration: Duration::ZERO,
-                    error,
-                });
-                stack.extend(dependents[j].iter().copied());
-            }
+            self.skip_dependents_of(done.index);
         }
     }
-    let outcomes = outcomes
-        .into_iter()
-        .enumerate()
-        .map(|(i, o)| {
-            o.unwrap_or_else(|| Outcome {
-                address: steps[i].address.clone(),
-                action: steps[i].action.clone(),
-                status: Status::Cancelled,
-                attempts: 0,
-                duration: Duration::ZERO,
-                error: Some("not started: the run was cancelled".into()),
+
+    /// Only what depends on a failure stops; independent branches go on.
+    fn skip_dependents_of(&mut self, failed: usize) {
+        let mut stack = self.dependents[failed].clone();
+        while let Some(j) = stack.pop() {
+            if self.outcomes[j].is_some() {
+                continue;
+            }
+            let error = Some(format!("not run: {} failed", self.steps[failed].address));
+            self.record(j, Status::Skipped, 0, Duration::ZERO, error);
+            stack.extend(self.dependents[j].iter().copied());
+        }
+    }
+
+    /// A step's end, in the journal and in the outcomes.
+    fn record(&mut self, i: usize, status: Status, attempts: u32, duration: Duration, error: Option<String>) {
+        let step = &self.steps[i];
+        self.journal.record(&JournalEvent::End {
+            address: step.address.clone(),
+            action: step.action.clone(),
+            status: status.clone(),
+            attempts,
+            at_ms: self.started.elapsed().as_millis() as u64,
+            duration_ms: duration.as_millis() as u64,
+            error: error.clone(),
+        });
+        self.outcomes[i] = Some(Outcome {
+            address: step.address.clone(),
+            action: step.action.clone(),
+            status,
+            attempts,
+            duration,
+            error,
+        });
+    }
+
+    /// Every outcome; steps never started were cancelled.
+    fn report(self) -> Report {
+        let steps = self.steps;
+        let outcomes = self
+            .outcomes
+            .into_iter()
+            .enumerate()
+            .map(|(i, o)| {
+                o.unwrap_or_else(|| Outcome {
+                    address: steps[i].address.clone(),
+                    action: steps[i].action.clone(),
+                    status: Status::Cancelled,
+                    attempts: 0,
+                    duration: Duration::ZERO,
+                    error: Some("not started: the run was cancelled".into()),
+                })
             })
-        })
-        .collect();
-    Report { outcomes, wall_time: started.elapsed() }
+            .collect();
+        Report { outcomes, wall_time: self.started.elapsed() }
+    }
+}
+
+/// Runs one step, retrying what may pass on another attempt, each attempt journaled.
+async fn attempt<R: Runner, J: Journal>(
+    runner: Arc<R>,
+    journal: Arc<J>,
+    step: StepSpec,
+    index: usize,
+    opts: Options,
+    started: Instant,
+) -> Finished {
+    let t0 = Instant::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        journal.record(&JournalEvent::Start {
+            address: step.address.clone(),
+            action: step.action.clone(),
+            attempt,
+            at_ms: started.elapsed().as_millis() as u64,
+        });
+        match runner.run(&step).await {
+            Err(e) if e.retryable && attempt < opts.max_attempts => {
+                tokio::time::sleep(backoff(&opts, index, attempt)).await;
+            }
+            result => return Finished { index, result, attempts: attempt, duration: t0.elapsed() },
+        }
+    }
 }
 
 #[cfg(test)]

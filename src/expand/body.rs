@@ -104,6 +104,30 @@ impl BodyEval<'_, '_> {
                 }
             }
         }
+        self.collect_blocks(schema, blocks, header, context, &mut out, &mut written);
+        self.fill_unset(schema, header, context, &mut out);
+        for name in &as_blocks {
+            if let (Some(value), Some(attr)) = (out.get(name), original.attrs.get(name))
+                && let Ok(converted) = convert(value, &attr.ty)
+            {
+                out.insert(name.clone(), converted);
+            }
+        }
+        self.rules(schema, &written, header, context);
+        (Value::Map(out), written.into_keys().collect())
+    }
+
+    /// Checks the nested blocks against their `min`/`max` and puts each kind into `out` as a
+    /// list (unknown when a `dynamic` block's `for_each` is not known).
+    fn collect_blocks(
+        &mut self,
+        schema: &BlockSchema,
+        mut blocks: BTreeMap<String, Collected>,
+        header: Option<Span>,
+        context: &str,
+        out: &mut BTreeMap<String, Value>,
+        written: &mut BTreeMap<String, Option<Span>>,
+    ) {
         for (name, nested) in &schema.blocks {
             let Collected { items, spans, unknown } = blocks.remove(name).unwrap_or_default();
             if unknown {
@@ -130,6 +154,17 @@ impl BodyEval<'_, '_> {
             }
             out.insert(name.clone(), Value::List(items));
         }
+    }
+
+    /// Arguments not written: a required one is an error; the rest take their default, or null,
+    /// or unknown when AWS computes them.
+    fn fill_unset(
+        &mut self,
+        schema: &BlockSchema,
+        header: Option<Span>,
+        context: &str,
+        out: &mut BTreeMap<String, Value>,
+    ) {
         for (name, attr) in &schema.attrs {
             if out.contains_key(name) {
                 continue;
@@ -152,15 +187,6 @@ impl BodyEval<'_, '_> {
             };
             out.insert(name.clone(), fill);
         }
-        for name in &as_blocks {
-            if let (Some(value), Some(attr)) = (out.get(name), original.attrs.get(name))
-                && let Ok(converted) = convert(value, &attr.ty)
-            {
-                out.insert(name.clone(), converted);
-            }
-        }
-        self.rules(schema, &written, header, context);
-        (Value::Map(out), written.into_keys().collect())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -188,27 +214,7 @@ impl BodyEval<'_, '_> {
             return;
         }
         let Some(attr) = schema.attrs.get(name) else {
-            let d = Diagnostic::error("Unsupported argument").at(key_span);
-            let provider_has = self
-                .provider
-                .filter(|(ours, theirs, _)| std::ptr::eq(*ours, schema) && theirs.attrs.contains_key(name));
-            let d = if let Some((_, _, address)) = provider_has {
-                d.detail(format!(
-                    "drplan serves {context} natively, without the argument \"{name}\" (terraform-provider-aws has it)."
-                ))
-                .hint(format!(
-                    "remove it, or leave the resource to other tools: recovery {{ unmanaged = [\"{address}\"] }}"
-                ))
-            } else if schema.blocks.contains_key(name) {
-                d.detail(format!("\"{name}\" is a block in {context}, not an argument."))
-                    .hint(format!("write it as {name} {{ ... }}, or use a dynamic \"{name}\" block"))
-            } else {
-                let d = d.detail(format!("An argument named \"{name}\" is not expected in {context}."));
-                match did_you_mean(name, schema.settable_names()) {
-                    Some(s) => d.hint(format!("did you mean \"{s}\"?")),
-                    None => d,
-                }
-            };
+            let d = self.unsupported_argument(name, key_span, schema, context);
             self.diags.push(d);
             return;
         };
@@ -239,7 +245,54 @@ impl BodyEval<'_, '_> {
                 Value::Unknown
             }
         };
-        if let Value::String(s) = &value
+        self.check_value(name, attr, &value, expr, context);
+        if !value.is_null() {
+            written.insert(name.to_string(), key_span);
+        }
+        let value = if value.is_null() { attr.default.clone().unwrap_or(Value::Null) } else { value };
+        out.insert(name.to_string(), value);
+    }
+
+    /// Why an argument the schema lacks is refused, with the likeliest fix.
+    fn unsupported_argument(
+        &self,
+        name: &str,
+        key_span: Option<Span>,
+        schema: &BlockSchema,
+        context: &str,
+    ) -> Diagnostic {
+        let d = Diagnostic::error("Unsupported argument").at(key_span);
+        let provider_has =
+            self.provider.filter(|(ours, theirs, _)| std::ptr::eq(*ours, schema) && theirs.attrs.contains_key(name));
+        if let Some((_, _, address)) = provider_has {
+            d.detail(format!(
+                "drplan serves {context} natively, without the argument \"{name}\" (terraform-provider-aws has it)."
+            ))
+            .hint(format!(
+                "remove it, or leave the resource to other tools: recovery {{ unmanaged = [\"{address}\"] }}"
+            ))
+        } else if schema.blocks.contains_key(name) {
+            d.detail(format!("\"{name}\" is a block in {context}, not an argument."))
+                .hint(format!("write it as {name} {{ ... }}, or use a dynamic \"{name}\" block"))
+        } else {
+            let d = d.detail(format!("An argument named \"{name}\" is not expected in {context}."));
+            match did_you_mean(name, schema.settable_names()) {
+                Some(s) => d.hint(format!("did you mean \"{s}\"?")),
+                None => d,
+            }
+        }
+    }
+
+    /// A value outside `one_of`, or null for a required argument.
+    fn check_value(
+        &mut self,
+        name: &str,
+        attr: &crate::schema::AttrSchema,
+        value: &Value,
+        expr: &Expression,
+        context: &str,
+    ) {
+        if let Value::String(s) = value
             && !attr.one_of.is_empty()
             && !attr.one_of.contains(s)
         {
@@ -260,11 +313,6 @@ impl BodyEval<'_, '_> {
                     .at(self.span(expr)),
             );
         }
-        if !value.is_null() {
-            written.insert(name.to_string(), key_span);
-        }
-        let value = if value.is_null() { attr.default.clone().unwrap_or(Value::Null) } else { value };
-        out.insert(name.to_string(), value);
     }
 
     fn unsupported_block(&mut self, name: &str, b: &Block, schema: &BlockSchema, context: &str) {

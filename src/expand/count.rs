@@ -124,52 +124,58 @@ pub(crate) fn keys(
     lenient: bool,
     diags: &mut Diagnostics,
 ) -> Keys {
-    if let Some(c) = count {
-        if for_each.is_some() {
-            return Keys::Invalid; // reported by the decoder
-        }
-        let value = match ev.eval(&c.expr) {
-            Ok(v) => v,
-            Err(d) => {
-                diags.push(d);
-                return Keys::Invalid;
-            }
-        };
-        let invalid = |detail: String| Diagnostic::error("Invalid count argument").detail(detail).at(c.span());
-        let too_many = |n: String| {
-            invalid(format!("The \"count\" argument is {n}, more than the {MAX_INSTANCES} instances one resource or module may have."))
-                .hint("split the resource, or check the expression: a count this large is usually a mistake")
-        };
-        return match value {
-            Value::Number(n) if n.to_usize().is_some_and(|n| n <= MAX_INSTANCES) => {
-                Keys::Count(n.to_usize().unwrap_or_default())
-            }
-            Value::Number(n) if n.is_integer() && !n.is_negative() => {
-                let shown = n.to_string();
-                diags.push(too_many(if shown.len() < 16 { shown } else { format!("{:e}", n.to_f64()) }));
-                Keys::Invalid
-            }
-            Value::Unknown if lenient => Keys::Deferred { counted: true },
-            Value::Unknown => {
-                diags.push(invalid("The \"count\" value depends on values that are known only after apply, so drplan cannot predict how many instances will be created.".into()).hint(UNKNOWN_HINT));
-                Keys::Invalid
-            }
-            Value::String(s) if s.parse::<u128>().is_ok_and(|n| n > MAX_INSTANCES as u128) => {
-                diags.push(too_many(s));
-                Keys::Invalid
-            }
-            Value::String(s) if s.parse::<usize>().is_ok() => Keys::Count(s.parse().unwrap_or(0)),
-            other => {
-                diags.push(invalid(format!(
-                    "The \"count\" argument must be a whole number of zero or more, but is {other}."
-                )));
-                Keys::Invalid
-            }
-        };
+    match (count, for_each) {
+        (Some(_), Some(_)) => Keys::Invalid, // reported by the decoder
+        (Some(c), None) => count_keys(ev, c, lenient, diags),
+        (None, Some(fe)) => for_each_keys(ev, fe, lenient, diags),
+        (None, None) => Keys::Single,
     }
-    let Some(fe) = for_each else {
-        return Keys::Single;
+}
+
+fn count_keys(ev: &mut Evaluator, c: &Expr, lenient: bool, diags: &mut Diagnostics) -> Keys {
+    let value = match ev.eval(&c.expr) {
+        Ok(v) => v,
+        Err(d) => {
+            diags.push(d);
+            return Keys::Invalid;
+        }
     };
+    let invalid = |detail: String| Diagnostic::error("Invalid count argument").detail(detail).at(c.span());
+    let too_many = |n: String| {
+        invalid(format!(
+            "The \"count\" argument is {n}, more than the {MAX_INSTANCES} instances one resource or module may have."
+        ))
+        .hint("split the resource, or check the expression: a count this large is usually a mistake")
+    };
+    match value {
+        Value::Number(n) if n.to_usize().is_some_and(|n| n <= MAX_INSTANCES) => {
+            Keys::Count(n.to_usize().unwrap_or_default())
+        }
+        Value::Number(n) if n.is_integer() && !n.is_negative() => {
+            let shown = n.to_string();
+            diags.push(too_many(if shown.len() < 16 { shown } else { format!("{:e}", n.to_f64()) }));
+            Keys::Invalid
+        }
+        Value::Unknown if lenient => Keys::Deferred { counted: true },
+        Value::Unknown => {
+            diags.push(invalid("The \"count\" value depends on values that are known only after apply, so drplan cannot predict how many instances will be created.".into()).hint(UNKNOWN_HINT));
+            Keys::Invalid
+        }
+        Value::String(s) if s.parse::<u128>().is_ok_and(|n| n > MAX_INSTANCES as u128) => {
+            diags.push(too_many(s));
+            Keys::Invalid
+        }
+        Value::String(s) if s.parse::<usize>().is_ok() => Keys::Count(s.parse().unwrap_or(0)),
+        other => {
+            diags.push(invalid(format!(
+                "The \"count\" argument must be a whole number of zero or more, but is {other}."
+            )));
+            Keys::Invalid
+        }
+    }
+}
+
+fn for_each_keys(ev: &mut Evaluator, fe: &Expr, lenient: bool, diags: &mut Diagnostics) -> Keys {
     let value = match ev.eval(&fe.expr) {
         Ok(v) => v,
         Err(d) => {

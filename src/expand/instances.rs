@@ -12,7 +12,27 @@ use crate::eval::Value;
 use crate::eval::expr::Evaluator;
 use crate::schema;
 
-impl Engine<'_> {
+/// What every instance of one `resource`/`data` block shares.
+struct BlockFacts<'s> {
+    /// The schema the body is checked against.
+    schema: &'s schema::ResourceSchema,
+    /// A native type's schema with the provider's, when both are known (arguments the provider
+    /// accepts and drplan does not are reported as such).
+    checked_against: Option<(&'s schema::ResourceSchema, &'s schema::ResourceSchema)>,
+    /// Served by the provider host only.
+    hosted: bool,
+    /// The address without the instance key.
+    base: String,
+    provider_key: String,
+    region: Option<String>,
+    read_only: bool,
+    deps: BTreeSet<usize>,
+    sensitive_attrs: BTreeSet<String>,
+    redact: bool,
+    decides_keys: bool,
+}
+
+impl<'l> Engine<'l> {
     pub(super) fn resource(&mut self, frame: &mut Frame, i: usize, refs: &[Reference]) {
         let decl: &ResourceDecl = &frame.module.resources[i];
         let target = Target::Resource(decl.mode, decl.ty.clone(), decl.name.clone());
@@ -20,8 +40,38 @@ impl Engine<'_> {
             Mode::Managed => frame.scope.set_member(&decl.ty, &decl.name, v),
             Mode::Data => frame.scope.set_member2("data", &decl.ty, &decl.name, v),
         };
+        let Some(block) = self.block_facts(frame, decl, refs, &target) else {
+            set_value(frame, Value::Unknown);
+            return;
+        };
+        let keys = self.instance_keys(frame, decl, block.read_only);
+        // References to this resource's sensitive attributes are sensitive in turn.
+        let mut exported = Exported { sensitive_outputs: block.sensitive_attrs.clone(), ..Exported::default() };
+        let mut values: Vec<(InstanceKey, Value)> = Vec::new();
+        for (key, each) in keys.iter() {
+            let (index, value) = self.instance(frame, decl, &block, &key, each.as_ref());
+            exported.all.insert(index);
+            if let Some(k) = key.ref_key() {
+                exported.by_key.insert(k, index);
+            }
+            frame.all.insert(index);
+            values.push((key, value));
+        }
+        set_value(frame, keys.collect(values));
+        frame.exported.insert(target, exported);
+    }
+
+    /// What every instance of a block shares; `None` (after an error) for a type nobody serves.
+    fn block_facts(
+        &mut self,
+        frame: &Frame,
+        decl: &ResourceDecl,
+        refs: &[Reference],
+        target: &Target,
+    ) -> Option<BlockFacts<'l>> {
+        let opts = self.opts;
         let native = schema::lookup(decl.mode, &decl.ty);
-        let provider_schema = self.opts.hosted.lookup(decl.mode, &decl.ty);
+        let provider_schema = opts.hosted.lookup(decl.mode, &decl.ty);
         let hosted = if native.is_none() { provider_schema } else { None };
         // A native type left to other tools is checked against the provider's schema when it is
         // known: drplan does not manage it, so every argument Terraform accepts is fine.
@@ -30,9 +80,30 @@ impl Engine<'_> {
         let schema = if left && native.is_some() { provider_schema.or(native) } else { native.or(hosted) };
         let Some(schema) = schema else {
             self.unsupported_type(decl);
-            set_value(frame, Value::Unknown);
-            return;
+            return None;
         };
+        let (provider_key, region) = self.provider_region(frame, decl);
+        let read_only = decl.mode == Mode::Managed
+            && self.outside_dr_region(&decl.ty, region.as_deref())
+            && !self.written_in_failback(decl, &base);
+        Some(BlockFacts {
+            schema,
+            checked_against: native.zip(provider_schema),
+            hosted: hosted.is_some(),
+            base,
+            provider_key,
+            region,
+            read_only,
+            deps: Self::deps_of(frame, refs),
+            sensitive_attrs: Self::sensitive_attrs(frame, decl, &schema.block),
+            redact: Self::sensitive_of(frame, refs),
+            decides_keys: decides_keys(frame.module, target),
+        })
+    }
+
+    /// The provider configuration a block names (`aws` when none) and its region; an undeclared
+    /// one is an error, with the region unknown.
+    fn provider_region(&mut self, frame: &Frame, decl: &ResourceDecl) -> (String, Option<String>) {
         let provider_key = decl.provider.as_ref().map_or_else(|| "aws".to_string(), |(k, _)| k.clone());
         let region = match frame.providers.get(&provider_key) {
             Some(p) => p.region.clone(),
@@ -55,110 +126,121 @@ impl Engine<'_> {
                 None
             }
         };
-        let read_only = decl.mode == Mode::Managed
-            && self.outside_dr_region(&decl.ty, region.as_deref())
-            && !self.written_in_failback(decl, &base);
-        let keys = if self.sensitive_for_each(frame, decl.for_each.as_ref()) {
-            count::Keys::Invalid
+        (provider_key, region)
+    }
+
+    fn instance_keys(&mut self, frame: &Frame, decl: &ResourceDecl, read_only: bool) -> count::Keys {
+        if self.sensitive_for_each(frame, decl.for_each.as_ref()) {
+            return count::Keys::Invalid;
+        }
+        let mut ev = Evaluator::new(&frame.scope, decl.file);
+        // A primary-side counterpart is never created: a count or for_each not known yet
+        // (it reads something the DR side creates) defers it instead of failing the DR plan.
+        let lenient = self.opts.lenient_keys || read_only;
+        count::keys(&mut ev, decl.count.as_ref(), decl.for_each.as_ref(), lenient, self.diags)
+    }
+
+    /// Evaluates one instance of a block and records it; returns its index and the value
+    /// references to it see.
+    fn instance(
+        &mut self,
+        frame: &Frame,
+        decl: &ResourceDecl,
+        block: &BlockFacts,
+        key: &InstanceKey,
+        each: Option<&Value>,
+    ) -> (usize, Value) {
+        let mut ev = Evaluator::new(&frame.scope, decl.file);
+        count::bind(&mut ev, key, each);
+        let (config, written) = body::BodyEval {
+            ev: &mut ev,
+            file: decl.file,
+            diags: self.diags,
+            data_source: decl.mode == Mode::Data,
+            redact: block.redact,
+            provider: block.checked_against.map(|(n, p)| (&n.block, &p.block, block.base.as_str())),
+            served: decl.mode == Mode::Managed && crate::resources::get(&decl.ty).is_none(),
+            depth: 0,
+        }
+        .block(
+            &decl.body,
+            &block.schema.block,
+            Some(decl.span),
+            &format!("{} \"{}\"", if decl.mode == Mode::Managed { "resource" } else { "data" }, decl.ty),
+        );
+        let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
+        let unmanaged =
+            self.out.recovery.as_ref().and_then(|r| r.unmanaged.matching(&decl.ty, &addr)).map(str::to_string);
+        // Planned (and read) through the provider when it is installed.
+        let plannable = self.opts.hosted.located.is_some();
+        if block.hosted && unmanaged.is_none() && !plannable {
+            self.not_planned_yet(decl);
+        }
+        let value = if unmanaged.is_some() && block.hosted {
+            // Left to other tools, and drplan cannot read it: what it computes is unknown to its
+            // dependents. (A native type's live object is read as usual.)
+            unread(&config, &block.schema.block)
         } else {
-            let mut ev = Evaluator::new(&frame.scope, decl.file);
-            // A primary-side counterpart is never created: a count or for_each not known yet
-            // (it reads something the DR side creates) defers it instead of failing the DR plan.
-            let lenient = self.opts.lenient_keys || read_only;
-            count::keys(&mut ev, decl.count.as_ref(), decl.for_each.as_ref(), lenient, self.diags)
+            self.instance_value(decl, block, &addr, &config, &written)
         };
-        let deps = Self::deps_of(frame, refs);
-        let sensitive_attrs = Self::sensitive_attrs(frame, decl, &schema.block);
-        let redact = Self::sensitive_of(frame, refs);
-        // References to this resource's sensitive attributes are sensitive in turn.
-        let mut exported = Exported { sensitive_outputs: sensitive_attrs.clone(), ..Exported::default() };
-        let mut values: Vec<(InstanceKey, Value)> = Vec::new();
-        for (key, each) in keys.iter() {
-            let mut ev = Evaluator::new(&frame.scope, decl.file);
-            count::bind(&mut ev, &key, each.as_ref());
-            let (config, written) = body::BodyEval {
-                ev: &mut ev,
-                file: decl.file,
-                diags: self.diags,
-                data_source: decl.mode == Mode::Data,
-                redact,
-                provider: native.zip(provider_schema).map(|(n, p)| (&n.block, &p.block, base.as_str())),
-                served: decl.mode == Mode::Managed && crate::resources::get(&decl.ty).is_none(),
-                depth: 0,
-            }
-            .block(
-                &decl.body,
-                &schema.block,
-                Some(decl.span),
-                &format!("{} \"{}\"", if decl.mode == Mode::Managed { "resource" } else { "data" }, decl.ty),
-            );
-            let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
-            let unmanaged =
-                self.out.recovery.as_ref().and_then(|r| r.unmanaged.matching(&decl.ty, &addr)).map(str::to_string);
-            // Planned (and read) through the provider when it is installed.
-            let plannable = self.opts.hosted.located.is_some();
-            if hosted.is_some() && unmanaged.is_none() && !plannable {
-                self.not_planned_yet(decl);
-            }
-            let value = match decl.mode {
-                // Left to other tools, and drplan cannot read it: what it computes is unknown to
-                // its dependents. (A native type's live object is read as usual below.)
-                _ if unmanaged.is_some() && hosted.is_some() => unread(&config, &schema.block),
-                Mode::Data => match self.opts.live.read_data(&decl.ty, region.as_deref(), &config) {
-                    Ok(Some(v)) => v,
-                    Ok(None) => unread(&config, &schema.block),
-                    Err(msg) => {
-                        self.diags.push(
-                            Diagnostic::error("Data source lookup failed")
-                                .detail(format!("{}: {msg}.", decl.address_base()))
-                                .at(decl.span),
-                        );
-                        // Unknown, not null: one failed lookup must not cascade into more errors.
-                        unread(&config, &schema.block)
-                    }
-                },
-                Mode::Managed => {
-                    let managed = ManagedRef {
-                        addr: &addr,
-                        ty: &decl.ty,
-                        written: &written,
-                        lifecycle: &decl.lifecycle,
-                        recovery: self.out.recovery.as_ref(),
-                        region: region.as_deref(),
-                        read_only,
-                        decides_keys: decides_keys(frame.module, &target),
-                    };
-                    self.opts.live.planned_value(&managed, &config).unwrap_or_else(|| config.clone())
+        let index = self.out.instances.len();
+        self.out.instances.push(Instance {
+            addr,
+            module: frame.prefix.trim_end_matches('.').to_string(),
+            mode: decl.mode,
+            ty: decl.ty.clone(),
+            name: decl.name.clone(),
+            key: key.clone(),
+            span: decl.span,
+            config,
+            deps: block.deps.clone(),
+            lifecycle: decl.lifecycle.clone(),
+            sensitive_attrs: block.sensitive_attrs.clone(),
+            written,
+            provider: block.provider_key.clone(),
+            region: block.region.clone(),
+            read_only: block.read_only,
+            unmanaged,
+        });
+        (index, value)
+    }
+
+    /// What references to an instance see: a data source's result, or a managed instance's
+    /// planned value (its live object's attributes where the plan keeps them).
+    fn instance_value(
+        &mut self,
+        decl: &ResourceDecl,
+        block: &BlockFacts,
+        addr: &str,
+        config: &Value,
+        written: &BTreeSet<String>,
+    ) -> Value {
+        if decl.mode == Mode::Data {
+            return match self.opts.live.read_data(&decl.ty, block.region.as_deref(), config) {
+                Ok(Some(v)) => v,
+                Ok(None) => unread(config, &block.schema.block),
+                Err(msg) => {
+                    self.diags.push(
+                        Diagnostic::error("Data source lookup failed")
+                            .detail(format!("{}: {msg}.", decl.address_base()))
+                            .at(decl.span),
+                    );
+                    // Unknown, not null: one failed lookup must not cascade into more errors.
+                    unread(config, &block.schema.block)
                 }
             };
-            let index = self.out.instances.len();
-            self.out.instances.push(Instance {
-                addr,
-                module: frame.prefix.trim_end_matches('.').to_string(),
-                mode: decl.mode,
-                ty: decl.ty.clone(),
-                name: decl.name.clone(),
-                key: key.clone(),
-                span: decl.span,
-                config,
-                deps: deps.clone(),
-                lifecycle: decl.lifecycle.clone(),
-                sensitive_attrs: sensitive_attrs.clone(),
-                written,
-                provider: provider_key.clone(),
-                region: region.clone(),
-                read_only,
-                unmanaged,
-            });
-            exported.all.insert(index);
-            if let Some(k) = key.ref_key() {
-                exported.by_key.insert(k, index);
-            }
-            frame.all.insert(index);
-            values.push((key, value));
         }
-        set_value(frame, keys.collect(values));
-        frame.exported.insert(target, exported);
+        let managed = ManagedRef {
+            addr,
+            ty: &decl.ty,
+            written,
+            lifecycle: &decl.lifecycle,
+            recovery: self.out.recovery.as_ref(),
+            region: block.region.as_deref(),
+            read_only: block.read_only,
+            decides_keys: block.decides_keys,
+        };
+        self.opts.live.planned_value(&managed, config).unwrap_or_else(|| config.clone())
     }
 
     /// A block of a type neither drplan nor the provider serves: said once per block, however

@@ -310,26 +310,7 @@ impl<'l> Engine<'l> {
     ) -> (ValuesWithDeps, BTreeSet<usize>) {
         let module = &self.loaded.tree.modules[index];
         let plan = self.plan(index);
-        let mut scope = Scope::default();
-        let ws = Value::Map([("workspace".to_string(), Value::from(self.opts.workspace.as_str()))].into());
-        scope.set("terraform", ws.clone());
-        let mut drplan = ws.as_map().cloned().unwrap_or_default();
-        drplan.insert("phase".into(), Value::from(self.opts.phase.as_str()));
-        scope.set("drplan", Value::Map(drplan));
-        scope.set(
-            "path",
-            Value::Map(
-                [
-                    ("module".to_string(), Value::from(module.dir.display().to_string())),
-                    ("root".to_string(), Value::from(root_dir.display().to_string())),
-                    ("cwd".to_string(), Value::from(".")),
-                ]
-                .into(),
-            ),
-        );
-        for root in ["var", "local", "module", "data"] {
-            scope.set(root, Value::Map(BTreeMap::new()));
-        }
+        let scope = self.module_scope(module, root_dir);
         let mut frame = Frame {
             module,
             prefix,
@@ -365,17 +346,7 @@ impl<'l> Engine<'l> {
             }
             match plan.nodes[node] {
                 Node::Var(i) => self.variable(&mut frame, i, inputs.as_ref()),
-                Node::Local(i) => {
-                    let decl = &module.locals[i];
-                    let refs = expr_refs(&decl.value);
-                    let sensitive = Self::sensitive_of(&frame, &refs);
-                    let (value, deps) = self.eval_expr(&frame, &decl.value, &refs);
-                    frame.scope.set_member("local", &decl.name, value);
-                    frame.exported.insert(
-                        Target::Local(decl.name.clone()),
-                        Exported { all: deps, sensitive, ..Exported::default() },
-                    );
-                }
+                Node::Local(i) => self.local(&mut frame, i),
                 Node::Provider(i) => self.provider(&mut frame, i),
                 Node::Recovery(_) => self.recovery(&frame),
                 Node::Resource(i) => self.resource(&mut frame, i, &plan.refs[node]),
@@ -387,37 +358,77 @@ impl<'l> Engine<'l> {
                         self.out.checks.push(check);
                     }
                 }
-                Node::Output(i) => {
-                    let decl = &module.outputs[i];
-                    let Some(expr) = &decl.value else { continue };
-                    let (value, deps) = self.eval_expr(&frame, expr, &plan.refs[node]);
-                    let derived = Self::sensitive_of(&frame, &plan.refs[node]);
-                    let sensitive = decl.sensitive || derived;
-                    if frame.prefix.is_empty() && derived && !decl.sensitive {
-                        // As Terraform: a root output must say it shows something sensitive.
-                        self.diags.push(
-                            Diagnostic::error("Output refers to sensitive values")
-                                .detail("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, Terraform requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.")
-                                .at(decl.span)
-                                .hint("add sensitive = true to this output block"),
-                        );
-                    }
-                    if frame.prefix.is_empty() {
-                        self.out.outputs.push(OutputValue {
-                            name: decl.name.clone(),
-                            value: value.clone(),
-                            sensitive,
-                            description: decl.description.clone(),
-                        });
-                    }
-                    frame.outputs.insert(decl.name.clone(), Carried { value, deps, sensitive });
-                }
+                Node::Output(i) => self.output(&mut frame, i, &plan.refs[node]),
             }
         }
         if frame.prefix.is_empty() {
             self.check_undeclared_inputs(module);
         }
         (frame.outputs, frame.all)
+    }
+
+    /// The names every module sees besides its declarations: `terraform`, `drplan`, `path`, and
+    /// the empty roots of what it declares.
+    fn module_scope(&self, module: &crate::config::Module, root_dir: &Path) -> Scope {
+        let mut scope = Scope::default();
+        let ws = Value::Map([("workspace".to_string(), Value::from(self.opts.workspace.as_str()))].into());
+        scope.set("terraform", ws.clone());
+        let mut drplan = ws.as_map().cloned().unwrap_or_default();
+        drplan.insert("phase".into(), Value::from(self.opts.phase.as_str()));
+        scope.set("drplan", Value::Map(drplan));
+        scope.set(
+            "path",
+            Value::Map(
+                [
+                    ("module".to_string(), Value::from(module.dir.display().to_string())),
+                    ("root".to_string(), Value::from(root_dir.display().to_string())),
+                    ("cwd".to_string(), Value::from(".")),
+                ]
+                .into(),
+            ),
+        );
+        for root in ["var", "local", "module", "data"] {
+            scope.set(root, Value::Map(BTreeMap::new()));
+        }
+        scope
+    }
+
+    fn local(&mut self, frame: &mut Frame, i: usize) {
+        let decl = &frame.module.locals[i];
+        let refs = expr_refs(&decl.value);
+        let sensitive = Self::sensitive_of(frame, &refs);
+        let (value, deps) = self.eval_expr(frame, &decl.value, &refs);
+        frame.scope.set_member("local", &decl.name, value);
+        frame
+            .exported
+            .insert(Target::Local(decl.name.clone()), Exported { all: deps, sensitive, ..Exported::default() });
+    }
+
+    /// An output: into the module's outputs, and the root's into the expansion.
+    fn output(&mut self, frame: &mut Frame, i: usize, refs: &[Reference]) {
+        let decl = &frame.module.outputs[i];
+        let Some(expr) = &decl.value else { return };
+        let (value, deps) = self.eval_expr(frame, expr, refs);
+        let derived = Self::sensitive_of(frame, refs);
+        let sensitive = decl.sensitive || derived;
+        if frame.prefix.is_empty() && derived && !decl.sensitive {
+            // As Terraform: a root output must say it shows something sensitive.
+            self.diags.push(
+                Diagnostic::error("Output refers to sensitive values")
+                    .detail("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, Terraform requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.")
+                    .at(decl.span)
+                    .hint("add sensitive = true to this output block"),
+            );
+        }
+        if frame.prefix.is_empty() {
+            self.out.outputs.push(OutputValue {
+                name: decl.name.clone(),
+                value: value.clone(),
+                sensitive,
+                description: decl.description.clone(),
+            });
+        }
+        frame.outputs.insert(decl.name.clone(), Carried { value, deps, sensitive });
     }
 
     /// Binds a declaration that is skipped to unknown, so references to it evaluate.

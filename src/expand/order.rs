@@ -86,7 +86,32 @@ fn undeclared_depends_on(module: &Module, targets: &HashMap<Target, usize>, diag
     }
 }
 
+/// Every declaration of a module as a node, with what each one references.
+struct Declared {
+    nodes: Vec<Node>,
+    refs: Vec<Vec<Reference>>,
+    /// The node each referenceable declaration is.
+    targets: HashMap<Target, usize>,
+    /// The node of each provider configuration, by its key (`aws`, `aws.primary`).
+    providers: HashMap<String, usize>,
+}
+
 pub(crate) fn plan(module: &Module, modules: &[Module], sources: &SourceMap, diags: &mut Diagnostics) -> ModulePlan {
+    let Declared { nodes, refs, targets, providers } = declared(module);
+    undeclared_depends_on(module, &targets, diags);
+    let preds = predecessors(module, &nodes, &refs, &targets, &providers);
+    // The earliest-declared ready node first: deterministic.
+    if let Ok(order) = crate::graph::kahn(nodes.len(), |n| preds[n].iter().copied()) {
+        return ModulePlan { nodes, refs, preds, order, cyclic: BTreeSet::new(), groups: Default::default() };
+    }
+    let cycles = cycles(module, modules, &nodes, &preds, sources, diags);
+    let order = condensed_order(&cycles.component, &preds);
+    debug_assert_eq!(order.len(), nodes.len(), "the condensed graph is acyclic");
+    let groups = cycles.resolvable.into_iter().map(|g| (g[0], g)).collect();
+    ModulePlan { nodes, refs, preds, order, cyclic: cycles.cyclic, groups }
+}
+
+fn declared(module: &Module) -> Declared {
     let mut nodes = Vec::new();
     let mut refs: Vec<Vec<Reference>> = Vec::new();
     let mut targets: HashMap<Target, usize> = HashMap::new();
@@ -141,31 +166,55 @@ pub(crate) fn plan(module: &Module, modules: &[Module], sources: &SourceMap, dia
         refs.push(c.attrs.iter().flat_map(|(_, _, e)| expr_refs(e)).collect());
     }
 
-    undeclared_depends_on(module, &targets, diags);
-    let mut graph = DiGraph::<usize, ()>::new();
-    let ids: Vec<_> = (0..nodes.len()).map(|i| graph.add_node(i)).collect();
+    Declared { nodes, refs, targets, providers }
+}
+
+/// The nodes each node waits for: what it references, and a resource its provider's
+/// configuration (its region).
+fn predecessors(
+    module: &Module,
+    nodes: &[Node],
+    refs: &[Vec<Reference>],
+    targets: &HashMap<Target, usize>,
+    providers: &HashMap<String, usize>,
+) -> Vec<BTreeSet<usize>> {
     let mut preds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); nodes.len()];
     for (n, rs) in refs.iter().enumerate() {
-        for r in rs {
-            if let Some(&t) = targets.get(&r.target) {
-                preds[n].insert(t);
-            }
-        }
-        // A resource waits for its provider's configuration (its region).
+        preds[n].extend(rs.iter().filter_map(|r| targets.get(&r.target).copied()));
         if let Node::Resource(i) = nodes[n] {
             let key = module.resources[i].provider.as_ref().map_or("aws", |(k, _)| k.as_str());
             if let Some(&p) = providers.get(key) {
                 preds[n].insert(p);
             }
         }
-        for &p in &preds[n] {
+    }
+    preds
+}
+
+/// The strongly connected components of a module that has cycles.
+struct Cycles {
+    /// Each node's component, by its first member (itself when it is in no cycle).
+    component: Vec<usize>,
+    /// Members of real cycles (reported).
+    cyclic: BTreeSet<usize>,
+    /// Module-call cycles that are not real per output, evaluated to a fixpoint.
+    resolvable: Vec<Vec<usize>>,
+}
+
+fn cycles(
+    module: &Module,
+    modules: &[Module],
+    nodes: &[Node],
+    preds: &[BTreeSet<usize>],
+    sources: &SourceMap,
+    diags: &mut Diagnostics,
+) -> Cycles {
+    let mut graph = DiGraph::<usize, ()>::new();
+    let ids: Vec<_> = (0..nodes.len()).map(|i| graph.add_node(i)).collect();
+    for (n, ps) in preds.iter().enumerate() {
+        for &p in ps {
             graph.add_edge(ids[p], ids[n], ());
         }
-    }
-
-    // The earliest-declared ready node first: deterministic.
-    if let Ok(order) = crate::graph::kahn(nodes.len(), |n| preds[n].iter().copied()) {
-        return ModulePlan { nodes, refs, preds, order, cyclic: BTreeSet::new(), groups: Default::default() };
     }
     let mut cyclic = BTreeSet::new();
     let mut component = (0..nodes.len()).collect::<Vec<usize>>();
@@ -180,43 +229,46 @@ pub(crate) fn plan(module: &Module, modules: &[Module], sources: &SourceMap, dia
         for &m in &members {
             component[m] = members[0];
         }
-        if !self_loop && super::module_cycles::resolvable(module, modules, &members, &nodes) {
+        if !self_loop && super::module_cycles::resolvable(module, modules, &members, nodes) {
             resolvable.push(members);
             continue;
         }
         cyclic.extend(members.iter().copied());
-        let described: Vec<(String, Span)> = members.iter().map(|&n| describe(module, nodes[n])).collect();
-        let list: Vec<String> =
-            described.iter().map(|(name, span)| format!("  {name} ({})", sources.short_location(*span))).collect();
-        let names: Vec<&str> = described.iter().map(|(n, _)| n.as_str()).collect();
-        diags.push(
-            Diagnostic::error("Cycle in configuration")
-                .detail(format!(
-                    "These declarations depend on each other, so none can be evaluated first:\n{}",
-                    list.join("\n")
-                ))
-                .at(described[0].1)
-                .hint(if self_loop {
-                    format!("{} refers to itself", names[0])
-                } else {
-                    format!("break the cycle between {}", names.join(", "))
-                }),
-        );
+        diags.push(cycle_error(module, nodes, &members, self_loop, sources));
     }
-    // Each cycle is one step of the order: its first member (the representative) waits for
-    // everything any member needs from outside the cycle, the other members wait for it.
-    // Members of a real cycle are unknowns; a resolvable group is evaluated to a fixpoint at
-    // its representative.
-    let mut step_preds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); nodes.len()];
-    for n in 0..nodes.len() {
+    Cycles { component, cyclic, resolvable }
+}
+
+fn cycle_error(module: &Module, nodes: &[Node], members: &[usize], self_loop: bool, sources: &SourceMap) -> Diagnostic {
+    let described: Vec<(String, Span)> = members.iter().map(|&n| describe(module, nodes[n])).collect();
+    let list: Vec<String> =
+        described.iter().map(|(name, span)| format!("  {name} ({})", sources.short_location(*span))).collect();
+    let names: Vec<&str> = described.iter().map(|(n, _)| n.as_str()).collect();
+    Diagnostic::error("Cycle in configuration")
+        .detail(format!(
+            "These declarations depend on each other, so none can be evaluated first:\n{}",
+            list.join("\n")
+        ))
+        .at(described[0].1)
+        .hint(if self_loop {
+            format!("{} refers to itself", names[0])
+        } else {
+            format!("break the cycle between {}", names.join(", "))
+        })
+}
+
+/// Each cycle is one step of the order: its first member (the representative) waits for
+/// everything any member needs from outside the cycle, the other members wait for it. Members
+/// of a real cycle are unknowns; a resolvable group is evaluated to a fixpoint at its
+/// representative.
+fn condensed_order(component: &[usize], preds: &[BTreeSet<usize>]) -> Vec<usize> {
+    let mut step_preds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); component.len()];
+    for n in 0..component.len() {
         let rep = component[n];
         step_preds[rep].extend(preds[n].iter().copied().filter(|&p| component[p] != rep));
         if n != rep {
             step_preds[n].insert(rep);
         }
     }
-    let order = crate::graph::kahn(nodes.len(), |n| step_preds[n].iter().copied()).unwrap_or_default();
-    debug_assert_eq!(order.len(), nodes.len(), "the condensed graph is acyclic");
-    let groups = resolvable.into_iter().map(|g| (g[0], g)).collect();
-    ModulePlan { nodes, refs, preds, order, cyclic, groups }
+    crate::graph::kahn(component.len(), |n| step_preds[n].iter().copied()).unwrap_or_default()
 }

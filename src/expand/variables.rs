@@ -35,33 +35,7 @@ impl Engine<'_> {
                 sensitive |= c.sensitive;
                 c.value.clone()
             }),
-            None => {
-                match self.opts.inputs.get(&decl.name) {
-                    Some(RawInput::Value { value, span }) => {
-                        at = span.unwrap_or(decl.span);
-                        Some(value.clone())
-                    }
-                    Some(RawInput::Text { text, origin }) if matches!(ty, Type::String | Type::Any) => {
-                        let _ = origin;
-                        Some(Value::from(text.as_str()))
-                    }
-                    Some(RawInput::Text { text, origin }) => {
-                        match value_expr(text).and_then(|e| match super::inputs::non_constant(&e) {
-                            Some(_) => {
-                                Err("only constant values are allowed (no function calls or references)".to_string())
-                            }
-                            None => default_eval(&e),
-                        }) {
-                            Ok(v) => Some(v),
-                            Err(msg) => {
-                                self.diags.push(Diagnostic::error("Invalid value for input variable").detail(format!("The value given by {origin} for variable \"{}\" is not a valid {ty}: {msg}.", decl.name)).at(decl.span));
-                                Some(Value::Unknown)
-                            }
-                        }
-                    }
-                    None => None,
-                }
-            }
+            None => self.root_input(decl, &ty, &default_eval, &mut at),
         };
         let value = match (given, &decl.default) {
             (Some(v), _) => v,
@@ -115,6 +89,47 @@ impl Engine<'_> {
             for v in &decl.validations {
                 self.validation(frame, decl, v);
             }
+        }
+    }
+
+    /// A root module variable's value from the command line, a `.tfvars` file or the
+    /// environment; `at` becomes where it was given, for later errors.
+    fn root_input(
+        &mut self,
+        decl: &crate::config::VariableDecl,
+        ty: &Type,
+        default_eval: &dyn Fn(&hcl_edit::expr::Expression) -> Result<Value, String>,
+        at: &mut crate::diag::Span,
+    ) -> Option<Value> {
+        match self.opts.inputs.get(&decl.name) {
+            Some(RawInput::Value { value, span }) => {
+                *at = span.unwrap_or(decl.span);
+                Some(value.clone())
+            }
+            Some(RawInput::Text { text, origin }) if matches!(ty, Type::String | Type::Any) => {
+                let _ = origin;
+                Some(Value::from(text.as_str()))
+            }
+            Some(RawInput::Text { text, origin }) => {
+                match value_expr(text).and_then(|e| match super::inputs::non_constant(&e) {
+                    Some(_) => Err("only constant values are allowed (no function calls or references)".to_string()),
+                    None => default_eval(&e),
+                }) {
+                    Ok(v) => Some(v),
+                    Err(msg) => {
+                        self.diags.push(
+                            Diagnostic::error("Invalid value for input variable")
+                                .detail(format!(
+                                    "The value given by {origin} for variable \"{}\" is not a valid {ty}: {msg}.",
+                                    decl.name
+                                ))
+                                .at(decl.span),
+                        );
+                        Some(Value::Unknown)
+                    }
+                }
+            }
+            None => None,
         }
     }
 

@@ -227,37 +227,31 @@ fn plan_instance<'i>(
         p.changes.push((i, fresh(inst, &region, Action::Create, None)));
         return;
     };
-    let decision = decide(&inst.ty, &schema.block, &inst.config, &inst.written, &inst.lifecycle, live);
+    plan_change(p, i, inst, &region, live, &schema.block, &recovery.stack, inv, diags);
+}
+
+/// A managed instance whose object exists: a no-op, or an update or replacement once drplan may
+/// make it (the object is proven its own, and `prevent_destroy` allows a replacement).
+#[allow(clippy::too_many_arguments)]
+fn plan_change<'i>(
+    p: &mut Planned<'i>,
+    i: usize,
+    inst: &'i Instance,
+    region: &str,
+    live: &'i LiveObject,
+    block: &schema::BlockSchema,
+    stack: &str,
+    inv: &'i Inventory,
+    diags: &mut Diagnostics,
+) {
+    let decision = decide(&inst.ty, block, &inst.config, &inst.written, &inst.lifecycle, live);
     if decision.is_empty() {
         let masked = with_schema_secrets(&inst.ty, &inst.sensitive_attrs);
-        p.unchanged.push((i, unchanged(inst, &region, &live.id, &decision.before, &masked)));
+        p.unchanged.push((i, unchanged(inst, region, &live.id, &decision.before, &masked)));
         return;
     }
-    if let Some(why) = ownership::unproven(inv, &recovery.stack, live, &inst.config, Some(false)) {
-        diags.push(
-            Diagnostic::error("Object not proven drplan's")
-                .detail(format!(
-                    "{} would change the existing {} {}, but drplan cannot prove it manages it: {why}.",
-                    inst.addr, live.ty, live.id
-                ))
-                .at(inst.span)
-                .hint(ownership::hint(&inst.ty)),
-        );
-        return;
-    }
-    if decision.replace() && inst.lifecycle.prevent_destroy {
-        let why: Vec<String> = decision.diffs.iter().filter(|d| d.forces_replacement).map(|d| d.name.clone()).collect();
-        diags.push(
-            Diagnostic::error("Instance cannot be destroyed")
-                .detail(format!(
-                    "{} has lifecycle.prevent_destroy set, but the plan would replace it ({} {} replacement).",
-                    inst.addr,
-                    why.join(", "),
-                    if why.len() == 1 { "forces" } else { "force" }
-                ))
-                .at(inst.span)
-                .hint("revert the change, or remove prevent_destroy if replacing it is intended"),
-        );
+    if let Some(refused) = refusal(inst, live, &decision, stack, inv) {
+        diags.push(refused);
         return;
     }
     // What a type rule changes (a promotion) is planned, not drift.
@@ -266,7 +260,44 @@ fn plan_instance<'i>(
     if !drifted.is_empty() {
         p.drift.push(Drift { address: inst.addr.clone(), live_id: live.id.clone(), attributes: drifted });
     }
-    p.changes.push((i, update(inst, &region, live, &decision)));
+    p.changes.push((i, update(inst, region, live, &decision)));
+}
+
+/// Why drplan may not make a decided change: the object is not proven its own, or the change
+/// replaces what `lifecycle.prevent_destroy` protects.
+fn refusal(
+    inst: &Instance,
+    live: &LiveObject,
+    decision: &super::decide::Decision,
+    stack: &str,
+    inv: &Inventory,
+) -> Option<Diagnostic> {
+    if let Some(why) = ownership::unproven(inv, stack, live, &inst.config, Some(false)) {
+        return Some(
+            Diagnostic::error("Object not proven drplan's")
+                .detail(format!(
+                    "{} would change the existing {} {}, but drplan cannot prove it manages it: {why}.",
+                    inst.addr, live.ty, live.id
+                ))
+                .at(inst.span)
+                .hint(ownership::hint(&inst.ty)),
+        );
+    }
+    if !(decision.replace() && inst.lifecycle.prevent_destroy) {
+        return None;
+    }
+    let why: Vec<String> = decision.diffs.iter().filter(|d| d.forces_replacement).map(|d| d.name.clone()).collect();
+    Some(
+        Diagnostic::error("Instance cannot be destroyed")
+            .detail(format!(
+                "{} has lifecycle.prevent_destroy set, but the plan would replace it ({} {} replacement).",
+                inst.addr,
+                why.join(", "),
+                if why.len() == 1 { "forces" } else { "force" }
+            ))
+            .at(inst.span)
+            .hint("revert the change, or remove prevent_destroy if replacing it is intended"),
+    )
 }
 
 /// Every change in instance order (no-ops among them, as Terraform lists them), deletes last.

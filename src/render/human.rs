@@ -79,6 +79,29 @@ fn unmanaged(o: &mut Out, plan: &Plan) {
 
 pub fn render(plan: &Plan, style: Style) -> String {
     let mut o = Out { text: String::new(), style };
+    header(&mut o, plan);
+    o.text.push('\n');
+    for w in &plan.warnings {
+        let label = o.paint("1;33", "Warning:");
+        let _ = writeln!(o.text, "{label} {w}\n");
+    }
+    if !plan.drift.is_empty() {
+        let _ = writeln!(o.text, "Objects changed outside drplan (drift from the configuration):");
+        for d in &plan.drift {
+            let line = format!("{} ({}): {}", d.address, d.live_id, d.attributes.join(", "));
+            let _ = writeln!(o.text, "  {} {}", o.sym("~"), printable(&line));
+        }
+        o.text.push('\n');
+    }
+    counterparts(&mut o, plan);
+    unmanaged(&mut o, plan);
+    changes(&mut o, plan);
+    outputs(&mut o, plan);
+    o.text
+}
+
+/// Where and when the plan is for, and its recovery objectives against the estimates.
+fn header(o: &mut Out, plan: &Plan) {
     let primary = match (plan.primary_region.as_deref(), plan.failback_writes.len()) {
         (Some(p), 0) => format!(" (primary {p} is read-only)"),
         (Some(p), n) => format!(" (primary {p}: the failback writes {n} object(s) there, marked below)"),
@@ -116,21 +139,11 @@ pub fn render(plan: &Plan, style: Style) -> String {
             let _ = writeln!(o.text, "{line}.");
         }
     }
-    o.text.push('\n');
-    for w in &plan.warnings {
-        let label = o.paint("1;33", "Warning:");
-        let _ = writeln!(o.text, "{label} {w}\n");
-    }
-    if !plan.drift.is_empty() {
-        let _ = writeln!(o.text, "Objects changed outside drplan (drift from the configuration):");
-        for d in &plan.drift {
-            let line = format!("{} ({}): {}", d.address, d.live_id, d.attributes.join(", "));
-            let _ = writeln!(o.text, "  {} {}", o.sym("~"), printable(&line));
-        }
-        o.text.push('\n');
-    }
-    counterparts(&mut o, plan);
-    unmanaged(&mut o, plan);
+}
+
+/// Every change, then the summary line.
+fn changes(o: &mut Out, plan: &Plan) {
+    let style = o.style;
     let changes: Vec<&ResourceChange> = plan.resource_changes.iter().filter(|c| c.verb() != "no-op").collect();
     if changes.is_empty() {
         let _ = writeln!(o.text, "No changes. The DR region matches the configuration.");
@@ -147,7 +160,7 @@ pub fn render(plan: &Plan, style: Style) -> String {
                 step: steps.get(c.address.as_str()).copied(),
                 failback_write: plan.failback_writes.contains(&c.address),
             };
-            if style.compact { compact(&mut o, c, &marks) } else { resource(&mut o, c, &marks) }
+            if style.compact { compact(o, c, &marks) } else { resource(o, c, &marks) }
         }
         if style.compact {
             o.text.push('\n');
@@ -163,6 +176,9 @@ pub fn render(plan: &Plan, style: Style) -> String {
             s.destroy
         );
     }
+}
+
+fn outputs(o: &mut Out, plan: &Plan) {
     if !plan.output_changes.is_empty() {
         let _ = writeln!(o.text, "\nOutputs after apply:");
         let width = plan.output_changes.keys().map(String::len).max().unwrap_or(0);
@@ -177,7 +193,6 @@ pub fn render(plan: &Plan, style: Style) -> String {
             let _ = writeln!(o.text, "  {name:width$} = {value}");
         }
     }
-    o.text
 }
 
 fn symbol(c: &ResourceChange) -> &'static str {

@@ -22,6 +22,17 @@ pub fn render(plan: &Plan) -> String {
     } else {
         let _ = writeln!(out, "**Plan: {} to add, {} to change, {} to destroy.**\n", s.add, s.change, s.destroy);
     }
+    summary_table(&mut out, plan);
+    out.push('\n');
+    notes(&mut out, plan);
+    change_tables(&mut out, plan);
+    graph(&mut out, plan);
+    full_plan(&mut out, plan);
+    out
+}
+
+/// The table under the title: where, when, and the recovery objectives against the estimates.
+fn summary_table(out: &mut String, plan: &Plan) {
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| Workspace | `{}` |", plan.workspace);
     if !plan.phase.is_standby() {
@@ -39,33 +50,40 @@ pub fn render(plan: &Plan) -> String {
         }
     }
     if !plan.destroy {
+        estimate_rows(out, plan);
+    }
+}
+
+fn estimate_rows(out: &mut String, plan: &Plan) {
+    let _ = writeln!(
+        out,
+        "| Estimated recovery time | {} |",
+        crate::timefmt::format_duration(plan.recovery.rto_estimate_seconds)
+    );
+    if !plan.recovery.critical_path.is_empty() {
+        let path: Vec<String> = plan.recovery.critical_path.iter().map(|a| format!("`{a}`")).collect();
+        let _ = writeln!(out, "| Critical path | {} |", path.join(" → "));
+    }
+    for e in &plan.recovery.rpo_estimates {
+        let value = e.seconds.map(crate::timefmt::format_duration).unwrap_or_else(|| "unknown".into());
+        let _ = writeln!(out, "| Estimated recovery point, `{}` | {value} ({}) |", e.address, e.source);
+    }
+    for line in super::objectives::verdict_lines(&plan.recovery) {
+        let (name, rest) = line.split_once(": ").unwrap_or((&line, ""));
         let _ = writeln!(
             out,
-            "| Estimated recovery time | {} |",
-            crate::timefmt::format_duration(plan.recovery.rto_estimate_seconds)
+            "| {name} | {} |",
+            if rest.contains("BREACHED") { format!("**{rest}**") } else { rest.to_string() }
         );
-        if !plan.recovery.critical_path.is_empty() {
-            let path: Vec<String> = plan.recovery.critical_path.iter().map(|a| format!("`{a}`")).collect();
-            let _ = writeln!(out, "| Critical path | {} |", path.join(" → "));
-        }
-        for e in &plan.recovery.rpo_estimates {
-            let value = e.seconds.map(crate::timefmt::format_duration).unwrap_or_else(|| "unknown".into());
-            let _ = writeln!(out, "| Estimated recovery point, `{}` | {value} ({}) |", e.address, e.source);
-        }
-        for line in super::objectives::verdict_lines(&plan.recovery) {
-            let (name, rest) = line.split_once(": ").unwrap_or((&line, ""));
-            let _ = writeln!(
-                out,
-                "| {name} | {} |",
-                if rest.contains("BREACHED") { format!("**{rest}**") } else { rest.to_string() }
-            );
-        }
-        for line in super::objectives::gate_lines(plan) {
-            let (name, rest) = line.split_once(": ").unwrap_or((&line, ""));
-            let _ = writeln!(out, "| {name} | {} |", rest.replace('|', "\\|"));
-        }
     }
-    out.push('\n');
+    for line in super::objectives::gate_lines(plan) {
+        let (name, rest) = line.split_once(": ").unwrap_or((&line, ""));
+        let _ = writeln!(out, "| {name} | {} |", rest.replace('|', "\\|"));
+    }
+}
+
+/// Warnings, and the counts of what drplan will not touch or found changed.
+fn notes(out: &mut String, plan: &Plan) {
     for w in &plan.warnings {
         let _ = writeln!(out, "> **Warning:** {w}\n");
     }
@@ -84,6 +102,10 @@ pub fn render(plan: &Plan) -> String {
     if !plan.drift.is_empty() {
         let _ = writeln!(out, "**Drift:** {} owned object(s) differ from the configuration.\n", plan.drift.len());
     }
+}
+
+/// The changes grouped by action, each group in a collapsible table.
+fn change_tables(out: &mut String, plan: &Plan) {
     for (verb, title) in [
         ("create", "Create"),
         ("update", "Update in place"),
@@ -115,7 +137,10 @@ pub fn render(plan: &Plan) -> String {
         }
         out.push_str("\n</details>\n\n");
     }
-    graph(&mut out, plan);
+}
+
+/// The whole human plan in a `diff` block, cut to what fits GitHub's limit.
+fn full_plan(out: &mut String, plan: &Plan) {
     let full = diff(&human::render(plan, Style { color: false, compact: false }).replace("```", "` ` `"));
     let head = "<details><summary>Full plan</summary>\n\n```diff\n";
     let tail = "```\n\n</details>\n";
@@ -134,7 +159,6 @@ pub fn render(plan: &Plan) -> String {
         );
     }
     out.push_str(tail);
-    out
 }
 
 /// A hidden line naming the stack and workspace: CI finds its earlier comment by it and edits

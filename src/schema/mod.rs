@@ -160,39 +160,7 @@ fn parse(text: &str) -> Result<Vec<ResourceSchema>, String> {
             }
             name => {
                 let block = &mut stack.last_mut().ok_or_else(|| err("attribute outside a schema"))?.1;
-                let ty_text = words.get(1).ok_or_else(|| err("missing type"))?;
-                let ty_expr = hcl_edit::parser::parse_expr(ty_text).map_err(|e| err(&e.to_string()))?;
-                let ty = parse_type(&ty_expr, &|_| Err("no defaults in schema types".into())).map_err(|e| err(&e))?;
-                let mut attr = AttrSchema {
-                    ty,
-                    required: false,
-                    optional: false,
-                    computed: false,
-                    force_new: false,
-                    sensitive: false,
-                    default: None,
-                    one_of: Vec::new(),
-                };
-                for flag in &words[2..] {
-                    match flag.split_once('=') {
-                        Some(("default", json)) => {
-                            attr.default =
-                                Some(Value::from_json(&serde_json::from_str(json).map_err(|_| err("bad default"))?));
-                        }
-                        Some(("one_of", list)) => attr.one_of = list.split('|').map(ToString::to_string).collect(),
-                        _ => match *flag {
-                            "required" => attr.required = true,
-                            "optional" => attr.optional = true,
-                            "computed" => attr.computed = true,
-                            "force_new" => attr.force_new = true,
-                            "sensitive" => attr.sensitive = true,
-                            _ => return Err(err("unknown flag")),
-                        },
-                    }
-                }
-                if !(attr.required || attr.optional || attr.computed) {
-                    return Err(err("an attribute must be required, optional or computed"));
-                }
+                let attr = attribute(&words, &err)?;
                 block.attrs.insert(name.to_string(), attr);
             }
         }
@@ -201,6 +169,44 @@ fn parse(text: &str) -> Result<Vec<ResourceSchema>, String> {
         return Err("missing end at end of file".into());
     }
     Ok(out)
+}
+
+/// An attribute line: `name type flag...` (`required`, `optional`, `computed`, `force_new`,
+/// `sensitive`, `default=JSON`, `one_of=a|b`).
+fn attribute(words: &[&str], err: &dyn Fn(&str) -> String) -> Result<AttrSchema, String> {
+    let ty_text = words.get(1).ok_or_else(|| err("missing type"))?;
+    let ty_expr = hcl_edit::parser::parse_expr(ty_text).map_err(|e| err(&e.to_string()))?;
+    let ty = parse_type(&ty_expr, &|_| Err("no defaults in schema types".into())).map_err(|e| err(&e))?;
+    let mut attr = AttrSchema {
+        ty,
+        required: false,
+        optional: false,
+        computed: false,
+        force_new: false,
+        sensitive: false,
+        default: None,
+        one_of: Vec::new(),
+    };
+    for flag in &words[2..] {
+        match flag.split_once('=') {
+            Some(("default", json)) => {
+                attr.default = Some(Value::from_json(&serde_json::from_str(json).map_err(|_| err("bad default"))?));
+            }
+            Some(("one_of", list)) => attr.one_of = list.split('|').map(ToString::to_string).collect(),
+            _ => match *flag {
+                "required" => attr.required = true,
+                "optional" => attr.optional = true,
+                "computed" => attr.computed = true,
+                "force_new" => attr.force_new = true,
+                "sensitive" => attr.sensitive = true,
+                _ => return Err(err("unknown flag")),
+            },
+        }
+    }
+    if !(attr.required || attr.optional || attr.computed) {
+        return Err(err("an attribute must be required, optional or computed"));
+    }
+    Ok(attr)
 }
 
 /// Splits on whitespace outside double quotes, so `default="Managed by Terraform"` is one word.

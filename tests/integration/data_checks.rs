@@ -164,16 +164,29 @@ fn postgres_data_checks_prove_the_data_and_measure_the_recovery_point() {
     let plain = drill(&moto, &with(&[("tls", "disable"), ("query", newest_first), ("min_rows", "3")]), &[]);
     assert_eq!(plain.check()["passed"], true, "{}", plain.check());
 
-    // RDS-managed credentials: a secret with username and password, read in the DR region.
+    secrets_manager_credentials(&moto, &port);
+
+    // A server that accepts and never answers: each attempt and the check are time-boxed.
+    let silent_port = silent_server();
+    let started = Instant::now();
+    let hung = drill(&moto, &[("engine", "postgres"), ("db_port", &silent_port), ("db_password", PASSWORD)], &[]);
+    assert!(hung.error().contains("no answer within"), "{}", hung.error());
+    assert!(hung.check()["elapsed_ms"].as_u64().unwrap() < 6_000, "{}", hung.check());
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+/// RDS-managed credentials: a secret with username and password, read in the DR region; and
+/// readiness, before any failover, finds a secret missing there.
+fn secrets_manager_credentials(moto: &Moto, port: &str) {
     block_on(async {
         let sm = aws_sdk_secretsmanager::Client::new(&moto.sdk("us-west-2").await);
         let value = format!(r#"{{"username":"{USER}","password":"{PASSWORD}"}}"#);
         sm.create_secret().name("orders-db").secret_string(value).send().await.unwrap();
     });
-    let from_sm = drill(&moto, &[("engine", "postgres"), ("db_port", &port), ("secret_id", "orders-db")], &[]);
+    let from_sm = drill(moto, &[("engine", "postgres"), ("db_port", port), ("secret_id", "orders-db")], &[]);
     assert_eq!(from_sm.check()["passed"], true, "{}", from_sm.check());
     from_sm.assert_secret_kept(PASSWORD);
-    let missing = drill(&moto, &[("engine", "postgres"), ("db_port", &port), ("secret_id", "nope")], &[]);
+    let missing = drill(moto, &[("engine", "postgres"), ("db_port", port), ("secret_id", "nope")], &[]);
     assert!(missing.error().contains("secretsmanager:GetSecretValue nope in us-west-2"), "{}", missing.error());
     // Readiness says so any day, before a failover: the secret must exist in the DR region.
     let ready = |secret: &str| -> serde_json::Value {
@@ -188,14 +201,6 @@ fn postgres_data_checks_prove_the_data_and_measure_the_recovery_point() {
     };
     assert_eq!(data_findings(&ready("orders-db")), Vec::<String>::new());
     assert_eq!(data_findings(&ready("nope")), ["\"blocker\" \"check.orders\""]);
-
-    // A server that accepts and never answers: each attempt and the check are time-boxed.
-    let silent_port = silent_server();
-    let started = Instant::now();
-    let hung = drill(&moto, &[("engine", "postgres"), ("db_port", &silent_port), ("db_password", PASSWORD)], &[]);
-    assert!(hung.error().contains("no answer within"), "{}", hung.error());
-    assert!(hung.check()["elapsed_ms"].as_u64().unwrap() < 6_000, "{}", hung.check());
-    assert!(started.elapsed() < Duration::from_secs(60));
 }
 
 /// MariaDB (the MySQL protocol): pass with the measured recovery point, too few rows, too old,

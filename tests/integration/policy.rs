@@ -125,7 +125,12 @@ fn the_json_plan_matches_terraforms_show_json() {
     };
     assert_eq!(relevant(&ours), relevant(&theirs), "relevant_attributes");
 
-    let (ours_cfg, theirs_cfg) = (&ours["configuration"], &theirs["configuration"]);
+    configurations_agree(&ours["configuration"], &theirs["configuration"], &text);
+}
+
+/// The `configuration` sections: provider, module call, outputs, resources with their
+/// expressions (references and constants), and variables (never a sensitive value in drplan's).
+fn configurations_agree(ours_cfg: &Json, theirs_cfg: &Json, text: &str) {
     assert_eq!(ours_cfg["provider_config"]["aws"]["full_name"], theirs_cfg["provider_config"]["aws"]["full_name"]);
     assert_eq!(
         ours_cfg["provider_config"]["aws"]["expressions"]["region"],

@@ -151,96 +151,92 @@ impl Evaluator<'_> {
                     };
                     return self.apply(&Value::List(items), &steps[i + 1 + rest_len..]);
                 }
-                Step::Attr(name, span) => {
-                    cur = match cur {
-                        Value::Map(m) => m.get(name).ok_or_else(|| {
-                            let d = Diagnostic::error("Unsupported attribute")
-                                .detail(format!("This object does not have an attribute named \"{name}\"."))
-                                .at(*span);
-                            match did_you_mean(name, m.keys().map(String::as_str)) {
-                                Some(s) => d.hint(format!("did you mean \"{s}\"?")),
-                                None => d,
-                            }
-                        })?,
-                        Value::Null => {
-                            return Err(Diagnostic::error("Attempt to get attribute from null value")
-                                .detail(format!(
-                                    "This value is null, so it does not have an attribute named \"{name}\"."
-                                ))
-                                .at(*span));
-                        }
-                        Value::List(_) | Value::Set(_) => {
-                            return Err(Diagnostic::error("Unsupported attribute")
-                                .detail(format!(
-                                    "This value is a {}, so it has no attribute \"{name}\".",
-                                    cur.type_name()
-                                ))
-                                .at(*span)
-                                .hint(format!("to read \"{name}\" from every element, use a splat: [*].{name}")));
-                        }
-                        other => {
-                            return Err(Diagnostic::error("Unsupported attribute")
-                                .detail(format!("A {} value does not have attributes.", other.type_name()))
-                                .at(*span));
-                        }
-                    }
-                }
-                Step::Index(key, span) => {
-                    cur = match (cur, key) {
-                        (_, Value::Unknown) => return Ok(Value::Unknown),
-                        (Value::List(items), k) => {
-                            let idx = match k {
-                                Value::Number(n) if n.is_integer() => Some(n.clone()),
-                                Value::String(s) => crate::eval::Number::parse(s).filter(|n| n.is_integer()),
-                                _ => None,
-                            };
-                            match idx {
-                                Some(n) if n.to_usize().is_some_and(|i| i < items.len()) => {
-                                    &items[n.to_usize().unwrap_or_default()]
-                                }
-                                Some(n) => {
-                                    return Err(Diagnostic::error("Invalid index")
-                                        .detail(format!(
-                                            "The index {n} is out of range for a list of {} element(s).",
-                                            items.len()
-                                        ))
-                                        .at(*span));
-                                }
-                                None => {
-                                    return Err(Diagnostic::error("Invalid index")
-                                        .detail(format!(
-                                            "A list index must be a whole number, but this is {}.",
-                                            describe(k)
-                                        ))
-                                        .at(*span));
-                                }
-                            }
-                        }
-                        (Value::Map(m), k) => {
-                            let name = k.to_template_string().unwrap_or_default();
-                            m.get(&name).ok_or_else(|| {
-                                Diagnostic::error("Invalid index")
-                                    .detail(format!("The given key {name:?} does not identify an element in this map."))
-                                    .at(*span)
-                            })?
-                        }
-                        (Value::Set(_), _) => {
-                            return Err(Diagnostic::error("Invalid index")
-                                .detail("Elements of a set cannot be selected by index.")
-                                .at(*span)
-                                .hint("convert it with tolist() first, or iterate it with a for expression"));
-                        }
-                        (other, _) => {
-                            return Err(Diagnostic::error("Invalid index")
-                                .detail(format!("A {} value cannot be indexed.", other.type_name()))
-                                .at(*span));
-                        }
-                    };
-                }
+                Step::Attr(name, span) => cur = attribute(cur, name, *span)?,
+                Step::Index(key, span) => match index(cur, key, *span)? {
+                    Some(v) => cur = v,
+                    None => return Ok(Value::Unknown),
+                },
             }
         }
         Ok(cur.clone())
     }
+}
+
+/// `cur.name`: an object's attribute, or the error Terraform gives for any other value.
+fn attribute<'v>(cur: &'v Value, name: &str, span: Option<Span>) -> Result<&'v Value> {
+    Ok(match cur {
+        Value::Map(m) => m.get(name).ok_or_else(|| {
+            let d = Diagnostic::error("Unsupported attribute")
+                .detail(format!("This object does not have an attribute named \"{name}\"."))
+                .at(span);
+            match did_you_mean(name, m.keys().map(String::as_str)) {
+                Some(s) => d.hint(format!("did you mean \"{s}\"?")),
+                None => d,
+            }
+        })?,
+        Value::Null => {
+            return Err(Diagnostic::error("Attempt to get attribute from null value")
+                .detail(format!("This value is null, so it does not have an attribute named \"{name}\"."))
+                .at(span));
+        }
+        Value::List(_) | Value::Set(_) => {
+            return Err(Diagnostic::error("Unsupported attribute")
+                .detail(format!("This value is a {}, so it has no attribute \"{name}\".", cur.type_name()))
+                .at(span)
+                .hint(format!("to read \"{name}\" from every element, use a splat: [*].{name}")));
+        }
+        other => {
+            return Err(Diagnostic::error("Unsupported attribute")
+                .detail(format!("A {} value does not have attributes.", other.type_name()))
+                .at(span));
+        }
+    })
+}
+
+/// `cur[key]`: a list element or a map value; `None` when the key is not known yet.
+fn index<'v>(cur: &'v Value, key: &Value, span: Option<Span>) -> Result<Option<&'v Value>> {
+    Ok(Some(match (cur, key) {
+        (_, Value::Unknown) => return Ok(None),
+        (Value::List(items), k) => {
+            let idx = match k {
+                Value::Number(n) if n.is_integer() => Some(n.clone()),
+                Value::String(s) => crate::eval::Number::parse(s).filter(|n| n.is_integer()),
+                _ => None,
+            };
+            match idx {
+                Some(n) if n.to_usize().is_some_and(|i| i < items.len()) => &items[n.to_usize().unwrap_or_default()],
+                Some(n) => {
+                    return Err(Diagnostic::error("Invalid index")
+                        .detail(format!("The index {n} is out of range for a list of {} element(s).", items.len()))
+                        .at(span));
+                }
+                None => {
+                    return Err(Diagnostic::error("Invalid index")
+                        .detail(format!("A list index must be a whole number, but this is {}.", describe(k)))
+                        .at(span));
+                }
+            }
+        }
+        (Value::Map(m), k) => {
+            let name = k.to_template_string().unwrap_or_default();
+            m.get(&name).ok_or_else(|| {
+                Diagnostic::error("Invalid index")
+                    .detail(format!("The given key {name:?} does not identify an element in this map."))
+                    .at(span)
+            })?
+        }
+        (Value::Set(_), _) => {
+            return Err(Diagnostic::error("Invalid index")
+                .detail("Elements of a set cannot be selected by index.")
+                .at(span)
+                .hint("convert it with tolist() first, or iterate it with a for expression"));
+        }
+        (other, _) => {
+            return Err(Diagnostic::error("Invalid index")
+                .detail(format!("A {} value cannot be indexed.", other.type_name()))
+                .at(span));
+        }
+    }))
 }
 
 fn undeclared(root: &str, path: &[&str], declared: &[&str], span: Option<Span>) -> Diagnostic {
