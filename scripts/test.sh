@@ -19,5 +19,15 @@ export DRPLAN_CHECKOV
 # the tests start on loopback themselves.
 bash scripts/install-databases.sh
 
-cargo test --locked --all-targets
-cargo test --locked --doc
+# Tests whose dependency is missing (moto, Checkov, the database servers, terraform-provider-aws,
+# Terraform) are ignored by name with the reason (build.rs); DRPLAN_ALL_TIERS=1 (CI) makes a
+# missing one fail instead. The summary at the end says what ran.
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --locked --all-targets 2>&1 | tee "$log" || status=$?
+if [ "$status" -eq 0 ]; then
+  cargo test --locked --doc 2>&1 | tee -a "$log" || status=$?
+fi
+bash scripts/test-summary.sh "$log"
+exit "$status"

@@ -2,6 +2,7 @@
 //! function and prints its result. Exit codes are decided in `main`.
 
 mod apply;
+pub mod exit;
 mod fmt;
 mod output;
 mod readiness;
@@ -9,7 +10,6 @@ pub mod terraform_flags;
 
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -19,6 +19,7 @@ use crate::expand::inputs::VarArgs;
 use crate::ops::plan::PlanOptions;
 use crate::ops::{self, LoadOptions, graph::GraphFormat};
 use crate::render::{self, Format, Style};
+use exit::Status;
 
 /// drplan: plan and rehearse the recovery of an AWS topology in a secondary region.
 ///
@@ -403,14 +404,14 @@ pub fn var_flag_order(args: &[String]) -> Vec<String> {
         .collect()
 }
 
-pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
+pub fn exec(cli: Cli, raw_args: &[String]) -> Result<Status, Error> {
     let order = var_flag_order(raw_args);
     match cli.command {
         Command::Validate(args) => validate(&args.config.load_options(&order), args.format),
         Command::Fmt(args) => fmt::exec(&args),
         Command::Version => {
             print(&format!("drplan v{}\n", env!("CARGO_PKG_VERSION")))?;
-            Ok(ExitCode::SUCCESS)
+            Ok(Status::Success)
         }
         Command::Plan(args) => plan(&args, &order),
         Command::Snapshot(args) => {
@@ -430,14 +431,14 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
             if !unavailable.is_empty() {
                 eprintln!("Warning: could not read {}.", unavailable.join(", "));
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Status::Success)
         }
         Command::Show(args) => {
             let mut plan = ops::plan::read_plan(&args.planfile)?;
             // Where the configuration lives is file metadata, not part of the plan shown.
             plan.config_dir = None;
             print(&render::render(&plan, args.output.format.into(), style(&args.output)))?;
-            Ok(ExitCode::SUCCESS)
+            Ok(Status::Success)
         }
         Command::Apply(args) => {
             let config = ConfigArgs {
@@ -459,7 +460,7 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "drplan", &mut out);
             print(&String::from_utf8_lossy(&out))?;
-            Ok(ExitCode::SUCCESS)
+            Ok(Status::Success)
         }
         Command::Runbook(args) => {
             let aws = args.aws.cloud();
@@ -480,12 +481,12 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<ExitCode, Error> {
                 }
                 None => print(&text)?,
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Status::Success)
         }
         Command::Graph(args) => {
             let text = ops::graph::graph(&args.config.load_options(&order), args.format.into())?;
             print(&text)?;
-            Ok(ExitCode::SUCCESS)
+            Ok(Status::Success)
         }
     }
 }
@@ -509,7 +510,7 @@ pub(crate) fn stdout_color() -> bool {
     anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
 }
 
-fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
+fn plan(args: &PlanArgs, order: &[String]) -> Result<Status, Error> {
     let aws = args.aws.cloud();
     let cloud = live_or_aws(args.live.as_ref(), &aws);
     let opts = PlanOptions {
@@ -540,12 +541,12 @@ fn plan(args: &PlanArgs, order: &[String]) -> Result<ExitCode, Error> {
     }
     if args.enforce_objectives && planned.plan.recovery.breached() {
         eprintln!("Error: the plan breaches a recovery objective (see the estimates above).");
-        return Ok(ExitCode::from(3));
+        return Ok(Status::NeedsAttention);
     }
-    Ok(if args.detailed_exitcode && planned.plan.summary.has_changes() { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if args.detailed_exitcode && planned.plan.summary.has_changes() { Status::Changes } else { Status::Success })
 }
 
-fn validate(opts: &LoadOptions, format: ValidateFormatArg) -> Result<ExitCode, Error> {
+fn validate(opts: &LoadOptions, format: ValidateFormatArg) -> Result<Status, Error> {
     if format == ValidateFormatArg::Json {
         // As `terraform validate -json`: the document on stdout, valid or not; exit 1 if not.
         let (text, valid) = match ops::validate::validate(opts) {
@@ -556,7 +557,7 @@ fn validate(opts: &LoadOptions, format: ValidateFormatArg) -> Result<ExitCode, E
             Err(other) => return Err(other),
         };
         print(&text)?;
-        return Ok(if valid { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        return Ok(if valid { Status::Success } else { Status::Failed });
     }
     let (config, counts) = ops::validate::validate(opts)?;
     if !config.warnings.is_empty() {
@@ -569,7 +570,7 @@ fn validate(opts: &LoadOptions, format: ValidateFormatArg) -> Result<ExitCode, E
         plural(counts.data_sources, "data source"),
         plural(counts.modules, "module")
     ))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Success)
 }
 
 pub(crate) fn print(text: &str) -> Result<(), Error> {

@@ -5,8 +5,11 @@
 //! [`ops`] holds one function per CLI command. Rendering never computes; computing never prints.
 
 #![forbid(unsafe_code)]
+// The library never prints: output is the CLI's business (`cli`, and `main`). Clippy enforces it.
+#![warn(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod apply;
+#[allow(clippy::print_stdout, clippy::print_stderr)]
 pub mod cli;
 pub mod cloud;
 pub mod config;

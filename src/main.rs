@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
+use drplan::cli::exit::Status;
 use drplan::cli::{self, Cli};
 use drplan::error::Error;
 
@@ -14,17 +15,16 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+            return if e.use_stderr() { Status::Failed } else { Status::Success }.into();
         }
     };
     match cli::exec(cli, &raw) {
-        Ok(code) => code,
+        Ok(status) => status.into(),
         Err(err) => report(&err),
     }
 }
 
-/// The one place errors become output and exit codes. Exit 1 for every error, as Terraform,
-/// except 4 when apply stopped at an approval gate (a script can tell "waiting for a person").
+/// The one place errors become output; their exit status is [`Status::of`]'s.
 fn report(err: &Error) -> ExitCode {
     match err {
         Error::Config { diagnostics, sources } => {
@@ -33,8 +33,5 @@ fn report(err: &Error) -> ExitCode {
         }
         other => eprintln!("Error: {other}"),
     }
-    match err {
-        Error::AwaitingApproval { .. } => ExitCode::from(4),
-        _ => ExitCode::from(1),
-    }
+    Status::of(err).into()
 }

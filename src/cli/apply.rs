@@ -4,10 +4,10 @@
 
 use std::io::{BufRead as _, IsTerminal as _};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use super::exit::Status as Exit;
 use super::{ConfigArgs, DrillArgs, RunArgs, print};
 use crate::apply::journal::FileJournal;
 use crate::apply::{self, Journal, JournalEvent, Status};
@@ -86,7 +86,7 @@ pub(super) fn apply(
     raw_args: &[String],
     order: &[String],
     what: Verb,
-) -> Result<ExitCode, Error> {
+) -> Result<Exit, Error> {
     let (destroy, declared_at) = match what {
         Verb::Apply { declared_at } => (false, declared_at),
         Verb::Destroy => (true, None),
@@ -112,7 +112,7 @@ pub(super) fn apply(
         // Nothing to do can still leave something to say (an object left in place).
         let warnings: String = plan.warnings.iter().map(|w| format!("Warning: {w}\n\n")).collect();
         print(&format!("{warnings}No changes. The DR region matches the configuration.\n"))?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Success);
     }
     if !prepared.from_file {
         print(&render::render(plan, Format::Human, Style { color: super::stdout_color(), compact: false }))?;
@@ -152,7 +152,7 @@ pub(super) fn apply(
         return Err(stopped);
     }
     if report.succeeded() {
-        Ok(ExitCode::SUCCESS)
+        Ok(Exit::Success)
     } else {
         Err(Error::Incomplete {
             verb: verb.into(),
@@ -253,7 +253,7 @@ fn on_interrupt(cancel: Arc<AtomicBool>) {
                     _ = term.recv() => {}
                 }
                 if n > 0 {
-                    std::process::exit(130);
+                    std::process::exit(Exit::Interrupted.code().into());
                 }
                 cancel.store(true, std::sync::atomic::Ordering::SeqCst);
                 eprintln!("\nInterrupt received: no new steps will start; waiting for running steps to finish (Ctrl-C again to exit now).");
@@ -268,7 +268,7 @@ fn unix_time() -> u64 {
 }
 
 /// `drplan drill`: never in the default workspace (that is the real recovery's).
-pub(super) fn drill(args: &DrillArgs, order: &[String]) -> Result<ExitCode, Error> {
+pub(super) fn drill(args: &DrillArgs, order: &[String]) -> Result<Exit, Error> {
     let mut config = args.config.clone();
     if config.workspace == "default" {
         config.workspace = "drill".into();
@@ -304,5 +304,5 @@ pub(super) fn drill(args: &DrillArgs, order: &[String]) -> Result<ExitCode, Erro
             .map_err(|e| Error::Io { context: format!("writing {}", path.display()), source: e })?;
     }
     print(&format!("\n{markdown}\nReports: {} and {}\n", md_path.display(), json_path.display()))?;
-    if report.passed { Ok(ExitCode::SUCCESS) } else { Err(Error::DrillFailed(report.failures.join("; "))) }
+    if report.passed { Ok(Exit::Success) } else { Err(Error::DrillFailed(report.failures.join("; "))) }
 }

@@ -1,9 +1,8 @@
 //! `drplan fmt`: the command line over [`crate::ops::fmt`] (listing, diffs, `-check`'s exit 3).
 
-use std::process::ExitCode;
-
 use clap::Args;
 
+use super::exit::Status;
 use super::print;
 use crate::error::Error;
 use crate::ops;
@@ -29,7 +28,7 @@ pub struct FmtArgs {
     pub list: bool,
 }
 
-pub(super) fn exec(args: &FmtArgs) -> Result<ExitCode, Error> {
+pub(super) fn exec(args: &FmtArgs) -> Result<Status, Error> {
     let opts = ops::fmt::FmtOptions {
         targets: args.targets.clone(),
         recursive: args.recursive,
@@ -49,5 +48,5 @@ pub(super) fn exec(args: &FmtArgs) -> Result<ExitCode, Error> {
         }
     }
     print(&out)?;
-    Ok(if args.check && !changed.is_empty() { ExitCode::from(3) } else { ExitCode::SUCCESS })
+    Ok(if args.check && !changed.is_empty() { Status::NeedsAttention } else { Status::Success })
 }

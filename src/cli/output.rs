@@ -2,10 +2,9 @@
 //! none, so they are evaluated against the live state (`--live` for a recorded one), as the
 //! plan's "Outputs after apply" are. Sensitive outputs are never printed.
 
-use std::process::ExitCode;
-
 use clap::Args;
 
+use super::exit::Status;
 use super::{AwsArgs, ConfigArgs, live_or_aws, print};
 use crate::cloud::Offline;
 use crate::error::Error;
@@ -36,7 +35,7 @@ pub enum OutputFormat {
     Json,
 }
 
-pub(super) fn exec(args: &OutputArgs, order: &[String]) -> Result<ExitCode, Error> {
+pub(super) fn exec(args: &OutputArgs, order: &[String]) -> Result<Status, Error> {
     let aws = args.aws.cloud();
     let cloud = live_or_aws(args.live.as_ref(), &aws);
     let opts = PlanOptions {
@@ -110,7 +109,7 @@ pub(super) fn exec(args: &OutputArgs, order: &[String]) -> Result<ExitCode, Erro
         out
     };
     print(&text)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Success)
 }
 
 /// The type Terraform's `output -json` gives a value (cty's JSON type notation).

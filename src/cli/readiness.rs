@@ -1,9 +1,8 @@
 //! `drplan readiness`: a thin command over [`crate::ops::readiness`].
 
-use std::process::ExitCode;
-
 use clap::Args;
 
+use super::exit::Status;
 use super::{AwsArgs, ConfigArgs, FormatArg, live_or_aws, print};
 use crate::cloud::Offline;
 use crate::error::Error;
@@ -24,7 +23,7 @@ pub struct ReadinessArgs {
     pub aws: AwsArgs,
 }
 
-pub(super) fn exec(args: &ReadinessArgs, order: &[String]) -> Result<ExitCode, Error> {
+pub(super) fn exec(args: &ReadinessArgs, order: &[String]) -> Result<Status, Error> {
     let aws = args.aws.cloud();
     let cloud = live_or_aws(args.live.as_ref(), &aws);
     let mut load = args.config.load_options(order);
@@ -36,5 +35,5 @@ pub(super) fn exec(args: &ReadinessArgs, order: &[String]) -> Result<ExitCode, E
         FormatArg::Markdown => crate::render::readiness::markdown(&report),
     };
     print(&text)?;
-    Ok(if report.ready { ExitCode::SUCCESS } else { ExitCode::from(3) })
+    Ok(if report.ready { Status::Success } else { Status::NeedsAttention })
 }

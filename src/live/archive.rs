@@ -47,20 +47,20 @@ pub fn read(config: &Value) -> Result<(Value, String), String> {
     let sha512 = sha2::Sha512::digest(&bytes);
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let mut out = config.as_map().cloned().unwrap_or_default();
-    let sha1 = hex::encode(&sha1::Sha1::digest(&bytes));
+    let sha1 = hex::encode(sha1::Sha1::digest(&bytes));
     for (k, v) in [
         ("output_size", Value::from(bytes.len())),
-        ("output_md5", Value::from(hex::encode(&md5::Md5::digest(&bytes)))),
+        ("output_md5", Value::from(hex::encode(md5::Md5::digest(&bytes)))),
         ("output_sha", Value::from(sha1.as_str())),
-        ("output_sha256", Value::from(hex::encode(&sha256))),
+        ("output_sha256", Value::from(hex::encode(sha256))),
         ("output_base64sha256", Value::from(b64(&sha256))),
-        ("output_sha512", Value::from(hex::encode(&sha512))),
+        ("output_sha512", Value::from(hex::encode(sha512))),
         ("output_base64sha512", Value::from(b64(&sha512))),
         ("id", Value::from(sha1.as_str())),
     ] {
         out.insert(k.to_string(), v);
     }
-    Ok((Value::Map(out), format!("{TYPE}/{output}#{}", hex::encode(&sha256))))
+    Ok((Value::Map(out), format!("{TYPE}/{output}#{}", hex::encode(sha256))))
 }
 
 fn parse_mode(text: &str) -> Result<u32, String> {

@@ -414,7 +414,7 @@ pub trait ResourceType: Send + Sync {
 
 /// Every natively served type, in one list.
 fn registry() -> &'static [&'static dyn ResourceType] {
-    static REGISTRY: [&dyn ResourceType; 22] = [
+    static REGISTRY: &[&dyn ResourceType] = &[
         &ec2::vpc::Vpc,
         &ec2::subnet::Subnet,
         &ec2::internet_gateway::InternetGateway,
@@ -438,7 +438,7 @@ fn registry() -> &'static [&'static dyn ResourceType] {
         &route53::health_check::HealthCheck,
         &route53::record::Record,
     ];
-    &REGISTRY
+    REGISTRY
 }
 
 fn index() -> &'static HashMap<&'static str, &'static dyn ResourceType> {

@@ -281,16 +281,19 @@ fn lifecycle(ex: &Example) {
     assert!(r.stdout.contains("No changes"), "{}", r.stdout);
 }
 
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn webapp_dr_lifecycle() {
     lifecycle(&WEBAPP);
 }
 
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn pilot_light_lifecycle() {
     lifecycle(&PILOT);
 }
 
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn backup_restore_lifecycle() {
     lifecycle(&LEDGER);
@@ -298,6 +301,7 @@ fn backup_restore_lifecycle() {
 
 /// Throttling, lost answers and held "creating" states on the way: every re-apply converges,
 /// nothing is duplicated, and the primary region only ever sees reads.
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn faults_converge_without_duplicates_and_never_write_the_primary() {
     let ex = &WEBAPP;
@@ -343,6 +347,7 @@ fn faults_converge_without_duplicates_and_never_write_the_primary() {
 }
 
 /// `kill -9` at several points of an apply; the next apply finds what exists and converges.
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn killed_applies_resume_without_duplicates() {
     let ex = &PILOT;
@@ -409,6 +414,7 @@ fn killed_applies_resume_without_duplicates() {
 }
 
 /// A saved plan applies exactly; after the live state changes it is refused as stale.
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn a_stale_plan_file_is_refused() {
     let ex = &PILOT;
@@ -432,6 +438,7 @@ fn a_stale_plan_file_is_refused() {
 }
 
 /// A primary region that does not answer is time-boxed: the plan goes on without it, loudly.
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn a_hanging_primary_region_is_time_boxed() {
     let ex = &PILOT;
@@ -450,6 +457,7 @@ fn a_hanging_primary_region_is_time_boxed() {
 }
 
 /// Ctrl-C stops new steps, lets running ones finish, and reports what was not started.
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn ctrl_c_stops_launching_and_lets_running_steps_finish() {
     let ex = &PILOT;

@@ -45,6 +45,7 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Runtime::new().unwrap().block_on(f)
 }
 
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn plans_against_aws_match_owned_objects_and_read_both_regions() {
     let moto = Moto::start();
@@ -74,6 +75,7 @@ fn plans_against_aws_match_owned_objects_and_read_both_regions() {
     assert!(!run.stdout.contains("not-a-secret-1"));
 }
 
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn a_recorded_snapshot_plans_exactly_like_aws() {
     let moto = Moto::start();

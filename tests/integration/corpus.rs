@@ -84,12 +84,13 @@ const WITH_PROVIDER: &[(&str, &[&str], Option<usize>)] = &[
 /// Where the provider is installed, every block of the repositories is checked against its
 /// schema (attributes written as blocks included) and by its own validations, nothing but the
 /// expected kinds of error remain, and the valid ones plan.
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn real_repositories_with_the_provider() {
-    let Some(installed) = crate::harness::InstalledProvider::find() else {
-        eprintln!("terraform-provider-aws is not installed here");
-        return;
-    };
+    let installed = crate::harness::InstalledProvider::required();
     for dir in subdirs("tests/fixtures/real") {
         let name = name_of(&dir);
         let (_, allowed, creates) =

@@ -21,6 +21,7 @@ async fn vpcs(moto: &Moto) -> usize {
     out.vpcs().iter().filter(|v| v.cidr_block() == Some("10.70.0.0/16")).count()
 }
 
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn a_failing_check_holds_the_traffic_back_until_it_passes() {
     let moto = Moto::start();
@@ -82,6 +83,7 @@ fn resume_args(stderr: &str) -> Vec<String> {
     args
 }
 
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn approval_gates_stop_apply_with_a_distinct_status_and_resume() {
     let moto = Moto::start();
@@ -134,6 +136,7 @@ fn approval_gates_stop_apply_with_a_distinct_status_and_resume() {
 /// `drill --phase failover` rehearses that phase in its own workspace: everything but the
 /// cutover is applied, the checks run, the report gives the phase and the time to
 /// cutover-ready, and the approval gates are passed without asking (and said so).
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn a_drill_rehearses_a_phase_up_to_cutover_ready() {
     let moto = Moto::start();

@@ -84,6 +84,10 @@ fn rfc3339(t: SystemTime) -> String {
 /// few; too old; beyond the RPO objective; wrong password; a write refused (read-only); TLS
 /// verified against the server's CA; credentials from Secrets Manager; a server that never
 /// answers, bounded.
+#[cfg_attr(
+    any(drplan_no_databases, drplan_no_moto),
+    ignore = "needs PostgreSQL and MariaDB servers (scripts/install-databases.sh); needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)"
+)]
 #[test]
 fn postgres_data_checks_prove_the_data_and_measure_the_recovery_point() {
     let pg = Postgres::start();
@@ -205,6 +209,10 @@ fn secrets_manager_credentials(moto: &Moto, port: &str) {
 
 /// MariaDB (the MySQL protocol): pass with the measured recovery point, too few rows, too old,
 /// wrong password, a write refused; the server runs in another time zone.
+#[cfg_attr(
+    any(drplan_no_databases, drplan_no_moto),
+    ignore = "needs PostgreSQL and MariaDB servers (scripts/install-databases.sh); needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)"
+)]
 #[test]
 fn mysql_data_checks_prove_the_data_and_measure_the_recovery_point() {
     let db = Mariadb::start();
@@ -258,6 +266,10 @@ fn mysql_data_checks_prove_the_data_and_measure_the_recovery_point() {
 
 /// A failover holds the traffic back while the restored data is older than `max_age` allows,
 /// and moves it once the failure's declared time shows the data is recent enough.
+#[cfg_attr(
+    any(drplan_no_databases, drplan_no_moto),
+    ignore = "needs PostgreSQL and MariaDB servers (scripts/install-databases.sh); needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)"
+)]
 #[test]
 fn stale_data_holds_the_cutover_back() {
     let pg = Postgres::start();

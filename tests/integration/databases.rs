@@ -6,22 +6,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::root;
-
 /// The user and password every test server has (the secret the tests look for in output).
 pub const USER: &str = "drplan_check";
 pub const PASSWORD: &str = "pw-7f3a9c-never-printed";
 pub const DATABASE: &str = "shop";
 
+/// The servers are Debian's packages, which scripts/install-databases.sh installs (scripts/test.sh
+/// runs it); the tests never install them. Tests that start one are in the `databases` tier.
 fn ensure_installed() {
-    static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    DONE.get_or_init(|| {
-        let status = Command::new("bash")
-            .arg(root().join("scripts/install-databases.sh"))
-            .status()
-            .expect("bash runs scripts/install-databases.sh");
-        assert!(status.success(), "scripts/install-databases.sh failed (it needs root and Debian's packages)");
-    });
+    let initdb = postgres_bin("initdb");
+    assert!(
+        initdb.is_absolute() && initdb.exists() && Path::new("/usr/sbin/mariadbd").exists(),
+        "PostgreSQL and MariaDB servers are not installed: run scripts/install-databases.sh (scripts/test.sh does); a test that needs them carries #[cfg_attr(drplan_no_databases, ignore = ...)]"
+    );
 }
 
 fn free_port() -> u16 {

@@ -63,6 +63,7 @@ fn drill_leftovers(s: &Session, moto: &Moto) -> Vec<String> {
 /// A drill of pilot-light: applied in its own workspace, checks against a loopback server
 /// pass, the cutover record is skipped, the report is truthful, and everything is destroyed.
 /// Then a drill whose check cannot pass: it reports failure, exits non-zero, still cleans up.
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn drills_measure_report_and_always_clean_up() {
     let ex = &PILOT;

@@ -38,6 +38,7 @@ async fn primary(moto: &Moto) -> (Vec<(String, Option<String>)>, Vec<(String, Op
     (vpcs, dbs)
 }
 
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn failback_writes_to_the_primary_only_what_it_declares() {
     let moto = Moto::start();

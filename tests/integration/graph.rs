@@ -4,7 +4,20 @@ use crate::harness::{drplan, name_of, settings};
 
 #[test]
 fn example_graphs() {
-    for (dir, runner) in crate::harness::examples() {
+    example_graphs_for(crate::harness::plain_examples());
+}
+
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn provider_example_graphs() {
+    example_graphs_for(crate::harness::provider_examples());
+}
+
+fn example_graphs_for(examples: Vec<(String, crate::harness::Runner)>) {
+    for (dir, runner) in examples {
         for format in ["dot", "mermaid"] {
             let args = ["graph", dir.as_str(), "--format", format];
             let run = runner.drplan(&args);

@@ -150,20 +150,18 @@ impl Runner {
     }
 }
 
-/// Every example with how to run drplan on it; those that need the provider are left out,
-/// with a message, where it is not installed.
-pub fn examples() -> Vec<(String, Runner)> {
-    let mut out = Vec::new();
-    for dir in subdirs("examples") {
-        if !PROVIDER_EXAMPLES.contains(&dir.as_str()) {
-            out.push((dir, Runner::Plain));
-        } else if let Some(p) = InstalledProvider::find() {
-            out.push((dir, Runner::Provider(p)));
-        } else {
-            eprintln!("{dir} needs terraform-provider-aws, which is not installed here: skipped");
-        }
-    }
-    out
+/// Every example drplan plans without terraform-provider-aws.
+pub fn plain_examples() -> Vec<(String, Runner)> {
+    subdirs("examples")
+        .into_iter()
+        .filter(|d| !PROVIDER_EXAMPLES.contains(&d.as_str()))
+        .map(|d| (d, Runner::Plain))
+        .collect()
+}
+
+/// The examples that need terraform-provider-aws, run with it (the `provider` tier).
+pub fn provider_examples() -> Vec<(String, Runner)> {
+    PROVIDER_EXAMPLES.iter().map(|d| (d.to_string(), Runner::Provider(InstalledProvider::required()))).collect()
 }
 
 pub fn name_of(path: &str) -> &str {
@@ -171,31 +169,28 @@ pub fn name_of(path: &str) -> &str {
 }
 
 /// The moto_server binary: `DRPLAN_MOTO_SERVER`, or the pinned one scripts/install-moto.sh
-/// installs under target/ (on first use, once per test run; later runs find it there).
+/// installs under target/ (scripts/test.sh runs it). Tests that start moto are in the `moto` tier
+/// (build.rs): where it is missing they are ignored, so reaching here without it is a test that
+/// lacks its tier mark.
 fn moto_server() -> PathBuf {
-    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| pinned_tool("DRPLAN_MOTO_SERVER", "scripts/install-moto.sh")).clone()
+    tool("DRPLAN_MOTO_SERVER", "target/moto/bin/moto_server", "scripts/install-moto.sh", "moto")
 }
 
 /// The checkov binary: `DRPLAN_CHECKOV`, or the pinned one scripts/install-checkov.sh installs
-/// under target/ (on first use, once per test run; later runs find it there).
+/// under target/ (the `checkov` tier).
 pub fn checkov() -> PathBuf {
-    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| pinned_tool("DRPLAN_CHECKOV", "scripts/install-checkov.sh")).clone()
+    tool("DRPLAN_CHECKOV", "target/checkov/bin/checkov", "scripts/install-checkov.sh", "checkov")
 }
 
-/// A tool from PyPI: the path in `env`, or what `script` installs (it prints the binary's path).
-fn pinned_tool(env: &str, script: &str) -> PathBuf {
-    if let Ok(bin) = std::env::var(env) {
-        return PathBuf::from(bin);
-    }
-    let out = Command::new("bash")
-        .arg(root().join(script))
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .unwrap_or_else(|e| panic!("bash runs {script}: {e}"));
-    assert!(out.status.success(), "{script} failed (it needs python3 and PyPI)");
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+/// A tool the tests never install themselves: the path in `env`, or where `script` installs it.
+fn tool(env: &str, installed: &str, script: &str, tier: &str) -> PathBuf {
+    let path = std::env::var_os(env).map_or_else(|| root().join(installed), PathBuf::from);
+    assert!(
+        path.is_file(),
+        "{} is not installed: run {script} (scripts/test.sh does) or set {env}; a test that needs it carries #[cfg_attr(drplan_no_{tier}, ignore = ...)]",
+        path.display()
+    );
+    path
 }
 
 /// A moto_server on a free loopback port, stopped when dropped. Each test gets its own, so
@@ -277,14 +272,11 @@ pub struct InstalledProvider {
 }
 
 impl InstalledProvider {
-    /// [`InstalledProvider::find`], saying so where there is none: the test it gates passes
-    /// without exercising the provider.
-    pub fn for_test() -> Option<InstalledProvider> {
-        let found = InstalledProvider::find();
-        if found.is_none() {
-            eprintln!("terraform-provider-aws is not installed here: the provider host is not exercised");
-        }
-        found
+    /// The installed provider, for a test in the `provider` tier (ignored where it is missing).
+    pub fn required() -> InstalledProvider {
+        InstalledProvider::find().expect(
+            "terraform-provider-aws is not installed (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins); a test that needs it carries #[cfg_attr(drplan_no_provider, ignore = ...)]",
+        )
     }
 
     /// `None` where the provider is not installed.

@@ -18,7 +18,22 @@ fn states(example: &str) -> Vec<String> {
 
 #[test]
 fn every_example_state_is_planned_deterministically_in_every_format() {
-    for (dir, runner) in crate::harness::examples() {
+    every_example_state_is_planned_deterministically_in_every_format_for(crate::harness::plain_examples());
+}
+
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn provider_example_states_are_planned_deterministically_in_every_format() {
+    every_example_state_is_planned_deterministically_in_every_format_for(crate::harness::provider_examples());
+}
+
+fn every_example_state_is_planned_deterministically_in_every_format_for(
+    examples: Vec<(String, crate::harness::Runner)>,
+) {
+    for (dir, runner) in examples {
         let recorded = states(&dir);
         for required in ["converged", "drifted", "empty", "partial"] {
             assert!(recorded.iter().any(|s| s == required), "{dir} lacks live/{required}.json");
@@ -43,7 +58,22 @@ fn every_example_state_is_planned_deterministically_in_every_format() {
 
 #[test]
 fn converged_states_have_no_changes_and_detailed_exitcode_says_so() {
-    for (dir, runner) in crate::harness::examples() {
+    converged_states_have_no_changes_and_detailed_exitcode_says_so_for(crate::harness::plain_examples());
+    let run = drplan(&["plan", "tests/fixtures/bad/unknown-argument", "--live", "empty", "--detailed-exitcode"]);
+    assert_eq!(run.code, 1, "errors are always exit 1");
+}
+
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn provider_example_converged_states_have_no_changes() {
+    converged_states_have_no_changes_and_detailed_exitcode_says_so_for(crate::harness::provider_examples());
+}
+
+fn converged_states_have_no_changes_and_detailed_exitcode_says_so_for(examples: Vec<(String, crate::harness::Runner)>) {
+    for (dir, runner) in examples {
         let converged = format!("{dir}/live/converged.json");
         let run = runner.drplan(&["plan", &dir, "--live", &converged, "--detailed-exitcode"]);
         assert_eq!(run.code, 0, "{dir}: {}", run.stdout);
@@ -54,8 +84,6 @@ fn converged_states_have_no_changes_and_detailed_exitcode_says_so() {
         // Without the flag, changes are not an error.
         assert_eq!(runner.drplan(&["plan", &dir, "--live", &empty]).code, 0);
     }
-    let run = drplan(&["plan", "tests/fixtures/bad/unknown-argument", "--live", "empty", "--detailed-exitcode"]);
-    assert_eq!(run.code, 1, "errors are always exit 1");
 }
 
 #[test]

@@ -198,6 +198,7 @@ fn checkov_failures(plan: &Path) -> (Vec<(String, String)>, Json) {
     (failed, report["summary"].clone())
 }
 
+#[cfg_attr(drplan_no_checkov, ignore = "needs Checkov (scripts/install-checkov.sh, or DRPLAN_CHECKOV)")]
 #[test]
 fn checkov_finds_the_same_on_drplans_plan_as_on_terraforms() {
     let dir = tempfile::tempdir().unwrap();
@@ -218,6 +219,7 @@ fn checkov_finds_the_same_on_drplans_plan_as_on_terraforms() {
     }
 }
 
+#[cfg_attr(drplan_no_checkov, ignore = "needs Checkov (scripts/install-checkov.sh, or DRPLAN_CHECKOV)")]
 #[test]
 fn checkov_checks_unchanged_resources_too() {
     // Converged: nothing changes, yet every resource is in the plan for policies to check.

@@ -62,6 +62,7 @@ fn the_failover_phase_plans_a_promotion() {
 /// no longer a replica, so StopDBInstance (refused for replicas) succeeds. The calls drplan
 /// made are recorded on the way: a PromoteReadReplica in the DR region, nothing written to the
 /// primary.
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn the_failover_phase_applies_a_promotion() {
     let moto = Moto::start();

@@ -67,6 +67,7 @@ fn blocker(rule: &str, address: &str) -> (String, String, String) {
     ("blocker".to_string(), rule.to_string(), address.to_string())
 }
 
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn readiness_finds_what_would_break_a_failover() {
     let moto = Moto::start();

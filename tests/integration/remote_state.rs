@@ -19,6 +19,7 @@ async fn put_state(moto: &Moto) {
     put.send().await.unwrap();
 }
 
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn remote_state_in_s3_is_read_recorded_and_planned_around_when_down() {
     let moto = Moto::start();

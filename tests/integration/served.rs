@@ -2,15 +2,15 @@
 //! terraform-provider-aws (the provider host): an offline plan, and the whole lifecycle on moto
 //! (found again by tags or configured names, no changes after apply, a change planned by the
 //! provider, a recorded snapshot planned offline, destroy), with a secret that never shows.
-//! Skipped where the provider is not installed.
+//! In the `provider` tier: ignored where the provider is not installed.
 
 use crate::harness::{InstalledProvider, Moto, Run};
 
 const DIR: &str = "tests/fixtures/plans/served";
 const SECRET: &str = "tok-3f9a-never-printed";
 
-fn provider() -> Option<InstalledProvider> {
-    InstalledProvider::for_test()
+fn provider() -> InstalledProvider {
+    InstalledProvider::required()
 }
 
 fn assert_ok(run: &Run, what: &str) {
@@ -19,9 +19,13 @@ fn assert_ok(run: &Run, what: &str) {
 
 /// Offline (`--live empty`), every type is planned by the provider: one create each, the
 /// provider's own values where the configuration leaves them, the sensitive value masked.
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn served_types_plan_offline_through_the_provider() {
-    let Some(p) = provider() else { return };
+    let p = provider();
     let run = p.drplan(&["plan", DIR, "--live", "empty"]);
     assert_ok(&run, "plan");
     crate::harness::settings().bind(|| insta::assert_snapshot!("plan-served-human", run.stdout));
@@ -43,9 +47,13 @@ fn served_types_plan_offline_through_the_provider() {
 
 /// A type AWS cannot tag whose import id the configuration does not imply (provider-aws cannot
 /// import an `aws_iam_policy_attachment` at all): the plan says drplan cannot find it again.
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn an_untaggable_served_type_is_called_out() {
-    let Some(p) = provider() else { return };
+    let p = provider();
     let tmp = tempfile::tempdir().unwrap();
     let main = std::fs::read_to_string(crate::harness::root().join(DIR).join("main.tf")).unwrap()
         + "\nresource \"aws_iam_policy_attachment\" \"read\" {\n  name       = \"read\"\n  roles      = [aws_iam_role.app.name]\n  policy_arn = \"arn:aws:iam::aws:policy/ReadOnlyAccess\"\n}\n";
@@ -88,9 +96,13 @@ resource "aws_iam_role" "app" {
 /// argument is an update the provider plans; a recorded snapshot plans offline the same;
 /// destroy removes the stack's objects and leaves another stack's alone. The secret never
 /// appears in output, plan files, snapshots or journals.
+#[cfg_attr(
+    any(drplan_no_moto, drplan_no_provider),
+    ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER); needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn served_types_lifecycle_on_moto() {
-    let Some(p) = provider() else { return };
+    let p = provider();
     let moto = Moto::start();
     let tmp = tempfile::tempdir().unwrap();
     let (dir, foreign, journal) = (tmp.path().join("stack"), tmp.path().join("foreign"), tmp.path().join("journal"));
@@ -162,9 +174,13 @@ fn served_types_lifecycle_on_moto() {
 /// (`tests/fixtures/oracle/provider-plan`): the same actions per address and, for the types
 /// planned through the provider, the same planned values, unknowns and sensitivity, attribute by
 /// attribute (except the ownership tags drplan adds).
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn served_plans_match_terraforms() {
-    let Some(p) = provider() else { return };
+    let p = provider();
     let oracle = crate::harness::root().join("tests/fixtures/oracle/provider-plan/terraform-plan.json");
     let oracle: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(oracle).unwrap()).unwrap();
     let run = p.drplan(&["plan", DIR, "--live", "empty", "--format", "json"]);
@@ -203,9 +219,13 @@ fn served_plans_match_terraforms() {
 
 /// What the provider refuses while planning (a FIFO queue whose name lacks `.fifo`, which its
 /// validation alone cannot see) is a located error with the provider's words.
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn a_plan_the_provider_refuses_is_a_located_error() {
-    let Some(p) = provider() else { return };
+    let p = provider();
     let tmp = tempfile::tempdir().unwrap();
     let config = "recovery {\n  stack  = \"r\"\n  region = \"us-west-2\"\n}\n\nprovider \"aws\" {\n  region = \"us-west-2\"\n}\n\nresource \"aws_sqs_queue\" \"jobs\" {\n  name       = \"jobs\"\n  fifo_queue = true\n}\n";
     std::fs::write(tmp.path().join("main.tf"), config).unwrap();
@@ -220,9 +240,13 @@ fn a_plan_the_provider_refuses_is_a_located_error() {
 /// A type provider-aws cannot import at all, and AWS cannot tag: an Auto Scaling group's
 /// attachment to a target group is read back from its configured group and target group (the
 /// provider's own read says whether it exists), so after apply a plan has no changes.
+#[cfg_attr(
+    any(drplan_no_moto, drplan_no_provider),
+    ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER); needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn an_attachment_without_an_import_is_found_by_reading_it() {
-    let Some(p) = provider() else { return };
+    let p = provider();
     let moto = Moto::start();
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("main.tf"), ATTACHMENT).unwrap();
@@ -294,9 +318,13 @@ resource "aws_autoscaling_attachment" "web" {
 /// The standard ACM DNS validation pattern: `for_each` over a new certificate's
 /// `domain_validation_options` has its keys, because references see the provider's plan (which
 /// knows the domain names), as in Terraform; the record values stay unknown.
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn for_each_over_a_new_certificates_validation_options_has_its_keys() {
-    let Some(p) = provider() else { return };
+    let p = provider();
     let run = p.drplan(&["plan", "tests/fixtures/plans/acm-validation", "--live", "empty", "--format", "json"]);
     assert_ok(&run, "plan");
     let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();

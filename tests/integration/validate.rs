@@ -34,7 +34,20 @@ fn every_diagnostic_is_reported_not_just_the_first() {
 
 #[test]
 fn examples_validate() {
-    for (dir, runner) in crate::harness::examples() {
+    examples_validate_for(crate::harness::plain_examples());
+}
+
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn provider_examples_validate() {
+    examples_validate_for(crate::harness::provider_examples());
+}
+
+fn examples_validate_for(examples: Vec<(String, crate::harness::Runner)>) {
+    for (dir, runner) in examples {
         let args = ["validate", dir.as_str()];
         let run = runner.drplan(&args);
         assert_eq!(run.code, 0, "{}", run.transcript(&args));
@@ -408,16 +421,10 @@ fn outputs_and_completions_work_as_terraforms() {
 /// `*.drplan.hcl` files, which Terraform does not read, and the phase is read through
 /// `var.drplan_phase`. Runs `terraform init` (from the provider mirror) and `terraform validate`
 /// where Terraform and the provider are installed, and says so where they are not.
+#[cfg_attr(drplan_no_terraform, ignore = "needs terraform and its provider mirror")]
 #[test]
 fn examples_are_valid_terraform() {
     let mirror = std::env::var("DRPLAN_TEST_PROVIDER_MIRROR").unwrap_or_else(|_| "/opt/tf-plugins".into());
-    let terraform = std::process::Command::new("terraform").arg("version").output();
-    if terraform.is_err() || !std::path::Path::new(&mirror).join("registry.terraform.io/hashicorp/aws").is_dir() {
-        eprintln!(
-            "terraform or its provider mirror is not installed here: examples not checked with terraform validate"
-        );
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let rc = tmp.path().join("terraformrc");
     std::fs::write(

@@ -3,15 +3,16 @@
 //! configuration implies), drift of such an object detected and repaired, destroy leaving
 //! nothing of the stack and another stack untouched, the secret never shown or written. And
 //! the ownership rule for objects AWS cannot tag: one whose parent is another stack's is left
-//! alone unless it already is as configured. Skipped where the provider is not installed.
+//! alone unless it already is as configured. In the `provider` tier:
+//! ignored where the provider is not installed.
 
 use crate::apply::block_on;
 use crate::harness::{InstalledProvider, Moto, Run, root};
 
 const SECRET: &str = "warm-standby-s3cr3t-never-printed";
 
-fn provider() -> Option<InstalledProvider> {
-    InstalledProvider::for_test()
+fn provider() -> InstalledProvider {
+    InstalledProvider::required()
 }
 
 fn assert_ok(run: &Run, what: &str) {
@@ -61,9 +62,13 @@ fn actions(plan: &serde_json::Value) -> Vec<(String, String)> {
         .collect()
 }
 
+#[cfg_attr(
+    any(drplan_no_moto, drplan_no_provider),
+    ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER); needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn warm_standby_lifecycle_on_moto() {
-    let Some(p) = provider() else { return };
+    let p = provider();
     let moto = Moto::start();
     let tmp = tempfile::tempdir().unwrap();
     let (dir, foreign, journal) = (tmp.path().join("warm"), tmp.path().join("foreign"), tmp.path().join("journal"));
@@ -152,9 +157,13 @@ fn warm_standby_lifecycle_on_moto() {
 /// An object AWS cannot tag, found by its import id under another stack's parent: left alone
 /// when it differs from the configuration (a located error, no plan), accepted as it is when it
 /// does not, and never deleted by this stack's destroy.
+#[cfg_attr(
+    any(drplan_no_moto, drplan_no_provider),
+    ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER); needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn an_untaggable_object_under_another_stacks_parent_is_not_taken() {
-    let Some(p) = provider() else { return };
+    let p = provider();
     let moto = Moto::start();
     let tmp = tempfile::tempdir().unwrap();
     let (ours, foreign) = (tmp.path().join("ours"), tmp.path().join("foreign"));
@@ -191,9 +200,13 @@ fn an_untaggable_object_under_another_stacks_parent_is_not_taken() {
 /// (every type, native and provider-served, with the secret masked), half built, converged (no
 /// changes) and drifted (versioning suspended, the group scaled by hand: two updates). And its
 /// runbook, whose provider-served steps say where their arguments are.
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn warm_standby_plans_offline_from_recorded_states() {
-    let Some(p) = provider() else { return };
+    let p = provider();
     let live = |state: &str| format!("examples/warm-standby/live/{state}.json");
     let plan = |state: &str, extra: &[&str]| {
         let mut args = vec!["plan".to_string(), "examples/warm-standby".into(), "--live".into(), live(state)];
@@ -242,9 +255,13 @@ fn warm_standby_plans_offline_from_recorded_states() {
 /// Terraform: a launch template renamed (which forces a new one) makes its group an update whose
 /// `launch_template.id` is known only after apply (before, the group kept the old id and the
 /// plan left it alone).
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn references_to_a_replaced_served_object_are_unknown() {
-    let Some(p) = provider() else { return };
+    let p = provider();
     let tmp = tempfile::tempdir().unwrap();
     let example = root().join("examples/warm-standby");
     let main = std::fs::read_to_string(example.join("main.tf")).unwrap();
@@ -273,9 +290,13 @@ fn references_to_a_replaced_served_object_are_unknown() {
 /// A snapshot recorded with an older provider: its states are upgraded by the running provider
 /// (`UpgradeResourceState`) before planning, so a converged stack still plans no changes; a
 /// state the provider cannot upgrade is an error naming the object and what to do.
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn recorded_states_of_an_older_schema_are_upgraded() {
-    let Some(p) = provider() else { return };
+    let p = provider();
     let tmp = tempfile::tempdir().unwrap();
     let converged = root().join("examples/warm-standby/live/converged.json");
     let mut live: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(converged).unwrap()).unwrap();
