@@ -59,7 +59,7 @@ fn steps_of(plan: &serde_json::Value) -> Vec<StepSpec> {
                 .unwrap_or_default();
             StepSpec {
                 address,
-                action: s["action"].as_str().unwrap_or("").into(),
+                action: serde_json::from_value(s["action"].clone()).unwrap_or(drplan::resources::StepAction::Create),
                 deps,
                 service: service.into(),
                 estimate,

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 // The library never prints: output is the CLI's business (`cli`, and `main`). Clippy enforces it.
 #![warn(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
+#![warn(unreachable_pub)]
 
 pub mod apply;
 #[allow(clippy::print_stdout, clippy::print_stderr)]

@@ -20,6 +20,7 @@ use crate::eval::Value;
 use crate::live::{ADDRESS_TAG, Inventory, LiveObject, STACK_TAG};
 use crate::plan::ResourceChange;
 use crate::plan::ownership;
+use crate::resources::StepAction;
 use crate::resources::StepError;
 use crate::resources::sdk::{Args, Narrow, live_value};
 use crate::resources::{self, ApplyRequest, Created, Op, Proof};
@@ -295,9 +296,9 @@ impl<P: Provider, R: Resolve> Runner for Executor<P, R> {
         let Some(change) = self.changes.get(&step.address) else {
             return Err(StepError::fatal(format!("{} is not in the plan", step.address)));
         };
-        match step.action.as_str() {
-            "read" => self.resolve(&step.address).map(drop),
-            "delete" => self.remove(change).await,
+        match step.action {
+            StepAction::Read => self.resolve(&step.address).map(drop),
+            StepAction::Delete => self.remove(change).await,
             _ => self.converge(change).await,
         }
     }

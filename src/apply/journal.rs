@@ -3,6 +3,7 @@
 //! the journal, which is evidence, not state). Secrets never reach it: it holds addresses,
 //! actions, timings and error messages only.
 
+use crate::resources::StepAction;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -14,13 +15,13 @@ use serde::{Deserialize, Serialize};
 pub enum JournalEvent {
     Start {
         address: String,
-        action: String,
+        action: StepAction,
         attempt: u32,
         at_ms: u64,
     },
     End {
         address: String,
-        action: String,
+        action: StepAction,
         status: super::Status,
         attempts: u32,
         at_ms: u64,

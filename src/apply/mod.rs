@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::resources::StepError;
+use crate::resources::{StepAction, StepError};
 
 pub use journal::{Journal, JournalEvent};
 pub use schedule::{Options, run};
@@ -26,8 +26,7 @@ pub use schedule::{Options, run};
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepSpec {
     pub address: String,
-    /// create, update, replace, delete or read.
-    pub action: String,
+    pub action: StepAction,
     /// Indices of the steps that must succeed first.
     pub deps: Vec<usize>,
     /// The AWS service it calls (ec2, rds, elbv2, route53), for per-service limits.
@@ -55,7 +54,7 @@ pub enum Status {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
     pub address: String,
-    pub action: String,
+    pub action: StepAction,
     pub status: Status,
     pub attempts: u32,
     /// From the first attempt's start to the end, including retries.

@@ -199,7 +199,7 @@ fn executable(plan: &Plan) -> serde_json::Value {
     let changes: Vec<serde_json::Value> = plan
         .resource_changes
         .iter()
-        .filter(|c| c.verb() != "no-op")
+        .filter(|c| c.verb().is_some())
         .map(|c| {
             let attributes: Vec<&str> = c.drplan.attributes.iter().map(|a| a.name.as_str()).collect();
             serde_json::json!([c.address, c.ty, c.change.actions, c.drplan.live_id, c.drplan.region, attributes])
@@ -222,11 +222,11 @@ pub fn steps(plan: &Plan) -> Vec<StepSpec> {
             let ty = change.map(|c| c.ty.as_str()).unwrap_or_default();
             StepSpec {
                 address: s.address.clone(),
-                action: s.action.clone(),
+                action: s.action,
                 deps: s.depends_on.iter().filter_map(|d| index.get(d.as_str()).copied()).collect(),
                 service: crate::resources::service_of(ty).into(),
                 estimate: std::time::Duration::from_secs(
-                    crate::recovery::model_estimate(&s.address, ty, &s.action, change).seconds,
+                    crate::recovery::model_estimate(&s.address, ty, s.action, change).seconds,
                 ),
             }
         })
@@ -437,7 +437,7 @@ resource "aws_security_group" "web" {
         edited.resource_changes.push(foreign);
         edited.execution.steps.push(crate::plan::Step {
             address: "aws_route53_record.prod".into(),
-            action: "delete".into(),
+            action: crate::resources::StepAction::Delete,
             depends_on: vec![],
             cutover: false,
             approval: false,

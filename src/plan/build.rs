@@ -101,7 +101,7 @@ pub fn build<'i>(
         .iter()
         .filter(|c| {
             let home = |region: &str| crate::resources::home_region(&c.ty, region).to_string();
-            !matches!(c.verb(), "read" | "no-op") && home(&c.drplan.region) != home(&recovery.region)
+            !matches!(c.verb(), Some(StepAction::Read) | None) && home(&c.drplan.region) != home(&recovery.region)
         })
         .map(|c| c.address.clone())
         .collect();

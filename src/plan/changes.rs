@@ -184,14 +184,14 @@ pub(super) fn summarize<'c>(changes: impl Iterator<Item = &'c ResourceChange>) -
     let mut s = Summary::default();
     for c in changes {
         match c.verb() {
-            "create" => s.add += 1,
-            "update" => s.change += 1,
-            "delete" => s.destroy += 1,
-            "replace" => {
+            Some(StepAction::Create) => s.add += 1,
+            Some(StepAction::Update) => s.change += 1,
+            Some(StepAction::Delete) => s.destroy += 1,
+            Some(StepAction::Replace) => {
                 s.add += 1;
                 s.destroy += 1;
             }
-            "read" => s.read += 1,
+            Some(StepAction::Read) => s.read += 1,
             _ => {}
         }
     }
@@ -204,6 +204,7 @@ pub(super) fn execution(exp: &Expansion, changes: &[(usize, ResourceChange)], de
     let step_of: BTreeMap<usize, &ResourceChange> = changes.iter().map(|(i, c)| (*i, c)).collect();
     let mut steps = Vec::new();
     for (i, c) in changes {
+        let Some(action) = c.verb() else { continue };
         let mut deps = BTreeSet::new();
         let mut seen = BTreeSet::new();
         let mut stack: Vec<usize> = exp.instances[*i].deps.iter().copied().collect();
@@ -220,7 +221,7 @@ pub(super) fn execution(exp: &Expansion, changes: &[(usize, ResourceChange)], de
         }
         steps.push(Step {
             address: c.address.clone(),
-            action: c.verb().into(),
+            action,
             depends_on: deps.into_iter().collect(),
             cutover: false,
             approval: false,
@@ -238,7 +239,7 @@ pub(super) fn execution(exp: &Expansion, changes: &[(usize, ResourceChange)], de
         depends_on.remove(&d.address);
         steps.push(Step {
             address: d.address.clone(),
-            action: "delete".into(),
+            action: StepAction::Delete,
             depends_on: depends_on.into_iter().collect(),
             cutover: false,
             approval: false,

@@ -29,6 +29,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Mode;
+use crate::resources::StepAction;
 
 /// The plan format version: Terraform's JSON plan format version, whose fields drplan writes.
 /// Readers refuse other major versions.
@@ -166,15 +167,15 @@ impl ResourceChange {
         self.change.actions.len() == 2
     }
 
-    /// One word for the change: create, update, replace, delete, read or no-op.
-    pub fn verb(&self) -> &'static str {
+    /// What applying the change does; `None` for a no-op.
+    pub fn verb(&self) -> Option<StepAction> {
         match self.change.actions.as_slice() {
-            [_, _] => "replace",
-            [Action::Create] => "create",
-            [Action::Update] => "update",
-            [Action::Delete] => "delete",
-            [Action::Read] => "read",
-            _ => "no-op",
+            [_, _] => Some(StepAction::Replace),
+            [Action::Create] => Some(StepAction::Create),
+            [Action::Update] => Some(StepAction::Update),
+            [Action::Delete] => Some(StepAction::Delete),
+            [Action::Read] => Some(StepAction::Read),
+            _ => None,
         }
     }
 }
@@ -241,8 +242,7 @@ pub struct Execution {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     pub address: String,
-    /// create, update, replace, delete or read.
-    pub action: String,
+    pub action: StepAction,
     /// Steps that must finish first.
     pub depends_on: Vec<String>,
     /// Part of the cutover: applied after every other step and every check passed (failover

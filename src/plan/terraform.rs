@@ -4,6 +4,7 @@
 //! `resource_changes`. Derived from the change records only; the `configuration` object comes
 //! from [`crate::config::describe`].
 
+use crate::resources::StepAction;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -125,7 +126,7 @@ pub struct RelevantAttribute {
 
 /// What every resource will be after apply (deleted ones are gone), and the outputs.
 pub fn planned_values(changes: &[ResourceChange], outputs: &BTreeMap<String, OutputChange>) -> Values {
-    let resources = changes.iter().filter(|c| c.verb() != "delete").map(|c| {
+    let resources = changes.iter().filter(|c| c.verb() != Some(StepAction::Delete)).map(|c| {
         let sensitive = mask(&c.change.after_sensitive);
         (c, resource(c, &c.change.after, sensitive))
     });

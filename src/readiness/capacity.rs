@@ -11,15 +11,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Facts, Finding, RuleRun, Severity};
 use crate::cloud::{Answers, DbOffer};
 use crate::plan::Plan;
+use crate::resources::StepAction;
 use crate::resources::{Need, StepView};
 
 /// Each create's needs, by address.
 pub fn needs(plan: &Plan) -> BTreeMap<String, Vec<Need>> {
     let mut out = BTreeMap::new();
-    for c in plan.resource_changes.iter().filter(|c| matches!(c.verb(), "create" | "replace")) {
+    let creates = plan.resource_changes.iter().filter_map(|c| c.verb().filter(|a| a.creates()).map(|a| (c, a)));
+    for (c, action) in creates {
         let view = StepView {
             address: &c.address,
-            action: c.verb(),
+            action,
             after: &c.change.after,
             changed: &[],
             region: &c.drplan.region,
@@ -47,7 +49,9 @@ pub fn zones(facts: &Facts) -> BTreeSet<String> {
     let dr = &facts.plan.region;
     let zone = |ty: &str, attr: &dyn Fn(&str) -> Option<String>| crate::resources::get(ty)?.placement_zone(attr);
     let mut zones = BTreeSet::new();
-    for c in facts.plan.resource_changes.iter().filter(|c| &c.drplan.region == dr && c.verb() != "delete") {
+    for c in
+        facts.plan.resource_changes.iter().filter(|c| &c.drplan.region == dr && c.verb() != Some(StepAction::Delete))
+    {
         let attr = |k: &str| c.change.after.get(k).and_then(|v| v.as_str()).map(str::to_string);
         zones.extend(zone(&c.ty, &attr));
     }

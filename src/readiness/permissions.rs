@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 
 use super::{Facts, Finding, RuleRun, Severity};
+use crate::resources::StepAction;
 use crate::resources::{DryRun, Permission, StepView};
 
 /// One dry run per action: the first create (by address) that offers it.
@@ -15,7 +16,9 @@ pub fn dry_runs(facts: &Facts) -> Vec<(String, DryRun, Json)> {
     let dr = &facts.plan.region;
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for c in facts.plan.resource_changes.iter().filter(|c| c.verb() == "create" && &c.drplan.region == dr) {
+    for c in
+        facts.plan.resource_changes.iter().filter(|c| c.verb() == Some(StepAction::Create) && &c.drplan.region == dr)
+    {
         let view = StepView::create(&c.address, &c.change.after, dr);
         let Some(run) = crate::resources::get(&c.ty).and_then(|t| t.dry_run(&view)) else { continue };
         if seen.insert(run.action) {

@@ -10,6 +10,7 @@ use serde_json::Value as Json;
 use super::{Facts, Finding, RuleRun, Severity};
 use crate::config::Mode;
 use crate::expand::Instance;
+use crate::resources::StepAction;
 use crate::resources::home_region;
 
 /// `primary-dependency`: each step that reads a data source or counterpart outside the DR
@@ -24,7 +25,7 @@ pub fn dependencies(facts: &Facts, findings: &mut Vec<Finding>, rules: &mut Vec<
             && inst.region.as_deref().is_some_and(|r| home_region(&inst.ty, r) != home_region(&inst.ty, dr))
     };
     let mut direct = BTreeSet::new();
-    let steps = plan.execution.steps.iter().filter(|s| s.action != "delete");
+    let steps = plan.execution.steps.iter().filter(|s| s.action != StepAction::Delete);
     for step in steps.clone() {
         let Some(&start) = index.get(step.address.as_str()) else { continue };
         // Data sources are read at every plan and apply; a resource's values come from what
@@ -69,7 +70,12 @@ pub fn dependencies(facts: &Facts, findings: &mut Vec<Finding>, rules: &mut Vec<
 fn sources(facts: &Facts, findings: &mut Vec<Finding>) -> BTreeSet<String> {
     let dr = facts.plan.region.as_str();
     let mut need = BTreeSet::new();
-    for c in facts.plan.resource_changes.iter().filter(|c| matches!(c.verb(), "create" | "replace")) {
+    for c in facts
+        .plan
+        .resource_changes
+        .iter()
+        .filter(|c| matches!(c.verb(), Some(StepAction::Create | StepAction::Replace)))
+    {
         for (attr, value, region) in regional_values(&c.change.after, dr) {
             if !is_source(&attr) {
                 continue;
@@ -96,7 +102,12 @@ fn sources(facts: &Facts, findings: &mut Vec<Finding>) -> BTreeSet<String> {
 pub fn artifacts(facts: &Facts, findings: &mut Vec<Finding>, rules: &mut Vec<RuleRun>) {
     let dr = facts.plan.region.as_str();
     let mut looked = 0;
-    for c in facts.plan.resource_changes.iter().filter(|c| matches!(c.verb(), "create" | "replace" | "update")) {
+    for c in facts
+        .plan
+        .resource_changes
+        .iter()
+        .filter(|c| matches!(c.verb(), Some(StepAction::Create | StepAction::Replace | StepAction::Update)))
+    {
         looked += 1;
         for (attr, value, region) in regional_values(&c.change.after, dr) {
             if is_source(&attr) {

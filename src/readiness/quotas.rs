@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use super::{Facts, Finding, RuleRun, Severity};
 use crate::cloud::QuotaState;
 use crate::plan::ResourceChange;
+use crate::resources::StepAction;
 use crate::resources::{Amount, Quota, StepView};
 
 /// One quota's planned consumption: by zone (`None`: not known), with the steps consuming it.
@@ -23,7 +24,8 @@ struct Consumption {
 /// The creates in the DR region with the quota each consumes.
 pub fn consumers<'a>(facts: &Facts<'a>) -> Vec<(&'a ResourceChange, crate::resources::Capacity)> {
     let dr = &facts.plan.region;
-    let creates = facts.plan.resource_changes.iter().filter(|c| c.verb() == "create" && &c.drplan.region == dr);
+    let creates =
+        facts.plan.resource_changes.iter().filter(|c| c.verb() == Some(StepAction::Create) && &c.drplan.region == dr);
     creates
         .filter_map(|c| {
             let view = StepView::create(&c.address, &c.change.after, dr);

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::apply::{JournalEvent, Status};
 use crate::error::Error;
+use crate::resources::StepAction;
 
 /// One calibrated figure.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub fn type_of(address: &str) -> Option<&str> {
 }
 
 impl Calibration {
-    pub fn get(&self, ty: &str, action: &str) -> Option<&Measured> {
+    pub fn get(&self, ty: &str, action: StepAction) -> Option<&Measured> {
         self.figures.get(&(ty.to_string(), action.to_string()))
     }
 
@@ -62,7 +63,7 @@ impl Calibration {
                 if let JournalEvent::End { address, action, status: Status::Succeeded, duration_ms, .. } = event
                     && let Some(ty) = type_of(&address)
                 {
-                    samples.entry((ty.to_string(), action)).or_default().push(duration_ms.div_ceil(1000));
+                    samples.entry((ty.to_string(), action.to_string())).or_default().push(duration_ms.div_ceil(1000));
                 }
             }
         }
@@ -96,9 +97,9 @@ mod tests {
         ];
         std::fs::write(dir.path().join("apply-a.jsonl"), lines.join("\n")).unwrap();
         let c = Calibration::from_paths(&[dir.path()]).unwrap();
-        let m = c.get("aws_db_instance", "create").unwrap();
+        let m = c.get("aws_db_instance", StepAction::Create).unwrap();
         assert_eq!((m.seconds, m.samples), (1300, 3));
-        assert!(c.get("aws_instance", "create").is_none());
+        assert!(c.get("aws_instance", StepAction::Create).is_none());
         assert_eq!(type_of("module.a.aws_instance.web[\"x.y\"]"), Some("aws_instance"));
     }
 }

@@ -22,6 +22,7 @@ use crate::expand::{Expansion, Recovery};
 use crate::live::Inventory;
 use crate::plan::{Execution, Plan, ResourceChange};
 pub use crate::plan::{RpoEstimate, StepEstimate, Verdict};
+use crate::resources::StepAction;
 
 /// The estimates for a plan.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -61,7 +62,7 @@ pub fn estimate(
         .map(|s| {
             let change = by_addr.get(s.address.as_str());
             let ty = change.map(|c| c.ty.as_str()).unwrap_or_default();
-            estimate_step(&s.address, ty, &s.action, change.copied(), recovery, calibration)
+            estimate_step(&s.address, ty, s.action, change.copied(), recovery, calibration)
         })
         .collect();
     let mut steps = steps;
@@ -97,7 +98,7 @@ pub fn estimate(
 fn estimate_step(
     address: &str,
     ty: &str,
-    action: &str,
+    action: StepAction,
     change: Option<&ResourceChange>,
     recovery: &Recovery,
     calibration: &Calibration,
@@ -120,7 +121,7 @@ fn estimate_step(
 pub fn model_estimate(
     address: &str,
     ty: &str,
-    action: &str,
+    action: StepAction,
     change: Option<&ResourceChange>,
 ) -> crate::resources::Estimate {
     let after = change.map(|c| &c.change.after).unwrap_or(&serde_json::Value::Null);

@@ -5,7 +5,13 @@ use crate::plan::Step;
 
 fn step(address: &str, deps: &[&str]) -> Step {
     let depends_on = deps.iter().map(|d| d.to_string()).collect();
-    Step { address: address.into(), action: "create".into(), depends_on, cutover: false, approval: false }
+    Step {
+        address: address.into(),
+        action: crate::resources::StepAction::Create,
+        depends_on,
+        cutover: false,
+        approval: false,
+    }
 }
 
 fn estimates(pairs: &[(&str, u64)]) -> Vec<StepEstimate> {
@@ -73,12 +79,15 @@ fn overrides_beat_measurements_beat_the_model() {
         ..Recovery::default()
     };
     let none = Calibration::default();
-    let e = estimate_step("module.web.aws_lb.this", "aws_lb", "create", None, &recovery, &none);
+    let e =
+        estimate_step("module.web.aws_lb.this", "aws_lb", crate::resources::StepAction::Create, None, &recovery, &none);
     assert_eq!((e.seconds, e.source.as_str()), (240, "recovery.durations[\"aws_lb\"]"));
     recovery.durations.insert("module.web.aws_lb.this".into(), 300);
-    let e = estimate_step("module.web.aws_lb.this", "aws_lb", "create", None, &recovery, &none);
+    let e =
+        estimate_step("module.web.aws_lb.this", "aws_lb", crate::resources::StepAction::Create, None, &recovery, &none);
     assert_eq!(e.seconds, 300);
-    let e = estimate_step("aws_instance.a", "aws_instance", "create", None, &recovery, &none);
+    let e =
+        estimate_step("aws_instance.a", "aws_instance", crate::resources::StepAction::Create, None, &recovery, &none);
     assert_eq!((e.seconds, e.source.as_str()), (180, "model: instance launch to running and status checks"));
 }
 

@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 use super::Style;
 use super::value::{SENSITIVE, UNKNOWN, inline, is_blocks, mask_at, mask_index, printable, scalar, with_unknown_slots};
 use crate::plan::{Action, Plan, ResourceChange, Step};
+use crate::resources::StepAction;
 use crate::timefmt::format_duration;
 
 struct Out {
@@ -144,7 +145,7 @@ fn header(o: &mut Out, plan: &Plan) {
 /// Every change, then the summary line.
 fn changes(o: &mut Out, plan: &Plan) {
     let style = o.style;
-    let changes: Vec<&ResourceChange> = plan.resource_changes.iter().filter(|c| c.verb() != "no-op").collect();
+    let changes: Vec<&ResourceChange> = plan.resource_changes.iter().filter(|c| c.verb().is_some()).collect();
     if changes.is_empty() {
         let _ = writeln!(o.text, "No changes. The DR region matches the configuration.");
     } else {
@@ -229,11 +230,11 @@ impl Marks<'_> {
 
 fn compact(o: &mut Out, c: &ResourceChange, marks: &Marks) {
     let detail = match c.verb() {
-        "replace" => format!("  ({})", c.drplan.reasons.join("; ")),
-        "update" => {
+        Some(StepAction::Replace) => format!("  ({})", c.drplan.reasons.join("; ")),
+        Some(StepAction::Update) => {
             format!("  ({})", c.drplan.attributes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "))
         }
-        "delete" => {
+        Some(StepAction::Delete) => {
             printable(&format!("  ({}; {})", c.drplan.live_id.as_deref().unwrap_or("?"), c.drplan.reasons.join("; ")))
                 .into_owned()
         }
@@ -246,11 +247,11 @@ fn compact(o: &mut Out, c: &ResourceChange, marks: &Marks) {
 
 fn resource(o: &mut Out, c: &ResourceChange, marks: &Marks) {
     let what = match c.verb() {
-        "create" => "will be created".to_string(),
-        "update" => "will be updated in-place".to_string(),
-        "replace" => "must be replaced".to_string(),
-        "delete" => "will be destroyed".to_string(),
-        "read" => "will be read during apply".to_string(),
+        Some(StepAction::Create) => "will be created".to_string(),
+        Some(StepAction::Update) => "will be updated in-place".to_string(),
+        Some(StepAction::Replace) => "must be replaced".to_string(),
+        Some(StepAction::Delete) => "will be destroyed".to_string(),
+        Some(StepAction::Read) => "will be read during apply".to_string(),
         _ => "has no changes".to_string(),
     };
     let _ = writeln!(o.text, "  {} {} {what}", o.paint("1", "#"), o.paint("1", &printable(&c.address)));
@@ -279,7 +280,7 @@ fn resource(o: &mut Out, c: &ResourceChange, marks: &Marks) {
         printable(&c.name)
     );
     match c.verb() {
-        "create" | "read" => {
+        Some(StepAction::Create | StepAction::Read) => {
             let ch = &c.change;
             // Values that are null only because they are redacted or unknown are still shown.
             let names: Vec<&str> = c
@@ -295,7 +296,7 @@ fn resource(o: &mut Out, c: &ResourceChange, marks: &Marks) {
                 .collect();
             body(o, 6, "+", &names, &c.change.after, &c.change.after_unknown, &c.change.after_sensitive);
         }
-        "delete" => {
+        Some(StepAction::Delete) => {
             let names: Vec<&str> = ["id", "name", "identifier", "tags"]
                 .into_iter()
                 .filter(|n| c.change.before.get(n).is_some_and(|v| !v.is_null()))

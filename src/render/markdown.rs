@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use super::{Style, human};
 use crate::plan::Plan;
+use crate::resources::StepAction;
 
 /// GitHub refuses comments longer than this (characters).
 pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
@@ -107,13 +108,13 @@ fn notes(out: &mut String, plan: &Plan) {
 /// The changes grouped by action, each group in a collapsible table.
 fn change_tables(out: &mut String, plan: &Plan) {
     for (verb, title) in [
-        ("create", "Create"),
-        ("update", "Update in place"),
-        ("replace", "Replace"),
-        ("delete", "Destroy"),
-        ("read", "Read during apply"),
+        (StepAction::Create, "Create"),
+        (StepAction::Update, "Update in place"),
+        (StepAction::Replace, "Replace"),
+        (StepAction::Delete, "Destroy"),
+        (StepAction::Read, "Read during apply"),
     ] {
-        let rows: Vec<_> = plan.resource_changes.iter().filter(|c| c.verb() == verb).collect();
+        let rows: Vec<_> = plan.resource_changes.iter().filter(|c| c.verb() == Some(verb)).collect();
         if rows.is_empty() {
             continue;
         }
@@ -212,11 +213,11 @@ fn graph(out: &mut String, plan: &Plan) {
         }
     }
     for (class, fill) in [
-        ("create", "#d4f8d4"),
-        ("update", "#fff3c4"),
-        ("replace", "#ffd8a8"),
-        ("delete", "#ffc9c9"),
-        ("read", "#e7f0ff"),
+        (StepAction::Create, "#d4f8d4"),
+        (StepAction::Update, "#fff3c4"),
+        (StepAction::Replace, "#ffd8a8"),
+        (StepAction::Delete, "#ffc9c9"),
+        (StepAction::Read, "#e7f0ff"),
     ] {
         let _ = writeln!(out, "  classDef {class} fill:{fill},stroke:#555");
     }

@@ -6,27 +6,26 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::apply::{JournalEvent, Report, Status};
+use crate::resources::StepAction;
 
 /// A step's verb as a line prefix: "Creating...", "Destroying...".
-fn doing(action: &str) -> &'static str {
+fn doing(action: StepAction) -> &'static str {
     match action {
-        "create" => "Creating...",
-        "update" => "Modifying...",
-        "replace" => "Replacing...",
-        "delete" => "Destroying...",
-        "read" => "Reading...",
-        _ => "Working...",
+        StepAction::Create => "Creating...",
+        StepAction::Update => "Modifying...",
+        StepAction::Replace => "Replacing...",
+        StepAction::Delete => "Destroying...",
+        StepAction::Read => "Reading...",
     }
 }
 
-fn done(action: &str) -> &'static str {
+fn done(action: StepAction) -> &'static str {
     match action {
-        "create" => "Creation complete",
-        "update" => "Modifications complete",
-        "replace" => "Replacement complete",
-        "delete" => "Destruction complete",
-        "read" => "Read complete",
-        _ => "Complete",
+        StepAction::Create => "Creation complete",
+        StepAction::Update => "Modifications complete",
+        StepAction::Replace => "Replacement complete",
+        StepAction::Delete => "Destruction complete",
+        StepAction::Read => "Read complete",
     }
 }
 
@@ -46,16 +45,16 @@ pub fn elapsed(d: Duration) -> String {
 pub fn event_line(event: &JournalEvent) -> String {
     match event {
         JournalEvent::Start { address, action, attempt, .. } if *attempt > 1 => {
-            format!("{address}: {} (attempt {attempt})", doing(action))
+            format!("{address}: {} (attempt {attempt})", doing(*action))
         }
-        JournalEvent::Start { address, action, .. } => format!("{address}: {}", doing(action)),
+        JournalEvent::Start { address, action, .. } => format!("{address}: {}", doing(*action)),
         JournalEvent::End { address, action, status, duration_ms, error, attempts, .. } => {
             let took = elapsed(Duration::from_millis(*duration_ms));
             match status {
                 Status::Succeeded if *attempts > 1 => {
-                    format!("{address}: {} after {took} ({attempts} attempts)", done(action))
+                    format!("{address}: {} after {took} ({attempts} attempts)", done(*action))
                 }
-                Status::Succeeded => format!("{address}: {} after {took}", done(action)),
+                Status::Succeeded => format!("{address}: {} after {took}", done(*action)),
                 Status::Failed if *attempts > 1 => {
                     format!("{address}: FAILED after {took} ({attempts} attempts): {}", error.as_deref().unwrap_or(""))
                 }
@@ -141,7 +140,7 @@ mod tests {
             outcomes: vec![
                 Outcome {
                     address: "aws_vpc.a".into(),
-                    action: "create".into(),
+                    action: crate::resources::StepAction::Create,
                     status: Status::Succeeded,
                     attempts: 1,
                     duration: Duration::from_secs(3),
@@ -149,7 +148,7 @@ mod tests {
                 },
                 Outcome {
                     address: "aws_db_instance.db".into(),
-                    action: "create".into(),
+                    action: crate::resources::StepAction::Create,
                     status: Status::Failed,
                     attempts: 2,
                     duration: Duration::from_secs(75),
@@ -157,7 +156,7 @@ mod tests {
                 },
                 Outcome {
                     address: "aws_route53_record.app".into(),
-                    action: "create".into(),
+                    action: crate::resources::StepAction::Create,
                     status: Status::Skipped,
                     attempts: 0,
                     duration: Duration::ZERO,
@@ -175,7 +174,12 @@ mod tests {
         assert!(failed < text.find("aws_vpc.a").unwrap());
         assert!(text.contains("FAILED         1m15s  RestoreDBInstanceToPointInTime: boom"), "{text}");
         assert_eq!(
-            event_line(&JournalEvent::Start { address: "x".into(), action: "delete".into(), attempt: 2, at_ms: 0 }),
+            event_line(&JournalEvent::Start {
+                address: "x".into(),
+                action: crate::resources::StepAction::Delete,
+                attempt: 2,
+                at_ms: 0
+            }),
             "x: Destroying... (attempt 2)"
         );
     }

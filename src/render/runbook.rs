@@ -10,20 +10,30 @@ use serde_json::Value as Json;
 
 use crate::plan::ResourceChange;
 use crate::recovery::runbook::Runbook;
+use crate::resources::StepAction;
 use crate::resources::{self, StepView};
 use crate::timefmt::format_duration;
 
-/// A step as its resource type sees it.
+/// A step as its resource type sees it (a no-op, never a step, as the object it describes).
 fn view<'a>(c: &'a ResourceChange, region: &'a str, changed: &'a [String], stack: &'a str) -> StepView<'a> {
-    StepView { address: &c.address, action: c.verb(), after: &c.change.after, changed, region, stack }
+    StepView {
+        address: &c.address,
+        action: c.verb().unwrap_or(StepAction::Create),
+        after: &c.change.after,
+        changed,
+        region,
+        stack,
+    }
 }
 
 /// The AWS CLI command that does what drplan does for this step.
 fn cli(c: &ResourceChange, region: &str, stack: &str) -> String {
     let changed: Vec<String> = c.drplan.attributes.iter().map(|a| a.name.clone()).collect();
     match c.verb() {
-        "delete" => format!("# drplan deletes {} ({})", c.drplan.live_id.as_deref().unwrap_or("?"), c.ty),
-        "update" => {
+        Some(StepAction::Delete) => {
+            format!("# drplan deletes {} ({})", c.drplan.live_id.as_deref().unwrap_or("?"), c.ty)
+        }
+        Some(StepAction::Update) => {
             format!("# drplan modifies {} in place: {}", c.drplan.live_id.as_deref().unwrap_or("?"), changed.join(", "))
         }
         _ => match resources::get(&c.ty) {
@@ -52,7 +62,7 @@ fn served_by_hand(c: &ResourceChange) -> String {
 /// How to see that the step worked.
 fn verify(c: &ResourceChange, region: &str, stack: &str) -> String {
     let v = view(c, region, &[], stack);
-    if c.verb() == "delete" {
+    if c.verb() == Some(StepAction::Delete) {
         return match taggable(c) {
             true => format!("`{}` prints nothing", v.by_ownership_tags()),
             false => format!("`drplan plan --target '{}'` plans no delete for it", c.address),
@@ -83,17 +93,17 @@ fn taggable(c: &ResourceChange) -> bool {
 fn rollback(c: &ResourceChange) -> String {
     let changed: Vec<String> = c.drplan.attributes.iter().map(|a| format!("`{}`", a.name)).collect();
     match c.verb() {
-        "create" if taggable(c) => format!(
+        Some(StepAction::Create) if taggable(c) => format!(
             "delete what the step created (found by its ownership tags); `drplan destroy --target '{}'` does it",
             c.address
         ),
-        "create" => format!("undo what the step created; `drplan destroy --target '{}'` does it", c.address),
-        "update" => format!(
+        Some(StepAction::Create) => format!("undo what the step created; `drplan destroy --target '{}'` does it", c.address),
+        Some(StepAction::Update) => format!(
             "set {} back to the values under `before` in `drplan show dr.plan --format json`",
             changed.join(", ")
         ),
-        "replace" => "the old object is gone once the replacement is created: there is no way back to it; fix forward (a new plan and apply)".into(),
-        "delete" => "a delete cannot be undone: `drplan apply` creates it again from the configuration (its data only from a backup or snapshot)".into(),
+        Some(StepAction::Replace) => "the old object is gone once the replacement is created: there is no way back to it; fix forward (a new plan and apply)".into(),
+        Some(StepAction::Delete) => "a delete cannot be undone: `drplan apply` creates it again from the configuration (its data only from a backup or snapshot)".into(),
         _ => "nothing to undo (nothing is written)".into(),
     }
 }
@@ -120,8 +130,8 @@ fn without_nulls(v: Json) -> Json {
 fn arguments(c: &ResourceChange, stack: &str) -> Option<String> {
     let after = c.change.after.as_object()?;
     let names: Vec<&str> = match c.verb() {
-        "create" | "replace" => c.drplan.shown.iter().map(String::as_str).collect(),
-        "update" => c.drplan.attributes.iter().map(|a| a.name.as_str()).collect(),
+        Some(StepAction::Create | StepAction::Replace) => c.drplan.shown.iter().map(String::as_str).collect(),
+        Some(StepAction::Update) => c.drplan.attributes.iter().map(|a| a.name.as_str()).collect(),
         _ => return None,
     };
     let mut args = serde_json::Map::new();
@@ -136,7 +146,7 @@ fn arguments(c: &ResourceChange, stack: &str) -> Option<String> {
         };
         args.insert(n.to_string(), value);
     }
-    if taggable(c) && c.verb() != "update" {
+    if taggable(c) && c.verb() != Some(StepAction::Update) {
         let v = view(c, "", &[], stack);
         args.insert("tags".into(), serde_json::json!(v.tags()));
     }
@@ -145,11 +155,11 @@ fn arguments(c: &ResourceChange, stack: &str) -> Option<String> {
 
 fn what(c: &ResourceChange) -> String {
     let verb = match c.verb() {
-        "create" => "creates",
-        "update" => "updates in place",
-        "replace" => "replaces",
-        "delete" => "deletes",
-        "read" => "reads",
+        Some(StepAction::Create) => "creates",
+        Some(StepAction::Update) => "updates in place",
+        Some(StepAction::Replace) => "replaces",
+        Some(StepAction::Delete) => "deletes",
+        Some(StepAction::Read) => "reads",
         _ => "checks",
     };
     format!("drplan {verb} `{}`", c.ty)
@@ -256,7 +266,8 @@ fn preflight(out: &mut String, rb: &Runbook) {
     }
     // Per quota: how many creates take one unit each, and how many instances of each type take vCPUs.
     let mut capacity: BTreeMap<(&str, &str, &str, bool), BTreeMap<resources::Amount, usize>> = BTreeMap::new();
-    for c in plan.resource_changes.iter().filter(|c| matches!(c.verb(), "create" | "replace")) {
+    for c in plan.resource_changes.iter().filter(|c| matches!(c.verb(), Some(StepAction::Create | StepAction::Replace)))
+    {
         if let Some(q) = resources::get(&c.ty).and_then(|t| t.capacity(&view(c, &plan.region, &[], &plan.stack))) {
             let key = (q.quota.name, q.quota.service_code, q.quota.quota_code, q.quota.per_zone);
             *capacity.entry(key).or_default().entry(q.amount).or_default() += 1;

@@ -19,6 +19,7 @@
 //! assert!(drplan::resources::get("aws_s3_bucket").is_none());
 //! ```
 
+mod action;
 pub mod capacity;
 pub mod ec2;
 pub mod elb;
@@ -38,6 +39,7 @@ use serde_json::Value as Json;
 
 use crate::eval::Value;
 use crate::live::LiveObject;
+pub use action::StepAction;
 pub use capacity::{Amount, Capacity, DryRun, Permission, Quota, Usage};
 use sdk::{Cx, Narrow, ReadUnit};
 pub use write::{ApplyRequest, Created, Op, StepError};
@@ -124,7 +126,7 @@ impl Estimate {
 pub struct StepView<'a> {
     pub address: &'a str,
     /// create, update, replace, delete or read.
-    pub action: &'a str,
+    pub action: StepAction,
     /// The planned arguments (Terraform's `after`; unknowns are null).
     pub after: &'a Json,
     /// Attributes an update changes.
@@ -138,7 +140,7 @@ pub struct StepView<'a> {
 impl<'a> StepView<'a> {
     /// A planned create as readiness looks at it (nothing tagged, nothing changed).
     pub fn create(address: &'a str, after: &'a Json, region: &'a str) -> Self {
-        StepView { address, action: "create", after, changed: &[], region, stack: "" }
+        StepView { address, action: StepAction::Create, after, changed: &[], region, stack: "" }
     }
 
     /// A planned argument as text for a command line, or a placeholder naming it.
@@ -534,7 +536,7 @@ pub fn estimate(ty: &str, step: &StepView) -> Estimate {
 /// The figure for a step nothing more is known about: a read, or one API call.
 pub fn generic_estimate(step: &StepView) -> Estimate {
     match step.action {
-        "read" => Estimate::new(1, "a data source read"),
+        StepAction::Read => Estimate::new(1, "a data source read"),
         _ => Estimate::new(5, "an API call"),
     }
 }

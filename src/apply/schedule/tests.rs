@@ -9,7 +9,7 @@ use crate::apply::journal::MemoryJournal;
 fn step(address: &str, deps: &[usize], service: &str, secs: u64) -> StepSpec {
     StepSpec {
         address: address.into(),
-        action: "create".into(),
+        action: crate::resources::StepAction::Create,
         deps: deps.to_vec(),
         service: service.into(),
         estimate: Duration::from_secs(secs),

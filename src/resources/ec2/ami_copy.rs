@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::*;
 use crate::error::Error;
+use crate::resources::StepAction;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
 use crate::resources::{ApplyRequest, BoxFuture, Created, Estimate, Op, ResourceType, RunbookText, Service, StepView};
 
@@ -23,7 +24,7 @@ impl ResourceType for AmiCopy {
 
     fn estimate(&self, step: &StepView) -> Estimate {
         match step.action {
-            "delete" | "read" => crate::resources::generic_estimate(step),
+            StepAction::Delete | StepAction::Read => crate::resources::generic_estimate(step),
             _ => Estimate::new(15 * 60, "cross-region AMI copy"),
         }
     }

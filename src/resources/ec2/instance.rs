@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::*;
 use crate::error::Error;
+use crate::resources::StepAction;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
 use crate::resources::{
     Amount, ApplyRequest, BoxFuture, Capacity, Created, DryRun, Estimate, Op, Permission, ResourceType, RunbookText,
@@ -29,8 +30,8 @@ impl ResourceType for Instance {
 
     fn estimate(&self, step: &StepView) -> Estimate {
         match step.action {
-            "delete" => Estimate::new(60, "termination"),
-            "read" => crate::resources::generic_estimate(step),
+            StepAction::Delete => Estimate::new(60, "termination"),
+            StepAction::Read => crate::resources::generic_estimate(step),
             _ => Estimate::new(3 * 60, "instance launch to running and status checks"),
         }
     }

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::*;
 use crate::error::Error;
+use crate::resources::StepAction;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
 use crate::resources::{
     Amount, ApplyRequest, BoxFuture, Capacity, Created, Estimate, Op, ResourceType, RunbookText, Service, StepView,
@@ -19,8 +20,8 @@ impl ResourceType for NatGateway {
 
     fn estimate(&self, step: &StepView) -> Estimate {
         match step.action {
-            "delete" => Estimate::new(60, "termination"),
-            "read" => crate::resources::generic_estimate(step),
+            StepAction::Delete => Estimate::new(60, "termination"),
+            StepAction::Read => crate::resources::generic_estimate(step),
             _ => Estimate::new(2 * 60, "NAT gateway provisioning"),
         }
     }

@@ -1,6 +1,7 @@
 //! `aws_lb`: created and waited for until active; deleted and waited for until gone.
 
 use super::*;
+use crate::resources::StepAction;
 use crate::resources::{
     Amount, ApplyRequest, BoxFuture, Capacity, Estimate, Op, Quota, ResourceType, RunbookText, StepView, Usage,
 };
@@ -22,8 +23,8 @@ impl ResourceType for Lb {
 
     fn estimate(&self, step: &StepView) -> Estimate {
         match step.action {
-            "delete" => Estimate::new(30, "load balancer deletion"),
-            "read" => crate::resources::generic_estimate(step),
+            StepAction::Delete => Estimate::new(30, "load balancer deletion"),
+            StepAction::Read => crate::resources::generic_estimate(step),
             _ => Estimate::new(3 * 60, "load balancer provisioning"),
         }
     }

@@ -1,6 +1,7 @@
 //! `aws_lb_target_group_attachment`: a target registration, found by natural key.
 
 use super::*;
+use crate::resources::StepAction;
 use crate::resources::{ApplyRequest, BoxFuture, Estimate, Identity, Op, Proof, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_lb_target_group_attachment";
@@ -20,7 +21,7 @@ impl ResourceType for TargetGroupAttachment {
 
     fn estimate(&self, step: &StepView) -> Estimate {
         match step.action {
-            "delete" | "read" => crate::resources::generic_estimate(step),
+            StepAction::Delete | StepAction::Read => crate::resources::generic_estimate(step),
             _ => Estimate::new(90, "target registration to healthy (3 checks x 30 s)"),
         }
     }

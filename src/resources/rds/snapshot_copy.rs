@@ -5,6 +5,7 @@ use aws_sdk_rds::Client;
 use serde_json::json;
 
 use super::*;
+use crate::resources::StepAction;
 use crate::resources::sdk::{ReadUnit, RegionReader, cloud_error};
 use crate::resources::{ApplyRequest, BoxFuture, Estimate, Op, ResourceType, RunbookText, Service, StepView};
 
@@ -21,7 +22,7 @@ impl ResourceType for DbSnapshotCopy {
 
     fn estimate(&self, step: &StepView) -> Estimate {
         match step.action {
-            "delete" | "read" => crate::resources::generic_estimate(step),
+            StepAction::Delete | StepAction::Read => crate::resources::generic_estimate(step),
             _ => Estimate::new(20 * 60, "cross-region snapshot copy"),
         }
     }

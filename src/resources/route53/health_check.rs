@@ -4,6 +4,7 @@
 use super::*;
 use aws_sdk_route53::types::{HealthCheckConfig, Tag};
 
+use crate::resources::StepAction;
 use crate::resources::{ApplyRequest, BoxFuture, Estimate, Op, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_route53_health_check";
@@ -19,7 +20,7 @@ impl ResourceType for HealthCheck {
 
     fn estimate(&self, step: &StepView) -> Estimate {
         match step.action {
-            "delete" | "read" => crate::resources::generic_estimate(step),
+            StepAction::Delete | StepAction::Read => crate::resources::generic_estimate(step),
             _ => Estimate::new(90, "health check to healthy (3 checks x 30 s)"),
         }
     }

@@ -6,6 +6,7 @@ use aws_sdk_route53::types::{AliasTarget, ResourceRecord, ResourceRecordSet, RrT
 
 use crate::eval::Value;
 use crate::live::LiveObject;
+use crate::resources::StepAction;
 use crate::resources::{ApplyRequest, BoxFuture, Estimate, Identity, Op, Proof, ResourceType, RunbookText, StepView};
 
 pub const TYPE: &str = "aws_route53_record";
@@ -39,7 +40,7 @@ impl ResourceType for Record {
 
     fn estimate(&self, step: &StepView) -> Estimate {
         match step.action {
-            "delete" | "read" => crate::resources::generic_estimate(step),
+            StepAction::Delete | StepAction::Read => crate::resources::generic_estimate(step),
             _ => {
                 let ttl = step.after.get("ttl").and_then(|t| t.as_u64()).unwrap_or(60);
                 Estimate {

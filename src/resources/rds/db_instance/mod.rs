@@ -11,6 +11,7 @@ mod write;
 
 use super::*;
 use crate::eval::Value;
+use crate::resources::StepAction;
 use crate::resources::sdk::{ReadUnit, RegionReader, cloud_error};
 use crate::resources::{
     Amount, ApplyRequest, BoxFuture, Capacity, Estimate, ExtraChange, Op, RecoveryPointQuery, ResourceType,
@@ -31,12 +32,12 @@ impl ResourceType for DbInstance {
     fn estimate(&self, step: &StepView) -> Estimate {
         const MIN: u64 = 60;
         match step.action {
-            "read" => crate::resources::generic_estimate(step),
-            "delete" => Estimate::new(5 * MIN, "RDS instance deletion"),
-            "update" if step.changed.iter().any(|c| c == "replicate_source_db") => {
+            StepAction::Read => crate::resources::generic_estimate(step),
+            StepAction::Delete => Estimate::new(5 * MIN, "RDS instance deletion"),
+            StepAction::Update if step.changed.iter().any(|c| c == "replicate_source_db") => {
                 Estimate::new(5 * MIN, "read replica promotion")
             }
-            "update" => Estimate::new(10 * MIN, "RDS modification applied immediately"),
+            StepAction::Update => Estimate::new(10 * MIN, "RDS modification applied immediately"),
             _ if step.is_set("restore_to_point_in_time") => Estimate::new(25 * MIN, "RDS point-in-time restore"),
             _ if step.is_set("snapshot_identifier") => Estimate::new(20 * MIN, "RDS restore from snapshot"),
             _ if step.is_set("replicate_source_db") => Estimate::new(30 * MIN, "cross-region read replica creation"),
