@@ -44,7 +44,7 @@ pub fn load(dir: &Path) -> Loaded {
 
 /// How deep module calls may nest: far beyond any real configuration, and a bound that keeps a
 /// generated chain of thousands of modules from exhausting the stack.
-pub const MAX_MODULE_DEPTH: usize = 64;
+pub(super) const MAX_MODULE_DEPTH: usize = 64;
 
 struct Loader {
     out: Loaded,

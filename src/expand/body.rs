@@ -56,7 +56,7 @@ impl BodyEval<'_, '_> {
 
     /// Evaluates `body` as a block of `schema`; `header` is where whole-block errors point.
     /// Returns the block's value and the names of the arguments and blocks it sets.
-    pub fn block(
+    pub(super) fn block(
         &mut self,
         body: &Body,
         schema: &BlockSchema,

@@ -56,7 +56,7 @@ pub(crate) enum Keys {
 
 impl Keys {
     /// Each key with its `each.value`.
-    pub fn iter(&self) -> Vec<(InstanceKey, Option<Value>)> {
+    pub(super) fn iter(&self) -> Vec<(InstanceKey, Option<Value>)> {
         match self {
             Keys::Single => vec![(InstanceKey::None, None)],
             Keys::Count(n) => (0..*n).map(|i| (InstanceKey::Int(i), None)).collect(),
@@ -69,7 +69,7 @@ impl Keys {
     }
 
     /// The value a reference to the whole resource or module sees: object, list or map.
-    pub fn collect(&self, values: Vec<(InstanceKey, Value)>) -> Value {
+    pub(super) fn collect(&self, values: Vec<(InstanceKey, Value)>) -> Value {
         match self {
             Keys::Single => values.into_iter().next().map_or(Value::Unknown, |(_, v)| v),
             Keys::Count(_) => Value::List(values.into_iter().map(|(_, v)| v).collect()),
@@ -113,7 +113,7 @@ const UNKNOWN_HINT: &str = "use values known before apply: variables, locals, or
 
 /// The most instances one `count` may make: enough for any real topology, and a bound that
 /// keeps a typo (`count = 1e9`) from exhausting memory before it is reported.
-pub const MAX_INSTANCES: usize = 100_000;
+pub(super) const MAX_INSTANCES: usize = 100_000;
 
 /// Evaluates `count`/`for_each`. With `lenient`, a value not known yet defers expansion
 /// instead of being an error (Terraform's validate does the same).

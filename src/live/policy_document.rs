@@ -80,7 +80,7 @@ impl Document {
 }
 
 /// Computes the data source's `json`, `minified_json` and `id` from its configuration.
-pub fn render(config: &Value) -> Result<Value, String> {
+pub(super) fn render(config: &Value) -> Result<Value, String> {
     let mut merged = Document::default();
     let docs = |name: &str| -> Result<Vec<Document>, String> {
         let mut out = Vec::new();

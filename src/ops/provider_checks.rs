@@ -12,7 +12,7 @@ use crate::provider::{self, Hosted, codec, wire};
 
 /// Which blocks the provider is asked about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
+pub(super) enum Scope {
     /// Every block it knows, as `terraform validate` does (`drplan validate` and `graph`).
     Everything,
     /// Only the types drplan does not serve natively (plans): a call per block costs about
@@ -23,7 +23,7 @@ pub enum Scope {
 /// Validates the instances `scope` names; problems are added to `diags`.
 /// `running`: a provider already started for this command (a plan's host), asked instead of
 /// starting another.
-pub fn check(
+pub(super) fn check(
     hosted: &Hosted,
     loaded: &Loaded,
     expansion: &Expansion,

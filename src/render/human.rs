@@ -78,7 +78,7 @@ fn unmanaged(o: &mut Out, plan: &Plan) {
     o.text.push('\n');
 }
 
-pub fn render(plan: &Plan, style: Style) -> String {
+pub(super) fn render(plan: &Plan, style: Style) -> String {
     let mut o = Out { text: String::new(), style };
     header(&mut o, plan);
     o.text.push('\n');

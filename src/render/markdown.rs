@@ -11,9 +11,9 @@ use crate::plan::Plan;
 use crate::resources::StepAction;
 
 /// GitHub refuses comments longer than this (characters).
-pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
+pub(super) const GITHUB_COMMENT_LIMIT: usize = 65_536;
 
-pub fn render(plan: &Plan) -> String {
+pub(super) fn render(plan: &Plan) -> String {
     let mut out = String::new();
     let s = &plan.summary;
     let _ = writeln!(out, "{}", marker(plan));
@@ -164,7 +164,7 @@ fn full_plan(out: &mut String, plan: &Plan) {
 
 /// A hidden line naming the stack and workspace: CI finds its earlier comment by it and edits
 /// it instead of adding one per push.
-pub fn marker(plan: &Plan) -> String {
+pub(super) fn marker(plan: &Plan) -> String {
     format!("<!-- drplan-plan stack={} workspace={} -->", plan.stack, plan.workspace)
 }
 

@@ -2,11 +2,11 @@
 
 use serde_json::Value as Json;
 
-pub const UNKNOWN: &str = "(known after apply)";
-pub const SENSITIVE: &str = "(sensitive value)";
+pub(super) const UNKNOWN: &str = "(known after apply)";
+pub(super) const SENSITIVE: &str = "(sensitive value)";
 
 /// A value on one line when it is short and flat; `None` when it needs several lines.
-pub fn inline(v: &Json) -> Option<String> {
+pub(super) fn inline(v: &Json) -> Option<String> {
     let text = match v {
         Json::String(s) if s.contains('\n') => return None,
         Json::Array(items) if items.iter().all(|i| !i.is_array() && !i.is_object()) => {
@@ -21,7 +21,7 @@ pub fn inline(v: &Json) -> Option<String> {
     (text.len() <= 80 || v.is_string()).then_some(text)
 }
 
-pub fn scalar(v: &Json) -> String {
+pub(super) fn scalar(v: &Json) -> String {
     match v {
         Json::Null => "null".into(),
         Json::String(s) => Json::String(s.clone()).to_string(),
@@ -31,7 +31,7 @@ pub fn scalar(v: &Json) -> String {
 
 /// Text from the cloud (tags, ids, values) as it may be shown on a terminal: control characters
 /// (an escape sequence in a tag would drive the terminal) become `\u{..}` escapes.
-pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(s);
     }
@@ -41,12 +41,12 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Whether a JSON array holds nested blocks (objects) rather than values.
-pub fn is_blocks(v: &Json) -> bool {
+pub(super) fn is_blocks(v: &Json) -> bool {
     matches!(v, Json::Array(items) if !items.is_empty() && items.iter().all(Json::is_object))
 }
 
 /// The mask entry for a key: `true`, a nested mask, or false.
-pub fn mask_at<'m>(mask: &'m Json, key: &str) -> &'m Json {
+pub(super) fn mask_at<'m>(mask: &'m Json, key: &str) -> &'m Json {
     static FALSE: Json = Json::Bool(false);
     match mask {
         Json::Object(m) => m.get(key).unwrap_or(&FALSE),
@@ -56,12 +56,12 @@ pub fn mask_at<'m>(mask: &'m Json, key: &str) -> &'m Json {
 
 /// `value` with a `null` wherever the unknown mask marks an attribute the plan JSON leaves out
 /// (as Terraform does), so a renderer can show it as known after apply.
-pub fn with_unknown_slots(value: &Json, unknown: &Json) -> Json {
+pub(super) fn with_unknown_slots(value: &Json, unknown: &Json) -> Json {
     with_unknown_as(value, unknown, &Json::Null)
 }
 
 /// `value` with `placeholder` wherever the unknown mask says `true`.
-pub fn with_unknown_as(value: &Json, unknown: &Json, placeholder: &Json) -> Json {
+pub(super) fn with_unknown_as(value: &Json, unknown: &Json, placeholder: &Json) -> Json {
     match (value, unknown) {
         (_, Json::Bool(true)) => placeholder.clone(),
         (Json::Object(obj), Json::Object(mask)) => {
@@ -83,7 +83,7 @@ pub fn with_unknown_as(value: &Json, unknown: &Json, placeholder: &Json) -> Json
     }
 }
 
-pub fn mask_index(mask: &Json, i: usize) -> &Json {
+pub(super) fn mask_index(mask: &Json, i: usize) -> &Json {
     static FALSE: Json = Json::Bool(false);
     match mask {
         Json::Array(items) => items.get(i).unwrap_or(&FALSE),

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::resources::sdk::cloud_error;
 
 /// Every answer, each on its own: one that fails leaves the others.
-pub async fn answer(conf: &SdkConfig, region: &str, q: &Questions) -> Answers {
+pub(super) async fn answer(conf: &SdkConfig, region: &str, q: &Questions) -> Answers {
     let text = |e: Error| e.to_string();
     let (offerings, images, db_classes, vcpus) = tokio::join!(
         by_zone(conf, region, &q.instance_types),
@@ -113,7 +113,7 @@ async fn db_classes(
 }
 
 /// The zones of `region` offering each of `types` (a type offered nowhere is absent).
-pub async fn by_zone(conf: &SdkConfig, region: &str, types: &BTreeSet<String>) -> Result<Offerings, Error> {
+pub(super) async fn by_zone(conf: &SdkConfig, region: &str, types: &BTreeSet<String>) -> Result<Offerings, Error> {
     let client = aws_sdk_ec2::Client::new(conf);
     let mut out = Offerings::new();
     if types.is_empty() {
@@ -138,7 +138,7 @@ pub async fn by_zone(conf: &SdkConfig, region: &str, types: &BTreeSet<String>) -
 }
 
 /// The ids among `ids` of AMIs that exist in `region` and this account can use.
-pub async fn images(conf: &SdkConfig, region: &str, ids: &BTreeSet<String>) -> Result<BTreeSet<String>, Error> {
+pub(super) async fn images(conf: &SdkConfig, region: &str, ids: &BTreeSet<String>) -> Result<BTreeSet<String>, Error> {
     if ids.is_empty() {
         return Ok(BTreeSet::new());
     }

@@ -7,7 +7,7 @@ use aws_config::SdkConfig;
 use crate::cloud::Subscription;
 use crate::error::Error;
 
-pub async fn by_topic(conf: &SdkConfig, region: &str, topic_arn: &str) -> Result<Vec<Subscription>, Error> {
+pub(super) async fn by_topic(conf: &SdkConfig, region: &str, topic_arn: &str) -> Result<Vec<Subscription>, Error> {
     let client = aws_sdk_sns::Client::new(conf);
     let mut pages = client.list_subscriptions_by_topic().topic_arn(topic_arn).into_paginator().send();
     let mut out = Vec::new();

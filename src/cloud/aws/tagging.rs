@@ -9,7 +9,7 @@ use crate::cloud::Tagged;
 use crate::error::Error;
 use crate::live::STACK_TAG;
 
-pub async fn tagged(conf: &SdkConfig, region: &str, stack: &str) -> Result<Vec<Tagged>, Error> {
+pub(super) async fn tagged(conf: &SdkConfig, region: &str, stack: &str) -> Result<Vec<Tagged>, Error> {
     let client = aws_sdk_resourcegroupstagging::Client::new(conf);
     let filter = TagFilter::builder().key(STACK_TAG).values(stack).build();
     let mut pages = client.get_resources().tag_filters(filter).resources_per_page(100).into_paginator().send();

@@ -3,7 +3,7 @@
 //! formatter decides). Heredoc bodies and block comments are kept as they are written.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(super) enum Kind {
     Newline,
     /// `#` or `//` to the end of the line (the newline included), or `/* ... */`.
     Comment,
@@ -43,14 +43,14 @@ pub enum Kind {
 }
 
 #[derive(Clone, Debug)]
-pub struct Token {
+pub(super) struct Token {
     pub kind: Kind,
     pub text: String,
 }
 
 impl Token {
     /// +1 for what opens a bracket, -1 for what closes one.
-    pub fn bracket_change(&self) -> i32 {
+    pub(super) fn bracket_change(&self) -> i32 {
         match self.kind {
             Kind::OBrace | Kind::OBrack | Kind::OParen | Kind::TemplateOpen => 1,
             Kind::CBrace | Kind::CBrack | Kind::CParen | Kind::TemplateClose => -1,
@@ -68,7 +68,7 @@ enum Frame {
     Quoted,
 }
 
-pub fn tokens(src: &str) -> Vec<Token> {
+pub(super) fn tokens(src: &str) -> Vec<Token> {
     let b = src.as_bytes();
     let mut out = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::{int_arg, map_arg, seq_arg, string_arg};
 use crate::eval::value::Value;
 
-pub fn length(a: &[Value]) -> Result<Value, String> {
+pub(super) fn length(a: &[Value]) -> Result<Value, String> {
     let n = match &a[0] {
         Value::List(v) | Value::Set(v) => v.len(),
         Value::Map(m) => m.len(),
@@ -15,7 +15,7 @@ pub fn length(a: &[Value]) -> Result<Value, String> {
     Ok(Value::from(n))
 }
 
-pub fn element(a: &[Value]) -> Result<Value, String> {
+pub(super) fn element(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the first argument")?;
     if items.is_empty() {
         return Err("cannot use element() on an empty list".into());
@@ -28,16 +28,16 @@ pub fn element(a: &[Value]) -> Result<Value, String> {
     Ok(items[i as usize % items.len()].clone())
 }
 
-pub fn index(a: &[Value]) -> Result<Value, String> {
+pub(super) fn index(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the first argument")?;
     items.iter().position(|v| v == &a[1]).map(Value::from).ok_or_else(|| format!("{} is not in the list", a[1]))
 }
 
-pub fn contains(a: &[Value]) -> Result<Value, String> {
+pub(super) fn contains(a: &[Value]) -> Result<Value, String> {
     Ok(seq_arg(&a[0], "the first argument")?.contains(&a[1]).into())
 }
 
-pub fn concat(a: &[Value]) -> Result<Value, String> {
+pub(super) fn concat(a: &[Value]) -> Result<Value, String> {
     // Checked before copying: concat(l, l, l, l) of a large l would otherwise allocate first.
     let mut budget = crate::eval::value::Budget::default();
     if !a.iter().all(|v| budget.add(v)) {
@@ -50,7 +50,7 @@ pub fn concat(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(out))
 }
 
-pub fn flatten(a: &[Value]) -> Result<Value, String> {
+pub(super) fn flatten(a: &[Value]) -> Result<Value, String> {
     fn walk(items: &[Value], out: &mut Vec<Value>) {
         for v in items {
             match v {
@@ -66,7 +66,7 @@ pub fn flatten(a: &[Value]) -> Result<Value, String> {
 
 /// The first occurrence of each element, in order: linear, by a canonical key per value (a
 /// million elements take milliseconds, not minutes).
-pub fn distinct(a: &[Value]) -> Result<Value, String> {
+pub(super) fn distinct(a: &[Value]) -> Result<Value, String> {
     let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Value> = Vec::new();
     for v in seq_arg(&a[0], "the argument")? {
@@ -77,7 +77,7 @@ pub fn distinct(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(out))
 }
 
-pub fn slice(a: &[Value]) -> Result<Value, String> {
+pub(super) fn slice(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the first argument")?;
     let (start, end) = (int_arg(&a[1], "start index")?, int_arg(&a[2], "end index")?);
     if start < 0 || end > items.len() as i64 || start > end {
@@ -86,7 +86,7 @@ pub fn slice(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(items[start as usize..end as usize].to_vec()))
 }
 
-pub fn sort(a: &[Value]) -> Result<Value, String> {
+pub(super) fn sort(a: &[Value]) -> Result<Value, String> {
     let mut items = seq_arg(&a[0], "the argument")?
         .iter()
         .map(|v| string_arg(v, "each sorted element"))
@@ -95,19 +95,19 @@ pub fn sort(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(items.into_iter().map(Value::from).collect()))
 }
 
-pub fn reverse(a: &[Value]) -> Result<Value, String> {
+pub(super) fn reverse(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(seq_arg(&a[0], "the argument")?.iter().rev().cloned().collect()))
 }
 
-pub fn keys(a: &[Value]) -> Result<Value, String> {
+pub(super) fn keys(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(map_arg(&a[0], "the argument")?.keys().map(|k| Value::from(k.as_str())).collect()))
 }
 
-pub fn values(a: &[Value]) -> Result<Value, String> {
+pub(super) fn values(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(map_arg(&a[0], "the argument")?.values().cloned().collect()))
 }
 
-pub fn lookup(a: &[Value]) -> Result<Value, String> {
+pub(super) fn lookup(a: &[Value]) -> Result<Value, String> {
     let map = map_arg(&a[0], "the first argument")?;
     let key = string_arg(&a[1], "the key")?;
     match (map.get(&key), a.get(2)) {
@@ -117,7 +117,7 @@ pub fn lookup(a: &[Value]) -> Result<Value, String> {
     }
 }
 
-pub fn merge(a: &[Value]) -> Result<Value, String> {
+pub(super) fn merge(a: &[Value]) -> Result<Value, String> {
     let mut out = BTreeMap::new();
     for (i, v) in a.iter().enumerate() {
         if v.is_null() {
@@ -130,7 +130,7 @@ pub fn merge(a: &[Value]) -> Result<Value, String> {
     Ok(Value::Map(out))
 }
 
-pub fn zipmap(a: &[Value]) -> Result<Value, String> {
+pub(super) fn zipmap(a: &[Value]) -> Result<Value, String> {
     let keys = seq_arg(&a[0], "the keys")?;
     let values = seq_arg(&a[1], "the values")?;
     if keys.len() != values.len() {
@@ -146,14 +146,14 @@ pub fn zipmap(a: &[Value]) -> Result<Value, String> {
     Ok(Value::Map(out))
 }
 
-pub fn coalesce(a: &[Value]) -> Result<Value, String> {
+pub(super) fn coalesce(a: &[Value]) -> Result<Value, String> {
     a.iter()
         .find(|v| !v.is_null() && v.as_str() != Some(""))
         .cloned()
         .ok_or_else(|| "no non-null, non-empty argument".to_string())
 }
 
-pub fn coalescelist(a: &[Value]) -> Result<Value, String> {
+pub(super) fn coalescelist(a: &[Value]) -> Result<Value, String> {
     for v in a {
         if !seq_arg(v, "each argument")?.is_empty() {
             return Ok(v.clone());
@@ -162,13 +162,13 @@ pub fn coalescelist(a: &[Value]) -> Result<Value, String> {
     Err("no non-empty list argument".into())
 }
 
-pub fn compact(a: &[Value]) -> Result<Value, String> {
+pub(super) fn compact(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(
         seq_arg(&a[0], "the argument")?.iter().filter(|v| !v.is_null() && v.as_str() != Some("")).cloned().collect(),
     ))
 }
 
-pub fn one(a: &[Value]) -> Result<Value, String> {
+pub(super) fn one(a: &[Value]) -> Result<Value, String> {
     match seq_arg(&a[0], "the argument")? {
         [] => Ok(Value::Null),
         [v] => Ok(v.clone()),
@@ -176,7 +176,7 @@ pub fn one(a: &[Value]) -> Result<Value, String> {
     }
 }
 
-pub fn chunklist(a: &[Value]) -> Result<Value, String> {
+pub(super) fn chunklist(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the first argument")?;
     let size = int_arg(&a[1], "the chunk size")?;
     if size <= 0 {
@@ -202,7 +202,7 @@ fn bools(a: &[Value]) -> Result<Vec<Option<bool>>, String> {
     Ok(out)
 }
 
-pub fn alltrue(a: &[Value]) -> Result<Value, String> {
+pub(super) fn alltrue(a: &[Value]) -> Result<Value, String> {
     let items = bools(a)?;
     if items.contains(&Some(false)) {
         return Ok(false.into());
@@ -210,7 +210,7 @@ pub fn alltrue(a: &[Value]) -> Result<Value, String> {
     Ok(if items.contains(&None) { Value::Unknown } else { true.into() })
 }
 
-pub fn anytrue(a: &[Value]) -> Result<Value, String> {
+pub(super) fn anytrue(a: &[Value]) -> Result<Value, String> {
     let items = bools(a)?;
     if items.contains(&Some(true)) {
         return Ok(true.into());

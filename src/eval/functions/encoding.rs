@@ -7,7 +7,7 @@ use crate::eval::types::{Type, convert};
 use crate::eval::value::Value;
 
 /// Go's encoder, which Terraform uses, escapes `<`, `>` and `&` (and U+2028/U+2029).
-pub fn jsonencode(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn jsonencode(a: &[Value]) -> Result<Value, String> {
     let text = a[0].to_json()?.to_string();
     Ok(text
         .replace('<', "\\u003c")
@@ -18,44 +18,44 @@ pub fn jsonencode(a: &[Value]) -> Result<Value, String> {
         .into())
 }
 
-pub fn jsondecode(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn jsondecode(a: &[Value]) -> Result<Value, String> {
     let text = string_arg(&a[0], "the argument")?;
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("invalid JSON: {e}"))?;
     Ok(Value::from_json(&json))
 }
 
-pub fn base64encode(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn base64encode(a: &[Value]) -> Result<Value, String> {
     Ok(base64::engine::general_purpose::STANDARD.encode(string_arg(&a[0], "the argument")?).into())
 }
 
-pub fn base64decode(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn base64decode(a: &[Value]) -> Result<Value, String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(string_arg(&a[0], "the argument")?.trim())
         .map_err(|e| format!("invalid base64: {e}"))?;
     String::from_utf8(bytes).map(Value::from).map_err(|_| "the decoded bytes are not valid UTF-8".into())
 }
 
-pub fn tostring(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn tostring(a: &[Value]) -> Result<Value, String> {
     convert(&a[0], &Type::String)
 }
 
-pub fn tonumber(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn tonumber(a: &[Value]) -> Result<Value, String> {
     convert(&a[0], &Type::Number)
 }
 
-pub fn tobool(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn tobool(a: &[Value]) -> Result<Value, String> {
     convert(&a[0], &Type::Bool)
 }
 
-pub fn tolist(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn tolist(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(crate::eval::types::unify(seq_arg(&a[0], "the argument")?)?))
 }
 
-pub fn toset(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn toset(a: &[Value]) -> Result<Value, String> {
     Ok(Value::set(crate::eval::types::unify(seq_arg(&a[0], "the argument")?)?))
 }
 
-pub fn tomap(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn tomap(a: &[Value]) -> Result<Value, String> {
     match &a[0] {
         Value::Map(_) => Ok(a[0].clone()),
         other => Err(format!("cannot convert a {} to a map", other.type_name())),
@@ -63,7 +63,7 @@ pub fn tomap(a: &[Value]) -> Result<Value, String> {
 }
 
 /// A CSV text with a header row: a list of objects, one per row, every value a string.
-pub fn csvdecode(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn csvdecode(a: &[Value]) -> Result<Value, String> {
     let text = string_arg(&a[0], "the argument")?;
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let headers: Vec<String> = match reader.headers() {
@@ -82,15 +82,15 @@ pub fn csvdecode(a: &[Value]) -> Result<Value, String> {
 /// `sensitive`, `nonsensitive` and `ephemeralasnull` return their argument: drplan marks
 /// sensitivity per declaration (an expression calling `sensitive()` is sensitive, see
 /// `config::refs`), and it has no ephemeral values.
-pub fn identity(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn identity(a: &[Value]) -> Result<Value, String> {
     Ok(a[0].clone())
 }
 
 /// Larger files are refused: configuration files are small, and `/dev/zero` must not hang us.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Reads a regular file of at most [`MAX_FILE_BYTES`].
-pub fn read_bytes_file(path: &std::path::Path, shown: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn read_bytes_file(path: &std::path::Path, shown: &str) -> Result<Vec<u8>, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown:?}: {e}"))?;
     if !meta.is_file() {
         return Err(format!("{shown:?} is not a regular file"));
@@ -102,17 +102,17 @@ pub fn read_bytes_file(path: &std::path::Path, shown: &str) -> Result<Vec<u8>, S
 }
 
 /// Reads a regular file of at most [`MAX_FILE_BYTES`] as UTF-8 text.
-pub fn read_text_file(path: &std::path::Path, shown: &str) -> Result<String, String> {
+pub(crate) fn read_text_file(path: &std::path::Path, shown: &str) -> Result<String, String> {
     String::from_utf8(read_bytes_file(path, shown)?)
         .map_err(|_| format!("cannot read {shown:?}: stream did not contain valid UTF-8"))
 }
 
-pub fn file(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn file(a: &[Value]) -> Result<Value, String> {
     let path = string_arg(&a[0], "the path")?;
     read_text_file(std::path::Path::new(&path), &path).map(Value::from)
 }
 
-pub fn fileexists(a: &[Value]) -> Result<Value, String> {
+pub(crate) fn fileexists(a: &[Value]) -> Result<Value, String> {
     // As in Terraform, relative paths are relative to the working directory; configurations
     // write `"${path.module}/file"` to be independent of it.
     Ok(std::path::Path::new(&string_arg(&a[0], "the path")?).is_file().into())

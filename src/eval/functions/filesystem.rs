@@ -32,7 +32,7 @@ fn clean(path: &str) -> String {
     }
 }
 
-pub fn abspath(a: &[Value]) -> Result<Value, String> {
+pub(super) fn abspath(a: &[Value]) -> Result<Value, String> {
     let p = string_arg(&a[0], "the path")?;
     let full = if p.starts_with('/') {
         p
@@ -43,7 +43,7 @@ pub fn abspath(a: &[Value]) -> Result<Value, String> {
     Ok(clean(&full).into())
 }
 
-pub fn dirname(a: &[Value]) -> Result<Value, String> {
+pub(super) fn dirname(a: &[Value]) -> Result<Value, String> {
     let p = string_arg(&a[0], "the path")?;
     let dir = match p.rfind('/') {
         Some(i) => &p[..=i],
@@ -52,7 +52,7 @@ pub fn dirname(a: &[Value]) -> Result<Value, String> {
     Ok(clean(dir).into())
 }
 
-pub fn basename(a: &[Value]) -> Result<Value, String> {
+pub(super) fn basename(a: &[Value]) -> Result<Value, String> {
     let p = string_arg(&a[0], "the path")?;
     if p.is_empty() {
         return Ok(".".into());
@@ -64,7 +64,7 @@ pub fn basename(a: &[Value]) -> Result<Value, String> {
     Ok(trimmed.rsplit('/').next().unwrap_or(trimmed).into())
 }
 
-pub fn pathexpand(a: &[Value]) -> Result<Value, String> {
+pub(super) fn pathexpand(a: &[Value]) -> Result<Value, String> {
     let p = string_arg(&a[0], "the path")?;
     if p != "~" && !p.starts_with("~/") {
         return Ok(p.into());
@@ -76,7 +76,7 @@ pub fn pathexpand(a: &[Value]) -> Result<Value, String> {
 /// Most files a fileset walk visits: a bound, so `fileset("/", "**")` is an error, not a hang.
 const MAX_FILES: usize = 100_000;
 
-pub fn fileset(a: &[Value]) -> Result<Value, String> {
+pub(super) fn fileset(a: &[Value]) -> Result<Value, String> {
     let base = string_arg(&a[0], "the path")?;
     let pattern = string_arg(&a[1], "the pattern")?;
     let glob = globset::GlobBuilder::new(&pattern)

@@ -17,7 +17,7 @@ struct Spec {
     precision: Option<usize>,
 }
 
-pub fn format_one(spec: &str, args: &[Value]) -> Result<String, String> {
+pub(super) fn format_one(spec: &str, args: &[Value]) -> Result<String, String> {
     let mut out = String::new();
     let chars: Vec<char> = spec.chars().collect();
     let mut i = 0;

@@ -43,10 +43,10 @@ fn read_file_bytes(a: &[Value]) -> Result<Vec<u8>, String> {
 
 macro_rules! digests {
     ($($name:ident, $file:ident, $digest:ident, $enc:ident;)*) => {$(
-        pub fn $name(a: &[Value]) -> Result<Value, String> {
+        pub(crate) fn $name(a: &[Value]) -> Result<Value, String> {
             Ok($enc(&$digest(&text(a)?)).into())
         }
-        pub fn $file(a: &[Value]) -> Result<Value, String> {
+        pub(crate) fn $file(a: &[Value]) -> Result<Value, String> {
             Ok($enc(&$digest(&read_file_bytes(a)?)).into())
         }
     )*};
@@ -61,11 +61,11 @@ digests! {
     base64sha512, filebase64sha512, sha512_of, b64;
 }
 
-pub fn filebase64(a: &[Value]) -> Result<Value, String> {
+pub(super) fn filebase64(a: &[Value]) -> Result<Value, String> {
     Ok(b64(&read_file_bytes(a)?).into())
 }
 
-pub fn base64gzip(a: &[Value]) -> Result<Value, String> {
+pub(super) fn base64gzip(a: &[Value]) -> Result<Value, String> {
     use std::io::Write as _;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&text(a)?).map_err(|e| e.to_string())?;
@@ -77,7 +77,7 @@ fn encoding(name: &str) -> Result<&'static encoding_rs::Encoding, String> {
         .ok_or_else(|| format!("{name:?} is not a supported IANA encoding name or alias"))
 }
 
-pub fn textencodebase64(a: &[Value]) -> Result<Value, String> {
+pub(super) fn textencodebase64(a: &[Value]) -> Result<Value, String> {
     let s = string_arg(&a[0], "the string")?;
     let name = string_arg(&a[1], "the encoding name")?;
     let enc = encoding(&name)?;
@@ -97,7 +97,7 @@ pub fn textencodebase64(a: &[Value]) -> Result<Value, String> {
     Ok(b64(&bytes).into())
 }
 
-pub fn textdecodebase64(a: &[Value]) -> Result<Value, String> {
+pub(super) fn textdecodebase64(a: &[Value]) -> Result<Value, String> {
     let data = string_arg(&a[0], "the source")?;
     let name = string_arg(&a[1], "the encoding name")?;
     let enc = encoding(&name)?;
@@ -112,7 +112,7 @@ pub fn textdecodebase64(a: &[Value]) -> Result<Value, String> {
 }
 
 /// Go's `url.QueryEscape`: unreserved characters stay, space becomes `+`, the rest `%XX`.
-pub fn urlencode(a: &[Value]) -> Result<Value, String> {
+pub(super) fn urlencode(a: &[Value]) -> Result<Value, String> {
     let s = string_arg(&a[0], "the argument")?;
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
@@ -125,7 +125,7 @@ pub fn urlencode(a: &[Value]) -> Result<Value, String> {
     Ok(out.into())
 }
 
-pub fn uuidv5(a: &[Value]) -> Result<Value, String> {
+pub(super) fn uuidv5(a: &[Value]) -> Result<Value, String> {
     let ns = string_arg(&a[0], "the namespace")?;
     let name = string_arg(&a[1], "the name")?;
     let namespace = match ns.as_str() {
@@ -142,7 +142,7 @@ pub fn uuidv5(a: &[Value]) -> Result<Value, String> {
 
 /// `rsadecrypt(ciphertext_base64, private_key_pem)`: PKCS #1 v1.5, as EC2 encrypts Windows
 /// passwords. The key may be PKCS #1 or PKCS #8 PEM.
-pub fn rsadecrypt(a: &[Value]) -> Result<Value, String> {
+pub(super) fn rsadecrypt(a: &[Value]) -> Result<Value, String> {
     use rsa::pkcs1::DecodeRsaPrivateKey as _;
     use rsa::pkcs8::DecodePrivateKey as _;
     let data = string_arg(&a[0], "the ciphertext")?;

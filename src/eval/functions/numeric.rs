@@ -16,16 +16,16 @@ fn exact(a: &[Value], i: usize) -> Result<Number, String> {
     exact_number_arg(&a[i], &format!("argument {}", i + 1))
 }
 
-pub fn abs(a: &[Value]) -> Result<Value, String> {
+pub(super) fn abs(a: &[Value]) -> Result<Value, String> {
     Ok(Value::Number(exact(a, 0)?.abs()))
 }
 
 /// `ceil` and `floor` work in float64 and return an integer, as Terraform's do.
-pub fn ceil(a: &[Value]) -> Result<Value, String> {
+pub(super) fn ceil(a: &[Value]) -> Result<Value, String> {
     float_to_int(n(a, 0)?.ceil())
 }
 
-pub fn floor(a: &[Value]) -> Result<Value, String> {
+pub(super) fn floor(a: &[Value]) -> Result<Value, String> {
     float_to_int(n(a, 0)?.floor())
 }
 
@@ -37,7 +37,7 @@ fn float_to_int(f: f64) -> Result<Value, String> {
     }))
 }
 
-pub fn signum(a: &[Value]) -> Result<Value, String> {
+pub(super) fn signum(a: &[Value]) -> Result<Value, String> {
     let x = exact(a, 0)?;
     Ok(Value::from(if x.is_zero() {
         0
@@ -48,13 +48,13 @@ pub fn signum(a: &[Value]) -> Result<Value, String> {
     }))
 }
 
-pub fn pow(a: &[Value]) -> Result<Value, String> {
+pub(super) fn pow(a: &[Value]) -> Result<Value, String> {
     let v = n(a, 0)?.powf(n(a, 1)?);
     Number::from_f64(v).map(Value::Number).ok_or_else(|| "the result is not a finite number".into())
 }
 
 /// `log(number, base)`, in float64 as Terraform computes it.
-pub fn log(a: &[Value]) -> Result<Value, String> {
+pub(super) fn log(a: &[Value]) -> Result<Value, String> {
     let (x, base) = (n(a, 0)?, n(a, 1)?);
     let v = x.ln() / base.ln();
     if !v.is_finite() {
@@ -67,23 +67,23 @@ fn numbers(a: &[Value]) -> Result<Vec<Number>, String> {
     a.iter().enumerate().map(|(i, v)| exact_number_arg(v, &format!("argument {}", i + 1))).collect()
 }
 
-pub fn max(a: &[Value]) -> Result<Value, String> {
+pub(super) fn max(a: &[Value]) -> Result<Value, String> {
     let most = numbers(a)?.into_iter().reduce(|m, x| if x.compare(&m).is_gt() { x } else { m });
     most.map(Value::Number).ok_or_else(|| "at least one number is required".into())
 }
 
-pub fn min(a: &[Value]) -> Result<Value, String> {
+pub(super) fn min(a: &[Value]) -> Result<Value, String> {
     let least = numbers(a)?.into_iter().reduce(|m, x| if x.compare(&m).is_lt() { x } else { m });
     least.map(Value::Number).ok_or_else(|| "at least one number is required".into())
 }
 
-pub fn sum(a: &[Value]) -> Result<Value, String> {
+pub(super) fn sum(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the argument")?;
     let total = numbers(items)?.into_iter().reduce(|t, x| t.add(&x));
     total.map(Value::Number).ok_or_else(|| "cannot sum an empty list".into())
 }
 
-pub fn parseint(a: &[Value]) -> Result<Value, String> {
+pub(super) fn parseint(a: &[Value]) -> Result<Value, String> {
     let text = string_arg(&a[0], "the number")?;
     let base = int_arg(&a[1], "the base")?;
     if !(2..=62).contains(&base) {
@@ -125,7 +125,7 @@ fn parse_radix(text: &str, base: u32) -> Option<i128> {
 
 /// Each element is the previous one plus the step, in exact arithmetic, as Terraform adds them
 /// (`range(0, 1, 0.1)` has `0.3`, not `0.30000000000000004`).
-pub fn range(a: &[Value]) -> Result<Value, String> {
+pub(super) fn range(a: &[Value]) -> Result<Value, String> {
     let mut nums = numbers(a)?.into_iter();
     let (start, end, step) = match (nums.next(), nums.next(), nums.next()) {
         (Some(end), None, None) => (Number::from(0i64), end, Number::from(1i64)),
@@ -214,7 +214,7 @@ fn subnet(p: &Prefix, newbits: i64, netnum: i64) -> Result<(u128, u32), String> 
     Ok((p.addr | shifted, new_len))
 }
 
-pub fn cidrsubnet(a: &[Value]) -> Result<Value, String> {
+pub(super) fn cidrsubnet(a: &[Value]) -> Result<Value, String> {
     let p = parse_prefix(&string_arg(&a[0], "the prefix")?)?;
     let (addr, len) = subnet(&p, exact_int(&a[1], "newbits")?, exact_int(&a[2], "netnum")?)?;
     Ok(format!("{}/{len}", format_addr(addr, p.bits)).into())
@@ -222,7 +222,7 @@ pub fn cidrsubnet(a: &[Value]) -> Result<Value, String> {
 
 /// Consecutive subnets, each aligned to its own size; an overflow of the address space (the
 /// second /1 of `::/0` ends it) means the next request does not fit.
-pub fn cidrsubnets(a: &[Value]) -> Result<Value, String> {
+pub(super) fn cidrsubnets(a: &[Value]) -> Result<Value, String> {
     let p = parse_prefix(&string_arg(&a[0], "the prefix")?)?;
     let host_bits = p.bits - p.len;
     let last = p.addr | pow2(host_bits).map_or(u128::MAX, |n| n - 1);
@@ -246,7 +246,7 @@ pub fn cidrsubnets(a: &[Value]) -> Result<Value, String> {
 }
 
 /// A host in a prefix; negative numbers count back from the end (-1 is the last address).
-pub fn cidrhost(a: &[Value]) -> Result<Value, String> {
+pub(super) fn cidrhost(a: &[Value]) -> Result<Value, String> {
     let p = parse_prefix(&string_arg(&a[0], "the prefix")?)?;
     let host_bits = p.bits - p.len;
     let host = exact_int(&a[1], "hostnum")?;
@@ -262,7 +262,7 @@ pub fn cidrhost(a: &[Value]) -> Result<Value, String> {
     Ok(format_addr(p.addr | offset, p.bits).into())
 }
 
-pub fn cidrnetmask(a: &[Value]) -> Result<Value, String> {
+pub(super) fn cidrnetmask(a: &[Value]) -> Result<Value, String> {
     let p = parse_prefix(&string_arg(&a[0], "the prefix")?)?;
     if p.bits != 32 {
         return Err("cidrnetmask() only supports IPv4 prefixes".into());

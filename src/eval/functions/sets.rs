@@ -32,24 +32,24 @@ fn sets(a: &[Value]) -> Result<Vec<Vec<Value>>, String> {
     Ok(out)
 }
 
-pub fn setunion(a: &[Value]) -> Result<Value, String> {
+pub(super) fn setunion(a: &[Value]) -> Result<Value, String> {
     Ok(Value::set(sets(a)?.concat()))
 }
 
-pub fn setintersection(a: &[Value]) -> Result<Value, String> {
+pub(super) fn setintersection(a: &[Value]) -> Result<Value, String> {
     let mut sets = sets(a)?.into_iter();
     let first = sets.next().unwrap_or_default();
     let rest: Vec<Vec<Value>> = sets.collect();
     Ok(Value::set(first.into_iter().filter(|v| rest.iter().all(|s| s.contains(v))).collect()))
 }
 
-pub fn setsubtract(a: &[Value]) -> Result<Value, String> {
+pub(super) fn setsubtract(a: &[Value]) -> Result<Value, String> {
     let sets = sets(a)?;
     Ok(Value::set(sets[0].iter().filter(|v| !sets[1].contains(v)).cloned().collect()))
 }
 
 /// Every combination, first argument slowest; a list when every argument is a list or tuple.
-pub fn setproduct(a: &[Value]) -> Result<Value, String> {
+pub(super) fn setproduct(a: &[Value]) -> Result<Value, String> {
     let all_lists = a.iter().all(|v| matches!(v, Value::List(_)));
     let inputs: Vec<Vec<Value>> = a
         .iter()
@@ -73,7 +73,7 @@ pub fn setproduct(a: &[Value]) -> Result<Value, String> {
     Ok(if all_lists { Value::List(rows) } else { Value::set(rows) })
 }
 
-pub fn matchkeys(a: &[Value]) -> Result<Value, String> {
+pub(super) fn matchkeys(a: &[Value]) -> Result<Value, String> {
     let values = seq_arg(&a[0], "the values")?;
     let keys = unify(seq_arg(&a[1], "the keys")?)?;
     let search = unify(seq_arg(&a[2], "the search set")?)?;
@@ -86,7 +86,7 @@ pub fn matchkeys(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(values.iter().zip(&keys).filter(|(_, k)| wanted(k)).map(|(v, _)| v.clone()).collect()))
 }
 
-pub fn transpose(a: &[Value]) -> Result<Value, String> {
+pub(super) fn transpose(a: &[Value]) -> Result<Value, String> {
     let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for (key, list) in map_arg(&a[0], "the argument")? {
         for v in seq_arg(list, "each value")? {

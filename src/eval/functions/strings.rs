@@ -9,15 +9,15 @@ fn s(args: &[Value], i: usize) -> Result<String, String> {
     string_arg(&args[i], &format!("argument {}", i + 1))
 }
 
-pub fn lower(a: &[Value]) -> Result<Value, String> {
+pub(super) fn lower(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.to_lowercase().into())
 }
 
-pub fn upper(a: &[Value]) -> Result<Value, String> {
+pub(super) fn upper(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.to_uppercase().into())
 }
 
-pub fn title(a: &[Value]) -> Result<Value, String> {
+pub(super) fn title(a: &[Value]) -> Result<Value, String> {
     let mut out = String::new();
     let mut at_word_start = true;
     for c in s(a, 0)?.chars() {
@@ -31,46 +31,46 @@ pub fn title(a: &[Value]) -> Result<Value, String> {
     Ok(out.into())
 }
 
-pub fn trimspace(a: &[Value]) -> Result<Value, String> {
+pub(super) fn trimspace(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.trim().into())
 }
 
-pub fn chomp(a: &[Value]) -> Result<Value, String> {
+pub(super) fn chomp(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.trim_end_matches(['\n', '\r']).into())
 }
 
-pub fn strrev(a: &[Value]) -> Result<Value, String> {
+pub(super) fn strrev(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.chars().rev().collect::<String>().into())
 }
 
-pub fn trim(a: &[Value]) -> Result<Value, String> {
+pub(super) fn trim(a: &[Value]) -> Result<Value, String> {
     let cutset: Vec<char> = s(a, 1)?.chars().collect();
     Ok(s(a, 0)?.trim_matches(|c| cutset.contains(&c)).into())
 }
 
-pub fn trimprefix(a: &[Value]) -> Result<Value, String> {
+pub(super) fn trimprefix(a: &[Value]) -> Result<Value, String> {
     let (text, prefix) = (s(a, 0)?, s(a, 1)?);
     Ok(text.strip_prefix(prefix.as_str()).unwrap_or(&text).into())
 }
 
-pub fn trimsuffix(a: &[Value]) -> Result<Value, String> {
+pub(super) fn trimsuffix(a: &[Value]) -> Result<Value, String> {
     let (text, suffix) = (s(a, 0)?, s(a, 1)?);
     Ok(text.strip_suffix(suffix.as_str()).unwrap_or(&text).into())
 }
 
-pub fn startswith(a: &[Value]) -> Result<Value, String> {
+pub(super) fn startswith(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.starts_with(&s(a, 1)?).into())
 }
 
-pub fn endswith(a: &[Value]) -> Result<Value, String> {
+pub(super) fn endswith(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.ends_with(&s(a, 1)?).into())
 }
 
-pub fn strcontains(a: &[Value]) -> Result<Value, String> {
+pub(super) fn strcontains(a: &[Value]) -> Result<Value, String> {
     Ok(s(a, 0)?.contains(&s(a, 1)?).into())
 }
 
-pub fn indent(a: &[Value]) -> Result<Value, String> {
+pub(super) fn indent(a: &[Value]) -> Result<Value, String> {
     let text = s(a, 1)?;
     let spaces = int_arg(&a[0], "spaces")?.max(0) as usize;
     let lines = text.matches('\n').count();
@@ -79,7 +79,7 @@ pub fn indent(a: &[Value]) -> Result<Value, String> {
     Ok(text.replace('\n', &format!("\n{pad}")).into())
 }
 
-pub fn substr(a: &[Value]) -> Result<Value, String> {
+pub(super) fn substr(a: &[Value]) -> Result<Value, String> {
     let chars: Vec<char> = s(a, 0)?.chars().collect();
     let len = chars.len() as i64;
     let mut offset = int_arg(&a[1], "offset")?;
@@ -94,7 +94,7 @@ pub fn substr(a: &[Value]) -> Result<Value, String> {
     Ok(chars[offset as usize..end as usize].iter().collect::<String>().into())
 }
 
-pub fn join(a: &[Value]) -> Result<Value, String> {
+pub(super) fn join(a: &[Value]) -> Result<Value, String> {
     let sep = s(a, 0)?;
     let parts = seq_arg(&a[1], "the list to join")?
         .iter()
@@ -104,7 +104,7 @@ pub fn join(a: &[Value]) -> Result<Value, String> {
     Ok(parts.join(&sep).into())
 }
 
-pub fn split(a: &[Value]) -> Result<Value, String> {
+pub(super) fn split(a: &[Value]) -> Result<Value, String> {
     let (sep, text) = (s(a, 0)?, s(a, 1)?);
     if text.is_empty() {
         return Ok(Value::List(vec![Value::from("")]));
@@ -112,7 +112,7 @@ pub fn split(a: &[Value]) -> Result<Value, String> {
     Ok(Value::List(text.split(sep.as_str()).map(Value::from).collect()))
 }
 
-pub fn replace(a: &[Value]) -> Result<Value, String> {
+pub(super) fn replace(a: &[Value]) -> Result<Value, String> {
     let (text, search, with) = (s(a, 0)?, s(a, 1)?, s(a, 2)?);
     // Terraform treats a search string wrapped in slashes as a regular expression.
     if search.len() >= 2 && search.starts_with('/') && search.ends_with('/') {
@@ -142,25 +142,25 @@ fn captures_value(re: &regex::Regex, caps: &regex::Captures) -> Value {
     Value::List((1..caps.len()).map(|i| caps.get(i).map_or(Value::Null, |m| m.as_str().into())).collect())
 }
 
-pub fn regex(a: &[Value]) -> Result<Value, String> {
+pub(super) fn regex(a: &[Value]) -> Result<Value, String> {
     let (pattern, text) = (s(a, 0)?, s(a, 1)?);
     let re = compile(&pattern)?;
     let caps = re.captures(&text).ok_or_else(|| format!("pattern {pattern:?} did not match {text:?}"))?;
     Ok(captures_value(&re, &caps))
 }
 
-pub fn regexall(a: &[Value]) -> Result<Value, String> {
+pub(super) fn regexall(a: &[Value]) -> Result<Value, String> {
     let (pattern, text) = (s(a, 0)?, s(a, 1)?);
     let re = compile(&pattern)?;
     Ok(Value::List(re.captures_iter(&text).map(|c| captures_value(&re, &c)).collect()))
 }
 
-pub fn format(a: &[Value]) -> Result<Value, String> {
+pub(super) fn format(a: &[Value]) -> Result<Value, String> {
     Ok(super::format::format_one(&s(a, 0)?, &a[1..])?.into())
 }
 
 /// `formatlist`: list arguments are iterated in step, other arguments repeat.
-pub fn formatlist(a: &[Value]) -> Result<Value, String> {
+pub(super) fn formatlist(a: &[Value]) -> Result<Value, String> {
     let spec = s(a, 0)?;
     let len = a[1..].iter().filter_map(Value::as_seq).map(<[Value]>::len).max();
     let Some(len) = len else {

@@ -157,7 +157,7 @@ const MONTHS: [&str; 12] = [
 ];
 const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
-pub fn formatdate(a: &[Value]) -> Result<Value, String> {
+pub(super) fn formatdate(a: &[Value]) -> Result<Value, String> {
     let spec = string_arg(&a[0], "the format")?;
     let t = parse(&string_arg(&a[1], "the timestamp")?)?;
     let chars: Vec<char> = spec.chars().collect();
@@ -272,14 +272,14 @@ fn duration_nanos(text: &str) -> Result<i128, String> {
     Ok(sign * total.round() as i128)
 }
 
-pub fn timeadd(a: &[Value]) -> Result<Value, String> {
+pub(super) fn timeadd(a: &[Value]) -> Result<Value, String> {
     let t = parse(&string_arg(&a[0], "the timestamp")?)?;
     let nanos = duration_nanos(&string_arg(&a[1], "the duration")?)?;
     let secs = i64::try_from(nanos.div_euclid(1_000_000_000)).map_err(|_| "the duration is too long".to_string())?;
     Ok(t.at(t.epoch() + secs).rfc3339().into())
 }
 
-pub fn timecmp(a: &[Value]) -> Result<Value, String> {
+pub(super) fn timecmp(a: &[Value]) -> Result<Value, String> {
     let x = parse(&string_arg(&a[0], "the first timestamp")?)?.epoch();
     let y = parse(&string_arg(&a[1], "the second timestamp")?)?.epoch();
     Ok(Value::from(x.cmp(&y) as i64))

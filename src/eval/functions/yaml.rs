@@ -15,7 +15,7 @@ use crate::eval::value::Value;
 /// yaml.v2's preferred line width, past which quoted strings fold at a space.
 const BEST_WIDTH: usize = 80;
 
-pub fn yamlencode(a: &[Value]) -> Result<Value, String> {
+pub(super) fn yamlencode(a: &[Value]) -> Result<Value, String> {
     let mut w = Writer::default();
     match &a[0] {
         Value::Map(m) if !m.is_empty() => w.map(m, 0)?,
@@ -184,7 +184,7 @@ impl Writer {
     }
 }
 
-pub fn yamldecode(a: &[Value]) -> Result<Value, String> {
+pub(super) fn yamldecode(a: &[Value]) -> Result<Value, String> {
     let text = string_arg(&a[0], "the argument")?;
     let mut parser = Parser::new_from_str(&text);
     let mut anchors: BTreeMap<usize, Value> = BTreeMap::new();

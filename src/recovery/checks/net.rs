@@ -8,7 +8,7 @@ use super::text;
 use crate::eval::Value;
 
 /// The command for an http, tcp or dns probe (see [`super::by_hand`]).
-pub fn by_hand(kind: &str, arg: &dyn Fn(&str) -> String, given: &dyn Fn(&str) -> bool) -> Option<String> {
+pub(super) fn by_hand(kind: &str, arg: &dyn Fn(&str) -> String, given: &dyn Fn(&str) -> bool) -> Option<String> {
     let quote = crate::resources::shell_quote;
     Some(match kind {
         "http" => {
@@ -73,7 +73,7 @@ fn http_request(method: &str, url: &str, timeout: Duration) -> Result<(u16, Stri
 }
 
 /// One http, tcp or dns probe: `Ok(())` passes, `Err(why)` fails this attempt.
-pub fn probe(kind: &str, a: &BTreeMap<String, Value>, attempt_timeout: Duration) -> Result<(), String> {
+pub(super) fn probe(kind: &str, a: &BTreeMap<String, Value>, attempt_timeout: Duration) -> Result<(), String> {
     match kind {
         "http" => {
             let url = text(a, "url").ok_or("url is not known")?;
@@ -125,7 +125,7 @@ pub fn probe(kind: &str, a: &BTreeMap<String, Value>, attempt_timeout: Duration)
     }
 }
 
-pub fn target(kind: &str, a: &BTreeMap<String, Value>) -> String {
+pub(super) fn target(kind: &str, a: &BTreeMap<String, Value>) -> String {
     match kind {
         "http" => text(a, "url"),
         "tcp" => Some(format!("{}:{}", text(a, "host").unwrap_or_default(), text(a, "port").unwrap_or_default())),

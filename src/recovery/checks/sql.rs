@@ -18,7 +18,7 @@ use crate::timefmt::rfc3339;
 use crate::timefmt::{format_duration, parse_duration};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Engine {
+pub(super) enum Engine {
     Postgres,
     Mysql,
 }
@@ -48,7 +48,7 @@ impl Engine {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Tls {
+pub(super) enum Tls {
     Disable,
     /// Encrypted; the certificate is not checked (libpq's `sslmode=require`).
     Require,
@@ -59,10 +59,10 @@ pub enum Tls {
 }
 
 /// A password: it never prints, in `Debug` or anywhere else.
-pub struct Secret(String);
+pub(super) struct Secret(String);
 
 impl Secret {
-    pub fn expose(&self) -> &str {
+    pub(super) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -75,7 +75,7 @@ impl std::fmt::Debug for Secret {
 
 /// Where and as whom a check connects.
 #[derive(Debug)]
-pub struct Connection {
+pub(super) struct Connection {
     pub engine: Engine,
     pub host: String,
     pub port: u16,
@@ -165,7 +165,12 @@ fn connection(args: &BTreeMap<String, Value>, ctx: &Context) -> Result<Connectio
 }
 
 /// One attempt: connect, query, compare.
-pub fn probe(args: &BTreeMap<String, Value>, ctx: &Context, timeout: Duration, seen: &mut Seen) -> Result<(), String> {
+pub(super) fn probe(
+    args: &BTreeMap<String, Value>,
+    ctx: &Context,
+    timeout: Duration,
+    seen: &mut Seen,
+) -> Result<(), String> {
     let want = expectations(args)?;
     let conn = connection(args, ctx)?;
     let query = text(args, "query").ok_or("query is not known")?;
@@ -266,7 +271,7 @@ fn parse_timestamp(value: &str) -> Result<SystemTime, String> {
 }
 
 /// `postgres://host:port/database`: never a user name or password.
-pub fn target(args: &BTreeMap<String, Value>) -> String {
+pub(super) fn target(args: &BTreeMap<String, Value>) -> String {
     let scheme = engine(args).map(Engine::scheme).unwrap_or("sql");
     let port = engine(args).ok().and_then(|e| port(args, e).ok()).map(|p| p.to_string()).unwrap_or_default();
     let host = text(args, "host").unwrap_or_else(|| "(unknown)".into());
@@ -280,7 +285,7 @@ type Given<'a> = &'a dyn Fn(&str) -> bool;
 
 /// The query at a terminal: `psql` or `mysql`, read-only, the password from the secret or a
 /// `<password>` placeholder (never the value).
-pub fn by_hand(arg: Arg, given: Given, region: &str) -> String {
+pub(super) fn by_hand(arg: Arg, given: Given, region: &str) -> String {
     let mysql = Engine::parse(&arg("engine")) == Some(Engine::Mysql);
     let mut lines = credential_lines(arg, given, region, if mysql { "MYSQL_PWD" } else { "PGPASSWORD" });
     let command = if mysql { mysql_command(arg, given) } else { psql_command(arg, given) };

@@ -13,13 +13,13 @@ use super::sql::{Connection, Engine, Tls};
 /// What a query returned: how many rows, and the first column of the first row as text
 /// (`None` without rows, `Some(None)` for SQL NULL).
 #[derive(Debug, PartialEq)]
-pub struct Rows {
+pub(super) struct Rows {
     pub count: u64,
     pub first: Option<Option<String>>,
 }
 
 /// Connects, runs `query` read-only and disconnects, all within `timeout`.
-pub fn query(conn: &Connection, query: &str, timeout: Duration) -> Result<Rows, String> {
+pub(super) fn query(conn: &Connection, query: &str, timeout: Duration) -> Result<Rows, String> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async {
         let run = async {
