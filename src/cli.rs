@@ -543,6 +543,12 @@ fn plan(args: &PlanArgs, order: &[String]) -> Result<Status, Error> {
         eprintln!("Error: the plan breaches a recovery objective (see the estimates above).");
         return Ok(Status::NeedsAttention);
     }
+    if args.enforce_objectives && planned.plan.recovery.unproven() {
+        eprintln!(
+            "Error: the recovery time estimate rests on guesses for types with no known duration (see the estimates above); give them in recovery.durations, or calibrate from a drill's journal."
+        );
+        return Ok(Status::NeedsAttention);
+    }
     Ok(if args.detailed_exitcode && planned.plan.summary.has_changes() { Status::Changes } else { Status::Success })
 }
 

@@ -207,21 +207,15 @@ impl<'a, J: Journal> Scheduler<'a, J> {
         let step = &self.steps[i];
         self.journal.record(&JournalEvent::End {
             address: step.address.clone(),
-            action: step.action.clone(),
+            action: step.action,
             status: status.clone(),
             attempts,
             at_ms: self.started.elapsed().as_millis() as u64,
             duration_ms: duration.as_millis() as u64,
             error: error.clone(),
         });
-        self.outcomes[i] = Some(Outcome {
-            address: step.address.clone(),
-            action: step.action.clone(),
-            status,
-            attempts,
-            duration,
-            error,
-        });
+        self.outcomes[i] =
+            Some(Outcome { address: step.address.clone(), action: step.action, status, attempts, duration, error });
     }
 
     /// Every outcome; steps never started were cancelled.
@@ -234,7 +228,7 @@ impl<'a, J: Journal> Scheduler<'a, J> {
             .map(|(i, o)| {
                 o.unwrap_or_else(|| Outcome {
                     address: steps[i].address.clone(),
-                    action: steps[i].action.clone(),
+                    action: steps[i].action,
                     status: Status::Cancelled,
                     attempts: 0,
                     duration: Duration::ZERO,
@@ -261,7 +255,7 @@ async fn attempt<R: Runner, J: Journal>(
         attempt += 1;
         journal.record(&JournalEvent::Start {
             address: step.address.clone(),
-            action: step.action.clone(),
+            action: step.action,
             attempt,
             at_ms: started.elapsed().as_millis() as u64,
         });

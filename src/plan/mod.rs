@@ -287,6 +287,9 @@ pub struct StepEstimate {
     pub seconds: u64,
     /// "model: ...", "recovery.durations", or "measured: ...".
     pub source: String,
+    /// No figure is known for the type: `seconds` is a placeholder (see `Verdict::guessed`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub guess: bool,
 }
 
 /// How much data a recovered database may lack.
@@ -308,14 +311,23 @@ pub struct Verdict {
     pub objective: String,
     pub objective_seconds: u64,
     pub estimate_seconds: Option<u64>,
-    /// `None`: not known (an estimate is missing).
+    /// `None`: not known (an estimate is missing, or rests on guesses).
     pub met: Option<bool>,
+    /// Steps whose durations are guesses (no figure known for their type): an estimate within
+    /// the objective is then not called met.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guessed: Vec<String>,
 }
 
 impl RecoverySection {
     /// True when an objective is known to be breached.
     pub fn breached(&self) -> bool {
         self.verdicts.iter().any(|v| v.met == Some(false))
+    }
+
+    /// True when a verdict within its objective rests on guessed durations.
+    pub fn unproven(&self) -> bool {
+        self.verdicts.iter().any(|v| v.met.is_none() && !v.guessed.is_empty())
     }
 }
 

@@ -70,12 +70,7 @@ pub fn estimate(
     let rpo = rpo(exp, recovery, inv);
     let mut verdicts = Vec::new();
     if let Some(target) = recovery.rto_seconds {
-        verdicts.push(Verdict {
-            objective: "rto".into(),
-            objective_seconds: target,
-            estimate_seconds: Some(rto_seconds),
-            met: Some(rto_seconds <= target),
-        });
+        verdicts.push(rto_verdict(target, rto_seconds, &steps));
     }
     if let Some(target) = recovery.rpo_seconds
         && !rpo.is_empty()
@@ -90,9 +85,23 @@ pub fn estimate(
             Some(_) => Some(true),
             None => None,
         };
-        verdicts.push(Verdict { objective: "rpo".into(), objective_seconds: target, estimate_seconds: worst, met });
+        verdicts.push(Verdict {
+            objective: "rpo".into(),
+            objective_seconds: target,
+            estimate_seconds: worst,
+            met,
+            guessed: Vec::new(),
+        });
     }
     Assessment { rto_seconds, critical_path, steps, rpo, verdicts }
+}
+
+/// The RTO against its objective: over it is a breach whatever the guesses; within it, met only
+/// when no step's duration is a guess.
+fn rto_verdict(target: u64, rto_seconds: u64, steps: &[StepEstimate]) -> Verdict {
+    let guessed: Vec<String> = steps.iter().filter(|s| s.guess).map(|s| s.address.clone()).collect();
+    let met = if rto_seconds > target { Some(false) } else { guessed.is_empty().then_some(true) };
+    Verdict { objective: "rto".into(), objective_seconds: target, estimate_seconds: Some(rto_seconds), met, guessed }
 }
 
 fn estimate_step(
@@ -103,7 +112,7 @@ fn estimate_step(
     recovery: &Recovery,
     calibration: &Calibration,
 ) -> StepEstimate {
-    let make = |seconds: u64, source: String| StepEstimate { address: address.into(), seconds, source };
+    let make = |seconds: u64, source: String| StepEstimate { address: address.into(), seconds, source, guess: false };
     if let Some(&s) = recovery.durations.get(address) {
         return make(s, format!("recovery.durations[\"{address}\"]"));
     }
@@ -114,7 +123,7 @@ fn estimate_step(
         return make(m.seconds, format!("measured: median of {} {action}s in {}", m.samples, m.journals));
     }
     let e = model_estimate(address, ty, action, change);
-    make(e.seconds, format!("model: {}", e.why))
+    StepEstimate { guess: e.guess, ..make(e.seconds, format!("model: {}", e.why)) }
 }
 
 /// The resource type's default figure for a step.

@@ -15,7 +15,10 @@ fn step(address: &str, deps: &[&str]) -> Step {
 }
 
 fn estimates(pairs: &[(&str, u64)]) -> Vec<StepEstimate> {
-    pairs.iter().map(|(a, s)| StepEstimate { address: (*a).into(), seconds: *s, source: "test".into() }).collect()
+    pairs
+        .iter()
+        .map(|(a, s)| StepEstimate { address: (*a).into(), seconds: *s, source: "test".into(), guess: false })
+        .collect()
 }
 
 #[test]
@@ -92,3 +95,38 @@ fn overrides_beat_measurements_beat_the_model() {
 }
 
 use std::collections::BTreeMap;
+
+/// Types the provider serves have figures too (an Aurora cluster and its instance take minutes,
+/// not an API call's seconds); a type with no figure is a guess, and an RTO within its objective
+/// that rests on a guess is not called met.
+#[test]
+fn served_types_are_estimated_and_guesses_are_never_called_met() {
+    let recovery = Recovery::default();
+    let none = Calibration::default();
+    let create = crate::resources::StepAction::Create;
+    let cluster = estimate_step("aws_rds_cluster.dr", "aws_rds_cluster", create, None, &recovery, &none);
+    let instance =
+        estimate_step("aws_rds_cluster_instance.dr", "aws_rds_cluster_instance", create, None, &recovery, &none);
+    assert_eq!((cluster.seconds, instance.seconds), (600, 720));
+    assert!(!cluster.guess && cluster.source.starts_with("model: Aurora-style cluster creation"), "{cluster:?}");
+    let execution = Execution {
+        steps: vec![step("aws_rds_cluster.dr", &[]), step("aws_rds_cluster_instance.dr", &["aws_rds_cluster.dr"])],
+    };
+    let mut steps = vec![cluster, instance];
+    let (rto_seconds, _) = rto(&execution, &mut steps, &[]);
+    assert_eq!(rto_seconds, 22 * 60);
+    assert_eq!(rto_verdict(600, rto_seconds, &steps).met, Some(false), "10 minutes cannot be met");
+    assert_eq!(rto_verdict(3600, rto_seconds, &steps).met, Some(true));
+
+    let odd = estimate_step("aws_timestreamwrite_table.t", "aws_timestreamwrite_table", create, None, &recovery, &none);
+    assert!(odd.guess && odd.source.starts_with("model: generic"), "{odd:?}");
+    steps.push(odd);
+    let verdict = rto_verdict(3600, rto_seconds, &steps);
+    assert_eq!((verdict.met, verdict.guessed.as_slice()), (None, &["aws_timestreamwrite_table.t".to_string()][..]));
+    assert_eq!(rto_verdict(600, rto_seconds, &steps).met, Some(false), "a breach stays a breach");
+    // A figure the operator gives is no guess.
+    let mut given = Recovery::default();
+    given.durations.insert("aws_timestreamwrite_table".into(), 30);
+    let odd = estimate_step("aws_timestreamwrite_table.t", "aws_timestreamwrite_table", create, None, &given, &none);
+    assert!(!odd.guess);
+}

@@ -87,6 +87,16 @@ pub fn rpo_lines(r: &RecoverySection) -> Vec<String> {
 }
 
 /// "RTO 45m: met (estimate 27m)", "RPO 15m: BREACHED (estimate 20m)".
+/// "no known duration for aws_x.a, aws_y.b and 3 more".
+fn guessed_steps(addresses: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut list = addresses.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if addresses.len() > SHOWN {
+        list.push_str(&format!(" and {} more", addresses.len() - SHOWN));
+    }
+    format!("guesses: no known duration for {list}")
+}
+
 pub fn verdict_lines(r: &RecoverySection) -> Vec<String> {
     r.verdicts
         .iter()
@@ -104,6 +114,12 @@ pub fn verdict_lines(r: &RecoverySection) -> Vec<String> {
                 Some(false) => "BREACHED",
                 None => "not known",
             };
+            if v.met.is_none() && !v.guessed.is_empty() {
+                return format!(
+                    "{name} objective {target}: {verdict} (estimate {estimate} rests on {}; give their durations in recovery.durations, or calibrate from a drill's journal)",
+                    guessed_steps(&v.guessed)
+                );
+            }
             format!("{name} objective {target}: {verdict} (estimate {estimate})")
         })
         .collect()

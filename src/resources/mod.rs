@@ -21,6 +21,7 @@
 
 mod action;
 pub mod capacity;
+mod durations;
 pub mod ec2;
 pub mod elb;
 pub mod graph_only;
@@ -113,11 +114,18 @@ pub enum Proof {
 pub struct Estimate {
     pub seconds: u64,
     pub why: String,
+    /// No figure is known for the type: the seconds are a placeholder, and a verdict resting on
+    /// them is not known ([`durations`]).
+    pub guess: bool,
 }
 
 impl Estimate {
     pub fn new(seconds: u64, why: &str) -> Self {
-        Estimate { seconds, why: why.into() }
+        Estimate { seconds, why: why.into(), guess: false }
+    }
+
+    pub fn guess(seconds: u64, why: &str) -> Self {
+        Estimate { seconds, why: why.into(), guess: true }
     }
 }
 
@@ -529,7 +537,7 @@ pub fn service_of(ty: &str) -> &'static str {
 pub fn estimate(ty: &str, step: &StepView) -> Estimate {
     match get(ty) {
         Some(t) => t.estimate(step),
-        None => generic_estimate(step),
+        None => durations::served(ty, step),
     }
 }
 

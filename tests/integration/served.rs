@@ -337,3 +337,36 @@ fn for_each_over_a_new_certificates_validation_options_has_its_keys() {
         assert_eq!(r["change"]["after_unknown"]["name"], true, "{r:#}");
     }
 }
+
+/// Provider-served types have recovery-time figures: an Aurora cluster and its instance are
+/// minutes, so a 10-minute RTO is breached; a type with no figure makes a verdict within the
+/// objective "not known", and `--enforce-objectives` refuses it.
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn served_types_have_recovery_times_and_guesses_are_never_met() {
+    let p = provider();
+    let dir = "tests/fixtures/plans/aurora-estimate";
+    let run = p.drplan(&["plan", dir, "--live", "empty"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("RTO objective 10m: BREACHED (estimate 22m)"), "{}", run.stdout);
+    let json = p.drplan(&["plan", dir, "--live", "empty", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let steps = plan["recovery"]["step_estimates"].as_array().cloned().unwrap_or_default();
+    let cluster = steps.iter().find(|s| s["address"] == "aws_rds_cluster.dr").expect("the cluster's estimate");
+    assert_eq!(cluster["seconds"], 600, "{cluster}");
+
+    let unknown = ["plan", dir, "--live", "empty", "--var", "rto=2h", "--var", "with_unknown_type=true"];
+    let run = p.drplan(&unknown);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line = "RTO objective 2h: not known (estimate 22m rests on guesses: no known duration for aws_timestreamwrite_database.metrics[0]";
+    assert!(run.stdout.contains(line), "{}", run.stdout);
+    let enforced = p.drplan(&[&unknown[..], &["--enforce-objectives"]].concat());
+    assert_eq!(enforced.code, 3, "{}", enforced.stderr);
+    assert!(enforced.stderr.contains("rests on guesses"), "{}", enforced.stderr);
+    let known = p.drplan(&["plan", dir, "--live", "empty", "--var", "rto=2h", "--enforce-objectives"]);
+    assert_eq!(known.code, 0, "{}", known.stderr);
+    assert!(known.stdout.contains("RTO objective 2h: met (estimate 22m)"), "{}", known.stdout);
+}

@@ -80,6 +80,7 @@ pub fn estimate(checks: &[CheckValue]) -> Option<crate::plan::StepEstimate> {
         source: format!(
             "model: one retry interval of the slowest check ({interval}s); a check that never passes stops the cutover after its timeout ({timeout}s)"
         ),
+        guess: false,
     })
 }
 

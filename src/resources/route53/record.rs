@@ -46,6 +46,7 @@ impl ResourceType for Record {
                 Estimate {
                     seconds: 60 + ttl,
                     why: format!("Route 53 propagation (~60 s) plus the record's TTL ({ttl} s)"),
+                    guess: false,
                 }
             }
         }
