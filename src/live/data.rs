@@ -10,6 +10,16 @@ use crate::eval::Value;
 /// Route 53 is global: its objects are recorded under this region.
 pub const GLOBAL_REGION: &str = "global";
 
+/// The data sources answered from the live inventory (read natively, in their provider's
+/// region); every other one is read through terraform-provider-aws.
+pub const NATIVE: &[&str] =
+    &["aws_availability_zones", "aws_subnets", "aws_ami", "aws_db_instance", "aws_db_snapshot", "aws_route53_zone", "aws_lb", "aws_vpc"];
+
+/// Whether drplan reads data source `ty` from the live inventory itself.
+pub fn is_native(ty: &str) -> bool {
+    NATIVE.contains(&ty)
+}
+
 /// Reads data source `ty` in `region`. `Ok(None)`: the region could not be read, values unknown.
 pub fn read(inv: &Inventory, ty: &str, region: &str, config: &Value) -> Result<Option<Value>, String> {
     let object_region = if ty == "aws_route53_zone" { GLOBAL_REGION } else { region };
@@ -300,6 +310,16 @@ fn glob(pattern: &str) -> Option<regex::Regex> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_native_data_source_is_answered_from_the_inventory() {
+        let inv = Inventory::new(LiveSnapshot::empty(), crate::live::no_natural_keys);
+        for ty in NATIVE {
+            let read = read(&inv, ty, "us-west-2", &Value::Map(Default::default()));
+            assert!(!read.as_ref().is_err_and(|e| e.contains("not supported")), "{ty}: {read:?}");
+        }
+        assert!(read(&inv, "aws_kms_key", "us-west-2", &Value::Null).unwrap_err().contains("not supported"));
+    }
     use crate::live::{Inventory, LiveSnapshot};
 
     fn obj(ty: &str, region: &str, id: &str, attrs: serde_json::Value, tags: &[(&str, &str)]) -> LiveObject {

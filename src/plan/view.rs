@@ -73,7 +73,10 @@ impl LiveView for PlanView<'_> {
             self.read.borrow_mut().extend(key);
             return Ok(Some(value));
         }
-        if let Some(host) = self.host.as_deref().filter(|h| h.block(Mode::Data, ty).is_some()) {
+        // A data source drplan reads natively stays native when the provider is running too:
+        // one engine's presence never makes the other's values unknown.
+        let hosted = self.host.as_deref().filter(|h| !data::is_native(ty) && h.block(Mode::Data, ty).is_some());
+        if let Some(host) = hosted {
             // On a thread of its own: the host waits on its runtime, which is not allowed on a
             // thread that runs another (apply evaluates from inside one).
             let read = std::thread::scope(|s| s.spawn(|| host.read_data(ty, config)).join());

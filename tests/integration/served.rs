@@ -370,3 +370,19 @@ fn served_types_have_recovery_times_and_guesses_are_never_met() {
     assert_eq!(known.code, 0, "{}", known.stderr);
     assert!(known.stdout.contains("RTO objective 2h: met (estimate 22m)"), "{}", known.stdout);
 }
+
+/// A data source drplan reads natively stays known when provider-served types are present: the
+/// zones of the recorded live state decide a `count` beside a KMS key.
+#[cfg_attr(drplan_no_provider, ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)")]
+#[test]
+fn native_data_sources_stay_known_beside_served_types() {
+    let p = provider();
+    let live = "examples/webapp-dr/live/empty.json";
+    let run = p.drplan(&["plan", "tests/fixtures/plans/native-data-with-served", "--live", live]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for i in 0..3 {
+        assert!(run.stdout.contains(&format!("# aws_subnet.s[{i}] will be created")), "{}", run.stdout);
+    }
+    assert!(run.stdout.contains("# aws_kms_key.k will be created"), "{}", run.stdout);
+    assert!(run.stdout.contains("Plan: 5 to add, 0 to change, 0 to destroy."), "{}", run.stdout);
+}
