@@ -95,15 +95,11 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
     let mut inputs = inputs::collect(&opts.dir, &opts.vars, &env, &mut loaded.sources, &mut diags);
     let phase = opts.phase.unwrap_or_default();
     phase_variable(&loaded, phase, &mut inputs, &mut diags);
-    // Plans ask the provider about the types drplan does not serve only (see `provider_checks`);
-    // validate and graph ask about every block. A native type left to other tools is checked
-    // against the provider's schema, so with `unmanaged` set every type's schema is loaded.
-    let unmanaged =
-        loaded.tree.root().recovery.as_ref().is_some_and(|r| r.attrs.iter().any(|(n, _, _)| n == "unmanaged"));
-    // Once the provider is needed at all, its schemas of native types cost nothing more and
-    // tell an argument drplan does not serve from a misspelt one (and null from unset).
-    let needs_provider = !declared_types(&loaded, false).is_empty();
-    let declared = declared_types(&loaded, opts.lenient_keys || unmanaged || needs_provider);
+    // Every command asks the provider about every block it knows, native types included, as
+    // `terraform validate` does (see `provider_checks`): a plan refuses what validate refuses.
+    // Its schemas of native types also tell an argument drplan does not serve from a misspelt
+    // one (and null from unset).
+    let declared = declared_types(&loaded);
     let hosted = crate::provider::Hosted::load(&opts.dir, &declared, &opts.provider);
     Parsed {
         loaded,
@@ -154,10 +150,9 @@ fn phase_variable(
 
 /// The resource and data-source types the configuration declares that the provider host is
 /// asked about: all of them, or (`native_too` false) those drplan does not serve natively.
-fn declared_types(loaded: &Loaded, native_too: bool) -> std::collections::BTreeSet<(config::Mode, String)> {
+fn declared_types(loaded: &Loaded) -> std::collections::BTreeSet<(config::Mode, String)> {
     let declared = loaded.tree.modules.iter().flat_map(|m| &m.resources);
-    let wanted = declared.filter(|r| native_too || crate::schema::lookup(r.mode, &r.ty).is_none());
-    let mut types: std::collections::BTreeSet<_> = wanted.map(|r| (r.mode, r.ty.clone())).collect();
+    let mut types: std::collections::BTreeSet<_> = declared.map(|r| (r.mode, r.ty.clone())).collect();
     // Finding some objects takes a data source read: of the same type (by name), or one an
     // untaggable type needs. Types the provider has no data source for are left out later.
     let untaggable =
@@ -382,13 +377,7 @@ pub fn evaluate_with(
     let mut diags = parsed.diags.clone();
     let expansion = expand::expand(&parsed.loaded, &parsed.options(live, false), &mut diags);
     if !diags.has_errors() {
-        // Validate and graph evaluate leniently; plans do not.
-        let scope = if parsed.lenient_keys {
-            provider_checks::Scope::Everything
-        } else {
-            provider_checks::Scope::ProviderServed
-        };
-        provider_checks::check(&parsed.hosted, &parsed.loaded, &expansion, scope, running, &mut diags);
+        provider_checks::check(&parsed.hosted, &parsed.loaded, &expansion, running, &mut diags);
     }
     let (loaded, hosted) = (parsed.loaded, parsed.hosted);
     let graph = instance_graph(&expansion);

@@ -1,5 +1,6 @@
-//! The provider's own validation of every block it knows: each instance (of native types too,
-//! whose provider-side checks drplan's schema does not repeat) is sent to terraform-provider-aws (`ValidateResourceTypeConfig`,
+//! The provider's own validation of every block it knows, for every command (a plan refuses
+//! what `validate` refuses): each instance (of native types too, whose provider-side checks
+//! drplan's schema does not repeat) is sent to terraform-provider-aws (`ValidateResourceTypeConfig`,
 //! `ValidateDataSourceConfig`) as Terraform does, and what it reports becomes a located
 //! diagnostic, at the attribute it names when the block sets it. Runs only where a provider
 //! binary was found (not from a recorded schema file) and only on a configuration with no
@@ -10,24 +11,13 @@ use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::expand::Expansion;
 use crate::provider::{self, Hosted, codec, wire};
 
-/// Which blocks the provider is asked about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Scope {
-    /// Every block it knows, as `terraform validate` does (`drplan validate` and `graph`).
-    Everything,
-    /// Only the types drplan does not serve natively (plans): a call per block costs about
-    /// 0.3 ms, which would make a 10,000-resource native plan several times slower.
-    ProviderServed,
-}
-
-/// Validates the instances `scope` names; problems are added to `diags`.
+/// Validates every instance the provider knows; problems are added to `diags`.
 /// `running`: a provider already started for this command (a plan's host), asked instead of
 /// starting another.
 pub(super) fn check(
     hosted: &Hosted,
     loaded: &Loaded,
     expansion: &Expansion,
-    scope: Scope,
     running: Option<&provider::Plugin>,
     diags: &mut Diagnostics,
 ) {
@@ -35,7 +25,6 @@ pub(super) fn check(
     let served: Vec<_> = expansion
         .instances
         .iter()
-        .filter(|i| scope == Scope::Everything || crate::schema::lookup(i.mode, &i.ty).is_none())
         .filter_map(|i| Some((i, hosted.block(i.mode, &i.ty)?)))
         .collect();
     if served.is_empty() {

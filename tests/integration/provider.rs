@@ -223,12 +223,12 @@ fn the_providers_validations_match_terraform() {
     got.sort();
     assert_eq!(got, want, "{}", run.stderr);
     assert!(run.stderr.contains("aws_security_group.sg, name: reported by terraform-provider-aws."), "{}", run.stderr);
-    // A plan asks the provider about the types it serves only (native plans stay fast): the
-    // four provider-served blocks, not the security group.
+    // A plan refuses what validate refuses (#32): the same five errors, the native security
+    // group's name among them, at the same lines.
     let plan = installed.drplan(&["plan", dir, "--live", "empty"]);
     assert_eq!(plan.code, 1, "{}", plan.stderr);
-    assert_eq!(plan.stderr.matches("Error: ").count(), 4, "{}", plan.stderr);
-    assert!(!plan.stderr.contains("cannot begin with sg-"), "{}", plan.stderr);
+    assert_eq!(plan.stderr.matches("Error: ").count(), 5, "{}", plan.stderr);
+    assert!(plan.stderr.contains("aws_security_group.sg, name: reported by terraform-provider-aws."), "{}", plan.stderr);
 }
 
 /// A provider's message may quote the value it refuses; a sensitive one is never printed.
@@ -376,4 +376,27 @@ fn a_broken_provider_is_reported_at_the_blocks_it_would_serve() {
         "{}",
         run.stderr
     );
+}
+
+/// `plan` validates as `validate` does, the provider's own validation of native types included:
+/// a load balancer name of 41 characters (the provider allows 32) is refused by both, not
+/// planned and left to fail in the middle of a failover.
+#[cfg_attr(drplan_no_provider, ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)")]
+#[test]
+fn plan_refuses_what_validate_refuses_on_native_types() {
+    let installed = crate::harness::InstalledProvider::required();
+    let tmp = tempfile::tempdir().unwrap();
+    let name = "a-load-balancer-name-of-41-characters-xyz";
+    assert_eq!(name.len(), 41);
+    let config = format!(
+        "recovery {{\n  stack  = \"lb\"\n  region = \"us-west-2\"\n}}\n\nresource \"aws_lb\" \"web\" {{\n  name    = \"{name}\"\n  subnets = [\"subnet-1\", \"subnet-2\"]\n}}\n"
+    );
+    std::fs::write(tmp.path().join("main.tf"), config).unwrap();
+    let dir = tmp.path().display().to_string();
+    for args in [vec!["validate", dir.as_str()], vec!["plan", dir.as_str(), "--live", "empty"]] {
+        let run = installed.drplan(&args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stdout);
+        assert!(run.stderr.contains("aws_lb.web, name: reported by terraform-provider-aws."), "{args:?}: {}", run.stderr);
+        assert!(!run.stdout.contains("Plan:"), "{}", run.stdout);
+    }
 }
