@@ -36,6 +36,8 @@ pub struct Resolved {
     /// Whether the change replaces the object.
     pub replace: bool,
     pub create_before_destroy: bool,
+    /// Written through the provider (`Instance::via_provider`).
+    pub via_provider: bool,
 }
 
 /// Evaluates the configuration at apply time.
@@ -171,9 +173,10 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         op: Op<'_>,
         config: &Value,
         prior: Option<&LiveObject>,
+        via_provider: bool,
     ) -> Result<Option<String>, StepError> {
         let created = Created::default();
-        let request = ApplyRequest { address, op, config: Args(config), prior, created: &created };
+        let request = ApplyRequest { address, op, config: Args(config), prior, created: &created, via_provider };
         self.provider_of(address).apply(ty, request).await?;
         // A type served through the provider hands back the object it made or changed.
         if let Some(object) = created.object() {
@@ -193,7 +196,7 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
             }
             Some(_) => live_value(live),
         };
-        self.write(ty, address, Op::Delete, &config, Some(live)).await?;
+        self.write(ty, address, Op::Delete, &config, Some(live), false).await?;
         let served = [ty];
         let unit_types = resources::get(ty).map_or(&served[..], |t| t.read_unit().types);
         self.merge(ty, address, unit_types, &Narrow::Ids(vec![live.id.clone()]), Vec::new(), &[]);
@@ -206,8 +209,8 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         let mut prior = r.live.as_ref();
         let result = match &r.live {
             // The provider decides at write time whether a served object changes or is replaced.
-            Some(live) if resources::get(ty).is_none() => {
-                self.write(ty, address, Op::Update(&[]), &r.config, Some(live)).await
+            Some(live) if resources::get(ty).is_none() || r.via_provider => {
+                self.write(ty, address, Op::Update(&[]), &r.config, Some(live), r.via_provider).await
             }
             Some(live) if r.replace => {
                 if r.create_before_destroy {
@@ -217,19 +220,19 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
                 }
                 self.delete(ty, address, live).await?;
                 prior = None;
-                self.write(ty, address, Op::Create, &r.config, None).await
+                self.write(ty, address, Op::Create, &r.config, None, r.via_provider).await
             }
             Some(live) => {
                 let updated = match r.changed.is_empty() {
                     true => Ok(None),
-                    false => self.write(ty, address, Op::Update(&r.changed), &r.config, Some(live)).await,
+                    false => self.write(ty, address, Op::Update(&r.changed), &r.config, Some(live), false).await,
                 };
                 match updated {
-                    Ok(_) => self.write(ty, address, Op::Ready, &r.config, Some(live)).await,
+                    Ok(_) => self.write(ty, address, Op::Ready, &r.config, Some(live), false).await,
                     Err(e) => Err(e),
                 }
             }
-            None => self.write(ty, address, Op::Create, &r.config, None).await,
+            None => self.write(ty, address, Op::Create, &r.config, None, r.via_provider).await,
         };
         // Whatever happened, what this step touched must be re-read before it is trusted.
         let created = result.as_ref().ok().and_then(Option::as_deref);

@@ -13,7 +13,7 @@ use crate::eval::Value;
 use crate::live::LiveObject;
 use crate::plan::decide::decide_served;
 use crate::provider::Host;
-use crate::provider::host::{PlanItem, live_object, prior_state};
+use crate::provider::host::{PlanItem, live_object};
 use crate::provider::schema::Block;
 use crate::resources::StepError;
 use crate::resources::sdk::Narrow;
@@ -39,7 +39,9 @@ impl<P: Provider> WithHost<P> {
 
 impl<P: Provider> Provider for WithHost<P> {
     fn apply<'a>(&'a self, ty: &'a str, request: ApplyRequest<'a>) -> BoxFuture<'a, Result<(), StepError>> {
-        match self.served(ty) {
+        let delegated = request.via_provider && !matches!(request.op, Op::Delete | Op::Ready);
+        let host = self.served(ty).or_else(|| self.host.as_deref().filter(|_| delegated));
+        match host {
             Some(host) => Box::pin(write(host, ty, &self.region, request)),
             None => self.inner.apply(ty, request),
         }
@@ -60,7 +62,7 @@ async fn write(host: &Host, ty: &str, region: &str, request: ApplyRequest<'_>) -
     let none = Block::default();
     let block = host.block(Mode::Managed, ty).unwrap_or(&none);
     let config = request.config.0.clone();
-    let prior = prior_state(block, request.prior, &config);
+    let prior = host.refreshed_prior(ty, request.prior, &config).await;
     if let Op::Delete = request.op {
         return host.delete(ty, &prior).await.map_err(fail);
     }

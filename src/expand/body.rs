@@ -39,6 +39,11 @@ pub(crate) struct BodyEval<'e, 'a> {
     pub served: bool,
     /// How deep in nested blocks the evaluation is (0: the resource's own arguments).
     pub depth: usize,
+    /// With [`BodyEval::provider`]: an argument or block only the provider implements, set,
+    /// is no error but makes the block the provider's to serve ([`BodyEval::delegated`]).
+    pub may_delegate: bool,
+    /// Set when such an argument or block was found.
+    pub delegated: bool,
 }
 
 impl BodyEval<'_, '_> {
@@ -213,6 +218,10 @@ impl BodyEval<'_, '_> {
         if native_lacks && provider_settable && matches!(self.ev.eval(expr), Ok(Value::Null)) {
             return;
         }
+        if native_lacks && provider_settable && self.may_delegate {
+            self.delegated = true;
+            return;
+        }
         let Some(attr) = schema.attrs.get(name) else {
             let d = self.unsupported_argument(name, key_span, schema, context);
             self.diags.push(d);
@@ -276,8 +285,14 @@ impl BodyEval<'_, '_> {
                 .hint(format!("write it as {name} {{ ... }}, or use a dynamic \"{name}\" block"))
         } else {
             let d = d.detail(format!("An argument named \"{name}\" is not expected in {context}."));
+            // A native type's argument drplan does not implement may be the provider's: with it
+            // installed, such a block is planned and applied through it.
+            let native = self.provider.is_none() && !self.served && !self.data_source && self.depth == 0;
             match did_you_mean(name, schema.settable_names()) {
                 Some(s) => d.hint(format!("did you mean \"{s}\"?")),
+                None if native => d.hint(
+                    "drplan's native module does not implement it; if terraform-provider-aws does, install it (`terraform init`, or DRPLAN_PROVIDER_AWS) and drplan plans this resource through the provider",
+                ),
                 None => d,
             }
         }
@@ -316,6 +331,13 @@ impl BodyEval<'_, '_> {
     }
 
     fn unsupported_block(&mut self, name: &str, b: &Block, schema: &BlockSchema, context: &str) {
+        let provider_has = self
+            .provider
+            .is_some_and(|(ours, theirs, _)| std::ptr::eq(ours, schema) && theirs.blocks.contains_key(name));
+        if provider_has && self.may_delegate {
+            self.delegated = true;
+            return;
+        }
         let d = Diagnostic::error("Unsupported block type").at(self.span(&b.ident));
         let d = if schema.attrs.contains_key(name) {
             d.detail(format!("\"{name}\" is an argument in {context}, not a block."))

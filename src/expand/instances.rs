@@ -150,24 +150,7 @@ impl<'l> Engine<'l> {
         key: &InstanceKey,
         each: Option<&Value>,
     ) -> (usize, Value) {
-        let mut ev = Evaluator::new(&frame.scope, decl.file);
-        count::bind(&mut ev, key, each);
-        let (config, written) = body::BodyEval {
-            ev: &mut ev,
-            file: decl.file,
-            diags: self.diags,
-            data_source: decl.mode == Mode::Data,
-            redact: block.redact,
-            provider: block.checked_against.map(|(n, p)| (&n.block, &p.block, block.base.as_str())),
-            served: decl.mode == Mode::Managed && crate::resources::get(&decl.ty).is_none(),
-            depth: 0,
-        }
-        .block(
-            &decl.body,
-            &block.schema.block,
-            Some(decl.span),
-            &format!("{} \"{}\"", if decl.mode == Mode::Managed { "resource" } else { "data" }, decl.ty),
-        );
+        let (config, written, via_provider) = self.body(frame, decl, block, key, each);
         let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
         let unmanaged =
             self.out.recovery.as_ref().and_then(|r| r.unmanaged.matching(&decl.ty, &addr)).map(str::to_string);
@@ -201,8 +184,63 @@ impl<'l> Engine<'l> {
             region: block.region.clone(),
             read_only: block.read_only,
             unmanaged,
+            via_provider,
         });
         (index, value)
+    }
+
+    /// The instance's configuration, checked against drplan's schema of its type; a native block
+    /// that sets what only the provider implements is checked against the provider's schema
+    /// instead, and served by it (the third value) when the provider can plan it.
+    fn body(
+        &mut self,
+        frame: &Frame,
+        decl: &ResourceDecl,
+        block: &BlockFacts,
+        key: &InstanceKey,
+        each: Option<&Value>,
+    ) -> (Value, BTreeSet<String>, bool) {
+        let managed = decl.mode == Mode::Managed;
+        let context = format!("{} \"{}\"", if managed { "resource" } else { "data" }, decl.ty);
+        let plannable = self.opts.hosted.located.is_some();
+        let mut scratch = crate::diag::Diagnostics::default();
+        let mut ev = Evaluator::new(&frame.scope, decl.file);
+        count::bind(&mut ev, key, each);
+        let mut native = body::BodyEval {
+            ev: &mut ev,
+            file: decl.file,
+            diags: &mut scratch,
+            data_source: !managed,
+            redact: block.redact,
+            provider: block.checked_against.map(|(n, p)| (&n.block, &p.block, block.base.as_str())),
+            served: managed && crate::resources::get(&decl.ty).is_none(),
+            depth: 0,
+            may_delegate: managed && plannable && block.checked_against.is_some(),
+            delegated: false,
+        };
+        let (config, written) = native.block(&decl.body, &block.schema.block, Some(decl.span), &context);
+        let delegated = native.delegated;
+        let theirs = block.checked_against.map(|(_, p)| p).filter(|_| delegated);
+        let Some(theirs) = theirs else {
+            self.diags.extend(scratch);
+            return (config, written, managed && block.hosted);
+        };
+        let mut ev = Evaluator::new(&frame.scope, decl.file);
+        count::bind(&mut ev, key, each);
+        let (config, written) = body::BodyEval {
+            ev: &mut ev,
+            file: decl.file,
+            diags: self.diags,
+            data_source: false,
+            redact: block.redact,
+            provider: None,
+            served: true,
+            depth: 0,
+            may_delegate: false,
+            delegated: false,
+        }
+        .block(&decl.body, &theirs.block, Some(decl.span), &context);
+        (config, written, true)
     }
 
     /// What references to an instance see: a data source's result, or a managed instance's

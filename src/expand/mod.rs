@@ -128,6 +128,10 @@ pub struct Instance {
     /// Left to other tools by this `recovery.unmanaged` entry: validated, planned around,
     /// never created, changed or deleted.
     pub unmanaged: Option<String>,
+    /// Planned and applied through terraform-provider-aws: a type drplan does not serve
+    /// natively, or a native type whose block sets an argument only the provider implements
+    /// (the native module's DR layer still gives its estimate and runbook text).
+    pub via_provider: bool,
 }
 
 /// A root `check` block, evaluated (values referring to resources not yet created are unknown

@@ -12,8 +12,16 @@ pub const GLOBAL_REGION: &str = "global";
 
 /// The data sources answered from the live inventory (read natively, in their provider's
 /// region); every other one is read through terraform-provider-aws.
-pub const NATIVE: &[&str] =
-    &["aws_availability_zones", "aws_subnets", "aws_ami", "aws_db_instance", "aws_db_snapshot", "aws_route53_zone", "aws_lb", "aws_vpc"];
+pub const NATIVE: &[&str] = &[
+    "aws_availability_zones",
+    "aws_subnets",
+    "aws_ami",
+    "aws_db_instance",
+    "aws_db_snapshot",
+    "aws_route53_zone",
+    "aws_lb",
+    "aws_vpc",
+];
 
 /// Whether drplan reads data source `ty` from the live inventory itself.
 pub fn is_native(ty: &str) -> bool {

@@ -52,6 +52,7 @@ impl Resolve for ConfigResolver {
             changed: Vec::new(),
             replace: false,
             create_before_destroy: inst.lifecycle.create_before_destroy,
+            via_provider: inst.via_provider,
         };
         if inst.mode == Mode::Data {
             return Ok(resolved);
@@ -62,7 +63,7 @@ impl Resolve for ConfigResolver {
             find_live(inventory, &r.stack, region, &inst.addr, &inst.ty, &inst.config, &inst.written)?.cloned();
         // A type the provider serves gets its configuration in the provider's form; the
         // provider decides the change when the step writes.
-        if crate::resources::get(&inst.ty).is_none()
+        if inst.via_provider
             && let Some(block) = self.parsed.hosted().block(Mode::Managed, &inst.ty)
         {
             resolved.config = crate::plan::served::provider_config(block, inst, &r.stack);

@@ -109,9 +109,9 @@ fn served_replacements(plan: &Plan, host: Option<&crate::provider::Host>) -> BTr
         .collect()
 }
 
-/// The provider host, configured for the DR region, when the configuration declares managed
-/// types only the provider serves and the provider is installed. Offline plans get a provider
-/// that cannot reach AWS.
+/// The provider host, configured for the DR region, whenever the provider is installed: it
+/// validates every block (as `validate` does), plans the types only it serves and the native
+/// blocks that set what only it implements. Offline plans get a provider that cannot reach AWS.
 pub fn start_host(
     parsed: &Parsed,
     region: &str,
@@ -119,7 +119,7 @@ pub fn start_host(
 ) -> Result<Option<Arc<crate::provider::Host>>, Error> {
     let hosted = parsed.hosted();
     // Without the binary there is nothing to start: expansion says what that means per block.
-    if hosted.located.is_none() || !parsed.declares_served_types() {
+    if hosted.located.is_none() {
         return Ok(None);
     }
     let settings = crate::provider::host::Settings {

@@ -22,11 +22,7 @@ pub(super) fn check(
     diags: &mut Diagnostics,
 ) {
     let Some(located) = &hosted.located else { return };
-    let served: Vec<_> = expansion
-        .instances
-        .iter()
-        .filter_map(|i| Some((i, hosted.block(i.mode, &i.ty)?)))
-        .collect();
+    let served: Vec<_> = expansion.instances.iter().filter_map(|i| Some((i, hosted.block(i.mode, &i.ty)?))).collect();
     if served.is_empty() {
         return;
     }

@@ -180,7 +180,7 @@ fn plan_instance<'i>(
     if inst.mode == Mode::Managed && crate::resources::graph_only::is(&inst.ty) {
         return;
     }
-    let served = inst.mode == Mode::Managed && served_type(opts, &inst.ty);
+    let served = inst.mode == Mode::Managed && (served_type(opts, &inst.ty) || delegated(opts, inst));
     let schema = schema::lookup(inst.mode, &inst.ty);
     if schema.is_none() && !served {
         return;
@@ -386,6 +386,12 @@ fn plan_destroy<'i>(
 
 /// Whether drplan plans `ty` through the provider host (it does not serve it natively and the
 /// host has its schema).
+/// A native type's instance the provider serves because its block sets what only the
+/// provider implements (see `Instance::via_provider`).
+fn delegated(opts: &BuildOptions, inst: &Instance) -> bool {
+    inst.via_provider && opts.host.is_some_and(|h| h.block(Mode::Managed, &inst.ty).is_some())
+}
+
 fn served_type(opts: &BuildOptions, ty: &str) -> bool {
     crate::resources::get(ty).is_none() && opts.host.is_some_and(|h| h.block(Mode::Managed, ty).is_some())
 }

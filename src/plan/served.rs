@@ -14,7 +14,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::eval::Value;
 use crate::expand::Instance;
 use crate::live::{Inventory, LiveObject};
-use crate::provider::host::{PlanItem, PlannedState, prior_state};
+use crate::provider::host::{PlanItem, PlannedState};
 use crate::provider::ownership::{carrier, with_ownership_tags};
 use crate::provider::schema::Block;
 use crate::provider::{Host, codec};
@@ -51,7 +51,7 @@ pub(super) fn plan(host: &Host, stack: &str, inv: &Inventory, work: &[Work], out
     for w in work {
         let block = host.block(Mode::Managed, &w.inst.ty).unwrap_or(&none);
         let config = provider_config(block, w.inst, stack);
-        let prior = prior_state(block, w.live, &config);
+        let prior = host.block_on(host.refreshed_prior(&w.inst.ty, w.live, &config));
         items.push(PlanItem { ty: w.inst.ty.clone(), config: served_config(config, &prior, &w.inst.lifecycle), prior });
     }
     for ((w, item), answer) in work.iter().zip(&items).zip(host.plan_all(&items)) {
@@ -108,6 +108,7 @@ pub(super) fn plan(host: &Host, stack: &str, inv: &Inventory, work: &[Work], out
         let found_by_import = crate::resources::imports::find(&w.inst.ty).is_some();
         if w.live.is_none()
             && !found_by_import
+            && crate::resources::get(&w.inst.ty).is_none()
             && host.block(Mode::Managed, &w.inst.ty).is_some_and(|b| carrier(b).is_none())
         {
             not_found_again.insert(w.inst.addr.clone());

@@ -418,8 +418,39 @@ pub fn live_object(ty: &str, region: &str, state: &Value, block: &Block) -> crat
 /// with what AWS does not report back and unchanged secrets taken from `config` where they may
 /// be (see [`super::ownership::restore_unread`] and [`restore_sensitive`]).
 pub fn prior_state(block: &Block, live: Option<&crate::live::LiveObject>, config: &Value) -> Value {
-    let state = super::ownership::restore_unread(object_state(block, live), config);
+    prior_from_state(block, object_state(block, live), config)
+}
+
+/// [`prior_state`] from a state the provider read.
+pub fn prior_from_state(block: &Block, state: Value, config: &Value) -> Value {
+    let state = super::ownership::restore_unread(state, config);
     restore_sensitive(state, config, block)
+}
+
+impl Host {
+    /// The prior state of an object a native type's read unit read (drplan's form of it),
+    /// refreshed by the provider into its own state (`ReadResource`), as Terraform refreshes
+    /// before it plans. Where the provider cannot read it (offline), the native attributes
+    /// stand in. Types the provider serves alone already hold its state.
+    pub async fn refreshed_prior(&self, ty: &str, live: Option<&crate::live::LiveObject>, config: &Value) -> Value {
+        let none = Block::default();
+        let block = self.block(Mode::Managed, ty).unwrap_or(&none);
+        let (Some(live), Some(_)) = (live, crate::resources::get(ty)) else {
+            return prior_state(block, live, config);
+        };
+        // A native read keeps the id and the tags beside the attributes.
+        let mut attributes: serde_json::Map<String, serde_json::Value> =
+            live.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        attributes.entry("id").or_insert_with(|| live.id.clone().into());
+        if block.attributes.contains_key("tags") {
+            attributes.entry("tags").or_insert_with(|| serde_json::json!(live.tags));
+        }
+        let prior = prior_from_state(block, codec::state_from_json(&attributes, block), config);
+        match self.read(ty, &prior).await {
+            Ok(Some(fresh)) => prior_from_state(block, fresh, config),
+            _ => prior,
+        }
+    }
 }
 
 /// A prior state whose sensitive strings are digests ([`live_object`]) with the configured

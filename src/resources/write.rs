@@ -48,6 +48,9 @@ pub struct ApplyRequest<'a> {
     pub prior: Option<&'a LiveObject>,
     /// Where a create reports the new object's id (so it is re-read by id, the cheapest way).
     pub created: &'a Created,
+    /// The instance is served by terraform-provider-aws although its type is native (its block
+    /// sets what only the provider implements): the write goes to the provider.
+    pub via_provider: bool,
 }
 
 /// The id of the object a create made, once known; for types the provider serves, the object

@@ -228,7 +228,11 @@ fn the_providers_validations_match_terraform() {
     let plan = installed.drplan(&["plan", dir, "--live", "empty"]);
     assert_eq!(plan.code, 1, "{}", plan.stderr);
     assert_eq!(plan.stderr.matches("Error: ").count(), 5, "{}", plan.stderr);
-    assert!(plan.stderr.contains("aws_security_group.sg, name: reported by terraform-provider-aws."), "{}", plan.stderr);
+    assert!(
+        plan.stderr.contains("aws_security_group.sg, name: reported by terraform-provider-aws."),
+        "{}",
+        plan.stderr
+    );
 }
 
 /// A provider's message may quote the value it refuses; a sensitive one is never printed.
@@ -381,7 +385,10 @@ fn a_broken_provider_is_reported_at_the_blocks_it_would_serve() {
 /// `plan` validates as `validate` does, the provider's own validation of native types included:
 /// a load balancer name of 41 characters (the provider allows 32) is refused by both, not
 /// planned and left to fail in the middle of a failover.
-#[cfg_attr(drplan_no_provider, ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)")]
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn plan_refuses_what_validate_refuses_on_native_types() {
     let installed = crate::harness::InstalledProvider::required();
@@ -396,7 +403,11 @@ fn plan_refuses_what_validate_refuses_on_native_types() {
     for args in [vec!["validate", dir.as_str()], vec!["plan", dir.as_str(), "--live", "empty"]] {
         let run = installed.drplan(&args);
         assert_eq!(run.code, 1, "{args:?}: {}", run.stdout);
-        assert!(run.stderr.contains("aws_lb.web, name: reported by terraform-provider-aws."), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("aws_lb.web, name: reported by terraform-provider-aws."),
+            "{args:?}: {}",
+            run.stderr
+        );
         assert!(!run.stdout.contains("Plan:"), "{}", run.stdout);
     }
 }

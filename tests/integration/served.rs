@@ -373,7 +373,10 @@ fn served_types_have_recovery_times_and_guesses_are_never_met() {
 
 /// A data source drplan reads natively stays known when provider-served types are present: the
 /// zones of the recorded live state decide a `count` beside a KMS key.
-#[cfg_attr(drplan_no_provider, ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)")]
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
 #[test]
 fn native_data_sources_stay_known_beside_served_types() {
     let p = provider();
