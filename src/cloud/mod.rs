@@ -72,6 +72,12 @@ pub trait Cloud {
         None
     }
 
+    /// The AWS account the credentials act in (STS GetCallerIdentity in `region`); `None`
+    /// where nothing is reached (a recorded snapshot, tests in memory).
+    fn caller_account(&self, _region: &str) -> Result<Option<String>, Error> {
+        Ok(None)
+    }
+
     /// Every object in the DR region tagged with the stack, of any service: how objects of
     /// types served through the provider host are found (see `provider::discover`).
     fn tagged(&self, _request: &InventoryRequest) -> Result<Vec<Tagged>, Error> {

@@ -119,6 +119,13 @@ pub struct ProviderDecl {
     pub alias: Option<String>,
     pub span: Span,
     pub region: Option<Expr>,
+    /// Terraform's account guards: drplan refuses to write with credentials of an account
+    /// outside `allowed_account_ids` or inside `forbidden_account_ids`.
+    pub allowed_account_ids: Option<Expr>,
+    pub forbidden_account_ids: Option<Expr>,
+    /// Arguments and blocks drplan accepts but does not act on yet (credentials, default tags,
+    /// endpoints), with where each is written: each gets a warning.
+    pub not_honoured: Vec<(String, Span)>,
 }
 
 impl ProviderDecl {

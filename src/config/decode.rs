@@ -30,6 +30,59 @@ struct Decoder<'d> {
     diags: &'d mut Diagnostics,
 }
 
+/// provider-aws 5.100's provider arguments (`terraform providers schema -json`, `provider`).
+const PROVIDER_ARGUMENTS: &[&str] = &[
+    "access_key",
+    "alias",
+    "allowed_account_ids",
+    "custom_ca_bundle",
+    "ec2_metadata_service_endpoint",
+    "ec2_metadata_service_endpoint_mode",
+    "forbidden_account_ids",
+    "http_proxy",
+    "https_proxy",
+    "insecure",
+    "max_retries",
+    "no_proxy",
+    "profile",
+    "region",
+    "retry_mode",
+    "s3_us_east_1_regional_endpoint",
+    "s3_use_path_style",
+    "secret_key",
+    "shared_config_files",
+    "shared_credentials_files",
+    "skip_credentials_validation",
+    "skip_metadata_api_check",
+    "skip_region_validation",
+    "skip_requesting_account_id",
+    "sts_region",
+    "token",
+    "token_bucket_rate_limiter_capacity",
+    "use_dualstack_endpoint",
+    "use_fips_endpoint",
+];
+
+/// provider-aws 5.100's provider blocks.
+const PROVIDER_BLOCKS: &[&str] =
+    &["assume_role", "assume_role_with_web_identity", "default_tags", "endpoints", "ignore_tags"];
+
+/// What changes where or as whom drplan acts, or what it writes, and that drplan does not apply
+/// yet: it acts with the environment's credentials and endpoints (issue #33).
+const NOT_HONOURED: &[&str] = &[
+    "assume_role",
+    "assume_role_with_web_identity",
+    "profile",
+    "access_key",
+    "secret_key",
+    "token",
+    "shared_config_files",
+    "shared_credentials_files",
+    "default_tags",
+    "ignore_tags",
+    "endpoints",
+];
+
 impl Decoder<'_> {
     fn span(&self, s: &impl hcl_edit::Span) -> Option<Span> {
         self.file.range(s.span())
@@ -387,6 +440,8 @@ impl Decoder<'_> {
         out
     }
 
+    /// A `provider "aws"` block: every argument and block of provider-aws 5.100's provider
+    /// schema is accepted; those drplan does not act on yet are noted for a warning.
     fn provider(&mut self, block: &Block) -> Option<ProviderDecl> {
         let name = self.labels(block, &["name"])?.remove(0);
         let span = self.header_span(block)?;
@@ -398,28 +453,32 @@ impl Decoder<'_> {
             );
             return None;
         }
-        let mut p = ProviderDecl { name, alias: None, span, region: None };
+        let mut p = ProviderDecl {
+            name,
+            alias: None,
+            span,
+            region: None,
+            allowed_account_ids: None,
+            forbidden_account_ids: None,
+            not_honoured: Vec::new(),
+        };
         for structure in block.body.iter() {
-            match structure {
-                Structure::Attribute(a) => match a.key.as_str() {
-                    "region" => p.region = Some(self.expr(&a.value)),
-                    "alias" => p.alias = self.literal_string(&a.value, "alias"),
-                    // Credentials and endpoints come from the environment; accepted for compatibility.
-                    "profile"
-                    | "assume_role"
-                    | "default_tags"
-                    | "shared_config_files"
-                    | "shared_credentials_files"
-                    | "max_retries"
-                    | "skip_credentials_validation"
-                    | "skip_metadata_api_check"
-                    | "skip_requesting_account_id"
-                    | "access_key"
-                    | "secret_key"
-                    | "token" => {}
-                    other => self.unsupported_arg(other, &a.key, "provider", &["region", "alias", "profile"]),
-                },
-                Structure::Block(_) => {}
+            let (key, at) = match structure {
+                Structure::Attribute(a) => (a.key.as_str(), self.span(&a.key)),
+                Structure::Block(b) => (b.ident.as_str(), self.span(&b.ident)),
+            };
+            match (structure, key) {
+                (Structure::Attribute(a), "region") => p.region = Some(self.expr(&a.value)),
+                (Structure::Attribute(a), "alias") => p.alias = self.literal_string(&a.value, "alias"),
+                (Structure::Attribute(a), "allowed_account_ids") => p.allowed_account_ids = Some(self.expr(&a.value)),
+                (Structure::Attribute(a), "forbidden_account_ids") => {
+                    p.forbidden_account_ids = Some(self.expr(&a.value))
+                }
+                (_, k) if NOT_HONOURED.contains(&k) => p.not_honoured.extend(at.map(|at| (k.to_string(), at))),
+                (Structure::Attribute(_), k) if PROVIDER_ARGUMENTS.contains(&k) => {}
+                (Structure::Block(_), k) if PROVIDER_BLOCKS.contains(&k) => {}
+                (Structure::Attribute(a), other) => self.unsupported_arg(other, &a.key, "provider", PROVIDER_ARGUMENTS),
+                (Structure::Block(b), _) => self.unsupported_block(b, "provider", PROVIDER_BLOCKS),
             }
         }
         Some(p)

@@ -107,7 +107,11 @@ impl<'l> Engine<'l> {
         let provider_key = decl.provider.as_ref().map_or_else(|| "aws".to_string(), |(k, _)| k.clone());
         let region = match frame.providers.get(&provider_key) {
             Some(p) => p.region.clone(),
-            None if provider_key == "aws" => self.out.recovery.as_ref().map(|r| r.region.clone()),
+            None if provider_key == "aws" => {
+                let region = self.out.recovery.as_ref().map(|r| r.region.clone());
+                self.assumed_default_provider(frame, decl, region.as_deref());
+                region
+            }
             None => {
                 let declared: Vec<&str> = frame.providers.keys().map(String::as_str).collect();
                 let d = Diagnostic::error("Provider configuration not present")
@@ -127,6 +131,24 @@ impl<'l> Engine<'l> {
             }
         };
         (provider_key, region)
+    }
+
+    /// A two-region root (aliased providers declared) whose resources use the default `aws`
+    /// provider without declaring it: drplan builds them in the DR region, which may not be what
+    /// the configuration means (Terraform would use the environment's region). Said once.
+    fn assumed_default_provider(&mut self, frame: &Frame, decl: &ResourceDecl, region: Option<&str>) {
+        let aliased = frame.providers.keys().any(|k| k.starts_with("aws."));
+        if self.warned_default_provider || !frame.prefix.is_empty() || !aliased || decl.mode != Mode::Managed {
+            return;
+        }
+        self.warned_default_provider = true;
+        let region = region.unwrap_or("the DR region");
+        self.diags.push(
+            Diagnostic::warning("Default provider not declared")
+                .detail(format!("{} (and every other resource without a provider argument) uses the default aws provider, which this configuration does not declare: drplan builds them in {region}, the recovery region.", decl.address_base()))
+                .at(decl.span)
+                .hint(format!("declare provider \"aws\" {{ region = \"{region}\" }} to say so, or set provider = aws.ALIAS on the resources meant for another region")),
+        );
     }
 
     fn instance_keys(&mut self, frame: &Frame, decl: &ResourceDecl, read_only: bool) -> count::Keys {

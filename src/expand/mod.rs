@@ -170,6 +170,38 @@ pub struct Expansion {
     pub contacts: BTreeMap<String, String>,
     /// Root module variables: (value, sensitive), for the plan's `variables`.
     pub root_variables: BTreeMap<String, (Value, bool)>,
+    /// The account guards of the root provider configurations.
+    pub account_guards: Vec<AccountGuard>,
+}
+
+/// A provider configuration's `allowed_account_ids` / `forbidden_account_ids`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountGuard {
+    /// `aws` or `aws.ALIAS`.
+    pub provider: String,
+    /// Its region, when known.
+    pub region: Option<String>,
+    pub allowed: Vec<String>,
+    pub forbidden: Vec<String>,
+}
+
+impl AccountGuard {
+    /// Why `account` may not be written with, if it may not.
+    pub fn refuses(&self, account: &str) -> Option<String> {
+        if !self.allowed.is_empty() && !self.allowed.iter().any(|a| a == account) {
+            return Some(format!(
+                "the credentials are for AWS account {account}, which provider {}'s allowed_account_ids ({}) does not list",
+                self.provider,
+                self.allowed.join(", ")
+            ));
+        }
+        self.forbidden.iter().any(|a| a == account).then(|| {
+            format!(
+                "the credentials are for AWS account {account}, which provider {}'s forbidden_account_ids lists",
+                self.provider
+            )
+        })
+    }
 }
 
 /// Evaluates the whole tree. Problems go to `diags`; the expansion is as complete as they allow.
@@ -184,6 +216,7 @@ pub fn expand(loaded: &Loaded, opts: &Options, diags: &mut Diagnostics) -> Expan
         planned: Default::default(),
         unsupported: BTreeMap::new(),
         not_planned: BTreeSet::new(),
+        warned_default_provider: false,
         out: Expansion::default(),
     };
     if loaded.tree.modules.is_empty() {
@@ -279,6 +312,8 @@ struct Engine<'l> {
     unsupported: BTreeMap<Span, (Mode, String)>,
     /// Blocks of provider-served types not listed as unmanaged, reported once each.
     not_planned: BTreeSet<Span>,
+    /// Whether the undeclared default provider was warned about (once per configuration).
+    warned_default_provider: bool,
     out: Expansion,
 }
 
@@ -435,6 +470,28 @@ impl<'l> Engine<'l> {
         frame.outputs.insert(decl.name.clone(), Carried { value, deps, sensitive });
     }
 
+    /// A provider's list of account ids; an invalid one is an error at the argument.
+    fn account_ids(&mut self, frame: &Frame, expr: Option<&crate::config::Expr>, name: &str) -> Vec<String> {
+        let Some(expr) = expr else { return Vec::new() };
+        let (value, _) = self.eval_expr(frame, expr, &[]);
+        let items = match &value {
+            Value::Unknown => return Vec::new(),
+            Value::List(items) | Value::Set(items) => items,
+            _ => &Vec::new(),
+        };
+        let ids: Vec<String> = items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+        let valid = |id: &String| id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit());
+        if !matches!(value, Value::List(_) | Value::Set(_)) || ids.len() != items.len() || !ids.iter().all(valid) {
+            self.diags.push(
+                Diagnostic::error("Invalid provider argument")
+                    .detail(format!("{name} must be a list of 12-digit AWS account ids, but is {value}."))
+                    .at(expr.span()),
+            );
+            return Vec::new();
+        }
+        ids
+    }
+
     /// Binds a declaration that is skipped to unknown, so references to it evaluate.
     fn stand_in_unknown(frame: &mut Frame, node: Node) {
         match node {
@@ -520,6 +577,20 @@ impl<'l> Engine<'l> {
         });
         if frame.prefix.is_empty() {
             self.out.regions.extend(region.clone());
+            let allowed = self.account_ids(frame, decl.allowed_account_ids.as_ref(), "allowed_account_ids");
+            let forbidden = self.account_ids(frame, decl.forbidden_account_ids.as_ref(), "forbidden_account_ids");
+            if !allowed.is_empty() || !forbidden.is_empty() {
+                let guard = AccountGuard { provider: decl.key(), region: region.clone(), allowed, forbidden };
+                self.out.account_guards.push(guard);
+            }
+        }
+        for (name, at) in &decl.not_honoured {
+            self.diags.push(
+                Diagnostic::warning("Provider setting not applied yet")
+                    .detail(format!("drplan does not apply provider {}'s \"{name}\" yet: it acts with the environment's AWS credentials and endpoints, and writes no default tags.", decl.key()))
+                    .at(*at)
+                    .hint("set allowed_account_ids on the provider: drplan refuses to apply with credentials of any other account"),
+            );
         }
         frame.providers.insert(decl.key(), ProviderConf { region });
     }

@@ -129,7 +129,8 @@ fn declared(module: &Module) -> Declared {
     for (i, p) in module.providers.iter().enumerate() {
         providers.insert(p.key(), nodes.len());
         nodes.push(Node::Provider(i));
-        refs.push(p.region.iter().flat_map(expr_refs).collect());
+        let evaluated = p.region.iter().chain(&p.allowed_account_ids).chain(&p.forbidden_account_ids);
+        refs.push(evaluated.flat_map(expr_refs).collect());
     }
     if let Some(r) = &module.recovery {
         nodes.push(Node::Recovery(r.span));

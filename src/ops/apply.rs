@@ -143,6 +143,7 @@ pub fn prepare(
     let calibration = crate::recovery::Calibration::default();
     let fresh = plan(&PlanOptions { load: load.clone(), cloud, targets, destroy, calibration })?;
     if let (Some(saved), Source::PlanFile(path)) = (&saved, source) {
+        check_same_account(saved, &fresh.plan, path)?;
         check_not_stale(saved, &fresh.plan, path)?;
     }
     let parsed = parse_configuration(&LoadOptions { lenient_keys: false, ..load });
@@ -155,6 +156,17 @@ pub fn prepare(
     };
     let host = planned.host.clone();
     Ok(Prepared { planned, from_file, resolver: ConfigResolver { parsed, recovery, host } })
+}
+
+/// A saved plan is applied only with credentials of the account it was made in.
+fn check_same_account(saved: &Plan, fresh: &Plan, path: &Path) -> Result<(), Error> {
+    match (&saved.account_id, &fresh.account_id) {
+        (Some(was), Some(now)) if was != now => Err(Error::Usage(format!(
+            "{} was planned in AWS account {was}, but the credentials are for account {now}; nothing was written",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn check_not_stale(saved: &Plan, fresh: &Plan, path: &Path) -> Result<(), Error> {

@@ -53,7 +53,22 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
         false => plan_once(parse_configuration(&load), opts, &inventory, host.as_ref(), replaced)?,
     };
     crate::recovery::assess(&mut plan, &config.expansion, &inventory, &opts.calibration);
+    plan.account_id = account(opts.cloud, &plan.region, &config.expansion.account_guards)?;
     Ok(Planned { plan, config, inventory, host })
+}
+
+/// The account the credentials act in, checked against the provider configurations'
+/// `allowed_account_ids` and `forbidden_account_ids` as Terraform checks them: a plan, and so
+/// every apply, stops before anything is written with credentials of the wrong account.
+fn account(cloud: &dyn Cloud, region: &str, guards: &[crate::expand::AccountGuard]) -> Result<Option<String>, Error> {
+    if !cloud.reaches_aws() {
+        return Ok(None);
+    }
+    let account = cloud.caller_account(region)?;
+    if let Some(why) = account.as_deref().and_then(|a| guards.iter().find_map(|g| g.refuses(a))) {
+        return Err(Error::Usage(format!("refusing to plan or apply: {why}; nothing was written")));
+    }
+    Ok(account)
 }
 
 /// Evaluates the configuration against `inventory` and builds its plan; `replaced` names

@@ -116,6 +116,7 @@ pub fn build<'i>(
         stack: recovery.stack.clone(),
         region: recovery.region.clone(),
         primary_region: recovery.primary_region.clone(),
+        account_id: None,
         workspace: opts.workspace.into(),
         phase: opts.phase,
         config_dir: None,

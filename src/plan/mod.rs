@@ -59,6 +59,9 @@ pub struct Plan {
     pub region: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_region: Option<String>,
+    /// The AWS account the plan's credentials act in (read from AWS; none offline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
     pub workspace: String,
     /// The failover phase it was planned for (`--phase`); a saved plan applies only in it.
     #[serde(default)]

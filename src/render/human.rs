@@ -108,11 +108,12 @@ fn header(o: &mut Out, plan: &Plan) {
         (Some(p), n) => format!(" (primary {p}: the failback writes {n} object(s) there, marked below)"),
         (None, _) => String::new(),
     };
+    let account = plan.account_id.as_deref().map(|a| format!(", AWS account {a}")).unwrap_or_default();
     // Standby is the everyday phase: named only when the plan is for another.
     let phase = if plan.phase.is_standby() { String::new() } else { format!(", phase {}", plan.phase) };
     let _ = writeln!(
         o.text,
-        "Stack \"{}\", workspace \"{}\"{phase}: recovery into {}{primary}.",
+        "Stack \"{}\", workspace \"{}\"{phase}: recovery into {}{account}{primary}.",
         plan.stack, plan.workspace, plan.region
     );
     let _ = writeln!(o.text, "Live state as of {}.", plan.live_captured_at);

@@ -19,6 +19,7 @@ mod plan;
 mod policy;
 mod promote;
 mod provider;
+mod providers;
 mod readiness;
 mod remote_state;
 mod robustness;

@@ -227,6 +227,18 @@ impl Cloud for Aws {
         self.endpoint_url.clone()
     }
 
+    fn caller_account(&self, region: &str) -> Result<Option<String>, Error> {
+        runtime()?.block_on(async {
+            let sts = aws_sdk_sts::Client::new(&self.sdk_config(region).await);
+            let identity = sts
+                .get_caller_identity()
+                .send()
+                .await
+                .map_err(|e| crate::resources::sdk::cloud_error("STS GetCallerIdentity", region, e))?;
+            Ok(identity.account().map(str::to_string))
+        })
+    }
+
     fn tagged(&self, request: &InventoryRequest) -> Result<Vec<crate::cloud::Tagged>, Error> {
         runtime()?.block_on(async {
             let conf = self.sdk_config(&request.dr_region).await;
