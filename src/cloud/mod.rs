@@ -29,6 +29,21 @@ pub struct InventoryRequest {
     /// Read the primary region's objects this stack owns as the DR region's are read: in the
     /// failback phase, drplan builds there what `recovery.failback` lists.
     pub owned_in_primary: bool,
+    /// The role to act as, per region (the provider configurations' `assume_role`).
+    pub roles: BTreeMap<String, AssumeRole>,
+}
+
+/// A provider configuration's `assume_role`: the role drplan acts as in that configuration's
+/// region (reads, writes, waits), through STS AssumeRole from the environment's credentials.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_seconds: Option<u64>,
 }
 
 /// Values that scope reading a type (its [`read_scope`](crate::resources::ResourceType::read_scope)

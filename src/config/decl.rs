@@ -123,9 +123,19 @@ pub struct ProviderDecl {
     /// outside `allowed_account_ids` or inside `forbidden_account_ids`.
     pub allowed_account_ids: Option<Expr>,
     pub forbidden_account_ids: Option<Expr>,
+    pub assume_role: Option<AssumeRoleDecl>,
     /// Arguments and blocks drplan accepts but does not act on yet (credentials, default tags,
     /// endpoints), with where each is written: each gets a warning.
     pub not_honoured: Vec<(String, Span)>,
+}
+
+/// A provider's `assume_role` block.
+#[derive(Clone, Debug)]
+pub struct AssumeRoleDecl {
+    /// The block's header.
+    pub span: Span,
+    /// Its arguments: name, where the name is written, value.
+    pub attrs: Vec<(String, Span, Expr)>,
 }
 
 impl ProviderDecl {

@@ -67,6 +67,19 @@ const PROVIDER_ARGUMENTS: &[&str] = &[
 const PROVIDER_BLOCKS: &[&str] =
     &["assume_role", "assume_role_with_web_identity", "default_tags", "endpoints", "ignore_tags"];
 
+/// provider-aws's `assume_role` arguments; drplan acts on the first four and warns of the rest.
+const ASSUME_ROLE_ARGUMENTS: &[&str] = &[
+    "role_arn",
+    "session_name",
+    "external_id",
+    "duration",
+    "policy",
+    "policy_arns",
+    "tags",
+    "transitive_tag_keys",
+    "source_identity",
+];
+
 /// What changes where or as whom drplan acts, or what it writes, and that drplan does not apply
 /// yet: it acts with the environment's credentials and endpoints (issue #33).
 const NOT_HONOURED: &[&str] = &[
@@ -460,6 +473,7 @@ impl Decoder<'_> {
             region: None,
             allowed_account_ids: None,
             forbidden_account_ids: None,
+            assume_role: None,
             not_honoured: Vec::new(),
         };
         for structure in block.body.iter() {
@@ -474,6 +488,7 @@ impl Decoder<'_> {
                 (Structure::Attribute(a), "forbidden_account_ids") => {
                     p.forbidden_account_ids = Some(self.expr(&a.value))
                 }
+                (Structure::Block(b), "assume_role") => p.assume_role = self.assume_role(b),
                 (_, k) if NOT_HONOURED.contains(&k) => p.not_honoured.extend(at.map(|at| (k.to_string(), at))),
                 (Structure::Attribute(_), k) if PROVIDER_ARGUMENTS.contains(&k) => {}
                 (Structure::Block(_), k) if PROVIDER_BLOCKS.contains(&k) => {}
@@ -482,6 +497,25 @@ impl Decoder<'_> {
             }
         }
         Some(p)
+    }
+
+    /// `assume_role { role_arn, session_name, external_id, duration }`: its arguments, evaluated
+    /// with the provider's.
+    fn assume_role(&mut self, block: &Block) -> Option<AssumeRoleDecl> {
+        let span = self.header_span(block)?;
+        let mut attrs = Vec::new();
+        for structure in block.body.iter() {
+            match structure {
+                Structure::Attribute(a) if ASSUME_ROLE_ARGUMENTS.contains(&a.key.as_str()) => {
+                    attrs.push((a.key.as_str().to_string(), self.span(&a.key)?, self.expr(&a.value)))
+                }
+                Structure::Attribute(a) => {
+                    self.unsupported_arg(a.key.as_str(), &a.key, "assume_role", ASSUME_ROLE_ARGUMENTS)
+                }
+                Structure::Block(b) => self.unsupported_block(b, "assume_role", &[]),
+            }
+        }
+        Some(AssumeRoleDecl { span, attrs })
     }
 
     fn recovery(&mut self, block: &Block) -> Option<RecoveryDecl> {

@@ -172,6 +172,9 @@ pub struct Expansion {
     pub root_variables: BTreeMap<String, (Value, bool)>,
     /// The account guards of the root provider configurations.
     pub account_guards: Vec<AccountGuard>,
+    /// The roles the root provider configurations assume, by their region (`None`: the
+    /// provider names no region, so it is the DR region's).
+    pub roles: Vec<(Option<String>, crate::cloud::AssumeRole)>,
 }
 
 /// A provider configuration's `allowed_account_ids` / `forbidden_account_ids`.
@@ -470,6 +473,63 @@ impl<'l> Engine<'l> {
         frame.outputs.insert(decl.name.clone(), Carried { value, deps, sensitive });
     }
 
+    /// A provider's `assume_role` block, evaluated; `None` without one, or when its role is not
+    /// known yet (validate), or after an error at the argument.
+    fn assume_role(
+        &mut self,
+        frame: &Frame,
+        block: Option<&crate::config::AssumeRoleDecl>,
+    ) -> Option<crate::cloud::AssumeRole> {
+        let crate::config::AssumeRoleDecl { span: header, attrs } = block?;
+        let mut role = crate::cloud::AssumeRole::default();
+        for (name, at, expr) in attrs {
+            let (value, _) = self.eval_expr(frame, expr, &[]);
+            let text = match value {
+                Value::String(s) => s,
+                Value::Null => continue,
+                Value::Unknown => return None,
+                _ if !matches!(name.as_str(), "role_arn" | "session_name" | "external_id" | "duration") => {
+                    self.not_applied_yet(name, *at);
+                    continue;
+                }
+                other => {
+                    let d = Diagnostic::error("Invalid provider argument")
+                        .detail(format!("assume_role's {name} must be a string, but is {other}."));
+                    self.diags.push(d.at(expr.span()));
+                    return None;
+                }
+            };
+            match name.as_str() {
+                "role_arn" => role.role_arn = text,
+                "session_name" => role.session_name = Some(text),
+                "external_id" => role.external_id = Some(text),
+                "duration" => match crate::timefmt::parse_duration(&text) {
+                    Ok(seconds) => role.duration_seconds = Some(seconds),
+                    Err(e) => {
+                        let d = Diagnostic::error("Invalid provider argument")
+                            .detail(format!("assume_role's duration {text:?}: {e}."));
+                        self.diags.push(d.at(expr.span()));
+                    }
+                },
+                _ => self.not_applied_yet(name, *at),
+            }
+        }
+        if role.role_arn.is_empty() {
+            self.diags
+                .push(Diagnostic::error("Missing required argument").detail("assume_role needs role_arn.").at(*header));
+            return None;
+        }
+        Some(role)
+    }
+
+    fn not_applied_yet(&mut self, name: &str, at: Span) {
+        self.diags.push(
+            Diagnostic::warning("Provider setting not applied yet")
+                .detail(format!("drplan does not apply assume_role's \"{name}\" yet: the role is assumed without it."))
+                .at(at),
+        );
+    }
+
     /// A provider's list of account ids; an invalid one is an error at the argument.
     fn account_ids(&mut self, frame: &Frame, expr: Option<&crate::config::Expr>, name: &str) -> Vec<String> {
         let Some(expr) = expr else { return Vec::new() };
@@ -582,6 +642,9 @@ impl<'l> Engine<'l> {
             if !allowed.is_empty() || !forbidden.is_empty() {
                 let guard = AccountGuard { provider: decl.key(), region: region.clone(), allowed, forbidden };
                 self.out.account_guards.push(guard);
+            }
+            if let Some(role) = self.assume_role(frame, decl.assume_role.as_ref()) {
+                self.out.roles.push((region.clone(), role));
             }
         }
         for (name, at) in &decl.not_honoured {

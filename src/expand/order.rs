@@ -129,7 +129,8 @@ fn declared(module: &Module) -> Declared {
     for (i, p) in module.providers.iter().enumerate() {
         providers.insert(p.key(), nodes.len());
         nodes.push(Node::Provider(i));
-        let evaluated = p.region.iter().chain(&p.allowed_account_ids).chain(&p.forbidden_account_ids);
+        let role = p.assume_role.iter().flat_map(|r| r.attrs.iter().map(|(_, _, e)| e));
+        let evaluated = p.region.iter().chain(&p.allowed_account_ids).chain(&p.forbidden_account_ids).chain(role);
         refs.push(evaluated.flat_map(expr_refs).collect());
     }
     if let Some(r) = &module.recovery {

@@ -49,18 +49,22 @@ pub struct Recovery {
 }
 
 impl Recovery {
-    /// What a plan of this stack in `phase` reads from the cloud.
+    /// What a plan of this stack in `phase` reads from the cloud; `roles` are the root provider
+    /// configurations' (`Expansion::roles`).
     pub fn inventory_request(
         &self,
         regions: std::collections::BTreeSet<String>,
         phase: super::Phase,
+        roles: &[(Option<String>, crate::cloud::AssumeRole)],
     ) -> InventoryRequest {
+        let roles = roles.iter().map(|(r, role)| (r.clone().unwrap_or_else(|| self.region.clone()), role.clone()));
         InventoryRequest {
             stack: self.stack.clone(),
             dr_region: self.region.clone(),
             primary_region: self.primary_region.clone(),
             regions,
             owned_in_primary: phase == super::Phase::Failback && !self.failback.is_empty(),
+            roles: roles.collect(),
         }
     }
 }

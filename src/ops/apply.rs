@@ -147,7 +147,7 @@ pub fn prepare(
         check_not_stale(saved, &fresh.plan, path)?;
     }
     let parsed = parse_configuration(&LoadOptions { lenient_keys: false, ..load });
-    let (recovery, _) = parsed.settings()?;
+    let recovery = parsed.settings()?.recovery;
     let from_file = saved.is_some();
     let planned = match saved {
         // Execute exactly the saved plan (the fresh one matched it).

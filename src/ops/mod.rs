@@ -299,14 +299,29 @@ impl Parsed {
 
     /// The root module's stack and regions (from `recovery` and `provider` blocks), evaluated
     /// without resources: what to read from the cloud before planning.
-    pub fn settings(&self) -> Result<(expand::Recovery, std::collections::BTreeSet<String>), Error> {
+    pub fn settings(&self) -> Result<Settings, Error> {
         let mut diags = self.diags.clone();
         let exp = expand::expand(&self.loaded, &self.options(&expand::NothingKnown, true), &mut diags);
         let diags = diags.sorted();
         match exp.recovery {
-            Some(r) if !diags.has_errors() => Ok((r, exp.regions)),
+            Some(recovery) if !diags.has_errors() => Ok(Settings { recovery, regions: exp.regions, roles: exp.roles }),
             _ => Err(Error::Config { diagnostics: diags, sources: Arc::new(self.loaded.sources.clone()) }),
         }
+    }
+}
+
+/// What the cheap settings pass learns: the `recovery` block, every region the configuration
+/// names, and the roles its provider configurations assume.
+pub struct Settings {
+    pub recovery: expand::Recovery,
+    pub regions: std::collections::BTreeSet<String>,
+    pub roles: Vec<(Option<String>, crate::cloud::AssumeRole)>,
+}
+
+impl Settings {
+    /// What a plan in `phase` reads.
+    pub fn inventory_request(&self, phase: expand::Phase) -> crate::cloud::InventoryRequest {
+        self.recovery.inventory_request(self.regions.clone(), phase, &self.roles)
     }
 }
 

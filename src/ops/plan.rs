@@ -39,9 +39,10 @@ pub struct Planned {
 pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     let load = LoadOptions { lenient_keys: false, ..opts.load.clone() };
     let parsed = parse_configuration(&load);
-    let (recovery, regions) = parsed.settings()?;
-    let request = recovery.inventory_request(regions, load.phase.unwrap_or_default());
-    let host = start_host(&parsed, &recovery.region, opts.cloud)?;
+    let settings = parsed.settings()?;
+    let request = settings.inventory_request(load.phase.unwrap_or_default());
+    let recovery = settings.recovery;
+    let host = start_host(&parsed, &recovery.region, opts.cloud, request.roles.get(&recovery.region))?;
     let snapshot = upgrade_recorded(read_live(&parsed, opts.cloud, &request, host.as_ref())?, host.as_ref())?;
     let inventory = Inventory::new(snapshot, crate::resources::natural_key);
     let (plan, config) = plan_once(parsed, opts, &inventory, host.as_ref(), BTreeSet::new())?;
@@ -131,6 +132,7 @@ pub fn start_host(
     parsed: &Parsed,
     region: &str,
     cloud: &dyn Cloud,
+    assume_role: Option<&crate::cloud::AssumeRole>,
 ) -> Result<Option<Arc<crate::provider::Host>>, Error> {
     let hosted = parsed.hosted();
     // Without the binary there is nothing to start: expansion says what that means per block.
@@ -141,6 +143,7 @@ pub fn start_host(
         region: region.to_string(),
         offline: !cloud.reaches_aws(),
         endpoint_url: cloud.endpoint_url(),
+        assume_role: assume_role.cloned(),
     };
     crate::provider::Host::start(hosted, &settings).map(|h| Some(Arc::new(h))).map_err(|e| Error::Cloud {
         operation: "terraform-provider-aws Configure".into(),

@@ -10,9 +10,10 @@ use crate::live::LiveSnapshot;
 
 pub fn snapshot(load: &LoadOptions, cloud: &dyn Cloud) -> Result<LiveSnapshot, Error> {
     let parsed = parse_configuration(load);
-    let (recovery, regions) = parsed.settings()?;
-    let request = recovery.inventory_request(regions, load.phase.unwrap_or_default());
-    let host = super::plan::start_host(&parsed, &recovery.region, cloud)?;
+    let settings = parsed.settings()?;
+    let request = settings.inventory_request(load.phase.unwrap_or_default());
+    let recovery = settings.recovery;
+    let host = super::plan::start_host(&parsed, &recovery.region, cloud, request.roles.get(&recovery.region))?;
     let mut snap = super::plan::read_live(&parsed, cloud, &request, host.as_ref())?;
     snap.sort();
     Ok(snap)

@@ -27,6 +27,8 @@ pub struct Settings {
     pub offline: bool,
     /// Where every AWS service is reached, when overridden (moto, LocalStack).
     pub endpoint_url: Option<String>,
+    /// The role the DR provider configuration assumes (its `assume_role`), passed on as is.
+    pub assume_role: Option<crate::cloud::AssumeRole>,
 }
 
 /// Where an offline provider's calls go: the discard port on loopback, refused at once.
@@ -360,6 +362,19 @@ fn provider_config(settings: &Settings) -> Value {
         fields.insert("skip_metadata_api_check".into(), Value::String("true".into()));
         fields.insert("max_retries".into(), Value::from(1i64));
     }
+    if let Some(role) = settings.assume_role.as_ref().filter(|_| !settings.offline) {
+        let mut block: BTreeMap<String, Value> =
+            [("role_arn".to_string(), Value::String(role.role_arn.clone()))].into();
+        block
+            .insert("session_name".into(), Value::String(role.session_name.clone().unwrap_or_else(|| "drplan".into())));
+        if let Some(id) = &role.external_id {
+            block.insert("external_id".into(), Value::String(id.clone()));
+        }
+        if let Some(seconds) = role.duration_seconds {
+            block.insert("duration".into(), Value::String(format!("{seconds}s")));
+        }
+        fields.insert("assume_role".into(), Value::List(vec![Value::Map(block)]));
+    }
     Value::Map(fields)
 }
 
@@ -559,10 +574,20 @@ mod tests {
     /// Offline, the provider is given everything it would otherwise ask AWS for.
     #[test]
     fn offline_settings_never_need_aws() {
-        let c = provider_config(&Settings { region: "us-west-2".into(), offline: true, endpoint_url: None });
+        let c = provider_config(&Settings {
+            region: "us-west-2".into(),
+            offline: true,
+            endpoint_url: None,
+            assume_role: None,
+        });
         assert_eq!(c.get("skip_credentials_validation"), Some(&Value::Bool(true)));
         assert_eq!(c.get("access_key"), Some(&Value::String("offline".into())));
-        let online = provider_config(&Settings { region: "us-west-2".into(), offline: false, endpoint_url: None });
+        let online = provider_config(&Settings {
+            region: "us-west-2".into(),
+            offline: false,
+            endpoint_url: None,
+            assume_role: None,
+        });
         assert_eq!(online, Value::Map([("region".to_string(), Value::String("us-west-2".into()))].into()));
     }
 }

@@ -70,3 +70,89 @@ fn an_undeclared_default_provider_in_a_two_region_root_is_said() {
     assert!(run.stderr.contains("aws_vpc.a (and every other resource without a provider argument)"), "{}", run.stderr);
     assert!(run.stderr.contains("drplan builds them in us-west-2"), "{}", run.stderr);
 }
+
+const DR_ACCOUNT: &str = "111111111111";
+const DR_ROLE: &str = "arn:aws:iam::111111111111:role/dr-admin";
+
+/// The fixture's VPCs and topics in moto's default account and in the DR account (reached, as a
+/// person would check, by assuming the same role).
+fn census_by_account(moto: &Moto) -> [(usize, usize); 2] {
+    block_on(async {
+        let base = moto.sdk("us-west-2").await;
+        let assumed = aws_sdk_sts::Client::new(&base)
+            .assume_role()
+            .role_arn(DR_ROLE)
+            .role_session_name("census")
+            .send()
+            .await
+            .unwrap();
+        let c = assumed.credentials().unwrap();
+        let creds = aws_sdk_ec2::config::Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            None,
+            "assumed",
+        );
+        let dr =
+            base.to_builder().credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(creds)).build();
+        let mut out = [(0, 0); 2];
+        for (i, conf) in [&base, &dr].into_iter().enumerate() {
+            let vpcs = aws_sdk_ec2::Client::new(conf).describe_vpcs().send().await.unwrap();
+            out[i].0 = vpcs.vpcs().iter().filter(|v| v.cidr_block() == Some("10.88.0.0/16")).count();
+            let topics = aws_sdk_sns::Client::new(conf).list_topics().send().await.unwrap();
+            out[i].1 = topics.topics().len();
+        }
+        out
+    })
+}
+
+/// assume_role on the DR provider: the stack is built in that account only (native objects
+/// and, with the provider, served ones), the plan names it, re-plan has no changes, destroy
+/// empties it; the default account is never touched.
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
+#[test]
+fn a_dr_stack_in_its_own_account_is_built_there_only() {
+    let moto = Moto::start();
+    let dir = "tests/fixtures/plans/dr-account";
+    let apply = drplan_moto(&moto, &["apply", dir, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(apply.stdout.contains(&format!("AWS account {DR_ACCOUNT}")), "{}", apply.stdout);
+    assert_eq!(census_by_account(&moto), [(0, 0), (1, 0)], "[default account, DR account]: (VPCs, topics)");
+    let output = drplan_moto(&moto, &["output", dir, "account", "-raw"]);
+    assert_eq!((output.code, output.stdout.trim()), (0, DR_ACCOUNT), "{}", output.stderr);
+    let again = drplan_moto(&moto, &["plan", dir, "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    let destroy = drplan_moto(&moto, &["destroy", dir, "--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}\n{}", destroy.stdout, destroy.stderr);
+    assert_eq!(census_by_account(&moto), [(0, 0), (0, 0)]);
+}
+
+/// The same through terraform-provider-aws: the host is configured with the role, so a type it
+/// serves (an SNS topic) is created, found again and destroyed in the DR account.
+#[cfg_attr(
+    any(drplan_no_moto, drplan_no_provider),
+    ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER); needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn served_types_follow_the_dr_account_role_too() {
+    let p = crate::harness::InstalledProvider::required();
+    let moto = Moto::start();
+    let args = |verb: &'static str| -> Vec<&'static str> {
+        let mut v = vec![verb, "tests/fixtures/plans/dr-account-served"];
+        if verb != "plan" {
+            v.push("--auto-approve");
+        }
+        v
+    };
+    let apply = p.drplan_moto(&moto, &args("apply"));
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    assert_eq!(census_by_account(&moto), [(0, 0), (1, 1)]);
+    let mut plan = args("plan");
+    plan.push("--detailed-exitcode");
+    let again = p.drplan_moto(&moto, &plan);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    let destroy = p.drplan_moto(&moto, &args("destroy"));
+    assert_eq!(destroy.code, 0, "{}\n{}", destroy.stdout, destroy.stderr);
+    assert_eq!(census_by_account(&moto), [(0, 0), (0, 0)]);
+}

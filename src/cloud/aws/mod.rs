@@ -38,6 +38,9 @@ pub struct Aws {
     pub call_timeout: Duration,
     /// API calls made, for the refresh benchmark.
     pub calls: Arc<AtomicUsize>,
+    /// The role to act as, per region (the provider configurations' `assume_role`), learnt
+    /// from the first inventory request and shared by every clone (apply's writes too).
+    pub roles: Arc<std::sync::RwLock<std::collections::BTreeMap<String, crate::cloud::AssumeRole>>>,
 }
 
 impl Default for Aws {
@@ -48,6 +51,7 @@ impl Default for Aws {
             captured_at: None,
             call_timeout: Duration::from_secs(60),
             calls: Arc::default(),
+            roles: Arc::default(),
         }
     }
 }
@@ -92,13 +96,57 @@ impl Aws {
 
     /// The SDK configuration reads use: the region, the endpoint, and every call time-boxed.
     async fn sdk_config(&self, region: &str) -> SdkConfig {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        self.config(region, |loader| loader).await
+    }
+
+    /// An SDK configuration for `region` (`tune` adjusts it), with the credentials of the role
+    /// the region's provider configuration assumes, when it assumes one: STS AssumeRole from the
+    /// environment's credentials, refreshed by the SDK as they expire.
+    pub(crate) async fn config(
+        &self,
+        region: &str,
+        tune: impl Fn(aws_config::ConfigLoader) -> aws_config::ConfigLoader,
+    ) -> SdkConfig {
+        let loader = || {
+            let mut loader = aws_config::defaults(BehaviorVersion::latest())
+                .region(Region::new(region.to_string()))
+                .timeout_config(self.timeouts());
+            if let Some(url) = &self.endpoint_url {
+                loader = loader.endpoint_url(url);
+            }
+            tune(loader)
+        };
+        let role = self.roles.read().unwrap_or_else(|e| e.into_inner()).get(region).cloned();
+        let Some(role) = role else { return loader().load().await };
+        let base = loader().load().await;
+        let mut assume = aws_config::sts::AssumeRoleProvider::builder(role.role_arn)
+            .configure(&base)
             .region(Region::new(region.to_string()))
-            .timeout_config(self.timeouts());
-        if let Some(url) = &self.endpoint_url {
-            loader = loader.endpoint_url(url);
+            .session_name(role.session_name.unwrap_or_else(|| "drplan".into()));
+        if let Some(id) = role.external_id {
+            assume = assume.external_id(id);
         }
-        loader.load().await
+        if let Some(seconds) = role.duration_seconds {
+            assume = assume.session_length(Duration::from_secs(seconds));
+        }
+        loader().credentials_provider(assume.build().await).load().await
+    }
+
+    /// STS GetCallerIdentity in `region`: the account its credentials act in.
+    async fn account_of(&self, region: &str) -> Result<Option<String>, Error> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let sts = aws_sdk_sts::Client::new(&self.sdk_config(region).await);
+        let identity = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| crate::resources::sdk::cloud_error("STS GetCallerIdentity", region, e))?;
+        Ok(identity.account().map(str::to_string))
+    }
+
+    /// Remembers the roles a request's provider configurations assume.
+    fn act_as(&self, request: &InventoryRequest) {
+        *self.roles.write().unwrap_or_else(|e| e.into_inner()) = request.roles.clone();
     }
 
     async fn read_region(&self, region: String, stack: String, owned: bool) -> Result<Vec<LiveObject>, Error> {
@@ -172,7 +220,10 @@ impl Aws {
                 Err(e) => snapshot.unavailable_regions.push(UnavailableRegion { region, reason: short_reason(&e) }),
             }
         }
-        snapshot.account_id = snapshot.objects.iter().find_map(|o| o.attr_str("owner_id").map(str::to_string));
+        // The account the DR region's credentials act in (its role's, when it assumes one): what
+        // data.aws_caller_identity answers. An object's owner is the fallback.
+        let owner = snapshot.objects.iter().find_map(|o| o.attr_str("owner_id").map(str::to_string));
+        snapshot.account_id = self.account_of(&req.dr_region).await.ok().flatten().or(owner);
         snapshot.sort();
         Ok(snapshot)
     }
@@ -212,6 +263,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 
 impl Cloud for Aws {
     fn inventory(&self, request: &InventoryRequest) -> Result<LiveSnapshot, Error> {
+        self.act_as(request);
         runtime()?.block_on(self.read_all(request))
     }
 
@@ -228,15 +280,7 @@ impl Cloud for Aws {
     }
 
     fn caller_account(&self, region: &str) -> Result<Option<String>, Error> {
-        runtime()?.block_on(async {
-            let sts = aws_sdk_sts::Client::new(&self.sdk_config(region).await);
-            let identity = sts
-                .get_caller_identity()
-                .send()
-                .await
-                .map_err(|e| crate::resources::sdk::cloud_error("STS GetCallerIdentity", region, e))?;
-            Ok(identity.account().map(str::to_string))
-        })
+        runtime()?.block_on(self.account_of(region))
     }
 
     fn tagged(&self, request: &InventoryRequest) -> Result<Vec<crate::cloud::Tagged>, Error> {

@@ -54,12 +54,5 @@ impl Provider for AwsProvider {
 /// retry of a create would duplicate it on an API without client tokens. Retries happen one
 /// level up, where the step looks for the object before creating it again.
 pub async fn executor_config(aws: &Aws, region: &str) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_string()))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .timeout_config(aws.timeouts());
-    if let Some(url) = &aws.endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    loader.load().await
+    aws.config(region, |loader| loader.retry_config(aws_config::retry::RetryConfig::disabled())).await
 }
