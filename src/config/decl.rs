@@ -124,6 +124,8 @@ pub struct ProviderDecl {
     pub allowed_account_ids: Option<Expr>,
     pub forbidden_account_ids: Option<Expr>,
     pub assume_role: Option<AssumeRoleDecl>,
+    /// `default_tags { tags = ... }`: the tags expression.
+    pub default_tags: Option<Expr>,
     /// Arguments and blocks drplan accepts but does not act on yet (credentials, default tags,
     /// endpoints), with where each is written: each gets a warning.
     pub not_honoured: Vec<(String, Span)>,

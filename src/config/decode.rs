@@ -474,6 +474,7 @@ impl Decoder<'_> {
             allowed_account_ids: None,
             forbidden_account_ids: None,
             assume_role: None,
+            default_tags: None,
             not_honoured: Vec::new(),
         };
         for structure in block.body.iter() {
@@ -489,6 +490,7 @@ impl Decoder<'_> {
                     p.forbidden_account_ids = Some(self.expr(&a.value))
                 }
                 (Structure::Block(b), "assume_role") => p.assume_role = self.assume_role(b),
+                (Structure::Block(b), "default_tags") => p.default_tags = self.default_tags(b),
                 (_, k) if NOT_HONOURED.contains(&k) => p.not_honoured.extend(at.map(|at| (k.to_string(), at))),
                 (Structure::Attribute(_), k) if PROVIDER_ARGUMENTS.contains(&k) => {}
                 (Structure::Block(_), k) if PROVIDER_BLOCKS.contains(&k) => {}
@@ -516,6 +518,19 @@ impl Decoder<'_> {
             }
         }
         Some(AssumeRoleDecl { span, attrs })
+    }
+
+    /// `default_tags { tags = { ... } }`: the tags expression.
+    fn default_tags(&mut self, block: &Block) -> Option<Expr> {
+        let mut tags = None;
+        for structure in block.body.iter() {
+            match structure {
+                Structure::Attribute(a) if a.key.as_str() == "tags" => tags = Some(self.expr(&a.value)),
+                Structure::Attribute(a) => self.unsupported_arg(a.key.as_str(), &a.key, "default_tags", &["tags"]),
+                Structure::Block(b) => self.unsupported_block(b, "default_tags", &[]),
+            }
+        }
+        tags
     }
 
     fn recovery(&mut self, block: &Block) -> Option<RecoveryDecl> {

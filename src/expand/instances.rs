@@ -1,7 +1,7 @@
 //! Expanding `resource`/`data` blocks and `module` calls into instances, per `count` or
 //! `for_each` key, and recording what references to them depend on.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::{Carried, Engine, Exported, Frame, Instance, InstanceKey, ManagedRef, ValuesWithDeps, body, count};
@@ -173,6 +173,13 @@ impl<'l> Engine<'l> {
         each: Option<&Value>,
     ) -> (usize, Value) {
         let (config, written, via_provider) = self.body(frame, decl, block, key, each);
+        let defaults = frame.providers.get(&block.provider_key).map(|p| &p.default_tags);
+        let (config, written) = match defaults {
+            Some(tags) if decl.mode == Mode::Managed && block.schema.block.attrs.contains_key("tags") => {
+                with_default_tags(config, written, tags)
+            }
+            _ => (config, written),
+        };
         let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
         let unmanaged =
             self.out.recovery.as_ref().and_then(|r| r.unmanaged.matching(&decl.ty, &addr)).map(str::to_string);
@@ -599,6 +606,33 @@ impl<'l> Engine<'l> {
 
 /// A data source not read yet: its computed attributes (including computed arguments left
 /// unset) are unknown until it is.
+/// The provider's `default_tags` under a taggable instance's own `tags` (its own win, as in
+/// Terraform's `tags_all`): what every write sends and every drift check compares. Unknown tags
+/// stay unknown.
+fn with_default_tags(
+    config: Value,
+    mut written: BTreeSet<String>,
+    defaults: &BTreeMap<String, String>,
+) -> (Value, BTreeSet<String>) {
+    let Value::Map(mut fields) = config else { return (config, written) };
+    if defaults.is_empty() {
+        return (Value::Map(fields), written);
+    }
+    let mut tags: BTreeMap<String, Value> =
+        defaults.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+    match fields.remove("tags") {
+        Some(Value::Map(own)) => tags.extend(own),
+        Some(Value::Null) | None => {}
+        Some(other) => {
+            fields.insert("tags".into(), other);
+            return (Value::Map(fields), written);
+        }
+    }
+    fields.insert("tags".into(), Value::Map(tags));
+    written.insert("tags".into());
+    (Value::Map(fields), written)
+}
+
 fn unread(config: &Value, schema: &crate::schema::BlockSchema) -> Value {
     let Some(m) = config.as_map() else { return config.clone() };
     let mut out = m.clone();

@@ -290,6 +290,8 @@ struct Exported {
 #[derive(Clone, Debug)]
 struct ProviderConf {
     region: Option<String>,
+    /// `default_tags`: merged under every taggable resource's own tags on this provider.
+    default_tags: BTreeMap<String, String>,
 }
 
 /// A value passed across a module boundary, with the instances it depends on and whether it
@@ -530,6 +532,25 @@ impl<'l> Engine<'l> {
         );
     }
 
+    /// A provider's `default_tags { tags }`: a map of strings; anything else is an error there.
+    fn default_tags(&mut self, frame: &Frame, expr: Option<&crate::config::Expr>) -> BTreeMap<String, String> {
+        let Some(expr) = expr else { return BTreeMap::new() };
+        let (value, _) = self.eval_expr(frame, expr, &[]);
+        let tags = match &value {
+            Value::Map(m) => {
+                m.iter().map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect::<Option<_>>()
+            }
+            Value::Null | Value::Unknown => Some(BTreeMap::new()),
+            _ => None,
+        };
+        tags.unwrap_or_else(|| {
+            let d = Diagnostic::error("Invalid provider argument")
+                .detail(format!("default_tags' tags must be a map of strings, but is {value}."));
+            self.diags.push(d.at(expr.span()));
+            BTreeMap::new()
+        })
+    }
+
     /// A provider's list of account ids; an invalid one is an error at the argument.
     fn account_ids(&mut self, frame: &Frame, expr: Option<&crate::config::Expr>, name: &str) -> Vec<String> {
         let Some(expr) = expr else { return Vec::new() };
@@ -655,7 +676,8 @@ impl<'l> Engine<'l> {
                     .hint("set allowed_account_ids on the provider: drplan refuses to apply with credentials of any other account"),
             );
         }
-        frame.providers.insert(decl.key(), ProviderConf { region });
+        let default_tags = self.default_tags(frame, decl.default_tags.as_ref());
+        frame.providers.insert(decl.key(), ProviderConf { region, default_tags });
     }
 
     fn recovery(&mut self, frame: &Frame) {

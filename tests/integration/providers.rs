@@ -1,8 +1,8 @@
 //! Provider configurations. The account guards (`allowed_account_ids`, `forbidden_account_ids`)
 //! on moto (account 123456789012): with credentials of an account the DR provider does not
 //! allow, plan and apply stop before anything is written; with the right one, the plan names
-//! the account. Provider settings drplan does not apply yet are said, never silently ignored; so
-//! is a two-region root's undeclared default provider.
+//! the account; its default tags reach the objects. Provider settings drplan does not apply yet
+//! are said, never silently ignored; so is a two-region root's undeclared default provider.
 
 use crate::apply::block_on;
 use crate::harness::{Moto, drplan, drplan_moto};
@@ -11,10 +11,25 @@ const DIR: &str = "tests/fixtures/plans/account-guard";
 const MOTO_ACCOUNT: &str = "123456789012";
 
 fn vpcs(moto: &Moto) -> usize {
+    vpc_tags(moto).len()
+}
+
+/// The tags of each of the fixture's VPCs.
+fn vpc_tags(moto: &Moto) -> Vec<Vec<(String, String)>> {
     block_on(async {
         let ec2 = aws_sdk_ec2::Client::new(&moto.sdk("us-west-2").await);
         let out = ec2.describe_vpcs().send().await.unwrap();
-        out.vpcs().iter().filter(|v| v.cidr_block() == Some("10.77.0.0/16")).count()
+        let ours = out.vpcs().iter().filter(|v| v.cidr_block() == Some("10.77.0.0/16"));
+        let tags = |v: &aws_sdk_ec2::types::Vpc| -> Vec<(String, String)> {
+            let mut t: Vec<_> = v
+                .tags()
+                .iter()
+                .map(|t| (t.key().unwrap_or("").to_string(), t.value().unwrap_or("").to_string()))
+                .collect();
+            t.sort();
+            t
+        };
+        ours.map(tags).collect()
     })
 }
 
@@ -39,8 +54,16 @@ fn credentials_of_another_account_are_refused_before_anything_is_written() {
     let run = drplan_moto(&moto, &["apply", DIR, "--var", &allowed, "--auto-approve"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("recovery into us-west-2, AWS account 123456789012."), "{}", run.stdout);
-    assert!(run.stderr.contains("drplan does not apply provider aws's \"default_tags\" yet"), "{}", run.stderr);
-    assert_eq!(vpcs(&moto), 1);
+    assert!(!run.stderr.contains("default_tags"), "default_tags are applied: {}", run.stderr);
+    let tags = vpc_tags(&moto);
+    let want = [("drplan:address", "aws_vpc.main"), ("drplan:stack", "guarded"), ("team", "dr")];
+    assert_eq!(
+        tags,
+        [want.map(|(k, v)| (k.to_string(), v.to_string())).to_vec()],
+        "the provider's default tags, under the ownership tags"
+    );
+    let again = drplan_moto(&moto, &["plan", DIR, "--var", &allowed, "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "default tags in place: no changes\n{}", again.stdout);
 }
 
 /// Offline nothing says which account the credentials are for: the guards are checked against
@@ -79,23 +102,7 @@ const DR_ROLE: &str = "arn:aws:iam::111111111111:role/dr-admin";
 fn census_by_account(moto: &Moto) -> [(usize, usize); 2] {
     block_on(async {
         let base = moto.sdk("us-west-2").await;
-        let assumed = aws_sdk_sts::Client::new(&base)
-            .assume_role()
-            .role_arn(DR_ROLE)
-            .role_session_name("census")
-            .send()
-            .await
-            .unwrap();
-        let c = assumed.credentials().unwrap();
-        let creds = aws_sdk_ec2::config::Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_string()),
-            None,
-            "assumed",
-        );
-        let dr =
-            base.to_builder().credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(creds)).build();
+        let dr = as_dr_role(&base).await;
         let mut out = [(0, 0); 2];
         for (i, conf) in [&base, &dr].into_iter().enumerate() {
             let vpcs = aws_sdk_ec2::Client::new(conf).describe_vpcs().send().await.unwrap();
@@ -103,6 +110,42 @@ fn census_by_account(moto: &Moto) -> [(usize, usize); 2] {
             let topics = aws_sdk_sns::Client::new(conf).list_topics().send().await.unwrap();
             out[i].1 = topics.topics().len();
         }
+        out
+    })
+}
+
+/// `base` with the credentials of the DR role, assumed as a person checking would.
+async fn as_dr_role(base: &aws_config::SdkConfig) -> aws_config::SdkConfig {
+    let assumed = aws_sdk_sts::Client::new(base)
+        .assume_role()
+        .role_arn(DR_ROLE)
+        .role_session_name("census")
+        .send()
+        .await
+        .unwrap();
+    let c = assumed.credentials().unwrap();
+    let creds = aws_sdk_ec2::config::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "assumed",
+    );
+    base.to_builder().credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(creds)).build()
+}
+
+/// The tags of the DR account's topics.
+fn dr_topic_tags(moto: &Moto) -> Vec<(String, String)> {
+    block_on(async {
+        let dr = as_dr_role(&moto.sdk("us-west-2").await).await;
+        let sns = aws_sdk_sns::Client::new(&dr);
+        let mut out = Vec::new();
+        for topic in sns.list_topics().send().await.unwrap().topics() {
+            let arn = topic.topic_arn().unwrap_or_default();
+            let tags = sns.list_tags_for_resource().resource_arn(arn).send().await.unwrap();
+            out.extend(tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())));
+        }
+        out.sort();
         out
     })
 }
@@ -129,7 +172,8 @@ fn a_dr_stack_in_its_own_account_is_built_there_only() {
 }
 
 /// The same through terraform-provider-aws: the host is configured with the role, so a type it
-/// serves (an SNS topic) is created, found again and destroyed in the DR account.
+/// serves (an SNS topic) is created (with the provider's default tags), found again and
+/// destroyed in the DR account.
 #[cfg_attr(
     any(drplan_no_moto, drplan_no_provider),
     ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER); needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
@@ -148,6 +192,7 @@ fn served_types_follow_the_dr_account_role_too() {
     let apply = p.drplan_moto(&moto, &args("apply"));
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
     assert_eq!(census_by_account(&moto), [(0, 0), (1, 1)]);
+    assert!(dr_topic_tags(&moto).contains(&("team".to_string(), "dr".to_string())), "{:?}", dr_topic_tags(&moto));
     let mut plan = args("plan");
     plan.push("--detailed-exitcode");
     let again = p.drplan_moto(&moto, &plan);
