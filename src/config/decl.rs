@@ -188,6 +188,21 @@ pub struct Module {
     pub resources: Vec<ResourceDecl>,
     pub checks: Vec<CheckDecl>,
     pub contacts: Option<ContactsDecl>,
+    /// The `terraform` block's `required_version` and `required_providers` versions.
+    pub requirements: Vec<Requirement>,
+}
+
+/// A version constraint the configuration states.
+#[derive(Clone, Debug)]
+pub struct Requirement {
+    /// `terraform`, or the provider's local name (`aws`).
+    pub of: String,
+    /// The provider's source (`hashicorp/aws`), when given.
+    pub source: Option<String>,
+    /// The constraint as written (`>= 6.28`).
+    pub constraint: String,
+    /// Where the constraint is written.
+    pub span: Span,
 }
 
 /// The root module (index 0) and every module it calls, each loaded once.

@@ -520,6 +520,57 @@ impl Decoder<'_> {
         Some(AssumeRoleDecl { span, attrs })
     }
 
+    /// The `terraform` block's version constraints (literal strings; everything else in the block
+    /// is Terraform's own business: backends, cloud, experiments).
+    fn requirements(&mut self, block: &Block) -> Vec<Requirement> {
+        let mut out = Vec::new();
+        for structure in block.body.iter() {
+            match structure {
+                Structure::Attribute(a) if a.key.as_str() == "required_version" => {
+                    let (Some(constraint), Some(span)) =
+                        (self.literal_string(&a.value, "required_version"), self.span(&a.value))
+                    else {
+                        continue;
+                    };
+                    out.push(Requirement { of: "terraform".into(), source: None, constraint, span });
+                }
+                Structure::Block(b) if b.ident.as_str() == "required_providers" => {
+                    out.extend(self.required_providers(b))
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// `required_providers { aws = { source = "hashicorp/aws", version = "~> 5.0" } }`.
+    fn required_providers(&mut self, block: &Block) -> Vec<Requirement> {
+        let mut out = Vec::new();
+        for structure in block.body.iter() {
+            let Structure::Attribute(a) = structure else { continue };
+            let Expression::Object(object) = &a.value else { continue };
+            let mut source = None;
+            let mut version = None;
+            for (key, value) in object.iter() {
+                let key = match key {
+                    hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                    hcl_edit::expr::ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
+                    _ => continue,
+                };
+                let value = value.expr();
+                match key.as_str() {
+                    "source" => source = self.literal_string(value, "source"),
+                    "version" => version = self.literal_string(value, "version").zip(self.span(value)),
+                    _ => {}
+                }
+            }
+            if let Some((constraint, span)) = version {
+                out.push(Requirement { of: a.key.as_str().to_string(), source, constraint, span });
+            }
+        }
+        out
+    }
+
     /// `default_tags { tags = { ... } }`: the tags expression.
     fn default_tags(&mut self, block: &Block) -> Option<Expr> {
         let mut tags = None;
@@ -599,7 +650,7 @@ pub(crate) fn decode_file(body: &Body, file: FileId, module: &mut Module, is_roo
                     }
                 }
             }
-            "terraform" => {}
+            "terraform" => module.requirements.extend(d.requirements(block)),
             "check" => module.checks.extend(d.check(block)),
             "contacts" if !is_root => d.error(
                 Diagnostic::error("Unexpected contacts block")

@@ -25,6 +25,7 @@ pub mod json;
 mod load;
 pub mod manifest;
 pub mod refs;
+pub mod version;
 
 pub use decl::*;
 pub use load::{Loaded, load};

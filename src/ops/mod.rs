@@ -62,6 +62,9 @@ pub struct Parsed {
     foci: std::sync::Mutex<std::collections::HashMap<String, Arc<expand::focus::Focus>>>,
     /// The provider's schemas of the declared types it is asked about (see `declared_types`).
     hosted: crate::provider::Hosted,
+    /// The configuration requires a provider-aws the one found cannot satisfy (the error is in
+    /// `diags`): evaluation stops there.
+    unsupported_provider: bool,
 }
 
 /// Reads that depend on the evaluated configuration: Route 53 records of the zones it names
@@ -101,6 +104,8 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
     // one (and null from unset).
     let declared = declared_types(&loaded);
     let hosted = crate::provider::Hosted::load(&opts.dir, &declared, &opts.provider);
+    let found = hosted.located.as_ref().map(|l| l.version.as_str());
+    let unsupported_provider = check_requirements(&loaded, found, &mut diags);
     Parsed {
         loaded,
         inputs,
@@ -111,7 +116,61 @@ pub fn parse_configuration(opts: &LoadOptions) -> Parsed {
         plans: Default::default(),
         foci: Default::default(),
         hosted,
+        unsupported_provider,
     }
+}
+
+/// The provider-aws release drplan's native schemas follow.
+const NATIVE_SCHEMA_PROVIDER: &str = "5.100.0";
+/// The Terraform language drplan reads.
+const TERRAFORM_LANGUAGE: &str = "1.11.4";
+
+/// The `terraform` blocks' version constraints against what is here: a provider-aws the
+/// configuration cannot use is one located error (returned true, so evaluation stops there
+/// instead of reporting every argument the found provider lacks); a Terraform constraint
+/// drplan's language does not meet, or a provider constraint no provider was found to check,
+/// a warning.
+fn check_requirements(loaded: &Loaded, found: Option<&str>, diags: &mut Diagnostics) -> bool {
+    let mut unsupported = false;
+    for r in loaded.tree.modules.iter().flat_map(|m| &m.requirements) {
+        let aws = r.of == "aws"
+            && r.source.as_deref().is_none_or(|s| s.trim_start_matches("registry.terraform.io/") == "hashicorp/aws");
+        if r.of != "terraform" && !aws {
+            continue;
+        }
+        let Some(constraint) = config::version::Constraint::parse(&r.constraint) else {
+            let d = crate::diag::Diagnostic::error("Invalid version constraint").detail(format!(
+                "{:?} is not a version constraint (like \">= 5.0, < 6.0\" or \"~> 5.100\").",
+                r.constraint
+            ));
+            diags.push(d.at(r.span));
+            continue;
+        };
+        let (have, what) = match (aws, found) {
+            (false, _) => (TERRAFORM_LANGUAGE, "drplan reads the language of Terraform"),
+            (true, Some(v)) => (v, "terraform-provider-aws found here is"),
+            (true, None) => {
+                (NATIVE_SCHEMA_PROVIDER, "no terraform-provider-aws was found; drplan's native schemas follow")
+            }
+        };
+        if constraint.allows(have) {
+            continue;
+        }
+        let needs = if aws { "hashicorp/aws" } else { "Terraform" };
+        let detail = format!("This configuration requires {needs} {}; {what} {have}.", r.constraint);
+        if aws && found.is_some() {
+            unsupported = true;
+            diags.push(
+                crate::diag::Diagnostic::error("Provider version not supported")
+                    .detail(detail)
+                    .at(r.span)
+                    .hint("install a provider that satisfies the constraint (terraform init -upgrade), or point DRPLAN_PROVIDER_AWS at one"),
+            );
+        } else {
+            diags.push(crate::diag::Diagnostic::warning("Version constraint not met").detail(detail).at(r.span));
+        }
+    }
+    unsupported
 }
 
 /// A root variable `drplan_phase`, when declared, is the phase (so `.tf` files that read it stay
@@ -390,6 +449,10 @@ pub fn evaluate_with(
     running: Option<&crate::provider::Plugin>,
 ) -> Result<Configuration, Error> {
     let mut diags = parsed.diags.clone();
+    if parsed.unsupported_provider {
+        // Every argument the found provider lacks would be one more error: the constraint says it.
+        return Err(Error::Config { diagnostics: diags.sorted(), sources: Arc::new(parsed.loaded.sources.clone()) });
+    }
     let expansion = expand::expand(&parsed.loaded, &parsed.options(live, false), &mut diags);
     if !diags.has_errors() {
         provider_checks::check(&parsed.hosted, &parsed.loaded, &expansion, running, &mut diags);

@@ -201,3 +201,45 @@ fn served_types_follow_the_dr_account_role_too() {
     assert_eq!(destroy.code, 0, "{}\n{}", destroy.stdout, destroy.stderr);
     assert_eq!(census_by_account(&moto), [(0, 0), (0, 0)]);
 }
+
+/// A configuration that requires a provider-aws newer than the one found gets one located error
+/// naming the constraint and the version, not an error per argument that provider lacks.
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn a_provider_version_constraint_the_found_provider_misses_is_one_error() {
+    let installed = crate::harness::InstalledProvider::required();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("main.tf"), NEEDS_V6).unwrap();
+    let dir = tmp.path().display().to_string();
+    for args in [vec!["validate", dir.as_str()], vec!["plan", dir.as_str(), "--live", "empty"]] {
+        let run = installed.drplan(&args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stdout);
+        assert_eq!(run.stderr.matches("Error: ").count(), 1, "{args:?}: {}", run.stderr);
+        let why = "This configuration requires hashicorp/aws >= 6.28; terraform-provider-aws found here is 5.100.0.";
+        assert!(run.stderr.contains(why) && run.stderr.contains("main.tf:5:17"), "{args:?}: {}", run.stderr);
+    }
+}
+
+const NEEDS_V6: &str = "terraform {\n  required_version = \">= 1.5\"\n  required_providers {\n    aws = {\n      version = \">= 6.28\"\n      source  = \"hashicorp/aws\"\n    }\n  }\n}\n\nrecovery {\n  stack  = \"v6\"\n  region = \"us-west-2\"\n}\n\nresource \"aws_vpc\" \"a\" {\n  cidr_block = \"10.3.0.0/16\"\n  region     = \"us-west-2\"\n}\n";
+
+/// Without a provider to check, and for Terraform's own version, an unmet constraint is a
+/// warning: drplan says which version it follows and goes on.
+#[test]
+fn unmet_constraints_drplan_can_go_on_with_are_warnings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = NEEDS_V6.replace(">= 1.5", ">= 1.12").replace("  region     = \"us-west-2\"\n", "");
+    std::fs::write(tmp.path().join("main.tf"), config).unwrap();
+    let run = drplan(&["validate", &tmp.path().display().to_string()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("requires Terraform >= 1.12; drplan reads the language of Terraform 1.11.4."),
+        "{}",
+        run.stderr
+    );
+    let why =
+        "requires hashicorp/aws >= 6.28; no terraform-provider-aws was found; drplan's native schemas follow 5.100.0.";
+    assert!(run.stderr.contains(why), "{}", run.stderr);
+}
