@@ -154,6 +154,9 @@ impl Decoder<'_> {
             Expression::StringTemplate(t) if t.iter().all(|el| el.is_literal()) => {
                 Some(t.iter().filter_map(|el| el.as_literal().map(|l| l.value().clone())).collect())
             }
+            Expression::HeredocTemplate(h) if crate::eval::expr::heredoc_literal(h).is_some() => {
+                crate::eval::expr::heredoc_literal(h)
+            }
             other => {
                 self.error(
                     Diagnostic::error("Invalid value")

@@ -207,6 +207,11 @@ impl AccountGuard {
     }
 }
 
+/// The absolute working directory, as `path.cwd` gives it ("." if it cannot be read).
+fn cwd() -> String {
+    std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| ".".into())
+}
+
 /// Evaluates the whole tree. Problems go to `diags`; the expansion is as complete as they allow.
 pub fn expand(loaded: &Loaded, opts: &Options, diags: &mut Diagnostics) -> Expansion {
     let local = focus::Plans::default();
@@ -426,7 +431,8 @@ impl<'l> Engine<'l> {
                 [
                     ("module".to_string(), Value::from(module.dir.display().to_string())),
                     ("root".to_string(), Value::from(root_dir.display().to_string())),
-                    ("cwd".to_string(), Value::from(".")),
+                    // Terraform's path.cwd: the absolute directory drplan runs in.
+                    ("cwd".to_string(), Value::from(cwd().as_str())),
                 ]
                 .into(),
             ),

@@ -467,3 +467,22 @@ fn examples_are_valid_terraform() {
         assert!(dir.join("dr.drplan.hcl").is_file(), "{name} keeps drplan's blocks apart");
     }
 }
+
+/// Terraform 1.11's answers (`terraform console`, recorded in the fixture's header) for what
+/// real configurations trip on: a heredoc variable description, path.cwd absolute, a redefined
+/// object key (the later wins), `null` as an object key, range() of a negative end, substr()
+/// past the end, join() of several lists, a remainder by zero.
+#[test]
+fn language_semantics_match_terraform() {
+    let run = drplan(&["output", "tests/fixtures/plans/language-semantics", "--live", "empty", "-json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let value = |name: &str| out[name]["value"].clone();
+    assert_eq!(value("cwd_abs"), true);
+    assert_eq!(value("dup"), serde_json::json!({"a": 2}));
+    assert_eq!(value("nullkey"), serde_json::json!({"null": "yes"}));
+    assert_eq!(value("range_neg"), serde_json::json!([0, -1, -2, -3, -4]));
+    assert_eq!(value("substr_far"), "");
+    assert_eq!(value("join_many"), "chicken-egg");
+    assert_eq!(value("mod_zero"), 0);
+}

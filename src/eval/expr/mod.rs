@@ -123,6 +123,8 @@ impl<'a> Evaluator<'a> {
                         ObjectKey::Ident(id) => id.as_str().to_string(),
                         // A bare word as a key is a literal name, as in Terraform.
                         ObjectKey::Expression(Expression::Variable(v)) => v.as_str().to_string(),
+                        // So is the keyword `null` (`true` and `false` print as their names).
+                        ObjectKey::Expression(Expression::Null(_)) => "null".to_string(),
                         ObjectKey::Expression(e) => match self.eval(e)? {
                             Value::Unknown => return Ok(Value::Unknown),
                             k => k.to_template_string().ok_or_else(|| {
@@ -262,7 +264,9 @@ impl<'a> Evaluator<'a> {
             BinaryOperator::Plus => Value::Number(a.add(&b)),
             BinaryOperator::Minus => Value::Number(a.sub(&b)),
             BinaryOperator::Mul => Value::Number(a.mul(&b).ok_or_else(out_of_range)?),
-            BinaryOperator::Div | BinaryOperator::Mod if b.is_zero() => {
+            // As cty: the remainder of a division by zero is the dividend (`5 % 0` is 5).
+            BinaryOperator::Mod if b.is_zero() => Value::Number(a),
+            BinaryOperator::Div if b.is_zero() => {
                 return Err(self.err("Division by zero", "The right-hand operand is zero.", whole));
             }
             BinaryOperator::Div => Value::Number(a.div(&b).ok_or_else(out_of_range)?),
@@ -393,6 +397,16 @@ mod call;
 mod heredoc;
 mod template;
 mod traversal;
+
+/// The text of a heredoc without interpolations or directives (`<<-EOT` indentation removed,
+/// as Terraform does); `None` when it has any.
+pub fn heredoc_literal(heredoc: &hcl_edit::template::HeredocTemplate) -> Option<String> {
+    let template = heredoc::prepare(heredoc);
+    template
+        .iter()
+        .all(|e| e.is_literal())
+        .then(|| template.iter().filter_map(|e| e.as_literal().map(|l| l.value().clone())).collect())
+}
 
 #[cfg(test)]
 mod tests;

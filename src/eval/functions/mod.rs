@@ -95,7 +95,7 @@ pub static FUNCTIONS: &[FnDef] = &[
     f("indent", 2, 2, strings::indent),
     f("index", 2, 2, collections::index),
     aware(f("issensitive", 1, 1, unknown_until_apply)),
-    f("join", 2, 2, strings::join),
+    f("join", 2, usize::MAX, strings::join),
     f("jsondecode", 1, 1, encoding::jsondecode),
     f("jsonencode", 1, 1, encoding::jsonencode),
     aware(f("keys", 1, 1, collections::keys)),

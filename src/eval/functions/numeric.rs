@@ -128,7 +128,11 @@ fn parse_radix(text: &str, base: u32) -> Option<i128> {
 pub(super) fn range(a: &[Value]) -> Result<Value, String> {
     let mut nums = numbers(a)?.into_iter();
     let (start, end, step) = match (nums.next(), nums.next(), nums.next()) {
-        (Some(end), None, None) => (Number::from(0i64), end, Number::from(1i64)),
+        // One argument counts from 0 towards it, down for a negative end (range(-5) is 0..-4).
+        (Some(end), None, None) => {
+            let step = Number::from(if end.is_negative() { -1i64 } else { 1 });
+            (Number::from(0i64), end, step)
+        }
         (Some(start), Some(end), None) => {
             let step = Number::from(if end.compare(&start).is_ge() { 1i64 } else { -1 });
             (start, end, step)

@@ -86,21 +86,27 @@ pub(super) fn substr(a: &[Value]) -> Result<Value, String> {
     if offset < 0 {
         offset += len;
     }
-    if offset < 0 || offset > len {
+    if offset < 0 {
         return Err(format!("offset {offset} is outside the string of length {len}"));
+    }
+    if offset >= len {
+        // Past the end there is nothing to take (Terraform: substr("hello", 10, 10) is "").
+        return Ok(Value::from(""));
     }
     let length = int_arg(&a[2], "length")?;
     let end = if length < 0 { len } else { offset.saturating_add(length).min(len) };
     Ok(chars[offset as usize..end as usize].iter().collect::<String>().into())
 }
 
+/// `join(separator, list...)`: the elements of every list, in order, with the separator.
 pub(super) fn join(a: &[Value]) -> Result<Value, String> {
     let sep = s(a, 0)?;
-    let parts = seq_arg(&a[1], "the list to join")?
-        .iter()
-        .filter(|v| !v.is_null())
-        .map(|v| string_arg(v, "each joined element"))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut parts = Vec::new();
+    for list in &a[1..] {
+        for v in seq_arg(list, "the list to join")?.iter().filter(|v| !v.is_null()) {
+            parts.push(string_arg(v, "each joined element")?);
+        }
+    }
     Ok(parts.join(&sep).into())
 }
 
