@@ -118,7 +118,7 @@ impl BodyEval<'_, '_> {
                 out.insert(name.clone(), converted);
             }
         }
-        self.rules(schema, &written, header, context);
+        self.rules(schema, &written, &out, header, context);
         (Value::Map(out), written.into_keys().collect())
     }
 
@@ -443,16 +443,21 @@ impl BodyEval<'_, '_> {
         }
     }
 
+    /// Cross-argument rules, as the provider checks them while planning: an argument whose value
+    /// is not known yet may still be null, so it counts for "one of these is set" but never
+    /// makes a conflict.
     fn rules(
         &mut self,
         schema: &BlockSchema,
         written: &BTreeMap<String, Option<Span>>,
+        values: &BTreeMap<String, Value>,
         header: Option<Span>,
         context: &str,
     ) {
+        let known = |n: &String| written.contains_key(n) && values.get(n).is_none_or(|v| !v.is_unknown());
         for rule in &schema.rules {
             match rule {
-                Rule::Conflicts(a, b) if written.contains_key(a) && written.contains_key(b) => {
+                Rule::Conflicts(a, b) if known(a) && known(b) => {
                     self.diags.push(
                         Diagnostic::error("Conflicting configuration arguments")
                             .detail(format!("\"{b}\": conflicts with {a} in {context}; set only one of them."))
@@ -467,7 +472,8 @@ impl BodyEval<'_, '_> {
                                 .detail(format!("{context} needs one of: {}.", names.join(", ")))
                                 .at(header),
                         );
-                    } else if set.len() > 1 && matches!(rule, Rule::ExactlyOneOf(_)) {
+                    } else if set.iter().filter(|n| known(n)).count() > 1 && matches!(rule, Rule::ExactlyOneOf(_)) {
+                        let set: Vec<&&String> = set.iter().filter(|n| known(n)).collect();
                         let list: Vec<&str> = set.iter().map(|s| s.as_str()).collect();
                         self.diags.push(
                             Diagnostic::error("Invalid combination of arguments")
@@ -476,11 +482,11 @@ impl BodyEval<'_, '_> {
                                     names.join(", "),
                                     list.join(" and ")
                                 ))
-                                .at(written[set[1]].or(header)),
+                                .at(written[*set[1]].or(header)),
                         );
                     }
                 }
-                Rule::Requires(a, b) if written.contains_key(a) && !written.contains_key(b) => {
+                Rule::Requires(a, b) if known(a) && !written.contains_key(b) => {
                     self.diags.push(
                         Diagnostic::error("Missing required argument")
                             .detail(format!("\"{a}\" requires \"{b}\" to be set in {context}."))

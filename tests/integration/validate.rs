@@ -486,3 +486,19 @@ fn language_semantics_match_terraform() {
     assert_eq!(value("join_many"), "chicken-egg");
     assert_eq!(value("mod_zero"), 0);
 }
+
+/// Conflicts are checked on what is known, as the provider checks them while planning: two
+/// arguments that conflict but are not known yet (either may be null at apply) are no error;
+/// known, they are.
+#[test]
+fn conflicts_are_checked_only_on_known_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = "recovery {\n  stack  = \"az\"\n  region = \"us-west-2\"\n}\n\nvariable \"az\" {\n  type = string\n}\n\nvariable \"az_id\" {\n  type = string\n}\n\nresource \"aws_subnet\" \"a\" {\n  vpc_id               = \"vpc-1\"\n  cidr_block           = \"10.0.0.0/24\"\n  availability_zone    = var.az\n  availability_zone_id = var.az_id\n}\n";
+    std::fs::write(tmp.path().join("main.tf"), config).unwrap();
+    let dir = tmp.path().display().to_string();
+    let unknown = drplan(&["validate", &dir]);
+    assert_eq!(unknown.code, 0, "{}", unknown.stderr);
+    let known = drplan(&["validate", &dir, "--var", "az=us-west-2a", "--var", "az_id=usw2-az1"]);
+    assert_eq!(known.code, 1, "{}", known.stdout);
+    assert!(known.stderr.contains("Conflicting configuration arguments"), "{}", known.stderr);
+}
