@@ -502,3 +502,15 @@ fn conflicts_are_checked_only_on_known_values() {
     assert_eq!(known.code, 1, "{}", known.stdout);
     assert!(known.stderr.contains("Conflicting configuration arguments"), "{}", known.stderr);
 }
+
+/// References to resources of any provider's types (terraform_data, null_resource, random_id),
+/// declared later in the file or in another file, resolve as references to aws_* types do.
+#[test]
+fn references_to_any_resource_type_resolve_whatever_the_declaration_order() {
+    let dir = "tests/fixtures/plans/later-references";
+    let run = drplan(&["validate", dir]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan = drplan(&["plan", dir, "--live", "empty"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(plan.stdout.contains("Plan: 1 to add"), "{}", plan.stdout);
+}

@@ -381,7 +381,10 @@ impl<'a> Evaluator<'a> {
 
 /// Resource type names look like `aws_vpc`: a provider prefix and an underscore.
 pub fn is_resource_type(name: &str) -> bool {
-    name.starts_with("aws_")
+    // Terraform's rule: a root that is not one of its own (var, local, module, data, path, ...)
+    // names a managed resource type, `<provider>_<type>`: aws_vpc, terraform_data, null_resource,
+    // random_id. None of the reserved roots has an underscore.
+    name.contains('_') && !name.starts_with('_')
 }
 
 pub(super) fn describe(v: &Value) -> String {
