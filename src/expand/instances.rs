@@ -1,10 +1,10 @@
 //! Expanding `resource`/`data` blocks and `module` calls into instances, per `count` or
 //! `for_each` key, and recording what references to them depend on.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::{Carried, Engine, Exported, Frame, Instance, InstanceKey, ManagedRef, ValuesWithDeps, body, count};
+use super::{Carried, Engine, Exported, Frame, Instance, InstanceKey, ManagedRef, ValuesWithDeps, count};
 use crate::config::refs::{Reference, Target, body_refs, expr_refs};
 use crate::config::{Mode, ResourceDecl};
 use crate::diag::{Diagnostic, did_you_mean};
@@ -13,23 +13,23 @@ use crate::eval::expr::Evaluator;
 use crate::schema;
 
 /// What every instance of one `resource`/`data` block shares.
-struct BlockFacts<'s> {
+pub(super) struct BlockFacts<'s> {
     /// The schema the body is checked against.
-    schema: &'s schema::ResourceSchema,
+    pub(super) schema: &'s schema::ResourceSchema,
     /// A native type's schema with the provider's, when both are known (arguments the provider
     /// accepts and drplan does not are reported as such).
-    checked_against: Option<(&'s schema::ResourceSchema, &'s schema::ResourceSchema)>,
+    pub(super) checked_against: Option<(&'s schema::ResourceSchema, &'s schema::ResourceSchema)>,
     /// Served by the provider host only.
-    hosted: bool,
+    pub(super) hosted: bool,
     /// The address without the instance key.
-    base: String,
-    provider_key: String,
-    region: Option<String>,
-    read_only: bool,
-    deps: BTreeSet<usize>,
-    sensitive_attrs: BTreeSet<String>,
-    redact: bool,
-    decides_keys: bool,
+    pub(super) base: String,
+    pub(super) provider_key: String,
+    pub(super) region: Option<String>,
+    pub(super) read_only: bool,
+    pub(super) deps: BTreeSet<usize>,
+    pub(super) sensitive_attrs: BTreeSet<String>,
+    pub(super) redact: bool,
+    pub(super) decides_keys: bool,
 }
 
 impl<'l> Engine<'l> {
@@ -176,7 +176,7 @@ impl<'l> Engine<'l> {
         let defaults = frame.providers.get(&block.provider_key).map(|p| &p.default_tags);
         let (config, written) = match defaults {
             Some(tags) if decl.mode == Mode::Managed && block.schema.block.attrs.contains_key("tags") => {
-                with_default_tags(config, written, tags)
+                super::instance_config::with_default_tags(config, written, tags)
             }
             _ => (config, written),
         };
@@ -216,60 +216,6 @@ impl<'l> Engine<'l> {
             via_provider,
         });
         (index, value)
-    }
-
-    /// The instance's configuration, checked against drplan's schema of its type; a native block
-    /// that sets what only the provider implements is checked against the provider's schema
-    /// instead, and served by it (the third value) when the provider can plan it.
-    fn body(
-        &mut self,
-        frame: &Frame,
-        decl: &ResourceDecl,
-        block: &BlockFacts,
-        key: &InstanceKey,
-        each: Option<&Value>,
-    ) -> (Value, BTreeSet<String>, bool) {
-        let managed = decl.mode == Mode::Managed;
-        let context = format!("{} \"{}\"", if managed { "resource" } else { "data" }, decl.ty);
-        let plannable = self.opts.hosted.located.is_some();
-        let mut scratch = crate::diag::Diagnostics::default();
-        let mut ev = Evaluator::new(&frame.scope, decl.file);
-        count::bind(&mut ev, key, each);
-        let mut native = body::BodyEval {
-            ev: &mut ev,
-            file: decl.file,
-            diags: &mut scratch,
-            data_source: !managed,
-            redact: block.redact,
-            provider: block.checked_against.map(|(n, p)| (&n.block, &p.block, block.base.as_str())),
-            served: managed && crate::resources::get(&decl.ty).is_none(),
-            depth: 0,
-            may_delegate: managed && plannable && block.checked_against.is_some(),
-            delegated: false,
-        };
-        let (config, written) = native.block(&decl.body, &block.schema.block, Some(decl.span), &context);
-        let delegated = native.delegated;
-        let theirs = block.checked_against.map(|(_, p)| p).filter(|_| delegated);
-        let Some(theirs) = theirs else {
-            self.diags.extend(scratch);
-            return (config, written, managed && block.hosted);
-        };
-        let mut ev = Evaluator::new(&frame.scope, decl.file);
-        count::bind(&mut ev, key, each);
-        let (config, written) = body::BodyEval {
-            ev: &mut ev,
-            file: decl.file,
-            diags: self.diags,
-            data_source: false,
-            redact: block.redact,
-            provider: None,
-            served: true,
-            depth: 0,
-            may_delegate: false,
-            delegated: false,
-        }
-        .block(&decl.body, &theirs.block, Some(decl.span), &context);
-        (config, written, true)
     }
 
     /// What references to an instance see: a data source's result, or a managed instance's
@@ -606,33 +552,6 @@ impl<'l> Engine<'l> {
 
 /// A data source not read yet: its computed attributes (including computed arguments left
 /// unset) are unknown until it is.
-/// The provider's `default_tags` under a taggable instance's own `tags` (its own win, as in
-/// Terraform's `tags_all`): what every write sends and every drift check compares. Unknown tags
-/// stay unknown.
-fn with_default_tags(
-    config: Value,
-    mut written: BTreeSet<String>,
-    defaults: &BTreeMap<String, String>,
-) -> (Value, BTreeSet<String>) {
-    let Value::Map(mut fields) = config else { return (config, written) };
-    if defaults.is_empty() {
-        return (Value::Map(fields), written);
-    }
-    let mut tags: BTreeMap<String, Value> =
-        defaults.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
-    match fields.remove("tags") {
-        Some(Value::Map(own)) => tags.extend(own),
-        Some(Value::Null) | None => {}
-        Some(other) => {
-            fields.insert("tags".into(), other);
-            return (Value::Map(fields), written);
-        }
-    }
-    fields.insert("tags".into(), Value::Map(tags));
-    written.insert("tags".into());
-    (Value::Map(fields), written)
-}
-
 fn unread(config: &Value, schema: &crate::schema::BlockSchema) -> Value {
     let Some(m) = config.as_map() else { return config.clone() };
     let mut out = m.clone();

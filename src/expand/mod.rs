@@ -12,6 +12,7 @@ pub mod checks;
 mod count;
 pub mod focus;
 pub mod inputs;
+mod instance_config;
 mod instances;
 mod module_cycles;
 mod order;

@@ -1,0 +1,94 @@
+//! An instance's configuration: its body evaluated against drplan's schema of its type, or
+//! against the provider's when the block sets what only the provider implements, and the
+//! provider configuration's default tags under its own.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::instances::BlockFacts;
+use super::{Engine, Frame, InstanceKey, body, count};
+use crate::config::{Mode, ResourceDecl};
+use crate::eval::Value;
+use crate::eval::expr::Evaluator;
+
+impl Engine<'_> {
+    /// The instance's configuration, checked against drplan's schema of its type; a native block
+    /// that sets what only the provider implements is checked against the provider's schema
+    /// instead, and served by it (the third value) when the provider can plan it.
+    pub(super) fn body(
+        &mut self,
+        frame: &Frame,
+        decl: &ResourceDecl,
+        block: &BlockFacts,
+        key: &InstanceKey,
+        each: Option<&Value>,
+    ) -> (Value, BTreeSet<String>, bool) {
+        let managed = decl.mode == Mode::Managed;
+        let context = format!("{} \"{}\"", if managed { "resource" } else { "data" }, decl.ty);
+        let plannable = self.opts.hosted.located.is_some();
+        let mut scratch = crate::diag::Diagnostics::default();
+        let mut ev = Evaluator::new(&frame.scope, decl.file);
+        count::bind(&mut ev, key, each);
+        let mut native = body::BodyEval {
+            ev: &mut ev,
+            file: decl.file,
+            diags: &mut scratch,
+            data_source: !managed,
+            redact: block.redact,
+            provider: block.checked_against.map(|(n, p)| (&n.block, &p.block, block.base.as_str())),
+            served: managed && crate::resources::get(&decl.ty).is_none(),
+            depth: 0,
+            may_delegate: managed && plannable && block.checked_against.is_some(),
+            delegated: false,
+        };
+        let (config, written) = native.block(&decl.body, &block.schema.block, Some(decl.span), &context);
+        let delegated = native.delegated;
+        let theirs = block.checked_against.map(|(_, p)| p).filter(|_| delegated);
+        let Some(theirs) = theirs else {
+            self.diags.extend(scratch);
+            return (config, written, managed && block.hosted);
+        };
+        let mut ev = Evaluator::new(&frame.scope, decl.file);
+        count::bind(&mut ev, key, each);
+        let (config, written) = body::BodyEval {
+            ev: &mut ev,
+            file: decl.file,
+            diags: self.diags,
+            data_source: false,
+            redact: block.redact,
+            provider: None,
+            served: true,
+            depth: 0,
+            may_delegate: false,
+            delegated: false,
+        }
+        .block(&decl.body, &theirs.block, Some(decl.span), &context);
+        (config, written, true)
+    }
+}
+
+/// The provider's `default_tags` under a taggable instance's own `tags` (its own win, as in
+/// Terraform's `tags_all`): what every write sends and every drift check compares. Unknown tags
+/// stay unknown.
+pub(super) fn with_default_tags(
+    config: Value,
+    mut written: BTreeSet<String>,
+    defaults: &BTreeMap<String, String>,
+) -> (Value, BTreeSet<String>) {
+    let Value::Map(mut fields) = config else { return (config, written) };
+    if defaults.is_empty() {
+        return (Value::Map(fields), written);
+    }
+    let mut tags: BTreeMap<String, Value> =
+        defaults.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+    match fields.remove("tags") {
+        Some(Value::Map(own)) => tags.extend(own),
+        Some(Value::Null) | None => {}
+        Some(other) => {
+            fields.insert("tags".into(), other);
+            return (Value::Map(fields), written);
+        }
+    }
+    fields.insert("tags".into(), Value::Map(tags));
+    written.insert("tags".into());
+    (Value::Map(fields), written)
+}
