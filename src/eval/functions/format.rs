@@ -23,6 +23,9 @@ pub(super) fn format_one(spec: &str, args: &[Value]) -> Result<String, String> {
     let mut i = 0;
     let mut next_arg = 0;
     let mut used = vec![false; args.len()];
+    // With explicit argument indexes, arguments may be skipped (`%[2]d` of 1, 10 is "10"), as
+    // Go's fmt and go-cty allow; without, every argument must be used.
+    let mut reordered = false;
     while i < chars.len() {
         let c = chars[i];
         i += 1;
@@ -55,6 +58,7 @@ pub(super) fn format_one(spec: &str, args: &[Value]) -> Result<String, String> {
                 return Err(format!("invalid argument index %[{n}]: there are {} arguments", args.len()));
             }
             next_arg = n - 1;
+            reordered = true;
             i += close + 1;
         }
         f.width = digits(&chars, &mut i)?;
@@ -70,7 +74,7 @@ pub(super) fn format_one(spec: &str, args: &[Value]) -> Result<String, String> {
         let text = verb_text(verb, &f, arg)?;
         pad(&mut out, &text, &f, matches!(verb, 'd' | 'b' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'g' | 'G'))?;
     }
-    if let Some(unused) = used.iter().position(|u| !u) {
+    if let Some(unused) = used.iter().position(|u| !u).filter(|_| !reordered) {
         return Err(format!("too many arguments; argument {} is not used by the format string", unused + 1));
     }
     Ok(out)
@@ -107,7 +111,15 @@ fn verb_text(verb: char, f: &Spec, arg: &Value) -> Result<String, String> {
                 None => s,
             }
         }
-        'q' => serde_json::Value::String(string_arg(arg, "a %q argument")?).to_string(),
+        // A precision cuts the string before it is quoted (`%.2q` of "hello" is `"he"`).
+        'q' => {
+            let s = string_arg(arg, "a %q argument")?;
+            let s = match f.precision {
+                Some(p) => s.chars().take(p).collect(),
+                None => s,
+            };
+            serde_json::Value::String(s).to_string()
+        }
         'd' | 'b' | 'o' | 'x' | 'X' => integer(verb, f, number_arg(arg, &format!("a %{verb} argument"))?)?,
         'e' | 'E' | 'f' | 'g' | 'G' => {
             let n = number_arg(arg, &format!("a %{verb} argument"))?;
@@ -241,6 +253,16 @@ mod tests {
             Ok(Value::String(s)) => s,
             other => panic!("{spec}: {other:?}"),
         }
+    }
+
+    /// Recorded with `terraform console` (2026-12-06).
+    #[test]
+    fn explicit_indexes_skip_arguments_and_q_precision_cuts_before_quoting() {
+        let call = |spec: &str, args: Vec<Value>| super::format_one(spec, &args);
+        assert_eq!(call("%[2]d things", vec![Value::from(1.0), Value::from(10.0)]).unwrap(), "10 things");
+        assert_eq!(call("%.2q", vec!["hello".into()]).unwrap(), "\"he\"");
+        assert_eq!(call("%6.2q", vec!["hello".into()]).unwrap(), "  \"he\"");
+        assert!(call("%d", vec![Value::from(1.0), Value::from(2.0)]).is_err(), "unused without indexes");
     }
 
     #[test]
