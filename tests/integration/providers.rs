@@ -243,3 +243,20 @@ fn unmet_constraints_drplan_can_go_on_with_are_warnings() {
         "requires hashicorp/aws >= 6.28; no terraform-provider-aws was found; drplan's native schemas follow 5.100.0.";
     assert!(run.stderr.contains(why), "{}", run.stderr);
 }
+
+/// What drplan cannot use in a provider block or a version constraint is an error at the
+/// argument that says what it expects.
+#[test]
+fn bad_provider_settings_are_located_errors() {
+    let run = drplan(&["validate", "tests/fixtures/plans/provider-errors"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let at = |line: &str, message: &str| {
+        let located = format!("tests/fixtures/plans/provider-errors/main.tf:{line}");
+        assert!(run.stderr.contains(&located) && run.stderr.contains(message), "{line} {message}:\n{}", run.stderr);
+    };
+    at("7:17", "\">= banana\" is not a version constraint");
+    at("20:12", "default_tags' tags must be a map of strings, but is \"not a map\".");
+    at("22:3", "assume_role needs role_arn.");
+    at("24:20", "assume_role's duration \"forever\": unknown unit 'f'.");
+    assert!(run.stderr.contains("4 errors in the configuration."), "{}", run.stderr);
+}
