@@ -68,7 +68,8 @@ pub fn locate(dir: &Path, env: &Env) -> Result<Located, NotFound> {
     if let Some(binary) = &env.explicit {
         return match binary.is_file() {
             true => {
-                let version = wanted.or_else(|| version_in_name(binary)).unwrap_or_default();
+                // The binary named outright is what runs: its own version, not the lock's.
+                let version = version_in_name(binary).or(wanted).unwrap_or_default();
                 Ok(Located { binary: binary.clone(), version })
             }
             false => Err(NotFound { wanted, looked_in: vec![binary.clone()] }),
@@ -265,7 +266,14 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let bin = install(tmp.path(), "5.100.0");
         let env = Env { explicit: Some(bin.clone()), ..Env::default() };
-        assert_eq!(locate(tmp.path(), &env).unwrap(), Located { binary: bin, version: "5.100.0".into() });
+        assert_eq!(locate(tmp.path(), &env).unwrap(), Located { binary: bin.clone(), version: "5.100.0".into() });
+        // A lock file naming another version does not change what the named binary is.
+        std::fs::write(
+            tmp.path().join(".terraform.lock.hcl"),
+            "provider \"registry.terraform.io/hashicorp/aws\" {\n  version = \"5.51.1\"\n}\n",
+        )
+        .unwrap();
+        assert_eq!(locate(tmp.path(), &env).unwrap().version, "5.100.0");
     }
 
     #[test]
