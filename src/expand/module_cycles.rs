@@ -19,6 +19,9 @@ pub(crate) fn resolvable(module: &Module, modules: &[Module], members: &[usize],
     for &m in members {
         match nodes[m] {
             Node::Module(i) if module.module_calls[i].child.is_some() => calls.push(&module.module_calls[i]),
+            // A module not installed is reported as such; its inside is unknown, so a cycle
+            // through it is not one drplan can claim.
+            Node::Module(_) => return true,
             _ => return false,
         }
     }
