@@ -17,6 +17,7 @@ pub mod computed;
 pub mod data;
 mod policy_document;
 pub mod remote_state;
+pub mod seed;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -53,6 +54,10 @@ pub struct LiveSnapshot {
     /// terraform-provider-aws); a newer provider upgrades them before planning.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub provider_schema_versions: BTreeMap<String, i64>,
+    /// The stack's seed, when the configuration derives values from it and the secret exists.
+    /// Never recorded: a snapshot file does not hold it ([`seed`]).
+    #[serde(skip)]
+    pub stack_seed: Option<seed::StackSeed>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,6 +100,7 @@ impl LiveSnapshot {
             unavailable_regions: Vec::new(),
             objects: Vec::new(),
             provider_schema_versions: BTreeMap::new(),
+            stack_seed: None,
         }
     }
 

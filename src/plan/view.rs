@@ -95,7 +95,8 @@ impl LiveView for PlanView<'_> {
     fn planned_value(&self, m: &ManagedRef, config: &Value) -> Option<Value> {
         if crate::resources::graph_only::is(m.ty) {
             let stack = m.recovery.map(|r| r.stack.as_str()).unwrap_or_default();
-            return Some(crate::resources::graph_only::value(m.ty, stack, m.addr, config));
+            let seed = self.inventory.snapshot.stack_seed.as_ref();
+            return Some(crate::resources::graph_only::value(m.ty, stack, m.addr, config, seed));
         }
         if m.read_only {
             let (value, live) = super::counterpart::planned_value(self.inventory, m.ty, m.region?, config)?;

@@ -1,5 +1,6 @@
 //! `terraform_data` and `null_resource`: Terraform's graph-only resources, and `random_id`
-//! (hashicorp/random), whose value drplan derives rather than keeps. They own no cloud
+//! and the rest of hashicorp/random (`super::random`), whose values drplan derives rather than
+//! keeps. They own no cloud
 //! object, so drplan serves them natively as nodes of the graph: their `depends_on`, `triggers`
 //! and `triggers_replace` order what depends on them, references to them resolve at once
 //! (`terraform_data.x.output` is its `input`), and a plan never creates, changes or deletes
@@ -9,20 +10,29 @@
 //! them and `plan::view` asks [`value`] for them.
 
 use crate::eval::Value;
+use crate::live::seed::StackSeed;
 
-/// The graph-only types.
+/// The graph-only types (with [`super::random::TYPES`]).
 pub const TYPES: &[&str] = &["null_resource", "random_id", "terraform_data"];
 
 /// Whether `ty` is graph-only.
 pub fn is(ty: &str) -> bool {
-    TYPES.contains(&ty)
+    TYPES.contains(&ty) || super::random::TYPES.contains(&ty)
+}
+
+/// Every graph-only type.
+pub fn all() -> impl Iterator<Item = &'static str> {
+    TYPES.iter().chain(super::random::TYPES).copied()
 }
 
 /// What references to the instance at `address`, configured as `config`, see: its arguments,
 /// `output` equal to `input` (`terraform_data`), and an `id` that is the same on every plan (in
 /// Terraform a random value kept in state; drplan has no state, so it derives one from the
-/// address).
-pub fn value(ty: &str, stack: &str, address: &str, config: &Value) -> Value {
+/// address). Values that must be secret come from the stack's `seed` (unknown without it).
+pub fn value(ty: &str, stack: &str, address: &str, config: &Value, seed: Option<&StackSeed>) -> Value {
+    if super::random::TYPES.contains(&ty) {
+        return super::random::value(ty, stack, address, config, seed);
+    }
     let Value::Map(fields) = config else { return config.clone() };
     let mut out = fields.clone();
     if ty == "random_id" {
@@ -38,7 +48,7 @@ pub fn value(ty: &str, stack: &str, address: &str, config: &Value) -> Value {
 /// `random_id`: in Terraform random bytes kept in state. drplan keeps no state, so the bytes
 /// are a digest of the stack, the address and `keepers` (a new keeper value, new bytes, as a
 /// replacement would give): the same on every plan, different for every stack and address,
-/// which is what a bucket-name suffix needs. Not secret; `random_password` is not served.
+/// which is what a bucket-name suffix needs. Not secret (Terraform does not mark it so).
 /// `None` (unknown) until the arguments are known.
 fn random_id(stack: &str, address: &str, config: &Value) -> Option<Value> {
     use base64::Engine as _;
@@ -92,13 +102,13 @@ mod tests {
     #[test]
     fn output_is_input_and_the_id_is_stable() {
         let config = Value::Map([("input".to_string(), Value::from("10.9.0.0/16"))].into());
-        let v = value("terraform_data", "s", "terraform_data.cidr", &config);
+        let v = value("terraform_data", "s", "terraform_data.cidr", &config, None);
         assert_eq!(v.get("output"), Some(&Value::from("10.9.0.0/16")));
         let id = v.get("id").and_then(Value::as_str).unwrap().to_string();
         assert!(id.chars().all(|c| c.is_ascii_digit()) && !id.is_empty());
-        assert_eq!(value("terraform_data", "s", "terraform_data.cidr", &config).get("id"), v.get("id"));
-        assert_ne!(value("null_resource", "s", "null_resource.other", &config).get("id"), v.get("id"));
-        assert_eq!(value("null_resource", "s", "null_resource.w", &config).get("output"), None);
+        assert_eq!(value("terraform_data", "s", "terraform_data.cidr", &config, None).get("id"), v.get("id"));
+        assert_ne!(value("null_resource", "s", "null_resource.other", &config, None).get("id"), v.get("id"));
+        assert_eq!(value("null_resource", "s", "null_resource.w", &config, None).get("output"), None);
         assert!(is("null_resource") && is("terraform_data") && !is("aws_vpc"));
     }
 
@@ -113,16 +123,16 @@ mod tests {
                 .into(),
             )
         };
-        let v = value("random_id", "prod", "random_id.suffix", &config("a"));
+        let v = value("random_id", "prod", "random_id.suffix", &config("a"), None);
         let hex = v.get("hex").and_then(Value::as_str).unwrap().to_string();
         assert_eq!(hex.len(), 8);
-        assert_eq!(value("random_id", "prod", "random_id.suffix", &config("a")).get("hex"), v.get("hex"));
-        assert_ne!(value("random_id", "dev", "random_id.suffix", &config("a")).get("hex"), v.get("hex"));
-        assert_ne!(value("random_id", "prod", "random_id.suffix", &config("b")).get("hex"), v.get("hex"));
+        assert_eq!(value("random_id", "prod", "random_id.suffix", &config("a"), None).get("hex"), v.get("hex"));
+        assert_ne!(value("random_id", "dev", "random_id.suffix", &config("a"), None).get("hex"), v.get("hex"));
+        assert_ne!(value("random_id", "prod", "random_id.suffix", &config("b"), None).get("hex"), v.get("hex"));
         let dec: u64 = v.get("dec").and_then(Value::as_str).unwrap().parse().unwrap();
         assert_eq!(format!("{dec:08x}"), hex);
         assert_eq!(v.get("id"), v.get("b64_url"));
         let unknown = Value::Map([("byte_length".to_string(), Value::Unknown)].into());
-        assert_eq!(value("random_id", "prod", "random_id.x", &unknown), Value::Unknown);
+        assert_eq!(value("random_id", "prod", "random_id.x", &unknown, None), Value::Unknown);
     }
 }

@@ -211,6 +211,7 @@ impl Aws {
             unavailable_regions: Vec::new(),
             objects: global?,
             provider_schema_versions: Default::default(),
+            stack_seed: None,
         };
         for ((region, is_dr), result) in regions.into_iter().zip(results) {
             match result {
