@@ -53,6 +53,23 @@ impl<P: Provider> Provider for WithHost<P> {
             None => self.inner.reread(ty, narrow),
         }
     }
+
+    fn stack_seed(&self) -> BoxFuture<'_, Result<crate::live::seed::StackSeed, StepError>> {
+        self.inner.stack_seed()
+    }
+}
+
+/// The path of the first unknown value in a configuration (`name`, `tags.Env`, `rule[0].x`).
+fn first_unknown(value: &Value, path: String) -> Option<String> {
+    let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+    match value {
+        Value::Unknown => Some(if path.is_empty() { "(the whole configuration)".into() } else { path }),
+        Value::Map(m) => m.iter().find_map(|(k, v)| first_unknown(v, join(k))),
+        Value::List(items) | Value::Set(items) => {
+            items.iter().enumerate().find_map(|(i, v)| first_unknown(v, format!("{path}[{i}]")))
+        }
+        _ => None,
+    }
 }
 
 /// One write of a served type. Provider errors are not retried blindly: the provider already
@@ -65,6 +82,11 @@ async fn write(host: &Host, ty: &str, region: &str, request: ApplyRequest<'_>) -
     let prior = host.refreshed_prior(ty, request.prior, &config).await;
     if let Op::Delete = request.op {
         return host.delete(ty, &prior).await.map_err(fail);
+    }
+    // Terraform never applies a configuration with unknowns (the provider would fail on one,
+    // or generate a name in its place): a value that should be known by now is an error.
+    if let Some(path) = first_unknown(&config, String::new()) {
+        return Err(StepError::fatal(format!("argument {path} is not known at apply time")));
     }
     let item = PlanItem { ty: ty.to_string(), prior: prior.clone(), config: config.clone() };
     let planned = host.plan(&item).await.map_err(fail)?;

@@ -23,6 +23,7 @@ pub struct InMemory {
     next_id: AtomicUsize,
     /// Writes performed, as `op type address`.
     pub writes: Mutex<Vec<String>>,
+    seed: Mutex<Option<crate::live::seed::StackSeed>>,
 }
 
 impl InMemory {
@@ -34,6 +35,7 @@ impl InMemory {
             objects: Mutex::new(Vec::new()),
             next_id: AtomicUsize::new(1),
             writes: Mutex::new(Vec::new()),
+            seed: Mutex::new(None),
         }
     }
 
@@ -93,8 +95,11 @@ fn attributes(config: &Value) -> Result<std::collections::BTreeMap<String, serde
 }
 
 impl Cloud for InMemory {
-    fn inventory(&self, _request: &InventoryRequest) -> Result<LiveSnapshot, Error> {
+    fn inventory(&self, request: &InventoryRequest) -> Result<LiveSnapshot, Error> {
         let mut snapshot = LiveSnapshot::empty();
+        if request.stack_seed {
+            snapshot.stack_seed = self.seed.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        }
         snapshot.regions = vec![self.region.clone()];
         snapshot.objects = self.objects();
         snapshot.sort();
@@ -113,6 +118,17 @@ impl Provider for InMemory {
             };
             self.record(format!("{op} {ty} {}", request.address));
             self.store(ty, &request)
+        })
+    }
+
+    fn stack_seed(&self) -> BoxFuture<'_, Result<crate::live::seed::StackSeed, StepError>> {
+        Box::pin(async move {
+            let mut seed = self.seed.lock().unwrap_or_else(|e| e.into_inner());
+            if seed.is_none() {
+                *seed = Some(crate::live::seed::StackSeed::generate().map_err(StepError::fatal)?);
+                self.record("create stack-seed".into());
+            }
+            Ok(seed.clone().expect("set above"))
         })
     }
 

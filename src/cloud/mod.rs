@@ -31,6 +31,8 @@ pub struct InventoryRequest {
     pub owned_in_primary: bool,
     /// The role to act as, per region (the provider configurations' `assume_role`).
     pub roles: BTreeMap<String, AssumeRole>,
+    /// Read the stack's seed (`live::seed`): the configuration derives values from it.
+    pub stack_seed: bool,
 }
 
 /// A provider configuration's `assume_role`: the role drplan acts as in that configuration's
@@ -192,6 +194,14 @@ pub trait Provider: Send + Sync + 'static {
         ty: &'a str,
         narrow: &'a crate::resources::sdk::Narrow,
     ) -> crate::resources::BoxFuture<'a, Result<Vec<LiveObject>, crate::resources::StepError>>;
+
+    /// The stack's seed (`live::seed`), created in the DR region when it does not exist yet.
+    /// A backend that keeps none refuses.
+    fn stack_seed(
+        &self,
+    ) -> crate::resources::BoxFuture<'_, Result<crate::live::seed::StackSeed, crate::resources::StepError>> {
+        Box::pin(async { Err(crate::resources::StepError::fatal("this backend keeps no stack seed")) })
+    }
 }
 
 impl<P: Provider> Provider for std::sync::Arc<P> {
@@ -209,5 +219,11 @@ impl<P: Provider> Provider for std::sync::Arc<P> {
         narrow: &'a crate::resources::sdk::Narrow,
     ) -> crate::resources::BoxFuture<'a, Result<Vec<LiveObject>, crate::resources::StepError>> {
         self.as_ref().reread(ty, narrow)
+    }
+
+    fn stack_seed(
+        &self,
+    ) -> crate::resources::BoxFuture<'_, Result<crate::live::seed::StackSeed, crate::resources::StepError>> {
+        self.as_ref().stack_seed()
     }
 }

@@ -64,6 +64,7 @@ impl Recovery {
             primary_region: self.primary_region.clone(),
             regions,
             owned_in_primary: phase == super::Phase::Failback && !self.failback.is_empty(),
+            stack_seed: false,
             roles: roles.collect(),
         }
     }

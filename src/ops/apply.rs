@@ -298,7 +298,11 @@ where
     let host = prepared.planned.host.clone();
     rt.block_on(async {
         let provider = crate::apply::served::WithHost::new(make_provider(plan, &plan.region).await, host, &plan.region);
-        let mut executor = Executor::new(provider, prepared.resolver, plan, prepared.planned.inventory);
+        let mut inventory = prepared.planned.inventory;
+        if plan.creates_stack_seed {
+            inventory.snapshot.stack_seed = Some(stack_seed(&provider, &plan.region).await?);
+        }
+        let mut executor = Executor::new(provider, prepared.resolver, plan, inventory);
         let elsewhere: std::collections::BTreeSet<&str> = plan
             .resource_changes
             .iter()
@@ -316,6 +320,28 @@ where
         let outputs = if report.succeeded() && !plan.destroy { executor.outputs() } else { Vec::new() };
         Ok(Executed { report, outputs })
     })
+}
+
+/// The stack's seed, created before any step that derives a value from it; a lost answer or a
+/// throttled call is retried (the backend finds a seed that exists before creating one).
+async fn stack_seed<P: Provider>(provider: &P, region: &str) -> Result<crate::live::seed::StackSeed, Error> {
+    let mut attempt = 0;
+    loop {
+        match provider.stack_seed().await {
+            Ok(seed) => return Ok(seed),
+            Err(e) if e.retryable && attempt < 4 => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(250 << attempt)).await;
+            }
+            Err(e) => {
+                return Err(Error::Cloud {
+                    operation: "creating the stack seed (Secrets Manager)".into(),
+                    region: region.to_string(),
+                    message: format!("{}; nothing else was written", e.message),
+                });
+            }
+        }
+    }
 }
 
 #[cfg(test)]

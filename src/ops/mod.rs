@@ -363,7 +363,12 @@ impl Parsed {
         let exp = expand::expand(&self.loaded, &self.options(&expand::NothingKnown, true), &mut diags);
         let diags = diags.sorted();
         match exp.recovery {
-            Some(recovery) if !diags.has_errors() => Ok(Settings { recovery, regions: exp.regions, roles: exp.roles }),
+            Some(recovery) if !diags.has_errors() => {
+                let seeded = self.loaded.tree.modules.iter().flat_map(|m| &m.resources);
+                let derives_from_seed =
+                    seeded.into_iter().any(|r| crate::resources::random::SEEDED.contains(&r.ty.as_str()));
+                Ok(Settings { recovery, regions: exp.regions, roles: exp.roles, derives_from_seed })
+            }
             _ => Err(Error::Config { diagnostics: diags, sources: Arc::new(self.loaded.sources.clone()) }),
         }
     }
@@ -375,12 +380,15 @@ pub struct Settings {
     pub recovery: expand::Recovery,
     pub regions: std::collections::BTreeSet<String>,
     pub roles: Vec<(Option<String>, crate::cloud::AssumeRole)>,
+    /// A resource's values come from the stack's seed (`live::seed`).
+    pub derives_from_seed: bool,
 }
 
 impl Settings {
     /// What a plan in `phase` reads.
     pub fn inventory_request(&self, phase: expand::Phase) -> crate::cloud::InventoryRequest {
-        self.recovery.inventory_request(self.regions.clone(), phase, &self.roles)
+        let request = self.recovery.inventory_request(self.regions.clone(), phase, &self.roles);
+        crate::cloud::InventoryRequest { stack_seed: self.derives_from_seed, ..request }
     }
 }
 

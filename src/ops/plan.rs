@@ -55,6 +55,9 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     };
     crate::recovery::assess(&mut plan, &config.expansion, &inventory, &opts.calibration);
     plan.account_id = account(opts.cloud, &plan.region, &config.expansion.account_guards)?;
+    // Values derive from a seed that does not exist yet: the first apply creates it (a
+    // destroy derives nothing).
+    plan.creates_stack_seed = request.stack_seed && inventory.snapshot.stack_seed.is_none() && !plan.destroy;
     Ok(Planned { plan, config, inventory, host })
 }
 

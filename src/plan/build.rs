@@ -117,6 +117,7 @@ pub fn build<'i>(
         region: recovery.region.clone(),
         primary_region: recovery.primary_region.clone(),
         account_id: None,
+        creates_stack_seed: false,
         workspace: opts.workspace.into(),
         phase: opts.phase,
         config_dir: None,

@@ -73,6 +73,10 @@ pub struct Plan {
     /// A destroy plan (`drplan destroy`, `plan --destroy`): every owned object is deleted.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub destroy: bool,
+    /// Apply creates the stack's seed secret (`drplan/<stack>/stack-seed` in the DR region)
+    /// before its steps: the configuration derives values from it and it does not exist yet.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub creates_stack_seed: bool,
     /// When the live state was read (offline: the snapshot's `captured_at`).
     pub live_captured_at: String,
     pub fingerprint: Fingerprint,

@@ -178,6 +178,13 @@ fn changes(o: &mut Out, plan: &Plan) {
             s.destroy
         );
     }
+    if plan.creates_stack_seed {
+        let _ = writeln!(
+            o.text,
+            "\nApply first creates the stack seed, secret drplan/{}/stack-seed in {}: the random_password and random_string values derive from it (known after apply).",
+            plan.stack, plan.region
+        );
+    }
 }
 
 fn outputs(o: &mut Out, plan: &Plan) {

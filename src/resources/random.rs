@@ -28,12 +28,19 @@ pub const TYPES: &[&str] = &["random_password", "random_string", "random_integer
 /// The types whose values come from the seed.
 pub const SEEDED: &[&str] = &["random_password", "random_string"];
 
+/// Attributes the types compute (never arguments).
+const COMPUTED: &[&str] = &["id", "result"];
+
 const DEFAULT_SPECIAL: &str = "!@#$%&*()-_=+[]{}<>:?";
 
 /// The value references to an instance see: its arguments with the provider's defaults and its
 /// computed attributes; `Value::Unknown` while an argument (or the seed it needs) is not known.
 pub fn value(ty: &str, stack: &str, address: &str, config: &Value, seed: Option<&StackSeed>) -> Value {
-    if !config.is_wholly_known() {
+    // The computed attributes come in unknown; the arguments must be known.
+    let arguments_known = config
+        .as_map()
+        .is_some_and(|m| m.iter().filter(|(k, _)| !COMPUTED.contains(&k.as_str())).all(|(_, v)| v.is_wholly_known()));
+    if !arguments_known {
         return Value::Unknown;
     }
     let context = format!("drplan random v1\0{ty}\0{stack}\0{address}\0{}", config_key(config));
@@ -64,7 +71,7 @@ fn config_key(config: &Value) -> String {
     let Value::Map(fields) = config else { return String::new() };
     fields
         .iter()
-        .filter(|(k, v)| !matches!(v, Value::Null) && k.as_str() != "id" && k.as_str() != "result")
+        .filter(|(k, v)| !matches!(v, Value::Null) && !COMPUTED.contains(&k.as_str()))
         .map(|(k, v)| format!("{k}={v}\n"))
         .collect()
 }
@@ -217,7 +224,13 @@ mod tests {
 
     #[test]
     fn passwords_come_from_the_seed_with_the_providers_character_rules() {
-        let c = config(&[("length", Value::from(24i64)), ("min_special", Value::from(3i64))]);
+        // As the evaluator passes it: the computed attributes unknown.
+        let c = config(&[
+            ("length", Value::from(24i64)),
+            ("min_special", Value::from(3i64)),
+            ("result", Value::Unknown),
+            ("id", Value::Unknown),
+        ]);
         assert_eq!(value("random_password", "s", "random_password.db", &c, None), Value::Unknown);
         let a = value("random_password", "s", "random_password.db", &c, Some(&seed("11")));
         let pw = result(&a);
@@ -245,7 +258,11 @@ mod tests {
         assert!(s.chars().all(|ch| ch.is_ascii_lowercase()), "{s}");
         let v = value("random_string", "s", "random_string.suffix", &c, Some(&seed("33")));
         assert_eq!(v.get("id"), v.get("result"));
-        let o = config(&[("length", Value::from(30i64)), ("override_special", Value::from("_")), ("min_special", Value::from(30i64))]);
+        let o = config(&[
+            ("length", Value::from(30i64)),
+            ("override_special", Value::from("_")),
+            ("min_special", Value::from(30i64)),
+        ]);
         assert_eq!(result(&value("random_string", "s", "random_string.o", &o, Some(&seed("33")))), "_".repeat(30));
         let none = config(&[
             ("length", Value::from(4i64)),
@@ -277,11 +294,15 @@ mod tests {
         sorted.sort();
         assert_eq!(sorted, ["a", "b", "c", "d"]);
         let two = config(&[("input", list), ("result_count", Value::from(2i64))]);
-        let Some(Value::List(out)) = value("random_shuffle", "s", "random_shuffle.az", &two, None).get("result").cloned()
+        let Some(Value::List(out)) =
+            value("random_shuffle", "s", "random_shuffle.az", &two, None).get("result").cloned()
         else {
             panic!()
         };
         assert_eq!(out.len(), 2);
-        assert_eq!(value("random_integer", "s", "random_integer.u", &config(&[("min", Value::Unknown)]), None), Value::Unknown);
+        assert_eq!(
+            value("random_integer", "s", "random_integer.u", &config(&[("min", Value::Unknown)]), None),
+            Value::Unknown
+        );
     }
 }

@@ -316,6 +316,16 @@ impl InstalledProvider {
         drplan_in(cwd, args, &[("DRPLAN_PROVIDER_AWS", &binary), ("DRPLAN_CACHE_DIR", &cache)])
     }
 
+    /// [`InstalledProvider::drplan_moto`] from the directory `cwd`.
+    pub fn drplan_moto_in(&self, moto: &Moto, cwd: &Path, args: &[&str]) -> Run {
+        let (binary, cache) = (self.binary.display().to_string(), self.cache_dir().display().to_string());
+        let mut env = moto.env();
+        env.push(("DRPLAN_PROVIDER_AWS", binary));
+        env.push(("DRPLAN_CACHE_DIR", cache));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        drplan_in(cwd, args, &env)
+    }
+
     /// [`InstalledProvider::drplan`] against moto.
     pub fn drplan_moto(&self, moto: &Moto, args: &[&str]) -> Run {
         let (binary, cache) = (self.binary.display().to_string(), self.cache_dir().display().to_string());

@@ -20,6 +20,7 @@ mod policy;
 mod promote;
 mod provider;
 mod providers;
+mod random;
 mod readiness;
 mod remote_state;
 mod robustness;

@@ -9,6 +9,7 @@
 mod offerings;
 pub mod provider;
 pub mod secrets;
+mod seed;
 mod state;
 mod subscriptions;
 mod tagging;
@@ -265,7 +266,19 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 impl Cloud for Aws {
     fn inventory(&self, request: &InventoryRequest) -> Result<LiveSnapshot, Error> {
         self.act_as(request);
-        runtime()?.block_on(self.read_all(request))
+        runtime()?.block_on(async {
+            let mut snapshot = self.read_all(request).await?;
+            if request.stack_seed {
+                let conf = self.sdk_config(&request.dr_region).await;
+                snapshot.stack_seed =
+                    seed::read(&conf, &request.dr_region, &request.stack).await.map_err(|message| Error::Cloud {
+                        operation: "reading the stack seed".into(),
+                        region: request.dr_region.clone(),
+                        message,
+                    })?;
+            }
+            Ok(snapshot)
+        })
     }
 
     fn reads_after_evaluation(&self) -> bool {

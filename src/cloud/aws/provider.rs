@@ -48,6 +48,12 @@ impl Provider for AwsProvider {
                 .map_err(|e| StepError::retryable(e.to_string()))
         })
     }
+
+    fn stack_seed(&self) -> BoxFuture<'_, Result<crate::live::seed::StackSeed, StepError>> {
+        Box::pin(async move {
+            super::seed::ensure(&self.conf, &self.cx.region, &self.cx.stack).await.map_err(StepError::retryable)
+        })
+    }
 }
 
 /// The SDK configuration writes use: the DR region, and no SDK-level retries, because a blind

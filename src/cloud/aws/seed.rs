@@ -1,0 +1,73 @@
+//! The stack seed's secret (`live::seed`) in the DR region's Secrets Manager: read while
+//! planning, created by the first apply that needs it. A secret of that name that is not this
+//! stack's seed (its tags say otherwise) is never adopted or overwritten.
+
+use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::types::Tag;
+
+use crate::live::STACK_TAG;
+use crate::live::seed::{SEED_TAG, StackSeed, secret_name};
+
+fn failure(call: &str, name: &str, region: &str, e: impl std::fmt::Display) -> String {
+    format!("secretsmanager:{call} {name} in {region}: {e}")
+}
+
+/// The stack's seed, or `None` when its secret does not exist yet.
+pub(super) async fn read(conf: &aws_config::SdkConfig, region: &str, stack: &str) -> Result<Option<StackSeed>, String> {
+    let client = Client::new(conf);
+    let name = secret_name(stack);
+    let described = match client.describe_secret().secret_id(&name).send().await {
+        Ok(d) => d,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(None),
+        Err(e) => {
+            return Err(failure(
+                "DescribeSecret",
+                &name,
+                region,
+                aws_sdk_secretsmanager::error::DisplayErrorContext(&e),
+            ));
+        }
+    };
+    let tag =
+        |k: &str| described.tags().iter().find(|t| t.key() == Some(k)).and_then(|t| t.value()).map(str::to_string);
+    if tag(STACK_TAG).as_deref() != Some(stack) || tag(SEED_TAG).as_deref() != Some("true") {
+        return Err(format!(
+            "secret {name} in {region} exists but is not tagged as stack {stack}'s seed ({STACK_TAG} = {stack}, {SEED_TAG} = true); drplan does not adopt it. Rename the stack or delete that secret if it is not in use"
+        ));
+    }
+    let value = client.get_secret_value().secret_id(&name).send().await.map_err(|e| {
+        failure("GetSecretValue", &name, region, aws_sdk_secretsmanager::error::DisplayErrorContext(&e))
+    })?;
+    let text = value.secret_string().unwrap_or_default();
+    StackSeed::from_secret_string(text)
+        .map(Some)
+        .map_err(|why| format!("secret {name} in {region} is not a stack seed: {why}"))
+}
+
+/// The stack's seed, created when it does not exist. A create whose answer was lost, or that
+/// raced another apply, is followed by a read: the seed that exists wins, so there is one.
+pub(super) async fn ensure(conf: &aws_config::SdkConfig, region: &str, stack: &str) -> Result<StackSeed, String> {
+    if let Some(seed) = read(conf, region, stack).await? {
+        return Ok(seed);
+    }
+    let seed = StackSeed::generate()?;
+    let name = secret_name(stack);
+    let created = Client::new(conf)
+        .create_secret()
+        .name(&name)
+        .description(format!(
+            "drplan stack seed of {stack}: its random_password and random_string values derive from it; deleting it changes them all"
+        ))
+        .secret_string(seed.to_secret_string())
+        .tags(Tag::builder().key(STACK_TAG).value(stack).build())
+        .tags(Tag::builder().key(SEED_TAG).value("true").build())
+        .send()
+        .await;
+    match created {
+        Ok(_) => Ok(seed),
+        Err(e) => match read(conf, region, stack).await {
+            Ok(Some(existing)) => Ok(existing),
+            _ => Err(failure("CreateSecret", &name, region, aws_sdk_secretsmanager::error::DisplayErrorContext(&e))),
+        },
+    }
+}
