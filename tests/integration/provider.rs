@@ -278,10 +278,9 @@ fn native_schemas_agree_with_the_providers() {
     for native in drplan::schema::all() {
         let prefix = if native.mode == Mode::Data { "data." } else { "" };
         let Some(theirs) = recorded.resource_schema(native.mode, &native.ty) else {
-            // Terraform's own and hashicorp/null's, not provider-aws's.
-            if !["terraform_remote_state", "terraform_data", "null_resource", "archive_file", "random_id"]
-                .contains(&native.ty.as_str())
-            {
+            // Terraform's own, hashicorp/null's, archive's and random's, not provider-aws's.
+            let others = ["terraform_remote_state", "terraform_data", "null_resource", "archive_file"];
+            if !others.contains(&native.ty.as_str()) && !native.ty.starts_with("random_") {
                 problems.push(format!("{prefix}{}: not a provider-aws type", native.ty));
             }
             continue;
