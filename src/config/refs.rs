@@ -37,7 +37,8 @@ pub struct Reference {
 }
 
 pub fn expr_refs(e: &Expr) -> Vec<Reference> {
-    let mut w = Walker { file: e.file, bound: Vec::new(), out: Vec::new(), meta: Vec::new(), unmasking: 0 };
+    let mut w =
+        Walker { file: e.file, bound: Vec::new(), out: Vec::new(), meta: Vec::new(), unmasking: 0, shape_only: false };
     w.expr(&e.expr);
     w.out
 }
@@ -46,7 +47,7 @@ pub fn expr_refs(e: &Expr) -> Vec<Reference> {
 /// traversal from its longest form to the object (`aws_subnet.a[0].id`, `aws_subnet.a[0]`,
 /// `aws_subnet.a`), and `count.index`, `each.key`, `path.module` and the like; no duplicates.
 pub fn terraform_refs(expr: &Expression, file: FileId) -> Vec<String> {
-    let mut w = Walker { file, bound: Vec::new(), out: Vec::new(), meta: Vec::new(), unmasking: 0 };
+    let mut w = Walker { file, bound: Vec::new(), out: Vec::new(), meta: Vec::new(), unmasking: 0, shape_only: false };
     w.expr(expr);
     let mut out: Vec<String> = Vec::new();
     let mut push = |s: String| {
@@ -89,7 +90,7 @@ pub fn terraform_refs(expr: &Expression, file: FileId) -> Vec<String> {
 
 /// References from every attribute and nested block of a body (resource bodies).
 pub fn body_refs(body: &Body, file: FileId) -> Vec<Reference> {
-    let mut w = Walker { file, bound: Vec::new(), out: Vec::new(), meta: Vec::new(), unmasking: 0 };
+    let mut w = Walker { file, bound: Vec::new(), out: Vec::new(), meta: Vec::new(), unmasking: 0, shape_only: false };
     w.body(body);
     w.out
 }
@@ -102,6 +103,10 @@ struct Walker {
     meta: Vec<String>,
     /// Depth of `nonsensitive(...)` calls around the current expression.
     unmasking: usize,
+    /// The current expression is `length()`'s argument: a whole resource read there yields
+    /// only its size, which carries no attribute's sensitivity (Terraform marks values, and
+    /// `length` keeps only the collection's own mark).
+    shape_only: bool,
 }
 
 impl Walker {
@@ -209,7 +214,12 @@ impl Walker {
                 }
                 let unmask = name == "nonsensitive" && core;
                 self.unmasking += usize::from(unmask);
-                c.args.iter().for_each(|a| self.expr(a));
+                let sized = name == "length" && core && c.args.len() == 1;
+                for a in c.args.iter() {
+                    self.shape_only = sized && matches!(a, Expression::Traversal(_) | Expression::Variable(_));
+                    self.expr(a);
+                    self.shape_only = false;
+                }
                 self.unmasking -= usize::from(unmask);
             }
             Expression::Conditional(c) => {
@@ -289,7 +299,8 @@ impl Walker {
             },
             _ => return,
         };
-        let unmasked = self.unmasking > 0;
+        let whole_resource = matches!(target, Target::Resource(..)) && output.is_none();
+        let unmasked = self.unmasking > 0 || (self.shape_only && whole_resource);
         self.out.push(Reference { target, key, output, span: self.file.range(whole.span()), unmasked });
     }
 }

@@ -514,3 +514,35 @@ fn references_to_any_resource_type_resolve_whatever_the_declaration_order() {
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     assert!(plan.stdout.contains("Plan: 1 to add"), "{}", plan.stdout);
 }
+
+/// Sensitivity follows values, as Terraform's marks do: the size of a resource whose schema has
+/// a sensitive attribute (`length(aws_db_instance.replica)`) and its other attributes are not
+/// sensitive, so an output of them needs no `sensitive = true`; the whole object, or its
+/// password, or the length of the password, still does.
+#[test]
+fn only_sensitive_attributes_make_an_output_sensitive() {
+    let db = "resource \"aws_db_instance\" \"replica\" {\n  count               = 1\n  identifier          = \"replica\"\n  instance_class      = \"db.t3.micro\"\n  replicate_source_db = \"arn:aws:rds:us-east-1:123456789012:db:primary\"\n  password            = \"not-a-secret-to-anyone\"\n}\n";
+    let head = "recovery {\n  stack  = \"s\"\n  region = \"us-west-2\"\n}\n\n";
+    let check = |output: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("main.tf"), format!("{head}{db}\noutput \"x\" {{\n  value = {output}\n}}\n"))
+            .unwrap();
+        drplan(&["validate", &tmp.path().display().to_string()])
+    };
+    for fine in [
+        "length(aws_db_instance.replica) > 0 ? aws_db_instance.replica[0].id : null",
+        "aws_db_instance.replica[0].identifier",
+    ] {
+        let run = check(fine);
+        assert_eq!(run.code, 0, "{fine}: {}", run.stderr);
+    }
+    for sensitive in [
+        "aws_db_instance.replica[0]",
+        "aws_db_instance.replica[0].password",
+        "length(aws_db_instance.replica[0].password)",
+    ] {
+        let run = check(sensitive);
+        assert_eq!(run.code, 1, "{sensitive}: {}", run.stdout);
+        assert!(run.stderr.contains("Output refers to sensitive values"), "{sensitive}: {}", run.stderr);
+    }
+}
