@@ -85,7 +85,24 @@ impl LiveView for PlanView<'_> {
         if self.inventory.is_empty() {
             return Ok(None); // read during apply, as Terraform defers it
         }
-        let result = data::read(self.inventory, ty, region, config)?;
+        let result = match data::read(self.inventory, ty, region, config) {
+            Ok(found) => found,
+            // Not among what the inventory holds (a public AMI, another account's snapshot):
+            // the provider asks AWS itself, in its region.
+            Err(why) => {
+                match self.host.as_deref().filter(|h| h.region == region && h.block(Mode::Data, ty).is_some()) {
+                    Some(host) => {
+                        let read = std::thread::scope(|s| s.spawn(|| host.read_data(ty, config)).join());
+                        match read.unwrap_or_else(|_| Err(format!("reading {ty} through the provider failed"))) {
+                            Ok(Some(value)) => Some(value),
+                            Ok(None) => return Err(why),
+                            Err(e) => return Err(format!("{why}; terraform-provider-aws: {e}")),
+                        }
+                    }
+                    None => return Err(why),
+                }
+            }
+        };
         if let Some(id) = result.as_ref().and_then(|v| v.get("id")).and_then(Value::as_str) {
             self.read.borrow_mut().insert(format!("{region}/{ty}/{id}"));
         }

@@ -43,6 +43,8 @@ pub struct Host {
     pub version: String,
     /// Configured so that it cannot reach AWS (see [`Settings::offline`]).
     pub offline: bool,
+    /// The region it reads and writes in (the DR region).
+    pub region: String,
 }
 
 /// What the provider planned for one object.
@@ -93,6 +95,7 @@ impl Host {
             versions: hosted.versions().clone(),
             version: located.version.clone(),
             offline: settings.offline,
+            region: settings.region.clone(),
         })
     }
 

@@ -33,7 +33,17 @@ const EXPECTED: &[(&str, &[&str])] = &[
     // Terraform: not checked (its hashicorp/random is not on these machines). Without the
     // provider, the types it serves.
     ("jenny95-hub-mutiregion-disaster-recovery", &["Unsupported resource type", "Unsupported data source type"]),
+    // Terraform: plans (TERRAFORM-PLAN.txt). Without the provider, the types it serves.
+    ("jimmyperalta-dev-aws-global-dr-platform", &["Unsupported resource type"]),
 ];
+
+/// The root module of a repository, where it is not the repository's top directory.
+fn root_of(dir: &str) -> String {
+    match name_of(dir) {
+        "jimmyperalta-dev-aws-global-dr-platform" => format!("{dir}/environments/dr"),
+        _ => dir.to_string(),
+    }
+}
 
 #[test]
 fn real_repositories_get_located_errors_only_for_what_is_missing() {
@@ -42,7 +52,8 @@ fn real_repositories_get_located_errors_only_for_what_is_missing() {
     for dir in &dirs {
         let name = name_of(dir);
         let allowed = EXPECTED.iter().find(|(n, _)| *n == name).map(|(_, a)| *a).unwrap_or_else(|| panic!("{name}"));
-        let args = ["validate", dir.as_str()];
+        let root = root_of(dir);
+        let args = ["validate", root.as_str()];
         let run = drplan(&args);
         assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
         let errors: Vec<&str> = run.stderr.lines().filter_map(|l| l.strip_prefix("Error: ")).collect();
@@ -55,7 +66,7 @@ fn real_repositories_get_located_errors_only_for_what_is_missing() {
         }
         settings().bind(|| insta::assert_snapshot!(format!("corpus-{name}"), run.transcript(&args)));
         // Plan stops on the same kinds of problems (nothing is planned while they remain).
-        let plan = drplan(&["plan", dir.as_str(), "--live", "empty"]);
+        let plan = drplan(&["plan", root.as_str(), "--live", "empty"]);
         assert_eq!(plan.code, 1, "{name}");
         for e in plan.stderr.lines().filter_map(|l| l.strip_prefix("Error: ")) {
             assert!(allowed.contains(&e), "{name}: plan reports {e:?}\n{}", plan.stderr);
@@ -79,6 +90,9 @@ const WITH_PROVIDER: &[(&str, &[&str], Option<usize>)] = &[
         &["Missing recovery block", "Provider configuration not present", "Reference to undeclared resource"],
         None,
     ),
+    // A pilot light with random_password and random_id (derived, not counted: Terraform's 38
+    // less those 2), the read replica and an Amazon Linux AMI lookup.
+    ("jimmyperalta-dev-aws-global-dr-platform", &[], Some(36)),
 ];
 
 /// Where the provider is installed, every block of the repositories is checked against its
@@ -95,7 +109,7 @@ fn real_repositories_with_the_provider() {
         let name = name_of(&dir);
         let (_, allowed, creates) =
             WITH_PROVIDER.iter().find(|(n, _, _)| *n == name).unwrap_or_else(|| panic!("{name}"));
-        let inside = crate::harness::root().join(&dir);
+        let inside = crate::harness::root().join(root_of(&dir));
         let run = installed.drplan_in(&inside, &["validate", "."]);
         assert_eq!(run.code, if allowed.is_empty() { 0 } else { 1 }, "{name}: {}", run.stderr);
         for e in run.stderr.lines().filter_map(|l| l.strip_prefix("Error: ")) {
@@ -107,6 +121,26 @@ fn real_repositories_with_the_provider() {
             assert_eq!(plan.code, 0, "{name}: {}", plan.stderr);
             let summary = format!("Plan: {creates} to add, 0 to change, 0 to destroy.");
             assert!(plan.stdout.contains(&summary), "{name}: {}", plan.stdout);
+            same_addresses_as_terraform(&installed, &dir, &inside);
         }
     }
+}
+
+/// Where Terraform's plan of a repository was recorded (TERRAFORM-PLAN.txt: its managed
+/// addresses), drplan plans exactly those addresses, no more, no fewer.
+fn same_addresses_as_terraform(installed: &crate::harness::InstalledProvider, dir: &str, inside: &std::path::Path) {
+    let Ok(oracle) = std::fs::read_to_string(crate::harness::root().join(dir).join("TERRAFORM-PLAN.txt")) else {
+        return;
+    };
+    let theirs: std::collections::BTreeSet<&str> = oracle.lines().filter(|l| !l.is_empty()).collect();
+    let run = installed.drplan_in(inside, &["plan", ".", "--live", "empty", "--format", "json"]);
+    assert_eq!(run.code, 0, "{dir}: {}", run.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ours: std::collections::BTreeSet<String> = crate::harness::changes(&plan)
+        .iter()
+        .filter(|c| c["mode"] == "managed")
+        .map(|c| c["address"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let ours: std::collections::BTreeSet<&str> = ours.iter().map(String::as_str).collect();
+    assert_eq!(ours, theirs, "{dir}: drplan's addresses against Terraform's");
 }

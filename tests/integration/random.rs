@@ -85,7 +85,9 @@ fn random_password_applies_and_replans_unchanged_on_another_machine() {
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
     assert!(!again.stdout.contains("stack seed"), "the seed exists now: {}", again.stdout);
-    let json = provider.drplan_moto_in(&moto, second.path(), &["plan", ".", "--json"]);
+    let json = provider.drplan_moto_in(&moto, second.path(), &["plan", ".", "--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert!(json.stdout.contains("\"resource_changes\""), "{}", json.stdout);
     let snapshot = provider.drplan_moto_in(&moto, second.path(), &["snapshot", ".", "--out", "live.json"]);
     assert_eq!(snapshot.code, 0, "{}", snapshot.stderr);
     let output = provider.drplan_moto_in(&moto, second.path(), &["output", "."]);
