@@ -202,11 +202,20 @@ pub struct Moto {
 
 impl Moto {
     pub fn start() -> Moto {
+        Moto::launch(false)
+    }
+
+    /// A moto that holds AWS's public images (Amazon Linux, Ubuntu...), as a real region does.
+    pub fn with_public_images() -> Moto {
+        Moto::launch(true)
+    }
+
+    fn launch(public_images: bool) -> Moto {
         use std::io::BufRead as _;
         let bin = moto_server();
         let mut child = Command::new(&bin)
             .args(["-H", "127.0.0.1", "-p", "0"])
-            .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+            .env("MOTO_EC2_LOAD_DEFAULT_AMIS", if public_images { "true" } else { "false" })
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()

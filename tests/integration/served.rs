@@ -389,3 +389,25 @@ fn native_data_sources_stay_known_beside_served_types() {
     assert!(run.stdout.contains("# aws_kms_key.k will be created"), "{}", run.stdout);
     assert!(run.stdout.contains("Plan: 5 to add, 0 to change, 0 to destroy."), "{}", run.stdout);
 }
+
+/// A native data source the inventory cannot answer (a public Amazon Linux image: the stack's
+/// inventory holds its own images only) is read through the provider, from AWS, in its region;
+/// without the provider it is the located "no match" error it was.
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn public_images_are_read_through_the_provider() {
+    let moto = crate::harness::Moto::with_public_images();
+    let dir = "tests/fixtures/plans/public-ami";
+    let run = provider().drplan_moto(&moto, &["plan", dir, "--format", "json"]);
+    assert_ok(&run, "plan");
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let name = plan["output_changes"]["image"]["after"].as_str().unwrap_or_default().to_string();
+    assert!(name.starts_with("amzn2-ami-hvm-") && name.ends_with("-x86_64-gp2"), "{}", run.stdout);
+    let without = crate::harness::drplan_moto(&moto, &["plan", dir]);
+    assert_eq!(without.code, 1, "{}", without.stdout);
+    assert!(without.stderr.contains("no aws_ami in us-west-2 matches"), "{}", without.stderr);
+}
