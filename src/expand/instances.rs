@@ -158,8 +158,22 @@ impl<'l> Engine<'l> {
         let mut ev = Evaluator::new(&frame.scope, decl.file);
         // A primary-side counterpart is never created: a count or for_each not known yet
         // (it reads something the DR side creates) defers it instead of failing the DR plan.
-        let lenient = self.opts.lenient_keys || read_only;
+        // One that reads a type nobody serves (already an error) is deferred too: its
+        // "known only after apply" would be noise after that error.
+        let lenient = self.opts.lenient_keys || read_only || self.reads_unserved(decl);
         count::keys(&mut ev, decl.count.as_ref(), decl.for_each.as_ref(), lenient, self.diags)
+    }
+
+    /// Whether `count`/`for_each` reads a resource of a type neither drplan nor the provider
+    /// serves.
+    fn reads_unserved(&self, decl: &ResourceDecl) -> bool {
+        let refs = decl.count.iter().chain(&decl.for_each).flat_map(expr_refs);
+        refs.into_iter().any(|r| match &r.target {
+            Target::Resource(mode, ty, _) => {
+                schema::lookup(*mode, ty).is_none() && self.opts.hosted.lookup(*mode, ty).is_none()
+            }
+            _ => false,
+        })
     }
 
     /// Evaluates one instance of a block and records it; returns its index and the value

@@ -29,11 +29,16 @@ pub struct ConfigResolver {
     recovery: Recovery,
     /// Reads data sources drplan does not serve natively.
     host: Option<Arc<crate::provider::Host>>,
+    /// Reads them in the other regions.
+    regional: Option<Arc<crate::provider::regional::Regional>>,
 }
 
 impl Resolve for ConfigResolver {
     fn resolve(&self, inventory: &Inventory, address: &str) -> Result<Resolved, String> {
-        let view = PlanView::new(inventory).rooted(&self.parsed.loaded.tree.root().dir).with_host(self.host.clone());
+        let view = PlanView::new(inventory)
+            .rooted(&self.parsed.loaded.tree.root().dir)
+            .with_host(self.host.clone())
+            .with_regional(self.regional.clone());
         let (exp, diags) = match self.parsed.expand_focused(&view, address) {
             Some(focused) => focused,
             None => self.parsed.expand_with(&view),
@@ -78,7 +83,10 @@ impl Resolve for ConfigResolver {
     }
 
     fn outputs(&self, inventory: &Inventory) -> Vec<(String, Option<serde_json::Value>, bool)> {
-        let view = PlanView::new(inventory).rooted(&self.parsed.loaded.tree.root().dir).with_host(self.host.clone());
+        let view = PlanView::new(inventory)
+            .rooted(&self.parsed.loaded.tree.root().dir)
+            .with_host(self.host.clone())
+            .with_regional(self.regional.clone());
         let (exp, _) = self.parsed.expand_with(&view);
         exp.outputs
             .iter()
@@ -154,8 +162,8 @@ pub fn prepare(
         Some(saved) => Planned { plan: saved, ..fresh },
         None => fresh,
     };
-    let host = planned.host.clone();
-    Ok(Prepared { planned, from_file, resolver: ConfigResolver { parsed, recovery, host } })
+    let (host, regional) = (planned.host.clone(), planned.regional.clone());
+    Ok(Prepared { planned, from_file, resolver: ConfigResolver { parsed, recovery, host, regional } })
 }
 
 /// A saved plan is applied only with credentials of the account it was made in.

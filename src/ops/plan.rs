@@ -13,6 +13,7 @@ use crate::live::{Inventory, LiveSnapshot};
 use crate::plan::Plan;
 use crate::plan::build::{self, BuildOptions};
 use crate::plan::view::PlanView;
+use crate::provider::regional::Regional;
 
 #[derive(Clone)]
 pub struct PlanOptions<'c> {
@@ -34,6 +35,8 @@ pub struct Planned {
     /// The configured provider host, when the plan has types only the provider serves (apply
     /// writes them through the same process).
     pub host: Option<Arc<crate::provider::Host>>,
+    /// Hosts for the other regions data sources are read in (apply reads them there too).
+    pub regional: Option<Arc<Regional>>,
 }
 
 pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
@@ -44,21 +47,23 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     let recovery = settings.recovery;
     let host = start_host(&parsed, &recovery.region, opts.cloud, request.roles.get(&recovery.region))?;
     let snapshot = upgrade_recorded(read_live(&parsed, opts.cloud, &request, host.as_ref())?, host.as_ref())?;
+    let regional = regional_hosts(&parsed, opts.cloud, &request, host.as_ref(), &snapshot);
+    let hosts = (host.as_ref(), regional.as_ref());
     let inventory = Inventory::new(snapshot, crate::resources::natural_key);
-    let (plan, config) = plan_once(parsed, opts, &inventory, host.as_ref(), BTreeSet::new())?;
+    let (plan, config) = plan_once(parsed, opts, &inventory, hosts, BTreeSet::new())?;
     // What refers to a provider-served object the provider replaces must see it unknown (a
     // native one's replacement is known while evaluating): plan again knowing them.
     let replaced = served_replacements(&plan, host.as_deref());
     let (mut plan, config) = match replaced.is_empty() {
         true => (plan, config),
-        false => plan_once(parse_configuration(&load), opts, &inventory, host.as_ref(), replaced)?,
+        false => plan_once(parse_configuration(&load), opts, &inventory, hosts, replaced)?,
     };
     crate::recovery::assess(&mut plan, &config.expansion, &inventory, &opts.calibration);
     plan.account_id = account(opts.cloud, &plan.region, &config.expansion.account_guards)?;
     // Values derive from a seed that does not exist yet: the first apply creates it (a
     // destroy derives nothing).
     plan.creates_stack_seed = request.stack_seed && inventory.snapshot.stack_seed.is_none() && !plan.destroy;
-    Ok(Planned { plan, config, inventory, host })
+    Ok(Planned { plan, config, inventory, host, regional })
 }
 
 /// The account the credentials act in, checked against the provider configurations'
@@ -81,12 +86,13 @@ fn plan_once(
     parsed: Parsed,
     opts: &PlanOptions,
     inventory: &Inventory,
-    host: Option<&Arc<crate::provider::Host>>,
+    (host, regional): (Option<&Arc<crate::provider::Host>>, Option<&Arc<Regional>>),
     replaced: BTreeSet<String>,
 ) -> Result<(Plan, Configuration), Error> {
     let view = PlanView::new(inventory)
         .rooted(&parsed.loaded.tree.root().dir)
         .with_host(host.cloned())
+        .with_regional(regional.cloned())
         .with_replaced(replaced);
     let config = evaluate_with(parsed, &view, host.map(|h| h.plugin()))?;
     let build_opts = BuildOptions {
@@ -153,6 +159,26 @@ pub fn start_host(
         region: region.to_string(),
         message: e.to_string(),
     })
+}
+
+/// Provider hosts for the other regions the configuration reads data sources in, started on
+/// demand; none for a region the inventory found unreachable (a dead primary).
+fn regional_hosts(
+    parsed: &Parsed,
+    cloud: &dyn Cloud,
+    request: &InventoryRequest,
+    host: Option<&Arc<crate::provider::Host>>,
+    snapshot: &LiveSnapshot,
+) -> Option<Arc<Regional>> {
+    host?;
+    let base = crate::provider::host::Settings {
+        region: request.dr_region.clone(),
+        offline: !cloud.reaches_aws(),
+        endpoint_url: cloud.endpoint_url(),
+        assume_role: None,
+    };
+    let unavailable = snapshot.unavailable_regions.iter().map(|u| u.region.clone()).collect();
+    Some(Arc::new(Regional::new(parsed.hosted().clone(), base, request.roles.clone(), unavailable)))
 }
 
 /// Reads the live state a plan of `parsed` needs: the inventory, then what depends on the

@@ -22,6 +22,8 @@ pub struct PlanView<'a> {
     root: std::path::PathBuf,
     /// The provider host, which reads data sources drplan does not serve natively.
     host: Option<std::sync::Arc<crate::provider::Host>>,
+    /// Hosts for other regions, for data sources on their provider configurations.
+    regional: Option<std::sync::Arc<crate::provider::regional::Regional>>,
     /// Addresses of provider-served instances the provider plans to replace: references to them
     /// are unknown until apply, as in Terraform (learnt from a first plan, see `ops::plan`).
     replaced: BTreeSet<String>,
@@ -36,6 +38,7 @@ impl<'a> PlanView<'a> {
             read: RefCell::new(BTreeSet::new()),
             root: ".".into(),
             host: None,
+            regional: None,
             replaced: BTreeSet::new(),
             planned_new: RefCell::default(),
         }
@@ -49,6 +52,20 @@ impl<'a> PlanView<'a> {
     pub fn with_host(mut self, host: Option<std::sync::Arc<crate::provider::Host>>) -> Self {
         self.host = host;
         self
+    }
+
+    pub fn with_regional(mut self, regional: Option<std::sync::Arc<crate::provider::regional::Regional>>) -> Self {
+        self.regional = regional;
+        self
+    }
+
+    /// The host that reads in `region`: the DR region's, or another region's started on demand.
+    fn host_for(&self, region: &str) -> Result<Option<std::sync::Arc<crate::provider::Host>>, String> {
+        match (&self.host, &self.regional) {
+            (Some(h), _) if region.is_empty() || h.region == region => Ok(Some(h.clone())),
+            (Some(_), Some(regional)) => regional.host(region),
+            _ => Ok(None),
+        }
     }
 
     pub fn rooted(mut self, root: &std::path::Path) -> Self {
@@ -75,7 +92,8 @@ impl LiveView for PlanView<'_> {
         }
         // A data source drplan reads natively stays native when the provider is running too:
         // one engine's presence never makes the other's values unknown.
-        let hosted = self.host.as_deref().filter(|h| !data::is_native(ty) && h.block(Mode::Data, ty).is_some());
+        let host = self.host_for(region)?;
+        let hosted = host.as_deref().filter(|h| !data::is_native(ty) && h.block(Mode::Data, ty).is_some());
         if let Some(host) = hosted {
             // On a thread of its own: the host waits on its runtime, which is not allowed on a
             // thread that runs another (apply evaluates from inside one).
@@ -89,19 +107,17 @@ impl LiveView for PlanView<'_> {
             Ok(found) => found,
             // Not among what the inventory holds (a public AMI, another account's snapshot):
             // the provider asks AWS itself, in its region.
-            Err(why) => {
-                match self.host.as_deref().filter(|h| h.region == region && h.block(Mode::Data, ty).is_some()) {
-                    Some(host) => {
-                        let read = std::thread::scope(|s| s.spawn(|| host.read_data(ty, config)).join());
-                        match read.unwrap_or_else(|_| Err(format!("reading {ty} through the provider failed"))) {
-                            Ok(Some(value)) => Some(value),
-                            Ok(None) => return Err(why),
-                            Err(e) => return Err(format!("{why}; terraform-provider-aws: {e}")),
-                        }
+            Err(why) => match host.as_deref().filter(|h| h.block(Mode::Data, ty).is_some()) {
+                Some(host) => {
+                    let read = std::thread::scope(|s| s.spawn(|| host.read_data(ty, config)).join());
+                    match read.unwrap_or_else(|_| Err(format!("reading {ty} through the provider failed"))) {
+                        Ok(Some(value)) => Some(value),
+                        Ok(None) => return Err(why),
+                        Err(e) => return Err(format!("{why}; terraform-provider-aws: {e}")),
                     }
-                    None => return Err(why),
                 }
-            }
+                None => return Err(why),
+            },
         };
         if let Some(id) = result.as_ref().and_then(|v| v.get("id")).and_then(Value::as_str) {
             self.read.borrow_mut().insert(format!("{region}/{ty}/{id}"));
@@ -116,7 +132,16 @@ impl LiveView for PlanView<'_> {
             return Some(crate::resources::graph_only::value(m.ty, stack, m.addr, config, seed));
         }
         if m.read_only {
-            let (value, live) = super::counterpart::planned_value(self.inventory, m.ty, m.region?, config)?;
+            let Some((value, live)) = super::counterpart::planned_value(self.inventory, m.ty, m.region?, config) else {
+                // Not found (a first plan of both halves, or a primary not built yet): where
+                // instance keys hang on it, what the provider would plan for a new one (an ACM
+                // certificate's validation options carry its domain names), as Terraform sees it.
+                return if m.decides_keys && schema::lookup(Mode::Managed, m.ty).is_none() {
+                    self.provider_planned(m, config)
+                } else {
+                    None
+                };
+            };
             self.read.borrow_mut().insert(format!("{}/{}/{}", live.region, live.ty, live.id));
             return Some(value);
         }

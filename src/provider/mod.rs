@@ -15,6 +15,7 @@ pub mod locate;
 pub mod ownership;
 pub mod plugin;
 pub mod proposed;
+pub mod regional;
 pub mod schema;
 pub mod wire;
 

@@ -20,8 +20,11 @@ fn checkout() -> tempfile::TempDir {
     dir
 }
 
-/// The Secrets Manager secrets in us-west-2: (name, value, tags).
-fn secrets(moto: &Moto) -> Vec<(String, String, Vec<(String, String)>)> {
+/// A secret's name, value and tags.
+type Secret = (String, String, Vec<(String, String)>);
+
+/// The Secrets Manager secrets in us-west-2.
+fn secrets(moto: &Moto) -> Vec<Secret> {
     block_on(async {
         let sm = aws_sdk_secretsmanager::Client::new(&moto.sdk("us-west-2").await);
         let list = sm.list_secrets().send().await.unwrap();

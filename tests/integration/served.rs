@@ -411,3 +411,24 @@ fn public_images_are_read_through_the_provider() {
     assert_eq!(without.code, 1, "{}", without.stdout);
     assert!(without.stderr.contains("no aws_ami in us-west-2 matches"), "{}", without.stderr);
 }
+
+/// A served data source on the primary's provider configuration is read in the primary region
+/// (through a provider configured for it), not in the DR region where nothing of that name is.
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn data_sources_on_the_primarys_provider_are_read_in_the_primary_region() {
+    let moto = crate::harness::Moto::start();
+    crate::apply::block_on(async {
+        let sns = aws_sdk_sns::Client::new(&moto.sdk("us-east-1").await);
+        sns.create_topic().name("alerts").send().await.unwrap();
+    });
+    let run = provider().drplan_moto(&moto, &["plan", "tests/fixtures/plans/primary-data-source", "--format", "json"]);
+    assert_ok(&run, "plan");
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let arn = plan["output_changes"]["topic"]["after"].as_str().unwrap_or_default().to_string();
+    assert_eq!(arn, "arn:aws:sns:us-east-1:123456789012:alerts", "{}", run.stdout);
+}
