@@ -385,7 +385,7 @@ impl<'l> Engine<'l> {
     /// instance addresses, which are shown everywhere and written into ownership tags.
     fn sensitive_for_each(&mut self, frame: &Frame, for_each: Option<&crate::config::Expr>) -> bool {
         let Some(fe) = for_each else { return false };
-        if !Self::sensitive_of(frame, &expr_refs(fe)) {
+        if !Self::keys_sensitive_of(frame, &expr_refs(fe)) {
             return false;
         }
         self.diags.push(
@@ -543,7 +543,8 @@ impl<'l> Engine<'l> {
                     let mut deps = Self::deps_of(frame, &expr_refs(expr));
                     deps.extend(&call_deps);
                     let sensitive = Self::sensitive_of(frame, &expr_refs(expr));
-                    child_inputs.insert(name.clone(), Carried { value, deps, sensitive });
+                    let only_within = sensitive && Self::keys_insensitive(frame, expr);
+                    child_inputs.insert(name.clone(), Carried { value, deps, sensitive, only_within });
                 }
             }
             let prefix = format!("{}module.{}{}.", frame.prefix, call.name, key.suffix());

@@ -262,6 +262,9 @@ struct Exported {
     outputs: BTreeMap<String, BTreeSet<usize>>,
     /// The value derives from a sensitive variable or output.
     sensitive: bool,
+    /// ...but only values inside it do (an object constructor with a sensitive value): its
+    /// keys are not sensitive, so it may be iterated by `for_each`, as Terraform's marks allow.
+    only_within: bool,
     sensitive_outputs: BTreeSet<String>,
 }
 
@@ -279,6 +282,8 @@ struct Carried {
     value: Value,
     deps: BTreeSet<usize>,
     sensitive: bool,
+    /// See [`Exported::only_within`].
+    only_within: bool,
 }
 
 /// A child module's inputs, or its outputs.
@@ -420,11 +425,11 @@ impl<'l> Engine<'l> {
         let decl = &frame.module.locals[i];
         let refs = expr_refs(&decl.value);
         let sensitive = Self::sensitive_of(frame, &refs);
+        let only_within = sensitive && Self::keys_insensitive(frame, &decl.value);
         let (value, deps) = self.eval_expr(frame, &decl.value, &refs);
         frame.scope.set_member("local", &decl.name, value);
-        frame
-            .exported
-            .insert(Target::Local(decl.name.clone()), Exported { all: deps, sensitive, ..Exported::default() });
+        let exported = Exported { all: deps, sensitive, only_within, ..Exported::default() };
+        frame.exported.insert(Target::Local(decl.name.clone()), exported);
     }
 
     /// An output: into the module's outputs, and the root's into the expansion.
@@ -451,7 +456,7 @@ impl<'l> Engine<'l> {
                 description: decl.description.clone(),
             });
         }
-        frame.outputs.insert(decl.name.clone(), Carried { value, deps, sensitive });
+        frame.outputs.insert(decl.name.clone(), Carried { value, deps, sensitive, only_within: false });
     }
 
     /// Binds a declaration that is skipped to unknown, so references to it evaluate.
@@ -487,6 +492,26 @@ impl<'l> Engine<'l> {
             }
         }
         deps
+    }
+
+    /// Whether `expr` builds an object whose keys reach nothing sensitive (its values may).
+    fn keys_insensitive(frame: &Frame, expr: &crate::config::Expr) -> bool {
+        let hcl_edit::expr::Expression::Object(object) = &expr.expr else { return false };
+        object.iter().all(|(key, _)| match key {
+            hcl_edit::expr::ObjectKey::Ident(_) => true,
+            hcl_edit::expr::ObjectKey::Expression(k) => {
+                let key = crate::config::Expr { expr: k.clone(), file: expr.file };
+                !Self::sensitive_of(frame, &expr_refs(&key))
+            }
+        })
+    }
+
+    /// Whether iterating these references would expose a sensitive value as a key: as
+    /// [`Engine::sensitive_of`], except that a whole value sensitive only within is not.
+    fn keys_sensitive_of(frame: &Frame, refs: &[Reference]) -> bool {
+        let within = |r: &Reference| r.output.is_none() && frame.exported.get(&r.target).is_some_and(|e| e.only_within);
+        let rest: Vec<Reference> = refs.iter().filter(|r| !within(r)).cloned().collect();
+        Self::sensitive_of(frame, &rest)
     }
 
     /// Whether any of the references reaches a sensitive variable or output.

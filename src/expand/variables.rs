@@ -28,11 +28,13 @@ impl Engine<'_> {
         };
         let mut deps = BTreeSet::new();
         let mut sensitive = decl.sensitive;
+        let mut only_within = false;
         let mut at = decl.span;
         let given: Option<Value> = match inputs {
             Some(child) => child.get(&decl.name).map(|c| {
                 deps = c.deps.clone();
                 sensitive |= c.sensitive;
+                only_within = c.only_within && !decl.sensitive;
                 c.value.clone()
             }),
             None => self.root_input(decl, &ty, &default_eval, &mut at),
@@ -84,7 +86,8 @@ impl Engine<'_> {
             self.out.root_variables.insert(decl.name.clone(), (value.clone(), sensitive));
         }
         frame.scope.set_member("var", &decl.name, value.clone());
-        frame.exported.insert(Target::Var(decl.name.clone()), Exported { all: deps, sensitive, ..Exported::default() });
+        let exported = Exported { all: deps, sensitive, only_within, ..Exported::default() };
+        frame.exported.insert(Target::Var(decl.name.clone()), exported);
         if value.is_wholly_known() {
             for v in &decl.validations {
                 self.validation(frame, decl, v);

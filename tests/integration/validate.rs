@@ -546,3 +546,22 @@ fn only_sensitive_attributes_make_an_output_sensitive() {
         assert!(run.stderr.contains("Output refers to sensitive values"), "{sensitive}: {}", run.stderr);
     }
 }
+
+/// `for_each` over a map whose keys are known and some of whose values are sensitive is valid
+/// (through a module input and through a local), as in Terraform; over a value sensitive as a
+/// whole it is refused (tests/fixtures/bad/for-each-sensitive).
+#[test]
+fn for_each_over_a_map_with_sensitive_values_is_valid() {
+    let dir = "tests/fixtures/plans/for-each-sensitive-values";
+    let run = drplan(&["validate", dir]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("not-shown-anywhere") && !run.stderr.contains("not-shown-anywhere"));
+    for format in ["human", "json"] {
+        let plan = drplan(&["plan", dir, "--live", "empty", "--format", format]);
+        assert_eq!(plan.code, 0, "{}", plan.stderr);
+        assert!(!plan.stdout.contains("not-shown-anywhere"), "the sensitive value leaked:\n{}", plan.stdout);
+    }
+    let bad = drplan(&["validate", "tests/fixtures/bad/for-each-sensitive"]);
+    assert_eq!(bad.code, 1, "{}", bad.stdout);
+    assert!(bad.stderr.contains("Invalid for_each argument"), "{}", bad.stderr);
+}
