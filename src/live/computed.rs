@@ -2,7 +2,8 @@
 //! `aws_caller_identity` (the account from the live snapshot), `aws_iam_policy_document`
 //! (see [`super::policy_document`]) and `terraform_remote_state` (a local state file, or an S3
 //! one read with the live state: see [`super::remote_state`]) and `archive_file` (a zip written
-//! while planning: see [`super::archive`]). They depend on their arguments,
+//! while planning: see [`super::archive`]), `template_file`, `local_file` and
+//! `local_sensitive_file` ([`super::local_files`]). They depend on their arguments,
 //! the provider's region, the account, the root module's directory and (for S3) the snapshot,
 //! so a plan knows them even without live state.
 
@@ -36,7 +37,7 @@ pub fn is_computed(ty: &str) -> bool {
             | "aws_caller_identity"
             | "terraform_remote_state"
             | "archive_file"
-    )
+    ) || super::local_files::TYPES.contains(&ty)
 }
 
 /// Computes `ty` if it is one of these; `Ok(None)` for any other type.
@@ -44,6 +45,9 @@ pub fn read(ty: &str, config: &Value, cx: &Context) -> Result<Option<Computed>, 
     if ty == super::archive::TYPE {
         let (value, key) = super::archive::read(config)?;
         return Ok(Some((value, Some(key))));
+    }
+    if super::local_files::TYPES.contains(&ty) {
+        return super::local_files::read(ty, config).map(Some);
     }
     if ty == super::remote_state::TYPE {
         let (value, key) = super::remote_state::read(cx.root, cx.inventory, config)?;

@@ -15,6 +15,7 @@
 pub mod archive;
 pub mod computed;
 pub mod data;
+pub mod local_files;
 mod policy_document;
 pub mod remote_state;
 pub mod seed;

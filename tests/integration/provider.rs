@@ -279,7 +279,15 @@ fn native_schemas_agree_with_the_providers() {
         let prefix = if native.mode == Mode::Data { "data." } else { "" };
         let Some(theirs) = recorded.resource_schema(native.mode, &native.ty) else {
             // Terraform's own, hashicorp/null's, archive's and random's, not provider-aws's.
-            let others = ["terraform_remote_state", "terraform_data", "null_resource", "archive_file"];
+            let others = [
+                "terraform_remote_state",
+                "terraform_data",
+                "null_resource",
+                "archive_file",
+                "template_file",
+                "local_file",
+                "local_sensitive_file",
+            ];
             if !others.contains(&native.ty.as_str()) && !native.ty.starts_with("random_") {
                 problems.push(format!("{prefix}{}: not a provider-aws type", native.ty));
             }

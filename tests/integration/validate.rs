@@ -565,3 +565,22 @@ fn for_each_over_a_map_with_sensitive_values_is_valid() {
     assert_eq!(bad.code, 1, "{}", bad.stdout);
     assert!(bad.stderr.contains("Invalid for_each argument"), "{}", bad.stderr);
 }
+
+/// `template_file` and `local_file` are computed while planning, as their providers compute
+/// them: a rendered template from its variables only, a file's content and digests.
+#[test]
+fn template_and_local_file_data_sources_are_computed() {
+    let run = drplan(&["output", "tests/fixtures/plans/template-file", "--live", "empty", "-json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        out["user_data"]["value"],
+        "#!/bin/sh\necho \"Recovered in the DR region\" > /etc/motd\necho \"DB_HOST=db.internal\" >> /etc/app.env\n"
+    );
+    // sha1("Recovered in the DR region\n"), as `sha1sum banner.txt` prints it.
+    let sha1 = {
+        use sha1::Digest as _;
+        hex::encode(sha1::Sha1::digest(b"Recovered in the DR region\n"))
+    };
+    assert_eq!(out["banner_sha1"]["value"], serde_json::Value::String(sha1));
+}

@@ -183,3 +183,25 @@ impl Evaluator<'_> {
         }
     }
 }
+
+/// Renders `text` as a template with only `vars` in scope (the `template_file` data source, as
+/// `templatestring` renders): `Ok(Unknown)` while a variable is unknown; the error says where in
+/// the template.
+pub fn render_template_string(
+    text: &str,
+    vars: &std::collections::BTreeMap<String, Value>,
+) -> std::result::Result<Value, String> {
+    let template = hcl_edit::parser::parse_template(text)
+        .map_err(|e| format!("the template, {}:{}: {}", e.location().line(), e.location().column(), e.message()))?;
+    let mut scope = Scope::default();
+    for (k, v) in vars {
+        scope.set(k.clone(), v.clone());
+    }
+    let mut inner = Evaluator::new(&scope, crate::diag::FileId(0));
+    let mut out = String::new();
+    match inner.render_template(&template, &mut out, false) {
+        Ok(true) => Ok(Value::String(out)),
+        Ok(false) => Ok(Value::Unknown),
+        Err(d) => Err(format!("the template: {}", d.detail.unwrap_or(d.summary))),
+    }
+}

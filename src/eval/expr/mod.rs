@@ -397,6 +397,7 @@ pub(super) fn describe(v: &Value) -> String {
 }
 
 mod call;
+pub use call::render_template_string;
 mod heredoc;
 mod template;
 mod traversal;
