@@ -175,6 +175,11 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         prior: Option<&LiveObject>,
         via_provider: bool,
     ) -> Result<Option<String>, StepError> {
+        if let Some(wait) = resources::time_sleep::wait_of(ty, config) {
+            // Nothing to write: the wait is the step.
+            tokio::time::sleep(wait.map_err(StepError::fatal)?).await;
+            return Ok(None);
+        }
         let created = Created::default();
         let request = ApplyRequest { address, op, config: Args(config), prior, created: &created, via_provider };
         self.provider_of(address).apply(ty, request).await?;

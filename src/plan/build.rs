@@ -88,6 +88,7 @@ pub fn build<'i>(
         p.changes.sort_by_key(|(i, _)| *i);
         p.unchanged.append(&mut served.unchanged);
     }
+    pending_waits(&mut p, exp, recovery);
     orphans(&mut p, recovery, inv, opts);
     if diags.has_errors() {
         return Err(diags);
@@ -492,4 +493,44 @@ fn select_targets(exp: &Expansion, targets: &[String], diags: &mut Diagnostics) 
         }
     }
     selected
+}
+
+/// A `time_sleep` is a step (a wait) when something depending on it is created or replaced in
+/// this plan, and nothing otherwise: see `resources::time_sleep`.
+fn pending_waits<'i>(p: &mut Planned<'i>, exp: &'i Expansion, recovery: &crate::expand::Recovery) {
+    let waits: Vec<usize> = exp
+        .instances
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| crate::resources::time_sleep::is(&i.ty))
+        .map(|(i, _)| i)
+        .collect();
+    if waits.is_empty() {
+        return;
+    }
+    let creating: Vec<usize> =
+        p.changes.iter().filter(|(_, c)| c.change.actions.contains(&Action::Create)).map(|(i, _)| *i).collect();
+    for w in waits {
+        let needed = creating.iter().any(|&c| reaches(exp, c, w));
+        if needed {
+            let inst = &exp.instances[w];
+            let region = inst.region.clone().unwrap_or_else(|| recovery.region.clone());
+            p.changes.push((w, fresh(inst, &region, Action::Create, None)));
+        }
+    }
+    p.changes.sort_by_key(|(i, _)| *i);
+}
+
+/// Whether instance `from` depends on instance `to`, directly or through others.
+fn reaches(exp: &Expansion, from: usize, to: usize) -> bool {
+    let (mut stack, mut seen) = (vec![from], std::collections::BTreeSet::new());
+    while let Some(i) = stack.pop() {
+        if i == to {
+            return true;
+        }
+        if seen.insert(i) {
+            stack.extend(exp.instances[i].deps.iter().copied());
+        }
+    }
+    false
 }

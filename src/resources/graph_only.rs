@@ -13,7 +13,7 @@ use crate::eval::Value;
 use crate::live::seed::StackSeed;
 
 /// The graph-only types (with [`super::random::TYPES`]).
-pub const TYPES: &[&str] = &["null_resource", "random_id", "terraform_data"];
+pub const TYPES: &[&str] = &["null_resource", "random_id", "terraform_data", "time_sleep"];
 
 /// Whether `ty` is graph-only.
 pub fn is(ty: &str) -> bool {

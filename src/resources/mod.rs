@@ -30,6 +30,7 @@ pub mod random;
 pub mod rds;
 pub mod route53;
 pub mod sdk;
+pub mod time_sleep;
 mod write;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -536,6 +537,9 @@ pub fn service_of(ty: &str) -> &'static str {
 
 /// The default duration of a step: the type's, or a generic figure.
 pub fn estimate(ty: &str, step: &StepView) -> Estimate {
+    if let Some(wait) = time_sleep::estimate(ty, step) {
+        return wait;
+    }
     match get(ty) {
         Some(t) => t.estimate(step),
         None => durations::served(ty, step),

@@ -26,6 +26,7 @@ mod remote_state;
 mod robustness;
 mod seed;
 mod served;
+mod time_sleep;
 mod validate;
 mod warm_standby;
 mod zones;

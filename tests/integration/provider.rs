@@ -278,7 +278,7 @@ fn native_schemas_agree_with_the_providers() {
     for native in drplan::schema::all() {
         let prefix = if native.mode == Mode::Data { "data." } else { "" };
         let Some(theirs) = recorded.resource_schema(native.mode, &native.ty) else {
-            // Terraform's own, hashicorp/null's, archive's and random's, not provider-aws's.
+            // Terraform's own and the utility providers' (null, archive, template, local, time, random).
             let others = [
                 "terraform_remote_state",
                 "terraform_data",
@@ -287,6 +287,7 @@ fn native_schemas_agree_with_the_providers() {
                 "template_file",
                 "local_file",
                 "local_sensitive_file",
+                "time_sleep",
             ];
             if !others.contains(&native.ty.as_str()) && !native.ty.starts_with("random_") {
                 problems.push(format!("{prefix}{}: not a provider-aws type", native.ty));
