@@ -79,7 +79,11 @@ impl<'l> Engine<'l> {
         let left = self.out.recovery.as_ref().is_some_and(|r| r.unmanaged.matching(&decl.ty, &base).is_some());
         let schema = if left && native.is_some() { provider_schema.or(native) } else { native.or(hosted) };
         let Some(schema) = schema else {
-            self.unsupported_type(decl);
+            // Left to other tools, of a type nobody here serves (another provider's): planned
+            // around, its values unknown; no schema to check it against.
+            if !left {
+                self.unsupported_type(decl);
+            }
             return None;
         };
         let (provider_key, region) = self.provider_region(frame, decl);

@@ -102,14 +102,23 @@ pub fn decode(
 }
 
 fn entry(text: &str) -> Result<Entry, String> {
-    let is_type =
-        |t: &str| t.starts_with("aws_") && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    // Any provider's type (`aws_sns_topic`, `tls_private_key`, `kubernetes_namespace`): a
+    // provider name, an underscore, a name.
+    let is_type = |t: &str| {
+        t.split_once('_').is_some_and(|(p, n)| !p.is_empty() && !n.is_empty())
+            && t.starts_with(|c: char| c.is_ascii_lowercase())
+            && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
     if text.contains(['*', '?', '[']) && !text.contains('.') {
         let glob = Glob::new(text).map_err(|e| e.kind().to_string())?;
         return Ok(Entry::TypeGlob(text.to_string(), glob.compile_matcher()));
     }
     if !text.contains('.') {
-        return if is_type(text) { Ok(Entry::Type(text.to_string())) } else { Err("not an AWS resource type".into()) };
+        return if is_type(text) {
+            Ok(Entry::Type(text.to_string()))
+        } else {
+            Err("not a resource type (provider_name, like \"aws_sns_topic\")".into())
+        };
     }
     // An address: [module.NAME[KEY].]...TYPE.NAME[KEY]; keys are checked by matching only.
     let base = without_keys(text);

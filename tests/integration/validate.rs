@@ -584,3 +584,29 @@ fn template_and_local_file_data_sources_are_computed() {
     };
     assert_eq!(out["banner_sha1"]["value"], serde_json::Value::String(sha1));
 }
+
+/// `recovery.unmanaged` takes any provider's types, not only AWS's: a type drplan cannot
+/// serve (hashicorp/tls here) is then planned around instead of being an error.
+#[test]
+fn any_providers_types_can_be_left_unmanaged() {
+    let body = |unmanaged: &str| {
+        format!(
+            "recovery {{\n  stack     = \"s\"\n  region    = \"us-west-2\"\n  unmanaged = [{unmanaged}]\n}}\n\nresource \"tls_private_key\" \"ssh\" {{\n  algorithm = \"ED25519\"\n}}\n\nresource \"aws_vpc\" \"main\" {{\n  cidr_block = \"10.0.0.0/16\"\n  tags       = {{ Key = tls_private_key.ssh.public_key_fingerprint_sha256 }}\n}}\n"
+        )
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().display().to_string();
+    std::fs::write(tmp.path().join("main.tf"), body("\"tls_private_key\"")).unwrap();
+    let run = drplan(&["validate", &dir]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan = drplan(&["plan", &dir, "--live", "empty"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(plan.stdout.contains("Plan: 1 to add"), "{}", plan.stdout);
+    std::fs::write(tmp.path().join("main.tf"), body("")).unwrap();
+    let refused = drplan(&["validate", &dir]);
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert!(refused.stderr.contains("Unsupported resource type"), "{}", refused.stderr);
+    std::fs::write(tmp.path().join("main.tf"), body("\"tls\"")).unwrap();
+    let bad = drplan(&["validate", &dir]);
+    assert!(bad.stderr.contains("not a resource type"), "{}", bad.stderr);
+}
