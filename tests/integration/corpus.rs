@@ -36,6 +36,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
     // Terraform: plans (TERRAFORM-PLAN.txt). Without the provider, the types it serves.
     ("jimmyperalta-dev-aws-global-dr-platform", &["Unsupported resource type"]),
     ("toriyama237-aws-multi-region-pilot-light", &["Unsupported resource type", "Unsupported data source type"]),
+    ("ichithramanna-aws-multiregion-dr-terraform", &["Unsupported resource type", "Unsupported data source type"]),
 ];
 
 /// The root module of a repository, where it is not the repository's top directory.
@@ -98,6 +99,9 @@ const WITH_PROVIDER: &[(&str, &[&str], Option<usize>)] = &[
     // A two-region root (eu-west-1 primary, eu-west-3 DR) with the ACM validation pattern on
     // both halves and the AMI lookup on the primary's provider.
     ("toriyama237-aws-multi-region-pilot-light", &[], Some(42)),
+    // An Aurora global database across two regions, a failover Lambda, CloudFront and Global
+    // Accelerator: Terraform's 113 are 41 created and 72 primary-side counterparts.
+    ("ichithramanna-aws-multiregion-dr-terraform", &[], Some(41)),
 ];
 
 /// Where the provider is installed, every block of the repositories is checked against its
