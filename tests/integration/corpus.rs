@@ -37,6 +37,18 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("jimmyperalta-dev-aws-global-dr-platform", &["Unsupported resource type"]),
     ("toriyama237-aws-multi-region-pilot-light", &["Unsupported resource type", "Unsupported data source type"]),
     ("ichithramanna-aws-multiregion-dr-terraform", &["Unsupported resource type", "Unsupported data source type"]),
+    // As misa1313's: the registry VPC module's IPv6 arguments, and its routes' `timeouts`
+    // blocks, that the hand-written schema lacks (with the provider, they are delegated).
+    (
+        "joebaho-aws-multi-region-dr-tf",
+        &[
+            "Unsupported resource type",
+            "Unsupported data source type",
+            "Unsupported argument",
+            "Unsupported block type",
+            "Value for unconfigurable attribute",
+        ],
+    ),
 ];
 
 /// The root module of a repository, where it is not the repository's top directory.
@@ -102,6 +114,9 @@ const WITH_PROVIDER: &[(&str, &[&str], Option<usize>)] = &[
     // An Aurora global database across two regions, a failover Lambda, CloudFront and Global
     // Accelerator: Terraform's 113 are 41 created and 72 primary-side counterparts.
     ("ichithramanna-aws-multiregion-dr-terraform", &[], Some(41)),
+    // The registry VPC module per region, three provider configurations: Terraform's 74 are
+    // 32 created and 42 counterparts.
+    ("joebaho-aws-multi-region-dr-tf", &[], Some(32)),
 ];
 
 /// Where the provider is installed, every block of the repositories is checked against its
