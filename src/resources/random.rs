@@ -1,6 +1,7 @@
 //! hashicorp/random's resources, served natively and statelessly: `random_password` and
-//! `random_string` from the stack's seed secret (`live::seed`), `random_integer`, `random_uuid`
-//! and `random_shuffle` (and `random_id`, in `graph_only`) from the stack and the address.
+//! `random_string` from the stack's seed secret (`live::seed`), `random_integer`, `random_uuid`,
+//! `random_shuffle` and `random_pet` (and `random_id`, in `graph_only`) from the stack and the
+//! address.
 //!
 //! Terraform draws these once and keeps them in state; a change of any argument (they are all
 //! `ForceNew`, `keepers` included) draws again. drplan has no state: a value is a function of
@@ -23,7 +24,8 @@ use crate::eval::Value;
 use crate::live::seed::StackSeed;
 
 /// The types served here.
-pub const TYPES: &[&str] = &["random_password", "random_string", "random_integer", "random_uuid", "random_shuffle"];
+pub const TYPES: &[&str] =
+    &["random_password", "random_string", "random_integer", "random_uuid", "random_shuffle", "random_pet"];
 
 /// The types whose values come from the seed.
 pub const SEEDED: &[&str] = &["random_password", "random_string"];
@@ -44,6 +46,13 @@ pub fn value(ty: &str, stack: &str, address: &str, config: &Value, seed: Option<
         return Value::Unknown;
     }
     let context = format!("drplan random v1\0{ty}\0{stack}\0{address}\0{}", config_key(config));
+    if ty == "random_pet" {
+        // Its one computed attribute is `id`.
+        let mut out = config.as_map().cloned().unwrap_or_default();
+        let id = pet(config, &mut public_stream(&context)).map_or(Value::Unknown, Value::from);
+        out.insert("id".into(), id);
+        return Value::Map(out);
+    }
     let derived = match ty {
         "random_password" | "random_string" => match seed {
             Some(seed) => characters(config, &mut seed.stream(&context)).map(Value::from),
@@ -184,6 +193,30 @@ fn integer(config: &Value, stream: &mut dyn Iterator<Item = u8>) -> Option<Value
     Some(Value::from(min + offset as i64))
 }
 
+/// `random_pet`: `length - 2` adverbs, an adjective and a name from the upstream petname word
+/// lists (those the provider's come from), joined by `separator`, after `prefix`.
+fn pet(config: &Value, stream: &mut dyn Iterator<Item = u8>) -> Option<String> {
+    let words = petname::Petnames::small();
+    let length = match config.get("length") {
+        Some(Value::Number(n)) => n.to_usize().filter(|n| *n >= 1)?,
+        _ => 2,
+    };
+    let separator = config.get("separator").and_then(Value::as_str).unwrap_or("-");
+    let mut pick = |list: &[&str]| list[index(stream, list.len())].to_string();
+    let mut parts: Vec<String> = Vec::with_capacity(length + 1);
+    if let Some(prefix) = config.get("prefix").and_then(Value::as_str) {
+        parts.push(prefix.to_string());
+    }
+    for _ in 2..length {
+        parts.push(pick(&words.adverbs));
+    }
+    if length >= 2 {
+        parts.push(pick(&words.adjectives));
+    }
+    parts.push(pick(&words.nouns));
+    Some(parts.join(separator))
+}
+
 fn uuid(stream: &mut dyn Iterator<Item = u8>) -> String {
     let mut bytes = [0u8; 16];
     for b in &mut bytes {
@@ -304,5 +337,14 @@ mod tests {
             value("random_integer", "s", "random_integer.u", &config(&[("min", Value::Unknown)]), None),
             Value::Unknown
         );
+        let pet = value("random_pet", "s", "random_pet.name", &config(&[]), None);
+        let id = pet.get("id").and_then(Value::as_str).unwrap().to_string();
+        assert_eq!(id.split('-').count(), 2, "{id}");
+        assert_eq!(value("random_pet", "s", "random_pet.name", &config(&[]), None), pet);
+        let long =
+            config(&[("length", Value::from(3i64)), ("prefix", Value::from("dr")), ("separator", Value::from("_"))]);
+        let long = value("random_pet", "s", "random_pet.name", &long, None);
+        let id = long.get("id").and_then(Value::as_str).unwrap().to_string();
+        assert!(id.starts_with("dr_") && id.split('_').count() == 4, "{id}");
     }
 }
