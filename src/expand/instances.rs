@@ -79,9 +79,10 @@ impl<'l> Engine<'l> {
         let left = self.out.recovery.as_ref().is_some_and(|r| r.unmanaged.matching(&decl.ty, &base).is_some());
         let schema = if left && native.is_some() { provider_schema.or(native) } else { native.or(hosted) };
         let Some(schema) = schema else {
-            // Left to other tools, of a type nobody here serves (another provider's): planned
-            // around, its values unknown; no schema to check it against.
-            if !left {
+            // Left to other tools, of another provider's type (drplan hosts provider-aws only):
+            // planned around, its values unknown; no schema to check it against. An AWS type
+            // without a schema means the provider is missing or broken, which is said.
+            if !left || decl.ty.starts_with("aws_") {
                 self.unsupported_type(decl);
             }
             return None;
