@@ -84,9 +84,12 @@ pub fn build<'i>(
     let mut served = super::served::Out::default();
     if let Some(host) = opts.host {
         super::served::plan(host, &recovery.stack, inv, &p.served, &mut served, &mut diags);
+        super::native_values::fill(host, exp, inv, &mut p.changes, &mut diags);
         p.changes.append(&mut served.changes);
         p.changes.sort_by_key(|(i, _)| *i);
         p.unchanged.append(&mut served.unchanged);
+    } else {
+        served.warnings.extend(super::native_values::missing_provider_warning(exp, &p.changes));
     }
     pending_waits(&mut p, exp, recovery);
     orphans(&mut p, recovery, inv, opts);

@@ -18,6 +18,7 @@ pub mod decide;
 pub mod diff;
 pub mod gates;
 mod json;
+mod native_values;
 pub mod ownership;
 pub mod served;
 pub mod terraform;

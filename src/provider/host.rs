@@ -445,6 +445,18 @@ pub fn prior_from_state(block: &Block, state: Value, config: &Value) -> Value {
     restore_sensitive(state, config, block)
 }
 
+/// The prior state of an object a native type's read unit read, in the provider's form, as
+/// read (no refresh): a native read keeps the id and the tags beside the attributes.
+pub fn native_prior(block: &Block, live: &crate::live::LiveObject, config: &Value) -> Value {
+    let mut attributes: serde_json::Map<String, serde_json::Value> =
+        live.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    attributes.entry("id").or_insert_with(|| live.id.clone().into());
+    if block.attributes.contains_key("tags") {
+        attributes.entry("tags").or_insert_with(|| serde_json::json!(live.tags));
+    }
+    prior_from_state(block, codec::state_from_json(&attributes, block), config)
+}
+
 impl Host {
     /// The prior state of an object a native type's read unit read (drplan's form of it),
     /// refreshed by the provider into its own state (`ReadResource`), as Terraform refreshes
@@ -456,14 +468,7 @@ impl Host {
         let (Some(live), Some(_)) = (live, crate::resources::get(ty)) else {
             return prior_state(block, live, config);
         };
-        // A native read keeps the id and the tags beside the attributes.
-        let mut attributes: serde_json::Map<String, serde_json::Value> =
-            live.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        attributes.entry("id").or_insert_with(|| live.id.clone().into());
-        if block.attributes.contains_key("tags") {
-            attributes.entry("tags").or_insert_with(|| serde_json::json!(live.tags));
-        }
-        let prior = prior_from_state(block, codec::state_from_json(&attributes, block), config);
+        let prior = native_prior(block, live, config);
         match self.read(ty, &prior).await {
             Ok(Some(fresh)) => prior_from_state(block, fresh, config),
             _ => prior,

@@ -262,3 +262,40 @@ fn rego_policies_run_on_drplans_plans_as_on_terraforms() {
     let (converged, _) = drplan_plan("examples/webapp-dr", "examples/webapp-dr/live/converged.json");
     assert_eq!(rego_denials(&converged), ["module.database.aws_db_instance.this: deletion protection is off"]);
 }
+
+/// With terraform-provider-aws installed, native resources carry the provider's planned values
+/// too (defaults, `tags_all`, empty blocks): every value Terraform's plan knows is in drplan's,
+/// the same, but for the sensitive ones drplan never writes to a plan.
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn with_the_provider_every_planned_value_is_terraforms() {
+    let installed = crate::harness::InstalledProvider::required();
+    let run = installed.drplan(&["plan", FIXTURE, "--live", "empty", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ours: Json = serde_json::from_str(&run.stdout).unwrap();
+    let theirs = terraform_plan();
+    let (mut a, mut b) = Default::default();
+    resources(&ours["planned_values"]["root_module"], &mut a);
+    resources(&theirs["planned_values"]["root_module"], &mut b);
+    let (mut missing, mut wrong) = (Vec::new(), Vec::new());
+    for (addr, r) in &b {
+        let mine = &a[addr]["values"];
+        for (name, value) in r["values"].as_object().unwrap() {
+            let sensitive = r["sensitive_values"][name] == true;
+            match mine.get(name).unwrap_or(&Json::Null) {
+                Json::Null if !value.is_null() && !sensitive => missing.push(format!("{addr}.{name}")),
+                _ => {}
+            }
+        }
+        disagreements(addr, mine, &r["values"], &mut wrong);
+    }
+    assert_eq!(missing, Vec::<String>::new(), "values Terraform knows and drplan does not");
+    assert_eq!(wrong, Vec::<String>::new(), "values both know");
+    let db = &a["module.app.aws_db_instance.db"];
+    assert_eq!(db["values"]["password"], Json::Null, "a secret is never written");
+    assert_eq!(db["sensitive_values"]["password"], true);
+    assert!(!run.stdout.contains("tags_all and computed attributes are missing"), "{}", run.stdout);
+}
