@@ -9,8 +9,6 @@
 //! Not here: deciding actions (see [`super::decide`]), instances the provider plans alone
 //! (see [`super::served`]).
 
-use std::collections::BTreeSet;
-
 use super::json;
 use super::*;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -62,7 +60,7 @@ pub(super) fn fill(
         let inst = &exp.instances[*i];
         match answer {
             Ok(planned) => {
-                let sensitive = sensitive_attrs(host, inst);
+                let sensitive = super::served::sensitive_attrs(host, inst);
                 let (after, after_unknown, after_sensitive) = json::object(&planned.planned, &sensitive);
                 c.change.after = after;
                 c.change.after_unknown = after_unknown;
@@ -75,15 +73,6 @@ pub(super) fn fill(
             ),
         }
     }
-}
-
-/// The instance's sensitive attributes with those either schema marks sensitive.
-fn sensitive_attrs(host: &Host, inst: &crate::expand::Instance) -> BTreeSet<String> {
-    let mut out = super::changes::with_schema_secrets(&inst.ty, &inst.sensitive_attrs);
-    if let Some(block) = host.block(Mode::Managed, &inst.ty) {
-        out.extend(block.attributes.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k.clone()));
-    }
-    out
 }
 
 /// Said once when native changes show only their configuration's values because no provider

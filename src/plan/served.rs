@@ -125,9 +125,10 @@ pub(super) fn plan(host: &Host, stack: &str, inv: &Inventory, work: &[Work], out
     }
 }
 
-/// The instance's sensitive attributes and those the provider's schema marks sensitive.
-fn sensitive_attrs(host: &Host, inst: &Instance) -> BTreeSet<String> {
-    let mut out = inst.sensitive_attrs.clone();
+/// The instance's sensitive attributes and those either schema (drplan's, the provider's)
+/// marks sensitive.
+pub(super) fn sensitive_attrs(host: &Host, inst: &Instance) -> BTreeSet<String> {
+    let mut out = super::changes::with_schema_secrets(&inst.ty, &inst.sensitive_attrs);
     if let Some(block) = host.block(Mode::Managed, &inst.ty) {
         out.extend(block.attributes.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k.clone()));
     }
