@@ -82,6 +82,7 @@ pub fn build<'i>(
         plan_instance(&mut p, i, inst, recovery, inv, opts, &mut diags);
     }
     let mut served = super::served::Out::default();
+    let mut values_missing = None;
     if let Some(host) = opts.host {
         super::served::plan(host, &recovery.stack, inv, &p.served, &mut served, &mut diags);
         super::native_values::fill(host, exp, inv, &mut p.changes, &mut diags);
@@ -89,7 +90,7 @@ pub fn build<'i>(
         p.changes.sort_by_key(|(i, _)| *i);
         p.unchanged.append(&mut served.unchanged);
     } else {
-        served.warnings.extend(super::native_values::missing_provider_warning(exp, &p.changes));
+        values_missing = super::native_values::missing_provider_warning(exp, &p.changes);
     }
     pending_waits(&mut p, exp, recovery);
     orphans(&mut p, recovery, inv, opts);
@@ -149,6 +150,7 @@ pub fn build<'i>(
             .into_iter()
             .chain(p.left)
             .chain(served.warnings)
+            .chain(values_missing)
             .collect(),
         failback_writes,
         execution,
