@@ -68,27 +68,30 @@ impl Engine<'_> {
 
 /// The provider's `default_tags` under a taggable instance's own `tags` (its own win, as in
 /// Terraform's `tags_all`): what every write sends and every drift check compares. Unknown tags
-/// stay unknown.
+/// stay unknown. The third value is the block's own `tags` when the defaults were merged.
 pub(super) fn with_default_tags(
     config: Value,
     mut written: BTreeSet<String>,
     defaults: &BTreeMap<String, String>,
-) -> (Value, BTreeSet<String>) {
-    let Value::Map(mut fields) = config else { return (config, written) };
+) -> (Value, BTreeSet<String>, Option<Value>) {
+    let Value::Map(mut fields) = config else { return (config, written, None) };
     if defaults.is_empty() {
-        return (Value::Map(fields), written);
+        return (Value::Map(fields), written, None);
     }
     let mut tags: BTreeMap<String, Value> =
         defaults.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
-    match fields.remove("tags") {
-        Some(Value::Map(own)) => tags.extend(own),
-        Some(Value::Null) | None => {}
+    let own = match fields.remove("tags") {
+        Some(Value::Map(own)) => {
+            tags.extend(own.clone());
+            Value::Map(own)
+        }
+        Some(Value::Null) | None => Value::Null,
         Some(other) => {
             fields.insert("tags".into(), other);
-            return (Value::Map(fields), written);
+            return (Value::Map(fields), written, None);
         }
-    }
+    };
     fields.insert("tags".into(), Value::Map(tags));
     written.insert("tags".into());
-    (Value::Map(fields), written)
+    (Value::Map(fields), written, Some(own))
 }

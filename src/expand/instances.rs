@@ -193,11 +193,11 @@ impl<'l> Engine<'l> {
     ) -> (usize, Value) {
         let (config, written, via_provider) = self.body(frame, decl, block, key, each);
         let defaults = frame.providers.get(&block.provider_key).map(|p| &p.default_tags);
-        let (config, written) = match defaults {
+        let (config, written, own_tags) = match defaults {
             Some(tags) if decl.mode == Mode::Managed && block.schema.block.attrs.contains_key("tags") => {
                 super::instance_config::with_default_tags(config, written, tags)
             }
-            _ => (config, written),
+            _ => (config, written, None),
         };
         let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
         let unmanaged =
@@ -233,6 +233,7 @@ impl<'l> Engine<'l> {
             read_only: block.read_only,
             unmanaged,
             via_provider,
+            own_tags,
         });
         (index, value)
     }
@@ -423,6 +424,10 @@ impl<'l> Engine<'l> {
             if Self::sensitive_of(frame, &refs) {
                 out.insert(name);
             }
+        }
+        // `tags_all` holds every tag of `tags`.
+        if out.contains("tags") && schema.attrs.contains_key("tags_all") {
+            out.insert("tags_all".into());
         }
         out
     }

@@ -135,6 +135,10 @@ pub struct Instance {
     /// natively, or a native type whose block sets an argument only the provider implements
     /// (the native module's DR layer still gives its estimate and runbook text).
     pub via_provider: bool,
+    /// The block's own `tags` (null when it sets none) when the provider configuration's
+    /// `default_tags` were merged into `config.tags`, which is what writes send and drift checks
+    /// compare. Plans show these as `tags`, and the merged map as `tags_all`, as Terraform does.
+    pub own_tags: Option<Value>,
 }
 
 /// A root `check` block, evaluated (values referring to resources not yet created are unknown

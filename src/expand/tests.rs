@@ -269,7 +269,11 @@ resource "aws_db_instance" "a" {
     let (e, d) = expand_src(&[("main.tf", root), ("r.tf", REC), ("m/main.tf", child)], false);
     assert!(!d.has_errors(), "{d:?}");
     let s: Vec<&str> = e.instances[0].sensitive_attrs.iter().map(String::as_str).collect();
-    assert_eq!(s, ["engine", "password", "tags"], "schema-sensitive password, plus values derived from var.pw");
+    assert_eq!(
+        s,
+        ["engine", "password", "tags", "tags_all"],
+        "schema-sensitive password, plus values derived from var.pw (and tags_all, which holds the tags)"
+    );
 }
 
 /// Provider-served types: a block is checked against the provider's schema, and an argument of

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::decide::Decision;
 use super::json;
+use super::shown_tags::as_terraform_shows;
 use super::*;
 use crate::eval::Value;
 use crate::expand::{Expansion, Instance, InstanceKey};
@@ -37,13 +38,15 @@ pub(super) fn base(inst: &Instance, region: &str, change: Change) -> ResourceCha
             attributes: Vec::new(),
             shown: Vec::new(),
             reasons: Vec::new(),
+            config_digest: None,
         },
     }
 }
 
 /// A change with nothing before it: a create, or a data source read during apply.
 pub(super) fn fresh(inst: &Instance, region: &str, action: Action, why: Option<String>) -> ResourceChange {
-    let (after, after_unknown, after_sensitive) = json::object(&inst.config, &inst.sensitive_attrs);
+    let shown = as_terraform_shows(inst, inst.config.clone());
+    let (after, after_unknown, after_sensitive) = json::object(&shown, &inst.sensitive_attrs);
     let change = Change {
         actions: vec![action],
         before: serde_json::Value::Null,
@@ -54,7 +57,7 @@ pub(super) fn fresh(inst: &Instance, region: &str, action: Action, why: Option<S
         replace_paths: Vec::new(),
     };
     let mut c = base(inst, region, change);
-    c.drplan.shown = inst.written.iter().cloned().collect();
+    c.drplan.shown = super::shown_tags::shown_on_create(inst);
     c.drplan.reasons.extend(why);
     c
 }
@@ -62,8 +65,10 @@ pub(super) fn fresh(inst: &Instance, region: &str, action: Action, why: Option<S
 pub(super) fn update(inst: &Instance, region: &str, live: &LiveObject, decision: &Decision) -> ResourceChange {
     let (diffs, replace) = (&decision.diffs, decision.replace());
     let after_value = if replace { inst.config.clone() } else { decision.planned(&inst.config) };
-    let (before_json, _, before_sensitive) = json::object(&decision.before, &inst.sensitive_attrs);
-    let (after, after_unknown, after_sensitive) = json::object(&after_value, &inst.sensitive_attrs);
+    let before = as_terraform_shows(inst, decision.before.clone());
+    let (before_json, _, before_sensitive) = json::object(&before, &inst.sensitive_attrs);
+    let (after, after_unknown, after_sensitive) =
+        json::object(&as_terraform_shows(inst, after_value), &inst.sensitive_attrs);
     let actions = match (replace, inst.lifecycle.create_before_destroy) {
         (false, _) => vec![Action::Update],
         (true, false) => vec![Action::Delete, Action::Create],
@@ -76,10 +81,7 @@ pub(super) fn update(inst: &Instance, region: &str, live: &LiveObject, decision:
         Change { actions, before: before_json, after, after_unknown, before_sensitive, after_sensitive, replace_paths },
     );
     c.drplan.live_id = Some(live.id.clone());
-    c.drplan.attributes = diffs
-        .iter()
-        .map(|d| AttributeChange { name: d.name.clone(), forces_replacement: d.forces_replacement })
-        .collect();
+    c.drplan.attributes = super::shown_tags::changed_attributes(inst, diffs, &c.change.before, &c.change.after);
     if replace {
         c.action_reason = Some("replace_because_cannot_update".into());
         c.drplan.reasons =
@@ -100,7 +102,7 @@ pub(super) fn unchanged(
     before: &Value,
     sensitive: &BTreeSet<String>,
 ) -> ResourceChange {
-    let (value, _, mask) = json::object(before, sensitive);
+    let (value, _, mask) = json::object(&as_terraform_shows(inst, before.clone()), sensitive);
     let change = Change {
         actions: vec![Action::NoOp],
         before: value.clone(),
@@ -160,6 +162,7 @@ pub(super) fn delete(obj: &LiveObject, addr: &str, sensitive: &BTreeSet<String>)
             attributes: Vec::new(),
             shown: Vec::new(),
             reasons: vec!["owned by this stack but no longer in the configuration".into()],
+            config_digest: None,
         },
     }
 }

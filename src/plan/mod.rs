@@ -21,6 +21,7 @@ mod json;
 mod native_values;
 pub mod ownership;
 pub mod served;
+mod shown_tags;
 pub mod terraform;
 pub mod unmanaged;
 pub mod view;
@@ -216,6 +217,11 @@ pub struct ChangeDetail {
     /// Why, in words: "cidr_block forces replacement", "no longer declared".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
+    /// A provider-served write's `drplan:config` tag (the digest of the configuration written,
+    /// see `provider::ownership`): ownership tags are not in `after`, and an object created by
+    /// hand from the runbook needs it to be taken as written with this configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

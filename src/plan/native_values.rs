@@ -61,7 +61,8 @@ pub(super) fn fill(
         match answer {
             Ok(planned) => {
                 let sensitive = super::served::sensitive_attrs(host, inst);
-                let (after, after_unknown, after_sensitive) = json::object(&planned.planned, &sensitive);
+                let (after, after_unknown, after_sensitive) =
+                    json::object(&super::shown_tags::as_terraform_shows(inst, planned.planned), &sensitive);
                 c.change.after = after;
                 c.change.after_unknown = after_unknown;
                 c.change.after_sensitive = after_sensitive;
@@ -82,7 +83,7 @@ pub(super) fn missing_provider_warning(exp: &Expansion, changes: &[(usize, Resou
     (count > 0).then(|| {
         let what = if count == 1 { "1 native create or update shows" } else { "native creates and updates show" };
         format!(
-            "terraform-provider-aws was not found, so {what} only the configuration's values: the provider's defaults, tags_all and computed attributes are missing (`terraform init` installs it)."
+            "terraform-provider-aws was not found, so {what} only the configuration's values: the provider's defaults and computed attributes are missing (`terraform init` installs it)."
         )
     })
 }

@@ -142,10 +142,11 @@ fn change(
     decision: &ServedDecision,
     sensitive: &BTreeSet<String>,
 ) -> ResourceChange {
-    let (after, after_unknown, after_sensitive) = json::object(&planned.planned, sensitive);
+    let shown = |v: &Value| super::shown_tags::as_terraform_shows(w.inst, v.clone());
+    let (after, after_unknown, after_sensitive) = json::object(&shown(&planned.planned), sensitive);
     let (before, before_sensitive) = match w.live {
         Some(_) => {
-            let (before, _, mask) = json::object(prior, sensitive);
+            let (before, _, mask) = json::object(&shown(prior), sensitive);
             (before, mask)
         }
         None => (serde_json::Value::Null, false.into()),
@@ -162,8 +163,14 @@ fn change(
         &w.region,
         Change { actions, before, after, after_unknown, before_sensitive, after_sensitive, replace_paths },
     );
+    c.drplan.config_digest = planned
+        .planned
+        .get("tags")
+        .and_then(|t| t.get(crate::provider::ownership::CONFIG_TAG))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     match w.live {
-        None => c.drplan.shown = w.inst.written.iter().cloned().collect(),
+        None => c.drplan.shown = super::shown_tags::shown_on_create(w.inst),
         Some(live) => {
             c.drplan.live_id = Some(live.id.clone());
             c.drplan.shown = decision.changed.clone();

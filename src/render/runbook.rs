@@ -51,7 +51,7 @@ fn cli(c: &ResourceChange, region: &str, stack: &str) -> String {
 fn served_by_hand(c: &ResourceChange) -> String {
     let found = match crate::resources::imports::find(&c.ty) {
         Some(u) => format!("drplan finds it by its {}", u.key.join(", ")),
-        None => "tags included: drplan finds it by them".into(),
+        None => "with the tags under \"Every argument apply sends\": drplan finds it by them".into(),
     };
     format!(
         "drplan show dr.plan --format json | jq '.resource_changes[] | select(.address == \"{}\") | .change.after'  # create the {} with these arguments (console or CLI); {found}",
@@ -147,8 +147,11 @@ fn arguments(c: &ResourceChange, stack: &str) -> Option<String> {
         args.insert(n.to_string(), value);
     }
     if taggable(c) && c.verb() != Some(StepAction::Update) {
-        let v = view(c, "", &[], stack);
-        args.insert("tags".into(), serde_json::json!(v.tags()));
+        let mut tags = view(c, "", &[], stack).tags();
+        if let Some(digest) = &c.drplan.config_digest {
+            tags.insert(crate::provider::ownership::CONFIG_TAG.into(), digest.clone());
+        }
+        args.insert("tags".into(), serde_json::json!(tags));
     }
     serde_json::to_string_pretty(&args).ok()
 }

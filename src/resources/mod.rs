@@ -206,12 +206,13 @@ impl<'a> StepView<'a> {
         path.rsplit('.').next().unwrap_or(path)
     }
 
-    /// The tags apply sets: the configuration's and both ownership tags (`drplan:stack` and
-    /// `drplan:address`, which `drplan apply` finds the object by afterwards).
+    /// The tags apply sets: the configuration's (`tags_all`: the provider's default tags
+    /// included) and both ownership tags (`drplan:stack` and `drplan:address`, which
+    /// `drplan apply` finds the object by afterwards).
     pub fn tags(&self) -> BTreeMap<String, String> {
-        let mut tags: BTreeMap<String, String> = self
-            .after
-            .get("tags")
+        let all = self.after.get("tags_all").filter(|t| t.is_object());
+        let mut tags: BTreeMap<String, String> = all
+            .or_else(|| self.after.get("tags"))
             .and_then(Json::as_object)
             .into_iter()
             .flatten()

@@ -7,6 +7,7 @@ mod corpus;
 mod cutover;
 mod data_checks;
 mod databases;
+mod default_tags;
 mod delegated;
 mod drill;
 mod failback;

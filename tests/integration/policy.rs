@@ -297,5 +297,5 @@ fn with_the_provider_every_planned_value_is_terraforms() {
     let db = &a["module.app.aws_db_instance.db"];
     assert_eq!(db["values"]["password"], Json::Null, "a secret is never written");
     assert_eq!(db["sensitive_values"]["password"], true);
-    assert!(!run.stdout.contains("tags_all and computed attributes are missing"), "{}", run.stdout);
+    assert!(!run.stdout.contains("defaults and computed attributes are missing"), "{}", run.stdout);
 }

@@ -147,7 +147,7 @@ fn the_provider_host_plans_alike_from_its_cache_and_the_recorded_schema_says_wha
     assert_eq!(rules(&hosted), true, "{}", started.stdout);
     assert_eq!(rules(&schema_only), serde_json::json!([]));
     let missing = |plan: &serde_json::Value| {
-        plan["warnings"].to_string().contains("tags_all and computed attributes are missing")
+        plan["warnings"].to_string().contains("defaults and computed attributes are missing")
     };
     assert!(missing(&schema_only) && !missing(&hosted), "{}", recorded.stdout);
     assert_eq!(std::fs::read_dir(installed.cache_dir().join("provider-schema")).unwrap().count(), 1);
