@@ -67,6 +67,7 @@ pub(super) fn fill(
                 c.change.after_unknown = after_unknown;
                 c.change.after_sensitive = after_sensitive;
             }
+            Err(why) if why == crate::provider::host::NOT_PLANNED_AFTER_CRASH => {}
             Err(why) => diags.push(
                 Diagnostic::error("The provider refused to plan this resource")
                     .detail(format!("terraform-provider-aws {} planning {}: {why}", host.version, inst.addr))

@@ -57,6 +57,7 @@ pub(super) fn plan(host: &Host, stack: &str, inv: &Inventory, work: &[Work], out
     for ((w, item), answer) in work.iter().zip(&items).zip(host.plan_all(&items)) {
         let planned = match answer {
             Ok(planned) => planned,
+            Err(why) if why == crate::provider::host::NOT_PLANNED_AFTER_CRASH => continue,
             Err(why) => {
                 diags.push(
                     Diagnostic::error("The provider refused to plan this resource")

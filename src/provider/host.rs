@@ -45,7 +45,15 @@ pub struct Host {
     pub offline: bool,
     /// The region it reads and writes in (the DR region).
     pub region: String,
+    /// Set once a batch of plans found the provider crashed: later batches are not planned,
+    /// and not reported again.
+    crashed: std::sync::atomic::AtomicBool,
 }
+
+/// The error of a resource left unplanned because the provider crashed while planning a batch:
+/// the crash is reported once, at the first such resource ([`Host::plan_all`]), and callers
+/// skip these.
+pub const NOT_PLANNED_AFTER_CRASH: &str = "not planned: terraform-provider-aws stopped answering";
 
 /// What the provider planned for one object.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,6 +104,7 @@ impl Host {
             version: located.version.clone(),
             offline: settings.offline,
             region: settings.region.clone(),
+            crashed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -171,15 +180,38 @@ impl Host {
                 CALL_LIMIT,
             )
             .into_iter();
-        items
-            .iter()
-            .zip(requests)
-            .map(|(item, request)| {
-                request?;
-                let answer = answers.next().ok_or("the provider did not answer")?.map_err(|e| e.to_string())?;
-                self.planned(&item.ty, answer)
-            })
-            .collect()
+        let mut out: Vec<Result<PlannedState, String>> = Vec::with_capacity(items.len());
+        let mut crashed: Option<(usize, String)> = None;
+        let mut after_crash = 0;
+        for (item, request) in items.iter().zip(requests) {
+            let answer = request.and_then(|_| answers.next().ok_or_else(|| "the provider did not answer".to_string()));
+            out.push(match answer {
+                Ok(Err(e)) if e.lost_connection() => {
+                    match crashed {
+                        None => crashed = Some((out.len(), e.to_string())),
+                        Some(_) => after_crash += 1,
+                    }
+                    Err(NOT_PLANNED_AFTER_CRASH.to_string())
+                }
+                Ok(answer) => answer.map_err(|e| e.to_string()).and_then(|a| self.planned(&item.ty, a)),
+                Err(why) => Err(why),
+            });
+        }
+        // One error for a crash, at the first block it left unplanned, instead of one per block.
+        if self.crashed.swap(crashed.is_some(), std::sync::atomic::Ordering::SeqCst) {
+            return out.into_iter().map(|_| Err(NOT_PLANNED_AFTER_CRASH.to_string())).collect();
+        }
+        if let Some((at, why)) = crashed {
+            let why = format!("{why}{}", self.plugin.last_words());
+            let others = match after_crash {
+                0 => String::new(),
+                n => format!(" (and {n} other resources of this plan, left unplanned)"),
+            };
+            out[at] = Err(format!(
+                "terraform-provider-aws stopped answering while planning this resource{others}; it crashed, or was stopped: {why}"
+            ));
+        }
+        out
     }
 
     /// Plans one object (at apply time, on apply's runtime).

@@ -34,6 +34,15 @@ pub enum PluginError {
     Rpc { method: &'static str, status: String },
 }
 
+impl PluginError {
+    /// The connection to the provider broke: it crashed (or was killed), and every call after
+    /// it fails the same way.
+    pub fn lost_connection(&self) -> bool {
+        let lost = ["transport error", "Connection refused", "Broken pipe", "connection reset"];
+        matches!(self, PluginError::Rpc { status, .. } if lost.iter().any(|l| status.contains(l)))
+    }
+}
+
 fn tail(stderr: &str) -> String {
     match stderr.trim() {
         "" => String::new(),
@@ -164,6 +173,13 @@ impl Plugin {
         Resp: prost::Message + Default + Send + Sync + 'static,
     {
         self.block_on(self.call_async(name, path, request, limit))
+    }
+
+    /// What the provider wrote last on stderr (a crash's panic), as "; it said: ...". Its last
+    /// lines can trail the broken connection by a moment, so this waits briefly for them.
+    pub fn last_words(&self) -> String {
+        std::thread::sleep(Duration::from_millis(300));
+        tail(&self.stderr.lock().map(|s| s.clone()).unwrap_or_default())
     }
 
     /// A broken connection usually means the provider crashed: what it said last explains why.
@@ -351,6 +367,9 @@ fn keep_tail(stderr: Option<impl Read + Send + 'static>, into: Arc<Mutex<String>
     let mut log = std::env::var_os("DRPLAN_PROVIDER_LOG")
         .and_then(|p| std::fs::OpenOptions::new().create(true).append(true).open(p).ok());
     std::thread::spawn(move || {
+        // From a Go panic on, its message and the top of its trace are what explains the crash:
+        // keep those rather than the trace's end.
+        let mut panicked = false;
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
             if let Some(log) = log.as_mut() {
@@ -358,9 +377,15 @@ fn keep_tail(stderr: Option<impl Read + Send + 'static>, into: Arc<Mutex<String>
                 let _ = writeln!(log, "{line}");
             }
             let Ok(mut buf) = into.lock() else { break };
+            if line.starts_with("panic: ") && !panicked {
+                panicked = true;
+                buf.clear();
+            } else if panicked && buf.len() >= STDERR_TAIL {
+                continue;
+            }
             buf.push_str(&line);
             buf.push('\n');
-            if buf.len() > STDERR_TAIL {
+            if buf.len() > STDERR_TAIL && !panicked {
                 let mut cut = buf.len() - STDERR_TAIL;
                 while !buf.is_char_boundary(cut) {
                     cut += 1;

@@ -320,3 +320,30 @@ fn every_provider_argument_of_a_native_type_is_accepted_and_shown() {
     let (all, planned) = (cases.len(), left.len());
     eprintln!("{all} generated arguments: {planned} planned with their values, {} refused as invalid", refused.len());
 }
+
+/// provider-aws 5.100 crashes (a Go panic, under Terraform too) planning an AMI copy whose
+/// computed-only `ebs_block_device` is configured. The crash is one error, at a block it left
+/// unplanned, with what the provider said (the panic); the blocks planned after it are not
+/// each reported again.
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn a_provider_crash_while_planning_is_one_error_with_its_reason() {
+    let p = InstalledProvider::required();
+    let tmp = tempfile::tempdir().unwrap();
+    let recovery = "recovery {\n  stack = \"crash\"\n  region = \"us-west-2\"\n  primary_region = \"us-east-1\"\n}\n";
+    std::fs::write(tmp.path().join("dr.drplan.hcl"), recovery).unwrap();
+    let base = BASES.iter().find(|(t, _)| *t == "aws_ami_copy").unwrap().1;
+    let mut text = format!("resource \"aws_ami_copy\" \"crash\" {{\n  {base}\n  ebs_block_device {{\n  }}\n}}\n");
+    for n in 0..8 {
+        let _ = write!(text, "resource \"aws_vpc\" \"v{n}\" {{\n  cidr_block = \"10.{n}.0.0/16\"\n}}\n");
+    }
+    std::fs::write(tmp.path().join("main.tf"), text).unwrap();
+    let run = p.drplan(&["plan", &tmp.path().display().to_string(), "--live", "empty"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.stderr.matches("Error: ").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("terraform-provider-aws stopped answering while planning"), "{}", run.stderr);
+    assert!(run.stderr.contains("it said: panic: interface conversion"), "what the provider said: {}", run.stderr);
+}
