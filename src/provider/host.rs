@@ -168,6 +168,10 @@ impl Host {
 
     /// Plans many objects at once (planning a configuration); answers in order.
     pub fn plan_all(&self, items: &[PlanItem]) -> Vec<Result<PlannedState, String>> {
+        // A crash was reported with an earlier batch: nothing more is sent to a dead process.
+        if self.crashed.load(std::sync::atomic::Ordering::SeqCst) {
+            return items.iter().map(|_| Err(NOT_PLANNED_AFTER_CRASH.to_string())).collect();
+        }
         let requests: Vec<Result<wire::PlanResourceChangeRequest, String>> =
             items.iter().map(|item| self.plan_request(item)).collect();
         let sendable: Vec<wire::PlanResourceChangeRequest> = requests.iter().filter_map(|r| r.clone().ok()).collect();
@@ -198,10 +202,8 @@ impl Host {
             });
         }
         // One error for a crash, at the first block it left unplanned, instead of one per block.
-        if self.crashed.swap(crashed.is_some(), std::sync::atomic::Ordering::SeqCst) {
-            return out.into_iter().map(|_| Err(NOT_PLANNED_AFTER_CRASH.to_string())).collect();
-        }
         if let Some((at, why)) = crashed {
+            self.crashed.store(true, std::sync::atomic::Ordering::SeqCst);
             let why = format!("{why}{}", self.plugin.last_words());
             let others = match after_crash {
                 0 => String::new(),
