@@ -37,8 +37,7 @@ pub struct Reference {
 }
 
 pub fn expr_refs(e: &Expr) -> Vec<Reference> {
-    let mut w =
-        Walker { file: e.file, bound: Vec::new(), out: Vec::new(), meta: Vec::new(), unmasking: 0, shape_only: false };
+    let mut w = Walker::new(e.file);
     w.expr(&e.expr);
     w.out
 }
@@ -47,7 +46,7 @@ pub fn expr_refs(e: &Expr) -> Vec<Reference> {
 /// traversal from its longest form to the object (`aws_subnet.a[0].id`, `aws_subnet.a[0]`,
 /// `aws_subnet.a`), and `count.index`, `each.key`, `path.module` and the like; no duplicates.
 pub fn terraform_refs(expr: &Expression, file: FileId) -> Vec<String> {
-    let mut w = Walker { file, bound: Vec::new(), out: Vec::new(), meta: Vec::new(), unmasking: 0, shape_only: false };
+    let mut w = Walker::new(file);
     w.expr(expr);
     let mut out: Vec<String> = Vec::new();
     let mut push = |s: String| {
@@ -90,9 +89,31 @@ pub fn terraform_refs(expr: &Expression, file: FileId) -> Vec<String> {
 
 /// References from every attribute and nested block of a body (resource bodies).
 pub fn body_refs(body: &Body, file: FileId) -> Vec<Reference> {
-    let mut w = Walker { file, bound: Vec::new(), out: Vec::new(), meta: Vec::new(), unmasking: 0, shape_only: false };
+    let mut w = Walker::new(file);
     w.body(body);
     w.out
+}
+
+/// The references that mark an expression's value as a whole, as Terraform's value marks do:
+/// an object constructor is marked only through its keys (a sensitive attribute value marks
+/// that attribute, not the object), a `for` expression through its collection, keys and
+/// condition; anything else through every reference. `for_each` is refused only when its
+/// value as a whole is sensitive.
+pub fn whole_value_refs(e: &Expr) -> Vec<Reference> {
+    let mut w = Walker::new(e.file);
+    w.whole_value(&e.expr);
+    w.out
+}
+
+/// Whether an attribute or nested block reads `each.value`, whose sensitivity is that of the
+/// `for_each` value it comes from.
+pub fn reads_each_value(s: &Structure, file: FileId) -> bool {
+    let mut w = Walker::new(file);
+    match s {
+        Structure::Attribute(a) => w.expr(&a.value),
+        Structure::Block(b) => w.body(&b.body),
+    }
+    w.meta.iter().any(|m| m == "each.value")
 }
 
 struct Walker {
@@ -110,6 +131,39 @@ struct Walker {
 }
 
 impl Walker {
+    fn new(file: FileId) -> Self {
+        Walker { file, bound: Vec::new(), out: Vec::new(), meta: Vec::new(), unmasking: 0, shape_only: false }
+    }
+
+    /// See [`whole_value_refs`].
+    fn whole_value(&mut self, e: &Expression) {
+        match e {
+            Expression::Parenthesis(p) => self.whole_value(p.inner()),
+            Expression::Object(o) => {
+                // A bare identifier key is a literal name, not a reference.
+                for (k, _) in o.iter() {
+                    if let ObjectKey::Expression(k) = k
+                        && !matches!(k, Expression::Variable(_))
+                    {
+                        self.expr(k);
+                    }
+                }
+            }
+            Expression::ForExpr(f) if f.key_expr.is_some() => {
+                self.expr(&f.intro.collection_expr);
+                let depth = self.bound.len();
+                self.bound.extend(f.intro.key_var.iter().map(|k| k.as_str().to_string()));
+                self.bound.push(f.intro.value_var.as_str().to_string());
+                self.expr(f.key_expr.as_ref().expect("checked"));
+                if let Some(c) = &f.cond {
+                    self.expr(&c.expr);
+                }
+                self.bound.truncate(depth);
+            }
+            other => self.expr(other),
+        }
+    }
+
     fn body(&mut self, body: &Body) {
         for s in body.iter() {
             match s {
@@ -312,6 +366,19 @@ mod tests {
     fn refs(src: &str) -> Vec<(Target, Option<String>)> {
         let e = Expr { file: FileId(0), expr: hcl_edit::parser::parse_expr(src).unwrap() };
         expr_refs(&e).into_iter().map(|r| (r.target, r.key)).collect()
+    }
+
+    #[test]
+    fn a_value_is_sensitive_as_a_whole_only_through_keys_and_collections() {
+        let whole = |src: &str| {
+            let e = Expr { file: FileId(0), expr: hcl_edit::parser::parse_expr(src).unwrap() };
+            whole_value_refs(&e).into_iter().map(|r| r.target).collect::<Vec<_>>()
+        };
+        let var = |n: &str| Target::Var(n.into());
+        assert_eq!(whole("{ a = var.secret, b = \"plain\" }"), vec![]);
+        assert_eq!(whole("({ (var.k) = var.secret })"), vec![var("k")]);
+        assert_eq!(whole("{ for k, v in var.m : k => var.secret if v != var.c }"), vec![var("m"), var("c")]);
+        assert_eq!(whole("merge(var.m, {})"), vec![var("m")]);
     }
 
     #[test]

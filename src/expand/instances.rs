@@ -391,7 +391,7 @@ impl<'l> Engine<'l> {
     /// instance addresses, which are shown everywhere and written into ownership tags.
     fn sensitive_for_each(&mut self, frame: &Frame, for_each: Option<&crate::config::Expr>) -> bool {
         let Some(fe) = for_each else { return false };
-        if !Self::keys_sensitive_of(frame, &expr_refs(fe)) {
+        if !Self::keys_sensitive_of(frame, &crate::config::refs::whole_value_refs(fe)) {
             return false;
         }
         self.diags.push(
@@ -407,7 +407,18 @@ impl<'l> Engine<'l> {
     fn sensitive_attrs(frame: &Frame, decl: &ResourceDecl, schema: &crate::schema::BlockSchema) -> BTreeSet<String> {
         let mut out: BTreeSet<String> =
             schema.attrs.iter().filter(|(_, a)| a.sensitive).map(|(k, _)| k.clone()).collect();
+        // A for_each whose values (not keys) are sensitive makes `each.value` sensitive.
+        let each_value_sensitive = decl.for_each.as_ref().is_some_and(|fe| Self::sensitive_of(frame, &expr_refs(fe)));
         for s in decl.body.iter() {
+            if each_value_sensitive && crate::config::refs::reads_each_value(s, decl.file) {
+                out.insert(match s {
+                    hcl_edit::structure::Structure::Attribute(a) => a.key.as_str().to_string(),
+                    hcl_edit::structure::Structure::Block(b) if b.ident.as_str() == "dynamic" => {
+                        b.labels.first().map(|l| l.as_str().to_string()).unwrap_or_default()
+                    }
+                    hcl_edit::structure::Structure::Block(b) => b.ident.as_str().to_string(),
+                });
+            }
             let (name, refs) = match s {
                 hcl_edit::structure::Structure::Attribute(a) => {
                     let e = crate::config::Expr { file: decl.file, expr: a.value.clone() };

@@ -564,6 +564,19 @@ fn for_each_over_a_map_with_sensitive_values_is_valid() {
     let bad = drplan(&["validate", "tests/fixtures/bad/for-each-sensitive"]);
     assert_eq!(bad.code, 1, "{}", bad.stdout);
     assert!(bad.stderr.contains("Invalid for_each argument"), "{}", bad.stderr);
+    // Sensitive as a whole, as `terraform plan` refuses them: a key from a sensitive value, and
+    // a `for` expression over a sensitive collection.
+    for whole in ["{ (var.secret) = 1 }", "{ for k, v in var.secrets : k => v }"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let body = format!(
+            "recovery {{\n  stack  = \"s\"\n  region = \"us-west-2\"\n}}\n\nvariable \"secret\" {{\n  default   = \"k\"\n  sensitive = true\n}}\n\nvariable \"secrets\" {{\n  default   = {{ k = \"v\" }}\n  sensitive = true\n}}\n\nresource \"aws_security_group\" \"s\" {{\n  for_each = {whole}\n  name     = each.key\n}}\n"
+        );
+        std::fs::write(tmp.path().join("main.tf"), body).unwrap();
+        let run = drplan(&["validate", &tmp.path().display().to_string()]);
+        assert_eq!(run.code, 1, "{whole}: {}", run.stdout);
+        assert!(run.stderr.contains("Invalid for_each argument"), "{whole}: {}", run.stderr);
+        assert!(!run.stderr.contains("\"k\""), "{whole}: the key leaked: {}", run.stderr);
+    }
 }
 
 /// `template_file` and `local_file` are computed while planning, as their providers compute
