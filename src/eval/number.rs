@@ -27,7 +27,7 @@ const MAX_DECIMAL_EXPONENT: i64 = 10_000;
 /// (Go's `big.Float` allows an int32 exponent; no configuration comes near either.)
 const MAX_BINARY_EXPONENT: i64 = 100_000;
 /// Digits beyond this in decimal text are refused: parsing is quadratic in them.
-const MAX_DIGITS: usize = 100_000;
+pub(crate) const MAX_DIGITS: usize = 100_000;
 
 /// A finite number: `(-1)^neg × mant × 2^exp`, `mant` odd or zero, rounded to `prec` bits.
 #[derive(Clone, Debug)]
@@ -114,6 +114,34 @@ impl Number {
         let rest = (r.exp - i64::from(half)).clamp(-1100, 1100) as i32;
         let magnitude = m * 2f64.powi(half) * 2f64.powi(rest);
         if r.neg { -magnitude } else { magnitude }
+    }
+
+    /// The magnitude with exactly `places` digits after the point, correctly rounded (ties to
+    /// even), as Go's `big.Float` formats `%f` for Terraform's `format`: every digit of a
+    /// 39-digit integer is kept, where a float64 would not.
+    pub fn fixed_magnitude(&self, places: usize) -> String {
+        let mut d = if self.is_zero() {
+            Decimal { digits: Vec::new(), point: 0 }
+        } else {
+            Decimal::exact(&self.mant, self.exp)
+        };
+        let keep = d.point + places as i64;
+        if keep < 0 {
+            d.digits.clear();
+        } else if (keep as usize) < d.digits.len() {
+            let up = rounds_half_up(&d.digits, keep as usize);
+            d.digits.truncate(keep as usize);
+            if up {
+                increment(&mut d);
+            }
+        }
+        let digit = |i: i64| if i >= 0 { d.digits.get(i as usize).map_or('0', |&b| b as char) } else { '0' };
+        let mut out: String = if d.point <= 0 { "0".into() } else { (0..d.point).map(digit).collect() };
+        if places > 0 {
+            out.push('.');
+            out.extend((d.point..d.point + places as i64).map(digit));
+        }
+        out
     }
 
     /// The value as an `i64` when it is an integer in range.

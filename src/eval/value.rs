@@ -52,6 +52,17 @@ impl Value {
         Value::String(s.into())
     }
 
+    /// A string as Terraform holds it: in Unicode normal form C (cty normalises every string
+    /// value, so a decomposed `"an\u0303os"` is `"años"`).
+    pub fn nfc_string(s: String) -> Value {
+        use unicode_normalization::UnicodeNormalization as _;
+        if s.is_ascii() || unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+            Value::String(s)
+        } else {
+            Value::String(s.nfc().collect())
+        }
+    }
+
     /// Builds a set: sorted by canonical form and de-duplicated.
     pub fn set(mut items: Vec<Value>) -> Value {
         items.sort_by(Value::total_cmp);

@@ -63,7 +63,11 @@ impl Scope {
 enum Step {
     Attr(String, Option<Span>),
     Index(Value, Option<Span>),
-    Splat { full: bool },
+    /// `.0`: an index written as an attribute, which a legacy `.*` splat applies per element.
+    LegacyIndex(Value, Option<Span>),
+    Splat {
+        full: bool,
+    },
 }
 
 pub struct Evaluator<'a> {
@@ -101,8 +105,8 @@ impl<'a> Evaluator<'a> {
         match expr {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-            Expression::Number(n) => self.number_literal(n.value(), expr),
-            Expression::String(s) => Ok(Value::String(s.value().clone())),
+            Expression::Number(n) => self.number_literal(n, expr),
+            Expression::String(s) => Ok(Value::nfc_string(s.value().to_string())),
             Expression::Array(items) => {
                 let mut budget = Budget::default();
                 let mut out = Vec::with_capacity(items.len());
@@ -194,12 +198,17 @@ impl<'a> Evaluator<'a> {
 
     /// A literal at 512 bits, as Terraform reads it. hcl-edit holds it as a u64 or the nearest
     /// float64; the float's shortest digits are the literal's own unless it has more than 17.
-    fn number_literal(&self, n: &hcl_edit::Number, at: &Expression) -> Result<Value> {
-        let text = match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            (Some(u), _, _) => u.to_string(),
-            (None, Some(i), _) => i.to_string(),
-            (None, None, Some(f)) => format!("{f}"),
-            (None, None, None) => String::new(),
+    /// A number literal at Terraform's precision, from its source text where the parser kept
+    /// it (a 39-digit integer keeps every digit; the parsed form is a float64 beyond u64).
+    fn number_literal(&self, n: &hcl_edit::Formatted<hcl_edit::Number>, at: &Expression) -> Result<Value> {
+        let source: Option<String> =
+            n.as_repr().map(|r| r.chars().filter(|c| !c.is_whitespace()).collect::<String>()).filter(|t| !t.is_empty());
+        let text = match (source, n.value().as_u64(), n.value().as_i64(), n.value().as_f64()) {
+            (Some(text), ..) => text,
+            (None, Some(u), _, _) => u.to_string(),
+            (None, None, Some(i), _) => i.to_string(),
+            (None, None, None, Some(f)) => format!("{f}"),
+            (None, None, None, None) => String::new(),
         };
         Number::parse(&text)
             .map(Value::Number)

@@ -19,7 +19,7 @@ impl Evaluator<'_> {
                 let at = d.span.or(self.span_of(whole));
                 d.at(at)
             })? {
-                Value::String(out)
+                Value::nfc_string(out)
             } else {
                 Value::Unknown
             },

@@ -14,7 +14,9 @@ impl Evaluator<'_> {
             steps.push(match op.value() {
                 TraversalOperator::GetAttr(id) => Step::Attr(id.as_str().to_string(), self.span_of(op)),
                 TraversalOperator::Index(e) => Step::Index(self.eval(e)?, self.span_of(op)),
-                TraversalOperator::LegacyIndex(i) => Step::Index(Value::Number((*i.value()).into()), self.span_of(op)),
+                TraversalOperator::LegacyIndex(i) => {
+                    Step::LegacyIndex(Value::Number((*i.value()).into()), self.span_of(op))
+                }
                 TraversalOperator::AttrSplat(_) => Step::Splat { full: false },
                 TraversalOperator::FullSplat(_) => Step::Splat { full: true },
             });
@@ -135,11 +137,15 @@ impl Evaluator<'_> {
             }
             match step {
                 Step::Splat { full } => {
-                    // `[*]` applies everything after it per element; legacy `.*` only the attributes.
+                    // `[*]` applies everything after it per element; legacy `.*` only the attributes
+                    // and `.0` indexes.
                     let rest_len = if *full {
                         steps.len() - i - 1
                     } else {
-                        steps[i + 1..].iter().take_while(|s| matches!(s, Step::Attr(..))).count()
+                        steps[i + 1..]
+                            .iter()
+                            .take_while(|s| matches!(s, Step::Attr(..) | Step::LegacyIndex(..)))
+                            .count()
                     };
                     let rest = &steps[i + 1..i + 1 + rest_len];
                     let items: Vec<Value> = match cur {
@@ -152,7 +158,7 @@ impl Evaluator<'_> {
                     return self.apply(&Value::List(items), &steps[i + 1 + rest_len..]);
                 }
                 Step::Attr(name, span) => cur = attribute(cur, name, *span)?,
-                Step::Index(key, span) => match index(cur, key, *span)? {
+                Step::Index(key, span) | Step::LegacyIndex(key, span) => match index(cur, key, *span)? {
                     Some(v) => cur = v,
                     None => return Ok(Value::Unknown),
                 },

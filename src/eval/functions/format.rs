@@ -121,7 +121,13 @@ fn verb_text(verb: char, f: &Spec, arg: &Value) -> Result<String, String> {
             serde_json::Value::String(s).to_string()
         }
         'd' | 'b' | 'o' | 'x' | 'X' => integer(verb, f, number_arg(arg, &format!("a %{verb} argument"))?)?,
-        'e' | 'E' | 'f' | 'g' | 'G' => {
+        'f' => {
+            let n = super::exact_number_arg(arg, "a %f argument")?;
+            let places = f.precision.unwrap_or(6);
+            super::check_len(places, "The formatted number")?;
+            signed(f, n.is_negative() && !n.is_zero(), &n.fixed_magnitude(places))
+        }
+        'e' | 'E' | 'g' | 'G' => {
             let n = number_arg(arg, &format!("a %{verb} argument"))?;
             signed(f, n.is_sign_negative() && n != 0.0, &float(verb, f.precision, n.abs()))
         }

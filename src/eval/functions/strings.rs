@@ -10,25 +10,61 @@ fn s(args: &[Value], i: usize) -> Result<String, String> {
 }
 
 pub(super) fn lower(a: &[Value]) -> Result<Value, String> {
-    Ok(s(a, 0)?.to_lowercase().into())
+    Ok(s(a, 0)?.chars().map(|c| simple_case(c, Case::Lower)).collect::<String>().into())
 }
 
 pub(super) fn upper(a: &[Value]) -> Result<Value, String> {
-    Ok(s(a, 0)?.to_uppercase().into())
+    Ok(s(a, 0)?.chars().map(|c| simple_case(c, Case::Upper)).collect::<String>().into())
 }
 
 pub(super) fn title(a: &[Value]) -> Result<Value, String> {
     let mut out = String::new();
     let mut at_word_start = true;
     for c in s(a, 0)?.chars() {
-        if at_word_start && c.is_alphabetic() {
-            out.extend(c.to_uppercase());
-        } else {
-            out.push(c);
-        }
-        at_word_start = !c.is_alphanumeric();
+        out.push(if at_word_start && c.is_alphabetic() { simple_case(c, Case::Title) } else { c });
+        // Go's strings.Title: ASCII letters, digits and `_` continue a word, other ASCII
+        // separates; beyond ASCII only white space separates.
+        at_word_start = if c.is_ascii() { !(c.is_ascii_alphanumeric() || c == '_') } else { c.is_whitespace() };
     }
     Ok(out.into())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Case {
+    Lower,
+    Upper,
+    Title,
+}
+
+/// One character's case mapping as Go's `unicode.ToUpper`/`ToLower`/`ToTitle` do it, which
+/// Terraform's functions use: the simple, one-character mapping of UnicodeData, never the
+/// special casing Rust's `to_uppercase` applies (`upper("baﬄe")` is `"BAﬄE"`, `ß` stays).
+fn simple_case(c: char, case: Case) -> char {
+    let one = |it: &mut dyn ExactSizeIterator<Item = char>| if it.len() == 1 { it.next() } else { None };
+    match case {
+        Case::Lower if c == '\u{130}' => 'i',
+        Case::Lower => one(&mut c.to_lowercase()).unwrap_or(c),
+        _ => {
+            // Titlecase digraphs (DŽ, LJ, NJ, DZ) differ from their uppercase forms.
+            if case == Case::Title {
+                match c {
+                    '\u{1C4}'..='\u{1C6}' => return '\u{1C5}',
+                    '\u{1C7}'..='\u{1C9}' => return '\u{1C8}',
+                    '\u{1CA}'..='\u{1CC}' => return '\u{1CB}',
+                    '\u{1F1}'..='\u{1F3}' => return '\u{1F2}',
+                    _ => {}
+                }
+            }
+            // Greek with ypogegrammeni: the simple mapping is the prosgegrammeni letter.
+            match c {
+                '\u{1F80}'..='\u{1F87}' | '\u{1F90}'..='\u{1F97}' | '\u{1FA0}'..='\u{1FA7}' => {
+                    char::from_u32(c as u32 + 8).unwrap_or(c)
+                }
+                '\u{1FB3}' | '\u{1FC3}' | '\u{1FF3}' => char::from_u32(c as u32 + 9).unwrap_or(c),
+                _ => one(&mut c.to_uppercase()).unwrap_or(c),
+            }
+        }
+    }
 }
 
 pub(super) fn trimspace(a: &[Value]) -> Result<Value, String> {
