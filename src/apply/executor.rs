@@ -61,6 +61,9 @@ pub struct Executor<P: Provider, R: Resolve> {
     region: String,
     changes: HashMap<String, ResourceChange>,
     inventory: Mutex<Arc<Inventory>>,
+    /// Addresses whose create was sent but not yet confirmed by a re-read (the answer or the
+    /// re-read was lost): the next attempt reads before it may create again.
+    unconfirmed: Mutex<BTreeSet<String>>,
 }
 
 impl<P: Provider, R: Resolve> Executor<P, R> {
@@ -74,6 +77,7 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
             region: plan.region.clone(),
             changes: plan.resource_changes.iter().map(|c| (c.address.clone(), c.clone())).collect(),
             inventory: Mutex::new(Arc::new(inventory)),
+            unconfirmed: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -124,18 +128,50 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         let Some(t) = resources::get(ty) else { return Ok(()) };
         let unit = t.read_unit();
         let narrow = if unit.narrows { t.reread(address, config, prior, created) } else { Narrow::All };
-        let provider = self.provider_of(address);
-        let (narrow, fresh) = match provider.reread(ty, &narrow).await {
+        let (narrow, fresh) = match self.reread(ty, address, &narrow).await {
             Ok(fresh) => (narrow, fresh),
             Err(_) if matches!(narrow, Narrow::Ids(_)) => {
                 let by_address = Narrow::Address(address.to_string());
-                let fresh = provider.reread(ty, &by_address).await?;
+                let fresh = self.reread(ty, address, &by_address).await?;
                 (by_address, fresh)
             }
             Err(e) => return Err(e),
         };
         self.merge(ty, address, unit.types, &narrow, fresh, &[]);
         Ok(())
+    }
+
+    /// A read is idempotent: one lost answer or throttled call is tried again at once, with a
+    /// short backoff, so the attributes a write produced are not lost with it (the step's own
+    /// retries, slower, remain for longer outages).
+    async fn reread(&self, ty: &str, address: &str, narrow: &Narrow) -> Result<Vec<LiveObject>, StepError> {
+        const TRIES: u32 = 4;
+        let provider = self.provider_of(address);
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match provider.reread(ty, narrow).await {
+                Err(e) if e.retryable && tries < TRIES => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100 << tries)).await;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// Whether `address` had a create sent whose outcome is not known yet; the mark is set
+    /// before a create and cleared by the re-read that follows it.
+    fn mark_unconfirmed(&self, address: &str, unconfirmed: bool) {
+        let mut set = self.unconfirmed.lock().unwrap_or_else(|e| e.into_inner());
+        if unconfirmed {
+            set.insert(address.to_string());
+        } else {
+            set.remove(address);
+        }
+    }
+
+    fn is_unconfirmed(&self, address: &str) -> bool {
+        self.unconfirmed.lock().unwrap_or_else(|e| e.into_inner()).contains(address)
     }
 
     /// Swaps in an inventory where the objects `narrow` covers (and `gone`) in the region of
@@ -210,6 +246,13 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
 
     async fn converge(&self, change: &ResourceChange) -> Result<(), StepError> {
         let (ty, address) = (change.ty.as_str(), change.address.as_str());
+        // A create whose answer (or whose re-read) was lost may have happened: find out
+        // before anything may create it again. Until a read answers, nothing is sent.
+        if self.is_unconfirmed(address) {
+            let config = self.resolve(address)?.config;
+            self.refresh(ty, address, &config, None, None).await?;
+            self.mark_unconfirmed(address, false);
+        }
         let r = self.resolve(address)?;
         let mut prior = r.live.as_ref();
         let result = match &r.live {
@@ -225,6 +268,7 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
                 }
                 self.delete(ty, address, live).await?;
                 prior = None;
+                self.mark_unconfirmed(address, true);
                 self.write(ty, address, Op::Create, &r.config, None, r.via_provider).await
             }
             Some(live) => {
@@ -237,11 +281,15 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
                     Err(e) => Err(e),
                 }
             }
-            None => self.write(ty, address, Op::Create, &r.config, None, r.via_provider).await,
+            None => {
+                self.mark_unconfirmed(address, resources::get(ty).is_some());
+                self.write(ty, address, Op::Create, &r.config, None, r.via_provider).await
+            }
         };
         // Whatever happened, what this step touched must be re-read before it is trusted.
         let created = result.as_ref().ok().and_then(Option::as_deref);
         self.refresh(ty, address, &r.config, prior, created).await?;
+        self.mark_unconfirmed(address, false);
         result.map(drop)
     }
 

@@ -304,16 +304,30 @@ fn backup_restore_lifecycle() {
 #[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
 #[test]
 fn faults_converge_without_duplicates_and_never_write_the_primary() {
+    converges_under_faults(Faults { throttle_every: 5, lose_answer_every: 7, hold_polls: 3, ..Faults::default() }, 4);
+}
+
+/// The shared faultproxy's worst case: a write forwarded and its connection closed unanswered
+/// (it took effect; the client cannot know), and reads lost the same way, with throttling.
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
+#[test]
+fn dropped_connections_converge_without_duplicates() {
+    converges_under_faults(
+        Faults { throttle_every: 7, drop_answer_every: 3, drop_read_every: 6, hold_polls: 2, ..Faults::default() },
+        2,
+    );
+}
+
+/// Applies the webapp example through the fault proxy until it succeeds, at most `max_runs`
+/// times; then no duplicates, no changes left, a clean destroy, and no write to the primary.
+fn converges_under_faults(faults: Faults, max_runs: usize) {
     let ex = &WEBAPP;
     let moto = Moto::start();
     block_on(seed(&moto, ex));
-    let proxy = Proxy::start(
-        &moto.endpoint,
-        Faults { throttle_every: 5, lose_answer_every: 7, hold_polls: 3, ..Faults::default() },
-    );
+    let proxy = Proxy::start(&moto.endpoint, faults);
     let s = Session::new(ex);
     let mut runs = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..max_runs {
         let r = s.drplan(&proxy.endpoint, &["apply"]);
         let done = r.code == 0;
         runs.push(r);

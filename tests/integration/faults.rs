@@ -20,6 +20,11 @@ pub struct Faults {
     pub throttle_every: usize,
     /// Forward, then answer 500 (the effect happened, the answer is lost).
     pub lose_answer_every: usize,
+    /// Forward, then close the connection without an answer (the shared faultproxy's "lost":
+    /// the client cannot tell whether the call took effect).
+    pub drop_answer_every: usize,
+    /// Every `n`-th read (Describe/List/Get) is forwarded and its connection closed unanswered.
+    pub drop_read_every: usize,
     /// Hold each readiness state (instance running, DB available, LB active, NAT available)
     /// at its in-progress value for this many polls per object kind.
     pub hold_polls: usize,
@@ -66,6 +71,7 @@ struct Shared {
     faults: Faults,
     calls: Arc<Mutex<Vec<Call>>>,
     mutations: AtomicUsize,
+    reads: AtomicUsize,
     held: Mutex<HashMap<&'static str, usize>>,
 }
 
@@ -80,6 +86,7 @@ impl Proxy {
             faults,
             calls: calls.clone(),
             mutations: AtomicUsize::new(0),
+            reads: AtomicUsize::new(0),
             held: Mutex::new(HashMap::new()),
         });
         let stop2 = stop.clone();
@@ -237,7 +244,15 @@ fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
             respond(&mut writer, status, body.as_bytes())?;
             continue;
         }
+        let nth_read = if call.mutating() { 0 } else { shared.reads.fetch_add(1, Ordering::SeqCst) + 1 };
         let (status, mut body) = forward(&shared.upstream, &req)?;
+        let dropped_write = nth > 0 && f.drop_answer_every > 0 && (nth + 2) % f.drop_answer_every == 0;
+        let dropped_read = nth_read > 0 && f.drop_read_every > 0 && nth_read % f.drop_read_every == 0;
+        if dropped_write || dropped_read {
+            // Closing both halves: the client sees the connection end before any answer.
+            let _ = writer.shutdown(std::net::Shutdown::Both);
+            return Ok(());
+        }
         if nth > 0 && f.lose_answer_every > 0 && (nth + 1) % f.lose_answer_every == 0 {
             let body = error_xml(
                 call.service == "ec2",
