@@ -48,7 +48,7 @@ pub struct Call {
 impl Call {
     /// Whether the call can change anything (everything but Describe/List/Get and dry runs).
     pub fn mutating(&self) -> bool {
-        let reads = ["Describe", "List", "Get"];
+        let reads = ["Describe", "List", "Get", "HEAD "];
         !(self.dry_run || reads.iter().any(|r| self.action.starts_with(r)))
     }
 }

@@ -337,8 +337,15 @@ impl InstalledProvider {
 
     /// [`InstalledProvider::drplan`] against moto.
     pub fn drplan_moto(&self, moto: &Moto, args: &[&str]) -> Run {
+        self.drplan_through(moto, &moto.endpoint, args)
+    }
+
+    /// [`InstalledProvider::drplan_moto`] through `endpoint` (a fault proxy in front of moto).
+    pub fn drplan_through(&self, moto: &Moto, endpoint: &str, args: &[&str]) -> Run {
         let (binary, cache) = (self.binary.display().to_string(), self.cache_dir().display().to_string());
         let mut env = moto.env();
+        env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
+        env.push(("AWS_ENDPOINT_URL", endpoint.to_string()));
         env.push(("DRPLAN_PROVIDER_AWS", binary));
         env.push(("DRPLAN_CACHE_DIR", cache));
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();

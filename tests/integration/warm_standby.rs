@@ -154,6 +154,54 @@ fn warm_standby_lifecycle_on_moto() {
     assert!(!std::fs::read_to_string(&plan_file).unwrap().contains(SECRET));
 }
 
+/// The warm standby (most of its 31 objects served by terraform-provider-aws) applied through
+/// a proxy that forwards writes and closes the connection unanswered, and loses reads the same
+/// way: at most one re-run of `apply`, then nothing left to change (a duplicate would be two
+/// objects claiming one address), and a destroy that leaves nothing of the stack.
+///
+/// Not met yet (#35), so ignored by name: the provider's own retry of a create whose answer
+/// was lost duplicates a KMS key (CreateKey has no token), or answers "already exists"
+/// (AuthorizeSecurityGroupIngress's InvalidPermission.Duplicate), and a served create is not
+/// looked up by its tags before drplan's next attempt. Run it with `--ignored` to see where it
+/// stands.
+#[ignore = "served creates are not exactly-once under lost answers yet (#35); run with --ignored"]
+#[test]
+fn warm_standby_converges_under_dropped_connections() {
+    use crate::faults::{Faults, Proxy};
+    let p = provider();
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("warm");
+    std::fs::create_dir_all(&dir).unwrap();
+    let example = root().join("examples/warm-standby");
+    std::fs::write(dir.join("main.tf"), for_moto(&std::fs::read_to_string(example.join("main.tf")).unwrap())).unwrap();
+    for f in ["variables.tf", "dr.drplan.hcl"] {
+        std::fs::copy(example.join(f), dir.join(f)).unwrap();
+    }
+    let dir_s = dir.display().to_string();
+    let faults = Faults { throttle_every: 7, drop_answer_every: 4, drop_read_every: 9, ..Faults::default() };
+    let proxy = Proxy::start(&moto.endpoint, faults);
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let r = p.drplan_through(&moto, &proxy.endpoint, &["apply", &dir_s, "--auto-approve"]);
+        let done = r.code == 0;
+        runs.push(r);
+        if done {
+            break;
+        }
+    }
+    let transcript: String = runs.iter().map(|r| format!("{}\n{}\n", r.stdout, r.stderr)).collect();
+    assert_eq!(runs.last().unwrap().code, 0, "apply under faults, {} runs:\n{transcript}", runs.len());
+    assert!(!transcript.contains(SECRET));
+    eprintln!("warm standby under faults: {} apply run(s), {} calls", runs.len(), proxy.calls().len());
+    let again = p.drplan_moto(&moto, &["plan", &dir_s, "--detailed-exitcode"]);
+    assert_ok(&again, "plan after apply under faults (exit 0: no changes, no duplicates)");
+    assert_ok(&p.drplan_moto(&moto, &["destroy", &dir_s, "--auto-approve"]), "destroy");
+    let fresh = p.drplan_moto(&moto, &["plan", &dir_s, "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&fresh.stdout).unwrap();
+    assert_eq!(actions(&plan).len(), 31, "everything is gone again: {:?}", actions(&plan));
+}
+
 /// An object AWS cannot tag, found by its import id under another stack's parent: left alone
 /// when it differs from the configuration (a located error, no plan), accepted as it is when it
 /// does not, and never deleted by this stack's destroy.

@@ -88,7 +88,7 @@ impl Aws {
             calls: self.calls.clone(),
             objects: Vec::new(),
         };
-        (unit.read)(&mut r, narrow).await?;
+        read_retrying(&mut r, unit, narrow).await?;
         // Server-side filters may match a little more than asked (wildcards): keep exactly
         // what the narrowing covers.
         r.objects.retain(|o| !unit.types.contains(&o.ty.as_str()) || narrow.covers(o));
@@ -157,7 +157,7 @@ impl Aws {
             if unit.global || !(unit.everywhere || owned) {
                 continue;
             }
-            (unit.read)(&mut r, &Narrow::All).await?;
+            read_retrying(&mut r, unit, &Narrow::All).await?;
         }
         Ok(r.objects)
     }
@@ -173,7 +173,7 @@ impl Aws {
             objects: Vec::new(),
         };
         for unit in crate::resources::read_units().into_iter().filter(|u| u.global) {
-            (unit.read)(&mut r, &Narrow::All).await?;
+            read_retrying(&mut r, unit, &Narrow::All).await?;
         }
         Ok(r.objects)
     }
@@ -348,5 +348,60 @@ impl Cloud for Aws {
             }
             Ok(objects)
         })
+    }
+}
+
+/// Reads one unit, again on a transient failure (throttling, a 5xx, a connection lost before
+/// the answer: the SDK does not retry that last one), up to 4 tries with a doubling backoff
+/// from 200 ms. Reads are idempotent; what a failed try had collected is dropped first. The
+/// primary region's reads stay inside its time box, which wraps them all.
+async fn read_retrying(r: &mut RegionReader, unit: &ReadUnit, narrow: &Narrow) -> Result<(), Error> {
+    const TRIES: u32 = 4;
+    let kept = r.objects.len();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match (unit.read)(r, narrow).await {
+            Err(e) if tries < TRIES && transient(&e) => {
+                r.objects.truncate(kept);
+                tokio::time::sleep(Duration::from_millis(100 << tries)).await;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Whether a failed read may pass when tried again: the connection failed or timed out, AWS
+/// answered 5xx, or said "slow down" (the codes apply's retries use).
+fn transient(e: &Error) -> bool {
+    let Error::Cloud { message, .. } = e else { return false };
+    ["dispatch failure", "timed out", "timeout", "connection closed", "connection reset", "HTTP 5"]
+        .iter()
+        .chain(crate::resources::sdk::RETRYABLE_CODES)
+        .any(|needle| message.contains(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lost_connections_throttling_and_5xx_are_transient_for_reads() {
+        let cloud = |message: &str| Error::Cloud {
+            operation: "DescribeVpcs".into(),
+            region: "us-west-2".into(),
+            message: message.into(),
+        };
+        for message in [
+            "dispatch failure: other: client error (SendRequest): connection closed before message completed",
+            "service error: RequestLimitExceeded: Request limit exceeded.",
+            "service error: ServiceUnavailable",
+        ] {
+            assert!(transient(&cloud(message)), "{message}");
+        }
+        for message in ["service error: UnauthorizedOperation: not allowed", "service error: InvalidVpcID.NotFound"] {
+            assert!(!transient(&cloud(message)), "{message}");
+        }
+        assert!(!transient(&Error::Usage("x".into())));
     }
 }

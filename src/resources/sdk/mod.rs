@@ -178,7 +178,7 @@ fn causes(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
 }
 
 /// Error codes that mean "slow down" or "busy, try again".
-const RETRYABLE_CODES: &[&str] = &[
+pub(crate) const RETRYABLE_CODES: &[&str] = &[
     "Throttling",
     "ThrottlingException",
     "RequestLimitExceeded",
