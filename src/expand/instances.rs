@@ -102,7 +102,7 @@ impl<'l> Engine<'l> {
             deps: Self::deps_of(frame, refs),
             sensitive_attrs: Self::sensitive_attrs(frame, decl, &schema.block),
             redact: Self::sensitive_of(frame, refs),
-            decides_keys: decides_keys(frame.module, target),
+            decides_keys: frame.plan.key_targets.contains(target),
         })
     }
 
@@ -597,11 +597,4 @@ fn unread(config: &Value, schema: &crate::schema::BlockSchema) -> Value {
         }
     }
     Value::Map(out)
-}
-
-/// Whether a `count` or `for_each` in `module` reads `target` directly.
-fn decides_keys(module: &crate::config::Module, target: &Target) -> bool {
-    let resources = module.resources.iter().flat_map(|r| r.count.iter().chain(&r.for_each));
-    let calls = module.module_calls.iter().flat_map(|c| c.count.iter().chain(&c.for_each));
-    resources.chain(calls).flat_map(expr_refs).any(|r| &r.target == target)
 }

@@ -312,6 +312,8 @@ struct Engine<'l> {
 /// The state of one module instance while it is evaluated.
 struct Frame<'m> {
     module: &'m Module,
+    /// The module's evaluation order and what its `count`/`for_each` read.
+    plan: std::sync::Arc<order::ModulePlan>,
     prefix: String,
     scope: Scope,
     exported: HashMap<Target, Exported>,
@@ -344,6 +346,7 @@ impl<'l> Engine<'l> {
         let scope = self.module_scope(module, root_dir);
         let mut frame = Frame {
             module,
+            plan: plan.clone(),
             prefix,
             scope,
             exported: HashMap::new(),

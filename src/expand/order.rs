@@ -35,6 +35,9 @@ pub(crate) struct ModulePlan {
     /// Module calls in a cycle that is not real per output: each group, by its first member
     /// in `order`, is evaluated together to a fixpoint.
     pub groups: std::collections::BTreeMap<usize, Vec<usize>>,
+    /// What the module's `count` and `for_each` expressions read directly, computed once per
+    /// module (asked per resource, a re-walk was quadratic in a flat root).
+    pub key_targets: std::collections::HashSet<Target>,
 }
 
 fn describe(module: &Module, node: Node) -> (String, Span) {
@@ -102,13 +105,29 @@ pub(crate) fn plan(module: &Module, modules: &[Module], sources: &SourceMap, dia
     let preds = predecessors(module, &nodes, &refs, &targets, &providers);
     // The earliest-declared ready node first: deterministic.
     if let Ok(order) = crate::graph::kahn(nodes.len(), |n| preds[n].iter().copied()) {
-        return ModulePlan { nodes, refs, preds, order, cyclic: BTreeSet::new(), groups: Default::default() };
+        let key_targets = key_targets(module);
+        return ModulePlan {
+            nodes,
+            refs,
+            preds,
+            order,
+            cyclic: BTreeSet::new(),
+            groups: Default::default(),
+            key_targets,
+        };
     }
     let cycles = cycles(module, modules, &nodes, &preds, sources, diags);
     let order = condensed_order(&cycles.component, &preds);
     debug_assert_eq!(order.len(), nodes.len(), "the condensed graph is acyclic");
     let groups = cycles.resolvable.into_iter().map(|g| (g[0], g)).collect();
-    ModulePlan { nodes, refs, preds, order, cyclic: cycles.cyclic, groups }
+    ModulePlan { nodes, refs, preds, order, cyclic: cycles.cyclic, groups, key_targets: key_targets(module) }
+}
+
+/// See [`ModulePlan::key_targets`].
+fn key_targets(module: &Module) -> std::collections::HashSet<Target> {
+    let resources = module.resources.iter().flat_map(|r| r.count.iter().chain(&r.for_each));
+    let calls = module.module_calls.iter().flat_map(|c| c.count.iter().chain(&c.for_each));
+    resources.chain(calls).flat_map(expr_refs).map(|r| r.target).collect()
 }
 
 fn declared(module: &Module) -> Declared {
