@@ -216,3 +216,10 @@ impl ModuleTree {
         &self.modules[0]
     }
 }
+
+/// The provider a resource or data source type belongs to, as Terraform infers it from the
+/// type's name when the block names none: `aws_vpc` is `aws`'s, `kubernetes_namespace`
+/// `kubernetes`'s.
+pub fn implied_provider(ty: &str) -> &str {
+    ty.split_once('_').map_or(ty, |(provider, _)| provider)
+}

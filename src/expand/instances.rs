@@ -285,6 +285,17 @@ impl<'l> Engine<'l> {
         }
         let kind = if decl.mode == Mode::Managed { "resource" } else { "data source" };
         let native = schema::type_names(decl.mode);
+        let provider = crate::config::implied_provider(&decl.ty);
+        if provider != "aws" {
+            // Another provider's type (kubernetes, helm, tls, ...): no AWS provider can serve it.
+            self.diags.push(
+                Diagnostic::error(format!("Unsupported {kind} type"))
+                    .detail(format!("\"{}\" belongs to the {provider} provider, which drplan does not run: it plans AWS and the utility types it serves itself (random, time, null, archive, ...).", decl.ty))
+                    .at(decl.span)
+                    .hint(format!("leave it to other tools: recovery {{ unmanaged = [\"{provider}_*\"] }}")),
+            );
+            return;
+        }
         let (detail, names): (String, Vec<&str>) = match &self.opts.hosted.status {
             crate::provider::hosted::Status::Loaded { version, resources, data_sources } => {
                 let all = if decl.mode == Mode::Managed { resources } else { data_sources };
@@ -327,8 +338,10 @@ impl<'l> Engine<'l> {
             )
         };
         let modes: BTreeSet<Mode> = types.iter().map(|(m, _)| *m).collect();
+        // Where the AWS provider was not found, and only an AWS type needs it.
+        let any_aws = types.iter().any(|(_, t)| crate::config::implied_provider(t) == "aws");
         let provider = match &self.opts.hosted.status {
-            crate::provider::hosted::Status::Unavailable(why) => Some(why.clone()),
+            crate::provider::hosted::Status::Unavailable(why) if any_aws => Some(why.clone()),
             _ => None,
         };
         // With the provider's schemas loaded, the error already says the provider lacks it.

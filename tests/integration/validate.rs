@@ -623,3 +623,29 @@ fn any_providers_types_can_be_left_unmanaged() {
     let bad = drplan(&["validate", &dir]);
     assert!(bad.stderr.contains("not a resource type"), "{}", bad.stderr);
 }
+
+/// An EKS DR configuration's `provider "kubernetes"` and `provider "helm"` blocks: once their
+/// types are left to other tools, the blocks that configure those tools are accepted too; while
+/// they are not, each resource says so (one error per type, with the hint), not its provider.
+#[test]
+fn other_providers_blocks_are_accepted_when_their_types_are_unmanaged() {
+    let body = |unmanaged: &str| {
+        format!(
+            "recovery {{\n  stack     = \"s\"\n  region    = \"us-west-2\"\n  unmanaged = [{unmanaged}]\n}}\n\nprovider \"kubernetes\" {{\n  host                   = \"https://eks.example\"\n  cluster_ca_certificate = \"x\"\n}}\n\nprovider \"helm\" {{\n  kubernetes {{\n    host = \"https://eks.example\"\n  }}\n}}\n\nresource \"kubernetes_namespace\" \"app\" {{\n  metadata {{\n    name = \"app\"\n  }}\n}}\n\nresource \"aws_vpc\" \"main\" {{\n  cidr_block = \"10.0.0.0/16\"\n}}\n"
+        )
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().display().to_string();
+    std::fs::write(tmp.path().join("main.tf"), body("\"kubernetes_*\"")).unwrap();
+    let run = drplan(&["validate", &dir]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan = drplan(&["plan", &dir, "--live", "empty"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(plan.stdout.contains("Plan: 1 to add"), "{}", plan.stdout);
+    std::fs::write(tmp.path().join("main.tf"), body("")).unwrap();
+    let refused = drplan(&["validate", &dir]);
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert_eq!(refused.stderr.matches("Error: ").count(), 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("Unsupported resource type"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("unmanaged"), "the hint: {}", refused.stderr);
+}

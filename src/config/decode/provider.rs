@@ -8,7 +8,6 @@ use hcl_edit::structure::{Block, Structure};
 use super::Decoder;
 use crate::config::Expr;
 use crate::config::decl::{AssumeRoleDecl, ProviderDecl, Requirement};
-use crate::diag::Diagnostic;
 
 /// provider-aws 5.100's provider arguments (`terraform providers schema -json`, `provider`).
 const PROVIDER_ARGUMENTS: &[&str] = &[
@@ -82,12 +81,11 @@ impl Decoder<'_> {
     pub(super) fn provider(&mut self, block: &Block) -> Option<ProviderDecl> {
         let name = self.labels(block, &["name"])?.remove(0);
         let span = self.header_span(block)?;
+        // Another provider's configuration (kubernetes, helm, random, ...) configures nothing
+        // drplan does: its resources either are types drplan serves without it (random, time,
+        // ...) or get their own error with the `recovery.unmanaged` hint, and once unmanaged
+        // they are other tools' business, so is the block that configures them.
         if name != "aws" {
-            self.error(
-                Diagnostic::error("Unsupported provider")
-                    .detail(format!("drplan manages AWS only; there is no provider \"{name}\"."))
-                    .at(span),
-            );
             return None;
         }
         let mut p = ProviderDecl {
