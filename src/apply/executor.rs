@@ -61,6 +61,8 @@ pub struct Executor<P: Provider, R: Resolve> {
     region: String,
     changes: HashMap<String, ResourceChange>,
     inventory: Mutex<Arc<Inventory>>,
+    /// The account the plan was made in (an import id the configuration implies may need it).
+    account: Option<String>,
     /// Addresses whose create was sent but not yet confirmed by a re-read (the answer or the
     /// re-read was lost): the next attempt reads before it may create again.
     unconfirmed: Mutex<BTreeSet<String>>,
@@ -77,6 +79,7 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
             region: plan.region.clone(),
             changes: plan.resource_changes.iter().map(|c| (c.address.clone(), c.clone())).collect(),
             inventory: Mutex::new(Arc::new(inventory)),
+            account: plan.account_id.clone(),
             unconfirmed: Mutex::new(BTreeSet::new()),
         }
     }
@@ -170,6 +173,22 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         }
     }
 
+    /// Looks a served instance up by the stack's tags and its configured import ids, and
+    /// takes what is proven this stack's into the inventory (the next write converges it).
+    async fn find_served(&self, ty: &str, address: &str, config: &Value) -> Result<(), StepError> {
+        let want = crate::resources::Wanted {
+            address: address.to_string(),
+            ty: ty.to_string(),
+            ids: crate::provider::discover::config_ids(config),
+            config: config.clone(),
+        };
+        if let Some(object) = self.provider_of(address).find_served(&want, &self.stack, self.account.as_deref()).await?
+        {
+            self.merge(ty, address, &[ty], &Narrow::Address(address.to_string()), vec![object], &[]);
+        }
+        Ok(())
+    }
+
     fn is_unconfirmed(&self, address: &str) -> bool {
         self.unconfirmed.lock().unwrap_or_else(|e| e.into_inner()).contains(address)
     }
@@ -250,7 +269,10 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         // before anything may create it again. Until a read answers, nothing is sent.
         if self.is_unconfirmed(address) {
             let config = self.resolve(address)?.config;
-            self.refresh(ty, address, &config, None, None).await?;
+            match resources::get(ty) {
+                Some(_) => self.refresh(ty, address, &config, None, None).await?,
+                None => self.find_served(ty, address, &config).await?,
+            }
             self.mark_unconfirmed(address, false);
         }
         let r = self.resolve(address)?;
@@ -282,14 +304,17 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
                 }
             }
             None => {
-                self.mark_unconfirmed(address, resources::get(ty).is_some());
+                self.mark_unconfirmed(address, true);
                 self.write(ty, address, Op::Create, &r.config, None, r.via_provider).await
             }
         };
         // Whatever happened, what this step touched must be re-read before it is trusted.
         let created = result.as_ref().ok().and_then(Option::as_deref);
         self.refresh(ty, address, &r.config, prior, created).await?;
-        self.mark_unconfirmed(address, false);
+        // A served type has no read unit: only its write's own answer confirms it.
+        if result.is_ok() || resources::get(ty).is_some() {
+            self.mark_unconfirmed(address, false);
+        }
         result.map(drop)
     }
 

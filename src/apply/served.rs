@@ -54,6 +54,25 @@ impl<P: Provider> Provider for WithHost<P> {
         }
     }
 
+    fn tagged(&self) -> BoxFuture<'_, Result<Vec<crate::cloud::Tagged>, StepError>> {
+        self.inner.tagged()
+    }
+
+    fn find_served<'a>(
+        &'a self,
+        want: &'a crate::resources::Wanted,
+        stack: &'a str,
+        account: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Option<LiveObject>, StepError>> {
+        Box::pin(async move {
+            let Some(host) = self.host.as_ref().filter(|_| self.served(&want.ty).is_some()) else { return Ok(None) };
+            let tagged = self.inner.tagged().await?;
+            crate::provider::discover::find_after_write(host, want, stack, &self.region, account, &tagged)
+                .await
+                .map_err(StepError::retryable)
+        })
+    }
+
     fn stack_seed(&self) -> BoxFuture<'_, Result<crate::live::seed::StackSeed, StepError>> {
         self.inner.stack_seed()
     }
@@ -72,10 +91,15 @@ fn first_unknown(value: &Value, path: String) -> Option<String> {
     }
 }
 
-/// One write of a served type. Provider errors are not retried blindly: the provider already
-/// retries what AWS says is retryable, and a create retried here could duplicate an object.
+/// One write of a served type. A provider error is retried (by the step) only when it is
+/// transient (the provider's own retries ran out on throttling, a 5xx or a lost connection);
+/// a create is then looked up by its tags and import ids before it is sent again (the
+/// executor's unconfirmed creates), so a retry cannot duplicate it.
 async fn write(host: &Host, ty: &str, region: &str, request: ApplyRequest<'_>) -> Result<(), StepError> {
-    let fail = |why: String| StepError::fatal(format!("terraform-provider-aws: {why}"));
+    let fail = |why: String| {
+        let retryable = crate::provider::transient(&why);
+        StepError { message: format!("terraform-provider-aws: {why}"), retryable }
+    };
     let none = Block::default();
     let block = host.block(Mode::Managed, ty).unwrap_or(&none);
     let config = request.config.0.clone();

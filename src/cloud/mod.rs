@@ -202,6 +202,24 @@ pub trait Provider: Send + Sync + 'static {
     ) -> crate::resources::BoxFuture<'_, Result<crate::live::seed::StackSeed, crate::resources::StepError>> {
         Box::pin(async { Err(crate::resources::StepError::fatal("this backend keeps no stack seed")) })
     }
+
+    /// The stack's objects the tagging API lists in this provider's region (served types are
+    /// found again through it). A backend without one lists nothing.
+    fn tagged(&self) -> crate::resources::BoxFuture<'_, Result<Vec<Tagged>, crate::resources::StepError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// The object of a type served through the provider at `want.address`, looked up after a
+    /// create whose outcome is unknown (see `provider::discover::find_after_write`); `None`
+    /// for native types and backends without the provider.
+    fn find_served<'a>(
+        &'a self,
+        _want: &'a crate::resources::Wanted,
+        _stack: &'a str,
+        _account: Option<&'a str>,
+    ) -> crate::resources::BoxFuture<'a, Result<Option<LiveObject>, crate::resources::StepError>> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 impl<P: Provider> Provider for std::sync::Arc<P> {
@@ -225,5 +243,18 @@ impl<P: Provider> Provider for std::sync::Arc<P> {
         &self,
     ) -> crate::resources::BoxFuture<'_, Result<crate::live::seed::StackSeed, crate::resources::StepError>> {
         self.as_ref().stack_seed()
+    }
+
+    fn tagged(&self) -> crate::resources::BoxFuture<'_, Result<Vec<Tagged>, crate::resources::StepError>> {
+        self.as_ref().tagged()
+    }
+
+    fn find_served<'a>(
+        &'a self,
+        want: &'a crate::resources::Wanted,
+        stack: &'a str,
+        account: Option<&'a str>,
+    ) -> crate::resources::BoxFuture<'a, Result<Option<LiveObject>, crate::resources::StepError>> {
+        self.as_ref().find_served(want, stack, account)
     }
 }

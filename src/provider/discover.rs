@@ -31,18 +31,7 @@ use crate::resources::imports::ImportId;
 pub const IMPORT_KEYS: &[&str] =
     &["name", "bucket", "function_name", "identifier", "cluster_identifier", "domain_name"];
 
-/// An instance of a served type the configuration declares, and the import ids its
-/// configuration suggests.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Wanted {
-    pub address: String,
-    pub ty: String,
-    pub ids: Vec<String>,
-    /// The instance's configuration: the provider's data source of the same type, given the
-    /// same arguments, may name the object's id where no configured value is it (a launch
-    /// template by its name, a listener rule by its listener and priority).
-    pub config: Value,
-}
+pub use crate::resources::Wanted;
 
 /// The import ids an instance's configuration suggests.
 pub fn config_ids(config: &Value) -> Vec<String> {
@@ -146,6 +135,8 @@ enum Outcome {
     Gone,
     /// Errors, time-outs, or only other objects.
     Unknown,
+    /// Not found, but an answer failed in a way that may pass later: it may exist.
+    Interrupted,
 }
 
 /// What discovery found.
@@ -221,7 +212,9 @@ pub fn discover(
             match (found, &lookup.arn) {
                 (Outcome::Found(object), _) => out.objects.push(object),
                 (Outcome::Gone, Some(arn)) => out.gone.push(format!("{} ({arn})", lookup.address)),
-                (Outcome::Unknown, Some(arn)) => out.unreadable.push(format!("{} ({arn})", lookup.address)),
+                (Outcome::Unknown | Outcome::Interrupted, Some(arn)) => {
+                    out.unreadable.push(format!("{} ({arn})", lookup.address))
+                }
                 (_, None) => {}
             }
         }
@@ -231,6 +224,56 @@ pub fn discover(
     out.unreadable.sort();
     out.gone.sort();
     out
+}
+
+/// One instance looked up after a create whose outcome is unknown (its answer, or the
+/// provider's own retry of it, was lost): by the tagging API's listing of the stack (`tagged`)
+/// and by the import ids its configuration suggests, proven by its ownership tags as at
+/// planning. `Ok(None)`: it does not exist, so creating it is safe; an error: it may exist and
+/// could not be read, so nothing may be created yet. For apply, inside its runtime.
+pub async fn find_after_write(
+    host: &Arc<Host>,
+    want: &Wanted,
+    stack: &str,
+    region: &str,
+    account: Option<&str>,
+    tagged: &[Tagged],
+) -> Result<Option<LiveObject>, String> {
+    // A type AWS cannot tag: by the id its configuration implies, as at planning (where its
+    // ownership is proven by its owned parent or by being exactly as configured).
+    if let Some(untaggable) = crate::resources::imports::find(&want.ty) {
+        let Value::Map(fields) = &want.config else { return Ok(None) };
+        let written = fields.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k.clone()).collect();
+        let Some(import) = untaggable.import_id(&want.config, &written) else { return Ok(None) };
+        let wanted = Untagged { address: want.address.clone(), ty: want.ty.clone(), import };
+        return Ok(tokio::time::timeout(LOOKUP_LIMIT, import_untagged(host, region, &wanted)).await.ok().flatten());
+    }
+    let listed: Vec<&Tagged> = tagged
+        .iter()
+        .filter(|t| {
+            t.tags.get(STACK_TAG).map(String::as_str) == Some(stack) && t.tags.get(ADDRESS_TAG) == Some(&want.address)
+        })
+        .collect();
+    let mut ids: Vec<String> = listed.iter().flat_map(|t| arn_ids(&t.arn)).collect();
+    // An IAM policy is imported by an ARN its configuration implies, as at planning.
+    ids.extend(account.and_then(|a| crate::resources::imports::arn_guess(&want.ty, &want.config, a, region)));
+    ids.extend(want.ids.iter().cloned());
+    ids.dedup();
+    let arn = listed.first().map(|t| t.arn.clone());
+    let lookup = Lookup { ty: want.ty.clone(), address: want.address.clone(), ids, arn, config: want.config.clone() };
+    match tokio::time::timeout(LOOKUP_LIMIT, find(host, &lookup, stack, region)).await {
+        Ok(Outcome::Found(object)) => Ok(Some(object)),
+        // Every id answered "no such object": creating it is safe.
+        Ok(Outcome::Gone) => Ok(None),
+        // As at planning: a guess that found nothing proven (only errors, such as a data
+        // source's "no match", or another's object) is not this stack's object.
+        Ok(Outcome::Unknown) if lookup.arn.is_none() => Ok(None),
+        // Listed as this stack's and not read back, or a lookup interrupted: it may exist, so
+        // nothing is created before a later attempt knows.
+        Ok(Outcome::Unknown | Outcome::Interrupted) | Err(_) => {
+            Err(format!("{} could not be looked up after its create", want.address))
+        }
+    }
 }
 
 /// How long a proven answer waits for the ids tried before it (see [`find`]).
@@ -274,7 +317,7 @@ async fn find(host: &Arc<Host>, lookup: &Lookup, stack: &str, region: &str) -> O
         let Ok((index, result)) = joined else { continue };
         let answer = match result {
             Ok(None) => Answer::Gone,
-            Err(_) => Answer::Failed,
+            Err(e) => Answer::Failed(super::transient(&e)),
             Ok(Some(state)) => {
                 let none = crate::provider::schema::Block::default();
                 let block = host.block(Mode::Managed, &lookup.ty).unwrap_or(&none);
@@ -325,7 +368,8 @@ enum Answer {
     Gone,
     /// Some other object, not proven ours.
     Other,
-    Failed,
+    /// An error; `true` when it may pass later (throttling, a 5xx, a lost connection).
+    Failed(bool),
 }
 
 /// The first proven answer once every earlier id has answered otherwise; when every id has
@@ -343,6 +387,9 @@ fn decide(answers: &[Option<Answer>]) -> Option<Outcome> {
 }
 
 fn gone_or_unknown(answers: &[Option<Answer>]) -> Outcome {
+    if answers.iter().any(|a| matches!(a, Some(Answer::Failed(true)))) {
+        return Outcome::Interrupted;
+    }
     match answers.iter().all(|a| matches!(a, Some(Answer::Gone))) {
         true => Outcome::Gone,
         false => Outcome::Unknown,

@@ -45,7 +45,7 @@ use crate::live::LiveObject;
 pub use action::StepAction;
 pub use capacity::{Amount, Capacity, DryRun, Permission, Quota, Usage};
 use sdk::{Cx, Narrow, ReadUnit};
-pub use write::{ApplyRequest, Created, Op, StepError};
+pub use write::{ApplyRequest, Created, Op, StepError, Wanted};
 
 /// The `name`, `service` and `read_unit` of a type module's [`ResourceType`] implementation:
 /// `basics!(TYPE, Ec2, &UNIT);`.

@@ -79,3 +79,17 @@ impl Created {
         self.object.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
+
+/// An instance of a type served through the provider that the configuration declares, and the
+/// import ids its configuration suggests: what planning looks up, and what a step looks up
+/// after a create whose outcome is unknown (`Provider::find_served`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Wanted {
+    pub address: String,
+    pub ty: String,
+    pub ids: Vec<String>,
+    /// The instance's configuration: the provider's data source of the same type, given the
+    /// same arguments, may name the object's id where no configured value is it (a launch
+    /// template by its name, a listener rule by its listener and priority).
+    pub config: crate::eval::Value,
+}

@@ -32,6 +32,29 @@ pub struct Faults {
     pub delay: Duration,
     /// Delay every answer from this region by this much (a region that hangs).
     pub slow_region: Option<(String, Duration)>,
+    /// 0: the `*_every` faults hit every n-th call exactly. Otherwise each call is hit with
+    /// probability 1/n, decided from this seed and the call's number (as the shared
+    /// faultproxy's seeded mix), so a retried step does not meet the same fault every time.
+    pub seed: u64,
+}
+
+impl Faults {
+    /// Whether the `nth` call (of its kind: writes or reads) gets the fault that hits every
+    /// `every` calls (`salt` keeps the faults of one call independent).
+    fn hits(&self, nth: usize, every: usize, salt: u64) -> bool {
+        if nth == 0 || every == 0 {
+            return false;
+        }
+        if self.seed == 0 {
+            return (nth as u64 + salt).is_multiple_of(every as u64);
+        }
+        // splitmix64 of (seed, salt, nth): uniform enough for a fault mix.
+        let mut z =
+            self.seed ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (nth as u64).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)).is_multiple_of(every as u64)
+    }
 }
 
 /// One call seen by the proxy.
@@ -234,10 +257,15 @@ fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
             std::thread::sleep(*delay);
         }
         let nth = if call.mutating() { shared.mutations.fetch_add(1, Ordering::SeqCst) + 1 } else { 0 };
-        if nth > 0 && f.throttle_every > 0 && nth % f.throttle_every == 0 {
+        if f.hits(nth, f.throttle_every, 0) {
             // Each protocol's own error shape, as AWS sends it.
             let (status, body) = if call.service == "ec2" {
                 ("503 Service Unavailable", error_xml(true, "RequestLimitExceeded", "Request limit exceeded."))
+            } else if call.service == "s3" {
+                ("503 Slow Down", "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>x</RequestId></Error>".to_string())
+            } else if header(&req.head, "x-amz-target").is_some() {
+                // JSON protocols (Secrets Manager, KMS, ...) answer in JSON.
+                ("400 Bad Request", r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_string())
             } else {
                 ("400 Bad Request", error_xml(false, "Throttling", "Rate exceeded"))
             };
@@ -246,14 +274,14 @@ fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
         }
         let nth_read = if call.mutating() { 0 } else { shared.reads.fetch_add(1, Ordering::SeqCst) + 1 };
         let (status, mut body) = forward(&shared.upstream, &req)?;
-        let dropped_write = nth > 0 && f.drop_answer_every > 0 && (nth + 2) % f.drop_answer_every == 0;
-        let dropped_read = nth_read > 0 && f.drop_read_every > 0 && nth_read % f.drop_read_every == 0;
+        let dropped_write = f.hits(nth, f.drop_answer_every, 2);
+        let dropped_read = f.hits(nth_read, f.drop_read_every, 0);
         if dropped_write || dropped_read {
             // Closing both halves: the client sees the connection end before any answer.
             let _ = writer.shutdown(std::net::Shutdown::Both);
             return Ok(());
         }
-        if nth > 0 && f.lose_answer_every > 0 && (nth + 1) % f.lose_answer_every == 0 {
+        if f.hits(nth, f.lose_answer_every, 1) {
             let body = error_xml(
                 call.service == "ec2",
                 "InternalError",

@@ -159,12 +159,14 @@ fn warm_standby_lifecycle_on_moto() {
 /// way: at most one re-run of `apply`, then nothing left to change (a duplicate would be two
 /// objects claiming one address), and a destroy that leaves nothing of the stack.
 ///
-/// Not met yet (#35), so ignored by name: the provider's own retry of a create whose answer
-/// was lost duplicates a KMS key (CreateKey has no token), or answers "already exists"
-/// (AuthorizeSecurityGroupIngress's InvalidPermission.Duplicate), and a served create is not
-/// looked up by its tags before drplan's next attempt. Run it with `--ignored` to see where it
-/// stands.
-#[ignore = "served creates are not exactly-once under lost answers yet (#35); run with --ignored"]
+/// Not met for every fault seed yet (#35), so ignored by name. Served creates are now looked
+/// up (tags, import ids, the implied ARN) before drplan sends them again, and the provider does
+/// not retry on its own against an emulator; `DRPLAN_FAULT_SEED=N` picks the mix. Measured
+/// 2026-12-06 over seeds 1-8: 3 converge (5, 8 and, before the last fixes, 2 or 3); the others
+/// stop on an S3 bucket created but not yet tagged when its answer was lost (found by name,
+/// not provably this stack's: 409 on the next create), a launch template or instance profile
+/// left half-made by the provider (its next write fails), or a duplicate security group rule.
+#[ignore = "served creates are not exactly-once under every lost answer yet (#35); run with --ignored"]
 #[test]
 fn warm_standby_converges_under_dropped_connections() {
     use crate::faults::{Faults, Proxy};
@@ -179,7 +181,8 @@ fn warm_standby_converges_under_dropped_connections() {
         std::fs::copy(example.join(f), dir.join(f)).unwrap();
     }
     let dir_s = dir.display().to_string();
-    let faults = Faults { throttle_every: 7, drop_answer_every: 4, drop_read_every: 9, ..Faults::default() };
+    let seed = std::env::var("DRPLAN_FAULT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let faults = Faults { throttle_every: 7, drop_answer_every: 4, drop_read_every: 9, seed, ..Faults::default() };
     let proxy = Proxy::start(&moto.endpoint, faults);
     let mut runs = Vec::new();
     for _ in 0..2 {
