@@ -94,6 +94,8 @@ impl Host {
             config: Some(dynamic(config)),
             client_capabilities: Some(capabilities()),
         };
+        // Not retried: provider-aws cannot be configured twice in one process ("unable to add
+        // custom RootCAs HTTPClient" on the second Configure).
         let response: wire::ConfigureResponse =
             plugin.call("Configure", wire::method::CONFIGURE, request, CALL_LIMIT)?;
         errors(&response.diagnostics).map_err(HostError::Diagnostics)?;
@@ -287,8 +289,13 @@ impl Host {
         self.apply(ty, prior, &gone, &Value::Null).await.map(drop)
     }
 
-    /// Reads an object's current state from AWS; `None` when it no longer exists.
+    /// Reads an object's current state from AWS; `None` when it no longer exists. A transient
+    /// failure is asked again ([`reading`]).
     pub async fn read(&self, ty: &str, state: &Value) -> Result<Option<Value>, String> {
+        reading(|| self.read_once(ty, state)).await
+    }
+
+    async fn read_once(&self, ty: &str, state: &Value) -> Result<Option<Value>, String> {
         let block = self.schema_of(Mode::Managed, ty)?;
         let request = wire::ReadResourceRequest {
             type_name: ty.to_string(),
@@ -305,6 +312,10 @@ impl Host {
     /// The state of the existing object `id` names (as `terraform import` takes it), read in
     /// full; `None` when there is no such object.
     pub async fn import(&self, ty: &str, id: &str) -> Result<Option<Value>, String> {
+        reading(|| self.import_once(ty, id)).await
+    }
+
+    async fn import_once(&self, ty: &str, id: &str) -> Result<Option<Value>, String> {
         let block = self.schema_of(Mode::Managed, ty)?;
         let request = wire::ImportResourceStateRequest {
             type_name: ty.to_string(),
@@ -318,7 +329,7 @@ impl Host {
             return Ok(None);
         };
         let state = decode_state(imported.state, block)?;
-        self.read(ty, &state).await
+        self.read_once(ty, &state).await
     }
 
     /// Reads a data source of a type drplan does not serve natively, from its evaluated
@@ -331,6 +342,10 @@ impl Host {
 
     /// [`Host::read_data`], from within the provider's runtime.
     pub async fn read_data_async(&self, ty: &str, config: &Value) -> Result<Option<Value>, String> {
+        reading(|| self.read_data_once(ty, config)).await
+    }
+
+    async fn read_data_once(&self, ty: &str, config: &Value) -> Result<Option<Value>, String> {
         let block = self.schema_of(Mode::Data, ty)?;
         let Some(config) = data_configuration(config, block) else { return Ok(None) };
         if self.offline {
@@ -374,6 +389,29 @@ fn data_configuration(config: &Value, block: &Block) -> Option<Value> {
         out.insert(name.clone(), value);
     }
     Some(Value::Map(out))
+}
+
+/// How many times a read is asked when it fails transiently.
+const READ_TRIES: u32 = 3;
+
+/// Runs a read, again when it fails transiently (throttling, a 5xx, a lost connection):
+/// against an emulator the provider makes one attempt per call (see [`provider_config`]),
+/// and reads are idempotent.
+async fn reading<T, F, Fut>(mut read: F) -> Result<T, String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match read().await {
+            Err(e) if tries < READ_TRIES && super::transient(&e) => {
+                tokio::time::sleep(Duration::from_millis(100 << tries)).await;
+            }
+            result => return result,
+        }
+    }
 }
 
 /// Creating or deleting can take long (a KMS key's schedule, a bucket's contents): the

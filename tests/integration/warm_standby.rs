@@ -160,12 +160,14 @@ fn warm_standby_lifecycle_on_moto() {
 /// objects claiming one address), and a destroy that leaves nothing of the stack.
 ///
 /// Not met for every fault seed yet (#35), so ignored by name. Served creates are now looked
-/// up (tags, import ids, the implied ARN) before drplan sends them again, and the provider does
-/// not retry on its own against an emulator; `DRPLAN_FAULT_SEED=N` picks the mix. Measured
-/// 2026-12-06 over seeds 1-8: 3 converge (5, 8 and, before the last fixes, 2 or 3); the others
-/// stop on an S3 bucket created but not yet tagged when its answer was lost (found by name,
-/// not provably this stack's: 409 on the next create), a launch template or instance profile
-/// left half-made by the provider (its next write fails), or a duplicate security group rule.
+/// up (tags, import ids, the implied ARN) before drplan sends them again, provider reads are
+/// asked again on transient failures, and the provider does not retry on its own against an
+/// emulator; `DRPLAN_FAULT_SEED=N` picks the mix. Measured 2026-12-06 over seeds 1-8 (runs
+/// vary, concurrency orders the calls): 2 converge (7 and 8); the others stop on an Auto
+/// Scaling group moto answers with a 500 when created again (not found before: not yet
+/// diagnosed), an instance profile the provider left without its role, an S3 bucket created
+/// but not yet tagged when its answer was lost (found by name, not provably this stack's), or
+/// a launch template the provider never saw ready.
 #[ignore = "served creates are not exactly-once under every lost answer yet (#35); run with --ignored"]
 #[test]
 fn warm_standby_converges_under_dropped_connections() {

@@ -51,17 +51,9 @@ impl Provider for AwsProvider {
 
     fn tagged(&self) -> BoxFuture<'_, Result<Vec<crate::cloud::Tagged>, StepError>> {
         Box::pin(async move {
-            // A listing is a read: one lost answer is tried again at once, as read units are.
-            let mut tries = 0;
-            loop {
-                tries += 1;
-                match super::tagging::tagged(&self.conf, &self.cx.region, &self.cx.stack).await {
-                    Err(e) if tries < 4 && super::transient(&e) => {
-                        tokio::time::sleep(std::time::Duration::from_millis(100 << tries)).await;
-                    }
-                    result => return result.map_err(|e| StepError::retryable(e.to_string())),
-                }
-            }
+            super::tagging::tagged(&self.conf, &self.cx.region, &self.cx.stack)
+                .await
+                .map_err(|e| StepError::retryable(e.to_string()))
         })
     }
 

@@ -9,7 +9,21 @@ use crate::cloud::Tagged;
 use crate::error::Error;
 use crate::live::STACK_TAG;
 
+/// The listing, again on a transient failure (a read: up to 4 tries, as read units).
 pub(super) async fn tagged(conf: &SdkConfig, region: &str, stack: &str) -> Result<Vec<Tagged>, Error> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match tagged_once(conf, region, stack).await {
+            Err(e) if tries < 4 && super::transient(&e) => {
+                tokio::time::sleep(std::time::Duration::from_millis(100 << tries)).await;
+            }
+            result => return result,
+        }
+    }
+}
+
+async fn tagged_once(conf: &SdkConfig, region: &str, stack: &str) -> Result<Vec<Tagged>, Error> {
     let client = aws_sdk_resourcegroupstagging::Client::new(conf);
     let filter = TagFilter::builder().key(STACK_TAG).values(stack).build();
     let mut pages = client.get_resources().tag_filters(filter).resources_per_page(100).into_paginator().send();
