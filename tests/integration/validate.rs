@@ -609,16 +609,7 @@ fn any_providers_types_can_be_left_unmanaged() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().display().to_string();
-    std::fs::write(tmp.path().join("main.tf"), body("\"tls_private_key\"")).unwrap();
-    let run = drplan(&["validate", &dir]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let plan = drplan(&["plan", &dir, "--live", "empty"]);
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
-    assert!(plan.stdout.contains("Plan: 1 to add"), "{}", plan.stdout);
-    std::fs::write(tmp.path().join("main.tf"), body("")).unwrap();
-    let refused = drplan(&["validate", &dir]);
-    assert_eq!(refused.code, 1, "{}", refused.stdout);
-    assert!(refused.stderr.contains("Unsupported resource type"), "{}", refused.stderr);
+    unmanaged_then_refused(tmp.path(), &body, "\"tls_private_key\"");
     std::fs::write(tmp.path().join("main.tf"), body("\"tls\"")).unwrap();
     let bad = drplan(&["validate", &dir]);
     assert!(bad.stderr.contains("not a resource type"), "{}", bad.stderr);
@@ -635,17 +626,28 @@ fn other_providers_blocks_are_accepted_when_their_types_are_unmanaged() {
         )
     };
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().display().to_string();
-    std::fs::write(tmp.path().join("main.tf"), body("\"kubernetes_*\"")).unwrap();
-    let run = drplan(&["validate", &dir]);
+    let refused = unmanaged_then_refused(tmp.path(), &body, "\"kubernetes_*\"");
+    assert_eq!(refused.stderr.matches("Error: ").count(), 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("unmanaged"), "the hint: {}", refused.stderr);
+}
+
+/// Writes `body(unmanaged)` into `dir`: it validates and plans its one AWS resource. Then
+/// `body("")`, refused with "Unsupported resource type", which is returned.
+fn unmanaged_then_refused(
+    dir: &std::path::Path,
+    body: &dyn Fn(&str) -> String,
+    unmanaged: &str,
+) -> crate::harness::Run {
+    let path = dir.display().to_string();
+    std::fs::write(dir.join("main.tf"), body(unmanaged)).unwrap();
+    let run = drplan(&["validate", &path]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let plan = drplan(&["plan", &dir, "--live", "empty"]);
+    let plan = drplan(&["plan", &path, "--live", "empty"]);
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     assert!(plan.stdout.contains("Plan: 1 to add"), "{}", plan.stdout);
-    std::fs::write(tmp.path().join("main.tf"), body("")).unwrap();
-    let refused = drplan(&["validate", &dir]);
+    std::fs::write(dir.join("main.tf"), body("")).unwrap();
+    let refused = drplan(&["validate", &path]);
     assert_eq!(refused.code, 1, "{}", refused.stdout);
-    assert_eq!(refused.stderr.matches("Error: ").count(), 1, "{}", refused.stderr);
     assert!(refused.stderr.contains("Unsupported resource type"), "{}", refused.stderr);
-    assert!(refused.stderr.contains("unmanaged"), "the hint: {}", refused.stderr);
+    refused
 }
