@@ -22,7 +22,7 @@ use crate::plan::ResourceChange;
 use crate::plan::ownership;
 use crate::resources::StepAction;
 use crate::resources::StepError;
-use crate::resources::sdk::{Args, Narrow, live_value};
+use crate::resources::sdk::{Args, Narrow, live_value, retry_transient};
 use crate::resources::{self, ApplyRequest, Created, Op, Proof};
 
 /// An instance evaluated against the inventory as it is now, and what must change.
@@ -148,18 +148,8 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
     /// short backoff, so the attributes a write produced are not lost with it (the step's own
     /// retries, slower, remain for longer outages).
     async fn reread(&self, ty: &str, address: &str, narrow: &Narrow) -> Result<Vec<LiveObject>, StepError> {
-        const TRIES: u32 = 4;
         let provider = self.provider_of(address);
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            match provider.reread(ty, narrow).await {
-                Err(e) if e.retryable && tries < TRIES => {
-                    tokio::time::sleep(std::time::Duration::from_millis(100 << tries)).await;
-                }
-                result => return result,
-            }
-        }
+        retry_transient(4, |e: &StepError| e.retryable, || provider.reread(ty, narrow)).await
     }
 
     /// Whether `address` had a create sent whose outcome is not known yet; the mark is set

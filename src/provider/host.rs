@@ -397,21 +397,12 @@ const READ_TRIES: u32 = 3;
 /// Runs a read, again when it fails transiently (throttling, a 5xx, a lost connection):
 /// against an emulator the provider makes one attempt per call (see [`provider_config`]),
 /// and reads are idempotent.
-async fn reading<T, F, Fut>(mut read: F) -> Result<T, String>
+async fn reading<T, F, Fut>(read: F) -> Result<T, String>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, String>>,
 {
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        match read().await {
-            Err(e) if tries < READ_TRIES && super::transient(&e) => {
-                tokio::time::sleep(Duration::from_millis(100 << tries)).await;
-            }
-            result => return result,
-        }
-    }
+    crate::resources::sdk::retry_transient(READ_TRIES, |e: &String| super::transient(e), read).await
 }
 
 /// Creating or deleting can take long (a KMS key's schedule, a bucket's contents): the

@@ -136,21 +136,16 @@ impl Aws {
     /// STS GetCallerIdentity in `region`: the account its credentials act in.
     async fn account_of(&self, region: &str) -> Result<Option<String>, Error> {
         let sts = aws_sdk_sts::Client::new(&self.sdk_config(region).await);
-        let mut tries = 0;
-        loop {
-            tries += 1;
+        // A read: a lost answer is asked again, as read units are.
+        let identity = crate::resources::sdk::retry_transient(4, transient, || async {
             self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let identity = sts
-                .get_caller_identity()
+            sts.get_caller_identity()
                 .send()
                 .await
-                .map_err(|e| crate::resources::sdk::cloud_error("STS GetCallerIdentity", region, e));
-            match identity {
-                // A read: a lost answer is asked again, as read units are.
-                Err(e) if tries < 4 && transient(&e) => tokio::time::sleep(Duration::from_millis(100 << tries)).await,
-                result => return Ok(result?.account().map(str::to_string)),
-            }
-        }
+                .map_err(|e| crate::resources::sdk::cloud_error("STS GetCallerIdentity", region, e))
+        })
+        .await?;
+        Ok(identity.account().map(str::to_string))
     }
 
     /// Remembers the roles a request's provider configurations assume.

@@ -11,16 +11,7 @@ use crate::live::STACK_TAG;
 
 /// The listing, again on a transient failure (a read: up to 4 tries, as read units).
 pub(super) async fn tagged(conf: &SdkConfig, region: &str, stack: &str) -> Result<Vec<Tagged>, Error> {
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        match tagged_once(conf, region, stack).await {
-            Err(e) if tries < 4 && super::transient(&e) => {
-                tokio::time::sleep(std::time::Duration::from_millis(100 << tries)).await;
-            }
-            result => return result,
-        }
-    }
+    crate::resources::sdk::retry_transient(4, super::transient, || tagged_once(conf, region, stack)).await
 }
 
 async fn tagged_once(conf: &SdkConfig, region: &str, stack: &str) -> Result<Vec<Tagged>, Error> {

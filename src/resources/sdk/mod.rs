@@ -194,6 +194,27 @@ pub(crate) const RETRYABLE_CODES: &[&str] = &[
     "ResourceInUse",
 ];
 
+/// Runs an idempotent call (a read) up to `tries` times while it fails with an error
+/// `transient` accepts, waiting 200 ms, then 400 ms, ... between tries. The one retry loop of
+/// reads that the SDKs do not retry themselves (a connection lost before the answer) or that
+/// run with their retries off.
+pub async fn retry_transient<T, E, F, Fut>(tries: u32, transient: impl Fn(&E) -> bool, mut call: F) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut tried = 0;
+    loop {
+        tried += 1;
+        match call().await {
+            Err(e) if tried < tries && transient(&e) => {
+                tokio::time::sleep(std::time::Duration::from_millis(100 << tried)).await;
+            }
+            result => return result,
+        }
+    }
+}
+
 /// An SDK error as a step error: the operation and the cause chain, retryable when AWS says
 /// "slow down", answers 5xx, or the connection failed.
 pub fn sdk_error<E>(operation: &str, e: SdkError<E>) -> StepError
