@@ -17,6 +17,7 @@ pub mod plugin;
 pub mod proposed;
 pub mod regional;
 pub mod schema;
+pub mod state;
 pub mod wire;
 
 use std::path::{Path, PathBuf};
