@@ -21,6 +21,7 @@ mod providers;
 pub mod recovery;
 mod regions;
 pub mod selection;
+mod unsupported;
 mod variables;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
