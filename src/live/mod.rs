@@ -179,12 +179,12 @@ impl Inventory {
         &self.snapshot.objects
     }
 
-    /// Objects owned by `stack`: tagged with the stack and an address, both.
+    /// Objects owned by `stack`: tagged with the stack and an address of their own type.
     pub fn owned<'a>(&'a self, stack: &'a str) -> impl Iterator<Item = &'a LiveObject> + 'a {
         self.snapshot
             .objects
             .iter()
-            .filter(move |o| o.tags.get(STACK_TAG).is_some_and(|s| s == stack) && o.tags.contains_key(ADDRESS_TAG))
+            .filter(move |o| o.tags.get(STACK_TAG).is_some_and(|s| s == stack) && claims_itself(o))
     }
 
     /// Objects tagged with `stack` but no address: not owned (never changed or deleted), worth
@@ -262,10 +262,63 @@ pub fn json_scalar(v: &serde_json::Value) -> String {
     }
 }
 
+/// The resource type an address names: `module.app["x"].aws_sns_topic.alerts[0]` ->
+/// `aws_sns_topic`.
+pub fn type_of_address(address: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    let (mut current, mut depth) = (String::new(), 0usize);
+    for c in address.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => parts.push(std::mem::take(&mut current)),
+            _ if depth == 0 => current.push(c),
+            _ => {}
+        }
+    }
+    parts.push(current);
+    let ty = parts.get(parts.len().checked_sub(2)?)?;
+    (ty.starts_with("aws_") && parts.first().map(String::as_str) != Some("data")).then(|| ty.clone())
+}
+
+/// Whether `o`'s address tag names a resource of `o`'s own type. AWS copies tags onto what
+/// it makes from an object (a database's snapshots with `copy_tags_to_snapshot`, an
+/// instance's volumes and images): such a copy carries the owner's tags but is not the object
+/// at that address, so drplan never changes or deletes it.
+fn claims_itself(o: &LiveObject) -> bool {
+    o.tags.get(ADDRESS_TAG).is_some_and(|a| type_of_address(a).as_deref() == Some(o.ty.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::eval::Value;
+
+    #[test]
+    fn an_address_names_its_type() {
+        assert_eq!(type_of_address("aws_sns_topic.alerts").as_deref(), Some("aws_sns_topic"));
+        assert_eq!(type_of_address("module.app[\"a.b\"].aws_iam_role.r[0]").as_deref(), Some("aws_iam_role"));
+        assert_eq!(type_of_address("data.aws_ami.x"), None);
+        assert_eq!(type_of_address("alerts"), None);
+    }
+
+    #[test]
+    fn a_copy_carrying_its_owners_tags_is_not_owned() {
+        let object = |ty: &str, id: &str| LiveObject {
+            ty: ty.into(),
+            region: "us-west-2".into(),
+            id: id.into(),
+            tags: [(STACK_TAG, "s"), (ADDRESS_TAG, "module.db.aws_db_instance.main")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into(),
+            attributes: BTreeMap::new(),
+        };
+        let objects =
+            vec![object("aws_db_instance", "app"), object("aws_db_snapshot_copy", "rds:app-2026-12-07-00-01")];
+        let inv = Inventory::new(LiveSnapshot { objects, ..LiveSnapshot::empty() }, crate::resources::natural_key);
+        let owned: Vec<&str> = inv.owned("s").map(|o| o.id.as_str()).collect();
+        assert_eq!(owned, ["app"], "the snapshot has the database's tags, copied by AWS");
+    }
 
     #[test]
     fn configured_and_read_back_key_parts_compare_equal() {

@@ -167,7 +167,7 @@ pub fn discover(
     let mut listed = BTreeSet::new();
     for t in tagged.iter().filter(|t| t.tags.get(STACK_TAG).map(String::as_str) == Some(stack)) {
         let Some(address) = t.tags.get(ADDRESS_TAG) else { continue };
-        let Some(ty) = type_of_address(address).filter(|ty| served(ty)) else { continue };
+        let Some(ty) = crate::live::type_of_address(address).filter(|ty| served(ty)) else { continue };
         listed.insert(address.clone());
         lookups.push(Lookup {
             ty,
@@ -416,25 +416,6 @@ fn arn_ids(arn: &str) -> Vec<String> {
     ids
 }
 
-/// The resource type an address names: `module.app["x"].aws_sns_topic.alerts[0]` ->
-/// `aws_sns_topic`.
-pub fn type_of_address(address: &str) -> Option<String> {
-    let mut parts = Vec::new();
-    let (mut current, mut depth) = (String::new(), 0usize);
-    for c in address.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            '.' if depth == 0 => parts.push(std::mem::take(&mut current)),
-            _ if depth == 0 => current.push(c),
-            _ => {}
-        }
-    }
-    parts.push(current);
-    let ty = parts.get(parts.len().checked_sub(2)?)?;
-    (ty.starts_with("aws_") && parts.first().map(String::as_str) != Some("data")).then(|| ty.clone())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,14 +441,6 @@ mod tests {
         assert_eq!(named[0].import, ImportId::Ready("arn:t:1".into()));
         assert!(matches!(named[1].import, ImportId::SnsSubscription { .. }), "not listed: left unnamed");
         assert_eq!(asked.get(), 1, "each topic is listed once");
-    }
-
-    #[test]
-    fn an_address_names_its_type() {
-        assert_eq!(type_of_address("aws_sns_topic.alerts").as_deref(), Some("aws_sns_topic"));
-        assert_eq!(type_of_address("module.app[\"a.b\"].aws_iam_role.r[0]").as_deref(), Some("aws_iam_role"));
-        assert_eq!(type_of_address("data.aws_ami.x"), None);
-        assert_eq!(type_of_address("alerts"), None);
     }
 
     #[test]

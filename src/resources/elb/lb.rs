@@ -70,7 +70,7 @@ impl ResourceType for Lb {
                     cx.call();
                     let out = c
                         .create_load_balancer()
-                        .name(a.req("name")?)
+                        .name(cx.name_or_generated(a, req.address, ("name", "name_prefix"), "tf-lb-"))
                         .set_subnets(Some(subnets))
                         .set_security_groups((!groups.is_empty()).then_some(groups))
                         .set_scheme(a.bool("internal").map(|i| if i { "internal" } else { "internet-facing" }.into()))

@@ -45,7 +45,7 @@ impl ResourceType for TargetGroup {
                     let hi = |k: &str| hc.and_then(|b| b.int(k));
                     cx.call();
                     c.create_target_group()
-                        .name(a.req("name")?)
+                        .name(cx.name_or_generated(a, req.address, ("name", "name_prefix"), "tf-"))
                         .set_port(a.int("port"))
                         .set_protocol(a.str("protocol").map(|p| p.as_str().into()))
                         .set_protocol_version(a.str("protocol_version"))

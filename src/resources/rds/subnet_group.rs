@@ -42,7 +42,7 @@ impl ResourceType for DbSubnetGroup {
                     let tags = tag_list(cx, a, address);
                     cx.call();
                     c.create_db_subnet_group()
-                        .db_subnet_group_name(a.req("name")?)
+                        .db_subnet_group_name(cx.name_or_generated(a, address, ("name", "name_prefix"), "terraform-"))
                         .db_subnet_group_description(
                             a.str("description").unwrap_or_else(|| "Managed by Terraform".into()),
                         )

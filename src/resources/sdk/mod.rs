@@ -62,6 +62,22 @@ impl Cx {
     pub fn tags(&self, a: &Args, address: &str) -> BTreeMap<String, String> {
         owned_tags(a, &self.stack, address)
     }
+
+    /// The name an object gets: the configured `name_attr`, else the configured `prefix_attr`
+    /// (or the provider's `default_prefix`) followed by 26 characters, as provider-aws's
+    /// generated names have. Theirs come from the clock; these are derived from the stack and
+    /// the address, so a create sent again after a lost answer asks for the same name (AWS's
+    /// uniqueness then refuses a second object), and two stacks never collide.
+    pub fn name_or_generated(&self, a: &Args, address: &str, attrs: (&str, &str), default_prefix: &str) -> String {
+        use sha2::Digest as _;
+        if let Some(name) = a.str(attrs.0) {
+            return name;
+        }
+        let prefix = a.str(attrs.1).unwrap_or_else(|| default_prefix.to_string());
+        let digest = sha2::Sha256::digest(format!("drplan name v1\0{}\0{address}", self.stack));
+        let unique: String = hex::encode(digest).chars().take(26).collect();
+        format!("{prefix}{unique}")
+    }
 }
 
 /// Which objects of a unit a read covers.
@@ -288,4 +304,35 @@ pub fn strip_nulls(v: serde_json::Value) -> serde_json::Value {
 /// The live object an update, delete or ready needs.
 pub fn prior(p: Option<&LiveObject>) -> Result<&LiveObject, StepError> {
     p.ok_or_else(|| StepError::fatal("no live object to change"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::eval::Value;
+
+    fn cx(stack: &str) -> Cx {
+        let conf = aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
+        Cx::new(&conf, stack.into(), "run".into(), Polling::default(), Arc::default())
+    }
+
+    #[test]
+    fn an_unnamed_object_gets_a_name_derived_from_its_stack_and_address() {
+        let config = |pairs: &[(&str, &str)]| {
+            Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect::<BTreeMap<_, _>>())
+        };
+        let none = config(&[]);
+        let name = cx("prod").name_or_generated(&Args(&none), "aws_lb.web", ("name", "name_prefix"), "tf-lb-");
+        assert!(name.starts_with("tf-lb-") && name.len() == 32, "{name}");
+        assert_eq!(cx("prod").name_or_generated(&Args(&none), "aws_lb.web", ("name", "name_prefix"), "tf-lb-"), name);
+        assert_ne!(cx("dev").name_or_generated(&Args(&none), "aws_lb.web", ("name", "name_prefix"), "tf-lb-"), name);
+        let prefixed = config(&[("name_prefix", "web-")]);
+        let with_prefix =
+            cx("prod").name_or_generated(&Args(&prefixed), "aws_lb.web", ("name", "name_prefix"), "tf-lb-");
+        assert_eq!(with_prefix, format!("web-{}", &name["tf-lb-".len()..]));
+        let named = config(&[("name", "web")]);
+        assert_eq!(cx("prod").name_or_generated(&Args(&named), "aws_lb.web", ("name", "name_prefix"), "tf-lb-"), "web");
+    }
 }

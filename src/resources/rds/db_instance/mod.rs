@@ -318,7 +318,7 @@ mod tests {
             ),
         ]));
         let tags = vec![Tag::builder().key("drplan:address").value("aws_db_instance.db").build()];
-        let result = write::restore_point_in_time(&client, &Args(&config), tags).unwrap().send().await;
+        let result = write::restore_point_in_time(&client, &Args(&config), "app-db", tags).unwrap().send().await;
         let _: Result<_, aws_sdk_rds::error::SdkError<RestoreDBInstanceToPointInTimeError>> = result;
         assert_eq!(rule.num_calls(), 1, "the request did not have the expected shape");
     }

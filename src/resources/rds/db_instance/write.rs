@@ -9,10 +9,10 @@ use crate::resources::StepError;
 
 pub(super) async fn create(cx: &Cx, a: &Args<'_>, address: &str) -> Result<(), StepError> {
     let tags = tag_list(cx, a, address);
-    let id = a.req("identifier")?;
+    let id = cx.name_or_generated(a, address, ("identifier", "identifier_prefix"), "terraform-");
     cx.call();
     if a.block("restore_to_point_in_time").is_some() {
-        restore_point_in_time(&cx.rds, a, tags)?
+        restore_point_in_time(&cx.rds, a, &id, tags)?
             .send()
             .await
             .map_err(|e| sdk_error("RestoreDBInstanceToPointInTime", e))?;
@@ -200,6 +200,7 @@ const DB_DELETE: Duration = Duration::from_secs(60 * 60);
 pub(super) fn restore_point_in_time(
     c: &Client,
     a: &Args,
+    id: &str,
     tags: Vec<Tag>,
 ) -> Result<
     aws_sdk_rds::operation::restore_db_instance_to_point_in_time::builders::RestoreDBInstanceToPointInTimeFluentBuilder,
@@ -215,7 +216,7 @@ pub(super) fn restore_point_in_time(
         None => None,
     };
     Ok(c.restore_db_instance_to_point_in_time()
-        .target_db_instance_identifier(a.req("identifier")?)
+        .target_db_instance_identifier(id)
         .set_source_db_instance_identifier(pitr.str("source_db_instance_identifier"))
         .set_source_db_instance_automated_backups_arn(pitr.str("source_db_instance_automated_backups_arn"))
         .set_source_dbi_resource_id(pitr.str("source_dbi_resource_id"))
