@@ -25,6 +25,7 @@ impl Engine<'_> {
         let managed = decl.mode == Mode::Managed;
         let context = format!("{} \"{}\"", if managed { "resource" } else { "data" }, decl.ty);
         let plannable = self.opts.hosted.located.is_some();
+        let may_delegate = managed && plannable && block.checked_against.is_some();
         let mut scratch = crate::diag::Diagnostics::default();
         let mut ev = Evaluator::new(&frame.scope, decl.file);
         count::bind(&mut ev, key, each);
@@ -37,11 +38,15 @@ impl Engine<'_> {
             provider: block.checked_against.map(|(n, p)| (&n.block, &p.block, block.base.as_str())),
             served: managed && crate::resources::get(&decl.ty).is_none(),
             depth: 0,
-            may_delegate: managed && plannable && block.checked_against.is_some(),
+            may_delegate,
             delegated: false,
         };
         let (config, written) = native.block(&decl.body, &block.schema.block, Some(decl.span), &context);
-        let delegated = native.delegated;
+        let unapplied = if managed { not_applied(&decl.ty, &config, &written, &block.schema.block) } else { Vec::new() };
+        let delegated = native.delegated || (may_delegate && !unapplied.is_empty());
+        if !unapplied.is_empty() && !may_delegate {
+            scratch.push(unapplied_warning(decl, &unapplied));
+        }
         let theirs = block.checked_against.map(|(_, p)| p).filter(|_| delegated);
         let Some(theirs) = theirs else {
             self.diags.extend(scratch);
@@ -64,6 +69,39 @@ impl Engine<'_> {
         .block(&decl.body, &theirs.block, Some(decl.span), &context);
         (config, written, true)
     }
+}
+
+/// The arguments the block sets (`written`), to anything but their defaults, that drplan's native writes of
+/// `ty` do not apply ([`crate::resources::ResourceType::not_applied`]).
+fn not_applied(
+    ty: &str,
+    config: &Value,
+    written: &BTreeSet<String>,
+    schema: &crate::schema::BlockSchema,
+) -> Vec<&'static str> {
+    let Some(native) = crate::resources::get(ty) else { return Vec::new() };
+    let default = |name: &str| schema.attrs.get(name).and_then(|a| a.default.clone()).unwrap_or(Value::Null);
+    let set = |name: &&str| match config.get(name).filter(|_| written.contains(*name)) {
+        None | Some(Value::Null) => false,
+        Some(Value::List(items)) if schema.blocks.contains_key(*name) => !items.is_empty(),
+        Some(v) => *v != default(name),
+    };
+    native.not_applied().iter().copied().filter(set).collect()
+}
+
+/// Where the provider is not installed: the arguments are planned, and not applied.
+fn unapplied_warning(decl: &ResourceDecl, names: &[&str]) -> crate::diag::Diagnostic {
+    let list = names.join(", ");
+    crate::diag::Diagnostic::warning("Arguments drplan applies only through terraform-provider-aws")
+        .detail(format!(
+            "resource \"{}\" \"{}\" sets {list}, which drplan's native {} does not apply: without terraform-provider-aws, AWS's defaults are used for {}.",
+            decl.ty,
+            decl.name,
+            decl.ty,
+            if names.len() == 1 { "it" } else { "them" },
+        ))
+        .hint("install terraform-provider-aws (terraform init): drplan then serves this resource through it, with every argument")
+        .at(decl.span)
 }
 
 /// The provider's `default_tags` under a taggable instance's own `tags` (its own win, as in

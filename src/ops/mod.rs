@@ -82,6 +82,9 @@ pub struct SecondReads {
     /// Whether the configuration declares instances of served types AWS cannot tag that drplan
     /// finds by import id: their ids can depend on objects found by tag first.
     pub declares_untagged: bool,
+    /// Whether a scoped instance's scope is not known yet (a record in a zone of this stack
+    /// that the provider serves): known once served objects are found.
+    pub unscoped: bool,
 }
 
 impl SecondReads {
@@ -320,8 +323,12 @@ impl Parsed {
                 continue;
             }
             let Some((ty, attr)) = scoped(&inst.ty).filter(|_| inst.mode == config::Mode::Managed) else { continue };
-            if let Some(value) = inst.config.get(attr).and_then(crate::eval::Value::as_str) {
-                reads.scopes.entry(ty).or_default().insert(value.to_string());
+            match inst.config.get(attr) {
+                Some(crate::eval::Value::String(value)) => {
+                    reads.scopes.entry(ty).or_default().insert(value.to_string());
+                }
+                Some(v) if !v.is_wholly_known() => reads.unscoped = true,
+                _ => {}
             }
         }
         reads.remote_states = states.into_iter().collect();

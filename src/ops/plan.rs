@@ -235,18 +235,29 @@ pub fn read_live(
         }
         fresh.extend(found.objects);
     }
+    // What was just found by tag (a served zone, a bucket) can name what is read next: a record's
+    // zone, an untaggable object's import id. Evaluate again with it.
+    let again = (!fresh.is_empty() && (reads.unscoped || reads.declares_untagged)).then(|| {
+        let mut known = snapshot.clone();
+        known.objects.extend(fresh.iter().cloned());
+        let inventory = Inventory::new(known, crate::resources::natural_key);
+        let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir).with_host(host.cloned());
+        parsed.second_reads(&view)
+    });
+    if let Some(again) = &again {
+        let mut scopes = again.scopes.clone();
+        for (ty, values) in &mut scopes {
+            values.retain(|v| !reads.scopes.get(ty).is_some_and(|read| read.contains(v)));
+        }
+        scopes.retain(|_, values| !values.is_empty());
+        if !scopes.is_empty() {
+            fresh.extend(cloud.scoped(request, &scopes)?);
+        }
+    }
     if let Some(host) = host.filter(|_| reads.declares_untagged) {
-        // Their import ids can name objects just found by tag (a bucket's id): evaluate again.
-        let untagged = match fresh.is_empty() {
-            true => reads.untagged,
-            false => {
-                let mut known = snapshot.clone();
-                known.objects.extend(fresh.iter().cloned());
-                let inventory = Inventory::new(known, crate::resources::natural_key);
-                let view =
-                    PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir).with_host(Some(host.clone()));
-                parsed.second_reads(&view).untagged
-            }
+        let untagged = match again {
+            None => reads.untagged,
+            Some(again) => again.untagged,
         };
         let list = |topic: &str| cloud.subscriptions(request, topic).unwrap_or_default();
         let untagged = crate::provider::discover::name_subscriptions(untagged, &list);

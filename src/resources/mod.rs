@@ -348,6 +348,14 @@ pub trait ResourceType: Send + Sync {
         self.read_unit().global
     }
 
+    /// Arguments drplan's schema of this type accepts (so a plan without the provider reads
+    /// them) that its native writes do not apply. An instance setting one to anything but its
+    /// default is served by terraform-provider-aws where it is installed, and planned with a
+    /// warning where it is not: never silently dropped.
+    fn not_applied(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Types whose objects AWS requires gone before an object of this type can be deleted.
     fn deleted_first(&self) -> &'static [&'static str] {
         &[]

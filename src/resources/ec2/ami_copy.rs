@@ -18,6 +18,10 @@ pub struct AmiCopy;
 impl ResourceType for AmiCopy {
     crate::resources::basics!(TYPE, Ec2, &UNIT);
 
+    fn not_applied(&self) -> &'static [&'static str] {
+        &["destination_outpost_arn", "deprecation_time"]
+    }
+
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::instance::TYPE]
     }

@@ -18,6 +18,10 @@ pub struct Eip;
 impl ResourceType for Eip {
     crate::resources::basics!(TYPE, Ec2, &UNIT);
 
+    fn not_applied(&self) -> &'static [&'static str] {
+        &["instance", "network_interface", "associate_with_private_ip"]
+    }
+
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::nat_gateway::TYPE]
     }

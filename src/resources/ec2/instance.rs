@@ -24,6 +24,24 @@ pub struct Instance;
 impl ResourceType for Instance {
     crate::resources::basics!(TYPE, Ec2, &UNIT);
 
+    fn not_applied(&self) -> &'static [&'static str] {
+        &[
+            "availability_zone",
+            "security_groups",
+            "associate_public_ip_address",
+            "user_data_replace_on_change",
+            "monitoring",
+            "disable_api_termination",
+            "disable_api_stop",
+            "tenancy",
+            "placement_group",
+            "instance_initiated_shutdown_behavior",
+            "root_block_device",
+            "ebs_block_device",
+            "volume_tags",
+        ]
+    }
+
     fn deleted_first(&self) -> &'static [&'static str] {
         &[crate::resources::elb::target_group_attachment::TYPE]
     }

@@ -13,6 +13,10 @@ pub struct Route;
 impl ResourceType for Route {
     crate::resources::basics!(TYPE, Ec2, &super::route_table::UNIT);
 
+    fn not_applied(&self) -> &'static [&'static str] {
+        &["vpc_endpoint_id", "carrier_gateway_id", "local_gateway_id", "core_network_arn"]
+    }
+
     fn identity(&self) -> Identity {
         Identity::NaturalKey(&["route_table_id", "destination_cidr_block", "destination_ipv6_cidr_block"])
     }

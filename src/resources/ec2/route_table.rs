@@ -18,6 +18,10 @@ pub struct RouteTable;
 impl ResourceType for RouteTable {
     crate::resources::basics!(TYPE, Ec2, &UNIT);
 
+    fn not_applied(&self) -> &'static [&'static str] {
+        &["propagating_vgws"]
+    }
+
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::route_table_association::TYPE, super::route::TYPE]
     }

@@ -19,6 +19,10 @@ pub struct SecurityGroup;
 impl ResourceType for SecurityGroup {
     crate::resources::basics!(TYPE, Ec2, &UNIT);
 
+    fn not_applied(&self) -> &'static [&'static str] {
+        &["revoke_rules_on_delete"]
+    }
+
     fn deleted_first(&self) -> &'static [&'static str] {
         &[
             super::instance::TYPE,

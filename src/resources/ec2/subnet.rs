@@ -18,6 +18,10 @@ impl ResourceType for Subnet {
         attrs("availability_zone")
     }
 
+    fn not_applied(&self) -> &'static [&'static str] {
+        &["assign_ipv6_address_on_creation", "enable_dns64", "ipv6_native"]
+    }
+
     crate::resources::basics!(TYPE, Ec2, &UNIT);
 
     fn deleted_first(&self) -> &'static [&'static str] {
@@ -116,10 +120,13 @@ async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Resu
         .send()
         .await
         .map_err(|e| sdk_error("CreateSubnet", e))?;
-    let id = out.subnet().and_then(|s| s.subnet_id()).ok_or_else(|| missing("subnet"))?.to_string();
+    let subnet = out.subnet().ok_or_else(|| missing("subnet"))?;
+    let id = subnet.subnet_id().ok_or_else(|| missing("subnet"))?.to_string();
     created.set(&id);
-    if a.bool("map_public_ip_on_launch") == Some(true) {
-        map_public_ip(cx, &id, true).await?;
+    // What the subnet was created with (a default subnet's is on), not what the API documents.
+    let want = a.bool("map_public_ip_on_launch").unwrap_or(false);
+    if subnet.map_public_ip_on_launch().unwrap_or(false) != want {
+        map_public_ip(cx, &id, want).await?;
     }
     Ok(())
 }

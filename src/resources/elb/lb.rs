@@ -13,6 +13,19 @@ pub struct Lb;
 impl ResourceType for Lb {
     crate::resources::basics!(TYPE, Elbv2, &super::UNIT);
 
+    fn not_applied(&self) -> &'static [&'static str] {
+        &[
+            "enable_deletion_protection",
+            "enable_http2",
+            "enable_cross_zone_load_balancing",
+            "idle_timeout",
+            "drop_invalid_header_fields",
+            "preserve_host_header",
+            "subnet_mapping",
+            "access_logs",
+        ]
+    }
+
     fn lookup_key(&self) -> &'static [&'static str] {
         &["name"]
     }

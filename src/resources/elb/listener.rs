@@ -10,6 +10,10 @@ pub struct Listener;
 impl ResourceType for Listener {
     crate::resources::basics!(TYPE, Elbv2, &super::UNIT);
 
+    fn not_applied(&self) -> &'static [&'static str] {
+        &["alpn_policy"]
+    }
+
     fn identity(&self) -> Identity {
         Identity::NaturalKey(&["load_balancer_arn", "port"])
     }

@@ -10,6 +10,10 @@ pub struct TargetGroup;
 impl ResourceType for TargetGroup {
     crate::resources::basics!(TYPE, Elbv2, &super::UNIT);
 
+    fn not_applied(&self) -> &'static [&'static str] {
+        &["deregistration_delay", "slow_start", "load_balancing_algorithm_type", "stickiness"]
+    }
+
     fn lookup_key(&self) -> &'static [&'static str] {
         &["name"]
     }

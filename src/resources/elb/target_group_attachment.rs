@@ -11,6 +11,10 @@ pub struct TargetGroupAttachment;
 impl ResourceType for TargetGroupAttachment {
     crate::resources::basics!(TYPE, Elbv2, &super::UNIT);
 
+    fn not_applied(&self) -> &'static [&'static str] {
+        &["availability_zone"]
+    }
+
     fn identity(&self) -> Identity {
         Identity::NaturalKey(&["target_group_arn", "target_id", "port"])
     }

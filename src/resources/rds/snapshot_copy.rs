@@ -16,6 +16,10 @@ pub struct DbSnapshotCopy;
 impl ResourceType for DbSnapshotCopy {
     crate::resources::basics!(TYPE, Rds, &UNIT);
 
+    fn not_applied(&self) -> &'static [&'static str] {
+        &["destination_region", "target_custom_availability_zone", "shared_accounts"]
+    }
+
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::db_instance::TYPE]
     }

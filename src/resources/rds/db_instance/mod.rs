@@ -25,6 +25,22 @@ pub struct DbInstance;
 impl ResourceType for DbInstance {
     crate::resources::basics!(TYPE, Rds, &UNIT);
 
+    fn not_applied(&self) -> &'static [&'static str] {
+        &[
+            "iops",
+            "port",
+            "parameter_group_name",
+            "option_group_name",
+            "backup_window",
+            "maintenance_window",
+            "delete_automated_backups",
+            "performance_insights_enabled",
+            "monitoring_interval",
+            "license_model",
+            "ca_cert_identifier",
+        ]
+    }
+
     fn lookup_key(&self) -> &'static [&'static str] {
         &["identifier"]
     }
