@@ -42,7 +42,8 @@ impl Engine<'_> {
             delegated: false,
         };
         let (config, written) = native.block(&decl.body, &block.schema.block, Some(decl.span), &context);
-        let unapplied = if managed { not_applied(&decl.ty, &config, &written, &block.schema.block) } else { Vec::new() };
+        let unapplied =
+            if managed { not_applied(&decl.ty, &config, &written, &block.schema.block) } else { Vec::new() };
         let delegated = native.delegated || (may_delegate && !unapplied.is_empty());
         if !unapplied.is_empty() && !may_delegate {
             scratch.push(unapplied_warning(decl, &unapplied));

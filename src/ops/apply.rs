@@ -488,6 +488,7 @@ resource "aws_security_group" "web" {
             depends_on: vec![],
             cutover: false,
             approval: false,
+            delegated: false,
         });
         super::super::plan::write_plan(&file, &edited).unwrap();
         let err = prepare(&load, cloud.as_ref(), &Source::PlanFile(file), false, &[]).err().expect("refused");

@@ -228,6 +228,7 @@ pub(super) fn execution(exp: &Expansion, changes: &[(usize, ResourceChange)], de
             depends_on: deps.into_iter().collect(),
             cutover: false,
             approval: false,
+            delegated: exp.instances[*i].via_provider && crate::resources::get(&c.ty).is_some(),
         });
     }
     // Deletes follow what AWS refuses (each type's `deleted_first`, in `resources`), and, as in
@@ -246,6 +247,7 @@ pub(super) fn execution(exp: &Expansion, changes: &[(usize, ResourceChange)], de
             depends_on: depends_on.into_iter().collect(),
             cutover: false,
             approval: false,
+            delegated: false,
         });
     }
     Execution { steps }

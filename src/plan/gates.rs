@@ -106,7 +106,14 @@ mod tests {
 
     fn step(address: &str, deps: &[&str], cutover: bool, approval: bool) -> Step {
         let depends_on = deps.iter().map(|d| d.to_string()).collect();
-        Step { address: address.into(), action: crate::resources::StepAction::Create, depends_on, cutover, approval }
+        Step {
+            address: address.into(),
+            action: crate::resources::StepAction::Create,
+            depends_on,
+            cutover,
+            approval,
+            delegated: false,
+        }
     }
 
     #[test]

@@ -266,6 +266,11 @@ pub struct Step {
     /// Apply stops for an operator's approval before this step (`recovery.approve`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub approval: bool,
+    /// A native type's instance that terraform-provider-aws plans and applies: its block sets
+    /// what drplan's native writes do not apply (`ResourceType::not_applied`) or only the
+    /// provider has.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delegated: bool,
 }
 
 /// Recovery objectives and what this plan is estimated to achieve (see [`crate::recovery`]).

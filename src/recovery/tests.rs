@@ -11,6 +11,7 @@ fn step(address: &str, deps: &[&str]) -> Step {
         depends_on,
         cutover: false,
         approval: false,
+        delegated: false,
     }
 }
 

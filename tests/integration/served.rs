@@ -260,6 +260,44 @@ fn an_attachment_without_an_import_is_found_by_reading_it() {
     assert_ok(&run(&["destroy", &dir, "--auto-approve", "--journal-dir", &journal]), "destroy");
 }
 
+/// A native record in a zone the provider serves, both new: the record's zone is known only
+/// once the zone is found by its tags, so the record is read after it, and a plan after apply
+/// has no changes (before, the record was never read and planned as new again).
+#[cfg_attr(
+    any(drplan_no_moto, drplan_no_provider),
+    ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER); needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn a_record_in_a_served_zone_of_the_stack_is_found_after_apply() {
+    let p = provider();
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("main.tf"), ZONE_AND_RECORD).unwrap();
+    let dir = tmp.path().display().to_string();
+    let run = |args: &[&str]| p.drplan_moto(&moto, args);
+    assert_ok(&run(&["apply", &dir, "--auto-approve"]), "apply");
+    assert_ok(&run(&["plan", &dir, "--detailed-exitcode"]), "plan after apply (exit 0: no changes)");
+}
+
+const ZONE_AND_RECORD: &str = r#"
+recovery {
+  stack  = "zoned"
+  region = "us-west-2"
+}
+
+resource "aws_route53_zone" "internal" {
+  name = "dr.example.org"
+}
+
+resource "aws_route53_record" "db" {
+  zone_id = aws_route53_zone.internal.zone_id
+  name    = "db.dr.example.org"
+  type    = "CNAME"
+  ttl     = 60
+  records = ["db.us-west-2.example.org"]
+}
+"#;
+
 const ATTACHMENT: &str = r#"
 recovery {
   stack  = "attached"

@@ -18,10 +18,6 @@ pub struct Eip;
 impl ResourceType for Eip {
     crate::resources::basics!(TYPE, Ec2, &UNIT);
 
-    fn not_applied(&self) -> &'static [&'static str] {
-        &["instance", "network_interface", "associate_with_private_ip"]
-    }
-
     fn deleted_first(&self) -> &'static [&'static str] {
         &[super::nat_gateway::TYPE]
     }
@@ -63,7 +59,19 @@ impl ResourceType for Eip {
                 Op::Update(changed) => {
                     let live = prior(req.prior)?;
                     retag_if_changed(cx, a, live, changed).await?;
-                    Ok(())
+                    let target = ["instance", "network_interface", "associate_with_private_ip"];
+                    if !changed.iter().any(|c| target.contains(&c.as_str())) {
+                        return Ok(());
+                    }
+                    if let Some(assoc) = live.attr_str("association_id") {
+                        call!(
+                            cx,
+                            "DisassociateAddress",
+                            cx.ec2.disassociate_address().association_id(assoc),
+                            &["InvalidAssociationID.NotFound"]
+                        )?;
+                    }
+                    associate(cx, &live.id, a).await
                 }
                 Op::Delete => {
                     let live = prior(req.prior)?;
@@ -141,8 +149,26 @@ async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Resu
         .send()
         .await
         .map_err(|e| sdk_error("AllocateAddress", e))?;
-    if let Some(id) = out.allocation_id() {
-        created.set(id);
+    let id = out.allocation_id().ok_or_else(|| missing("elastic IP"))?;
+    created.set(id);
+    associate(cx, id, a).await
+}
+
+/// Associates the address with the instance or network interface the configuration names.
+async fn associate(cx: &Cx, allocation_id: &str, a: &Args<'_>) -> Result<(), StepError> {
+    let (instance, interface) = (a.str("instance"), a.str("network_interface"));
+    if instance.is_none() && interface.is_none() {
+        return Ok(());
     }
+    cx.call();
+    cx.ec2
+        .associate_address()
+        .allocation_id(allocation_id)
+        .set_instance_id(instance)
+        .set_network_interface_id(interface)
+        .set_private_ip_address(a.str("associate_with_private_ip"))
+        .send()
+        .await
+        .map_err(|e| sdk_error("AssociateAddress", e))?;
     Ok(())
 }

@@ -20,7 +20,12 @@ impl ResourceType for Vpc {
     crate::resources::basics!(TYPE, Ec2, &UNIT);
 
     fn not_applied(&self) -> &'static [&'static str] {
-        &["ipv4_ipam_pool_id", "ipv4_netmask_length", "enable_network_address_usage_metrics", "assign_generated_ipv6_cidr_block"]
+        &[
+            "ipv4_ipam_pool_id",
+            "ipv4_netmask_length",
+            "enable_network_address_usage_metrics",
+            "assign_generated_ipv6_cidr_block",
+        ]
     }
 
     fn deleted_first(&self) -> &'static [&'static str] {
