@@ -146,8 +146,10 @@ const BY_NAME: &[(&str, &str)] = &[
 
 /// Where moto differs from AWS, so that a value drplan sent is not read back; checked against
 /// moto's source (moto 5).
-const MOTO_DIFFERS: &[(&str, &str, &str)] =
-    &[("aws_nat_gateway", "private_ip", "moto gives a NAT gateway a random private IP, ignoring PrivateIpAddress")];
+const MOTO_DIFFERS: &[(&str, &str, &str)] = &[
+    ("aws_nat_gateway", "private_ip", "moto gives a NAT gateway a random private IP, ignoring PrivateIpAddress"),
+    ("aws_instance", "tenancy", "moto's instances have no tenancy: Placement.Tenancy is ignored, none is described"),
+];
 
 /// A value for `name` of type `ty`: by name, else one of its allowed values (not its default),
 /// else by type; `None` for a type this generator does not build.
@@ -155,8 +157,10 @@ fn value_for(name: &str, attr: &drplan::schema::AttrSchema, n: usize) -> Option<
     if let Some((_, v)) = BY_NAME.iter().find(|(k, _)| *k == name) {
         return Some(v.replace("{n}", &n.to_string()));
     }
-    let default = attr.default.as_ref().and_then(Value::as_str);
-    if let Some(choice) = attr.one_of.iter().find(|v| Some(v.as_str()) != default) {
+    // Not the default: where the schema names none, the first allowed value usually is AWS's.
+    let default = attr.default.as_ref().and_then(Value::as_str).or_else(|| attr.one_of.first().map(String::as_str));
+    let choices = attr.one_of.iter().filter(|v| attr.one_of.len() == 1 || Some(v.as_str()) != default);
+    if let Some(choice) = choices.into_iter().next() {
         return Some(format!("{choice:?}"));
     }
     match &attr.ty {

@@ -4,6 +4,7 @@
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, Filter, IamInstanceProfileSpecification, InstanceMetadataOptionsRequest, InstanceType,
+    Placement, RunInstancesMonitoringEnabled, Tenancy,
 };
 use base64::Engine;
 use serde_json::json;
@@ -26,15 +27,11 @@ impl ResourceType for Instance {
 
     fn not_applied(&self) -> &'static [&'static str] {
         &[
-            "availability_zone",
             "security_groups",
             "associate_public_ip_address",
             "user_data_replace_on_change",
-            "monitoring",
             "disable_api_termination",
             "disable_api_stop",
-            "tenancy",
-            "placement_group",
             "instance_initiated_shutdown_behavior",
             "root_block_device",
             "ebs_block_device",
@@ -166,6 +163,8 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
                         "vpc_security_group_ids": i.security_groups().iter().filter_map(|g| g.group_id()).collect::<Vec<_>>(),
                         "key_name": i.key_name(), "private_ip": i.private_ip_address(), "public_ip": i.public_ip_address(),
                         "availability_zone": i.placement().and_then(|p| p.availability_zone()),
+                        "tenancy": i.placement().and_then(|p| p.tenancy()).map(|t| t.as_str()),
+                        "placement_group": i.placement().and_then(|p| p.group_name()).filter(|g| !g.is_empty()),
                         "instance_state": i.state().and_then(|s| s.name()).map(|n| n.as_str()),
                         "ebs_optimized": i.ebs_optimized(), "source_dest_check": i.source_dest_check(),
                         "monitoring": i.monitoring().and_then(|m| m.state()).map(|s| s.as_str() == "enabled"),
@@ -227,6 +226,8 @@ async fn launch(
         .set_iam_instance_profile(
             a.str("iam_instance_profile").map(|p| IamInstanceProfileSpecification::builder().name(p).build()),
         )
+        .set_placement(placement(a))
+        .set_monitoring(a.bool("monitoring").map(|on| RunInstancesMonitoringEnabled::builder().enabled(on).build()))
         .client_token(client_token(cx, address))
         .tag_specifications(tag_spec(TagTarget::Instance, tags))
         .tag_specifications(tag_spec(TagTarget::Volume, tags))
@@ -253,10 +254,30 @@ fn client_token(cx: &Cx, address: &str) -> String {
     short_hash(&format!("{}|{}|{}", cx.stack, address, cx.run_id))
 }
 
+/// Where the instance runs: its zone, tenancy and placement group, where the block sets them.
+fn placement(a: &Args<'_>) -> Option<Placement> {
+    let (zone, tenancy, group) = (a.str("availability_zone"), a.str("tenancy"), a.str("placement_group"));
+    (zone.is_some() || tenancy.is_some() || group.is_some()).then(|| {
+        Placement::builder()
+            .set_availability_zone(zone)
+            .set_tenancy(tenancy.map(|t| Tenancy::from(t.as_str())))
+            .set_group_name(group)
+            .build()
+    })
+}
+
 async fn update(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[String]) -> Result<(), StepError> {
     let id = live.id.as_str();
     let has = |n: &str| changed.iter().any(|c| c == n);
     let c = &cx.ec2;
+    if has("monitoring") {
+        cx.call();
+        if a.bool("monitoring") == Some(true) {
+            c.monitor_instances().instance_ids(id).send().await.map_err(|e| sdk_error("MonitorInstances", e))?;
+        } else {
+            c.unmonitor_instances().instance_ids(id).send().await.map_err(|e| sdk_error("UnmonitorInstances", e))?;
+        }
+    }
     if has("vpc_security_group_ids") {
         cx.call();
         c.modify_instance_attribute()
