@@ -34,6 +34,16 @@ pub fn unproven(
                 )
             })
         }
+        Proof::ParentOrContent { attr, parent, overwrite } => {
+            let id = live.attr_str(attr).unwrap_or_default();
+            let claimed = config.get(overwrite) == Some(&Value::Bool(true));
+            (!claimed && !owned_anywhere(inv, stack, parent, id)).then(|| {
+                format!(
+                    "{differs}its {attr} ({id}) is not an {parent} this stack owns, {} objects carry no ownership tags and the configuration does not set {overwrite} = true",
+                    live.ty
+                )
+            })
+        }
         Proof::Content { overwrite } => {
             let claimed = overwrite.is_some_and(|arg| config.get(arg) == Some(&Value::Bool(true)));
             (!claimed).then(|| {
@@ -50,7 +60,7 @@ pub fn unproven(
 /// What to do about an unproven object: the hint shown with the error.
 pub fn hint(ty: &str) -> String {
     match resources::proof_of(ty) {
-        Some(Proof::Content { overwrite: Some(arg) }) => {
+        Some(Proof::Content { overwrite: Some(arg) } | Proof::ParentOrContent { overwrite: arg, .. }) => {
             format!("set {arg} = true if drplan should take this object over, or give the resource another key")
         }
         Some(Proof::Parent { parent, .. }) => {
@@ -68,6 +78,12 @@ pub fn parent_owned(inv: &Inventory, stack: &str, region: &str, parent: &str, id
             && o.tags.get(STACK_TAG).is_some_and(|s| s == stack)
             && o.tags.contains_key(ADDRESS_TAG)
     })
+}
+
+/// [`parent_owned`] in any region: a served zone is recorded where its provider read it, the
+/// records in it in the global pseudo-region.
+fn owned_anywhere(inv: &Inventory, stack: &str, parent: &str, id: &str) -> bool {
+    !id.is_empty() && inv.owned(stack).any(|o| o.ty == parent && (o.id == id || o.attr_str("arn") == Some(id)))
 }
 
 #[cfg(test)]
@@ -103,6 +119,17 @@ mod tests {
         assert!(unproven(&inv, "other", &route("rtb-1"), &Value::Null, Some(false)).is_some());
         // Exactly as configured needs no proof.
         assert_eq!(unproven(&inv, "s", &route("rtb-2"), &Value::Null, Some(true)), None);
+    }
+
+    #[test]
+    fn a_record_in_the_stacks_own_zone_is_proven_by_its_zone() {
+        let zone = object("aws_route53_zone", "Z1", &[(STACK_TAG, "s"), (ADDRESS_TAG, "aws_route53_zone.z")], json());
+        let inv = inventory(vec![zone]);
+        let record = |zone: &str| object("aws_route53_record", "r", &[], serde_json::json!({ "zone_id": zone }));
+        assert_eq!(unproven(&inv, "s", &record("Z1"), &Value::Null, Some(false)), None);
+        let why = unproven(&inv, "s", &record("Z2"), &Value::Null, Some(false)).unwrap();
+        assert!(why.contains("not an aws_route53_zone this stack owns"), "{why}");
+        assert!(unproven(&inv, "other", &record("Z1"), &Value::Null, Some(false)).is_some());
     }
 
     #[test]

@@ -109,6 +109,9 @@ pub enum Proof {
     /// Nothing but its content; `overwrite` names a boolean argument with which the
     /// configuration claims an object that differs (provider-aws's `allow_overwrite`).
     Content { overwrite: Option<&'static str> },
+    /// Its parent, where this stack owns it (a record in the stack's own zone); else its
+    /// content, or the configuration's claim with `overwrite` (a record in a shared zone).
+    ParentOrContent { attr: &'static str, parent: &'static str, overwrite: &'static str },
 }
 
 /// How long a step is expected to take, and why that figure.

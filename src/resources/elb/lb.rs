@@ -113,6 +113,17 @@ impl ResourceType for Lb {
                             .await
                             .map_err(|e| sdk_error("SetSecurityGroups", e))?;
                     }
+                    if has("ip_address_type")
+                        && let Some(kind) = a.str("ip_address_type")
+                    {
+                        cx.call();
+                        c.set_ip_address_type()
+                            .load_balancer_arn(&live.id)
+                            .ip_address_type(kind.as_str().into())
+                            .send()
+                            .await
+                            .map_err(|e| sdk_error("SetIpAddressType", e))?;
+                    }
                     if has("subnets") {
                         cx.call();
                         c.set_subnets()

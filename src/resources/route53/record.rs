@@ -31,7 +31,7 @@ impl ResourceType for Record {
     }
 
     fn proof(&self) -> Proof {
-        Proof::Content { overwrite: Some("allow_overwrite") }
+        Proof::ParentOrContent { attr: "zone_id", parent: "aws_route53_zone", overwrite: "allow_overwrite" }
     }
 
     fn moves_traffic(&self) -> bool {

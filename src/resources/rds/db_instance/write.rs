@@ -113,6 +113,8 @@ const MODIFIABLE: &[&str] = &[
     "storage_type",
     "copy_tags_to_snapshot",
     "auto_minor_version_upgrade",
+    "engine_version",
+    "db_subnet_group_name",
 ];
 
 pub(super) async fn update(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[String]) -> Result<(), StepError> {
@@ -144,6 +146,8 @@ pub(super) async fn update(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[
         .set_storage_type(pick("storage_type").and(a.str("storage_type")))
         .set_copy_tags_to_snapshot(pick("copy_tags_to_snapshot").and(a.bool("copy_tags_to_snapshot")))
         .set_auto_minor_version_upgrade(pick("auto_minor_version_upgrade").and(a.bool("auto_minor_version_upgrade")))
+        .set_engine_version(pick("engine_version").and(a.str("engine_version")))
+        .set_db_subnet_group_name(pick("db_subnet_group_name").and(a.str("db_subnet_group_name")))
         .send()
         .await
         .map_err(|e| sdk_error("ModifyDBInstance", e))?;
