@@ -72,8 +72,8 @@ impl Engine<'_> {
     }
 }
 
-/// The arguments the block sets (`written`), to anything but their defaults, that drplan's native writes of
-/// `ty` do not apply ([`crate::resources::ResourceType::not_applied`]).
+/// The arguments the block sets (`written`), to anything but their defaults, that drplan's
+/// native writes of `ty` do not apply ([`crate::resources::ResourceType::not_applied`]).
 fn not_applied(
     ty: &str,
     config: &Value,
