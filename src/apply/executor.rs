@@ -23,7 +23,7 @@ use crate::plan::ownership;
 use crate::resources::StepAction;
 use crate::resources::StepError;
 use crate::resources::sdk::{Args, Narrow, live_value, retry_transient};
-use crate::resources::{self, ApplyRequest, Created, Op, Proof};
+use crate::resources::{self, ApplyRequest, Created, Op};
 
 /// An instance evaluated against the inventory as it is now, and what must change.
 #[derive(Clone, Debug)]
@@ -322,20 +322,15 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
     }
 
     /// An object AWS cannot tag is deleted only as the plan proved it its own: while its parent
-    /// (a route's route table) is still this stack's, or while it is still exactly what the plan
+    /// (a route's route table, a record's zone) is still this stack's, or while it is still exactly what the plan
     /// recorded.
     fn still_proven(&self, change: &ResourceChange, live: &LiveObject) -> Result<(), StepError> {
         if resources::natural_key_fields(&live.ty).is_none() {
             return Ok(());
         }
-        let parent = match resources::proof_of(&live.ty) {
-            Some(Proof::Parent { attr, parent }) => {
-                let id = live.attr_str(attr).unwrap_or_default();
-                ownership::parent_owned(&self.inventory(), &self.stack, &live.region, parent, id)
-            }
-            _ => false,
-        };
-        if parent || crate::plan::recorded(live) == change.change.before {
+        if ownership::parent_proves(&self.inventory(), &self.stack, live)
+            || crate::plan::recorded(live) == change.change.before
+        {
             return Ok(());
         }
         Err(StepError::fatal(format!(

@@ -60,6 +60,11 @@ pub fn decide(
     let mut reasons = Vec::new();
     let mut set_by_rule = Vec::new();
     if let Some(t) = crate::resources::get(ty).filter(|_| !lifecycle.ignore_all_changes) {
+        for d in &mut diffs {
+            if let Some(forces) = t.forces_replacement(&d.name, before.get(&d.name), config.get(&d.name)) {
+                d.forces_replacement = forces;
+            }
+        }
         for extra in t.extra_changes(live, config, written, &lifecycle.ignore_changes) {
             if !diffs.iter().any(|d| d.name == extra.name) {
                 diffs.push(AttrDiff { name: extra.name.clone(), forces_replacement: false });

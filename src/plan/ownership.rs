@@ -28,7 +28,7 @@ pub fn unproven(
     match proof {
         Proof::Parent { attr, parent } => {
             let id = live.attr_str(attr).unwrap_or_default();
-            (!parent_owned(inv, stack, &live.region, parent, id)).then(|| {
+            (!parent_proves(inv, stack, live)).then(|| {
                 format!(
                     "{differs}its {attr} ({id}) is not an {parent} this stack owns (tagged drplan:stack = \"{stack}\" and drplan:address)"
                 )
@@ -37,7 +37,7 @@ pub fn unproven(
         Proof::ParentOrContent { attr, parent, overwrite } => {
             let id = live.attr_str(attr).unwrap_or_default();
             let claimed = config.get(overwrite) == Some(&Value::Bool(true));
-            (!claimed && !owned_anywhere(inv, stack, parent, id)).then(|| {
+            (!claimed && !parent_proves(inv, stack, live)).then(|| {
                 format!(
                     "{differs}its {attr} ({id}) is not an {parent} this stack owns, {} objects carry no ownership tags and the configuration does not set {overwrite} = true",
                     live.ty
@@ -67,6 +67,20 @@ pub fn hint(ty: &str) -> String {
             format!("declare the {parent} in this configuration, or make the object match the configuration")
         }
         _ => "make the object match the configuration, or give the resource another key".into(),
+    }
+}
+
+/// Whether `live`'s parent proves it this stack's (a route by its route table, a record by
+/// its zone), whatever its content: for apply's recheck before a delete, as for the plan.
+pub fn parent_proves(inv: &Inventory, stack: &str, live: &LiveObject) -> bool {
+    match resources::proof_of(&live.ty) {
+        Some(Proof::Parent { attr, parent }) => {
+            parent_owned(inv, stack, &live.region, parent, live.attr_str(attr).unwrap_or_default())
+        }
+        Some(Proof::ParentOrContent { attr, parent, .. }) => {
+            owned_anywhere(inv, stack, parent, live.attr_str(attr).unwrap_or_default())
+        }
+        _ => false,
     }
 }
 
@@ -141,6 +155,23 @@ mod tests {
         let claim = Value::Map([("allow_overwrite".to_string(), Value::Bool(true))].into());
         assert_eq!(unproven(&inv, "s", &record, &claim, Some(false)), None);
         assert!(hint("aws_route53_record").contains("allow_overwrite = true"));
+    }
+
+    /// What apply rechecks before deleting an untagged object the plan proved by its parent.
+    #[test]
+    fn routes_and_records_are_proven_by_their_parents_at_apply_too() {
+        let table = object("aws_route_table", "rtb-1", &[(STACK_TAG, "s"), (ADDRESS_TAG, "aws_route_table.a")], json());
+        let mut zone =
+            object("aws_route53_zone", "Z1", &[(STACK_TAG, "s"), (ADDRESS_TAG, "aws_route53_zone.z")], json());
+        // A served zone is recorded in the region of its provider, its records in Route 53's.
+        zone.region = "us-east-1".into();
+        let inv = inventory(vec![table, zone]);
+        let route = |t: &str| object("aws_route", "r", &[], serde_json::json!({ "route_table_id": t }));
+        let record = |z: &str| object("aws_route53_record", "r", &[], serde_json::json!({ "zone_id": z }));
+        assert!(parent_proves(&inv, "s", &route("rtb-1")) && parent_proves(&inv, "s", &record("Z1")));
+        assert!(!parent_proves(&inv, "s", &route("rtb-2")) && !parent_proves(&inv, "s", &record("Z2")));
+        assert!(!parent_proves(&inv, "other", &record("Z1")));
+        assert!(!parent_proves(&inv, "s", &object("aws_vpc", "vpc-1", &[], json())));
     }
 
     #[test]

@@ -381,6 +381,13 @@ pub trait ResourceType: Send + Sync {
         Vec::new()
     }
 
+    /// Whether changing `name` from `before` to `after` replaces the object, where provider-aws
+    /// decides that from the values (its CustomizeDiff) rather than from the schema: `None`
+    /// keeps the schema's `force_new`.
+    fn forces_replacement(&self, _name: &str, _before: Option<&Value>, _after: Option<&Value>) -> Option<bool> {
+        None
+    }
+
     /// How old the data a create of this type recovers is: `Some((seconds, source))` for a
     /// database recovered from something, `None` for everything else.
     fn recovery_point(&self, _query: &RecoveryPointQuery) -> Option<RecoveryPoint> {

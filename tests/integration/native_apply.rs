@@ -173,13 +173,42 @@ fn value_for(name: &str, attr: &drplan::schema::AttrSchema, n: usize) -> Option<
     }
 }
 
+/// A second value for `name`, different from [`value_for`]'s: back to the default or another
+/// allowed value, the other boolean, another number or string. `None` where the first value is
+/// a reference or shaped by its name (those are not changed).
+fn second_value_for(name: &str, attr: &drplan::schema::AttrSchema, n: usize) -> Option<String> {
+    match name {
+        "description" => return Some("\"generated again\"".into()),
+        "name" => return Some(format!("\"gen-{n}-b\"")),
+        "identifier" => return Some(format!("\"gen-{n}-b\"")),
+        "tags" => return Some("{ Team = \"dr\", Tier = \"b\" }".into()),
+        "user_data" => return Some("\"#!/bin/sh\\necho again\\n\"".into()),
+        _ if BY_NAME.iter().any(|(k, _)| *k == name) => return None,
+        _ => {}
+    }
+    let first = value_for(name, attr, n)?;
+    if let Some(other) = attr.one_of.iter().map(|v| format!("{v:?}")).find(|v| *v != first) {
+        return Some(other);
+    }
+    match &attr.ty {
+        Type::Bool => Some(if first == "true" { "false" } else { "true" }.into()),
+        Type::Number => Some("9".into()),
+        Type::String => Some("\"gen2\"".into()),
+        Type::List(t) | Type::Set(t) if **t == Type::String => Some("[\"gen2\"]".into()),
+        Type::Map(t) if **t == Type::String => Some("{ k = \"w\" }".into()),
+        _ => None,
+    }
+}
+
 /// A generated block: its address, the argument it adds, its text (with the blocks only it
-/// uses, at `helpers`).
+/// uses, at `helpers`), and the text with the argument's second value, if it has one.
+#[derive(Clone)]
 struct Case {
     address: String,
     argument: String,
     text: String,
     helpers: Vec<String>,
+    changed: Option<String>,
 }
 
 /// One case per settable top-level argument of each native type; `applied`: the arguments the
@@ -208,8 +237,11 @@ fn cases(zone: &str, applied: bool) -> Vec<Case> {
                 (String::new(), Vec::new())
             };
             let base = base.replace("{n}", &n.to_string()).replace("{zone}", zone);
-            let text = format!("{own_subnet}resource \"{ty}\" \"a_{name}\" {{\n  {base}\n  {name} = {value}\n}}\n");
-            out.push(Case { address, argument: name.clone(), text, helpers });
+            let block = |value: &str| {
+                format!("{own_subnet}resource \"{ty}\" \"a_{name}\" {{\n  {base}\n  {name} = {value}\n}}\n")
+            };
+            let changed = second_value_for(name, attr, n).map(|v| block(&v));
+            out.push(Case { address, argument: name.clone(), text: block(&value), helpers, changed });
         }
     }
     out
@@ -244,31 +276,39 @@ fn hosted_zone(moto: &Moto) -> String {
     })
 }
 
-#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
-#[test]
-fn every_argument_native_writes_apply_is_read_back_as_configured() {
-    let moto = Moto::start();
-    let zone = hosted_zone(&moto);
-    let all = cases(&zone, true);
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().display().to_string();
-    // Arguments drplan's validation refuses with the base (conflicts, values out of range).
-    let mut left: Vec<&Case> = all.iter().collect();
+/// Drops from `left`, round by round, the cases drplan's validation refuses (conflicts with the
+/// base, values out of range), or with `fallback`, puts back the case's first version instead.
+fn drop_invalid<'c>(
+    moto: &Moto,
+    dir: &std::path::Path,
+    left: &mut Vec<&'c Case>,
+    fallback: &'c [Case],
+) -> BTreeSet<String> {
     let mut invalid = BTreeSet::new();
     for _ in 0..4 {
-        let starts = write(tmp.path(), &left);
-        let run = drplan_moto(&moto, &["plan", &dir]);
+        let starts = write(dir, left);
+        let run = drplan_moto(moto, &["plan", &dir.display().to_string()]);
         if run.code == 0 {
             break;
         }
         let bad = refused(&run.stderr, &starts);
         assert!(!bad.is_empty(), "errors outside the generated blocks:\n{}", run.stderr);
-        left.retain(|c| !bad.contains(&c.address));
+        if fallback.is_empty() {
+            left.retain(|c| !bad.contains(&c.address));
+        } else {
+            for c in left.iter_mut().filter(|c| bad.contains(&c.address)) {
+                *c = fallback.iter().find(|f| f.address == c.address).unwrap();
+            }
+        }
         invalid.extend(bad);
     }
-    write(tmp.path(), &left);
-    let apply = drplan_moto(&moto, &["apply", &dir, "--auto-approve"]);
-    // What AWS (moto) refused; drplan's own failures are defects.
+    invalid
+}
+
+/// Applies the configuration in `dir`: what AWS (moto) refused, by address. drplan's own
+/// failures are defects.
+fn apply_refused(moto: &Moto, dir: &str) -> BTreeMap<String, String> {
+    let apply = drplan_moto(moto, &["apply", dir, "--auto-approve"]);
     let mut failed = BTreeMap::new();
     for line in apply.stdout.lines() {
         let Some((address, why)) = line.split_once(": FAILED after ") else { continue };
@@ -279,30 +319,56 @@ fn every_argument_native_writes_apply_is_read_back_as_configured() {
             assert!(!why.contains(ours), "drplan failed {address}: {why}");
         }
     }
-    left.retain(|c| !failed.contains_key(&c.address));
-    write(tmp.path(), &left);
-    let again = drplan_moto(&moto, &["plan", &dir, "--format", "json"]);
+    failed
+}
+
+/// Plans `dir` again: the addresses with a change, with their actions, and the plan's text.
+fn changes(moto: &Moto, dir: &str) -> (BTreeMap<String, String>, String) {
+    let again = drplan_moto(moto, &["plan", dir, "--format", "json"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     let plan: Json = serde_json::from_str(&again.stdout).unwrap();
-    let changed: BTreeMap<&str, &Json> = plan["resource_changes"]
+    let changed = plan["resource_changes"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|c| c["change"]["actions"] != serde_json::json!(["no-op"]))
-        .map(|c| (c["address"].as_str().unwrap(), &c["change"]["actions"]))
+        .map(|c| (c["address"].as_str().unwrap().to_string(), c["change"]["actions"].to_string()))
         .collect();
+    (changed, again.stdout)
+}
+
+/// The cases of `cases` planned with a change (where moto is not known to differ).
+fn not_read_back(cases: &[&Case], changed: &BTreeMap<String, String>, differs: &[(&str, &str, &str)]) -> Vec<String> {
     let moto_differs =
-        |c: &Case| MOTO_DIFFERS.iter().any(|(t, a, _)| c.address.starts_with(&format!("{t}.")) && c.argument == *a);
-    let not_read_back: Vec<String> = left
+        |c: &Case| differs.iter().any(|(t, a, _)| c.address.starts_with(&format!("{t}.")) && c.argument == *a);
+    cases
         .iter()
-        .filter(|c| changed.contains_key(c.address.as_str()) && !moto_differs(c))
-        .map(|c| format!("{} ({}): {}", c.address, c.argument, changed[c.address.as_str()]))
-        .collect();
-    assert_eq!(not_read_back, Vec::<String>::new(), "applied, then planned again with changes:\n{}", again.stdout);
+        .filter(|c| changed.contains_key(&c.address) && !moto_differs(c))
+        .map(|c| format!("{} ({}): {}", c.address, c.argument, changed[&c.address]))
+        .collect()
+}
+
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
+#[test]
+fn every_argument_native_writes_apply_is_read_back_as_configured() {
+    let moto = Moto::start();
+    let zone = hosted_zone(&moto);
+    let all = cases(&zone, true);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().display().to_string();
+    let mut left: Vec<&Case> = all.iter().collect();
+    let invalid = drop_invalid(&moto, tmp.path(), &mut left, &[]);
+    write(tmp.path(), &left);
+    let failed = apply_refused(&moto, &dir);
+    left.retain(|c| !failed.contains_key(&c.address));
+    write(tmp.path(), &left);
+    let (changed, plan) = changes(&moto, &dir);
+    let wrong = not_read_back(&left, &changed, MOTO_DIFFERS);
+    assert_eq!(wrong, Vec::<String>::new(), "applied, then planned again with changes:\n{plan}");
     // A case whose create failed after its object was made (an address allocated, then not
     // associated) is deleted with its helpers, now that it is out of the configuration.
     let of_a_case = |a: &str| all.iter().any(|c| c.address == a || c.helpers.iter().any(|h| h == a));
-    let stray: Vec<&&str> = changed.keys().filter(|a| !of_a_case(a)).collect();
+    let stray: Vec<&String> = changed.keys().filter(|a| !of_a_case(a)).collect();
     assert!(stray.is_empty(), "changes outside the cases (the shared network): {stray:?}");
     // The generator must keep producing cases that apply (a route table association has none
     // of its own: both its targets are in the base, or conflict with it).
@@ -313,6 +379,44 @@ fn every_argument_native_writes_apply_is_read_back_as_configured() {
         left.len(),
         invalid.len(),
         failed.len()
+    );
+    changed_in_place_or_replaced(&moto, tmp.path(), &left);
+}
+
+/// Where moto's updates differ from AWS's, checked against moto's source (moto 5).
+const MOTO_UPDATE_DIFFERS: &[(&str, &str, &str)] = &[(
+    "aws_db_subnet_group",
+    "description",
+    "moto's ModifyDBSubnetGroup pops the group and never puts it back (moto/rds/models.py)",
+)];
+
+/// The update half: every applied case changed to its second value, applied (in place or by
+/// replacement, as planned), then planned again with no change.
+fn changed_in_place_or_replaced(moto: &Moto, dir: &std::path::Path, applied: &[&Case]) {
+    let first: Vec<Case> =
+        applied.iter().map(|c| Case { changed: None, helpers: Vec::new(), ..(*c).clone() }).collect();
+    let second: Vec<Case> = applied
+        .iter()
+        .filter_map(|c| Some(Case { text: c.changed.clone()?, changed: None, helpers: Vec::new(), ..(*c).clone() }))
+        .collect();
+    let mut now: Vec<&Case> =
+        first.iter().map(|c| second.iter().find(|s| s.address == c.address).unwrap_or(c)).collect();
+    let invalid = drop_invalid(moto, dir, &mut now, &first);
+    let shown = dir.display().to_string();
+    write(dir, &now);
+    let failed = apply_refused(moto, &shown);
+    let (changed, plan) = changes(moto, &shown);
+    let differs: Vec<_> = MOTO_DIFFERS.iter().chain(MOTO_UPDATE_DIFFERS).copied().collect();
+    let checked: Vec<&Case> = now.iter().filter(|c| !failed.contains_key(&c.address)).copied().collect();
+    let wrong = not_read_back(&checked, &changed, &differs);
+    assert_eq!(wrong, Vec::<String>::new(), "changed, applied, then planned again with changes:\n{plan}");
+    eprintln!(
+        "{} applied arguments changed: {} read back, {} refused by drplan's validation, {} by AWS (moto): {:?}",
+        second.len(),
+        second.len() - invalid.len() - failed.len(),
+        invalid.len(),
+        failed.len(),
+        failed
     );
 }
 

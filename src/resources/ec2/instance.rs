@@ -298,18 +298,25 @@ async fn update(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[String]) ->
             .await
             .map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
     }
-    if has("instance_type") {
-        // Resizing needs the instance stopped, as in Terraform.
+    if has("instance_type") || has("ebs_optimized") {
+        // Resizing and EBS optimisation need the instance stopped, as in Terraform.
         cx.call();
         c.stop_instances().instance_ids(id).send().await.map_err(|e| sdk_error("StopInstances", e))?;
         waiters::instance_state(cx, id, &["stopped"], 10 * MINUTE).await?;
-        cx.call();
-        c.modify_instance_attribute()
-            .instance_id(id)
-            .instance_type(aws_sdk_ec2::types::AttributeValue::builder().value(a.req("instance_type")?).build())
-            .send()
-            .await
-            .map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
+        if has("instance_type") {
+            let ty = aws_sdk_ec2::types::AttributeValue::builder().value(a.req("instance_type")?).build();
+            cx.call();
+            let req = c.modify_instance_attribute().instance_id(id).instance_type(ty);
+            req.send().await.map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
+        }
+        if let Some(on) = a.bool("ebs_optimized").filter(|_| has("ebs_optimized")) {
+            cx.call();
+            let req = c
+                .modify_instance_attribute()
+                .instance_id(id)
+                .ebs_optimized(AttributeBooleanValue::builder().value(on).build());
+            req.send().await.map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
+        }
         cx.call();
         c.start_instances().instance_ids(id).send().await.map_err(|e| sdk_error("StartInstances", e))?;
         waiters::instance_state(cx, id, &["running"], 10 * MINUTE).await?;
@@ -355,4 +362,45 @@ fn optional_args(s: &StepView) -> String {
         None => {}
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use aws_sdk_ec2::operation::monitor_instances::MonitorInstancesOutput;
+    use aws_sdk_ec2::operation::unmonitor_instances::UnmonitorInstancesOutput;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    use super::*;
+    use crate::eval::Value;
+    use crate::resources::sdk::Polling;
+
+    /// moto implements neither MonitorInstances nor UnmonitorInstances, so the update's requests
+    /// are checked against the SDK: detailed monitoring follows the configuration both ways.
+    #[tokio::test]
+    async fn monitoring_is_switched_on_and_off_in_place() {
+        let on = mock!(Client::monitor_instances)
+            .match_requests(|r| r.instance_ids() == ["i-1"])
+            .then_output(|| MonitorInstancesOutput::builder().build());
+        let off = mock!(Client::unmonitor_instances)
+            .match_requests(|r| r.instance_ids() == ["i-1"])
+            .then_output(|| UnmonitorInstancesOutput::builder().build());
+        let conf = aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
+        let mut cx = Cx::new(&conf, "s".into(), "run".into(), Polling::default(), Default::default());
+        cx.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&on, &off]);
+        let live = LiveObject {
+            ty: TYPE.into(),
+            region: "us-west-2".into(),
+            id: "i-1".into(),
+            tags: BTreeMap::new(),
+            attributes: BTreeMap::new(),
+        };
+        let changed = ["monitoring".to_string()];
+        for want in [true, false] {
+            let config = Value::Map(BTreeMap::from([("monitoring".to_string(), Value::Bool(want))]));
+            update(&cx, &Args(&config), &live, &changed).await.unwrap();
+        }
+        assert_eq!((on.num_calls(), off.num_calls()), (1, 1), "one MonitorInstances, then one UnmonitorInstances");
+    }
 }

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::*;
 use crate::error::Error;
+use crate::eval::Value;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
 use crate::resources::{
     Amount, ApplyRequest, BoxFuture, Capacity, Created, Op, ResourceType, RunbookText, Service, StepView,
@@ -26,6 +27,14 @@ impl ResourceType for Vpc {
             "enable_network_address_usage_metrics",
             "assign_generated_ipv6_cidr_block",
         ]
+    }
+
+    /// AWS changes a VPC's tenancy in place only from dedicated to default (ModifyVpcTenancy);
+    /// any other change makes a new VPC, as provider-aws plans it.
+    fn forces_replacement(&self, name: &str, before: Option<&Value>, after: Option<&Value>) -> Option<bool> {
+        let to_default =
+            before.and_then(Value::as_str) == Some("dedicated") && after.and_then(Value::as_str) == Some("default");
+        (name == "instance_tenancy").then_some(!to_default)
     }
 
     fn deleted_first(&self) -> &'static [&'static str] {
@@ -77,6 +86,13 @@ impl ResourceType for Vpc {
                 Op::Update(changed) => {
                     let live = prior(req.prior)?;
                     retag_if_changed(cx, a, live, changed).await?;
+                    if changed.iter().any(|c| c == "instance_tenancy") {
+                        let tenancy = a.req("instance_tenancy")?;
+                        let req =
+                            cx.ec2.modify_vpc_tenancy().vpc_id(&live.id).instance_tenancy(tenancy.as_str().into());
+                        cx.call();
+                        req.send().await.map_err(|e| sdk_error("ModifyVpcTenancy", e))?;
+                    }
                     attributes(cx, &live.id, a, changed).await
                 }
                 Op::Delete => {
@@ -159,4 +175,18 @@ async fn attributes(cx: &Cx, id: &str, a: &Args<'_>, changed: &[String]) -> Resu
         req.send().await.map_err(|e| sdk_error("ModifyVpcAttribute", e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenancy_changes_in_place_only_from_dedicated_to_default() {
+        let forces =
+            |from: &str, to: &str| Vpc.forces_replacement("instance_tenancy", Some(&from.into()), Some(&to.into()));
+        assert_eq!(forces("dedicated", "default"), Some(false));
+        assert_eq!(forces("default", "dedicated"), Some(true));
+        assert_eq!(Vpc.forces_replacement("enable_dns_support", None, None), None);
+    }
 }

@@ -86,6 +86,7 @@ impl ResourceType for HealthCheck {
                             .collect();
                         tag_health_check(cx, &live.id, a, &address, stale).await?;
                     }
+                    let has = |name: &str| changed.iter().any(|c| c == name);
                     if changed.iter().all(|c| c == "tags") {
                         return Ok(());
                     }
@@ -101,6 +102,12 @@ impl ResourceType for HealthCheck {
                         .set_search_string(a.str("search_string"))
                         .set_inverted(a.bool("invert_healthcheck"))
                         .set_disabled(a.bool("disabled"))
+                        .set_enable_sni(a.bool("enable_sni"))
+                        .set_health_threshold(a.int("child_health_threshold"))
+                        .set_child_health_checks(has("child_healthchecks").then(|| a.strs("child_healthchecks")))
+                        .set_regions(
+                            has("regions").then(|| a.strs("regions").iter().map(|r| r.as_str().into()).collect()),
+                        )
                         .send()
                         .await
                         .map_err(|e| sdk_error("UpdateHealthCheck", e))?;
