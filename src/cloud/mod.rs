@@ -29,14 +29,50 @@ pub struct InventoryRequest {
     /// Read the primary region's objects this stack owns as the DR region's are read: in the
     /// failback phase, drplan builds there what `recovery.failback` lists.
     pub owned_in_primary: bool,
-    /// The role to act as, per region (the provider configurations' `assume_role`).
-    pub roles: BTreeMap<String, AssumeRole>,
+    /// How to authenticate, per region (the provider configurations' profile and role).
+    pub identities: BTreeMap<String, Identity>,
     /// Read the stack's seed (`live::seed`): the configuration derives values from it.
     pub stack_seed: bool,
 }
 
+/// How drplan authenticates in a provider configuration's region (reads, writes, waits), as
+/// that configuration says: its static keys, else the credentials of a named `profile` (read from its
+/// `shared_config_files` and `shared_credentials_files`, or the standard ones), else the
+/// environment's credential chain; then, with those, the role `assume_role` names. The default
+/// is the environment's chain as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// `access_key`, `secret_key` and `token`: first, before any profile or the environment.
+    pub static_keys: Option<StaticKeys>,
+    pub profile: Option<String>,
+    pub shared_config_files: Vec<String>,
+    pub shared_credentials_files: Vec<String>,
+    pub assume_role: Option<AssumeRole>,
+}
+
+/// Keys written in a provider configuration. Its `Debug` never shows them.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct StaticKeys {
+    pub access_key: String,
+    pub secret_key: String,
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for StaticKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StaticKeys(..)")
+    }
+}
+
+impl Identity {
+    /// Whether it says anything beyond the environment's credential chain.
+    pub fn is_default(&self) -> bool {
+        self == &Identity::default()
+    }
+}
+
 /// A provider configuration's `assume_role`: the role drplan acts as in that configuration's
-/// region (reads, writes, waits), through STS AssumeRole from the environment's credentials.
+/// region, through STS AssumeRole from the configuration's credentials.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AssumeRole {
     pub role_arn: String,

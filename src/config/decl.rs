@@ -124,6 +124,9 @@ pub struct ProviderDecl {
     pub allowed_account_ids: Option<Expr>,
     pub forbidden_account_ids: Option<Expr>,
     pub assume_role: Option<AssumeRoleDecl>,
+    /// `access_key`, `secret_key`, `token`, `profile`, `shared_config_files`,
+    /// `shared_credentials_files`: name, where the name is written, value.
+    pub credentials: Vec<(String, Span, Expr)>,
     /// `default_tags { tags = ... }`: the tags expression.
     pub default_tags: Option<Expr>,
     /// Arguments and blocks drplan accepts but does not act on yet (credentials, default tags,

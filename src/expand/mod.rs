@@ -180,9 +180,9 @@ pub struct Expansion {
     pub root_variables: BTreeMap<String, (Value, bool)>,
     /// The account guards of the root provider configurations.
     pub account_guards: Vec<AccountGuard>,
-    /// The roles the root provider configurations assume, by their region (`None`: the
-    /// provider names no region, so it is the DR region's).
-    pub roles: Vec<(Option<String>, crate::cloud::AssumeRole)>,
+    /// How the root provider configurations authenticate (profile, role), by their region
+    /// (`None`: the provider names no region, so it is the DR region's).
+    pub identities: Vec<(Option<String>, crate::cloud::Identity)>,
 }
 
 /// The absolute working directory, as `path.cwd` gives it ("." if it cannot be read).

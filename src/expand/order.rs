@@ -149,13 +149,15 @@ fn declared(module: &Module) -> Declared {
         providers.insert(p.key(), nodes.len());
         nodes.push(Node::Provider(i));
         let role = p.assume_role.iter().flat_map(|r| r.attrs.iter().map(|(_, _, e)| e));
+        let credentials = p.credentials.iter().map(|(_, _, e)| e);
         let evaluated = p
             .region
             .iter()
             .chain(&p.allowed_account_ids)
             .chain(&p.forbidden_account_ids)
             .chain(&p.default_tags)
-            .chain(role);
+            .chain(role)
+            .chain(credentials);
         refs.push(evaluated.flat_map(expr_refs).collect());
     }
     if let Some(r) = &module.recovery {

@@ -1,7 +1,7 @@
-//! Evaluating `provider "aws"` blocks: the region, the account guards, the role to assume and
-//! the default tags of each configuration, and warnings for the settings drplan does not apply
+//! Evaluating `provider "aws"` blocks: the region, the account guards, the credentials (profile,
+//! shared files, role to assume) and the default tags of each configuration, and warnings for the settings drplan does not apply
 //! yet. What the root's configurations say is gathered into the expansion (`regions`,
-//! `account_guards`, `roles`); every module's frame keeps its configurations for the resources
+//! `account_guards`, `identities`); every module's frame keeps its configurations for the resources
 //! that name them.
 
 use std::collections::BTreeMap;
@@ -70,20 +70,76 @@ impl Engine<'_> {
                 let guard = AccountGuard { provider: decl.key(), region: region.clone(), allowed, forbidden };
                 self.out.account_guards.push(guard);
             }
-            if let Some(role) = self.assume_role(frame, decl.assume_role.as_ref()) {
-                self.out.roles.push((region.clone(), role));
+            let mut identity = self.credentials(frame, &decl.credentials);
+            identity.assume_role = self.assume_role(frame, decl.assume_role.as_ref());
+            if !identity.is_default() {
+                self.out.identities.push((region.clone(), identity));
             }
         }
         for (name, at) in &decl.not_honoured {
+            let instead = match name.as_str() {
+                "ignore_tags" => "drift on every tag is reported",
+                "endpoints" => "every service is reached at its standard endpoint (or AWS_ENDPOINT_URL)",
+                _ => "it acts with the credentials of the profile named here, or of the environment",
+            };
             self.diags.push(
                 Diagnostic::warning("Provider setting not applied yet")
-                    .detail(format!("drplan does not apply provider {}'s \"{name}\" yet: it acts with the environment's AWS credentials and endpoints, and writes no default tags.", decl.key()))
+                    .detail(format!("drplan does not apply provider {}'s \"{name}\" yet: {instead}.", decl.key()))
                     .at(*at)
                     .hint("set allowed_account_ids on the provider: drplan refuses to apply with credentials of any other account"),
             );
         }
         let default_tags = self.default_tags(frame, decl.default_tags.as_ref());
         frame.providers.insert(decl.key(), ProviderConf { region, default_tags });
+    }
+
+    /// A provider's static keys, `profile` and shared files, evaluated; an argument of the
+    /// wrong type is an error there (never showing a key).
+    fn credentials(&mut self, frame: &Frame, args: &[(String, Span, crate::config::Expr)]) -> crate::cloud::Identity {
+        let mut identity = crate::cloud::Identity::default();
+        let mut keys = crate::cloud::StaticKeys::default();
+        for (name, _, expr) in args {
+            let (value, _) = self.eval_expr(frame, expr, &[]);
+            let strings = |v: &Value| match v {
+                Value::List(items) | Value::Set(items) => {
+                    items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()
+                }
+                _ => None,
+            };
+            match (name.as_str(), &value) {
+                (_, Value::Null | Value::Unknown) => {}
+                ("profile", Value::String(s)) => identity.profile = Some(s.clone()),
+                ("access_key", Value::String(s)) => keys.access_key = s.clone(),
+                ("secret_key", Value::String(s)) => keys.secret_key = s.clone(),
+                ("token", Value::String(s)) => keys.token = Some(s.clone()),
+                ("access_key" | "secret_key" | "token", _) => {
+                    let d = Diagnostic::error("Invalid provider argument")
+                        .detail(format!("{name} must be a string, but is a {}.", value.type_name()));
+                    self.diags.push(d.at(expr.span()));
+                }
+                ("shared_config_files", v) if strings(v).is_some() => {
+                    identity.shared_config_files = strings(v).unwrap_or_default()
+                }
+                ("shared_credentials_files", v) if strings(v).is_some() => {
+                    identity.shared_credentials_files = strings(v).unwrap_or_default()
+                }
+                _ => {
+                    let want = if name == "profile" { "a string" } else { "a list of file paths" };
+                    let d = Diagnostic::error("Invalid provider argument")
+                        .detail(format!("{name} must be {want}, but is {value}."));
+                    self.diags.push(d.at(expr.span()));
+                }
+            }
+        }
+        if !keys.access_key.is_empty() && !keys.secret_key.is_empty() {
+            identity.static_keys = Some(keys);
+        } else if !keys.access_key.is_empty() || !keys.secret_key.is_empty() {
+            let at = args.iter().find(|(n, _, _)| n == "access_key" || n == "secret_key").map(|(_, at, _)| *at);
+            let d = Diagnostic::error("Incomplete provider credentials")
+                .detail("access_key and secret_key are set together (with token for temporary credentials).");
+            self.diags.push(d.at(at));
+        }
+        identity
     }
 
     /// A provider's `assume_role` block, evaluated; `None` without one, or when its role is not

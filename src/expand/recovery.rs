@@ -49,15 +49,16 @@ pub struct Recovery {
 }
 
 impl Recovery {
-    /// What a plan of this stack in `phase` reads from the cloud; `roles` are the root provider
-    /// configurations' (`Expansion::roles`).
+    /// What a plan of this stack in `phase` reads from the cloud; `identities` are the root
+    /// provider configurations' (`Expansion::identities`).
     pub fn inventory_request(
         &self,
         regions: std::collections::BTreeSet<String>,
         phase: super::Phase,
-        roles: &[(Option<String>, crate::cloud::AssumeRole)],
+        identities: &[(Option<String>, crate::cloud::Identity)],
     ) -> InventoryRequest {
-        let roles = roles.iter().map(|(r, role)| (r.clone().unwrap_or_else(|| self.region.clone()), role.clone()));
+        let identities =
+            identities.iter().map(|(r, id)| (r.clone().unwrap_or_else(|| self.region.clone()), id.clone()));
         InventoryRequest {
             stack: self.stack.clone(),
             dr_region: self.region.clone(),
@@ -65,7 +66,7 @@ impl Recovery {
             regions,
             owned_in_primary: phase == super::Phase::Failback && !self.failback.is_empty(),
             stack_seed: false,
-            roles: roles.collect(),
+            identities: identities.collect(),
         }
     }
 }

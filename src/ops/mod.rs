@@ -374,7 +374,7 @@ impl Parsed {
                 let seeded = self.loaded.tree.modules.iter().flat_map(|m| &m.resources);
                 let derives_from_seed =
                     seeded.into_iter().any(|r| crate::resources::random::SEEDED.contains(&r.ty.as_str()));
-                Ok(Settings { recovery, regions: exp.regions, roles: exp.roles, derives_from_seed })
+                Ok(Settings { recovery, regions: exp.regions, identities: exp.identities, derives_from_seed })
             }
             _ => Err(Error::Config { diagnostics: diags, sources: Arc::new(self.loaded.sources.clone()) }),
         }
@@ -382,11 +382,11 @@ impl Parsed {
 }
 
 /// What the cheap settings pass learns: the `recovery` block, every region the configuration
-/// names, and the roles its provider configurations assume.
+/// names, and how its provider configurations authenticate.
 pub struct Settings {
     pub recovery: expand::Recovery,
     pub regions: std::collections::BTreeSet<String>,
-    pub roles: Vec<(Option<String>, crate::cloud::AssumeRole)>,
+    pub identities: Vec<(Option<String>, crate::cloud::Identity)>,
     /// A resource's values come from the stack's seed (`live::seed`).
     pub derives_from_seed: bool,
 }
@@ -394,7 +394,7 @@ pub struct Settings {
 impl Settings {
     /// What a plan in `phase` reads.
     pub fn inventory_request(&self, phase: expand::Phase) -> crate::cloud::InventoryRequest {
-        let request = self.recovery.inventory_request(self.regions.clone(), phase, &self.roles);
+        let request = self.recovery.inventory_request(self.regions.clone(), phase, &self.identities);
         crate::cloud::InventoryRequest { stack_seed: self.derives_from_seed, ..request }
     }
 }

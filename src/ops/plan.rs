@@ -45,7 +45,7 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     let settings = parsed.settings()?;
     let request = settings.inventory_request(load.phase.unwrap_or_default());
     let recovery = settings.recovery;
-    let host = start_host(&parsed, &recovery.region, opts.cloud, request.roles.get(&recovery.region))?;
+    let host = start_host(&parsed, &recovery.region, opts.cloud, request.identities.get(&recovery.region))?;
     let snapshot = upgrade_recorded(read_live(&parsed, opts.cloud, &request, host.as_ref())?, host.as_ref())?;
     let regional = regional_hosts(&parsed, opts.cloud, &request, host.as_ref(), &snapshot);
     let hosts = (host.as_ref(), regional.as_ref());
@@ -141,7 +141,7 @@ pub fn start_host(
     parsed: &Parsed,
     region: &str,
     cloud: &dyn Cloud,
-    assume_role: Option<&crate::cloud::AssumeRole>,
+    identity: Option<&crate::cloud::Identity>,
 ) -> Result<Option<Arc<crate::provider::Host>>, Error> {
     let hosted = parsed.hosted();
     // Without the binary there is nothing to start: expansion says what that means per block.
@@ -152,7 +152,7 @@ pub fn start_host(
         region: region.to_string(),
         offline: !cloud.reaches_aws(),
         endpoint_url: cloud.endpoint_url(),
-        assume_role: assume_role.cloned(),
+        identity: identity.cloned().unwrap_or_default(),
     };
     crate::provider::Host::start(hosted, &settings).map(|h| Some(Arc::new(h))).map_err(|e| Error::Cloud {
         operation: "terraform-provider-aws Configure".into(),
@@ -175,10 +175,10 @@ fn regional_hosts(
         region: request.dr_region.clone(),
         offline: !cloud.reaches_aws(),
         endpoint_url: cloud.endpoint_url(),
-        assume_role: None,
+        identity: crate::cloud::Identity::default(),
     };
     let unavailable = snapshot.unavailable_regions.iter().map(|u| u.region.clone()).collect();
-    Some(Arc::new(Regional::new(parsed.hosted().clone(), base, request.roles.clone(), unavailable)))
+    Some(Arc::new(Regional::new(parsed.hosted().clone(), base, request.identities.clone(), unavailable)))
 }
 
 /// Reads the live state a plan of `parsed` needs: the inventory, then what depends on the

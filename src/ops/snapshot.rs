@@ -13,7 +13,7 @@ pub fn snapshot(load: &LoadOptions, cloud: &dyn Cloud) -> Result<LiveSnapshot, E
     let settings = parsed.settings()?;
     let request = settings.inventory_request(load.phase.unwrap_or_default());
     let recovery = settings.recovery;
-    let host = super::plan::start_host(&parsed, &recovery.region, cloud, request.roles.get(&recovery.region))?;
+    let host = super::plan::start_host(&parsed, &recovery.region, cloud, request.identities.get(&recovery.region))?;
     let mut snap = super::plan::read_live(&parsed, cloud, &request, host.as_ref())?;
     snap.sort();
     Ok(snap)

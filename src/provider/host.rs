@@ -28,8 +28,9 @@ pub struct Settings {
     pub offline: bool,
     /// Where every AWS service is reached, when overridden (moto, LocalStack).
     pub endpoint_url: Option<String>,
-    /// The role the DR provider configuration assumes (its `assume_role`), passed on as is.
-    pub assume_role: Option<crate::cloud::AssumeRole>,
+    /// How the provider configuration authenticates (its profile, shared files and
+    /// `assume_role`), passed on as is.
+    pub identity: crate::cloud::Identity,
 }
 
 /// Where an offline provider's calls go: the discard port on loopback, refused at once.
@@ -431,7 +432,10 @@ fn provider_config(settings: &Settings) -> Value {
         fields.insert("skip_metadata_api_check".into(), Value::String("true".into()));
         fields.insert("max_retries".into(), Value::from(1i64));
     }
-    if let Some(role) = settings.assume_role.as_ref().filter(|_| !settings.offline) {
+    if !settings.offline {
+        credentials(&settings.identity, &mut fields);
+    }
+    if let Some(role) = settings.identity.assume_role.as_ref().filter(|_| !settings.offline) {
         let mut block: BTreeMap<String, Value> =
             [("role_arn".to_string(), Value::String(role.role_arn.clone()))].into();
         block
@@ -445,6 +449,28 @@ fn provider_config(settings: &Settings) -> Value {
         fields.insert("assume_role".into(), Value::List(vec![Value::Map(block)]));
     }
     Value::Map(fields)
+}
+
+/// The provider configuration's own credentials settings: its keys, or its profile and the
+/// shared files it is read from (the environment's keys do not override a profile named here, as in Terraform).
+fn credentials(identity: &crate::cloud::Identity, fields: &mut BTreeMap<String, Value>) {
+    if let Some(keys) = &identity.static_keys {
+        fields.insert("access_key".into(), Value::String(keys.access_key.clone()));
+        fields.insert("secret_key".into(), Value::String(keys.secret_key.clone()));
+        if let Some(token) = &keys.token {
+            fields.insert("token".into(), Value::String(token.clone()));
+        }
+    }
+    if let Some(profile) = &identity.profile {
+        fields.insert("profile".into(), Value::String(profile.clone()));
+    }
+    let list = |paths: &[String]| Value::List(paths.iter().cloned().map(Value::String).collect());
+    if !identity.shared_config_files.is_empty() {
+        fields.insert("shared_config_files".into(), list(&identity.shared_config_files));
+    }
+    if !identity.shared_credentials_files.is_empty() {
+        fields.insert("shared_credentials_files".into(), list(&identity.shared_credentials_files));
+    }
 }
 
 impl Host {
@@ -560,7 +586,7 @@ mod tests {
             region: "us-west-2".into(),
             offline: true,
             endpoint_url: None,
-            assume_role: None,
+            identity: crate::cloud::Identity::default(),
         });
         assert_eq!(c.get("skip_credentials_validation"), Some(&Value::Bool(true)));
         assert_eq!(c.get("access_key"), Some(&Value::String("offline".into())));
@@ -568,7 +594,7 @@ mod tests {
             region: "us-west-2".into(),
             offline: false,
             endpoint_url: None,
-            assume_role: None,
+            identity: crate::cloud::Identity::default(),
         });
         assert_eq!(online, Value::Map([("region".to_string(), Value::String("us-west-2".into()))].into()));
     }

@@ -1,7 +1,7 @@
 //! Provider hosts for the regions other than the DR region, for data sources read through a
 //! provider configuration of another region (`data "aws_db_instance" "primary" { provider =
 //! aws.primary }`): started on first need, one per region, configured as that region's provider
-//! configuration is (its role), so a read happens where Terraform would do it.
+//! configuration is (its profile and role), so a read happens where Terraform would do it.
 //!
 //! The primary region may be dead: a region the inventory could not read gets no host (its data
 //! sources stay unknown, as natively read ones do), and every call through a host is time-boxed
@@ -12,13 +12,13 @@ use std::sync::{Arc, Mutex};
 
 use super::host::Settings;
 use super::{Host, Hosted};
-use crate::cloud::AssumeRole;
+use crate::cloud::Identity;
 
 pub struct Regional {
     hosted: Hosted,
     /// Endpoint and offline mode, as the DR region's host has them.
     base: Settings,
-    roles: BTreeMap<String, AssumeRole>,
+    identities: BTreeMap<String, Identity>,
     unavailable: BTreeSet<String>,
     started: Mutex<BTreeMap<String, Result<Arc<Host>, String>>>,
 }
@@ -27,10 +27,10 @@ impl Regional {
     pub fn new(
         hosted: Hosted,
         base: Settings,
-        roles: BTreeMap<String, AssumeRole>,
+        identities: BTreeMap<String, Identity>,
         unavailable: BTreeSet<String>,
     ) -> Regional {
-        Regional { hosted, base, roles, unavailable, started: Mutex::new(BTreeMap::new()) }
+        Regional { hosted, base, identities, unavailable, started: Mutex::new(BTreeMap::new()) }
     }
 
     /// The host for `region`, started the first time it is asked for; `Ok(None)` for a region
@@ -43,7 +43,7 @@ impl Regional {
         let host = started.entry(region.to_string()).or_insert_with(|| {
             let settings = Settings {
                 region: region.to_string(),
-                assume_role: self.roles.get(region).cloned(),
+                identity: self.identities.get(region).cloned().unwrap_or_default(),
                 ..self.base.clone()
             };
             Host::start(&self.hosted, &settings)

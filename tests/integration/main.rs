@@ -20,6 +20,7 @@ mod native_arguments;
 mod phases;
 mod plan;
 mod policy;
+mod profiles;
 mod promote;
 mod provider;
 mod providers;

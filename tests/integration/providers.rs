@@ -94,12 +94,12 @@ fn an_undeclared_default_provider_in_a_two_region_root_is_said() {
     assert!(run.stderr.contains("drplan builds them in us-west-2"), "{}", run.stderr);
 }
 
-const DR_ACCOUNT: &str = "111111111111";
-const DR_ROLE: &str = "arn:aws:iam::111111111111:role/dr-admin";
+pub(crate) const DR_ACCOUNT: &str = "111111111111";
+pub(crate) const DR_ROLE: &str = "arn:aws:iam::111111111111:role/dr-admin";
 
 /// The fixture's VPCs and topics in moto's default account and in the DR account (reached, as a
 /// person would check, by assuming the same role).
-fn census_by_account(moto: &Moto) -> [(usize, usize); 2] {
+pub(crate) fn census_by_account(moto: &Moto) -> [(usize, usize); 2] {
     block_on(async {
         let base = moto.sdk("us-west-2").await;
         let dr = as_dr_role(&base).await;
@@ -135,7 +135,7 @@ async fn as_dr_role(base: &aws_config::SdkConfig) -> aws_config::SdkConfig {
 }
 
 /// The tags of the DR account's topics.
-fn dr_topic_tags(moto: &Moto) -> Vec<(String, String)> {
+pub(crate) fn dr_topic_tags(moto: &Moto) -> Vec<(String, String)> {
     block_on(async {
         let dr = as_dr_role(&moto.sdk("us-west-2").await).await;
         let sns = aws_sdk_sns::Client::new(&dr);
@@ -258,5 +258,6 @@ fn bad_provider_settings_are_located_errors() {
     at("20:12", "default_tags' tags must be a map of strings, but is \"not a map\".");
     at("22:3", "assume_role needs role_arn.");
     at("24:20", "assume_role's duration \"forever\": unknown unit 'f'.");
-    assert!(run.stderr.contains("4 errors in the configuration."), "{}", run.stderr);
+    at("26:25", "shared_config_files must be a list of file paths, but is \"one-file\".");
+    assert!(run.stderr.contains("5 errors in the configuration."), "{}", run.stderr);
 }

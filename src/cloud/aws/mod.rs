@@ -6,6 +6,7 @@
 //! Credentials and profiles come from the standard AWS chain. `AWS_ENDPOINT_URL` (or
 //! `--endpoint-url`) points every service at another endpoint, which is how tests reach moto.
 
+mod credentials;
 mod offerings;
 pub mod provider;
 pub mod secrets;
@@ -39,9 +40,9 @@ pub struct Aws {
     pub call_timeout: Duration,
     /// API calls made, for the refresh benchmark.
     pub calls: Arc<AtomicUsize>,
-    /// The role to act as, per region (the provider configurations' `assume_role`), learnt
+    /// How to authenticate, per region (the provider configurations' profile and role), learnt
     /// from the first inventory request and shared by every clone (apply's writes too).
-    pub roles: Arc<std::sync::RwLock<std::collections::BTreeMap<String, crate::cloud::AssumeRole>>>,
+    pub identities: Arc<std::sync::RwLock<std::collections::BTreeMap<String, crate::cloud::Identity>>>,
 }
 
 impl Default for Aws {
@@ -52,7 +53,7 @@ impl Default for Aws {
             captured_at: None,
             call_timeout: Duration::from_secs(60),
             calls: Arc::default(),
-            roles: Arc::default(),
+            identities: Arc::default(),
         }
     }
 }
@@ -100,14 +101,18 @@ impl Aws {
         self.config(region, |loader| loader).await
     }
 
-    /// An SDK configuration for `region` (`tune` adjusts it), with the credentials of the role
-    /// the region's provider configuration assumes, when it assumes one: STS AssumeRole from the
-    /// environment's credentials, refreshed by the SDK as they expire.
+    /// An SDK configuration for `region` (`tune` adjusts it), with the credentials the region's
+    /// provider configuration names ([`crate::cloud::Identity`]): a named profile's (which then
+    /// wins over the environment's keys, as in Terraform), then the role it assumes with them
+    /// (STS AssumeRole, refreshed by the SDK as they expire).
     pub(crate) async fn config(
         &self,
         region: &str,
         tune: impl Fn(aws_config::ConfigLoader) -> aws_config::ConfigLoader,
     ) -> SdkConfig {
+        let identity = self.identities.read().unwrap_or_else(|e| e.into_inner()).get(region).cloned();
+        let identity = identity.unwrap_or_default();
+        let profile = credentials::profile(&identity);
         let loader = || {
             let mut loader = aws_config::defaults(BehaviorVersion::latest())
                 .region(Region::new(region.to_string()))
@@ -115,10 +120,15 @@ impl Aws {
             if let Some(url) = &self.endpoint_url {
                 loader = loader.endpoint_url(url);
             }
+            if let Some(keys) = &identity.static_keys {
+                loader = loader.credentials_provider(credentials::fixed(keys));
+            } else if let Some((files, name)) = &profile {
+                let provider = credentials::provider(files, name, region);
+                loader = loader.profile_files(files.clone()).profile_name(name).credentials_provider(provider);
+            }
             tune(loader)
         };
-        let role = self.roles.read().unwrap_or_else(|e| e.into_inner()).get(region).cloned();
-        let Some(role) = role else { return loader().load().await };
+        let Some(role) = identity.assume_role else { return loader().load().await };
         let base = loader().load().await;
         let mut assume = aws_config::sts::AssumeRoleProvider::builder(role.role_arn)
             .configure(&base)
@@ -148,9 +158,9 @@ impl Aws {
         Ok(identity.account().map(str::to_string))
     }
 
-    /// Remembers the roles a request's provider configurations assume.
+    /// Remembers how a request's provider configurations authenticate.
     fn act_as(&self, request: &InventoryRequest) {
-        *self.roles.write().unwrap_or_else(|e| e.into_inner()) = request.roles.clone();
+        *self.identities.write().unwrap_or_else(|e| e.into_inner()) = request.identities.clone();
     }
 
     async fn read_region(&self, region: String, stack: String, owned: bool) -> Result<Vec<LiveObject>, Error> {

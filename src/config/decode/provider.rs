@@ -59,21 +59,9 @@ const ASSUME_ROLE_ARGUMENTS: &[&str] = &[
     "source_identity",
 ];
 
-/// What changes where or as whom drplan acts, or what it writes, and that drplan does not apply
-/// yet: it acts with the environment's credentials and endpoints (issue #33).
-const NOT_HONOURED: &[&str] = &[
-    "assume_role",
-    "assume_role_with_web_identity",
-    "profile",
-    "access_key",
-    "secret_key",
-    "token",
-    "shared_config_files",
-    "shared_credentials_files",
-    "default_tags",
-    "ignore_tags",
-    "endpoints",
-];
+/// What changes where or as whom drplan acts, or what it compares, and that drplan does not
+/// apply yet (issue #33): each gets a warning saying what drplan does instead.
+const NOT_HONOURED: &[&str] = &["assume_role_with_web_identity", "ignore_tags", "endpoints"];
 
 impl Decoder<'_> {
     /// A `provider "aws"` block: every argument and block of provider-aws 5.100's provider
@@ -96,6 +84,7 @@ impl Decoder<'_> {
             allowed_account_ids: None,
             forbidden_account_ids: None,
             assume_role: None,
+            credentials: Vec::new(),
             default_tags: None,
             not_honoured: Vec::new(),
         };
@@ -112,6 +101,15 @@ impl Decoder<'_> {
                     p.forbidden_account_ids = Some(self.expr(&a.value))
                 }
                 (Structure::Block(b), "assume_role") => p.assume_role = self.assume_role(b),
+                (
+                    Structure::Attribute(a),
+                    "profile"
+                    | "shared_config_files"
+                    | "shared_credentials_files"
+                    | "access_key"
+                    | "secret_key"
+                    | "token",
+                ) => p.credentials.extend(at.map(|at| (key.to_string(), at, self.expr(&a.value)))),
                 (Structure::Block(b), "default_tags") => p.default_tags = self.default_tags(b),
                 (_, k) if NOT_HONOURED.contains(&k) => p.not_honoured.extend(at.map(|at| (k.to_string(), at))),
                 (Structure::Attribute(_), k) if PROVIDER_ARGUMENTS.contains(&k) => {}
