@@ -3,7 +3,7 @@
 //! (see [`super::policy_document`]) and `terraform_remote_state` (a local state file, or an S3
 //! one read with the live state: see [`super::remote_state`]) and `archive_file` (a zip written
 //! while planning: see [`super::archive`]), `template_file`, `local_file` and
-//! `local_sensitive_file` ([`super::local_files`]). They depend on their arguments,
+//! `local_sensitive_file` ([`super::local_files`]) and `cloudinit_config` ([`super::cloudinit`]). They depend on their arguments,
 //! the provider's region, the account, the root module's directory and (for S3) the snapshot,
 //! so a plan knows them even without live state.
 
@@ -37,6 +37,7 @@ pub fn is_computed(ty: &str) -> bool {
             | "aws_caller_identity"
             | "terraform_remote_state"
             | "archive_file"
+            | "cloudinit_config"
     ) || super::local_files::TYPES.contains(&ty)
 }
 
@@ -45,6 +46,9 @@ pub fn read(ty: &str, config: &Value, cx: &Context) -> Result<Option<Computed>, 
     if ty == super::archive::TYPE {
         let (value, key) = super::archive::read(config)?;
         return Ok(Some((value, Some(key))));
+    }
+    if ty == super::cloudinit::TYPE {
+        return super::cloudinit::render(config).map(|v| Some((v, None)));
     }
     if super::local_files::TYPES.contains(&ty) {
         return super::local_files::read(ty, config).map(Some);

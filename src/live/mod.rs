@@ -13,6 +13,7 @@
 //! ```
 
 pub mod archive;
+pub mod cloudinit;
 pub mod computed;
 pub mod data;
 pub mod local_files;

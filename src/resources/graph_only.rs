@@ -1,6 +1,6 @@
-//! `terraform_data` and `null_resource`: Terraform's graph-only resources, and `random_id`
-//! and the rest of hashicorp/random (`super::random`), whose values drplan derives rather than
-//! keeps. They own no cloud
+//! `terraform_data` and `null_resource`: Terraform's graph-only resources, `random_id` and the
+//! rest of hashicorp/random (`super::random`), whose values drplan derives rather than keeps,
+//! and `cloudinit_config`, rendered from its arguments (`live::cloudinit`). They own no cloud
 //! object, so drplan serves them natively as nodes of the graph: their `depends_on`, `triggers`
 //! and `triggers_replace` order what depends on them, references to them resolve at once
 //! (`terraform_data.x.output` is its `input`), and a plan never creates, changes or deletes
@@ -13,7 +13,7 @@ use crate::eval::Value;
 use crate::live::seed::StackSeed;
 
 /// The graph-only types (with [`super::random::TYPES`]).
-pub const TYPES: &[&str] = &["null_resource", "random_id", "terraform_data", "time_sleep"];
+pub const TYPES: &[&str] = &["cloudinit_config", "null_resource", "random_id", "terraform_data", "time_sleep"];
 
 /// Whether `ty` is graph-only.
 pub fn is(ty: &str) -> bool {
@@ -32,6 +32,10 @@ pub fn all() -> impl Iterator<Item = &'static str> {
 pub fn value(ty: &str, stack: &str, address: &str, config: &Value, seed: Option<&StackSeed>) -> Value {
     if super::random::TYPES.contains(&ty) {
         return super::random::value(ty, stack, address, config, seed);
+    }
+    if ty == crate::live::cloudinit::TYPE {
+        // A rendering error is the data source's to report; the resource's value stays unknown.
+        return crate::live::cloudinit::render(config).unwrap_or(Value::Unknown);
     }
     let Value::Map(fields) = config else { return config.clone() };
     let mut out = fields.clone();

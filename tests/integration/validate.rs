@@ -598,6 +598,33 @@ fn template_and_local_file_data_sources_are_computed() {
     assert_eq!(out["banner_sha1"]["value"], serde_json::Value::String(sha1));
 }
 
+/// `cloudinit_config`, the data source and the resource, renders while planning: an instance's
+/// user data is known on the first plan, the same on every plan, and no step is planned for it.
+#[test]
+fn cloudinit_documents_render_while_planning() {
+    let dir = "tests/fixtures/plans/cloudinit";
+    let run = drplan(&["plan", dir, "--live", "empty", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let after = |address: &str| {
+        let changes = plan["resource_changes"].as_array().unwrap();
+        changes.iter().find(|c| c["address"] == address).map(|c| c["change"]["after"].clone()).unwrap()
+    };
+    let user_data = after("aws_instance.app")["user_data"].as_str().unwrap().to_string();
+    assert!(user_data.starts_with("Content-Type: multipart/mixed; boundary=\"MIMEBOUNDARY\"\nMIME-Version: 1.0\r\n"));
+    assert!(user_data.contains("--MIMEBOUNDARY\r\nContent-Disposition: attachment; filename=\"boot.sh\"\r\nContent-Transfer-Encoding: 7bit\r\nContent-Type: text/x-shellscript\r\n"));
+    let yaml = "\"packages\":\n- \"nginx\"\n";
+    assert!(user_data.contains(&format!("X-Merge-Type: list(append)+dict(recurse_array)+str()\r\n\r\n{yaml}")));
+    assert!(user_data.ends_with("\r\n--MIMEBOUNDARY--\r\n"), "{user_data}");
+    let web = after("aws_instance.web")["user_data_base64"].as_str().unwrap().to_string();
+    assert!(web.starts_with("H4sI"), "gzip, then base64: {web}");
+    assert!(plan["resource_changes"].as_array().unwrap().iter().all(|c| c["type"] != "cloudinit_config"));
+    let again = drplan(&["plan", dir, "--live", "empty", "--format", "json"]);
+    assert_eq!(again.stdout, run.stdout, "the same document on every plan");
+    let id = drplan(&["output", dir, "app_id", "-raw", "--live", "empty"]);
+    assert_eq!(id.stdout.trim(), crc32fast::hash(user_data.as_bytes()).to_string(), "{}", id.stderr);
+}
+
 /// `recovery.unmanaged` takes any provider's types, not only AWS's: a type drplan cannot
 /// serve (hashicorp/tls here) is then planned around instead of being an error.
 #[test]

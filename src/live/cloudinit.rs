@@ -1,0 +1,230 @@
+//! `cloudinit_config` (hashicorp/cloudinit), the data source and the resource: a cloud-init
+//! MIME multi-part document of its `part` blocks, rendered while planning as the provider
+//! renders it (Go's `mime/multipart` layout: canonical header names in sorted order, the fixed
+//! boundary, `\r\n` line ends), so `rendered` is known on the first plan and the same on every
+//! plan and machine; the resource keeps nothing in state either, so drplan serves both alike.
+//!
+//! With `gzip` (the default) the document is deflated before base64: the bytes are flate2's,
+//! not Go's, so `rendered` then differs from Terraform's value for the same parts (as
+//! `archive_file`'s zip does); an instance Terraform launched with it plans one `user_data`
+//! update the first time drplan manages it. Uncompressed, the text is the provider's exactly.
+
+use std::io::Write as _;
+
+use base64::Engine as _;
+
+use crate::eval::Value;
+
+pub const TYPE: &str = "cloudinit_config";
+
+/// The data source's (or the resource's) value: its arguments with the provider's defaults,
+/// `rendered` and `id`; `rendered` is unknown while a part is.
+pub fn render(config: &Value) -> Result<Value, String> {
+    let mut out = config.as_map().cloned().unwrap_or_default();
+    let flag = |name: &str| match config.get(name) {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(Value::Null) | None => Some(true),
+        _ => None,
+    };
+    let boundary = match config.get("boundary") {
+        Some(Value::String(b)) => Some(b.clone()),
+        Some(Value::Null) | None => Some("MIMEBOUNDARY".to_string()),
+        _ => None,
+    };
+    let parts = parts(config);
+    let (Some(gzip), Some(base64), Some(boundary), Some(parts)) =
+        (flag("gzip"), flag("base64_encode"), boundary, parts)
+    else {
+        out.insert("rendered".into(), Value::Unknown);
+        out.insert("id".into(), Value::Unknown);
+        return Ok(Value::Map(out));
+    };
+    if gzip && !base64 {
+        return Err("Expected base64_encode to be set to true when gzip is true.".into());
+    }
+    valid_boundary(&boundary)?;
+    let document = multipart(&boundary, &parts);
+    let bytes = if gzip {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(document.as_bytes()).and_then(|()| encoder.finish()).map_err(|e| e.to_string())?
+    } else {
+        document.into_bytes()
+    };
+    let rendered = if base64 {
+        base64::engine::general_purpose::STANDARD.encode(&bytes)
+    } else {
+        String::from_utf8(bytes).map_err(|e| e.to_string())?
+    };
+    // The provider's id: the CRC-32 (IEEE) of the rendered text, in decimal.
+    out.insert("id".into(), Value::from(crc32fast::hash(rendered.as_bytes()).to_string()));
+    out.insert("rendered".into(), Value::from(rendered));
+    for (name, default) in [("gzip", Value::Bool(true)), ("base64_encode", Value::Bool(true))] {
+        out.entry(name.to_string())
+            .and_modify(|v| {
+                if v.is_null() {
+                    *v = default.clone()
+                }
+            })
+            .or_insert(default);
+    }
+    out.entry("boundary".to_string()).and_modify(|v| {
+        if v.is_null() {
+            *v = Value::from("MIMEBOUNDARY")
+        }
+    });
+    Ok(Value::Map(out))
+}
+
+/// One `part` block.
+struct Part {
+    content_type: String,
+    content: String,
+    filename: Option<String>,
+    merge_type: Option<String>,
+}
+
+/// The parts, or `None` while any of their arguments is unknown.
+fn parts(config: &Value) -> Option<Vec<Part>> {
+    let blocks = match config.get("part") {
+        Some(Value::List(items)) => items.clone(),
+        Some(Value::Null) | None => Vec::new(),
+        _ => return None,
+    };
+    blocks
+        .iter()
+        .map(|b| {
+            let text = |name: &str| match b.get(name) {
+                Some(Value::String(s)) if !s.is_empty() => Some(Some(s.clone())),
+                Some(Value::String(_) | Value::Null) | None => Some(None),
+                _ => None,
+            };
+            Some(Part {
+                content_type: text("content_type")?.unwrap_or_else(|| "text/plain".into()),
+                content: text("content")?.unwrap_or_default(),
+                filename: text("filename")?,
+                merge_type: text("merge_type")?,
+            })
+        })
+        .collect()
+}
+
+/// Go's `multipart.Writer.SetBoundary` rule: 1 to 70 characters of RFC 2046's set, not ending
+/// in a space.
+fn valid_boundary(boundary: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "'()+_,-./:=? ".contains(c);
+    if boundary.is_empty() || boundary.len() > 70 || !boundary.chars().all(allowed) || boundary.ends_with(' ') {
+        return Err(format!("error writing part block to MIME multi-part file: mime: invalid boundary {boundary:?}"));
+    }
+    Ok(())
+}
+
+/// The document, laid out as the provider's Go writes it.
+fn multipart(boundary: &str, parts: &[Part]) -> String {
+    let mut out = format!("Content-Type: multipart/mixed; boundary=\"{boundary}\"\nMIME-Version: 1.0\r\n\r\n");
+    for (i, part) in parts.iter().enumerate() {
+        let lead = if i == 0 { "" } else { "\r\n" };
+        out.push_str(&format!("{lead}--{boundary}\r\n"));
+        // textproto's canonical names, sorted as Go's writer sorts them.
+        let mut headers = vec![
+            ("Content-Transfer-Encoding", "7bit".to_string()),
+            ("Content-Type", part.content_type.clone()),
+            ("Mime-Version", "1.0".to_string()),
+        ];
+        if let Some(name) = &part.filename {
+            headers.push(("Content-Disposition", format!("attachment; filename=\"{name}\"")));
+        }
+        if let Some(merge) = &part.merge_type {
+            headers.push(("X-Merge-Type", merge.clone()));
+        }
+        headers.sort();
+        for (name, value) in headers {
+            out.push_str(&format!("{name}: {value}\r\n"));
+        }
+        out.push_str("\r\n");
+        out.push_str(&part.content);
+    }
+    out.push_str(&format!("\r\n--{boundary}--\r\n"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn config(parts: &[&[(&str, &str)]], flags: &[(&str, Value)]) -> Value {
+        let block = |p: &&[(&str, &str)]| {
+            Value::Map(p.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect::<BTreeMap<_, _>>())
+        };
+        let mut m: BTreeMap<String, Value> = flags.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        m.insert("part".into(), Value::List(parts.iter().map(block).collect()));
+        Value::Map(m)
+    }
+
+    fn rendered(v: &Value) -> String {
+        v.get("rendered").and_then(Value::as_str).unwrap().to_string()
+    }
+
+    /// The provider's own test vectors (terraform-provider-cloudinit, TestRender).
+    #[test]
+    fn uncompressed_documents_are_the_providers_byte_for_byte() {
+        let plain = [("gzip", Value::Bool(false)), ("base64_encode", Value::Bool(false))];
+        let one = config(&[&[("content_type", "text/x-shellscript"), ("content", "baz")]], &plain);
+        let head = "Content-Type: multipart/mixed; boundary=\"MIMEBOUNDARY\"\nMIME-Version: 1.0\r\n\r\n";
+        let part = |body: &str| {
+            format!(
+                "Content-Transfer-Encoding: 7bit\r\nContent-Type: text/x-shellscript\r\nMime-Version: 1.0\r\n\r\n{body}"
+            )
+        };
+        assert_eq!(
+            rendered(&render(&one).unwrap()),
+            format!("{head}--MIMEBOUNDARY\r\n{}\r\n--MIMEBOUNDARY--\r\n", part("baz"))
+        );
+        let named =
+            config(&[&[("content_type", "text/x-shellscript"), ("content", "baz"), ("filename", "foobar.sh")]], &plain);
+        let expected = format!(
+            "{head}--MIMEBOUNDARY\r\nContent-Disposition: attachment; filename=\"foobar.sh\"\r\n{}\r\n--MIMEBOUNDARY--\r\n",
+            part("baz")
+        );
+        assert_eq!(rendered(&render(&named).unwrap()), expected);
+        let two = config(
+            &[
+                &[("content_type", "text/x-shellscript"), ("content", "baz")],
+                &[("content_type", "text/x-shellscript"), ("content", "ffbaz")],
+            ],
+            &plain,
+        );
+        let expected = format!(
+            "{head}--MIMEBOUNDARY\r\n{}\r\n--MIMEBOUNDARY\r\n{}\r\n--MIMEBOUNDARY--\r\n",
+            part("baz"),
+            part("ffbaz")
+        );
+        let value = render(&two).unwrap();
+        assert_eq!(rendered(&value), expected);
+        assert_eq!(
+            value.get("id").and_then(Value::as_str),
+            Some(crc32fast::hash(expected.as_bytes()).to_string().as_str())
+        );
+    }
+
+    #[test]
+    fn the_defaults_gzip_and_encode_and_unknown_parts_stay_unknown() {
+        let value = render(&config(&[&[("content", "#!/bin/sh\necho hi\n")]], &[])).unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD.decode(rendered(&value)).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text).unwrap();
+        assert!(
+            text.contains("Content-Type: text/plain\r\n") && text.ends_with("echo hi\n\r\n--MIMEBOUNDARY--\r\n"),
+            "{text}"
+        );
+        assert_eq!(value.get("gzip"), Some(&Value::Bool(true)));
+        let mut unknown = config(&[&[("content", "x")]], &[]);
+        if let Value::Map(m) = &mut unknown {
+            m.insert("part".into(), Value::List(vec![Value::Map([("content".to_string(), Value::Unknown)].into())]));
+        }
+        assert_eq!(render(&unknown).unwrap().get("rendered"), Some(&Value::Unknown));
+        let bad = config(&[&[("content", "x")]], &[("gzip", Value::Bool(true)), ("base64_encode", Value::Bool(false))]);
+        assert!(render(&bad).unwrap_err().contains("base64_encode"));
+    }
+}
