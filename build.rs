@@ -1,7 +1,7 @@
 //! Test tiers: which outside dependencies of the integration tests this machine has.
 //!
-//! A test that needs moto_server, terraform-provider-aws, Terraform, Checkov or the database
-//! servers carries `#[cfg_attr(drplan_no_<tier>, ignore = "...")]`: where the dependency is
+//! A test that needs moto_server, terraform-provider-aws, Terraform, Checkov, the database
+//! servers or OpenSSH's and OpenSSL's command-line tools carries `#[cfg_attr(drplan_no_<tier>, ignore = "...")]`: where the dependency is
 //! missing when the tests are built, libtest reports it as ignored, by name and with the reason,
 //! never as passed. `DRPLAN_ALL_TIERS=1` (CI) ignores nothing, so a missing dependency fails the
 //! tests that need it. The tests' harness finds each tool the same way (tests/integration).
@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-const TIERS: &[&str] = &["moto", "provider", "terraform", "checkov", "databases"];
+const TIERS: &[&str] = &["moto", "provider", "terraform", "checkov", "databases", "openssh"];
 
 fn main() {
     let flags: Vec<String> = TIERS.iter().map(|t| format!("drplan_no_{t}")).collect();
@@ -32,6 +32,7 @@ fn main() {
         ("terraform", provider && on_path("terraform")),
         ("checkov", tool("DRPLAN_CHECKOV", &root.join("target/checkov/bin/checkov"))),
         ("databases", postgres_server() && on_path("psql") && on_path("mariadbd") && on_path("openssl")),
+        ("openssh", on_path("ssh-keygen") && on_path("openssl")),
     ];
     for (tier, found) in present {
         if !found {

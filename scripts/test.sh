@@ -19,8 +19,8 @@ export DRPLAN_CHECKOV
 # the tests start on loopback themselves.
 bash scripts/install-databases.sh
 
-# Tests whose dependency is missing (moto, Checkov, the database servers, terraform-provider-aws,
-# Terraform) are ignored by name with the reason (build.rs); DRPLAN_ALL_TIERS=1 (CI) makes a
+# Tests whose dependency is missing (moto, Checkov, the database servers, ssh-keygen and openssl,
+# terraform-provider-aws, Terraform) are ignored by name with the reason (build.rs); DRPLAN_ALL_TIERS=1 (CI) makes a
 # missing one fail instead. The summary at the end says what ran.
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

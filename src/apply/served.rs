@@ -115,7 +115,8 @@ async fn write(host: &Host, ty: &str, region: &str, request: ApplyRequest<'_>) -
     let item = PlanItem { ty: ty.to_string(), prior: prior.clone(), config: config.clone() };
     let planned = host.plan(&item).await.map_err(fail)?;
     let untaggable = crate::provider::ownership::carrier(block).is_none();
-    let settled = crate::provider::ownership::unread_defaults(&prior, &config, &planned.planned, untaggable);
+    let mut settled = crate::provider::ownership::unread_defaults(&prior, &config, &planned.planned, untaggable);
+    settled.extend(crate::provider::state::restored_args(block, ty, request.prior, &config));
     let decision = decide_served(&prior, &planned.planned, &planned.requires_replace, &settled);
     let state = if !prior.is_null() && decision.changed.is_empty() {
         prior

@@ -373,7 +373,7 @@ impl Parsed {
             Some(recovery) if !diags.has_errors() => {
                 let seeded = self.loaded.tree.modules.iter().flat_map(|m| &m.resources);
                 let derives_from_seed =
-                    seeded.into_iter().any(|r| crate::resources::random::SEEDED.contains(&r.ty.as_str()));
+                    seeded.into_iter().any(|r| crate::resources::graph_only::derives_from_seed(&r.ty));
                 Ok(Settings { recovery, regions: exp.regions, identities: exp.identities, derives_from_seed })
             }
             _ => Err(Error::Config { diagnostics: diags, sources: Arc::new(self.loaded.sources.clone()) }),

@@ -68,8 +68,10 @@ pub(super) fn plan(host: &Host, stack: &str, inv: &Inventory, work: &[Work], out
             }
         };
         let untaggable = host.block(Mode::Managed, &w.inst.ty).is_some_and(|b| carrier(b).is_none());
-        let settled =
+        let mut settled =
             crate::provider::ownership::unread_defaults(&item.prior, &item.config, &planned.planned, untaggable);
+        let block = host.block(Mode::Managed, &w.inst.ty).unwrap_or(&none);
+        settled.extend(crate::provider::state::restored_args(block, &w.inst.ty, w.live, &item.config));
         let decision = decide_served(&item.prior, &planned.planned, &planned.requires_replace, &settled);
         let sensitive = sensitive_attrs(host, w.inst);
         if let Some(live) = w.live.filter(|_| decision.changed.is_empty()) {

@@ -29,7 +29,7 @@ use crate::resources::imports::ImportId;
 
 /// Arguments whose configured value is the import id of many provider-aws types.
 pub const IMPORT_KEYS: &[&str] =
-    &["name", "bucket", "function_name", "identifier", "cluster_identifier", "domain_name"];
+    &["name", "bucket", "function_name", "identifier", "cluster_identifier", "domain_name", "key_name"];
 
 pub use crate::resources::Wanted;
 

@@ -127,6 +127,18 @@ pub fn restore_unread(prior: Value, config: &Value) -> Value {
     Value::Map(state)
 }
 
+/// The arguments [`restore_unread`] takes from `config` into a prior state because `read_back`
+/// lacks them. They are what this configuration wrote, whatever the provider now plans for
+/// them (its own normalisation: a key pair's `public_key` trimmed), so they are no changes.
+pub fn restored(read_back: &Value, config: &Value) -> BTreeSet<String> {
+    let (Value::Map(state), Value::Map(fields)) = (read_back, config) else { return BTreeSet::new() };
+    if !written_with(read_back, config) {
+        return BTreeSet::new();
+    }
+    let restores = |name: &String, value: &Value| !value.is_null() && state.get(name).is_some_and(Value::is_null);
+    fields.iter().filter(|(name, value)| restores(name, value)).map(|(name, _)| name.clone()).collect()
+}
+
 /// Whether the object (as read back) was last written with exactly this configuration.
 fn written_with(prior: &Value, config: &Value) -> bool {
     let wanted = tags_of(config).get(CONFIG_TAG).cloned();
@@ -245,9 +257,12 @@ mod tests {
             ]
             .into(),
         );
-        let restored = restore_unread(read_back.clone(), &written);
-        assert_eq!(restored.get("deletion_window_in_days"), Some(&Value::from(7.0)));
+        let filled = restore_unread(read_back.clone(), &written);
+        assert_eq!(filled.get("deletion_window_in_days"), Some(&Value::from(7.0)));
         assert_eq!(restore_unread(read_back.clone(), &config(10.0)), read_back, "a new configuration assumes nothing");
+        // What was restored is settled, whatever the provider's normalisation plans for it.
+        assert_eq!(restored(&read_back, &written), ["deletion_window_in_days".to_string()].into());
+        assert!(restored(&read_back, &config(10.0)).is_empty());
         // Unset in both: the provider's default is what was written.
         let mut unset = read_back.clone();
         if let Value::Map(m) = &mut unset {

@@ -2,7 +2,7 @@
 //! and `ReadResource` take and give) and drplan's live object (what inventories and plan files
 //! keep, sensitive strings only as digests). Conversions only: no provider call.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::codec;
 use super::schema::Block;
@@ -64,6 +64,20 @@ pub fn live_object(ty: &str, region: &str, state: &Value, block: &Block) -> crat
 /// be (see [`super::ownership::restore_unread`] and [`restore_sensitive`]).
 pub fn prior_state(block: &Block, live: Option<&crate::live::LiveObject>, config: &Value) -> Value {
     prior_from_state(block, object_state(block, live), config)
+}
+
+/// The arguments [`prior_state`] restores from `config` for an object of a type only the
+/// provider serves ([`super::ownership::restored`]).
+pub fn restored_args(
+    block: &Block,
+    ty: &str,
+    live: Option<&crate::live::LiveObject>,
+    config: &Value,
+) -> BTreeSet<String> {
+    match (live, crate::resources::get(ty)) {
+        (Some(live), None) => super::ownership::restored(&object_state(block, Some(live)), config),
+        _ => BTreeSet::new(),
+    }
 }
 
 /// [`prior_state`] from a state the provider read.

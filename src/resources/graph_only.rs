@@ -12,17 +12,22 @@
 use crate::eval::Value;
 use crate::live::seed::StackSeed;
 
-/// The graph-only types (with [`super::random::TYPES`]).
+/// The graph-only types (with [`super::random::TYPES`] and [`super::tls::TYPE`]).
 pub const TYPES: &[&str] = &["cloudinit_config", "null_resource", "random_id", "terraform_data", "time_sleep"];
 
 /// Whether `ty` is graph-only.
 pub fn is(ty: &str) -> bool {
-    TYPES.contains(&ty) || super::random::TYPES.contains(&ty)
+    TYPES.contains(&ty) || super::random::TYPES.contains(&ty) || ty == super::tls::TYPE
 }
 
 /// Every graph-only type.
 pub fn all() -> impl Iterator<Item = &'static str> {
-    TYPES.iter().chain(super::random::TYPES).copied()
+    TYPES.iter().chain(super::random::TYPES).chain(&[super::tls::TYPE]).copied()
+}
+
+/// Whether values of `ty` derive from the stack's seed (they are secrets).
+pub fn derives_from_seed(ty: &str) -> bool {
+    super::random::SEEDED.contains(&ty) || ty == super::tls::TYPE
 }
 
 /// What references to the instance at `address`, configured as `config`, see: its arguments,
@@ -32,6 +37,9 @@ pub fn all() -> impl Iterator<Item = &'static str> {
 pub fn value(ty: &str, stack: &str, address: &str, config: &Value, seed: Option<&StackSeed>) -> Value {
     if super::random::TYPES.contains(&ty) {
         return super::random::value(ty, stack, address, config, seed);
+    }
+    if ty == super::tls::TYPE {
+        return super::tls::value(stack, address, config, seed);
     }
     if ty == crate::live::cloudinit::TYPE {
         // A rendering error is the data source's to report; the resource's value stays unknown.

@@ -31,6 +31,7 @@ pub mod rds;
 pub mod route53;
 pub mod sdk;
 pub mod time_sleep;
+pub mod tls;
 mod write;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

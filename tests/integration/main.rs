@@ -31,6 +31,7 @@ mod robustness;
 mod seed;
 mod served;
 mod time_sleep;
+mod tls;
 mod validate;
 mod warm_standby;
 mod zones;

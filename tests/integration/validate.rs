@@ -631,12 +631,12 @@ fn cloudinit_documents_render_while_planning() {
 fn any_providers_types_can_be_left_unmanaged() {
     let body = |unmanaged: &str| {
         format!(
-            "recovery {{\n  stack     = \"s\"\n  region    = \"us-west-2\"\n  unmanaged = [{unmanaged}]\n}}\n\nresource \"tls_private_key\" \"ssh\" {{\n  algorithm = \"ED25519\"\n}}\n\nresource \"aws_vpc\" \"main\" {{\n  cidr_block = \"10.0.0.0/16\"\n  tags       = {{ Key = tls_private_key.ssh.public_key_fingerprint_sha256 }}\n}}\n"
+            "recovery {{\n  stack     = \"s\"\n  region    = \"us-west-2\"\n  unmanaged = [{unmanaged}]\n}}\n\nresource \"tls_self_signed_cert\" \"ca\" {{\n  private_key_pem       = \"x\"\n  validity_period_hours = 24\n  allowed_uses          = [\"cert_signing\"]\n}}\n\nresource \"aws_vpc\" \"main\" {{\n  cidr_block = \"10.0.0.0/16\"\n  tags       = {{ Key = tls_self_signed_cert.ca.id }}\n}}\n"
         )
     };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().display().to_string();
-    unmanaged_then_refused(tmp.path(), &body, "\"tls_private_key\"");
+    unmanaged_then_refused(tmp.path(), &body, "\"tls_self_signed_cert\"");
     std::fs::write(tmp.path().join("main.tf"), body("\"tls\"")).unwrap();
     let bad = drplan(&["validate", &dir]);
     assert!(bad.stderr.contains("not a resource type"), "{}", bad.stderr);

@@ -1,0 +1,74 @@
+//! hashicorp/tls's `tls_private_key` without a state file, on moto with terraform-provider-aws:
+//! the key feeds an EC2 key pair and a secret. The first plan says the key is known after apply
+//! and that apply creates the stack seed; a plan from a fresh copy (another machine) derives
+//! the same key and shows no changes; the private key appears in no output or file.
+
+use crate::apply::block_on;
+use crate::harness::{InstalledProvider, Moto};
+
+const FIXTURE: &str = "tests/fixtures/plans/tls-key";
+
+fn checkout() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(crate::harness::root().join(FIXTURE).join("main.tf"), dir.path().join("main.tf")).unwrap();
+    dir
+}
+
+/// The secret's value and the key pair's name in moto.
+fn stored(moto: &Moto) -> (String, Vec<String>) {
+    block_on(async {
+        let conf = moto.sdk("us-west-2").await;
+        let sm = aws_sdk_secretsmanager::Client::new(&conf);
+        let value = sm.get_secret_value().secret_id("dr/ssh-key").send().await.unwrap();
+        let pairs = aws_sdk_ec2::Client::new(&conf).describe_key_pairs().send().await.unwrap();
+        let names = pairs.key_pairs().iter().filter_map(|k| k.key_name().map(str::to_string)).collect();
+        (value.secret_string().unwrap_or_default().to_string(), names)
+    })
+}
+
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
+#[cfg_attr(
+    drplan_no_provider,
+    ignore = "needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn a_derived_key_pair_applies_and_replans_unchanged_on_another_machine() {
+    let (moto, provider) = (Moto::start(), InstalledProvider::required());
+    let first = checkout();
+    let plan = provider.drplan_moto_in(&moto, first.path(), &["plan", "."]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(plan.stdout.contains("Apply first creates the stack seed"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Plan: 3 to add, 0 to change, 0 to destroy."), "{}", plan.stdout);
+    let apply = provider.drplan_moto_in(&moto, first.path(), &["apply", ".", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    let (private, pairs) = stored(&moto);
+    assert!(private.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"), "the secret holds the key");
+    assert_eq!(pairs, ["dr-ssh"]);
+
+    let second = checkout();
+    let again = provider.drplan_moto_in(&moto, second.path(), &["plan", "."]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+    let output = provider.drplan_moto_in(&moto, second.path(), &["output", ".", "public_key", "-raw"]);
+    assert!(output.stdout.starts_with("ssh-rsa AAAAB3NzaC1yc2E"), "{}", output.stdout);
+
+    let body: String = private.lines().filter(|l| !l.starts_with("-----")).collect();
+    for run in [&plan, &apply, &again, &output] {
+        assert!(!run.stdout.contains(&body[..40]) && !run.stderr.contains(&body[..40]), "the private key leaked");
+    }
+    for dir in [first.path(), second.path()] {
+        for entry in walk(dir) {
+            let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+            assert!(!text.contains(&body[..40]), "the private key is in {}", entry.display());
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
+    }
+    out
+}
