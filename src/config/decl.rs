@@ -31,6 +31,28 @@ pub struct Lifecycle {
     pub ignore_all_changes: bool,
     /// Top-level attribute names listed in `ignore_changes`.
     pub ignore_changes: Vec<String>,
+    /// The tag keys the instance's provider configuration ignores (its `ignore_tags`), filled
+    /// in at expansion: neither compared nor written, nor removed where AWS has them.
+    pub ignored_tags: IgnoreTags,
+}
+
+/// A provider configuration's `ignore_tags { keys, key_prefixes }`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IgnoreTags {
+    pub keys: Vec<String>,
+    pub key_prefixes: Vec<String>,
+}
+
+impl IgnoreTags {
+    /// Whether tag `key` is ignored (drplan's ownership tags never are).
+    pub fn ignores(&self, key: &str) -> bool {
+        !key.starts_with("drplan:")
+            && (self.keys.iter().any(|k| k == key) || self.key_prefixes.iter().any(|p| key.starts_with(p.as_str())))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.key_prefixes.is_empty()
+    }
 }
 
 /// A `resource` or `data` block.
@@ -129,6 +151,8 @@ pub struct ProviderDecl {
     pub credentials: Vec<(String, Span, Expr)>,
     /// `default_tags { tags = ... }`: the tags expression.
     pub default_tags: Option<Expr>,
+    /// `ignore_tags { keys, key_prefixes }`: each argument, where its name is written, its value.
+    pub ignore_tags: Vec<(String, Span, Expr)>,
     /// Arguments and blocks drplan accepts but does not act on yet (credentials, default tags,
     /// endpoints), with where each is written: each gets a warning.
     pub not_honoured: Vec<(String, Span)>,

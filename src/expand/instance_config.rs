@@ -105,6 +105,16 @@ fn unapplied_warning(decl: &ResourceDecl, names: &[&str]) -> crate::diag::Diagno
         .at(decl.span)
 }
 
+/// The instance's tags without those its provider configuration's `ignore_tags` names: they are
+/// neither written nor compared (as provider-aws leaves them out of `tags_all`).
+pub(super) fn without_ignored_tags(config: Value, ignored: &crate::config::IgnoreTags) -> Value {
+    let Value::Map(mut fields) = config else { return config };
+    if let Some(Value::Map(tags)) = fields.get_mut("tags") {
+        tags.retain(|k, _| !ignored.ignores(k));
+    }
+    Value::Map(fields)
+}
+
 /// The provider's `default_tags` under a taggable instance's own `tags` (its own win, as in
 /// Terraform's `tags_all`): what every write sends and every drift check compares. Unknown tags
 /// stay unknown. The third value is the block's own `tags` when the defaults were merged.

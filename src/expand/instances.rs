@@ -192,12 +192,19 @@ impl<'l> Engine<'l> {
         each: Option<&Value>,
     ) -> (usize, Value) {
         let (config, written, via_provider) = self.body(frame, decl, block, key, each);
-        let defaults = frame.providers.get(&block.provider_key).map(|p| &p.default_tags);
-        let (config, written, own_tags) = match defaults {
-            Some(tags) if decl.mode == Mode::Managed && block.schema.block.attrs.contains_key("tags") => {
-                super::instance_config::with_default_tags(config, written, tags)
-            }
+        let provider = frame.providers.get(&block.provider_key);
+        let taggable = decl.mode == Mode::Managed && block.schema.block.attrs.contains_key("tags");
+        let (config, written, own_tags) = match provider.map(|p| &p.default_tags) {
+            Some(tags) if taggable => super::instance_config::with_default_tags(config, written, tags),
             _ => (config, written, None),
+        };
+        let mut lifecycle = decl.lifecycle.clone();
+        let config = match provider.map(|p| &p.ignore_tags).filter(|i| taggable && !i.is_empty()) {
+            Some(ignored) => {
+                lifecycle.ignored_tags = ignored.clone();
+                super::instance_config::without_ignored_tags(config, ignored)
+            }
+            None => config,
         };
         let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
         let unmanaged =
@@ -212,7 +219,7 @@ impl<'l> Engine<'l> {
             // dependents. (A native type's live object is read as usual.)
             unread(&config, &block.schema.block)
         } else {
-            self.instance_value(decl, block, &addr, &config, &written)
+            self.instance_value(decl, block, &addr, &config, &written, &lifecycle)
         };
         let index = self.out.instances.len();
         self.out.instances.push(Instance {
@@ -225,7 +232,7 @@ impl<'l> Engine<'l> {
             span: decl.span,
             config,
             deps: block.deps.clone(),
-            lifecycle: decl.lifecycle.clone(),
+            lifecycle,
             sensitive_attrs: block.sensitive_attrs.clone(),
             written,
             provider: block.provider_key.clone(),
@@ -247,6 +254,7 @@ impl<'l> Engine<'l> {
         addr: &str,
         config: &Value,
         written: &BTreeSet<String>,
+        lifecycle: &crate::config::Lifecycle,
     ) -> Value {
         if decl.mode == Mode::Data {
             return match self.opts.live.read_data(&decl.ty, block.region.as_deref(), config) {
@@ -267,7 +275,7 @@ impl<'l> Engine<'l> {
             addr,
             ty: &decl.ty,
             written,
-            lifecycle: &decl.lifecycle,
+            lifecycle,
             recovery: self.out.recovery.as_ref(),
             region: block.region.as_deref(),
             read_only: block.read_only,

@@ -183,6 +183,8 @@ pub struct Expansion {
     /// How the root provider configurations authenticate (profile, role), by their region
     /// (`None`: the provider names no region, so it is the DR region's).
     pub identities: Vec<(Option<String>, crate::cloud::Identity)>,
+    /// The root provider configurations' `ignore_tags`, by their region (as `identities`).
+    pub ignore_tags: Vec<(Option<String>, crate::config::IgnoreTags)>,
 }
 
 /// The absolute working directory, as `path.cwd` gives it ("." if it cannot be read).
@@ -278,6 +280,8 @@ struct ProviderConf {
     region: Option<String>,
     /// `default_tags`: merged under every taggable resource's own tags on this provider.
     default_tags: BTreeMap<String, String>,
+    /// `ignore_tags`: the tag keys its resources neither compare nor write.
+    ignore_tags: crate::config::IgnoreTags,
 }
 
 /// A value passed across a module boundary, with the instances it depends on and whether it

@@ -90,7 +90,11 @@ impl Engine<'_> {
             );
         }
         let default_tags = self.default_tags(frame, decl.default_tags.as_ref());
-        frame.providers.insert(decl.key(), ProviderConf { region, default_tags });
+        let ignore_tags = self.ignore_tags(frame, &decl.ignore_tags);
+        if frame.prefix.is_empty() && !ignore_tags.is_empty() {
+            self.out.ignore_tags.push((region.clone(), ignore_tags.clone()));
+        }
+        frame.providers.insert(decl.key(), ProviderConf { region, default_tags, ignore_tags });
     }
 
     /// A provider's static keys, `profile` and shared files, evaluated; an argument of the
@@ -216,6 +220,36 @@ impl Engine<'_> {
             self.diags.push(d.at(expr.span()));
             BTreeMap::new()
         })
+    }
+
+    /// A provider's `ignore_tags`: lists of strings; anything else is an error there.
+    fn ignore_tags(
+        &mut self,
+        frame: &Frame,
+        args: &[(String, Span, crate::config::Expr)],
+    ) -> crate::config::IgnoreTags {
+        let mut out = crate::config::IgnoreTags::default();
+        for (name, _, expr) in args {
+            let (value, _) = self.eval_expr(frame, expr, &[]);
+            let strings = match &value {
+                Value::Null | Value::Unknown => continue,
+                Value::List(items) | Value::Set(items) => {
+                    items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()
+                }
+                _ => None,
+            };
+            let Some(strings) = strings else {
+                let d = Diagnostic::error("Invalid provider argument")
+                    .detail(format!("ignore_tags' {name} must be a set of strings, but is {value}."));
+                self.diags.push(d.at(expr.span()));
+                continue;
+            };
+            match name.as_str() {
+                "keys" => out.keys = strings,
+                _ => out.key_prefixes = strings,
+            }
+        }
+        out
     }
 
     /// A provider's list of account ids; an invalid one is an error at the argument.

@@ -66,6 +66,11 @@ impl Resolve for ConfigResolver {
         let region = inst.region.as_deref().unwrap_or(&r.region);
         resolved.live =
             find_live(inventory, &r.stack, region, &inst.addr, &inst.ty, &inst.config, &inst.written)?.cloned();
+        // Tags the provider configuration ignores are someone else's: a write that sets the
+        // object's tags keeps them (it removes only the tags it sees).
+        if let Some(live) = resolved.live.as_mut() {
+            live.tags.retain(|k, _| !inst.lifecycle.ignored_tags.ignores(k));
+        }
         // A type the provider serves gets its configuration in the provider's form; the
         // provider decides the change when the step writes.
         if inst.via_provider

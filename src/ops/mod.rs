@@ -374,7 +374,13 @@ impl Parsed {
                 let seeded = self.loaded.tree.modules.iter().flat_map(|m| &m.resources);
                 let derives_from_seed =
                     seeded.into_iter().any(|r| crate::resources::graph_only::derives_from_seed(&r.ty));
-                Ok(Settings { recovery, regions: exp.regions, identities: exp.identities, derives_from_seed })
+                Ok(Settings {
+                    recovery,
+                    regions: exp.regions,
+                    identities: exp.identities,
+                    ignore_tags: exp.ignore_tags,
+                    derives_from_seed,
+                })
             }
             _ => Err(Error::Config { diagnostics: diags, sources: Arc::new(self.loaded.sources.clone()) }),
         }
@@ -387,11 +393,21 @@ pub struct Settings {
     pub recovery: expand::Recovery,
     pub regions: std::collections::BTreeSet<String>,
     pub identities: Vec<(Option<String>, crate::cloud::Identity)>,
+    /// The root provider configurations' `ignore_tags`, by region (`None`: the DR region's).
+    pub ignore_tags: Vec<(Option<String>, crate::config::IgnoreTags)>,
     /// A resource's values come from the stack's seed (`live::seed`).
     pub derives_from_seed: bool,
 }
 
 impl Settings {
+    /// The `ignore_tags` of the provider configuration for `region` (the DR region's when it
+    /// names none), which the provider host serving that region is configured with.
+    pub fn ignore_tags_in(&self, region: &str) -> crate::config::IgnoreTags {
+        let dr = self.recovery.region.as_str();
+        let of = |r: &Option<String>| r.as_deref().unwrap_or(dr) == region;
+        self.ignore_tags.iter().find(|(r, _)| of(r)).map(|(_, i)| i.clone()).unwrap_or_default()
+    }
+
     /// What a plan in `phase` reads.
     pub fn inventory_request(&self, phase: expand::Phase) -> crate::cloud::InventoryRequest {
         let request = self.recovery.inventory_request(self.regions.clone(), phase, &self.identities);

@@ -44,8 +44,10 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     let parsed = parse_configuration(&load);
     let settings = parsed.settings()?;
     let request = settings.inventory_request(load.phase.unwrap_or_default());
+    let ignore_tags = settings.ignore_tags_in(&settings.recovery.region);
     let recovery = settings.recovery;
-    let host = start_host(&parsed, &recovery.region, opts.cloud, request.identities.get(&recovery.region))?;
+    let identity = request.identities.get(&recovery.region);
+    let host = start_host(&parsed, &recovery.region, opts.cloud, identity, ignore_tags)?;
     let snapshot = upgrade_recorded(read_live(&parsed, opts.cloud, &request, host.as_ref())?, host.as_ref())?;
     let regional = regional_hosts(&parsed, opts.cloud, &request, host.as_ref(), &snapshot);
     let hosts = (host.as_ref(), regional.as_ref());
@@ -142,6 +144,7 @@ pub fn start_host(
     region: &str,
     cloud: &dyn Cloud,
     identity: Option<&crate::cloud::Identity>,
+    ignore_tags: crate::config::IgnoreTags,
 ) -> Result<Option<Arc<crate::provider::Host>>, Error> {
     let hosted = parsed.hosted();
     // Without the binary there is nothing to start: expansion says what that means per block.
@@ -153,6 +156,7 @@ pub fn start_host(
         offline: !cloud.reaches_aws(),
         endpoint_url: cloud.endpoint_url(),
         identity: identity.cloned().unwrap_or_default(),
+        ignore_tags,
     };
     crate::provider::Host::start(hosted, &settings).map(|h| Some(Arc::new(h))).map_err(|e| Error::Cloud {
         operation: "terraform-provider-aws Configure".into(),
@@ -176,6 +180,7 @@ fn regional_hosts(
         offline: !cloud.reaches_aws(),
         endpoint_url: cloud.endpoint_url(),
         identity: crate::cloud::Identity::default(),
+        ignore_tags: crate::config::IgnoreTags::default(),
     };
     let unavailable = snapshot.unavailable_regions.iter().map(|u| u.region.clone()).collect();
     Some(Arc::new(Regional::new(parsed.hosted().clone(), base, request.identities.clone(), unavailable)))

@@ -12,8 +12,10 @@ pub fn snapshot(load: &LoadOptions, cloud: &dyn Cloud) -> Result<LiveSnapshot, E
     let parsed = parse_configuration(load);
     let settings = parsed.settings()?;
     let request = settings.inventory_request(load.phase.unwrap_or_default());
+    let ignore_tags = settings.ignore_tags_in(&settings.recovery.region);
     let recovery = settings.recovery;
-    let host = super::plan::start_host(&parsed, &recovery.region, cloud, request.identities.get(&recovery.region))?;
+    let identity = request.identities.get(&recovery.region);
+    let host = super::plan::start_host(&parsed, &recovery.region, cloud, identity, ignore_tags)?;
     let mut snap = super::plan::read_live(&parsed, cloud, &request, host.as_ref())?;
     snap.sort();
     Ok(snap)

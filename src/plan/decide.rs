@@ -55,7 +55,13 @@ pub fn decide(
     lifecycle: &Lifecycle,
     live: &LiveObject,
 ) -> Decision {
-    let before = diff::normalize_live(schema, live);
+    let mut before = diff::normalize_live(schema, live);
+    if let Value::Map(fields) = &mut before
+        && let Some(Value::Map(tags)) = fields.get_mut("tags")
+    {
+        // Tags the provider configuration ignores are someone else's: never a change.
+        tags.retain(|k, _| !lifecycle.ignored_tags.ignores(k));
+    }
     let mut diffs = diff::diff(schema, config, &before, written, lifecycle);
     let mut reasons = Vec::new();
     let mut set_by_rule = Vec::new();

@@ -31,6 +31,8 @@ pub struct Settings {
     /// How the provider configuration authenticates (its profile, shared files and
     /// `assume_role`), passed on as is.
     pub identity: crate::cloud::Identity,
+    /// The provider configuration's `ignore_tags`, passed on as is.
+    pub ignore_tags: crate::config::IgnoreTags,
 }
 
 /// Where an offline provider's calls go: the discard port on loopback, refused at once.
@@ -435,6 +437,12 @@ fn provider_config(settings: &Settings) -> Value {
     if !settings.offline {
         credentials(&settings.identity, &mut fields);
     }
+    if !settings.ignore_tags.is_empty() {
+        let set = |items: &[String]| Value::set(items.iter().cloned().map(Value::String).collect());
+        let ignore = &settings.ignore_tags;
+        let block = [("keys".to_string(), set(&ignore.keys)), ("key_prefixes".to_string(), set(&ignore.key_prefixes))];
+        fields.insert("ignore_tags".into(), Value::List(vec![Value::Map(block.into())]));
+    }
     if let Some(role) = settings.identity.assume_role.as_ref().filter(|_| !settings.offline) {
         let mut block: BTreeMap<String, Value> =
             [("role_arn".to_string(), Value::String(role.role_arn.clone()))].into();
@@ -587,6 +595,7 @@ mod tests {
             offline: true,
             endpoint_url: None,
             identity: crate::cloud::Identity::default(),
+            ignore_tags: Default::default(),
         });
         assert_eq!(c.get("skip_credentials_validation"), Some(&Value::Bool(true)));
         assert_eq!(c.get("access_key"), Some(&Value::String("offline".into())));
@@ -595,6 +604,7 @@ mod tests {
             offline: false,
             endpoint_url: None,
             identity: crate::cloud::Identity::default(),
+            ignore_tags: Default::default(),
         });
         assert_eq!(online, Value::Map([("region".to_string(), Value::String("us-west-2".into()))].into()));
     }

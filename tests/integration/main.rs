@@ -15,6 +15,7 @@ mod faults;
 mod fmt;
 mod graph;
 mod harness;
+mod ignore_tags;
 mod native_apply;
 mod native_arguments;
 mod phases;

@@ -259,5 +259,6 @@ fn bad_provider_settings_are_located_errors() {
     at("22:3", "assume_role needs role_arn.");
     at("24:20", "assume_role's duration \"forever\": unknown unit 'f'.");
     at("26:25", "shared_config_files must be a list of file paths, but is \"one-file\".");
-    assert!(run.stderr.contains("5 errors in the configuration."), "{}", run.stderr);
+    at("28:12", "ignore_tags' keys must be a set of strings, but is \"Owner\".");
+    assert!(run.stderr.contains("6 errors in the configuration."), "{}", run.stderr);
 }

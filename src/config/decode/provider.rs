@@ -61,7 +61,7 @@ const ASSUME_ROLE_ARGUMENTS: &[&str] = &[
 
 /// What changes where or as whom drplan acts, or what it compares, and that drplan does not
 /// apply yet (issue #33): each gets a warning saying what drplan does instead.
-const NOT_HONOURED: &[&str] = &["assume_role_with_web_identity", "ignore_tags", "endpoints"];
+const NOT_HONOURED: &[&str] = &["assume_role_with_web_identity", "endpoints"];
 
 impl Decoder<'_> {
     /// A `provider "aws"` block: every argument and block of provider-aws 5.100's provider
@@ -86,6 +86,7 @@ impl Decoder<'_> {
             assume_role: None,
             credentials: Vec::new(),
             default_tags: None,
+            ignore_tags: Vec::new(),
             not_honoured: Vec::new(),
         };
         for structure in block.body.iter() {
@@ -111,6 +112,7 @@ impl Decoder<'_> {
                     | "token",
                 ) => p.credentials.extend(at.map(|at| (key.to_string(), at, self.expr(&a.value)))),
                 (Structure::Block(b), "default_tags") => p.default_tags = self.default_tags(b),
+                (Structure::Block(b), "ignore_tags") => p.ignore_tags = self.ignore_tags(b),
                 (_, k) if NOT_HONOURED.contains(&k) => p.not_honoured.extend(at.map(|at| (k.to_string(), at))),
                 (Structure::Attribute(_), k) if PROVIDER_ARGUMENTS.contains(&k) => {}
                 (Structure::Block(_), k) if PROVIDER_BLOCKS.contains(&k) => {}
@@ -202,5 +204,21 @@ impl Decoder<'_> {
             }
         }
         tags
+    }
+
+    /// `ignore_tags { keys, key_prefixes }`: its arguments, evaluated with the provider's.
+    fn ignore_tags(&mut self, block: &Block) -> Vec<(String, crate::diag::Span, Expr)> {
+        const ARGUMENTS: &[&str] = &["keys", "key_prefixes"];
+        let mut out = Vec::new();
+        for structure in block.body.iter() {
+            match structure {
+                Structure::Attribute(a) if ARGUMENTS.contains(&a.key.as_str()) => {
+                    out.extend(self.span(&a.key).map(|at| (a.key.as_str().to_string(), at, self.expr(&a.value))))
+                }
+                Structure::Attribute(a) => self.unsupported_arg(a.key.as_str(), &a.key, "ignore_tags", ARGUMENTS),
+                Structure::Block(b) => self.unsupported_block(b, "ignore_tags", &[]),
+            }
+        }
+        out
     }
 }
