@@ -40,7 +40,7 @@ impl<'l> Engine<'l> {
             Mode::Managed => frame.scope.set_member(&decl.ty, &decl.name, v),
             Mode::Data => frame.scope.set_member2("data", &decl.ty, &decl.name, v),
         };
-        let Some(block) = self.block_facts(frame, decl, refs, &target) else {
+        let Some(block) = self.block_facts(frame, i, refs, &target) else {
             set_value(frame, Value::Unknown);
             return;
         };
@@ -62,13 +62,8 @@ impl<'l> Engine<'l> {
     }
 
     /// What every instance of a block shares; `None` (after an error) for a type nobody serves.
-    fn block_facts(
-        &mut self,
-        frame: &Frame,
-        decl: &ResourceDecl,
-        refs: &[Reference],
-        target: &Target,
-    ) -> Option<BlockFacts<'l>> {
+    fn block_facts(&mut self, frame: &Frame, i: usize, refs: &[Reference], target: &Target) -> Option<BlockFacts<'l>> {
+        let decl: &ResourceDecl = &frame.module.resources[i];
         let opts = self.opts;
         let native = schema::lookup(decl.mode, &decl.ty);
         let provider_schema = opts.hosted.lookup(decl.mode, &decl.ty);
@@ -87,10 +82,14 @@ impl<'l> Engine<'l> {
             }
             return None;
         };
-        let (provider_key, region) = self.provider_region(frame, decl);
-        let read_only = decl.mode == Mode::Managed
-            && self.outside_dr_region(&decl.ty, region.as_deref())
-            && !self.written_in_failback(decl, &base);
+        let (provider_key, mut region) = self.provider_region(frame, decl);
+        let outside = decl.mode == Mode::Managed && self.outside_dr_region(&decl.ty, region.as_deref());
+        // A global object the DR stack builds lives where the DR stack's objects do.
+        if outside && super::global::is_global(&decl.ty) && self.dr_builds_global(frame, i) {
+            region = self.out.recovery.as_ref().map(|r| r.region.clone());
+        }
+        let read_only =
+            outside && self.outside_dr_region(&decl.ty, region.as_deref()) && !self.written_in_failback(decl, &base);
         Some(BlockFacts {
             schema,
             checked_against: native.zip(provider_schema),

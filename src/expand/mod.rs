@@ -11,6 +11,7 @@ mod body;
 pub mod checks;
 mod count;
 pub mod focus;
+mod global;
 pub mod inputs;
 mod instance_config;
 mod instances;
@@ -325,6 +326,9 @@ struct Frame<'m> {
     providers: BTreeMap<String, ProviderConf>,
     outputs: ValuesWithDeps,
     all: BTreeSet<usize>,
+    /// The side of each global resource on another region's provider ([`global`]), decided
+    /// once per module instance when the first one is expanded.
+    global_sides: std::cell::OnceCell<BTreeMap<usize, global::Side>>,
 }
 
 impl<'l> Engine<'l> {
@@ -358,6 +362,7 @@ impl<'l> Engine<'l> {
             providers,
             outputs: BTreeMap::new(),
             all: BTreeSet::new(),
+            global_sides: std::cell::OnceCell::new(),
         };
         for &node in &plan.order {
             if plan.cyclic.contains(&node) {

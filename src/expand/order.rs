@@ -215,6 +215,11 @@ fn predecessors(
             if let Some(&p) = providers.get(key) {
                 preds[n].insert(p);
             }
+            // Whether the DR stack builds a global object depends on every provider's region
+            // (`global`): they are all known by then.
+            if super::global::is_global(&module.resources[i].ty) {
+                preds[n].extend(providers.values().copied());
+            }
         }
     }
     preds

@@ -112,8 +112,11 @@ const WITH_PROVIDER: &[(&str, &[&str], Option<usize>)] = &[
     // both halves and the AMI lookup on the primary's provider.
     ("toriyama237-aws-multi-region-pilot-light", &[], Some(42)),
     // An Aurora global database across two regions, a failover Lambda, CloudFront and Global
-    // Accelerator: Terraform's 113 are 41 created and 72 primary-side counterparts.
-    ("ichithramanna-aws-multiregion-dr-terraform", &[], Some(41)),
+    // Accelerator: Terraform's 113 are 47 created and 66 primary-side counterparts. The DR
+    // instances' role, its policies and profile, declared on the primary's provider and used
+    // by the DR side only, are built (expand::global); CloudFront, Global Accelerator and the
+    // primary's role are looked up.
+    ("ichithramanna-aws-multiregion-dr-terraform", &[], Some(47)),
     // The registry VPC module per region, three provider configurations: Terraform's 74 are
     // 32 created and 42 counterparts.
     ("joebaho-aws-multi-region-dr-tf", &[], Some(32)),

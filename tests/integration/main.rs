@@ -13,6 +13,7 @@ mod drill;
 mod failback;
 mod faults;
 mod fmt;
+mod global_types;
 mod graph;
 mod harness;
 mod ignore_tags;

@@ -297,8 +297,11 @@ fn native_schemas_agree_with_the_providers() {
     for native in drplan::schema::all() {
         let prefix = if native.mode == Mode::Data { "data." } else { "" };
         let Some(theirs) = recorded.resource_schema(native.mode, &native.ty) else {
-            // Terraform's own and the utility providers' (null, archive, template, local, time, random).
+            // Terraform's own and the utility providers' (null, archive, template, local, time,
+            // random, cloudinit, tls).
             let others = [
+                "cloudinit_config",
+                "tls_private_key",
                 "terraform_remote_state",
                 "terraform_data",
                 "null_resource",

@@ -128,7 +128,7 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
             json!({
                 "domain": a.domain().map(|d| d.as_str()), "public_ip": a.public_ip(), "allocation_id": a.allocation_id(),
                 "association_id": a.association_id(), "instance": a.instance_id(), "network_interface": a.network_interface_id(),
-                "private_ip": a.private_ip_address(),
+                "private_ip": a.private_ip_address(), "public_ipv4_pool": a.public_ipv4_pool(),
             }),
         );
     }

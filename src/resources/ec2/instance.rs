@@ -168,7 +168,8 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
                         "instance_state": i.state().and_then(|s| s.name()).map(|n| n.as_str()),
                         "ebs_optimized": i.ebs_optimized(), "source_dest_check": i.source_dest_check(),
                         "monitoring": i.monitoring().and_then(|m| m.state()).map(|s| s.as_str() == "enabled"),
-                        "iam_instance_profile": i.iam_instance_profile().and_then(|p| p.arn()),
+                        // The profile's name, as provider-aws keeps it (the last part of its ARN).
+                        "iam_instance_profile": i.iam_instance_profile().and_then(|p| p.arn()).and_then(|a| a.rsplit('/').next()),
                         "private_dns": i.private_dns_name(), "public_dns": i.public_dns_name(),
                         "metadata_options": meta.map(|m| vec![strip_nulls(json!({
                             "http_tokens": m.http_tokens().map(|t| t.as_str()), "http_endpoint": m.http_endpoint().map(|t| t.as_str()),
@@ -278,6 +279,9 @@ async fn update(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[String]) ->
             c.unmonitor_instances().instance_ids(id).send().await.map_err(|e| sdk_error("UnmonitorInstances", e))?;
         }
     }
+    if has("iam_instance_profile") {
+        profile(cx, id, a.str("iam_instance_profile")).await?;
+    }
     if has("vpc_security_group_ids") {
         cx.call();
         c.modify_instance_attribute()
@@ -322,6 +326,44 @@ async fn update(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[String]) ->
         waiters::instance_state(cx, id, &["running"], 10 * MINUTE).await?;
     }
     Ok(())
+}
+
+/// Gives a running instance the profile `want` (or none): replaces its association, makes one,
+/// or removes it, as provider-aws does.
+async fn profile(cx: &Cx, id: &str, want: Option<String>) -> Result<(), StepError> {
+    let c = &cx.ec2;
+    cx.call();
+    let found = c
+        .describe_iam_instance_profile_associations()
+        .filters(Filter::builder().name("instance-id").values(id).build())
+        .send()
+        .await
+        .map_err(|e| sdk_error("DescribeIamInstanceProfileAssociations", e))?;
+    let current = found
+        .iam_instance_profile_associations()
+        .iter()
+        .find(|a| a.state().is_some_and(|s| s.as_str() == "associated"))
+        .and_then(|a| a.association_id().map(str::to_string));
+    let spec = |name: String| IamInstanceProfileSpecification::builder().name(name).build();
+    cx.call();
+    match (current, want) {
+        (Some(association), Some(name)) => {
+            let req = c
+                .replace_iam_instance_profile_association()
+                .association_id(association)
+                .iam_instance_profile(spec(name));
+            req.send().await.map(drop).map_err(|e| sdk_error("ReplaceIamInstanceProfileAssociation", e))
+        }
+        (None, Some(name)) => {
+            let req = c.associate_iam_instance_profile().instance_id(id).iam_instance_profile(spec(name));
+            req.send().await.map(drop).map_err(|e| sdk_error("AssociateIamInstanceProfile", e))
+        }
+        (Some(association), None) => {
+            let req = c.disassociate_iam_instance_profile().association_id(association);
+            req.send().await.map(drop).map_err(|e| sdk_error("DisassociateIamInstanceProfile", e))
+        }
+        (None, None) => Ok(()),
+    }
 }
 
 /// RunInstances with the planned image, type and subnet, as a dry run.

@@ -97,6 +97,9 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
                     "vpc_id": s.vpc_id(), "cidr_block": s.cidr_block(), "availability_zone": s.availability_zone(),
                     "availability_zone_id": s.availability_zone_id(), "map_public_ip_on_launch": s.map_public_ip_on_launch(),
                     "assign_ipv6_address_on_creation": s.assign_ipv6_address_on_creation(), "arn": s.subnet_arn(), "owner_id": s.owner_id(),
+                    "ipv6_cidr_block": s.ipv6_cidr_block_association_set().iter()
+                        .find(|a| a.ipv6_cidr_block_state().and_then(|st| st.state()).is_some_and(|st| st.as_str() == "associated"))
+                        .and_then(|a| a.ipv6_cidr_block()),
                 }),
             );
         }

@@ -2,7 +2,7 @@
 //! DNS attributes, deleted last of the network.
 
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::AttributeBooleanValue;
+use aws_sdk_ec2::types::{AttributeBooleanValue, VpcAttributeName};
 use serde_json::json;
 
 use super::*;
@@ -124,15 +124,28 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
         for v in page.map_err(|err| cloud_error("DescribeVpcs", &region, err))?.vpcs() {
             let id = v.vpc_id().unwrap_or_default();
             let arn = format!("arn:aws:ec2:{}:{}:vpc/{id}", r.region, v.owner_id().unwrap_or_default());
-            r.push(
-                TYPE,
-                id,
-                tags(v.tags()),
-                json!({
-                    "cidr_block": v.cidr_block(), "instance_tenancy": v.instance_tenancy().map(|t| t.as_str()),
-                    "default": v.is_default(), "dhcp_options_id": v.dhcp_options_id(), "owner_id": v.owner_id(), "arn": arn,
-                }),
-            );
+            let tags = tags(v.tags());
+            let mut attrs = json!({
+                "cidr_block": v.cidr_block(), "instance_tenancy": v.instance_tenancy().map(|t| t.as_str()),
+                "default": v.is_default(), "dhcp_options_id": v.dhcp_options_id(), "owner_id": v.owner_id(), "arn": arn,
+            });
+            // The DNS attributes are the VPC's own calls: read for the stack's VPCs only.
+            if r.owned && tags.get(STACK_TAG) == Some(&r.stack) {
+                for (name, attribute) in [
+                    ("enable_dns_support", VpcAttributeName::EnableDnsSupport),
+                    ("enable_dns_hostnames", VpcAttributeName::EnableDnsHostnames),
+                ] {
+                    r.call();
+                    let out = c.describe_vpc_attribute().vpc_id(id).attribute(attribute).send().await;
+                    let out = out.map_err(|err| cloud_error("DescribeVpcAttribute", &region, err))?;
+                    let flag = match name {
+                        "enable_dns_support" => out.enable_dns_support(),
+                        _ => out.enable_dns_hostnames(),
+                    };
+                    attrs[name] = json!(flag.and_then(|f| f.value()));
+                }
+            }
+            r.push(TYPE, id, tags, attrs);
         }
     }
 
