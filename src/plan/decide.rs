@@ -73,7 +73,7 @@ pub fn decide(
         }
         for extra in t.extra_changes(live, config, written, &lifecycle.ignore_changes) {
             if !diffs.iter().any(|d| d.name == extra.name) {
-                diffs.push(AttrDiff { name: extra.name.clone(), forces_replacement: false });
+                diffs.push(AttrDiff { name: extra.name.clone(), forces_replacement: extra.replaces });
             }
             set_by_rule.push(extra.name);
             reasons.push(extra.reason);

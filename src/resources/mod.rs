@@ -315,6 +315,8 @@ impl RecoveryPoint {
 pub struct ExtraChange {
     pub name: String,
     pub reason: String,
+    /// Whether the change replaces the object.
+    pub replaces: bool,
 }
 
 /// Everything drplan knows about one resource type. See the module documentation.

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::*;
 use crate::error::Error;
+use crate::eval::Value;
 use crate::resources::StepAction;
 use crate::resources::sdk::{Narrow, ReadUnit, RegionReader, cloud_error};
 use crate::resources::{
@@ -41,6 +42,33 @@ impl ResourceType for Instance {
 
     fn deleted_first(&self) -> &'static [&'static str] {
         &[crate::resources::elb::target_group_attachment::TYPE]
+    }
+
+    /// DescribeInstances does not report user data: drplan tags the instance with the SHA-1
+    /// provider-aws keeps in its state ([`USER_DATA_TAG`]) and compares the configuration's
+    /// with it. A change replaces the instance only with `user_data_replace_on_change`, as in
+    /// provider-aws; otherwise it is made in place (stopped and started). User data changed
+    /// outside drplan is not seen, and an instance without the tag is taken as configured.
+    fn extra_changes(
+        &self,
+        prior: &LiveObject,
+        config: &Value,
+        _written: &std::collections::BTreeSet<String>,
+        ignored: &[String],
+    ) -> Vec<crate::resources::ExtraChange> {
+        let Some(had) = prior.tags.get(USER_DATA_TAG) else { return Vec::new() };
+        let (name, wanted) = match (config.get("user_data"), config.get("user_data_base64")) {
+            (Some(Value::String(text)), _) => ("user_data", user_data_hash(text)),
+            (_, Some(Value::String(b64))) => ("user_data_base64", user_data_hash(b64)),
+            (Some(Value::Null) | None, Some(Value::Null) | None) => ("user_data", String::new()),
+            _ => return Vec::new(), // not known yet: decided when it is
+        };
+        if *had == wanted || ignored.iter().any(|i| i == name) {
+            return Vec::new();
+        }
+        let replaces = config.get("user_data_replace_on_change") == Some(&Value::Bool(true));
+        let reason = format!("{name} differs from what the instance was launched or last updated with");
+        vec![crate::resources::ExtraChange { name: name.into(), reason, replaces }]
     }
 
     fn estimate(&self, step: &StepView) -> Estimate {
@@ -196,10 +224,7 @@ async fn launch(
     tags: &BTreeMap<String, String>,
     created: &Created,
 ) -> Result<(), StepError> {
-    let user_data = match (a.str("user_data"), a.str("user_data_base64")) {
-        (Some(plain), _) => Some(base64::engine::general_purpose::STANDARD.encode(plain)),
-        (None, b64) => b64,
-    };
+    let user_data = encoded_user_data(a);
     let metadata = a.block("metadata_options").map(|m| {
         InstanceMetadataOptionsRequest::builder()
             .set_http_tokens(m.str("http_tokens").map(|t| t.as_str().into()))
@@ -209,6 +234,9 @@ async fn launch(
     });
     let mut groups = a.strs("vpc_security_group_ids");
     groups.sort();
+    let mut tags = tags.clone();
+    tags.insert(USER_DATA_TAG.into(), user_data.as_deref().map(user_data_hash).unwrap_or_default());
+    let tags = &tags;
     cx.call();
     let out = cx
         .ec2
@@ -248,6 +276,26 @@ async fn launch(
             .map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
     }
     waiters::instance_state(cx, id, &["running"], 10 * MINUTE).await
+}
+
+/// The tag that records the SHA-1 of an instance's user data (DescribeInstances does not report
+/// it): what provider-aws keeps in its state for `user_data`.
+pub const USER_DATA_TAG: &str = "drplan:user-data";
+
+/// The user data as RunInstances and ModifyInstanceAttribute take it: base64.
+fn encoded_user_data(a: &Args<'_>) -> Option<String> {
+    match (a.str("user_data"), a.str("user_data_base64")) {
+        (Some(plain), _) => Some(base64::engine::general_purpose::STANDARD.encode(plain)),
+        (None, b64) => b64,
+    }
+}
+
+/// provider-aws's `userDataHashSum`: the SHA-1 (hex) of the user data, base64-decoded where it
+/// is base64 (so `user_data` and `user_data_base64` of the same bytes agree).
+fn user_data_hash(text: &str) -> String {
+    use sha1::Digest as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(text).unwrap_or_else(|_| text.as_bytes().to_vec());
+    hex::encode(sha1::Sha1::digest(&bytes))
 }
 
 /// Idempotency for RunInstances on real AWS: one token per stack, address and plan.
@@ -302,7 +350,8 @@ async fn update(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[String]) ->
             .await
             .map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
     }
-    if has("instance_type") || has("ebs_optimized") {
+    let user_data = has("user_data") || has("user_data_base64");
+    if has("instance_type") || has("ebs_optimized") || user_data {
         // Resizing and EBS optimisation need the instance stopped, as in Terraform.
         cx.call();
         c.stop_instances().instance_ids(id).send().await.map_err(|e| sdk_error("StopInstances", e))?;
@@ -312,6 +361,19 @@ async fn update(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[String]) ->
             cx.call();
             let req = c.modify_instance_attribute().instance_id(id).instance_type(ty);
             req.send().await.map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
+        }
+        if user_data {
+            let encoded = encoded_user_data(a);
+            let blob = aws_sdk_ec2::types::BlobAttributeValue::builder()
+                .value(aws_smithy_types::Blob::new(encoded.as_deref().unwrap_or_default().as_bytes()))
+                .build();
+            cx.call();
+            let req = c.modify_instance_attribute().instance_id(id).user_data(blob);
+            req.send().await.map_err(|e| sdk_error("ModifyInstanceAttribute", e))?;
+            let hash = encoded.as_deref().map(user_data_hash).unwrap_or_default();
+            let tag = aws_sdk_ec2::types::Tag::builder().key(USER_DATA_TAG).value(hash).build();
+            cx.call();
+            c.create_tags().resources(id).tags(tag).send().await.map_err(|e| sdk_error("CreateTags", e))?;
         }
         if let Some(on) = a.bool("ebs_optimized").filter(|_| has("ebs_optimized")) {
             cx.call();

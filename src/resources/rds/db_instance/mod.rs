@@ -87,6 +87,7 @@ impl ResourceType for DbInstance {
             return Vec::new();
         }
         vec![ExtraChange {
+            replaces: false,
             name: "replicate_source_db".into(),
             reason: "replicate_source_db is no longer set: the read replica is promoted to a standalone instance"
                 .into(),
