@@ -11,32 +11,16 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+pub use super::configure::Settings;
+use super::configure::provider_config;
 use super::schema::Block;
 pub use super::state::{live_object, native_prior, object_state, prior_from_state, prior_state, restore_sensitive};
 use super::{CALL_LIMIT, HostError, Hosted, Plugin, START_LIMIT, codec, proposed, wire};
 use crate::config::Mode;
 use crate::eval::Value;
 
-/// How the provider is configured.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Settings {
-    /// The region it manages objects in (the DR region).
-    pub region: String,
-    /// Plans from a recorded snapshot or `--live empty`: the provider gets placeholder
-    /// credentials, skips every account lookup and talks to an endpoint that refuses
-    /// connections, so a plan can never reach AWS.
-    pub offline: bool,
-    /// Where every AWS service is reached, when overridden (moto, LocalStack).
-    pub endpoint_url: Option<String>,
-    /// How the provider configuration authenticates (its profile, shared files and
-    /// `assume_role`), passed on as is.
-    pub identity: crate::cloud::Identity,
-    /// The provider configuration's `ignore_tags`, passed on as is.
-    pub ignore_tags: crate::config::IgnoreTags,
-}
-
 /// Where an offline provider's calls go: the discard port on loopback, refused at once.
-const NOWHERE: &str = "http://127.0.0.1:9";
+pub(super) const NOWHERE: &str = "http://127.0.0.1:9";
 
 /// A running, configured provider and the schemas of the types it serves for this command.
 pub struct Host {
@@ -399,7 +383,7 @@ fn data_configuration(config: &Value, block: &Block) -> Option<Value> {
 const READ_TRIES: u32 = 3;
 
 /// Runs a read, again when it fails transiently (throttling, a 5xx, a lost connection):
-/// against an emulator the provider makes one attempt per call (see [`provider_config`]),
+/// against an emulator the provider makes one attempt per call (see `configure::provider_config`),
 /// and reads are idempotent.
 async fn reading<T, F, Fut>(read: F) -> Result<T, String>
 where
@@ -412,74 +396,6 @@ where
 /// Creating or deleting can take long (a KMS key's schedule, a bucket's contents): the
 /// provider's own per-type timeouts apply inside this.
 const APPLY_LIMIT: Duration = Duration::from_secs(3600);
-
-/// The provider block drplan configures.
-fn provider_config(settings: &Settings) -> Value {
-    let mut fields: BTreeMap<String, Value> = [("region".to_string(), Value::String(settings.region.clone()))].into();
-    if settings.endpoint_url.is_some() {
-        // An emulator answers what it does not implement with a 500, which the provider would
-        // retry 25 times with backoff: fail in seconds instead. One attempt (aws-sdk-go-base
-        // makes `max_retries` the attempt count): the provider never re-sends a create whose
-        // answer was lost; drplan retries the step, looking the object up first.
-        fields.insert("max_retries".into(), Value::from(1i64));
-    }
-    if settings.offline {
-        for key in ["access_key", "secret_key"] {
-            fields.insert(key.into(), Value::String("offline".into()));
-        }
-        for key in ["skip_credentials_validation", "skip_requesting_account_id", "skip_region_validation"] {
-            fields.insert(key.into(), Value::Bool(true));
-        }
-        // A string in provider-aws's schema.
-        fields.insert("skip_metadata_api_check".into(), Value::String("true".into()));
-        fields.insert("max_retries".into(), Value::from(1i64));
-    }
-    if !settings.offline {
-        credentials(&settings.identity, &mut fields);
-    }
-    if !settings.ignore_tags.is_empty() {
-        let set = |items: &[String]| Value::set(items.iter().cloned().map(Value::String).collect());
-        let ignore = &settings.ignore_tags;
-        let block = [("keys".to_string(), set(&ignore.keys)), ("key_prefixes".to_string(), set(&ignore.key_prefixes))];
-        fields.insert("ignore_tags".into(), Value::List(vec![Value::Map(block.into())]));
-    }
-    if let Some(role) = settings.identity.assume_role.as_ref().filter(|_| !settings.offline) {
-        let mut block: BTreeMap<String, Value> =
-            [("role_arn".to_string(), Value::String(role.role_arn.clone()))].into();
-        block
-            .insert("session_name".into(), Value::String(role.session_name.clone().unwrap_or_else(|| "drplan".into())));
-        if let Some(id) = &role.external_id {
-            block.insert("external_id".into(), Value::String(id.clone()));
-        }
-        if let Some(seconds) = role.duration_seconds {
-            block.insert("duration".into(), Value::String(format!("{seconds}s")));
-        }
-        fields.insert("assume_role".into(), Value::List(vec![Value::Map(block)]));
-    }
-    Value::Map(fields)
-}
-
-/// The provider configuration's own credentials settings: its keys, or its profile and the
-/// shared files it is read from (the environment's keys do not override a profile named here, as in Terraform).
-fn credentials(identity: &crate::cloud::Identity, fields: &mut BTreeMap<String, Value>) {
-    if let Some(keys) = &identity.static_keys {
-        fields.insert("access_key".into(), Value::String(keys.access_key.clone()));
-        fields.insert("secret_key".into(), Value::String(keys.secret_key.clone()));
-        if let Some(token) = &keys.token {
-            fields.insert("token".into(), Value::String(token.clone()));
-        }
-    }
-    if let Some(profile) = &identity.profile {
-        fields.insert("profile".into(), Value::String(profile.clone()));
-    }
-    let list = |paths: &[String]| Value::List(paths.iter().cloned().map(Value::String).collect());
-    if !identity.shared_config_files.is_empty() {
-        fields.insert("shared_config_files".into(), list(&identity.shared_config_files));
-    }
-    if !identity.shared_credentials_files.is_empty() {
-        fields.insert("shared_credentials_files".into(), list(&identity.shared_credentials_files));
-    }
-}
 
 impl Host {
     /// The prior state of an object a native type's read unit read (drplan's form of it),
@@ -585,27 +501,5 @@ mod tests {
         assert_eq!(restore_sensitive(prior.clone(), &same, &block).get("secret_string"), Some(&Value::from("hunter2")));
         let other = Value::Map([("secret_string".to_string(), Value::from("rotated"))].into());
         assert_eq!(restore_sensitive(prior.clone(), &other, &block), prior);
-    }
-
-    /// Offline, the provider is given everything it would otherwise ask AWS for.
-    #[test]
-    fn offline_settings_never_need_aws() {
-        let c = provider_config(&Settings {
-            region: "us-west-2".into(),
-            offline: true,
-            endpoint_url: None,
-            identity: crate::cloud::Identity::default(),
-            ignore_tags: Default::default(),
-        });
-        assert_eq!(c.get("skip_credentials_validation"), Some(&Value::Bool(true)));
-        assert_eq!(c.get("access_key"), Some(&Value::String("offline".into())));
-        let online = provider_config(&Settings {
-            region: "us-west-2".into(),
-            offline: false,
-            endpoint_url: None,
-            identity: crate::cloud::Identity::default(),
-            ignore_tags: Default::default(),
-        });
-        assert_eq!(online, Value::Map([("region".to_string(), Value::String("us-west-2".into()))].into()));
     }
 }

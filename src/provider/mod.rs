@@ -8,6 +8,7 @@
 //! does not decide anything about plans: callers ask it for schemas and, later, for changes.
 
 pub mod codec;
+mod configure;
 pub mod discover;
 pub mod host;
 pub mod hosted;

@@ -358,3 +358,13 @@ pub fn changes(plan: &serde_json::Value) -> Vec<serde_json::Value> {
     let all = plan["resource_changes"].as_array().cloned().unwrap_or_default();
     all.into_iter().filter(|c| c["change"]["actions"] != serde_json::json!(["no-op"])).collect()
 }
+
+/// Every file under `dir`, recursively (what a run left on disk, to search for secrets).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() { out.extend(files_under(&path)) } else { out.push(path) }
+    }
+    out
+}

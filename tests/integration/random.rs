@@ -5,10 +5,8 @@
 //! `.drplan/`) derives the same values and shows no changes; the password appears in no output,
 //! plan file, snapshot or journal.
 
-use std::path::Path;
-
 use crate::apply::block_on;
-use crate::harness::{InstalledProvider, Moto};
+use crate::harness::{InstalledProvider, Moto, files_under};
 
 const FIXTURE: &str = "tests/fixtures/plans/random-password";
 
@@ -39,15 +37,6 @@ fn secrets(moto: &Moto) -> Vec<Secret> {
         out.sort();
         out
     })
-}
-
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() { out.extend(files_under(&path)) } else { out.push(path) }
-    }
-    out
 }
 
 #[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]

@@ -57,18 +57,9 @@ fn a_derived_key_pair_applies_and_replans_unchanged_on_another_machine() {
         assert!(!run.stdout.contains(&body[..40]) && !run.stderr.contains(&body[..40]), "the private key leaked");
     }
     for dir in [first.path(), second.path()] {
-        for entry in walk(dir) {
+        for entry in crate::harness::files_under(dir) {
             let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
             assert!(!text.contains(&body[..40]), "the private key is in {}", entry.display());
         }
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
-    }
-    out
 }
