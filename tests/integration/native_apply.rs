@@ -392,24 +392,20 @@ fn every_argument_native_writes_apply_is_read_back_as_configured() {
 const NOT_READ: &[(&str, &str, &str)] = &[
     ("aws_db_instance", "apply_immediately", "how to change, not a property: provider-aws keeps it in state only"),
     ("aws_db_instance", "final_snapshot_identifier", "used at deletion: provider-aws keeps it in state only"),
-    ("aws_db_instance", "identifier_prefix", "AWS reports the identifier; drplan does not derive the prefix (gap)"),
     (
         "aws_db_instance",
         "kms_key_id",
         "set without storage_encrypted, which AWS refuses; moto drops it (read otherwise)",
     ),
-    ("aws_db_subnet_group", "name_prefix", "AWS reports the name; drplan does not derive the prefix (gap)"),
     ("aws_eip", "address", "the address asked for: provider-aws keeps it in state only"),
     ("aws_eip", "associate_with_private_ip", "used when associating: provider-aws keeps it in state only"),
     ("aws_eip", "public_ipv4_pool", "read; moto reports no pool for the made-up one (not established further)"),
     ("aws_instance", "placement_group", "read; moto reports none for the made-up group (not established further)"),
     ("aws_instance", "user_data", "DescribeInstances does not report it: compared by the drplan:user-data tag"),
     ("aws_instance", "user_data_base64", "as user_data"),
-    ("aws_lb", "name_prefix", "AWS reports the name; drplan does not derive the prefix (gap)"),
-    ("aws_lb_target_group", "name_prefix", "AWS reports the name; drplan does not derive the prefix (gap)"),
     ("aws_route53_health_check", "child_health_threshold", "read; moto reports HealthThreshold for CALCULATED only"),
     ("aws_route53_health_check", "reference_name", "part of the caller reference: provider-aws keeps it in state only"),
-    ("aws_security_group", "name_prefix", "AWS reports the name; drplan does not derive the prefix (gap)"),
+    ("aws_security_group", "name_prefix", "drplan's group names end in 24 digits, not 26: not derived (gap)"),
     ("aws_subnet", "ipv6_cidr_block", "read; the made-up block is outside the VPC's, moto associates none"),
 ];
 

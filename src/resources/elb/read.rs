@@ -94,7 +94,7 @@ fn push_load_balancers(r: &mut RegionReader, lbs: &[LoadBalancer], tags: &Tags) 
             arn.clone(),
             t,
             json!({
-                "name": l.load_balancer_name(), "arn": arn, "dns_name": l.dns_name(), "zone_id": l.canonical_hosted_zone_id(),
+                "name": l.load_balancer_name(), "name_prefix": l.load_balancer_name().and_then(crate::resources::sdk::name_prefix_of), "arn": arn, "dns_name": l.dns_name(), "zone_id": l.canonical_hosted_zone_id(),
                 "internal": l.scheme().map(|s| s.as_str() == "internal"), "load_balancer_type": l.r#type().map(|t| t.as_str()),
                 "security_groups": l.security_groups(), "subnets": l.availability_zones().iter().filter_map(|z| z.subnet_id()).collect::<Vec<_>>(),
                 "ip_address_type": l.ip_address_type().map(|t| t.as_str()), "vpc_id": l.vpc_id(),
@@ -126,7 +126,7 @@ fn push_target_groups(r: &mut RegionReader, tgs: &[TargetGroup], tags: &Tags) ->
             arn.clone(),
             t,
             json!({
-                "name": tg.target_group_name(), "arn": arn, "port": tg.port(), "protocol": tg.protocol().map(|p| p.as_str()),
+                "name": tg.target_group_name(), "name_prefix": tg.target_group_name().and_then(crate::resources::sdk::name_prefix_of), "arn": arn, "port": tg.port(), "protocol": tg.protocol().map(|p| p.as_str()),
                 "vpc_id": tg.vpc_id(), "target_type": tg.target_type().map(|t| t.as_str()), "protocol_version": tg.protocol_version(),
                 "load_balancer_arns": tg.load_balancer_arns(), "health_check": [health],
                 "arn_suffix": arn.split(':').next_back().map(|s| s.to_string()),

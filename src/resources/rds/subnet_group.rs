@@ -129,7 +129,8 @@ async fn read(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
                 g.db_subnet_group_name().unwrap_or_default(),
                 t,
                 json!({
-                    "name": g.db_subnet_group_name(), "description": g.db_subnet_group_description(), "arn": arn,
+                    "name": g.db_subnet_group_name(), "name_prefix": g.db_subnet_group_name().and_then(crate::resources::sdk::name_prefix_of),
+                    "description": g.db_subnet_group_description(), "arn": arn,
                     "vpc_id": g.vpc_id(), "subnet_ids": g.subnets().iter().filter_map(|s| s.subnet_identifier()).collect::<Vec<_>>(),
                 }),
             );

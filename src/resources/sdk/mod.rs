@@ -302,6 +302,15 @@ pub fn strip_nulls(v: serde_json::Value) -> serde_json::Value {
 }
 
 /// The live object an update, delete or ready needs.
+/// The prefix a name was generated from ([`Cx::name_or_generated`], or provider-aws's unique
+/// suffix): the name without its 26 trailing hexadecimal digits, as provider-aws's
+/// `NamePrefixFromName` reads it back; `None` for a name without such a suffix.
+pub fn name_prefix_of(name: &str) -> Option<&str> {
+    let cut = name.len().checked_sub(26).filter(|c| *c > 0)?;
+    let (prefix, suffix) = (name.get(..cut)?, name.get(cut..)?);
+    suffix.bytes().all(|b| b.is_ascii_hexdigit()).then_some(prefix)
+}
+
 pub fn prior(p: Option<&LiveObject>) -> Result<&LiveObject, StepError> {
     p.ok_or_else(|| StepError::fatal("no live object to change"))
 }
@@ -316,6 +325,23 @@ mod tests {
     fn cx(stack: &str) -> Cx {
         let conf = aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
         Cx::new(&conf, stack.into(), "run".into(), Polling::default(), Arc::default())
+    }
+
+    #[test]
+    fn a_generated_names_prefix_is_read_back() {
+        let none = Value::Map(BTreeMap::new());
+        let named = |prefix: &str| {
+            let config = Value::Map([("name_prefix".to_string(), Value::from(prefix))].into());
+            cx("prod").name_or_generated(&Args(&config), "aws_lb.web", ("name", "name_prefix"), "tf-lb-")
+        };
+        assert_eq!(name_prefix_of(&named("web-")), Some("web-"));
+        let generated = cx("prod").name_or_generated(&Args(&none), "aws_lb.web", ("name", "name_prefix"), "tf-lb-");
+        assert_eq!(name_prefix_of(&generated), Some("tf-lb-"));
+        // provider-aws's own suffix (a timestamp and a counter) reads the same way.
+        assert_eq!(name_prefix_of("app-20240102030405060700000001"), Some("app-"));
+        for plain in ["web", "web-lb", "0123456789abcdef0123456789", "my-name-not-a-generated-suffix-at-all"] {
+            assert_eq!(name_prefix_of(plain), None, "{plain}");
+        }
     }
 
     #[test]

@@ -162,7 +162,8 @@ async fn read(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
                 d.dbi_resource_id().or(d.db_instance_identifier()).unwrap_or_default(),
                 tags(d.tag_list()),
                 json!({
-                    "identifier": d.db_instance_identifier(), "arn": d.db_instance_arn(), "engine": d.engine(),
+                    "identifier": d.db_instance_identifier(),
+                    "identifier_prefix": d.db_instance_identifier().and_then(crate::resources::sdk::name_prefix_of), "arn": d.db_instance_arn(), "engine": d.engine(),
                     "engine_version": d.engine_version(), "instance_class": d.db_instance_class(),
                     "allocated_storage": d.allocated_storage(), "max_allocated_storage": d.max_allocated_storage(),
                     "storage_type": d.storage_type(), "storage_encrypted": d.storage_encrypted(), "kms_key_id": d.kms_key_id(),
