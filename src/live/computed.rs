@@ -38,6 +38,7 @@ pub fn is_computed(ty: &str) -> bool {
             | "terraform_remote_state"
             | "archive_file"
             | "cloudinit_config"
+            | "null_data_source"
     ) || super::local_files::TYPES.contains(&ty)
 }
 
@@ -78,6 +79,22 @@ fn pure(ty: &str, region: &str, config: &Value, account_id: Option<&str>) -> Res
             set("description", Value::from(description));
             set("id", Value::from(name.as_str()));
             set("name", Value::from(name));
+        }
+        // hashicorp/null's (deprecated) data source: its inputs come back as outputs. Its
+        // `random` is a fresh number on every read in the provider; here a digest of the inputs,
+        // so plans stay deterministic.
+        "null_data_source" => {
+            use sha2::Digest as _;
+            let inputs = config.get("inputs").cloned().filter(|v| !v.is_null()).unwrap_or(Value::Map(BTreeMap::new()));
+            let digest = sha2::Sha256::digest(inputs.to_string().as_bytes());
+            let random = u64::from_be_bytes(digest[..8].try_into().unwrap_or_default()) % 1_000_000_000;
+            set("outputs", inputs);
+            set("random", Value::from(random.to_string()));
+            set(
+                "has_computed_default",
+                config.get("has_computed_default").cloned().filter(|v| !v.is_null()).unwrap_or(Value::from("default")),
+            );
+            set("id", Value::from("static"));
         }
         "aws_partition" => {
             let p = partition(region);

@@ -302,6 +302,7 @@ fn native_schemas_agree_with_the_providers() {
             let others = [
                 "cloudinit_config",
                 "tls_private_key",
+                "null_data_source",
                 "terraform_remote_state",
                 "terraform_data",
                 "null_resource",

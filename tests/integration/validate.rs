@@ -625,6 +625,16 @@ fn cloudinit_documents_render_while_planning() {
     assert_eq!(id.stdout.trim(), crc32fast::hash(user_data.as_bytes()).to_string(), "{}", id.stderr);
 }
 
+/// hashicorp/null's `null_data_source` gives its inputs back as outputs, while planning.
+#[test]
+fn null_data_sources_give_their_inputs_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "recovery {\n  stack  = \"n\"\n  region = \"us-west-2\"\n}\n\ndata \"null_data_source\" \"names\" {\n  inputs = {\n    bucket = \"dr-${upper(\"logs\")}\"\n  }\n}\n\noutput \"bucket\" {\n  value = data.null_data_source.names.outputs[\"bucket\"]\n}\n";
+    std::fs::write(tmp.path().join("main.tf"), text).unwrap();
+    let run = drplan(&["output", &tmp.path().display().to_string(), "bucket", "-raw", "--live", "empty"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "dr-LOGS"), "{}", run.stderr);
+}
+
 /// `recovery.unmanaged` takes any provider's types, not only AWS's: a type drplan cannot
 /// serve (hashicorp/tls here) is then planned around instead of being an error.
 #[test]
