@@ -115,13 +115,11 @@ pub fn tags_of(value: &Value) -> BTreeMap<String, String> {
 /// those arguments are as configured: they are filled in from `config` where the state read
 /// back has nothing. Otherwise nothing is assumed and the plan shows them as changes.
 pub fn restore_unread(prior: Value, config: &Value) -> Value {
-    let (Value::Map(mut state), Value::Map(fields)) = (prior.clone(), config) else { return prior };
-    if !written_with(&prior, config) {
-        return prior;
-    }
-    for (name, value) in fields {
-        if !value.is_null() && state.get(name).is_some_and(Value::is_null) {
-            state.insert(name.clone(), value.clone());
+    let names = restored(&prior, config);
+    let Value::Map(mut state) = prior else { return prior };
+    for name in names {
+        if let Some(value) = config.get(&name) {
+            state.insert(name, value.clone());
         }
     }
     Value::Map(state)

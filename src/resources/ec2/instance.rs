@@ -407,7 +407,9 @@ async fn profile(cx: &Cx, id: &str, want: Option<String>) -> Result<(), StepErro
         .find(|a| a.state().is_some_and(|s| s.as_str() == "associated"))
         .and_then(|a| a.association_id().map(str::to_string));
     let spec = |name: String| IamInstanceProfileSpecification::builder().name(name).build();
-    cx.call();
+    if current.is_some() || want.is_some() {
+        cx.call();
+    }
     match (current, want) {
         (Some(association), Some(name)) => {
             let req = c
