@@ -437,7 +437,7 @@ pub fn exec(cli: Cli, raw_args: &[String]) -> Result<Status, Error> {
             let mut plan = ops::plan::read_plan(&args.planfile)?;
             // Where the configuration lives is file metadata, not part of the plan shown.
             plan.config_dir = None;
-            print(&render::render(&plan, args.output.format.into(), style(&args.output)))?;
+            print_with(|out| render::write(&plan, args.output.format.into(), style(&args.output), out))?;
             Ok(Status::Success)
         }
         Command::Apply(args) => {
@@ -532,24 +532,24 @@ fn plan(args: &PlanArgs, order: &[String]) -> Result<Status, Error> {
         eprint!("{}", planned.config.warnings.render(&planned.config.loaded.sources));
         eprintln!();
     }
-    print(&render::render(&planned.plan, args.output.format.into(), style(&args.output)))?;
+    let mut plan = planned.plan;
+    print_with(|out| render::write(&plan, args.output.format.into(), style(&args.output), out))?;
     if let Some(out) = &args.out {
-        let mut saved = planned.plan.clone();
-        saved.config_dir = Some(args.config.dir.to_string_lossy().into_owned());
-        ops::plan::write_plan(out, &saved)?;
+        plan.config_dir = Some(args.config.dir.to_string_lossy().into_owned());
+        ops::plan::write_plan(out, &plan)?;
         eprintln!("Saved the plan to {}. Apply exactly this plan with: drplan apply {}", out.display(), out.display());
     }
-    if args.enforce_objectives && planned.plan.recovery.breached() {
+    if args.enforce_objectives && plan.recovery.breached() {
         eprintln!("Error: the plan breaches a recovery objective (see the estimates above).");
         return Ok(Status::NeedsAttention);
     }
-    if args.enforce_objectives && planned.plan.recovery.unproven() {
+    if args.enforce_objectives && plan.recovery.unproven() {
         eprintln!(
             "Error: the recovery time estimate rests on guesses for types with no known duration (see the estimates above); give them in recovery.durations, or calibrate from a drill's journal."
         );
         return Ok(Status::NeedsAttention);
     }
-    Ok(if args.detailed_exitcode && planned.plan.summary.has_changes() { Status::Changes } else { Status::Success })
+    Ok(if args.detailed_exitcode && plan.summary.has_changes() { Status::Changes } else { Status::Success })
 }
 
 fn validate(opts: &LoadOptions, format: ValidateFormatArg) -> Result<Status, Error> {
@@ -580,8 +580,13 @@ fn validate(opts: &LoadOptions, format: ValidateFormatArg) -> Result<Status, Err
 }
 
 pub(crate) fn print(text: &str) -> Result<(), Error> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    print_with(|out| out.write_all(text.as_bytes()))
+}
+
+/// Runs `write` over buffered standard output.
+pub(crate) fn print_with(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<(), Error> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
         // A closed pipe (drplan graph | head) is not an error worth reporting.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(|e| Error::Io { context: "writing to standard output".into(), source: e }),

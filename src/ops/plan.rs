@@ -106,7 +106,7 @@ fn plan_once(
         host: host.map(|h| h.as_ref()),
         configuration: describe_configuration(&config, host.map(|h| h.as_ref())),
     };
-    match build::build(&config.expansion, inventory, &view, &build_opts) {
+    match build::build(&config.expansion, inventory, &view, build_opts) {
         Ok(plan) => Ok((plan, config)),
         Err(diagnostics) => {
             Err(Error::Config { diagnostics: diagnostics.sorted(), sources: Arc::new(config.loaded.sources) })
@@ -360,6 +360,10 @@ pub fn read_plan(path: &Path) -> Result<Plan, Error> {
 }
 
 pub fn write_plan(path: &Path, plan: &Plan) -> Result<(), Error> {
-    std::fs::write(path, plan.to_json())
-        .map_err(|e| Error::Io { context: format!("writing plan file {}", path.display()), source: e })
+    let write = || -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+        plan.write_json(&mut out)?;
+        std::io::Write::flush(&mut out)
+    };
+    write().map_err(|e| Error::Io { context: format!("writing plan file {}", path.display()), source: e })
 }

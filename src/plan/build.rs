@@ -67,7 +67,7 @@ pub fn build<'i>(
     exp: &'i Expansion,
     inv: &'i Inventory,
     view: &PlanView,
-    opts: &BuildOptions,
+    opts: BuildOptions,
 ) -> Result<Plan, Diagnostics> {
     let mut diags = Diagnostics::default();
     let Some(recovery) = &exp.recovery else {
@@ -79,7 +79,7 @@ pub fn build<'i>(
     let selected = select_targets(exp, opts.targets, &mut diags);
     let mut p = Planned { live_objects: view.read.borrow().clone(), ..Planned::default() };
     for (i, inst) in exp.instances.iter().enumerate().filter(|(i, _)| selected.contains(i)) {
-        plan_instance(&mut p, i, inst, recovery, inv, opts, &mut diags);
+        plan_instance(&mut p, i, inst, recovery, inv, &opts, &mut diags);
     }
     let mut served = super::served::Out::default();
     let mut values_missing = None;
@@ -93,7 +93,7 @@ pub fn build<'i>(
         values_missing = super::native_values::missing_provider_warning(exp, &p.changes);
     }
     pending_waits(&mut p, exp, recovery);
-    orphans(&mut p, recovery, inv, opts);
+    orphans(&mut p, recovery, inv, &opts);
     if diags.has_errors() {
         return Err(diags);
     }
@@ -114,6 +114,7 @@ pub fn build<'i>(
     let live = live_fingerprint(inv, &live_objects);
     let unmanaged = if opts.destroy { Vec::new() } else { super::unmanaged::collect(exp, &selected) };
     let output_changes = outputs(exp);
+    let relevant_attributes = super::terraform::relevant_attributes(&opts.configuration, &p.drift);
     Ok(Plan {
         format_version: FORMAT_VERSION.into(),
         terraform_version: super::terraform::TERRAFORM_FORMAT.into(),
@@ -131,11 +132,9 @@ pub fn build<'i>(
         fingerprint: Fingerprint { config: opts.config_fingerprint.clone(), live, live_objects },
         targets: opts.targets.to_vec(),
         variables: super::terraform::variables(&exp.root_variables),
-        planned_values: super::terraform::planned_values(&changes, &output_changes),
         resource_drift: super::terraform::resource_drift(&changes, &p.drift),
-        prior_state: super::terraform::prior_state(&changes),
-        configuration: opts.configuration.clone(),
-        relevant_attributes: super::terraform::relevant_attributes(&opts.configuration, &p.drift),
+        configuration: opts.configuration,
+        relevant_attributes,
         checks: super::terraform::checks(exp.checks.iter().map(|c| c.name.as_str())),
         timestamp: inv.snapshot.captured_at.clone(),
         applyable: summary.has_changes(),

@@ -16,6 +16,7 @@ pub use changes::recorded;
 pub mod counterpart;
 pub mod decide;
 pub mod diff;
+mod document;
 pub mod gates;
 mod json;
 mod native_values;
@@ -49,7 +50,9 @@ pub enum Action {
     Delete,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Written by [`document`] (which also derives `planned_values` and `prior_state` from the
+/// changes); the `skip_serializing_if` rules live there, the defaults for reading here.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Plan {
     pub format_version: String,
     /// The Terraform release whose JSON plan format this follows ([`terraform::TERRAFORM_FORMAT`]).
@@ -59,10 +62,10 @@ pub struct Plan {
     pub stack: String,
     /// The DR region everything is built in.
     pub region: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub primary_region: Option<String>,
     /// The AWS account the plan's credentials act in (read from AWS; none offline).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub account_id: Option<String>,
     pub workspace: String,
     /// The failover phase it was planned for (`--phase`); a saved plan applies only in it.
@@ -70,45 +73,39 @@ pub struct Plan {
     pub phase: crate::expand::Phase,
     /// The configuration directory, recorded in saved plan files so `drplan apply PLANFILE`
     /// finds it (absent from rendered plans).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub config_dir: Option<String>,
     /// A destroy plan (`drplan destroy`, `plan --destroy`): every owned object is deleted.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub destroy: bool,
     /// Apply creates the stack's seed secret (`drplan/<stack>/stack-seed` in the DR region)
     /// before its steps: the configuration derives values from it and it does not exist yet.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub creates_stack_seed: bool,
     /// When the live state was read (offline: the snapshot's `captured_at`).
     pub live_captured_at: String,
     pub fingerprint: Fingerprint,
     /// `--target` addresses the plan was limited to (empty: everything).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub targets: Vec<String>,
     /// Root variable values, as Terraform writes them; sensitive ones (and unknown ones) are
     /// left out, since a plan never holds a secret.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub variables: BTreeMap<String, terraform::VariableValue>,
-    /// Every resource as it will be after apply, by module (what policy tools read).
     #[serde(default)]
-    pub planned_values: terraform::Values,
+    pub variables: BTreeMap<String, terraform::VariableValue>,
     /// Owned objects changed outside drplan, as Terraform reports drift.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub resource_drift: Vec<ResourceChange>,
     /// One record per declared instance, unchanged ones (`no-op`) too, then the deletes.
     pub resource_changes: Vec<ResourceChange>,
     pub output_changes: BTreeMap<String, OutputChange>,
-    /// The live objects the plan starts from; absent when nothing exists yet.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prior_state: Option<terraform::PriorState>,
     /// The configuration, as Terraform's JSON plan describes it ([`crate::config::describe`]).
     #[serde(default)]
     pub configuration: serde_json::Value,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub relevant_attributes: Vec<terraform::RelevantAttribute>,
     /// The configuration's `check` blocks as Terraform lists checkable objects: their status is
     /// `unknown` in a plan (drplan's probes run after apply, in a drill or before a cutover).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub checks: Vec<terraform::CheckResult>,
     /// Terraform's plan timestamp: here when the live state was read, so plans stay
     /// byte-identical.
@@ -125,15 +122,15 @@ pub struct Plan {
     /// Owned objects whose live attributes differ from the configuration (changed outside drplan).
     pub drift: Vec<Drift>,
     /// Primary-side resources of a two-region root: never changed, looked up (found or not).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub counterparts: Vec<counterpart::Counterpart>,
     /// Resources left to other tools (`recovery.unmanaged`): never changed, planned around.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub unmanaged: Vec<unmanaged::Unmanaged>,
     pub warnings: Vec<String>,
     /// Changes outside the DR region: what the failback phase builds in the primary region
     /// (`recovery.failback`). Empty in every other phase.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub failback_writes: Vec<String>,
     pub execution: Execution,
     pub recovery: RecoverySection,
@@ -367,9 +364,16 @@ impl Summary {
 impl Plan {
     /// The plan as pretty JSON (saved plan files, `--format json`).
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("a plan always serializes");
-        text.push('\n');
-        text
+        let mut bytes = Vec::new();
+        self.write_json(&mut bytes).expect("a plan always serializes");
+        String::from_utf8(bytes).expect("serde_json writes UTF-8")
+    }
+
+    /// Writes [`Plan::to_json`]'s text to `out` as it is produced: a plan of tens of thousands
+    /// of changes is never held in memory as text as well as as a model.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")
     }
 
     /// Reads a saved plan file.

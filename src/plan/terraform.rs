@@ -68,53 +68,67 @@ pub fn variables(root: &BTreeMap<String, (crate::eval::Value, bool)>) -> BTreeMa
         .collect()
 }
 
-/// `planned_values` and `prior_state.values`: outputs and the module tree of resources.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Values {
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub outputs: BTreeMap<String, OutputValue>,
-    pub root_module: ModuleValues,
+/// `planned_values` and `prior_state.values`: outputs and the module tree of resources. Written,
+/// never read back: the values are borrowed from the change records they restate.
+#[derive(Debug, Default, Serialize)]
+pub struct Values<'p> {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<&'p str, OutputValue<'p>>,
+    pub root_module: ModuleValues<'p>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct OutputValue {
+#[derive(Debug, Serialize)]
+pub struct OutputValue<'p> {
     pub sensitive: bool,
     /// Absent while unknown, and always for a sensitive output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<&'p Json>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ModuleValues {
+#[derive(Debug, Default, Serialize)]
+pub struct ModuleValues<'p> {
     /// `module.a.module.b`; absent for the root module.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub resources: Vec<ResourceValues>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub child_modules: Vec<ModuleValues>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<&'p str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<ResourceValues<'p>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub child_modules: Vec<ModuleValues<'p>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ResourceValues {
-    pub address: String,
+#[derive(Debug, Serialize)]
+pub struct ResourceValues<'p> {
+    pub address: &'p str,
     pub mode: crate::config::Mode,
     #[serde(rename = "type")]
-    pub ty: String,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub index: Option<Json>,
-    pub provider_name: String,
-    pub values: Json,
-    pub sensitive_values: Json,
+    pub ty: &'p str,
+    pub name: &'p str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<&'p Json>,
+    pub provider_name: &'p str,
+    pub values: &'p Json,
+    pub sensitive_values: Masks<'p>,
+}
+
+/// A sensitivity mask: the change's own when it is an object, else an empty object.
+#[derive(Debug)]
+pub struct Masks<'p>(Option<&'p Json>);
+
+impl Serialize for Masks<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(mask) => mask.serialize(s),
+            None => serde::ser::SerializeMap::end(s.serialize_map(Some(0))?),
+        }
+    }
 }
 
 /// `prior_state`: the live objects the plan starts from, in Terraform's state shape.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PriorState {
-    pub format_version: String,
-    pub terraform_version: String,
-    pub values: Values,
+#[derive(Debug, Serialize)]
+pub struct PriorState<'p> {
+    pub format_version: &'static str,
+    pub terraform_version: &'static str,
+    pub values: Values<'p>,
 }
 
 /// An entry of `relevant_attributes`: an attribute of a resource that matters to the plan.
@@ -125,16 +139,16 @@ pub struct RelevantAttribute {
 }
 
 /// What every resource will be after apply (deleted ones are gone), and the outputs.
-pub fn planned_values(changes: &[ResourceChange], outputs: &BTreeMap<String, OutputChange>) -> Values {
-    let resources = changes.iter().filter(|c| c.verb() != Some(StepAction::Delete)).map(|c| {
-        let sensitive = mask(&c.change.after_sensitive);
-        (c, resource(c, &c.change.after, sensitive))
-    });
+pub fn planned_values<'p>(changes: &'p [ResourceChange], outputs: &'p BTreeMap<String, OutputChange>) -> Values<'p> {
+    let resources = changes
+        .iter()
+        .filter(|c| c.verb() != Some(StepAction::Delete))
+        .map(|c| (c, resource(c, &c.change.after, &c.change.after_sensitive)));
     let outputs = outputs
         .iter()
         .map(|(name, o)| {
-            let value = (!o.after_unknown && !o.after_sensitive).then(|| o.after.clone());
-            (name.clone(), OutputValue { sensitive: o.after_sensitive, value })
+            let value = (!o.after_unknown && !o.after_sensitive).then_some(&o.after);
+            (name.as_str(), OutputValue { sensitive: o.after_sensitive, value })
         })
         .collect();
     Values { outputs, root_module: tree(resources) }
@@ -142,19 +156,19 @@ pub fn planned_values(changes: &[ResourceChange], outputs: &BTreeMap<String, Out
 
 /// What exists before apply: the live object of every change that has one. `None` when
 /// nothing does (a plan from scratch), as Terraform leaves `prior_state` out.
-pub fn prior_state(changes: &[ResourceChange]) -> Option<PriorState> {
+pub fn prior_state(changes: &[ResourceChange]) -> Option<PriorState<'_>> {
     let existing: Vec<_> = changes
         .iter()
         .filter(|c| c.change.actions != [Action::Create] && c.change.actions != [Action::Read])
         .filter(|c| !c.change.before.is_null())
-        .map(|c| (c, resource(c, &c.change.before, mask(&c.change.before_sensitive))))
+        .map(|c| (c, resource(c, &c.change.before, &c.change.before_sensitive)))
         .collect();
     if existing.is_empty() {
         return None;
     }
     Some(PriorState {
-        format_version: "1.0".into(),
-        terraform_version: TERRAFORM_FORMAT.into(),
+        format_version: "1.0",
+        terraform_version: TERRAFORM_FORMAT,
         values: Values { outputs: BTreeMap::new(), root_module: tree(existing.into_iter()) },
     })
 }
@@ -244,53 +258,49 @@ fn split_reference(r: &str) -> Option<(String, Vec<String>)> {
     Some((format!("{data}{ty}.{name}"), attribute))
 }
 
-fn mask(m: &Json) -> Json {
-    if m.is_object() { m.clone() } else { Json::Object(Default::default()) }
-}
-
-fn resource(c: &ResourceChange, values: &Json, sensitive_values: Json) -> ResourceValues {
+fn resource<'p>(c: &'p ResourceChange, values: &'p Json, sensitive: &'p Json) -> ResourceValues<'p> {
     ResourceValues {
-        address: c.address.clone(),
+        address: &c.address,
         mode: c.mode,
-        ty: c.ty.clone(),
-        name: c.name.clone(),
-        index: c.index.clone(),
-        provider_name: c.provider_name.clone(),
-        values: values.clone(),
-        sensitive_values,
+        ty: &c.ty,
+        name: &c.name,
+        index: c.index.as_ref(),
+        provider_name: &c.provider_name,
+        values,
+        sensitive_values: Masks(sensitive.is_object().then_some(sensitive)),
     }
 }
 
 /// Resources grouped into their modules (`module.a`, then `module.a.module.b` inside it),
 /// each list sorted by address.
-fn tree<'c>(resources: impl Iterator<Item = (&'c ResourceChange, ResourceValues)>) -> ModuleValues {
-    let mut by_module: BTreeMap<String, Vec<ResourceValues>> = BTreeMap::new();
+fn tree<'p>(resources: impl Iterator<Item = (&'p ResourceChange, ResourceValues<'p>)>) -> ModuleValues<'p> {
+    let mut by_module: BTreeMap<&str, Vec<ResourceValues>> = BTreeMap::new();
     for (c, r) in resources {
-        by_module.entry(c.module_address.clone().unwrap_or_default()).or_default().push(r);
+        by_module.entry(c.module_address.as_deref().unwrap_or_default()).or_default().push(r);
     }
     for list in by_module.values_mut() {
-        list.sort_by(|a, b| a.address.cmp(&b.address));
+        list.sort_by(|a, b| a.address.cmp(b.address));
     }
     let mut root = ModuleValues { resources: by_module.remove("").unwrap_or_default(), ..ModuleValues::default() };
     for (address, resources) in by_module {
-        insert(&mut root, &address, resources);
+        insert(&mut root, address, resources);
     }
     root
 }
 
 /// Puts a module's resources at its place in the tree, creating the modules on the way.
-fn insert(parent: &mut ModuleValues, address: &str, resources: Vec<ResourceValues>) {
-    let prefix_len = parent.address.as_ref().map_or(0, |a| a.len() + 1);
+fn insert<'p>(parent: &mut ModuleValues<'p>, address: &'p str, resources: Vec<ResourceValues<'p>>) {
+    let prefix_len = parent.address.map_or(0, |a| a.len() + 1);
     let rest = &address[prefix_len..];
     // The next step: `module.name` or `module.name[key]`, up to the following `.module.`.
     let step_len = rest.find(".module.").unwrap_or(rest.len());
-    let child_address = address[..prefix_len + step_len].to_string();
-    let pos = match parent.child_modules.iter().position(|m| m.address.as_deref() == Some(&child_address)) {
+    let child_address = &address[..prefix_len + step_len];
+    let pos = match parent.child_modules.iter().position(|m| m.address == Some(child_address)) {
         Some(p) => p,
         None => {
-            parent.child_modules.push(ModuleValues { address: Some(child_address.clone()), ..ModuleValues::default() });
+            parent.child_modules.push(ModuleValues { address: Some(child_address), ..ModuleValues::default() });
             parent.child_modules.sort_by(|a, b| a.address.cmp(&b.address));
-            parent.child_modules.iter().position(|m| m.address.as_deref() == Some(&child_address)).unwrap_or(0)
+            parent.child_modules.iter().position(|m| m.address == Some(child_address)).unwrap_or(0)
         }
     };
     let child = &mut parent.child_modules[pos];
@@ -305,16 +315,16 @@ fn insert(parent: &mut ModuleValues, address: &str, resources: Vec<ResourceValue
 mod tests {
     use super::*;
 
-    fn rv(addr: &str) -> ResourceValues {
+    fn rv(addr: &str) -> ResourceValues<'_> {
         ResourceValues {
-            address: addr.into(),
+            address: addr,
             mode: crate::config::Mode::Managed,
-            ty: "aws_vpc".into(),
-            name: "x".into(),
+            ty: "aws_vpc",
+            name: "x",
             index: None,
-            provider_name: String::new(),
-            values: Json::Null,
-            sensitive_values: Json::Null,
+            provider_name: "",
+            values: &Json::Null,
+            sensitive_values: Masks(None),
         }
     }
 
@@ -342,8 +352,8 @@ mod tests {
         insert(&mut root, "module.a", vec![rv("module.a.aws_vpc.x")]);
         assert_eq!(root.child_modules.len(), 1);
         let a = &root.child_modules[0];
-        assert_eq!(a.address.as_deref(), Some("module.a"));
+        assert_eq!(a.address, Some("module.a"));
         assert_eq!(a.resources[0].address, "module.a.aws_vpc.x");
-        assert_eq!(a.child_modules[0].address.as_deref(), Some("module.a.module.b[\"k\"]"));
+        assert_eq!(a.child_modules[0].address, Some("module.a.module.b[\"k\"]"));
     }
 }

@@ -40,3 +40,11 @@ pub fn render(plan: &Plan, format: Format, style: Style) -> String {
 pub fn json(plan: &Plan) -> String {
     plan.to_json()
 }
+
+/// [`render`] into `out`; JSON is streamed rather than built as one string first.
+pub fn write(plan: &Plan, format: Format, style: Style, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    match format {
+        Format::Json => plan.write_json(out),
+        other => out.write_all(render(plan, other, style).as_bytes()),
+    }
+}
