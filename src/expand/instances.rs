@@ -27,6 +27,7 @@ pub(super) struct BlockFacts<'s> {
     pub(super) region: Option<String>,
     pub(super) read_only: bool,
     pub(super) deps: BTreeSet<usize>,
+    pub(super) waits_on: BTreeSet<usize>,
     pub(super) sensitive_attrs: BTreeSet<String>,
     pub(super) redact: bool,
     pub(super) decides_keys: bool,
@@ -99,6 +100,7 @@ impl<'l> Engine<'l> {
             region,
             read_only,
             deps: Self::deps_of(frame, refs),
+            waits_on: self.data_waits_on(frame, decl, refs),
             sensitive_attrs: Self::sensitive_attrs(frame, decl, &schema.block),
             redact: Self::sensitive_of(frame, refs),
             decides_keys: frame.plan.key_targets.contains(target),
@@ -231,6 +233,7 @@ impl<'l> Engine<'l> {
             span: decl.span,
             config,
             deps: block.deps.clone(),
+            waits_on: block.waits_on.clone(),
             lifecycle,
             sensitive_attrs: block.sensitive_attrs.clone(),
             written,
@@ -256,7 +259,14 @@ impl<'l> Engine<'l> {
         lifecycle: &crate::config::Lifecycle,
     ) -> Value {
         if decl.mode == Mode::Data {
-            return match self.opts.live.read_data(&decl.ty, block.region.as_deref(), config) {
+            let read = super::DataRead {
+                addr,
+                ty: &decl.ty,
+                region: block.region.as_deref(),
+                config,
+                waits: !block.waits_on.is_empty(),
+            };
+            return match self.opts.live.read_data(&read) {
                 Ok(Some(v)) => v,
                 Ok(None) => unread(config, &block.schema.block),
                 Err(msg) => {
@@ -407,6 +417,7 @@ impl<'l> Engine<'l> {
         let meta_refs: Vec<Reference> =
             call.count.iter().chain(&call.for_each).chain(&call.depends_on).flat_map(expr_refs).collect();
         let call_deps = Self::deps_of(frame, &meta_refs);
+        let call_waits = self.call_waits_on(frame, &call.depends_on);
         let declared: BTreeSet<&str> = child.variables.iter().map(|v| v.name.as_str()).collect();
         for (name, span, _) in &call.inputs {
             if !declared.contains(name.as_str()) {
@@ -466,7 +477,9 @@ impl<'l> Engine<'l> {
             }
             let prefix = format!("{}module.{}{}.", frame.prefix, call.name, key.suffix());
             self.out.module_instances += 1;
+            let outer_waits = std::mem::replace(&mut self.call_waits, call_waits.clone());
             let (outputs, all) = self.module(child_index, prefix, providers.clone(), Some(child_inputs), root_dir);
+            self.call_waits = outer_waits;
             for (name, out) in &outputs {
                 exported.outputs.entry(name.clone()).or_default().extend(&out.deps);
                 if out.sensitive {

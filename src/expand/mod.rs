@@ -10,6 +10,7 @@
 mod body;
 pub mod checks;
 mod count;
+mod data_waits;
 pub mod focus;
 mod global;
 pub mod inputs;
@@ -58,10 +59,21 @@ pub struct ManagedRef<'a> {
     pub decides_keys: bool,
 }
 
+/// A data source the evaluation reads.
+pub struct DataRead<'a> {
+    pub addr: &'a str,
+    pub ty: &'a str,
+    pub region: Option<&'a str>,
+    pub config: &'a Value,
+    /// It waits for managed instances ([`Instance::waits_on`]): a plan may find it is to be
+    /// read during apply, and the read now is then moot.
+    pub waits: bool,
+}
+
 /// What the evaluation may know about the live world.
 pub trait LiveView {
     /// Reads a data source; `Ok(None)` means "not known now" (attributes stay unknown).
-    fn read_data(&self, ty: &str, region: Option<&str>, config: &Value) -> Result<Option<Value>, String>;
+    fn read_data(&self, read: &DataRead) -> Result<Option<Value>, String>;
 
     /// The value references to a managed instance see. `None`: its configuration with computed
     /// attributes unknown (it will be created or replaced). A plan returns the live object's
@@ -75,7 +87,7 @@ pub trait LiveView {
 pub struct NothingKnown;
 
 impl LiveView for NothingKnown {
-    fn read_data(&self, _: &str, _: Option<&str>, _: &Value) -> Result<Option<Value>, String> {
+    fn read_data(&self, _: &DataRead) -> Result<Option<Value>, String> {
         Ok(None)
     }
 }
@@ -116,6 +128,9 @@ pub struct Instance {
     pub config: Value,
     /// Indices (into [`Expansion::instances`]) of instances this one depends on.
     pub deps: BTreeSet<usize>,
+    /// For a data source: the managed instances whose pending changes defer its read to apply,
+    /// as Terraform defers it ([`data_waits`]).
+    pub waits_on: BTreeSet<usize>,
     pub lifecycle: crate::config::Lifecycle,
     /// Top-level attributes whose values must never be shown: sensitive in the schema, or
     /// computed from a sensitive variable or output.
@@ -206,6 +221,7 @@ pub fn expand(loaded: &Loaded, opts: &Options, diags: &mut Diagnostics) -> Expan
         unsupported: BTreeMap::new(),
         not_planned: BTreeSet::new(),
         warned_default_provider: false,
+        call_waits: BTreeSet::new(),
         out: Expansion::default(),
     };
     if loaded.tree.modules.is_empty() {
@@ -312,6 +328,8 @@ struct Engine<'l> {
     not_planned: BTreeSet<Span>,
     /// Whether the undeclared default provider was warned about (once per configuration).
     warned_default_provider: bool,
+    /// What the `depends_on` of the module calls being evaluated names ([`data_waits`]).
+    call_waits: BTreeSet<usize>,
     out: Expansion,
 }
 

@@ -52,13 +52,17 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     let regional = regional_hosts(&parsed, opts.cloud, &request, host.as_ref(), &snapshot);
     let hosts = (host.as_ref(), regional.as_ref());
     let inventory = Inventory::new(snapshot, crate::resources::natural_key);
-    let (plan, config) = plan_once(parsed, opts, &inventory, hosts, BTreeSet::new())?;
-    // What refers to a provider-served object the provider replaces must see it unknown (a
-    // native one's replacement is known while evaluating): plan again knowing them.
-    let replaced = served_replacements(&plan, host.as_deref());
-    let (mut plan, config) = match replaced.is_empty() {
-        true => (plan, config),
-        false => plan_once(parse_configuration(&load), opts, &inventory, hosts, replaced)?,
+    let mut pass = Pass { first: true, ..Pass::default() };
+    let mut parsed = Some(parsed);
+    // What one plan learns changes what the next one knows; plan again until nothing is new.
+    let (mut plan, config) = loop {
+        let parsed = parsed.take().unwrap_or_else(|| parse_configuration(&load));
+        let (plan, config, unsettled) = plan_once(parsed, opts, &inventory, hosts, &pass)?;
+        match pass.learn(&plan, &config.expansion, host.as_deref()) {
+            Some(next) if pass.number < MAX_PASSES => pass = next,
+            None if !unsettled.is_empty() => pass.first = false,
+            _ => break (plan, config),
+        }
     };
     crate::recovery::assess(&mut plan, &config.expansion, &inventory, &opts.calibration);
     plan.account_id = account(opts.cloud, &plan.region, &config.expansion.account_guards)?;
@@ -82,20 +86,50 @@ fn account(cloud: &dyn Cloud, region: &str, guards: &[crate::expand::AccountGuar
     Ok(account)
 }
 
-/// Evaluates the configuration against `inventory` and builds its plan; `replaced` names
-/// provider-served instances whose references are unknown.
+/// At most this many evaluations per plan (each pass can only add to what the next knows).
+const MAX_PASSES: usize = 4;
+
+/// What a plan knows from the plan before it.
+#[derive(Default)]
+struct Pass {
+    /// The first plan: it does not know yet which data sources wait for pending changes.
+    first: bool,
+    /// How many plans came before this one.
+    number: usize,
+    /// Provider-served instances the provider replaces: references to them are unknown (a
+    /// native one's replacement is known while evaluating).
+    replaced: BTreeSet<String>,
+    /// Data sources read during apply, after the changes they wait for ([`crate::plan::deferred`]).
+    deferred: BTreeSet<String>,
+}
+
+impl Pass {
+    /// What the next plan knows after `plan`; `None` when it would know nothing new.
+    fn learn(&self, plan: &Plan, exp: &crate::expand::Expansion, host: Option<&crate::provider::Host>) -> Option<Pass> {
+        let replaced = &self.replaced | &served_replacements(plan, host);
+        let deferred = &self.deferred | &crate::plan::deferred::reads(exp, plan);
+        let new = replaced != self.replaced || deferred != self.deferred;
+        new.then_some(Pass { first: false, number: self.number + 1, replaced, deferred })
+    }
+}
+
+/// Evaluates the configuration against `inventory` and builds its plan, knowing what `pass`
+/// knows; also returns the data-source reads a first plan left unsettled. A first plan that
+/// fails reports its own errors: a read it left unsettled may well be one Terraform would make
+/// during apply, after what it waits for, so it is not reported as failed.
 fn plan_once(
     parsed: Parsed,
     opts: &PlanOptions,
     inventory: &Inventory,
     (host, regional): (Option<&Arc<crate::provider::Host>>, Option<&Arc<Regional>>),
-    replaced: BTreeSet<String>,
-) -> Result<(Plan, Configuration), Error> {
+    pass: &Pass,
+) -> Result<(Plan, Configuration, BTreeSet<String>), Error> {
     let view = PlanView::new(inventory)
         .rooted(&parsed.loaded.tree.root().dir)
         .with_host(host.cloned())
         .with_regional(regional.cloned())
-        .with_replaced(replaced);
+        .with_replaced(pass.replaced.clone())
+        .with_deferred(pass.deferred.clone(), pass.first);
     let config = evaluate_with(parsed, &view, host.map(|h| h.plugin()))?;
     let build_opts = BuildOptions {
         workspace: &opts.load.workspace,
@@ -105,9 +139,10 @@ fn plan_once(
         destroy: opts.destroy,
         host: host.map(|h| h.as_ref()),
         configuration: describe_configuration(&config, host.map(|h| h.as_ref())),
+        waiting: &pass.deferred,
     };
     match build::build(&config.expansion, inventory, &view, build_opts) {
-        Ok(plan) => Ok((plan, config)),
+        Ok(plan) => Ok((plan, config, view.unsettled())),
         Err(diagnostics) => {
             Err(Error::Config { diagnostics: diagnostics.sorted(), sources: Arc::new(config.loaded.sources) })
         }

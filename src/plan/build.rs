@@ -35,6 +35,9 @@ pub struct BuildOptions<'a> {
     pub host: Option<&'a crate::provider::Host>,
     /// The configuration as Terraform's JSON plan describes it ([`crate::config::describe`]).
     pub configuration: serde_json::Value,
+    /// Data sources read during apply because what they wait for has changes pending
+    /// ([`super::deferred`]).
+    pub waiting: &'a BTreeSet<String>,
 }
 
 /// What planning the instances produced, before assembly.
@@ -187,14 +190,17 @@ fn plan_instance<'i>(
     if inst.mode == Mode::Managed && crate::resources::graph_only::is(&inst.ty) {
         return;
     }
-    let served = inst.mode == Mode::Managed && (served_type(opts, &inst.ty) || delegated(opts, inst));
+    let served = match inst.mode {
+        Mode::Managed => served_type(opts, &inst.ty) || delegated(opts, inst),
+        Mode::Data => opts.host.is_some_and(|h| h.block(Mode::Data, &inst.ty).is_some()),
+    };
     let schema = schema::lookup(inst.mode, &inst.ty);
     if schema.is_none() && !served {
         return;
     }
     let region = inst.region.clone().unwrap_or_else(|| recovery.region.clone());
     if inst.mode == Mode::Data {
-        if !destroy && let Some(why) = deferred_read(inst, &region, inv) {
+        if !destroy && let Some(why) = deferred_read(inst, &region, inv, opts.waiting) {
             p.changes.push((i, fresh(inst, &region, Action::Read, Some(why))));
         }
         return;
@@ -331,10 +337,12 @@ fn look_up<'i>(p: &mut Planned<'i>, inst: &Instance, region: &str, inv: &'i Inve
 }
 
 /// Why a data source is read during apply instead of now, if it is.
-fn deferred_read(inst: &Instance, region: &str, inv: &Inventory) -> Option<String> {
+fn deferred_read(inst: &Instance, region: &str, inv: &Inventory, waiting: &BTreeSet<String>) -> Option<String> {
     let computed = crate::live::computed::is_computed(&inst.ty);
     if computed && arguments_known(&inst.ty, &inst.config) {
         None
+    } else if waiting.contains(&inst.addr) {
+        Some("depends on a resource or a module with changes pending".to_string())
     } else if inv.is_empty() && !computed {
         Some("no live state was given (--live empty)".to_string())
     } else if let Some(u) = inv.region_unavailable(region) {

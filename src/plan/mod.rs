@@ -15,6 +15,7 @@ mod changes;
 pub use changes::recorded;
 pub mod counterpart;
 pub mod decide;
+pub mod deferred;
 pub mod diff;
 mod document;
 pub mod gates;

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use super::decide::decide;
 use crate::config::Mode;
 use crate::eval::Value;
-use crate::expand::{LiveView, ManagedRef};
+use crate::expand::{DataRead, LiveView, ManagedRef};
 use crate::live::{Inventory, LiveObject, data};
 use crate::resources::{natural_key, natural_key_fields};
 use crate::schema;
@@ -29,6 +29,14 @@ pub struct PlanView<'a> {
     replaced: BTreeSet<String>,
     /// What the provider planned for new served objects, by address and configuration.
     planned_new: RefCell<std::collections::HashMap<(String, String), Option<Value>>>,
+    /// Data sources read during apply because what they wait for has changes pending (learnt
+    /// from an earlier plan, see [`super::deferred`]).
+    deferred: BTreeSet<String>,
+    /// A first plan, which does not know yet which reads [`super::deferred`] defers: a failed
+    /// read of a data source that waits for managed instances is left unknown, not an error.
+    provisional: bool,
+    /// The reads `provisional` left unknown.
+    unsettled: RefCell<BTreeSet<String>>,
 }
 
 impl<'a> PlanView<'a> {
@@ -41,7 +49,22 @@ impl<'a> PlanView<'a> {
             regional: None,
             replaced: BTreeSet::new(),
             planned_new: RefCell::default(),
+            deferred: BTreeSet::new(),
+            provisional: false,
+            unsettled: RefCell::default(),
         }
+    }
+
+    /// Reads `deferred` during apply; with `provisional`, a first plan (see the fields).
+    pub fn with_deferred(mut self, deferred: BTreeSet<String>, provisional: bool) -> Self {
+        self.deferred = deferred;
+        self.provisional = provisional;
+        self
+    }
+
+    /// The data-source reads a provisional plan left unknown after they failed.
+    pub fn unsettled(&self) -> BTreeSet<String> {
+        self.unsettled.borrow().clone()
     }
 
     pub fn with_replaced(mut self, replaced: BTreeSet<String>) -> Self {
@@ -75,8 +98,26 @@ impl<'a> PlanView<'a> {
 }
 
 impl LiveView for PlanView<'_> {
-    fn read_data(&self, ty: &str, region: Option<&str>, config: &Value) -> Result<Option<Value>, String> {
-        let region = region.unwrap_or_default();
+    fn read_data(&self, read: &DataRead) -> Result<Option<Value>, String> {
+        if self.deferred.contains(read.addr) {
+            return Ok(None); // read during apply, after what it waits for
+        }
+        match self.read_now(read.ty, read.region.unwrap_or_default(), read.config) {
+            Err(_) if self.provisional && read.waits => {
+                self.unsettled.borrow_mut().insert(read.addr.to_string());
+                Ok(None)
+            }
+            other => other,
+        }
+    }
+
+    fn planned_value(&self, m: &ManagedRef, config: &Value) -> Option<Value> {
+        self.planned_value_of(m, config)
+    }
+}
+
+impl PlanView<'_> {
+    fn read_now(&self, ty: &str, region: &str, config: &Value) -> Result<Option<Value>, String> {
         if !arguments_known(ty, config) {
             return Ok(None);
         }
@@ -125,7 +166,7 @@ impl LiveView for PlanView<'_> {
         Ok(result)
     }
 
-    fn planned_value(&self, m: &ManagedRef, config: &Value) -> Option<Value> {
+    fn planned_value_of(&self, m: &ManagedRef, config: &Value) -> Option<Value> {
         if crate::resources::graph_only::is(m.ty) {
             let stack = m.recovery.map(|r| r.stack.as_str()).unwrap_or_default();
             let seed = self.inventory.snapshot.stack_seed.as_ref();

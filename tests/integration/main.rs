@@ -8,6 +8,7 @@ mod cutover;
 mod data_checks;
 mod databases;
 mod default_tags;
+mod deferred_reads;
 mod delegated;
 mod drill;
 mod failback;
