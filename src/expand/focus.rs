@@ -80,8 +80,8 @@ pub fn focus(loaded: &Loaded, plans: &Plans, address: &str) -> Option<Focus> {
     }
 }
 
-/// Adds `work` and everything it references: declarations in the same module, the calling
-/// module's call for a variable, and every module's providers and recovery settings.
+/// Adds `work` and everything it references: declarations in the same module, the module's
+/// call in its calling module, and every module's providers and recovery settings.
 fn close(
     focus: &mut Focus,
     mut work: Vec<(usize, usize)>,
@@ -94,13 +94,16 @@ fn close(
         }
         let p = plan(m);
         work.extend(p.preds[n].iter().map(|&q| (m, q)));
+        // A group evaluated to a fixpoint (module calls reading each other) is evaluated whole.
+        if let Some(group) = p.groups.values().find(|g| g.contains(&n)) {
+            work.extend(group.iter().map(|&q| (m, q)));
+        }
         let settings = p.nodes.iter().enumerate().filter(|(_, k)| matches!(k, Node::Provider(_) | Node::Recovery(_)));
         work.extend(settings.map(|(q, _)| (m, q)));
-        if matches!(p.nodes[n], Node::Var(_)) {
-            for &(parent, call) in parents.get(&m).into_iter().flatten() {
-                if let Some(q) = plan(parent).nodes.iter().position(|k| *k == Node::Module(call)) {
-                    work.push((parent, q));
-                }
+        // A module is evaluated only through its call: whatever it needs, it needs the call.
+        for &(parent, call) in parents.get(&m).into_iter().flatten() {
+            if let Some(q) = plan(parent).nodes.iter().position(|k| *k == Node::Module(call)) {
+                work.push((parent, q));
             }
         }
     }

@@ -359,22 +359,29 @@ impl<'l> Engine<'l> {
         nodes: &[super::order::Node],
         root_dir: &Path,
     ) {
-        let calls: Vec<usize> = group
-            .iter()
-            .filter_map(|&n| if let super::order::Node::Module(i) = nodes[n] { Some(i) } else { None })
-            .collect();
+        use super::order::Node;
+        let calls: Vec<usize> =
+            group.iter().filter_map(|&n| if let Node::Module(i) = nodes[n] { Some(i) } else { None }).collect();
         for &i in &calls {
             frame.scope.set_member("module", &frame.module.module_calls[i].name, Value::Unknown);
+        }
+        let locals: Vec<usize> =
+            group.iter().filter_map(|&n| if let Node::Local(i) = nodes[n] { Some(i) } else { None }).collect();
+        for &i in &locals {
+            frame.scope.set_member("local", &frame.module.locals[i].name, Value::Unknown);
         }
         // Instances land at the same positions every round, so references a member takes from
         // another member's previous round name the final round's instances, as long as the
         // rounds agree on what they create (checked below).
         let mut previous = None;
-        for round in 0..=calls.len() {
-            let last = round == calls.len();
+        for round in 0..=group.len() {
+            let last = round == group.len();
             let (instances, diags, modules) = (self.out.instances.len(), self.diags.0.len(), self.out.module_instances);
             let (unsupported, planned) = (self.unsupported.clone(), self.planned.clone());
             let not_planned = self.not_planned.clone();
+            for &i in &locals {
+                self.local(frame, i);
+            }
             for &i in &calls {
                 self.module_call(frame, i, root_dir);
             }

@@ -396,8 +396,10 @@ impl<'l> Engine<'l> {
                     continue; // evaluated with its group
                 }
             }
+            let in_group = || plan.groups.values().any(|g| g.contains(&node));
             if self.opts.settings_only
-                && matches!(plan.nodes[node], Node::Resource(_) | Node::Module(_) | Node::Output(_) | Node::Check(_))
+                && (matches!(plan.nodes[node], Node::Resource(_) | Node::Module(_) | Node::Output(_) | Node::Check(_))
+                    || in_group())
             {
                 // Not evaluated, but a local the settings do not need may still name it.
                 Self::stand_in_unknown(&mut frame, plan.nodes[node]);

@@ -2,7 +2,8 @@
 //! reads A's output `y`, and neither output depends on the other input. Terraform's graph is per
 //! output; drplan evaluates a module call as a whole, so such a group is evaluated to a fixpoint
 //! instead (see `Engine::module_group`). This module decides whether a cycle among module calls
-//! is real, from each child's outputs and the inputs they reach.
+//! is real, from each child's outputs and the inputs they reach; locals between the calls (a
+//! `templatefile` of one call's output passed to another call) are part of such a cycle.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -11,21 +12,29 @@ use crate::config::refs::{Reference, Target, body_refs, expr_refs};
 use crate::config::{Module, ModuleCall};
 
 const META: &str = "\0meta";
+/// The pseudo-call the group's locals belong to (no module can be named so).
+const LOCAL: &str = "\0local";
 
-/// Whether the cycle among these module-call nodes disappears when dependencies are traced per
-/// input and output.
+/// Whether the cycle among these nodes (module calls, and the locals between them) disappears
+/// when dependencies are traced per input and output.
 pub(crate) fn resolvable(module: &Module, modules: &[Module], members: &[usize], nodes: &[Node]) -> bool {
     let mut calls: Vec<&ModuleCall> = Vec::new();
+    let mut locals: Vec<&crate::config::LocalDecl> = Vec::new();
     for &m in members {
         match nodes[m] {
             Node::Module(i) if module.module_calls[i].child.is_some() => calls.push(&module.module_calls[i]),
             // A module not installed is reported as such; its inside is unknown, so a cycle
             // through it is not one drplan can claim.
             Node::Module(_) => return true,
+            Node::Local(i) => locals.push(&module.locals[i]),
             _ => return false,
         }
     }
+    if calls.is_empty() {
+        return false;
+    }
     let names: BTreeSet<&str> = calls.iter().map(|c| c.name.as_str()).collect();
+    let local_names: BTreeSet<&str> = locals.iter().map(|l| l.name.as_str()).collect();
     let mut ids: HashMap<(String, String), usize> = HashMap::new();
     let mut id = |call: &str, port: String| {
         let n = ids.len();
@@ -35,6 +44,29 @@ pub(crate) fn resolvable(module: &Module, modules: &[Module], members: &[usize],
     let outputs_of = |call: &ModuleCall| -> Vec<String> {
         call.child.map(|c| modules[c].outputs.iter().map(|o| o.name.clone()).collect()).unwrap_or_default()
     };
+    // What a reference from inside the group reaches: a member's output, or a member local.
+    let sources = |r: &Reference| -> Vec<(String, String)> {
+        match &r.target {
+            Target::Module(other) if names.contains(other.as_str()) => {
+                let other_call = calls.iter().find(|c| &c.name == other).expect("a member");
+                let outs = match &r.output {
+                    Some(o) => vec![o.clone()],
+                    None => outputs_of(other_call),
+                };
+                outs.into_iter().map(|o| (other.clone(), format!("out:{o}"))).collect()
+            }
+            Target::Local(l) if local_names.contains(l.as_str()) => vec![(LOCAL.to_string(), l.clone())],
+            _ => Vec::new(),
+        }
+    };
+    for local in &locals {
+        let to = id(LOCAL, local.name.clone());
+        for r in expr_refs(&local.value) {
+            for (node, port) in sources(&r) {
+                edges.push((id(&node, port), to));
+            }
+        }
+    }
     for call in &calls {
         let child = &modules[call.child.expect("checked above")];
         let meta: Vec<Reference> =
@@ -43,17 +75,8 @@ pub(crate) fn resolvable(module: &Module, modules: &[Module], members: &[usize],
         for (input, refs) in inputs {
             let to = id(&call.name, format!("in:{input}"));
             for r in refs {
-                let Target::Module(other) = &r.target else { continue };
-                if !names.contains(other.as_str()) {
-                    continue;
-                }
-                let other_call = calls.iter().find(|c| &c.name == other).expect("a member");
-                let outs = match &r.output {
-                    Some(o) => vec![o.clone()],
-                    None => outputs_of(other_call),
-                };
-                for o in outs {
-                    edges.push((id(other, format!("out:{o}")), to));
+                for (node, port) in sources(&r) {
+                    edges.push((id(&node, port), to));
                 }
             }
         }

@@ -32,8 +32,9 @@ pub(crate) struct ModulePlan {
     pub order: Vec<usize>,
     /// Members of a cycle (already reported).
     pub cyclic: BTreeSet<usize>,
-    /// Module calls in a cycle that is not real per output: each group, by its first member
-    /// in `order`, is evaluated together to a fixpoint.
+    /// Module calls (and the locals between them) in a cycle that is not real per output: each
+    /// group, by its representative (the member `order` reaches first), is evaluated together to
+    /// a fixpoint.
     pub groups: std::collections::BTreeMap<usize, Vec<usize>>,
     /// What the module's `count` and `for_each` expressions read directly, computed once per
     /// module (asked per resource, a re-walk was quadratic in a flat root).
@@ -119,7 +120,7 @@ pub(crate) fn plan(module: &Module, modules: &[Module], sources: &SourceMap, dia
     let cycles = cycles(module, modules, &nodes, &preds, sources, diags);
     let order = condensed_order(&cycles.component, &preds);
     debug_assert_eq!(order.len(), nodes.len(), "the condensed graph is acyclic");
-    let groups = cycles.resolvable.into_iter().map(|g| (g[0], g)).collect();
+    let groups = cycles.resolvable.into_iter().filter_map(|g| Some((*g.last()?, g))).collect();
     ModulePlan { nodes, refs, preds, order, cyclic: cycles.cyclic, groups, key_targets: key_targets(module) }
 }
 
@@ -260,10 +261,14 @@ fn cycles(
         }
         let mut members: Vec<usize> = scc.iter().map(|&id| graph[id]).collect();
         members.sort_unstable();
+        let fixpoint = !self_loop && super::module_cycles::resolvable(module, modules, &members, nodes);
+        // A group is evaluated at its last member, a module call: after the providers and the
+        // recovery block, which what the calls plan needs (a local may lead the group).
+        let representative = if fixpoint { members[members.len() - 1] } else { members[0] };
         for &m in &members {
-            component[m] = members[0];
+            component[m] = representative;
         }
-        if !self_loop && super::module_cycles::resolvable(module, modules, &members, nodes) {
+        if fixpoint {
             resolvable.push(members);
             continue;
         }
@@ -291,7 +296,8 @@ fn cycle_error(module: &Module, nodes: &[Node], members: &[usize], self_loop: bo
         })
 }
 
-/// Each cycle is one step of the order: its first member (the representative) waits for
+/// Each cycle is one step of the order: its representative (the first member of a real cycle,
+/// the last of a resolvable group) waits for
 /// everything any member needs from outside the cycle, the other members wait for it. Members
 /// of a real cycle are unknowns; a resolvable group is evaluated to a fixpoint at its
 /// representative.

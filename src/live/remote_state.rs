@@ -74,6 +74,19 @@ impl S3Location {
                 .ok_or_else(|| format!("the s3 backend needs config.{name} (the state bucket's {name})"))
         };
         let (bucket, key, region) = (setting("bucket")?, setting("key")?, setting("region")?);
+        // As the s3 backend validates them (an empty bucket would otherwise reach S3 as a
+        // request that cannot be built).
+        for (name, value) in [("bucket", &bucket), ("key", &key)] {
+            if value.trim().is_empty() {
+                return Err(format!("config.{name}: the value cannot be empty or all whitespace"));
+            }
+        }
+        if key.starts_with('/') || key.ends_with('/') {
+            return Err(format!("config.key: the value must not start or end with \"/\" (it is {key:?})"));
+        }
+        if key.contains("//") {
+            return Err(format!("config.key: the value must not contain \"//\" (it is {key:?})"));
+        }
         let key = match config.get("workspace").and_then(Value::as_str).unwrap_or("default") {
             "default" => key,
             ws => {
@@ -205,6 +218,24 @@ mod tests {
             ("region".to_string(), Value::from("us-east-1")),
         ]));
         config("s3", &[("config", settings), ("workspace", workspace.into())])
+    }
+
+    /// The s3 backend's own checks: a placeholder left empty is refused by name, not sent.
+    #[test]
+    fn an_empty_bucket_or_a_malformed_key_is_refused_as_the_backend_refuses_it() {
+        let with = |bucket: &str, key: &str| {
+            let settings = Value::Map(BTreeMap::from([
+                ("bucket".to_string(), Value::from(bucket)),
+                ("key".to_string(), Value::from(key)),
+                ("region".to_string(), Value::from("us-east-1")),
+            ]));
+            S3Location::from_config(&config("s3", &[("config", settings)]))
+        };
+        assert!(with(" ", "a.tfstate").unwrap_err().contains("config.bucket: the value cannot be empty"));
+        assert!(with("b", "").unwrap_err().contains("config.key: the value cannot be empty"));
+        assert!(with("b", "/a.tfstate").unwrap_err().contains("must not start or end with"));
+        assert!(with("b", "a//b.tfstate").unwrap_err().contains("must not contain"));
+        assert!(with("b", "global/iam/terraform.tfstate").is_ok());
     }
 
     fn empty() -> Inventory {

@@ -18,6 +18,7 @@ mod global_types;
 mod graph;
 mod harness;
 mod ignore_tags;
+mod module_apply;
 mod native_apply;
 mod native_arguments;
 mod phases;

@@ -562,6 +562,11 @@ fn module_calls_may_read_each_others_independent_outputs() {
     assert_eq!(deps("module.sec.aws_security_group.s"), ["module.net.aws_vpc.v"]);
     assert_eq!(deps("module.net.aws_instance.web"), ["module.sec.aws_security_group.s"]);
     assert_eq!(steps.len(), 3, "each instance once, however many rounds evaluated it");
+    // A local between the calls (one call's output made into another's input) is part of the
+    // group, and known once what it reads is.
+    let web =
+        plan["resource_changes"].as_array().unwrap().iter().find(|c| c["address"] == "module.net.aws_instance.web");
+    assert_eq!(web.unwrap()["change"]["after"]["user_data"], "#!/bin/sh\necho web");
 }
 
 #[test]
