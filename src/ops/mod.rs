@@ -287,6 +287,7 @@ impl Parsed {
         if !declared
             .any(|r| (r.mode == config::Mode::Managed && scoped(&r.ty).is_some()) || remote_state(r.mode, &r.ty))
             && !self.declares_served_types()
+            && !self.declares_provider_data()
         {
             return reads;
         }
@@ -337,6 +338,17 @@ impl Parsed {
 
     /// Whether the configuration declares types served through the provider host (managed
     /// types, or data sources drplan neither reads nor computes itself).
+    /// Whether a data source the provider may read (drplan computes none of its values
+    /// itself) is declared: its read is recorded with the live state.
+    fn declares_provider_data(&self) -> bool {
+        let mut declared = self.loaded.tree.modules.iter().flat_map(|m| &m.resources);
+        declared.any(|r| {
+            r.mode == config::Mode::Data
+                && !crate::live::computed::is_computed(&r.ty)
+                && self.hosted.block(r.mode, &r.ty).is_some()
+        })
+    }
+
     pub fn declares_served_types(&self) -> bool {
         let mut declared = self.loaded.tree.modules.iter().flat_map(|m| &m.resources);
         declared.any(|r| {

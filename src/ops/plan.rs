@@ -129,7 +129,8 @@ fn plan_once(
         .with_host(host.cloned())
         .with_regional(regional.cloned())
         .with_replaced(pass.replaced.clone())
-        .with_deferred(pass.deferred.clone(), pass.first);
+        .with_deferred(pass.deferred.clone(), pass.first)
+        .replaying();
     let config = evaluate_with(parsed, &view, host.map(|h| h.plugin()))?;
     let build_opts = BuildOptions {
         workspace: &opts.load.workspace,
@@ -241,48 +242,35 @@ pub fn read_live(
     let inventory = Inventory::new(snapshot, crate::resources::natural_key);
     let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir).with_host(host.cloned());
     let reads = parsed.second_reads(&view);
+    // What data sources read through the provider is recorded with the rest.
+    let mut recorded = view.recorded();
     drop(view);
     let mut snapshot = inventory.snapshot;
     if reads.is_empty() {
+        snapshot.objects.append(&mut recorded);
+        snapshot.sort();
         return Ok(snapshot);
     }
     let known: HashSet<(String, String, String)> =
         snapshot.objects.iter().map(|o| (o.region.clone(), o.ty.clone(), o.id.clone())).collect();
     let mut fresh = if reads.scopes.is_empty() { Vec::new() } else { cloud.scoped(request, &reads.scopes)? };
     if let Some(host) = host.filter(|_| !reads.served.is_empty()) {
-        let tagged = cloud.tagged(request)?;
-        let account = snapshot.account_id.as_deref();
-        let found = crate::provider::discover::discover(
-            host,
-            &request.dr_region,
-            account,
-            &request.stack,
-            &tagged,
-            &reads.served,
-        );
-        if !found.unreadable.is_empty() {
-            return Err(Error::Cloud {
-                operation: "terraform-provider-aws ImportResourceState".into(),
-                region: request.dr_region.clone(),
-                message: {
-                    let it = if found.unreadable.len() == 1 { "it" } else { "them" };
-                    format!(
-                        "the stack's tags are on {}, but the provider could not read {it}; planning {it} as new would duplicate {it}, so there is no plan (the provider log: set DRPLAN_PROVIDER_LOG=FILE and TF_LOG=debug)",
-                        found.unreadable.join(", ")
-                    )
-                },
-            });
-        }
-        fresh.extend(found.objects);
+        fresh.extend(served_objects(host, cloud, request, snapshot.account_id.as_deref(), &reads.served)?);
     }
     // What was just found by tag (a served zone, a bucket) can name what is read next: a record's
     // zone, an untaggable object's import id. Evaluate again with it.
+    fresh.append(&mut recorded);
     let again = (!fresh.is_empty() && (reads.unscoped || reads.declares_untagged)).then(|| {
         let mut known = snapshot.clone();
         known.objects.extend(fresh.iter().cloned());
         let inventory = Inventory::new(known, crate::resources::natural_key);
         let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir).with_host(host.cloned());
-        parsed.second_reads(&view)
+        let reads = parsed.second_reads(&view);
+        (reads, view.recorded())
+    });
+    let again = again.map(|(reads, mut recorded)| {
+        fresh.append(&mut recorded);
+        reads
     });
     if let Some(again) = &again {
         let mut scopes = again.scopes.clone();
@@ -312,7 +300,8 @@ pub fn read_live(
             }
         }
     }
-    let new = fresh.into_iter().filter(|o| !known.contains(&(o.region.clone(), o.ty.clone(), o.id.clone())));
+    let mut known = known;
+    let new = fresh.into_iter().filter(|o| known.insert((o.region.clone(), o.ty.clone(), o.id.clone())));
     snapshot.objects.extend(new);
     if let Some(host) = host {
         // The schema each provider state was read under, so a newer provider can upgrade it.
@@ -324,6 +313,33 @@ pub fn read_live(
     }
     snapshot.sort();
     Ok(snapshot)
+}
+
+/// The objects of provider-served types the stack's tags are on, read through the provider; an
+/// error when one cannot be read (planning it as new would duplicate it).
+fn served_objects(
+    host: &Arc<crate::provider::Host>,
+    cloud: &dyn Cloud,
+    request: &InventoryRequest,
+    account: Option<&str>,
+    served: &[crate::provider::discover::Wanted],
+) -> Result<Vec<crate::live::LiveObject>, Error> {
+    let tagged = cloud.tagged(request)?;
+    let found = crate::provider::discover::discover(host, &request.dr_region, account, &request.stack, &tagged, served);
+    if !found.unreadable.is_empty() {
+        return Err(Error::Cloud {
+            operation: "terraform-provider-aws ImportResourceState".into(),
+            region: request.dr_region.clone(),
+            message: {
+                let it = if found.unreadable.len() == 1 { "it" } else { "them" };
+                format!(
+                    "the stack's tags are on {}, but the provider could not read {it}; planning {it} as new would duplicate {it}, so there is no plan (the provider log: set DRPLAN_PROVIDER_LOG=FILE and TF_LOG=debug)",
+                    found.unreadable.join(", ")
+                )
+            },
+        });
+    }
+    Ok(found.objects)
 }
 
 /// Brings provider states a snapshot recorded under an older schema of their type (a snapshot

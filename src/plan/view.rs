@@ -10,6 +10,7 @@ use crate::config::Mode;
 use crate::eval::Value;
 use crate::expand::{DataRead, LiveView, ManagedRef};
 use crate::live::{Inventory, LiveObject, data};
+use crate::provider::recorded;
 use crate::resources::{natural_key, natural_key_fields};
 use crate::schema;
 
@@ -37,6 +38,11 @@ pub struct PlanView<'a> {
     provisional: bool,
     /// The reads `provisional` left unknown.
     unsettled: RefCell<BTreeSet<String>>,
+    /// Whether reads through the provider take what the live state recorded of them (while
+    /// planning; apply reads again, after its writes).
+    replay: bool,
+    /// What was read through the provider ([`recorded::record`]), by region, type and key.
+    recorded: RefCell<std::collections::BTreeMap<(String, String, String), LiveObject>>,
 }
 
 impl<'a> PlanView<'a> {
@@ -52,7 +58,15 @@ impl<'a> PlanView<'a> {
             deferred: BTreeSet::new(),
             provisional: false,
             unsettled: RefCell::default(),
+            replay: false,
+            recorded: RefCell::default(),
         }
+    }
+
+    /// Takes recorded reads from the live state instead of reading again (see the field).
+    pub fn replaying(mut self) -> Self {
+        self.replay = true;
+        self
     }
 
     /// Reads `deferred` during apply; with `provisional`, a first plan (see the fields).
@@ -136,10 +150,7 @@ impl PlanView<'_> {
         let host = self.host_for(region)?;
         let hosted = host.as_deref().filter(|h| !data::is_native(ty) && h.block(Mode::Data, ty).is_some());
         if let Some(host) = hosted {
-            // On a thread of its own: the host waits on its runtime, which is not allowed on a
-            // thread that runs another (apply evaluates from inside one).
-            let read = std::thread::scope(|s| s.spawn(|| host.read_data(ty, config)).join());
-            return read.unwrap_or_else(|_| Err(format!("reading {ty} through the provider failed")));
+            return self.read_through(host, ty, region, config);
         }
         if self.inventory.is_empty() {
             return Ok(None); // read during apply, as Terraform defers it
@@ -149,14 +160,11 @@ impl PlanView<'_> {
             // Not among what the inventory holds (a public AMI, another account's snapshot):
             // the provider asks AWS itself, in its region.
             Err(why) => match host.as_deref().filter(|h| h.block(Mode::Data, ty).is_some()) {
-                Some(host) => {
-                    let read = std::thread::scope(|s| s.spawn(|| host.read_data(ty, config)).join());
-                    match read.unwrap_or_else(|_| Err(format!("reading {ty} through the provider failed"))) {
-                        Ok(Some(value)) => Some(value),
-                        Ok(None) => return Err(why),
-                        Err(e) => return Err(format!("{why}; terraform-provider-aws: {e}")),
-                    }
-                }
+                Some(host) => match self.read_through(host, ty, region, config) {
+                    Ok(Some(value)) => Some(value),
+                    Ok(None) => return Err(why),
+                    Err(e) => return Err(format!("{why}; terraform-provider-aws: {e}")),
+                },
                 None => return Err(why),
             },
         };
@@ -164,6 +172,46 @@ impl PlanView<'_> {
             self.read.borrow_mut().insert(format!("{region}/{ty}/{id}"));
         }
         Ok(result)
+    }
+
+    /// Reads a data source through the provider: what the live state recorded of the same read
+    /// while planning ([`crate::provider::recorded`]), else the provider's answer, recorded.
+    fn read_through(
+        &self,
+        host: &crate::provider::Host,
+        ty: &str,
+        region: &str,
+        config: &Value,
+    ) -> Result<Option<Value>, String> {
+        let region = if region.is_empty() { host.region.as_str() } else { region };
+        let block = host.block(Mode::Data, ty);
+        // The same read once already (evaluations repeat), or recorded while planning.
+        let id = block.and_then(|b| recorded::key(config, b));
+        let done = (region.to_string(), recorded::recorded_type(ty), id.unwrap_or_default());
+        if let (Some(block), Some(object)) = (block, self.recorded.borrow().get(&done)) {
+            return Ok(Some(recorded::value_of(object, block)));
+        }
+        if self.replay
+            && let Some((value, key)) = block.and_then(|b| recorded::replay(self.inventory, ty, region, config, b))
+        {
+            self.read.borrow_mut().insert(key);
+            return Ok(Some(value));
+        }
+        // On a thread of its own: the host waits on its runtime, which is not allowed on a
+        // thread that runs another (apply evaluates from inside one).
+        let read = std::thread::scope(|s| s.spawn(|| host.read_data(ty, config)).join());
+        let read = read.unwrap_or_else(|_| Err(format!("reading {ty} through the provider failed")));
+        if let (Ok(Some(value)), Some(block)) = (&read, block)
+            && let Some(object) = recorded::record(ty, region, config, value, block)
+        {
+            self.recorded.borrow_mut().insert(done, object);
+        }
+        read
+    }
+
+    /// What this view read through the provider, as live objects to record.
+    pub fn recorded(&self) -> Vec<LiveObject> {
+        self.recorded.borrow().values().cloned().collect()
     }
 
     fn planned_value_of(&self, m: &ManagedRef, config: &Value) -> Option<Value> {

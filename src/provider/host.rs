@@ -353,7 +353,7 @@ impl Host {
 
 /// A data source's configuration as the provider takes it: the arguments, without what only the
 /// provider computes; `None` while an argument is not known yet.
-fn data_configuration(config: &Value, block: &Block) -> Option<Value> {
+pub(super) fn data_configuration(config: &Value, block: &Block) -> Option<Value> {
     let Value::Map(fields) = config else { return Some(config.clone()) };
     let mut out = BTreeMap::new();
     for (name, attr) in &block.attributes {

@@ -16,6 +16,7 @@ pub mod locate;
 pub mod ownership;
 pub mod plugin;
 pub mod proposed;
+pub mod recorded;
 pub mod regional;
 pub mod schema;
 pub mod state;

@@ -40,6 +40,12 @@ const EXPECTED: &[(&str, &[&str])] = &[
     // Terraform: plans (TERRAFORM-PLAN.txt). Without the provider, the types it serves and
     // `enabled_cloudwatch_logs_exports`, which the native aws_db_instance does not implement.
     ("sumanth12-afk-aws-disaster-recovery-terraform", &["Unsupported resource type", "Unsupported argument"]),
+    // Terraform: plans (TERRAFORM-PLAN.txt). Without the provider, the types it serves, the
+    // arguments only it implements, and the AMI lookup only it recorded (LIVE.json).
+    (
+        "techfxsolutions-terraform-aws-dr-infrastructure",
+        &["Unsupported resource type", "Unsupported argument", "Data source lookup failed"],
+    ),
     // As misa1313's: the registry VPC module's IPv6 arguments, and its routes' `timeouts`
     // blocks, that the hand-written schema lacks (with the provider, they are delegated).
     (
@@ -68,6 +74,7 @@ fn live_of(root: &str) -> String {
 fn root_of(dir: &str) -> String {
     match name_of(dir) {
         "jimmyperalta-dev-aws-global-dr-platform" => format!("{dir}/environments/dr"),
+        "techfxsolutions-terraform-aws-dr-infrastructure" => format!("{dir}/environments/secondary"),
         "toriyama237-aws-multi-region-pilot-light" => dir.to_string(),
         _ => dir.to_string(),
     }
@@ -137,6 +144,9 @@ const WITH_PROVIDER: &[(&str, &[&str], Option<usize>)] = &[
     // in the DR region, 74 counterparts and the derived bucket suffix. Planned against the
     // zones moto reported (LIVE.json), as Terraform was.
     ("sumanth12-afk-aws-disaster-recovery-terraform", &[], Some(35)),
+    // A warm standby root: Terraform's 87 are 86 created and the derived password. Planned
+    // against LIVE.json: the global stack's remote state and the AMI lookup, as recorded.
+    ("techfxsolutions-terraform-aws-dr-infrastructure", &[], Some(86)),
 ];
 
 /// Where the provider is installed, every block of the repositories is checked against its

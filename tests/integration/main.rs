@@ -30,6 +30,7 @@ mod provider;
 mod providers;
 mod random;
 mod readiness;
+mod recorded_reads;
 mod remote_state;
 mod robustness;
 mod seed;
