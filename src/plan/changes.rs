@@ -45,7 +45,7 @@ pub(super) fn base(inst: &Instance, region: &str, change: Change) -> ResourceCha
 
 /// A change with nothing before it: a create, or a data source read during apply.
 pub(super) fn fresh(inst: &Instance, region: &str, action: Action, why: Option<String>) -> ResourceChange {
-    let shown = as_terraform_shows(inst, inst.config.clone());
+    let shown = super::shown_tags::as_terraform_plans_afresh(inst, inst.config.clone());
     let (after, after_unknown, after_sensitive) = json::object(&shown, &inst.sensitive_attrs);
     let change = Change {
         actions: vec![action],
@@ -67,8 +67,11 @@ pub(super) fn update(inst: &Instance, region: &str, live: &LiveObject, decision:
     let after_value = if replace { inst.config.clone() } else { decision.planned(&inst.config) };
     let before = as_terraform_shows(inst, decision.before.clone());
     let (before_json, _, before_sensitive) = json::object(&before, &inst.sensitive_attrs);
-    let (after, after_unknown, after_sensitive) =
-        json::object(&as_terraform_shows(inst, after_value), &inst.sensitive_attrs);
+    let after_value = match replace {
+        true => super::shown_tags::as_terraform_plans_afresh(inst, after_value),
+        false => as_terraform_shows(inst, after_value),
+    };
+    let (after, after_unknown, after_sensitive) = json::object(&after_value, &inst.sensitive_attrs);
     let actions = match (replace, inst.lifecycle.create_before_destroy) {
         (false, _) => vec![Action::Update],
         (true, false) => vec![Action::Delete, Action::Create],

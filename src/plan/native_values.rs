@@ -61,8 +61,11 @@ pub(super) fn fill(
         match answer {
             Ok(planned) => {
                 let sensitive = super::served::sensitive_attrs(host, inst);
-                let (after, after_unknown, after_sensitive) =
-                    json::object(&super::shown_tags::as_terraform_shows(inst, planned.planned), &sensitive);
+                let shown = match c.change.actions == [Action::Update] {
+                    true => super::shown_tags::as_terraform_shows(inst, planned.planned),
+                    false => super::shown_tags::as_terraform_plans_afresh(inst, planned.planned),
+                };
+                let (after, after_unknown, after_sensitive) = json::object(&shown, &sensitive);
                 c.change.after = after;
                 c.change.after_unknown = after_unknown;
                 c.change.after_sensitive = after_sensitive;

@@ -15,7 +15,7 @@ use crate::eval::Value;
 use crate::expand::Instance;
 use crate::live::{Inventory, LiveObject};
 use crate::provider::host::{PlanItem, PlannedState};
-use crate::provider::ownership::{carrier, with_ownership_tags};
+use crate::provider::ownership::{carrier, with_ownership_tags, without_unknown_digest};
 use crate::provider::schema::Block;
 use crate::provider::{Host, codec};
 
@@ -52,6 +52,7 @@ pub(super) fn plan(host: &Host, stack: &str, inv: &Inventory, work: &[Work], out
         let block = host.block(Mode::Managed, &w.inst.ty).unwrap_or(&none);
         let config = provider_config(block, w.inst, stack);
         let prior = host.block_on(host.refreshed_prior(&w.inst.ty, w.live, &config));
+        let config = without_unknown_digest(config, &prior);
         items.push(PlanItem { ty: w.inst.ty.clone(), config: served_config(config, &prior, &w.inst.lifecycle), prior });
     }
     for ((w, item), answer) in work.iter().zip(&items).zip(host.plan_all(&items)) {
@@ -146,7 +147,12 @@ fn change(
     sensitive: &BTreeSet<String>,
 ) -> ResourceChange {
     let shown = |v: &Value| super::shown_tags::as_terraform_shows(w.inst, v.clone());
-    let (after, after_unknown, after_sensitive) = json::object(&shown(&planned.planned), sensitive);
+    let afresh = w.live.is_none() || decision.replace();
+    let after = match afresh {
+        true => super::shown_tags::as_terraform_plans_afresh(w.inst, planned.planned.clone()),
+        false => shown(&planned.planned),
+    };
+    let (after, after_unknown, after_sensitive) = json::object(&after, sensitive);
     let (before, before_sensitive) = match w.live {
         Some(_) => {
             let (before, _, mask) = json::object(&shown(prior), sensitive);

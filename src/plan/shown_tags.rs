@@ -64,6 +64,24 @@ pub(super) fn changed_attributes(
     out
 }
 
+/// [`as_terraform_shows`] for a value planned with no prior object (a create, or the create half
+/// of a replacement), as provider-aws plans one: an empty `tags` map is null, and an empty
+/// `tags_all` is unknown until AWS reports the tags the object got.
+pub(super) fn as_terraform_plans_afresh(inst: &Instance, value: Value) -> Value {
+    let shown = as_terraform_shows(inst, value);
+    let Value::Map(mut fields) = shown else { return shown };
+    if inst.mode == Mode::Managed {
+        let empty = |v: Option<&Value>| v.and_then(Value::as_map).is_some_and(BTreeMap::is_empty);
+        if empty(fields.get("tags")) {
+            fields.insert("tags".into(), Value::Null);
+        }
+        if empty(fields.get("tags_all")) {
+            fields.insert("tags_all".into(), Value::Unknown);
+        }
+    }
+    Value::Map(fields)
+}
+
 /// `value` (a state of managed instance `inst`: planned, or as read) with `tags` and `tags_all`
 /// as Terraform shows them. A native type's value without `tags_all` (no provider planned it)
 /// gets it from the merged tags when they are known, and unknown otherwise, as the provider

@@ -79,6 +79,38 @@ pub fn with_ownership_tags(config: Value, block: &Block, stack: &str, address: &
     Value::Map(fields)
 }
 
+/// `config` (with ownership tags) as planned while some of its arguments are unknown: its
+/// [`CONFIG_TAG`] cannot be computed yet, and an unknown tag would make the provider plan the
+/// whole `tags_all` unknown, where Terraform knows it. The tag keeps the value `prior` has (it
+/// is written anew at apply, from the configuration then known), or is left out of the plan.
+pub fn without_unknown_digest(config: Value, prior: &Value) -> Value {
+    let Value::Map(mut fields) = config else { return config };
+    let kept = tags_of(prior).get(CONFIG_TAG).cloned().map(Value::String);
+    match fields.get_mut("tags") {
+        Some(Value::Map(tags)) if tags.get(CONFIG_TAG) == Some(&Value::Unknown) => {
+            match &kept {
+                Some(digest) => tags.insert(CONFIG_TAG.into(), digest.clone()),
+                None => tags.remove(CONFIG_TAG),
+            };
+        }
+        _ => {}
+    }
+    if let Some(Value::Set(blocks) | Value::List(blocks)) = fields.get_mut("tag") {
+        let ours = |b: &Value| b.get("key").and_then(Value::as_str) == Some(CONFIG_TAG);
+        if let Some(at) = blocks.iter().position(|b| ours(b) && b.get("value") == Some(&Value::Unknown)) {
+            match (&kept, &mut blocks[at]) {
+                (Some(digest), Value::Map(block)) => {
+                    block.insert("value".into(), digest.clone());
+                }
+                _ => {
+                    blocks.remove(at);
+                }
+            }
+        }
+    }
+    Value::Map(fields)
+}
+
 /// SHA-256 of a configuration's arguments other than its tags; `None` while some are unknown.
 fn config_digest(fields: &BTreeMap<String, Value>) -> Option<String> {
     use sha2::Digest;
@@ -237,6 +269,26 @@ mod tests {
                 .filter(|b| b.get("key") != Some(&s("team")))
                 .all(|b| b.get("propagate_at_launch") == Some(&Value::Bool(false)))
         );
+    }
+
+    /// A digest that cannot be computed yet is no tag of the plan: the prior's is kept, or it
+    /// is left out, so the provider still knows `tags_all`.
+    #[test]
+    fn an_unknown_digest_is_kept_from_the_prior_or_left_out() {
+        let config = Value::Map([("name".to_string(), Value::Unknown)].into());
+        for block in [map_tagged(), block_tagged()] {
+            let planned = with_ownership_tags(config.clone(), &block, "prod", "aws_sns_topic.t");
+            let tags = |v: &Value| v.get("tags").or_else(|| v.get("tag")).cloned().unwrap_or(Value::Null);
+            assert!(!tags(&planned).is_wholly_known(), "the digest is unknown");
+            let fresh = without_unknown_digest(planned.clone(), &Value::Null);
+            assert!(tags(&fresh).is_wholly_known());
+            assert_eq!(tags_of(&fresh).get(CONFIG_TAG), None);
+            assert_eq!(tags_of(&fresh).get(ADDRESS_TAG).map(String::as_str), Some("aws_sns_topic.t"));
+            let prior =
+                Value::Map([("tags_all".to_string(), Value::Map([(CONFIG_TAG.to_string(), s("abc"))].into()))].into());
+            let kept = without_unknown_digest(planned, &prior);
+            assert_eq!(tags_of(&kept).get(CONFIG_TAG).map(String::as_str), Some("abc"));
+        }
     }
 
     /// Arguments AWS does not report back are taken as configured only when the object was
