@@ -172,12 +172,8 @@ fn change(
         &w.region,
         Change { actions, before, after, after_unknown, before_sensitive, after_sensitive, replace_paths },
     );
-    c.drplan.config_digest = planned
-        .planned
-        .get("tags")
-        .and_then(|t| t.get(crate::provider::ownership::CONFIG_TAG))
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    c.drplan.config_digest =
+        crate::provider::ownership::tags_of(&planned.planned).remove(crate::provider::ownership::CONFIG_TAG);
     match w.live {
         None => c.drplan.shown = super::shown_tags::shown_on_create(w.inst),
         Some(live) => {

@@ -83,12 +83,19 @@ pub(super) fn as_terraform_plans_afresh(inst: &Instance, value: Value) -> Value 
 }
 
 /// `value` (a state of managed instance `inst`: planned, or as read) with `tags` and `tags_all`
-/// as Terraform shows them. A native type's value without `tags_all` (no provider planned it)
+/// (and `tag` blocks, as an Auto Scaling group has) as Terraform shows them. A native type's value without `tags_all` (no provider planned it)
 /// gets it from the merged tags when they are known, and unknown otherwise, as the provider
 /// plans it.
 pub(super) fn as_terraform_shows(inst: &Instance, value: Value) -> Value {
     let Value::Map(mut fields) = value else { return value };
-    if inst.mode != Mode::Managed || !fields.contains_key("tags") {
+    if inst.mode != Mode::Managed {
+        return Value::Map(fields);
+    }
+    if let Some(Value::Set(blocks) | Value::List(blocks)) = fields.get_mut("tag") {
+        let ours = |b: &Value| b.get("key").and_then(Value::as_str).is_some_and(|k| k.starts_with(OWNERSHIP_PREFIX));
+        blocks.retain(|b| !ours(b));
+    }
+    if !fields.contains_key("tags") {
         return Value::Map(fields);
     }
     let tags = fields.remove("tags").unwrap_or(Value::Null);

@@ -146,12 +146,24 @@ fn arguments(c: &ResourceChange, stack: &str) -> Option<String> {
         };
         args.insert(n.to_string(), value);
     }
-    if taggable(c) && c.verb() != Some(StepAction::Update) {
+    if c.verb() != Some(StepAction::Update) {
         let mut tags = view(c, "", &[], stack).tags();
         if let Some(digest) = &c.drplan.config_digest {
             tags.insert(crate::provider::ownership::CONFIG_TAG.into(), digest.clone());
         }
-        args.insert("tags".into(), serde_json::json!(tags));
+        match after.get("tag") {
+            // `tag` blocks (an Auto Scaling group's): ownership tags as blocks, never propagated.
+            Some(Json::Array(blocks)) if !taggable(c) => {
+                let ours = tags
+                    .into_iter()
+                    .map(|(key, value)| serde_json::json!({"key": key, "propagate_at_launch": false, "value": value}));
+                args.insert("tag".into(), Json::Array(blocks.iter().cloned().chain(ours).collect()));
+            }
+            _ if taggable(c) => {
+                args.insert("tags".into(), serde_json::json!(tags));
+            }
+            _ => {}
+        }
     }
     serde_json::to_string_pretty(&args).ok()
 }

@@ -177,6 +177,7 @@ fn real_repositories_with_the_provider() {
             let summary = format!("Plan: {creates} to add, 0 to change, 0 to destroy.");
             assert!(plan.stdout.contains(&summary), "{name}: {}", plan.stdout);
             same_addresses_as_terraform(&installed, &dir, &inside, live);
+            same_values_as_terraform(&installed, &dir, &inside, live);
         }
     }
 }
@@ -209,5 +210,58 @@ fn same_addresses_as_terraform(
     }
     for a in created.iter().chain(&counterparts) {
         assert!(theirs.contains(a.as_str()), "{dir}: drplan plans {a}, which Terraform does not");
+    }
+}
+
+/// Where Terraform's planned values were recorded (TERRAFORM-VALUES.json: per created address,
+/// every value it knows at plan time), drplan's plan has each of them, equal: none missing,
+/// none different. An empty list or map and null are the same (Terraform's JSON plan mixes them).
+fn same_values_as_terraform(
+    installed: &crate::harness::InstalledProvider,
+    dir: &str,
+    inside: &std::path::Path,
+    live: &str,
+) {
+    let Ok(oracle) = std::fs::read_to_string(crate::harness::root().join(dir).join("TERRAFORM-VALUES.json")) else {
+        return;
+    };
+    let theirs: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&oracle).unwrap();
+    let run = installed.drplan_in(inside, &["plan", ".", "--live", live, "--format", "json"]);
+    assert_eq!(run.code, 0, "{dir}: {}", run.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let changes = crate::harness::changes(&plan);
+    let ours: std::collections::BTreeMap<&str, &serde_json::Value> =
+        changes.iter().filter_map(|c| Some((c["address"].as_str()?, &c["change"]["after"]))).collect();
+    let mut wrong = Vec::new();
+    for (address, values) in &theirs {
+        let Some(after) = ours.get(address.as_str()) else {
+            wrong.push(format!("{address}: not created"));
+            continue;
+        };
+        differences(values, after, address, &mut wrong);
+    }
+    assert!(wrong.is_empty(), "{dir}: {} values differ from Terraform's:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+/// Where `ours` lacks or differs from a value of `theirs` (a known value Terraform plans).
+fn differences(theirs: &serde_json::Value, ours: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    use serde_json::Value as Json;
+    let empty = |v: &Json| {
+        v.is_null() || v.as_array().is_some_and(Vec::is_empty) || v.as_object().is_some_and(|m| m.is_empty())
+    };
+    match (theirs, ours) {
+        (Json::Object(t), Json::Object(o)) => {
+            for (k, v) in t {
+                differences(v, o.get(k).unwrap_or(&Json::Null), &format!("{path}.{k}"), out);
+            }
+        }
+        (Json::Array(t), Json::Array(o)) if t.len() == o.len() => {
+            for (i, (tv, ov)) in t.iter().zip(o).enumerate() {
+                differences(tv, ov, &format!("{path}[{i}]"), out);
+            }
+        }
+        (t, o) if t == o || empty(t) && empty(o) => {}
+        (t, Json::Null) => out.push(format!("{path}: missing (Terraform: {t})")),
+        (t, o) => out.push(format!("{path}: {o} (Terraform: {t})")),
     }
 }
