@@ -48,8 +48,8 @@ pub fn plan(opts: &PlanOptions) -> Result<Planned, Error> {
     let recovery = settings.recovery;
     let identity = request.identities.get(&recovery.region);
     let host = start_host(&parsed, &recovery.region, opts.cloud, identity, ignore_tags)?;
-    let snapshot = upgrade_recorded(read_live(&parsed, opts.cloud, &request, host.as_ref())?, host.as_ref())?;
-    let regional = regional_hosts(&parsed, opts.cloud, &request, host.as_ref(), &snapshot);
+    let (snapshot, regional) = read_live(&parsed, opts.cloud, &request, host.as_ref())?;
+    let snapshot = upgrade_recorded(snapshot, host.as_ref())?;
     let hosts = (host.as_ref(), regional.as_ref());
     let inventory = Inventory::new(snapshot, crate::resources::natural_key);
     let mut pass = Pass { first: true, ..Pass::default() };
@@ -228,19 +228,24 @@ fn regional_hosts(
 /// `terraform_remote_state` data sources read, and (with the provider host) the objects of
 /// types the provider serves, found by tag or by their configured names, then those AWS cannot
 /// tag, by the import ids their configuration implies. A recorded snapshot
-/// already holds all of it.
+/// already holds all of it. Also returns the provider hosts of the other regions, which read
+/// data sources there (a primary's AMI lookup), recorded too.
 pub fn read_live(
     parsed: &Parsed,
     cloud: &dyn Cloud,
     request: &InventoryRequest,
     host: Option<&Arc<crate::provider::Host>>,
-) -> Result<LiveSnapshot, Error> {
+) -> Result<(LiveSnapshot, Option<Arc<Regional>>), Error> {
     let snapshot = cloud.inventory(request)?;
+    let regional = regional_hosts(parsed, cloud, request, host, &snapshot);
     if !cloud.reads_after_evaluation() {
-        return Ok(snapshot);
+        return Ok((snapshot, regional));
     }
     let inventory = Inventory::new(snapshot, crate::resources::natural_key);
-    let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir).with_host(host.cloned());
+    let view = PlanView::new(&inventory)
+        .rooted(&parsed.loaded.tree.root().dir)
+        .with_host(host.cloned())
+        .with_regional(regional.clone());
     let reads = parsed.second_reads(&view);
     // What data sources read through the provider is recorded with the rest.
     let mut recorded = view.recorded();
@@ -249,7 +254,7 @@ pub fn read_live(
     if reads.is_empty() {
         snapshot.objects.append(&mut recorded);
         snapshot.sort();
-        return Ok(snapshot);
+        return Ok((snapshot, regional));
     }
     let known: HashSet<(String, String, String)> =
         snapshot.objects.iter().map(|o| (o.region.clone(), o.ty.clone(), o.id.clone())).collect();
@@ -264,7 +269,10 @@ pub fn read_live(
         let mut known = snapshot.clone();
         known.objects.extend(fresh.iter().cloned());
         let inventory = Inventory::new(known, crate::resources::natural_key);
-        let view = PlanView::new(&inventory).rooted(&parsed.loaded.tree.root().dir).with_host(host.cloned());
+        let view = PlanView::new(&inventory)
+            .rooted(&parsed.loaded.tree.root().dir)
+            .with_host(host.cloned())
+            .with_regional(regional.clone());
         let reads = parsed.second_reads(&view);
         (reads, view.recorded())
     });
@@ -312,7 +320,7 @@ pub fn read_live(
         }
     }
     snapshot.sort();
-    Ok(snapshot)
+    Ok((snapshot, regional))
 }
 
 /// The objects of provider-served types the stack's tags are on, read through the provider; an

@@ -16,7 +16,7 @@ pub fn snapshot(load: &LoadOptions, cloud: &dyn Cloud) -> Result<LiveSnapshot, E
     let recovery = settings.recovery;
     let identity = request.identities.get(&recovery.region);
     let host = super::plan::start_host(&parsed, &recovery.region, cloud, identity, ignore_tags)?;
-    let mut snap = super::plan::read_live(&parsed, cloud, &request, host.as_ref())?;
+    let (mut snap, _) = super::plan::read_live(&parsed, cloud, &request, host.as_ref())?;
     snap.sort();
     Ok(snap)
 }

@@ -1,5 +1,6 @@
 //! Data sources read through the provider are recorded with the live state: a plan from the
-//! recorded snapshot, offline, reads what the online plan read (tests/fixtures/plans/recorded-reads).
+//! recorded snapshot, offline, reads what the online plan read (tests/fixtures/plans/recorded-reads),
+//! in the DR region and, through a provider of its own, in the primary's.
 
 use crate::harness::{InstalledProvider, Moto};
 
@@ -32,6 +33,16 @@ fn an_offline_plan_from_a_snapshot_reads_what_the_provider_read() {
     let recorded: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
     let types: Vec<&str> = recorded["objects"].as_array().unwrap().iter().filter_map(|o| o["type"].as_str()).collect();
     assert!(types.contains(&"data.aws_sns_topic") && types.contains(&"data.aws_ami"), "{types:?}");
+    // The primary's lookup too, in its own region.
+    let amis: Vec<&str> = recorded["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["type"] == "data.aws_ami")
+        .filter_map(|o| o["region"].as_str())
+        .collect();
+    assert_eq!(amis, ["us-east-1", "us-west-2"], "the AMI lookups recorded");
+    assert!(online["output_changes"]["primary_ami"]["after"].as_str().is_some_and(|a| a.starts_with("ami-")));
 
     // No AWS at all: what the plan reads comes from the file.
     let offline = p.drplan(&["plan", DIR, "--live", file, "--format", "json"]);
