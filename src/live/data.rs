@@ -48,7 +48,11 @@ pub fn read(inv: &Inventory, ty: &str, region: &str, config: &Value) -> Result<O
     };
     let most_recent = config.get("most_recent") == Some(&Value::Bool(true));
     let chosen = match candidates.len() {
-        0 => return Err(format!("no {ty} in {object_region} matches {}", describe(config))),
+        0 => {
+            return recorded(inv, ty, region, config)
+                .map(Some)
+                .ok_or_else(|| format!("no {ty} in {object_region} matches {}", describe(config)));
+        }
         1 => candidates[0],
         n if most_recent => {
             let key = if ty == "aws_ami" { "creation_date" } else { "snapshot_create_time" };
@@ -69,6 +73,37 @@ pub fn read(inv: &Inventory, ty: &str, region: &str, config: &Value) -> Result<O
         }
     };
     Ok(Some(result(ty, chosen, config)))
+}
+
+/// What the provider read with the same arguments in `region`, recorded with the live state
+/// as `data.<type>` (a public AMI the inventory does not hold): a plan without the provider
+/// reads it too. `None` unless exactly one recorded read matches.
+fn recorded(inv: &Inventory, ty: &str, region: &str, config: &Value) -> Option<Value> {
+    let recorded_type = format!("data.{ty}");
+    let mut found = inv.of_type(&recorded_type, region).filter(|o| {
+        let recorded = serde_json::Value::Object(o.attributes.clone().into_iter().collect());
+        same_arguments(config, &recorded)
+    });
+    let object = found.next().filter(|_| found.next().is_none())?;
+    let mut out: BTreeMap<String, Value> = config.as_map().cloned().unwrap_or_default();
+    out.extend(object.attributes.iter().map(|(k, v)| (k.clone(), Value::from_json(v))));
+    Some(Value::Map(out))
+}
+
+/// Whether what a data source was read with (`recorded`, as the provider keeps it) has every
+/// argument `config` sets, equal: blocks in any order, attributes the configuration leaves
+/// unset (or computed, unknown) ignored.
+fn same_arguments(config: &Value, recorded: &serde_json::Value) -> bool {
+    match (config, recorded) {
+        (Value::Null | Value::Unknown, _) => true,
+        (Value::Map(args), serde_json::Value::Object(got)) => {
+            args.iter().all(|(k, v)| v.is_null() || v.is_unknown() || got.get(k).is_some_and(|g| same_arguments(v, g)))
+        }
+        (Value::List(items) | Value::Set(items), serde_json::Value::Array(got)) => {
+            items.len() == got.len() && items.iter().all(|i| got.iter().any(|g| same_arguments(i, g)))
+        }
+        (v, g) => *v == Value::from_json(g),
+    }
 }
 
 struct Query<'a> {
@@ -379,6 +414,27 @@ mod tests {
 
     fn config(pairs: serde_json::Value) -> Value {
         Value::from_json(&pairs)
+    }
+
+    /// A lookup the inventory cannot answer takes what the provider read with the same
+    /// arguments, recorded with the live state; other arguments, or another region, do not.
+    #[test]
+    fn a_recorded_provider_read_answers_the_same_lookup() {
+        let mut s = LiveSnapshot::empty();
+        let attrs = serde_json::json!({
+            "id": "ami-public", "image_id": "ami-public", "most_recent": true, "owners": ["amazon"],
+            "filter": [{"name": "name", "values": ["amzn2-ami-hvm-*"]}], "name_regex": null,
+        });
+        s.objects = vec![obj("data.aws_ami", "us-east-1", "5f1d2c", attrs, &[])];
+        let inv = Inventory::new(s, crate::live::no_natural_keys);
+        let q = |pattern: &str| {
+            config(serde_json::json!({"most_recent": true, "owners": ["amazon"],
+                "filter": [{"name": "name", "values": [pattern]}]}))
+        };
+        let v = read(&inv, "aws_ami", "us-east-1", &q("amzn2-ami-hvm-*")).unwrap().unwrap();
+        assert_eq!(v.get("id"), Some(&Value::from("ami-public")));
+        assert!(read(&inv, "aws_ami", "us-east-1", &q("al2023-*")).is_err());
+        assert!(read(&inv, "aws_ami", "us-west-2", &q("amzn2-ami-hvm-*")).is_err());
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub(super) fn base(inst: &Instance, region: &str, change: Change) -> ResourceCha
             shown: Vec::new(),
             reasons: Vec::new(),
             config_digest: None,
+            single_blocks: Vec::new(),
         },
     }
 }
@@ -166,6 +167,7 @@ pub(super) fn delete(obj: &LiveObject, addr: &str, sensitive: &BTreeSet<String>)
             shown: Vec::new(),
             reasons: vec!["owned by this stack but no longer in the configuration".into()],
             config_digest: None,
+            single_blocks: Vec::new(),
         },
     }
 }

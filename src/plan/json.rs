@@ -58,6 +58,35 @@ pub(crate) fn output(v: &Value, sensitive: bool) -> (Json, bool) {
     (val, mask == Json::Bool(true) || !v.is_wholly_known())
 }
 
+/// `value` (a resource's state, its type's schema `block`) in the shape Terraform writes it:
+/// drplan keeps a `single` or `group` nested block (`timeouts`) as a list of one, as it keeps
+/// its own blocks; Terraform's JSON has the object itself.
+pub(super) fn terraform_shape(value: Value, block: &crate::provider::schema::Block) -> Value {
+    let Value::Map(mut fields) = value else { return value };
+    for (name, bt) in &block.block_types {
+        let Some(v) = fields.remove(name) else { continue };
+        let shaped = match v {
+            Value::List(mut items) if matches!(bt.nesting_mode.as_str(), "single" | "group") && items.len() == 1 => {
+                terraform_shape(items.remove(0), &bt.block)
+            }
+            Value::List(items) => Value::List(items.into_iter().map(|i| terraform_shape(i, &bt.block)).collect()),
+            Value::Set(items) => Value::set(items.into_iter().map(|i| terraform_shape(i, &bt.block)).collect()),
+            other => other,
+        };
+        fields.insert(name.clone(), shaped);
+    }
+    Value::Map(fields)
+}
+
+/// The single nested blocks [`terraform_shape`] turned into objects in `value`.
+pub(super) fn single_blocks(value: &Value, block: &crate::provider::schema::Block) -> Vec<String> {
+    let single = |(name, bt): (&String, &crate::provider::schema::BlockType)| {
+        let one = matches!(bt.nesting_mode.as_str(), "single" | "group");
+        (one && matches!(value.get(name), Some(Value::Map(_)))).then(|| name.clone())
+    };
+    block.block_types.iter().filter_map(single).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +114,29 @@ mod tests {
         assert_eq!(unknown, serde_json::json!({"id": true}));
         assert_eq!(sensitive, serde_json::json!({"password": true}));
         assert!(!val.to_string().contains("hunter2"));
+    }
+
+    /// A `single` block (`timeouts`) is the object itself, as Terraform writes it; list blocks
+    /// stay lists.
+    #[test]
+    fn single_blocks_are_objects() {
+        use crate::provider::schema::{Block, BlockType};
+        let nested = |mode: &str| BlockType { nesting_mode: mode.into(), ..BlockType::default() };
+        let block = Block {
+            block_types: [("timeouts".to_string(), nested("single")), ("ingress".to_string(), nested("list"))].into(),
+            ..Block::default()
+        };
+        let one = Value::Map([("create".to_string(), "5m".into())].into());
+        let state = Value::Map(
+            [
+                ("timeouts".to_string(), Value::List(vec![one.clone()])),
+                ("ingress".to_string(), Value::List(vec![one.clone()])),
+            ]
+            .into(),
+        );
+        let shaped = terraform_shape(state, &block);
+        assert_eq!(shaped.get("timeouts"), Some(&one));
+        assert_eq!(shaped.get("ingress"), Some(&Value::List(vec![one])));
+        assert_eq!(single_blocks(&shaped, &block), ["timeouts".to_string()]);
     }
 }

@@ -220,6 +220,10 @@ pub struct ChangeDetail {
     /// hand from the runbook needs it to be taken as written with this configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_digest: Option<String>,
+    /// Nested blocks of which the type has at most one (`timeouts`): the change's values hold
+    /// each as an object, as Terraform's JSON does, and renderers show it as a block.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub single_blocks: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -65,6 +65,14 @@ pub(super) fn fill(
                     true => super::shown_tags::as_terraform_shows(inst, planned.planned),
                     false => super::shown_tags::as_terraform_plans_afresh(inst, planned.planned),
                 };
+                let shown = match host.block(Mode::Managed, &c.ty) {
+                    Some(block) => {
+                        let shown = json::terraform_shape(shown, block);
+                        c.drplan.single_blocks = json::single_blocks(&shown, block);
+                        shown
+                    }
+                    None => shown,
+                };
                 let (after, after_unknown, after_sensitive) = json::object(&shown, &sensitive);
                 c.change.after = after;
                 c.change.after_unknown = after_unknown;

@@ -117,7 +117,7 @@ pub(super) fn plan(host: &Host, stack: &str, inv: &Inventory, work: &[Work], out
         {
             not_found_again.insert(w.inst.addr.clone());
         }
-        out.changes.push((w.index, change(w, &item.prior, &planned, &decision, &sensitive)));
+        out.changes.push((w.index, change(w, (&item.prior, &planned), block, &decision, &sensitive)));
     }
     if !not_found_again.is_empty() {
         let list: Vec<String> = not_found_again.into_iter().collect();
@@ -141,17 +141,20 @@ pub(super) fn sensitive_attrs(host: &Host, inst: &Instance) -> BTreeSet<String> 
 
 fn change(
     w: &Work,
-    prior: &Value,
-    planned: &PlannedState,
+    (prior, planned): (&Value, &PlannedState),
+    block: &Block,
     decision: &ServedDecision,
     sensitive: &BTreeSet<String>,
 ) -> ResourceChange {
-    let shown = |v: &Value| super::shown_tags::as_terraform_shows(w.inst, v.clone());
+    let shown = |v: &Value| json::terraform_shape(super::shown_tags::as_terraform_shows(w.inst, v.clone()), block);
     let afresh = w.live.is_none() || decision.replace();
     let after = match afresh {
-        true => super::shown_tags::as_terraform_plans_afresh(w.inst, planned.planned.clone()),
+        true => {
+            json::terraform_shape(super::shown_tags::as_terraform_plans_afresh(w.inst, planned.planned.clone()), block)
+        }
         false => shown(&planned.planned),
     };
+    let single_blocks = json::single_blocks(&after, block);
     let (after, after_unknown, after_sensitive) = json::object(&after, sensitive);
     let (before, before_sensitive) = match w.live {
         Some(_) => {
@@ -172,6 +175,7 @@ fn change(
         &w.region,
         Change { actions, before, after, after_unknown, before_sensitive, after_sensitive, replace_paths },
     );
+    c.drplan.single_blocks = single_blocks;
     c.drplan.config_digest =
         crate::provider::ownership::tags_of(&planned.planned).remove(crate::provider::ownership::CONFIG_TAG);
     match w.live {

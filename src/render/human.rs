@@ -254,6 +254,7 @@ fn compact(o: &mut Out, c: &ResourceChange, marks: &Marks) {
 }
 
 fn resource(o: &mut Out, c: &ResourceChange, marks: &Marks) {
+    let c = &*super::value::with_single_blocks_as_lists(c);
     let what = match c.verb() {
         Some(StepAction::Create) => "will be created".to_string(),
         Some(StepAction::Update) => "will be updated in-place".to_string(),

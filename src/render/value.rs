@@ -2,6 +2,8 @@
 
 use serde_json::Value as Json;
 
+use crate::plan::ResourceChange;
+
 pub(super) const UNKNOWN: &str = "(known after apply)";
 pub(super) const SENSITIVE: &str = "(sensitive value)";
 
@@ -90,6 +92,26 @@ pub(super) fn mask_index(mask: &Json, i: usize) -> &Json {
         Json::Bool(true) => mask,
         _ => &FALSE,
     }
+}
+
+/// `c` with its single nested blocks (objects in the plan's values, as in Terraform's JSON) as
+/// lists of one, which the renderers show as blocks like any other.
+pub(super) fn with_single_blocks_as_lists(c: &ResourceChange) -> std::borrow::Cow<'_, ResourceChange> {
+    if c.drplan.single_blocks.is_empty() {
+        return std::borrow::Cow::Borrowed(c);
+    }
+    let mut c = c.clone();
+    let ch = &mut c.change;
+    for name in &c.drplan.single_blocks {
+        for value in
+            [&mut ch.before, &mut ch.after, &mut ch.after_unknown, &mut ch.before_sensitive, &mut ch.after_sensitive]
+        {
+            if let Some(slot) = value.as_object_mut().and_then(|o| o.get_mut(name)).filter(|v| v.is_object()) {
+                *slot = Json::Array(vec![slot.take()]);
+            }
+        }
+    }
+    std::borrow::Cow::Owned(c)
 }
 
 #[cfg(test)]

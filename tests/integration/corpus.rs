@@ -35,21 +35,14 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("jenny95-hub-mutiregion-disaster-recovery", &["Unsupported resource type", "Unsupported data source type"]),
     // Terraform: plans (TERRAFORM-PLAN.txt). Without the provider, the types it serves.
     ("jimmyperalta-dev-aws-global-dr-platform", &["Unsupported resource type"]),
-    // With the AMI lookups only the provider recorded (LIVE.json).
-    (
-        "toriyama237-aws-multi-region-pilot-light",
-        &["Unsupported resource type", "Unsupported data source type", "Data source lookup failed"],
-    ),
+    ("toriyama237-aws-multi-region-pilot-light", &["Unsupported resource type", "Unsupported data source type"]),
     ("ichithramanna-aws-multiregion-dr-terraform", &["Unsupported resource type", "Unsupported data source type"]),
     // Terraform: plans (TERRAFORM-PLAN.txt). Without the provider, the types it serves and
     // `enabled_cloudwatch_logs_exports`, which the native aws_db_instance does not implement.
     ("sumanth12-afk-aws-disaster-recovery-terraform", &["Unsupported resource type", "Unsupported argument"]),
-    // Terraform: plans (TERRAFORM-PLAN.txt). Without the provider, the types it serves, the
-    // arguments only it implements, and the AMI lookup only it recorded (LIVE.json).
-    (
-        "techfxsolutions-terraform-aws-dr-infrastructure",
-        &["Unsupported resource type", "Unsupported argument", "Data source lookup failed"],
-    ),
+    // Terraform: plans (TERRAFORM-PLAN.txt). Without the provider, the types it serves and the
+    // arguments only it implements (the AMI lookup it recorded in LIVE.json is read back).
+    ("techfxsolutions-terraform-aws-dr-infrastructure", &["Unsupported resource type", "Unsupported argument"]),
     // As misa1313's: the registry VPC module's IPv6 arguments, and its routes' `timeouts`
     // blocks, that the hand-written schema lacks (with the provider, they are delegated).
     (
