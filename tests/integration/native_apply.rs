@@ -405,7 +405,6 @@ const NOT_READ: &[(&str, &str, &str)] = &[
     ("aws_instance", "user_data_base64", "as user_data"),
     ("aws_route53_health_check", "child_health_threshold", "read; moto reports HealthThreshold for CALCULATED only"),
     ("aws_route53_health_check", "reference_name", "part of the caller reference: provider-aws keeps it in state only"),
-    ("aws_security_group", "name_prefix", "drplan's group names end in 24 digits, not 26: not derived (gap)"),
     ("aws_subnet", "ipv6_cidr_block", "read; the made-up block is outside the VPC's, moto associates none"),
 ];
 

@@ -120,7 +120,8 @@ async fn read(r: &mut RegionReader, n: &Narrow) -> Result<(), Error> {
                 g.group_id().unwrap_or_default(),
                 tags(g.tags()),
                 json!({
-                    "name": g.group_name(), "description": g.description(), "vpc_id": g.vpc_id(), "owner_id": g.owner_id(),
+                    "name": g.group_name(), "name_prefix": g.group_name().and_then(name_prefix_of),
+                    "description": g.description(), "vpc_id": g.vpc_id(), "owner_id": g.owner_id(),
                     "ingress": g.ip_permissions().iter().map(|p| live_permission(p, g.group_id())).collect::<Vec<_>>(),
                     "egress": g.ip_permissions_egress().iter().map(|p| live_permission(p, g.group_id())).collect::<Vec<_>>(),
                 }),
@@ -148,13 +149,22 @@ fn live_permission(p: &IpPermission, own_id: Option<&str>) -> serde_json::Value 
     }))
 }
 
+/// The prefix a group's name was generated from: provider-aws's 26 trailing characters, or
+/// the 24 hexadecimal digits drplan gave the groups it created before 2026-12-07 (so their
+/// `name_prefix` still reads back as configured and they are not replaced).
+fn name_prefix_of(name: &str) -> Option<&str> {
+    crate::resources::sdk::name_prefix_of(name).or_else(|| {
+        let cut = name.len().checked_sub(24).filter(|c| *c > 0)?;
+        let (prefix, suffix) = (name.get(..cut)?, name.get(cut..)?);
+        let hex = suffix.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+        (hex && !prefix.ends_with(|c: char| c.is_ascii_hexdigit())).then_some(prefix)
+    })
+}
+
 async fn create(cx: &Cx, address: &str, a: &Args<'_>, created: &Created) -> Result<(), StepError> {
     let tags = cx.tags(a, address);
     let c = &cx.ec2;
-    let name = match a.str("name") {
-        Some(n) => n,
-        None => format!("{}{}", a.str("name_prefix").unwrap_or_else(|| "drplan-".into()), short_hash(address)),
-    };
+    let name = cx.name_or_generated(a, address, ("name", "name_prefix"), "terraform-");
     cx.call();
     let out = c
         .create_security_group()
@@ -247,4 +257,16 @@ fn ip_permission(rule: &serde_json::Value) -> serde_json::Value {
         p["UserIdGroupPairs"] = pairs.into_iter().chain([json!({"GroupId": "<new GroupId>"})]).collect();
     }
     p
+}
+
+#[cfg(test)]
+mod tests {
+    /// A group's prefix reads back from provider-aws's names and from drplan's earlier ones.
+    #[test]
+    fn name_prefixes_read_back() {
+        assert_eq!(super::name_prefix_of("web-20240102030405060700000001"), Some("web-"));
+        assert_eq!(super::name_prefix_of("web-0123456789abcdef01234567"), Some("web-"), "drplan's earlier names");
+        assert_eq!(super::name_prefix_of("web"), None);
+        assert_eq!(super::name_prefix_of("allow-https-from-the-load-balancer"), None);
+    }
 }
