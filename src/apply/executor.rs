@@ -238,14 +238,10 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
 
     /// Deletes `live` and drops it from the inventory (it is gone; nothing to re-read).
     async fn delete(&self, ty: &str, address: &str, live: &LiveObject) -> Result<(), StepError> {
-        // A type the provider serves may need arguments AWS does not report back (a KMS key's
-        // deletion window): its configuration, while the address still declares it.
-        let config = match resources::get(ty) {
-            None => {
-                self.resolver.resolve(&self.inventory(), address).map(|r| r.config).unwrap_or_else(|_| live_value(live))
-            }
-            Some(_) => live_value(live),
-        };
+        // A delete may need arguments AWS does not report back (a KMS key's deletion window, a
+        // DB instance's final snapshot): its configuration, while the address still declares it.
+        let config =
+            self.resolver.resolve(&self.inventory(), address).map(|r| r.config).unwrap_or_else(|_| live_value(live));
         self.write(ty, address, Op::Delete, &config, Some(live), false).await?;
         let served = [ty];
         let unit_types = resources::get(ty).map_or(&served[..], |t| t.read_unit().types);

@@ -49,8 +49,9 @@ struct Planned<'i> {
     unchanged: Vec<(usize, ResourceChange)>,
     deletes: Vec<ResourceChange>,
     drift: Vec<Drift>,
-    /// Ids of live objects an instance manages (never deleted as orphans).
-    matched: HashSet<&'i str>,
+    /// The live objects an instance manages (never deleted as orphans), by identity: ids
+    /// alone are not enough (moto gives every DB instance the same resource id).
+    matched: HashSet<*const LiveObject>,
     /// `region/type/id` of every live object the plan depends on.
     live_objects: BTreeSet<String>,
     counterparts: Vec<Counterpart>,
@@ -96,7 +97,7 @@ pub fn build<'i>(
         values_missing = super::native_values::missing_provider_warning(exp, &p.changes);
     }
     pending_waits(&mut p, exp, recovery);
-    orphans(&mut p, recovery, inv, &opts);
+    orphans(&mut p, recovery, inv, &opts, &mut diags);
     if diags.has_errors() {
         return Err(diags);
     }
@@ -182,7 +183,7 @@ fn plan_instance<'i>(
             && let Ok(Some(live)) =
                 find_live(inv, &recovery.stack, &recovery.region, &inst.addr, &inst.ty, &inst.config, &inst.written)
         {
-            p.matched.insert(live.id.as_str());
+            p.matched.insert(std::ptr::from_ref(live));
         }
         return;
     }
@@ -229,7 +230,7 @@ fn plan_instance<'i>(
         return;
     }
     if let Some(live) = live {
-        p.matched.insert(live.id.as_str());
+        p.matched.insert(std::ptr::from_ref(live));
         p.depends_on(live);
     }
     let Some(schema) = schema.filter(|_| !served) else {
@@ -295,6 +296,11 @@ fn refusal(
                 .at(inst.span)
                 .hint(ownership::hint(&inst.ty)),
         );
+    }
+    if decision.replace()
+        && let Some(why) = crate::resources::get(&inst.ty).and_then(|t| t.refuses_delete(live, Some(&inst.config)))
+    {
+        return Some(cannot_delete(&inst.addr, &why).at(inst.span));
     }
     if !(decision.replace() && inst.lifecycle.prevent_destroy) {
         return None;
@@ -366,7 +372,7 @@ fn plan_destroy<'i>(
     let Some(live) = live.filter(|l| l.region == recovery.region || l.region == data::GLOBAL_REGION) else {
         return;
     };
-    p.matched.insert(live.id.as_str());
+    p.matched.insert(std::ptr::from_ref(live));
     p.depends_on(live);
     // A type the provider serves would need the provider's plan to tell: not known.
     let unchanged = || {
@@ -393,6 +399,10 @@ fn plan_destroy<'i>(
         );
         return;
     }
+    if let Some(why) = crate::resources::get(&inst.ty).and_then(|t| t.refuses_delete(live, Some(&inst.config))) {
+        diags.push(cannot_delete(&inst.addr, &why).at(inst.span));
+        return;
+    }
     let mut d = delete(live, &inst.addr, &inst.sensitive_attrs);
     d.action_reason = None;
     d.drplan.reasons = vec!["destroying the stack".into()];
@@ -411,20 +421,37 @@ fn served_type(opts: &BuildOptions, ty: &str) -> bool {
     crate::resources::get(ty).is_none() && opts.host.is_some_and(|h| h.block(Mode::Managed, ty).is_some())
 }
 
+/// The error for a delete the type refuses (`ResourceType::refuses_delete`).
+fn cannot_delete(addr: &str, why: &str) -> Diagnostic {
+    Diagnostic::error("Instance cannot be deleted")
+        .detail(format!("{addr}: {why}"))
+        .hint("see docs/live-state.md, \"What a DB instance's delete leaves\"")
+}
+
 /// Owned objects no configuration instance manages: deleted (within the targets, if any).
-fn orphans<'i>(p: &mut Planned<'i>, recovery: &'i Recovery, inv: &'i Inventory, opts: &BuildOptions) {
+fn orphans<'i>(
+    p: &mut Planned<'i>,
+    recovery: &'i Recovery,
+    inv: &'i Inventory,
+    opts: &BuildOptions,
+    diags: &mut Diagnostics,
+) {
     let targets = opts.targets;
     for obj in inv.owned(&recovery.stack) {
         // Only types drplan manages are ever deleted: never a data-only object (an AMI, a
         // snapshot) or a type it does not serve, whatever its tags say.
         if obj.region != crate::resources::home_region(&obj.ty, &recovery.region)
-            || p.matched.contains(obj.id.as_str())
+            || p.matched.contains(&std::ptr::from_ref(obj))
             || (crate::resources::get(&obj.ty).is_none() && !served_type(opts, &obj.ty))
         {
             continue;
         }
         let addr = obj.tags.get(crate::live::ADDRESS_TAG).cloned().unwrap_or_else(|| format!("{}.{}", obj.ty, obj.id));
         if !targets.is_empty() && !targets.iter().any(|t| targets_address(t, &addr)) {
+            continue;
+        }
+        if let Some(why) = crate::resources::get(&obj.ty).and_then(|t| t.refuses_delete(obj, None)) {
+            diags.push(cannot_delete(&addr, &why));
             continue;
         }
         p.depends_on(obj);

@@ -430,6 +430,13 @@ pub trait ResourceType: Send + Sync {
         false
     }
 
+    /// Why deleting `live` must be refused while planning (what the provider would refuse at
+    /// apply, such as a DB instance whose final snapshot nobody decided), if it must; `config`
+    /// is its configuration while the address still declares it.
+    fn refuses_delete(&self, _live: &LiveObject, _config: Option<&Value>) -> Option<String> {
+        None
+    }
+
     /// The read unit that lists this type's objects.
     fn read_unit(&self) -> &'static ReadUnit;
 

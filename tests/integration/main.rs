@@ -13,6 +13,7 @@ mod delegated;
 mod drill;
 mod failback;
 mod faults;
+mod final_snapshot;
 mod fmt;
 mod global_types;
 mod graph;

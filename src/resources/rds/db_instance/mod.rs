@@ -7,6 +7,7 @@
 use aws_sdk_rds::Client;
 use serde_json::json;
 
+pub mod final_snapshot;
 mod write;
 
 use super::*;
@@ -62,7 +63,8 @@ impl ResourceType for DbInstance {
     }
 
     /// A replica whose configuration no longer names its source is promoted (failover): the
-    /// schema diff sees nothing, since an unset argument means "AWS decides".
+    /// schema diff sees nothing, since an unset argument means "AWS decides". A changed final
+    /// snapshot decision is recorded again ([`final_snapshot`]).
     fn extra_changes(
         &self,
         prior: &LiveObject,
@@ -83,15 +85,32 @@ impl ResourceType for DbInstance {
             && unset("restore_to_point_in_time")
             && unset("snapshot_identifier")
             && !ignored.iter().any(|c| c == "replicate_source_db");
-        if !promotes {
-            return Vec::new();
+        let mut out = Vec::new();
+        if promotes {
+            out.push(ExtraChange {
+                replaces: false,
+                name: "replicate_source_db".into(),
+                reason: "replicate_source_db is no longer set: the read replica is promoted to a standalone instance"
+                    .into(),
+            });
         }
-        vec![ExtraChange {
-            replaces: false,
-            name: "replicate_source_db".into(),
-            reason: "replicate_source_db is no longer set: the read replica is promoted to a standalone instance"
-                .into(),
-        }]
+        let final_snapshot = ["skip_final_snapshot", "final_snapshot_identifier"];
+        if final_snapshot::differs(prior, config) == Some(true)
+            && !final_snapshot.iter().any(|n| ignored.iter().any(|i| i == n))
+        {
+            out.push(ExtraChange {
+                replaces: false,
+                name: "final_snapshot_identifier".into(),
+                reason: "what a delete leaves (skip_final_snapshot, final_snapshot_identifier) differs from what the instance records"
+                    .into(),
+            });
+        }
+        out
+    }
+
+    /// A delete with no recorded final snapshot decision is refused, as provider-aws refuses it.
+    fn refuses_delete(&self, live: &LiveObject, config: Option<&Value>) -> Option<String> {
+        final_snapshot::refusal(live, config)
     }
 
     fn recovery_point(&self, query: &RecoveryPointQuery) -> Option<crate::resources::RecoveryPoint> {
@@ -126,7 +145,7 @@ impl ResourceType for DbInstance {
             match req.op {
                 Op::Create => write::create(cx, &req.config, req.address).await,
                 Op::Update(changed) => write::update(cx, &req.config, prior(req.prior)?, changed).await,
-                Op::Delete => write::delete(cx, prior(req.prior)?).await,
+                Op::Delete => write::delete(cx, &req.config, prior(req.prior)?).await,
                 Op::Ready => write::ready(cx, prior(req.prior)?).await,
             }
         })

@@ -8,7 +8,8 @@ use super::super::*;
 use crate::resources::StepError;
 
 pub(super) async fn create(cx: &Cx, a: &Args<'_>, address: &str) -> Result<(), StepError> {
-    let tags = tag_list(cx, a, address);
+    let mut tags = tag_list(cx, a, address);
+    tags.extend(super::final_snapshot::tag(a.0));
     let id = cx.name_or_generated(a, address, ("identifier", "identifier_prefix"), "terraform-");
     cx.call();
     if a.block("restore_to_point_in_time").is_some() {
@@ -120,6 +121,9 @@ const MODIFIABLE: &[&str] = &[
 pub(super) async fn update(cx: &Cx, a: &Args<'_>, live: &LiveObject, changed: &[String]) -> Result<(), StepError> {
     let has = |n: &str| changed.iter().any(|c| c == n);
     retag_if_changed(cx, a, live, changed).await?;
+    if super::final_snapshot::unrecorded(live, a.0) {
+        record_final_snapshot(cx, a, live).await?;
+    }
     let id = live.attr_str("identifier").unwrap_or(&live.id).to_string();
     if has("replicate_source_db") && a.str("replicate_source_db").is_none() {
         // The configuration no longer names a source: promote the replica (failover).
@@ -165,9 +169,35 @@ async fn promote(cx: &Cx, id: &str) -> Result<(), StepError> {
     db_status(cx, id, Some("available"), DB_UPDATE).await
 }
 
-pub(super) async fn delete(cx: &Cx, live: &LiveObject) -> Result<(), StepError> {
+/// Records what a delete leaves (`final_snapshot::TAG`), or clears a decision no longer made.
+async fn record_final_snapshot(cx: &Cx, a: &Args<'_>, live: &LiveObject) -> Result<(), StepError> {
+    let arn = live.attr_str("arn").unwrap_or(&live.id).to_string();
+    cx.call();
+    match super::final_snapshot::tag(a.0) {
+        Some(tag) => {
+            let add = cx.rds.add_tags_to_resource().resource_name(&arn).tags(tag);
+            add.send().await.map_err(|e| sdk_error("AddTagsToResource", e))?;
+        }
+        None if live.tags.contains_key(super::final_snapshot::TAG) => {
+            let remove = cx.rds.remove_tags_from_resource().resource_name(&arn);
+            let remove = remove.tag_keys(super::final_snapshot::TAG);
+            remove.send().await.map_err(|e| sdk_error("RemoveTagsFromResource", e))?;
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+pub(super) async fn delete(cx: &Cx, a: &Args<'_>, live: &LiveObject) -> Result<(), StepError> {
+    use super::final_snapshot::{OnDelete, on_delete, refusal};
     let id = live.attr_str("identifier").unwrap_or(&live.id).to_string();
-    let final_snapshot = live.attr_str("final_snapshot_identifier").map(str::to_string);
+    // The configuration while the address declares it; else the live values, which hold none.
+    let config = Some(a.0);
+    let final_snapshot = match on_delete(live, config) {
+        OnDelete::Skip => None,
+        OnDelete::Snapshot(name) => Some(name),
+        OnDelete::Refused => return Err(StepError::fatal(refusal(live, config).unwrap_or_default())),
+    };
     let send = || {
         cx.call();
         cx.rds
