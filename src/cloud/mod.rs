@@ -48,6 +48,43 @@ pub struct Identity {
     pub shared_config_files: Vec<String>,
     pub shared_credentials_files: Vec<String>,
     pub assume_role: Option<AssumeRole>,
+    /// `assume_role_with_web_identity`: the credentials the others start from, when set.
+    pub web_identity: Option<WebIdentity>,
+}
+
+/// A provider configuration's `assume_role_with_web_identity`: a role assumed with an OIDC
+/// token (STS AssumeRoleWithWebIdentity), as CI systems and EKS pods reach AWS. Its `Debug`
+/// never shows the token.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct WebIdentity {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub duration_seconds: Option<u64>,
+    /// The token itself (`web_identity_token`), or the file it is read from, again at every
+    /// refresh (`web_identity_token_file`).
+    pub token: WebIdentityToken,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub enum WebIdentityToken {
+    Inline(String),
+    File(String),
+}
+
+impl Default for WebIdentityToken {
+    fn default() -> Self {
+        WebIdentityToken::File(String::new())
+    }
+}
+
+impl std::fmt::Debug for WebIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let token = match &self.token {
+            WebIdentityToken::Inline(_) => "(token)".to_string(),
+            WebIdentityToken::File(path) => format!("file {path}"),
+        };
+        write!(f, "WebIdentity({}, {token})", self.role_arn)
+    }
 }
 
 /// Keys written in a provider configuration. Its `Debug` never shows them.

@@ -146,6 +146,8 @@ pub struct ProviderDecl {
     pub allowed_account_ids: Option<Expr>,
     pub forbidden_account_ids: Option<Expr>,
     pub assume_role: Option<AssumeRoleDecl>,
+    /// `assume_role_with_web_identity`, in the same shape.
+    pub web_identity: Option<AssumeRoleDecl>,
     /// `access_key`, `secret_key`, `token`, `profile`, `shared_config_files`,
     /// `shared_credentials_files`: name, where the name is written, value.
     pub credentials: Vec<(String, Span, Expr)>,
@@ -158,7 +160,7 @@ pub struct ProviderDecl {
     pub not_honoured: Vec<(String, Span)>,
 }
 
-/// A provider's `assume_role` block.
+/// A provider's `assume_role` (or `assume_role_with_web_identity`) block.
 #[derive(Clone, Debug)]
 pub struct AssumeRoleDecl {
     /// The block's header.

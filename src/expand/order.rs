@@ -149,7 +149,7 @@ fn declared(module: &Module) -> Declared {
     for (i, p) in module.providers.iter().enumerate() {
         providers.insert(p.key(), nodes.len());
         nodes.push(Node::Provider(i));
-        let role = p.assume_role.iter().flat_map(|r| r.attrs.iter().map(|(_, _, e)| e));
+        let role = p.assume_role.iter().chain(&p.web_identity).flat_map(|r| r.attrs.iter().map(|(_, _, e)| e));
         let credentials = p.credentials.iter().chain(&p.ignore_tags).map(|(_, _, e)| e);
         let evaluated = p
             .region

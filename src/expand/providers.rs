@@ -72,6 +72,7 @@ impl Engine<'_> {
             }
             let mut identity = self.credentials(frame, &decl.credentials);
             identity.assume_role = self.assume_role(frame, decl.assume_role.as_ref());
+            identity.web_identity = self.web_identity(frame, decl.web_identity.as_ref());
             if !identity.is_default() {
                 self.out.identities.push((region.clone(), identity));
             }
@@ -195,10 +196,73 @@ impl Engine<'_> {
         Some(role)
     }
 
+    /// A provider's `assume_role_with_web_identity` block, evaluated; `None` without one, while
+    /// its role or token is not known yet, or after an error. The token may come from the file
+    /// `AWS_WEB_IDENTITY_TOKEN_FILE` names, as in provider-aws.
+    fn web_identity(
+        &mut self,
+        frame: &Frame,
+        block: Option<&crate::config::AssumeRoleDecl>,
+    ) -> Option<crate::cloud::WebIdentity> {
+        use crate::cloud::WebIdentityToken;
+        let crate::config::AssumeRoleDecl { span: header, attrs } = block?;
+        let mut web = crate::cloud::WebIdentity::default();
+        let mut token = None;
+        for (name, at, expr) in attrs {
+            let (value, _) = self.eval_expr(frame, expr, &[]);
+            let text = match value {
+                Value::String(s) => s,
+                Value::Null => continue,
+                Value::Unknown => return None,
+                _ if matches!(name.as_str(), "policy" | "policy_arns") => {
+                    self.not_applied_yet(name, *at);
+                    continue;
+                }
+                other => {
+                    let d = Diagnostic::error("Invalid provider argument").detail(format!(
+                        "assume_role_with_web_identity's {name} must be a string, but is {}.",
+                        other.type_name()
+                    ));
+                    self.diags.push(d.at(expr.span()));
+                    return None;
+                }
+            };
+            match name.as_str() {
+                "role_arn" => web.role_arn = text,
+                "session_name" => web.session_name = Some(text),
+                "web_identity_token" => token = Some(WebIdentityToken::Inline(text)),
+                "web_identity_token_file" => token = Some(WebIdentityToken::File(text)),
+                "duration" => match crate::timefmt::parse_duration(&text) {
+                    Ok(seconds) => web.duration_seconds = Some(seconds),
+                    Err(e) => {
+                        let d = Diagnostic::error("Invalid provider argument")
+                            .detail(format!("assume_role_with_web_identity's duration {text:?}: {e}."));
+                        self.diags.push(d.at(expr.span()));
+                    }
+                },
+                _ => self.not_applied_yet(name, *at),
+            }
+        }
+        let token = token.or_else(|| std::env::var("AWS_WEB_IDENTITY_TOKEN_FILE").ok().map(WebIdentityToken::File));
+        let missing = match (web.role_arn.is_empty(), &token) {
+            (true, _) => "role_arn",
+            (false, None) => "web_identity_token or web_identity_token_file (or AWS_WEB_IDENTITY_TOKEN_FILE)",
+            (false, Some(_)) => "",
+        };
+        if !missing.is_empty() {
+            let d = Diagnostic::error("Missing required argument")
+                .detail(format!("assume_role_with_web_identity needs {missing}."));
+            self.diags.push(d.at(*header));
+            return None;
+        }
+        web.token = token?;
+        Some(web)
+    }
+
     fn not_applied_yet(&mut self, name: &str, at: Span) {
         self.diags.push(
             Diagnostic::warning("Provider setting not applied yet")
-                .detail(format!("drplan does not apply assume_role's \"{name}\" yet: the role is assumed without it."))
+                .detail(format!("drplan does not apply the role's \"{name}\" yet: the role is assumed without it."))
                 .at(at),
         );
     }

@@ -18,8 +18,8 @@ pub struct Settings {
     pub offline: bool,
     /// Where every AWS service is reached, when overridden (moto, LocalStack).
     pub endpoint_url: Option<String>,
-    /// How the provider configuration authenticates (its profile, shared files and
-    /// `assume_role`), passed on as is.
+    /// How the provider configuration authenticates (its profile, shared files, `assume_role`
+    /// and `assume_role_with_web_identity`), passed on as is.
     pub identity: crate::cloud::Identity,
     /// The provider configuration's `ignore_tags`, passed on as is.
     pub ignore_tags: crate::config::IgnoreTags,
@@ -68,7 +68,31 @@ pub(super) fn provider_config(settings: &Settings) -> Value {
         }
         fields.insert("assume_role".into(), Value::List(vec![Value::Map(block)]));
     }
+    if let Some(web) = settings.identity.web_identity.as_ref().filter(|_| !settings.offline) {
+        fields.insert("assume_role_with_web_identity".into(), Value::List(vec![web_identity(web)]));
+    }
     Value::Map(fields)
+}
+
+/// An `assume_role_with_web_identity` block as provider-aws takes it.
+fn web_identity(web: &crate::cloud::WebIdentity) -> Value {
+    let mut block: BTreeMap<String, Value> = [
+        ("role_arn".to_string(), Value::String(web.role_arn.clone())),
+        ("session_name".to_string(), Value::String(web.session_name.clone().unwrap_or_else(|| "drplan".into()))),
+    ]
+    .into();
+    match &web.token {
+        crate::cloud::WebIdentityToken::Inline(token) => {
+            block.insert("web_identity_token".into(), token.as_str().into())
+        }
+        crate::cloud::WebIdentityToken::File(path) => {
+            block.insert("web_identity_token_file".into(), path.as_str().into())
+        }
+    };
+    if let Some(seconds) = web.duration_seconds {
+        block.insert("duration".into(), Value::String(format!("{seconds}s")));
+    }
+    Value::Map(block)
 }
 
 /// The provider configuration's own credentials settings: its keys, or its profile and the

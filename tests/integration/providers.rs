@@ -171,6 +171,67 @@ fn a_dr_stack_in_its_own_account_is_built_there_only() {
     assert_eq!(census_by_account(&moto), [(0, 0), (0, 0)]);
 }
 
+/// assume_role_with_web_identity on the DR provider: the OIDC token (read from its file) is
+/// exchanged for the role's credentials, and the stack is built in that account only; the token
+/// appears in no output or file.
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
+#[test]
+fn a_web_identity_token_reaches_the_dr_account() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJjaSJ9.secret-signature";
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, token).unwrap();
+    let var = format!("token_file={}", token_file.display());
+    let fixture = "tests/fixtures/plans/dr-account-web-identity";
+    let run = |verb: &'static str, extra: &[&'static str]| {
+        let mut args = vec![verb, fixture, "--var", var.as_str()];
+        args.extend(extra);
+        drplan_moto(&moto, &args)
+    };
+    let apply = run("apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(apply.stdout.contains(&format!("AWS account {DR_ACCOUNT}")), "{}", apply.stdout);
+    assert_eq!(census_by_account(&moto), [(0, 0), (1, 0)], "[default account, DR account]: (VPCs, topics)");
+    let output = run("output", &["account", "-raw"]);
+    assert_eq!((output.code, output.stdout.trim()), (0, DR_ACCOUNT), "{}", output.stderr);
+    let again = run("plan", &["--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    let destroy = run("destroy", &["--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}\n{}", destroy.stdout, destroy.stderr);
+    assert_eq!(census_by_account(&moto), [(0, 0), (0, 0)]);
+    for r in [&apply, &output, &again, &destroy] {
+        assert!(!r.stdout.contains("secret-signature") && !r.stderr.contains("secret-signature"));
+    }
+    for file in crate::harness::files_under(&crate::harness::root().join(fixture)) {
+        let text = std::fs::read(&file).unwrap_or_default();
+        assert!(!String::from_utf8_lossy(&text).contains("secret-signature"), "{}", file.display());
+    }
+}
+
+/// The same through terraform-provider-aws: the host exchanges the token too, so a type it
+/// serves (an SNS topic) is created in the DR account.
+#[cfg_attr(
+    any(drplan_no_moto, drplan_no_provider),
+    ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER); needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn served_types_follow_the_web_identity_too() {
+    let p = crate::harness::InstalledProvider::required();
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = crate::harness::root().join("tests/fixtures/plans/dr-account-web-identity/main.tf");
+    let config =
+        std::fs::read_to_string(fixture).unwrap() + "\nresource \"aws_sns_topic\" \"t\" {\n  name = \"t\"\n}\n";
+    std::fs::write(dir.path().join("main.tf"), config).unwrap();
+    std::fs::write(dir.path().join("token"), "a.b.c").unwrap();
+    let var = format!("token_file={}", dir.path().join("token").display());
+    let root = dir.path().display().to_string();
+    let apply = p.drplan_moto(&moto, &["apply", &root, "--var", &var, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    assert_eq!(census_by_account(&moto), [(0, 0), (1, 1)], "[default account, DR account]: (VPCs, topics)");
+}
+
 /// The same through terraform-provider-aws: the host is configured with the role, so a type it
 /// serves (an SNS topic) is created (with the provider's default tags), found again and
 /// destroyed in the DR account.

@@ -113,6 +113,10 @@ impl Aws {
         let identity = self.identities.read().unwrap_or_else(|e| e.into_inner()).get(region).cloned();
         let identity = identity.unwrap_or_default();
         let profile = credentials::profile(&identity);
+        let web = match &identity.web_identity {
+            Some(web) => Some(self.web_identity(region, web).await),
+            None => None,
+        };
         let loader = || {
             let mut loader = aws_config::defaults(BehaviorVersion::latest())
                 .region(Region::new(region.to_string()))
@@ -120,7 +124,9 @@ impl Aws {
             if let Some(url) = &self.endpoint_url {
                 loader = loader.endpoint_url(url);
             }
-            if let Some(keys) = &identity.static_keys {
+            if let Some(web) = &web {
+                loader = loader.credentials_provider(web.clone());
+            } else if let Some(keys) = &identity.static_keys {
                 loader = loader.credentials_provider(credentials::fixed(keys));
             } else if let Some((files, name)) = &profile {
                 let provider = credentials::provider(files, name, region);
@@ -141,6 +147,25 @@ impl Aws {
             assume = assume.session_length(Duration::from_secs(seconds));
         }
         loader().credentials_provider(assume.build().await).load().await
+    }
+
+    /// The credentials `assume_role_with_web_identity` gives in `region` (cached and refreshed
+    /// by the SDK as they expire).
+    async fn web_identity(
+        &self,
+        region: &str,
+        web: &crate::cloud::WebIdentity,
+    ) -> aws_credential_types::provider::SharedCredentialsProvider {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .timeout_config(self.timeouts())
+            .no_credentials();
+        if let Some(url) = &self.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let sts = aws_sdk_sts::Client::new(&loader.load().await);
+        let provider = credentials::WebIdentityCredentials { sts, web: web.clone() };
+        aws_credential_types::provider::SharedCredentialsProvider::new(provider)
     }
 
     /// STS GetCallerIdentity in `region`: the account its credentials act in.

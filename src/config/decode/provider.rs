@@ -61,7 +61,11 @@ const ASSUME_ROLE_ARGUMENTS: &[&str] = &[
 
 /// What changes where or as whom drplan acts, or what it compares, and that drplan does not
 /// apply yet (issue #33): each gets a warning saying what drplan does instead.
-const NOT_HONOURED: &[&str] = &["assume_role_with_web_identity", "endpoints"];
+const NOT_HONOURED: &[&str] = &["endpoints"];
+
+/// provider-aws's `assume_role_with_web_identity` arguments; drplan acts on all but the policies.
+const WEB_IDENTITY_ARGUMENTS: &[&str] =
+    &["role_arn", "session_name", "web_identity_token", "web_identity_token_file", "duration", "policy", "policy_arns"];
 
 impl Decoder<'_> {
     /// A `provider "aws"` block: every argument and block of provider-aws 5.100's provider
@@ -84,6 +88,7 @@ impl Decoder<'_> {
             allowed_account_ids: None,
             forbidden_account_ids: None,
             assume_role: None,
+            web_identity: None,
             credentials: Vec::new(),
             default_tags: None,
             ignore_tags: Vec::new(),
@@ -101,7 +106,10 @@ impl Decoder<'_> {
                 (Structure::Attribute(a), "forbidden_account_ids") => {
                     p.forbidden_account_ids = Some(self.expr(&a.value))
                 }
-                (Structure::Block(b), "assume_role") => p.assume_role = self.assume_role(b),
+                (Structure::Block(b), "assume_role") => p.assume_role = self.assume_role(b, ASSUME_ROLE_ARGUMENTS),
+                (Structure::Block(b), "assume_role_with_web_identity") => {
+                    p.web_identity = self.assume_role(b, WEB_IDENTITY_ARGUMENTS)
+                }
                 (
                     Structure::Attribute(a),
                     "profile"
@@ -123,20 +131,20 @@ impl Decoder<'_> {
         Some(p)
     }
 
-    /// `assume_role { role_arn, session_name, external_id, duration }`: its arguments, evaluated
+    /// `assume_role { role_arn, session_name, external_id, duration }` (or
+    /// `assume_role_with_web_identity`, whose arguments are `allowed`): its arguments, evaluated
     /// with the provider's.
-    fn assume_role(&mut self, block: &Block) -> Option<AssumeRoleDecl> {
+    fn assume_role(&mut self, block: &Block, allowed: &[&str]) -> Option<AssumeRoleDecl> {
         let span = self.header_span(block)?;
         let mut attrs = Vec::new();
+        let name = block.ident.as_str();
         for structure in block.body.iter() {
             match structure {
-                Structure::Attribute(a) if ASSUME_ROLE_ARGUMENTS.contains(&a.key.as_str()) => {
+                Structure::Attribute(a) if allowed.contains(&a.key.as_str()) => {
                     attrs.push((a.key.as_str().to_string(), self.span(&a.key)?, self.expr(&a.value)))
                 }
-                Structure::Attribute(a) => {
-                    self.unsupported_arg(a.key.as_str(), &a.key, "assume_role", ASSUME_ROLE_ARGUMENTS)
-                }
-                Structure::Block(b) => self.unsupported_block(b, "assume_role", &[]),
+                Structure::Attribute(a) => self.unsupported_arg(a.key.as_str(), &a.key, name, allowed),
+                Structure::Block(b) => self.unsupported_block(b, name, &[]),
             }
         }
         Some(AssumeRoleDecl { span, attrs })
