@@ -50,6 +50,9 @@ pub struct Identity {
     pub assume_role: Option<AssumeRole>,
     /// `assume_role_with_web_identity`: the credentials the others start from, when set.
     pub web_identity: Option<WebIdentity>,
+    /// `endpoints`: a custom endpoint per service, by provider-aws's service name (`ec2`,
+    /// `sts`); `--endpoint-url` (or `AWS_ENDPOINT_URL`) overrides them all.
+    pub endpoints: BTreeMap<String, String>,
 }
 
 /// A provider configuration's `assume_role_with_web_identity`: a role assumed with an OIDC

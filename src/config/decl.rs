@@ -148,6 +148,8 @@ pub struct ProviderDecl {
     pub assume_role: Option<AssumeRoleDecl>,
     /// `assume_role_with_web_identity`, in the same shape.
     pub web_identity: Option<AssumeRoleDecl>,
+    /// `endpoints { <service> = <url> }`: service, where it is written, value.
+    pub endpoints: Vec<(String, Span, Expr)>,
     /// `access_key`, `secret_key`, `token`, `profile`, `shared_config_files`,
     /// `shared_credentials_files`: name, where the name is written, value.
     pub credentials: Vec<(String, Span, Expr)>,

@@ -73,6 +73,7 @@ impl Engine<'_> {
             let mut identity = self.credentials(frame, &decl.credentials);
             identity.assume_role = self.assume_role(frame, decl.assume_role.as_ref());
             identity.web_identity = self.web_identity(frame, decl.web_identity.as_ref());
+            identity.endpoints = self.endpoints(frame, &decl.endpoints);
             if !identity.is_default() {
                 self.out.identities.push((region.clone(), identity));
             }
@@ -80,7 +81,6 @@ impl Engine<'_> {
         for (name, at) in &decl.not_honoured {
             let instead = match name.as_str() {
                 "ignore_tags" => "drift on every tag is reported",
-                "endpoints" => "every service is reached at its standard endpoint (or AWS_ENDPOINT_URL)",
                 _ => "it acts with the credentials of the profile named here, or of the environment",
             };
             self.diags.push(
@@ -257,6 +257,25 @@ impl Engine<'_> {
         }
         web.token = token?;
         Some(web)
+    }
+
+    /// A provider's `endpoints` block, evaluated: each service's URL (unset ones left out).
+    fn endpoints(&mut self, frame: &Frame, args: &[(String, Span, crate::config::Expr)]) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (name, _, expr) in args {
+            match self.eval_expr(frame, expr, &[]).0 {
+                Value::String(url) => {
+                    out.insert(name.clone(), url);
+                }
+                Value::Null | Value::Unknown => {}
+                other => {
+                    let d = Diagnostic::error("Invalid provider argument")
+                        .detail(format!("endpoints' {name} must be a URL string, but is a {}.", other.type_name()));
+                    self.diags.push(d.at(expr.span()));
+                }
+            }
+        }
+        out
     }
 
     fn not_applied_yet(&mut self, name: &str, at: Span) {

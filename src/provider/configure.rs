@@ -68,6 +68,13 @@ pub(super) fn provider_config(settings: &Settings) -> Value {
         }
         fields.insert("assume_role".into(), Value::List(vec![Value::Map(block)]));
     }
+    // `--endpoint-url` (AWS_ENDPOINT_URL) overrides every service's endpoint, as for drplan's
+    // own clients.
+    let endpoints = &settings.identity.endpoints;
+    if !settings.offline && settings.endpoint_url.is_none() && !endpoints.is_empty() {
+        let block = endpoints.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        fields.insert("endpoints".into(), Value::List(vec![Value::Map(block)]));
+    }
     if let Some(web) = settings.identity.web_identity.as_ref().filter(|_| !settings.offline) {
         fields.insert("assume_role_with_web_identity".into(), Value::List(vec![web_identity(web)]));
     }

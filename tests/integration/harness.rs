@@ -335,6 +335,14 @@ impl InstalledProvider {
         drplan_in(cwd, args, &env)
     }
 
+    /// [`InstalledProvider::drplan`] with `env` added.
+    pub fn drplan_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let (binary, cache) = (self.binary.display().to_string(), self.cache_dir().display().to_string());
+        let mut all = vec![("DRPLAN_PROVIDER_AWS", binary.as_str()), ("DRPLAN_CACHE_DIR", cache.as_str())];
+        all.extend_from_slice(env);
+        drplan_in(&root(), args, &all)
+    }
+
     /// [`InstalledProvider::drplan`] against moto.
     pub fn drplan_moto(&self, moto: &Moto, args: &[&str]) -> Run {
         self.drplan_through(moto, &moto.endpoint, args)

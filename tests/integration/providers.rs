@@ -209,6 +209,65 @@ fn a_web_identity_token_reaches_the_dr_account() {
     }
 }
 
+/// The provider's `endpoints` block, with no `--endpoint-url` or `AWS_ENDPOINT_URL`: every call
+/// drplan and the provider make goes to the endpoints it names (moto here; a service left out
+/// would go to AWS, unreachable from the tests, and fail within the short time-box).
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
+#[test]
+fn the_endpoints_block_sends_every_call_to_its_endpoints() {
+    let moto = Moto::start();
+    let env: Vec<(&str, String)> = moto.env().into_iter().filter(|(k, _)| *k != "AWS_ENDPOINT_URL").collect();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let var = format!("endpoint={}", moto.endpoint);
+    let fixture = "tests/fixtures/plans/endpoints";
+    let run = |verb: &'static str, extra: &[&'static str]| {
+        let mut args = vec![verb, fixture, "--var", var.as_str(), "--aws-timeout", "5s"];
+        args.extend(extra);
+        crate::harness::drplan_with_env(&args, &env)
+    };
+    let apply = run("apply", &["--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    let vpcs = || {
+        block_on(async {
+            let ec2 = aws_sdk_ec2::Client::new(&moto.sdk("us-west-2").await);
+            let vpcs = ec2.describe_vpcs().send().await.unwrap();
+            vpcs.vpcs().iter().filter(|v| v.cidr_block() == Some("10.66.0.0/16")).count()
+        })
+    };
+    assert_eq!(vpcs(), 1, "built at the endpoint");
+    let output = run("output", &["account", "-raw"]);
+    assert_eq!((output.code, output.stdout.trim()), (0, "123456789012"), "{}", output.stderr);
+    let again = run("plan", &["--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    let destroy = run("destroy", &["--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}\n{}", destroy.stdout, destroy.stderr);
+    assert_eq!(vpcs(), 0);
+}
+
+/// The same through terraform-provider-aws: the host is configured with the same endpoints, so
+/// a type it serves (an SNS topic) is created at them.
+#[cfg_attr(
+    any(drplan_no_moto, drplan_no_provider),
+    ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER); needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn served_types_use_the_endpoints_block_too() {
+    let p = crate::harness::InstalledProvider::required();
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = crate::harness::root().join("tests/fixtures/plans/endpoints/main.tf");
+    let config =
+        std::fs::read_to_string(fixture).unwrap() + "\nresource \"aws_sns_topic\" \"t\" {\n  name = \"ep\"\n}\n";
+    std::fs::write(dir.path().join("main.tf"), config).unwrap();
+    let env: Vec<(&str, String)> = moto.env().into_iter().filter(|(k, _)| *k != "AWS_ENDPOINT_URL").collect();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let var = format!("endpoint={}", moto.endpoint);
+    let root = dir.path().display().to_string();
+    let apply = p.drplan_env(&["apply", &root, "--var", &var, "--aws-timeout", "5s", "--auto-approve"], &env);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    assert_eq!(census_by_account(&moto)[0].1, 1, "the topic is at the endpoint");
+}
+
 /// The same through terraform-provider-aws: the host exchanges the token too, so a type it
 /// serves (an SNS topic) is created in the DR account.
 #[cfg_attr(

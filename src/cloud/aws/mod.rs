@@ -7,6 +7,7 @@
 //! `--endpoint-url`) points every service at another endpoint, which is how tests reach moto.
 
 mod credentials;
+mod endpoints;
 mod offerings;
 pub mod provider;
 pub mod secrets;
@@ -114,7 +115,7 @@ impl Aws {
         let identity = identity.unwrap_or_default();
         let profile = credentials::profile(&identity);
         let web = match &identity.web_identity {
-            Some(web) => Some(self.web_identity(region, web).await),
+            Some(web) => Some(self.web_identity(region, web, &identity.endpoints).await),
             None => None,
         };
         let loader = || {
@@ -134,8 +135,11 @@ impl Aws {
             }
             tune(loader)
         };
-        let Some(role) = identity.assume_role else { return loader().load().await };
-        let base = loader().load().await;
+        let endpoints = &identity.endpoints;
+        let Some(role) = identity.assume_role.clone() else {
+            return endpoints::apply(loader().load().await, endpoints);
+        };
+        let base = endpoints::apply(loader().load().await, endpoints);
         let mut assume = aws_config::sts::AssumeRoleProvider::builder(role.role_arn)
             .configure(&base)
             .region(Region::new(region.to_string()))
@@ -146,7 +150,7 @@ impl Aws {
         if let Some(seconds) = role.duration_seconds {
             assume = assume.session_length(Duration::from_secs(seconds));
         }
-        loader().credentials_provider(assume.build().await).load().await
+        endpoints::apply(loader().credentials_provider(assume.build().await).load().await, endpoints)
     }
 
     /// The credentials `assume_role_with_web_identity` gives in `region` (cached and refreshed
@@ -155,6 +159,7 @@ impl Aws {
         &self,
         region: &str,
         web: &crate::cloud::WebIdentity,
+        endpoints: &std::collections::BTreeMap<String, String>,
     ) -> aws_credential_types::provider::SharedCredentialsProvider {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
@@ -163,7 +168,7 @@ impl Aws {
         if let Some(url) = &self.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let sts = aws_sdk_sts::Client::new(&loader.load().await);
+        let sts = aws_sdk_sts::Client::new(&endpoints::apply(loader.load().await, endpoints));
         let provider = credentials::WebIdentityCredentials { sts, web: web.clone() };
         aws_credential_types::provider::SharedCredentialsProvider::new(provider)
     }

@@ -61,7 +61,7 @@ const ASSUME_ROLE_ARGUMENTS: &[&str] = &[
 
 /// What changes where or as whom drplan acts, or what it compares, and that drplan does not
 /// apply yet (issue #33): each gets a warning saying what drplan does instead.
-const NOT_HONOURED: &[&str] = &["endpoints"];
+const NOT_HONOURED: &[&str] = &[];
 
 /// provider-aws's `assume_role_with_web_identity` arguments; drplan acts on all but the policies.
 const WEB_IDENTITY_ARGUMENTS: &[&str] =
@@ -89,6 +89,7 @@ impl Decoder<'_> {
             forbidden_account_ids: None,
             assume_role: None,
             web_identity: None,
+            endpoints: Vec::new(),
             credentials: Vec::new(),
             default_tags: None,
             ignore_tags: Vec::new(),
@@ -120,6 +121,7 @@ impl Decoder<'_> {
                     | "token",
                 ) => p.credentials.extend(at.map(|at| (key.to_string(), at, self.expr(&a.value)))),
                 (Structure::Block(b), "default_tags") => p.default_tags = self.default_tags(b),
+                (Structure::Block(b), "endpoints") => p.endpoints = self.endpoints(b),
                 (Structure::Block(b), "ignore_tags") => p.ignore_tags = self.ignore_tags(b),
                 (_, k) if NOT_HONOURED.contains(&k) => p.not_honoured.extend(at.map(|at| (k.to_string(), at))),
                 (Structure::Attribute(_), k) if PROVIDER_ARGUMENTS.contains(&k) => {}
@@ -148,6 +150,23 @@ impl Decoder<'_> {
             }
         }
         Some(AssumeRoleDecl { span, attrs })
+    }
+
+    /// `endpoints { ec2 = "...", sts = "..." }`: each service's custom endpoint, evaluated with
+    /// the provider's arguments (which services exist is the provider's schema's business).
+    fn endpoints(&mut self, block: &Block) -> Vec<(String, crate::diag::Span, Expr)> {
+        let mut out = Vec::new();
+        for structure in block.body.iter() {
+            match structure {
+                Structure::Attribute(a) => {
+                    if let Some(at) = self.span(&a.key) {
+                        out.push((a.key.as_str().to_string(), at, self.expr(&a.value)));
+                    }
+                }
+                Structure::Block(b) => self.unsupported_block(b, "endpoints", &[]),
+            }
+        }
+        out
     }
 
     /// The `terraform` block's version constraints (literal strings; everything else in the block
