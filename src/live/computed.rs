@@ -39,6 +39,7 @@ pub fn is_computed(ty: &str) -> bool {
             | "archive_file"
             | "cloudinit_config"
             | "null_data_source"
+            | "http"
     ) || super::local_files::TYPES.contains(&ty)
 }
 
@@ -50,6 +51,9 @@ pub fn read(ty: &str, config: &Value, cx: &Context) -> Result<Option<Computed>, 
     }
     if ty == super::cloudinit::TYPE {
         return super::cloudinit::render(config).map(|v| Some((v, None)));
+    }
+    if ty == super::http::TYPE {
+        return super::http::read(config).map(|v| Some((v, None)));
     }
     if super::local_files::TYPES.contains(&ty) {
         return super::local_files::read(ty, config).map(Some);

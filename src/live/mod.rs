@@ -16,6 +16,7 @@ pub mod archive;
 pub mod cloudinit;
 pub mod computed;
 pub mod data;
+pub mod http;
 pub mod local_files;
 mod policy_document;
 pub mod remote_state;

@@ -729,3 +729,59 @@ fn a_markdown_plan_fits_a_github_comment() {
     assert!(!md.contains("What changes (graph)"), "no graph of 1,500 nodes");
     assert!(md.contains("\n+   resource \"aws_vpc\" \"v\" {\n"), "change symbols in column 1 for GitHub's colours");
 }
+
+/// hashicorp/http's data source is read while planning, as Terraform reads it: the "my IP"
+/// pattern (a security group open to the address an HTTP endpoint reports) plans the address.
+#[test]
+fn the_http_data_source_is_read_while_planning() {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}/ip", listener.local_addr().unwrap().port());
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(2) {
+            let mut conn = conn.unwrap();
+            let _ = conn.read(&mut [0u8; 1024]);
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 12\r\n\r\n203.0.113.7\n");
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = r#"
+recovery {
+  stack  = "http"
+  region = "us-west-2"
+}
+variable "url" {
+  type = string
+}
+data "http" "my_ip" {
+  url = var.url
+  request_headers = { Accept = "text/plain" }
+}
+resource "aws_security_group" "ssh" {
+  vpc_id = "vpc-0123456789abcdef0"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["${chomp(data.http.my_ip.response_body)}/32"]
+  }
+}
+output "status" {
+  value = data.http.my_ip.status_code
+}
+"#;
+    std::fs::write(dir.path().join("main.tf"), config).unwrap();
+    let root = dir.path().display().to_string();
+    let var = format!("url={url}");
+    let run = drplan(&["plan", &root, "--var", &var, "--live", "empty", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let sg = &plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "aws_security_group.ssh")
+        .unwrap();
+    assert_eq!(sg["change"]["after"]["ingress"][0]["cidr_blocks"], serde_json::json!(["203.0.113.7/32"]));
+    assert_eq!(plan["output_changes"]["status"]["after"], 200);
+}

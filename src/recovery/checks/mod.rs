@@ -105,17 +105,7 @@ pub fn by_hand(kind: &str, args: &[(String, String)], region: &str) -> Option<St
 
 /// A client error with its causes (clients' own messages are often only the outermost one).
 pub(crate) fn describe(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        // Some clients repeat the cause inside their own message.
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(&format!(": {text}"));
-        }
-        source = s.source();
-    }
-    out
+    crate::live::http::describe(e)
 }
 
 /// What one attempt saw, passing or not.

@@ -42,34 +42,12 @@ pub(super) fn by_hand(kind: &str, arg: &dyn Fn(&str) -> String, given: &dyn Fn(&
     })
 }
 /// One HTTP request (no redirects followed), bounded by `timeout` as a whole: the status and
-/// the body. Uses the SDK's stack: hyper with rustls and the system's trusted roots.
+/// the body.
 fn http_request(method: &str, url: &str, timeout: Duration) -> Result<(u16, String), String> {
-    use http_body_util::BodyExt as _;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    rt.block_on(async {
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-            .map_err(|e| format!("loading the trusted roots: {e}"))?
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-            .build::<_, http_body_util::Empty<hyper::body::Bytes>>(https);
-        let method = hyper::Method::from_bytes(method.as_bytes()).map_err(|e| format!("method {method}: {e}"))?;
-        let request = hyper::Request::builder()
-            .method(method)
-            .uri(url)
-            .header("user-agent", concat!("drplan/", env!("CARGO_PKG_VERSION")))
-            .body(http_body_util::Empty::new())
-            .map_err(|e| format!("{url}: {e}"))?;
-        let exchange = async {
-            let response = client.request(request).await.map_err(|e| super::describe(&e))?;
-            let status = response.status().as_u16();
-            let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-            Ok::<_, String>((status, String::from_utf8_lossy(&body).into_owned()))
-        };
-        tokio::time::timeout(timeout, exchange).await.map_err(|_| format!("no answer within {}s", timeout.as_secs()))?
-    })
+    let none = BTreeMap::new();
+    let request = crate::live::http::Request { method, url, headers: &none, body: None };
+    let r = crate::live::http::send(&request, timeout)?;
+    Ok((r.status, String::from_utf8_lossy(&r.body).into_owned()))
 }
 
 /// One http, tcp or dns probe: `Ok(())` passes, `Err(why)` fails this attempt.
