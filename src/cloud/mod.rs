@@ -53,6 +53,37 @@ pub struct Identity {
     /// `endpoints`: a custom endpoint per service, by provider-aws's service name (`ec2`,
     /// `sts`); `--endpoint-url` (or `AWS_ENDPOINT_URL`) overrides them all.
     pub endpoints: BTreeMap<String, String>,
+    /// The provider configuration's other arguments, as evaluated (`max_retries`,
+    /// `use_fips_endpoint`, `s3_use_path_style`, ...): passed to the provider host as written,
+    /// and honoured by drplan's own clients where the AWS SDK has them ([`ClientSettings`]).
+    pub settings: BTreeMap<String, serde_json::Value>,
+}
+
+/// What drplan's own SDK clients take from a provider configuration's arguments.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientSettings {
+    pub use_fips: bool,
+    pub use_dual_stack: bool,
+    /// `max_retries`: the attempts of each call (aws-sdk-go-v2's, which provider-aws uses).
+    pub max_attempts: Option<u32>,
+    pub adaptive_retries: bool,
+}
+
+impl Identity {
+    /// The arguments drplan's own clients honour.
+    pub fn client(&self) -> ClientSettings {
+        let flag = |k: &str| self.settings.get(k).is_some_and(|v| v == &serde_json::Value::Bool(true));
+        ClientSettings {
+            use_fips: flag("use_fips_endpoint"),
+            use_dual_stack: flag("use_dualstack_endpoint"),
+            max_attempts: self
+                .settings
+                .get("max_retries")
+                .and_then(serde_json::Value::as_u64)
+                .map(|n| n.clamp(1, 100) as u32),
+            adaptive_retries: self.settings.get("retry_mode").and_then(serde_json::Value::as_str) == Some("adaptive"),
+        }
+    }
 }
 
 /// A provider configuration's `assume_role_with_web_identity`: a role assumed with an OIDC

@@ -150,6 +150,10 @@ pub struct ProviderDecl {
     pub web_identity: Option<AssumeRoleDecl>,
     /// `endpoints { <service> = <url> }`: service, where it is written, value.
     pub endpoints: Vec<(String, Span, Expr)>,
+    /// The provider's other arguments (`max_retries`, `use_fips_endpoint`, `s3_use_path_style`,
+    /// ...): name, where it is written, value. The provider host gets them as written; drplan's
+    /// own clients honour those the AWS SDK has (`cloud::Identity::client`).
+    pub settings: Vec<(String, Span, Expr)>,
     /// `access_key`, `secret_key`, `token`, `profile`, `shared_config_files`,
     /// `shared_credentials_files`: name, where the name is written, value.
     pub credentials: Vec<(String, Span, Expr)>,

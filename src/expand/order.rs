@@ -150,7 +150,8 @@ fn declared(module: &Module) -> Declared {
         providers.insert(p.key(), nodes.len());
         nodes.push(Node::Provider(i));
         let role = p.assume_role.iter().chain(&p.web_identity).flat_map(|r| r.attrs.iter().map(|(_, _, e)| e));
-        let credentials = p.credentials.iter().chain(&p.ignore_tags).chain(&p.endpoints).map(|(_, _, e)| e);
+        let credentials =
+            p.credentials.iter().chain(&p.ignore_tags).chain(&p.endpoints).chain(&p.settings).map(|(_, _, e)| e);
         let evaluated = p
             .region
             .iter()

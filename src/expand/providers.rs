@@ -74,6 +74,7 @@ impl Engine<'_> {
             identity.assume_role = self.assume_role(frame, decl.assume_role.as_ref());
             identity.web_identity = self.web_identity(frame, decl.web_identity.as_ref());
             identity.endpoints = self.endpoints(frame, &decl.endpoints);
+            identity.settings = self.settings(frame, &decl.settings);
             if !identity.is_default() {
                 self.out.identities.push((region.clone(), identity));
             }
@@ -273,6 +274,25 @@ impl Engine<'_> {
                         .detail(format!("endpoints' {name} must be a URL string, but is a {}.", other.type_name()));
                     self.diags.push(d.at(expr.span()));
                 }
+            }
+        }
+        out
+    }
+
+    /// The provider's other arguments, evaluated (unknown and null ones left out).
+    fn settings(
+        &mut self,
+        frame: &Frame,
+        args: &[(String, Span, crate::config::Expr)],
+    ) -> BTreeMap<String, serde_json::Value> {
+        let mut out = BTreeMap::new();
+        for (name, _, expr) in args {
+            let (value, _) = self.eval_expr(frame, expr, &[]);
+            if value.is_null() || !value.is_wholly_known() {
+                continue;
+            }
+            if let Ok(json) = value.to_json() {
+                out.insert(name.clone(), json);
             }
         }
         out

@@ -28,6 +28,11 @@ pub struct Settings {
 /// The provider block drplan configures.
 pub(super) fn provider_config(settings: &Settings) -> Value {
     let mut fields: BTreeMap<String, Value> = [("region".to_string(), Value::String(settings.region.clone()))].into();
+    // The configuration's other arguments as written; what follows (an emulator's single
+    // attempt, offline placeholders) overrides them.
+    for (name, value) in &settings.identity.settings {
+        fields.insert(name.clone(), Value::from_json(value));
+    }
     if settings.endpoint_url.is_some() {
         // An emulator answers what it does not implement with a 500, which the provider would
         // retry 25 times with backoff: fail in seconds instead. One attempt (aws-sdk-go-base
@@ -148,5 +153,36 @@ mod tests {
             ignore_tags: Default::default(),
         });
         assert_eq!(online, Value::Map([("region".to_string(), Value::String("us-west-2".into()))].into()));
+    }
+
+    /// The configuration's other arguments reach the provider as written; an emulator's single
+    /// attempt still wins over `max_retries`, and `endpoints` yield to `--endpoint-url`.
+    #[test]
+    fn provider_arguments_are_passed_on() {
+        let identity = crate::cloud::Identity {
+            settings: [
+                ("s3_use_path_style".to_string(), serde_json::json!(true)),
+                ("max_retries".to_string(), serde_json::json!(5)),
+            ]
+            .into(),
+            endpoints: [("sts".to_string(), "http://localhost:4566".to_string())].into(),
+            ..Default::default()
+        };
+        let settings = |endpoint_url: Option<&str>| Settings {
+            region: "us-west-2".into(),
+            offline: false,
+            endpoint_url: endpoint_url.map(str::to_string),
+            identity: identity.clone(),
+            ignore_tags: Default::default(),
+        };
+        let c = provider_config(&settings(None));
+        assert_eq!(c.get("s3_use_path_style"), Some(&Value::Bool(true)));
+        assert_eq!(c.get("max_retries"), Some(&Value::from(5i64)));
+        assert!(c.get("endpoints").is_some());
+        let emulated = provider_config(&settings(Some("http://127.0.0.1:5000")));
+        assert_eq!(emulated.get("max_retries"), Some(&Value::from(1i64)));
+        assert_eq!(emulated.get("endpoints"), None);
+        let client = identity.client();
+        assert_eq!((client.max_attempts, client.use_fips), (Some(5), false));
     }
 }

@@ -298,8 +298,9 @@ fn native_schemas_agree_with_the_providers() {
         let prefix = if native.mode == Mode::Data { "data." } else { "" };
         let Some(theirs) = recorded.resource_schema(native.mode, &native.ty) else {
             // Terraform's own and the utility providers' (null, archive, template, local, time,
-            // random, cloudinit, tls).
+            // random, cloudinit, tls, http).
             let others = [
+                "http",
                 "cloudinit_config",
                 "tls_private_key",
                 "null_data_source",

@@ -125,6 +125,7 @@ impl Aws {
             if let Some(url) = &self.endpoint_url {
                 loader = loader.endpoint_url(url);
             }
+            loader = client_settings(loader, &identity.client());
             if let Some(web) = &web {
                 loader = loader.credentials_provider(web.clone());
             } else if let Some(keys) = &identity.static_keys {
@@ -422,6 +423,25 @@ fn transient(e: &Error) -> bool {
         .iter()
         .chain(crate::resources::sdk::RETRYABLE_CODES)
         .any(|needle| message.contains(needle))
+}
+
+/// A provider configuration's `use_fips_endpoint`, `use_dualstack_endpoint`, `max_retries` and
+/// `retry_mode`, as the AWS SDK takes them.
+fn client_settings(mut loader: aws_config::ConfigLoader, c: &crate::cloud::ClientSettings) -> aws_config::ConfigLoader {
+    if c.use_fips {
+        loader = loader.use_fips(true);
+    }
+    if c.use_dual_stack {
+        loader = loader.use_dual_stack(true);
+    }
+    if let Some(attempts) = c.max_attempts {
+        let retry = match c.adaptive_retries {
+            true => aws_config::retry::RetryConfig::adaptive(),
+            false => aws_config::retry::RetryConfig::standard(),
+        };
+        loader = loader.retry_config(retry.with_max_attempts(attempts));
+    }
+    loader
 }
 
 #[cfg(test)]

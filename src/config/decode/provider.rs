@@ -90,6 +90,7 @@ impl Decoder<'_> {
             assume_role: None,
             web_identity: None,
             endpoints: Vec::new(),
+            settings: Vec::new(),
             credentials: Vec::new(),
             default_tags: None,
             ignore_tags: Vec::new(),
@@ -124,7 +125,9 @@ impl Decoder<'_> {
                 (Structure::Block(b), "endpoints") => p.endpoints = self.endpoints(b),
                 (Structure::Block(b), "ignore_tags") => p.ignore_tags = self.ignore_tags(b),
                 (_, k) if NOT_HONOURED.contains(&k) => p.not_honoured.extend(at.map(|at| (k.to_string(), at))),
-                (Structure::Attribute(_), k) if PROVIDER_ARGUMENTS.contains(&k) => {}
+                (Structure::Attribute(a), k) if PROVIDER_ARGUMENTS.contains(&k) => {
+                    p.settings.extend(at.map(|at| (k.to_string(), at, self.expr(&a.value))))
+                }
                 (Structure::Block(_), k) if PROVIDER_BLOCKS.contains(&k) => {}
                 (Structure::Attribute(a), other) => self.unsupported_arg(other, &a.key, "provider", PROVIDER_ARGUMENTS),
                 (Structure::Block(b), _) => self.unsupported_block(b, "provider", PROVIDER_BLOCKS),
