@@ -155,43 +155,20 @@ impl Engine<'_> {
         frame: &Frame,
         block: Option<&crate::config::AssumeRoleDecl>,
     ) -> Option<crate::cloud::AssumeRole> {
-        let crate::config::AssumeRoleDecl { span: header, attrs } = block?;
+        let decl = block?;
+        let applied = ["role_arn", "session_name", "external_id", "duration"];
         let mut role = crate::cloud::AssumeRole::default();
-        for (name, at, expr) in attrs {
-            let (value, _) = self.eval_expr(frame, expr, &[]);
-            let text = match value {
-                Value::String(s) => s,
-                Value::Null => continue,
-                Value::Unknown => return None,
-                _ if !matches!(name.as_str(), "role_arn" | "session_name" | "external_id" | "duration") => {
-                    self.not_applied_yet(name, *at);
-                    continue;
-                }
-                other => {
-                    let d = Diagnostic::error("Invalid provider argument")
-                        .detail(format!("assume_role's {name} must be a string, but is {other}."));
-                    self.diags.push(d.at(expr.span()));
-                    return None;
-                }
-            };
+        for (name, text, span) in self.role_arguments(frame, decl, "assume_role", &applied)? {
             match name.as_str() {
                 "role_arn" => role.role_arn = text,
                 "session_name" => role.session_name = Some(text),
                 "external_id" => role.external_id = Some(text),
-                "duration" => match crate::timefmt::parse_duration(&text) {
-                    Ok(seconds) => role.duration_seconds = Some(seconds),
-                    Err(e) => {
-                        let d = Diagnostic::error("Invalid provider argument")
-                            .detail(format!("assume_role's duration {text:?}: {e}."));
-                        self.diags.push(d.at(expr.span()));
-                    }
-                },
-                _ => self.not_applied_yet(name, *at),
+                _ => role.duration_seconds = self.role_duration("assume_role", &text, span),
             }
         }
         if role.role_arn.is_empty() {
-            self.diags
-                .push(Diagnostic::error("Missing required argument").detail("assume_role needs role_arn.").at(*header));
+            let d = Diagnostic::error("Missing required argument").detail("assume_role needs role_arn.");
+            self.diags.push(d.at(decl.span));
             return None;
         }
         Some(role)
@@ -206,42 +183,18 @@ impl Engine<'_> {
         block: Option<&crate::config::AssumeRoleDecl>,
     ) -> Option<crate::cloud::WebIdentity> {
         use crate::cloud::WebIdentityToken;
-        let crate::config::AssumeRoleDecl { span: header, attrs } = block?;
+        let decl = block?;
+        let what = "assume_role_with_web_identity";
+        let applied = ["role_arn", "session_name", "web_identity_token", "web_identity_token_file", "duration"];
         let mut web = crate::cloud::WebIdentity::default();
         let mut token = None;
-        for (name, at, expr) in attrs {
-            let (value, _) = self.eval_expr(frame, expr, &[]);
-            let text = match value {
-                Value::String(s) => s,
-                Value::Null => continue,
-                Value::Unknown => return None,
-                _ if matches!(name.as_str(), "policy" | "policy_arns") => {
-                    self.not_applied_yet(name, *at);
-                    continue;
-                }
-                other => {
-                    let d = Diagnostic::error("Invalid provider argument").detail(format!(
-                        "assume_role_with_web_identity's {name} must be a string, but is {}.",
-                        other.type_name()
-                    ));
-                    self.diags.push(d.at(expr.span()));
-                    return None;
-                }
-            };
+        for (name, text, span) in self.role_arguments(frame, decl, what, &applied)? {
             match name.as_str() {
                 "role_arn" => web.role_arn = text,
                 "session_name" => web.session_name = Some(text),
                 "web_identity_token" => token = Some(WebIdentityToken::Inline(text)),
                 "web_identity_token_file" => token = Some(WebIdentityToken::File(text)),
-                "duration" => match crate::timefmt::parse_duration(&text) {
-                    Ok(seconds) => web.duration_seconds = Some(seconds),
-                    Err(e) => {
-                        let d = Diagnostic::error("Invalid provider argument")
-                            .detail(format!("assume_role_with_web_identity's duration {text:?}: {e}."));
-                        self.diags.push(d.at(expr.span()));
-                    }
-                },
-                _ => self.not_applied_yet(name, *at),
+                _ => web.duration_seconds = self.role_duration(what, &text, span),
             }
         }
         let token = token.or_else(|| std::env::var("AWS_WEB_IDENTITY_TOKEN_FILE").ok().map(WebIdentityToken::File));
@@ -251,13 +204,54 @@ impl Engine<'_> {
             (false, Some(_)) => "",
         };
         if !missing.is_empty() {
-            let d = Diagnostic::error("Missing required argument")
-                .detail(format!("assume_role_with_web_identity needs {missing}."));
-            self.diags.push(d.at(*header));
+            let d = Diagnostic::error("Missing required argument").detail(format!("{what} needs {missing}."));
+            self.diags.push(d.at(decl.span));
             return None;
         }
         web.token = token?;
         Some(web)
+    }
+
+    /// The string arguments of a role block (`what`) drplan applies (`applied`), evaluated:
+    /// (name, value, where the value is written). Others get a warning; `None` while one is
+    /// unknown, or after an error at one.
+    fn role_arguments(
+        &mut self,
+        frame: &Frame,
+        decl: &crate::config::AssumeRoleDecl,
+        what: &str,
+        applied: &[&str],
+    ) -> Option<Vec<(String, String, Option<Span>)>> {
+        let mut out = Vec::new();
+        for (name, at, expr) in &decl.attrs {
+            let (value, _) = self.eval_expr(frame, expr, &[]);
+            match value {
+                Value::Null => {}
+                _ if !applied.contains(&name.as_str()) => self.not_applied_yet(name, *at),
+                Value::String(s) => out.push((name.clone(), s, expr.span())),
+                Value::Unknown => return None,
+                other => {
+                    let d = Diagnostic::error("Invalid provider argument")
+                        .detail(format!("{what}'s {name} must be a string, but is a {}.", other.type_name()));
+                    self.diags.push(d.at(expr.span()));
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// A role block's `duration` ("1h"), in seconds; an error at it when it does not parse.
+    fn role_duration(&mut self, what: &str, text: &str, at: Option<Span>) -> Option<u64> {
+        match crate::timefmt::parse_duration(text) {
+            Ok(seconds) => Some(seconds),
+            Err(e) => {
+                let d =
+                    Diagnostic::error("Invalid provider argument").detail(format!("{what}'s duration {text:?}: {e}."));
+                self.diags.push(d.at(at));
+                None
+            }
+        }
     }
 
     /// A provider's `endpoints` block, evaluated: each service's URL (unset ones left out).

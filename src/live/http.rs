@@ -67,7 +67,10 @@ pub fn send(req: &Request, timeout: Duration) -> Result<Response, String> {
             let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes().to_vec();
             Ok::<_, String>(Response { status, headers, body })
         };
-        let limit = format!("no answer within {} ms", timeout.as_millis());
+        let limit = match timeout.as_millis() {
+            ms if ms % 1000 == 0 => format!("no answer within {}s", ms / 1000),
+            ms => format!("no answer within {ms} ms"),
+        };
         tokio::time::timeout(timeout, exchange).await.map_err(|_| limit)?
     })
 }
