@@ -156,14 +156,20 @@ impl Engine<'_> {
         block: Option<&crate::config::AssumeRoleDecl>,
     ) -> Option<crate::cloud::AssumeRole> {
         let decl = block?;
-        let applied = ["role_arn", "session_name", "external_id", "duration"];
+        let applied = ["role_arn", "session_name", "external_id", "duration", "policy", "policy_arns", "tags"];
         let mut role = crate::cloud::AssumeRole::default();
-        for (name, text, span) in self.role_arguments(frame, decl, "assume_role", &applied)? {
-            match name.as_str() {
-                "role_arn" => role.role_arn = text,
-                "session_name" => role.session_name = Some(text),
-                "external_id" => role.external_id = Some(text),
-                _ => role.duration_seconds = self.role_duration("assume_role", &text, span),
+        for (name, value, span) in self.role_arguments(frame, decl, "assume_role", &applied)? {
+            match (name.as_str(), value) {
+                ("role_arn", RoleArgument::Text(text)) => role.role_arn = text,
+                ("session_name", RoleArgument::Text(text)) => role.session_name = Some(text),
+                ("external_id", RoleArgument::Text(text)) => role.external_id = Some(text),
+                ("policy", RoleArgument::Text(text)) => role.policy = Some(text),
+                ("policy_arns", RoleArgument::List(arns)) => role.policy_arns = arns,
+                ("tags", RoleArgument::Map(tags)) => role.tags = tags,
+                ("duration", RoleArgument::Text(text)) => {
+                    role.duration_seconds = self.role_duration("assume_role", &text, span)
+                }
+                (name, _) => self.role_argument_type(name, span),
             }
         }
         if role.role_arn.is_empty() {
@@ -188,7 +194,11 @@ impl Engine<'_> {
         let applied = ["role_arn", "session_name", "web_identity_token", "web_identity_token_file", "duration"];
         let mut web = crate::cloud::WebIdentity::default();
         let mut token = None;
-        for (name, text, span) in self.role_arguments(frame, decl, what, &applied)? {
+        for (name, value, span) in self.role_arguments(frame, decl, what, &applied)? {
+            let RoleArgument::Text(text) = value else {
+                self.role_argument_type(&name, span);
+                return None;
+            };
             match name.as_str() {
                 "role_arn" => web.role_arn = text,
                 "session_name" => web.session_name = Some(text),
@@ -212,33 +222,57 @@ impl Engine<'_> {
         Some(web)
     }
 
-    /// The string arguments of a role block (`what`) drplan applies (`applied`), evaluated:
-    /// (name, value, where the value is written). Others get a warning; `None` while one is
-    /// unknown, or after an error at one.
+    /// The arguments of a role block (`what`) drplan applies (`applied`), evaluated: (name,
+    /// value, where the value is written). Others get a warning; `None` while one is unknown,
+    /// or after an error at one.
     fn role_arguments(
         &mut self,
         frame: &Frame,
         decl: &crate::config::AssumeRoleDecl,
         what: &str,
         applied: &[&str],
-    ) -> Option<Vec<(String, String, Option<Span>)>> {
+    ) -> Option<Vec<(String, RoleArgument, Option<Span>)>> {
         let mut out = Vec::new();
         for (name, at, expr) in &decl.attrs {
             let (value, _) = self.eval_expr(frame, expr, &[]);
-            match value {
-                Value::Null => {}
-                _ if !applied.contains(&name.as_str()) => self.not_applied_yet(name, *at),
-                Value::String(s) => out.push((name.clone(), s, expr.span())),
-                Value::Unknown => return None,
-                other => {
-                    let d = Diagnostic::error("Invalid provider argument")
-                        .detail(format!("{what}'s {name} must be a string, but is a {}.", other.type_name()));
-                    self.diags.push(d.at(expr.span()));
-                    return None;
+            let strings =
+                |items: &[Value]| items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<String>>>();
+            let argument = match &value {
+                Value::Null => continue,
+                _ if !applied.contains(&name.as_str()) => {
+                    self.not_applied_yet(name, *at);
+                    continue;
                 }
-            }
+                _ if !value.is_wholly_known() => return None,
+                Value::String(s) => Some(RoleArgument::Text(s.clone())),
+                Value::List(items) | Value::Set(items) => strings(items).map(RoleArgument::List),
+                Value::Map(m) => m
+                    .iter()
+                    .map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect::<Option<_>>()
+                    .map(RoleArgument::Map),
+                _ => None,
+            };
+            let Some(argument) = argument else {
+                let d = Diagnostic::error("Invalid provider argument")
+                    .detail(format!("{what}'s {name} cannot be a {}.", value.type_name()));
+                self.diags.push(d.at(expr.span()));
+                return None;
+            };
+            out.push((name.clone(), argument, expr.span()));
         }
         Some(out)
+    }
+
+    /// An error at a role block's argument of the wrong kind.
+    fn role_argument_type(&mut self, name: &str, at: Option<Span>) {
+        let want = match name {
+            "policy_arns" => "a list of ARNs",
+            "tags" => "a map of strings",
+            _ => "a string",
+        };
+        let d = Diagnostic::error("Invalid provider argument").detail(format!("{name} must be {want}."));
+        self.diags.push(d.at(at));
     }
 
     /// A role block's `duration` ("1h"), in seconds; an error at it when it does not parse.
@@ -370,4 +404,11 @@ impl Engine<'_> {
         }
         ids
     }
+}
+
+/// One argument of a role block, by kind.
+enum RoleArgument {
+    Text(String),
+    List(Vec<String>),
+    Map(BTreeMap<String, String>),
 }

@@ -61,17 +61,7 @@ pub(super) fn provider_config(settings: &Settings) -> Value {
         fields.insert("ignore_tags".into(), Value::List(vec![Value::Map(block.into())]));
     }
     if let Some(role) = settings.identity.assume_role.as_ref().filter(|_| !settings.offline) {
-        let mut block: BTreeMap<String, Value> =
-            [("role_arn".to_string(), Value::String(role.role_arn.clone()))].into();
-        block
-            .insert("session_name".into(), Value::String(role.session_name.clone().unwrap_or_else(|| "drplan".into())));
-        if let Some(id) = &role.external_id {
-            block.insert("external_id".into(), Value::String(id.clone()));
-        }
-        if let Some(seconds) = role.duration_seconds {
-            block.insert("duration".into(), Value::String(format!("{seconds}s")));
-        }
-        fields.insert("assume_role".into(), Value::List(vec![Value::Map(block)]));
+        fields.insert("assume_role".into(), Value::List(vec![assume_role(role)]));
     }
     // `--endpoint-url` (AWS_ENDPOINT_URL) overrides every service's endpoint, as for drplan's
     // own clients.
@@ -84,6 +74,29 @@ pub(super) fn provider_config(settings: &Settings) -> Value {
         fields.insert("assume_role_with_web_identity".into(), Value::List(vec![web_identity(web)]));
     }
     Value::Map(fields)
+}
+
+/// An `assume_role` block as provider-aws takes it.
+fn assume_role(role: &crate::cloud::AssumeRole) -> Value {
+    let mut block: BTreeMap<String, Value> = [("role_arn".to_string(), Value::String(role.role_arn.clone()))].into();
+    block.insert("session_name".into(), Value::String(role.session_name.clone().unwrap_or_else(|| "drplan".into())));
+    if let Some(id) = &role.external_id {
+        block.insert("external_id".into(), Value::String(id.clone()));
+    }
+    if let Some(seconds) = role.duration_seconds {
+        block.insert("duration".into(), Value::String(format!("{seconds}s")));
+    }
+    if let Some(policy) = &role.policy {
+        block.insert("policy".into(), Value::String(policy.clone()));
+    }
+    if !role.policy_arns.is_empty() {
+        block.insert("policy_arns".into(), Value::set(role.policy_arns.iter().cloned().map(Value::String).collect()));
+    }
+    if !role.tags.is_empty() {
+        let tags = role.tags.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        block.insert("tags".into(), Value::Map(tags));
+    }
+    Value::Map(block)
 }
 
 /// An `assume_role_with_web_identity` block as provider-aws takes it.

@@ -161,6 +161,7 @@ fn a_dr_stack_in_its_own_account_is_built_there_only() {
     let apply = drplan_moto(&moto, &["apply", dir, "--auto-approve"]);
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
     assert!(apply.stdout.contains(&format!("AWS account {DR_ACCOUNT}")), "{}", apply.stdout);
+    assert!(!apply.stderr.contains("not applied yet"), "policy, policy_arns and tags are applied: {}", apply.stderr);
     assert_eq!(census_by_account(&moto), [(0, 0), (1, 0)], "[default account, DR account]: (VPCs, topics)");
     let output = drplan_moto(&moto, &["output", dir, "account", "-raw"]);
     assert_eq!((output.code, output.stdout.trim()), (0, DR_ACCOUNT), "{}", output.stderr);
@@ -311,6 +312,7 @@ fn served_types_follow_the_dr_account_role_too() {
     };
     let apply = p.drplan_moto(&moto, &args("apply"));
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(!apply.stderr.contains("not applied yet"), "{}", apply.stderr);
     assert_eq!(census_by_account(&moto), [(0, 0), (1, 1)]);
     assert!(dr_topic_tags(&moto).contains(&("team".to_string(), "dr".to_string())), "{:?}", dr_topic_tags(&moto));
     let mut plan = args("plan");

@@ -151,6 +151,15 @@ impl Aws {
         if let Some(seconds) = role.duration_seconds {
             assume = assume.session_length(Duration::from_secs(seconds));
         }
+        if let Some(policy) = role.policy {
+            assume = assume.policy(policy);
+        }
+        if !role.policy_arns.is_empty() {
+            assume = assume.policy_arns(role.policy_arns);
+        }
+        if !role.tags.is_empty() {
+            assume = assume.tags(role.tags);
+        }
         endpoints::apply(loader().credentials_provider(assume.build().await).load().await, endpoints)
     }
 
