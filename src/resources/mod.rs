@@ -229,7 +229,14 @@ impl<'a> StepView<'a> {
 
     /// `--tags` as RDS, ELBv2 and most services take them (a JSON list of Key/Value).
     pub fn tags_arg(&self) -> String {
-        let tags: Vec<Json> = self.tags().into_iter().map(|(k, v)| serde_json::json!({"Key": k, "Value": v})).collect();
+        self.tags_arg_with(None)
+    }
+
+    /// [`StepView::tags_arg`] with `extra` tags a type records on its objects.
+    pub fn tags_arg_with(&self, extra: impl IntoIterator<Item = (String, String)>) -> String {
+        let mut tags = self.tags();
+        tags.extend(extra);
+        let tags: Vec<Json> = tags.into_iter().map(|(k, v)| serde_json::json!({"Key": k, "Value": v})).collect();
         format!("--tags {}", shell_quote(&Json::Array(tags).to_string()))
     }
 

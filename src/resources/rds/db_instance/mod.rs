@@ -246,6 +246,14 @@ async fn read_backups(r: &mut RegionReader, c: &Client) -> Result<(), Error> {
     Ok(())
 }
 
+/// `--tags` for a create by hand: the step's, with the final snapshot decision drplan records
+/// ([`final_snapshot::TAG`]), so drplan deletes the instance as configured later.
+fn tags_arg(s: &StepView) -> String {
+    let config = crate::eval::Value::from_json(s.after);
+    let decision = final_snapshot::configured(&config).flatten();
+    s.tags_arg_with(decision.map(|d| (final_snapshot::TAG.to_string(), d)))
+}
+
 /// The AWS CLI equivalent of the create, by recovery path.
 fn by_hand(s: &StepView) -> String {
     let r = format!("--region {}", s.region);
@@ -262,7 +270,7 @@ fn by_hand(s: &StepView) -> String {
         flag("multi_az", "multi-az"),
         flag("publicly_accessible", "publicly-accessible"),
         flag("deletion_protection", "deletion-protection"),
-        s.tags_arg()
+        tags_arg(s)
     );
     if s.is_set("restore_to_point_in_time") {
         let source = s
