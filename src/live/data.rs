@@ -75,11 +75,17 @@ pub fn read(inv: &Inventory, ty: &str, region: &str, config: &Value) -> Result<O
     Ok(Some(result(ty, chosen, config)))
 }
 
+/// The type a data source's recorded reads of `ty` are kept under in a snapshot (`data.<type>`,
+/// written by `provider::recorded`).
+pub fn recorded_type(ty: &str) -> String {
+    format!("data.{ty}")
+}
+
 /// What the provider read with the same arguments in `region`, recorded with the live state
 /// as `data.<type>` (a public AMI the inventory does not hold): a plan without the provider
 /// reads it too. `None` unless exactly one recorded read matches.
 fn recorded(inv: &Inventory, ty: &str, region: &str, config: &Value) -> Option<Value> {
-    let recorded_type = format!("data.{ty}");
+    let recorded_type = recorded_type(ty);
     let mut found = inv.of_type(&recorded_type, region).filter(|o| {
         let recorded = serde_json::Value::Object(o.attributes.clone().into_iter().collect());
         same_arguments(config, &recorded)

@@ -14,10 +14,7 @@ use super::schema::Block;
 use crate::eval::Value;
 use crate::live::{Inventory, LiveObject};
 
-/// The type recorded reads of data source `ty` are kept under.
-pub fn recorded_type(ty: &str) -> String {
-    format!("data.{ty}")
-}
+pub use crate::live::data::recorded_type;
 
 /// What a read of `ty` with `config` returned, as a live object of the snapshot.
 pub fn record(ty: &str, region: &str, config: &Value, result: &Value, block: &Block) -> Option<LiveObject> {

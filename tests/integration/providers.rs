@@ -382,5 +382,7 @@ fn bad_provider_settings_are_located_errors() {
     at("24:20", "assume_role's duration \"forever\": unknown unit 'f'.");
     at("26:25", "shared_config_files must be a list of file paths, but is \"one-file\".");
     at("28:12", "ignore_tags' keys must be a set of strings, but is \"Owner\".");
-    assert!(run.stderr.contains("6 errors in the configuration."), "{}", run.stderr);
+    at("36:11", "endpoints' ec2 must be a URL string, but is a list.");
+    at("38:3", "assume_role_with_web_identity needs web_identity_token or web_identity_token_file");
+    assert!(run.stderr.contains("8 errors in the configuration."), "{}", run.stderr);
 }
