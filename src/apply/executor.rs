@@ -183,6 +183,22 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         self.unconfirmed.lock().unwrap_or_else(|e| e.into_inner()).contains(address)
     }
 
+    /// Swaps in an inventory whose snapshot records the base time `key` = `value`, so the
+    /// steps that follow see the time resource's attributes.
+    fn note_time(&self, key: String, value: String) {
+        loop {
+            let old = self.inventory();
+            let mut snapshot = old.snapshot.clone();
+            snapshot.recorded_times.insert(key.clone(), value.clone());
+            let new = Arc::new(Inventory::new(snapshot, crate::resources::natural_key));
+            let mut current = self.inventory.lock().unwrap_or_else(|e| e.into_inner());
+            if Arc::ptr_eq(&current, &old) {
+                *current = new;
+                return;
+            }
+        }
+    }
+
     /// Swaps in an inventory where the objects `narrow` covers (and `gone`) in the region of
     /// `address`'s step are replaced by `fresh`. Computed outside the lock; retried if another
     /// step swapped first.
@@ -224,6 +240,26 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
             // Nothing to write: the wait is the step.
             tokio::time::sleep(wait.map_err(StepError::fatal)?).await;
             return Ok(None);
+        }
+        if resources::local_file::is(ty) {
+            return resources::local_file::write(config).map(|()| None).map_err(StepError::fatal);
+        }
+        if resources::time::is(ty) {
+            // Its base time is recorded (on the stack seed's secret); a configured base is not.
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            if let Some(record) = resources::time::record(ty, address, config, now as i64) {
+                let (key, value) = record.map_err(StepError::fatal)?;
+                self.provider_of(address).record_time(&key, &value).await?;
+                self.note_time(key, value);
+            }
+            return Ok(None);
+        }
+        if !matches!(op, Op::Delete | Op::Ready)
+            && let Some(Value::Map(tags)) = config.get("tags")
+            && let Some((key, _)) = tags.iter().find(|(_, v)| !v.is_wholly_known())
+        {
+            // A tag left out would be a silent difference from the plan.
+            return Err(StepError::fatal(format!("argument tags.{key} is not known at apply time")));
         }
         let created = Created::default();
         let request = ApplyRequest { address, op, config: Args(config), prior, created: &created, via_provider };

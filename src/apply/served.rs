@@ -76,6 +76,10 @@ impl<P: Provider> Provider for WithHost<P> {
     fn stack_seed(&self) -> BoxFuture<'_, Result<crate::live::seed::StackSeed, StepError>> {
         self.inner.stack_seed()
     }
+
+    fn record_time<'a>(&'a self, key: &'a str, value: &'a str) -> BoxFuture<'a, Result<(), StepError>> {
+        self.inner.record_time(key, value)
+    }
 }
 
 /// The path of the first unknown value in a configuration (`name`, `tags.Env`, `rule[0].x`).

@@ -24,6 +24,8 @@ pub struct InMemory {
     /// Writes performed, as `op type address`.
     pub writes: Mutex<Vec<String>>,
     seed: Mutex<Option<crate::live::seed::StackSeed>>,
+    /// Base times recorded on the seed (`resources::time`).
+    times: Mutex<std::collections::BTreeMap<String, String>>,
 }
 
 impl InMemory {
@@ -36,6 +38,7 @@ impl InMemory {
             next_id: AtomicUsize::new(1),
             writes: Mutex::new(Vec::new()),
             seed: Mutex::new(None),
+            times: Mutex::new(Default::default()),
         }
     }
 
@@ -99,6 +102,7 @@ impl Cloud for InMemory {
         let mut snapshot = LiveSnapshot::empty();
         if request.stack_seed {
             snapshot.stack_seed = self.seed.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            snapshot.recorded_times = self.times.lock().unwrap_or_else(|e| e.into_inner()).clone();
         }
         snapshot.regions = vec![self.region.clone()];
         snapshot.objects = self.objects();
@@ -129,6 +133,15 @@ impl Provider for InMemory {
                 self.record("create stack-seed".into());
             }
             Ok(seed.clone().expect("set above"))
+        })
+    }
+
+    fn record_time<'a>(&'a self, key: &'a str, value: &'a str) -> BoxFuture<'a, Result<(), StepError>> {
+        Box::pin(async move {
+            self.stack_seed().await?;
+            self.record(format!("record {key}"));
+            self.times.lock().unwrap_or_else(|e| e.into_inner()).insert(key.into(), value.into());
+            Ok(())
         })
     }
 

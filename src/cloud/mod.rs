@@ -319,6 +319,16 @@ pub trait Provider: Send + Sync + 'static {
         Box::pin(async { Err(crate::resources::StepError::fatal("this backend keeps no stack seed")) })
     }
 
+    /// Records a `time_*` resource's base time on the stack seed's secret, creating the seed
+    /// first if it does not exist (`resources::time`). A backend that keeps none refuses.
+    fn record_time<'a>(
+        &'a self,
+        _key: &'a str,
+        _value: &'a str,
+    ) -> crate::resources::BoxFuture<'a, Result<(), crate::resources::StepError>> {
+        Box::pin(async { Err(crate::resources::StepError::fatal("this backend records no base times")) })
+    }
+
     /// The stack's objects the tagging API lists in this provider's region (served types are
     /// found again through it). A backend without one lists nothing.
     fn tagged(&self) -> crate::resources::BoxFuture<'_, Result<Vec<Tagged>, crate::resources::StepError>> {
@@ -359,6 +369,14 @@ impl<P: Provider> Provider for std::sync::Arc<P> {
         &self,
     ) -> crate::resources::BoxFuture<'_, Result<crate::live::seed::StackSeed, crate::resources::StepError>> {
         self.as_ref().stack_seed()
+    }
+
+    fn record_time<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+    ) -> crate::resources::BoxFuture<'a, Result<(), crate::resources::StepError>> {
+        self.as_ref().record_time(key, value)
     }
 
     fn tagged(&self) -> crate::resources::BoxFuture<'_, Result<Vec<Tagged>, crate::resources::StepError>> {

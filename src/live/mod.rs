@@ -61,6 +61,10 @@ pub struct LiveSnapshot {
     /// Never recorded: a snapshot file does not hold it ([`seed`]).
     #[serde(skip)]
     pub stack_seed: Option<seed::StackSeed>,
+    /// The base times `time_*` resources recorded on the seed's secret, by tag key
+    /// (`resources::time`). Not secret: a snapshot keeps them, so offline plans see them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub recorded_times: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -104,6 +108,7 @@ impl LiveSnapshot {
             objects: Vec::new(),
             provider_schema_versions: BTreeMap::new(),
             stack_seed: None,
+            recorded_times: BTreeMap::new(),
         }
     }
 

@@ -96,6 +96,7 @@ pub fn build<'i>(
     } else {
         values_missing = super::native_values::missing_provider_warning(exp, &p.changes);
     }
+    pending_records(&mut p, exp, &selected, inv, recovery, opts.destroy);
     pending_waits(&mut p, exp, recovery);
     orphans(&mut p, recovery, inv, &opts, &mut diags);
     if diags.has_errors() {
@@ -505,6 +506,11 @@ fn live_fingerprint(inv: &Inventory, live_objects: &[String]) -> String {
         }
         hasher.update(key.as_bytes());
     }
+    // The base times time_* resources recorded: a plan made before another apply recorded
+    // one would record it again.
+    for (key, value) in &inv.snapshot.recorded_times {
+        hasher.update(format!("{key}={value}\n").as_bytes());
+    }
     hex::encode(hasher.finalize())
 }
 
@@ -558,6 +564,45 @@ fn pending_waits<'i>(p: &mut Planned<'i>, exp: &'i Expansion, recovery: &crate::
         }
     }
     p.changes.sort_by_key(|(i, _)| *i);
+}
+
+/// A `time_static`, `time_offset` or `time_rotating` whose base time apply must record (none
+/// recorded yet, new triggers, a rotation due) is a create step: see `resources::time`; so is
+/// a `local_file` that does not hold its content (`resources::local_file`).
+fn pending_records(
+    p: &mut Planned<'_>,
+    exp: &Expansion,
+    selected: &BTreeSet<usize>,
+    inv: &Inventory,
+    recovery: &crate::expand::Recovery,
+    destroy: bool,
+) {
+    if destroy {
+        return;
+    }
+    let now = crate::timefmt::epoch_seconds(&inv.snapshot.captured_at).unwrap_or_default();
+    let times = &inv.snapshot.recorded_times;
+    let mut added = false;
+    for (i, inst) in exp.instances.iter().enumerate().filter(|(i, _)| selected.contains(i)) {
+        if inst.mode != Mode::Managed || inst.unmanaged.is_some() {
+            continue;
+        }
+        let (address, config, written) = (inst.addr.as_str(), &inst.config, &inst.written);
+        let inputs = crate::resources::time::Inputs { address, config, written, recorded: times, now };
+        let why = match &inst.ty {
+            ty if crate::resources::time::is(ty) => crate::resources::time::pending(ty, &inputs),
+            ty if crate::resources::local_file::is(ty) => crate::resources::local_file::pending(config),
+            _ => None,
+        };
+        if let Some(why) = why {
+            let region = inst.region.clone().unwrap_or_else(|| recovery.region.clone());
+            p.changes.push((i, fresh(inst, &region, Action::Create, Some(why))));
+            added = true;
+        }
+    }
+    if added {
+        p.changes.sort_by_key(|(i, _)| *i);
+    }
 }
 
 /// Whether instance `from` depends on instance `to`, directly or through others.

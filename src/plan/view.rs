@@ -217,8 +217,8 @@ impl PlanView<'_> {
     fn planned_value_of(&self, m: &ManagedRef, config: &Value) -> Option<Value> {
         if crate::resources::graph_only::is(m.ty) {
             let stack = m.recovery.map(|r| r.stack.as_str()).unwrap_or_default();
-            let seed = self.inventory.snapshot.stack_seed.as_ref();
-            return Some(crate::resources::graph_only::value(m.ty, stack, m.addr, config, seed));
+            let live = &self.inventory.snapshot;
+            return Some(crate::resources::graph_only::value(m.ty, stack, m.addr, config, live, m.written));
         }
         if m.read_only {
             let Some((value, live)) = super::counterpart::planned_value(self.inventory, m.ty, m.region?, config) else {

@@ -181,7 +181,7 @@ fn changes(o: &mut Out, plan: &Plan) {
     if plan.creates_stack_seed {
         let _ = writeln!(
             o.text,
-            "\nApply first creates the stack seed, secret drplan/{}/stack-seed in {}: the random_password and random_string values derive from it (known after apply).",
+            "\nApply first creates the stack seed, secret drplan/{}/stack-seed in {}: what Terraform keeps only in state (random values, generated keys, base times) derives from it or is recorded on it (known after apply).",
             plan.stack, plan.region
         );
     }
@@ -440,10 +440,19 @@ fn changed(o: &mut Out, c: &ResourceChange) {
         match (before, after) {
             (Json::Object(b), Json::Object(af)) if unknown != &Json::Bool(true) => {
                 o.line(6, "~", &format!("{} = {{{forces}", a.name));
-                let keys: std::collections::BTreeSet<&String> = b.keys().chain(af.keys()).collect();
+                let unknown_keys = unknown.as_object().into_iter().flat_map(|m| m.keys());
+                let keys: std::collections::BTreeSet<&String> = b.keys().chain(af.keys()).chain(unknown_keys).collect();
                 let kw = keys.iter().map(|k| k.len() + 2).max().unwrap_or(0);
                 for k in keys {
                     let key = format!("{:kw$}", scalar(&Json::String(k.clone())));
+                    // An element known only after apply: Terraform leaves it out of `after`.
+                    if mask_at(unknown, k) == &Json::Bool(true) {
+                        match b.get(k) {
+                            Some(x) => o.line(10, "~", &format!("{key} = {} -> {UNKNOWN}", scalar(x))),
+                            None => o.line(10, "+", &format!("{key} = {UNKNOWN}")),
+                        }
+                        continue;
+                    }
                     match (b.get(k), af.get(k)) {
                         (Some(x), Some(y)) if x == y => {}
                         (Some(x), Some(y)) => o.line(10, "~", &format!("{key} = {} -> {}", scalar(x), scalar(y))),

@@ -4,37 +4,59 @@
 //! object, so drplan serves them natively as nodes of the graph: their `depends_on`, `triggers`
 //! and `triggers_replace` order what depends on them, references to them resolve at once
 //! (`terraform_data.x.output` is its `input`), and a plan never creates, changes or deletes
-//! anything for them. Their provisioners are not run (drplan runs no provisioners).
+//! a cloud object for them. Their provisioners are not run (drplan runs no provisioners). Some
+//! are still steps: `time_sleep` waits (`super::time_sleep`), `time_*` record a base time
+//! (`super::time`) and `local_file` writes a file (`super::local_file`) when they are pending.
 //!
 //! This module owns which types these are and the values references see; `plan::build` skips
-//! them and `plan::view` asks [`value`] for them.
+//! them (but for those steps) and `plan::view` asks [`value`] for them.
 
 use crate::eval::Value;
-use crate::live::seed::StackSeed;
+use crate::live::LiveSnapshot;
 
-/// The graph-only types (with [`super::random::TYPES`] and [`super::tls::TYPE`]).
+/// The top-level arguments an instance's configuration writes.
+type Written = std::collections::BTreeSet<String>;
+
+/// The graph-only types (with [`super::random::TYPES`], [`super::tls::TYPE`], [`super::time::TYPES`]
+/// and [`super::local_file::TYPES`]).
 pub const TYPES: &[&str] = &["cloudinit_config", "null_resource", "random_id", "terraform_data", "time_sleep"];
 
 /// Whether `ty` is graph-only.
 pub fn is(ty: &str) -> bool {
-    TYPES.contains(&ty) || super::random::TYPES.contains(&ty) || ty == super::tls::TYPE
+    TYPES.contains(&ty)
+        || super::random::TYPES.contains(&ty)
+        || ty == super::tls::TYPE
+        || super::time::is(ty)
+        || super::local_file::is(ty)
 }
 
 /// Every graph-only type.
 pub fn all() -> impl Iterator<Item = &'static str> {
-    TYPES.iter().chain(super::random::TYPES).chain(&[super::tls::TYPE]).copied()
+    let stateless = super::time::TYPES.iter().chain(super::local_file::TYPES);
+    TYPES.iter().chain(super::random::TYPES).chain(&[super::tls::TYPE]).chain(stateless).copied()
 }
 
-/// Whether values of `ty` derive from the stack's seed (they are secrets).
+/// Whether values of `ty` need the stack's seed secret: derived from the seed (they are
+/// secrets), or recorded on it (`time_*`'s base times).
 pub fn derives_from_seed(ty: &str) -> bool {
-    super::random::SEEDED.contains(&ty) || ty == super::tls::TYPE
+    super::random::SEEDED.contains(&ty) || ty == super::tls::TYPE || super::time::is(ty)
 }
 
 /// What references to the instance at `address`, configured as `config`, see: its arguments,
 /// `output` equal to `input` (`terraform_data`), and an `id` that is the same on every plan (in
 /// Terraform a random value kept in state; drplan has no state, so it derives one from the
-/// address). Values that must be secret come from the stack's `seed` (unknown without it).
-pub fn value(ty: &str, stack: &str, address: &str, config: &Value, seed: Option<&StackSeed>) -> Value {
+/// address). Values that must be secret come from the stack's seed in `live` (unknown without
+/// it); `time_*` values from the base times recorded there, "now" being when it was read.
+pub fn value(ty: &str, stack: &str, address: &str, config: &Value, live: &LiveSnapshot, written: &Written) -> Value {
+    let seed = live.stack_seed.as_ref();
+    if super::time::is(ty) {
+        let now = crate::timefmt::epoch_seconds(&live.captured_at).unwrap_or_default();
+        let recorded = &live.recorded_times;
+        return super::time::value(ty, &super::time::Inputs { address, config, written, recorded, now });
+    }
+    if super::local_file::is(ty) {
+        return super::local_file::value(config);
+    }
     if super::random::TYPES.contains(&ty) {
         return super::random::value(ty, stack, address, config, seed);
     }
@@ -114,13 +136,25 @@ mod tests {
     #[test]
     fn output_is_input_and_the_id_is_stable() {
         let config = Value::Map([("input".to_string(), Value::from("10.9.0.0/16"))].into());
-        let v = value("terraform_data", "s", "terraform_data.cidr", &config, None);
+        let v = value("terraform_data", "s", "terraform_data.cidr", &config, &LiveSnapshot::empty(), &Written::new());
         assert_eq!(v.get("output"), Some(&Value::from("10.9.0.0/16")));
         let id = v.get("id").and_then(Value::as_str).unwrap().to_string();
         assert!(id.chars().all(|c| c.is_ascii_digit()) && !id.is_empty());
-        assert_eq!(value("terraform_data", "s", "terraform_data.cidr", &config, None).get("id"), v.get("id"));
-        assert_ne!(value("null_resource", "s", "null_resource.other", &config, None).get("id"), v.get("id"));
-        assert_eq!(value("null_resource", "s", "null_resource.w", &config, None).get("output"), None);
+        assert_eq!(
+            value("terraform_data", "s", "terraform_data.cidr", &config, &LiveSnapshot::empty(), &Written::new())
+                .get("id"),
+            v.get("id")
+        );
+        assert_ne!(
+            value("null_resource", "s", "null_resource.other", &config, &LiveSnapshot::empty(), &Written::new())
+                .get("id"),
+            v.get("id")
+        );
+        assert_eq!(
+            value("null_resource", "s", "null_resource.w", &config, &LiveSnapshot::empty(), &Written::new())
+                .get("output"),
+            None
+        );
         assert!(is("null_resource") && is("terraform_data") && !is("aws_vpc"));
     }
 
@@ -135,16 +169,31 @@ mod tests {
                 .into(),
             )
         };
-        let v = value("random_id", "prod", "random_id.suffix", &config("a"), None);
+        let v = value("random_id", "prod", "random_id.suffix", &config("a"), &LiveSnapshot::empty(), &Written::new());
         let hex = v.get("hex").and_then(Value::as_str).unwrap().to_string();
         assert_eq!(hex.len(), 8);
-        assert_eq!(value("random_id", "prod", "random_id.suffix", &config("a"), None).get("hex"), v.get("hex"));
-        assert_ne!(value("random_id", "dev", "random_id.suffix", &config("a"), None).get("hex"), v.get("hex"));
-        assert_ne!(value("random_id", "prod", "random_id.suffix", &config("b"), None).get("hex"), v.get("hex"));
+        assert_eq!(
+            value("random_id", "prod", "random_id.suffix", &config("a"), &LiveSnapshot::empty(), &Written::new())
+                .get("hex"),
+            v.get("hex")
+        );
+        assert_ne!(
+            value("random_id", "dev", "random_id.suffix", &config("a"), &LiveSnapshot::empty(), &Written::new())
+                .get("hex"),
+            v.get("hex")
+        );
+        assert_ne!(
+            value("random_id", "prod", "random_id.suffix", &config("b"), &LiveSnapshot::empty(), &Written::new())
+                .get("hex"),
+            v.get("hex")
+        );
         let dec: u64 = v.get("dec").and_then(Value::as_str).unwrap().parse().unwrap();
         assert_eq!(format!("{dec:08x}"), hex);
         assert_eq!(v.get("id"), v.get("b64_url"));
         let unknown = Value::Map([("byte_length".to_string(), Value::Unknown)].into());
-        assert_eq!(value("random_id", "prod", "random_id.x", &unknown, None), Value::Unknown);
+        assert_eq!(
+            value("random_id", "prod", "random_id.x", &unknown, &LiveSnapshot::empty(), &Written::new()),
+            Value::Unknown
+        );
     }
 }

@@ -26,10 +26,12 @@ pub mod ec2;
 pub mod elb;
 pub mod graph_only;
 pub mod imports;
+pub mod local_file;
 pub mod random;
 pub mod rds;
 pub mod route53;
 pub mod sdk;
+pub mod time;
 pub mod time_sleep;
 pub mod tls;
 mod write;
@@ -575,6 +577,12 @@ pub fn service_of(ty: &str) -> &'static str {
 pub fn estimate(ty: &str, step: &StepView) -> Estimate {
     if let Some(wait) = time_sleep::estimate(ty, step) {
         return wait;
+    }
+    if time::is(ty) {
+        return Estimate::new(1, "one tag written on the stack seed");
+    }
+    if local_file::is(ty) {
+        return Estimate::new(1, "a local file written");
     }
     match get(ty) {
         Some(t) => t.estimate(step),

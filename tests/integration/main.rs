@@ -36,6 +36,7 @@ mod remote_state;
 mod robustness;
 mod seed;
 mod served;
+mod time;
 mod time_sleep;
 mod tls;
 mod validate;

@@ -312,6 +312,9 @@ fn native_schemas_agree_with_the_providers() {
                 "local_file",
                 "local_sensitive_file",
                 "time_sleep",
+                "time_static",
+                "time_offset",
+                "time_rotating",
             ];
             if !others.contains(&native.ty.as_str()) && !native.ty.starts_with("random_") {
                 problems.push(format!("{prefix}{}: not a provider-aws type", native.ty));

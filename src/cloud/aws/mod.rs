@@ -266,6 +266,7 @@ impl Aws {
             objects: global?,
             provider_schema_versions: Default::default(),
             stack_seed: None,
+            recorded_times: Default::default(),
         };
         for ((region, is_dr), result) in regions.into_iter().zip(results) {
             match result {
@@ -323,12 +324,16 @@ impl Cloud for Aws {
             let mut snapshot = self.read_all(request).await?;
             if request.stack_seed {
                 let conf = self.sdk_config(&request.dr_region).await;
-                snapshot.stack_seed =
+                let found =
                     seed::read(&conf, &request.dr_region, &request.stack).await.map_err(|message| Error::Cloud {
                         operation: "reading the stack seed".into(),
                         region: request.dr_region.clone(),
                         message,
                     })?;
+                if let Some(found) = found {
+                    snapshot.stack_seed = Some(found.seed);
+                    snapshot.recorded_times = found.times;
+                }
             }
             Ok(snapshot)
         })

@@ -62,6 +62,15 @@ impl Provider for AwsProvider {
             super::seed::ensure(&self.conf, &self.cx.region, &self.cx.stack).await.map_err(StepError::retryable)
         })
     }
+
+    fn record_time<'a>(&'a self, key: &'a str, value: &'a str) -> BoxFuture<'a, Result<(), StepError>> {
+        Box::pin(async move {
+            super::seed::ensure(&self.conf, &self.cx.region, &self.cx.stack).await.map_err(StepError::retryable)?;
+            super::seed::record_time(&self.conf, &self.cx.region, &self.cx.stack, key, value)
+                .await
+                .map_err(StepError::retryable)
+        })
+    }
 }
 
 /// The SDK configuration writes use: the DR region, and no SDK-level retries, because a blind

@@ -13,7 +13,7 @@ mod hash;
 mod numeric;
 mod sets;
 mod strings;
-mod time;
+pub mod time;
 mod yaml;
 
 use super::number::Number;

@@ -4,21 +4,23 @@
 use super::string_arg;
 use crate::eval::value::Value;
 
-/// A parsed RFC 3339 timestamp: civil fields plus the offset it was written with.
+/// A parsed RFC 3339 timestamp: civil fields plus the offset it was written with (also what
+/// hashicorp/time's resources compute with, `resources::time`).
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Stamp {
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
+pub struct Stamp {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
     /// Offset from UTC in minutes; `utc` when written as `Z`.
     offset: i32,
     utc: bool,
 }
 
-fn parse(text: &str) -> Result<Stamp, String> {
+/// Parses an RFC 3339 timestamp (`2024-01-02T15:04:05Z`, `...+05:30`, fractions ignored).
+pub fn parse(text: &str) -> Result<Stamp, String> {
     let bad = || format!("{text:?} is not a valid RFC 3339 timestamp (like \"2024-01-02T15:04:05Z\")");
     let b = text.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Result<u32, String> {
@@ -98,15 +100,31 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 impl Stamp {
+    /// The instant `epoch` (seconds since 1970, UTC) written in UTC (`Z`).
+    pub fn utc(epoch: i64) -> Stamp {
+        Stamp { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0, offset: 0, utc: true }.at(epoch)
+    }
+
     /// Seconds since the epoch (UTC).
-    fn epoch(&self) -> i64 {
+    pub fn epoch(&self) -> i64 {
         days_from_civil(self.year, self.month, self.day) * 86_400
             + i64::from(self.hour * 3600 + self.minute * 60 + self.second)
             - i64::from(self.offset) * 60
     }
 
+    /// Go's `time.AddDate`: years, months and days added to the civil date, the result
+    /// normalised (January 31 plus one month is March 2 or 3), the clock and offset kept.
+    pub fn add_date(&self, years: i64, months: i64, days: i64) -> Stamp {
+        let month0 = i64::from(self.month) - 1 + months;
+        let year = self.year + years + month0.div_euclid(12);
+        let month = month0.rem_euclid(12) as u32 + 1;
+        let day = days_from_civil(year, month, 1) + i64::from(self.day) - 1 + days;
+        let clock = i64::from(self.hour * 3600 + self.minute * 60 + self.second);
+        self.at(day * 86_400 + clock - i64::from(self.offset) * 60)
+    }
+
     /// The same offset, another instant.
-    fn at(&self, epoch: i64) -> Stamp {
+    pub fn at(&self, epoch: i64) -> Stamp {
         let local = epoch + i64::from(self.offset) * 60;
         let (year, month, day) = civil_from_days(local.div_euclid(86_400));
         let secs = local.rem_euclid(86_400) as u32;
@@ -117,7 +135,8 @@ impl Stamp {
         (days_from_civil(self.year, self.month, self.day) + 4).rem_euclid(7) as usize // 0 = Sunday
     }
 
-    fn rfc3339(&self) -> String {
+    /// As Go's `time.RFC3339` layout writes it.
+    pub fn rfc3339(&self) -> String {
         format!(
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}",
             self.year,
