@@ -244,10 +244,11 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         if resources::local_file::is(ty) {
             return resources::local_file::write(config).map(|()| None).map_err(StepError::fatal);
         }
-        if resources::time::is(ty) {
+        if resources::graph_only::records_time(ty) {
             // Its base time is recorded (on the stack seed's secret); a configured base is not.
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            if let Some(record) = resources::time::record(ty, address, config, now as i64) {
+            let recorded = self.inventory().snapshot.recorded_times.clone();
+            if let Some(record) = resources::graph_only::record(ty, address, config, &recorded, now as i64) {
                 let (key, value) = record.map_err(StepError::fatal)?;
                 self.provider_of(address).record_time(&key, &value).await?;
                 self.note_time(key, value);

@@ -589,12 +589,7 @@ fn pending_records(
         }
         let (address, config, written) = (inst.addr.as_str(), &inst.config, &inst.written);
         let inputs = crate::resources::time::Inputs { address, config, written, recorded: times, now };
-        let why = match &inst.ty {
-            ty if crate::resources::time::is(ty) => crate::resources::time::pending(ty, &inputs),
-            ty if crate::resources::local_file::is(ty) => crate::resources::local_file::pending(config),
-            _ => None,
-        };
-        if let Some(why) = why {
+        if let Some(why) = crate::resources::graph_only::pending(&inst.ty, &inputs) {
             let region = inst.region.clone().unwrap_or_else(|| recovery.region.clone());
             p.changes.push((i, fresh(inst, &region, Action::Create, Some(why))));
             added = true;

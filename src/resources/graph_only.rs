@@ -28,18 +28,57 @@ pub fn is(ty: &str) -> bool {
         || ty == super::tls::TYPE
         || super::time::is(ty)
         || super::local_file::is(ty)
+        || super::tls::cert::is(ty)
 }
 
 /// Every graph-only type.
 pub fn all() -> impl Iterator<Item = &'static str> {
-    let stateless = super::time::TYPES.iter().chain(super::local_file::TYPES);
+    let stateless = super::time::TYPES.iter().chain(super::local_file::TYPES).chain(super::tls::cert::TYPES);
     TYPES.iter().chain(super::random::TYPES).chain(&[super::tls::TYPE]).chain(stateless).copied()
 }
 
 /// Whether values of `ty` need the stack's seed secret: derived from the seed (they are
 /// secrets), or recorded on it (`time_*`'s base times).
 pub fn derives_from_seed(ty: &str) -> bool {
-    super::random::SEEDED.contains(&ty) || ty == super::tls::TYPE || super::time::is(ty)
+    super::random::SEEDED.contains(&ty)
+        || ty == super::tls::TYPE
+        || records_time(ty)
+        || super::tls::cert::needs_seed(ty)
+}
+
+/// Whether `ty` records a time on the stack seed's secret when it is created.
+pub fn records_time(ty: &str) -> bool {
+    super::time::is(ty) || super::tls::cert::needs_seed(ty)
+}
+
+/// Why the instance is a step of the plan although it owns no cloud object: a time to record
+/// (`time_*`, a certificate's validity start) or a file to write (`local_file`). `None` when
+/// nothing is pending.
+pub fn pending(ty: &str, inputs: &super::time::Inputs) -> Option<String> {
+    if super::time::is(ty) {
+        return super::time::pending(ty, inputs);
+    }
+    if super::tls::cert::is(ty) {
+        return super::tls::cert::pending(ty, inputs);
+    }
+    super::local_file::is(ty).then(|| super::local_file::pending(inputs.config)).flatten()
+}
+
+/// The tag apply records on the stack seed's secret for a step of `ty` at `now`: `None` for a
+/// type or configuration that records nothing, and when a time is already recorded for these
+/// arguments (a plan that could not tell, because they were known only after apply).
+pub fn record(
+    ty: &str,
+    address: &str,
+    config: &Value,
+    recorded: &std::collections::BTreeMap<String, String>,
+    now: i64,
+) -> Option<Result<(String, String), String>> {
+    // At apply every written argument is known: an unknown or null one was left unset.
+    let set = |v: &Value| !matches!(v, Value::Unknown | Value::Null);
+    let written: Written = config.as_map()?.iter().filter(|(_, v)| set(v)).map(|(k, _)| k.clone()).collect();
+    pending(ty, &super::time::Inputs { address, config, written: &written, recorded, now })?;
+    super::time::record(ty, address, config, now).or_else(|| super::tls::cert::record(ty, address, config, now))
 }
 
 /// What references to the instance at `address`, configured as `config`, see: its arguments,
@@ -49,10 +88,14 @@ pub fn derives_from_seed(ty: &str) -> bool {
 /// it); `time_*` values from the base times recorded there, "now" being when it was read.
 pub fn value(ty: &str, stack: &str, address: &str, config: &Value, live: &LiveSnapshot, written: &Written) -> Value {
     let seed = live.stack_seed.as_ref();
-    if super::time::is(ty) {
+    if super::time::is(ty) || super::tls::cert::is(ty) {
         let now = crate::timefmt::epoch_seconds(&live.captured_at).unwrap_or_default();
         let recorded = &live.recorded_times;
-        return super::time::value(ty, &super::time::Inputs { address, config, written, recorded, now });
+        let inputs = super::time::Inputs { address, config, written, recorded, now };
+        if super::tls::cert::is(ty) {
+            return super::tls::cert::value(ty, stack, &inputs, seed);
+        }
+        return super::time::value(ty, &inputs);
     }
     if super::local_file::is(ty) {
         return super::local_file::value(config);

@@ -578,7 +578,7 @@ pub fn estimate(ty: &str, step: &StepView) -> Estimate {
     if let Some(wait) = time_sleep::estimate(ty, step) {
         return wait;
     }
-    if time::is(ty) {
+    if graph_only::records_time(ty) {
         return Estimate::new(1, "one tag written on the stack seed");
     }
     if local_file::is(ty) {

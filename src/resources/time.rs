@@ -109,15 +109,39 @@ fn base(ty: &str, i: &Inputs) -> Base {
 }
 
 fn recorded_base(address: &str, config: &Value, recorded: &BTreeMap<String, String>) -> Result<Stamp, Base> {
-    let Some(digest) = triggers_digest(config) else { return Err(Base::Unknown) };
-    let Some(entry) = recorded.get(&key(address)) else {
-        return Err(Base::Pending("no base time is recorded for it yet".into()));
+    // Triggers known only after apply: apply records a time unless one is recorded for them.
+    let Some(digest) = triggers_digest(config) else {
+        return Err(Base::Pending("its triggers are known only after apply".into()));
     };
-    let (time, for_triggers) = entry.split_once(' ').unwrap_or((entry, ""));
-    if for_triggers != digest {
-        return Err(Base::Pending("its triggers changed".into()));
+    lookup(address, &digest, recorded, "its triggers changed").map_err(Base::Pending)
+}
+
+/// The time recorded for `address` under `digest` (of what, changed, asks for a new time);
+/// otherwise why a new one must be recorded (`changed` when one was, for other inputs).
+pub fn lookup(
+    address: &str,
+    digest: &str,
+    recorded: &BTreeMap<String, String>,
+    changed: &str,
+) -> Result<Stamp, String> {
+    let Some(entry) = recorded.get(&key(address)) else {
+        return Err("no base time is recorded for it yet".into());
+    };
+    let (time, for_inputs) = entry.split_once(' ').unwrap_or((entry, ""));
+    if for_inputs != digest {
+        return Err(changed.into());
     }
-    parse(time).map_err(|_| Base::Pending("the recorded base time is not a timestamp".into()))
+    parse(time).map_err(|_| "the recorded base time is not a timestamp".into())
+}
+
+/// The tag that records `now` as the base time of `address` under `digest`.
+pub fn entry(address: &str, digest: &str, now: i64) -> (String, String) {
+    (key(address), format!("{} {digest}", Stamp::utc(now).rfc3339()))
+}
+
+/// A short digest of `text` (16 hex digits), what a recorded time is kept under.
+pub fn digest_of(text: &str) -> String {
+    short_digest(text)
 }
 
 /// Why apply must record a base time for this instance (a create step); `None` when its
@@ -139,7 +163,7 @@ pub fn record(ty: &str, address: &str, config: &Value, now: i64) -> Option<Resul
     let Some(digest) = triggers_digest(config) else {
         return Some(Err(format!("{address}: its triggers are not known at apply time")));
     };
-    Some(Ok((key(address), format!("{} {digest}", Stamp::utc(now).rfc3339()))))
+    Some(Ok(entry(address, &digest, now)))
 }
 
 /// What references to the instance see: its arguments and, once its base is known, what the

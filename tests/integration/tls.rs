@@ -1,7 +1,9 @@
-//! hashicorp/tls's `tls_private_key` without a state file, on moto with terraform-provider-aws:
+//! hashicorp/tls without a state file, on moto. `tls_private_key` (with terraform-provider-aws):
 //! the key feeds an EC2 key pair and a secret. The first plan says the key is known after apply
 //! and that apply creates the stack seed; a plan from a fresh copy (another machine) derives
 //! the same key and shows no changes; the private key appears in no output or file.
+//! Certificates (moto alone): a CA, a request and the certificate the CA signs apply once and
+//! verify with OpenSSL from another checkout.
 
 use crate::apply::block_on;
 use crate::harness::{InstalledProvider, Moto};
@@ -62,4 +64,56 @@ fn a_derived_key_pair_applies_and_replans_unchanged_on_another_machine() {
             assert!(!text.contains(&body[..40]), "the private key is in {}", entry.display());
         }
     }
+}
+
+/// A CA, a request and the certificate the CA signs, with no state file: the first plan has
+/// the two certificates as steps (their validity starts are recorded by apply), a plan from
+/// another checkout computes the same certificates byte for byte and changes nothing, and
+/// OpenSSL verifies the chain.
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
+#[cfg_attr(drplan_no_openssh, ignore = "needs ssh-keygen and openssl (Debian: openssh-client, openssl)")]
+#[test]
+fn certificates_apply_once_and_verify_on_another_machine() {
+    let moto = Moto::start();
+    let copy = || {
+        let dir = tempfile::tempdir().unwrap();
+        let from = crate::harness::root().join("tests/fixtures/plans/tls-certs/main.tf");
+        std::fs::copy(from, dir.path().join("main.tf")).unwrap();
+        dir
+    };
+    let env = moto.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let run = |dir: &tempfile::TempDir, args: &[&str]| crate::harness::drplan_in(dir.path(), args, &env);
+    let first = copy();
+    let plan = run(&first, &["plan", "."]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    for line in [
+        "# tls_self_signed_cert.ca will be created",
+        "# tls_locally_signed_cert.server will be created",
+        "Plan: 2 to add, 0 to change, 0 to destroy.",
+    ] {
+        assert!(plan.stdout.contains(line), "{line}: {}", plan.stdout);
+    }
+    let apply = run(&first, &["apply", ".", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+
+    let second = copy();
+    let again = run(&second, &["plan", "."]);
+    assert!(again.stdout.contains("No changes."), "{}\n{}", again.stdout, again.stderr);
+    let output = |dir: &tempfile::TempDir, name: &str| {
+        let out = run(dir, &["output", ".", name, "--raw"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    let (ca, server) = (output(&second, "ca_cert"), output(&second, "server_cert"));
+    assert_eq!(ca, output(&first, "ca_cert"), "the same certificate from either checkout");
+    assert!(server.starts_with("-----BEGIN CERTIFICATE-----"), "{server}");
+    std::fs::write(second.path().join("ca.pem"), &ca).unwrap();
+    std::fs::write(second.path().join("server.pem"), &server).unwrap();
+    let verify = std::process::Command::new("openssl")
+        .args(["verify", "-CAfile", "ca.pem", "server.pem"])
+        .current_dir(second.path())
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
 }

@@ -12,7 +12,9 @@
 //! refused by validation (the schema lists the two served algorithms); leave such a key in
 //! `recovery.unmanaged`.
 
+pub mod cert;
 mod encode;
+mod x509;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -168,5 +170,7 @@ fn hex_bytes(text: &str) -> Vec<u8> {
     hex::decode(text).unwrap_or_default()
 }
 
+#[cfg(test)]
+mod cert_tests;
 #[cfg(test)]
 mod tests;
