@@ -97,6 +97,9 @@ pub struct WebIdentity {
     /// The token itself (`web_identity_token`), or the file it is read from, again at every
     /// refresh (`web_identity_token_file`).
     pub token: WebIdentityToken,
+    /// A session policy (JSON) and managed policies (ARNs) narrowing the session.
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -162,6 +165,12 @@ pub struct AssumeRole {
     /// Session tags.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// Session tags that pass on to sessions this one assumes (role chaining).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transitive_tag_keys: Vec<String>,
+    /// The source identity CloudTrail records for every action of the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_identity: Option<String>,
 }
 
 /// Values that scope reading a type (its [`read_scope`](crate::resources::ResourceType::read_scope)

@@ -156,7 +156,17 @@ impl Engine<'_> {
         block: Option<&crate::config::AssumeRoleDecl>,
     ) -> Option<crate::cloud::AssumeRole> {
         let decl = block?;
-        let applied = ["role_arn", "session_name", "external_id", "duration", "policy", "policy_arns", "tags"];
+        let applied = [
+            "role_arn",
+            "session_name",
+            "external_id",
+            "duration",
+            "policy",
+            "policy_arns",
+            "tags",
+            "transitive_tag_keys",
+            "source_identity",
+        ];
         let mut role = crate::cloud::AssumeRole::default();
         for (name, value, span) in self.role_arguments(frame, decl, "assume_role", &applied)? {
             match (name.as_str(), value) {
@@ -166,6 +176,8 @@ impl Engine<'_> {
                 ("policy", RoleArgument::Text(text)) => role.policy = Some(text),
                 ("policy_arns", RoleArgument::List(arns)) => role.policy_arns = arns,
                 ("tags", RoleArgument::Map(tags)) => role.tags = tags,
+                ("transitive_tag_keys", RoleArgument::List(keys)) => role.transitive_tag_keys = keys,
+                ("source_identity", RoleArgument::Text(text)) => role.source_identity = Some(text),
                 ("duration", RoleArgument::Text(text)) => {
                     role.duration_seconds = self.role_duration("assume_role", &text, span)
                 }
@@ -191,15 +203,31 @@ impl Engine<'_> {
         use crate::cloud::WebIdentityToken;
         let decl = block?;
         let what = "assume_role_with_web_identity";
-        let applied = ["role_arn", "session_name", "web_identity_token", "web_identity_token_file", "duration"];
+        let applied = [
+            "role_arn",
+            "session_name",
+            "web_identity_token",
+            "web_identity_token_file",
+            "duration",
+            "policy",
+            "policy_arns",
+        ];
         let mut web = crate::cloud::WebIdentity::default();
         let mut token = None;
         for (name, value, span) in self.role_arguments(frame, decl, what, &applied)? {
-            let RoleArgument::Text(text) = value else {
-                self.role_argument_type(&name, span);
-                return None;
+            let text = match (name.as_str(), value) {
+                ("policy_arns", RoleArgument::List(arns)) => {
+                    web.policy_arns = arns;
+                    continue;
+                }
+                (_, RoleArgument::Text(text)) => text,
+                _ => {
+                    self.role_argument_type(&name, span);
+                    return None;
+                }
             };
             match name.as_str() {
+                "policy" => web.policy = Some(text),
                 "role_arn" => web.role_arn = text,
                 "session_name" => web.session_name = Some(text),
                 "web_identity_token" => token = Some(WebIdentityToken::Inline(text)),

@@ -64,8 +64,24 @@ pub struct PlanItem {
 }
 
 impl Host {
-    /// Starts the provider `hosted` located and configures it.
+    /// Starts the provider `hosted` located and configures it. A Configure that fails on a
+    /// transient fault (its credential check lost a connection, a throttled STS) is tried again
+    /// in a new provider process, up to three times: provider-aws cannot be configured twice in
+    /// one process ("unable to add custom RootCAs HTTPClient" on the second Configure).
     pub fn start(hosted: &Hosted, settings: &Settings) -> Result<Host, HostError> {
+        let mut attempt = 1;
+        loop {
+            match Host::start_once(hosted, settings) {
+                Err(HostError::Diagnostics(why)) if attempt < 3 && super::transient(&why) => {
+                    std::thread::sleep(Duration::from_millis(250 * attempt));
+                    attempt += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    fn start_once(hosted: &Hosted, settings: &Settings) -> Result<Host, HostError> {
         let located = hosted.located.as_ref().ok_or_else(|| {
             HostError::Diagnostics("planning these types needs the provider binary, not only its schema".into())
         })?;
@@ -82,8 +98,6 @@ impl Host {
             config: Some(dynamic(config)),
             client_capabilities: Some(capabilities()),
         };
-        // Not retried: provider-aws cannot be configured twice in one process ("unable to add
-        // custom RootCAs HTTPClient" on the second Configure).
         let response: wire::ConfigureResponse =
             plugin.call("Configure", wire::method::CONFIGURE, request, CALL_LIMIT)?;
         errors(&response.diagnostics).map_err(HostError::Diagnostics)?;

@@ -122,6 +122,14 @@ fn write_cache(path: &Path, schema: &ProviderSchema) {
 /// answered 5xx, or the connection was lost (the AWS SDK for Go's words for them). Retried by
 /// drplan only where a retry cannot duplicate (a create is looked up first).
 pub fn transient(message: &str) -> bool {
-    let markers = ["StatusCode: 5", "connection reset", "connection refused", "EOF", "i/o timeout", "timeout"];
+    let markers = [
+        "StatusCode: 5",
+        "connection reset",
+        "connection refused",
+        "use of closed network connection",
+        "EOF",
+        "i/o timeout",
+        "timeout",
+    ];
     markers.iter().copied().chain(crate::resources::sdk::RETRYABLE_CODES.iter().copied()).any(|m| message.contains(m))
 }

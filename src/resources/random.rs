@@ -31,7 +31,7 @@ pub const TYPES: &[&str] =
 pub const SEEDED: &[&str] = &["random_password", "random_string"];
 
 /// Attributes the types compute (never arguments).
-const COMPUTED: &[&str] = &["id", "result"];
+const COMPUTED: &[&str] = &["id", "result", "bcrypt_hash"];
 
 const DEFAULT_SPECIAL: &str = "!@#$%&*()-_=+[]{}<>:?";
 
@@ -65,6 +65,10 @@ pub fn value(ty: &str, stack: &str, address: &str, config: &Value, seed: Option<
     };
     let Some(result) = derived else { return Value::Unknown };
     let mut out = with_defaults(ty, config);
+    if let (Some(seed), Value::String(password)) = (seed.filter(|_| ty == "random_password"), &result) {
+        let salt: Vec<u8> = seed.stream(&format!("{context}\0bcrypt")).take(16).collect();
+        out.insert("bcrypt_hash".into(), bcrypt_hash(password, &salt).map_or(Value::Unknown, Value::from));
+    }
     let id = match ty {
         "random_password" => Value::from("none"),
         "random_shuffle" => Value::from("-"),
@@ -73,6 +77,24 @@ pub fn value(ty: &str, stack: &str, address: &str, config: &Value, seed: Option<
     out.insert("result".into(), result);
     out.insert("id".into(), id);
     Value::Map(out)
+}
+
+/// `bcrypt_hash`: Go's `bcrypt.GenerateFromPassword(result, 10)` (`$2a$10$...`), its salt
+/// derived from the seed (Go draws it at random and Terraform keeps it in state), so every plan
+/// computes the same hash. Hashed once per process: bcrypt is slow by design.
+fn bcrypt_hash(password: &str, salt: &[u8]) -> Option<String> {
+    use std::sync::{Mutex, OnceLock};
+    type Hashes = std::collections::HashMap<(String, Vec<u8>), String>;
+    static DONE: OnceLock<Mutex<Hashes>> = OnceLock::new();
+    let done = DONE.get_or_init(Mutex::default);
+    let key = (password.to_string(), salt.to_vec());
+    if let Some(hash) = done.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Some(hash.clone());
+    }
+    let parts = bcrypt::hash_with_salt(password, 10, salt.try_into().ok()?).ok()?;
+    let hash = parts.format_for_version(bcrypt::Version::TwoA);
+    done.lock().unwrap_or_else(|e| e.into_inner()).insert(key, hash.clone());
+    Some(hash)
 }
 
 /// The arguments in a stable text, so equal configurations derive equal values.
@@ -271,6 +293,12 @@ mod tests {
         assert!(pw.chars().filter(|ch| DEFAULT_SPECIAL.contains(*ch)).count() >= 3, "{pw}");
         assert_eq!(a.get("id"), Some(&Value::from("none")));
         assert_eq!(a.get("special"), Some(&Value::Bool(true)));
+        // bcrypt_hash: Go's format and cost, a hash of this password, the same on every plan.
+        let hash = a.get("bcrypt_hash").and_then(Value::as_str).unwrap().to_string();
+        assert!(hash.starts_with("$2a$10$") && hash.len() == 60, "{hash}");
+        assert!(bcrypt::verify(&pw, &hash).unwrap());
+        let again = value("random_password", "s", "random_password.db", &c, Some(&seed("11")));
+        assert_eq!(again.get("bcrypt_hash"), a.get("bcrypt_hash"));
         // Same seed, address and arguments: the same password; any of them changed: another.
         assert_eq!(result(&value("random_password", "s", "random_password.db", &c, Some(&seed("11")))), pw);
         assert_ne!(result(&value("random_password", "s", "random_password.db", &c, Some(&seed("22")))), pw);

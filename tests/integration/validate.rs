@@ -636,18 +636,18 @@ fn null_data_sources_give_their_inputs_back() {
 }
 
 /// `recovery.unmanaged` takes any provider's types, not only AWS's: a type drplan cannot
-/// serve (hashicorp/tls here) is then planned around instead of being an error.
+/// serve (integrations/github here) is then planned around instead of being an error.
 #[test]
 fn any_providers_types_can_be_left_unmanaged() {
     let body = |unmanaged: &str| {
         format!(
-            "recovery {{\n  stack     = \"s\"\n  region    = \"us-west-2\"\n  unmanaged = [{unmanaged}]\n}}\n\nresource \"tls_self_signed_cert\" \"ca\" {{\n  private_key_pem       = \"x\"\n  validity_period_hours = 24\n  allowed_uses          = [\"cert_signing\"]\n}}\n\nresource \"aws_vpc\" \"main\" {{\n  cidr_block = \"10.0.0.0/16\"\n  tags       = {{ Key = tls_self_signed_cert.ca.id }}\n}}\n"
+            "recovery {{\n  stack     = \"s\"\n  region    = \"us-west-2\"\n  unmanaged = [{unmanaged}]\n}}\n\nresource \"github_repository\" \"runbooks\" {{\n  name       = \"dr-runbooks\"\n  visibility = \"private\"\n}}\n\nresource \"aws_vpc\" \"main\" {{\n  cidr_block = \"10.0.0.0/16\"\n  tags       = {{ Key = github_repository.runbooks.id }}\n}}\n"
         )
     };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().display().to_string();
-    unmanaged_then_refused(tmp.path(), &body, "\"tls_self_signed_cert\"");
-    std::fs::write(tmp.path().join("main.tf"), body("\"tls\"")).unwrap();
+    unmanaged_then_refused(tmp.path(), &body, "\"github_repository\"");
+    std::fs::write(tmp.path().join("main.tf"), body("\"github\"")).unwrap();
     let bad = drplan(&["validate", &dir]);
     assert!(bad.stderr.contains("not a resource type"), "{}", bad.stderr);
 }

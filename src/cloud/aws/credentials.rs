@@ -88,16 +88,73 @@ impl WebIdentityCredentials {
         if let Some(seconds) = self.web.duration_seconds {
             call = call.duration_seconds(i32::try_from(seconds).unwrap_or(i32::MAX));
         }
+        call = call.set_policy(self.web.policy.clone()).set_policy_arns(policy_arns(&self.web.policy_arns));
         let out = call.send().await.map_err(CredentialsError::provider_error)?;
-        let c = out.credentials().ok_or_else(|| CredentialsError::unhandled("STS returned no credentials"))?;
-        let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
-        Ok(aws_credential_types::Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_string()),
-            expiry,
-            "web identity",
-        ))
+        session(out.credentials(), "web identity")
+    }
+}
+
+/// Managed session policies, as STS takes them.
+fn policy_arns(arns: &[String]) -> Option<Vec<aws_sdk_sts::types::PolicyDescriptorType>> {
+    let arns = arns.iter().map(|a| aws_sdk_sts::types::PolicyDescriptorType::builder().arn(a).build());
+    Some(arns.collect::<Vec<_>>()).filter(|a| !a.is_empty())
+}
+
+/// A session's credentials, expiring when STS says.
+fn session(
+    c: Option<&aws_sdk_sts::types::Credentials>,
+    source: &'static str,
+) -> aws_credential_types::provider::Result {
+    use aws_credential_types::provider::error::CredentialsError;
+    let c = c.ok_or_else(|| CredentialsError::unhandled("STS returned no credentials"))?;
+    let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
+    Ok(aws_credential_types::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        expiry,
+        source,
+    ))
+}
+
+/// `assume_role`: every argument of provider-aws's block sent to sts:AssumeRole with the
+/// credentials `sts` signs with (the environment's, a profile's or static keys), in the
+/// provider's region. The SDK caches the session and asks again before it expires.
+#[derive(Debug)]
+pub(super) struct AssumeRoleCredentials {
+    pub sts: aws_sdk_sts::Client,
+    pub role: crate::cloud::AssumeRole,
+}
+
+impl AssumeRoleCredentials {
+    async fn fetch(&self) -> aws_credential_types::provider::Result {
+        use aws_credential_types::provider::error::CredentialsError;
+        let role = &self.role;
+        let tags = role.tags.iter().map(|(k, v)| aws_sdk_sts::types::Tag::builder().key(k).value(v).build());
+        let tags: Vec<_> = tags.collect::<Result<_, _>>().map_err(CredentialsError::invalid_configuration)?;
+        let call = self
+            .sts
+            .assume_role()
+            .role_arn(&role.role_arn)
+            .role_session_name(role.session_name.clone().unwrap_or_else(|| "drplan".into()))
+            .set_external_id(role.external_id.clone())
+            .set_duration_seconds(role.duration_seconds.map(|s| i32::try_from(s).unwrap_or(i32::MAX)))
+            .set_policy(role.policy.clone())
+            .set_policy_arns(policy_arns(&role.policy_arns))
+            .set_tags(Some(tags).filter(|t| !t.is_empty()))
+            .set_transitive_tag_keys(Some(role.transitive_tag_keys.clone()).filter(|k| !k.is_empty()))
+            .set_source_identity(role.source_identity.clone());
+        let out = call.send().await.map_err(CredentialsError::provider_error)?;
+        session(out.credentials(), "assume role")
+    }
+}
+
+impl aws_credential_types::provider::ProvideCredentials for AssumeRoleCredentials {
+    fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(self.fetch())
     }
 }
 
@@ -113,6 +170,53 @@ impl aws_credential_types::provider::ProvideCredentials for WebIdentityCredentia
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// moto ignores what narrows or traces a session, so the request STS gets is checked here:
+    /// every argument of provider-aws's `assume_role` block reaches sts:AssumeRole.
+    #[tokio::test]
+    async fn assume_role_sends_every_argument() {
+        use aws_credential_types::provider::ProvideCredentials as _;
+        use aws_smithy_mocks::{RuleMode, mock, mock_client};
+        let rule = mock!(aws_sdk_sts::Client::assume_role)
+            .match_requests(|r| {
+                r.role_arn() == Some("arn:aws:iam::222222222222:role/dr")
+                    && r.role_session_name() == Some("failover")
+                    && r.external_id() == Some("ext-1")
+                    && r.duration_seconds() == Some(900)
+                    && r.policy() == Some("{}")
+                    && r.policy_arns().iter().map(|p| p.arn()).collect::<Vec<_>>()
+                        == [Some("arn:aws:iam::aws:policy/ReadOnlyAccess")]
+                    && r.tags().iter().any(|t| t.key() == "team" && t.value() == "sre")
+                    && r.transitive_tag_keys() == ["team"]
+                    && r.source_identity() == Some("alice")
+            })
+            .then_output(|| {
+                let expires = aws_smithy_types::DateTime::from_secs(4_000_000_000);
+                let c = aws_sdk_sts::types::Credentials::builder()
+                    .access_key_id("AKIA")
+                    .secret_access_key("secret")
+                    .session_token("token")
+                    .expiration(expires)
+                    .build()
+                    .unwrap();
+                aws_sdk_sts::operation::assume_role::AssumeRoleOutput::builder().credentials(c).build()
+            });
+        let sts = mock_client!(aws_sdk_sts, RuleMode::Sequential, [&rule]);
+        let role = crate::cloud::AssumeRole {
+            role_arn: "arn:aws:iam::222222222222:role/dr".into(),
+            session_name: Some("failover".into()),
+            external_id: Some("ext-1".into()),
+            duration_seconds: Some(900),
+            policy: Some("{}".into()),
+            policy_arns: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
+            tags: [("team".to_string(), "sre".to_string())].into(),
+            transitive_tag_keys: vec!["team".into()],
+            source_identity: Some("alice".into()),
+        };
+        let credentials = AssumeRoleCredentials { sts, role }.provide_credentials().await.unwrap();
+        assert_eq!(credentials.access_key_id(), "AKIA");
+        assert_eq!(rule.num_calls(), 1);
+    }
 
     #[test]
     fn only_a_named_profile_or_files_replace_the_environments_chain() {

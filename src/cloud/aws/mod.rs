@@ -141,26 +141,9 @@ impl Aws {
             return endpoints::apply(loader().load().await, endpoints);
         };
         let base = endpoints::apply(loader().load().await, endpoints);
-        let mut assume = aws_config::sts::AssumeRoleProvider::builder(role.role_arn)
-            .configure(&base)
-            .region(Region::new(region.to_string()))
-            .session_name(role.session_name.unwrap_or_else(|| "drplan".into()));
-        if let Some(id) = role.external_id {
-            assume = assume.external_id(id);
-        }
-        if let Some(seconds) = role.duration_seconds {
-            assume = assume.session_length(Duration::from_secs(seconds));
-        }
-        if let Some(policy) = role.policy {
-            assume = assume.policy(policy);
-        }
-        if !role.policy_arns.is_empty() {
-            assume = assume.policy_arns(role.policy_arns);
-        }
-        if !role.tags.is_empty() {
-            assume = assume.tags(role.tags);
-        }
-        endpoints::apply(loader().credentials_provider(assume.build().await).load().await, endpoints)
+        let assume = credentials::AssumeRoleCredentials { sts: aws_sdk_sts::Client::new(&base), role };
+        let shared = aws_credential_types::provider::SharedCredentialsProvider::new(assume);
+        endpoints::apply(loader().credentials_provider(shared).load().await, endpoints)
     }
 
     /// The credentials `assume_role_with_web_identity` gives in `region` (cached and refreshed

@@ -46,7 +46,7 @@ const PROVIDER_ARGUMENTS: &[&str] = &[
 const PROVIDER_BLOCKS: &[&str] =
     &["assume_role", "assume_role_with_web_identity", "default_tags", "endpoints", "ignore_tags"];
 
-/// provider-aws's `assume_role` arguments; drplan acts on the first four and warns of the rest.
+/// provider-aws's `assume_role` arguments; drplan acts on all of them.
 const ASSUME_ROLE_ARGUMENTS: &[&str] = &[
     "role_arn",
     "session_name",
@@ -63,7 +63,7 @@ const ASSUME_ROLE_ARGUMENTS: &[&str] = &[
 /// apply yet (issue #33): each gets a warning saying what drplan does instead.
 const NOT_HONOURED: &[&str] = &[];
 
-/// provider-aws's `assume_role_with_web_identity` arguments; drplan acts on all but the policies.
+/// provider-aws's `assume_role_with_web_identity` arguments; drplan acts on all of them.
 const WEB_IDENTITY_ARGUMENTS: &[&str] =
     &["role_arn", "session_name", "web_identity_token", "web_identity_token_file", "duration", "policy", "policy_arns"];
 
