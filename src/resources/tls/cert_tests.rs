@@ -109,10 +109,10 @@ fn a_request_is_known_while_planning_and_records_nothing() {
 }
 
 #[test]
-fn an_ecdsa_key_is_refused_by_name() {
+fn an_unreadable_key_is_refused_without_showing_it() {
     let pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIA==\n-----END EC PRIVATE KEY-----\n";
     let err = super::x509::PrivateKey::from_pem(pem).err().unwrap();
-    assert!(err.contains("ECDSA keys are not served"), "{err}");
+    assert!(err.contains("not an RSA, ED25519 or ECDSA"), "{err}");
     assert!(!err.contains("MHcC"), "the key never appears in an error");
 }
 
@@ -120,7 +120,17 @@ fn an_ecdsa_key_is_refused_by_name() {
 #[cfg_attr(drplan_no_openssh, ignore = "needs ssh-keygen and openssl (Debian: openssh-client, openssl)")]
 #[test]
 fn openssl_verifies_what_a_ca_signs() {
-    let ca_key = key("RSA");
+    for ca_key in [key("RSA"), ecdsa_key("P384"), ecdsa_key("P224")] {
+        verify_chain(ca_key);
+    }
+}
+
+fn ecdsa_key(curve: &str) -> String {
+    let c = map(&[("algorithm", Value::from("ECDSA")), ("ecdsa_curve", Value::from(curve))]);
+    text(&super::value("s", "tls_private_key.k", &c, Some(&seed())), "private_key_pem")
+}
+
+fn verify_chain(ca_key: String) {
     let ca_config = self_signed(&ca_key);
     let (k, v) = cert::record("tls_self_signed_cert", "tls_self_signed_cert.x", &ca_config, NOW).unwrap().unwrap();
     let mut recorded = BTreeMap::from([(k, v)]);
@@ -133,7 +143,7 @@ fn openssl_verifies_what_a_ca_signs() {
     let csr = text(&evaluate("tls_cert_request", &request, &BTreeMap::new(), NOW).0, "cert_request_pem");
     let signed = map(&[
         ("cert_request_pem", Value::from(csr.as_str())),
-        ("ca_private_key_pem", Value::from(ca_key)),
+        ("ca_private_key_pem", Value::from(ca_key.as_str())),
         ("ca_cert_pem", Value::from(ca.as_str())),
         ("validity_period_hours", Value::from(24i64)),
         ("early_renewal_hours", Value::from(0i64)),
@@ -145,7 +155,8 @@ fn openssl_verifies_what_a_ca_signs() {
     let (k, v) = cert::record("tls_locally_signed_cert", "tls_locally_signed_cert.x", &signed, NOW).unwrap().unwrap();
     recorded.insert(k, v);
     let (leaf, _) = evaluate("tls_locally_signed_cert", &signed, &recorded, NOW);
-    assert_eq!(text(&leaf, "ca_key_algorithm"), "RSA");
+    let algorithm = if ca_key.contains("BEGIN EC") { "ECDSA" } else { "RSA" };
+    assert_eq!(text(&leaf, "ca_key_algorithm"), algorithm);
     let tmp = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| {
         let path = tmp.path().join(name);

@@ -6,13 +6,13 @@
 //! replacement would. Before the seed exists (the first plan) the key's attributes are known
 //! after apply. The private encodings are sensitive, as the provider marks them.
 //!
-//! `RSA` (`rsa_bits`, 2048 by default) and `ED25519` are served: what EC2 key pairs take. The
-//! RSA key is the `rsa` crate's generation (0.9) from a ChaCha20 stream of the seed, so that
-//! crate's version is part of the derivation: `known_keys_stay_the_same` pins it. `ECDSA` is
-//! refused by validation (the schema lists the two served algorithms); leave such a key in
-//! `recovery.unmanaged`.
+//! `RSA` (`rsa_bits`, 2048 by default), `ED25519` and `ECDSA` (`ecdsa_curve`: P224, the
+//! provider's default, P256, P384, P521; `super::ecdsa`) are served. Keys are generated from a
+//! ChaCha20 stream of the seed by the `rsa` crate (0.9) and RustCrypto's curve crates (0.13),
+//! so their versions are part of the derivation: `known_keys_stay_the_same` pins it.
 
 pub mod cert;
+mod ecdsa;
 mod encode;
 mod x509;
 
@@ -94,17 +94,23 @@ fn derive(config: &BTreeMap<String, Value>, bytes: &[u8]) -> Option<Encodings> {
             rsa_key(seed, bits)?
         }
         "ED25519" => ed25519_key(seed),
+        "ECDSA" => ecdsa_key(seed, config.get("ecdsa_curve").and_then(Value::as_str)?)?,
         _ => return None,
     };
-    let (openssh, md5, sha256) = encode::openssh_public(key.ssh_type, &key.wire, comment);
+    // OpenSSH has no P224: the provider leaves those encodings empty.
+    let (openssh, md5, sha256) = match key.ssh_type {
+        "" => Default::default(),
+        ssh_type => encode::openssh_public(ssh_type, &key.wire, comment),
+    };
+    let openssh_private = match key.ssh_type {
+        "" => String::new(),
+        ssh_type => encode::openssh_private(ssh_type, &key.wire, &key.ssh_private, comment, check),
+    };
     let mut out = Encodings::new();
     out.insert("id", hex::encode(sha1::Sha1::digest(&key.spki)));
     out.insert("private_key_pem", key.private_pem);
     out.insert("private_key_pem_pkcs8", encode::pem("PRIVATE KEY", &key.pkcs8));
-    out.insert(
-        "private_key_openssh",
-        encode::openssh_private(key.ssh_type, &key.wire, &key.ssh_private, comment, check),
-    );
+    out.insert("private_key_openssh", openssh_private);
     out.insert("public_key_pem", encode::pem("PUBLIC KEY", &key.spki));
     out.insert("public_key_openssh", openssh);
     out.insert("public_key_fingerprint_md5", md5);
@@ -164,6 +170,38 @@ fn ed25519_key(seed: [u8; 32]) -> Key {
     encode::put_string(&mut ssh_private, &public);
     encode::put_string(&mut ssh_private, &[&seed[..], &public].concat());
     Key { ssh_type: "ssh-ed25519", wire, ssh_private, private_pem: encode::pem("PRIVATE KEY", &pkcs8), pkcs8, spki }
+}
+
+/// An ECDSA key on `curve`: `private_key_pem` is SEC 1 (`EC PRIVATE KEY`), as Go's
+/// `x509.MarshalECPrivateKey` writes it; OpenSSH's encodings for the NIST curves it has.
+fn ecdsa_key(seed: [u8; 32], curve: &str) -> Option<Key> {
+    let key = ecdsa::EcKey::generate(curve, seed)?;
+    let (mut wire, mut ssh_private) = (Vec::new(), Vec::new());
+    let ssh_type = match key.ssh_curve() {
+        Some(name) => {
+            let ssh_type = match name {
+                "nistp256" => "ecdsa-sha2-nistp256",
+                "nistp384" => "ecdsa-sha2-nistp384",
+                _ => "ecdsa-sha2-nistp521",
+            };
+            encode::put_string(&mut wire, ssh_type.as_bytes());
+            for out in [&mut wire, &mut ssh_private] {
+                encode::put_string(out, name.as_bytes());
+                encode::put_string(out, &key.point());
+            }
+            encode::put_mpint(&mut ssh_private, &key.scalar());
+            ssh_type
+        }
+        None => "",
+    };
+    Some(Key {
+        ssh_type,
+        wire,
+        ssh_private,
+        private_pem: encode::pem("EC PRIVATE KEY", &key.sec1_der()?),
+        pkcs8: key.pkcs8_der()?,
+        spki: key.spki_der()?,
+    })
 }
 
 fn hex_bytes(text: &str) -> Vec<u8> {

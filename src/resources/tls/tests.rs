@@ -62,11 +62,12 @@ fn known_keys_stay_the_same() {
 #[test]
 fn openssh_and_openssl_read_the_keys() {
     let tmp = tempfile::tempdir().unwrap();
-    for (algorithm, bits) in [("ED25519", 0i64), ("RSA", 2048)] {
+    let kinds = [("ED25519", ""), ("RSA", ""), ("ECDSA", "P256"), ("ECDSA", "P384"), ("ECDSA", "P521")];
+    for (algorithm, curve) in kinds {
         let mut pairs = vec![("algorithm", Value::from(algorithm)), ("openssh_comment", Value::from("dr@stack"))];
-        if bits > 0 {
-            pairs.push(("rsa_bits", Value::from(bits)));
-        }
+        pairs.push(("rsa_bits", Value::from(2048i64)));
+        pairs.push(("ecdsa_curve", Value::from(if curve.is_empty() { "P224" } else { curve })));
+        let algorithm = &*format!("{algorithm}{curve}");
         let key = value("s", "tls_private_key.k", &config(&pairs), Some(&seed("33")));
         let file = |name: &str, attr: &str| {
             let path = tmp.path().join(format!("{algorithm}-{name}"));
@@ -94,3 +95,29 @@ fn openssh_and_openssl_read_the_keys() {
         }
     }
 }
+
+/// ECDSA keys: SEC 1 `private_key_pem`, each curve its own key, and P224 without OpenSSH
+/// encodings (OpenSSH has no P224, and the provider leaves them empty); OpenSSL reads P224.
+#[test]
+fn ecdsa_keys_on_every_curve() {
+    let key = |curve: &str| {
+        let c = config(&[("algorithm", Value::from("ECDSA")), ("ecdsa_curve", Value::from(curve))]);
+        value("s", "tls_private_key.k", &c, Some(&seed("55")))
+    };
+    let p224 = key("P224");
+    assert!(text(&p224, "private_key_pem").starts_with("-----BEGIN EC PRIVATE KEY-----\n"));
+    assert_eq!(text(&p224, "public_key_openssh"), "");
+    assert_eq!(text(&p224, "private_key_openssh"), "");
+    assert_eq!(text(&p224, "public_key_fingerprint_md5"), "");
+    let p256 = key("P256");
+    assert!(
+        text(&p256, "public_key_openssh")
+            .starts_with("ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABB")
+    );
+    assert_ne!(text(&p256, "id"), text(&key("P384"), "id"));
+    assert_eq!(p256, key("P256"), "stable");
+    // The derivation is pinned for ECDSA too.
+    assert_eq!(text(&p256, "public_key_fingerprint_sha256"), PINNED_P256);
+}
+
+const PINNED_P256: &str = "SHA256:xbu0fr37C0GEv3QbODaNCSDE1UXJ6Fvo1pIg/dJdAP8";

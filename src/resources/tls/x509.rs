@@ -27,6 +27,7 @@ const EXTENSION_REQUEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.84
 pub(super) enum PrivateKey {
     Rsa(Box<rsa::RsaPrivateKey>),
     Ed25519([u8; 32]),
+    Ecdsa(Box<super::ecdsa::EcKey>),
 }
 
 impl PrivateKey {
@@ -42,6 +43,9 @@ impl PrivateKey {
         if let Ok(key) = rsa::RsaPrivateKey::from_pkcs8_pem(text) {
             return Ok(PrivateKey::Rsa(Box::new(key)));
         }
+        if let Some(key) = super::ecdsa::EcKey::from_pem(text) {
+            return Ok(PrivateKey::Ecdsa(Box::new(key)));
+        }
         let (label, der) = pem_decode(text).ok_or("it is not a PEM private key")?;
         // RFC 8410: PKCS#8 v1 with the 32-byte ED25519 seed under a fixed prefix.
         let prefix = hex::decode("302e020100300506032b657004220420").unwrap_or_default();
@@ -50,7 +54,7 @@ impl PrivateKey {
                 Ok(PrivateKey::Ed25519(seed.try_into().map_err(|_| "bad ED25519 key")?))
             }
             ("EC PRIVATE KEY" | "PRIVATE KEY", _) => {
-                Err("ECDSA keys are not served yet (RSA and ED25519 are); leave it in recovery.unmanaged".into())
+                Err("it is not an RSA, ED25519 or ECDSA (P224, P256, P384, P521) private key".into())
             }
             _ => Err(format!("a {label} block is not a private key the provider reads")),
         }
@@ -61,6 +65,7 @@ impl PrivateKey {
         match self {
             PrivateKey::Rsa(_) => "RSA",
             PrivateKey::Ed25519(_) => "ED25519",
+            PrivateKey::Ecdsa(_) => "ECDSA",
         }
     }
 
@@ -74,6 +79,7 @@ impl PrivateKey {
                 let public = ed25519_dalek::SigningKey::from_bytes(seed).verifying_key().to_bytes();
                 [&hex::decode("302a300506032b6570032100").unwrap_or_default()[..], &public].concat()
             }
+            PrivateKey::Ecdsa(key) => key.spki_der().ok_or("encoding the ECDSA public key failed")?,
         };
         SubjectPublicKeyInfoOwned::from_der(&der).map_err(|e| e.to_string())
     }
@@ -83,6 +89,9 @@ impl PrivateKey {
             // sha256WithRSAEncryption takes NULL parameters.
             PrivateKey::Rsa(_) => AlgorithmIdentifierOwned { oid: SHA256_WITH_RSA, parameters: Some(Any::null()) },
             PrivateKey::Ed25519(_) => AlgorithmIdentifierOwned { oid: ED25519, parameters: None },
+            PrivateKey::Ecdsa(key) => {
+                AlgorithmIdentifierOwned { oid: ObjectIdentifier::new_unwrap(key.signature_oid()), parameters: None }
+            }
         }
     }
 
@@ -96,6 +105,7 @@ impl PrivateKey {
                 use ed25519_dalek::Signer as _;
                 Ok(ed25519_dalek::SigningKey::from_bytes(seed).sign(message).to_bytes().to_vec())
             }
+            PrivateKey::Ecdsa(key) => key.sign(message),
         }
     }
 }
