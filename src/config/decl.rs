@@ -258,3 +258,20 @@ impl ModuleTree {
 pub fn implied_provider(ty: &str) -> &str {
     ty.split_once('_').map_or(ty, |(provider, _)| provider)
 }
+
+/// provider-aws's `assume_role` arguments; drplan acts on all of them.
+pub const ASSUME_ROLE_ARGUMENTS: &[&str] = &[
+    "role_arn",
+    "session_name",
+    "external_id",
+    "duration",
+    "policy",
+    "policy_arns",
+    "tags",
+    "transitive_tag_keys",
+    "source_identity",
+];
+
+/// provider-aws's `assume_role_with_web_identity` arguments; drplan acts on all of them.
+pub const WEB_IDENTITY_ARGUMENTS: &[&str] =
+    &["role_arn", "session_name", "web_identity_token", "web_identity_token_file", "duration", "policy", "policy_arns"];

@@ -156,19 +156,9 @@ impl Engine<'_> {
         block: Option<&crate::config::AssumeRoleDecl>,
     ) -> Option<crate::cloud::AssumeRole> {
         let decl = block?;
-        let applied = [
-            "role_arn",
-            "session_name",
-            "external_id",
-            "duration",
-            "policy",
-            "policy_arns",
-            "tags",
-            "transitive_tag_keys",
-            "source_identity",
-        ];
+        let applied = crate::config::ASSUME_ROLE_ARGUMENTS;
         let mut role = crate::cloud::AssumeRole::default();
-        for (name, value, span) in self.role_arguments(frame, decl, "assume_role", &applied)? {
+        for (name, value, span) in self.role_arguments(frame, decl, "assume_role", applied)? {
             match (name.as_str(), value) {
                 ("role_arn", RoleArgument::Text(text)) => role.role_arn = text,
                 ("session_name", RoleArgument::Text(text)) => role.session_name = Some(text),
@@ -203,18 +193,10 @@ impl Engine<'_> {
         use crate::cloud::WebIdentityToken;
         let decl = block?;
         let what = "assume_role_with_web_identity";
-        let applied = [
-            "role_arn",
-            "session_name",
-            "web_identity_token",
-            "web_identity_token_file",
-            "duration",
-            "policy",
-            "policy_arns",
-        ];
+        let applied = crate::config::WEB_IDENTITY_ARGUMENTS;
         let mut web = crate::cloud::WebIdentity::default();
         let mut token = None;
-        for (name, value, span) in self.role_arguments(frame, decl, what, &applied)? {
+        for (name, value, span) in self.role_arguments(frame, decl, what, applied)? {
             let text = match (name.as_str(), value) {
                 ("policy_arns", RoleArgument::List(arns)) => {
                     web.policy_arns = arns;

@@ -41,7 +41,9 @@ fn cli(c: &ResourceChange, region: &str, stack: &str) -> String {
                 .runbook(&view(c, region, &changed, stack))
                 .by_hand
                 .unwrap_or_else(|| format!("# {}: see the plan's JSON for the arguments", c.ty)),
-            None => served_by_hand(c),
+            None => {
+                resources::graph_only::by_hand(&c.ty, &c.address, stack, region).unwrap_or_else(|| served_by_hand(c))
+            }
         },
     }
 }

@@ -64,6 +64,23 @@ pub fn pending(ty: &str, inputs: &super::time::Inputs) -> Option<String> {
     super::local_file::is(ty).then(|| super::local_file::pending(inputs.config)).flatten()
 }
 
+/// What the runbook says to do by hand for a step of a graph-only type (`None` for others).
+pub fn by_hand(ty: &str, address: &str, stack: &str, region: &str) -> Option<String> {
+    if records_time(ty) {
+        let secret = crate::live::seed::secret_name(stack);
+        let key = super::time::key(address);
+        return Some(format!(
+            "drplan apply --target '{address}'  # records the time it runs as tag {key} of secret {secret} in {region} (its value also holds a digest of the arguments, which drplan computes)"
+        ));
+    }
+    if super::local_file::is(ty) {
+        return Some(format!(
+            "drplan apply --target '{address}'  # writes the configured content to the file, on the machine that runs drplan"
+        ));
+    }
+    super::time_sleep::is(ty).then(|| "sleep <create_duration>  # a wait, nothing to create".to_string())
+}
+
 /// The tag apply records on the stack seed's secret for a step of `ty` at `now`: `None` for a
 /// type or configuration that records nothing, and when a time is already recorded for these
 /// arguments (a plan that could not tell, because they were known only after apply).

@@ -376,3 +376,11 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// A fresh copy of a fixture's `main.tf` in a new directory, as a new checkout on another
+/// machine would have it (no `.drplan/`).
+pub fn checkout(fixture: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join(fixture).join("main.tf"), dir.path().join("main.tf")).unwrap();
+    dir
+}

@@ -10,12 +10,8 @@ use crate::harness::{InstalledProvider, Moto, files_under};
 
 const FIXTURE: &str = "tests/fixtures/plans/random-password";
 
-/// A fresh copy of the fixture, as a new checkout on another machine would have it.
 fn checkout() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let from = crate::harness::root().join(FIXTURE).join("main.tf");
-    std::fs::copy(from, dir.path().join("main.tf")).unwrap();
-    dir
+    crate::harness::checkout(FIXTURE)
 }
 
 /// A secret's name, value and tags.

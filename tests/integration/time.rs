@@ -16,12 +16,8 @@ use crate::harness::{Moto, Run, drplan_in};
 
 const FIXTURE: &str = "tests/fixtures/plans/time-static";
 
-/// A fresh copy of the fixture, as a new checkout on another machine would have it.
 fn checkout() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let from = crate::harness::root().join(FIXTURE).join("main.tf");
-    std::fs::copy(from, dir.path().join("main.tf")).unwrap();
-    dir
+    crate::harness::checkout(FIXTURE)
 }
 
 fn run(moto: &Moto, dir: &tempfile::TempDir, args: &[&str]) -> Run {
@@ -118,9 +114,7 @@ fn base_times_are_recorded_once_and_seen_by_every_later_plan() {
 #[test]
 fn local_files_are_written_when_they_do_not_hold_their_content() {
     let moto = Moto::start();
-    let dir = tempfile::tempdir().unwrap();
-    let from = crate::harness::root().join("tests/fixtures/plans/local-file/main.tf");
-    std::fs::copy(from, dir.path().join("main.tf")).unwrap();
+    let dir = crate::harness::checkout("tests/fixtures/plans/local-file");
     let plan = run(&moto, &dir, &["plan", "."]);
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     for line in [
@@ -161,4 +155,22 @@ fn local_files_are_written_when_they_do_not_hold_their_content() {
     assert!(edited.stdout.contains("Plan: 1 to add, 0 to change, 0 to destroy."), "{}", edited.stdout);
     assert_eq!(run(&moto, &dir, &["apply", ".", "--auto-approve"]).code, 0);
     assert_eq!(std::fs::read_to_string(&hosts).unwrap(), "[dr]\nregion = us-west-2\n");
+}
+
+/// The runbook says what a step that owns no cloud object does, and how to run it alone.
+#[test]
+fn the_runbook_says_how_to_record_a_time_or_write_a_file() {
+    let time = crate::harness::drplan(&["runbook", FIXTURE, "--live", "empty"]);
+    assert_eq!(time.code, 0, "{}", time.stderr);
+    let key = drplan::resources::time::key("time_static.built");
+    let want = format!(
+        "drplan apply --target 'time_static.built'  # records the time it runs as tag {key} of secret drplan/times/stack-seed in us-west-2"
+    );
+    assert!(time.stdout.contains(&want), "{}", time.stdout);
+    let files = crate::harness::drplan(&["runbook", "tests/fixtures/plans/local-file", "--live", "empty"]);
+    assert!(
+        files.stdout.contains("drplan apply --target 'local_file.hosts'  # writes the configured content"),
+        "{}",
+        files.stdout
+    );
 }

@@ -11,9 +11,7 @@ use crate::harness::{InstalledProvider, Moto};
 const FIXTURE: &str = "tests/fixtures/plans/tls-key";
 
 fn checkout() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(crate::harness::root().join(FIXTURE).join("main.tf"), dir.path().join("main.tf")).unwrap();
-    dir
+    crate::harness::checkout(FIXTURE)
 }
 
 /// The secret's value and the key pair's name in moto.
@@ -75,12 +73,7 @@ fn a_derived_key_pair_applies_and_replans_unchanged_on_another_machine() {
 #[test]
 fn certificates_apply_once_and_verify_on_another_machine() {
     let moto = Moto::start();
-    let copy = || {
-        let dir = tempfile::tempdir().unwrap();
-        let from = crate::harness::root().join("tests/fixtures/plans/tls-certs/main.tf");
-        std::fs::copy(from, dir.path().join("main.tf")).unwrap();
-        dir
-    };
+    let copy = || crate::harness::checkout("tests/fixtures/plans/tls-certs");
     let env = moto.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let run = |dir: &tempfile::TempDir, args: &[&str]| crate::harness::drplan_in(dir.path(), args, &env);

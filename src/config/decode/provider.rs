@@ -7,7 +7,7 @@ use hcl_edit::structure::{Block, Structure};
 
 use super::Decoder;
 use crate::config::Expr;
-use crate::config::decl::{AssumeRoleDecl, ProviderDecl, Requirement};
+use crate::config::decl::{ASSUME_ROLE_ARGUMENTS, AssumeRoleDecl, ProviderDecl, Requirement, WEB_IDENTITY_ARGUMENTS};
 
 /// provider-aws 5.100's provider arguments (`terraform providers schema -json`, `provider`).
 const PROVIDER_ARGUMENTS: &[&str] = &[
@@ -46,26 +46,9 @@ const PROVIDER_ARGUMENTS: &[&str] = &[
 const PROVIDER_BLOCKS: &[&str] =
     &["assume_role", "assume_role_with_web_identity", "default_tags", "endpoints", "ignore_tags"];
 
-/// provider-aws's `assume_role` arguments; drplan acts on all of them.
-const ASSUME_ROLE_ARGUMENTS: &[&str] = &[
-    "role_arn",
-    "session_name",
-    "external_id",
-    "duration",
-    "policy",
-    "policy_arns",
-    "tags",
-    "transitive_tag_keys",
-    "source_identity",
-];
-
 /// What changes where or as whom drplan acts, or what it compares, and that drplan does not
 /// apply yet (issue #33): each gets a warning saying what drplan does instead.
 const NOT_HONOURED: &[&str] = &[];
-
-/// provider-aws's `assume_role_with_web_identity` arguments; drplan acts on all of them.
-const WEB_IDENTITY_ARGUMENTS: &[&str] =
-    &["role_arn", "session_name", "web_identity_token", "web_identity_token_file", "duration", "policy", "policy_arns"];
 
 impl Decoder<'_> {
     /// A `provider "aws"` block: every argument and block of provider-aws 5.100's provider
