@@ -43,6 +43,10 @@ pub(crate) fn object(v: &Value, sensitive: &BTreeSet<String>) -> (Json, Json, Js
             if let Some(slot) = obj.get_mut(name) {
                 *slot = Json::Null;
                 mask.insert(name.clone(), Json::Bool(true));
+            } else if matches!(v.get(name), Some(Value::Unknown)) {
+                // Known only after apply and still sensitive: Terraform marks it in both masks
+                // (and shows "(sensitive value)").
+                mask.insert(name.clone(), Json::Bool(true));
             }
         }
     }
@@ -114,6 +118,13 @@ mod tests {
         assert_eq!(unknown, serde_json::json!({"id": true}));
         assert_eq!(sensitive, serde_json::json!({"password": true}));
         assert!(!val.to_string().contains("hunter2"));
+        // Unknown and sensitive: in both masks, as terraform show -json writes a
+        // secretsmanager_secret_version whose secret_string is known only after apply.
+        let later = Value::Map([("secret_string".to_string(), Value::Unknown)].into());
+        let (val, unknown, sensitive) = object(&later, &["secret_string".to_string()].into());
+        assert_eq!(val, serde_json::json!({}));
+        assert_eq!(unknown, serde_json::json!({"secret_string": true}));
+        assert_eq!(sensitive, serde_json::json!({"secret_string": true}));
     }
 
     /// A `single` block (`timeouts`) is the object itself, as Terraform writes it; list blocks
