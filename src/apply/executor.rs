@@ -186,29 +186,18 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
     /// Swaps in an inventory whose snapshot records the base time `key` = `value`, so the
     /// steps that follow see the time resource's attributes.
     fn note_time(&self, key: String, value: String) {
-        loop {
-            let old = self.inventory();
-            let mut snapshot = old.snapshot.clone();
+        self.swap_snapshot(|snapshot| {
             snapshot.recorded_times.insert(key.clone(), value.clone());
-            let new = Arc::new(Inventory::new(snapshot, crate::resources::natural_key));
-            let mut current = self.inventory.lock().unwrap_or_else(|e| e.into_inner());
-            if Arc::ptr_eq(&current, &old) {
-                *current = new;
-                return;
-            }
-        }
+        });
     }
 
     /// Swaps in an inventory where the objects `narrow` covers (and `gone`) in the region of
-    /// `address`'s step are replaced by `fresh`. Computed outside the lock; retried if another
-    /// step swapped first.
+    /// `address`'s step are replaced by `fresh`.
     fn merge(&self, ty: &str, address: &str, types: &[&str], narrow: &Narrow, fresh: Vec<LiveObject>, gone: &[&str]) {
         let home = resources::home_region(ty, self.region_of(address)).to_string();
         let types: BTreeSet<&str> = types.iter().copied().collect();
         let fresh_keys: BTreeSet<(&str, &str)> = fresh.iter().map(|o| (o.ty.as_str(), o.id.as_str())).collect();
-        loop {
-            let old = self.inventory();
-            let mut snapshot = old.snapshot.clone();
+        self.swap_snapshot(|snapshot| {
             snapshot.objects.retain(|o| {
                 let mine = o.region == home && types.contains(o.ty.as_str());
                 !(mine
@@ -218,6 +207,16 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
             });
             snapshot.objects.extend(fresh.iter().cloned());
             snapshot.sort();
+        });
+    }
+
+    /// Swaps in an inventory built from the current snapshot changed by `change`. Computed
+    /// outside the lock; done again if another step swapped first.
+    fn swap_snapshot(&self, change: impl Fn(&mut crate::live::LiveSnapshot)) {
+        loop {
+            let old = self.inventory();
+            let mut snapshot = old.snapshot.clone();
+            change(&mut snapshot);
             let new = Arc::new(Inventory::new(snapshot, crate::resources::natural_key));
             let mut current = self.inventory.lock().unwrap_or_else(|e| e.into_inner());
             if Arc::ptr_eq(&current, &old) {

@@ -42,10 +42,11 @@ pub fn is(ty: &str) -> bool {
 
 /// The tag key that records the base time of the instance at `address`.
 pub fn key(address: &str) -> String {
-    format!("{TAG_PREFIX}{}", short_digest(address))
+    format!("{TAG_PREFIX}{}", digest_of(address))
 }
 
-fn short_digest(text: &str) -> String {
+/// A short digest of `text` (16 hex digits), what a recorded time is kept under.
+pub fn digest_of(text: &str) -> String {
     hex::encode(&sha2::Sha256::digest(text.as_bytes())[..8])
 }
 
@@ -57,7 +58,7 @@ fn base_argument(ty: &str) -> &'static str {
 /// The digest of `triggers` a recorded base belongs to; `None` while they are not known.
 fn triggers_digest(config: &Value) -> Option<String> {
     let triggers = config.get("triggers").cloned().unwrap_or(Value::Null);
-    triggers.is_wholly_known().then(|| short_digest(&triggers.to_string()))
+    triggers.is_wholly_known().then(|| digest_of(&triggers.to_string()))
 }
 
 /// Where an instance's base time stands.
@@ -137,11 +138,6 @@ pub fn lookup(
 /// The tag that records `now` as the base time of `address` under `digest`.
 pub fn entry(address: &str, digest: &str, now: i64) -> (String, String) {
     (key(address), format!("{} {digest}", Stamp::utc(now).rfc3339()))
-}
-
-/// A short digest of `text` (16 hex digits), what a recorded time is kept under.
-pub fn digest_of(text: &str) -> String {
-    short_digest(text)
 }
 
 /// Why apply must record a base time for this instance (a create step); `None` when its
