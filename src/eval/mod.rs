@@ -7,6 +7,7 @@ pub mod expr;
 pub mod functions;
 pub mod number;
 pub mod types;
+pub mod unify;
 pub mod value;
 
 pub use number::Number;

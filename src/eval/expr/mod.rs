@@ -158,8 +158,8 @@ impl<'a> Evaluator<'a> {
                 let cond = self.eval(&c.cond_expr)?;
                 match self.truthy(&cond, &c.cond_expr, "Incorrect condition type")? {
                     None => Ok(Value::Unknown),
-                    Some(true) => self.eval(&c.true_expr),
-                    Some(false) => self.eval(&c.false_expr),
+                    Some(true) => self.eval_branch(&c.true_expr, &c.false_expr, expr),
+                    Some(false) => self.eval_branch(&c.false_expr, &c.true_expr, expr),
                 }
             }
             Expression::UnaryOp(op) => {
@@ -177,6 +177,28 @@ impl<'a> Evaluator<'a> {
             Expression::BinaryOp(op) => self.eval_binary(*op.operator.value(), &op.lhs_expr, &op.rhs_expr, expr),
             Expression::ForExpr(f) => self.eval_for(f),
         }
+    }
+
+    /// The chosen result of a conditional, converted to the type both results unify to, as
+    /// HCL does (`true ? 1 : "a"` is `"1"`). The other result is evaluated only for its type:
+    /// an error there is not the conditional's (it is dynamic), as in HCL.
+    fn eval_branch(&mut self, chosen: &Expression, other: &Expression, whole: &Expression) -> Result<Value> {
+        let value = self.eval(chosen)?;
+        if matches!(value, Value::Null | Value::Unknown) {
+            return Ok(value);
+        }
+        let depth = self.frames.len();
+        let Ok(other) = self.eval(other) else {
+            self.frames.truncate(depth);
+            return Ok(value);
+        };
+        crate::eval::unify::to_common_type(value, &other).map_err(|why| {
+            self.err(
+                "Inconsistent conditional result types",
+                format!("The true and false result expressions must have consistent types: {why}."),
+                whole,
+            )
+        })
     }
 
     /// A value that grew past [`MAX_VALUE_BYTES`](crate::eval::value::MAX_VALUE_BYTES).

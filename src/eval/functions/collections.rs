@@ -146,11 +146,20 @@ pub(super) fn zipmap(a: &[Value]) -> Result<Value, String> {
     Ok(Value::Map(out))
 }
 
+/// The first argument that is not null (nor an empty string, when the arguments unify to
+/// strings), converted to the type all arguments unify to: `coalesce(1, "a")` is `"1"`.
 pub(super) fn coalesce(a: &[Value]) -> Result<Value, String> {
-    a.iter()
-        .find(|v| !v.is_null() && v.as_str() != Some(""))
-        .cloned()
-        .ok_or_else(|| "no non-null, non-empty argument".to_string())
+    use crate::eval::unify;
+    let types: Vec<_> = a.iter().map(unify::type_of).collect();
+    let common = unify::unify(&types).map_err(|why| format!("all arguments must have the same type: {why}"))?;
+    for v in a.iter().filter(|v| !v.is_null()) {
+        let v = crate::eval::types::convert(v, &common)?;
+        if common == crate::eval::types::Type::String && v.as_str() == Some("") {
+            continue;
+        }
+        return Ok(v);
+    }
+    Err("no non-null, non-empty argument".to_string())
 }
 
 pub(super) fn coalescelist(a: &[Value]) -> Result<Value, String> {
@@ -265,6 +274,9 @@ mod tests {
         assert_eq!(call("alltrue", vec![Value::List(vec![true.into(), Value::Unknown])]).unwrap(), Value::Unknown);
         assert_eq!(call("anytrue", vec![Value::List(vec![true.into(), Value::Unknown])]).unwrap(), Value::Bool(true));
         assert_eq!(call("coalesce", vec![Value::Null, "".into(), "x".into()]).unwrap(), Value::from("x"));
+        // Terraform 1.11.4: the arguments unify to string, so the number comes back as one.
+        assert_eq!(call("coalesce", vec![Value::Null, Value::from(1i64), "a".into()]).unwrap(), Value::from("1"));
+        assert!(call("coalesce", vec![true.into(), Value::from(1i64)]).unwrap_err().contains("same type"));
         assert_eq!(call("one", vec![Value::List(vec![])]).unwrap(), Value::Null);
         assert!(call("one", vec![list(&["a", "b"])]).is_err());
     }

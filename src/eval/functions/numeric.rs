@@ -37,15 +37,9 @@ fn float_to_int(f: f64) -> Result<Value, String> {
     }))
 }
 
+/// `signum` of a whole number only, as Terraform's (it reads its argument as a Go int).
 pub(super) fn signum(a: &[Value]) -> Result<Value, String> {
-    let x = exact(a, 0)?;
-    Ok(Value::from(if x.is_zero() {
-        0
-    } else if x.is_negative() {
-        -1
-    } else {
-        1i64
-    }))
+    Ok(Value::from(super::int_arg(&a[0], "the argument")?.signum()))
 }
 
 pub(super) fn pow(a: &[Value]) -> Result<Value, String> {
