@@ -88,7 +88,7 @@ fn first_unknown(value: &Value, path: String) -> Option<String> {
     match value {
         Value::Unknown => Some(if path.is_empty() { "(the whole configuration)".into() } else { path }),
         Value::Map(m) => m.iter().find_map(|(k, v)| first_unknown(v, join(k))),
-        Value::List(items) | Value::Set(items) => {
+        Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => {
             items.iter().enumerate().find_map(|(i, v)| first_unknown(v, format!("{path}[{i}]")))
         }
         _ => None,

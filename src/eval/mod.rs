@@ -6,9 +6,11 @@
 pub mod expr;
 pub mod functions;
 pub mod number;
+mod seq;
 pub mod types;
 pub mod unify;
 pub mod value;
 
 pub use number::Number;
+pub use seq::Seq;
 pub use value::Value;

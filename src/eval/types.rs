@@ -169,21 +169,24 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
             "false" => Ok(Value::Bool(false)),
             _ => Err(format!("a bool is required{}, but got the string {}", at(path), value)),
         },
-        (Value::List(items) | Value::Set(items), Type::List(inner)) => Ok(Value::List(
+        (Value::List(crate::eval::Seq { items, .. }) | Value::Set(items), Type::List(inner)) => {
+            let inner = element_type(items, inner);
+            Ok(Value::List(crate::eval::Seq::list(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| convert_at(v, &inner, &format!("{path}[{i}]")))
+                    .collect::<Result<_, _>>()?,
+            )))
+        }
+        (Value::List(crate::eval::Seq { items, .. }) | Value::Set(items), Type::Set(inner)) => Ok(Value::set(
             items
                 .iter()
                 .enumerate()
                 .map(|(i, v)| convert_at(v, inner, &format!("{path}[{i}]")))
                 .collect::<Result<_, _>>()?,
         )),
-        (Value::List(items) | Value::Set(items), Type::Set(inner)) => Ok(Value::set(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| convert_at(v, inner, &format!("{path}[{i}]")))
-                .collect::<Result<_, _>>()?,
-        )),
-        (Value::List(items) | Value::Set(items), Type::Tuple(types)) => {
+        (Value::List(crate::eval::Seq { items, .. }) | Value::Set(items), Type::Tuple(types)) => {
             if items.len() != types.len() {
                 return Err(format!(
                     "a tuple of {} elements is required{}, but got {}",
@@ -230,6 +233,16 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
         }
         _ => mismatch(),
     }
+}
+
+/// The element type of a `list(...)` conversion: `any` stands for the type the elements unify
+/// to (`list(any)` of `[1, "a"]` is `["1", "a"]`), as cty converts to a list of dynamic type.
+fn element_type(items: &[Value], inner: &Type) -> Type {
+    if *inner != Type::Any {
+        return inner.clone();
+    }
+    let types: Vec<Type> = items.iter().map(crate::eval::unify::type_of).collect();
+    crate::eval::unify::unify(&types).unwrap_or(Type::Any)
 }
 
 /// Elements of one collection brought to one type, as cty's unification does when a tuple
@@ -281,7 +294,7 @@ mod tests {
     #[test]
     fn mismatches_name_the_path() {
         let t = ty("list(object({ port = number }))");
-        let v = Value::List(vec![Value::Map([("port".to_string(), Value::from("http"))].into())]);
+        let v = Value::List(vec![Value::Map([("port".to_string(), Value::from("http"))].into())].into());
         let err = convert(&v, &t).unwrap_err();
         assert!(err.contains("[0].port"), "{err}");
     }

@@ -2,9 +2,10 @@
 //! of a conditional: `true ? 1 : "a"` is `"1"`, `true ? [1] : ["a", "b"]` is `["1"]`,
 //! `true ? {a = 1} : {b = "x"}` is `{a = "1"}`.
 //!
-//! drplan's values do not carry their cty type, so a type is inferred from the value: a
-//! sequence is a tuple of its elements' types, a map an object of its attributes' types, null
-//! and unknown are dynamic ([`Type::Any`]). Where cty would try conversions by preference
+//! drplan's values do not carry their whole cty type, so a type is inferred from the value: a
+//! list ([`Seq::is_list`](super::Seq::is_list)) is a list of what its elements unify to, any
+//! other sequence a tuple of its elements' types, a map an object of its attributes' types,
+//! null and unknown are dynamic ([`Type::Any`]). Where cty would try conversions by preference
 //! (a set beside a tuple, say), unification gives up as dynamic, so the value is kept as it is.
 //! This module does not know where the values came from; the evaluator attaches locations.
 
@@ -20,6 +21,10 @@ pub fn type_of(v: &Value) -> Type {
         Value::Bool(_) => Type::Bool,
         Value::Number(_) => Type::Number,
         Value::String(_) => Type::String,
+        Value::List(items) if items.is_list() => {
+            let types: Vec<Type> = items.iter().map(type_of).collect();
+            Type::List(Box::new(unify(&types).unwrap_or(Type::Any)))
+        }
         Value::List(items) => Type::Tuple(items.iter().map(type_of).collect()),
         Value::Set(items) => {
             let types: Vec<Type> = items.iter().map(type_of).collect();
@@ -194,6 +199,23 @@ mod tests {
         }
         assert_eq!(common(Value::Unknown, json("1")), Ok(Value::Unknown));
         assert_eq!(common(json("[1, null]"), json("[\"a\", \"b\"]")), Ok(json("[\"1\", null]")));
+    }
+
+    /// A list (not a tuple) unifies as a list: `true ? tolist([1]) : tolist(["a"])` is
+    /// `tolist(["1"])`, and `true ? [1] : tolist(["a", "b"])` too (Terraform 1.11.4).
+    #[test]
+    fn lists_unify_as_lists() {
+        let list = |v: &str| match json(v) {
+            Value::List(items) => Value::List(crate::eval::Seq::list(items.into_vec())),
+            _ => unreachable!(),
+        };
+        assert_eq!(type_of(&list("[1, 2]")), Type::List(Box::new(Type::Number)));
+        assert_eq!(type_of(&json("[1, 2]")), Type::Tuple(vec![Type::Number, Type::Number]));
+        let unified = common(list("[1]"), list("[\"a\"]")).unwrap();
+        assert_eq!(unified, json("[\"1\"]"));
+        assert!(matches!(&unified, Value::List(items) if items.is_list()), "a list still");
+        let unified = common(json("[1]"), list("[\"a\", \"b\"]")).unwrap();
+        assert!(matches!(&unified, Value::List(items) if items.is_list() && items[0] == Value::from("1")));
     }
 
     /// Terraform refuses these as "Inconsistent conditional result types".

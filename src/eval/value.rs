@@ -3,12 +3,14 @@
 //! An unknown stands for something that exists only after apply (`aws_vpc.main.id`). It
 //! propagates through operators and most functions, and renders as `(known after apply)`.
 //! Maps and objects share one representation (sorted by key, as Terraform iterates them);
-//! tuples and lists share another. Sets are kept sorted and de-duplicated.
+//! tuples and lists share another ([`Seq`] tells which). Sets are kept sorted and de-duplicated.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use super::number::Number;
+
+pub use super::seq::Seq;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -18,7 +20,8 @@ pub enum Value {
     Bool(bool),
     Number(Number),
     String(String),
-    List(Vec<Value>),
+    /// A tuple or a list: [`Seq::list`] tells which (cty's types differ; the values do not).
+    List(Seq),
     Set(Vec<Value>),
     Map(BTreeMap<String, Value>),
 }
@@ -94,7 +97,7 @@ impl Value {
         while let Some(v) = stack.pop() {
             match v {
                 Value::String(s) => total = total.saturating_add(s.len()),
-                Value::List(items) | Value::Set(items) => {
+                Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => {
                     total = total.saturating_add(items.len().saturating_mul(NODE));
                     if total <= cap {
                         stack.extend(items);
@@ -122,7 +125,7 @@ impl Value {
     pub fn is_wholly_known(&self) -> bool {
         match self {
             Value::Unknown => false,
-            Value::List(v) | Value::Set(v) => v.iter().all(Value::is_wholly_known),
+            Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => v.iter().all(Value::is_wholly_known),
             Value::Map(m) => m.values().all(Value::is_wholly_known),
             _ => true,
         }
@@ -153,7 +156,7 @@ impl Value {
     /// Elements of a list, tuple or set.
     pub fn as_seq(&self) -> Option<&[Value]> {
         match self {
-            Value::List(v) | Value::Set(v) => Some(v),
+            Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => Some(v),
             _ => None,
         }
     }
@@ -203,7 +206,7 @@ impl Value {
             Value::Bool(b) => (*b).into(),
             Value::Number(n) => number_to_json(n),
             Value::String(s) => s.clone().into(),
-            Value::List(v) | Value::Set(v) => {
+            Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => {
                 serde_json::Value::Array(v.iter().map(Value::to_json).collect::<Result<_, _>>()?)
             }
             Value::Map(m) => serde_json::Value::Object(
@@ -250,7 +253,7 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Number(n) => write!(f, "{n}"),
             Value::String(s) => write!(f, "{}", serde_json::Value::String(s.clone())),
-            Value::List(v) | Value::Set(v) => {
+            Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => {
                 write!(f, "[")?;
                 for (i, item) in v.iter().enumerate() {
                     if i > 0 {
@@ -330,10 +333,10 @@ mod tests {
     fn footprints_count_nodes_and_strings_and_stop_at_the_cap() {
         let node = std::mem::size_of::<Value>();
         assert_eq!(Value::from("abcd").footprint(usize::MAX), node + 4);
-        let list = Value::List(vec![Value::from("ab"), Value::from(1.0)]);
+        let list = Value::List(vec![Value::from("ab"), Value::from(1.0)].into());
         assert_eq!(list.footprint(usize::MAX), 3 * node + 2);
         // A huge list is not walked past the cap.
-        let huge = Value::List(vec![Value::Null; 1_000_000]);
+        let huge = Value::List(vec![Value::Null; 1_000_000].into());
         assert!(huge.footprint(1000) > 1000);
         let mut budget = Budget::default();
         assert!(budget.add(&list));
@@ -342,7 +345,7 @@ mod tests {
 
     #[test]
     fn unknown_is_detected_deeply() {
-        let v = Value::List(vec![Value::Map([("id".to_string(), Value::Unknown)].into())]);
+        let v = Value::List(vec![Value::Map([("id".to_string(), Value::Unknown)].into())].into());
         assert!(!v.is_wholly_known());
         assert!(v.to_json().is_err());
     }

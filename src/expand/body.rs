@@ -157,7 +157,7 @@ impl BodyEval<'_, '_> {
             if !items.is_empty() {
                 written.insert(name.clone(), spans.first().copied().flatten());
             }
-            out.insert(name.clone(), Value::List(items));
+            out.insert(name.clone(), Value::List(items.into()));
         }
     }
 

@@ -107,7 +107,7 @@ impl Engine<'_> {
         for (name, _, expr) in args {
             let (value, _) = self.eval_expr(frame, expr, &[]);
             let strings = |v: &Value| match v {
-                Value::List(items) | Value::Set(items) => {
+                Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => {
                     items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()
                 }
                 _ => None,
@@ -255,7 +255,9 @@ impl Engine<'_> {
                 }
                 _ if !value.is_wholly_known() => return None,
                 Value::String(s) => Some(RoleArgument::Text(s.clone())),
-                Value::List(items) | Value::Set(items) => strings(items).map(RoleArgument::List),
+                Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => {
+                    strings(items).map(RoleArgument::List)
+                }
                 Value::Map(m) => m
                     .iter()
                     .map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
@@ -374,7 +376,7 @@ impl Engine<'_> {
             let (value, _) = self.eval_expr(frame, expr, &[]);
             let strings = match &value {
                 Value::Null | Value::Unknown => continue,
-                Value::List(items) | Value::Set(items) => {
+                Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => {
                     items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()
                 }
                 _ => None,
@@ -399,12 +401,15 @@ impl Engine<'_> {
         let (value, _) = self.eval_expr(frame, expr, &[]);
         let items = match &value {
             Value::Unknown => return Vec::new(),
-            Value::List(items) | Value::Set(items) => items,
+            Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => items,
             _ => &Vec::new(),
         };
         let ids: Vec<String> = items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
         let valid = |id: &String| id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit());
-        if !matches!(value, Value::List(_) | Value::Set(_)) || ids.len() != items.len() || !ids.iter().all(valid) {
+        if !matches!(value, Value::List(crate::eval::Seq { items: _, .. }) | Value::Set(_))
+            || ids.len() != items.len()
+            || !ids.iter().all(valid)
+        {
             self.diags.push(
                 Diagnostic::error("Invalid provider argument")
                     .detail(format!("{name} must be a list of 12-digit AWS account ids, but is {value}."))

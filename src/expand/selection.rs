@@ -195,7 +195,7 @@ mod tests {
     fn malformed_entries_are_errors() {
         // `sns_topic` is some provider's type now (any provider's types can be listed).
         for bad in ["sns", "_topic", "aws_", "aws_x.", "mod.a.aws_x.y", "aws_[", "AWS_VPC"] {
-            let value = Value::List(vec![Value::from(bad)]);
+            let value = Value::List(vec![Value::from(bad)].into());
             let mut diags = Diagnostics::default();
             let at = (FileId(0).span(0, 0), FileId(0).span(0, 0), value);
             assert!(decode("cutover", Some(&at), &["cutover"], &mut diags).is_none(), "{bad}");

@@ -139,7 +139,7 @@ output "cidrs" { value = module.net[*].cidr }
     // Module outputs carry dependencies on the instances behind them (both instances: the
     // module call is indexed, which this analysis treats as the whole call).
     assert!(deps_of(&e, "aws_subnet.s").contains(&"module.net[1].aws_vpc.this"));
-    assert_eq!(e.outputs[0].value, Value::List(vec!["10.0.0.0/16".into(), "10.1.0.0/16".into()]));
+    assert_eq!(e.outputs[0].value, Value::List(vec!["10.0.0.0/16".into(), "10.1.0.0/16".into()].into()));
 }
 
 #[test]
@@ -312,7 +312,8 @@ fn attributes_may_be_written_as_blocks_for_provider_schemas() {
             .into(),
         )
     };
-    let want = Value::set(vec![rule(443.0, Value::Null), rule(80.0, Value::List(vec![Value::from("10.0.0.0/8")]))]);
+    let want =
+        Value::set(vec![rule(443.0, Value::Null), rule(80.0, Value::List(vec![Value::from("10.0.0.0/8")].into()))]);
     assert_eq!(ingress, &want);
     assert!(e.instances[0].written.contains("ingress"));
 }

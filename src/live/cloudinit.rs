@@ -87,7 +87,7 @@ struct Part {
 fn parts(config: &Value) -> Option<Vec<Part>> {
     let blocks = match config.get("part") {
         Some(Value::List(items)) => items.clone(),
-        Some(Value::Null) | None => Vec::new(),
+        Some(Value::Null) | None => Vec::new().into(),
         _ => return None,
     };
     blocks
@@ -221,7 +221,10 @@ mod tests {
         assert_eq!(value.get("gzip"), Some(&Value::Bool(true)));
         let mut unknown = config(&[&[("content", "x")]], &[]);
         if let Value::Map(m) = &mut unknown {
-            m.insert("part".into(), Value::List(vec![Value::Map([("content".to_string(), Value::Unknown)].into())]));
+            m.insert(
+                "part".into(),
+                Value::List(vec![Value::Map([("content".to_string(), Value::Unknown)].into())].into()),
+            );
         }
         assert_eq!(render(&unknown).unwrap().get("rendered"), Some(&Value::Unknown));
         let bad = config(&[&[("content", "x")]], &[("gzip", Value::Bool(true)), ("base64_encode", Value::Bool(false))]);

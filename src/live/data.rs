@@ -105,7 +105,7 @@ fn same_arguments(config: &Value, recorded: &serde_json::Value) -> bool {
         (Value::Map(args), serde_json::Value::Object(got)) => {
             args.iter().all(|(k, v)| v.is_null() || v.is_unknown() || got.get(k).is_some_and(|g| same_arguments(v, g)))
         }
-        (Value::List(items) | Value::Set(items), serde_json::Value::Array(got)) => {
+        (Value::List(crate::eval::Seq { items, .. }) | Value::Set(items), serde_json::Value::Array(got)) => {
             items.len() == got.len() && items.iter().all(|i| got.iter().any(|g| same_arguments(i, g)))
         }
         (v, g) => *v == Value::from_json(g),
@@ -463,7 +463,7 @@ mod tests {
         let v = read(&inv(), "aws_availability_zones", "us-west-2", &config(serde_json::json!({"state": "available"})))
             .unwrap()
             .unwrap();
-        assert_eq!(v.get("names"), Some(&Value::List(vec!["us-west-2a".into(), "us-west-2b".into()])));
+        assert_eq!(v.get("names"), Some(&Value::List(vec!["us-west-2a".into(), "us-west-2b".into()].into())));
     }
 
     #[test]

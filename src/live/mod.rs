@@ -237,7 +237,7 @@ impl Inventory {
 pub fn key_part(value: &crate::eval::Value) -> String {
     use crate::eval::Value;
     match value {
-        Value::List(items) | Value::Set(items) => {
+        Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => {
             let mut parts: Vec<String> = items.iter().filter_map(Value::to_template_string).collect();
             parts.sort();
             parts.join(",")
@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn configured_and_read_back_key_parts_compare_equal() {
-        let list = Value::List(vec!["b".into(), "a".into()]);
+        let list = Value::List(vec!["b".into(), "a".into()].into());
         assert_eq!(key_part(&list), key_part_json(&serde_json::json!(["a", "b"])));
         assert_eq!(key_part(&Value::Null), key_part_json(&serde_json::json!(false)));
         assert_eq!(key_part(&Value::Null), key_part_json(&serde_json::json!([])));

@@ -264,7 +264,7 @@ mod tests {
             ("actions".to_string(), Value::set(vec!["s3:ListBucket".into()])),
             ("resources".to_string(), Value::set(vec!["arn:aws:s3:::b/&{aws:username}/<x>".into()])),
         ]));
-        let config = Value::Map(BTreeMap::from([("statement".to_string(), Value::List(vec![statement]))]));
+        let config = Value::Map(BTreeMap::from([("statement".to_string(), Value::List(vec![statement].into()))]));
         let out = render(&config).unwrap();
         let json = out.get("minified_json").unwrap().as_str().unwrap().to_string();
         assert!(json.contains(r#""Resource":"arn:aws:s3:::b/${aws:username}/\u003cx\u003e""#), "{json}");
@@ -273,10 +273,13 @@ mod tests {
     #[test]
     fn a_duplicate_sid_is_an_error_and_a_bad_source_document_is_named() {
         let st = |sid: &str| Value::Map(BTreeMap::from([("sid".to_string(), Value::from(sid))]));
-        let config = Value::Map(BTreeMap::from([("statement".to_string(), Value::List(vec![st("A"), st("A")]))]));
-        assert!(render(&config).unwrap_err().contains("duplicate sid (A)"));
         let config =
-            Value::Map(BTreeMap::from([("source_policy_documents".to_string(), Value::List(vec!["not json".into()]))]));
+            Value::Map(BTreeMap::from([("statement".to_string(), Value::List(vec![st("A"), st("A")].into()))]));
+        assert!(render(&config).unwrap_err().contains("duplicate sid (A)"));
+        let config = Value::Map(BTreeMap::from([(
+            "source_policy_documents".to_string(),
+            Value::List(vec!["not json".into()].into()),
+        )]));
         assert!(render(&config).unwrap_err().starts_with("source_policy_documents[0] is not a policy document"));
     }
 }

@@ -98,7 +98,7 @@ fn sensitive_strings(inst: &crate::expand::Instance) -> Vec<String> {
         match v {
             crate::eval::Value::String(s) if !s.is_empty() => out.push(s.clone()),
             crate::eval::Value::Number(n) => out.push(n.to_string()),
-            crate::eval::Value::List(items) | crate::eval::Value::Set(items) => {
+            crate::eval::Value::List(crate::eval::Seq { items, .. }) | crate::eval::Value::Set(items) => {
                 items.iter().for_each(|i| strings(i, out))
             }
             crate::eval::Value::Map(m) => m.values().for_each(|i| strings(i, out)),

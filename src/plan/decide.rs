@@ -194,7 +194,7 @@ mod tests {
     /// `ignore_changes` keeps the prior value, also of blocks the configuration has none of.
     #[test]
     fn ignored_changes_keep_the_prior_value() {
-        let block = Value::List(vec![Value::Map([("resource_type".to_string(), Value::from("volume"))].into())]);
+        let block = Value::List(vec![Value::Map([("resource_type".to_string(), Value::from("volume"))].into())].into());
         let prior = Value::Map(
             [("name".to_string(), Value::from("old")), ("tag_specifications".to_string(), block.clone())].into(),
         );

@@ -135,7 +135,8 @@ fn same(a: &Value, b: &Value, ty: &Type) -> bool {
     let b = convert(b, ty).unwrap_or_else(|_| b.clone());
     match (&a, &b) {
         // An empty collection and an absent one mean the same to AWS.
-        (Value::Null, Value::List(v) | Value::Set(v)) | (Value::List(v) | Value::Set(v), Value::Null) => v.is_empty(),
+        (Value::Null, Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v))
+        | (Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v), Value::Null) => v.is_empty(),
         (Value::Null, Value::Map(m)) | (Value::Map(m), Value::Null) => m.is_empty(),
         _ => a == b,
     }

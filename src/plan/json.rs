@@ -12,7 +12,7 @@ use crate::eval::Value;
 fn with_unknowns(v: &Value) -> (Json, Json) {
     match v {
         Value::Unknown => (Json::Null, Json::Bool(true)),
-        Value::List(items) | Value::Set(items) => {
+        Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => {
             let (vals, masks): (Vec<Json>, Vec<Json>) = items.iter().map(with_unknowns).unzip();
             (Json::Array(vals), Json::Array(masks))
         }
@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn unknown_list_elements_stay_in_place() {
-        let v = Value::Map([("ids".to_string(), Value::List(vec!["a".into(), Value::Unknown]))].into());
+        let v = Value::Map([("ids".to_string(), Value::List(vec!["a".into(), Value::Unknown].into()))].into());
         let (val, unknown, _) = object(&v, &BTreeSet::new());
         assert_eq!(val, serde_json::json!({"ids": ["a", null]}));
         assert_eq!(unknown, serde_json::json!({"ids": [false, true]}));
@@ -140,14 +140,14 @@ mod tests {
         let one = Value::Map([("create".to_string(), "5m".into())].into());
         let state = Value::Map(
             [
-                ("timeouts".to_string(), Value::List(vec![one.clone()])),
-                ("ingress".to_string(), Value::List(vec![one.clone()])),
+                ("timeouts".to_string(), Value::List(vec![one.clone()].into())),
+                ("ingress".to_string(), Value::List(vec![one.clone()].into())),
             ]
             .into(),
         );
         let shaped = terraform_shape(state, &block);
         assert_eq!(shaped.get("timeouts"), Some(&one));
-        assert_eq!(shaped.get("ingress"), Some(&Value::List(vec![one])));
+        assert_eq!(shaped.get("ingress"), Some(&Value::List(vec![one].into())));
         assert_eq!(single_blocks(&shaped, &block), ["timeouts".to_string()]);
     }
 }

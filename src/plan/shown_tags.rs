@@ -91,7 +91,7 @@ pub(super) fn as_terraform_shows(inst: &Instance, value: Value) -> Value {
     if inst.mode != Mode::Managed {
         return Value::Map(fields);
     }
-    if let Some(Value::Set(blocks) | Value::List(blocks)) = fields.get_mut("tag") {
+    if let Some(Value::Set(blocks) | Value::List(crate::eval::Seq { items: blocks, .. })) = fields.get_mut("tag") {
         let ours = |b: &Value| b.get("key").and_then(Value::as_str).is_some_and(|k| k.starts_with(OWNERSHIP_PREFIX));
         blocks.retain(|b| !ours(b));
     }

@@ -101,7 +101,7 @@ fn block_value(value: &Value, block: &Block) -> Mp {
     for (name, bt) in &block.block_types {
         let given = fields.get(name).unwrap_or(&Value::Null);
         let items: Vec<&Value> = match given {
-            Value::List(v) | Value::Set(v) => v.iter().collect(),
+            Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => v.iter().collect(),
             Value::Null => Vec::new(),
             Value::Unknown => {
                 out.push((Mp::from(name.as_str()), unknown()));
@@ -154,7 +154,9 @@ fn typed(value: &Value, ty: &J) -> Mp {
         },
         J::Array(parts) => match (parts.first().and_then(J::as_str), parts.get(1)) {
             (Some("list" | "set"), Some(t)) => match value {
-                Value::List(v) | Value::Set(v) => Mp::Array(v.iter().map(|x| typed(x, t)).collect()),
+                Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => {
+                    Mp::Array(v.iter().map(|x| typed(x, t)).collect())
+                }
                 _ => Mp::Nil,
             },
             (Some("map"), Some(t)) => match value {
@@ -171,7 +173,7 @@ fn typed(value: &Value, ty: &J) -> Mp {
                 _ => Mp::Nil,
             },
             (Some("tuple"), Some(J::Array(types))) => match value {
-                Value::List(v) | Value::Set(v) => Mp::Array(
+                Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => Mp::Array(
                     types.iter().enumerate().map(|(i, t)| typed(v.get(i).unwrap_or(&Value::Null), t)).collect(),
                 ),
                 _ => Mp::Nil,
@@ -228,16 +230,16 @@ fn from_block(mp: &Mp, block: &Block) -> Value {
             Mp::Ext(..) => Value::Unknown,
             // An absent single block is null, as Terraform shows it; absent lists and sets are empty.
             Mp::Nil if bt.nesting_mode == "single" => Value::Null,
-            Mp::Nil => Value::List(Vec::new()),
+            Mp::Nil => Value::List(Vec::new().into()),
             Mp::Array(items) => {
                 let items = items.iter().map(|i| from_block(i, &bt.block)).collect();
-                if bt.nesting_mode == "set" { Value::set(items) } else { Value::List(items) }
+                if bt.nesting_mode == "set" { Value::set(items) } else { Value::List(items.into()) }
             }
             Mp::Map(m) if bt.nesting_mode == "map" => Value::Map(
                 m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), from_block(v, &bt.block)))).collect(),
             ),
             // single and group: one block, kept as a list of one like drplan's own blocks.
-            one => Value::List(vec![from_block(one, &bt.block)]),
+            one => Value::List(vec![from_block(one, &bt.block)].into()),
         };
         out.insert(name.clone(), v);
     }
@@ -286,7 +288,9 @@ fn from_typed(mp: &Mp, ty: &J) -> Value {
                 items.iter().enumerate().map(|(i, v)| from_typed(v, types.get(i).unwrap_or(&J::Null))).collect(),
             )
         }
-        (_, Mp::Array(items)) => Value::List(items.iter().map(|i| from_typed(i, &elem)).collect()),
+        (_, Mp::Array(items)) => {
+            Value::List(crate::eval::Seq::list(items.iter().map(|i| from_typed(i, &elem)).collect()))
+        }
         ("object", Mp::Map(m)) => Value::Map(
             m.iter()
                 .filter_map(|(k, v)| {
@@ -329,7 +333,10 @@ mod tests {
                 ("name".to_string(), Value::from("web")),
                 ("size".to_string(), Value::from(2.0)),
                 ("ids".to_string(), Value::set(vec![Value::from("b"), Value::Unknown])),
-                ("rule".to_string(), Value::List(vec![Value::Map([("port".to_string(), Value::from(443.0))].into())])),
+                (
+                    "rule".to_string(),
+                    Value::List(vec![Value::Map([("port".to_string(), Value::from(443.0))].into())].into()),
+                ),
             ]
             .into(),
         );
@@ -359,7 +366,7 @@ mod tests {
             [
                 ("name".into(), Value::from("x")),
                 ("arn".into(), Value::Unknown),
-                ("rule".into(), Value::List(vec![rule])),
+                ("rule".into(), Value::List(vec![rule].into())),
             ]
             .into(),
         );
@@ -375,8 +382,11 @@ mod tests {
         let mut b = block();
         b.block_types.clear();
         let v = Value::Map(
-            [("name".into(), Value::from("x")), ("any".into(), Value::List(vec![Value::from("a"), Value::from(1.5)]))]
-                .into(),
+            [
+                ("name".into(), Value::from("x")),
+                ("any".into(), Value::List(vec![Value::from("a"), Value::from(1.5)].into())),
+            ]
+            .into(),
         );
         let bytes = encode_block(&v, &b);
         let back = decode_block(&bytes, &b).unwrap();
@@ -394,7 +404,7 @@ mod tests {
         assert_eq!(v.get("ids"), Some(&Value::set(vec![Value::from("a"), Value::from("b")])));
         assert_eq!(v.get("size"), Some(&Value::from(2.5)));
         let port = Value::Map([("port".to_string(), Value::from(22.0))].into());
-        assert_eq!(v.get("rule"), Some(&Value::List(vec![port])));
+        assert_eq!(v.get("rule"), Some(&Value::List(vec![port].into())));
         assert_eq!(v.get("arn"), Some(&Value::Null), "every schema attribute is present");
     }
 

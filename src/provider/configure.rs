@@ -58,20 +58,20 @@ pub(super) fn provider_config(settings: &Settings) -> Value {
         let set = |items: &[String]| Value::set(items.iter().cloned().map(Value::String).collect());
         let ignore = &settings.ignore_tags;
         let block = [("keys".to_string(), set(&ignore.keys)), ("key_prefixes".to_string(), set(&ignore.key_prefixes))];
-        fields.insert("ignore_tags".into(), Value::List(vec![Value::Map(block.into())]));
+        fields.insert("ignore_tags".into(), Value::List(vec![Value::Map(block.into())].into()));
     }
     if let Some(role) = settings.identity.assume_role.as_ref().filter(|_| !settings.offline) {
-        fields.insert("assume_role".into(), Value::List(vec![assume_role(role)]));
+        fields.insert("assume_role".into(), Value::List(vec![assume_role(role)].into()));
     }
     // `--endpoint-url` (AWS_ENDPOINT_URL) overrides every service's endpoint, as for drplan's
     // own clients.
     let endpoints = &settings.identity.endpoints;
     if !settings.offline && settings.endpoint_url.is_none() && !endpoints.is_empty() {
         let block = endpoints.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-        fields.insert("endpoints".into(), Value::List(vec![Value::Map(block)]));
+        fields.insert("endpoints".into(), Value::List(vec![Value::Map(block)].into()));
     }
     if let Some(web) = settings.identity.web_identity.as_ref().filter(|_| !settings.offline) {
-        fields.insert("assume_role_with_web_identity".into(), Value::List(vec![web_identity(web)]));
+        fields.insert("assume_role_with_web_identity".into(), Value::List(vec![web_identity(web)].into()));
     }
     Value::Map(fields)
 }

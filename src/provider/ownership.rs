@@ -55,7 +55,7 @@ pub fn with_ownership_tags(config: Value, block: &Block, stack: &str, address: &
         }
         Carrier::Blocks => {
             let mut blocks = match fields.remove("tag") {
-                Some(Value::List(items) | Value::Set(items)) => items,
+                Some(Value::List(crate::eval::Seq { items, .. }) | Value::Set(items)) => items,
                 Some(Value::Unknown) => {
                     fields.insert("tag".into(), Value::Unknown);
                     return Value::Map(fields);
@@ -95,7 +95,7 @@ pub fn without_unknown_digest(config: Value, prior: &Value) -> Value {
         }
         _ => {}
     }
-    if let Some(Value::Set(blocks) | Value::List(blocks)) = fields.get_mut("tag") {
+    if let Some(Value::Set(blocks) | Value::List(crate::eval::Seq { items: blocks, .. })) = fields.get_mut("tag") {
         let ours = |b: &Value| b.get("key").and_then(Value::as_str) == Some(CONFIG_TAG);
         if let Some(at) = blocks.iter().position(|b| ours(b) && b.get("value") == Some(&Value::Unknown)) {
             match (&kept, &mut blocks[at]) {
@@ -133,7 +133,7 @@ pub fn tags_of(value: &Value) -> BTreeMap<String, String> {
         }
     }
     match value.get("tag") {
-        Some(Value::List(items) | Value::Set(items)) => items
+        Some(Value::List(crate::eval::Seq { items, .. }) | Value::Set(items)) => items
             .iter()
             .filter_map(|b| Some((b.get("key")?.as_str()?.to_string(), b.get("value")?.as_str()?.to_string())))
             .collect(),
@@ -201,9 +201,8 @@ fn fills_nulls(before: &Value, after: &Value) -> bool {
         (Value::Map(b), Value::Map(a)) => {
             b.len() == a.len() && b.iter().all(|(k, v)| a.get(k).is_some_and(|av| fills_nulls(v, av)))
         }
-        (Value::List(b), Value::List(a)) | (Value::Set(b), Value::Set(a)) => {
-            b.len() == a.len() && b.iter().zip(a).all(|(bv, av)| fills_nulls(bv, av))
-        }
+        (Value::List(crate::eval::Seq { items: b, .. }), Value::List(crate::eval::Seq { items: a, .. }))
+        | (Value::Set(b), Value::Set(a)) => b.len() == a.len() && b.iter().zip(a).all(|(bv, av)| fills_nulls(bv, av)),
         _ => before == after,
     }
 }
@@ -328,7 +327,7 @@ mod tests {
         // A configured argument is never settled this way.
         assert!(!unread_defaults(&unset, &written, &planned, false).contains("deletion_window_in_days"));
         // Nested alike: a block read back with a null member, planned with the default.
-        let block = |v: Value| Value::List(vec![Value::Map([("preference".to_string(), v)].into())]);
+        let block = |v: Value| Value::List(vec![Value::Map([("preference".to_string(), v)].into())].into());
         assert!(fills_nulls(&block(Value::Null), &block(s(""))));
         assert!(!fills_nulls(&block(s("open")), &block(s(""))));
     }

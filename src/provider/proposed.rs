@@ -47,10 +47,10 @@ pub fn proposed_new(prior: &Value, config: &Value, block: &Block) -> Value {
                         .collect(),
                 )
             }
-            (Value::List(items) | Value::Set(items), "set") => Value::set(
+            (Value::List(crate::eval::Seq { items, .. }) | Value::Set(items), "set") => Value::set(
                 items.iter().map(|item| proposed_new(matching(&before, item, &bt.block), item, &bt.block)).collect(),
             ),
-            (Value::List(items) | Value::Set(items), _) => {
+            (Value::List(crate::eval::Seq { items, .. }) | Value::Set(items), _) => {
                 let before = elements(&before);
                 Value::List(
                     items
@@ -61,7 +61,7 @@ pub fn proposed_new(prior: &Value, config: &Value, block: &Block) -> Value {
                 )
             }
             _ if bt.nesting_mode == "single" => Value::Null,
-            _ => Value::List(Vec::new()),
+            _ => Value::List(Vec::new().into()),
         };
         out.insert(name.clone(), value);
     }
@@ -70,7 +70,7 @@ pub fn proposed_new(prior: &Value, config: &Value, block: &Block) -> Value {
 
 fn elements(v: &Value) -> &[Value] {
     match v {
-        Value::List(items) | Value::Set(items) => items,
+        Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => items,
         _ => &[],
     }
 }
@@ -149,7 +149,7 @@ mod tests {
     fn a_create_has_no_prior() {
         let got = proposed_new(&Value::Null, &map(&[("name", s("a"))]), &block());
         assert_eq!(got.get("arn"), Some(&Value::Null));
-        assert_eq!(got.get("rule"), Some(&Value::List(Vec::new())));
+        assert_eq!(got.get("rule"), Some(&Value::List(Vec::new().into())));
         assert_eq!(proposed_new(&map(&[("name", s("a"))]), &Value::Null, &block()), Value::Null);
     }
 
@@ -160,14 +160,14 @@ mod tests {
         let el = |port: &str, id: Option<&str>| map(&[("port", s(port)), ("rule_id", id.map_or(Value::Null, s))]);
         let prior = map(&[
             ("rule", Value::set(vec![el("80", Some("r-80")), el("443", Some("r-443"))])),
-            ("step", Value::List(vec![el("1", Some("s-1"))])),
+            ("step", Value::List(vec![el("1", Some("s-1"))].into())),
         ]);
         let config = map(&[
             ("rule", Value::set(vec![el("443", None), el("8080", None)])),
-            ("step", Value::List(vec![el("2", None), el("3", None)])),
+            ("step", Value::List(vec![el("2", None), el("3", None)].into())),
         ]);
         let got = proposed_new(&prior, &config, &block());
         assert_eq!(got.get("rule"), Some(&Value::set(vec![el("443", Some("r-443")), el("8080", None)])));
-        assert_eq!(got.get("step"), Some(&Value::List(vec![el("2", Some("s-1")), el("3", None)])));
+        assert_eq!(got.get("step"), Some(&Value::List(vec![el("2", Some("s-1")), el("3", None)].into())));
     }
 }

@@ -335,7 +335,7 @@ mod tests {
             ("protocol", "tcp".into()),
             ("from_port", Value::from(443.0)),
             ("to_port", Value::from(443.0)),
-            ("cidr_blocks", Value::List(vec!["10.0.0.0/16".into(), "10.1.0.0/16".into()])),
+            ("cidr_blocks", Value::List(vec!["10.0.0.0/16".into(), "10.1.0.0/16".into()].into())),
         ]);
         assert_eq!(
             rule.import_id(&c, &all(&c)),

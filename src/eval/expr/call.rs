@@ -38,7 +38,7 @@ impl Evaluator<'_> {
         }
         if call.args.expand_final() {
             match args.pop() {
-                Some(Value::List(items) | Value::Set(items)) => args.extend(items),
+                Some(Value::List(crate::eval::Seq { items, .. }) | Value::Set(items)) => args.extend(items),
                 Some(Value::Unknown) => return Ok(Value::Unknown),
                 _ => {
                     return Err(self.err(

@@ -117,7 +117,7 @@ impl<'a> Evaluator<'a> {
                     }
                     out.push(v);
                 }
-                Ok(Value::List(out))
+                Ok(Value::List(out.into()))
             }
             Expression::Object(obj) => {
                 let mut out = BTreeMap::new();
@@ -344,7 +344,7 @@ impl<'a> Evaluator<'a> {
         if unknown {
             return Ok(Value::Unknown);
         }
-        Ok(if f.key_expr.is_some() { Value::Map(map) } else { Value::List(list) })
+        Ok(if f.key_expr.is_some() { Value::Map(map) } else { Value::List(list.into()) })
     }
 
     fn for_element(
@@ -388,7 +388,7 @@ impl<'a> Evaluator<'a> {
             })?,
         };
         if f.grouping {
-            match map.entry(key).or_insert_with(|| Value::List(Vec::new())) {
+            match map.entry(key).or_insert_with(|| Value::List(Vec::new().into())) {
                 Value::List(items) => items.push(value),
                 _ => unreachable!("grouped entries are lists"),
             }

@@ -6,7 +6,7 @@ fn scope() -> Scope {
         "var",
         Value::Map(
             [
-                ("azs".to_string(), Value::List(vec!["a".into(), "b".into()])),
+                ("azs".to_string(), Value::List(vec!["a".into(), "b".into()].into())),
                 ("name".to_string(), "web".into()),
                 (
                     "ports".to_string(),
@@ -26,10 +26,13 @@ fn scope() -> Scope {
     s.set_member(
         "aws_subnet",
         "public",
-        Value::List(vec![
-            Value::Map([("id".to_string(), Value::Unknown), ("az".to_string(), "a".into())].into()),
-            Value::Map([("id".to_string(), Value::Unknown), ("az".to_string(), "b".into())].into()),
-        ]),
+        Value::List(
+            vec![
+                Value::Map([("id".to_string(), Value::Unknown), ("az".to_string(), "a".into())].into()),
+                Value::Map([("id".to_string(), Value::Unknown), ("az".to_string(), "b".into())].into()),
+            ]
+            .into(),
+        ),
     );
     s
 }

@@ -150,12 +150,12 @@ impl Evaluator<'_> {
                     let rest = &steps[i + 1..i + 1 + rest_len];
                     let items: Vec<Value> = match cur {
                         Value::Null => Vec::new(),
-                        Value::List(items) | Value::Set(items) => {
+                        Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => {
                             items.iter().map(|v| self.apply(v, rest)).collect::<Result<_>>()?
                         }
                         other => vec![self.apply(other, rest)?],
                     };
-                    return self.apply(&Value::List(items), &steps[i + 1 + rest_len..]);
+                    return self.apply(&Value::List(items.into()), &steps[i + 1 + rest_len..]);
                 }
                 Step::Attr(name, span) => cur = attribute(cur, name, *span)?,
                 Step::Index(key, span) | Step::LegacyIndex(key, span) => match index(cur, key, *span)? {
@@ -185,7 +185,7 @@ fn attribute<'v>(cur: &'v Value, name: &str, span: Option<Span>) -> Result<&'v V
                 .detail(format!("This value is null, so it does not have an attribute named \"{name}\"."))
                 .at(span));
         }
-        Value::List(_) | Value::Set(_) => {
+        Value::List(crate::eval::Seq { items: _, .. }) | Value::Set(_) => {
             return Err(Diagnostic::error("Unsupported attribute")
                 .detail(format!("This value is a {}, so it has no attribute \"{name}\".", cur.type_name()))
                 .at(span)

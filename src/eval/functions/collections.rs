@@ -7,7 +7,7 @@ use crate::eval::value::Value;
 
 pub(super) fn length(a: &[Value]) -> Result<Value, String> {
     let n = match &a[0] {
-        Value::List(v) | Value::Set(v) => v.len(),
+        Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => v.len(),
         Value::Map(m) => m.len(),
         Value::String(s) => s.chars().count(),
         other => return Err(format!("cannot take the length of a {}", other.type_name())),
@@ -47,21 +47,30 @@ pub(super) fn concat(a: &[Value]) -> Result<Value, String> {
     for (i, v) in a.iter().enumerate() {
         out.extend_from_slice(seq_arg(v, &format!("argument {}", i + 1))?);
     }
-    Ok(Value::List(out))
+    // Lists (not tuples) concatenate to one list when their element types unify, as cty's
+    // ConcatFunc does: concat(tolist([1]), tolist(["a"])) is ["1", "a"].
+    if !a.is_empty() && a.iter().all(|v| matches!(v, Value::List(s) if s.is_list())) {
+        use crate::eval::unify;
+        if let Ok(common) = unify::unify(&out.iter().map(unify::type_of).collect::<Vec<_>>()) {
+            let items = out.iter().map(|v| crate::eval::types::convert(v, &common)).collect::<Result<_, _>>()?;
+            return Ok(Value::List(crate::eval::Seq::list(items)));
+        }
+    }
+    Ok(Value::List(out.into()))
 }
 
 pub(super) fn flatten(a: &[Value]) -> Result<Value, String> {
     fn walk(items: &[Value], out: &mut Vec<Value>) {
         for v in items {
             match v {
-                Value::List(inner) | Value::Set(inner) => walk(inner, out),
+                Value::List(crate::eval::Seq { items: inner, .. }) | Value::Set(inner) => walk(inner, out),
                 other => out.push(other.clone()),
             }
         }
     }
     let mut out = Vec::new();
     walk(seq_arg(&a[0], "the argument")?, &mut out);
-    Ok(Value::List(out))
+    Ok(Value::List(out.into()))
 }
 
 /// The first occurrence of each element, in order: linear, by a canonical key per value (a
@@ -74,7 +83,7 @@ pub(super) fn distinct(a: &[Value]) -> Result<Value, String> {
             out.push(v.clone());
         }
     }
-    Ok(Value::List(out))
+    Ok(Value::List(out.into()))
 }
 
 pub(super) fn slice(a: &[Value]) -> Result<Value, String> {
@@ -83,7 +92,15 @@ pub(super) fn slice(a: &[Value]) -> Result<Value, String> {
     if start < 0 || end > items.len() as i64 || start > end {
         return Err(format!("slice({start}, {end}) is out of range for a list of {} elements", items.len()));
     }
-    Ok(Value::List(items[start as usize..end as usize].to_vec()))
+    Ok(like(&a[0], items[start as usize..end as usize].to_vec()))
+}
+
+/// A list when `of` is one, else a tuple: `slice` and `reverse` keep their argument's kind.
+fn like(of: &Value, items: Vec<Value>) -> Value {
+    match of {
+        Value::List(seq) if seq.is_list() => Value::List(crate::eval::Seq::list(items)),
+        _ => Value::List(items.into()),
+    }
 }
 
 pub(super) fn sort(a: &[Value]) -> Result<Value, String> {
@@ -96,7 +113,7 @@ pub(super) fn sort(a: &[Value]) -> Result<Value, String> {
 }
 
 pub(super) fn reverse(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::List(seq_arg(&a[0], "the argument")?.iter().rev().cloned().collect()))
+    Ok(like(&a[0], seq_arg(&a[0], "the argument")?.iter().rev().cloned().collect()))
 }
 
 pub(super) fn keys(a: &[Value]) -> Result<Value, String> {
@@ -189,9 +206,9 @@ pub(super) fn chunklist(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the first argument")?;
     let size = int_arg(&a[1], "the chunk size")?;
     if size <= 0 {
-        return Ok(Value::List(vec![Value::List(items.to_vec())]));
+        return Ok(Value::List(vec![Value::List(items.to_vec().into())].into()));
     }
-    Ok(Value::List(items.chunks(size as usize).map(|c| Value::List(c.to_vec())).collect()))
+    Ok(Value::List(items.chunks(size as usize).map(|c| Value::List(c.to_vec().into())).collect()))
 }
 
 fn bools(a: &[Value]) -> Result<Vec<Option<bool>>, String> {
@@ -240,17 +257,21 @@ mod tests {
     fn list_functions() {
         assert_eq!(call("element", vec![list(&["a", "b"]), Value::from(3.0)]).unwrap(), Value::from("b"));
         assert_eq!(call("distinct", vec![list(&["a", "b", "a"])]).unwrap(), list(&["a", "b"]));
-        let mixed = Value::List(vec![
-            Value::from(1.0),
-            Value::from("1"),
-            Value::from(1.0),
-            Value::List(vec![Value::from(1.0)]),
-            Value::List(vec![Value::from(1.0)]),
-        ]);
-        let want = Value::List(vec![Value::from(1.0), Value::from("1"), Value::List(vec![Value::from(1.0)])]);
+        let mixed = Value::List(
+            vec![
+                Value::from(1.0),
+                Value::from("1"),
+                Value::from(1.0),
+                Value::List(vec![Value::from(1.0)].into()),
+                Value::List(vec![Value::from(1.0)].into()),
+            ]
+            .into(),
+        );
+        let want =
+            Value::List(vec![Value::from(1.0), Value::from("1"), Value::List(vec![Value::from(1.0)].into())].into());
         assert_eq!(call("distinct", vec![mixed]).unwrap(), want, "a number and a string are different values");
         assert_eq!(
-            call("flatten", vec![Value::List(vec![list(&["a"]), list(&["b", "c"])])]).unwrap(),
+            call("flatten", vec![Value::List(vec![list(&["a"]), list(&["b", "c"])].into())]).unwrap(),
             list(&["a", "b", "c"])
         );
         assert_eq!(call("compact", vec![list(&["a", "", "b"])]).unwrap(), list(&["a", "b"]));
@@ -271,13 +292,19 @@ mod tests {
 
     #[test]
     fn reducers_and_coalesce() {
-        assert_eq!(call("alltrue", vec![Value::List(vec![true.into(), Value::Unknown])]).unwrap(), Value::Unknown);
-        assert_eq!(call("anytrue", vec![Value::List(vec![true.into(), Value::Unknown])]).unwrap(), Value::Bool(true));
+        assert_eq!(
+            call("alltrue", vec![Value::List(vec![true.into(), Value::Unknown].into())]).unwrap(),
+            Value::Unknown
+        );
+        assert_eq!(
+            call("anytrue", vec![Value::List(vec![true.into(), Value::Unknown].into())]).unwrap(),
+            Value::Bool(true)
+        );
         assert_eq!(call("coalesce", vec![Value::Null, "".into(), "x".into()]).unwrap(), Value::from("x"));
         // Terraform 1.11.4: the arguments unify to string, so the number comes back as one.
         assert_eq!(call("coalesce", vec![Value::Null, Value::from(1i64), "a".into()]).unwrap(), Value::from("1"));
         assert!(call("coalesce", vec![true.into(), Value::from(1i64)]).unwrap_err().contains("same type"));
-        assert_eq!(call("one", vec![Value::List(vec![])]).unwrap(), Value::Null);
+        assert_eq!(call("one", vec![Value::List(vec![].into())]).unwrap(), Value::Null);
         assert!(call("one", vec![list(&["a", "b"])]).is_err());
     }
 }

@@ -48,7 +48,7 @@ pub(crate) fn tobool(a: &[Value]) -> Result<Value, String> {
 }
 
 pub(crate) fn tolist(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::List(crate::eval::types::unify(seq_arg(&a[0], "the argument")?)?))
+    Ok(Value::List(crate::eval::Seq::list(crate::eval::types::unify(seq_arg(&a[0], "the argument")?)?)))
 }
 
 pub(crate) fn toset(a: &[Value]) -> Result<Value, String> {
@@ -76,7 +76,7 @@ pub(crate) fn csvdecode(a: &[Value]) -> Result<Value, String> {
         let record = record.map_err(|e| format!("invalid CSV on line {}: {e}", i + 2))?;
         rows.push(Value::Map(headers.iter().cloned().zip(record.iter().map(Value::from)).collect()));
     }
-    Ok(Value::List(rows))
+    Ok(Value::List(rows.into()))
 }
 
 /// `sensitive`, `nonsensitive` and `ephemeralasnull` return their argument: drplan marks
@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn json_and_base64_round_trip() {
-        let v = Value::Map([("a".to_string(), Value::List(vec![Value::from(1.0), Value::Bool(true)]))].into());
+        let v = Value::Map([("a".to_string(), Value::List(vec![Value::from(1.0), Value::Bool(true)].into()))].into());
         let text = call("jsonencode", vec![v.clone()]).unwrap();
         assert_eq!(text, Value::from(r#"{"a":[1,true]}"#));
         assert_eq!(call("jsondecode", vec![text]).unwrap(), v);
@@ -139,7 +139,7 @@ mod tests {
         assert_eq!(call("tonumber", vec!["42".into()]).unwrap(), Value::from(42.0));
         assert!(call("tobool", vec!["yes".into()]).is_err());
         assert_eq!(
-            call("toset", vec![Value::List(vec!["b".into(), "a".into(), "b".into()])]).unwrap(),
+            call("toset", vec![Value::List(vec!["b".into(), "a".into(), "b".into()].into())]).unwrap(),
             Value::Set(vec!["a".into(), "b".into()])
         );
         assert_eq!(call("fileexists", vec!["no/such/file".into()]).unwrap(), Value::Bool(false));

@@ -28,19 +28,26 @@ pub struct FnDef {
     pub max_args: Option<usize>,
     /// Receives arguments that contain unknowns (but never an argument that *is* unknown).
     pub unknown_aware: bool,
+    /// Returns a cty list (`split`, `range`), not a tuple: see [`crate::eval::Seq`].
+    pub returns_list: bool,
     pub call: FnImpl,
 }
 
 const fn f(name: &'static str, min: usize, max: usize, call: FnImpl) -> FnDef {
-    FnDef { name, min_args: min, max_args: Some(max), unknown_aware: false, call }
+    FnDef { name, min_args: min, max_args: Some(max), unknown_aware: false, returns_list: false, call }
 }
 
 const fn variadic(name: &'static str, min: usize, call: FnImpl) -> FnDef {
-    FnDef { name, min_args: min, max_args: None, unknown_aware: false, call }
+    FnDef { name, min_args: min, max_args: None, unknown_aware: false, returns_list: false, call }
 }
 
 const fn aware(mut def: FnDef) -> FnDef {
     def.unknown_aware = true;
+    def
+}
+
+const fn list(mut def: FnDef) -> FnDef {
+    def.returns_list = true;
     def
 }
 
@@ -61,19 +68,19 @@ pub static FUNCTIONS: &[FnDef] = &[
     variadic("bcrypt", 1, unknown_until_apply),
     f("ceil", 1, 1, numeric::ceil),
     f("chomp", 1, 1, strings::chomp),
-    aware(f("chunklist", 2, 2, collections::chunklist)),
+    list(aware(f("chunklist", 2, 2, collections::chunklist))),
     f("cidrhost", 2, 2, numeric::cidrhost),
     f("cidrnetmask", 1, 1, numeric::cidrnetmask),
     f("cidrsubnet", 3, 3, numeric::cidrsubnet),
-    f("cidrsubnets", 2, usize::MAX, numeric::cidrsubnets),
+    list(f("cidrsubnets", 2, usize::MAX, numeric::cidrsubnets)),
     variadic("coalesce", 1, collections::coalesce),
     aware(variadic("coalescelist", 1, collections::coalescelist)),
-    f("compact", 1, 1, collections::compact),
+    list(f("compact", 1, 1, collections::compact)),
     aware(variadic("concat", 0, collections::concat)),
     f("contains", 2, 2, collections::contains),
     f("csvdecode", 1, 1, encoding::csvdecode),
     f("dirname", 1, 1, filesystem::dirname),
-    f("distinct", 1, 1, collections::distinct),
+    list(f("distinct", 1, 1, collections::distinct)),
     aware(f("element", 2, 2, collections::element)),
     f("endswith", 2, 2, strings::endswith),
     aware(f("ephemeralasnull", 1, 1, encoding::identity)),
@@ -91,7 +98,7 @@ pub static FUNCTIONS: &[FnDef] = &[
     f("floor", 1, 1, numeric::floor),
     variadic("format", 1, strings::format),
     f("formatdate", 2, 2, time::formatdate),
-    variadic("formatlist", 1, strings::formatlist),
+    list(variadic("formatlist", 1, strings::formatlist)),
     f("indent", 2, 2, strings::indent),
     f("index", 2, 2, collections::index),
     aware(f("issensitive", 1, 1, unknown_until_apply)),
@@ -114,9 +121,9 @@ pub static FUNCTIONS: &[FnDef] = &[
     f("pathexpand", 1, 1, filesystem::pathexpand),
     f("plantimestamp", 0, 0, unknown_until_apply),
     f("pow", 2, 2, numeric::pow),
-    f("range", 1, 3, numeric::range),
+    list(f("range", 1, 3, numeric::range)),
     f("regex", 2, 2, strings::regex),
-    f("regexall", 2, 2, strings::regexall),
+    list(f("regexall", 2, 2, strings::regexall)),
     f("replace", 3, 3, strings::replace),
     aware(f("reverse", 1, 1, collections::reverse)),
     f("rsadecrypt", 2, 2, hash::rsadecrypt),
@@ -130,8 +137,8 @@ pub static FUNCTIONS: &[FnDef] = &[
     f("sha512", 1, 1, hash::sha512),
     f("signum", 1, 1, numeric::signum),
     aware(f("slice", 3, 3, collections::slice)),
-    f("sort", 1, 1, collections::sort),
-    f("split", 2, 2, strings::split),
+    list(f("sort", 1, 1, collections::sort)),
+    list(f("split", 2, 2, strings::split)),
     f("startswith", 2, 2, strings::startswith),
     f("strcontains", 2, 2, strings::strcontains),
     f("strrev", 1, 1, strings::strrev),
@@ -206,7 +213,10 @@ pub fn call(def: &FnDef, args: &[Value]) -> Result<Value, CallError> {
     if unknown {
         return Ok(Value::Unknown);
     }
-    let result = (def.call)(args).map_err(CallError::Invalid)?;
+    let mut result = (def.call)(args).map_err(CallError::Invalid)?;
+    if let (true, Value::List(items)) = (def.returns_list, &mut result) {
+        *items = crate::eval::Seq::list(std::mem::take(&mut items.items));
+    }
     // One check for every function: nothing may return more than a value may hold.
     if result.footprint(MAX_VALUE_BYTES) > MAX_VALUE_BYTES {
         return Err(CallError::Invalid(Budget::exceeded("the result")));
@@ -287,7 +297,7 @@ mod tests {
 
     #[test]
     fn unknowns_propagate_unless_the_function_copes() {
-        let list = Value::List(vec![Value::Unknown, Value::from("a")]);
+        let list = Value::List(vec![Value::Unknown, Value::from("a")].into());
         assert_eq!(test_call("length", vec![list.clone()]).unwrap(), Value::from(2.0));
         assert_eq!(test_call("join", vec![",".into(), list]).unwrap(), Value::Unknown);
         assert_eq!(test_call("upper", vec![Value::Unknown]).unwrap(), Value::Unknown);

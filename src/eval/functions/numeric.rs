@@ -154,7 +154,7 @@ pub(super) fn range(a: &[Value]) -> Result<Value, String> {
         out.push(Value::Number(at));
         at = next;
     }
-    Ok(Value::List(out))
+    Ok(Value::List(out.into()))
 }
 
 /// A parsed CIDR prefix: the address as an integer, its family width and prefix length.
@@ -241,7 +241,7 @@ pub(super) fn cidrsubnets(a: &[Value]) -> Result<Value, String> {
         out.push(Value::from(format!("{}/{len}", format_addr(start, p.bits))));
         next = end.checked_add(1);
     }
-    Ok(Value::List(out))
+    Ok(Value::List(out.into()))
 }
 
 /// A host in a prefix; negative numbers count back from the end (-1 is the last address).
@@ -326,14 +326,20 @@ mod tests {
         assert!(call("cidrsubnet", vec!["::/0".into(), num(100.0), num(1e30)]).is_err(), "never saturated");
         assert_eq!(call("cidrsubnet", vec!["::/0".into(), num(128.0), num(1.0)]).unwrap(), Value::from("::1/128"));
         let subnets = call("cidrsubnets", vec!["10.1.0.0/16".into(), num(4.0), num(4.0), num(8.0)]).unwrap();
-        assert_eq!(subnets, Value::List(vec!["10.1.0.0/20".into(), "10.1.16.0/20".into(), "10.1.32.0/24".into()]));
+        assert_eq!(
+            subnets,
+            Value::List(vec!["10.1.0.0/20".into(), "10.1.16.0/20".into(), "10.1.32.0/24".into()].into())
+        );
     }
 
     #[test]
     fn numeric_functions() {
         assert_eq!(call("max", vec![num(1.0), num(5.0), num(3.0)]).unwrap(), num(5.0));
-        assert_eq!(call("range", vec![num(3.0)]).unwrap(), Value::List(vec![num(0.0), num(1.0), num(2.0)]));
-        assert_eq!(call("range", vec![num(1.0), num(7.0), num(3.0)]).unwrap(), Value::List(vec![num(1.0), num(4.0)]));
+        assert_eq!(call("range", vec![num(3.0)]).unwrap(), Value::List(vec![num(0.0), num(1.0), num(2.0)].into()));
+        assert_eq!(
+            call("range", vec![num(1.0), num(7.0), num(3.0)]).unwrap(),
+            Value::List(vec![num(1.0), num(4.0)].into())
+        );
         assert_eq!(call("parseint", vec!["ff".into(), num(16.0)]).unwrap(), num(255.0));
         // Bases above 36 tell the cases apart (Terraform's vectors): "aA" is 10 * 62 + 36.
         assert_eq!(call("parseint", vec!["aA".into(), num(62.0)]).unwrap(), num(656.0));
@@ -344,7 +350,7 @@ mod tests {
         let wide = call("parseint", vec!["1".repeat(60).into(), num(10.0)]).unwrap();
         assert_eq!(wide.to_template_string().unwrap(), "1".repeat(60), "beyond 128 bits, as Go's big.Int");
         assert!(call("parseint", vec!["1".repeat(100_001).into(), num(10.0)]).is_err(), "a documented limit");
-        assert_eq!(call("sum", vec![Value::List(vec![num(1.0), num(2.5)])]).unwrap(), num(3.5));
+        assert_eq!(call("sum", vec![Value::List(vec![num(1.0), num(2.5)].into())]).unwrap(), num(3.5));
         assert_eq!(call("ceil", vec![num(1.2)]).unwrap(), num(2.0));
     }
 }

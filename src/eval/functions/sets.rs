@@ -26,7 +26,7 @@ fn sets(a: &[Value]) -> Result<Vec<Vec<Value>>, String> {
     let mut rest = &unified[..];
     for v in a {
         let n = v.as_seq().map_or(0, <[Value]>::len);
-        out.push(as_set(&Value::List(rest[..n].to_vec()), "each argument")?);
+        out.push(as_set(&Value::List(rest[..n].to_vec().into()), "each argument")?);
         rest = &rest[n..];
     }
     Ok(out)
@@ -69,8 +69,9 @@ pub(super) fn setproduct(a: &[Value]) -> Result<Value, String> {
             .flat_map(|prefix| input.iter().map(move |v| [prefix.clone(), vec![v.clone()]].concat()))
             .collect();
     }
-    let rows: Vec<Value> = if inputs.is_empty() { Vec::new() } else { out.into_iter().map(Value::List).collect() };
-    Ok(if all_lists { Value::List(rows) } else { Value::set(rows) })
+    let rows: Vec<Value> =
+        if inputs.is_empty() { Vec::new() } else { out.into_iter().map(|row| Value::List(row.into())).collect() };
+    Ok(if all_lists { Value::List(rows.into()) } else { Value::set(rows) })
 }
 
 pub(super) fn matchkeys(a: &[Value]) -> Result<Value, String> {
@@ -96,7 +97,7 @@ pub(super) fn transpose(a: &[Value]) -> Result<Value, String> {
             out.entry(name.to_string()).or_default().push(Value::from(key.as_str()));
         }
     }
-    Ok(Value::Map(out.into_iter().map(|(k, v)| (k, Value::List(v))).collect()))
+    Ok(Value::Map(out.into_iter().map(|(k, v)| (k, Value::List(v.into()))).collect()))
 }
 
 #[cfg(test)]
@@ -116,13 +117,14 @@ mod tests {
         assert_eq!(i, Value::set(vec!["b".into()]));
         let d = call("setsubtract", vec![strs(&["a", "b", "c"]), strs(&["a", "c"])]).unwrap();
         assert_eq!(d, Value::set(vec!["b".into()]));
-        let mixed = call("setunion", vec![strs(&["a"]), Value::List(vec![Value::from(1.0)])]).unwrap();
+        let mixed = call("setunion", vec![strs(&["a"]), Value::List(vec![Value::from(1.0)].into())]).unwrap();
         assert_eq!(mixed, Value::set(vec!["1".into(), "a".into()]), "unified to strings");
         let p =
-            call("setproduct", vec![strs(&["a", "b"]), Value::List(vec![Value::from(1.0), Value::from(2.0)])]).unwrap();
+            call("setproduct", vec![strs(&["a", "b"]), Value::List(vec![Value::from(1.0), Value::from(2.0)].into())])
+                .unwrap();
         let Value::List(rows) = p else { panic!("a list of lists") };
         assert_eq!(rows.len(), 4);
-        assert_eq!(rows[1], Value::List(vec!["a".into(), Value::from(2.0)]));
+        assert_eq!(rows[1], Value::List(vec!["a".into(), Value::from(2.0)].into()));
     }
 
     #[test]

@@ -149,7 +149,7 @@ pub(super) fn join(a: &[Value]) -> Result<Value, String> {
 pub(super) fn split(a: &[Value]) -> Result<Value, String> {
     let (sep, text) = (s(a, 0)?, s(a, 1)?);
     if text.is_empty() {
-        return Ok(Value::List(vec![Value::from("")]));
+        return Ok(Value::List(vec![Value::from("")].into()));
     }
     Ok(Value::List(text.split(sep.as_str()).map(Value::from).collect()))
 }
@@ -206,7 +206,7 @@ pub(super) fn formatlist(a: &[Value]) -> Result<Value, String> {
     let spec = s(a, 0)?;
     let len = a[1..].iter().filter_map(Value::as_seq).map(<[Value]>::len).max();
     let Some(len) = len else {
-        return Ok(Value::List(vec![super::format::format_one(&spec, &a[1..])?.into()]));
+        return Ok(Value::List(vec![super::format::format_one(&spec, &a[1..])?.into()].into()));
     };
     let mut out = Vec::with_capacity(len);
     for i in 0..len {
@@ -220,7 +220,7 @@ pub(super) fn formatlist(a: &[Value]) -> Result<Value, String> {
             .collect::<Result<Vec<_>, _>>()?;
         out.push(super::format::format_one(&spec, &row)?.into());
     }
-    Ok(Value::List(out))
+    Ok(Value::List(out.into()))
 }
 
 #[cfg(test)]
@@ -253,9 +253,9 @@ mod tests {
 
     #[test]
     fn formatlist_iterates_lists_in_step() {
-        let v =
-            call("formatlist", vec!["%s=%s".into(), Value::List(vec!["a".into(), "b".into()]), "x".into()]).unwrap();
-        assert_eq!(v, Value::List(vec!["a=x".into(), "b=x".into()]));
+        let v = call("formatlist", vec!["%s=%s".into(), Value::List(vec!["a".into(), "b".into()].into()), "x".into()])
+            .unwrap();
+        assert_eq!(v, Value::List(vec!["a=x".into(), "b=x".into()].into()));
     }
 
     #[test]
@@ -265,7 +265,7 @@ mod tests {
         assert_eq!(m.get("n"), Some(&Value::from("1")));
         assert_eq!(
             call("regexall", vec!["\\d".into(), "a1b2".into()]).unwrap(),
-            Value::List(vec!["1".into(), "2".into()])
+            Value::List(vec!["1".into(), "2".into()].into())
         );
         assert!(call("regex", vec!["x".into(), "abc".into()]).is_err());
     }

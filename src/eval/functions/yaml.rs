@@ -19,7 +19,7 @@ pub(super) fn yamlencode(a: &[Value]) -> Result<Value, String> {
     let mut w = Writer::default();
     match &a[0] {
         Value::Map(m) if !m.is_empty() => w.map(m, 0)?,
-        Value::List(v) | Value::Set(v) if !v.is_empty() => w.seq(v, 0)?,
+        Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) if !v.is_empty() => w.seq(v, 0)?,
         v => {
             let plain = w.scalar(v, 0)?;
             if plain {
@@ -63,7 +63,7 @@ impl Writer {
                     self.newline(indent + 2);
                     self.map(inner, indent + 2)?;
                 }
-                Value::List(items) | Value::Set(items) if !items.is_empty() => {
+                Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) if !items.is_empty() => {
                     self.newline(indent);
                     self.seq(items, indent)?;
                 }
@@ -84,7 +84,9 @@ impl Writer {
             self.push("- ");
             match v {
                 Value::Map(inner) if !inner.is_empty() => self.map(inner, indent + 2)?,
-                Value::List(inner) | Value::Set(inner) if !inner.is_empty() => self.seq(inner, indent + 2)?,
+                Value::List(crate::eval::Seq { items: inner, .. }) | Value::Set(inner) if !inner.is_empty() => {
+                    self.seq(inner, indent + 2)?
+                }
                 other => {
                     self.scalar(other, indent + 2)?;
                 }
@@ -103,7 +105,7 @@ impl Writer {
                 self.push("{}");
                 return Ok(false);
             }
-            Value::List(_) | Value::Set(_) => {
+            Value::List(crate::eval::Seq { items: _, .. }) | Value::Set(_) => {
                 self.push("[]");
                 return Ok(false);
             }
@@ -223,7 +225,7 @@ fn node(p: &mut Parser<std::str::Chars>, event: Event, anchors: &mut BTreeMap<us
                     e => items.push(node(p, e, anchors)?),
                 }
             }
-            (Value::List(items), anchor)
+            (Value::List(items.into()), anchor)
         }
         Event::MappingStart(anchor, _) => {
             let mut map = BTreeMap::new();
@@ -339,7 +341,7 @@ mod tests {
         let v = map(vec![
             ("a", Value::from(1.0)),
             ("b", "x".into()),
-            ("c", Value::List(vec![Value::Bool(true), Value::Null, "y: z".into()])),
+            ("c", Value::List(vec![Value::Bool(true), Value::Null, "y: z".into()].into())),
             ("d", map(vec![("e", Value::from(1.5))])),
             ("k y", "multi\nline".into()),
         ]);
@@ -348,14 +350,17 @@ mod tests {
             "\"a\": 1\n\"b\": \"x\"\n\"c\":\n- true\n- null\n- \"y: z\"\n\"d\":\n  \"e\": 1.5\n\"k y\": |-\n  multi\n  line\n"
         );
         assert_eq!(enc("hello".into()), "\"hello\"\n");
-        assert_eq!(enc(Value::List(vec![])), "[]\n");
+        assert_eq!(enc(Value::List(vec![].into())), "[]\n");
         assert_eq!(enc(Value::from(1.5e30)), "1500000000000000000000000000000\n...\n");
         assert_eq!(enc(map(vec![("m", "a\nb\n\n".into())])), "\"m\": |+\n  a\n  b\n\n");
-        let nested = Value::List(vec![
-            map(vec![("a", Value::from(1.0)), ("b", Value::List(vec![Value::from(1.0), Value::from(2.0)]))]),
-            Value::List(vec![Value::from(3.0), Value::List(vec![Value::from(4.0)])]),
-            map(vec![]),
-        ]);
+        let nested = Value::List(
+            vec![
+                map(vec![("a", Value::from(1.0)), ("b", Value::List(vec![Value::from(1.0), Value::from(2.0)].into()))]),
+                Value::List(vec![Value::from(3.0), Value::List(vec![Value::from(4.0)].into())].into()),
+                map(vec![]),
+            ]
+            .into(),
+        );
         assert_eq!(enc(nested), "- \"a\": 1\n  \"b\":\n  - 1\n  - 2\n- - 3\n  - - 4\n- {}\n");
         let words: Vec<String> = (0..30).map(|i| format!("word{i}")).collect();
         assert_eq!(
@@ -370,7 +375,7 @@ mod tests {
         let v = call("yamldecode", vec!["a: 1\nb: [x, 2]\nc: ~\nd: yes\ne: '010'\nf: 0x1F\ng: !!str 5\nh: 1e3".into()])
             .unwrap();
         assert_eq!(v.get("a"), Some(&Value::from(1.0)));
-        assert_eq!(v.get("b"), Some(&Value::List(vec!["x".into(), Value::from(2.0)])));
+        assert_eq!(v.get("b"), Some(&Value::List(vec!["x".into(), Value::from(2.0)].into())));
         assert_eq!(v.get("c"), Some(&Value::Null));
         assert_eq!(v.get("d"), Some(&Value::Bool(true)));
         assert_eq!(v.get("e"), Some(&Value::from("010")));
@@ -378,7 +383,7 @@ mod tests {
         assert_eq!(v.get("g"), Some(&Value::from("5")));
         assert_eq!(v.get("h"), Some(&Value::from(1000.0)));
         let aliases = call("yamldecode", vec!["- &a 1\n- *a\n".into()]).unwrap();
-        assert_eq!(aliases, Value::List(vec![Value::from(1.0), Value::from(1.0)]));
+        assert_eq!(aliases, Value::List(vec![Value::from(1.0), Value::from(1.0)].into()));
         assert!(call("yamldecode", vec!["a: [".into()]).unwrap_err().starts_with("invalid YAML"));
         assert!(call("yamldecode", vec!["".into()]).is_err());
     }

@@ -30,7 +30,9 @@ fn self_signed(private_key_pem: &str) -> Value {
         ("private_key_pem", Value::from(private_key_pem)),
         (
             "subject",
-            Value::List(vec![map(&[("common_name", Value::from("DR CA")), ("organization", Value::from("drplan"))])]),
+            Value::List(
+                vec![map(&[("common_name", Value::from("DR CA")), ("organization", Value::from("drplan"))])].into(),
+            ),
         ),
         ("validity_period_hours", Value::from(48i64)),
         ("early_renewal_hours", Value::from(12i64)),
@@ -91,7 +93,7 @@ fn a_certificate_is_known_once_its_start_is_recorded_and_stays_the_same() {
 fn a_request_is_known_while_planning_and_records_nothing() {
     let config = map(&[
         ("private_key_pem", Value::from(key("ED25519"))),
-        ("subject", Value::List(vec![map(&[("common_name", Value::from("app.dr.example.com"))])])),
+        ("subject", Value::List(vec![map(&[("common_name", Value::from("app.dr.example.com"))])].into())),
         ("dns_names", strings(&["app.dr.example.com"])),
         ("ip_addresses", strings(&["10.0.0.1"])),
     ]);
@@ -137,7 +139,7 @@ fn verify_chain(ca_key: String) {
     let ca = text(&evaluate("tls_self_signed_cert", &ca_config, &recorded, NOW).0, "cert_pem");
     let request = map(&[
         ("private_key_pem", Value::from(key("ED25519"))),
-        ("subject", Value::List(vec![map(&[("common_name", Value::from("app.dr.example.com"))])])),
+        ("subject", Value::List(vec![map(&[("common_name", Value::from("app.dr.example.com"))])].into())),
         ("dns_names", strings(&["app.dr.example.com"])),
     ]);
     let csr = text(&evaluate("tls_cert_request", &request, &BTreeMap::new(), NOW).0, "cert_request_pem");

@@ -352,14 +352,17 @@ mod tests {
             ("identifier".into(), s("app-db")),
             ("instance_class".into(), s("db.r6g.large")),
             ("db_subnet_group_name".into(), s("app-db-subnets")),
-            ("vpc_security_group_ids".into(), Value::List(vec![s("sg-2"), s("sg-1")])),
+            ("vpc_security_group_ids".into(), Value::List(vec![s("sg-2"), s("sg-1")].into())),
             (
                 "restore_to_point_in_time".into(),
-                Value::List(vec![Value::Map(BTreeMap::from([
-                    ("source_db_instance_automated_backups_arn".into(), s(arn)),
-                    ("use_latest_restorable_time".into(), Value::Bool(true)),
-                    ("restore_time".into(), Value::Null),
-                ]))]),
+                Value::List(
+                    vec![Value::Map(BTreeMap::from([
+                        ("source_db_instance_automated_backups_arn".into(), s(arn)),
+                        ("use_latest_restorable_time".into(), Value::Bool(true)),
+                        ("restore_time".into(), Value::Null),
+                    ]))]
+                    .into(),
+                ),
             ),
         ]));
         let tags = vec![Tag::builder().key("drplan:address").value("aws_db_instance.db").build()];
