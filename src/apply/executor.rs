@@ -66,6 +66,9 @@ pub struct Executor<P: Provider, R: Resolve> {
     /// Addresses whose create was sent but not yet confirmed by a re-read (the answer or the
     /// re-read was lost): the next attempt reads before it may create again.
     unconfirmed: Mutex<BTreeSet<String>>,
+    /// Served addresses whose configured ids were all free just before this run created them:
+    /// an untagged object found there after a lost answer is that create's.
+    proven_free: Mutex<BTreeSet<String>>,
 }
 
 impl<P: Provider, R: Resolve> Executor<P, R> {
@@ -81,6 +84,7 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
             inventory: Mutex::new(Arc::new(inventory)),
             account: plan.account_id.clone(),
             unconfirmed: Mutex::new(BTreeSet::new()),
+            proven_free: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -165,18 +169,43 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
 
     /// Looks a served instance up by the stack's tags and its configured import ids, and
     /// takes what is proven this stack's into the inventory (the next write converges it).
+    /// Its create was interrupted, so its configuration tag may be older than what the
+    /// create finished (an instance profile tagged at CreateInstanceProfile, its role never
+    /// added): it is dropped, and the write compares the whole object with the configuration.
     async fn find_served(&self, ty: &str, address: &str, config: &Value) -> Result<(), StepError> {
-        let want = crate::resources::Wanted {
+        let want = self.wanted(ty, address, config);
+        if let Some(mut object) =
+            self.provider_of(address).find_served(&want, &self.stack, self.account.as_deref()).await?
+        {
+            crate::provider::ownership::forget_config_tag(&mut object);
+            self.merge(ty, address, &[ty], &Narrow::Address(address.to_string()), vec![object], &[]);
+        }
+        Ok(())
+    }
+
+    /// What looking `address` up by its configuration needs.
+    fn wanted(&self, ty: &str, address: &str, config: &Value) -> crate::resources::Wanted {
+        crate::resources::Wanted {
             address: address.to_string(),
             ty: ty.to_string(),
             ids: crate::provider::discover::config_ids(config),
             config: config.clone(),
-        };
-        if let Some(object) = self.provider_of(address).find_served(&want, &self.stack, self.account.as_deref()).await?
-        {
-            self.merge(ty, address, &[ty], &Narrow::Address(address.to_string()), vec![object], &[]);
+            claim_untagged: self.proven_free.lock().unwrap_or_else(|e| e.into_inner()).contains(address),
         }
-        Ok(())
+    }
+
+    /// Before the first create of a served instance whose configuration names its ids: proves
+    /// them free, so an untagged object there after a lost answer can be taken as this
+    /// create's (see [`crate::resources::Wanted::claim_untagged`]). A failed proof only means
+    /// such an object will not be taken.
+    async fn prove_free(&self, ty: &str, address: &str, config: &Value) {
+        let want = self.wanted(ty, address, config);
+        if want.claim_untagged || want.ids.is_empty() || self.is_unconfirmed(address) {
+            return;
+        }
+        if let Ok(true) = self.provider_of(address).served_ids_free(&want).await {
+            self.proven_free.lock().unwrap_or_else(|e| e.into_inner()).insert(address.to_string());
+        }
     }
 
     fn is_unconfirmed(&self, address: &str) -> bool {
@@ -326,6 +355,9 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
                 }
             }
             None => {
+                if resources::get(ty).is_none() {
+                    self.prove_free(ty, address, &r.config).await;
+                }
                 self.mark_unconfirmed(address, true);
                 self.write(ty, address, Op::Create, &r.config, None, r.via_provider).await
             }

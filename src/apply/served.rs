@@ -73,6 +73,13 @@ impl<P: Provider> Provider for WithHost<P> {
         })
     }
 
+    fn served_ids_free<'a>(&'a self, want: &'a crate::resources::Wanted) -> BoxFuture<'a, Result<bool, StepError>> {
+        Box::pin(async move {
+            let Some(host) = self.host.as_ref().filter(|_| self.served(&want.ty).is_some()) else { return Ok(false) };
+            Ok(crate::provider::discover::ids_free(host, &want.ty, &want.ids).await)
+        })
+    }
+
     fn stack_seed(&self) -> BoxFuture<'_, Result<crate::live::seed::StackSeed, StepError>> {
         self.inner.stack_seed()
     }
@@ -100,8 +107,9 @@ fn first_unknown(value: &Value, path: String) -> Option<String> {
 /// a create is then looked up by its tags and import ids before it is sent again (the
 /// executor's unconfirmed creates), so a retry cannot duplicate it.
 async fn write(host: &Host, ty: &str, region: &str, request: ApplyRequest<'_>) -> Result<(), StepError> {
+    let creating = request.prior.is_none();
     let fail = |why: String| {
-        let retryable = crate::provider::transient(&why);
+        let retryable = crate::provider::transient(&why) || (creating && crate::provider::already_exists(&why));
         StepError { message: format!("terraform-provider-aws: {why}"), retryable }
     };
     let none = Block::default();

@@ -355,6 +355,16 @@ pub trait Provider: Send + Sync + 'static {
     ) -> crate::resources::BoxFuture<'a, Result<Option<LiveObject>, crate::resources::StepError>> {
         Box::pin(async { Ok(None) })
     }
+
+    /// Whether every id `want` names is read as "no such object" through the provider, just
+    /// before a served create: `true` lets a lookup after a lost answer take an untagged
+    /// object there ([`crate::resources::Wanted::claim_untagged`]). `false` where unknown.
+    fn served_ids_free<'a>(
+        &'a self,
+        _want: &'a crate::resources::Wanted,
+    ) -> crate::resources::BoxFuture<'a, Result<bool, crate::resources::StepError>> {
+        Box::pin(async { Ok(false) })
+    }
 }
 
 impl<P: Provider> Provider for std::sync::Arc<P> {
@@ -399,5 +409,12 @@ impl<P: Provider> Provider for std::sync::Arc<P> {
         account: Option<&'a str>,
     ) -> crate::resources::BoxFuture<'a, Result<Option<LiveObject>, crate::resources::StepError>> {
         self.as_ref().find_served(want, stack, account)
+    }
+
+    fn served_ids_free<'a>(
+        &'a self,
+        want: &'a crate::resources::Wanted,
+    ) -> crate::resources::BoxFuture<'a, Result<bool, crate::resources::StepError>> {
+        self.as_ref().served_ids_free(want)
     }
 }

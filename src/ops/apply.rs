@@ -76,7 +76,16 @@ impl Resolve for ConfigResolver {
         if inst.via_provider
             && let Some(block) = self.parsed.hosted().block(Mode::Managed, &inst.ty)
         {
-            resolved.config = crate::plan::served::provider_config(block, inst, &r.stack);
+            let config = crate::plan::served::provider_config(block, inst, &r.stack);
+            // `ignore_changes` keeps the object's own values, as the plan kept them: a write
+            // after a lost answer (the object found, then updated) must not undo them.
+            resolved.config = match &resolved.live {
+                Some(live) => {
+                    let prior = crate::resources::sdk::args::live_value(live);
+                    crate::plan::decide::served_config(config, &prior, &inst.lifecycle)
+                }
+                None => config,
+            };
             return Ok(resolved);
         }
         if let (Some(live), Some(schema)) = (&resolved.live, schema::lookup(Mode::Managed, &inst.ty)) {

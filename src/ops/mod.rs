@@ -320,6 +320,7 @@ impl Parsed {
                     ty: inst.ty.clone(),
                     ids,
                     config: inst.config.clone(),
+                    claim_untagged: false,
                 });
                 continue;
             }

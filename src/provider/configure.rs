@@ -36,9 +36,9 @@ pub(super) fn provider_config(settings: &Settings) -> Value {
     if settings.endpoint_url.is_some() {
         // An emulator answers what it does not implement with a 500, which the provider would
         // retry 25 times with backoff: fail in seconds instead. One attempt (aws-sdk-go-base
-        // makes `max_retries` the attempt count): the provider never re-sends a create whose
-        // answer was lost; drplan retries the step, looking the object up first.
-        fields.insert("max_retries".into(), Value::from(1i64));
+        // makes `max_retries` the attempt count) unless the configuration asks for more:
+        // drplan retries the step, looking the object up first.
+        fields.entry("max_retries".into()).or_insert_with(|| Value::from(1i64));
     }
     if settings.offline {
         for key in ["access_key", "secret_key"] {
@@ -168,8 +168,9 @@ mod tests {
         assert_eq!(online, Value::Map([("region".to_string(), Value::String("us-west-2".into()))].into()));
     }
 
-    /// The configuration's other arguments reach the provider as written; an emulator's single
-    /// attempt still wins over `max_retries`, and `endpoints` yield to `--endpoint-url`.
+    /// The configuration's other arguments reach the provider as written; an emulator gets a
+    /// single attempt unless `max_retries` says otherwise, and `endpoints` yield to
+    /// `--endpoint-url`.
     #[test]
     fn provider_arguments_are_passed_on() {
         let identity = crate::cloud::Identity {
@@ -193,7 +194,10 @@ mod tests {
         assert_eq!(c.get("max_retries"), Some(&Value::from(5i64)));
         assert!(c.get("endpoints").is_some());
         let emulated = provider_config(&settings(Some("http://127.0.0.1:5000")));
-        assert_eq!(emulated.get("max_retries"), Some(&Value::from(1i64)));
+        assert_eq!(emulated.get("max_retries"), Some(&Value::from(5i64)), "as configured");
+        let mut unset = settings(Some("http://127.0.0.1:5000"));
+        unset.identity.settings.remove("max_retries");
+        assert_eq!(provider_config(&unset).get("max_retries"), Some(&Value::from(1i64)), "one attempt by default");
         assert_eq!(emulated.get("endpoints"), None);
         let client = identity.client();
         assert_eq!((client.max_attempts, client.use_fips), (Some(5), false));

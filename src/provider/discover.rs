@@ -117,6 +117,8 @@ struct Lookup {
     ids: Vec<String>,
     arn: Option<String>,
     config: Value,
+    /// See [`Wanted::claim_untagged`].
+    claim_untagged: bool,
 }
 
 /// How long finding one object may take: wrong guesses can be retried by the provider for a
@@ -175,6 +177,7 @@ pub fn discover(
             ids: arn_ids(&t.arn),
             arn: Some(t.arn.clone()),
             config: Value::Null,
+            claim_untagged: false,
         });
     }
     // A type the listing covers needs no guessing: its instances not listed do not exist.
@@ -191,7 +194,7 @@ pub fn discover(
             ids.insert(0, arn);
             config = Value::Null;
         }
-        lookups.push(Lookup { ty, address, ids, arn: None, config });
+        lookups.push(Lookup { ty, address, ids, arn: None, config, claim_untagged: false });
     }
     let (stack, region) = (stack.to_string(), region.to_string());
     let mut out = host.block_on(async {
@@ -260,7 +263,14 @@ pub async fn find_after_write(
     ids.extend(want.ids.iter().cloned());
     ids.dedup();
     let arn = listed.first().map(|t| t.arn.clone());
-    let lookup = Lookup { ty: want.ty.clone(), address: want.address.clone(), ids, arn, config: want.config.clone() };
+    let lookup = Lookup {
+        ty: want.ty.clone(),
+        address: want.address.clone(),
+        ids,
+        arn,
+        config: want.config.clone(),
+        claim_untagged: want.claim_untagged,
+    };
     match tokio::time::timeout(LOOKUP_LIMIT, find(host, &lookup, stack, region)).await {
         Ok(Outcome::Found(object)) => Ok(Some(object)),
         // Every id answered "no such object": creating it is safe.
@@ -274,6 +284,24 @@ pub async fn find_after_write(
             Err(format!("{} could not be looked up after its create", want.address))
         }
     }
+}
+
+/// Whether every one of `ids` (at least one) is read as "no such object" by importing it: what
+/// a served create may claim after its answer is lost ([`Wanted::claim_untagged`]). Anything
+/// else (an object, an error, no answer in time) is `false`.
+pub async fn ids_free(host: &Arc<Host>, ty: &str, ids: &[String]) -> bool {
+    if ids.is_empty() {
+        return false;
+    }
+    let all_gone = async {
+        for id in ids {
+            if !matches!(host.import(ty, id).await, Ok(None)) {
+                return false;
+            }
+        }
+        true
+    };
+    tokio::time::timeout(LOOKUP_LIMIT, all_gone).await.unwrap_or(false)
 }
 
 /// How long a proven answer waits for the ids tried before it (see [`find`]).
@@ -321,11 +349,17 @@ async fn find(host: &Arc<Host>, lookup: &Lookup, stack: &str, region: &str) -> O
             Ok(Some(state)) => {
                 let none = crate::provider::schema::Block::default();
                 let block = host.block(Mode::Managed, &lookup.ty).unwrap_or(&none);
-                let object = live_object(&lookup.ty, region, &state, block);
+                let mut object = live_object(&lookup.ty, region, &state, block);
                 let tagged = object.tags.get(STACK_TAG).map(String::as_str) == Some(stack)
                     && object.tags.get(ADDRESS_TAG) == Some(&lookup.address);
                 let same_arn = lookup.arn.as_deref().is_some_and(|arn| object.attr_str("arn") == Some(arn));
-                if tagged || same_arn { Answer::Proven(object) } else { Answer::Other }
+                let claimed = lookup.claim_untagged && !object.tags.contains_key(STACK_TAG);
+                if claimed {
+                    // Known as this address's from here on; the write that follows tags it.
+                    object.tags.insert(STACK_TAG.to_string(), stack.to_string());
+                    object.tags.insert(ADDRESS_TAG.to_string(), lookup.address.clone());
+                }
+                if tagged || same_arn || claimed { Answer::Proven(object) } else { Answer::Other }
             }
         };
         if matches!(answer, Answer::Proven(_)) && deadline.is_none() {

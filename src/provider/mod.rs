@@ -133,3 +133,22 @@ pub fn transient(message: &str) -> bool {
     ];
     markers.iter().copied().chain(crate::resources::sdk::RETRYABLE_CODES.iter().copied()).any(|m| message.contains(m))
 }
+
+/// Whether a create failed because its object exists already (AWS's words for it, per
+/// service): after a lost answer, the provider's own retry of its create (or an earlier run's
+/// create) may have made it. The step is tried again, and the next attempt looks the object up
+/// by its tags (and ids proven free) before anything is sent; an object not proven this
+/// stack's is never taken, and the create fails again, named.
+pub fn already_exists(message: &str) -> bool {
+    let markers = [
+        "AlreadyExists",
+        "BucketAlreadyOwnedByYou",
+        "ResourceExistsException",
+        "ResourceInUseException",
+        "already exists",
+        "DuplicateRecord",
+        // IAM's answer to adding an instance profile's one role again.
+        "InstanceSessionsPerInstanceProfile",
+    ];
+    markers.iter().any(|m| message.contains(m))
+}

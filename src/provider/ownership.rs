@@ -141,6 +141,17 @@ pub fn tags_of(value: &Value) -> BTreeMap<String, String> {
     }
 }
 
+/// Drops [`CONFIG_TAG`] from what drplan knows of `object` (its tags and its state's `tags` and
+/// `tags_all`), so nothing is taken as written with the configuration ([`restore_unread`]).
+pub fn forget_config_tag(object: &mut crate::live::LiveObject) {
+    object.tags.remove(CONFIG_TAG);
+    for name in ["tags", "tags_all"] {
+        if let Some(serde_json::Value::Object(tags)) = object.attributes.get_mut(name) {
+            tags.remove(CONFIG_TAG);
+        }
+    }
+}
+
 /// AWS does not report every argument back (a KMS key's `deletion_window_in_days`), so an
 /// object found again by import lacks them, where Terraform would have them from its state.
 /// When the object's [`CONFIG_TAG`] says it was last written with exactly this configuration,

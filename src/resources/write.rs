@@ -92,4 +92,9 @@ pub struct Wanted {
     /// same arguments, may name the object's id where no configured value is it (a launch
     /// template by its name, a listener rule by its listener and priority).
     pub config: crate::eval::Value,
+    /// Take an object at one of `ids` that no stack's tags claim: this apply proved every id
+    /// free just before its create ([`crate::cloud::Provider::served_ids_free`]), so what is
+    /// there now is what that create made before its answer was lost (an S3 bucket is tagged
+    /// by a second call, after CreateBucket).
+    pub claim_untagged: bool,
 }

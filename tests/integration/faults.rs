@@ -25,6 +25,10 @@ pub struct Faults {
     pub drop_answer_every: usize,
     /// Every `n`-th read (Describe/List/Get) is forwarded and its connection closed unanswered.
     pub drop_read_every: usize,
+    /// The first call of each of these actions (as [`Call::action`] names them: `CreateTopic`,
+    /// `PUT /bucket`) is forwarded and its connection closed unanswered: one lost answer,
+    /// exactly where a test wants it.
+    pub drop_first_answer_of: Vec<String>,
     /// Hold each readiness state (instance running, DB available, LB active, NAT available)
     /// at its in-progress value for this many polls per object kind.
     pub hold_polls: usize,
@@ -96,6 +100,8 @@ struct Shared {
     mutations: AtomicUsize,
     reads: AtomicUsize,
     held: Mutex<HashMap<&'static str, usize>>,
+    /// Actions of `drop_first_answer_of` whose answer was dropped already.
+    dropped_once: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Proxy {
@@ -111,6 +117,7 @@ impl Proxy {
             mutations: AtomicUsize::new(0),
             reads: AtomicUsize::new(0),
             held: Mutex::new(HashMap::new()),
+            dropped_once: Mutex::new(Default::default()),
         });
         let stop2 = stop.clone();
         std::thread::spawn(move || {
@@ -276,7 +283,9 @@ fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
         let (status, mut body) = forward(&shared.upstream, &req)?;
         let dropped_write = f.hits(nth, f.drop_answer_every, 2);
         let dropped_read = f.hits(nth_read, f.drop_read_every, 0);
-        if dropped_write || dropped_read {
+        let dropped_once = f.drop_first_answer_of.contains(&call.action)
+            && shared.dropped_once.lock().unwrap().insert(call.action.clone());
+        if dropped_write || dropped_read || dropped_once {
             // Closing both halves: the client sees the connection end before any answer.
             let _ = writer.shutdown(std::net::Shutdown::Both);
             return Ok(());

@@ -222,9 +222,15 @@ impl Moto {
             .expect("moto_server starts");
         let stderr = child.stderr.take().expect("piped");
         let (tx, rx) = std::sync::mpsc::channel();
+        // DRPLAN_TEST_MOTO_LOG=<file>: moto's own log (its tracebacks say why it answered 500).
+        let mut log = std::env::var_os("DRPLAN_TEST_MOTO_LOG")
+            .and_then(|f| std::fs::OpenOptions::new().create(true).append(true).open(f).ok());
         std::thread::spawn(move || {
             // Keep draining so moto never blocks on a full pipe.
             for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(file) = log.as_mut() {
+                    let _ = std::io::Write::write_all(file, format!("{line}\n").as_bytes());
+                }
                 if let Some(url) = line.split("Running on ").nth(1) {
                     let _ = tx.send(url.trim().to_string());
                 }

@@ -11,6 +11,7 @@ mod default_tags;
 mod deferred_reads;
 mod delegated;
 mod drill;
+mod exactly_once;
 mod failback;
 mod faults;
 mod final_snapshot;
