@@ -11,6 +11,7 @@ use hcl_edit::expr::{Expression, ObjectKey};
 
 use super::number::Number;
 use super::value::Value;
+use crate::eval::Seq;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Type {
@@ -169,9 +170,9 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
             "false" => Ok(Value::Bool(false)),
             _ => Err(format!("a bool is required{}, but got the string {}", at(path), value)),
         },
-        (Value::List(crate::eval::Seq { items, .. }) | Value::Set(items), Type::List(inner)) => {
+        (Value::List(Seq { items, .. }) | Value::Set(items), Type::List(inner)) => {
             let inner = element_type(items, inner);
-            Ok(Value::List(crate::eval::Seq::list(
+            Ok(Value::List(Seq::list(
                 items
                     .iter()
                     .enumerate()
@@ -179,14 +180,14 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
                     .collect::<Result<_, _>>()?,
             )))
         }
-        (Value::List(crate::eval::Seq { items, .. }) | Value::Set(items), Type::Set(inner)) => Ok(Value::set(
+        (Value::List(Seq { items, .. }) | Value::Set(items), Type::Set(inner)) => Ok(Value::set(
             items
                 .iter()
                 .enumerate()
                 .map(|(i, v)| convert_at(v, inner, &format!("{path}[{i}]")))
                 .collect::<Result<_, _>>()?,
         )),
-        (Value::List(crate::eval::Seq { items, .. }) | Value::Set(items), Type::Tuple(types)) => {
+        (Value::List(Seq { items, .. }) | Value::Set(items), Type::Tuple(types)) => {
             if items.len() != types.len() {
                 return Err(format!(
                     "a tuple of {} elements is required{}, but got {}",

@@ -97,7 +97,7 @@ impl Value {
         while let Some(v) = stack.pop() {
             match v {
                 Value::String(s) => total = total.saturating_add(s.len()),
-                Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => {
+                Value::List(Seq { items, .. }) | Value::Set(items) => {
                     total = total.saturating_add(items.len().saturating_mul(NODE));
                     if total <= cap {
                         stack.extend(items);
@@ -125,7 +125,7 @@ impl Value {
     pub fn is_wholly_known(&self) -> bool {
         match self {
             Value::Unknown => false,
-            Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => v.iter().all(Value::is_wholly_known),
+            Value::List(Seq { items: v, .. }) | Value::Set(v) => v.iter().all(Value::is_wholly_known),
             Value::Map(m) => m.values().all(Value::is_wholly_known),
             _ => true,
         }
@@ -156,7 +156,7 @@ impl Value {
     /// Elements of a list, tuple or set.
     pub fn as_seq(&self) -> Option<&[Value]> {
         match self {
-            Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => Some(v),
+            Value::List(Seq { items: v, .. }) | Value::Set(v) => Some(v),
             _ => None,
         }
     }
@@ -206,7 +206,7 @@ impl Value {
             Value::Bool(b) => (*b).into(),
             Value::Number(n) => number_to_json(n),
             Value::String(s) => s.clone().into(),
-            Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => {
+            Value::List(Seq { items: v, .. }) | Value::Set(v) => {
                 serde_json::Value::Array(v.iter().map(Value::to_json).collect::<Result<_, _>>()?)
             }
             Value::Map(m) => serde_json::Value::Object(
@@ -253,7 +253,7 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Number(n) => write!(f, "{n}"),
             Value::String(s) => write!(f, "{}", serde_json::Value::String(s.clone())),
-            Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => {
+            Value::List(Seq { items: v, .. }) | Value::Set(v) => {
                 write!(f, "[")?;
                 for (i, item) in v.iter().enumerate() {
                     if i > 0 {

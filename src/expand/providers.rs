@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use super::{Engine, Frame, ProviderConf, recovery};
 use crate::diag::{Diagnostic, Span};
+use crate::eval::Seq;
 use crate::eval::Value;
 
 /// A provider configuration's `allowed_account_ids` / `forbidden_account_ids`.
@@ -107,7 +108,7 @@ impl Engine<'_> {
         for (name, _, expr) in args {
             let (value, _) = self.eval_expr(frame, expr, &[]);
             let strings = |v: &Value| match v {
-                Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => {
+                Value::List(Seq { items, .. }) | Value::Set(items) => {
                     items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()
                 }
                 _ => None,
@@ -255,9 +256,7 @@ impl Engine<'_> {
                 }
                 _ if !value.is_wholly_known() => return None,
                 Value::String(s) => Some(RoleArgument::Text(s.clone())),
-                Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => {
-                    strings(items).map(RoleArgument::List)
-                }
+                Value::List(Seq { items, .. }) | Value::Set(items) => strings(items).map(RoleArgument::List),
                 Value::Map(m) => m
                     .iter()
                     .map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
@@ -376,7 +375,7 @@ impl Engine<'_> {
             let (value, _) = self.eval_expr(frame, expr, &[]);
             let strings = match &value {
                 Value::Null | Value::Unknown => continue,
-                Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => {
+                Value::List(Seq { items, .. }) | Value::Set(items) => {
                     items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()
                 }
                 _ => None,
@@ -401,12 +400,12 @@ impl Engine<'_> {
         let (value, _) = self.eval_expr(frame, expr, &[]);
         let items = match &value {
             Value::Unknown => return Vec::new(),
-            Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => items,
+            Value::List(Seq { items, .. }) | Value::Set(items) => items,
             _ => &Vec::new(),
         };
         let ids: Vec<String> = items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
         let valid = |id: &String| id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit());
-        if !matches!(value, Value::List(crate::eval::Seq { items: _, .. }) | Value::Set(_))
+        if !matches!(value, Value::List(Seq { items: _, .. }) | Value::Set(_))
             || ids.len() != items.len()
             || !ids.iter().all(valid)
         {

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Lifecycle;
+use crate::eval::Seq;
 use crate::eval::Value;
 use crate::eval::types::{Type, convert};
 use crate::live::LiveObject;
@@ -135,8 +136,8 @@ fn same(a: &Value, b: &Value, ty: &Type) -> bool {
     let b = convert(b, ty).unwrap_or_else(|_| b.clone());
     match (&a, &b) {
         // An empty collection and an absent one mean the same to AWS.
-        (Value::Null, Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v))
-        | (Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v), Value::Null) => v.is_empty(),
+        (Value::Null, Value::List(Seq { items: v, .. }) | Value::Set(v))
+        | (Value::List(Seq { items: v, .. }) | Value::Set(v), Value::Null) => v.is_empty(),
         (Value::Null, Value::Map(m)) | (Value::Map(m), Value::Null) => m.is_empty(),
         _ => a == b,
     }

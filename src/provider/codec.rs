@@ -9,6 +9,7 @@ use rmpv::Value as Mp;
 use serde_json::Value as J;
 
 use super::schema::Block;
+use crate::eval::Seq;
 use crate::eval::{Number, Value};
 
 /// A block's value (a map, or null) in MessagePack, every attribute and block type present.
@@ -101,7 +102,7 @@ fn block_value(value: &Value, block: &Block) -> Mp {
     for (name, bt) in &block.block_types {
         let given = fields.get(name).unwrap_or(&Value::Null);
         let items: Vec<&Value> = match given {
-            Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => v.iter().collect(),
+            Value::List(Seq { items: v, .. }) | Value::Set(v) => v.iter().collect(),
             Value::Null => Vec::new(),
             Value::Unknown => {
                 out.push((Mp::from(name.as_str()), unknown()));
@@ -154,9 +155,7 @@ fn typed(value: &Value, ty: &J) -> Mp {
         },
         J::Array(parts) => match (parts.first().and_then(J::as_str), parts.get(1)) {
             (Some("list" | "set"), Some(t)) => match value {
-                Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => {
-                    Mp::Array(v.iter().map(|x| typed(x, t)).collect())
-                }
+                Value::List(Seq { items: v, .. }) | Value::Set(v) => Mp::Array(v.iter().map(|x| typed(x, t)).collect()),
                 _ => Mp::Nil,
             },
             (Some("map"), Some(t)) => match value {
@@ -173,7 +172,7 @@ fn typed(value: &Value, ty: &J) -> Mp {
                 _ => Mp::Nil,
             },
             (Some("tuple"), Some(J::Array(types))) => match value {
-                Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => Mp::Array(
+                Value::List(Seq { items: v, .. }) | Value::Set(v) => Mp::Array(
                     types.iter().enumerate().map(|(i, t)| typed(v.get(i).unwrap_or(&Value::Null), t)).collect(),
                 ),
                 _ => Mp::Nil,
@@ -288,9 +287,7 @@ fn from_typed(mp: &Mp, ty: &J) -> Value {
                 items.iter().enumerate().map(|(i, v)| from_typed(v, types.get(i).unwrap_or(&J::Null))).collect(),
             )
         }
-        (_, Mp::Array(items)) => {
-            Value::List(crate::eval::Seq::list(items.iter().map(|i| from_typed(i, &elem)).collect()))
-        }
+        (_, Mp::Array(items)) => Value::List(Seq::list(items.iter().map(|i| from_typed(i, &elem)).collect())),
         ("object", Mp::Map(m)) => Value::Map(
             m.iter()
                 .filter_map(|(k, v)| {

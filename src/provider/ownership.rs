@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::schema::Block;
+use crate::eval::Seq;
 use crate::eval::Value;
 use crate::live::{ADDRESS_TAG, STACK_TAG};
 
@@ -55,7 +56,7 @@ pub fn with_ownership_tags(config: Value, block: &Block, stack: &str, address: &
         }
         Carrier::Blocks => {
             let mut blocks = match fields.remove("tag") {
-                Some(Value::List(crate::eval::Seq { items, .. }) | Value::Set(items)) => items,
+                Some(Value::List(Seq { items, .. }) | Value::Set(items)) => items,
                 Some(Value::Unknown) => {
                     fields.insert("tag".into(), Value::Unknown);
                     return Value::Map(fields);
@@ -95,7 +96,7 @@ pub fn without_unknown_digest(config: Value, prior: &Value) -> Value {
         }
         _ => {}
     }
-    if let Some(Value::Set(blocks) | Value::List(crate::eval::Seq { items: blocks, .. })) = fields.get_mut("tag") {
+    if let Some(Value::Set(blocks) | Value::List(Seq { items: blocks, .. })) = fields.get_mut("tag") {
         let ours = |b: &Value| b.get("key").and_then(Value::as_str) == Some(CONFIG_TAG);
         if let Some(at) = blocks.iter().position(|b| ours(b) && b.get("value") == Some(&Value::Unknown)) {
             match (&kept, &mut blocks[at]) {
@@ -133,7 +134,7 @@ pub fn tags_of(value: &Value) -> BTreeMap<String, String> {
         }
     }
     match value.get("tag") {
-        Some(Value::List(crate::eval::Seq { items, .. }) | Value::Set(items)) => items
+        Some(Value::List(Seq { items, .. }) | Value::Set(items)) => items
             .iter()
             .filter_map(|b| Some((b.get("key")?.as_str()?.to_string(), b.get("value")?.as_str()?.to_string())))
             .collect(),
@@ -212,8 +213,9 @@ fn fills_nulls(before: &Value, after: &Value) -> bool {
         (Value::Map(b), Value::Map(a)) => {
             b.len() == a.len() && b.iter().all(|(k, v)| a.get(k).is_some_and(|av| fills_nulls(v, av)))
         }
-        (Value::List(crate::eval::Seq { items: b, .. }), Value::List(crate::eval::Seq { items: a, .. }))
-        | (Value::Set(b), Value::Set(a)) => b.len() == a.len() && b.iter().zip(a).all(|(bv, av)| fills_nulls(bv, av)),
+        (Value::List(Seq { items: b, .. }), Value::List(Seq { items: a, .. })) | (Value::Set(b), Value::Set(a)) => {
+            b.len() == a.len() && b.iter().zip(a).all(|(bv, av)| fills_nulls(bv, av))
+        }
         _ => before == after,
     }
 }

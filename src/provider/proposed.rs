@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::schema::Block;
+use crate::eval::Seq;
 use crate::eval::Value;
 
 /// `config` merged with `prior` as Terraform proposes it; both in drplan's block shape (nested
@@ -47,10 +48,10 @@ pub fn proposed_new(prior: &Value, config: &Value, block: &Block) -> Value {
                         .collect(),
                 )
             }
-            (Value::List(crate::eval::Seq { items, .. }) | Value::Set(items), "set") => Value::set(
+            (Value::List(Seq { items, .. }) | Value::Set(items), "set") => Value::set(
                 items.iter().map(|item| proposed_new(matching(&before, item, &bt.block), item, &bt.block)).collect(),
             ),
-            (Value::List(crate::eval::Seq { items, .. }) | Value::Set(items), _) => {
+            (Value::List(Seq { items, .. }) | Value::Set(items), _) => {
                 let before = elements(&before);
                 Value::List(
                     items
@@ -70,7 +71,7 @@ pub fn proposed_new(prior: &Value, config: &Value, block: &Block) -> Value {
 
 fn elements(v: &Value) -> &[Value] {
     match v {
-        Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => items,
+        Value::List(Seq { items, .. }) | Value::Set(items) => items,
         _ => &[],
     }
 }

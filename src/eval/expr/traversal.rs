@@ -5,6 +5,7 @@ use hcl_edit::expr::{Expression, Traversal, TraversalOperator};
 
 use super::{Evaluator, Result, Step, describe, is_resource_type};
 use crate::diag::{Diagnostic, Span, did_you_mean};
+use crate::eval::Seq;
 use crate::eval::value::Value;
 
 impl Evaluator<'_> {
@@ -150,7 +151,7 @@ impl Evaluator<'_> {
                     let rest = &steps[i + 1..i + 1 + rest_len];
                     let items: Vec<Value> = match cur {
                         Value::Null => Vec::new(),
-                        Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) => {
+                        Value::List(Seq { items, .. }) | Value::Set(items) => {
                             items.iter().map(|v| self.apply(v, rest)).collect::<Result<_>>()?
                         }
                         other => vec![self.apply(other, rest)?],
@@ -185,7 +186,7 @@ fn attribute<'v>(cur: &'v Value, name: &str, span: Option<Span>) -> Result<&'v V
                 .detail(format!("This value is null, so it does not have an attribute named \"{name}\"."))
                 .at(span));
         }
-        Value::List(crate::eval::Seq { items: _, .. }) | Value::Set(_) => {
+        Value::List(Seq { items: _, .. }) | Value::Set(_) => {
             return Err(Diagnostic::error("Unsupported attribute")
                 .detail(format!("This value is a {}, so it has no attribute \"{name}\".", cur.type_name()))
                 .at(span)

@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 
 use super::{int_arg, map_arg, seq_arg, string_arg};
+use crate::eval::Seq;
 use crate::eval::value::Value;
 
 pub(super) fn length(a: &[Value]) -> Result<Value, String> {
     let n = match &a[0] {
-        Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) => v.len(),
+        Value::List(Seq { items: v, .. }) | Value::Set(v) => v.len(),
         Value::Map(m) => m.len(),
         Value::String(s) => s.chars().count(),
         other => return Err(format!("cannot take the length of a {}", other.type_name())),
@@ -53,7 +54,7 @@ pub(super) fn concat(a: &[Value]) -> Result<Value, String> {
         use crate::eval::unify;
         if let Ok(common) = unify::unify(&out.iter().map(unify::type_of).collect::<Vec<_>>()) {
             let items = out.iter().map(|v| crate::eval::types::convert(v, &common)).collect::<Result<_, _>>()?;
-            return Ok(Value::List(crate::eval::Seq::list(items)));
+            return Ok(Value::List(Seq::list(items)));
         }
     }
     Ok(Value::List(out.into()))
@@ -63,7 +64,7 @@ pub(super) fn flatten(a: &[Value]) -> Result<Value, String> {
     fn walk(items: &[Value], out: &mut Vec<Value>) {
         for v in items {
             match v {
-                Value::List(crate::eval::Seq { items: inner, .. }) | Value::Set(inner) => walk(inner, out),
+                Value::List(Seq { items: inner, .. }) | Value::Set(inner) => walk(inner, out),
                 other => out.push(other.clone()),
             }
         }
@@ -98,7 +99,7 @@ pub(super) fn slice(a: &[Value]) -> Result<Value, String> {
 /// A list when `of` is one, else a tuple: `slice` and `reverse` keep their argument's kind.
 fn like(of: &Value, items: Vec<Value>) -> Value {
     match of {
-        Value::List(seq) if seq.is_list() => Value::List(crate::eval::Seq::list(items)),
+        Value::List(seq) if seq.is_list() => Value::List(Seq::list(items)),
         _ => Value::List(items.into()),
     }
 }

@@ -18,6 +18,7 @@ mod yaml;
 
 use super::number::Number;
 use super::value::{Budget, MAX_VALUE_BYTES, Value};
+use crate::eval::Seq;
 
 pub type FnImpl = fn(&[Value]) -> Result<Value, String>;
 
@@ -28,7 +29,7 @@ pub struct FnDef {
     pub max_args: Option<usize>,
     /// Receives arguments that contain unknowns (but never an argument that *is* unknown).
     pub unknown_aware: bool,
-    /// Returns a cty list (`split`, `range`), not a tuple: see [`crate::eval::Seq`].
+    /// Returns a cty list (`split`, `range`), not a tuple: see [`Seq`].
     pub returns_list: bool,
     pub call: FnImpl,
 }
@@ -215,7 +216,7 @@ pub fn call(def: &FnDef, args: &[Value]) -> Result<Value, CallError> {
     }
     let mut result = (def.call)(args).map_err(CallError::Invalid)?;
     if let (true, Value::List(items)) = (def.returns_list, &mut result) {
-        *items = crate::eval::Seq::list(std::mem::take(&mut items.items));
+        *items = Seq::list(std::mem::take(&mut items.items));
     }
     // One check for every function: nothing may return more than a value may hold.
     if result.footprint(MAX_VALUE_BYTES) > MAX_VALUE_BYTES {

@@ -9,6 +9,7 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
 use super::string_arg;
+use crate::eval::Seq;
 use crate::eval::number::Number;
 use crate::eval::value::Value;
 
@@ -19,7 +20,7 @@ pub(super) fn yamlencode(a: &[Value]) -> Result<Value, String> {
     let mut w = Writer::default();
     match &a[0] {
         Value::Map(m) if !m.is_empty() => w.map(m, 0)?,
-        Value::List(crate::eval::Seq { items: v, .. }) | Value::Set(v) if !v.is_empty() => w.seq(v, 0)?,
+        Value::List(Seq { items: v, .. }) | Value::Set(v) if !v.is_empty() => w.seq(v, 0)?,
         v => {
             let plain = w.scalar(v, 0)?;
             if plain {
@@ -63,7 +64,7 @@ impl Writer {
                     self.newline(indent + 2);
                     self.map(inner, indent + 2)?;
                 }
-                Value::List(crate::eval::Seq { items, .. }) | Value::Set(items) if !items.is_empty() => {
+                Value::List(Seq { items, .. }) | Value::Set(items) if !items.is_empty() => {
                     self.newline(indent);
                     self.seq(items, indent)?;
                 }
@@ -84,7 +85,7 @@ impl Writer {
             self.push("- ");
             match v {
                 Value::Map(inner) if !inner.is_empty() => self.map(inner, indent + 2)?,
-                Value::List(crate::eval::Seq { items: inner, .. }) | Value::Set(inner) if !inner.is_empty() => {
+                Value::List(Seq { items: inner, .. }) | Value::Set(inner) if !inner.is_empty() => {
                     self.seq(inner, indent + 2)?
                 }
                 other => {
@@ -105,7 +106,7 @@ impl Writer {
                 self.push("{}");
                 return Ok(false);
             }
-            Value::List(crate::eval::Seq { items: _, .. }) | Value::Set(_) => {
+            Value::List(Seq { items: _, .. }) | Value::Set(_) => {
                 self.push("[]");
                 return Ok(false);
             }
