@@ -149,6 +149,8 @@ pub fn already_exists(message: &str) -> bool {
         "DuplicateRecord",
         // IAM's answer to adding an instance profile's one role again.
         "InstanceSessionsPerInstanceProfile",
+        // ELBv2's answer to a listener rule created again at its priority.
+        "PriorityInUse",
     ];
     markers.iter().any(|m| message.contains(m))
 }
