@@ -4,6 +4,7 @@
 //! named root values (`var`, `local`, `aws_vpc`, `each`, ...).
 
 pub mod expr;
+mod fields;
 pub mod functions;
 pub mod number;
 mod seq;
@@ -11,6 +12,7 @@ pub mod types;
 pub mod unify;
 pub mod value;
 
+pub use fields::Fields;
 pub use number::Number;
 pub use seq::Seq;
 pub use value::Value;

@@ -11,7 +11,7 @@ use hcl_edit::expr::{Expression, ObjectKey};
 
 use super::number::Number;
 use super::value::Value;
-use crate::eval::Seq;
+use crate::eval::{Fields, Seq};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Type {
@@ -205,11 +205,15 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
                     .collect::<Result<_, _>>()?,
             ))
         }
-        (Value::Map(m), Type::Map(inner)) => Ok(Value::Map(
-            m.iter()
-                .map(|(k, v)| Ok((k.clone(), convert_at(v, inner, &format!("{path}[\"{k}\"]"))?)))
-                .collect::<Result<_, String>>()?,
-        )),
+        (Value::Map(m), Type::Map(inner)) => {
+            let values: Vec<Value> = m.values().cloned().collect();
+            let inner = element_type(&values, inner);
+            Ok(Value::Map(Fields::map(
+                m.iter()
+                    .map(|(k, v)| Ok((k.clone(), convert_at(v, &inner, &format!("{path}[\"{k}\"]"))?)))
+                    .collect::<Result<_, String>>()?,
+            )))
+        }
         (Value::Map(m), Type::Object(attrs)) => {
             if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
                 return Err(format!("attribute \"{extra}\" is not expected{}; the type is {ty}", at(path)));
@@ -230,7 +234,7 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, String> {
                     None => return Err(format!("attribute \"{name}\" is required{}", at(path))),
                 }
             }
-            Ok(Value::Map(out))
+            Ok(Value::Map(out.into()))
         }
         _ => mismatch(),
     }

@@ -4,7 +4,8 @@
 //!
 //! drplan's values do not carry their whole cty type, so a type is inferred from the value: a
 //! list ([`Seq::is_list`](super::Seq::is_list)) is a list of what its elements unify to, any
-//! other sequence a tuple of its elements' types, a map an object of its attributes' types,
+//! other sequence a tuple of its elements' types, a map ([`Fields::is_map`](super::Fields::is_map))
+//! a map of what its elements unify to, any other an object of its attributes' types,
 //! null and unknown are dynamic ([`Type::Any`]). Where cty would try conversions by preference
 //! (a set beside a tuple, say), unification gives up as dynamic, so the value is kept as it is.
 //! This module does not know where the values came from; the evaluator attaches locations.
@@ -29,6 +30,10 @@ pub fn type_of(v: &Value) -> Type {
         Value::Set(items) => {
             let types: Vec<Type> = items.iter().map(type_of).collect();
             Type::Set(Box::new(unify(&types).unwrap_or(Type::Any)))
+        }
+        Value::Map(m) if m.is_map() => {
+            let types: Vec<Type> = m.values().map(type_of).collect();
+            Type::Map(Box::new(unify(&types).unwrap_or(Type::Any)))
         }
         Value::Map(m) => Type::Object(m.iter().map(|(k, v)| (k.clone(), attr(type_of(v)))).collect()),
     }

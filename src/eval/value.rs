@@ -10,6 +10,7 @@ use std::fmt;
 
 use super::number::Number;
 
+pub use super::fields::Fields;
 pub use super::seq::Seq;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -23,7 +24,8 @@ pub enum Value {
     /// A tuple or a list: [`Seq::list`] tells which (cty's types differ; the values do not).
     List(Seq),
     Set(Vec<Value>),
-    Map(BTreeMap<String, Value>),
+    /// An object or a map: [`Fields::is_map`] tells which.
+    Map(Fields),
 }
 
 /// The most memory one value may hold: 256 MiB, as estimated by [`Value::footprint`]. A
@@ -119,6 +121,22 @@ impl Value {
             }
         }
         total
+    }
+
+    /// Whether two values that are equal ([`PartialEq`]) are also of one cty type as far as
+    /// drplan tracks it: lists apart from tuples and maps apart from objects, at every level.
+    /// The language's `==` asks both (`tolist([]) == []` is false, as in Terraform).
+    pub fn same_kinds(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::List(a), Value::List(b)) => {
+                a.is_list() == b.is_list() && a.iter().zip(b.iter()).all(|(x, y)| x.same_kinds(y))
+            }
+            (Value::Set(a), Value::Set(b)) => a.iter().zip(b).all(|(x, y)| x.same_kinds(y)),
+            (Value::Map(a), Value::Map(b)) => {
+                a.is_map() == b.is_map() && a.values().zip(b.values()).all(|(x, y)| x.same_kinds(y))
+            }
+            _ => true,
+        }
     }
 
     /// True when neither this value nor anything inside it is unknown.

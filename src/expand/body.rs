@@ -119,7 +119,7 @@ impl BodyEval<'_, '_> {
             }
         }
         self.rules(schema, &written, &out, header, context);
-        (Value::Map(out), written.into_keys().collect())
+        (Value::Map(out.into()), written.into_keys().collect())
     }
 
     /// Checks the nested blocks against their `min`/`max` and puts each kind into `out` as a

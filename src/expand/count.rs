@@ -197,7 +197,7 @@ fn for_each_keys(ev: &mut Evaluator, fe: &Expr, lenient: bool, diags: &mut Diagn
     }
     match value {
         // Keys must be known; values may be unknown, as in Terraform.
-        Value::Map(m) => Keys::ForEach(m),
+        Value::Map(m) => Keys::ForEach(m.into_map()),
         Value::Set(items) => {
             let mut m = BTreeMap::new();
             for item in items {

@@ -140,7 +140,7 @@ pub(super) fn with_default_tags(
             return (Value::Map(fields), written, None);
         }
     };
-    fields.insert("tags".into(), Value::Map(tags));
+    fields.insert("tags".into(), Value::Map(tags.into()));
     written.insert("tags".into());
     (Value::Map(fields), written, Some(own))
 }

@@ -258,6 +258,20 @@ impl<'l> Engine<'l> {
         written: &BTreeSet<String>,
         lifecycle: &crate::config::Lifecycle,
     ) -> Value {
+        let mut value = self.unmarked_instance_value(decl, block, addr, config, written, lifecycle);
+        super::kinds::mark_block(&mut value, &block.schema.block);
+        value
+    }
+
+    fn unmarked_instance_value(
+        &mut self,
+        decl: &ResourceDecl,
+        block: &BlockFacts,
+        addr: &str,
+        config: &Value,
+        written: &BTreeSet<String>,
+        lifecycle: &crate::config::Lifecycle,
+    ) -> Value {
         if decl.mode == Mode::Data {
             let read = super::DataRead {
                 addr,
@@ -512,5 +526,5 @@ fn unread(config: &Value, schema: &crate::schema::BlockSchema) -> Value {
             out.insert(name.clone(), Value::Unknown);
         }
     }
-    Value::Map(out)
+    Value::Map(out.into())
 }

@@ -16,6 +16,7 @@ mod global;
 pub mod inputs;
 mod instance_config;
 mod instances;
+mod kinds;
 mod module_cycles;
 mod order;
 pub mod phase;
@@ -439,7 +440,7 @@ impl<'l> Engine<'l> {
         scope.set("terraform", ws.clone());
         let mut drplan = ws.as_map().cloned().unwrap_or_default();
         drplan.insert("phase".into(), Value::from(self.opts.phase.as_str()));
-        scope.set("drplan", Value::Map(drplan));
+        scope.set("drplan", Value::Map(drplan.into()));
         scope.set(
             "path",
             Value::Map(
@@ -453,7 +454,7 @@ impl<'l> Engine<'l> {
             ),
         );
         for root in ["var", "local", "module", "data"] {
-            scope.set(root, Value::Map(BTreeMap::new()));
+            scope.set(root, Value::Map(Default::default()));
         }
         scope
     }

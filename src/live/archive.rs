@@ -60,7 +60,7 @@ pub fn read(config: &Value) -> Result<(Value, String), String> {
     ] {
         out.insert(k.to_string(), v);
     }
-    Ok((Value::Map(out), format!("{TYPE}/{output}#{}", hex::encode(sha256))))
+    Ok((Value::Map(out.into()), format!("{TYPE}/{output}#{}", hex::encode(sha256))))
 }
 
 fn parse_mode(text: &str) -> Result<u32, String> {
@@ -194,10 +194,10 @@ fn zip_of(entries: &[Entry]) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
+    use crate::eval::Fields;
 
     fn config(pairs: &[(&str, Value)]) -> Value {
-        Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<BTreeMap<_, _>>())
+        Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<Fields>())
     }
 
     fn names(path: &Path) -> Vec<String> {

@@ -37,7 +37,7 @@ pub fn render(config: &Value) -> Result<Value, String> {
     else {
         out.insert("rendered".into(), Value::Unknown);
         out.insert("id".into(), Value::Unknown);
-        return Ok(Value::Map(out));
+        return Ok(Value::Map(out.into()));
     };
     if gzip && !base64 {
         return Err("Expected base64_encode to be set to true when gzip is true.".into());
@@ -72,7 +72,7 @@ pub fn render(config: &Value) -> Result<Value, String> {
             *v = Value::from("MIMEBOUNDARY")
         }
     });
-    Ok(Value::Map(out))
+    Ok(Value::Map(out.into()))
 }
 
 /// One `part` block.
@@ -149,17 +149,18 @@ fn multipart(boundary: &str, parts: &[Part]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::eval::Fields;
     use std::collections::BTreeMap;
 
     use super::*;
 
     fn config(parts: &[&[(&str, &str)]], flags: &[(&str, Value)]) -> Value {
         let block = |p: &&[(&str, &str)]| {
-            Value::Map(p.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect::<BTreeMap<_, _>>())
+            Value::Map(p.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect::<Fields>())
         };
         let mut m: BTreeMap<String, Value> = flags.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         m.insert("part".into(), Value::List(parts.iter().map(block).collect()));
-        Value::Map(m)
+        Value::Map(m.into())
     }
 
     fn rendered(v: &Value) -> String {

@@ -89,7 +89,8 @@ fn pure(ty: &str, region: &str, config: &Value, account_id: Option<&str>) -> Res
         // so plans stay deterministic.
         "null_data_source" => {
             use sha2::Digest as _;
-            let inputs = config.get("inputs").cloned().filter(|v| !v.is_null()).unwrap_or(Value::Map(BTreeMap::new()));
+            let inputs =
+                config.get("inputs").cloned().filter(|v| !v.is_null()).unwrap_or(Value::Map(Default::default()));
             let digest = sha2::Sha256::digest(inputs.to_string().as_bytes());
             let random = u64::from_be_bytes(digest[..8].try_into().unwrap_or_default()) % 1_000_000_000;
             set("outputs", inputs);
@@ -117,7 +118,7 @@ fn pure(ty: &str, region: &str, config: &Value, account_id: Option<&str>) -> Res
         }
         _ => return Ok(None),
     }
-    Ok(Some(Value::Map(out)))
+    Ok(Some(Value::Map(out.into())))
 }
 
 /// An AWS partition: its name and DNS names.
@@ -199,11 +200,11 @@ mod tests {
     #[test]
     fn region_and_partition_match_the_provider() {
         // Values terraform-provider-aws 5.100.0 returned for us-west-2 (terraform plan).
-        let r = pure("aws_region", "us-west-2", &Value::Map(BTreeMap::new()), None).unwrap().unwrap();
+        let r = pure("aws_region", "us-west-2", &Value::Map(Default::default()), None).unwrap().unwrap();
         assert_eq!(r.get("description"), Some(&Value::from("US West (Oregon)")));
         assert_eq!(r.get("endpoint"), Some(&Value::from("ec2.us-west-2.amazonaws.com")));
         assert_eq!(r.get("id"), Some(&Value::from("us-west-2")));
-        let p = pure("aws_partition", "us-west-2", &Value::Map(BTreeMap::new()), None).unwrap().unwrap();
+        let p = pure("aws_partition", "us-west-2", &Value::Map(Default::default()), None).unwrap().unwrap();
         assert_eq!(p.get("reverse_dns_prefix"), Some(&Value::from("com.amazonaws")));
         assert_eq!(partition("cn-north-1").name, "aws-cn");
         assert_eq!(partition("us-gov-west-1").name, "aws-us-gov");
@@ -211,7 +212,8 @@ mod tests {
 
     #[test]
     fn caller_identity_knows_the_account_only() {
-        let c = pure("aws_caller_identity", "us-west-2", &Value::Map(BTreeMap::new()), Some("123456789012")).unwrap();
+        let c =
+            pure("aws_caller_identity", "us-west-2", &Value::Map(Default::default()), Some("123456789012")).unwrap();
         let c = c.unwrap();
         assert_eq!(c.get("account_id"), Some(&Value::from("123456789012")));
         assert_eq!(c.get("arn"), Some(&Value::Unknown));

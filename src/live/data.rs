@@ -93,7 +93,7 @@ fn recorded(inv: &Inventory, ty: &str, region: &str, config: &Value) -> Option<V
     let object = found.next().filter(|_| found.next().is_none())?;
     let mut out: BTreeMap<String, Value> = config.as_map().cloned().unwrap_or_default();
     out.extend(object.attributes.iter().map(|(k, v)| (k.clone(), Value::from_json(v))));
-    Some(Value::Map(out))
+    Some(Value::Map(out.into()))
 }
 
 /// Whether what a data source was read with (`recorded`, as the provider keeps it) has every
@@ -262,7 +262,7 @@ fn availability_zones(inv: &Inventory, region: &str, config: &Value) -> Value {
         "group_names".into(),
         Value::set(zones.iter().map(|o| Value::from(o.attr_str("group_name").unwrap_or(region))).collect()),
     );
-    Value::Map(out)
+    Value::Map(out.into())
 }
 
 fn subnets(inv: &Inventory, region: &str, config: &Value) -> Value {
@@ -276,7 +276,7 @@ fn subnets(inv: &Inventory, region: &str, config: &Value) -> Value {
     let mut out = config.as_map().cloned().unwrap_or_default();
     out.insert("id".into(), Value::from(region));
     out.insert("ids".into(), Value::List(ids.into_iter().map(Value::from).collect()));
-    Value::Map(out)
+    Value::Map(out.into())
 }
 
 /// The data source's value: its arguments, then the object's attributes under the data source's
@@ -331,7 +331,7 @@ fn result(ty: &str, o: &LiveObject, config: &Value) -> Value {
             *v = Value::Null;
         }
     }
-    Value::Map(out)
+    Value::Map(out.into())
 }
 
 /// The query's arguments, for error messages: `name = "x", owners = ["self"]`.
@@ -472,6 +472,6 @@ mod tests {
         i.snapshot
             .unavailable_regions
             .push(crate::live::UnavailableRegion { region: "us-east-1".into(), reason: "timeout".into() });
-        assert_eq!(read(&i, "aws_db_instance", "us-east-1", &Value::Map(BTreeMap::new())), Ok(None));
+        assert_eq!(read(&i, "aws_db_instance", "us-east-1", &Value::Map(Default::default())), Ok(None));
     }
 }

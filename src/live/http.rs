@@ -150,7 +150,7 @@ fn value(config: &Value, url: &str, r: Response) -> Value {
     out.insert("status_code".into(), Value::from(f64::from(r.status)));
     let headers = r.headers.into_iter().map(|(k, v)| (k, Value::from(v.as_str()))).collect();
     out.insert("response_headers".into(), Value::Map(headers));
-    Value::Map(out)
+    Value::Map(out.into())
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ fn template(config: &Value) -> Result<Value, String> {
     let id = rendered.as_str().map(|r| Value::from(hex::encode(sha2::Sha256::digest(r.as_bytes()))));
     out.insert("id".into(), id.unwrap_or(Value::Unknown));
     out.insert("rendered".into(), rendered);
-    Ok(Value::Map(out))
+    Ok(Value::Map(out.into()))
 }
 
 fn file(config: &Value) -> Result<(Value, Option<String>), String> {
@@ -52,7 +52,7 @@ fn file(config: &Value) -> Result<(Value, Option<String>), String> {
     ] {
         out.insert(k.into(), Value::from(v));
     }
-    Ok((Value::Map(out), Some(format!("{name}#{sha1}"))))
+    Ok((Value::Map(out.into()), Some(format!("{name}#{sha1}"))))
 }
 
 #[cfg(test)]

@@ -114,7 +114,7 @@ pub(super) fn render(config: &Value) -> Result<Value, String> {
     out.insert("id".into(), Value::from(crc32fast::hash(pretty.as_bytes()).to_string()));
     out.insert("json".into(), Value::from(pretty));
     out.insert("minified_json".into(), Value::from(minified));
-    Ok(Value::Map(out))
+    Ok(Value::Map(out.into()))
 }
 
 /// The document the configuration's own arguments and `statement` blocks describe.
@@ -257,14 +257,15 @@ fn go_escape(json: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::Fields;
 
     #[test]
     fn go_escaping_and_policy_variables() {
-        let statement = Value::Map(BTreeMap::from([
+        let statement = Value::Map(Fields::from([
             ("actions".to_string(), Value::set(vec!["s3:ListBucket".into()])),
             ("resources".to_string(), Value::set(vec!["arn:aws:s3:::b/&{aws:username}/<x>".into()])),
         ]));
-        let config = Value::Map(BTreeMap::from([("statement".to_string(), Value::List(vec![statement].into()))]));
+        let config = Value::Map(Fields::from([("statement".to_string(), Value::List(vec![statement].into()))]));
         let out = render(&config).unwrap();
         let json = out.get("minified_json").unwrap().as_str().unwrap().to_string();
         assert!(json.contains(r#""Resource":"arn:aws:s3:::b/${aws:username}/\u003cx\u003e""#), "{json}");
@@ -272,11 +273,10 @@ mod tests {
 
     #[test]
     fn a_duplicate_sid_is_an_error_and_a_bad_source_document_is_named() {
-        let st = |sid: &str| Value::Map(BTreeMap::from([("sid".to_string(), Value::from(sid))]));
-        let config =
-            Value::Map(BTreeMap::from([("statement".to_string(), Value::List(vec![st("A"), st("A")].into()))]));
+        let st = |sid: &str| Value::Map(Fields::from([("sid".to_string(), Value::from(sid))]));
+        let config = Value::Map(Fields::from([("statement".to_string(), Value::List(vec![st("A"), st("A")].into()))]));
         assert!(render(&config).unwrap_err().contains("duplicate sid (A)"));
-        let config = Value::Map(BTreeMap::from([(
+        let config = Value::Map(Fields::from([(
             "source_policy_documents".to_string(),
             Value::List(vec!["not json".into()].into()),
         )]));

@@ -182,16 +182,16 @@ fn with_outputs(
     all.extend(outputs.iter().map(|(k, v)| (k.clone(), Value::from_json(v))));
     all.extend(sensitive.iter().map(|k| (k.clone(), Value::Unknown)));
     let mut result = config.as_map().cloned().unwrap_or_default();
-    result.insert("outputs".into(), Value::Map(all));
+    result.insert("outputs".into(), Value::Map(all.into()));
     result.insert("id".into(), Value::from(id));
-    Value::Map(result)
+    Value::Map(result.into())
 }
 
 fn with_unknown_outputs(config: &Value, id: &str) -> Value {
     let mut result = config.as_map().cloned().unwrap_or_default();
     result.insert("outputs".into(), Value::Unknown);
     result.insert("id".into(), Value::from(id));
-    Value::Map(result)
+    Value::Map(result.into())
 }
 
 fn digest(text: &str) -> String {
@@ -201,6 +201,7 @@ fn digest(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::Fields;
     use crate::live::{LiveSnapshot, UnavailableRegion};
 
     const STATE: &str = r#"{"version":4,"terraform_version":"1.11.4","outputs":{"db_arn":{"value":"arn:aws:rds:us-east-1:1:db:orders","type":"string"},"password":{"value":"hunter2","type":"string","sensitive":true}}}"#;
@@ -208,11 +209,11 @@ mod tests {
     fn config(backend: &str, pairs: &[(&str, Value)]) -> Value {
         let mut m: BTreeMap<String, Value> = pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         m.insert("backend".into(), backend.into());
-        Value::Map(m)
+        Value::Map(m.into())
     }
 
     fn s3_config(workspace: &str) -> Value {
-        let settings = Value::Map(BTreeMap::from([
+        let settings = Value::Map(Fields::from([
             ("bucket".to_string(), Value::from("tf-state")),
             ("key".to_string(), Value::from("app/terraform.tfstate")),
             ("region".to_string(), Value::from("us-east-1")),
@@ -224,7 +225,7 @@ mod tests {
     #[test]
     fn an_empty_bucket_or_a_malformed_key_is_refused_as_the_backend_refuses_it() {
         let with = |bucket: &str, key: &str| {
-            let settings = Value::Map(BTreeMap::from([
+            let settings = Value::Map(Fields::from([
                 ("bucket".to_string(), Value::from(bucket)),
                 ("key".to_string(), Value::from(key)),
                 ("region".to_string(), Value::from("us-east-1")),
@@ -246,7 +247,7 @@ mod tests {
     fn local_state_outputs_are_read_and_sensitive_ones_stay_unknown() {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join("terraform.tfstate"), STATE).unwrap();
-        let defaults = Value::Map(BTreeMap::from([("zone".to_string(), Value::from("Z1"))]));
+        let defaults = Value::Map(Fields::from([("zone".to_string(), Value::from("Z1"))]));
         let (v, key) = read(tmp.path(), &empty(), &config("local", &[("defaults", defaults)])).unwrap();
         let outputs = v.get("outputs").unwrap();
         assert_eq!(outputs.get("db_arn"), Some(&Value::from("arn:aws:rds:us-east-1:1:db:orders")));
@@ -266,7 +267,7 @@ mod tests {
         assert!(read(tmp.path(), &inv, &config("local", &[])).unwrap_err().contains("format version 4"));
         let ws = config("local", &[("workspace", "dr".into())]);
         assert!(read(tmp.path(), &inv, &ws).unwrap_err().contains("terraform.tfstate.d/dr/terraform.tfstate"));
-        let no_bucket = config("s3", &[("config", Value::Map(BTreeMap::new()))]);
+        let no_bucket = config("s3", &[("config", Value::Map(Default::default()))]);
         assert!(S3Location::from_config(&no_bucket).unwrap_err().contains("config.bucket"));
     }
 

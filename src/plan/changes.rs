@@ -139,7 +139,7 @@ pub fn recorded(obj: &LiveObject) -> serde_json::Value {
 /// destroy of a declared instance), so their live values are masked too.
 pub(super) fn delete(obj: &LiveObject, addr: &str, sensitive: &BTreeSet<String>) -> ResourceChange {
     let schema = schema::lookup(Mode::Managed, &obj.ty);
-    let before = schema.map_or_else(|| Value::Map(BTreeMap::new()), |s| diff::normalize_live(&s.block, obj));
+    let before = schema.map_or_else(|| Value::Map(Default::default()), |s| diff::normalize_live(&s.block, obj));
     let (before, _, before_sensitive) = json::object(&before, &with_schema_secrets(&obj.ty, sensitive));
     let (module, name, index) = split_address(addr);
     ResourceChange {

@@ -105,7 +105,7 @@ pub fn decide_served(
     requires_replace: &[String],
     settled: &BTreeSet<String>,
 ) -> ServedDecision {
-    let empty = std::collections::BTreeMap::new();
+    let empty = crate::eval::Fields::default();
     let (before, after) = match (prior, planned) {
         (Value::Map(b), Value::Map(a)) => (b, a),
         (Value::Map(b), _) => (b, &empty),

@@ -32,7 +32,7 @@ pub fn normalize_live(schema: &BlockSchema, live: &LiveObject) -> Value {
         out.insert("tags".into(), Value::Map(user_tags.collect()));
     }
     out.insert("id".into(), Value::from(live.id.as_str()));
-    Value::Map(out)
+    Value::Map(out.into())
 }
 
 fn normalize_block(schema: &BlockSchema, attrs: &BTreeMap<String, serde_json::Value>) -> BTreeMap<String, Value> {
@@ -61,7 +61,7 @@ fn normalize_block(schema: &BlockSchema, attrs: &BTreeMap<String, serde_json::Va
                             item.insert(k.clone(), d.clone());
                         }
                     }
-                    Value::Map(item)
+                    Value::Map(item.into())
                 })
                 .collect();
             out.insert(name.clone(), Value::List(items));
@@ -180,8 +180,8 @@ fn block_differs(schema: &BlockSchema, want: &Value, have: &Value) -> Option<boo
             })
             .collect()
     };
-    let mut w: Vec<String> = want_items.iter().map(|m| Value::Map(m.clone()).to_string()).collect();
-    let mut h: Vec<String> = have.iter().map(|i| Value::Map(project(i)).to_string()).collect();
+    let mut w: Vec<String> = want_items.iter().map(|m| Value::Map(m.clone().into()).to_string()).collect();
+    let mut h: Vec<String> = have.iter().map(|i| Value::Map(project(i).into()).to_string()).collect();
     w.sort();
     h.sort();
     if w == h && want_items.iter().all(|m| m.values().all(Value::is_wholly_known)) {
@@ -218,7 +218,7 @@ pub fn planned(live: &Value, config: &Value) -> Value {
             }
         }
     }
-    Value::Map(out)
+    Value::Map(out.into())
 }
 
 #[cfg(test)]

@@ -100,10 +100,10 @@ pub(super) fn as_terraform_shows(inst: &Instance, value: Value) -> Value {
     }
     let tags = fields.remove("tags").unwrap_or(Value::Null);
     let all = match fields.remove("tags_all") {
-        Some(Value::Map(m)) => Some(Value::Map(without_ownership(&m))),
+        Some(Value::Map(m)) => Some(Value::Map(without_ownership(&m).into())),
         // drplan's own values never know `tags_all` better than the merged tags do.
         _ if crate::resources::get(&inst.ty).is_some() => Some(match &tags {
-            Value::Map(m) => Value::Map(without_ownership(m)),
+            Value::Map(m) => Value::Map(without_ownership(m).into()),
             _ => Value::Unknown,
         }),
         other => other,
@@ -115,7 +115,7 @@ pub(super) fn as_terraform_shows(inst: &Instance, value: Value) -> Value {
             own.retain(|k, _| !defaults.contains(k.as_str()));
             match (&inst.own_tags, own.is_empty()) {
                 (Some(Value::Null), true) => Value::Null,
-                _ => Value::Map(own),
+                _ => Value::Map(own.into()),
             }
         }
         other => other,

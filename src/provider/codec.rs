@@ -112,7 +112,7 @@ fn block_value(value: &Value, block: &Block) -> Mp {
         };
         let encoded = match bt.nesting_mode.as_str() {
             "single" => items.first().map_or(Mp::Nil, |v| block_value(v, &bt.block)),
-            "group" => block_value(items.first().copied().unwrap_or(&Value::Map(BTreeMap::new())), &bt.block),
+            "group" => block_value(items.first().copied().unwrap_or(&Value::Map(Default::default())), &bt.block),
             "map" => match given {
                 Value::Map(m) => {
                     Mp::Map(m.iter().map(|(k, v)| (Mp::from(k.as_str()), block_value(v, &bt.block))).collect())
@@ -232,7 +232,7 @@ fn from_block(mp: &Mp, block: &Block) -> Value {
             Mp::Nil => Value::List(Vec::new().into()),
             Mp::Array(items) => {
                 let items = items.iter().map(|i| from_block(i, &bt.block)).collect();
-                if bt.nesting_mode == "set" { Value::set(items) } else { Value::List(items.into()) }
+                if bt.nesting_mode == "set" { Value::set(items) } else { Value::List(Seq::list(items)) }
             }
             Mp::Map(m) if bt.nesting_mode == "map" => Value::Map(
                 m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), from_block(v, &bt.block)))).collect(),
@@ -242,7 +242,7 @@ fn from_block(mp: &Mp, block: &Block) -> Value {
         };
         out.insert(name.clone(), v);
     }
-    Value::Map(out)
+    Value::Map(out.into())
 }
 
 fn from_typed(mp: &Mp, ty: &J) -> Value {
@@ -296,9 +296,9 @@ fn from_typed(mp: &Mp, ty: &J) -> Value {
                 })
                 .collect(),
         ),
-        (_, Mp::Map(m)) => {
-            Value::Map(m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), from_typed(v, &elem)))).collect())
-        }
+        (_, Mp::Map(m)) => Value::Map(crate::eval::Fields::map(
+            m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), from_typed(v, &elem)))).collect(),
+        )),
         _ => Value::Null,
     }
 }

@@ -73,7 +73,7 @@ pub(super) fn provider_config(settings: &Settings) -> Value {
     if let Some(web) = settings.identity.web_identity.as_ref().filter(|_| !settings.offline) {
         fields.insert("assume_role_with_web_identity".into(), Value::List(vec![web_identity(web)].into()));
     }
-    Value::Map(fields)
+    Value::Map(fields.into())
 }
 
 /// An `assume_role` block as provider-aws takes it.
@@ -96,7 +96,7 @@ fn assume_role(role: &crate::cloud::AssumeRole) -> Value {
         let tags = role.tags.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
         block.insert("tags".into(), Value::Map(tags));
     }
-    Value::Map(block)
+    Value::Map(block.into())
 }
 
 /// An `assume_role_with_web_identity` block as provider-aws takes it.
@@ -117,7 +117,7 @@ fn web_identity(web: &crate::cloud::WebIdentity) -> Value {
     if let Some(seconds) = web.duration_seconds {
         block.insert("duration".into(), Value::String(format!("{seconds}s")));
     }
-    Value::Map(block)
+    Value::Map(block.into())
 }
 
 /// The provider configuration's own credentials settings: its keys, or its profile and the

@@ -384,7 +384,7 @@ fn data_arguments(host: &Host, ty: &str, config: &Value) -> Option<Value> {
             matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_)).then(|| (name.clone(), value.clone()))
         })
         .collect();
-    (!arguments.is_empty()).then_some(Value::Map(arguments))
+    (!arguments.is_empty()).then_some(Value::Map(arguments.into()))
 }
 
 /// Imports the object the data source of type `ty` finds with `arguments` (by the id it says).

@@ -390,7 +390,7 @@ pub(super) fn data_configuration(config: &Value, block: &Block) -> Option<Value>
         }
         out.insert(name.clone(), value);
     }
-    Some(Value::Map(out))
+    Some(Value::Map(out.into()))
 }
 
 /// How many times a read is asked when it fails transiently.

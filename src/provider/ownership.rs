@@ -49,7 +49,7 @@ pub fn with_ownership_tags(config: Value, block: &Block, stack: &str, address: &
                     fields.insert("tags".into(), Value::Unknown);
                     return Value::Map(fields);
                 }
-                _ => BTreeMap::new(),
+                _ => Default::default(),
             };
             tags.extend(ours.into_iter().map(|(k, v)| (k.to_string(), v)));
             fields.insert("tags".into(), Value::Map(tags));
@@ -117,7 +117,7 @@ fn config_digest(fields: &BTreeMap<String, Value>) -> Option<String> {
     use sha2::Digest;
     let rest: BTreeMap<String, Value> =
         fields.iter().filter(|(k, _)| *k != "tags" && *k != "tag").map(|(k, v)| (k.clone(), v.clone())).collect();
-    let json = Value::Map(rest).to_json().ok()?;
+    let json = Value::Map(rest.into()).to_json().ok()?;
     let digest = sha2::Sha256::digest(json.to_string().as_bytes());
     Some(digest.iter().map(|b| format!("{b:02x}")).collect())
 }

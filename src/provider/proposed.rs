@@ -39,7 +39,7 @@ pub fn proposed_new(prior: &Value, config: &Value, block: &Block) -> Value {
             (Value::Map(items), "map") => {
                 let before = match &before {
                     Value::Map(m) => m.clone(),
-                    _ => BTreeMap::new(),
+                    _ => Default::default(),
                 };
                 Value::Map(
                     items
@@ -66,7 +66,7 @@ pub fn proposed_new(prior: &Value, config: &Value, block: &Block) -> Value {
         };
         out.insert(name.clone(), value);
     }
-    Value::Map(out)
+    Value::Map(out.into())
 }
 
 fn elements(v: &Value) -> &[Value] {

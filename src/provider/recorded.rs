@@ -56,8 +56,8 @@ pub fn key(config: &Value, block: &Block) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::Fields;
     use crate::live::LiveSnapshot;
-    use std::collections::BTreeMap;
 
     fn block() -> Block {
         serde_json::from_value(serde_json::json!({
@@ -73,8 +73,8 @@ mod tests {
 
     #[test]
     fn a_recorded_read_replays_with_its_types_and_without_its_secrets() {
-        let config = Value::Map(BTreeMap::from([("name".to_string(), Value::from("web"))]));
-        let result = Value::Map(BTreeMap::from([
+        let config = Value::Map(Fields::from([("name".to_string(), Value::from("web"))]));
+        let result = Value::Map(Fields::from([
             ("name".to_string(), Value::from("web")),
             ("id".to_string(), Value::from("r-1")),
             ("ids".to_string(), Value::Set(vec![Value::from("a"), Value::from("b")])),
@@ -90,7 +90,7 @@ mod tests {
         assert_eq!(value.get("id"), Some(&Value::from("r-1")));
         assert_eq!(value.get("ids"), Some(&Value::Set(vec![Value::from("a"), Value::from("b")])));
         assert_eq!(value.get("secret"), Some(&Value::Unknown));
-        let other = Value::Map(BTreeMap::from([("name".to_string(), Value::from("db"))]));
+        let other = Value::Map(Fields::from([("name".to_string(), Value::from("db"))]));
         assert!(replay(&inventory, "aws_thing", "us-west-2", &other, &block()).is_none());
         assert!(replay(&inventory, "aws_thing", "us-east-1", &config, &block()).is_none());
     }

@@ -178,7 +178,7 @@ fn random_id(stack: &str, address: &str, config: &Value) -> Option<Value> {
     ] {
         out.insert(k.to_string(), Value::from(v));
     }
-    Some(Value::Map(out))
+    Some(Value::Map(out.into()))
 }
 
 /// Decimal digits from the address's digest, as `null_resource` ids are digits.

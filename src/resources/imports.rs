@@ -216,7 +216,7 @@ impl Untaggable {
                     state.insert(k.to_string(), Value::String(text(k)?));
                 }
                 state.insert("id".into(), Value::String(text(self.key[0])?));
-                Some(ImportId::Read(Value::Map(state)))
+                Some(ImportId::Read(Value::Map(state.into())))
             }
         }
     }

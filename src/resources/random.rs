@@ -51,7 +51,7 @@ pub fn value(ty: &str, stack: &str, address: &str, config: &Value, seed: Option<
         let mut out = config.as_map().cloned().unwrap_or_default();
         let id = pet(config, &mut public_stream(&context)).map_or(Value::Unknown, Value::from);
         out.insert("id".into(), id);
-        return Value::Map(out);
+        return Value::Map(out.into());
     }
     let derived = match ty {
         "random_password" | "random_string" => match seed {
@@ -76,7 +76,7 @@ pub fn value(ty: &str, stack: &str, address: &str, config: &Value, seed: Option<
     };
     out.insert("result".into(), result);
     out.insert("id".into(), id);
-    Value::Map(out)
+    Value::Map(out.into())
 }
 
 /// `bcrypt_hash`: Go's `bcrypt.GenerateFromPassword(result, 10)` (`$2a$10$...`), its salt

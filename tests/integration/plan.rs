@@ -537,12 +537,16 @@ fn functions_match_terraform() {
     // Numbers at Terraform's precision (num_*) and heredoc strip markers (tmpl_heredoc_*) included.
     let (plan, want) = plan_and_oracle("tests/fixtures/oracle/functions");
     assert!(want.len() > 180, "{} cases", want.len());
+    // The one known difference (docs/configuration.md): drplan does not track the element type
+    // of an empty list, so `compact([]) == tolist([])` (list(string) against list(dynamic)) is
+    // true in drplan, false in Terraform.
+    let known = ["eq_compact_empty"];
     let differing: Vec<&str> = want
         .iter()
         .filter(|(name, value)| &plan["output_changes"][name.as_str()]["after"] != *value)
         .map(|(name, _)| name.as_str())
         .collect();
-    assert!(differing.is_empty(), "outputs that differ from Terraform's: {differing:?}");
+    assert_eq!(differing, known, "outputs that differ from Terraform's");
 }
 
 #[test]

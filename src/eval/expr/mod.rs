@@ -42,7 +42,7 @@ impl Scope {
 
     /// Sets `root.key` (e.g. `var.region`, `aws_vpc.main`), creating `root` as an object.
     pub fn set_member(&mut self, root: &str, key: &str, value: Value) {
-        let entry = self.roots.entry(root.to_string()).or_insert_with(|| Value::Map(BTreeMap::new()));
+        let entry = self.roots.entry(root.to_string()).or_insert_with(|| Value::Map(Default::default()));
         if let Value::Map(m) = entry {
             m.insert(key.to_string(), value);
         }
@@ -50,9 +50,9 @@ impl Scope {
 
     /// Sets `root.a.b` (e.g. `data.aws_ami.web`).
     pub fn set_member2(&mut self, root: &str, a: &str, b: &str, value: Value) {
-        let entry = self.roots.entry(root.to_string()).or_insert_with(|| Value::Map(BTreeMap::new()));
+        let entry = self.roots.entry(root.to_string()).or_insert_with(|| Value::Map(Default::default()));
         if let Value::Map(m) = entry
-            && let Value::Map(inner) = m.entry(a.to_string()).or_insert_with(|| Value::Map(BTreeMap::new()))
+            && let Value::Map(inner) = m.entry(a.to_string()).or_insert_with(|| Value::Map(Default::default()))
         {
             inner.insert(b.to_string(), value);
         }
@@ -146,7 +146,7 @@ impl<'a> Evaluator<'a> {
                     }
                     out.insert(name, v);
                 }
-                Ok(Value::Map(out))
+                Ok(Value::Map(out.into()))
             }
             Expression::StringTemplate(t) => self.eval_template(t, expr),
             Expression::HeredocTemplate(h) => self.eval_template(&heredoc::prepare(h), expr),
@@ -271,7 +271,7 @@ impl<'a> Evaluator<'a> {
             if !l.is_wholly_known() || !r.is_wholly_known() {
                 return Ok(Value::Unknown);
             }
-            let equal = l == r
+            let equal = (l == r && l.same_kinds(&r))
                 || (l.to_template_string().is_some()
                     && l.to_template_string() == r.to_template_string()
                     && l.type_name() == r.type_name());
@@ -344,7 +344,7 @@ impl<'a> Evaluator<'a> {
         if unknown {
             return Ok(Value::Unknown);
         }
-        Ok(if f.key_expr.is_some() { Value::Map(map) } else { Value::List(list.into()) })
+        Ok(if f.key_expr.is_some() { Value::Map(map.into()) } else { Value::List(list.into()) })
     }
 
     fn for_element(

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::{int_arg, map_arg, seq_arg, string_arg};
-use crate::eval::Seq;
 use crate::eval::value::Value;
+use crate::eval::{Fields, Seq};
 
 pub(super) fn length(a: &[Value]) -> Result<Value, String> {
     let n = match &a[0] {
@@ -117,12 +117,21 @@ pub(super) fn reverse(a: &[Value]) -> Result<Value, String> {
     Ok(like(&a[0], seq_arg(&a[0], "the argument")?.iter().rev().cloned().collect()))
 }
 
+/// A map's keys or values are a list; an object's a tuple (cty's KeysFunc and ValuesFunc).
+fn seq_like_map(of: &Value, items: Vec<Value>) -> Value {
+    match of {
+        Value::Map(m) if m.is_map() => Value::List(Seq::list(items)),
+        _ => Value::List(items.into()),
+    }
+}
+
 pub(super) fn keys(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::List(map_arg(&a[0], "the argument")?.keys().map(|k| Value::from(k.as_str())).collect()))
+    let names = map_arg(&a[0], "the argument")?.keys().map(|k| Value::from(k.as_str())).collect();
+    Ok(seq_like_map(&a[0], names))
 }
 
 pub(super) fn values(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::List(map_arg(&a[0], "the argument")?.values().cloned().collect()))
+    Ok(seq_like_map(&a[0], map_arg(&a[0], "the argument")?.values().cloned().collect()))
 }
 
 pub(super) fn lookup(a: &[Value]) -> Result<Value, String> {
@@ -145,7 +154,13 @@ pub(super) fn merge(a: &[Value]) -> Result<Value, String> {
             out.insert(k.clone(), item.clone());
         }
     }
-    Ok(Value::Map(out))
+    // As cty's MergeFunc: arguments all of one type keep it (maps of one element type make a
+    // map); anything else makes an object.
+    let given: Vec<&Value> = a.iter().filter(|v| !v.is_null()).collect();
+    let first = given.first().map(|v| crate::eval::unify::type_of(v));
+    let one_map_type = matches!(first, Some(crate::eval::types::Type::Map(_)))
+        && given.iter().all(|v| Some(crate::eval::unify::type_of(v)) == first);
+    Ok(Value::Map(if one_map_type { Fields::map(out) } else { out.into() }))
 }
 
 pub(super) fn zipmap(a: &[Value]) -> Result<Value, String> {
@@ -161,7 +176,9 @@ pub(super) fn zipmap(a: &[Value]) -> Result<Value, String> {
         }
         out.insert(string_arg(k, "each key")?, v.clone());
     }
-    Ok(Value::Map(out))
+    // Values in a list (or set) make a map; in a tuple, an object (cty's ZipmapFunc).
+    let listed = matches!(&a[1], Value::List(v) if v.is_list()) || matches!(&a[1], Value::Set(_));
+    Ok(Value::Map(if listed { Fields::map(out) } else { out.into() }))
 }
 
 /// The first argument that is not null (nor an empty string, when the arguments unify to
@@ -207,9 +224,9 @@ pub(super) fn chunklist(a: &[Value]) -> Result<Value, String> {
     let items = seq_arg(&a[0], "the first argument")?;
     let size = int_arg(&a[1], "the chunk size")?;
     if size <= 0 {
-        return Ok(Value::List(vec![Value::List(items.to_vec().into())].into()));
+        return Ok(Value::List(vec![Value::List(Seq::list(items.to_vec()))].into()));
     }
-    Ok(Value::List(items.chunks(size as usize).map(|c| Value::List(c.to_vec().into())).collect()))
+    Ok(Value::List(items.chunks(size as usize).map(|c| Value::List(Seq::list(c.to_vec()))).collect()))
 }
 
 fn bools(a: &[Value]) -> Result<Vec<Option<bool>>, String> {

@@ -48,16 +48,23 @@ pub(crate) fn tobool(a: &[Value]) -> Result<Value, String> {
 }
 
 pub(crate) fn tolist(a: &[Value]) -> Result<Value, String> {
+    if a[0].is_null() {
+        return Ok(Value::Null);
+    }
     Ok(Value::List(crate::eval::Seq::list(crate::eval::types::unify(seq_arg(&a[0], "the argument")?)?)))
 }
 
 pub(crate) fn toset(a: &[Value]) -> Result<Value, String> {
+    if a[0].is_null() {
+        return Ok(Value::Null);
+    }
     Ok(Value::set(crate::eval::types::unify(seq_arg(&a[0], "the argument")?)?))
 }
 
 pub(crate) fn tomap(a: &[Value]) -> Result<Value, String> {
     match &a[0] {
-        Value::Map(_) => Ok(a[0].clone()),
+        Value::Null => Ok(Value::Null),
+        Value::Map(_) => convert(&a[0], &Type::Map(Box::new(Type::Any))),
         other => Err(format!("cannot convert a {} to a map", other.type_name())),
     }
 }

@@ -111,7 +111,7 @@ pub static FUNCTIONS: &[FnDef] = &[
     f("log", 2, 2, numeric::log),
     aware(f("lookup", 2, 3, collections::lookup)),
     f("lower", 1, 1, strings::lower),
-    f("matchkeys", 3, 3, sets::matchkeys),
+    list(f("matchkeys", 3, 3, sets::matchkeys)),
     variadic("max", 1, numeric::max),
     f("md5", 1, 1, hash::md5),
     aware(variadic("merge", 0, collections::merge)),

@@ -71,7 +71,7 @@ pub(super) fn setproduct(a: &[Value]) -> Result<Value, String> {
     }
     let rows: Vec<Value> =
         if inputs.is_empty() { Vec::new() } else { out.into_iter().map(|row| Value::List(row.into())).collect() };
-    Ok(if all_lists { Value::List(rows.into()) } else { Value::set(rows) })
+    Ok(if all_lists { Value::List(crate::eval::Seq::list(rows)) } else { Value::set(rows) })
 }
 
 pub(super) fn matchkeys(a: &[Value]) -> Result<Value, String> {
@@ -97,7 +97,8 @@ pub(super) fn transpose(a: &[Value]) -> Result<Value, String> {
             out.entry(name.to_string()).or_default().push(Value::from(key.as_str()));
         }
     }
-    Ok(Value::Map(out.into_iter().map(|(k, v)| (k, Value::List(v.into()))).collect()))
+    let lists = out.into_iter().map(|(k, v)| (k, Value::List(crate::eval::Seq::list(v)))).collect();
+    Ok(Value::Map(crate::eval::Fields::map(lists)))
 }
 
 #[cfg(test)]

@@ -179,7 +179,7 @@ fn captures_value(re: &regex::Regex, caps: &regex::Captures) -> Value {
             .flatten()
             .map(|n| (n.to_string(), caps.name(n).map_or(Value::Null, |m| m.as_str().into())))
             .collect();
-        return Value::Map(map);
+        return Value::Map(map.into());
     }
     Value::List((1..caps.len()).map(|i| caps.get(i).map_or(Value::Null, |m| m.as_str().into())).collect())
 }

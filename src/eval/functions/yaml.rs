@@ -241,7 +241,7 @@ fn node(p: &mut Parser<std::str::Chars>, event: Event, anchors: &mut BTreeMap<us
                 let e = next(p)?;
                 map.insert(key, node(p, e, anchors)?);
             }
-            (Value::Map(map), anchor)
+            (Value::Map(map.into()), anchor)
         }
         other => return Err(format!("unexpected YAML event {other:?}")),
     };

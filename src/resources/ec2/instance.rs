@@ -472,6 +472,7 @@ fn optional_args(s: &StepView) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::eval::Fields;
     use std::collections::BTreeMap;
 
     use aws_sdk_ec2::operation::monitor_instances::MonitorInstancesOutput;
@@ -504,7 +505,7 @@ mod tests {
         };
         let changed = ["monitoring".to_string()];
         for want in [true, false] {
-            let config = Value::Map(BTreeMap::from([("monitoring".to_string(), Value::Bool(want))]));
+            let config = Value::Map(Fields::from([("monitoring".to_string(), Value::Bool(want))]));
             update(&cx, &Args(&config), &live, &changed).await.unwrap();
         }
         assert_eq!((on.num_calls(), off.num_calls()), (1, 1), "one MonitorInstances, then one UnmonitorInstances");

@@ -91,13 +91,14 @@ pub fn owned_tags(args: &Args, stack: &str, address: &str) -> BTreeMap<String, S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::Fields;
 
     #[test]
     fn unknown_arguments_are_errors_not_guesses() {
-        let v = Value::Map(BTreeMap::from([
+        let v = Value::Map(Fields::from([
             ("a".to_string(), Value::Unknown),
             ("n".to_string(), Value::from(80.0)),
-            ("tags".to_string(), Value::Map(BTreeMap::from([("drplan:stack".to_string(), Value::from("x"))]))),
+            ("tags".to_string(), Value::Map(Fields::from([("drplan:stack".to_string(), Value::from("x"))]))),
         ]));
         let args = Args(&v);
         assert!(args.req("a").unwrap_err().message.contains("argument a is not known"));

@@ -317,7 +317,7 @@ pub fn prior(p: Option<&LiveObject>) -> Result<&LiveObject, StepError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use crate::eval::Fields;
 
     use super::*;
     use crate::eval::Value;
@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn a_generated_names_prefix_is_read_back() {
-        let none = Value::Map(BTreeMap::new());
+        let none = Value::Map(Default::default());
         let named = |prefix: &str| {
             let config = Value::Map([("name_prefix".to_string(), Value::from(prefix))].into());
             cx("prod").name_or_generated(&Args(&config), "aws_lb.web", ("name", "name_prefix"), "tf-lb-")
@@ -347,7 +347,7 @@ mod tests {
     #[test]
     fn an_unnamed_object_gets_a_name_derived_from_its_stack_and_address() {
         let config = |pairs: &[(&str, &str)]| {
-            Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect::<BTreeMap<_, _>>())
+            Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect::<Fields>())
         };
         let none = config(&[]);
         let name = cx("prod").name_or_generated(&Args(&none), "aws_lb.web", ("name", "name_prefix"), "tf-lb-");

@@ -117,7 +117,7 @@ pub fn value(ty: &str, stack: &str, inputs: &Inputs, seed: Option<&StackSeed>) -
             out.insert(name.to_string(), known.unwrap_or(Value::Unknown));
         }
     }
-    Value::Map(out)
+    Value::Map(out.into())
 }
 
 type Computed = BTreeMap<&'static str, Value>;

@@ -82,11 +82,11 @@ fn a_certificate_is_known_once_its_start_is_recorded_and_stays_the_same() {
     // Another argument: another certificate; early_renewal_hours alone is not one.
     let mut longer = config.as_map().unwrap().clone();
     longer.insert("validity_period_hours".into(), Value::from(72i64));
-    let (_, why) = evaluate("tls_self_signed_cert", &Value::Map(longer), &recorded, NOW);
+    let (_, why) = evaluate("tls_self_signed_cert", &Value::Map(longer.into()), &recorded, NOW);
     assert_eq!(why.as_deref(), Some("its arguments changed"));
     let mut earlier = config.as_map().unwrap().clone();
     earlier.insert("early_renewal_hours".into(), Value::from(1i64));
-    assert_eq!(evaluate("tls_self_signed_cert", &Value::Map(earlier), &recorded, NOW).1, None);
+    assert_eq!(evaluate("tls_self_signed_cert", &Value::Map(earlier.into()), &recorded, NOW).1, None);
 }
 
 #[test]

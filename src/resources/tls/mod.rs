@@ -63,7 +63,7 @@ pub fn value(stack: &str, address: &str, config: &Value, seed: Option<&StackSeed
         let v = derived.as_ref().and_then(|d| d.get(*name)).map_or(Value::Unknown, |s| Value::from(s.as_str()));
         out.insert(name.to_string(), v);
     }
-    Value::Map(out)
+    Value::Map(out.into())
 }
 
 type Encodings = BTreeMap<&'static str, String>;

@@ -317,7 +317,7 @@ fn by_hand(s: &StepView) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use crate::eval::Fields;
 
     use aws_sdk_rds::operation::restore_db_instance_to_point_in_time::{
         RestoreDBInstanceToPointInTimeError, RestoreDbInstanceToPointInTimeOutput,
@@ -348,7 +348,7 @@ mod tests {
             .then_output(|| RestoreDbInstanceToPointInTimeOutput::builder().build());
         let client = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&rule]);
         let s = |v: &str| Value::from(v);
-        let config = Value::Map(BTreeMap::from([
+        let config = Value::Map(Fields::from([
             ("identifier".into(), s("app-db")),
             ("instance_class".into(), s("db.r6g.large")),
             ("db_subnet_group_name".into(), s("app-db-subnets")),
@@ -356,7 +356,7 @@ mod tests {
             (
                 "restore_to_point_in_time".into(),
                 Value::List(
-                    vec![Value::Map(BTreeMap::from([
+                    vec![Value::Map(Fields::from([
                         ("source_db_instance_automated_backups_arn".into(), s(arn)),
                         ("use_latest_restorable_time".into(), Value::Bool(true)),
                         ("restore_time".into(), Value::Null),
