@@ -14,7 +14,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use super::{Runner, StepSpec};
+use super::{JournalEvent, Runner, StepSpec};
 use crate::cloud::Provider;
 use crate::eval::Value;
 use crate::live::{ADDRESS_TAG, Inventory, LiveObject, STACK_TAG};
@@ -69,6 +69,9 @@ pub struct Executor<P: Provider, R: Resolve> {
     /// Served addresses whose configured ids were all free just before this run created them:
     /// an untagged object found there after a lost answer is that create's.
     proven_free: Mutex<BTreeSet<String>>,
+    /// Served objects this run created: `(type, address, ARN)`, checked for duplicates after
+    /// the run ([`Executor::remove_duplicates`]).
+    served_creates: Mutex<Vec<(String, String, String)>>,
 }
 
 impl<P: Provider, R: Resolve> Executor<P, R> {
@@ -85,6 +88,7 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
             account: plan.account_id.clone(),
             unconfirmed: Mutex::new(BTreeSet::new()),
             proven_free: Mutex::new(BTreeSet::new()),
+            served_creates: Mutex::new(Vec::new()),
         }
     }
 
@@ -295,10 +299,48 @@ impl<P: Provider, R: Resolve> Executor<P, R> {
         self.provider_of(address).apply(ty, request).await?;
         // A type served through the provider hands back the object it made or changed.
         if let Some(object) = created.object() {
+            if prior.is_none()
+                && let Some(arn) = object.attr_str("arn")
+            {
+                let made = (ty.to_string(), address.to_string(), arn.to_string());
+                self.served_creates.lock().unwrap_or_else(|e| e.into_inner()).push(made);
+            }
             let gone: Vec<&str> = prior.map(|p| p.id.as_str()).into_iter().collect();
             self.merge(ty, address, &[ty], &Narrow::Address(address.to_string()), vec![object], &gone);
         }
         Ok(created.get())
+    }
+
+    /// After the run: the objects a served create's retry inside the provider made besides
+    /// the one it handed back (KMS's `CreateKey` has no client token), found by one listing
+    /// of the stack's tags and proven by their tags, are deleted, each noted in the journal.
+    /// The plan proved no object of these addresses existed before the run, so every other
+    /// object carrying one of them was made by this run.
+    pub async fn remove_duplicates<J: super::Journal>(&self, journal: &J) {
+        let made = std::mem::take(&mut *self.served_creates.lock().unwrap_or_else(|e| e.into_inner()));
+        if made.is_empty() {
+            return;
+        }
+        let tagged = match retry_transient(4, |e: &StepError| e.retryable, || self.provider.tagged()).await {
+            Ok(tagged) => tagged,
+            Err(e) => {
+                let message = format!("the stack's tags could not be listed to look for duplicates: {}", e.message);
+                journal.record(&JournalEvent::Note { address: made[0].1.clone(), message });
+                return;
+            }
+        };
+        for (ty, address, arn) in &made {
+            for duplicate in self.provider.served_duplicates(ty, address, arn, &self.stack, &tagged).await {
+                let message = match self.delete(ty, address, &duplicate).await {
+                    Ok(()) => format!("deleted {}, a duplicate the provider's retry of its create made", duplicate.id),
+                    Err(e) => format!(
+                        "{} is a duplicate the provider's retry of its create made, and deleting it failed: {}",
+                        duplicate.id, e.message
+                    ),
+                };
+                journal.record(&JournalEvent::Note { address: address.clone(), message });
+            }
+        }
     }
 
     /// Deletes `live` and drops it from the inventory (it is gone; nothing to re-read).

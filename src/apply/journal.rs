@@ -18,6 +18,9 @@ pub enum JournalEvent {
         action: StepAction,
         attempt: u32,
         at_ms: u64,
+        /// Why the previous attempt is tried again (its transient error), from the second on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<String>,
     },
     End {
         address: String,
@@ -29,6 +32,8 @@ pub enum JournalEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
+    /// Something done for an address outside its step (a duplicate deleted after the run).
+    Note { address: String, message: String },
 }
 
 /// Where journal events go.

@@ -251,6 +251,7 @@ async fn attempt<R: Runner, J: Journal>(
 ) -> Finished {
     let t0 = Instant::now();
     let mut attempt = 0;
+    let mut retry_after = None;
     loop {
         attempt += 1;
         journal.record(&JournalEvent::Start {
@@ -258,9 +259,11 @@ async fn attempt<R: Runner, J: Journal>(
             action: step.action,
             attempt,
             at_ms: started.elapsed().as_millis() as u64,
+            retry_after: retry_after.take(),
         });
         match runner.run(&step).await {
             Err(e) if e.retryable && attempt < opts.max_attempts => {
+                retry_after = Some(e.message);
                 tokio::time::sleep(backoff(&opts, index, attempt)).await;
             }
             result => return Finished { index, result, attempts: attempt, duration: t0.elapsed() },

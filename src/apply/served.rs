@@ -80,6 +80,20 @@ impl<P: Provider> Provider for WithHost<P> {
         })
     }
 
+    fn served_duplicates<'a>(
+        &'a self,
+        ty: &'a str,
+        address: &'a str,
+        kept: &'a str,
+        stack: &'a str,
+        tagged: &'a [crate::cloud::Tagged],
+    ) -> BoxFuture<'a, Vec<LiveObject>> {
+        Box::pin(async move {
+            let Some(host) = self.host.as_ref().filter(|_| self.served(ty).is_some()) else { return Vec::new() };
+            crate::provider::discover::duplicates(host, ty, address, kept, stack, &self.region, tagged).await
+        })
+    }
+
     fn stack_seed(&self) -> BoxFuture<'_, Result<crate::live::seed::StackSeed, StepError>> {
         self.inner.stack_seed()
     }

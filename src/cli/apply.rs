@@ -69,6 +69,9 @@ impl Journal for Progress {
                 }
                 let _ = live.bars.println(line);
             }
+            JournalEvent::Note { .. } => {
+                let _ = live.bars.println(line);
+            }
         }
     }
 }

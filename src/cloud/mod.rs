@@ -365,6 +365,21 @@ pub trait Provider: Send + Sync + 'static {
     ) -> crate::resources::BoxFuture<'a, Result<bool, crate::resources::StepError>> {
         Box::pin(async { Ok(false) })
     }
+
+    /// Objects of a served type, other than the one whose ARN is `kept`, that the tagging
+    /// listing `tagged` names as `address`'s in `stack`, read and proven by their tags: what
+    /// the provider's own retry of a create made besides the object it handed back. Empty for
+    /// native types (their creates are idempotent by token or found before a retry).
+    fn served_duplicates<'a>(
+        &'a self,
+        _ty: &'a str,
+        _address: &'a str,
+        _kept: &'a str,
+        _stack: &'a str,
+        _tagged: &'a [Tagged],
+    ) -> crate::resources::BoxFuture<'a, Vec<crate::live::LiveObject>> {
+        Box::pin(async { Vec::new() })
+    }
 }
 
 impl<P: Provider> Provider for std::sync::Arc<P> {
@@ -416,5 +431,16 @@ impl<P: Provider> Provider for std::sync::Arc<P> {
         want: &'a crate::resources::Wanted,
     ) -> crate::resources::BoxFuture<'a, Result<bool, crate::resources::StepError>> {
         self.as_ref().served_ids_free(want)
+    }
+
+    fn served_duplicates<'a>(
+        &'a self,
+        ty: &'a str,
+        address: &'a str,
+        kept: &'a str,
+        stack: &'a str,
+        tagged: &'a [Tagged],
+    ) -> crate::resources::BoxFuture<'a, Vec<crate::live::LiveObject>> {
+        self.as_ref().served_duplicates(ty, address, kept, stack, tagged)
     }
 }

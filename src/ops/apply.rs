@@ -337,7 +337,8 @@ where
             executor = executor.with_region(region, provider);
         }
         let executor = Arc::new(executor);
-        let report = apply::run(&steps, executor.clone(), journal, &opts.schedule).await;
+        let report = apply::run(&steps, executor.clone(), journal.clone(), &opts.schedule).await;
+        executor.remove_duplicates(journal.as_ref()).await;
         // Outputs are worth a re-read only when the run completed (and not for a destroy).
         let outputs = if report.succeeded() && !plan.destroy { executor.outputs() } else { Vec::new() };
         Ok(Executed { report, outputs })

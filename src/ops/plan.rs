@@ -131,7 +131,8 @@ fn plan_once(
         .with_replaced(pass.replaced.clone())
         .with_deferred(pass.deferred.clone(), pass.first)
         .replaying();
-    let config = evaluate_with(parsed, &view, host.map(|h| h.plugin()))?;
+    let plugin = host.map(|h| h.plugin());
+    let config = evaluate_with(parsed, &view, plugin.as_deref())?;
     let build_opts = BuildOptions {
         workspace: &opts.load.workspace,
         phase: opts.load.phase.unwrap_or_default(),

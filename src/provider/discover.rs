@@ -286,6 +286,45 @@ pub async fn find_after_write(
     }
 }
 
+/// The objects other than `kept` (an ARN) that the tagging listing `tagged` names as
+/// `address`'s in `stack`, each read back and proven by its ownership tags: what a create
+/// retried inside the provider (its first answer lost; KMS's `CreateKey` has no client token)
+/// made besides the object the provider handed back. One that cannot be read is left out: it
+/// is never deleted unproven.
+pub async fn duplicates(
+    host: &Arc<Host>,
+    ty: &str,
+    address: &str,
+    kept: &str,
+    stack: &str,
+    region: &str,
+    tagged: &[Tagged],
+) -> Vec<LiveObject> {
+    let mut out = Vec::new();
+    let others = tagged.iter().filter(|t| {
+        t.arn != kept
+            && t.tags.get(STACK_TAG).map(String::as_str) == Some(stack)
+            && t.tags.get(ADDRESS_TAG).map(String::as_str) == Some(address)
+    });
+    for t in others {
+        let lookup = Lookup {
+            ty: ty.to_string(),
+            address: address.to_string(),
+            ids: arn_ids(&t.arn),
+            arn: Some(t.arn.clone()),
+            config: Value::Null,
+            claim_untagged: false,
+        };
+        if let Ok(Outcome::Found(object)) = tokio::time::timeout(LOOKUP_LIMIT, find(host, &lookup, stack, region)).await
+            && object.attr_str("arn") != Some(kept)
+            && object.tags.get(ADDRESS_TAG).map(String::as_str) == Some(address)
+        {
+            out.push(object);
+        }
+    }
+    out
+}
+
 /// Whether every one of `ids` (at least one) is read as "no such object" by importing it: what
 /// a served create may claim after its answer is lost ([`Wanted::claim_untagged`]). Anything
 /// else (an object, an error, no answer in time) is `false`.

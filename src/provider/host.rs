@@ -15,7 +15,8 @@ pub use super::configure::Settings;
 use super::configure::provider_config;
 use super::schema::Block;
 pub use super::state::{live_object, native_prior, object_state, prior_from_state, prior_state, restore_sensitive};
-use super::{CALL_LIMIT, HostError, Hosted, Plugin, START_LIMIT, codec, proposed, wire};
+use super::supervised::{StartSpec, Supervised};
+use super::{CALL_LIMIT, HostError, Hosted, Plugin, codec, proposed, wire};
 use crate::config::Mode;
 use crate::eval::Value;
 
@@ -24,7 +25,7 @@ pub(super) const NOWHERE: &str = "http://127.0.0.1:9";
 
 /// A running, configured provider and the schemas of the types it serves for this command.
 pub struct Host {
-    plugin: Plugin,
+    process: Supervised,
     blocks: BTreeMap<(Mode, String), Block>,
     /// Each managed type's schema version.
     versions: BTreeMap<String, i64>,
@@ -90,19 +91,17 @@ impl Host {
             (false, Some(url)) => vec![("AWS_ENDPOINT_URL", url.as_str())],
             (false, None) => Vec::new(),
         };
-        let plugin = Plugin::start_with(&located.binary, START_LIMIT, &env)?;
         let provider = hosted.provider_block().cloned().unwrap_or_default();
         let config = codec::encode_block(&provider_config(settings), &provider);
-        let request = wire::ConfigureRequest {
+        let configure = wire::ConfigureRequest {
             terraform_version: env!("CARGO_PKG_VERSION").into(),
             config: Some(dynamic(config)),
             client_capabilities: Some(capabilities()),
         };
-        let response: wire::ConfigureResponse =
-            plugin.call("Configure", wire::method::CONFIGURE, request, CALL_LIMIT)?;
-        errors(&response.diagnostics).map_err(HostError::Diagnostics)?;
+        let env = env.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let process = Supervised::start(StartSpec { binary: located.binary.clone(), env, configure })?;
         Ok(Host {
-            plugin,
+            process,
             blocks: hosted.blocks().clone(),
             versions: hosted.versions().clone(),
             version: located.version.clone(),
@@ -124,18 +123,18 @@ impl Host {
         Req: prost::Message + Send + Sync + 'static,
         Resp: prost::Message + Default + Send + Sync + 'static,
     {
-        self.plugin.call_async(name, path, request, limit).await.map_err(|e| e.to_string())
+        self.process.call(name, path, request, limit).await
     }
 
     /// The provider process, for calls a configured provider answers as well as an unconfigured
     /// one (validations).
-    pub fn plugin(&self) -> &Plugin {
-        &self.plugin
+    pub fn plugin(&self) -> std::sync::Arc<Plugin> {
+        self.process.plugin()
     }
 
     /// Runs `f` to completion on the provider's runtime (from outside any runtime).
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.plugin.block_on(f)
+        self.process.plugin().block_on(f)
     }
 
     /// The schema version of a managed type this command loaded.
@@ -179,13 +178,13 @@ impl Host {
         let requests: Vec<Result<wire::PlanResourceChangeRequest, String>> =
             items.iter().map(|item| self.plan_request(item)).collect();
         let sendable: Vec<wire::PlanResourceChangeRequest> = requests.iter().filter_map(|r| r.clone().ok()).collect();
-        let mut answers = self
-            .plugin
+        let plugin = self.process.plugin();
+        let mut answers = plugin
             .call_many::<_, wire::PlanResourceChangeResponse>(
                 "PlanResourceChange",
                 wire::method::PLAN_RESOURCE_CHANGE,
                 sendable,
-                CALL_LIMIT,
+                self.process.limit(CALL_LIMIT),
             )
             .into_iter();
         let mut out: Vec<Result<PlannedState, String>> = Vec::with_capacity(items.len());
@@ -208,7 +207,7 @@ impl Host {
         // One error for a crash, at the first block it left unplanned, instead of one per block.
         if let Some((at, why)) = crashed {
             self.crashed.store(true, std::sync::atomic::Ordering::SeqCst);
-            let why = format!("{why}{}", self.plugin.last_words());
+            let why = format!("{why}{}", plugin.last_words());
             let others = match after_crash {
                 0 => String::new(),
                 n => format!(" (and {n} other resources of this plan, left unplanned)"),
@@ -446,7 +445,7 @@ fn decode_state(value: Option<wire::DynamicValue>, block: &Block) -> Result<Valu
 }
 
 /// The error diagnostics as one message, or the warnings.
-fn errors(diagnostics: &[wire::Diagnostic]) -> Result<Vec<String>, String> {
+pub(super) fn errors(diagnostics: &[wire::Diagnostic]) -> Result<Vec<String>, String> {
     let text = |d: &wire::Diagnostic| {
         let at = d.attribute.as_ref().map(wire::AttributePath::text).filter(|p| !p.is_empty());
         let detail = Some(d.detail.trim()).filter(|t| !t.is_empty() && *t != d.summary.trim());

@@ -20,6 +20,7 @@ pub mod recorded;
 pub mod regional;
 pub mod schema;
 pub mod state;
+mod supervised;
 pub mod wire;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ pub use hosted::Hosted;
 pub use locate::{Env, Located, NotFound};
 pub use plugin::{Plugin, PluginError};
 pub use schema::ProviderSchema;
+pub use supervised::{RESTARTED, TIMEOUT_VAR};
 
 /// How long the provider may take to start, and to answer one call.
 pub const START_LIMIT: Duration = Duration::from_secs(60);
@@ -130,6 +132,7 @@ pub fn transient(message: &str) -> bool {
         "EOF",
         "i/o timeout",
         "timeout",
+        RESTARTED,
     ];
     markers.iter().copied().chain(crate::resources::sdk::RETRYABLE_CODES.iter().copied()).any(|m| message.contains(m))
 }

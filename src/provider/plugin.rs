@@ -52,7 +52,8 @@ fn tail(stderr: &str) -> String {
 
 /// A running provider process and a gRPC channel to it.
 pub struct Plugin {
-    child: Child,
+    /// Behind a lock so a hung provider can be killed while calls to it are still waiting.
+    child: Mutex<Child>,
     /// Always `Some` until dropped (then shut down without blocking, which is allowed even
     /// from inside another runtime).
     runtime: Option<tokio::runtime::Runtime>,
@@ -112,7 +113,16 @@ impl Plugin {
             Ok(Err(e)) => return Err(handshake_err(format!("cannot connect to its socket: {e}"), &stderr)),
             Err(_) => return Err(PluginError::Timeout { method: "connect", limit }),
         };
-        Ok(Plugin { child, runtime: Some(runtime), channel, stderr })
+        Ok(Plugin { child: Mutex::new(child), runtime: Some(runtime), channel, stderr })
+    }
+
+    /// Ends the process at once (a provider that stopped answering): calls still waiting on it
+    /// fail as a lost connection.
+    pub fn kill(&self) {
+        if let Ok(mut child) = self.child.lock() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     /// `GetSchema`: every resource type's and data source's schema.
@@ -292,8 +302,7 @@ impl Drop for Plugin {
                 Duration::from_secs(2),
             );
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();
         }
@@ -359,7 +368,8 @@ fn first_line(stdout: Option<impl Read + Send + 'static>, limit: Duration) -> Re
     }
 }
 
-/// Drains `stderr` in the background, keeping its last [`STDERR_TAIL`] bytes, and copying
+/// Drains `stderr` in the background, keeping the last [`STDERR_TAIL`] bytes of its plain-text
+/// lines (a panic; never the structured log, which holds request bodies), and copying
 /// every line to the file `DRPLAN_PROVIDER_LOG` names, if any (with `TF_LOG=debug`, the
 /// provider's own log).
 fn keep_tail(stderr: Option<impl Read + Send + 'static>, into: Arc<Mutex<String>>) {
@@ -375,6 +385,12 @@ fn keep_tail(stderr: Option<impl Read + Send + 'static>, into: Arc<Mutex<String>
             if let Some(log) = log.as_mut() {
                 use std::io::Write;
                 let _ = writeln!(log, "{line}");
+            }
+            // Structured log lines (hclog's JSON, `{"@level":...}`) record requests, bodies
+            // included, so they could carry secrets; what explains a crash is plain text.
+            // The greeting (`Starting github.com/hashicorp/terraform-provider-aws@...`) neither.
+            if line.starts_with("{\"@") || line.starts_with("Starting github.com/") {
+                continue;
             }
             let Ok(mut buf) = into.lock() else { break };
             if line.starts_with("panic: ") && !panicked {

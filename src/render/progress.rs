@@ -44,6 +44,10 @@ pub fn elapsed(d: Duration) -> String {
 /// The progress line for one journal event.
 pub fn event_line(event: &JournalEvent) -> String {
     match event {
+        JournalEvent::Start { address, action, attempt, retry_after: Some(why), .. } if *attempt > 1 => {
+            let why: Vec<&str> = why.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            format!("{address}: {} (attempt {attempt}, after: {})", doing(*action), why.join(" "))
+        }
         JournalEvent::Start { address, action, attempt, .. } if *attempt > 1 => {
             format!("{address}: {} (attempt {attempt})", doing(*action))
         }
@@ -65,6 +69,7 @@ pub fn event_line(event: &JournalEvent) -> String {
                 Status::Cancelled => format!("{address}: not started (cancelled)"),
             }
         }
+        JournalEvent::Note { address, message } => format!("{address}: {message}"),
     }
 }
 
@@ -178,9 +183,20 @@ mod tests {
                 address: "x".into(),
                 action: crate::resources::StepAction::Delete,
                 attempt: 2,
-                at_ms: 0
+                at_ms: 0,
+                retry_after: None,
             }),
             "x: Destroying... (attempt 2)"
+        );
+        assert_eq!(
+            event_line(&JournalEvent::Start {
+                address: "x".into(),
+                action: crate::resources::StepAction::Create,
+                attempt: 2,
+                at_ms: 0,
+                retry_after: Some("Throttling: Rate exceeded".into()),
+            }),
+            "x: Creating... (attempt 2, after: Throttling: Rate exceeded)"
         );
     }
 }

@@ -345,7 +345,7 @@ fn converges_under_faults(faults: Faults, max_runs: usize) {
     assert_ok(last, &format!("apply under faults ({} runs; failures: {failures:#?})", runs.len()));
     eprintln!("faults: converged after {} apply run(s); {} calls seen", runs.len(), proxy.calls().len());
     let all: String = runs.iter().map(|r| r.stdout.as_str()).collect();
-    assert!(all.contains("(attempt 2)"), "faults were retried: {all}");
+    assert!(all.contains("(attempt 2, after: "), "faults were retried, each with its reason: {all}");
     assert_no_changes(&s, &moto);
     let r = s.drplan(&proxy.endpoint, &["destroy"]);
     let r = if r.code == 0 { r } else { s.drplan(&proxy.endpoint, &["destroy"]) };

@@ -29,6 +29,10 @@ pub struct Faults {
     /// `PUT /bucket`) is forwarded and its connection closed unanswered: one lost answer,
     /// exactly where a test wants it.
     pub drop_first_answer_of: Vec<String>,
+    /// The first call of this action (as [`Call::action`] names it) is forwarded, then the
+    /// process that sent it (the provider) gets this signal (`KILL`: it dies mid-call; `STOP`:
+    /// it hangs) and the connection is closed unanswered.
+    pub signal_sender_of: Option<(String, &'static str)>,
     /// Hold each readiness state (instance running, DB available, LB active, NAT available)
     /// at its in-progress value for this many polls per object kind.
     pub hold_polls: usize,
@@ -84,12 +88,17 @@ pub struct Proxy {
     pub endpoint: String,
     pub calls: Arc<Mutex<Vec<Call>>>,
     stop: Arc<AtomicBool>,
+    shared: Arc<Shared>,
 }
 
 impl Drop for Proxy {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         let _ = TcpStream::connect(self.endpoint.trim_start_matches("http://"));
+        // A stopped process is not left behind stopped.
+        for pid in self.signalled() {
+            let _ = std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        }
     }
 }
 
@@ -102,6 +111,8 @@ struct Shared {
     held: Mutex<HashMap<&'static str, usize>>,
     /// Actions of `drop_first_answer_of` whose answer was dropped already.
     dropped_once: Mutex<std::collections::HashSet<String>>,
+    /// Processes `signal_sender_of` signalled.
+    signalled: Mutex<Vec<u32>>,
 }
 
 impl Proxy {
@@ -118,7 +129,9 @@ impl Proxy {
             reads: AtomicUsize::new(0),
             held: Mutex::new(HashMap::new()),
             dropped_once: Mutex::new(Default::default()),
+            signalled: Mutex::new(Vec::new()),
         });
+        let shared_view = shared.clone();
         let stop2 = stop.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming() {
@@ -132,12 +145,38 @@ impl Proxy {
                 });
             }
         });
-        Proxy { endpoint, calls, stop }
+        Proxy { endpoint, calls, stop, shared: shared_view }
     }
 
     pub fn calls(&self) -> Vec<Call> {
         self.calls.lock().unwrap().clone()
     }
+
+    /// The processes `signal_sender_of` signalled (none when its call never came).
+    pub fn signalled(&self) -> Vec<u32> {
+        self.shared.signalled.lock().unwrap().clone()
+    }
+}
+
+/// The process holding the loopback TCP connection whose local port is `port`, from
+/// `/proc/net/tcp` (the socket's inode) and `/proc/*/fd` (who holds it).
+fn process_with_local_port(port: u16) -> Option<u32> {
+    let table =
+        std::fs::read_to_string("/proc/net/tcp").ok()? + &std::fs::read_to_string("/proc/net/tcp6").unwrap_or_default();
+    let suffix = format!(":{port:04X}");
+    let inode = table.lines().skip(1).find_map(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        (cols.get(1)?.ends_with(&suffix)).then(|| cols.get(9).map(|s| s.to_string()))?
+    })?;
+    let wanted = format!("socket:[{inode}]");
+    for proc_dir in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = proc_dir.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(fds) = std::fs::read_dir(proc_dir.path().join("fd")) else { continue };
+        if fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l.to_string_lossy() == wanted)) {
+            return Some(pid);
+        }
+    }
+    None
 }
 
 struct Request {
@@ -285,6 +324,18 @@ fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
         let dropped_read = f.hits(nth_read, f.drop_read_every, 0);
         let dropped_once = f.drop_first_answer_of.contains(&call.action)
             && shared.dropped_once.lock().unwrap().insert(call.action.clone());
+        if let Some((action, signal)) = &f.signal_sender_of
+            && *action == call.action
+            && shared.dropped_once.lock().unwrap().insert(format!("signal {action}"))
+        {
+            let sender = writer.peer_addr().ok().and_then(|a| process_with_local_port(a.port()));
+            if let Some(pid) = sender {
+                let _ = std::process::Command::new("kill").args([format!("-{signal}"), pid.to_string()]).status();
+                shared.signalled.lock().unwrap().push(pid);
+            }
+            let _ = writer.shutdown(std::net::Shutdown::Both);
+            return Ok(());
+        }
         if dropped_write || dropped_read || dropped_once {
             // Closing both halves: the client sees the connection end before any answer.
             let _ = writer.shutdown(std::net::Shutdown::Both);

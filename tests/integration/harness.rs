@@ -356,8 +356,14 @@ impl InstalledProvider {
 
     /// [`InstalledProvider::drplan_moto`] through `endpoint` (a fault proxy in front of moto).
     pub fn drplan_through(&self, moto: &Moto, endpoint: &str, args: &[&str]) -> Run {
+        self.drplan_through_with(moto, endpoint, args, &[])
+    }
+
+    /// [`InstalledProvider::drplan_through`] with more environment variables.
+    pub fn drplan_through_with(&self, moto: &Moto, endpoint: &str, args: &[&str], extra: &[(&str, &str)]) -> Run {
         let (binary, cache) = (self.binary.display().to_string(), self.cache_dir().display().to_string());
         let mut env = moto.env();
+        env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
         env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
         env.push(("AWS_ENDPOINT_URL", endpoint.to_string()));
         env.push(("DRPLAN_PROVIDER_AWS", binary));
