@@ -55,14 +55,15 @@ fn main() {
         };
         let mut created = 0;
         for c in &planned.plan.resource_changes {
+            let ch = c.change.parsed();
             if c.change.actions == [Action::Update] {
                 // Apply known planned values onto the existing object.
                 let Some(id) = &c.drplan.live_id else { continue };
                 let Some(obj) = snap.objects.iter_mut().find(|o| &o.id == id) else { continue };
                 let mut changed = false;
                 for a in &c.drplan.attributes {
-                    let Some(v) = c.change.after.get(&a.name) else { continue };
-                    let unknown = c.change.after_unknown.get(&a.name).is_some_and(has_unknown);
+                    let Some(v) = ch.after.get(&a.name) else { continue };
+                    let unknown = ch.after_unknown.get(&a.name).is_some_and(has_unknown);
                     if v.is_null() || (unknown && !v.is_array()) || a.name == "tags" {
                         continue;
                     }
@@ -78,12 +79,11 @@ fn main() {
             if c.change.actions != [Action::Create] {
                 continue;
             }
-            let after = c.change.after.as_object().cloned().unwrap_or_default();
+            let after = ch.after.as_object().cloned().unwrap_or_default();
             // Top-level values must be known; unknowns inside nested blocks are often computed
             // attributes AWS fills in, and a later round's update settles the rest.
             let ready = c.drplan.shown.iter().all(|k| {
-                c.change.after.get(k).is_some_and(Json::is_array)
-                    || c.change.after_unknown.get(k).is_none_or(|u| !has_unknown(u))
+                ch.after.get(k).is_some_and(Json::is_array) || ch.after_unknown.get(k).is_none_or(|u| !has_unknown(u))
             });
             if !ready {
                 continue;
@@ -95,7 +95,7 @@ fn main() {
                 &account,
                 &planned.plan.stack,
                 &after,
-                &c.change.after_unknown,
+                &ch.after_unknown,
             ));
             created += 1;
         }

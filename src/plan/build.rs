@@ -138,7 +138,7 @@ pub fn build<'i>(
         targets: opts.targets.to_vec(),
         variables: super::terraform::variables(&exp.root_variables),
         resource_drift: super::terraform::resource_drift(&changes, &p.drift),
-        configuration: opts.configuration,
+        configuration: super::Doc::new(&opts.configuration),
         relevant_attributes,
         checks: super::terraform::checks(exp.checks.iter().map(|c| c.name.as_str())),
         timestamp: inv.snapshot.captured_at.clone(),

@@ -50,11 +50,11 @@ pub(super) fn fresh(inst: &Instance, region: &str, action: Action, why: Option<S
     let (after, after_unknown, after_sensitive) = json::object(&shown, &inst.sensitive_attrs);
     let change = Change {
         actions: vec![action],
-        before: serde_json::Value::Null,
-        after,
-        after_unknown,
+        before: Doc::default(),
+        after: after.into(),
+        after_unknown: after_unknown.into(),
         before_sensitive: false.into(),
-        after_sensitive,
+        after_sensitive: after_sensitive.into(),
         replace_paths: Vec::new(),
     };
     let mut c = base(inst, region, change);
@@ -82,10 +82,18 @@ pub(super) fn update(inst: &Instance, region: &str, live: &LiveObject, decision:
     let mut c = base(
         inst,
         region,
-        Change { actions, before: before_json, after, after_unknown, before_sensitive, after_sensitive, replace_paths },
+        Change {
+            actions,
+            before: Doc::new(&before_json),
+            after: Doc::new(&after),
+            after_unknown: after_unknown.into(),
+            before_sensitive: before_sensitive.into(),
+            after_sensitive: after_sensitive.into(),
+            replace_paths,
+        },
     );
     c.drplan.live_id = Some(live.id.clone());
-    c.drplan.attributes = super::shown_tags::changed_attributes(inst, diffs, &c.change.before, &c.change.after);
+    c.drplan.attributes = super::shown_tags::changed_attributes(inst, diffs, &before_json, &after);
     if replace {
         c.action_reason = Some("replace_because_cannot_update".into());
         c.drplan.reasons =
@@ -109,11 +117,11 @@ pub(super) fn unchanged(
     let (value, _, mask) = json::object(&as_terraform_shows(inst, before.clone()), sensitive);
     let change = Change {
         actions: vec![Action::NoOp],
-        before: value.clone(),
-        after: value,
-        after_unknown: serde_json::json!({}),
-        before_sensitive: mask.clone(),
-        after_sensitive: mask,
+        before: value.clone().into(),
+        after: value.into(),
+        after_unknown: serde_json::json!({}).into(),
+        before_sensitive: mask.clone().into(),
+        after_sensitive: mask.into(),
         replace_paths: Vec::new(),
     };
     let mut c = base(inst, region, change);
@@ -131,7 +139,7 @@ pub(super) fn with_schema_secrets(ty: &str, sensitive: &BTreeSet<String>) -> BTr
 }
 
 /// A live object's attributes as a plan records them (`before`), sensitive ones masked.
-pub fn recorded(obj: &LiveObject) -> serde_json::Value {
+pub fn recorded(obj: &LiveObject) -> Doc {
     delete(obj, "", &BTreeSet::new()).change.before
 }
 
@@ -152,10 +160,10 @@ pub(super) fn delete(obj: &LiveObject, addr: &str, sensitive: &BTreeSet<String>)
         provider_name: PROVIDER_NAME.into(),
         change: Change {
             actions: vec![Action::Delete],
-            before,
-            after: serde_json::Value::Null,
+            before: before.into(),
+            after: Doc::default(),
             after_unknown: false.into(),
-            before_sensitive,
+            before_sensitive: before_sensitive.into(),
             after_sensitive: false.into(),
             replace_paths: Vec::new(),
         },

@@ -48,7 +48,7 @@ struct Document<'p> {
     output_changes: &'p BTreeMap<String, OutputChange>,
     #[serde(skip_serializing_if = "Option::is_none")]
     prior_state: Option<PriorState<'p>>,
-    configuration: &'p serde_json::Value,
+    configuration: &'p super::Doc,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     relevant_attributes: &'p [terraform::RelevantAttribute],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]

@@ -17,6 +17,7 @@ pub mod counterpart;
 pub mod decide;
 pub mod deferred;
 pub mod diff;
+mod doc;
 mod document;
 pub mod gates;
 mod json;
@@ -27,6 +28,8 @@ mod shown_tags;
 pub mod terraform;
 pub mod unmanaged;
 pub mod view;
+
+pub use doc::Doc;
 
 use std::collections::BTreeMap;
 
@@ -101,7 +104,7 @@ pub struct Plan {
     pub output_changes: BTreeMap<String, OutputChange>,
     /// The configuration, as Terraform's JSON plan describes it ([`crate::config::describe`]).
     #[serde(default)]
-    pub configuration: serde_json::Value,
+    pub configuration: Doc,
     #[serde(default)]
     pub relevant_attributes: Vec<terraform::RelevantAttribute>,
     /// The configuration's `check` blocks as Terraform lists checkable objects: their status is
@@ -190,13 +193,37 @@ impl ResourceChange {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub actions: Vec<Action>,
+    /// Held as text ([`Doc`]): a plan keeps one of each per change.
+    pub before: Doc,
+    pub after: Doc,
+    pub after_unknown: Doc,
+    pub before_sensitive: Doc,
+    pub after_sensitive: Doc,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace_paths: Vec<Vec<String>>,
+}
+
+impl Change {
+    /// The change's values parsed, for readers that look into them (renderers).
+    pub fn parsed(&self) -> ChangeValues {
+        ChangeValues {
+            before: self.before.value(),
+            after: self.after.value(),
+            after_unknown: self.after_unknown.value(),
+            before_sensitive: self.before_sensitive.value(),
+            after_sensitive: self.after_sensitive.value(),
+        }
+    }
+}
+
+/// A [`Change`]'s values, parsed ([`Change::parsed`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChangeValues {
     pub before: serde_json::Value,
     pub after: serde_json::Value,
     pub after_unknown: serde_json::Value,
     pub before_sensitive: serde_json::Value,
     pub after_sensitive: serde_json::Value,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub replace_paths: Vec<Vec<String>>,
 }
 
 /// drplan's own detail about a change, read by the human and Markdown renderers.

@@ -74,9 +74,9 @@ pub(super) fn fill(
                     None => shown,
                 };
                 let (after, after_unknown, after_sensitive) = json::object(&shown, &sensitive);
-                c.change.after = after;
-                c.change.after_unknown = after_unknown;
-                c.change.after_sensitive = after_sensitive;
+                c.change.after = after.into();
+                c.change.after_unknown = after_unknown.into();
+                c.change.after_sensitive = after_sensitive.into();
             }
             Err(why) if why == crate::provider::host::NOT_PLANNED_AFTER_CRASH => {}
             Err(why) => diags.push(

@@ -173,7 +173,15 @@ fn change(
     let mut c = base(
         w.inst,
         &w.region,
-        Change { actions, before, after, after_unknown, before_sensitive, after_sensitive, replace_paths },
+        Change {
+            actions,
+            before: before.into(),
+            after: after.into(),
+            after_unknown: after_unknown.into(),
+            before_sensitive: before_sensitive.into(),
+            after_sensitive: after_sensitive.into(),
+            replace_paths,
+        },
     );
     c.drplan.single_blocks = single_blocks;
     c.drplan.config_digest =

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use super::{Action, Drift, OutputChange, ResourceChange};
+use super::{Action, Doc, Drift, OutputChange, ResourceChange};
 
 /// The Terraform release whose JSON plan format drplan writes (`terraform_version`).
 pub const TERRAFORM_FORMAT: &str = "1.11.4";
@@ -106,13 +106,13 @@ pub struct ResourceValues<'p> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<&'p Json>,
     pub provider_name: &'p str,
-    pub values: &'p Json,
+    pub values: &'p Doc,
     pub sensitive_values: Masks<'p>,
 }
 
 /// A sensitivity mask: the change's own when it is an object, else an empty object.
 #[derive(Debug)]
-pub struct Masks<'p>(Option<&'p Json>);
+pub struct Masks<'p>(Option<&'p Doc>);
 
 impl Serialize for Masks<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -180,17 +180,17 @@ pub fn resource_drift(changes: &[ResourceChange], drift: &[Drift]) -> Vec<Resour
         .iter()
         .filter_map(|d| {
             let c = changes.iter().find(|c| c.address == d.address)?;
-            let mut was = c.change.before.clone();
+            let (mut was, after) = (c.change.before.value(), c.change.after.value());
             for a in &d.attributes {
-                if let (Some(slot), Some(v)) = (was.get_mut(a), c.change.after.get(a)) {
+                if let (Some(slot), Some(v)) = (was.get_mut(a), after.get(a)) {
                     *slot = v.clone();
                 }
             }
             let mut out = c.clone();
             out.change.actions = vec![Action::Update];
             out.change.after = c.change.before.clone();
-            out.change.before = was;
-            out.change.after_unknown = serde_json::json!({});
+            out.change.before = Doc::new(&was);
+            out.change.after_unknown = serde_json::json!({}).into();
             out.change.after_sensitive = c.change.before_sensitive.clone();
             out.change.replace_paths = Vec::new();
             out.action_reason = None;
@@ -258,7 +258,7 @@ fn split_reference(r: &str) -> Option<(String, Vec<String>)> {
     Some((format!("{data}{ty}.{name}"), attribute))
 }
 
-fn resource<'p>(c: &'p ResourceChange, values: &'p Json, sensitive: &'p Json) -> ResourceValues<'p> {
+fn resource<'p>(c: &'p ResourceChange, values: &'p Doc, sensitive: &'p Doc) -> ResourceValues<'p> {
     ResourceValues {
         address: &c.address,
         mode: c.mode,
@@ -316,6 +316,7 @@ mod tests {
     use super::*;
 
     fn rv(addr: &str) -> ResourceValues<'_> {
+        static NULL: std::sync::LazyLock<Doc> = std::sync::LazyLock::new(Doc::default);
         ResourceValues {
             address: addr,
             mode: crate::config::Mode::Managed,
@@ -323,7 +324,7 @@ mod tests {
             name: "x",
             index: None,
             provider_name: "",
-            values: &Json::Null,
+            values: &NULL,
             sensitive_values: Masks(None),
         }
     }

@@ -19,18 +19,13 @@ pub fn needs(plan: &Plan) -> BTreeMap<String, Vec<Need>> {
     let mut out = BTreeMap::new();
     let creates = plan.resource_changes.iter().filter_map(|c| c.verb().filter(|a| a.creates()).map(|a| (c, a)));
     for (c, action) in creates {
-        let view = StepView {
-            address: &c.address,
-            action,
-            after: &c.change.after,
-            changed: &[],
-            region: &c.drplan.region,
-            stack: "",
-        };
+        let after = c.change.after.value();
+        let view =
+            StepView { address: &c.address, action, after: &after, changed: &[], region: &c.drplan.region, stack: "" };
         let needs = match crate::resources::get(&c.ty) {
             Some(t) => t.needs(&view),
             None => {
-                let known = |k: &str| c.change.after.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                let known = |k: &str| after.get(k).and_then(|v| v.as_str()).map(str::to_string);
                 let mut n: Vec<Need> = known("instance_type").map(Need::InstanceType).into_iter().collect();
                 n.extend(known("image_id").map(Need::Image));
                 n
@@ -52,7 +47,8 @@ pub fn zones(facts: &Facts) -> BTreeSet<String> {
     for c in
         facts.plan.resource_changes.iter().filter(|c| &c.drplan.region == dr && c.verb() != Some(StepAction::Delete))
     {
-        let attr = |k: &str| c.change.after.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let after = c.change.after.value();
+        let attr = |k: &str| after.get(k).and_then(|v| v.as_str()).map(str::to_string);
         zones.extend(zone(&c.ty, &attr));
     }
     for o in facts.inventory.owned(&facts.plan.stack).filter(|o| &o.region == dr) {

@@ -19,10 +19,11 @@ pub fn dry_runs(facts: &Facts) -> Vec<(String, DryRun, Json)> {
     for c in
         facts.plan.resource_changes.iter().filter(|c| c.verb() == Some(StepAction::Create) && &c.drplan.region == dr)
     {
-        let view = StepView::create(&c.address, &c.change.after, dr);
+        let after = c.change.after.value();
+        let view = StepView::create(&c.address, &after, dr);
         let Some(run) = crate::resources::get(&c.ty).and_then(|t| t.dry_run(&view)) else { continue };
         if seen.insert(run.action) {
-            out.push((c.address.clone(), run, c.change.after.clone()));
+            out.push((c.address.clone(), run, after));
         }
     }
     out

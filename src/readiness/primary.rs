@@ -76,7 +76,7 @@ fn sources(facts: &Facts, findings: &mut Vec<Finding>) -> BTreeSet<String> {
         .iter()
         .filter(|c| matches!(c.verb(), Some(StepAction::Create | StepAction::Replace)))
     {
-        for (attr, value, region) in regional_values(&c.change.after, dr) {
+        for (attr, value, region) in regional_values(&c.change.after.value(), dr) {
             if !is_source(&attr) {
                 continue;
             }
@@ -109,7 +109,7 @@ pub fn artifacts(facts: &Facts, findings: &mut Vec<Finding>, rules: &mut Vec<Rul
         .filter(|c| matches!(c.verb(), Some(StepAction::Create | StepAction::Replace | StepAction::Update)))
     {
         looked += 1;
-        for (attr, value, region) in regional_values(&c.change.after, dr) {
+        for (attr, value, region) in regional_values(&c.change.after.value(), dr) {
             if is_source(&attr) {
                 continue;
             }

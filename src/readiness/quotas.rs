@@ -28,7 +28,8 @@ pub fn consumers<'a>(facts: &Facts<'a>) -> Vec<(&'a ResourceChange, crate::resou
         facts.plan.resource_changes.iter().filter(|c| c.verb() == Some(StepAction::Create) && &c.drplan.region == dr);
     creates
         .filter_map(|c| {
-            let view = StepView::create(&c.address, &c.change.after, dr);
+            let after = c.change.after.value();
+            let view = StepView::create(&c.address, &after, dr);
             Some((c, crate::resources::get(&c.ty)?.capacity(&view)?))
         })
         .collect()
@@ -146,12 +147,14 @@ fn zone_of(facts: &Facts, c: &ResourceChange) -> Option<String> {
     let step = facts.plan.execution.steps.iter().find(|s| s.address == c.address)?;
     for dep in &step.depends_on {
         let Some(d) = facts.plan.resource_changes.iter().find(|r| &r.address == dep) else { continue };
-        let attr = |k: &str| d.change.after.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let after = d.change.after.value();
+        let attr = |k: &str| after.get(k).and_then(|v| v.as_str()).map(str::to_string);
         if let Some(z) = zone(&d.ty, &attr) {
             return Some(z);
         }
     }
-    let subnet = c.change.after.get("subnet_id")?.as_str()?;
+    let after = c.change.after.value();
+    let subnet = after.get("subnet_id")?.as_str()?;
     let o = facts.inventory.objects().iter().find(|o| o.id == subnet)?;
     zone(&o.ty, &|k: &str| o.attr_str(k).map(str::to_string))
 }

@@ -133,11 +133,11 @@ pub fn model_estimate(
     action: StepAction,
     change: Option<&ResourceChange>,
 ) -> crate::resources::Estimate {
-    let after = change.map(|c| &c.change.after).unwrap_or(&serde_json::Value::Null);
+    let after = change.map(|c| c.change.after.value()).unwrap_or_default();
     let changed: Vec<String> =
         change.map(|c| c.drplan.attributes.iter().map(|a| a.name.clone()).collect()).unwrap_or_default();
     let region = change.map(|c| c.drplan.region.as_str()).unwrap_or_default();
-    let view = crate::resources::StepView { address, action, after, changed: &changed, region, stack: "" };
+    let view = crate::resources::StepView { address, action, after: &after, changed: &changed, region, stack: "" };
     crate::resources::estimate(ty, &view)
 }
 

@@ -156,7 +156,8 @@ fn changes(o: &mut Out, plan: &Plan) {
         for c in &changes {
             // Terraform's JSON leaves unknown attributes out; the renderer shows them.
             let mut shown = (*c).clone();
-            shown.change.after = with_unknown_slots(&c.change.after, &c.change.after_unknown);
+            let after = with_unknown_slots(&c.change.after.value(), &c.change.after_unknown.value());
+            shown.change.after = crate::plan::Doc::new(&after);
             let c = &shown;
             let marks = Marks {
                 step: steps.get(c.address.as_str()).copied(),
@@ -290,7 +291,7 @@ fn resource(o: &mut Out, c: &ResourceChange, marks: &Marks) {
     );
     match c.verb() {
         Some(StepAction::Create | StepAction::Read) => {
-            let ch = &c.change;
+            let ch = &c.change.parsed();
             // Values that are null only because they are redacted or unknown are still shown.
             let names: Vec<&str> = c
                 .drplan
@@ -303,14 +304,15 @@ fn resource(o: &mut Out, c: &ResourceChange, marks: &Marks) {
                         || mask_at(&ch.after_sensitive, n) == &Json::Bool(true)
                 })
                 .collect();
-            body(o, 6, "+", &names, &c.change.after, &c.change.after_unknown, &c.change.after_sensitive);
+            body(o, 6, "+", &names, &ch.after, &ch.after_unknown, &ch.after_sensitive);
         }
         Some(StepAction::Delete) => {
+            let ch = &c.change.parsed();
             let names: Vec<&str> = ["id", "name", "identifier", "tags"]
                 .into_iter()
-                .filter(|n| c.change.before.get(n).is_some_and(|v| !v.is_null()))
+                .filter(|n| ch.before.get(n).is_some_and(|v| !v.is_null()))
                 .collect();
-            body(o, 6, "-", &names, &c.change.before, &Json::Bool(false), &c.change.before_sensitive);
+            body(o, 6, "-", &names, &ch.before, &Json::Bool(false), &ch.before_sensitive);
         }
         _ => changed(o, c),
     }
@@ -411,7 +413,7 @@ fn attribute(
 
 /// An update or replace: the id, then each changed attribute as before -> after.
 fn changed(o: &mut Out, c: &ResourceChange) {
-    let ch = &c.change;
+    let ch = &c.change.parsed();
     if let Some(id) = ch.before.get("id").filter(|v| !v.is_null()) {
         let width = c.drplan.attributes.iter().map(|a| a.name.len()).max().unwrap_or(0).max(2);
         o.line(6, "", &format!("{:width$} = {}", "id", scalar(id)));

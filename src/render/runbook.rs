@@ -15,15 +15,14 @@ use crate::resources::{self, StepView};
 use crate::timefmt::format_duration;
 
 /// A step as its resource type sees it (a no-op, never a step, as the object it describes).
-fn view<'a>(c: &'a ResourceChange, region: &'a str, changed: &'a [String], stack: &'a str) -> StepView<'a> {
-    StepView {
-        address: &c.address,
-        action: c.verb().unwrap_or(StepAction::Create),
-        after: &c.change.after,
-        changed,
-        region,
-        stack,
-    }
+fn view<'a>(
+    c: &'a ResourceChange,
+    after: &'a Json,
+    region: &'a str,
+    changed: &'a [String],
+    stack: &'a str,
+) -> StepView<'a> {
+    StepView { address: &c.address, action: c.verb().unwrap_or(StepAction::Create), after, changed, region, stack }
 }
 
 /// The AWS CLI command that does what drplan does for this step.
@@ -38,7 +37,7 @@ fn cli(c: &ResourceChange, region: &str, stack: &str) -> String {
         }
         _ => match resources::get(&c.ty) {
             Some(t) => t
-                .runbook(&view(c, region, &changed, stack))
+                .runbook(&view(c, &c.change.after.value(), region, &changed, stack))
                 .by_hand
                 .unwrap_or_else(|| format!("# {}: see the plan's JSON for the arguments", c.ty)),
             None => {
@@ -63,7 +62,8 @@ fn served_by_hand(c: &ResourceChange) -> String {
 
 /// How to see that the step worked.
 fn verify(c: &ResourceChange, region: &str, stack: &str) -> String {
-    let v = view(c, region, &[], stack);
+    let after = c.change.after.value();
+    let v = view(c, &after, region, &[], stack);
     if c.verb() == Some(StepAction::Delete) {
         return match taggable(c) {
             true => format!("`{}` prints nothing", v.by_ownership_tags()),
@@ -88,7 +88,8 @@ fn verify(c: &ResourceChange, region: &str, stack: &str) -> String {
 /// Whether the object carries tags (so both ownership tags find it).
 fn taggable(c: &ResourceChange) -> bool {
     let has_tags = |v: &serde_json::Value| v.as_object().is_some_and(|o| o.contains_key("tags"));
-    has_tags(&c.change.after) || has_tags(&c.change.before) || c.change.after_unknown.get("tags").is_some()
+    let ch = c.change.parsed();
+    has_tags(&ch.after) || has_tags(&ch.before) || ch.after_unknown.get("tags").is_some()
 }
 
 /// How to undo the step if it must be undone.
@@ -130,7 +131,8 @@ fn without_nulls(v: Json) -> Json {
 /// Every argument apply sends for the step (ownership tags included; secrets never), for a
 /// by-hand command that cannot carry them all.
 fn arguments(c: &ResourceChange, stack: &str) -> Option<String> {
-    let after = c.change.after.as_object()?;
+    let ch = c.change.parsed();
+    let after = ch.after.as_object()?;
     let names: Vec<&str> = match c.verb() {
         Some(StepAction::Create | StepAction::Replace) => c.drplan.shown.iter().map(String::as_str).collect(),
         Some(StepAction::Update) => c.drplan.attributes.iter().map(|a| a.name.as_str()).collect(),
@@ -138,18 +140,16 @@ fn arguments(c: &ResourceChange, stack: &str) -> Option<String> {
     };
     let mut args = serde_json::Map::new();
     for n in names {
-        let sensitive = c.change.after_sensitive.get(n) == Some(&Json::Bool(true));
+        let sensitive = ch.after_sensitive.get(n) == Some(&Json::Bool(true));
         let value = match (sensitive, after.get(n)) {
             (true, _) => "(sensitive: from the configuration, never written here)".into(),
-            (false, Some(v)) if !v.is_null() => {
-                readable(v, c.change.after_unknown.get(n).unwrap_or(&Json::Bool(false)))
-            }
+            (false, Some(v)) if !v.is_null() => readable(v, ch.after_unknown.get(n).unwrap_or(&Json::Bool(false))),
             _ => LATER.into(),
         };
         args.insert(n.to_string(), value);
     }
     if c.verb() != Some(StepAction::Update) {
-        let mut tags = view(c, "", &[], stack).tags();
+        let mut tags = view(c, &c.change.after.value(), "", &[], stack).tags();
         if let Some(digest) = &c.drplan.config_digest {
             tags.insert(crate::provider::ownership::CONFIG_TAG.into(), digest.clone());
         }
@@ -285,7 +285,10 @@ fn preflight(out: &mut String, rb: &Runbook) {
     let mut capacity: BTreeMap<(&str, &str, &str, bool), BTreeMap<resources::Amount, usize>> = BTreeMap::new();
     for c in plan.resource_changes.iter().filter(|c| matches!(c.verb(), Some(StepAction::Create | StepAction::Replace)))
     {
-        if let Some(q) = resources::get(&c.ty).and_then(|t| t.capacity(&view(c, &plan.region, &[], &plan.stack))) {
+        let after = c.change.after.value();
+        if let Some(q) =
+            resources::get(&c.ty).and_then(|t| t.capacity(&view(c, &after, &plan.region, &[], &plan.stack)))
+        {
             let key = (q.quota.name, q.quota.service_code, q.quota.quota_code, q.quota.per_zone);
             *capacity.entry(key).or_default().entry(q.amount).or_default() += 1;
         }
@@ -432,7 +435,8 @@ fn dns_cutover(out: &mut String, rb: &Runbook, cutover: &[&ResourceChange]) {
         );
     } else {
         for c in cutover.iter().copied() {
-            let v = view(c, &plan.region, &[], &plan.stack);
+            let after = c.change.after.value();
+            let v = view(c, &after, &plan.region, &[], &plan.stack);
             let failover = v.nested("failover_routing_policy", "type");
             let _ = writeln!(
                 out,

@@ -103,11 +103,13 @@ pub(super) fn with_single_blocks_as_lists(c: &ResourceChange) -> std::borrow::Co
     let mut c = c.clone();
     let ch = &mut c.change;
     for name in &c.drplan.single_blocks {
-        for value in
+        for doc in
             [&mut ch.before, &mut ch.after, &mut ch.after_unknown, &mut ch.before_sensitive, &mut ch.after_sensitive]
         {
+            let mut value = doc.value();
             if let Some(slot) = value.as_object_mut().and_then(|o| o.get_mut(name)).filter(|v| v.is_object()) {
                 *slot = Json::Array(vec![slot.take()]);
+                *doc = crate::plan::Doc::new(&value);
             }
         }
     }
