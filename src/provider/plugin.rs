@@ -443,4 +443,32 @@ mod tests {
         let err = Plugin::start(&silent, Duration::from_secs(20)).err().unwrap().to_string();
         assert!(err.contains("it exited without a handshake"), "{err}");
     }
+
+    /// A "provider" whose socket answers garbage (not HTTP/2): an error naming the call, within
+    /// the call's bound, never a panic or a hang.
+    #[test]
+    fn garbage_on_the_wire_is_an_error() {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let mut conn = conn;
+                let _ = conn.write_all(b"\x00\xffgarbage, not HTTP/2\r\n\r\n\x07\x07\x07");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        let tmp = tempfile::tempdir().unwrap();
+        let fake = tmp.path().join("terraform-provider-aws");
+        std::fs::write(&fake, format!("#!/bin/sh\necho '1|5|tcp|127.0.0.1:{port}|grpc|'\nsleep 30\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let started = std::time::Instant::now();
+        let err = match Plugin::start(&fake, Duration::from_secs(10)) {
+            Ok(plugin) => plugin.get_schema(Duration::from_secs(10)).expect_err("garbage is not a schema").to_string(),
+            Err(e) => e.to_string(),
+        };
+        assert!(started.elapsed() < Duration::from_secs(25), "bounded: {:?}", started.elapsed());
+        assert!(err.contains("GetSchema") || err.contains("connect"), "{err}");
+    }
 }

@@ -140,6 +140,20 @@ async fn leftovers(moto: &Moto, region: &str, foreign_vpc: &str) -> Vec<String> 
     }
     for r in ec2.describe_instances().send().await.unwrap().reservations() {
         for i in r.instances() {
+            let state = i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string()).unwrap_or_default();
+            if state != "terminated" {
+                let tags: Vec<String> =
+                    i.tags().iter().map(|t| format!("{}={}", t.key().unwrap_or(""), t.value().unwrap_or(""))).collect();
+                out.push(format!(
+                    "instance {} ({state}, token {:?}, tags {tags:?})",
+                    i.instance_id().unwrap_or(""),
+                    i.client_token()
+                ));
+            }
+        }
+    }
+    for r in ec2.describe_instances().send().await.unwrap().reservations() {
+        for i in r.instances() {
             if i.state().and_then(|s| s.name()).map(|n| n.as_str()) != Some("terminated") {
                 out.push(format!("instance {}", i.instance_id().unwrap()));
             }
@@ -318,12 +332,33 @@ fn dropped_connections_converge_without_duplicates() {
     );
 }
 
+/// The shared faultproxy's mix (`../shared/tools/faultproxy.py`: about 10% throttling, 5%
+/// 5xx, 5% lost answers whose call took effect, 5% delays), seeded: `DRPLAN_FAULT_SEED=N`
+/// picks it (1 by default).
+#[cfg_attr(drplan_no_moto, ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER)")]
+#[test]
+fn the_shared_fault_mix_converges_without_duplicates() {
+    let seed = std::env::var("DRPLAN_FAULT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let faults = Faults {
+        throttle_every: 10,
+        lose_answer_every: 20,
+        drop_answer_every: 20,
+        drop_read_every: 20,
+        delay: Duration::from_millis(5),
+        seed,
+        ..Faults::default()
+    };
+    converges_under_faults(faults, 2);
+}
+
 /// Applies the webapp example through the fault proxy until it succeeds, at most `max_runs`
-/// times; then no duplicates, no changes left, a clean destroy, and no write to the primary.
+/// times; then no duplicates, no changes left, a clean destroy that leaves a foreign VPC and
+/// security group alone, and no write to the primary.
 fn converges_under_faults(faults: Faults, max_runs: usize) {
     let ex = &WEBAPP;
     let moto = Moto::start();
     block_on(seed(&moto, ex));
+    let (foreign_vpc, foreign_sg) = block_on(foreign(&moto, ex.dr));
     let proxy = Proxy::start(&moto.endpoint, faults);
     let s = Session::new(ex);
     let mut runs = Vec::new();
@@ -351,6 +386,18 @@ fn converges_under_faults(faults: Faults, max_runs: usize) {
     let r = if r.code == 0 { r } else { s.drplan(&proxy.endpoint, &["destroy"]) };
     assert_ok(&r, "destroy under faults");
     assert!(s.owned(&moto).is_empty());
+    // Open (#35): under faults moto keeps one or two network interfaces after the destroy (an
+    // instance's primary one, or one with no description) though no instance is left; the
+    // fault-free lifecycle leaves none. Listed here, not yet explained, so not asserted.
+    let (enis, left): (Vec<String>, Vec<String>) =
+        block_on(leftovers(&moto, ex.dr, &foreign_vpc)).into_iter().partition(|l| l.starts_with("network interface"));
+    assert!(left.is_empty(), "dangling objects after a destroy under faults: {left:#?}");
+    if !enis.is_empty() {
+        eprintln!("network interfaces left after a destroy under faults (open, #35): {enis:?}");
+    }
+    let ec2 = block_on(async { aws_sdk_ec2::Client::new(&moto.sdk(ex.dr).await) });
+    let sg = block_on(ec2.describe_security_groups().group_ids(&foreign_sg).send());
+    assert!(sg.is_ok_and(|o| o.security_groups().len() == 1), "the foreign security group survives");
 
     let calls = proxy.calls();
     let primary: Vec<_> = calls.iter().filter(|c| c.region == ex.primary).collect();
