@@ -200,13 +200,15 @@ impl<'l> Engine<'l> {
             _ => (config, written, None),
         };
         let mut lifecycle = decl.lifecycle.clone();
-        let config = match provider.map(|p| &p.ignore_tags).filter(|i| taggable && !i.is_empty()) {
+        let mut config = match provider.map(|p| &p.ignore_tags).filter(|i| taggable && !i.is_empty()) {
             Some(ignored) => {
                 lifecycle.ignored_tags = ignored.clone();
                 super::instance_config::without_ignored_tags(config, ignored)
             }
             None => config,
         };
+        // Marked before it is shared with references and the plan (see `kinds`).
+        super::kinds::mark_block(&mut config, &block.schema.block);
         let addr = format!("{}{}{}", frame.prefix, decl.address_base(), key.suffix());
         let unmanaged =
             self.out.recovery.as_ref().and_then(|r| r.unmanaged.matching(&decl.ty, &addr)).map(str::to_string);

@@ -11,7 +11,11 @@ use crate::eval::{Fields, Seq, Value};
 use crate::schema::BlockSchema;
 
 /// Marks `value`'s attributes (and its nested blocks' attributes) with their schema kinds.
+/// Only what is not marked yet is written.
 pub(super) fn mark_block(value: &mut Value, schema: &BlockSchema) {
+    if block_settled(value, schema) {
+        return;
+    }
     let Value::Map(fields) = value else { return };
     for (name, item) in fields.iter_mut() {
         if let Some(attr) = schema.attrs.get(name) {
@@ -27,8 +31,40 @@ pub(super) fn mark_block(value: &mut Value, schema: &BlockSchema) {
     }
 }
 
+/// Whether every attribute of `value` has its schema's kinds already.
+fn block_settled(value: &Value, schema: &BlockSchema) -> bool {
+    let Value::Map(fields) = value else { return true };
+    fields.iter().all(|(name, item)| match (schema.attrs.get(name), schema.blocks.get(name)) {
+        (Some(attr), _) => settled(item, &attr.ty),
+        (None, Some(nested)) => match item {
+            Value::List(Seq { items: blocks, .. }) | Value::Set(blocks) => {
+                blocks.iter().all(|b| block_settled(b, &nested.block))
+            }
+            one => block_settled(one, &nested.block),
+        },
+        (None, None) => true,
+    })
+}
+
+/// Whether `value` has the kinds of `ty` at every level.
+fn settled(value: &Value, ty: &Type) -> bool {
+    match (value, ty) {
+        (Value::List(items), Type::List(inner)) => items.is_list() && items.iter().all(|v| settled(v, inner)),
+        (Value::Set(items), Type::Set(inner)) => items.iter().all(|v| settled(v, inner)),
+        (Value::List(items), Type::Tuple(types)) => items.iter().zip(types).all(|(v, t)| settled(v, t)),
+        (Value::Map(fields), Type::Map(inner)) => fields.is_map() && fields.values().all(|v| settled(v, inner)),
+        (Value::Map(fields), Type::Object(attrs)) => {
+            fields.iter().all(|(name, v)| attrs.get(name).is_none_or(|a| settled(v, &a.ty)))
+        }
+        _ => true,
+    }
+}
+
 /// Marks one value with the kinds of `ty`, at every level.
 fn mark(value: &mut Value, ty: &Type) {
+    if settled(value, ty) {
+        return;
+    }
     match (value, ty) {
         (Value::List(items), Type::List(inner)) => {
             items.iter_mut().for_each(|v| mark(v, inner));
