@@ -4,6 +4,7 @@
 pub mod drill;
 mod human;
 mod markdown;
+pub mod metrics;
 pub mod objectives;
 pub mod progress;
 pub mod readiness;

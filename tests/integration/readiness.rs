@@ -132,8 +132,23 @@ fn readiness_finds_what_would_break_a_failover() {
     );
 
     // The human and Markdown forms say the same, worst first.
-    let human = run(&proxy.endpoint, &["readiness", DIR, "--var", &ami, "--var", "rpo=10s"]);
+    let metrics = tempfile::tempdir().unwrap();
+    let textfile = metrics.path().join("drplan.prom");
+    let textfile_s = textfile.display().to_string();
+    let human = run(&proxy.endpoint, &["readiness", DIR, "--var", &ami, "--var", "rpo=10s", "--textfile", &textfile_s]);
     assert_eq!(human.code, 3);
+    // The same verdict as metrics, for a scheduled run's alarms; the file is replaced whole.
+    let prom = std::fs::read_to_string(&textfile).unwrap();
+    let base = r#"stack="ready",workspace="default",region="us-west-2",phase="failover""#;
+    for line in [
+        format!("drplan_readiness_ready{{{base}}} 0"),
+        format!("drplan_readiness_findings{{{base},rule=\"rpo\",severity=\"blocker\"}} 1"),
+        format!("drplan_readiness_findings{{{base},rule=\"instance-type\",severity=\"blocker\"}} 0"),
+    ] {
+        assert!(prom.lines().any(|l| l == line), "missing {line}:\n{prom}");
+    }
+    let files: Vec<_> = std::fs::read_dir(metrics.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(files, ["drplan.prom"], "no partial file is left");
     assert!(human.stdout.contains("NOT READY (1 blocker(s), 0 warning(s))"), "{}", human.stdout);
     assert!(human.stdout.contains("x aws_db_instance.db [rpo]"), "{}", human.stdout);
     let markdown = run(&proxy.endpoint, &["readiness", DIR, "--var", &ami, "--format", "markdown"]);
