@@ -222,7 +222,10 @@ impl<'l> Engine<'l> {
             // dependents. (A native type's live object is read as usual.)
             unread(&config, &block.schema.block)
         } else {
-            self.instance_value(decl, block, &addr, &config, &written, &lifecycle)
+            let mut value = self.instance_value(decl, block, &addr, &config, &written, &lifecycle);
+            // As its schema types it (a live object's attributes are read as tuples and objects).
+            super::kinds::mark_block(&mut value, &block.schema.block);
+            value
         };
         let index = self.out.instances.len();
         self.out.instances.push(Instance {
@@ -252,20 +255,6 @@ impl<'l> Engine<'l> {
     /// What references to an instance see: a data source's result, or a managed instance's
     /// planned value (its live object's attributes where the plan keeps them).
     fn instance_value(
-        &mut self,
-        decl: &ResourceDecl,
-        block: &BlockFacts,
-        addr: &str,
-        config: &Value,
-        written: &BTreeSet<String>,
-        lifecycle: &crate::config::Lifecycle,
-    ) -> Value {
-        let mut value = self.unmarked_instance_value(decl, block, addr, config, written, lifecycle);
-        super::kinds::mark_block(&mut value, &block.schema.block);
-        value
-    }
-
-    fn unmarked_instance_value(
         &mut self,
         decl: &ResourceDecl,
         block: &BlockFacts,
