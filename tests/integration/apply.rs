@@ -386,10 +386,11 @@ fn converges_under_faults(faults: Faults, max_runs: usize) {
     let r = if r.code == 0 { r } else { s.drplan(&proxy.endpoint, &["destroy"]) };
     assert_ok(&r, "destroy under faults");
     assert!(s.owned(&moto).is_empty());
-    // Open (#35): under faults one or two network interfaces can remain after the destroy (an
-    // instance's primary one, or a NAT gateway's, which moto never deletes with it and drplan
-    // deletes after), though no instance or gateway is left; the fault-free lifecycle leaves
-    // none. Listed here, not yet explained, so not asserted.
+    // Open (#35): under faults a network interface can remain after the destroy (moto keeps an
+    // instance's primary interface and a NAT gateway's after they go; drplan deletes them
+    // after, and now retries a terminate or gateway delete whose answer was lost as a whole so
+    // that clean-up is not skipped). In about one run in six one still remains, whose id no
+    // proxied call named; the fault-free lifecycle leaves none. Listed, not yet asserted.
     let (enis, left): (Vec<String>, Vec<String>) =
         block_on(leftovers(&moto, ex.dr, &foreign_vpc)).into_iter().partition(|l| l.starts_with("network interface"));
     assert!(left.is_empty(), "dangling objects after a destroy under faults: {left:#?}");

@@ -134,14 +134,24 @@ impl ResourceType for Instance {
                     let live = prior(req.prior)?;
                     let id = live.id.as_str();
                     let c = &cx.ec2;
-                    call!(
-                        cx,
-                        "TerminateInstances",
-                        c.terminate_instances().instance_ids(id),
-                        &["InvalidInstanceID.NotFound"]
-                    )?;
-                    waiters::instance_state(cx, id, &["terminated"], 20 * MINUTE).await?;
-                    waiters::release_interfaces(cx, id).await
+                    // Retried here as a whole, not by the step: once the instance is gone (its
+                    // terminate took effect, the answer was lost), a retried step finds nothing
+                    // to delete, and its interfaces would be left behind.
+                    crate::resources::sdk::retry_transient(
+                        4,
+                        |e: &StepError| e.retryable,
+                        || async {
+                            call!(
+                                cx,
+                                "TerminateInstances",
+                                c.terminate_instances().instance_ids(id),
+                                &["InvalidInstanceID.NotFound"]
+                            )?;
+                            waiters::instance_state(cx, id, &["terminated"], 20 * MINUTE).await?;
+                            waiters::release_interfaces(cx, id).await
+                        },
+                    )
+                    .await
                 }
                 Op::Ready => waiters::instance_state(cx, &prior(req.prior)?.id, &["running"], 10 * MINUTE).await,
             }

@@ -57,18 +57,33 @@ impl ResourceType for NatGateway {
                     let live = prior(req.prior)?;
                     let id = live.id.as_str();
                     let c = &cx.ec2;
-                    call!(cx, "DeleteNatGateway", c.delete_nat_gateway().nat_gateway_id(id), &["NatGatewayNotFound"])?;
-                    waiters::nat_state(cx, id, "deleted", 30 * MINUTE).await?;
                     // AWS releases the gateway's interface with it; make sure none outlives it.
-                    if let Some(eni) = live.attr_str("network_interface_id") {
-                        call!(
-                            cx,
-                            "DeleteNetworkInterface",
-                            c.delete_network_interface().network_interface_id(eni),
-                            &["InvalidNetworkInterfaceID.NotFound"]
-                        )?;
-                    }
-                    Ok(())
+                    // Retried here as a whole, not by the step: once the gateway is gone (its
+                    // delete took effect, the answer was lost), a retried step finds nothing to
+                    // delete, and the interface would be left behind.
+                    crate::resources::sdk::retry_transient(
+                        4,
+                        |e: &StepError| e.retryable,
+                        || async {
+                            call!(
+                                cx,
+                                "DeleteNatGateway",
+                                c.delete_nat_gateway().nat_gateway_id(id),
+                                &["NatGatewayNotFound"]
+                            )?;
+                            waiters::nat_state(cx, id, "deleted", 30 * MINUTE).await?;
+                            if let Some(eni) = live.attr_str("network_interface_id") {
+                                call!(
+                                    cx,
+                                    "DeleteNetworkInterface",
+                                    c.delete_network_interface().network_interface_id(eni),
+                                    &["InvalidNetworkInterfaceID.NotFound"]
+                                )?;
+                            }
+                            Ok(())
+                        },
+                    )
+                    .await
                 }
                 Op::Ready => waiters::nat_state(cx, &prior(req.prior)?.id, "available", 10 * MINUTE).await,
             }
