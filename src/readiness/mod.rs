@@ -8,9 +8,12 @@
 pub mod capacity;
 pub mod data;
 pub mod freshness;
+mod metrics;
 pub mod permissions;
 pub mod primary;
 pub mod quotas;
+
+pub use metrics::{Metric, metric_help};
 
 use std::collections::BTreeMap;
 

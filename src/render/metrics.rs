@@ -1,62 +1,26 @@
-//! The readiness report as metrics, in Prometheus's text exposition format: a file for
-//! node_exporter's textfile collector (or any scraper), so a scheduled `drplan readiness`
-//! feeds alarms. It only reads the report ([`crate::readiness::Report`]).
-//!
-//! One gauge says whether the stack is ready; per rule, how many findings it has of each
-//! severity and whether it could look at all. Every line carries the stack, workspace, DR
-//! region and phase, so one collector can hold several stacks' files.
+//! The readiness report's metrics ([`crate::readiness::Report::metrics`]) in Prometheus's text
+//! exposition format: a file for node_exporter's textfile collector (or any scraper), so a
+//! scheduled `drplan readiness` feeds alarms. It only reads the report.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::readiness::{Report, Severity};
+use crate::readiness::Report;
 
-/// The report's metrics, sorted, ending in a newline.
+/// The report's metrics ([`Report::metrics`]), grouped by name, ending in a newline.
 pub fn prometheus(r: &Report) -> String {
-    let base = format!(
-        "stack=\"{}\",workspace=\"{}\",region=\"{}\",phase=\"{}\"",
-        escape(&r.stack),
-        escape(&r.workspace),
-        escape(&r.region),
-        escape(&r.phase.to_string())
-    );
+    let metrics = r.metrics();
     let mut out = String::new();
-    gauge(
-        &mut out,
-        "drplan_readiness_ready",
-        "1 when no blocker was found: a failover into the DR region would work now.",
-    );
-    let _ = writeln!(out, "drplan_readiness_ready{{{base}}} {}", u8::from(r.ready));
-
-    let mut counts: BTreeMap<&str, [usize; 2]> = r.rules.iter().map(|run| (run.rule.as_str(), [0, 0])).collect();
-    for f in &r.findings {
-        let slot = usize::from(f.severity == Severity::Warning);
-        counts.entry(f.rule.as_str()).or_default()[slot] += 1;
+    let mut seen: Vec<&str> = Vec::new();
+    for m in &metrics {
+        if !seen.contains(&m.name) {
+            seen.push(m.name);
+            let help = crate::readiness::metric_help(m.name);
+            let _ = writeln!(out, "# HELP {} {help}\n# TYPE {} gauge", m.name, m.name);
+        }
+        let labels: Vec<String> = m.labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect();
+        let _ = writeln!(out, "{}{{{}}} {}", m.name, labels.join(","), m.value);
     }
-    gauge(&mut out, "drplan_readiness_findings", "Findings of each rule, by severity.");
-    for (rule, [blockers, warnings]) in &counts {
-        let rule = escape(rule);
-        let _ = writeln!(out, "drplan_readiness_findings{{{base},rule=\"{rule}\",severity=\"blocker\"}} {blockers}");
-        let _ = writeln!(out, "drplan_readiness_findings{{{base},rule=\"{rule}\",severity=\"warning\"}} {warnings}");
-    }
-    gauge(
-        &mut out,
-        "drplan_readiness_rule_checked",
-        "1 when the rule had something to check, 0 when it could not look (its scope says why).",
-    );
-    for run in &r.rules {
-        let checked = u8::from(!run.scope.starts_with("not checked"));
-        let _ = writeln!(out, "drplan_readiness_rule_checked{{{base},rule=\"{}\"}} {checked}", escape(&run.rule));
-    }
-    gauge(&mut out, "drplan_readiness_steps", "Steps of the phase's plan.");
-    let _ = writeln!(out, "drplan_readiness_steps{{{base}}} {}", r.steps);
-    gauge(&mut out, "drplan_readiness_steps_needing_primary", "Steps that could not run without the primary region.");
-    let _ = writeln!(out, "drplan_readiness_steps_needing_primary{{{base}}} {}", r.need_primary.len());
     out
-}
-
-fn gauge(out: &mut String, name: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
 }
 
 /// A label value as the exposition format writes it: `\`, `"` and newlines escaped.
@@ -67,7 +31,7 @@ fn escape(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::readiness::{Finding, RuleRun};
+    use crate::readiness::{Finding, RuleRun, Severity};
 
     fn report() -> Report {
         let finding = |severity, rule: &str| Finding {
