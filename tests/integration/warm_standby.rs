@@ -164,7 +164,7 @@ fn warm_standby_lifecycle_on_moto() {
 /// found after an interrupted create is compared whole, "already exists" on a create is looked
 /// up rather than final, and the provider keeps its own retries (`max_retries`), as against AWS;
 /// an object the provider's own retry duplicated (a KMS key: `CreateKey` has no client token)
-/// is deleted after the run. The destroy goes through the proxy too.
+/// is deleted after the run.
 /// Measured 2026-12-07 over seeds 1-12 (after the duplicate sweep): all 12 converge. Which call
 /// meets which fault depends on the order concurrent steps send them, so a seed does not fix
 /// the outcome; the lost answers themselves are also tested deterministically (`exactly_once`).
@@ -211,10 +211,10 @@ fn warm_standby_converges_under_dropped_connections() {
     eprintln!("warm standby under faults: {} apply run(s), {} calls", runs.len(), proxy.calls().len());
     let again = p.drplan_moto(&moto, &["plan", &dir_s, "--detailed-exitcode"]);
     assert_ok(&again, "plan after apply under faults (exit 0: no changes, no duplicates)");
-    let destroy = || p.drplan_through(&moto, &proxy.endpoint, &["destroy", &dir_s, "--auto-approve"]);
-    let destroyed = destroy();
-    let destroyed = if destroyed.code == 0 { destroyed } else { destroy() };
-    assert_ok(&destroyed, "destroy under faults (at most one re-run)");
+    // Not through the proxy: moto answers a `RemoveRoleFromInstanceProfile` sent again after a
+    // lost answer with a 500 whose body is not XML (real IAM: NoSuchEntity), so the provider's
+    // retries all fail. Destroy under faults is tested on the webapp topology (apply.rs).
+    assert_ok(&p.drplan_moto(&moto, &["destroy", &dir_s, "--auto-approve"]), "destroy");
     let fresh = p.drplan_moto(&moto, &["plan", &dir_s, "--format", "json"]);
     let plan: serde_json::Value = serde_json::from_str(&fresh.stdout).unwrap();
     assert_eq!(actions(&plan).len(), 31, "everything is gone again: {:?}", actions(&plan));
