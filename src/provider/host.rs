@@ -111,21 +111,6 @@ impl Host {
         })
     }
 
-    /// One call on apply's runtime (or any), its error as text.
-    async fn rpc<Req, Resp>(
-        &self,
-        name: &'static str,
-        path: &'static str,
-        request: Req,
-        limit: Duration,
-    ) -> Result<Resp, String>
-    where
-        Req: prost::Message + Send + Sync + 'static,
-        Resp: prost::Message + Default + Send + Sync + 'static,
-    {
-        self.process.call(name, path, request, limit).await
-    }
-
     /// The provider process, for calls a configured provider answers as well as an unconfigured
     /// one (validations).
     pub fn plugin(&self) -> std::sync::Arc<Plugin> {
@@ -154,8 +139,12 @@ impl Host {
                 flatmap: Default::default(),
             }),
         };
-        let answer: wire::UpgradeResourceStateResponse =
-            self.block_on(self.rpc("UpgradeResourceState", wire::method::UPGRADE_RESOURCE_STATE, request, CALL_LIMIT))?;
+        let answer: wire::UpgradeResourceStateResponse = self.block_on(self.process.call(
+            "UpgradeResourceState",
+            wire::method::UPGRADE_RESOURCE_STATE,
+            request,
+            CALL_LIMIT,
+        ))?;
         errors(&answer.diagnostics)?;
         decode_state(answer.upgraded_state, block)
     }
@@ -222,7 +211,8 @@ impl Host {
     /// Plans one object (at apply time, on apply's runtime).
     pub async fn plan(&self, item: &PlanItem) -> Result<PlannedState, String> {
         let request = self.plan_request(item)?;
-        let answer = self.rpc("PlanResourceChange", wire::method::PLAN_RESOURCE_CHANGE, request, CALL_LIMIT).await?;
+        let answer =
+            self.process.call("PlanResourceChange", wire::method::PLAN_RESOURCE_CHANGE, request, CALL_LIMIT).await?;
         self.planned(&item.ty, answer)
     }
 
@@ -274,7 +264,7 @@ impl Host {
             planned_private: planned.private.clone(),
         };
         let answer: wire::ApplyResourceChangeResponse =
-            self.rpc("ApplyResourceChange", wire::method::APPLY_RESOURCE_CHANGE, request, APPLY_LIMIT).await?;
+            self.process.call("ApplyResourceChange", wire::method::APPLY_RESOURCE_CHANGE, request, APPLY_LIMIT).await?;
         errors(&answer.diagnostics)?;
         decode_state(answer.new_state, block)
     }
@@ -305,7 +295,7 @@ impl Host {
             client_capabilities: Some(capabilities()),
         };
         let answer: wire::ReadResourceResponse =
-            self.rpc("ReadResource", wire::method::READ_RESOURCE, request, CALL_LIMIT).await?;
+            self.process.call("ReadResource", wire::method::READ_RESOURCE, request, CALL_LIMIT).await?;
         errors(&answer.diagnostics)?;
         Ok(Some(decode_state(answer.new_state, block)?).filter(|v| !v.is_null()))
     }
@@ -324,7 +314,7 @@ impl Host {
             client_capabilities: Some(capabilities()),
         };
         let answer: wire::ImportResourceStateResponse =
-            self.rpc("ImportResourceState", wire::method::IMPORT_RESOURCE_STATE, request, CALL_LIMIT).await?;
+            self.process.call("ImportResourceState", wire::method::IMPORT_RESOURCE_STATE, request, CALL_LIMIT).await?;
         errors(&answer.diagnostics)?;
         let Some(imported) = answer.imported_resources.into_iter().find(|r| r.type_name == ty) else {
             return Ok(None);
@@ -358,7 +348,7 @@ impl Host {
             client_capabilities: Some(capabilities()),
         };
         let answer: wire::ReadDataSourceResponse =
-            self.rpc("ReadDataSource", wire::method::READ_DATA_SOURCE, request, CALL_LIMIT).await?;
+            self.process.call("ReadDataSource", wire::method::READ_DATA_SOURCE, request, CALL_LIMIT).await?;
         errors(&answer.diagnostics)?;
         decode_state(answer.state, block).map(Some)
     }
