@@ -18,6 +18,7 @@ pub mod diag;
 pub mod error;
 pub mod eval;
 pub mod expand;
+pub mod gocompress;
 pub mod graph;
 pub mod live;
 pub mod ops;

@@ -4,12 +4,8 @@
 //! boundary, `\r\n` line ends), so `rendered` is known on the first plan and the same on every
 //! plan and machine; the resource keeps nothing in state either, so drplan serves both alike.
 //!
-//! With `gzip` (the default) the document is deflated before base64: the bytes are flate2's,
-//! not Go's, so `rendered` then differs from Terraform's value for the same parts (as
-//! `archive_file`'s zip does); an instance Terraform launched with it plans one `user_data`
-//! update the first time drplan manages it. Uncompressed, the text is the provider's exactly.
-
-use std::io::Write as _;
+//! With `gzip` (the default) the document is deflated before base64, as Go's `compress/gzip`
+//! deflates it (`gocompress`), so `rendered` is the provider's value byte for byte either way.
 
 use base64::Engine as _;
 
@@ -43,12 +39,16 @@ pub fn render(config: &Value) -> Result<Value, String> {
         return Err("Expected base64_encode to be set to true when gzip is true.".into());
     }
     valid_boundary(&boundary)?;
-    let document = multipart(&boundary, &parts);
+    let writes = multipart(&boundary, &parts);
     let bytes = if gzip {
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        encoder.write_all(document.as_bytes()).and_then(|()| encoder.finish()).map_err(|e| e.to_string())?
+        // Written into gzip piece by piece, then closed, as the provider does (`gocompress`).
+        let mut gzip = crate::gocompress::GzipWriter::new();
+        for piece in &writes {
+            gzip.write(piece.as_bytes());
+        }
+        gzip.finish()
     } else {
-        document.into_bytes()
+        writes.concat().into_bytes()
     };
     let rendered = if base64 {
         base64::engine::general_purpose::STANDARD.encode(&bytes)
@@ -118,12 +118,17 @@ fn valid_boundary(boundary: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The document, laid out as the provider's Go writes it.
-fn multipart(boundary: &str, parts: &[Part]) -> String {
-    let mut out = format!("Content-Type: multipart/mixed; boundary=\"{boundary}\"\nMIME-Version: 1.0\r\n\r\n");
+/// The document, laid out as the provider's Go writes it, in the pieces it writes: the two
+/// header lines, then per part its boundary and headers and then its content, then the closing
+/// boundary.
+fn multipart(boundary: &str, parts: &[Part]) -> Vec<String> {
+    let mut writes = vec![
+        format!("Content-Type: multipart/mixed; boundary=\"{boundary}\"\n"),
+        "MIME-Version: 1.0\r\n\r\n".to_string(),
+    ];
     for (i, part) in parts.iter().enumerate() {
         let lead = if i == 0 { "" } else { "\r\n" };
-        out.push_str(&format!("{lead}--{boundary}\r\n"));
+        let mut out = format!("{lead}--{boundary}\r\n");
         // textproto's canonical names, sorted as Go's writer sorts them.
         let mut headers = vec![
             ("Content-Transfer-Encoding", "7bit".to_string()),
@@ -141,10 +146,11 @@ fn multipart(boundary: &str, parts: &[Part]) -> String {
             out.push_str(&format!("{name}: {value}\r\n"));
         }
         out.push_str("\r\n");
-        out.push_str(&part.content);
+        writes.push(out);
+        writes.push(part.content.clone());
     }
-    out.push_str(&format!("\r\n--{boundary}--\r\n"));
-    out
+    writes.push(format!("\r\n--{boundary}--\r\n"));
+    writes
 }
 
 #[cfg(test)]
@@ -206,6 +212,30 @@ mod tests {
         assert_eq!(
             value.get("id").and_then(Value::as_str),
             Some(crc32fast::hash(expected.as_bytes()).to_string().as_str())
+        );
+    }
+
+    /// Gzipped documents are the provider's byte for byte: the expected values were written by
+    /// Go 1.19 running the provider's `renderCloudinitConfig` (its multipart writer into
+    /// `compress/gzip`, then `Close`) on the same parts.
+    #[test]
+    fn gzipped_documents_are_the_providers_byte_for_byte() {
+        let value = render(&config(&[&[("content", "#!/bin/sh\necho hi\n")]], &[])).unwrap();
+        assert_eq!(
+            rendered(&value),
+            "H4sIAAAAAAAA/2SNTQuCQBBA7wv7HzY7T1unwOjQh4cOFkQFHVedckBnZR1B/33UIQSPDx7vHTwLssBtaDA2dVcJNS6IranHYmMy33HhwrCN0lOa7C/383F3fUbqS/DA0JLn2KwWS620AhhLWv3bwXH7wgAJ574gfsdmnZGMhN9csBfbVI5Yq5RqnPTnM5sR27ZUmJfelDR5Amj1CQAA//8QYRoc0gAAAA=="
+        );
+        let script = format!("#!/bin/sh\n{}", "echo \"standby node ready\" >> /var/log/boot.log\n".repeat(40));
+        let two = config(
+            &[
+                &[("content_type", "text/x-shellscript"), ("content", &script), ("filename", "boot.sh")],
+                &[("content_type", "text/cloud-config"), ("content", "packages:\n  - nginx\n  - jq\n")],
+            ],
+            &[],
+        );
+        assert_eq!(
+            rendered(&render(&two).unwrap()),
+            "H4sIAAAAAAAA/+zWwUv7MBTA8Xug/0N+/Z2z6Eno2EDdDh6mIFPwmCZvbTR9ryav0v73YkEcjAnec0vgk/C9vXdLyICs9lMPleyGwL43kXXnR3BLWdOAzsRpVe7udtubh6f7zfXjSym+buoZYvKElbxcXBSiEEodo0J8/73xqafkebaG2di2A+SlPPgAaDpYlTURL1Jb/jzaR4PpAFFt0ZLz2FTyqvZ8BOZihpH1qFILISQbfc+F2PkOTuL+/9O1R51aAbYlWSY26OpJIjmQEYybSrleS/1hog7U6LkoUJN55plnnnnmmf/Gzy8Af5nlNtDglCU8+ObMKO+NfTMNpEpIqSQ2Hsf59Pp+0qBUIT4DAAD//ydVFrjjCAAA"
         );
     }
 
