@@ -28,12 +28,48 @@ pub struct Reference {
     pub target: Target,
     /// A literal instance key right after the name (`aws_subnet.a[0]`, `aws_x.y["k"]`).
     pub key: Option<String>,
-    /// For `module.net.vpc_id`, the output name; for `aws_db_instance.db[0].password`, the
-    /// attribute read.
+    /// For `module.net.vpc_id`, the output name; for `aws_db_instance.db[0].password` and
+    /// `local.db.username`, the attribute read.
     pub output: Option<String>,
     pub span: Option<Span>,
-    /// Inside `nonsensitive(...)`: a dependency, but its sensitivity is removed.
+    /// Inside `nonsensitive(...)` or `issensitive(...)`: a dependency, but its sensitivity is
+    /// removed.
     pub unmasked: bool,
+    /// For locals, the members read after the name, as far as they are literal
+    /// (`local.net.subnets.app` is `["subnets", "app"]`).
+    pub within: Vec<String>,
+    /// The whole argument of `length` or `keys`: only a mark on the value itself reaches the
+    /// result, not marks on its members (Terraform's collection functions see only the top).
+    pub shape: bool,
+}
+
+/// Whether every name an expression starts a traversal from is a declaration's root (`var`,
+/// `local`, `module`, `data`, a resource type) or `count`, `path` or `terraform`: not `each`,
+/// `self` or a name bound by `for`, whose values the declarations alone do not describe.
+pub fn roots_are_declarations(e: &Expression) -> bool {
+    struct Roots(bool);
+    impl hcl_edit::visit::Visit for Roots {
+        fn visit_expr(&mut self, e: &Expression) {
+            if let Expression::Variable(name) = e {
+                let n = name.as_str();
+                let known = matches!(n, "var" | "local" | "module" | "data" | "count" | "path" | "terraform");
+                self.0 &= known || is_resource_type(n);
+            }
+            hcl_edit::visit::visit_expr(self, e);
+        }
+    }
+    let mut roots = Roots(true);
+    hcl_edit::visit::Visit::visit_expr(&mut roots, e);
+    roots.0
+}
+
+/// The member a traversal step reads, where it is written literally (`.name`, `["name"]`).
+fn literal_member(op: &TraversalOperator) -> Option<String> {
+    match op {
+        TraversalOperator::GetAttr(a) => Some(a.as_str().to_string()),
+        TraversalOperator::Index(Expression::String(s)) => Some(s.value().to_string()),
+        _ => None,
+    }
 }
 
 pub fn expr_refs(e: &Expr) -> Vec<Reference> {
@@ -250,6 +286,7 @@ impl Walker {
                         let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
                         self.reference(v.as_str(), &ops, e);
                     }
+                    Expression::Object(object) => self.selected_member(object, t.operators.first().map(|o| o.value())),
                     other => self.expr(other),
                 }
             }
@@ -264,11 +301,14 @@ impl Walker {
                         output: None,
                         span: None,
                         unmasked,
+                        within: Vec::new(),
+                        shape: false,
                     });
                 }
-                let unmask = name == "nonsensitive" && core;
+                // `issensitive(x)` is a bool about `x`, not sensitive itself.
+                let unmask = matches!(name, "nonsensitive" | "issensitive") && core;
                 self.unmasking += usize::from(unmask);
-                let sized = name == "length" && core && c.args.len() == 1;
+                let sized = matches!(name, "length" | "keys") && core && c.args.len() == 1;
                 for a in c.args.iter() {
                     self.shape_only = sized && matches!(a, Expression::Traversal(_) | Expression::Variable(_));
                     self.expr(a);
@@ -303,6 +343,30 @@ impl Walker {
         }
     }
 
+    /// `{ a = var.secret, b = "x" }.b`: every member is a dependency, but only the selected
+    /// one's sensitivity reaches the result (Terraform marks values, not the object).
+    fn selected_member(&mut self, object: &hcl_edit::expr::Object, first: Option<&TraversalOperator>) {
+        let selected = match first {
+            Some(TraversalOperator::GetAttr(a)) => Some(a.as_str().to_string()),
+            Some(TraversalOperator::Index(Expression::String(s))) => Some(s.value().to_string()),
+            _ => None,
+        };
+        for (key, value) in object.iter() {
+            let name = match key {
+                ObjectKey::Ident(i) => Some(i.as_str().to_string()),
+                ObjectKey::Expression(Expression::String(s)) => Some(s.value().to_string()),
+                ObjectKey::Expression(k) => {
+                    self.expr(k);
+                    None
+                }
+            };
+            let other = selected.is_some() && name.is_some() && name != selected;
+            self.unmasking += usize::from(other);
+            self.expr(value.expr());
+            self.unmasking -= usize::from(other);
+        }
+    }
+
     fn reference(&mut self, root: &str, ops: &[&TraversalOperator], whole: &Expression) {
         if self.bound.iter().any(|b| b == root) {
             return;
@@ -326,8 +390,9 @@ impl Walker {
                 Some(n) => (Target::Var(n), None, None),
                 None => return,
             },
+            // For locals, `output` is the attribute read (`local.db.username`).
             "local" => match attr(0) {
-                Some(n) => (Target::Local(n), None, None),
+                Some(n) => (Target::Local(n), None, ops.get(1).and_then(|op| literal_member(op))),
                 None => return,
             },
             "module" => match attr(0) {
@@ -355,7 +420,12 @@ impl Walker {
         };
         let whole_resource = matches!(target, Target::Resource(..)) && output.is_none();
         let unmasked = self.unmasking > 0 || (self.shape_only && whole_resource);
-        self.out.push(Reference { target, key, output, span: self.file.range(whole.span()), unmasked });
+        let within = match target {
+            Target::Local(_) => ops.iter().skip(1).map_while(|op| literal_member(op)).collect(),
+            _ => Vec::new(),
+        };
+        let span = self.file.range(whole.span());
+        self.out.push(Reference { target, key, output, span, unmasked, within, shape: self.shape_only });
     }
 }
 

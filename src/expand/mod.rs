@@ -17,6 +17,7 @@ pub mod inputs;
 mod instance_config;
 mod instances;
 mod kinds;
+mod marks;
 mod module_cycles;
 mod order;
 pub mod phase;
@@ -291,6 +292,8 @@ struct Exported {
     /// keys are not sensitive, so it may be iterated by `for_each`, as Terraform's marks allow.
     only_within: bool,
     sensitive_outputs: BTreeSet<String>,
+    /// A local built by object constructors with literal keys: where its sensitive values are.
+    members: Option<marks::Members>,
 }
 
 #[derive(Clone, Debug)]
@@ -464,9 +467,10 @@ impl<'l> Engine<'l> {
         let refs = expr_refs(&decl.value);
         let sensitive = Self::sensitive_of(frame, &refs);
         let only_within = sensitive && Self::keys_insensitive(frame, &decl.value);
+        let members = marks::Members::of(&decl.value, &|e| Self::sensitive_of(frame, &expr_refs(e)));
         let (value, deps) = self.eval_expr(frame, &decl.value, &refs);
         frame.scope.set_member("local", &decl.name, value);
-        let exported = Exported { all: deps, sensitive, only_within, ..Exported::default() };
+        let exported = Exported { all: deps, sensitive, only_within, members, ..Exported::default() };
         frame.exported.insert(Target::Local(decl.name.clone()), exported);
     }
 
@@ -544,6 +548,32 @@ impl<'l> Engine<'l> {
         })
     }
 
+    /// `issensitive(expr)`, as Terraform's marks answer it, where references tell: a value
+    /// built by a constructor, or a declaration sensitive only within, is not sensitive as a
+    /// whole; anything derived from a sensitive reference is. Unknown where the expression reads
+    /// `each`, `self` or names bound by `for` (their marks are per value).
+    fn marked_as_a_whole(frame: &Frame, e: &hcl_edit::expr::Expression, file: crate::diag::FileId) -> Option<bool> {
+        use hcl_edit::expr::Expression as E;
+        if !crate::config::refs::roots_are_declarations(e) {
+            return None;
+        }
+        if matches!(e, E::Object(_) | E::Array(_)) {
+            return Some(false);
+        }
+        let refs = expr_refs(&crate::config::Expr { expr: e.clone(), file });
+        let direct = matches!(e, E::Variable(_) | E::Traversal(_)) && refs.len() == 1 && !refs[0].unmasked;
+        if let (true, Some(exp)) = (direct, refs.first().and_then(|r| frame.exported.get(&r.target))) {
+            let r = &refs[0];
+            if let (Some(members), false) = (&exp.members, r.within.is_empty()) {
+                return Some(members.find(&r.within) == marks::Found::Whole);
+            }
+            if r.output.is_none() && exp.only_within {
+                return Some(false);
+            }
+        }
+        Some(Self::sensitive_of(frame, &refs))
+    }
+
     /// Whether iterating these references would expose a sensitive value as a key: as
     /// [`Engine::sensitive_of`], except that a whole value sensitive only within is not.
     fn keys_sensitive_of(frame: &Frame, refs: &[Reference]) -> bool {
@@ -561,6 +591,12 @@ impl<'l> Engine<'l> {
             frame.exported.get(&r.target).is_some_and(|exp| match (&r.target, &r.output) {
                 // A resource's sensitive attributes: reading one (or the whole object) is sensitive.
                 (Target::Resource(..), Some(attr)) => exp.sensitive_outputs.contains(attr),
+                (Target::Local(_), _) if exp.members.is_some() && !r.within.is_empty() => {
+                    let found = exp.members.as_ref().map_or(marks::Found::Whole, |m| m.find(&r.within));
+                    found == marks::Found::Whole || found == marks::Found::Within && !r.shape
+                }
+                // `length(x)` and `keys(x)` see only a mark on `x` itself.
+                (_, None) if r.shape && exp.only_within => false,
                 (_, Some(o)) if exp.outputs.contains_key(o) => exp.sensitive_outputs.contains(o),
                 _ => exp.sensitive || !exp.sensitive_outputs.is_empty(),
             })
@@ -569,7 +605,8 @@ impl<'l> Engine<'l> {
 
     fn eval_expr(&mut self, frame: &Frame, expr: &crate::config::Expr, refs: &[Reference]) -> (Value, BTreeSet<usize>) {
         let deps = Self::deps_of(frame, refs);
-        let mut ev = Evaluator::new(&frame.scope, expr.file);
+        let sensitivity = |e: &hcl_edit::expr::Expression, file| Self::marked_as_a_whole(frame, e, file);
+        let mut ev = Evaluator::new(&frame.scope, expr.file).with_sensitivity(&sensitivity);
         match ev.eval(&expr.expr) {
             Ok(v) => (v, deps),
             Err(d) => {

@@ -1,6 +1,6 @@
 //! `drplan validate`: the examples pass; every bad configuration gets located diagnostics.
 
-use crate::harness::{drplan, drplan_with_env, name_of, settings, subdirs};
+use crate::harness::{drplan, drplan_with_env, name_of, root, settings, subdirs};
 
 /// Cases whose error is about the directory or the whole configuration, not a place in a file.
 const UNLOCATED: &[&str] = &["empty-directory"];
@@ -513,6 +513,45 @@ fn references_to_any_resource_type_resolve_whatever_the_declaration_order() {
     let plan = drplan(&["plan", dir, "--live", "empty"]);
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     assert!(plan.stdout.contains("Plan: 1 to add"), "{}", plan.stdout);
+}
+
+/// Sensitivity follows values, as Terraform's marks do: every output of
+/// tests/fixtures/plans/sensitive-marks (members of a local object beside a secret,
+/// `nonsensitive`, `issensitive`, `keys` and `length` of such an object) is Terraform 1.11.4's
+/// value, and none needs `sensitive = true`; what Terraform refuses as sensitive, drplan refuses.
+#[test]
+fn sensitivity_follows_values_as_terraform_marks_do() {
+    let dir = "tests/fixtures/plans/sensitive-marks";
+    let run = drplan(&["output", dir, "--live", "empty", "-json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ours: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let theirs: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(root().join(dir).join("terraform-outputs.json")).unwrap())
+            .unwrap();
+    assert!(theirs.len() >= 19);
+    for (name, value) in &theirs {
+        assert_eq!(&ours[name]["value"], value, "output {name}");
+        assert_eq!(ours[name]["sensitive"], false, "output {name}");
+    }
+    let head = "recovery {\n  stack  = \"s\"\n  region = \"us-west-2\"\n}\n\nvariable \"secret\" {\n  type      = string\n  sensitive = true\n  default   = \"hunter2\"\n}\n\nlocals {\n  db     = { username = \"admin\", password = var.secret }\n  nested = { inner = { x = \"1\", y = var.secret } }\n}\n";
+    // Each refused by `terraform plan` 1.11.4 as "Output refers to sensitive values".
+    for refused in [
+        "local.db",
+        "local.db.password",
+        "local.nested.inner",
+        "length(var.secret)",
+        "jsonencode(local.db)",
+        "merge(local.db, {})",
+        "\"${local.db.password}!\"",
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("main.tf"), format!("{head}\noutput \"o\" {{\n  value = {refused}\n}}\n"))
+            .unwrap();
+        let run = drplan(&["validate", &tmp.path().display().to_string()]);
+        assert_eq!(run.code, 1, "{refused}: {}", run.stdout);
+        assert!(run.stderr.contains("Output refers to sensitive values"), "{refused}: {}", run.stderr);
+        assert!(!run.stderr.contains("hunter2"), "{refused}: the secret leaked: {}", run.stderr);
+    }
 }
 
 /// Sensitivity follows values, as Terraform's marks do: the size of a resource whose schema has

@@ -30,6 +30,12 @@ impl Evaluator<'_> {
                     Err(_) => Value::Bool(false),
                 });
             }
+            "issensitive" => {
+                let arg = self.single_arg(call, whole)?;
+                self.eval(arg)?;
+                let known = self.sensitivity.and_then(|f| f(arg, self.file));
+                return Ok(known.map_or(Value::Unknown, Value::Bool));
+            }
             _ => {}
         }
         let mut args = Vec::with_capacity(call.args.len());

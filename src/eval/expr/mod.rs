@@ -75,13 +75,25 @@ pub struct Evaluator<'a> {
     file: FileId,
     /// Variables bound by `for` expressions, template `for` directives and `dynamic` blocks.
     frames: Vec<(String, Value)>,
+    /// Answers `issensitive(expr)` where the caller knows (`None`: unknown until apply).
+    sensitivity: Option<&'a Sensitivity<'a>>,
 }
+
+/// Whether an expression's value is sensitive as a whole, where that can be told from its
+/// references (`None` where it cannot); the expander knows which declarations are sensitive.
+pub type Sensitivity<'a> = dyn Fn(&Expression, FileId) -> Option<bool> + 'a;
 
 type Result<T> = std::result::Result<T, Diagnostic>;
 
 impl<'a> Evaluator<'a> {
     pub fn new(scope: &'a Scope, file: FileId) -> Self {
-        Evaluator { scope, file, frames: Vec::new() }
+        Evaluator { scope, file, frames: Vec::new(), sensitivity: None }
+    }
+
+    /// Lets `issensitive` answer: see [`Sensitivity`].
+    pub fn with_sensitivity(mut self, sensitivity: &'a Sensitivity<'a>) -> Self {
+        self.sensitivity = Some(sensitivity);
+        self
     }
 
     /// Binds a local name (used for `dynamic` block iterators) until [`Evaluator::pop`].

@@ -174,8 +174,8 @@ pub static FUNCTIONS: &[FnDef] = &[
 
 /// A function by name; `core::name` is the same function (Terraform's namespaced spelling).
 /// Impure functions (`timestamp`, `uuid`, `bcrypt`, `plantimestamp`) are unknown until apply,
-/// as in a Terraform plan, so plans stay byte-identical; so is `issensitive` (sensitivity is
-/// tracked per declaration, not per value).
+/// as in a Terraform plan, so plans stay byte-identical; so is `issensitive` where the
+/// evaluator is not told which values are sensitive (`Evaluator::with_sensitivity`).
 fn unknown_until_apply(_: &[Value]) -> Result<Value, String> {
     Ok(Value::Unknown)
 }
