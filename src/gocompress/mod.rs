@@ -13,8 +13,10 @@
 mod blocks;
 mod deflate;
 mod huffman;
+mod zip;
 
 pub use deflate::{Deflater, Level};
+pub use zip::{ZipEntry, unix_mode_of_go_file_mode, zip_as_go_writes};
 
 /// Go's `gzip.Writer` from `gzip.NewWriter`: no name, no modification time, OS "unknown".
 pub struct GzipWriter {

@@ -1,19 +1,18 @@
 //! `data "archive_file"` (hashicorp/archive): a zip of a file, a directory or given content,
 //! written while planning, as Terraform's provider writes it, with its size and digests.
 //!
-//! The archive is deterministic: entries in the order the provider walks them (a directory's
-//! names sorted, recursively), every timestamp the zip epoch, file modes as on disk or
-//! `output_file_mode`, deflated. So the same sources give the same `output_base64sha256` on
-//! every plan (what `source_code_hash` compares). The bytes are not Go's (another deflate
-//! encoder), so a digest differs from the one Terraform's provider computed for the same files:
-//! docs/configuration.md. Paths are relative to the working directory, as in Terraform.
+//! The archive is the provider's byte for byte (`gocompress::zip_as_go_writes`): entries in
+//! the order its walk visits them (a directory's names sorted, recursively), Go's zero time,
+//! file modes as on disk or `output_file_mode` (parsed as Go's `ParseUint(s, 0, 32)` does, so
+//! "0644" is octal and "644" decimal), none for `source_content` and `source` blocks (the
+//! provider's `Create` sets none), deflated as Go deflates. So `output_base64sha256` (what
+//! `source_code_hash` compares) is the digest Terraform computes. Paths are relative to the
+//! working directory, as in Terraform.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use sha2::Digest as _;
-use zip::write::SimpleFileOptions;
 
 use crate::eval::Value;
 
@@ -63,10 +62,22 @@ pub fn read(config: &Value) -> Result<(Value, String), String> {
     Ok((Value::Map(out.into()), format!("{TYPE}/{output}#{}", hex::encode(sha256))))
 }
 
+/// `output_file_mode` as the provider reads it (`strconv.ParseUint(s, 0, 32)`), as the Unix
+/// mode `SetMode` records for that Go file mode.
 fn parse_mode(text: &str) -> Result<u32, String> {
-    let digits = text.trim_start_matches("0o");
-    u32::from_str_radix(digits, 8)
-        .map_err(|_| format!("output_file_mode {text:?} is not an octal mode such as \"0644\""))
+    let lower = text.to_ascii_lowercase();
+    let (digits, radix) = match lower.as_bytes() {
+        [b'0', b'x', ..] => (&text[2..], 16),
+        [b'0', b'o', ..] => (&text[2..], 8),
+        [b'0', b'b', ..] => (&text[2..], 2),
+        [b'0', _, ..] => (&text[1..], 8),
+        _ => (text, 10),
+    };
+    let mode = u32::from_str_radix(digits, radix)
+        .ok()
+        .filter(|_| !digits.starts_with(['+', '-']))
+        .ok_or_else(|| format!("error parsing output_file_mode value: {text} (an octal mode such as \"0644\")"))?;
+    Ok(crate::gocompress::unix_mode_of_go_file_mode(mode))
 }
 
 /// One file of the archive: its name inside, content and mode.
@@ -95,9 +106,10 @@ fn entries(config: &Value, mode: Option<u32>) -> Result<Vec<Entry>, String> {
         let content = std::fs::read(&path).map_err(|e| format!("reading {file}: {e}"))?;
         return Ok(vec![Entry { name, content, mode: mode.or(Some(file_mode(&path))) }]);
     }
+    // Content is written with Go's `zip.Writer.Create`: no mode, whatever `output_file_mode` says.
     if let Some(name) = text("source_content_filename") {
         let content = text("source_content").unwrap_or_default().into_bytes();
-        return Ok(vec![Entry { name, content, mode }]);
+        return Ok(vec![Entry { name, content, mode: None }]);
     }
     let sources = config.get("source").and_then(Value::as_seq).unwrap_or_default();
     if sources.is_empty() {
@@ -108,7 +120,7 @@ fn entries(config: &Value, mode: Option<u32>) -> Result<Vec<Entry>, String> {
         .map(|s| Entry {
             name: s.get("filename").and_then(Value::as_str).unwrap_or_default().to_string(),
             content: s.get("content").and_then(Value::as_str).unwrap_or_default().as_bytes().to_vec(),
-            mode,
+            mode: None,
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -125,15 +137,16 @@ fn matcher(patterns: &[String]) -> Result<globset::GlobSet, String> {
     set.build().map_err(|e| format!("invalid exclude patterns: {e}"))
 }
 
+/// A regular file's Unix mode as Go's `FileInfoHeader` records it (the target's, for a link).
 #[cfg(unix)]
 fn file_mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt as _;
-    std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777)
+    0o100000 | std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777)
 }
 
 #[cfg(not(unix))]
 fn file_mode(_: &Path) -> u32 {
-    0o644
+    0o100644
 }
 
 struct Walk {
@@ -176,19 +189,12 @@ impl Walk {
 }
 
 fn zip_of(entries: &[Entry]) -> Result<Vec<u8>, String> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let fail = |e: &dyn std::fmt::Display| format!("building the archive: {e}");
-    for entry in entries {
-        let mut options = SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .last_modified_time(zip::DateTime::default());
-        if let Some(mode) = entry.mode {
-            options = options.unix_permissions(mode);
-        }
-        writer.start_file(entry.name.as_str(), options).map_err(|e| fail(&e))?;
-        writer.write_all(&entry.content).map_err(|e| fail(&e))?;
-    }
-    Ok(writer.finish().map_err(|e| fail(&e))?.into_inner())
+    let entries: Vec<crate::gocompress::ZipEntry<'_>> = entries
+        .iter()
+        .map(|e| crate::gocompress::ZipEntry { name: &e.name, content: &e.content, unix_mode: e.mode })
+        .collect();
+    crate::gocompress::zip_as_go_writes(&entries)
+        .ok_or_else(|| "building the archive: it would need zip64 (4 GiB or 65,535 files)".to_string())
 }
 
 #[cfg(test)]
@@ -230,6 +236,67 @@ mod tests {
         std::fs::write(src.join("index.py"), "print('changed')\n").unwrap();
         let (third, _) = read(&c).unwrap();
         assert_ne!(first.get("output_sha256"), third.get("output_sha256"));
+    }
+
+    /// The provider's digests, byte for byte: tests/fixtures/oracle/gozip/archives.json holds
+    /// the SHA-256 of the archives Go's `archive/zip` wrote as hashicorp/archive's ZipArchiver
+    /// does (gen_zip.go there), for the tree built here as gen_zip.go builds it.
+    #[cfg(unix)]
+    #[test]
+    fn archives_are_the_providers_byte_for_byte() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oracle/gozip/archives.json");
+        let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        let mut lambda = String::from(
+            "import json\n\ndef handler(event, context):\n    return {\"statusCode\": 200, \"body\": json.dumps(event)}\n",
+        );
+        for i in 0..30 {
+            lambda.push_str(&format!("# line {i} of the failover handler, promoting the replica in the DR region\n"));
+        }
+        for (name, text, mode) in [
+            ("handler.py", lambda.as_str(), 0o644),
+            ("lib/util.sh", "#!/bin/sh\necho util\n", 0o755),
+            ("read-only.txt", "frozen\n", 0o444),
+            ("ünïcode~name.txt", "utf-8 name\n", 0o640),
+        ] {
+            let path = src.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        let out = dir.path().join("out.zip").to_string_lossy().to_string();
+        let digest = |pairs: &[(&str, Value)]| {
+            let mut all = vec![("type", Value::from("zip")), ("output_path", Value::from(out.as_str()))];
+            all.extend(pairs.iter().cloned());
+            let (value, _) = read(&config(&all)).unwrap();
+            value.get("output_sha256").and_then(Value::as_str).unwrap().to_string()
+        };
+        let text = |s: &str| Value::from(s);
+        let file = text(&src.join("handler.py").to_string_lossy());
+        let tree = text(&src.to_string_lossy());
+        let source = |name: &str| {
+            let content = format!("content of {name}\n");
+            Value::Map([("filename".to_string(), name.into()), ("content".to_string(), content.into())].into())
+        };
+        let content = "exports.handler = async () => ({ statusCode: 200 });\n";
+        let cases = [
+            ("source_file", digest(&[("source_file", file.clone())])),
+            ("source_file_mode_0755", digest(&[("source_file", file), ("output_file_mode", text("0755"))])),
+            ("source_dir", digest(&[("source_dir", tree.clone())])),
+            ("source_dir_mode_0644", digest(&[("source_dir", tree.clone()), ("output_file_mode", text("0644"))])),
+            ("source_dir_mode_644", digest(&[("source_dir", tree), ("output_file_mode", text("644"))])),
+            (
+                "source_content",
+                digest(&[("source_content", text(content)), ("source_content_filename", text("index.js"))]),
+            ),
+            ("source_blocks", digest(&[("source", Value::Set(vec![source("b/c.txt"), source("a.txt")]))])),
+            ("empty_content", digest(&[("source_content", text("")), ("source_content_filename", text("empty.txt"))])),
+        ];
+        for (name, ours) in cases {
+            assert_eq!(expected[name], ours.as_str(), "{name}");
+        }
     }
 
     #[test]
