@@ -164,9 +164,12 @@ fn process_with_local_port(port: u16) -> Option<u32> {
     let table =
         std::fs::read_to_string("/proc/net/tcp").ok()? + &std::fs::read_to_string("/proc/net/tcp6").unwrap_or_default();
     let suffix = format!(":{port:04X}");
+    // An established connection (state 01): a closed one that used the same port before waits
+    // in TIME_WAIT with inode 0, and no process holds it.
     let inode = table.lines().skip(1).find_map(|line| {
         let cols: Vec<&str> = line.split_whitespace().collect();
-        (cols.get(1)?.ends_with(&suffix)).then(|| cols.get(9).map(|s| s.to_string()))?
+        let ours = cols.get(1)?.ends_with(&suffix) && cols.get(3) == Some(&"01") && cols.get(9) != Some(&"0");
+        ours.then(|| cols.get(9).map(|s| s.to_string()))?
     })?;
     let wanted = format!("socket:[{inode}]");
     for proc_dir in std::fs::read_dir("/proc").ok()?.flatten() {
