@@ -351,6 +351,21 @@ fn the_shared_fault_mix_converges_without_duplicates() {
     converges_under_faults(faults, 2);
 }
 
+/// What a fault-free apply of the webapp example leaves (with the same seed and foreign
+/// objects), counted by boto3: computed once, by whichever fault test asks first.
+fn fault_free_census() -> &'static BTreeMap<String, i64> {
+    static CENSUS: std::sync::OnceLock<BTreeMap<String, i64>> = std::sync::OnceLock::new();
+    CENSUS.get_or_init(|| {
+        let ex = &WEBAPP;
+        let moto = Moto::start();
+        block_on(seed(&moto, ex));
+        block_on(foreign(&moto, ex.dr));
+        let s = Session::new(ex);
+        assert_ok(&s.drplan(&moto.endpoint, &["apply"]), "fault-free apply for the census");
+        crate::census::census(&moto, &[ex.dr])
+    })
+}
+
 /// Applies the webapp example through the fault proxy until it succeeds, at most `max_runs`
 /// times; then no duplicates, no changes left, a clean destroy that leaves a foreign VPC and
 /// security group alone, and no write to the primary.
@@ -379,6 +394,9 @@ fn converges_under_faults(faults: Faults, max_runs: usize) {
         .collect();
     assert_ok(last, &format!("apply under faults ({} runs; failures: {failures:#?})", runs.len()));
     eprintln!("faults: converged after {} apply run(s); {} calls seen", runs.len(), proxy.calls().len());
+    let counted = crate::census::census(&moto, &[ex.dr]);
+    let wrong = crate::census::differences(&counted, fault_free_census());
+    assert!(wrong.is_empty(), "after apply under faults, boto3 counts differ from a fault-free apply's: {wrong:#?}");
     let all: String = runs.iter().map(|r| r.stdout.as_str()).collect();
     assert!(all.contains("(attempt 2, after: "), "faults were retried, each with its reason: {all}");
     assert_no_changes(&s, &moto);

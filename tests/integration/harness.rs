@@ -176,6 +176,13 @@ fn moto_server() -> PathBuf {
     tool("DRPLAN_MOTO_SERVER", "target/moto/bin/moto_server", "scripts/install-moto.sh", "moto")
 }
 
+/// The Python that runs moto_server (a venv's or pyenv's, beside it), which has boto3; else
+/// `python3` from the PATH.
+pub fn moto_python() -> PathBuf {
+    let beside = moto_server().with_file_name("python3");
+    if beside.exists() { beside } else { PathBuf::from("python3") }
+}
+
 /// The checkov binary: `DRPLAN_CHECKOV`, or the pinned one scripts/install-checkov.sh installs
 /// under target/ (the `checkov` tier).
 pub fn checkov() -> PathBuf {

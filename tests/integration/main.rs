@@ -3,6 +3,7 @@
 mod apply;
 mod architecture;
 mod aws;
+mod census;
 mod corpus;
 mod cutover;
 mod data_checks;

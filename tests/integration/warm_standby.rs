@@ -168,20 +168,12 @@ fn warm_standby_lifecycle_on_moto() {
 /// Measured 2026-12-07 over seeds 1-12 (after the duplicate sweep): all 12 converge. Which call
 /// meets which fault depends on the order concurrent steps send them, so a seed does not fix
 /// the outcome; the lost answers themselves are also tested deterministically (`exactly_once`).
-#[cfg_attr(
-    any(drplan_no_moto, drplan_no_provider),
-    ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER); needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
-)]
-#[test]
-fn warm_standby_converges_under_dropped_connections() {
-    use crate::faults::{Faults, Proxy};
-    let p = provider();
-    let moto = Moto::start();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("warm");
+/// The warm-standby example in `dir`, its DR provider keeping the provider's own retries (as
+/// against AWS; an emulator otherwise gets one attempt).
+fn warm_standby_with_retries(dir: &std::path::Path) -> String {
+    let dir = dir.join("warm");
     std::fs::create_dir_all(&dir).unwrap();
     let example = root().join("examples/warm-standby");
-    // The provider's own retries, as against AWS (an emulator otherwise gets one attempt).
     let main = for_moto(&std::fs::read_to_string(example.join("main.tf")).unwrap()).replacen(
         "  region = var.dr_region\n}",
         "  region      = var.dr_region\n  max_retries = 5\n}",
@@ -192,7 +184,20 @@ fn warm_standby_converges_under_dropped_connections() {
     for f in ["variables.tf", "dr.drplan.hcl"] {
         std::fs::copy(example.join(f), dir.join(f)).unwrap();
     }
-    let dir_s = dir.display().to_string();
+    dir.display().to_string()
+}
+
+#[cfg_attr(
+    any(drplan_no_moto, drplan_no_provider),
+    ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER); needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn warm_standby_converges_under_dropped_connections() {
+    use crate::faults::{Faults, Proxy};
+    let p = provider();
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir_s = warm_standby_with_retries(tmp.path());
     let seed = std::env::var("DRPLAN_FAULT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     let faults = Faults { throttle_every: 7, drop_answer_every: 4, drop_read_every: 9, seed, ..Faults::default() };
     let proxy = Proxy::start(&moto.endpoint, faults);
@@ -209,6 +214,16 @@ fn warm_standby_converges_under_dropped_connections() {
     assert_eq!(runs.last().unwrap().code, 0, "apply under faults, {} runs:\n{transcript}", runs.len());
     assert!(!transcript.contains(SECRET));
     eprintln!("warm standby under faults: {} apply run(s), {} calls", runs.len(), proxy.calls().len());
+    let regions = ["us-west-2", "us-east-1"];
+    let fault_free = {
+        let (clean, clean_tmp) = (Moto::start(), tempfile::tempdir().unwrap());
+        let clean_dir = warm_standby_with_retries(clean_tmp.path());
+        let applied = p.drplan_moto(&clean, &["apply", &clean_dir, "--auto-approve"]);
+        assert_ok(&applied, "fault-free apply for the census");
+        crate::census::census(&clean, &regions)
+    };
+    let wrong = crate::census::differences(&crate::census::census(&moto, &regions), &fault_free);
+    assert!(wrong.is_empty(), "after apply under faults, boto3 counts differ from a fault-free apply's: {wrong:#?}");
     let again = p.drplan_moto(&moto, &["plan", &dir_s, "--detailed-exitcode"]);
     assert_ok(&again, "plan after apply under faults (exit 0: no changes, no duplicates)");
     // Not through the proxy: moto answers a `RemoveRoleFromInstanceProfile` sent again after a
