@@ -195,3 +195,67 @@ fn a_key_the_providers_own_retry_duplicated_is_deleted_after_the_run() {
     assert_ok(&p.drplan_moto(&moto, &["plan", &dir, "--detailed-exitcode"]), "no changes, one key claims the address");
     assert_ok(&p.drplan_moto(&moto, &["destroy", &dir, "--auto-approve"]), "destroy");
 }
+
+const GROUP_WITH_RETRIES: &str = r#"
+recovery {
+  stack  = "once"
+  region = "us-west-2"
+}
+
+provider "aws" {
+  region      = "us-west-2"
+  max_retries = 3
+}
+
+resource "aws_launch_template" "web" {
+  name          = "once-web"
+  image_id      = "ami-12c6146b"
+  instance_type = "t3.micro"
+
+  lifecycle {
+    ignore_changes = [tag_specifications]
+  }
+}
+
+resource "aws_autoscaling_group" "web" {
+  name               = "once-web"
+  min_size           = 1
+  max_size           = 1
+  desired_capacity   = 1
+  availability_zones = ["us-west-2a"]
+
+  launch_template {
+    id      = aws_launch_template.web.id
+    version = "$Latest"
+  }
+}
+"#;
+
+/// `CreateAutoScalingGroup` has no client token either: when its answer is lost and the
+/// provider's own retry sends it again, AWS answers `AlreadyExists` and launches nothing (the
+/// proxy answers so where moto would launch the group's instances a second time:
+/// `moto_fixes`). The group is then found by its name and proven by its tags, and as many
+/// instances run as without faults (a boto3 census).
+#[cfg_attr(
+    any(drplan_no_moto, drplan_no_provider),
+    ignore = "needs moto_server (scripts/install-moto.sh, or DRPLAN_MOTO_SERVER); needs terraform-provider-aws (DRPLAN_TEST_PROVIDER_MIRROR or /opt/tf-plugins)"
+)]
+#[test]
+fn a_group_the_providers_own_retry_sends_again_is_found_not_made_twice() {
+    let p = InstalledProvider::required();
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("main.tf"), GROUP_WITH_RETRIES).unwrap();
+    let dir = tmp.path().display().to_string();
+    let faults = Faults { drop_first_answer_of: vec!["CreateAutoScalingGroup".into()], ..Faults::default() };
+    let proxy = Proxy::start(&moto.endpoint, faults);
+    let applied = p.drplan_through(&moto, &proxy.endpoint, &["apply", &dir, "--auto-approve"]);
+    assert_ok(&applied, "the apply converges");
+    let creates = proxy.calls().iter().filter(|c| c.action == "CreateAutoScalingGroup").count();
+    assert_eq!(creates, 2, "the provider sent CreateAutoScalingGroup again after the lost answer");
+    let census = crate::census::census(&moto, &["us-west-2"]);
+    assert_eq!(census["us-west-2/autoscaling_groups"], 1);
+    assert_eq!(census["us-west-2/instances"], 1, "the group's instance was launched once");
+    assert_ok(&p.drplan_moto(&moto, &["plan", &dir, "--detailed-exitcode"]), "no changes after the apply");
+    assert_ok(&p.drplan_moto(&moto, &["destroy", &dir, "--auto-approve"]), "destroy");
+}

@@ -182,9 +182,9 @@ fn process_with_local_port(port: u16) -> Option<u32> {
     None
 }
 
-struct Request {
-    head: String,
-    body: Vec<u8>,
+pub(crate) struct Request {
+    pub(crate) head: String,
+    pub(crate) body: Vec<u8>,
 }
 
 fn read_request(r: &mut BufReader<TcpStream>) -> std::io::Result<Option<Request>> {
@@ -236,7 +236,7 @@ fn classify(req: &Request) -> Call {
 }
 
 /// An error body in EC2's shape or the query/REST-XML shape of the other services.
-fn error_xml(ec2: bool, code: &str, message: &str) -> String {
+pub(crate) fn error_xml(ec2: bool, code: &str, message: &str) -> String {
     if ec2 {
         format!(
             "<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>x</RequestID></Response>"
@@ -254,7 +254,7 @@ fn respond(w: &mut TcpStream, status: &str, body: &[u8]) -> std::io::Result<()> 
     w.flush()
 }
 
-fn forward(upstream: &str, req: &Request) -> std::io::Result<(String, Vec<u8>)> {
+pub(crate) fn forward(upstream: &str, req: &Request) -> std::io::Result<(String, Vec<u8>)> {
     let mut up = TcpStream::connect(upstream)?;
     let mut head = String::new();
     for (i, line) in req.head.lines().enumerate() {
@@ -322,6 +322,10 @@ fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
             continue;
         }
         let nth_read = if call.mutating() { 0 } else { shared.reads.fetch_add(1, Ordering::SeqCst) + 1 };
+        if let Some((status, body)) = crate::moto_fixes::refused_as_aws_would(&shared.upstream, &call.action, &req) {
+            respond(&mut writer, status, body.as_bytes())?;
+            continue;
+        }
         let (status, mut body) = forward(&shared.upstream, &req)?;
         let dropped_write = f.hits(nth, f.drop_answer_every, 2);
         let dropped_read = f.hits(nth_read, f.drop_read_every, 0);
@@ -366,6 +370,7 @@ fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
                 }
             }
         }
+        let (status, body) = crate::moto_fixes::as_aws_answers(&call.action, status, body);
         respond(&mut writer, &status, &body)?;
     }
     Ok(())

@@ -22,6 +22,7 @@ mod graph;
 mod harness;
 mod ignore_tags;
 mod module_apply;
+mod moto_fixes;
 mod native_apply;
 mod native_arguments;
 mod phases;
