@@ -63,6 +63,22 @@ pub fn roots_are_declarations(e: &Expression) -> bool {
     roots.0
 }
 
+/// Whether `e` reads the name `name` (a `for` variable).
+fn mentions(e: &Expression, name: &str) -> bool {
+    struct Finder<'n>(&'n str, bool);
+    impl hcl_edit::visit::Visit for Finder<'_> {
+        fn visit_expr(&mut self, e: &Expression) {
+            if let Expression::Variable(v) = e {
+                self.1 |= v.as_str() == self.0;
+            }
+            hcl_edit::visit::visit_expr(self, e);
+        }
+    }
+    let mut finder = Finder(name, false);
+    hcl_edit::visit::Visit::visit_expr(&mut finder, e);
+    finder.1
+}
+
 /// The member a traversal step reads, where it is written literally (`.name`, `["name"]`).
 fn literal_member(op: &TraversalOperator) -> Option<String> {
     match op {
@@ -327,7 +343,15 @@ impl Walker {
                 self.expr(&op.rhs_expr);
             }
             Expression::ForExpr(f) => {
+                // Only the keys are read (`[for k, v in local.db : k]`): a member's mark does
+                // not reach the result, only a mark on the collection itself.
+                let value = f.intro.value_var.as_str();
+                let body = [f.key_expr.as_ref(), Some(&f.value_expr), f.cond.as_ref().map(|c| &c.expr)];
+                let keys_only = f.intro.key_var.is_some() && !body.into_iter().flatten().any(|e| mentions(e, value));
+                let direct = matches!(f.intro.collection_expr, Expression::Traversal(_) | Expression::Variable(_));
+                let was = std::mem::replace(&mut self.shape_only, keys_only && direct);
                 self.expr(&f.intro.collection_expr);
+                self.shape_only = was;
                 let depth = self.bound.len();
                 self.bound.extend(f.intro.key_var.iter().map(|k| k.as_str().to_string()));
                 self.bound.push(f.intro.value_var.as_str().to_string());

@@ -533,7 +533,7 @@ fn sensitivity_follows_values_as_terraform_marks_do() {
         assert_eq!(&ours[name]["value"], value, "output {name}");
         assert_eq!(ours[name]["sensitive"], false, "output {name}");
     }
-    let head = "recovery {\n  stack  = \"s\"\n  region = \"us-west-2\"\n}\n\nvariable \"secret\" {\n  type      = string\n  sensitive = true\n  default   = \"hunter2\"\n}\n\nlocals {\n  db     = { username = \"admin\", password = var.secret }\n  nested = { inner = { x = \"1\", y = var.secret } }\n}\n";
+    let head = "recovery {\n  stack  = \"s\"\n  region = \"us-west-2\"\n}\n\nvariable \"secret\" {\n  type      = string\n  sensitive = true\n  default   = \"hunter2\"\n}\n\nlocals {\n  db     = { username = \"admin\", password = var.secret }\n  nested = { inner = { x = \"1\", y = var.secret } }\n}\n\nvariable \"secret_map\" {\n  type      = map(string)\n  sensitive = true\n  default   = { a = \"b\" }\n}\n";
     // Each refused by `terraform plan` 1.11.4 as "Output refers to sensitive values".
     for refused in [
         "local.db",
@@ -543,6 +543,8 @@ fn sensitivity_follows_values_as_terraform_marks_do() {
         "jsonencode(local.db)",
         "merge(local.db, {})",
         "\"${local.db.password}!\"",
+        "[for k, v in local.db : v]",
+        "[for k, v in var.secret_map : k]",
     ] {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join("main.tf"), format!("{head}\noutput \"o\" {{\n  value = {refused}\n}}\n"))
