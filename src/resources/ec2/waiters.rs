@@ -11,6 +11,9 @@ use crate::resources::sdk::{Cx, code_of, sdk_error};
 /// Network interfaces still attached to a terminated instance. AWS deletes an instance's
 /// primary interface with it; an interface that outlives it (some emulators, or one attached
 /// later with DeleteOnTermination off) would dangle in the VPC, so it goes too.
+///
+/// Deleted without detaching first where AWS allows it: an interface detached whose delete then
+/// failed could no longer be told this instance's on the step's next attempt, and would stay.
 pub(super) async fn release_interfaces(cx: &Cx, instance: &str) -> Result<(), StepError> {
     cx.call();
     let out =
@@ -18,19 +21,31 @@ pub(super) async fn release_interfaces(cx: &Cx, instance: &str) -> Result<(), St
     for eni in out.network_interfaces() {
         let Some(att) = eni.attachment().filter(|a| a.instance_id() == Some(instance)) else { continue };
         let Some(eni_id) = eni.network_interface_id() else { continue };
-        if let Some(att_id) = att.attachment_id() {
-            cx.call();
-            let _ = cx.ec2.detach_network_interface().attachment_id(att_id).force(true).send().await;
-        }
-        cx.call();
-        match cx.ec2.delete_network_interface().network_interface_id(eni_id).send().await {
-            Err(e) if code_of(&e) != Some("InvalidNetworkInterfaceID.NotFound") => {
-                return Err(sdk_error("DeleteNetworkInterface", e));
+        match delete_interface(cx, eni_id).await {
+            Err(e) if code_of(&e) == Some("InvalidNetworkInterface.InUse") => {
+                if let Some(att_id) = att.attachment_id() {
+                    cx.call();
+                    let _ = cx.ec2.detach_network_interface().attachment_id(att_id).force(true).send().await;
+                }
+                delete_interface(cx, eni_id).await.map_err(|e| sdk_error("DeleteNetworkInterface", e))?;
             }
-            _ => {}
+            Err(e) => return Err(sdk_error("DeleteNetworkInterface", e)),
+            Ok(()) => {}
         }
     }
     Ok(())
+}
+
+type DeleteError =
+    aws_sdk_ec2::error::SdkError<aws_sdk_ec2::operation::delete_network_interface::DeleteNetworkInterfaceError>;
+
+/// Deletes an interface; one already gone is deleted.
+async fn delete_interface(cx: &Cx, id: &str) -> Result<(), DeleteError> {
+    cx.call();
+    match cx.ec2.delete_network_interface().network_interface_id(id).send().await {
+        Err(e) if code_of(&e) == Some("InvalidNetworkInterfaceID.NotFound") => Ok(()),
+        other => other.map(|_| ()),
+    }
 }
 
 pub(super) async fn instance_state(cx: &Cx, id: &str, want: &[&str], timeout: Duration) -> Result<(), StepError> {
@@ -103,4 +118,59 @@ pub(super) async fn image_available(cx: &Cx, id: &str) -> Result<(), StepError> 
         }
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::operation::delete_network_interface::{DeleteNetworkInterfaceError, DeleteNetworkInterfaceOutput};
+    use aws_sdk_ec2::operation::describe_network_interfaces::DescribeNetworkInterfacesOutput;
+    use aws_sdk_ec2::operation::detach_network_interface::DetachNetworkInterfaceOutput;
+    use aws_sdk_ec2::types::{NetworkInterface, NetworkInterfaceAttachment};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+    use crate::resources::sdk::Polling;
+
+    fn attached(eni: &str, instance: &str) -> NetworkInterface {
+        let attachment =
+            NetworkInterfaceAttachment::builder().instance_id(instance).attachment_id(format!("{eni}-att"));
+        NetworkInterface::builder().network_interface_id(eni).attachment(attachment.build()).build()
+    }
+
+    /// An interface left attached to a terminated instance is deleted as it is, not detached
+    /// first (a detach whose delete then failed would strand it where no retry finds it); only
+    /// when EC2 says it is still in use is it detached, then deleted. Another instance's
+    /// interface is not touched.
+    #[tokio::test]
+    async fn interfaces_are_deleted_without_a_detach_unless_in_use() {
+        let describe = mock!(aws_sdk_ec2::Client::describe_network_interfaces).then_output(|| {
+            DescribeNetworkInterfacesOutput::builder()
+                .network_interfaces(attached("eni-1", "i-1"))
+                .network_interfaces(attached("eni-2", "i-1"))
+                .network_interfaces(attached("eni-9", "i-other"))
+                .build()
+        });
+        let plain = mock!(aws_sdk_ec2::Client::delete_network_interface)
+            .match_requests(|r| r.network_interface_id() == Some("eni-1"))
+            .then_output(|| DeleteNetworkInterfaceOutput::builder().build());
+        let in_use = mock!(aws_sdk_ec2::Client::delete_network_interface)
+            .match_requests(|r| r.network_interface_id() == Some("eni-2"))
+            .sequence()
+            .error(|| {
+                let meta = ErrorMetadata::builder().code("InvalidNetworkInterface.InUse").build();
+                DeleteNetworkInterfaceError::generic(meta)
+            })
+            .output(|| DeleteNetworkInterfaceOutput::builder().build())
+            .build();
+        let detach = mock!(aws_sdk_ec2::Client::detach_network_interface)
+            .match_requests(|r| r.attachment_id() == Some("eni-2-att"))
+            .then_output(|| DetachNetworkInterfaceOutput::builder().build());
+        let conf = aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
+        let mut cx = Cx::new(&conf, "s".into(), "run".into(), Polling::default(), Default::default());
+        cx.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&describe, &plain, &in_use, &detach]);
+        release_interfaces(&cx, "i-1").await.unwrap();
+        assert_eq!(plain.num_calls(), 1, "eni-1 deleted once, no detach");
+        assert_eq!((in_use.num_calls(), detach.num_calls()), (2, 1), "eni-2: refused in use, detached, deleted");
+    }
 }
