@@ -400,9 +400,9 @@ fn converges_under_faults(faults: Faults, max_runs: usize) {
     let all: String = runs.iter().map(|r| r.stdout.as_str()).collect();
     assert!(all.contains("(attempt 2, after: "), "faults were retried, each with its reason: {all}");
     assert_no_changes(&s, &moto);
-    let r = s.drplan(&proxy.endpoint, &["destroy"]);
-    let r = if r.code == 0 { r } else { s.drplan(&proxy.endpoint, &["destroy"]) };
-    assert_ok(&r, "destroy under faults");
+    let first = s.drplan(&proxy.endpoint, &["destroy"]);
+    let destroys = if first.code == 0 { vec![first] } else { vec![first, s.drplan(&proxy.endpoint, &["destroy"])] };
+    assert_ok(destroys.last().unwrap(), "destroy under faults");
     assert!(s.owned(&moto).is_empty());
     // Open (#35): under faults an instance's primary network interface can remain after the
     // destroy (moto keeps it after the instance goes; drplan deletes it after the terminate,
@@ -413,7 +413,13 @@ fn converges_under_faults(faults: Faults, max_runs: usize) {
         block_on(leftovers(&moto, ex.dr, &foreign_vpc)).into_iter().partition(|l| l.starts_with("network interface"));
     assert!(left.is_empty(), "dangling objects after a destroy under faults: {left:#?}");
     if !enis.is_empty() {
+        let instance_lines: Vec<&str> = destroys
+            .iter()
+            .flat_map(|r| r.stdout.lines().chain(r.stderr.lines()))
+            .filter(|l| l.contains("aws_instance") || l.starts_with("Error"))
+            .collect();
         eprintln!("network interfaces left after a destroy under faults (open, #35): {enis:?}");
+        eprintln!("{} destroy run(s); instance steps: {instance_lines:#?}", destroys.len());
     }
     let ec2 = block_on(async { aws_sdk_ec2::Client::new(&moto.sdk(ex.dr).await) });
     let sg = block_on(ec2.describe_security_groups().group_ids(&foreign_sg).send());
