@@ -174,26 +174,52 @@ resource "aws_kms_key" "data" {
 )]
 #[test]
 fn a_key_the_providers_own_retry_duplicated_is_deleted_after_the_run() {
-    let p = InstalledProvider::required();
-    let moto = Moto::start();
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("main.tf"), KEY_WITH_RETRIES).unwrap();
-    let dir = tmp.path().display().to_string();
-    let faults = Faults { drop_first_answer_of: vec!["CreateKey".into()], ..Faults::default() };
-    let proxy = Proxy::start(&moto.endpoint, faults);
-    let applied = p.drplan_through(&moto, &proxy.endpoint, &["apply", &dir, "--auto-approve"]);
-    assert_ok(&applied, "the apply converges");
-    let calls = proxy.calls();
-    let count = |action: &str| calls.iter().filter(|c| c.action == action).count();
-    assert_eq!(count("CreateKey"), 2, "the provider sent CreateKey again after the lost answer");
-    assert_eq!(count("ScheduleKeyDeletion"), 1, "the duplicate is deleted: {}", applied.stdout);
-    assert!(
-        applied.stdout.lines().any(|l| l.starts_with("aws_kms_key.data: deleted ") && l.contains("duplicate")),
-        "the deletion is reported: {}",
-        applied.stdout
-    );
-    assert_ok(&p.drplan_moto(&moto, &["plan", &dir, "--detailed-exitcode"]), "no changes, one key claims the address");
-    assert_ok(&p.drplan_moto(&moto, &["destroy", &dir, "--auto-approve"]), "destroy");
+    let run = LostOnce::apply(KEY_WITH_RETRIES, "CreateKey");
+    assert_eq!(run.count("CreateKey"), 2, "the provider sent CreateKey again after the lost answer");
+    let out = &run.applied.stdout;
+    assert_eq!(run.count("ScheduleKeyDeletion"), 1, "the duplicate is deleted: {out}");
+    let reported = out.lines().any(|l| l.starts_with("aws_kms_key.data: deleted ") && l.contains("duplicate"));
+    assert!(reported, "the deletion is reported: {out}");
+    run.converged_and_destroyed();
+}
+
+/// A configuration applied through a proxy that loses the first answer of one action, with
+/// what it takes to check the outcome.
+struct LostOnce {
+    p: InstalledProvider,
+    moto: Moto,
+    proxy: Proxy,
+    applied: Run,
+    dir: String,
+    _tmp: tempfile::TempDir,
+}
+
+impl LostOnce {
+    /// Applies `config`; the apply must succeed.
+    fn apply(config: &str, action: &str) -> LostOnce {
+        let p = InstalledProvider::required();
+        let moto = Moto::start();
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("main.tf"), config).unwrap();
+        let dir = tmp.path().display().to_string();
+        let faults = Faults { drop_first_answer_of: vec![action.into()], ..Faults::default() };
+        let proxy = Proxy::start(&moto.endpoint, faults);
+        let applied = p.drplan_through(&moto, &proxy.endpoint, &["apply", &dir, "--auto-approve"]);
+        assert_ok(&applied, "the apply converges");
+        LostOnce { p, moto, proxy, applied, dir, _tmp: tmp }
+    }
+
+    /// How many calls of `action` went through the proxy.
+    fn count(&self, action: &str) -> usize {
+        self.proxy.calls().iter().filter(|c| c.action == action).count()
+    }
+
+    /// No changes are left, and the destroy works.
+    fn converged_and_destroyed(&self) {
+        let plan = self.p.drplan_moto(&self.moto, &["plan", &self.dir, "--detailed-exitcode"]);
+        assert_ok(&plan, "no changes after the apply");
+        assert_ok(&self.p.drplan_moto(&self.moto, &["destroy", &self.dir, "--auto-approve"]), "destroy");
+    }
 }
 
 const GROUP_WITH_RETRIES: &str = r#"
@@ -242,20 +268,11 @@ resource "aws_autoscaling_group" "web" {
 )]
 #[test]
 fn a_group_the_providers_own_retry_sends_again_is_found_not_made_twice() {
-    let p = InstalledProvider::required();
-    let moto = Moto::start();
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("main.tf"), GROUP_WITH_RETRIES).unwrap();
-    let dir = tmp.path().display().to_string();
-    let faults = Faults { drop_first_answer_of: vec!["CreateAutoScalingGroup".into()], ..Faults::default() };
-    let proxy = Proxy::start(&moto.endpoint, faults);
-    let applied = p.drplan_through(&moto, &proxy.endpoint, &["apply", &dir, "--auto-approve"]);
-    assert_ok(&applied, "the apply converges");
-    let creates = proxy.calls().iter().filter(|c| c.action == "CreateAutoScalingGroup").count();
+    let run = LostOnce::apply(GROUP_WITH_RETRIES, "CreateAutoScalingGroup");
+    let creates = run.count("CreateAutoScalingGroup");
     assert_eq!(creates, 2, "the provider sent CreateAutoScalingGroup again after the lost answer");
-    let census = crate::census::census(&moto, &["us-west-2"]);
+    let census = crate::census::census(&run.moto, &["us-west-2"]);
     assert_eq!(census["us-west-2/autoscaling_groups"], 1);
     assert_eq!(census["us-west-2/instances"], 1, "the group's instance was launched once");
-    assert_ok(&p.drplan_moto(&moto, &["plan", &dir, "--detailed-exitcode"]), "no changes after the apply");
-    assert_ok(&p.drplan_moto(&moto, &["destroy", &dir, "--auto-approve"]), "destroy");
+    run.converged_and_destroyed();
 }
